@@ -1,0 +1,42 @@
+namespace ConnectReconcile.Io.Storage;
+
+/// <summary>An object in a store; <see cref="Key"/> is relative to the store's root, '/'-separated.</summary>
+public sealed record StoredObject(string Key, long Size);
+
+/// <summary>
+/// The narrow edge every source and sink goes through: a local folder or an S3 prefix.
+/// Keys are relative to the store's root and always use '/'.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>Human-readable location of a key (a path or s3:// URI), for logs and quarantine rows.</summary>
+    string Describe(string key);
+
+    /// <summary>Objects whose key starts with <paramref name="prefix"/>, in ordinal key order.</summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Opens an object for streaming reads (the caller disposes the stream).</summary>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    Task PutAsync(string key, Stream content, CancellationToken cancellationToken);
+
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes a finished local output tree so that no reader ever sees a half-written partition:
+    /// every partition prefix in <see cref="PublishPlan.Partitions"/> is replaced as a whole (objects
+    /// under it that the plan does not name are removed) and the manifest is written last.
+    /// </summary>
+    Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a run publishes: files under <see cref="LocalRoot"/> (relative '/'-separated paths, which
+/// become keys under the store root), grouped by the partition prefixes they replace
+/// (e.g. <c>charges/dt=2026-10-01/</c>), plus a manifest written after everything else.
+/// </summary>
+public sealed record PublishPlan(
+    string LocalRoot,
+    IReadOnlyList<string> Partitions,
+    IReadOnlyList<string> Files,
+    string ManifestFile);

@@ -1,0 +1,1 @@
+namespace ConnectReconcile.Io.Tests; public class Smoke { [Fact] public void Builds() => Assert.True(true); }
