@@ -1,0 +1,75 @@
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+
+namespace ConnectReconcile.Core.Accounting;
+
+/// <summary>Totals by charge kind, accumulated unrounded; rounding to cents happens only when shown.</summary>
+public sealed class RunTotals
+{
+    private readonly SortedDictionary<string, KindTotal> _byKind = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, long> _legs = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, KindTotal> ByKind => _byKind;
+
+    public IReadOnlyDictionary<string, long> LegsByKind => _legs;
+
+    public long Chains { get; private set; }
+
+    public long Orphans { get; private set; }
+
+    public void Add(ChainResult result)
+    {
+        Chains++;
+        if (result.Chain.IsOrphan)
+        {
+            Orphans++;
+        }
+
+        foreach (var leg in result.Legs)
+        {
+            _legs[leg.Kind] = _legs.GetValueOrDefault(leg.Kind) + 1;
+        }
+
+        foreach (var charge in result.Charges)
+        {
+            Add(charge);
+        }
+    }
+
+    public void Add(Charge charge)
+    {
+        if (!_byKind.TryGetValue(charge.ChargeKind, out var total))
+        {
+            total = new KindTotal();
+            _byKind[charge.ChargeKind] = total;
+        }
+
+        total.Charges++;
+        total.BilledSeconds += charge.BilledSeconds;
+        total.Quantity += charge.Quantity;
+        if (charge.Cost is { } cost)
+        {
+            total.Cost += cost;
+        }
+        else
+        {
+            total.Unrated++;
+        }
+    }
+
+    /// <summary>Billed seconds of the time-based kinds (number-days and per-unit kinds are not seconds).</summary>
+    public IReadOnlyDictionary<string, long> BilledSeconds() =>
+        _byKind.Where(kv => ChargeKinds.Voice.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.BilledSeconds);
+
+    /// <summary>Half-away-from-zero to cents, per summary row.</summary>
+    public static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
+}
+
+public sealed class KindTotal
+{
+    public long Charges { get; set; }
+    public long BilledSeconds { get; set; }
+    public decimal Quantity { get; set; }
+    public decimal Cost { get; set; }
+    public long Unrated { get; set; }
+}

@@ -1,0 +1,59 @@
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Chains;
+
+/// <summary>
+/// One customer interaction: the root record and every record whose InitialContactId names it.
+/// Records are ordered by initiation time then ContactId, so input order never matters.
+/// </summary>
+public sealed class Chain
+{
+    public Chain(string rootId, IReadOnlyList<ContactRecord> records)
+    {
+        RootId = rootId;
+        Records = records.OrderBy(r => r.InitiationTimestamp).ThenBy(r => r.ContactId, StringComparer.Ordinal).ToList();
+        Root = Records.FirstOrDefault(r => r.ContactId == rootId);
+        ById = Records.ToDictionary(r => r.ContactId, StringComparer.Ordinal);
+    }
+
+    public string RootId { get; }
+
+    public IReadOnlyList<ContactRecord> Records { get; }
+
+    public IReadOnlyDictionary<string, ContactRecord> ById { get; }
+
+    /// <summary>The first record; null for an orphan (its root never arrived).</summary>
+    public ContactRecord? Root { get; }
+
+    public bool IsOrphan => Root is null;
+
+    /// <summary>The record that stands for the chain: the root, else the earliest record.</summary>
+    public ContactRecord Head => Root ?? Records[0];
+
+    public Instant Start => Records[0].InitiationTimestamp;
+
+    public Instant End => Records.Max(r => r.End);
+
+    /// <summary>The UTC day the chain is reported under: the day its first record started.</summary>
+    public DateOnly Day => Start.UtcDate;
+
+    public string InstanceId => Head.InstanceId;
+
+    public string Region => Head.Region;
+
+    public IEnumerable<ContactRecord> ChildrenOf(string contactId) =>
+        Records.Where(r => r.PreviousContactId == contactId);
+}
+
+/// <summary>Groups deduplicated voice records into chains by root id.</summary>
+public static class ChainBuilder
+{
+    public static IReadOnlyList<Chain> Build(IEnumerable<ContactRecord> records) =>
+        records
+            .GroupBy(r => r.RootId, StringComparer.Ordinal)
+            .Select(g => new Chain(g.Key, g.ToList()))
+            .OrderBy(c => c.Start)
+            .ThenBy(c => c.RootId, StringComparer.Ordinal)
+            .ToList();
+}

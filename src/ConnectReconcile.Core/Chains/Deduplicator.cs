@@ -1,0 +1,41 @@
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Chains;
+
+/// <summary>
+/// At-least-once delivery → one record per ContactId: the copy with the latest LastUpdateTimestamp
+/// wins; on a tie the later-arrived copy wins (records are offered in arrival order). Works across
+/// files, hours and days because it sees the whole run.
+/// </summary>
+public sealed class Deduplicator
+{
+    private readonly Dictionary<string, ContactRecord> _latest = new(StringComparer.Ordinal);
+
+    /// <summary>Copies that lost to a newer (or later-arrived) copy of the same contact.</summary>
+    public long Superseded { get; private set; }
+
+    public int Count => _latest.Count;
+
+    /// <summary>Offers a record in arrival order; returns false when it was superseded immediately.</summary>
+    public bool Offer(ContactRecord record)
+    {
+        if (_latest.TryGetValue(record.ContactId, out var kept))
+        {
+            Superseded++;
+            if (Stamp(record) < Stamp(kept))
+            {
+                return false;
+            }
+        }
+
+        _latest[record.ContactId] = record;
+        return true;
+    }
+
+    public IEnumerable<ContactRecord> Records => _latest.Values;
+
+    public bool TryGet(string contactId, out ContactRecord record) => _latest.TryGetValue(contactId, out record!);
+
+    private static Instant Stamp(ContactRecord r) => r.LastUpdateTimestamp ?? r.End;
+}

@@ -1,0 +1,112 @@
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Ctr;
+
+/// <summary>
+/// The part of a contact trace record that billing and reporting need. Everything else in the
+/// CTR (attributes, recordings, references …) is skipped by the parser to keep memory small.
+/// </summary>
+public sealed record ContactRecord
+{
+    public required string ContactId { get; init; }
+    public string? InitialContactId { get; init; }
+    public string? PreviousContactId { get; init; }
+    public required string Channel { get; init; }
+    public required string InitiationMethod { get; init; }
+    public required Instant InitiationTimestamp { get; init; }
+    public Instant? ConnectedToSystemTimestamp { get; init; }
+    public Instant? DisconnectTimestamp { get; init; }
+    public Instant? LastUpdateTimestamp { get; init; }
+    public Instant? TransferCompletedTimestamp { get; init; }
+    public Endpoint? CustomerEndpoint { get; init; }
+    public Endpoint? SystemEndpoint { get; init; }
+    public Endpoint? TransferredToEndpoint { get; init; }
+    public AgentInfo? Agent { get; init; }
+    public QueueInfo? Queue { get; init; }
+    public bool ContactLensEnabled { get; init; }
+    public string? InstanceArn { get; init; }
+    public string? InstanceIdTag { get; init; }
+
+    /// <summary>The chain this record belongs to: <c>InitialContactId</c>, or itself when it is the first.</summary>
+    public string RootId => InitialContactId ?? ContactId;
+
+    public bool IsRoot => InitialContactId is null || InitialContactId == ContactId;
+
+    public bool IsVoice => Channel == Channels.Voice;
+
+    /// <summary>The end of the record: its disconnect, else its initiation (an unfinished record has no length).</summary>
+    public Instant End => DisconnectTimestamp ?? InitiationTimestamp;
+
+    public string Region => ArnPart(3) ?? "unknown";
+
+    public string InstanceId => InstanceIdTag ?? InstanceArnId() ?? "unknown";
+
+    private string? ArnPart(int index)
+    {
+        if (InstanceArn is null)
+        {
+            return null;
+        }
+
+        var parts = InstanceArn.Split(':');
+        return parts.Length > index && parts[index].Length > 0 ? parts[index] : null;
+    }
+
+    private string? InstanceArnId()
+    {
+        var slash = InstanceArn?.LastIndexOf('/') ?? -1;
+        return slash >= 0 ? InstanceArn![(slash + 1)..] : null;
+    }
+}
+
+public sealed record Endpoint(string? Address, string? Type)
+{
+    public bool IsTelephoneNumber => Type == "TELEPHONE_NUMBER" && !string.IsNullOrEmpty(Address);
+}
+
+public sealed record AgentInfo
+{
+    public string? Username { get; init; }
+    public string? Arn { get; init; }
+    public Instant? ConnectedToAgentTimestamp { get; init; }
+    public Instant? AfterContactWorkStartTimestamp { get; init; }
+    public long CustomerHoldDuration { get; init; }
+    public long AgentInteractionDuration { get; init; }
+    public string? RoutingProfile { get; init; }
+}
+
+public sealed record QueueInfo
+{
+    public string? Name { get; init; }
+    public string? Arn { get; init; }
+    public Instant? EnqueueTimestamp { get; init; }
+    public Instant? DequeueTimestamp { get; init; }
+    public long Duration { get; init; }
+
+    /// <summary>Agent queues have a null name; the ARN's last part still tells them apart.</summary>
+    public string DisplayName => Name ?? (Arn is { } arn && arn.Contains("/queue/agent/", StringComparison.Ordinal) ? "agent-queue" : Arn?[(Arn.LastIndexOf('/') + 1)..] ?? "unknown");
+}
+
+public static class Channels
+{
+    public const string Voice = "VOICE";
+    public const string Chat = "CHAT";
+    public const string Task = "TASK";
+    public const string Email = "EMAIL";
+}
+
+/// <summary>InitiationMethod values we act on. The set is open: unknown values parse and rate as customer records.</summary>
+public static class InitiationMethods
+{
+    public const string Inbound = "INBOUND";
+    public const string Outbound = "OUTBOUND";
+    public const string Transfer = "TRANSFER";
+    public const string QueueTransfer = "QUEUE_TRANSFER";
+    public const string Callback = "CALLBACK";
+    public const string Api = "API";
+    public const string Disconnect = "DISCONNECT";
+    public const string WebRtcApi = "WEBRTC_API";
+    public const string ExternalOutbound = "EXTERNAL_OUTBOUND";
+    public const string Monitor = "MONITOR";
+    public const string CampaignPreview = "CAMPAIGN_PREVIEW";
+}

@@ -1,0 +1,368 @@
+using System.Text;
+using System.Text.Json;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Ctr;
+
+/// <summary>The outcome of parsing one JSON value: a record, or the reason it was rejected.</summary>
+public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason, string? Detail)
+{
+    public static ParseOutcome Ok(ContactRecord record) => new(record, null, null);
+    public static ParseOutcome Reject(string reason, string detail) => new(null, reason, detail);
+}
+
+/// <summary>
+/// Turns the bytes of one JSON object into a <see cref="ContactRecord"/> with a forward-only
+/// <see cref="Utf8JsonReader"/>. Missing and null mean the same, unknown keys are skipped, unknown
+/// enum values are kept as strings. Not thread-safe (it owns a string pool): one parser per thread.
+/// </summary>
+public sealed class CtrParser
+{
+    private readonly StringPool _pool = new();
+
+    public ParseOutcome Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return ParseOutcome.Reject(QuarantineReasons.NotACtr, "not a JSON object");
+            }
+
+            var outcome = ReadRecord(ref reader);
+            if (reader.Read())
+            {
+                return ParseOutcome.Reject(QuarantineReasons.MalformedJson, "trailing data after the object");
+            }
+
+            return outcome;
+        }
+        catch (JsonException e)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader throws this for a value of the wrong type (e.g. a number where a string is due).
+            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+        }
+    }
+
+    private ParseOutcome ReadRecord(ref Utf8JsonReader reader)
+    {
+        string? contactId = null, initialId = null, previousId = null, channel = null, method = null;
+        string? instanceArn = null, instanceTag = null, badTimestamp = null;
+        Instant? initiation = null, connected = null, disconnect = null, lastUpdate = null, transferCompleted = null;
+        Endpoint? customer = null, system = null, transferredTo = null;
+        AgentInfo? agent = null;
+        QueueInfo? queue = null;
+        var contactLens = false;
+        var looksLikeEvent = false;
+        var formatVersion = false;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            switch (name.Length)
+            {
+                case 5 when name.SequenceEqual("Agent"u8): agent = ReadAgent(ref reader, ref badTimestamp); continue;
+                case 5 when name.SequenceEqual("Queue"u8): queue = ReadQueue(ref reader, ref badTimestamp); continue;
+                case 4 when name.SequenceEqual("Tags"u8): instanceTag = ReadInstanceTag(ref reader); continue;
+                case 7 when name.SequenceEqual("Channel"u8): channel = PooledString(ref reader); continue;
+                case 9 when name.SequenceEqual("ContactId"u8): contactId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; continue;
+                case 9 when name.SequenceEqual("EventType"u8) || name.SequenceEqual("eventType"u8): looksLikeEvent = true; break;
+                case 11 when name.SequenceEqual("InstanceARN"u8): instanceArn = PooledString(ref reader); continue;
+                case 11 when name.SequenceEqual("ContactLens"u8): contactLens = ReadContactLensEnabled(ref reader); continue;
+                case 11 when name.SequenceEqual("detail-type"u8): looksLikeEvent = true; break;
+                case 16 when name.SequenceEqual("InitialContactId"u8): initialId = NullableString(ref reader); continue;
+                case 16 when name.SequenceEqual("InitiationMethod"u8): method = PooledString(ref reader); continue;
+                case 16 when name.SequenceEqual("CustomerEndpoint"u8): customer = ReadEndpoint(ref reader, pooled: false); continue;
+                case 14 when name.SequenceEqual("SystemEndpoint"u8): system = ReadEndpoint(ref reader, pooled: true); continue;
+                case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = NullableString(ref reader); continue;
+                case 19 when name.SequenceEqual("InitiationTimestamp"u8): initiation = ReadTimestamp(ref reader, ref badTimestamp, "InitiationTimestamp"); continue;
+                case 19 when name.SequenceEqual("DisconnectTimestamp"u8): disconnect = ReadTimestamp(ref reader, ref badTimestamp, "DisconnectTimestamp"); continue;
+                case 19 when name.SequenceEqual("LastUpdateTimestamp"u8): lastUpdate = ReadTimestamp(ref reader, ref badTimestamp, "LastUpdateTimestamp"); continue;
+                case 21 when name.SequenceEqual("TransferredToEndpoint"u8): transferredTo = ReadEndpoint(ref reader, pooled: false); continue;
+                case 26 when name.SequenceEqual("ConnectedToSystemTimestamp"u8): connected = ReadTimestamp(ref reader, ref badTimestamp, "ConnectedToSystemTimestamp"); continue;
+                case 26 when name.SequenceEqual("TransferCompletedTimestamp"u8): transferCompleted = ReadTimestamp(ref reader, ref badTimestamp, "TransferCompletedTimestamp"); continue;
+                case 34 when name.SequenceEqual("AWSContactTraceRecordFormatVersion"u8): formatVersion = true; break;
+            }
+
+            reader.Skip();
+        }
+
+        if (looksLikeEvent)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.NotACtr, "an event (EventType / detail-type), not a contact trace record");
+        }
+
+        if (contactId is null)
+        {
+            return formatVersion || method is not null || channel is not null
+                ? ParseOutcome.Reject(QuarantineReasons.MissingContactId, "no ContactId")
+                : ParseOutcome.Reject(QuarantineReasons.NotACtr, "no ContactId, InitiationMethod or Channel: not a contact trace record");
+        }
+
+        if (badTimestamp is not null)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, badTimestamp);
+        }
+
+        if (initiation is null)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "InitiationTimestamp missing");
+        }
+
+        if (channel is null)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.MissingChannel, "no Channel");
+        }
+
+        if (disconnect is { } d && d < initiation.Value)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.DisconnectBeforeInitiation, $"DisconnectTimestamp {d} is before InitiationTimestamp {initiation.Value}");
+        }
+
+        return ParseOutcome.Ok(new ContactRecord
+        {
+            ContactId = contactId,
+            InitialContactId = initialId,
+            PreviousContactId = previousId,
+            Channel = channel,
+            InitiationMethod = method ?? "UNKNOWN",
+            InitiationTimestamp = initiation.Value,
+            ConnectedToSystemTimestamp = connected,
+            DisconnectTimestamp = disconnect,
+            LastUpdateTimestamp = lastUpdate,
+            TransferCompletedTimestamp = transferCompleted,
+            CustomerEndpoint = customer,
+            SystemEndpoint = system,
+            TransferredToEndpoint = transferredTo,
+            Agent = agent,
+            Queue = queue,
+            ContactLensEnabled = contactLens,
+            InstanceArn = instanceArn,
+            InstanceIdTag = instanceTag,
+        });
+    }
+
+    private AgentInfo? ReadAgent(ref Utf8JsonReader reader, ref string? badTimestamp)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? username = null, arn = null, routingProfile = null;
+        Instant? connected = null, acwStart = null;
+        long hold = 0, interaction = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("Username"u8)) { username = PooledString(ref reader); continue; }
+            if (name.SequenceEqual("ARN"u8)) { arn = PooledString(ref reader); continue; }
+            if (name.SequenceEqual("ConnectedToAgentTimestamp"u8)) { connected = ReadTimestamp(ref reader, ref badTimestamp, "Agent.ConnectedToAgentTimestamp"); continue; }
+            if (name.SequenceEqual("AfterContactWorkStartTimestamp"u8)) { acwStart = ReadTimestamp(ref reader, ref badTimestamp, "Agent.AfterContactWorkStartTimestamp"); continue; }
+            if (name.SequenceEqual("CustomerHoldDuration"u8)) { hold = ReadLong(ref reader); continue; }
+            if (name.SequenceEqual("AgentInteractionDuration"u8)) { interaction = ReadLong(ref reader); continue; }
+            if (name.SequenceEqual("RoutingProfile"u8)) { routingProfile = ReadNameOf(ref reader); continue; }
+            reader.Skip();
+        }
+
+        return new AgentInfo
+        {
+            Username = username,
+            Arn = arn,
+            ConnectedToAgentTimestamp = connected,
+            AfterContactWorkStartTimestamp = acwStart,
+            CustomerHoldDuration = hold,
+            AgentInteractionDuration = interaction,
+            RoutingProfile = routingProfile,
+        };
+    }
+
+    private QueueInfo? ReadQueue(ref Utf8JsonReader reader, ref string? badTimestamp)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? name = null, arn = null;
+        Instant? enqueue = null, dequeue = null;
+        long duration = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var prop = reader.ValueSpan;
+            reader.Read();
+            if (prop.SequenceEqual("Name"u8)) { name = PooledString(ref reader); continue; }
+            if (prop.SequenceEqual("ARN"u8)) { arn = PooledString(ref reader); continue; }
+            if (prop.SequenceEqual("EnqueueTimestamp"u8)) { enqueue = ReadTimestamp(ref reader, ref badTimestamp, "Queue.EnqueueTimestamp"); continue; }
+            if (prop.SequenceEqual("DequeueTimestamp"u8)) { dequeue = ReadTimestamp(ref reader, ref badTimestamp, "Queue.DequeueTimestamp"); continue; }
+            if (prop.SequenceEqual("Duration"u8)) { duration = ReadLong(ref reader); continue; }
+            reader.Skip();
+        }
+
+        return new QueueInfo { Name = name, Arn = arn, EnqueueTimestamp = enqueue, DequeueTimestamp = dequeue, Duration = duration };
+    }
+
+    private Endpoint? ReadEndpoint(ref Utf8JsonReader reader, bool pooled)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? address = null, type = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var prop = reader.ValueSpan;
+            reader.Read();
+            if (prop.SequenceEqual("Address"u8)) { address = pooled ? PooledString(ref reader) : NullableString(ref reader); continue; }
+            if (prop.SequenceEqual("Type"u8)) { type = PooledString(ref reader); continue; }
+            reader.Skip();
+        }
+
+        return new Endpoint(address, type);
+    }
+
+    private string? ReadInstanceTag(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isInstance = reader.ValueTextEquals("aws:connect:instanceId"u8);
+            reader.Read();
+            if (isInstance)
+            {
+                value = PooledString(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return value;
+    }
+
+    /// <summary>ContactLens.ConversationalAnalytics.Configuration.Enabled, tolerating any of it being absent.</summary>
+    private static bool ReadContactLensEnabled(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        var startDepth = reader.CurrentDepth;
+        var enabled = false;
+        var path = 0; // 0: ContactLens, 1: ConversationalAnalytics, 2: Configuration
+        while (reader.Read() && reader.CurrentDepth > startDepth)
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            var depth = reader.CurrentDepth - startDepth;
+            if (depth == 1 && path >= 0 && reader.ValueTextEquals("ConversationalAnalytics"u8)) { path = 1; continue; }
+            if (depth == 2 && path == 1 && reader.ValueTextEquals("Configuration"u8)) { path = 2; continue; }
+            if (depth == 3 && path == 2 && reader.ValueTextEquals("Enabled"u8))
+            {
+                reader.Read();
+                enabled = reader.TokenType == JsonTokenType.True;
+                continue;
+            }
+
+            reader.Read();
+            reader.Skip();
+        }
+
+        return enabled;
+    }
+
+    private string? ReadNameOf(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        string? value = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals("Name"u8);
+            reader.Read();
+            if (isName)
+            {
+                value = PooledString(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return value;
+    }
+
+    private static Instant? ReadTimestamp(ref Utf8JsonReader reader, ref string? bad, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && Instant.TryParse(reader.ValueSpan, out var value))
+        {
+            return value;
+        }
+
+        if (reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped && Instant.TryParse(Encoding.UTF8.GetBytes(reader.GetString()!), out value))
+        {
+            return value;
+        }
+
+        bad ??= $"{field} is not an ISO-8601 timestamp";
+        reader.Skip();
+        return null;
+    }
+
+    private static long ReadLong(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v) ? v : 0;
+
+    private static string? NullableString(ref Utf8JsonReader reader) =>
+        reader.TokenType == JsonTokenType.String ? reader.GetString() : SkipAndNull(ref reader);
+
+    private string? PooledString(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return SkipAndNull(ref reader);
+        }
+
+        return reader.ValueIsEscaped ? reader.GetString() : _pool.Get(reader.ValueSpan);
+    }
+
+    private static string? SkipAndNull(ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return null;
+    }
+
+    private static string Trim(string message) => message.Length > 200 ? message[..200] : message;
+}

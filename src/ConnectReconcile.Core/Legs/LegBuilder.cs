@@ -1,0 +1,389 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Legs;
+
+/// <summary>What a chain used: its telephony legs and every metered usage (telephony, service, Contact Lens).</summary>
+public sealed record ChainUsage(IReadOnlyList<Leg> Legs, IReadOnlyList<MeteredUsage> Usages);
+
+/// <summary>
+/// Rebuilds the legs of a chain (billing-model.md §2) and meters them under a policy (§4, §6).
+/// Pure: the same chain, directory, inventory and policy always give the same legs.
+/// </summary>
+public sealed class LegBuilder
+{
+    private readonly AgentDirectory _agents;
+    private readonly NumberInventory _numbers;
+    private readonly BillingPolicy _policy;
+
+    public LegBuilder(AgentDirectory agents, NumberInventory numbers, BillingPolicy policy)
+    {
+        _agents = agents;
+        _numbers = numbers;
+        _policy = policy;
+    }
+
+    public ChainUsage Build(Chain chain)
+    {
+        var legs = new List<Leg>();
+        var usages = new List<MeteredUsage>();
+        AddCustomerLeg(chain, legs, usages);
+        AddCallbackLegs(chain, legs, usages);
+        AddThirdPartyLegs(chain, legs, usages);
+        AddDeskPhoneLegs(chain, legs, usages);
+        AddContactLens(chain, legs, usages);
+        return new ChainUsage(legs, usages);
+    }
+
+    /// <summary>Records that carry the customer: everything but external legs, callbacks and monitoring.</summary>
+    public static bool KeepsCustomer(ContactRecord r) =>
+        r.InitiationMethod is not (InitiationMethods.ExternalOutbound or InitiationMethods.Callback or InitiationMethods.Monitor);
+
+    public static bool IsOutboundChain(Chain chain)
+    {
+        var head = chain.Root ?? chain.Records.FirstOrDefault(KeepsCustomer) ?? chain.Head;
+        return head.InitiationMethod is InitiationMethods.Outbound or InitiationMethods.Api or InitiationMethods.CampaignPreview;
+    }
+
+    private static bool IsDialledByConnect(ContactRecord r) =>
+        r.InitiationMethod is InitiationMethods.Outbound or InitiationMethods.Api or InitiationMethods.CampaignPreview;
+
+    private void AddCustomerLeg(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    {
+        var customerRecords = chain.Records.Where(KeepsCustomer).ToList();
+        if (customerRecords.Count == 0)
+        {
+            return;
+        }
+
+        var outbound = IsOutboundChain(chain);
+        var head = chain.Root is { } root && KeepsCustomer(root) ? root : customerRecords[0];
+        var kind = outbound ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound;
+
+        // Telephony: inbound from connection to Connect; outbound only once the customer answered.
+        var telephony = customerRecords
+            .Select(r => (r.ContactId, Interval: outbound
+                ? (r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default)
+                : new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End)))
+            .ToList();
+
+        string? number;
+        string country;
+        string? numberType = null;
+        if (outbound)
+        {
+            number = head.CustomerEndpoint?.Address;
+            country = PhoneNumbers.CountryOf(number);
+        }
+        else
+        {
+            number = head.SystemEndpoint is { IsTelephoneNumber: true } se ? se.Address : null;
+            country = number is null ? PhoneNumbers.CountryOf(head.CustomerEndpoint?.Address) : _numbers.CountryOf(number);
+            numberType = _numbers.TypeOf(number);
+        }
+
+        // In-app/web calls (WEBRTC_API) reach Connect without the telephone network: service only.
+        var overPstn = head.InitiationMethod != InitiationMethods.WebRtcApi;
+        int? legIndex = null;
+        var (union, shares) = UnionWithShares(telephony);
+        if (overPstn && union.Count > 0)
+        {
+            legIndex = legs.Count;
+            legs.Add(new Leg
+            {
+                Index = legIndex.Value,
+                Kind = kind,
+                Direction = outbound ? Directions.Outbound : Directions.Inbound,
+                Number = number,
+                Country = country,
+                NumberType = numberType,
+                Intervals = union,
+                Shares = shares,
+                ContactId = head.ContactId,
+                Why = outbound
+                    ? $"Connect dialled the customer ({customerRecords.Count} record(s)); billed from answer to the customer's last disconnect, overlaps counted once"
+                    : $"the customer called {(numberType == NumberTypes.TollFree ? "a toll-free number" : "a DID")}; billed from connection to the customer's last disconnect across {customerRecords.Count} record(s), overlaps counted once",
+            });
+            usages.Add(Telephony(legs[^1]));
+        }
+
+        // Service: the same union for inbound; outbound starts at dialling by default (billing-model §6).
+        var service = customerRecords
+            .Select(r => (r.ContactId, Interval: ServiceInterval(r, outbound)))
+            .ToList();
+        AddService(usages, service, kind, legIndex, head.ContactId, number, country,
+            outbound && _policy.OutboundServiceStart == OutboundServiceStart.Dialling
+                ? "Connect voice minutes of the customer, from dialling (InitiationTimestamp) to the last disconnect"
+                : "Connect voice minutes of the customer leg");
+    }
+
+    private Interval ServiceInterval(ContactRecord r, bool outboundChain)
+    {
+        if (!outboundChain)
+        {
+            return new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End);
+        }
+
+        if (IsDialledByConnect(r) && _policy.OutboundServiceStart == OutboundServiceStart.Dialling)
+        {
+            return new Interval(r.InitiationTimestamp, r.End);
+        }
+
+        return r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default;
+    }
+
+    private void AddCallbackLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    {
+        foreach (var r in chain.Records.Where(r => r.InitiationMethod == InitiationMethods.Callback))
+        {
+            if (r.ConnectedToSystemTimestamp is not { } answered)
+            {
+                continue; // the customer never answered the callback: no telephony, no service
+            }
+
+            var interval = new Interval(answered, r.End);
+            if (interval.IsEmpty)
+            {
+                continue;
+            }
+
+            var number = r.CustomerEndpoint?.Address;
+            var leg = AddLeg(legs, LegKinds.Callback, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval,
+                "a queued callback: Connect called the customer back; billed from answer to disconnect");
+            usages.Add(Telephony(leg));
+            AddService(usages, [(r.ContactId, interval)], LegKinds.Callback, leg.Index, r.ContactId, number, leg.Country,
+                "Connect voice minutes of the callback, from answer");
+        }
+    }
+
+    private void AddThirdPartyLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    {
+        foreach (var r in chain.Records)
+        {
+            if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
+            {
+                var interval = new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End);
+                if (interval.IsEmpty)
+                {
+                    continue;
+                }
+
+                var number = r.CustomerEndpoint?.Address;
+                var leg = AddLeg(legs, LegKinds.ThirdParty, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval,
+                    "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect");
+                usages.Add(Telephony(leg));
+                AddService(usages, [(r.ContactId, interval)], LegKinds.ThirdParty, leg.Index, r.ContactId, number, leg.Country,
+                    "Connect voice minutes of the third-party leg");
+            }
+            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
+            {
+                var estimated = r.TransferCompletedTimestamp is null;
+                var start = r.TransferCompletedTimestamp ?? r.Agent?.AfterContactWorkStartTimestamp;
+                if (start is null)
+                {
+                    continue;
+                }
+
+                var interval = new Interval(start.Value, r.End);
+                if (interval.IsEmpty)
+                {
+                    continue;
+                }
+
+                var leg = AddLeg(legs, LegKinds.ThirdParty, Directions.Outbound, target.Address, PhoneNumbers.CountryOf(target.Address), r.ContactId, interval,
+                    estimated
+                        ? "transferred to an external number with no leg record; start estimated from the agent's after-contact-work start"
+                        : "transferred to an external number with no leg record; billed from TransferCompletedTimestamp to the customer's disconnect",
+                    estimated);
+                usages.Add(Telephony(leg));
+                AddService(usages, [(r.ContactId, interval)], LegKinds.ThirdParty, leg.Index, r.ContactId, target.Address, leg.Country,
+                    "Connect voice minutes of the third-party leg");
+            }
+        }
+    }
+
+    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address) =>
+        chain.ChildrenOf(r.ContactId).Any(c =>
+            c.InitiationMethod == InitiationMethods.ExternalOutbound && c.CustomerEndpoint?.Address == address);
+
+    private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    {
+        foreach (var r in chain.Records)
+        {
+            if (r.Agent is not { } agent)
+            {
+                continue;
+            }
+
+            var at = agent.ConnectedToAgentTimestamp ?? r.InitiationTimestamp;
+            var entry = _agents.Lookup(agent.Username, agent.Arn, at);
+            if (entry is null || entry.PhoneType != PhoneTypes.DeskPhone)
+            {
+                continue;
+            }
+
+            // Connect rings the desk phone before it dials out, so outbound desk legs start at initiation.
+            var start = r.InitiationMethod == InitiationMethods.Outbound ? r.InitiationTimestamp : agent.ConnectedToAgentTimestamp;
+            if (start is null)
+            {
+                continue;
+            }
+
+            var interval = new Interval(start.Value, agent.AfterContactWorkStartTimestamp ?? r.End);
+            if (interval.IsEmpty)
+            {
+                continue;
+            }
+
+            var leg = AddLeg(legs, LegKinds.DeskPhone, Directions.Outbound, entry.DeskPhoneNumber, PhoneNumbers.CountryOf(entry.DeskPhoneNumber), r.ContactId, interval,
+                $"agent {agent.Username ?? agent.Arn} was on a desk phone (directory as of {entry.AsOf}); Connect called the desk phone" +
+                (r.InitiationMethod == InitiationMethods.Outbound ? " from initiation, before dialling the customer" : " from agent connection to after-contact work"))
+                with { Agent = agent.Username ?? agent.Arn };
+            legs[^1] = leg;
+            usages.Add(Telephony(leg));
+            if (_policy.DeskPhoneCarriesService)
+            {
+                AddService(usages, [(r.ContactId, interval)], LegKinds.DeskPhone, leg.Index, r.ContactId, leg.Number, leg.Country,
+                    "Connect voice minutes of the desk-phone leg (policy desk-service=yes)");
+            }
+        }
+    }
+
+    private void AddContactLens(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    {
+        var analysed = chain.Records.Where(r => r.ContactLensEnabled && KeepsCustomer(r)).ToList();
+        if (analysed.Count == 0)
+        {
+            return;
+        }
+
+        List<(string, Interval)> parts;
+        if (_policy.ContactLensInterval == ContactLensInterval.AgentConnected)
+        {
+            parts = analysed
+                .Where(r => r.Agent?.ConnectedToAgentTimestamp is not null)
+                .Select(r => (r.ContactId, new Interval(r.Agent!.ConnectedToAgentTimestamp!.Value, r.Agent.AfterContactWorkStartTimestamp ?? r.End)))
+                .ToList();
+        }
+        else
+        {
+            var customer = legs.FirstOrDefault(l => l.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound);
+            parts = customer is null ? [] : customer.Intervals.Select(i => (customer.ContactId, i)).ToList();
+        }
+
+        var (union, shares) = UnionWithShares(parts);
+        if (union.Count == 0)
+        {
+            return;
+        }
+
+        var customerLeg = legs.FirstOrDefault(l => l.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound);
+        usages.Add(new MeteredUsage
+        {
+            ChargeKind = ChargeKinds.ContactLens,
+            LegKind = customerLeg?.Kind ?? LegKinds.CustomerInbound,
+            LegIndex = customerLeg?.Index,
+            Intervals = union,
+            Shares = shares,
+            ContactId = analysed[0].ContactId,
+            Number = customerLeg?.Number,
+            Country = customerLeg?.Country ?? "ZZ",
+            Why = _policy.ContactLensInterval == ContactLensInterval.AgentConnected
+                ? "Contact Lens conversational analytics was enabled; counted from agent connection to after-contact work"
+                : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
+        });
+    }
+
+    private void AddService(List<MeteredUsage> usages, IReadOnlyList<(string ContactId, Interval Interval)> parts, string legKind,
+        int? legIndex, string contactId, string? number, string country, string why)
+    {
+        IReadOnlyList<Interval> union;
+        IReadOnlyList<RecordShare> shares;
+        if (_policy.ServiceMetering == ServiceMetering.PerRecord)
+        {
+            // The AWS Athena sample's reading: every record meters its own time, overlaps included.
+            union = Intervals.Union(parts.Select(p => p.Interval));
+            shares = parts.Where(p => !p.Interval.IsEmpty).Select(p => new RecordShare(p.ContactId, p.Interval.Seconds)).ToList();
+        }
+        else
+        {
+            (union, shares) = UnionWithShares(parts);
+        }
+
+        if (union.Count == 0)
+        {
+            return;
+        }
+
+        usages.Add(new MeteredUsage
+        {
+            ChargeKind = ChargeKinds.Service,
+            LegKind = legKind,
+            LegIndex = legIndex,
+            Intervals = union,
+            Shares = shares,
+            ContactId = contactId,
+            Number = number,
+            Country = country,
+            Why = why,
+        });
+    }
+
+    private static Leg AddLeg(List<Leg> legs, string kind, string direction, string? number, string country, string contactId,
+        Interval interval, string why, bool estimated = false)
+    {
+        var leg = new Leg
+        {
+            Index = legs.Count,
+            Kind = kind,
+            Direction = direction,
+            Number = number,
+            Country = country,
+            Intervals = [interval],
+            Shares = [new RecordShare(contactId, interval.Seconds)],
+            ContactId = contactId,
+            Why = why,
+            Estimated = estimated,
+        };
+        legs.Add(leg);
+        return leg;
+    }
+
+    private static MeteredUsage Telephony(Leg leg) => new()
+    {
+        ChargeKind = ChargeKinds.TelephonyFor(leg),
+        LegKind = leg.Kind,
+        LegIndex = leg.Index,
+        Intervals = leg.Intervals,
+        Shares = leg.Shares,
+        ContactId = leg.ContactId,
+        Number = leg.Number,
+        Country = leg.Country,
+        Why = "telephony for the " + leg.Kind + " leg",
+    };
+
+    /// <summary>
+    /// The union of the parts, and how many seconds each part adds to it: parts are taken in start
+    /// order, so the earliest record owns any overlap. The shares sum to the union exactly.
+    /// </summary>
+    public static (IReadOnlyList<Interval> Union, IReadOnlyList<RecordShare> Shares) UnionWithShares(
+        IEnumerable<(string ContactId, Interval Interval)> parts)
+    {
+        var ordered = parts.Where(p => !p.Interval.IsEmpty)
+            .OrderBy(p => p.Interval.Start).ThenBy(p => p.ContactId, StringComparer.Ordinal).ToList();
+        var shares = new List<RecordShare>(ordered.Count);
+        Instant? coveredTo = null;
+        foreach (var (contactId, interval) in ordered)
+        {
+            var from = coveredTo is { } c && c > interval.Start ? c : interval.Start;
+            var added = interval.End > from ? interval.End.UnixSeconds - from.UnixSeconds : 0;
+            shares.Add(new RecordShare(contactId, added));
+            coveredTo = coveredTo is { } prev ? Instant.Max(prev, interval.End) : interval.End;
+        }
+
+        return (Intervals.Union(ordered.Select(p => p.Interval)), shares);
+    }
+}

@@ -1,0 +1,58 @@
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Rating;
+
+/// <summary>
+/// One priced line: a metered usage after minimums, with the rate row and arithmetic that priced it.
+/// <see cref="Cost"/> is unrounded (rounding happens only in summaries) and null when the rate card
+/// has no row for it (<see cref="UnratedReason"/> says why): a gap is reported, never priced at zero.
+/// </summary>
+public sealed record Charge
+{
+    public required string ChainId { get; init; }
+    public required string ContactId { get; init; }
+    public required string ChargeKind { get; init; }
+    public required string LegKind { get; init; }
+    public int? LegIndex { get; init; }
+    public required DateOnly Day { get; init; }
+    public required Instant Start { get; init; }
+    public required string InstanceId { get; init; }
+    public required string Region { get; init; }
+    public required string PricingModel { get; init; }
+    public required string UsageType { get; init; }
+    /// <summary>The invoice's unit: <c>minute</c>, <c>number-day</c> or <c>unit</c>.</summary>
+    public required string Unit { get; init; }
+    public required long ActualSeconds { get; init; }
+    public required long BilledSeconds { get; init; }
+    /// <summary>Quantity in <see cref="Unit"/> (billed minutes, number-days, units), as the CUR reports it.</summary>
+    public required decimal Quantity { get; init; }
+    public string? Country { get; init; }
+    public string? Number { get; init; }
+    public decimal? Rate { get; init; }
+    public decimal? Cost { get; init; }
+    public string? RateRowId { get; init; }
+    public required string Currency { get; init; }
+    public string? UnratedReason { get; init; }
+    public required string Arithmetic { get; init; }
+    public required string Why { get; init; }
+}
+
+/// <summary>Per-second billing with a first increment (the minimum) and then an increment.</summary>
+public static class Increments
+{
+    public static long Bill(long seconds, int firstIncrement, int increment)
+    {
+        if (seconds <= 0)
+        {
+            return 0;
+        }
+
+        if (seconds <= firstIncrement)
+        {
+            return firstIncrement;
+        }
+
+        var rest = seconds - firstIncrement;
+        return checked(firstIncrement + (rest + increment - 1) / increment * increment);
+    }
+}

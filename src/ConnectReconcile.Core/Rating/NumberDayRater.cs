@@ -1,0 +1,69 @@
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Rating;
+
+/// <summary>Where a number is billed: its instance and region (numbers carry neither in the inventory CSV).</summary>
+public sealed record NumberHome(string InstanceId, string Region);
+
+/// <summary>
+/// Phone numbers are billed per day held, prorated by hour (a number held 5 h of a day is 5/24 of
+/// a number-day). Without an inventory, numbers seen in SystemEndpoint are charged for every day
+/// of the window and flagged as estimated.
+/// </summary>
+public sealed class NumberDayRater(RateCard card)
+{
+    public IEnumerable<Charge> Rate(IEnumerable<ClaimedNumber> numbers, DateOnly from, DateOnly to,
+        Func<ClaimedNumber, NumberHome> homeOf, bool estimated)
+    {
+        foreach (var number in numbers.OrderBy(n => n.Number, StringComparer.Ordinal))
+        {
+            var home = homeOf(number);
+            for (var day = from; day <= to; day = day.AddDays(1))
+            {
+                var dayInterval = new Interval(Instant.FromDate(day), Instant.FromDate(day.AddDays(1)));
+                var held = number.HeldWithin(dayInterval);
+                var hours = (held.Seconds + 3599) / 3600;
+                if (hours <= 0)
+                {
+                    continue;
+                }
+
+                var kind = number.Type == NumberTypes.TollFree ? ChargeKinds.NumberDaysTollFree : ChargeKinds.NumberDaysDid;
+                var model = card.PricingModelFor(home.InstanceId, day);
+                var row = card.Find(home.Region, model, kind, number.Country, number.Number, day);
+                var quantity = hours / 24m;
+                var cost = row is null ? (decimal?)null : quantity * row.Price;
+                yield return new Charge
+                {
+                    ChainId = "number:" + number.Number,
+                    ContactId = string.Empty,
+                    ChargeKind = kind,
+                    LegKind = "number",
+                    Day = day,
+                    Start = held.Start,
+                    InstanceId = home.InstanceId,
+                    Region = home.Region,
+                    PricingModel = model,
+                    UsageType = card.UsageTypeFor(row, model, kind, home.Region, number.Country),
+                    Unit = Units.NumberDay,
+                    ActualSeconds = held.Seconds,
+                    BilledSeconds = hours * 3600,
+                    Quantity = quantity,
+                    Country = number.Country,
+                    Number = number.Number,
+                    Rate = row?.Price,
+                    Cost = cost,
+                    RateRowId = row?.Id,
+                    Currency = card.Currency,
+                    UnratedReason = row is null ? $"no rate-card row for {kind} {number.Country} in {home.Region}" : null,
+                    Arithmetic = row is null ? $"{hours} h held → {quantity} number-days; unrated" : $"{hours} h held ÷ 24 = {quantity} number-days × {row.Price} {card.Currency}/day = {cost}",
+                    Why = estimated
+                        ? $"number seen in SystemEndpoint; no number inventory given, so held all day is assumed"
+                        : "number held per the number inventory",
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ConnectReconcile.Core.Rating;
+
+/// <summary>
+/// One effective-dated price: CGRateS-style increments (first increment, then increment), a unit,
+/// the usage type it appears under in the CUR, and where the figure came from.
+/// </summary>
+public sealed record RateRow
+{
+    public required string Id { get; init; }
+    public required string Region { get; init; }
+    public required string PricingModel { get; init; }
+    public required string ChargeKind { get; init; }
+    /// <summary>ISO country of the far end (telephony, numbers); null matches any.</summary>
+    public string? Country { get; init; }
+    /// <summary>E.164 prefix (e.g. <c>+8190</c> for JP mobiles); the longest match wins.</summary>
+    public string? Prefix { get; init; }
+    /// <summary>Template with <c>{REGION}</c> and <c>{CC}</c>, e.g. <c>{REGION}-{CC}-did-inbound-mins</c>.</summary>
+    public required string UsageType { get; init; }
+    /// <summary><c>minute</c>, <c>number-day</c> or <c>unit</c>.</summary>
+    public required string Unit { get; init; }
+    public required decimal Price { get; init; }
+    public int FirstIncrement { get; init; } = 1;
+    public int Increment { get; init; } = 1;
+    public required DateOnly EffectiveFrom { get; init; }
+    public DateOnly? EffectiveTo { get; init; }
+    public required string Source { get; init; }
+
+    public bool IsEffective(DateOnly day) => EffectiveFrom <= day && (EffectiveTo is null || day < EffectiveTo);
+}
+
+/// <summary>Which pricing model an instance is on, from a date (<c>*</c> matches every instance).</summary>
+public sealed record InstancePricing(string InstanceId, string PricingModel, DateOnly From, DateOnly? To = null);
+
+public static class PricingModels
+{
+    public const string PerFeature = "per-feature";
+    public const string UnlimitedAi = "unlimited-ai";
+}
+
+public static class Units
+{
+    public const string Minute = "minute";
+    public const string NumberDay = "number-day";
+    public const string Unit = "unit";
+}
+
+/// <summary>
+/// A versioned rate card (format documented in docs/rate-card.md). Lookups are pure and deterministic;
+/// a missing row is a gap the caller reports, never a silent zero.
+/// </summary>
+public sealed class RateCard
+{
+    public required string Version { get; init; }
+    public required string Currency { get; init; }
+    public required IReadOnlyDictionary<string, string> RegionCodes { get; init; }
+    /// <summary>Pricing model → charge kind → usage-type template, used when no row prices a charge.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> UsageTypes { get; init; }
+    public required IReadOnlyList<InstancePricing> Instances { get; init; }
+    public required IReadOnlyList<RateRow> Rows { get; init; }
+
+    public string RegionCode(string region) =>
+        RegionCodes.TryGetValue(region, out var code) ? code : region.ToUpperInvariant();
+
+    public string PricingModelFor(string instanceId, DateOnly day)
+    {
+        var match = Instances.Where(i => (i.InstanceId == instanceId || i.InstanceId == "*") && i.From <= day && (i.To is null || day < i.To))
+            .OrderByDescending(i => i.InstanceId == instanceId).ThenByDescending(i => i.From)
+            .FirstOrDefault();
+        return match?.PricingModel ?? PricingModels.PerFeature;
+    }
+
+    /// <summary>The row pricing a charge: country-specific over generic, longest matching prefix first.</summary>
+    public RateRow? Find(string region, string pricingModel, string chargeKind, string? country, string? number, DateOnly day)
+    {
+        RateRow? best = null;
+        var bestScore = -1;
+        foreach (var row in Rows)
+        {
+            if (row.ChargeKind != chargeKind || row.Region != region || row.PricingModel != pricingModel || !row.IsEffective(day))
+            {
+                continue;
+            }
+
+            if (row.Country is not null && row.Country != country)
+            {
+                continue;
+            }
+
+            if (row.Prefix is not null && (number is null || !number.StartsWith(row.Prefix, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var score = (row.Country is null ? 0 : 1000) + (row.Prefix?.Length ?? 0);
+            if (score > bestScore || (score == bestScore && best is not null && row.EffectiveFrom > best.EffectiveFrom))
+            {
+                best = row;
+                bestScore = score;
+            }
+        }
+
+        return best;
+    }
+
+    public string UsageTypeFor(RateRow? row, string pricingModel, string chargeKind, string region, string? country)
+    {
+        var template = row?.UsageType
+            ?? (UsageTypes.TryGetValue(pricingModel, out var byKind) && byKind.TryGetValue(chargeKind, out var t) ? t : null)
+            ?? "{REGION}-" + chargeKind.Replace(':', '-');
+        return template.Replace("{REGION}", RegionCode(region), StringComparison.Ordinal)
+            .Replace("{CC}", country ?? "ZZ", StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
+    public static RateCard FromJson(string json)
+    {
+        var file = JsonSerializer.Deserialize(json, RateCardJsonContext.Default.RateCardFile)
+            ?? throw new FormatException("Rate card is empty.");
+        if (file.Format != RateCardFile.FormatName)
+        {
+            throw new FormatException($"Rate card format must be '{RateCardFile.FormatName}', found '{file.Format}'.");
+        }
+
+        var rows = file.Rows.Select((r, i) => new RateRow
+        {
+            Id = r.Id ?? $"row-{i + 1}",
+            Region = r.Region ?? throw new FormatException($"Rate card row {i + 1} has no region."),
+            PricingModel = r.PricingModel ?? PricingModels.PerFeature,
+            ChargeKind = r.ChargeKind ?? throw new FormatException($"Rate card row {i + 1} has no chargeKind."),
+            Country = r.Country,
+            Prefix = r.Prefix,
+            UsageType = r.UsageType ?? throw new FormatException($"Rate card row {i + 1} has no usageType."),
+            Unit = r.Unit ?? Units.Minute,
+            Price = r.Price ?? throw new FormatException($"Rate card row {i + 1} has no price."),
+            FirstIncrement = r.FirstIncrement ?? 1,
+            Increment = r.Increment ?? 1,
+            EffectiveFrom = r.EffectiveFrom ?? DateOnly.MinValue,
+            EffectiveTo = r.EffectiveTo,
+            Source = r.Source ?? "unspecified",
+        }).ToList();
+
+        foreach (var row in rows.Where(r => r.FirstIncrement < 0 || r.Increment < 1))
+        {
+            throw new FormatException($"Rate card row {row.Id}: increments must be firstIncrement ≥ 0 and increment ≥ 1.");
+        }
+
+        return new RateCard
+        {
+            Version = file.Version ?? throw new FormatException("Rate card has no version."),
+            Currency = file.Currency ?? "USD",
+            RegionCodes = file.RegionCodes ?? new Dictionary<string, string>(),
+            UsageTypes = (file.UsageTypes ?? new Dictionary<string, Dictionary<string, string>>())
+                .ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
+            Instances = (file.Instances ?? []).Select(i => new InstancePricing(i.InstanceId ?? "*", i.PricingModel ?? PricingModels.PerFeature, i.From ?? DateOnly.MinValue, i.To)).ToList(),
+            Rows = rows,
+        };
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(new RateCardFile
+    {
+        Format = RateCardFile.FormatName,
+        Version = Version,
+        Currency = Currency,
+        RegionCodes = RegionCodes.OrderBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Value),
+        UsageTypes = UsageTypes.ToDictionary(k => k.Key, k => k.Value.ToDictionary(x => x.Key, x => x.Value)),
+        Instances = Instances.Select(i => new InstancePricingJson { InstanceId = i.InstanceId, PricingModel = i.PricingModel, From = i.From, To = i.To }).ToList(),
+        Rows = Rows.Select(r => new RateRowJson
+        {
+            Id = r.Id, Region = r.Region, PricingModel = r.PricingModel, ChargeKind = r.ChargeKind, Country = r.Country, Prefix = r.Prefix,
+            UsageType = r.UsageType, Unit = r.Unit, Price = r.Price, FirstIncrement = r.FirstIncrement, Increment = r.Increment,
+            EffectiveFrom = r.EffectiveFrom, EffectiveTo = r.EffectiveTo, Source = r.Source,
+        }).ToList(),
+    }, RateCardJsonContext.Default.RateCardFile);
+}
+
+internal sealed class RateCardFile
+{
+    public const string FormatName = "connect-reconcile/rate-card@1";
+    public string? Format { get; set; }
+    public string? Version { get; set; }
+    public string? Currency { get; set; }
+    public Dictionary<string, string>? RegionCodes { get; set; }
+    public Dictionary<string, Dictionary<string, string>>? UsageTypes { get; set; }
+    public List<InstancePricingJson>? Instances { get; set; }
+    public List<RateRowJson> Rows { get; set; } = [];
+}
+
+internal sealed class InstancePricingJson
+{
+    public string? InstanceId { get; set; }
+    public string? PricingModel { get; set; }
+    public DateOnly? From { get; set; }
+    public DateOnly? To { get; set; }
+}
+
+internal sealed class RateRowJson
+{
+    public string? Id { get; set; }
+    public string? Region { get; set; }
+    public string? PricingModel { get; set; }
+    public string? ChargeKind { get; set; }
+    public string? Country { get; set; }
+    public string? Prefix { get; set; }
+    public string? UsageType { get; set; }
+    public string? Unit { get; set; }
+    public decimal? Price { get; set; }
+    public int? FirstIncrement { get; set; }
+    public int? Increment { get; set; }
+    public DateOnly? EffectiveFrom { get; set; }
+    public DateOnly? EffectiveTo { get; set; }
+    public string? Source { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+[JsonSerializable(typeof(RateCardFile))]
+internal sealed partial class RateCardJsonContext : JsonSerializerContext;

@@ -1,0 +1,181 @@
+using System.Globalization;
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Segments;
+
+namespace ConnectReconcile.Core.Rating;
+
+/// <summary>Everything the billing core says about one chain.</summary>
+public sealed record ChainResult(
+    Chain Chain,
+    IReadOnlyList<Leg> Legs,
+    IReadOnlyList<Segment> Segments,
+    IReadOnlyList<Charge> Charges,
+    IReadOnlyList<string> Flags)
+{
+    public decimal? Cost => Charges.Any(c => c.Cost is null) ? null : Charges.Sum(c => c.Cost ?? 0m);
+}
+
+public static class ChainFlags
+{
+    public const string Orphan = "orphan";
+    public const string Estimated = "estimated";
+    public const string Unrated = "unrated";
+}
+
+/// <summary>
+/// The rate stage: legs → metered usage → charges → segments, for one chain at a time. Pure and
+/// deterministic; holds only the rate card, policy and reference data it was given.
+/// </summary>
+public sealed class Rater
+{
+    private readonly RateCard _card;
+    private readonly BillingPolicy _policy;
+    private readonly LegBuilder _legs;
+
+    public Rater(RateCard card, BillingPolicy policy, AgentDirectory agents, NumberInventory numbers)
+    {
+        _card = card;
+        _policy = policy;
+        _legs = new LegBuilder(agents, numbers, policy);
+    }
+
+    public RateCard Card => _card;
+
+    public BillingPolicy Policy => _policy;
+
+    public ChainResult Rate(Chain chain)
+    {
+        var usage = _legs.Build(chain);
+        var day = chain.Day;
+        var model = _card.PricingModelFor(chain.InstanceId, day);
+        var charges = new List<Charge>(usage.Usages.Count);
+        foreach (var u in usage.Usages)
+        {
+            if (u.ChargeKind == ChargeKinds.ContactLens && model == PricingModels.UnlimitedAi)
+            {
+                continue; // Contact Lens is included in unlimited-AI pricing (billing-model §4)
+            }
+
+            charges.Add(Price(chain, u, model));
+        }
+
+        var segments = new List<Segment>();
+        foreach (var leg in usage.Legs)
+        {
+            var telephony = charges.FirstOrDefault(c => c.LegIndex == leg.Index && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal));
+            var legSegments = Segmenter.Split(chain, leg, telephony?.BilledSeconds ?? leg.Seconds);
+            var legCost = charges.Where(c => c.LegIndex == leg.Index).Sum(c => c.Cost ?? 0m);
+            segments.AddRange(Allocate(legSegments, legCost));
+        }
+
+        var flags = new List<string>();
+        if (chain.IsOrphan) flags.Add(ChainFlags.Orphan);
+        if (usage.Legs.Any(l => l.Estimated)) flags.Add(ChainFlags.Estimated);
+        if (charges.Any(c => c.Cost is null)) flags.Add(ChainFlags.Unrated);
+        return new ChainResult(chain, usage.Legs, segments, charges, flags);
+    }
+
+    private Charge Price(Chain chain, MeteredUsage u, string model)
+    {
+        var day = u.Start.UnixSeconds == 0 ? chain.Day : u.Start.UtcDate;
+        var region = chain.Region;
+        var country = u.ChargeKind == ChargeKinds.Service || u.ChargeKind == ChargeKinds.ContactLens ? null : u.Country;
+        var row = _card.Find(region, model, u.ChargeKind, country, u.Number, day);
+        var actual = u.Seconds;
+        var (first, increment) = row is null ? (1, 1) : (row.FirstIncrement, row.Increment);
+        var billed = _policy.Minimums switch
+        {
+            MinimumScope.PerLeg => Increments.Bill(actual, first, increment),
+            MinimumScope.PerRecord => u.Shares.Sum(s => Increments.Bill(s.Seconds, first, increment)),
+            _ => actual,
+        };
+        var quantity = billed / 60m;
+        var usageType = _card.UsageTypeFor(row, model, u.ChargeKind, region, country ?? u.Country);
+        decimal? cost = row is null ? null : billed * row.Price / 60m;
+        return new Charge
+        {
+            ChainId = chain.RootId,
+            ContactId = u.ContactId,
+            ChargeKind = u.ChargeKind,
+            LegKind = u.LegKind,
+            LegIndex = u.LegIndex,
+            Day = chain.Day,
+            Start = u.Start,
+            InstanceId = chain.InstanceId,
+            Region = region,
+            PricingModel = model,
+            UsageType = usageType,
+            Unit = Units.Minute,
+            ActualSeconds = actual,
+            BilledSeconds = billed,
+            Quantity = quantity,
+            Country = u.Country,
+            Number = u.Number,
+            Rate = row?.Price,
+            Cost = cost,
+            RateRowId = row?.Id,
+            Currency = _card.Currency,
+            UnratedReason = row is null ? $"no rate-card row for {u.ChargeKind} in {region} ({model}{(country is null ? "" : ", " + country)}) on {day:yyyy-MM-dd}" : null,
+            Arithmetic = row is null
+                ? $"{actual} s actual → {billed} s billed; unrated"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{actual} s actual → {billed} s billed (first {first} s, then {increment} s) × {row.Price} {_card.Currency}/min ÷ 60 = {cost}"),
+            Why = u.Why,
+        };
+    }
+
+    /// <summary>
+    /// A non-voice contact (chat, task, email) as one unit of its channel's kind. CTRs carry no
+    /// message counts, so per-message pricing cannot be derived: without a per-contact row it is
+    /// reported unrated rather than dropped.
+    /// </summary>
+    public Charge RateUnit(ContactRecord record)
+    {
+        var day = record.InitiationTimestamp.UtcDate;
+        var kind = ChargeKinds.ForChannel(record.Channel);
+        var model = _card.PricingModelFor(record.InstanceId, day);
+        var row = _card.Find(record.Region, model, kind, null, null, day);
+        return new Charge
+        {
+            ChainId = record.RootId,
+            ContactId = record.ContactId,
+            ChargeKind = kind,
+            LegKind = "none",
+            Day = day,
+            Start = record.InitiationTimestamp,
+            InstanceId = record.InstanceId,
+            Region = record.Region,
+            PricingModel = model,
+            UsageType = _card.UsageTypeFor(row, model, kind, record.Region, null),
+            Unit = Units.Unit,
+            ActualSeconds = record.End.UnixSeconds - record.InitiationTimestamp.UnixSeconds,
+            BilledSeconds = 0,
+            Quantity = 1,
+            Rate = row?.Price,
+            Cost = row?.Price,
+            RateRowId = row?.Id,
+            Currency = _card.Currency,
+            UnratedReason = row is null ? $"no rate-card row for {kind} contacts in {record.Region}" : null,
+            Arithmetic = row is null ? "1 contact; unrated" : $"1 contact × {row.Price} {_card.Currency} = {row.Price}",
+            Why = $"a {record.Channel} contact (non-voice)",
+        };
+    }
+
+    /// <summary>Splits a leg's cost over its segments by seconds; the last segment takes the remainder so they sum exactly.</summary>
+    private static IEnumerable<Segment> Allocate(IReadOnlyList<Segment> segments, decimal legCost)
+    {
+        var totalSeconds = segments.Sum(s => s.Seconds);
+        var allocated = 0m;
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var share = i == segments.Count - 1 || totalSeconds == 0
+                ? legCost - allocated
+                : Math.Round(legCost * segments[i].Seconds / totalSeconds, 12, MidpointRounding.AwayFromZero);
+            allocated += share;
+            yield return segments[i] with { Cost = share };
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Frozen;
+
+namespace ConnectReconcile.Core.Reference;
+
+public static class NumberTypes
+{
+    public const string Did = "DID";
+    public const string TollFree = "TOLL_FREE";
+}
+
+/// <summary>
+/// What can be told from an E.164 number alone: its country (by calling code, NANP split by area
+/// code for Canada) and whether it is toll-free (by a per-country prefix table). The number
+/// inventory, when given, always wins over these guesses.
+/// </summary>
+public static class PhoneNumbers
+{
+    // ITU calling codes for the countries Connect sells telephony in (and their neighbours).
+    private static readonly FrozenDictionary<string, string> CallingCodes = new Dictionary<string, string>
+    {
+        ["1"] = "US", ["7"] = "RU", ["20"] = "EG", ["27"] = "ZA", ["30"] = "GR", ["31"] = "NL", ["32"] = "BE",
+        ["33"] = "FR", ["34"] = "ES", ["36"] = "HU", ["39"] = "IT", ["40"] = "RO", ["41"] = "CH", ["43"] = "AT",
+        ["44"] = "GB", ["45"] = "DK", ["46"] = "SE", ["47"] = "NO", ["48"] = "PL", ["49"] = "DE", ["51"] = "PE",
+        ["52"] = "MX", ["54"] = "AR", ["55"] = "BR", ["56"] = "CL", ["57"] = "CO", ["60"] = "MY", ["61"] = "AU",
+        ["62"] = "ID", ["63"] = "PH", ["64"] = "NZ", ["65"] = "SG", ["66"] = "TH", ["81"] = "JP", ["82"] = "KR",
+        ["84"] = "VN", ["86"] = "CN", ["90"] = "TR", ["91"] = "IN", ["351"] = "PT", ["352"] = "LU", ["353"] = "IE",
+        ["354"] = "IS", ["358"] = "FI", ["420"] = "CZ", ["421"] = "SK", ["852"] = "HK", ["886"] = "TW",
+        ["966"] = "SA", ["971"] = "AE", ["972"] = "IL",
+    }.ToFrozenDictionary();
+
+    private static readonly FrozenSet<string> CanadianAreaCodes = new[]
+    {
+        "204", "226", "236", "249", "250", "263", "289", "306", "343", "354", "365", "367", "382", "403", "416",
+        "418", "428", "431", "437", "438", "450", "468", "474", "506", "514", "519", "548", "579", "581", "584",
+        "587", "604", "613", "639", "647", "672", "683", "705", "709", "742", "753", "778", "780", "782", "807",
+        "819", "825", "867", "873", "879", "902", "905",
+    }.ToFrozenSet();
+
+    /// <summary>Toll-free ranges by E.164 prefix (documented in docs/rating.md). NANP's are shared by US and CA.</summary>
+    private static readonly string[] TollFreePrefixes =
+    [
+        "+1800", "+1833", "+1844", "+1855", "+1866", "+1877", "+1888", // NANP
+        "+81120", "+81800", // Japan 0120, 0800
+        "+44800", "+44808", // UK
+        "+611800", // Australia 1800
+        "+49800", // Germany
+        "+33800", "+33805", // France
+        "+3480", // Spain 800/900 freephone
+        "+39800", // Italy
+        "+65800", // Singapore
+    ];
+
+    public static string CountryOf(string? e164)
+    {
+        var digits = Digits(e164);
+        if (digits.Length == 0)
+        {
+            return "ZZ";
+        }
+
+        if (digits[0] == '1')
+        {
+            return digits.Length >= 4 && CanadianAreaCodes.Contains(digits.Substring(1, 3)) ? "CA" : "US";
+        }
+
+        for (var length = 3; length >= 1; length--)
+        {
+            if (digits.Length > length && CallingCodes.TryGetValue(digits[..length], out var country))
+            {
+                return country;
+            }
+        }
+
+        return "ZZ";
+    }
+
+    public static bool LooksTollFree(string? e164)
+    {
+        if (e164 is null)
+        {
+            return false;
+        }
+
+        foreach (var prefix in TollFreePrefixes)
+        {
+            if (e164.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Masks the middle of a number for logs and exports: <c>+819011112222</c> → <c>+8190****2222</c>.</summary>
+    public static string Mask(string? number)
+    {
+        if (string.IsNullOrEmpty(number))
+        {
+            return string.Empty;
+        }
+
+        if (number.Length <= 8)
+        {
+            return new string('*', number.Length);
+        }
+
+        return string.Concat(number.AsSpan(0, 5), "****", number.AsSpan(number.Length - 4));
+    }
+
+    private static string Digits(string? e164) =>
+        e164 is null ? string.Empty : new string(e164.Where(char.IsAsciiDigit).ToArray());
+}

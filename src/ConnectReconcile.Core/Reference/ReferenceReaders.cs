@@ -1,0 +1,220 @@
+using System.Text.Json;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Reference;
+
+/// <summary>
+/// Reads the agent directory and number inventory from the text users have: our CSVs, or the JSON
+/// that <c>aws connect describe-user</c> / <c>list-phone-numbers-v2</c> print. The format is
+/// recognised from the content, not the file name.
+/// </summary>
+public static class ReferenceReaders
+{
+    /// <summary>CSV <c>username,phone_type,desk_phone_number,as_of</c>, or describe-user JSON (one or many objects, or an array).</summary>
+    public static AgentDirectory ReadAgents(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
+        {
+            return new AgentDirectory(JsonValues(text).SelectMany(AgentsFromJson));
+        }
+
+        var rows = Csv(text, "username", "phone_type", "desk_phone_number", "as_of");
+        return new AgentDirectory(rows.Select(r => new AgentPhoneEntry(
+            r["username"],
+            NormalisePhoneType(r["phone_type"]),
+            Empty(r["desk_phone_number"]),
+            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : new Instant(long.MinValue / 2))));
+    }
+
+    /// <summary>CSV <c>number,type,country,claimed_at,released_at</c>, or list-phone-numbers-v2 JSON.</summary>
+    public static NumberInventory ReadNumbers(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
+        {
+            return new NumberInventory(JsonValues(text).SelectMany(NumbersFromJson));
+        }
+
+        var rows = Csv(text, "number", "type", "country", "claimed_at", "released_at");
+        return new NumberInventory(rows.Select(r => new ClaimedNumber(
+            r["number"],
+            NormaliseNumberType(r["type"]),
+            Empty(r["country"]) ?? PhoneNumbers.CountryOf(r["number"]),
+            Empty(r["claimed_at"]) is { } c ? ParseTime(c, "claimed_at") : null,
+            Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null)));
+    }
+
+    private static IEnumerable<AgentPhoneEntry> AgentsFromJson(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in e.EnumerateArray().SelectMany(AgentsFromJson))
+            {
+                yield return item;
+            }
+
+            yield break;
+        }
+
+        var user = e.TryGetProperty("User", out var u) ? u : e;
+        if (!user.TryGetProperty("PhoneConfig", out var phone))
+        {
+            yield break;
+        }
+
+        var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
+        var desk = Str(phone, "DeskPhoneNumber");
+        // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
+        var asOf = Str(user, "LastModifiedTime") is { } modified && Instant.TryParse(System.Text.Encoding.UTF8.GetBytes(modified), out var m)
+            ? m : new Instant(long.MinValue / 2);
+        foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
+        {
+            if (!string.IsNullOrEmpty(key))
+            {
+                yield return new AgentPhoneEntry(key, type, Empty(desk), asOf);
+            }
+        }
+    }
+
+    private static IEnumerable<ClaimedNumber> NumbersFromJson(JsonElement e)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in e.EnumerateArray().SelectMany(NumbersFromJson))
+            {
+                yield return item;
+            }
+
+            yield break;
+        }
+
+        if (e.TryGetProperty("ListPhoneNumbersSummaryList", out var list))
+        {
+            foreach (var item in NumbersFromJson(list))
+            {
+                yield return item;
+            }
+
+            yield break;
+        }
+
+        if (Str(e, "PhoneNumber") is not { } number)
+        {
+            yield break;
+        }
+
+        yield return new ClaimedNumber(
+            number,
+            NormaliseNumberType(Str(e, "PhoneNumberType") ?? NumberTypes.Did),
+            Str(e, "PhoneNumberCountryCode") ?? PhoneNumbers.CountryOf(number),
+            null,
+            null,
+            Str(e, "InstanceId"));
+    }
+
+    private static string NormalisePhoneType(string value) =>
+        value.Trim().ToUpperInvariant() switch
+        {
+            "DESK_PHONE" or "DESK" => PhoneTypes.DeskPhone,
+            "SOFT_PHONE" or "SOFT" or "" => PhoneTypes.SoftPhone,
+            var other => throw new FormatException($"Unknown phone_type '{other}' (SOFT_PHONE or DESK_PHONE)."),
+        };
+
+    /// <summary>Connect's number types mapped onto the two telephony kinds that are priced differently.</summary>
+    private static string NormaliseNumberType(string value) =>
+        value.Trim().ToUpperInvariant() switch
+        {
+            "TOLL_FREE" or "TOLLFREE" or "TOLL-FREE" or "UIFN" or "THIRD_PARTY_TF" => NumberTypes.TollFree,
+            "DID" or "SHARED" or "THIRD_PARTY_DID" or "SHORT_CODE" => NumberTypes.Did,
+            var other => throw new FormatException($"Unknown number type '{other}' (DID or TOLL_FREE)."),
+        };
+
+    private static Instant ParseTime(string text, string column) =>
+        Instant.TryParse(System.Text.Encoding.UTF8.GetBytes(text.Trim()), out var v)
+            ? v : throw new FormatException($"Column {column}: '{text}' is not an ISO-8601 time.");
+
+    private static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private static IEnumerable<JsonElement> JsonValues(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+        var values = new List<JsonElement>();
+        while (reader.Read())
+        {
+            using var doc = JsonDocument.ParseValue(ref reader);
+            values.Add(doc.RootElement.Clone());
+        }
+
+        return values;
+    }
+
+    /// <summary>A small RFC 4180 reader: header row, quoted fields, required columns checked by name.</summary>
+    private static List<Dictionary<string, string>> Csv(string text, params string[] required)
+    {
+        var lines = ParseCsv(text).Where(l => l.Count > 1 || (l.Count == 1 && l[0].Length > 0)).ToList();
+        if (lines.Count == 0)
+        {
+            return [];
+        }
+
+        var header = lines[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
+        foreach (var column in required.Where(c => !header.Contains(c)))
+        {
+            throw new FormatException($"CSV header must contain '{column}' (found: {string.Join(',', header)}).");
+        }
+
+        return lines.Skip(1).Select(fields =>
+        {
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++)
+            {
+                row[header[i]] = i < fields.Count ? fields[i].Trim() : string.Empty;
+            }
+
+            return row;
+        }).ToList();
+    }
+
+    private static IEnumerable<List<string>> ParseCsv(string text)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"': quoted = true; break;
+                case ',': fields.Add(field.ToString()); field.Clear(); break;
+                case '\r': break;
+                case '\n':
+                    fields.Add(field.ToString());
+                    field.Clear();
+                    yield return fields;
+                    fields = [];
+                    break;
+                default: field.Append(c); break;
+            }
+        }
+
+        if (field.Length > 0 || fields.Count > 0)
+        {
+            fields.Add(field.ToString());
+            yield return fields;
+        }
+    }
+}

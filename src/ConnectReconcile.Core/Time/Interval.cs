@@ -1,0 +1,42 @@
+namespace ConnectReconcile.Core.Time;
+
+/// <summary>A half-open interval [Start, End) of whole seconds. Empty when End ≤ Start.</summary>
+public readonly record struct Interval(Instant Start, Instant End)
+{
+    public long Seconds => End > Start ? End.UnixSeconds - Start.UnixSeconds : 0;
+
+    public bool IsEmpty => End <= Start;
+
+    public bool Overlaps(Interval other) => Start < other.End && other.Start < End;
+
+    public Interval Intersect(Interval other) => new(Instant.Max(Start, other.Start), Instant.Min(End, other.End));
+
+    public override string ToString() => $"[{Start}, {End})";
+}
+
+/// <summary>Set operations over intervals: the customer leg is a union, never a sum.</summary>
+public static class Intervals
+{
+    /// <summary>The union as disjoint, sorted intervals (touching intervals merge).</summary>
+    public static IReadOnlyList<Interval> Union(IEnumerable<Interval> intervals)
+    {
+        var sorted = intervals.Where(i => !i.IsEmpty).OrderBy(i => i.Start).ThenBy(i => i.End).ToList();
+        var result = new List<Interval>(sorted.Count);
+        foreach (var interval in sorted)
+        {
+            if (result.Count > 0 && interval.Start <= result[^1].End)
+            {
+                var last = result[^1];
+                result[^1] = last with { End = Instant.Max(last.End, interval.End) };
+            }
+            else
+            {
+                result.Add(interval);
+            }
+        }
+
+        return result;
+    }
+
+    public static long Seconds(IEnumerable<Interval> disjoint) => disjoint.Sum(i => i.Seconds);
+}

@@ -1,0 +1,340 @@
+using System.Buffers;
+using System.IO.Compression;
+using ConnectReconcile.Core.Ctr;
+
+namespace ConnectReconcile.Io.Decoding;
+
+/// <summary>Where something was found: the object it came from, the byte offset (in the decompressed
+/// stream) and the index of the JSON value within the object.</summary>
+public readonly record struct SourcePosition(string Source, long Offset, long Index);
+
+/// <summary>A record that could not be used, with where it was and why.</summary>
+public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail);
+
+/// <summary>Receives what the decoder finds, in the order it appears in the object.</summary>
+public interface IDecodeSink
+{
+    void OnRecord(ContactRecord record, SourcePosition position);
+
+    void OnQuarantine(QuarantineEntry entry);
+}
+
+/// <summary>
+/// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
+/// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
+/// (recognised by its magic bytes, not the name). It streams: a scanner finds each top-level
+/// object's bytes (tracking strings and escapes) and only that object is parsed, so garbage, a
+/// malformed object or a truncated tail costs one quarantine entry and never the records around it.
+/// </summary>
+public sealed class CtrDecoder
+{
+    /// <summary>Kinesis caps a record at 1 MiB; anything far beyond that is not a CTR.</summary>
+    public const int MaxRecordBytes = 8 * 1024 * 1024;
+
+    private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
+    private static readonly SearchValues<byte> InObject = SearchValues.Create("\"{}"u8);
+
+    private readonly CtrParser _parser = new();
+
+    public void Decode(Stream raw, string source, IDecodeSink sink, CancellationToken cancellationToken = default)
+    {
+        var seekable = raw.CanSeek ? raw : new PeekStream(raw);
+        Span<byte> magic = stackalloc byte[2];
+        var n = seekable.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        seekable.Seek(-n, SeekOrigin.Current);
+        var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        using Stream input = gzip ? new GZipStream(seekable, CompressionMode.Decompress) : seekable;
+        new Scan(this, source, sink, gzip).Run(input, cancellationToken);
+    }
+
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, bool gzip)
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        private long _base;            // absolute offset of _buffer[0]
+        private int _end;              // bytes valid in _buffer
+        private int _pos;              // scan position
+        private int _valueStart = -1;  // start of the current object in _buffer, -1 if none retained
+        private long _valueOffset;     // absolute offset of the current object
+        private int _depth;
+        private bool _inString;
+        private bool _pendingEscape;
+        private bool _oversized;
+        private long _garbageStart = -1;
+        private long _garbageEnd;
+        private long _index;
+
+        public void Run(Stream input, CancellationToken cancellationToken)
+        {
+            try
+            {
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!Fill(input))
+                    {
+                        break;
+                    }
+
+                    ScanBuffer();
+                }
+
+                Finish(null);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException && e is not OperationCanceledException)
+            {
+                Finish(e);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+        }
+
+        private bool Fill(Stream input)
+        {
+            // Keep only the unfinished object; grow the buffer when a single object fills it.
+            var keepFrom = _valueStart >= 0 ? _valueStart : _pos;
+            if (keepFrom > 0)
+            {
+                Buffer.BlockCopy(_buffer, keepFrom, _buffer, 0, _end - keepFrom);
+                _base += keepFrom;
+                _end -= keepFrom;
+                _pos -= keepFrom;
+                if (_valueStart >= 0)
+                {
+                    _valueStart = 0;
+                }
+            }
+
+            if (_end == _buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+                Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+
+            var read = input.Read(_buffer, _end, _buffer.Length - _end);
+            _end += read;
+            return read > 0;
+        }
+
+        private void ScanBuffer()
+        {
+            var span = _buffer.AsSpan(0, _end);
+            while (_pos < _end)
+            {
+                if (_inString)
+                {
+                    if (_pendingEscape)
+                    {
+                        _pendingEscape = false;
+                        _pos++;
+                        continue;
+                    }
+
+                    var i = span[_pos..].IndexOfAny(InString);
+                    if (i < 0)
+                    {
+                        _pos = _end;
+                        break;
+                    }
+
+                    _pos += i;
+                    if (span[_pos] == (byte)'\\')
+                    {
+                        _pendingEscape = true;
+                        _pos++;
+                    }
+                    else
+                    {
+                        _inString = false;
+                        _pos++;
+                    }
+                }
+                else if (_depth > 0)
+                {
+                    var i = span[_pos..].IndexOfAny(InObject);
+                    if (i < 0)
+                    {
+                        _pos = _end;
+                        break;
+                    }
+
+                    _pos += i;
+                    var b = span[_pos++];
+                    if (b == (byte)'"')
+                    {
+                        _inString = true;
+                    }
+                    else if (b == (byte)'{')
+                    {
+                        _depth++;
+                    }
+                    else if (--_depth == 0)
+                    {
+                        EmitObject();
+                    }
+                }
+                else
+                {
+                    var b = span[_pos];
+                    if (b == (byte)'{')
+                    {
+                        FlushGarbage();
+                        _valueStart = _pos;
+                        _valueOffset = _base + _pos;
+                        _depth = 1;
+                        _pos++;
+                    }
+                    else if (_garbageStart < 0 && b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t' or (byte)',' or (byte)'[' or (byte)']')
+                    {
+                        _pos++;
+                    }
+                    else
+                    {
+                        if (_garbageStart < 0)
+                        {
+                            _garbageStart = _base + _pos;
+                        }
+
+                        if (b is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
+                        {
+                            _garbageEnd = _base + _pos + 1;
+                        }
+
+                        _pos++;
+                    }
+                }
+
+                if (_valueStart >= 0 && _pos - _valueStart > MaxRecordBytes)
+                {
+                    _oversized = true;
+                    _valueStart = -1; // stop retaining; keep tracking depth to find its end
+                }
+            }
+        }
+
+        private void EmitObject()
+        {
+            var position = new SourcePosition(source, _valueOffset, _index++);
+            if (_oversized || _valueStart < 0)
+            {
+                _oversized = false;
+                sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.RecordTooLarge, $"object larger than {MaxRecordBytes} bytes"));
+            }
+            else
+            {
+                var outcome = owner._parser.Parse(_buffer.AsSpan(_valueStart, _pos - _valueStart));
+                if (outcome.Record is { } record)
+                {
+                    sink.OnRecord(record, position);
+                }
+                else
+                {
+                    sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!));
+                }
+            }
+
+            _valueStart = -1;
+        }
+
+        private void FlushGarbage()
+        {
+            if (_garbageStart < 0)
+            {
+                return;
+            }
+
+            var position = new SourcePosition(source, _garbageStart, _index++);
+            sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.NotJson, $"{_garbageEnd - _garbageStart} bytes that are not a JSON object"));
+            _garbageStart = -1;
+        }
+
+        private void Finish(Exception? damage)
+        {
+            FlushGarbage();
+            if (_depth > 0)
+            {
+                var position = new SourcePosition(source, _valueOffset, _index++);
+                var why = damage is null ? "the object ends before its closing brace" : $"the {(gzip ? "gzip" : "byte")} stream broke inside the object: {damage.Message}";
+                sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.TruncatedRecord, why));
+            }
+            else if (damage is not null)
+            {
+                var position = new SourcePosition(source, _base + _end, _index++);
+                sink.OnQuarantine(new QuarantineEntry(position, gzip ? QuarantineReasons.CorruptCompression : QuarantineReasons.UnreadableObject, damage.Message));
+            }
+        }
+    }
+
+    /// <summary>A forward-only stream that lets the first bytes be read twice (for the gzip magic).</summary>
+    private sealed class PeekStream(Stream inner) : Stream
+    {
+        private readonly byte[] _head = new byte[2];
+        private int _headLength = -1;
+        private int _headPos;
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true; // only the tiny peek-back of the first bytes is supported
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            EnsureHead();
+            if (_headPos < _headLength)
+            {
+                var n = Math.Min(buffer.Length, _headLength - _headPos);
+                _head.AsSpan(_headPos, n).CopyTo(buffer);
+                _headPos += n;
+                _position += n;
+                return n;
+            }
+
+            var read = inner.Read(buffer);
+            _position += read;
+            return read;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            EnsureHead();
+            var target = origin == SeekOrigin.Current ? _position + offset : origin == SeekOrigin.Begin ? offset : throw new NotSupportedException();
+            if (target < 0 || target > _headLength || _position > _headLength)
+            {
+                throw new NotSupportedException("Only the first bytes can be re-read.");
+            }
+
+            _headPos = (int)target;
+            _position = target;
+            return target;
+        }
+
+        private void EnsureHead()
+        {
+            if (_headLength < 0)
+            {
+                _headLength = inner.ReadAtLeast(_head, _head.Length, throwOnEndOfStream: false);
+            }
+        }
+
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+
+namespace ConnectReconcile.Io.Storage;
+
+/// <summary>
+/// A local folder as an object store. Publishing renames whole partition directories into place
+/// (atomic on one filesystem), so a reader sees the old partition or the new one, never half of one.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    public const string StagingFolder = "_staging";
+
+    public LocalObjectStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+    }
+
+    public string Root { get; }
+
+    public string Describe(string key) => key.Length == 0 ? Root : Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (File.Exists(Root))
+        {
+            // A single file given as the source: it is the store's only object.
+            yield return new StoredObject(string.Empty, new FileInfo(Root).Length);
+            yield break;
+        }
+
+        if (!Directory.Exists(Root))
+        {
+            yield break;
+        }
+
+        var keys = Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+            .Select(f => (Key: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'), Path: f))
+            .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal))
+            .OrderBy(f => f.Key, StringComparer.Ordinal);
+        foreach (var (key, path) in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new StoredObject(key, new FileInfo(path).Length);
+        }
+    }
+
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream>(new FileStream(Describe(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        var path = Describe(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        await using (var file = File.Create(temp))
+        {
+            await content.CopyToAsync(file, cancellationToken);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(Describe(key));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A scratch folder on the same filesystem as the store, so publishing is a rename.</summary>
+    public string CreateStagingDirectory()
+    {
+        var dir = Path.Combine(Root, StagingFolder, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
+    {
+        var staged = Path.GetFullPath(plan.LocalRoot);
+        if (!staged.StartsWith(Path.Combine(Root, StagingFolder), StringComparison.Ordinal))
+        {
+            // Staged elsewhere (another filesystem): copy into our staging area first so the swap is a rename.
+            var local = CreateStagingDirectory();
+            foreach (var file in plan.Files.Append(plan.ManifestFile))
+            {
+                var target = Path.Combine(local, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(Path.Combine(staged, file), target, overwrite: true);
+            }
+
+            staged = local;
+        }
+
+        var trash = staged + "-replaced";
+        foreach (var partition in plan.Partitions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var relative = partition.TrimEnd('/');
+            var live = Path.Combine(Root, relative);
+            var fresh = Path.Combine(staged, relative);
+            if (!Directory.Exists(fresh))
+            {
+                Directory.CreateDirectory(fresh); // an emptied partition replaces a stale one
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(live)!);
+            if (Directory.Exists(live))
+            {
+                var old = Path.Combine(trash, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(old)!);
+                Directory.Move(live, old);
+            }
+
+            Directory.Move(fresh, live);
+        }
+
+        await using (var manifest = File.OpenRead(Path.Combine(staged, plan.ManifestFile)))
+        {
+            await PutAsync(plan.ManifestFile, manifest, cancellationToken);
+        }
+
+        DeleteQuietly(trash);
+        DeleteQuietly(staged);
+        var stagingRoot = Path.Combine(Root, StagingFolder);
+        if (Directory.Exists(stagingRoot) && !Directory.EnumerateFileSystemEntries(stagingRoot).Any())
+        {
+            Directory.Delete(stagingRoot);
+        }
+    }
+
+    private static void DeleteQuietly(string dir)
+    {
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
