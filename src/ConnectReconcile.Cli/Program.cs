@@ -1,1 +1,4 @@
-return 0;
+using System.CommandLine;
+using ConnectReconcile.Cli;
+
+return await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment());

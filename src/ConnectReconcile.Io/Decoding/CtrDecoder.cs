@@ -43,8 +43,9 @@ public sealed class CtrDecoder
         var n = seekable.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         seekable.Seek(-n, SeekOrigin.Current);
         var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        using Stream input = gzip ? new GZipStream(seekable, CompressionMode.Decompress) : seekable;
-        new Scan(this, source, sink, gzip).Run(input, cancellationToken);
+        // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
+        using var inflater = gzip ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true) : null;
+        new Scan(this, source, sink, gzip).Run(inflater ?? seekable, cancellationToken);
     }
 
     private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, bool gzip)

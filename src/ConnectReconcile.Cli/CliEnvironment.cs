@@ -1,0 +1,103 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace ConnectReconcile.Cli;
+
+/// <summary>A usage mistake the user can fix (exit code 2).</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Exit codes promised in --help.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int VarianceBeyondTolerance = 3;
+}
+
+/// <summary>
+/// What every command shares: settings resolved as flags, then environment variables
+/// (<c>CONNECT_RECONCILE_&lt;NAME&gt;</c>, e.g. CONNECT_RECONCILE_RATE_CARD), then an optional
+/// appsettings.json in the working directory; a logger on stderr (JSON when not a terminal);
+/// and a console for progress that is stderr too, so stdout carries only results.
+/// </summary>
+public sealed class CliEnvironment : IDisposable
+{
+    private readonly ILoggerFactory _loggers;
+
+    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        Out = stdout ?? Console.Out;
+        Error = stderr ?? Console.Error;
+        Configuration = new ConfigurationBuilder()
+            .SetBasePath(Directory.GetCurrentDirectory())
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("CONNECT_RECONCILE_")
+            .Build();
+        IsTerminal = stderr is null && !Console.IsErrorRedirected;
+        _loggers = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Information);
+            if (IsTerminal)
+            {
+                builder.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            }
+            else
+            {
+                builder.AddJsonConsole(o => o.IncludeScopes = false);
+            }
+
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        Logger = _loggers.CreateLogger("connect-reconcile");
+        ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Error) });
+        OutConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Out) });
+    }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Error { get; }
+
+    public IConfiguration Configuration { get; }
+
+    public bool IsTerminal { get; }
+
+    public ILogger Logger { get; }
+
+    public IAnsiConsole ErrorConsole { get; }
+
+    public IAnsiConsole OutConsole { get; }
+
+    /// <summary>The flag's value, else CONNECT_RECONCILE_NAME, else appsettings.json's "name" (or "Name_With_Underscores").</summary>
+    public T? Get<T>(ParseResult parse, Option<T> option)
+    {
+        if (parse.GetResult(option) is { Implicit: false })
+        {
+            return parse.GetValue(option);
+        }
+
+        var key = option.Name.TrimStart('-');
+        var configured = Configuration[key.Replace('-', '_').ToUpperInvariant()] ?? Configuration[key];
+        if (configured is null)
+        {
+            return parse.GetValue(option);
+        }
+
+        var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        try
+        {
+            return (T)(type == typeof(string) ? configured
+                : type == typeof(DateOnly) ? DateOnly.Parse(configured, System.Globalization.CultureInfo.InvariantCulture)
+                : type.IsEnum ? Enum.Parse(type, configured, ignoreCase: true)
+                : Convert.ChangeType(configured, type, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not a valid {type.Name}: '{configured}'.");
+        }
+    }
+
+    public void Dispose() => _loggers.Dispose();
+}

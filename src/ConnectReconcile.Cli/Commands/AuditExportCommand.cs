@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using Parquet.Serialization;
+using Parquet.Serialization.Attributes;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>
+/// <c>audit-export</c>: per contact and leg, every charge with its rate row and arithmetic, reproducible
+/// byte for byte. Customer numbers are masked by default, hashed with --hash-numbers, shown with --unmask.
+/// </summary>
+internal static class AuditExportCommand
+{
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("audit-export", "Export per-contact, per-leg charges with rate rows and arithmetic to CSV or Parquet (by the --out extension)");
+        var source = SharedOptions.Source();
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC day" };
+        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day" };
+        var output = new Option<string>("--out") { Description = "F.csv or F.parquet", Required = true };
+        var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
+        var hash = new Option<bool>("--hash-numbers") { Description = "Write a SHA-256 pseudonym of each customer number instead of the masked form" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var rating = new RatingInputs();
+        foreach (var o in new Option[] { source, from, to, output, unmask, hash, endpoint })
+        {
+            command.Options.Add(o);
+        }
+
+        rating.AddTo(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
+            var outPath = parse.GetValue(output)!;
+            var format = Path.GetExtension(outPath).ToLowerInvariant();
+            if (format is not (".csv" or ".parquet"))
+            {
+                throw new UsageException("--out must end in .csv or .parquet.");
+            }
+
+            if (parse.GetValue(unmask) && parse.GetValue(hash))
+            {
+                throw new UsageException("--unmask and --hash-numbers exclude each other.");
+            }
+
+            Func<string?, string?> protect = parse.GetValue(unmask) ? n => n
+                : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
+                : n => n is null ? null : PhoneNumbers.Mask(n);
+            var (rater, numbers) = rating.Resolve(env, parse);
+            var rows = new List<AuditRow>();
+            var job = new BillingJob(new BillingJobOptions
+            {
+                Source = Inputs.Store(sourcePath, env.Get(parse, endpoint)),
+                From = env.Get(parse, from),
+                To = env.Get(parse, to),
+                Rater = rater,
+                Numbers = numbers,
+                OnDayRated = (_, results, extra) =>
+                {
+                    foreach (var result in results)
+                    {
+                        foreach (var charge in result.Charges)
+                        {
+                            var leg = charge.LegIndex is { } i ? result.Legs[i] : null;
+                            rows.Add(Row(charge, leg?.Span.Start.ToDateTime(), leg?.Span.End.ToDateTime(), leg?.Seconds,
+                                protect(result.Chain.Head.CustomerEndpoint?.Address), protect, rater));
+                        }
+                    }
+
+                    rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, protect, rater)));
+                },
+            });
+            var result = await job.RunAsync(null, ct);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+            if (format == ".csv")
+            {
+                await File.WriteAllTextAsync(outPath, Csv(rows), new UTF8Encoding(false), ct);
+            }
+            else
+            {
+                await ParquetSerializer.SerializeAsync(rows, outPath, cancellationToken: ct);
+            }
+
+            await env.Error.WriteLineAsync($"Wrote {rows.Count} charges of {result.Counts.Chains} contacts to {outPath}");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, Func<string?, string?> protect, Rater rater) => new()
+    {
+        ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
+        LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
+        LegNumber = RowMapper.MaskUnlessOwn(c.LegKind, c.Number) == c.Number ? c.Number : protect(c.Number),
+        ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
+        Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
+        RateSource = c.RateRowId is null ? null : rater.Card.Rows.First(r => r.Id == c.RateRowId).Source,
+        UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = rater.Card.Version, Policy = rater.Policy.ToString(),
+    };
+
+    private static string Csv(IReadOnlyList<AuditRow> rows)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append("chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\n");
+        foreach (var r in rows)
+        {
+            string?[] cells =
+            [
+                r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
+                r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
+                r.Quantity.ToString(c), r.Rate?.ToString(c), r.Cost?.ToString(c), r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            ];
+            sb.AppendJoin(',', cells.Select(CsvCell)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// RFC 4180 quoting plus formula-injection defence: a text cell starting with = + - @ tab or CR
+    /// is prefixed with an apostrophe so spreadsheets show it instead of evaluating it. Plain numbers stay numbers.
+    /// </summary>
+    internal static string CsvCell(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        var isNumber = decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out _) && value[0] != '+';
+        if (!isNumber && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    internal sealed class AuditRow
+    {
+        [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
+        [JsonPropertyName("contact_id")] public string ContactId { get; set; } = "";
+        [JsonPropertyName("day")] public string Day { get; set; } = "";
+        [JsonPropertyName("leg_index")] public int? LegIndex { get; set; }
+        [JsonPropertyName("leg_kind")] public string LegKind { get; set; } = "";
+        [JsonPropertyName("leg_start"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? LegStart { get; set; }
+        [JsonPropertyName("leg_end"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? LegEnd { get; set; }
+        [JsonPropertyName("leg_seconds")] public long? LegSeconds { get; set; }
+        [JsonPropertyName("customer_number")] public string? CustomerNumber { get; set; }
+        [JsonPropertyName("leg_number")] public string? LegNumber { get; set; }
+        [JsonPropertyName("charge_kind")] public string ChargeKind { get; set; } = "";
+        [JsonPropertyName("usage_type")] public string UsageType { get; set; } = "";
+        [JsonPropertyName("unit")] public string Unit { get; set; } = "";
+        [JsonPropertyName("actual_seconds")] public long ActualSeconds { get; set; }
+        [JsonPropertyName("billed_seconds")] public long BilledSeconds { get; set; }
+        [JsonPropertyName("quantity"), ParquetDecimal(18, 6)] public decimal Quantity { get; set; }
+        [JsonPropertyName("rate"), ParquetDecimal(18, 8)] public decimal? Rate { get; set; }
+        [JsonPropertyName("cost"), ParquetDecimal(24, 12)] public decimal? Cost { get; set; }
+        [JsonPropertyName("currency")] public string Currency { get; set; } = "";
+        [JsonPropertyName("rate_row_id")] public string? RateRowId { get; set; }
+        [JsonPropertyName("rate_source")] public string? RateSource { get; set; }
+        [JsonPropertyName("unrated_reason")] public string? UnratedReason { get; set; }
+        [JsonPropertyName("arithmetic")] public string Arithmetic { get; set; } = "";
+        [JsonPropertyName("rate_card_version")] public string RateCardVersion { get; set; } = "";
+        [JsonPropertyName("policy")] public string Policy { get; set; } = "";
+    }
+}

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary><c>explain</c>: one contact's chain, legs, segments and charges, in words a finance analyst can follow.</summary>
+internal static class ExplainCommand
+{
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("explain", "Explain how one contact was billed: its chain, each leg and why it exists, each segment, each charge with rate row and arithmetic");
+        var source = SharedOptions.Source();
+        var contact = new Option<string>("--contact") { Description = "Any ContactId of the call (root or child record)", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of text" };
+        var unmask = new Option<bool>("--unmask") { Description = "Show customer phone numbers in full" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var rating = new RatingInputs();
+        foreach (var o in new Option[] { source, contact, json, unmask, endpoint })
+        {
+            command.Options.Add(o);
+        }
+
+        rating.AddTo(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
+            var id = parse.GetValue(contact)!;
+            var (rater, _) = rating.Resolve(env, parse);
+            var loaded = await new RecordLoader(Inputs.Store(sourcePath, env.Get(parse, endpoint)), Environment.ProcessorCount)
+                .LoadAsync(null, null, 0, null, ct);
+            var records = loaded.Dedupe.Records.ToList();
+            var rootId = records.FirstOrDefault(r => r.ContactId == id)?.RootId ?? id;
+            var members = records.Where(r => r.RootId == rootId).ToList();
+            if (members.Count == 0)
+            {
+                await env.Error.WriteLineAsync($"error: no contact {id} in {sourcePath}");
+                return ExitCodes.Failure;
+            }
+
+            var show = parse.GetValue(unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
+            var nonVoice = members.Where(r => !r.IsVoice).ToList();
+            if (nonVoice.Count == members.Count)
+            {
+                var unit = rater.RateUnit(nonVoice[0]);
+                await env.Out.WriteLineAsync($"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.");
+                return ExitCodes.Ok;
+            }
+
+            var result = rater.Rate(new Chain(rootId, members.Where(r => r.IsVoice).ToList()));
+            await env.Out.WriteAsync(parse.GetValue(json) ? Json(result, rater, show) : Text(result, rater, show, id));
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static string Text(ChainResult r, Rater rater, Func<string?, string?> show, string asked)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var w = new StringWriter(c);
+        var chain = r.Chain;
+        w.WriteLine($"Contact {asked} belongs to the call (chain) {chain.RootId}: {chain.Records.Count} contact record(s), instance {chain.InstanceId} in {chain.Region}, reported on {chain.Day:yyyy-MM-dd}.");
+        if (chain.IsOrphan)
+        {
+            w.WriteLine("  Its first record is missing from the source, so it is rated on its own and flagged 'orphan'; add the missing record and the result becomes the full call's.");
+        }
+
+        w.WriteLine($"Rated with rate card {rater.Card.Version} and policy {rater.Policy}.");
+        w.WriteLine();
+        w.WriteLine("Records:");
+        foreach (var rec in chain.Records)
+        {
+            w.WriteLine($"  {rec.ContactId}  {rec.InitiationMethod,-17} {rec.InitiationTimestamp} → {rec.DisconnectTimestamp?.ToString() ?? "(open)"}" +
+                        (rec.Queue is { } q ? $"  queue {q.DisplayName}" : "") + (rec.Agent is { } a ? $"  agent {a.Username ?? a.Arn}" : "") +
+                        (rec.PreviousContactId is { } p ? $"  (after {p})" : ""));
+        }
+
+        w.WriteLine();
+        w.WriteLine(r.Legs.Count == 0 ? "Legs: none (nothing crossed the telephone network)." : "Legs (connections the telephone network carried):");
+        foreach (var leg in r.Legs)
+        {
+            w.WriteLine($"  #{leg.Index} {leg.Kind}: {leg.Direction}, {show(leg.Number) ?? "(no number)"}, {leg.Country}{(leg.NumberType is null ? "" : ", " + leg.NumberType)}; " +
+                        $"{string.Join(" + ", leg.Intervals)} = {leg.Seconds} s{(leg.Estimated ? " (estimated)" : "")}");
+            w.WriteLine($"     why: {leg.Why}");
+        }
+
+        if (r.Segments.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Segments (how each leg's billed seconds divide, for cost allocation):");
+            foreach (var s in r.Segments)
+            {
+                var who = string.Join(", ", new[] { s.Queue is null ? null : "queue " + s.Queue, s.Agent is null ? null : "agent " + s.Agent, s.RoutingProfile is null ? null : "profile " + s.RoutingProfile }.Where(x => x is not null));
+                w.WriteLine($"  leg #{s.LegIndex} {s.Kind,-14} {s.Seconds,6} s  {s.Interval?.ToString() ?? "(minimum charge top-up)"}  {who}  cost {s.Cost.ToString("0.######", c)}");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine("Charges:");
+        foreach (var ch in r.Charges)
+        {
+            w.WriteLine($"  {ch.ChargeKind} ({ch.LegKind}{(ch.LegIndex is { } i ? " #" + i : ", no telephony leg")}) under {ch.UsageType}:");
+            w.WriteLine($"     {ch.Arithmetic}");
+            w.WriteLine($"     rate row: {ch.RateRowId ?? "none — " + ch.UnratedReason}; why: {ch.Why}");
+        }
+
+        var total = r.Charges.Sum(ch => ch.Cost ?? 0m);
+        w.WriteLine();
+        w.WriteLine($"Total: {Math.Round(total, 2, MidpointRounding.AwayFromZero).ToString("0.00", c)} {rater.Card.Currency} (unrounded {total.ToString(c)}){(r.Cost is null ? "; some charges are unrated (see above)" : "")}.");
+        return w.ToString();
+    }
+
+    private static string Json(ChainResult r, Rater rater, Func<string?, string?> show)
+    {
+        var payload = new
+        {
+            chainId = r.Chain.RootId,
+            day = r.Chain.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            instanceId = r.Chain.InstanceId,
+            region = r.Chain.Region,
+            rateCardVersion = rater.Card.Version,
+            policy = rater.Policy.ToString(),
+            flags = r.Flags,
+            records = r.Chain.Records.Select(x => new { contactId = x.ContactId, initiationMethod = x.InitiationMethod, previousContactId = x.PreviousContactId, initiation = x.InitiationTimestamp.ToString(), disconnect = x.DisconnectTimestamp?.ToString() }),
+            legs = r.Legs.Select(l => new { index = l.Index, kind = l.Kind, direction = l.Direction, number = show(l.Number), country = l.Country, numberType = l.NumberType, seconds = l.Seconds, start = l.Span.Start.ToString(), end = l.Span.End.ToString(), estimated = l.Estimated, why = l.Why }),
+            segments = r.Segments.Select(s => new { legIndex = s.LegIndex, kind = s.Kind, seconds = s.Seconds, start = s.Interval?.Start.ToString(), end = s.Interval?.End.ToString(), contactId = s.ContactId, queue = s.Queue, agent = s.Agent, routingProfile = s.RoutingProfile, cost = s.Cost.ToString(CultureInfo.InvariantCulture) }),
+            charges = r.Charges.Select(c => new { chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds, rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = c.Cost?.ToString(CultureInfo.InvariantCulture), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic }),
+            total = r.Charges.Sum(c => c.Cost ?? 0m).ToString(CultureInfo.InvariantCulture),
+        };
+        return JsonSerializer.Serialize(payload, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
+    }
+}

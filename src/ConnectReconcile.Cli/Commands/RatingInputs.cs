@@ -1,0 +1,31 @@
+using System.CommandLine;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>The rate card, policy and reference data options, added to a command and resolved together.</summary>
+internal sealed class RatingInputs
+{
+    public Option<string?> RateCardOption { get; } = SharedOptions.RateCard();
+    public Option<string?> AgentsOption { get; } = SharedOptions.Agents();
+    public Option<string?> NumbersOption { get; } = SharedOptions.Numbers();
+    public Option<string?> PolicyOption { get; } = SharedOptions.Policy();
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(RateCardOption);
+        command.Options.Add(AgentsOption);
+        command.Options.Add(NumbersOption);
+        command.Options.Add(PolicyOption);
+    }
+
+    public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, string? defaultAgents = null, string? defaultNumbers = null)
+    {
+        var card = Inputs.RateCard(env.Get(parse, RateCardOption));
+        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents);
+        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers);
+        var policy = Inputs.Policy(env.Get(parse, PolicyOption));
+        return (new Rater(card, policy, agents, numbers), numbers);
+    }
+}

@@ -1,0 +1,241 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ConnectReconcile.Core.Accounting;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Generator;
+using ConnectReconcile.Io.Jobs;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary><c>replay</c> (any range, default: everything in the source) and <c>nightly</c> (one day, idempotent).</summary>
+internal static class ReplayCommand
+{
+    public static Command Replay(Func<CliEnvironment> env)
+    {
+        var command = new Command("replay", "Rate a month (or any range) of CTRs and write Parquet. With no --source it generates a sample month and runs on it.");
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC day of chains to rate (default: all)" };
+        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day of chains to rate (default: all)" };
+        return Build(command, env, from, to, nightlyDate: null);
+    }
+
+    public static Command Nightly(Func<CliEnvironment> env)
+    {
+        var command = new Command("nightly", "Rate one UTC day (chains that started that day), reading into the next day for chains that straddle midnight. Re-running replaces that day only.");
+        var date = new Option<DateOnly>("--date") { Description = "The UTC day to rate (YYYY-MM-DD)", Required = true };
+        return Build(command, env, null, null, date);
+    }
+
+    private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly>? nightlyDate)
+    {
+        var source = SharedOptions.Source();
+        var output = SharedOptions.Out();
+        var rating = new RatingInputs();
+        var summary = new Option<string?>("--summary") { Description = "'table' (default) or 'json': print the totals as one JSON object on stdout and nothing else there" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var parallelism = SharedOptions.Parallelism();
+        var lookAhead = SharedOptions.LookAheadHours();
+        var hourPattern = SharedOptions.HourPattern();
+        var strict = SharedOptions.Strict();
+        foreach (var option in new Option?[] { source, output, fromOption, toOption, nightlyDate, summary, endpoint, parallelism, lookAhead, hourPattern, strict })
+        {
+            if (option is not null)
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        rating.AddTo(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var summaryMode = env.Get(parse, summary) ?? "table";
+            if (summaryMode is not ("table" or "json"))
+            {
+                throw new UsageException("--summary must be 'table' or 'json'.");
+            }
+
+            DateOnly? from = null, to = null;
+            if (nightlyDate is not null)
+            {
+                from = to = env.Get(parse, nightlyDate);
+            }
+            else
+            {
+                from = env.Get(parse, fromOption!);
+                to = env.Get(parse, toOption!);
+                if (from > to)
+                {
+                    throw new UsageException("--from is after --to.");
+                }
+            }
+
+            var sourcePath = env.Get(parse, source);
+            var outPath = env.Get(parse, output);
+            string? sampleAgents = null, sampleNumbers = null;
+            if (sourcePath is null)
+            {
+                if (nightlyDate is not null)
+                {
+                    throw new UsageException("nightly needs --source.");
+                }
+
+                (sourcePath, sampleAgents, sampleNumbers, outPath) = SampleMonthFor(env, outPath);
+            }
+
+            if (outPath is null)
+            {
+                throw new UsageException("--out is required (a folder or s3://bucket/prefix/).");
+            }
+
+            var (rater, numbers) = rating.Resolve(env, parse, sampleAgents, sampleNumbers);
+            var endpointUrl = env.Get(parse, endpoint);
+            var options = new BillingJobOptions
+            {
+                Source = Inputs.Store(sourcePath, endpointUrl),
+                Output = Inputs.Store(outPath, endpointUrl),
+                From = from,
+                To = to,
+                LookAheadHours = env.Get(parse, lookAhead) ?? 6,
+                Rater = rater,
+                Numbers = numbers,
+                Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
+                HourPattern = env.Get(parse, hourPattern),
+                Strict = env.Get(parse, strict),
+            };
+
+            env.Logger.LogInformation("Rating {Source} → {Out} (days {From}..{To}, rate card {RateCard}, policy {Policy})",
+                sourcePath, outPath, from?.ToString() ?? "all", to?.ToString() ?? "all", rater.Card.Version, rater.Policy);
+            var stopwatch = Stopwatch.StartNew();
+            var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
+            env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
+                stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
+
+            if (summaryMode == "json")
+            {
+                await env.Out.WriteLineAsync(RunManifest.SummaryJson(result.Counts, result.Totals));
+            }
+            else
+            {
+                SummaryTable.Write(env.OutConsole, result.Counts, result.Totals, outPath);
+            }
+
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>The embedded default: a generated sample month in a temp folder, so a newcomer sees the product work.</summary>
+    private static (string Source, string Agents, string Numbers, string Out) SampleMonthFor(CliEnvironment env, string? outPath)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "connect-reconcile-sample");
+        var data = Path.Combine(root, "data");
+        if (!File.Exists(Path.Combine(data, "truth.json")))
+        {
+            env.Logger.LogInformation("No --source given: generating a sample month (5,000 contacts, 30 days, seed 42) in {Folder}", data);
+            SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, data) { Overwrite = true });
+        }
+
+        return (Path.Combine(data, "ctr"), Path.Combine(data, "agents.csv"), Path.Combine(data, "numbers.csv"), outPath ?? Path.Combine(root, "out"));
+    }
+}
+
+/// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
+internal static class ProgressDisplay
+{
+    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work)
+    {
+        if (!env.IsTerminal)
+        {
+            var last = Stopwatch.StartNew();
+            var reporter = new Progress<JobProgress>(p =>
+            {
+                if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
+                {
+                    last.Restart();
+                    env.Logger.LogInformation("{Phase}: {Done}/{Total} ({Records} records)", p.Phase, p.Done, p.Total, p.Records);
+                }
+            });
+            return await work(reporter);
+        }
+
+        T result = default!;
+        await env.ErrorConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var decode = ctx.AddTask("decode CTRs", maxValue: 1);
+                var rate = ctx.AddTask("rate chains", autoStart: false, maxValue: 1);
+                var reporter = new SyncProgress(p =>
+                {
+                    if (p.Phase == "decode")
+                    {
+                        decode.MaxValue = Math.Max(1, p.BytesTotal);
+                        decode.Value = p.BytesDone;
+                    }
+                    else
+                    {
+                        decode.Value = decode.MaxValue;
+                        rate.StartTask();
+                        rate.MaxValue = Math.Max(1, p.Total);
+                        rate.Value = p.Done;
+                    }
+                });
+                result = await work(reporter);
+                decode.Value = decode.MaxValue;
+                rate.Value = rate.MaxValue;
+            });
+        return result;
+    }
+
+    private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+}
+
+/// <summary>The end-of-run table: counts, then billed minutes, quantity and cost by charge kind.</summary>
+internal static class SummaryTable
+{
+    public static void Write(IAnsiConsole console, RunCounts counts, RunTotals totals, string outPath)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var records = new Table().Title("Records").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        records.AddRow("read", counts.Read.ToString("N0", c));
+        records.AddRow("rated (voice, unique)", counts.Rated.ToString("N0", c));
+        records.AddRow("superseded duplicates", counts.Superseded.ToString("N0", c));
+        records.AddRow("quarantined", counts.Quarantined.ToString("N0", c));
+        foreach (var (reason, n) in counts.QuarantinedByReason)
+        {
+            records.AddRow("  " + reason, n.ToString("N0", c));
+        }
+
+        records.AddRow("non-voice contacts", counts.NonVoice.ToString("N0", c));
+        if (counts.OutOfRange > 0)
+        {
+            records.AddRow("other days (look-ahead)", counts.OutOfRange.ToString("N0", c));
+        }
+
+        records.AddRow("contacts (chains)", counts.Chains.ToString("N0", c));
+        records.AddRow("orphans", counts.Orphans.ToString("N0", c));
+        foreach (var (kind, n) in totals.LegsByKind)
+        {
+            records.AddRow("legs: " + kind, n.ToString("N0", c));
+        }
+
+        var money = new Table().Title("Charges").AddColumn("charge kind")
+            .AddColumn(new TableColumn("billed minutes").RightAligned()).AddColumn(new TableColumn("quantity").RightAligned())
+            .AddColumn(new TableColumn("cost").RightAligned()).AddColumn(new TableColumn("unrated").RightAligned());
+        foreach (var (kind, t) in totals.ByKind)
+        {
+            money.AddRow(kind, !ChargeKinds.Voice.Contains(kind) ? "" : (t.BilledSeconds / 60m).ToString("N1", c), t.Quantity.ToString("N2", c),
+                RunTotals.Cents(t.Cost).ToString("N2", c), t.Unrated == 0 ? "" : t.Unrated.ToString("N0", c));
+        }
+
+        money.AddRow("[bold]total[/]", "", "", "[bold]" + RunTotals.Cents(totals.ByKind.Values.Sum(t => t.Cost)).ToString("N2", c) + "[/]", "");
+        console.Write(records);
+        console.Write(money);
+        console.MarkupLineInterpolated($"Outputs: {outPath}");
+    }
+}

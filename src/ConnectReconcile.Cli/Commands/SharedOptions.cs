@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>Options several commands share. One instance per command tree keeps names identical everywhere.</summary>
+internal static class SharedOptions
+{
+    public static Option<string?> Source(string description = "CTR source: a folder, a file, or s3://bucket/prefix/ (Firehose YYYY/MM/dd/HH/ layout, any framing, gzip or not)") =>
+        new("--source") { Description = description };
+
+    public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)") =>
+        new("--out") { Description = description };
+
+    public static Option<string?> RateCard() => new("--rate-card") { Description = "Rate card JSON (docs/rate-card.md); default: the built-in us-east-1 and ap-northeast-1 cards" };
+
+    public static Option<string?> Agents() => new("--agents") { Description = "Agent directory: CSV username,phone_type,desk_phone_number,as_of or `aws connect describe-user` JSON" };
+
+    public static Option<string?> Numbers() => new("--numbers") { Description = "Number inventory: CSV number,type,country,claimed_at,released_at or `aws connect list-phone-numbers-v2` JSON" };
+
+    public static Option<string?> Policy() => new("--policy")
+    {
+        Description = "Metering policy: 'default' or key=value;… with service=per-leg|per-record, desk-service=no|yes, outbound-start=dialling|answer, minimums=per-leg|per-record|none, contact-lens=agent|customer-leg",
+    };
+
+    public static Option<string?> EndpointUrl() => new("--endpoint-url") { Description = "S3-compatible endpoint URL (implies path-style addressing); AWS_ENDPOINT_URL_S3 also works" };
+
+    public static Option<int?> Parallelism() => new("--parallelism") { Description = "Decode/rate threads (default: number of cores)" };
+
+    public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records (default 6)" };
+
+    public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d,h locating the arrival hour in object keys, for non-default Firehose prefixes" };
+
+    public static Option<bool> Strict() => new("--strict") { Description = "Fail the run when an input object cannot be read, instead of quarantining it" };
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using ConnectReconcile.Cli.Commands;
+
+namespace ConnectReconcile.Cli;
+
+/// <summary>The <c>connect-reconcile</c> command tree. Exit codes: 0 ok, 1 failure, 2 usage, 3 variance beyond tolerance.</summary>
+public static class ConnectReconcileCli
+{
+    public static RootCommand Build(Func<CliEnvironment> env)
+    {
+        var root = new RootCommand(
+            "ConnectReconcile: what Amazon Connect should have billed, call by call, and whether the invoice is right.\n" +
+            "Exit codes: 0 ok, 1 failure, 2 usage error, 3 reconciliation variance beyond tolerance.")
+        {
+            ReplayCommand.Replay(env),
+            ReplayCommand.Nightly(env),
+            ExplainCommand.Create(env),
+            AuditExportCommand.Create(env),
+            GenerateCommand.Create(env),
+        };
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
+    {
+        var parse = Build(env).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync("error: " + error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("See --help.");
+            return ExitCodes.Usage;
+        }
+
+        // System.CommandLine turns Ctrl-C / SIGTERM into cancellation of the action's token.
+        return await parse.InvokeAsync();
+    }
+}

@@ -1,0 +1,60 @@
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Cli;
+
+/// <summary>Turns the user's paths into stores and reference data; all file reading of the CLI happens here.</summary>
+public static class Inputs
+{
+    public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location.</summary>
+    public static IObjectStore Store(string location, string? endpointUrl = null)
+    {
+        if (IsS3(location))
+        {
+            return S3Stores.Create(location, endpointUrl);
+        }
+
+        return new LocalObjectStore(location);
+    }
+
+    public static RateCard RateCard(string? path) =>
+        path is null ? BuiltInRateCards.Default : Core.Rating.RateCard.FromJson(ReadText(path, "rate card"));
+
+    public static AgentDirectory Agents(string? path) =>
+        path is null ? AgentDirectory.Empty : ReferenceReaders.ReadAgents(ReadText(path, "agent directory"));
+
+    public static NumberInventory Numbers(string? path) =>
+        path is null ? NumberInventory.Missing : ReferenceReaders.ReadNumbers(ReadText(path, "number inventory"));
+
+    public static BillingPolicy Policy(string? text)
+    {
+        try
+        {
+            return BillingPolicy.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static string ReadText(string path, string what)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"The {what} file '{path}' does not exist.");
+        }
+
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException e)
+        {
+            throw new UsageException($"Cannot read the {what} file '{path}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Io.Jobs;
+
+/// <summary>
+/// Picks the objects a run reads. Firehose writes under <c>YYYY/MM/dd/HH/</c> by ARRIVAL hour (UTC),
+/// which is never before the contact started; so for chains of days [from, to] only hours from
+/// <c>from</c> 00:00 to <c>to</c>+1 00:00 plus a look-ahead for late records and re-deliveries can hold
+/// them. Objects outside any hour layout are always read.
+/// </summary>
+public sealed partial class InputSelector
+{
+    private readonly Regex _pattern;
+
+    /// <param name="hourPattern">Regex with named groups y, m, d, h locating the arrival hour in a key.</param>
+    public InputSelector(string? hourPattern = null)
+    {
+        _pattern = hourPattern is null ? FirehoseHour() : new Regex(hourPattern, RegexOptions.CultureInvariant);
+    }
+
+    [GeneratedRegex(@"(?:^|/)(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/(?<h>\d{2})/", RegexOptions.CultureInvariant)]
+    private static partial Regex FirehoseHour();
+
+    public DateTime? ArrivalHour(string key)
+    {
+        var match = _pattern.Match(key);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        return DateTime.TryParseExact(
+            $"{match.Groups["y"].Value}-{match.Groups["m"].Value}-{match.Groups["d"].Value}T{match.Groups["h"].Value}",
+            "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var hour)
+            ? hour : null;
+    }
+
+    /// <summary>The hour prefixes (<c>YYYY/MM/dd/HH/</c>) that can hold chains of the days, for listing S3 by prefix.</summary>
+    public static IEnumerable<string> HourPrefixes(DateOnly from, DateOnly to, int lookAheadHours)
+    {
+        var start = from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var end = to.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(lookAheadHours);
+        for (var hour = start; hour < end; hour = hour.AddHours(1))
+        {
+            yield return hour.ToString("yyyy'/'MM'/'dd'/'HH'/'", CultureInfo.InvariantCulture);
+        }
+    }
+
+    public bool Wanted(string key, DateOnly? from, DateOnly? to, int lookAheadHours)
+    {
+        if (from is null && to is null)
+        {
+            return true;
+        }
+
+        if (ArrivalHour(key) is not { } hour)
+        {
+            return true;
+        }
+
+        var start = (from ?? DateOnly.MinValue).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var end = to is { } t ? t.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(lookAheadHours) : DateTime.MaxValue;
+        return hour >= start && hour < end;
+    }
+
+    public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
+    {
+        var selected = new List<StoredObject>();
+        await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
+        {
+            if (Wanted(obj.Key, from, to, lookAheadHours))
+            {
+                selected.Add(obj);
+            }
+        }
+
+        // Arrival order: hour prefix first, then key, so "later-arrived" is well defined for ties.
+        return selected.OrderBy(o => ArrivalHour(o.Key) ?? DateTime.MinValue).ThenBy(o => o.Key, StringComparer.Ordinal).ToList();
+    }
+}

@@ -1,0 +1,84 @@
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Parquet;
+
+namespace ConnectReconcile.Io.Jobs;
+
+/// <summary>
+/// Billing results → output rows. Customer-side numbers (the customer, third parties, desk phones)
+/// are masked here, at the edge; only the centre's own dialled numbers stay readable.
+/// </summary>
+public sealed class RowMapper(string rateCardVersion, string policy)
+{
+    public static string? MaskUnlessOwn(string legKind, string? number) =>
+        legKind is LegKinds.CustomerInbound or "number" ? number : number is null ? null : PhoneNumbers.Mask(number);
+
+    public ChargeRow Charge(Charge c) => new()
+    {
+        ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day,
+        StartTime = c.Start.UnixSeconds == 0 ? null : c.Start.ToDateTime(),
+        InstanceId = c.InstanceId, Region = c.Region, ChargeKind = c.ChargeKind, LegKind = c.LegKind, LegIndex = c.LegIndex,
+        UsageType = c.UsageType, Unit = c.Unit, PricingModel = c.PricingModel, ActualSeconds = c.ActualSeconds,
+        BilledSeconds = c.BilledSeconds, Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency,
+        Country = c.Country, Number = MaskUnlessOwn(c.LegKind, c.Number), RateRowId = c.RateRowId, UnratedReason = c.UnratedReason,
+        Arithmetic = c.Arithmetic, RateCardVersion = rateCardVersion, Policy = policy,
+    };
+
+    public IEnumerable<LegRow> Legs(ChainResult r) => r.Legs.Select(l => new LegRow
+    {
+        ChainId = r.Chain.RootId, LegIndex = l.Index, LegKind = l.Kind, Direction = l.Direction, ContactId = l.ContactId,
+        Day = r.Chain.Day, StartTime = l.Span.Start.ToDateTime(), EndTime = l.Span.End.ToDateTime(), Seconds = l.Seconds,
+        BilledSeconds = r.Charges.FirstOrDefault(c => c.LegIndex == l.Index && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal))?.BilledSeconds ?? l.Seconds,
+        Number = MaskUnlessOwn(l.Kind, l.Number), Country = l.Country, NumberType = l.NumberType, Estimated = l.Estimated, Why = l.Why,
+        InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
+    });
+
+    public IEnumerable<SegmentRow> Segments(ChainResult r) => r.Segments.Select((s, i) => new SegmentRow
+    {
+        ChainId = r.Chain.RootId, LegIndex = s.LegIndex, LegKind = r.Legs[s.LegIndex].Kind, SegmentIndex = i, SegmentKind = s.Kind,
+        ContactId = s.ContactId, Day = r.Chain.Day, StartTime = s.Interval?.Start.ToDateTime(), EndTime = s.Interval?.End.ToDateTime(),
+        Seconds = s.Seconds, Queue = s.Queue, Agent = s.Agent, RoutingProfile = s.RoutingProfile, Cost = s.Cost,
+        InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
+    });
+
+    public ContactRow Contact(ChainResult r)
+    {
+        var head = r.Chain.Head;
+        long Seconds(string kind) => r.Charges.Where(c => c.ChargeKind == kind).Sum(c => c.BilledSeconds);
+        decimal Cost(Func<string, bool> kind) => r.Charges.Where(c => kind(c.ChargeKind)).Sum(c => c.Cost ?? 0m);
+        return new ContactRow
+        {
+            ChainId = r.Chain.RootId, Day = r.Chain.Day, StartTime = r.Chain.Start.ToDateTime(), EndTime = r.Chain.End.ToDateTime(),
+            InstanceId = r.Chain.InstanceId, Region = r.Chain.Region, InitiationMethod = head.InitiationMethod, Records = r.Chain.Records.Count,
+            Legs = r.Legs.Count, CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null,
+            SystemNumber = head.SystemEndpoint?.Address,
+            Queue = r.Chain.Records.Select(x => x.Queue?.DisplayName).FirstOrDefault(q => q is not null),
+            Agent = r.Chain.Records.Select(x => x.Agent?.Username).FirstOrDefault(a => a is not null),
+            Orphan = r.Chain.IsOrphan, Estimated = r.Flags.Contains(ChainFlags.Estimated), Unrated = r.Flags.Contains(ChainFlags.Unrated),
+            ServiceSeconds = Seconds(ChargeKinds.Service), TelephonyInboundDidSeconds = Seconds(ChargeKinds.TelephonyInboundDid),
+            TelephonyInboundTollFreeSeconds = Seconds(ChargeKinds.TelephonyInboundTollFree), TelephonyOutboundSeconds = Seconds(ChargeKinds.TelephonyOutbound),
+            ContactLensSeconds = Seconds(ChargeKinds.ContactLens),
+            ServiceCost = Cost(k => k == ChargeKinds.Service), TelephonyCost = Cost(k => k.StartsWith("telephony:", StringComparison.Ordinal)),
+            ContactLensCost = Cost(k => k == ChargeKinds.ContactLens), TotalCost = Cost(_ => true),
+            RateCardVersion = rateCardVersion, Policy = policy,
+        };
+    }
+
+    /// <summary>Day × instance × usage type, in the invoice's unit, sorted for byte-identical output.</summary>
+    public IReadOnlyList<DailyUsageRow> DailyUsage(IEnumerable<Charge> charges) =>
+        charges
+            .GroupBy(c => (c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel))
+            .Select(g => new DailyUsageRow
+            {
+                Day = g.Key.Day, InstanceId = g.Key.InstanceId, Region = g.Key.Region, UsageType = g.Key.UsageType,
+                ChargeKind = g.Key.ChargeKind, Unit = g.Key.Unit, PricingModel = g.Key.PricingModel,
+                Charges = g.LongCount(), BilledSeconds = g.Sum(c => c.BilledSeconds),
+                Quantity = g.Key.Unit == Units.Minute ? g.Sum(c => c.BilledSeconds) / 60m : g.Sum(c => c.Quantity),
+                Cost = g.Sum(c => c.Cost ?? 0m), UnratedCharges = g.LongCount(c => c.Cost is null),
+                RateCardVersion = rateCardVersion, Policy = policy,
+            })
+            .OrderBy(r => r.Day).ThenBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
+            .ThenBy(r => r.ChargeKind, StringComparer.Ordinal).ThenBy(r => r.PricingModel, StringComparer.Ordinal)
+            .ToList();
+}
