@@ -63,89 +63,96 @@ public sealed class BillingJob(BillingJobOptions options)
         var unitCharges = nonVoice.Select(rater.RateUnit).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
 
         var staging = options.Output is null ? string.Empty : PrepareStaging();
-        var writer = new ParquetTableWriter(staging);
-        var written = new List<WrittenFile>();
-        var totals = new RunTotals();
-        long rated = 0, done = 0;
-        var totalChains = chainsByDay.Values.Sum(c => c.Count);
-        foreach (var day in days)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var chains = chainsByDay.GetValueOrDefault(day) ?? [];
-            var results = chains.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
-                .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
-            var extra = numberCharges.GetValueOrDefault(day, []).Concat(unitCharges.GetValueOrDefault(day, [])).ToList();
-            foreach (var chainResult in results)
+            var writer = new ParquetTableWriter(staging);
+            var written = new List<WrittenFile>();
+            var totals = new RunTotals();
+            long rated = 0, done = 0;
+            var totalChains = chainsByDay.Values.Sum(c => c.Count);
+            foreach (var day in days)
             {
-                totals.Add(chainResult);
-                rated += chainResult.Chain.Records.Count;
+                cancellationToken.ThrowIfCancellationRequested();
+                var chains = chainsByDay.GetValueOrDefault(day) ?? [];
+                var results = chains.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, options.Parallelism))
+                    .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
+                var extra = numberCharges.GetValueOrDefault(day, []).Concat(unitCharges.GetValueOrDefault(day, [])).ToList();
+                foreach (var chainResult in results)
+                {
+                    totals.Add(chainResult);
+                    rated += chainResult.Chain.Records.Count;
+                }
+
+                foreach (var charge in extra)
+                {
+                    totals.Add(charge);
+                }
+
+                var allCharges = results.SelectMany(r => r.Charges).Concat(extra).ToList();
+                options.OnDayRated?.Invoke(day, results, extra);
+                if (options.Output is not null)
+                {
+                    await Collect(written, writer.WriteAsync("charges", day, allCharges.Select(mapper.Charge).ToList(), cancellationToken)).ConfigureAwait(false);
+                    await Collect(written, writer.WriteAsync("contacts", day, results.Select(mapper.Contact).ToList(), cancellationToken)).ConfigureAwait(false);
+                    await Collect(written, writer.WriteAsync("daily_usage", day, mapper.DailyUsage(allCharges), cancellationToken)).ConfigureAwait(false);
+                    await Collect(written, writer.WriteAsync("legs", day, results.SelectMany(mapper.Legs).ToList(), cancellationToken)).ConfigureAwait(false);
+                    await Collect(written, writer.WriteAsync("segments", day, results.SelectMany(mapper.Segments).ToList(), cancellationToken)).ConfigureAwait(false);
+                }
+
+                chainsByDay.Remove(day);
+                done += chains.Count;
+                progress?.Report(new JobProgress("rate", done, totalChains, 0, 0, rated));
             }
 
-            foreach (var charge in extra)
-            {
-                totals.Add(charge);
-            }
-
-            var allCharges = results.SelectMany(r => r.Charges).Concat(extra).ToList();
-            options.OnDayRated?.Invoke(day, results, extra);
+            var quarantineDays = new HashSet<DateOnly>();
             if (options.Output is not null)
             {
-                await Collect(written, writer.WriteAsync("charges", day, allCharges.Select(mapper.Charge).ToList(), cancellationToken)).ConfigureAwait(false);
-                await Collect(written, writer.WriteAsync("contacts", day, results.Select(mapper.Contact).ToList(), cancellationToken)).ConfigureAwait(false);
-                await Collect(written, writer.WriteAsync("daily_usage", day, mapper.DailyUsage(allCharges), cancellationToken)).ConfigureAwait(false);
-                await Collect(written, writer.WriteAsync("legs", day, results.SelectMany(mapper.Legs).ToList(), cancellationToken)).ConfigureAwait(false);
-                await Collect(written, writer.WriteAsync("segments", day, results.SelectMany(mapper.Segments).ToList(), cancellationToken)).ConfigureAwait(false);
-            }
-
-            chainsByDay.Remove(day);
-            done += chains.Count;
-            progress?.Report(new JobProgress("rate", done, totalChains, 0, 0, rated));
-        }
-
-        var quarantineDays = new HashSet<DateOnly>();
-        if (options.Output is not null)
-        {
-            foreach (var group in loaded.Quarantined.GroupBy(QuarantineDay).OrderBy(g => g.Key))
-            {
-                quarantineDays.Add(group.Key);
-                var rows = group.Select(q => new QuarantineRow
+                foreach (var group in loaded.Quarantined.GroupBy(QuarantineDay).OrderBy(g => g.Key))
                 {
-                    Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
-                }).ToList();
-                await Collect(written, writer.WriteAsync("quarantine", group.Key, rows, cancellationToken)).ConfigureAwait(false);
+                    quarantineDays.Add(group.Key);
+                    var rows = group.Select(q => new QuarantineRow
+                    {
+                        Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
+                    }).ToList();
+                    await Collect(written, writer.WriteAsync("quarantine", group.Key, rows, cancellationToken)).ConfigureAwait(false);
+                }
             }
+
+            var counts = new RunCounts
+            {
+                Read = loaded.Read,
+                Rated = rated,
+                Superseded = loaded.Dedupe.Superseded,
+                Quarantined = loaded.Quarantined.Count,
+                NonVoice = nonVoice.Count,
+                OutOfRange = outOfRange,
+                QuarantinedByReason = loaded.Quarantined.GroupBy(q => q.Reason).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => (long)g.Count()),
+                Chains = totals.Chains,
+                Orphans = totals.Orphans,
+            };
+            counts.Check();
+
+            var result = new JobResult(counts, totals, loaded.Inputs, written.OrderBy(w => w.Path, StringComparer.Ordinal).ToList(), loaded.Quarantined);
+            if (options.Output is { } output)
+            {
+                var partitions = Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
+                    .Concat(days.Concat(quarantineDays).Distinct().Order().Select(d => ParquetTableWriter.PartitionPrefix("quarantine", d)))
+                    .ToList();
+                await File.WriteAllTextAsync(Path.Combine(staging, RunManifest.FileName), RunManifest.ToJson(result, options, rater), cancellationToken).ConfigureAwait(false);
+                await output.PublishAsync(new PublishPlan(staging, partitions, result.Outputs.Select(o => o.Path).ToList(), RunManifest.FileName), cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
         }
-
-        var counts = new RunCounts
+        finally
         {
-            Read = loaded.Read,
-            Rated = rated,
-            Superseded = loaded.Dedupe.Superseded,
-            Quarantined = loaded.Quarantined.Count,
-            NonVoice = nonVoice.Count,
-            OutOfRange = outOfRange,
-            QuarantinedByReason = loaded.Quarantined.GroupBy(q => q.Reason).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => (long)g.Count()),
-            Chains = totals.Chains,
-            Orphans = totals.Orphans,
-        };
-        counts.Check();
-
-        var result = new JobResult(counts, totals, loaded.Inputs, written.OrderBy(w => w.Path, StringComparer.Ordinal).ToList(), loaded.Quarantined);
-        if (options.Output is { } output)
-        {
-            var partitions = Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
-                .Concat(days.Concat(quarantineDays).Distinct().Order().Select(d => ParquetTableWriter.PartitionPrefix("quarantine", d)))
-                .ToList();
-            await File.WriteAllTextAsync(Path.Combine(staging, RunManifest.FileName), RunManifest.ToJson(result, options, rater), cancellationToken).ConfigureAwait(false);
-            await output.PublishAsync(new PublishPlan(staging, partitions, result.Outputs.Select(o => o.Path).ToList(), RunManifest.FileName), cancellationToken).ConfigureAwait(false);
-            if (Directory.Exists(staging))
+            // A cancelled or failed run leaves nothing behind; a killed one leaves only _staging/, which readers ignore.
+            if (staging.Length > 0 && Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
             }
         }
-
-        return result;
     }
 
     private static async Task Collect(List<WrittenFile> written, Task<WrittenFile?> write)

@@ -1,0 +1,56 @@
+using ConnectReconcile.Cli;
+
+namespace ConnectReconcile.Cli.Tests;
+
+/// <summary>Runs the real command tree in-process and captures stdout/stderr.</summary>
+internal static class CliRunner
+{
+    public static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr));
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+}
+
+/// <summary>A temp folder removed after the test.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cr-test-" + Guid.NewGuid().ToString("N"));
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+    }
+}
+
+/// <summary>One generated month shared by the end-to-end tests (generation is deterministic).</summary>
+public sealed class GeneratedMonth : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public GeneratedMonth()
+    {
+        Generator.SampleMonth.Generate(new Generator.GeneratorOptions(3_000, 4, 11, Data) { Overwrite = true });
+    }
+
+    public string Data => _dir.Sub("data");
+
+    public string Ctr => System.IO.Path.Combine(Data, "ctr");
+
+    public string Agents => System.IO.Path.Combine(Data, "agents.csv");
+
+    public string Numbers => System.IO.Path.Combine(Data, "numbers.csv");
+
+    public string Truth => System.IO.Path.Combine(Data, "truth.json");
+
+    public void Dispose() => _dir.Dispose();
+}

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+using DuckDB.NET.Data;
+
+namespace ConnectReconcile.Cli.Tests;
+
+public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<GeneratedMonth>
+{
+    private string[] ReplayArgs(string outDir, params string[] extra) =>
+        ["replay", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--summary", "json", .. extra];
+
+    [Fact]
+    public async Task Replay_totals_equal_the_generators_truth_and_an_independent_reader_agrees()
+    {
+        using var tmp = new TempDir();
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(ReplayArgs(tmp.Sub("out")));
+        Assert.True(exit == 0, stderr);
+        using var summary = JsonDocument.Parse(stdout); // stdout holds exactly one JSON object
+        using var truth = JsonDocument.Parse(await File.ReadAllTextAsync(month.Truth));
+        var s = summary.RootElement;
+        var t = truth.RootElement;
+        foreach (var key in new[] { "records", "duplicates", "quarantined", "nonVoiceContacts", "orphans" })
+        {
+            Assert.True(t.GetProperty(key).GetInt64() == s.GetProperty(key).GetInt64(), $"{key}: truth {t.GetProperty(key)} vs replay {s.GetProperty(key)}");
+        }
+
+        var truthSeconds = t.GetProperty("billedSeconds").EnumerateObject().Where(p => p.Value.GetInt64() != 0).ToDictionary(p => p.Name, p => p.Value.GetInt64());
+        var replaySeconds = s.GetProperty("billedSeconds").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+        Assert.Equal(truthSeconds.OrderBy(kv => kv.Key), replaySeconds.OrderBy(kv => kv.Key));
+
+        // DuckDB reads the Parquet back with Hive partitioning: same totals, documented types.
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        var glob = Path.Combine(tmp.Sub("out"), "charges", "*", "*.parquet");
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT charge_kind, sum(billed_seconds), sum(cost), count(DISTINCT dt) FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY 1 ORDER BY 1";
+            using var reader = cmd.ExecuteReader();
+            var seen = 0;
+            while (reader.Read())
+            {
+                var kind = reader.GetString(0);
+                if (replaySeconds.TryGetValue(kind, out var seconds))
+                {
+                    Assert.Equal(seconds, Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+                    seen++;
+                }
+
+                var cents = s.GetProperty("cost").GetProperty(kind).GetString();
+                var cost = reader.IsDBNull(2) ? 0m : Convert.ToDecimal(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(cents, Math.Round(cost, 2, MidpointRounding.AwayFromZero).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            Assert.Equal(replaySeconds.Count, seen);
+        }
+
+        var types = new Dictionary<string, string>();
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"DESCRIBE SELECT * FROM read_parquet('{glob}', hive_partitioning = true)";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                types[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        Assert.Equal("DECIMAL(24,12)", types["cost"]);
+        Assert.Equal("DECIMAL(18,6)", types["quantity"]);
+        Assert.Equal("DECIMAL(18,8)", types["rate"]);
+        Assert.Equal("BIGINT", types["billed_seconds"]);
+        Assert.Equal("DATE", types["day"]);
+        Assert.StartsWith("TIMESTAMP", types["start_time"], StringComparison.Ordinal);
+        Assert.Equal("VARCHAR", types["usage_type"]);
+
+        foreach (var table in BillingJob.Tables)
+        {
+            Assert.True(Directory.EnumerateFiles(tmp.Sub("out"), "*.parquet", SearchOption.AllDirectories).Any(f => f.Contains(Path.DirectorySeparatorChar + table + Path.DirectorySeparatorChar, StringComparison.Ordinal)), table);
+        }
+
+        // Customer numbers never appear in clear in any output.
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT count(*) FROM read_parquet('{Path.Combine(tmp.Sub("out"), "contacts", "*", "*.parquet")}') WHERE customer_number NOT LIKE '%****%'";
+            Assert.Equal(0L, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task Two_replays_of_the_same_inputs_are_byte_identical()
+    {
+        using var tmp = new TempDir();
+        Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(tmp.Sub("a")))).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(tmp.Sub("b"), "--parallelism", "1"))).Exit);
+        var a = Snapshot(tmp.Sub("a"));
+        var b = Snapshot(tmp.Sub("b"));
+        Assert.NotEmpty(a);
+        Assert.Equal(a.Keys, b.Keys);
+        foreach (var (path, bytes) in a)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(b[path]), path);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_publishes_nothing_and_leaves_the_previous_output_intact()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(outDir))).Exit);
+        var before = Snapshot(outDir);
+
+        using var cancel = new CancellationTokenSource();
+        var job = new BillingJob(new BillingJobOptions
+        {
+            Source = new LocalObjectStore(month.Ctr),
+            Output = new LocalObjectStore(outDir),
+            Rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Parse("minimums=none"), AgentDirectory.Empty, NumberInventory.Missing),
+            Numbers = NumberInventory.Missing,
+        });
+        // Cancel once the first day's partition files have been written to staging.
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Phase == "rate")
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.RunAsync(progress, cancel.Token));
+
+        var after = Snapshot(outDir);
+        Assert.Equal(before.Keys, after.Keys);
+        Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
+    }
+
+    [Fact]
+    public async Task Nightly_replaces_its_day_only_and_is_idempotent()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(outDir))).Exit);
+        var full = Snapshot(outDir);
+
+        var nightly = new[] { "nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--look-ahead-hours", "48" };
+        var first = await CliRunner.RunAsync(nightly);
+        Assert.True(first.Exit == 0, first.Err);
+        var once = Snapshot(outDir);
+        Assert.Equal(0, (await CliRunner.RunAsync(nightly)).Exit);
+        var twice = Snapshot(outDir);
+
+        Assert.Equal(once.Keys, twice.Keys);
+        Assert.All(once, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(twice[kv.Key]), kv.Key));
+        // Other days are untouched, and the day itself equals what the month replay wrote for it.
+        foreach (var (path, bytes) in full.Where(kv => kv.Key.Contains("dt=", StringComparison.Ordinal) && !kv.Key.Contains("quarantine", StringComparison.Ordinal)))
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(once[path]), path);
+        }
+    }
+
+    internal static SortedDictionary<string, byte[]> Snapshot(string dir) =>
+        new(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes), StringComparer.Ordinal);
+
+    private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    {
+        public void Report(JobProgress value) => report(value);
+    }
+}

@@ -1,0 +1,223 @@
+using System.IO.Compression;
+using System.Text;
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Io.Decoding;
+
+namespace ConnectReconcile.Io.Tests;
+
+public sealed class DecoderTests
+{
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "fixtures", .. parts]);
+
+    private static string Ctr(string id, string lastUpdate = "2026-10-14T10:00:45Z", string extra = "") =>
+        $$"""{"AWSContactTraceRecordFormatVersion":"2017-03-10","ContactId":"{{id}}","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:00:45Z","LastUpdateTimestamp":"{{lastUpdate}}","Attributes":{"note":"braces } and { and \"quotes\" inside strings"}{{extra}}}""";
+
+    internal sealed class Collector : IDecodeSink
+    {
+        public List<(ContactRecord Record, SourcePosition Position)> Records { get; } = [];
+        public List<QuarantineEntry> Quarantined { get; } = [];
+        public void OnRecord(ContactRecord record, SourcePosition position) => Records.Add((record, position));
+        public void OnQuarantine(QuarantineEntry entry) => Quarantined.Add(entry);
+    }
+
+    internal static Collector Decode(byte[] bytes, bool seekable = true)
+    {
+        var sink = new Collector();
+        Stream stream = seekable ? new MemoryStream(bytes) : new ForwardOnlyStream(bytes);
+        new CtrDecoder().Decode(stream, "test", sink);
+        return sink;
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var buffer = new MemoryStream();
+        using (var gz = new GZipStream(buffer, CompressionLevel.Fastest))
+        {
+            gz.Write(bytes);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static TheoryData<string, string> Framings() => new()
+    {
+        { "single object", Ctr("a") },
+        { "concatenated, no delimiter", Ctr("a") + Ctr("b") + Ctr("c") },
+        { "newline-delimited", Ctr("a") + "\n" + Ctr("b") + "\r\n" + Ctr("c") + "\n" },
+        { "JSON array", "[" + Ctr("a") + ",\n " + Ctr("b") + "," + Ctr("c") + "]" },
+        { "pretty-printed, one after another", "{\n  \"ContactId\": \"a\",\n  \"Channel\": \"VOICE\",\n  \"InitiationMethod\": \"INBOUND\",\n  \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}\n{\n  \"ContactId\": \"b\", \"Channel\": \"VOICE\", \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Framings))]
+    public void Every_framing_decodes_plain_and_gzipped_and_from_forward_only_streams(string framing, string text)
+    {
+        var expected = text.Split("\"ContactId\"").Length - 1;
+        foreach (var (bytes, seekable) in new[] { (Encoding.UTF8.GetBytes(text), true), (Gzip(Encoding.UTF8.GetBytes(text)), true), (Gzip(Encoding.UTF8.GetBytes(text)), false) })
+        {
+            var sink = Decode(bytes, seekable);
+            Assert.True(expected == sink.Records.Count, $"{framing}: expected {expected}, got {sink.Records.Count}");
+            Assert.Empty(sink.Quarantined);
+        }
+    }
+
+    [Fact]
+    public void Gzip_is_recognised_by_magic_bytes_and_concatenated_members_are_all_read()
+    {
+        var twoMembers = Gzip(Encoding.UTF8.GetBytes(Ctr("a"))).Concat(Gzip(Encoding.UTF8.GetBytes(Ctr("b")))).ToArray();
+        Assert.Equal(["a", "b"], Decode(twoMembers).Records.Select(r => r.Record.ContactId));
+    }
+
+    [Fact]
+    public void Real_records_decode_and_the_fragment_is_quarantined_as_not_a_ctr()
+    {
+        var dir = Fixture("ctr", "real");
+        var results = Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f), f => Decode(File.ReadAllBytes(f)));
+        Assert.Equal(6, results.Count);
+        Assert.Equal(5, results.Values.Sum(r => r.Records.Count));
+        var fragment = Assert.Single(results["fragment_recordings_issue10.json"].Quarantined);
+        Assert.Equal(QuarantineReasons.NotACtr, fragment.Reason);
+
+        var mongo = Assert.Single(results["voice_inbound_agent_recording_2020_mongo_export.json"].Records).Record;
+        Assert.Equal("INBOUND", mongo.InitiationMethod);
+        Assert.NotNull(mongo.Agent?.ConnectedToAgentTimestamp);
+
+        var transfer = Assert.Single(results["voice_external_transfer_v1.json"].Records).Record;
+        Assert.Equal("+18002430000", transfer.TransferredToEndpoint?.Address);
+        Assert.Equal("2022-01-05T17:28:12Z", transfer.TransferCompletedTimestamp.ToString());
+        Assert.Equal(221, transfer.Agent?.CustomerHoldDuration);
+        Assert.Equal("TCC Refrig AC LLA", transfer.Queue?.Name);
+    }
+
+    [Fact]
+    public void The_three_real_redeliveries_dedupe_to_the_latest_one()
+    {
+        var dedupe = new Deduplicator();
+        foreach (var name in new[] { "voice_external_transfer_v1.json", "voice_external_transfer_v3_reemitted.json", "voice_external_transfer_v2_reemitted.json" })
+        {
+            foreach (var (record, _) in Decode(File.ReadAllBytes(Fixture("ctr", "real", name))).Records)
+            {
+                dedupe.Offer(record);
+            }
+        }
+
+        Assert.Equal(1, dedupe.Count);
+        Assert.Equal(2, dedupe.Superseded);
+        Assert.Equal("2022-01-11T04:09:47Z", dedupe.Records.Single().LastUpdateTimestamp.ToString());
+    }
+
+    [Fact]
+    public void On_a_tie_the_later_arrived_copy_wins()
+    {
+        var dedupe = new Deduplicator();
+        var first = Decode(Encoding.UTF8.GetBytes(Ctr("a"))).Records[0].Record;
+        var second = first with { Queue = new QueueInfo { Name = "later" } };
+        dedupe.Offer(first);
+        dedupe.Offer(second);
+        Assert.Equal("later", dedupe.Records.Single().Queue?.Name);
+        Assert.Equal(1, dedupe.Superseded);
+    }
+
+    public static TheoryData<string> ScenarioFiles() => new(Directory.GetDirectories(Fixture("scenarios")).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(ScenarioFiles))]
+    public void Every_scenario_file_decodes_completely(string scenario)
+    {
+        var bytes = File.ReadAllBytes(Fixture("scenarios", scenario, "ctrs.json"));
+        var sink = Decode(bytes);
+        Assert.Empty(sink.Quarantined);
+        Assert.Equal(Encoding.UTF8.GetString(bytes).Split("\"ContactId\":").Length - 1, sink.Records.Count);
+        Assert.NotEmpty(sink.Records);
+    }
+
+    [Fact]
+    public void Bad_records_are_quarantined_with_position_and_reason_and_neighbours_survive()
+    {
+        var agentEvent = """{"AgentARN":"arn:x","EventType":"STATE_CHANGE","EventTimestamp":"2026-10-14T10:00:00.000Z"}""";
+        var malformed = """{"ContactId": "x", "Channel": VOICE}""";
+        var noId = """{"AWSContactTraceRecordFormatVersion":"2017-03-10","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z"}""";
+        var badTime = Ctr("t").Replace("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\"", "\"InitiationTimestamp\":\"yesterday\"", StringComparison.Ordinal);
+        var backwards = Ctr("z").Replace("\"DisconnectTimestamp\":\"2026-10-14T10:00:45Z\"", "\"DisconnectTimestamp\":\"2026-10-14T09:00:00Z\"", StringComparison.Ordinal);
+        var text = Ctr("a") + agentEvent + "GARBAGE!!" + Ctr("b") + malformed + noId + badTime + backwards + Ctr("c");
+        var sink = Decode(Encoding.UTF8.GetBytes(text));
+
+        Assert.Equal(["a", "b", "c"], sink.Records.Select(r => r.Record.ContactId));
+        Assert.Equal(
+            [QuarantineReasons.NotACtr, QuarantineReasons.NotJson, QuarantineReasons.MalformedJson, QuarantineReasons.MissingContactId, QuarantineReasons.BadTimestamp, QuarantineReasons.DisconnectBeforeInitiation],
+            sink.Quarantined.Select(q => q.Reason));
+        var garbage = sink.Quarantined[1];
+        Assert.Equal(text.IndexOf("GARBAGE", StringComparison.Ordinal), garbage.Position.Offset);
+        Assert.All(sink.Quarantined, q => Assert.Equal("test", q.Position.Source));
+        // Positions are strictly increasing record indexes: every value is accounted for once.
+        var indexes = sink.Records.Select(r => r.Position.Index).Concat(sink.Quarantined.Select(q => q.Position.Index)).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => (long)i), indexes);
+    }
+
+    [Fact]
+    public void A_truncated_gzip_keeps_the_records_before_the_damage()
+    {
+        var text = string.Concat(Enumerable.Range(0, 200).Select(i => Ctr("id-" + i)));
+        var gz = Gzip(Encoding.UTF8.GetBytes(text));
+        var cut = gz[..(gz.Length * 2 / 3)];
+        var sink = Decode(cut);
+        Assert.InRange(sink.Records.Count, 50, 199);
+        Assert.Equal(Enumerable.Range(0, sink.Records.Count).Select(i => "id-" + i), sink.Records.Select(r => r.Record.ContactId));
+        var damage = Assert.Single(sink.Quarantined);
+        Assert.Contains(damage.Reason, new[] { QuarantineReasons.TruncatedRecord, QuarantineReasons.CorruptCompression });
+    }
+
+    [Fact]
+    public void A_truncated_plain_file_reports_the_unfinished_record()
+    {
+        var text = Ctr("a") + Ctr("b")[..40];
+        var sink = Decode(Encoding.UTF8.GetBytes(text));
+        Assert.Single(sink.Records);
+        var q = Assert.Single(sink.Quarantined);
+        Assert.Equal(QuarantineReasons.TruncatedRecord, q.Reason);
+        Assert.Equal(Ctr("a").Length, q.Position.Offset);
+    }
+
+    [Fact]
+    public void Records_larger_than_the_read_buffer_stream_through()
+    {
+        var big = Ctr("big", extra: ",\"Padding\":\"" + new string('x', 3 << 20) + "\"");
+        var sink = Decode(Encoding.UTF8.GetBytes(Ctr("a") + big + Ctr("b")), seekable: false);
+        Assert.Equal(["a", "big", "b"], sink.Records.Select(r => r.Record.ContactId));
+    }
+
+    [Fact]
+    public void Unknown_fields_nulls_and_enum_values_do_not_break_parsing()
+    {
+        var text = """{"ContactId":"u","Channel":"VOICE","InitiationMethod":"HOLOGRAM","InitiationTimestamp":"2026-10-14T10:00:00.123Z","Agent":null,"Queue":null,"SystemEndpoint":null,"NewThing":{"Nested":[1,2,{"x":null}]},"Tags":{"aws:connect:instanceId":"i-1"},"DisconnectTimestamp":null}""";
+        var record = Assert.Single(Decode(Encoding.UTF8.GetBytes(text)).Records).Record;
+        Assert.Equal("HOLOGRAM", record.InitiationMethod);
+        Assert.Equal("i-1", record.InstanceId);
+        Assert.Null(record.DisconnectTimestamp);
+        Assert.Equal("2026-10-14T10:00:00Z", record.InitiationTimestamp.ToString());
+    }
+
+    /// <summary>Like an HTTP body: no seeking, short reads.</summary>
+    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
+    {
+        private int _pos;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _pos; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, 7777), bytes.Length - _pos);
+            Array.Copy(bytes, _pos, buffer, offset, n);
+            _pos += n;
+            return n;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
