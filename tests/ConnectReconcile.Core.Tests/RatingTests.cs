@@ -1,0 +1,161 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+public sealed class RatingTests
+{
+    private static ContactRecord TokyoCall(int seconds, string system = "+81312340001") => new()
+    {
+        ContactId = "tokyo-1",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.Inbound,
+        InitiationTimestamp = Instant.Parse("2020-06-01T09:00:00Z"),
+        ConnectedToSystemTimestamp = Instant.Parse("2020-06-01T09:00:00Z"),
+        DisconnectTimestamp = Instant.Parse("2020-06-01T09:00:00Z").PlusSeconds(seconds),
+        SystemEndpoint = new Endpoint(system, "TELEPHONE_NUMBER"),
+        CustomerEndpoint = new Endpoint("+819011112222", "TELEPHONE_NUMBER"),
+        InstanceArn = "arn:aws:connect:ap-northeast-1:111122223333:instance/i-tokyo",
+    };
+
+    private static Rater DefaultRater(RateCard? card = null) => new(card ?? BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
+
+    [Fact]
+    public void Tokyo_DID_150_seconds_costs_0_0525_USD_as_in_the_worked_example()
+    {
+        var result = DefaultRater().Rate(new Chain("tokyo-1", [TokyoCall(150)]));
+        var service = result.Charges.Single(c => c.ChargeKind == ChargeKinds.Service);
+        var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
+        Assert.Equal(0.045m, service.Cost);
+        Assert.Equal(0.0075m, telephony.Cost);
+        Assert.Equal(0.0525m, result.Cost);
+        Assert.Equal("APN1-end-customer-mins", service.UsageType);
+        Assert.Equal("APN1-JP-did-inbound-mins", telephony.UsageType);
+    }
+
+    [Theory]
+    [InlineData(0, 60, 1, 0)]
+    [InlineData(1, 60, 1, 60)]
+    [InlineData(40, 60, 1, 60)]
+    [InlineData(60, 60, 1, 60)]
+    [InlineData(61, 60, 1, 61)]
+    [InlineData(61, 60, 6, 66)]
+    [InlineData(5, 10, 1, 10)]
+    [InlineData(125, 0, 60, 180)]
+    public void Increments_bill_the_first_increment_then_steps(long seconds, int first, int step, long billed) =>
+        Assert.Equal(billed, Increments.Bill(seconds, first, step));
+
+    [Fact]
+    public void A_toll_free_number_is_recognised_without_an_inventory_and_the_inventory_wins_when_given()
+    {
+        var tollFree = DefaultRater().Rate(new Chain("tokyo-1", [TokyoCall(90, "+81120123456")]));
+        Assert.Equal(ChargeKinds.TelephonyInboundTollFree, tollFree.Charges.Single(c => c.ChargeKind.StartsWith("telephony", StringComparison.Ordinal)).ChargeKind);
+
+        var inventory = new NumberInventory([new ClaimedNumber("+81120123456", NumberTypes.Did, "JP", null, null)]);
+        var asDid = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, inventory).Rate(new Chain("tokyo-1", [TokyoCall(90, "+81120123456")]));
+        Assert.Equal(ChargeKinds.TelephonyInboundDid, asDid.Charges.Single(c => c.ChargeKind.StartsWith("telephony", StringComparison.Ordinal)).ChargeKind);
+    }
+
+    [Fact]
+    public void A_rate_card_gap_is_reported_per_charge_never_priced_at_zero()
+    {
+        var card = RateCard.FromJson("""
+        { "format": "connect-reconcile/rate-card@1", "version": "gappy", "currency": "USD",
+          "rows": [ { "region": "ap-northeast-1", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "price": 0.018, "firstIncrement": 10, "source": "test" } ] }
+        """);
+        var result = DefaultRater(card).Rate(new Chain("tokyo-1", [TokyoCall(150)]));
+        var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
+        Assert.Null(telephony.Cost);
+        Assert.Contains("no rate-card row", telephony.UnratedReason, StringComparison.Ordinal);
+        Assert.Contains(ChainFlags.Unrated, result.Flags);
+        Assert.Null(result.Cost);
+        Assert.Equal(0.045m, result.Charges.Single(c => c.ChargeKind == ChargeKinds.Service).Cost);
+    }
+
+    [Fact]
+    public void Longest_prefix_and_effective_dates_pick_the_row()
+    {
+        var card = RateCard.FromJson("""
+        { "format": "connect-reconcile/rate-card@1", "version": "prefixes", "currency": "USD",
+          "rows": [
+            { "id": "jp", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "usageType": "x", "price": 0.10, "firstIncrement": 60, "source": "t" },
+            { "id": "jp-mobile", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.20, "firstIncrement": 60, "source": "t" },
+            { "id": "jp-mobile-2030", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.30, "firstIncrement": 60, "effectiveFrom": "2030-01-01", "source": "t" }
+          ] }
+        """);
+        var day = new DateOnly(2026, 10, 1);
+        Assert.Equal("jp-mobile", card.Find("ap-northeast-1", PricingModels.PerFeature, ChargeKinds.TelephonyOutbound, "JP", "+819011112222", day)?.Id);
+        Assert.Equal("jp", card.Find("ap-northeast-1", PricingModels.PerFeature, ChargeKinds.TelephonyOutbound, "JP", "+81312345678", day)?.Id);
+        Assert.Equal("jp-mobile-2030", card.Find("ap-northeast-1", PricingModels.PerFeature, ChargeKinds.TelephonyOutbound, "JP", "+819011112222", new DateOnly(2030, 6, 1))?.Id);
+        Assert.Null(card.Find("us-east-1", PricingModels.PerFeature, ChargeKinds.TelephonyOutbound, "JP", "+819011112222", day));
+    }
+
+    [Fact]
+    public void Unlimited_ai_instances_use_their_service_row_and_carry_no_contact_lens_charge()
+    {
+        var builtin = BuiltInRateCards.Default;
+        var card = new RateCard
+        {
+            Version = "ai", Currency = builtin.Currency, RegionCodes = builtin.RegionCodes, UsageTypes = builtin.UsageTypes, Rows = builtin.Rows,
+            Instances = [new InstancePricing("*", PricingModels.PerFeature, DateOnly.MinValue), new InstancePricing("i-tokyo", PricingModels.UnlimitedAi, new DateOnly(2020, 1, 1))],
+        };
+        var call = TokyoCall(150) with { ContactLensEnabled = true, Agent = new AgentInfo { Username = "a", ConnectedToAgentTimestamp = Instant.Parse("2020-06-01T09:00:30Z") } };
+        var result = DefaultRater(card).Rate(new Chain("tokyo-1", [call]));
+        Assert.DoesNotContain(result.Charges, c => c.ChargeKind == ChargeKinds.ContactLens);
+        var service = result.Charges.Single(c => c.ChargeKind == ChargeKinds.Service);
+        Assert.Equal("APN1-ai-end-customer-mins", service.UsageType);
+        Assert.Equal(150 * 0.038m / 60, service.Cost);
+
+        var perFeature = DefaultRater().Rate(new Chain("tokyo-1", [call]));
+        Assert.Equal(120, perFeature.Charges.Single(c => c.ChargeKind == ChargeKinds.ContactLens).BilledSeconds);
+    }
+
+    [Fact]
+    public void An_orphan_is_rated_alone_and_flagged_and_the_full_chain_rates_as_one_call_once_the_root_arrives()
+    {
+        var path = Path.Combine(Fixtures.ScenarioDir("s03-internal-transfer"), "ctrs.json");
+        var records = Fixtures.ParseAll(path);
+        var child = records.Single(r => !r.IsRoot);
+        var orphan = DefaultRater().Rate(ChainBuilder.Build([child]).Single());
+        Assert.True(orphan.Chain.IsOrphan);
+        Assert.Contains(ChainFlags.Orphan, orphan.Flags);
+        Assert.Equal(270, orphan.Legs.Single().Seconds); // 10:04:30 → 10:09:00 on its own
+
+        var whole = DefaultRater().Rate(ChainBuilder.Build(records).Single());
+        Assert.False(whole.Chain.IsOrphan);
+        Assert.Equal(540, whole.Legs.Single().Seconds);
+    }
+
+    [Fact]
+    public void Policy_alternatives_change_what_they_say_they_change()
+    {
+        var records = Fixtures.ParseAll(Path.Combine(Fixtures.ScenarioDir("s03-internal-transfer"), "ctrs.json"));
+        long Service(BillingPolicy p) => new Rater(BuiltInRateCards.Default, p, AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(ChainBuilder.Build(records).Single()).Charges.Where(c => c.ChargeKind == ChargeKinds.Service).Sum(c => c.BilledSeconds);
+        Assert.Equal(540, Service(BillingPolicy.Default));
+        Assert.Equal(300 + 270, Service(BillingPolicy.Parse("service=per-record"))); // overlap counted twice
+
+        var shortOut = Fixtures.ParseAll(Path.Combine(Fixtures.ScenarioDir("s10-short-outbound"), "ctrs.json"));
+        long Billed(string policy, string kind) => new Rater(BuiltInRateCards.Default, BillingPolicy.Parse(policy), AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(ChainBuilder.Build(shortOut).Single()).Charges.Where(c => c.ChargeKind == kind).Sum(c => c.BilledSeconds);
+        Assert.Equal(40, Billed("outbound-start=answer", ChargeKinds.Service));
+        Assert.Equal(40, Billed("minimums=none", ChargeKinds.TelephonyOutbound));
+        Assert.Equal(60, Billed("default", ChargeKinds.TelephonyOutbound));
+    }
+
+    [Fact]
+    public void Policy_text_round_trips_and_rejects_unknown_settings()
+    {
+        foreach (var p in BillingPolicy.Alternatives)
+        {
+            Assert.Equal(p, BillingPolicy.Parse(p.ToString()));
+        }
+
+        Assert.Equal(BillingPolicy.Default, BillingPolicy.Parse("default"));
+        Assert.Throws<FormatException>(() => BillingPolicy.Parse("minimums=sometimes"));
+    }
+}

@@ -1,0 +1,101 @@
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+public sealed class ReferenceTests
+{
+    [Fact]
+    public void Agent_csv_applies_the_row_in_force_at_the_time_of_the_call()
+    {
+        var agents = ReferenceReaders.ReadAgents("""
+            username,phone_type,desk_phone_number,as_of
+            tanaka,SOFT_PHONE,,2026-01-01T00:00:00Z
+            tanaka,DESK_PHONE,+81355550001,2026-10-01T00:00:00Z
+            arn:aws:connect:ap-northeast-1:1:instance/i/agent/x,DESK_PHONE,+81355550002,2026-01-01T00:00:00Z
+            """);
+        Assert.Equal(PhoneTypes.SoftPhone, agents.Lookup("tanaka", null, Instant.Parse("2026-09-30T23:59:59Z"))?.PhoneType);
+        Assert.Equal("+81355550001", agents.Lookup("tanaka", null, Instant.Parse("2026-10-14T10:00:00Z"))?.DeskPhoneNumber);
+        Assert.Equal("+81355550002", agents.Lookup("someone", "arn:aws:connect:ap-northeast-1:1:instance/i/agent/x", Instant.Parse("2026-10-14T10:00:00Z"))?.DeskPhoneNumber);
+        Assert.Null(agents.Lookup("tanaka", null, Instant.Parse("2025-01-01T00:00:00Z")));
+        Assert.All(agents.AllSoftphone().Entries, e => Assert.Equal(PhoneTypes.SoftPhone, e.PhoneType));
+    }
+
+    [Fact]
+    public void Describe_user_json_is_accepted_one_or_many()
+    {
+        var json = """
+            {"User":{"Id":"u1","Arn":"arn:aws:connect:us-east-1:1:instance/i/agent/u1","Username":"smith","PhoneConfig":{"PhoneType":"DESK_PHONE","AutoAccept":false,"AfterContactWorkTimeLimit":0,"DeskPhoneNumber":"+12065550111"},"LastModifiedTime":"2026-09-01T00:00:00Z"}}
+            {"User":{"Id":"u2","Arn":"arn:aws:connect:us-east-1:1:instance/i/agent/u2","Username":"jones","PhoneConfig":{"PhoneType":"SOFT_PHONE"}}}
+            """;
+        var agents = ReferenceReaders.ReadAgents(json);
+        Assert.Equal("+12065550111", agents.Lookup("smith", null, Instant.Parse("2026-10-01T00:00:00Z"))?.DeskPhoneNumber);
+        Assert.Equal(PhoneTypes.DeskPhone, agents.Lookup(null, "arn:aws:connect:us-east-1:1:instance/i/agent/u1", Instant.Parse("2026-10-01T00:00:00Z"))?.PhoneType);
+        Assert.Equal(PhoneTypes.SoftPhone, agents.Lookup("jones", null, Instant.Parse("2026-10-01T00:00:00Z"))?.PhoneType);
+    }
+
+    [Fact]
+    public void Number_inventory_reads_csv_and_list_phone_numbers_v2()
+    {
+        var csv = ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at
+            +81312340001,DID,JP,2026-01-01T00:00:00Z,
+            +81120123456,TOLL_FREE,JP,2026-01-01T00:00:00Z,2026-10-15T06:00:00Z
+            """);
+        Assert.True(csv.IsProvided);
+        Assert.Equal(NumberTypes.TollFree, csv.TypeOf("+81120123456"));
+        var number = csv.Numbers.Single(n => n.Number == "+81120123456");
+        var day = new Interval(Instant.Parse("2026-10-15T00:00:00Z"), Instant.Parse("2026-10-16T00:00:00Z"));
+        Assert.Equal(6 * 3600, number.HeldWithin(day).Seconds);
+
+        var json = ReferenceReaders.ReadNumbers("""
+            {"ListPhoneNumbersSummaryList":[{"PhoneNumberId":"p1","PhoneNumber":"+18005550100","PhoneNumberCountryCode":"US","PhoneNumberType":"TOLL_FREE","InstanceId":"i-1"},
+             {"PhoneNumberId":"p2","PhoneNumber":"+12065550100","PhoneNumberCountryCode":"US","PhoneNumberType":"DID"}]}
+            """);
+        Assert.Equal(NumberTypes.TollFree, json.TypeOf("+18005550100"));
+        Assert.Equal(NumberTypes.Did, json.TypeOf("+12065550100"));
+        Assert.Equal("i-1", json.Numbers.Single(n => n.Number == "+18005550100").InstanceId);
+    }
+
+    [Fact]
+    public void Bad_reference_files_fail_with_a_clear_message()
+    {
+        Assert.Contains("phone_type", Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents("username,type\nx,y\n")).Message, StringComparison.Ordinal);
+        Assert.Contains("HOLOGRAM", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers("number,type,country,claimed_at,released_at\n+1,HOLOGRAM,US,,\n")).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("+819011112222", "JP")]
+    [InlineData("+12065550100", "US")]
+    [InlineData("+14165550100", "CA")]
+    [InlineData("+442071234567", "GB")]
+    [InlineData("+85221234567", "HK")]
+    [InlineData("Softphone", "ZZ")]
+    public void Countries_come_from_calling_codes(string number, string country) => Assert.Equal(country, PhoneNumbers.CountryOf(number));
+
+    [Fact]
+    public void Masking_keeps_only_the_ends() => Assert.Equal("+8190****2222", PhoneNumbers.Mask("+819011112222"));
+
+    [Theory]
+    [InlineData("2022-01-05T17:28:17Z", 1641403697)]
+    [InlineData("2022-01-05T17:28:17.987Z", 1641403697)]
+    [InlineData("2022-01-05T18:28:17+01:00", 1641403697)]
+    public void Timestamps_parse_to_whole_utc_seconds(string text, long unix) => Assert.Equal(unix, Instant.Parse(text).UnixSeconds);
+
+    [Fact]
+    public void Impossible_timestamps_are_rejected()
+    {
+        Assert.False(Instant.TryParse("2022-02-30T00:00:00Z"u8, out _));
+        Assert.False(Instant.TryParse("yesterday"u8, out _));
+    }
+
+    [Fact]
+    public void Parser_keeps_contact_lens_flag_and_instance()
+    {
+        var outcome = new CtrParser().Parse("""{"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","InstanceARN":"arn:aws:connect:us-east-1:1:instance/abc","ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":true,"ChannelConfiguration":{"AnalyticsModes":["PostContact"]}}}}}"""u8);
+        Assert.True(outcome.Record!.ContactLensEnabled);
+        Assert.Equal("us-east-1", outcome.Record.Region);
+        Assert.Equal("abc", outcome.Record.InstanceId);
+    }
+}
