@@ -44,6 +44,7 @@ internal static class ExplainCommand
             }
 
             var show = parse.GetValue(unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
+            string? ShowLeg(string kind, string? number) => kind == Core.Legs.LegKinds.CustomerInbound ? number : show(number); // the centre's own number is not personal data
             var nonVoice = members.Where(r => !r.IsVoice).ToList();
             if (nonVoice.Count == members.Count)
             {
@@ -53,13 +54,13 @@ internal static class ExplainCommand
             }
 
             var result = rater.Rate(new Chain(rootId, members.Where(r => r.IsVoice).ToList()));
-            await env.Out.WriteAsync(parse.GetValue(json) ? Json(result, rater, show) : Text(result, rater, show, id));
+            await env.Out.WriteAsync(parse.GetValue(json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    private static string Text(ChainResult r, Rater rater, Func<string?, string?> show, string asked)
+    private static string Text(ChainResult r, Rater rater, Func<string, string?, string?> show, string asked)
     {
         var c = CultureInfo.InvariantCulture;
         var w = new StringWriter(c);
@@ -84,7 +85,7 @@ internal static class ExplainCommand
         w.WriteLine(r.Legs.Count == 0 ? "Legs: none (nothing crossed the telephone network)." : "Legs (connections the telephone network carried):");
         foreach (var leg in r.Legs)
         {
-            w.WriteLine($"  #{leg.Index} {leg.Kind}: {leg.Direction}, {show(leg.Number) ?? "(no number)"}, {leg.Country}{(leg.NumberType is null ? "" : ", " + leg.NumberType)}; " +
+            w.WriteLine($"  #{leg.Index} {leg.Kind}: {leg.Direction}, {show(leg.Kind, leg.Number) ?? "(no number)"}, {leg.Country}{(leg.NumberType is null ? "" : ", " + leg.NumberType)}; " +
                         $"{string.Join(" + ", leg.Intervals)} = {leg.Seconds} s{(leg.Estimated ? " (estimated)" : "")}");
             w.WriteLine($"     why: {leg.Why}");
         }
@@ -115,7 +116,7 @@ internal static class ExplainCommand
         return w.ToString();
     }
 
-    private static string Json(ChainResult r, Rater rater, Func<string?, string?> show)
+    private static string Json(ChainResult r, Rater rater, Func<string, string?, string?> show)
     {
         var payload = new
         {
@@ -127,7 +128,7 @@ internal static class ExplainCommand
             policy = rater.Policy.ToString(),
             flags = r.Flags,
             records = r.Chain.Records.Select(x => new { contactId = x.ContactId, initiationMethod = x.InitiationMethod, previousContactId = x.PreviousContactId, initiation = x.InitiationTimestamp.ToString(), disconnect = x.DisconnectTimestamp?.ToString() }),
-            legs = r.Legs.Select(l => new { index = l.Index, kind = l.Kind, direction = l.Direction, number = show(l.Number), country = l.Country, numberType = l.NumberType, seconds = l.Seconds, start = l.Span.Start.ToString(), end = l.Span.End.ToString(), estimated = l.Estimated, why = l.Why }),
+            legs = r.Legs.Select(l => new { index = l.Index, kind = l.Kind, direction = l.Direction, number = show(l.Kind, l.Number), country = l.Country, numberType = l.NumberType, seconds = l.Seconds, start = l.Span.Start.ToString(), end = l.Span.End.ToString(), estimated = l.Estimated, why = l.Why }),
             segments = r.Segments.Select(s => new { legIndex = s.LegIndex, kind = s.Kind, seconds = s.Seconds, start = s.Interval?.Start.ToString(), end = s.Interval?.End.ToString(), contactId = s.ContactId, queue = s.Queue, agent = s.Agent, routingProfile = s.RoutingProfile, cost = s.Cost.ToString(CultureInfo.InvariantCulture) }),
             charges = r.Charges.Select(c => new { chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds, rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = c.Cost?.ToString(CultureInfo.InvariantCulture), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic }),
             total = r.Charges.Sum(c => c.Cost ?? 0m).ToString(CultureInfo.InvariantCulture),

@@ -1,0 +1,115 @@
+using System.Text.Json;
+
+namespace ConnectReconcile.Cli.Tests;
+
+public sealed class CommandTests
+{
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "fixtures", .. parts]);
+
+    [Fact]
+    public async Task Explain_tells_the_external_transfer_story_in_words_and_in_json()
+    {
+        var dir = Fixture("scenarios", "s06-external-transfer-record-only");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir, "--contact", "6fe40d2a-1a89-4d73-bfcf-5d9c33894f47");
+        Assert.True(exit == 0, err);
+        Assert.Contains("#0 customer-inbound: inbound, +18003335555, US, TOLL_FREE", text, StringComparison.Ordinal);
+        Assert.Contains("= 2069 s", text, StringComparison.Ordinal);
+        Assert.Contains("#1 third-party: outbound, +1800****0000, US", text, StringComparison.Ordinal);
+        Assert.Contains("= 1156 s", text, StringComparison.Ordinal);
+        Assert.Contains("TransferCompletedTimestamp", text, StringComparison.Ordinal);
+        Assert.Contains("× 0.012 USD/min ÷ 60", text, StringComparison.Ordinal);
+        Assert.Contains("queue TCC Refrig AC LLA", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("+190011112222", text, StringComparison.Ordinal); // the customer's number stays masked
+
+        var (jsonExit, json, _) = await CliRunner.RunAsync("explain", "--source", dir, "--contact", "6fe40d2a-1a89-4d73-bfcf-5d9c33894f47", "--json");
+        Assert.Equal(0, jsonExit);
+        using var doc = JsonDocument.Parse(json);
+        var charges = doc.RootElement.GetProperty("charges").EnumerateArray().ToList();
+        Assert.Equal(3225, charges.Where(c => c.GetProperty("chargeKind").GetString() == "service").Sum(c => c.GetProperty("billedSeconds").GetInt64()));
+        Assert.Equal(2, doc.RootElement.GetProperty("legs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Explain_of_a_desk_phone_call_uses_the_agent_directory()
+    {
+        using var tmp = new TempDir();
+        var agents = tmp.Sub("agents.csv");
+        await File.WriteAllTextAsync(agents, "username,phone_type,desk_phone_number,as_of\ntanaka,DESK_PHONE,+81355550001,2026-10-01T00:00:00Z\n");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s08-desk-phone-outbound"), "--contact", "b595e48d-44ed-5903-85fb-c1365b7739af", "--agents", agents);
+        Assert.True(exit == 0, err);
+        Assert.Contains("desk-phone", text, StringComparison.Ordinal);
+        Assert.Contains("= 255 s", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_export_masks_numbers_by_default_and_is_safe_to_open_in_a_spreadsheet()
+    {
+        using var tmp = new TempDir();
+        var csv = tmp.Sub("audit.csv");
+        var (exit, _, err) = await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", csv);
+        Assert.True(exit == 0, err);
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.StartsWith("chain_id,contact_id,day,leg_index,leg_kind", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains("'+8190****2222", StringComparison.Ordinal)); // s01 customer, masked and formula-guarded
+        Assert.DoesNotContain(lines, l => l.Contains("+819011112222", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines.Skip(1), l => l.Split(',').Any(cell => cell.Length > 0 && cell[0] is '=' or '+' or '@'));
+
+        var again = tmp.Sub("again.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", again)).Exit);
+        Assert.Equal(await File.ReadAllBytesAsync(csv), await File.ReadAllBytesAsync(again));
+
+        var unmasked = tmp.Sub("unmasked.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", unmasked, "--unmask")).Exit);
+        Assert.Contains("'+819011112222", await File.ReadAllTextAsync(unmasked), StringComparison.Ordinal);
+
+        var hashed = tmp.Sub("hashed.parquet");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", hashed, "--hash-numbers")).Exit);
+        Assert.True(new FileInfo(hashed).Length > 0);
+    }
+
+    [Theory]
+    [InlineData("replay", "--from", "2026-10-05", "--to", "2026-10-01", "--source", ".", "--out", "x")]
+    [InlineData("replay", "--summary", "xml", "--source", ".", "--out", "x")]
+    [InlineData("replay", "--policy", "minimums=sometimes", "--source", ".", "--out", "x")]
+    [InlineData("nightly", "--source", ".")]
+    [InlineData("no-such-command")]
+    [InlineData("audit-export", "--source", ".", "--out", "x.txt")]
+    public async Task Usage_errors_exit_with_2(params string[] args) => Assert.Equal(2, (await CliRunner.RunAsync(args)).Exit);
+
+    [Fact]
+    public async Task Help_documents_every_command_and_the_exit_codes()
+    {
+        var (exit, text, _) = await CliRunnerConsole.RunWithConsoleAsync("--help");
+        Assert.Equal(0, exit);
+        foreach (var command in new[] { "replay", "nightly", "explain", "audit-export", "generate" })
+        {
+            Assert.Contains(command, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("3 reconciliation variance", text, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>--help writes through System.CommandLine's own console: capture Console.Out for it.</summary>
+internal static class CliRunnerConsole
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public static async Task<(int, string, string)> RunWithConsoleAsync(params string[] args)
+    {
+        await Gate.WaitAsync();
+        var original = Console.Out;
+        try
+        {
+            var capture = new StringWriter();
+            Console.SetOut(capture);
+            var (exit, _, err) = await CliRunner.RunAsync(args);
+            return (exit, capture.ToString(), err);
+        }
+        finally
+        {
+            Console.SetOut(original);
+            Gate.Release();
+        }
+    }
+}
