@@ -1,1 +1,0 @@
-namespace ConnectReconcile.Generator.Tests; public class Smoke { [Fact] public void Builds() => Assert.True(true); }
