@@ -14,14 +14,11 @@ public sealed class Chain
         RootId = rootId;
         Records = records.OrderBy(r => r.InitiationTimestamp).ThenBy(r => r.ContactId, StringComparer.Ordinal).ToList();
         Root = Records.FirstOrDefault(r => r.ContactId == rootId);
-        ById = Records.ToDictionary(r => r.ContactId, StringComparer.Ordinal);
     }
 
     public string RootId { get; }
 
     public IReadOnlyList<ContactRecord> Records { get; }
-
-    public IReadOnlyDictionary<string, ContactRecord> ById { get; }
 
     /// <summary>The first record; null for an orphan (its root never arrived).</summary>
     public ContactRecord? Root { get; }

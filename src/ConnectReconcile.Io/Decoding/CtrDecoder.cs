@@ -19,6 +19,9 @@ public interface IDecodeSink
     void OnQuarantine(QuarantineEntry entry);
 }
 
+/// <summary>Receives the raw bytes of each top-level JSON object (valid only during the call).</summary>
+public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition position);
+
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
@@ -36,7 +39,17 @@ public sealed class CtrDecoder
 
     private readonly CtrParser _parser = new();
 
-    public void Decode(Stream raw, string source, IDecodeSink sink, CancellationToken cancellationToken = default)
+    public void Decode(Stream raw, string source, IDecodeSink sink, CancellationToken cancellationToken = default) =>
+        Run(raw, source, sink, null, cancellationToken);
+
+    /// <summary>
+    /// Frames without parsing: each top-level object's bytes go to <paramref name="onObject"/> (for
+    /// loading a stream or archiving records as they came); garbage and damage still go to the sink.
+    /// </summary>
+    public void Split(Stream raw, string source, RawObjectHandler onObject, IDecodeSink sink, CancellationToken cancellationToken = default) =>
+        Run(raw, source, sink, onObject, cancellationToken);
+
+    private void Run(Stream raw, string source, IDecodeSink sink, RawObjectHandler? onObject, CancellationToken cancellationToken)
     {
         var seekable = raw.CanSeek ? raw : new PeekStream(raw);
         Span<byte> magic = stackalloc byte[2];
@@ -45,10 +58,10 @@ public sealed class CtrDecoder
         var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
         using var inflater = gzip ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true) : null;
-        new Scan(this, source, sink, gzip).Run(inflater ?? seekable, cancellationToken);
+        new Scan(this, source, sink, onObject, gzip).Run(inflater ?? seekable, cancellationToken);
     }
 
-    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, bool gzip)
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, bool gzip)
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
@@ -223,6 +236,10 @@ public sealed class CtrDecoder
             {
                 _oversized = false;
                 sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.RecordTooLarge, $"object larger than {MaxRecordBytes} bytes"));
+            }
+            else if (onObject is not null)
+            {
+                onObject(_buffer.AsSpan(_valueStart, _pos - _valueStart), position);
             }
             else
             {

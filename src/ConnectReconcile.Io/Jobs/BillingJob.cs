@@ -53,7 +53,15 @@ public sealed class BillingJob(BillingJobOptions options)
     {
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(options.From, options.To, options.LookAheadHours, progress, cancellationToken).ConfigureAwait(false);
+        return await RateAndPublishAsync(loaded, progress, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The second half: deduplicated records → chains → rated days → Parquet, published atomically.
+    /// The stream worker calls this with its own state for the days a micro-batch touched.
+    /// </summary>
+    public async Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
         var rater = options.Rater;
         var mapper = new RowMapper(rater.Card.Version, rater.Policy.ToString());
         var (chainsByDay, nonVoice, outOfRange) = Partition(loaded.Dedupe);

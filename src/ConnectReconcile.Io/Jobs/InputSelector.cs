@@ -65,14 +65,33 @@ public sealed partial class InputSelector
         return hour >= start && hour < end;
     }
 
+    /// <summary>
+    /// For a dated run on the default layout, lists only the hour prefixes that can hold the range
+    /// (one LIST per hour, not the whole bucket); a source that is not laid out by hour, or a custom
+    /// pattern, is listed whole and filtered by key.
+    /// </summary>
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
     {
         var selected = new List<StoredObject>();
-        await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
+        if (from is { } first && to is { } last && _pattern.ToString() == FirehoseHour().ToString())
         {
-            if (Wanted(obj.Key, from, to, lookAheadHours))
+            foreach (var prefix in HourPrefixes(first, last, lookAheadHours))
             {
-                selected.Add(obj);
+                await foreach (var obj in store.ListAsync(prefix, cancellationToken))
+                {
+                    selected.Add(obj);
+                }
+            }
+        }
+
+        if (selected.Count == 0)
+        {
+            await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
+            {
+                if (Wanted(obj.Key, from, to, lookAheadHours))
+                {
+                    selected.Add(obj);
+                }
             }
         }
 

@@ -29,12 +29,14 @@ public sealed class LocalObjectStore : IObjectStore
             yield break;
         }
 
-        if (!Directory.Exists(Root))
+        // Walk only the folder the prefix names (an hour prefix must not walk the whole month).
+        var folder = prefix.LastIndexOf('/') is var slash and >= 0 ? Path.Combine(Root, prefix[..slash]) : Root;
+        if (!Directory.Exists(folder))
         {
             yield break;
         }
 
-        var keys = Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+        var keys = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => (Key: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'), Path: f))
             .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal))
             .OrderBy(f => f.Key, StringComparer.Ordinal);

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using ConnectReconcile.Io.Decoding;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Io.Tests;
+
+public sealed class StorageTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "cr-io-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private void Write(string key, string text = "{}")
+    {
+        var path = Path.Combine(_root, key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    /// <summary>Records every LIST prefix, to prove which prefixes a dated run touches.</summary>
+    private sealed class CountingStore(IObjectStore inner) : IObjectStore
+    {
+        public List<string> Listed { get; } = [];
+        public string Describe(string key) => inner.Describe(key);
+
+        public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            Listed.Add(prefix);
+            await foreach (var o in inner.ListAsync(prefix, cancellationToken))
+            {
+                yield return o;
+            }
+        }
+
+        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
+        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+        public Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken) => inner.PublishAsync(plan, cancellationToken);
+    }
+
+    [Fact]
+    public async Task A_dated_run_lists_only_the_hour_prefixes_of_its_days_plus_look_ahead()
+    {
+        foreach (var day in new[] { "13", "14", "15", "16" })
+        {
+            foreach (var hour in new[] { "00", "05", "23" })
+            {
+                Write($"2026/10/{day}/{hour}/ctr-{day}-{hour}.gz");
+            }
+        }
+
+        var store = new CountingStore(new LocalObjectStore(_root));
+        var day14 = new DateOnly(2026, 10, 14);
+        var selected = await new InputSelector().SelectAsync(store, day14, day14, 6, CancellationToken.None);
+
+        string[] expected = ["2026/10/14/00/ctr-14-00.gz", "2026/10/14/05/ctr-14-05.gz", "2026/10/14/23/ctr-14-23.gz", "2026/10/15/00/ctr-15-00.gz", "2026/10/15/05/ctr-15-05.gz"];
+        Assert.Equal(expected, selected.Select(o => o.Key));
+        Assert.Equal(30, store.Listed.Count); // 24 hours of the day + 6 hours of look-ahead
+        Assert.All(store.Listed, p => Assert.Matches(@"^2026/10/1[45]/\d\d/$", p));
+        Assert.DoesNotContain(store.Listed, p => p.StartsWith("2026/10/15/06", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_source_without_the_hour_layout_is_read_whole()
+    {
+        Write("flat/a.json");
+        Write("flat/b.json.gz");
+        var selected = await new InputSelector().SelectAsync(new LocalObjectStore(_root), new DateOnly(2026, 10, 14), new DateOnly(2026, 10, 14), 6, CancellationToken.None);
+        Assert.Equal(["flat/a.json", "flat/b.json.gz"], selected.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task Publishing_replaces_named_partitions_whole_and_writes_the_manifest_last()
+    {
+        var store = new LocalObjectStore(_root);
+        Write("charges/dt=2026-10-01/part-00000.parquet", "old-1");
+        Write("charges/dt=2026-10-01/stale.parquet", "stale");
+        Write("charges/dt=2026-10-02/part-00000.parquet", "keep-2");
+
+        var staging = store.CreateStagingDirectory();
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(staging, "charges", "dt=2026-10-01")).FullName, "part-00000.parquet"), "new-1");
+        File.WriteAllText(Path.Combine(staging, "run.json"), "{}");
+        await store.PublishAsync(new PublishPlan(staging, ["charges/dt=2026-10-01/"], ["charges/dt=2026-10-01/part-00000.parquet"], "run.json"), CancellationToken.None);
+
+        Assert.Equal("new-1", File.ReadAllText(Path.Combine(_root, "charges", "dt=2026-10-01", "part-00000.parquet")));
+        Assert.False(File.Exists(Path.Combine(_root, "charges", "dt=2026-10-01", "stale.parquet")));
+        Assert.Equal("keep-2", File.ReadAllText(Path.Combine(_root, "charges", "dt=2026-10-02", "part-00000.parquet")));
+        Assert.True(File.Exists(Path.Combine(_root, "run.json")));
+        Assert.False(Directory.Exists(Path.Combine(_root, LocalObjectStore.StagingFolder)));
+    }
+
+    [Fact]
+    public async Task A_prefixed_view_lists_and_reads_under_its_prefix_only()
+    {
+        Write("_stream/ctr/batch-1.json", "one");
+        Write("charges/x.parquet", "other");
+        var view = new PrefixedObjectStore(new LocalObjectStore(_root), "_stream/ctr");
+        var keys = new List<string>();
+        await foreach (var o in view.ListAsync("", CancellationToken.None))
+        {
+            keys.Add(o.Key);
+        }
+
+        Assert.Equal(["batch-1.json"], keys);
+        await using var s = await view.OpenReadAsync("batch-1.json", CancellationToken.None);
+        Assert.Equal("one", await new StreamReader(s).ReadToEndAsync());
+    }
+
+    [Fact]
+    public void Split_hands_over_each_objects_raw_bytes()
+    {
+        var text = """{"a":1} {"b":"}{"}""" + "\n" + """[{"c":[1,{"d":2}]}]""";
+        var values = new List<string>();
+        var sink = new DecoderTests.Collector();
+        new CtrDecoder().Split(new MemoryStream(Encoding.UTF8.GetBytes(text)), "t", (json, _) => values.Add(Encoding.UTF8.GetString(json)), sink);
+        Assert.Equal(["""{"a":1}""", """{"b":"}{"}""", """{"c":[1,{"d":2}]}"""], values);
+        Assert.Empty(sink.Quarantined);
+    }
+}
