@@ -1,0 +1,115 @@
+namespace ConnectReconcile.Infra;
+
+/// <summary>A saved Athena query. <c>?</c> marks an execution parameter (the console prompts for it).</summary>
+public sealed record NamedQuerySpec(string Name, string Description, string Sql);
+
+/// <summary>
+/// The reconciliation views, saved as Athena named queries in the stack's workgroup and database.
+/// Day parameters are 'yyyy-MM-dd' strings compared with the projected <c>dt</c> partition, so
+/// Athena reads only those days.
+/// </summary>
+public static class NamedQueries
+{
+    public static IReadOnlyList<NamedQuerySpec> All { get; } =
+    [
+        new("daily-variance",
+            "Reconciliation per day and usage type as written by `connect-reconcile reconcile`, worst variance first. Parameters: first day, last day (yyyy-MM-dd).",
+            """
+            -- Daily variance (from the reconciliation table). Parameters: first day, last day (yyyy-MM-dd).
+            SELECT day, usage_type, status,
+                   expected_quantity, invoiced_quantity, variance_quantity,
+                   round(expected_cost, 2) AS expected_cost,
+                   round(invoiced_cost, 2) AS invoiced_cost,
+                   round(variance_cost, 2) AS variance_cost,
+                   explanation
+            FROM reconciliation
+            WHERE dt BETWEEN ? AND ?
+            ORDER BY abs(variance_cost) DESC, day, usage_type
+            """),
+        new("expected-vs-cur",
+            "Independent check: expected daily usage against the CUR 2.0 export, per day and usage type. Parameters: first day, last day, first day, last day (yyyy-MM-dd).",
+            """
+            -- Expected (daily_usage) against invoiced (CUR 2.0), per day and usage type.
+            -- Parameters: first day, last day (for daily_usage), then first day, last day again (for the CUR).
+            -- The CUR side covers whole billing months: days invoiced but never rated show with NULL expected.
+            WITH expected AS (
+                SELECT dt AS day, usage_type,
+                       sum(quantity) AS expected_quantity, sum(cost) AS expected_cost
+                FROM daily_usage
+                WHERE dt BETWEEN ? AND ?
+                GROUP BY dt, usage_type
+            ),
+            invoiced AS (
+                SELECT date_format(line_item_usage_start_date, '%Y-%m-%d') AS day,
+                       line_item_usage_type AS usage_type,
+                       sum(line_item_usage_amount) AS invoiced_quantity,
+                       sum(line_item_unblended_cost) AS invoiced_cost
+                FROM cur
+                WHERE billing_period BETWEEN substr(?, 1, 7) AND substr(?, 1, 7)
+                  AND (line_item_product_code = 'AmazonConnect' OR line_item_product_code LIKE 'ContactCenterTelecomm%')
+                  AND line_item_line_item_type = 'Usage'
+                GROUP BY 1, 2
+            )
+            SELECT coalesce(e.day, i.day) AS day,
+                   coalesce(e.usage_type, i.usage_type) AS usage_type,
+                   e.expected_quantity, i.invoiced_quantity,
+                   round(e.expected_cost, 4) AS expected_cost,
+                   round(i.invoiced_cost, 4) AS invoiced_cost,
+                   round(coalesce(i.invoiced_cost, 0) - coalesce(CAST(e.expected_cost AS double), 0), 4) AS variance_cost
+            FROM expected e
+            FULL OUTER JOIN invoiced i ON e.day = i.day AND e.usage_type = i.usage_type
+            ORDER BY 1, 2
+            """),
+        new("cost-by-queue",
+            "Rated cost per queue and charge kind. Parameters: first day, last day (yyyy-MM-dd).",
+            """
+            -- Cost by queue. Parameters: first day, last day (yyyy-MM-dd).
+            SELECT coalesce(queue, '(no queue)') AS queue, charge_kind,
+                   count(DISTINCT chain_id) AS calls,
+                   round(sum(billed_seconds) / 60.0, 2) AS billed_minutes,
+                   round(sum(cost), 2) AS cost
+            FROM charges
+            WHERE dt BETWEEN ? AND ?
+            GROUP BY 1, 2
+            ORDER BY sum(cost) DESC
+            """),
+        new("cost-by-ivr",
+            "Cost of IVR time (segments of kind ivr) per day and instance. Parameters: first day, last day (yyyy-MM-dd).",
+            """
+            -- Cost by IVR: the ivr segments of customer legs. Parameters: first day, last day (yyyy-MM-dd).
+            SELECT dt AS day, instance_id,
+                   count(DISTINCT chain_id) AS calls,
+                   round(sum(seconds) / 60.0, 2) AS ivr_minutes,
+                   round(avg(seconds), 1) AS avg_ivr_seconds,
+                   round(sum(cost), 2) AS ivr_cost
+            FROM segments
+            WHERE dt BETWEEN ? AND ?
+              AND segment_kind = 'ivr'
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            """),
+        new("cost-by-agent",
+            "Rated cost per agent. Parameters: first day, last day (yyyy-MM-dd).",
+            """
+            -- Cost by agent. Parameters: first day, last day (yyyy-MM-dd).
+            SELECT coalesce(agent, '(no agent)') AS agent,
+                   count(DISTINCT chain_id) AS calls,
+                   round(sum(billed_seconds) / 60.0, 2) AS billed_minutes,
+                   round(sum(cost), 2) AS cost
+            FROM charges
+            WHERE dt BETWEEN ? AND ?
+            GROUP BY 1
+            ORDER BY sum(cost) DESC
+            """),
+        new("quarantine-summary",
+            "Records that could not be rated, by reason. Parameters: first day, last day (yyyy-MM-dd).",
+            """
+            -- Quarantined input by reason. Parameters: first day, last day (yyyy-MM-dd).
+            SELECT dt AS day, reason, count(*) AS records, min(file) AS example_file
+            FROM quarantine
+            WHERE dt BETWEEN ? AND ?
+            GROUP BY 1, 2
+            ORDER BY 1, 3 DESC
+            """),
+    ];
+}
