@@ -43,6 +43,23 @@ public static class Inputs
 
     private static string ReadText(string path, string what)
     {
+        if (IsS3(path))
+        {
+            // s3://bucket/key: read through the same store as the data (the deployed task passes S3 locations).
+            var slash = path.LastIndexOf('/');
+            var store = S3Stores.Create(path[..(slash + 1)], Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"));
+            try
+            {
+                using var stream = store.OpenReadAsync(path[(slash + 1)..], CancellationToken.None).GetAwaiter().GetResult();
+                using var reader = new StreamReader(stream);
+                return reader.ReadToEnd();
+            }
+            catch (Exception e) when (e is not UsageException)
+            {
+                throw new UsageException($"Cannot read the {what} at '{path}': {e.Message}");
+            }
+        }
+
         if (!File.Exists(path))
         {
             throw new UsageException($"The {what} file '{path}' does not exist.");

@@ -10,7 +10,7 @@ using ConnectReconcile.Io.Storage;
 
 // End-to-end throughput/memory harness (not a test). Each phase runs in its own child process so its
 // peak memory (VmHWM) is its own. Usage:
-//   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,replay]
+//   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay]
 var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
@@ -61,7 +61,7 @@ internal sealed record Args(long Ctrs, string? Data, string? Phase, string[] Pha
     {
         long ctrs = 1_000_000;
         string? data = null, phase = null;
-        var phases = new[] { "floor", "decode", "replay" };
+        var phases = new[] { "floor", "decode", "rate", "replay" };
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -108,6 +108,7 @@ internal static class Phases
                 GC.KeepAlive(loaded);
                 Console.WriteLine($"  decode+dedupe kept {loaded.Dedupe.Count:N0} unique records, superseded {loaded.Dedupe.Superseded:N0}");
                 break;
+            case "rate":
             case "replay":
                 var outDir = Path.Combine(Path.GetTempPath(), "cr-bench-out-" + Environment.ProcessId);
                 var numbers = ReferenceReaders.ReadNumbers(await File.ReadAllTextAsync(Path.Combine(data, "numbers.csv")));
@@ -115,7 +116,7 @@ internal static class Phases
                 var result = await new BillingJob(new BillingJobOptions
                 {
                     Source = new LocalObjectStore(ctrDir),
-                    Output = new LocalObjectStore(outDir),
+                    Output = phase == "replay" ? new LocalObjectStore(outDir) : null,
                     Rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, agents, numbers),
                     Numbers = numbers,
                 }).RunAsync(null, CancellationToken.None);
@@ -123,7 +124,10 @@ internal static class Phases
                 var truth = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "truth.json"))).RootElement;
                 var ok = truth.GetProperty("billedSeconds").EnumerateObject().All(p => p.Value.GetInt64() == result.Totals.BilledSeconds().GetValueOrDefault(p.Name));
                 Console.WriteLine($"  replay: {result.Counts.Chains:N0} chains, {result.Outputs.Count} Parquet files, totals {(ok ? "EQUAL" : "DIFFERENT")} to truth.json");
-                Directory.Delete(outDir, recursive: true);
+                if (Directory.Exists(outDir))
+                {
+                    Directory.Delete(outDir, recursive: true);
+                }
                 break;
             default:
                 throw new ArgumentException("unknown phase " + phase);

@@ -37,7 +37,7 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         var glob = Path.Combine(tmp.Sub("out"), "charges", "*", "*.parquet");
         using (var cmd = db.CreateCommand())
         {
-            cmd.CommandText = $"SELECT charge_kind, sum(billed_seconds), sum(cost), count(DISTINCT dt) FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY 1 ORDER BY 1";
+            cmd.CommandText = $"SELECT charge_kind, sum(billed_seconds)::BIGINT, sum(cost), count(DISTINCT dt) FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY 1 ORDER BY 1";
             using var reader = cmd.ExecuteReader();
             var seen = 0;
             while (reader.Read())

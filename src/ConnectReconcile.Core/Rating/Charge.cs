@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Rating;
@@ -33,8 +34,23 @@ public sealed record Charge
     public string? RateRowId { get; init; }
     public required string Currency { get; init; }
     public string? UnratedReason { get; init; }
-    public required string Arithmetic { get; init; }
+    /// <summary>The increments the rate row applied (1/1 when unrated).</summary>
+    public int FirstIncrement { get; init; } = 1;
+    public int Increment { get; init; } = 1;
     public required string Why { get; init; }
+
+    /// <summary>The computation in words, built on demand (it is only shown in explain and audit exports).</summary>
+    public string Arithmetic => Unit switch
+    {
+        Units.Minute when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
+            $"{ActualSeconds} s actual → {BilledSeconds} s billed (first {FirstIncrement} s, then {Increment} s) × {rate} {Currency}/min ÷ 60 = {Cost}"),
+        Units.Minute => $"{ActualSeconds} s actual → {BilledSeconds} s billed; unrated",
+        Units.NumberDay when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
+            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {Cost}"),
+        Units.NumberDay => string.Create(CultureInfo.InvariantCulture, $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days; unrated"),
+        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {Cost}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit}; unrated"),
+    };
 }
 
 /// <summary>Per-second billing with a first increment (the minimum) and then an increment.</summary>

@@ -58,7 +58,6 @@ public sealed class NumberDayRater(RateCard card)
                     RateRowId = row?.Id,
                     Currency = card.Currency,
                     UnratedReason = row is null ? $"no rate-card row for {kind} {number.Country} in {home.Region}" : null,
-                    Arithmetic = row is null ? $"{hours} h held → {quantity} number-days; unrated" : $"{hours} h held ÷ 24 = {quantity} number-days × {row.Price} {card.Currency}/day = {cost}",
                     Why = estimated
                         ? $"number seen in SystemEndpoint; no number inventory given, so held all day is assumed"
                         : "number held per the number inventory",

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
@@ -119,10 +118,8 @@ public sealed class Rater
             RateRowId = row?.Id,
             Currency = _card.Currency,
             UnratedReason = row is null ? $"no rate-card row for {u.ChargeKind} in {region} ({model}{(country is null ? "" : ", " + country)}) on {day:yyyy-MM-dd}" : null,
-            Arithmetic = row is null
-                ? $"{actual} s actual → {billed} s billed; unrated"
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{actual} s actual → {billed} s billed (first {first} s, then {increment} s) × {row.Price} {_card.Currency}/min ÷ 60 = {cost}"),
+            FirstIncrement = first,
+            Increment = increment,
             Why = u.Why,
         };
     }
@@ -159,7 +156,6 @@ public sealed class Rater
             RateRowId = row?.Id,
             Currency = _card.Currency,
             UnratedReason = row is null ? $"no rate-card row for {kind} contacts in {record.Region}" : null,
-            Arithmetic = row is null ? "1 contact; unrated" : $"1 contact × {row.Price} {_card.Currency} = {row.Price}",
             Why = $"a {record.Channel} contact (non-voice)",
         };
     }

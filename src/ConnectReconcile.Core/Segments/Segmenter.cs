@@ -101,10 +101,15 @@ public static class Segmenter
             for (var i = 0; i + 1 < points.Count; i++)
             {
                 var piece = new Interval(points[i], points[i + 1]);
-                var best = marks
-                    .Where(m => m.Interval.Start <= piece.Start && m.Interval.End >= piece.End)
-                    .OrderByDescending(m => m.Rank).ThenBy(m => m.Interval.Start).ThenBy(m => m.Record.ContactId, StringComparer.Ordinal)
-                    .FirstOrDefault();
+                Mark? best = null;
+                foreach (var m in marks)
+                {
+                    if (m.Interval.Start <= piece.Start && m.Interval.End >= piece.End && Stronger(m, best))
+                    {
+                        best = m;
+                    }
+                }
+
                 var segment = best is not null
                     ? new Segment { LegIndex = leg.Index, Kind = best.Kind, Seconds = piece.Seconds, Interval = piece, ContactId = best.Record.ContactId, Queue = best.Queue, Agent = best.Agent, RoutingProfile = best.RoutingProfile }
                     : new Segment
@@ -124,6 +129,13 @@ public static class Segmenter
         CarveHolds(segments, records);
         return segments;
     }
+
+    /// <summary>Agent over queue; among equals the earliest start, then the lowest ContactId.</summary>
+    private static bool Stronger(Mark candidate, Mark? best) =>
+        best is null
+        || candidate.Rank > best.Rank
+        || (candidate.Rank == best.Rank && (candidate.Interval.Start < best.Interval.Start
+            || (candidate.Interval.Start == best.Interval.Start && string.CompareOrdinal(candidate.Record.ContactId, best.Record.ContactId) < 0)));
 
     private static string? OwnerOf(List<ContactRecord> records, Interval piece) =>
         records.Where(r => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp) <= piece.Start && r.End >= piece.End)

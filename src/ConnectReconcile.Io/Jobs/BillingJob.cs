@@ -147,8 +147,10 @@ public sealed class BillingJob(BillingJobOptions options)
                 var partitions = Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
                     .Concat(days.Concat(quarantineDays).Distinct().Order().Select(d => ParquetTableWriter.PartitionPrefix("quarantine", d)))
                     .ToList();
-                await File.WriteAllTextAsync(Path.Combine(staging, RunManifest.FileName), RunManifest.ToJson(result, options, rater), cancellationToken).ConfigureAwait(false);
-                await output.PublishAsync(new PublishPlan(staging, partitions, result.Outputs.Select(o => o.Path).ToList(), RunManifest.FileName), cancellationToken).ConfigureAwait(false);
+                var manifest = RunManifest.PathFor(options.From, options.To);
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(staging, manifest))!);
+                await File.WriteAllTextAsync(Path.Combine(staging, manifest), RunManifest.ToJson(result, options, rater), cancellationToken).ConfigureAwait(false);
+                await output.PublishAsync(new PublishPlan(staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), cancellationToken).ConfigureAwait(false);
             }
 
             return result;

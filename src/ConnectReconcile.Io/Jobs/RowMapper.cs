@@ -22,7 +22,7 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         UsageType = c.UsageType, Unit = c.Unit, PricingModel = c.PricingModel, ActualSeconds = c.ActualSeconds,
         BilledSeconds = c.BilledSeconds, Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency,
         Country = c.Country, Number = MaskUnlessOwn(c.LegKind, c.Number), RateRowId = c.RateRowId, UnratedReason = c.UnratedReason,
-        Arithmetic = c.Arithmetic, RateCardVersion = rateCardVersion, Policy = policy,
+        RateCardVersion = rateCardVersion, Policy = policy,
     };
 
     public IEnumerable<LegRow> Legs(ChainResult r) => r.Legs.Select(l => new LegRow
@@ -30,7 +30,7 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         ChainId = r.Chain.RootId, LegIndex = l.Index, LegKind = l.Kind, Direction = l.Direction, ContactId = l.ContactId,
         Day = r.Chain.Day, StartTime = l.Span.Start.ToDateTime(), EndTime = l.Span.End.ToDateTime(), Seconds = l.Seconds,
         BilledSeconds = r.Charges.FirstOrDefault(c => c.LegIndex == l.Index && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal))?.BilledSeconds ?? l.Seconds,
-        Number = MaskUnlessOwn(l.Kind, l.Number), Country = l.Country, NumberType = l.NumberType, Estimated = l.Estimated, Why = l.Why,
+        Number = MaskUnlessOwn(l.Kind, l.Number), Country = l.Country, NumberType = l.NumberType, Estimated = l.Estimated,
         InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
     });
 
@@ -45,24 +45,37 @@ public sealed class RowMapper(string rateCardVersion, string policy)
     public ContactRow Contact(ChainResult r)
     {
         var head = r.Chain.Head;
-        long Seconds(string kind) => r.Charges.Where(c => c.ChargeKind == kind).Sum(c => c.BilledSeconds);
-        decimal Cost(Func<string, bool> kind) => r.Charges.Where(c => kind(c.ChargeKind)).Sum(c => c.Cost ?? 0m);
-        return new ContactRow
+        var row = new ContactRow
         {
             ChainId = r.Chain.RootId, Day = r.Chain.Day, StartTime = r.Chain.Start.ToDateTime(), EndTime = r.Chain.End.ToDateTime(),
             InstanceId = r.Chain.InstanceId, Region = r.Chain.Region, InitiationMethod = head.InitiationMethod, Records = r.Chain.Records.Count,
             Legs = r.Legs.Count, CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null,
             SystemNumber = head.SystemEndpoint?.Address,
-            Queue = r.Chain.Records.Select(x => x.Queue?.DisplayName).FirstOrDefault(q => q is not null),
-            Agent = r.Chain.Records.Select(x => x.Agent?.Username).FirstOrDefault(a => a is not null),
             Orphan = r.Chain.IsOrphan, Estimated = r.Flags.Contains(ChainFlags.Estimated), Unrated = r.Flags.Contains(ChainFlags.Unrated),
-            ServiceSeconds = Seconds(ChargeKinds.Service), TelephonyInboundDidSeconds = Seconds(ChargeKinds.TelephonyInboundDid),
-            TelephonyInboundTollFreeSeconds = Seconds(ChargeKinds.TelephonyInboundTollFree), TelephonyOutboundSeconds = Seconds(ChargeKinds.TelephonyOutbound),
-            ContactLensSeconds = Seconds(ChargeKinds.ContactLens),
-            ServiceCost = Cost(k => k == ChargeKinds.Service), TelephonyCost = Cost(k => k.StartsWith("telephony:", StringComparison.Ordinal)),
-            ContactLensCost = Cost(k => k == ChargeKinds.ContactLens), TotalCost = Cost(_ => true),
             RateCardVersion = rateCardVersion, Policy = policy,
         };
+        foreach (var record in r.Chain.Records)
+        {
+            row.Queue ??= record.Queue?.Name;
+            row.Agent ??= record.Agent?.Username;
+        }
+
+        // One pass over the charges (this runs for every chain of a month).
+        foreach (var c in r.Charges)
+        {
+            var cost = c.Cost ?? 0m;
+            row.TotalCost += cost;
+            switch (c.ChargeKind)
+            {
+                case ChargeKinds.Service: row.ServiceSeconds += c.BilledSeconds; row.ServiceCost += cost; break;
+                case ChargeKinds.TelephonyInboundDid: row.TelephonyInboundDidSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
+                case ChargeKinds.TelephonyInboundTollFree: row.TelephonyInboundTollFreeSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
+                case ChargeKinds.TelephonyOutbound: row.TelephonyOutboundSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
+                case ChargeKinds.ContactLens: row.ContactLensSeconds += c.BilledSeconds; row.ContactLensCost += cost; break;
+            }
+        }
+
+        return row;
     }
 
     /// <summary>Day × instance × usage type, in the invoice's unit, sorted for byte-identical output.</summary>

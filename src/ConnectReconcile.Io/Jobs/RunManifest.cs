@@ -12,6 +12,13 @@ namespace ConnectReconcile.Io.Jobs;
 public static class RunManifest
 {
     public const string FileName = "run.json";
+
+    /// <summary>
+    /// <c>run.json</c> at the root for a whole replay; a dated run (nightly, a range) writes
+    /// <c>_runs/FROM_TO/run.json</c> so parallel days never overwrite each other's manifest.
+    /// </summary>
+    public static string PathFor(DateOnly? from, DateOnly? to) =>
+        from is null && to is null ? FileName : $"_runs/{from?.ToString("yyyy-MM-dd") ?? "start"}_{to?.ToString("yyyy-MM-dd") ?? "end"}/{FileName}";
     public const string Format = "connect-reconcile/run@1";
 
     public static string ToJson(JobResult result, BillingJobOptions options, Rater rater)

@@ -31,7 +31,6 @@ public sealed class ChargeRow
     [JsonPropertyName("number")] public string? Number { get; set; }
     [JsonPropertyName("rate_row_id")] public string? RateRowId { get; set; }
     [JsonPropertyName("unrated_reason")] public string? UnratedReason { get; set; }
-    [JsonPropertyName("arithmetic")] public string Arithmetic { get; set; } = "";
     [JsonPropertyName("rate_card_version")] public string RateCardVersion { get; set; } = "";
     [JsonPropertyName("policy")] public string Policy { get; set; } = "";
 }
@@ -52,7 +51,6 @@ public sealed class LegRow
     [JsonPropertyName("country")] public string Country { get; set; } = "";
     [JsonPropertyName("number_type")] public string? NumberType { get; set; }
     [JsonPropertyName("estimated")] public bool Estimated { get; set; }
-    [JsonPropertyName("why")] public string Why { get; set; } = "";
     [JsonPropertyName("instance_id")] public string InstanceId { get; set; } = "";
     [JsonPropertyName("rate_card_version")] public string RateCardVersion { get; set; } = "";
     [JsonPropertyName("policy")] public string Policy { get; set; } = "";

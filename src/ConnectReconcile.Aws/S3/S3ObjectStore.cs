@@ -1,0 +1,459 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Aws.S3;
+
+/// <summary>
+/// <see cref="IObjectStore"/> over an S3 prefix (<c>s3://bucket/prefix/</c>). Keys are relative to the
+/// prefix. Reads stream and resume after dropped connections; writes carry the configured server-side
+/// encryption; <see cref="PublishAsync"/> stages, copies into place, prunes, and writes the manifest last.
+/// </summary>
+public sealed class S3ObjectStore : IObjectStore, IDisposable
+{
+    /// <summary>Folder (under the store root) where <see cref="PublishAsync"/> stages uploads.</summary>
+    public const string StagingFolder = "_staging/";
+
+    private const int MinPartSize = 5 * 1024 * 1024;
+
+    private readonly IAmazonS3 _client;
+    private readonly bool _ownsClient;
+    private readonly S3StoreOptions _options;
+    private readonly S3ServerSideEncryption _sse;
+
+    /// <param name="client">The S3 client (see <see cref="CreateConfig"/> for the defaults used by <see cref="Create(string, S3StoreOptions?)"/>).</param>
+    /// <param name="root">Bucket and prefix all keys are relative to.</param>
+    /// <param name="options">Encryption, paging, part size and resume settings (endpoint/region/credentials are the client's).</param>
+    /// <param name="ownsClient">Dispose <paramref name="client"/> with the store.</param>
+    public S3ObjectStore(IAmazonS3 client, S3Location root, S3StoreOptions? options = null, bool ownsClient = false)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(root);
+        _client = client;
+        Root = root;
+        _ownsClient = ownsClient;
+        _options = options ?? new S3StoreOptions();
+        _sse = _options.EffectiveSse;
+        if (_options.ListPageSize is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ListPageSize, "ListPageSize must be 1..1000.");
+        }
+
+        if (_options.PartSize < MinPartSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.PartSize, "PartSize must be at least 5 MiB.");
+        }
+    }
+
+    public S3Location Root { get; }
+
+    public IAmazonS3 Client => _client;
+
+    /// <summary>A store for <paramref name="root"/> (<c>s3://bucket/prefix/</c>) with its own client built by <see cref="CreateConfig"/>.</summary>
+    public static S3ObjectStore Create(string root, S3StoreOptions? options = null)
+    {
+        options ??= new S3StoreOptions();
+        var location = S3Location.Parse(root);
+        var config = CreateConfig(options);
+        var client = options.Credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(options.Credentials, config);
+        return new S3ObjectStore(client, location, options, ownsClient: true);
+    }
+
+    public static S3ObjectStore Create(Uri root, S3StoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return Create(root.OriginalString, options);
+    }
+
+    /// <summary>
+    /// The client configuration used by <see cref="Create(string, S3StoreOptions?)"/>: standard retry mode
+    /// (throttling and transient errors, <see cref="S3StoreOptions.MaxErrorRetry"/> retries); region from the
+    /// options or the SDK chain; a custom endpoint (options, else <c>AWS_ENDPOINT_URL_S3</c>/<c>AWS_ENDPOINT_URL</c>)
+    /// sets <c>ServiceURL</c> and path-style addressing. Checksum settings stay at the SDK's defaults.
+    /// </summary>
+    public static AmazonS3Config CreateConfig(S3StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = new AmazonS3Config
+        {
+            RetryMode = RequestRetryMode.Standard,
+            MaxErrorRetry = options.MaxErrorRetry,
+        };
+
+        var endpoint = AwsEndpoints.Resolve(options.EndpointUrl, "S3");
+        if (endpoint is null)
+        {
+            if (options.Region is not null)
+            {
+                config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
+            }
+        }
+        else
+        {
+            config.ServiceURL = endpoint;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = options.Region
+                ?? AwsEndpoints.ResolveRegion(null, includeInstanceMetadata: false)?.SystemName
+                ?? "us-east-1";
+        }
+
+        return config;
+    }
+
+    public string Describe(string key) => Root.UriFor(key);
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var request = new ListObjectsV2Request
+        {
+            BucketName = Root.Bucket,
+            Prefix = Root.KeyFor(prefix),
+            MaxKeys = _options.ListPageSize,
+        };
+
+        // S3 lists in UTF-8 byte order, which matches ordinal order for keys without surrogate pairs,
+        // but S3-compatible servers do not all sort (s3rver walks its folders depth-first). The contract
+        // is ordinal order, so pages are collected and sorted: memory grows with the number of keys
+        // under the prefix (about 200 bytes each), which suits hour/day/month prefixes.
+        var objects = new List<StoredObject>();
+        var sorted = true;
+        while (true)
+        {
+            var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            foreach (var o in response.S3Objects ?? [])
+            {
+                if (o.Key.EndsWith('/') && (o.Size ?? 0) == 0)
+                {
+                    continue; // "folder" placeholder objects made by consoles
+                }
+
+                var item = new StoredObject(o.Key[Root.Prefix.Length..], o.Size ?? 0);
+                sorted &= objects.Count == 0 || string.CompareOrdinal(objects[^1].Key, item.Key) < 0;
+                objects.Add(item);
+            }
+
+            if (response.IsTruncated != true || string.IsNullOrEmpty(response.NextContinuationToken))
+            {
+                break;
+            }
+
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+
+        if (!sorted)
+        {
+            objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        }
+
+        foreach (var item in objects)
+        {
+            yield return item;
+        }
+    }
+
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var request = new GetObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) };
+        GetObjectResponse response;
+        try
+        {
+            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
+        }
+
+        return new ResumableS3ReadStream(_client, Root.Bucket, request.Key, response, _options);
+    }
+
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        await PutObjectAsync(Root.KeyFor(key), content, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="plan"/> in this order: (1) upload every file to <c>_staging/&lt;unique&gt;/</c>;
+    /// (2) copy each staged object to its final key; (3) under each partition prefix, delete objects the plan
+    /// does not name; (4) delete the staged objects (single deletes); (5) write the manifest. A failure in
+    /// (1) leaves the published tree untouched; any failure before (5) leaves the previous manifest in place.
+    /// Staged objects are removed on failure too (best effort).
+    /// </summary>
+    public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var manifest = NormalizeRelativeKey(plan.ManifestFile, nameof(plan.ManifestFile));
+        var files = plan.Files
+            .Select(f => NormalizeRelativeKey(f, nameof(plan.Files)))
+            .Where(f => f != manifest)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var partitions = plan.Partitions
+            .Select(p => NormalizeRelativeKey(p, nameof(plan.Partitions)))
+            .Select(p => p.EndsWith('/') ? p : p + "/")
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+        foreach (var file in files.Append(manifest))
+        {
+            var local = LocalPath(plan.LocalRoot, file);
+            if (!File.Exists(local))
+            {
+                throw new FileNotFoundException($"Publish plan names '{file}', but {local} does not exist.", local);
+            }
+
+            if (file.StartsWith(StagingFolder, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"'{file}' lies in the reserved staging folder {StagingFolder}.", nameof(plan));
+            }
+        }
+
+        var staging = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{StagingFolder}{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}/");
+        var staged = new List<string>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.PublishConcurrency), CancellationToken = cancellationToken };
+        var completed = false;
+        try
+        {
+            // 1. Stage: a failure here leaves the published tree as it was.
+            await Parallel.ForEachAsync(files, parallel, async (file, ct) =>
+            {
+                var stagedKey = Root.KeyFor(staging + file);
+                lock (staged)
+                {
+                    staged.Add(stagedKey);
+                }
+
+                var stream = new FileStream(LocalPath(plan.LocalRoot, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+                await using (stream.ConfigureAwait(false))
+                {
+                    await PutObjectAsync(stagedKey, stream, ct).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+
+            // 2. Copy into place (server side).
+            await Parallel.ForEachAsync(files, parallel, async (file, ct) =>
+            {
+                var copy = new CopyObjectRequest
+                {
+                    SourceBucket = Root.Bucket,
+                    SourceKey = Root.KeyFor(staging + file),
+                    DestinationBucket = Root.Bucket,
+                    DestinationKey = Root.KeyFor(file),
+                };
+                ApplySse(copy);
+                await _client.CopyObjectAsync(copy, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+
+            // 3. Prune each replaced partition of objects the plan does not name.
+            var keep = new HashSet<string>(files, StringComparer.Ordinal) { manifest };
+            var stale = new List<string>();
+            foreach (var partition in partitions)
+            {
+                await foreach (var o in ListAsync(partition, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!keep.Contains(o.Key))
+                    {
+                        stale.Add(o.Key);
+                    }
+                }
+            }
+
+            await Parallel.ForEachAsync(stale, parallel, async (key, ct) => await DeleteAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+            // 4. Remove the staging copies (single deletes: DeleteObjects is not needed and races on some servers).
+            await Parallel.ForEachAsync(staged, parallel, async (key, ct) =>
+                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, ct).ConfigureAwait(false))
+                .ConfigureAwait(false);
+            staged.Clear();
+
+            // 5. The manifest, last: readers that start from it never see a partial publish.
+            var manifestStream = new FileStream(LocalPath(plan.LocalRoot, manifest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await using (manifestStream.ConfigureAwait(false))
+            {
+                await PutObjectAsync(Root.KeyFor(manifest), manifestStream, cancellationToken).ConfigureAwait(false);
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            if (!completed && staged.Count > 0)
+            {
+                await DeleteBestEffortAsync(staged).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    /// <summary>One PutObject for bodies up to <see cref="S3StoreOptions.PartSize"/>, multipart upload above.</summary>
+    private async Task PutObjectAsync(string fullKey, Stream content, CancellationToken cancellationToken)
+    {
+        if (content.CanSeek && content.Length - content.Position <= _options.PartSize)
+        {
+            var put = new PutObjectRequest
+            {
+                BucketName = Root.Bucket,
+                Key = fullKey,
+                InputStream = content,
+                AutoCloseStream = false,
+            };
+            ApplySse(put);
+            await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var first = await ReadPartAsync(content, cancellationToken).ConfigureAwait(false);
+        if (first.Length < _options.PartSize)
+        {
+            using (first)
+            {
+                var put = new PutObjectRequest { BucketName = Root.Bucket, Key = fullKey, InputStream = first, AutoCloseStream = false };
+                ApplySse(put);
+                await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await MultipartUploadAsync(fullKey, content, first, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Up to <see cref="S3StoreOptions.PartSize"/> bytes of <paramref name="content"/>, in a stream at position 0.</summary>
+    private async Task<MemoryStream> ReadPartAsync(Stream content, CancellationToken cancellationToken)
+    {
+        var part = new MemoryStream();
+        var buffer = new byte[81920];
+        while (part.Length < _options.PartSize)
+        {
+            var wanted = (int)Math.Min(buffer.Length, _options.PartSize - part.Length);
+            var read = await content.ReadAsync(buffer.AsMemory(0, wanted), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            part.Write(buffer, 0, read);
+        }
+
+        part.Position = 0;
+        return part;
+    }
+
+    private async Task MultipartUploadAsync(string fullKey, Stream content, MemoryStream firstPart, CancellationToken cancellationToken)
+    {
+        var initiate = new InitiateMultipartUploadRequest { BucketName = Root.Bucket, Key = fullKey, ChecksumAlgorithm = ChecksumAlgorithm.CRC32 };
+        ApplySse(initiate);
+        var upload = await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false);
+        var parts = new List<PartETag>();
+        try
+        {
+            var part = firstPart;
+            for (var partNumber = 1; part.Length > 0; partNumber++)
+            {
+                using (part)
+                {
+                    var response = await _client.UploadPartAsync(
+                        new UploadPartRequest
+                        {
+                            BucketName = Root.Bucket,
+                            Key = fullKey,
+                            UploadId = upload.UploadId,
+                            PartNumber = partNumber,
+                            InputStream = part,
+                            PartSize = part.Length,
+                            ChecksumAlgorithm = ChecksumAlgorithm.CRC32,
+                        },
+                        cancellationToken).ConfigureAwait(false);
+                    parts.Add(new PartETag { PartNumber = partNumber, ETag = response.ETag, ChecksumCRC32 = response.ChecksumCRC32 });
+                }
+
+                part = await ReadPartAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+
+            part.Dispose();
+            await _client.CompleteMultipartUploadAsync(
+                new CompleteMultipartUploadRequest { BucketName = Root.Bucket, Key = fullKey, UploadId = upload.UploadId, PartETags = parts },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await _client.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = Root.Bucket, Key = fullKey, UploadId = upload.UploadId },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Best effort: a lifecycle rule for incomplete uploads cleans up what is left.
+            }
+
+            throw;
+        }
+    }
+
+    private async Task DeleteBestEffortAsync(IEnumerable<string> fullKeys)
+    {
+        foreach (var key in fullKeys.ToList())
+        {
+            try
+            {
+                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Best effort: leftovers stay under _staging/ and never affect readers.
+            }
+        }
+    }
+
+    private void ApplySse(PutObjectRequest r) => (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId) = SseHeaders();
+
+    private void ApplySse(InitiateMultipartUploadRequest r) => (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId) = SseHeaders();
+
+    private void ApplySse(CopyObjectRequest r) => (r.ServerSideEncryptionMethod, r.ServerSideEncryptionKeyManagementServiceKeyId) = SseHeaders();
+
+    private (ServerSideEncryptionMethod?, string?) SseHeaders() => _sse switch
+    {
+        S3ServerSideEncryption.S3Managed => (ServerSideEncryptionMethod.AES256, null),
+        S3ServerSideEncryption.Kms => (ServerSideEncryptionMethod.AWSKMS, _options.KmsKeyId),
+        _ => (null, null),
+    };
+
+    private static string NormalizeRelativeKey(string key, string what)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key, what);
+        var normalized = key.Replace('\\', '/');
+        if (normalized.StartsWith('/') || normalized.Split('/').Any(s => s is "." or ".."))
+        {
+            throw new ArgumentException($"'{key}' in {what} must be a relative path without '.' or '..' segments.", what);
+        }
+
+        return normalized;
+    }
+
+    private static string LocalPath(string localRoot, string relative) =>
+        Path.Combine(localRoot, relative.Replace('/', Path.DirectorySeparatorChar));
+}

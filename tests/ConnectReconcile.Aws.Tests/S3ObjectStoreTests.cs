@@ -1,0 +1,435 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ConnectReconcile.Aws.S3;
+using ConnectReconcile.Io.Storage;
+using ConnectReconcile.TestServices;
+
+namespace ConnectReconcile.Aws.Tests;
+
+/// <summary>S3ObjectStore against a real s3rver (behind the aws-chunked decoding front), with production SDK defaults.</summary>
+[Collection(AwsServicesCollection.Name)]
+public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+{
+    private readonly List<IDisposable> _disposables = [];
+
+    public void Dispose()
+    {
+        foreach (var d in _disposables)
+        {
+            d.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(65_537)]
+    [InlineData(3 * 1024 * 1024 + 11)]
+    public async Task Put_then_read_is_byte_exact(int size)
+    {
+        var store = await NewStoreAsync();
+        var data = RandomBytes(size, seed: size);
+
+        await store.PutAsync("raw/2026/10/01/12/object.json.gz", new MemoryStream(data), CancellationToken.None);
+
+        Assert.Equal(data, await ReadAllAsync(store, "raw/2026/10/01/12/object.json.gz"));
+        // And what S3 itself holds (not only what our reader returns) is the same bytes.
+        using var direct = await services.S3.GetObjectAsync(store.Root.Bucket, store.Root.KeyFor("raw/2026/10/01/12/object.json.gz"));
+        Assert.Equal(size, direct.ContentLength);
+    }
+
+    [Fact]
+    public async Task A_large_non_seekable_body_goes_multipart_and_reads_back_exactly()
+    {
+        var store = await NewStoreAsync(new S3StoreOptions { PartSize = 5 * 1024 * 1024 });
+        var data = RandomBytes(11 * 1024 * 1024 + 5, seed: 7);
+
+        await store.PutAsync("big.parquet", new NonSeekableStream(data), CancellationToken.None);
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(await ReadAllAsync(store, "big.parquet")));
+    }
+
+    [Fact]
+    public async Task List_pages_through_everything_under_the_prefix_relative_to_the_root()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("list");
+        var store = NewStore(bucket, "root/prefix/", new S3StoreOptions { ListPageSize = 3 }, proxy.Proxy.Url);
+        // Firehose-like keys. (s3rver pages correctly only while no key is a prefix of another key's folder.)
+        var keys = Enumerable.Range(0, 14)
+            .Select(i => $"2026/10/{1 + (i / 5):D2}/{i % 5:D2}/ctr-stream-1-2026-10-{1 + (i / 5):D2}-{i % 5:D2}-00-00-{i:x8}.gz")
+            .Append("manifest.json")
+            .ToList();
+        foreach (var key in keys)
+        {
+            await store.PutAsync(key, new MemoryStream(Encoding.UTF8.GetBytes(key)), CancellationToken.None);
+        }
+
+        await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "root/other", ContentBody = "outside the root" });
+        await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "root/prefix-sibling/x", ContentBody = "outside the root" });
+        proxy.Proxy.ClearLog();
+
+        var listed = await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None));
+        var oneDay = await ToListAsync(store.ListAsync("2026/10/02/", CancellationToken.None));
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed.Select(o => o.Key));
+        Assert.All(listed, o => Assert.Equal(Encoding.UTF8.GetByteCount(o.Key), o.Size));
+        Assert.Equal(keys.Where(k => k.StartsWith("2026/10/02/", StringComparison.Ordinal)), oneDay.Select(o => o.Key));
+        var listCalls = proxy.Proxy.Requests.Count(r => r.Method == "GET" && r.Query.Contains("list-type=2", StringComparison.Ordinal));
+        Assert.InRange(listCalls, 5 + 2, 6 + 3); // 15 keys in pages of 3 (+1 if the last full page says truncated), then 5 keys
+    }
+
+    [Fact]
+    public async Task List_returns_ordinal_order_even_when_the_server_does_not()
+    {
+        // s3rver walks folders depth-first: "a/a" comes before "a" and "a-b". S3 sorts by UTF-8 bytes.
+        var store = await NewStoreAsync();
+        string[] keys = ["a", "A", "a-b", "a.b", "a/a", "a/b", "a/b/c", "a0", "b", "_x", "Z", "z~"];
+        foreach (var key in keys)
+        {
+            await store.PutAsync(key, new MemoryStream([1, 2]), CancellationToken.None);
+        }
+
+        var listed = await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None));
+        var raw = await services.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = store.Root.Bucket, Prefix = store.Root.Prefix });
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed.Select(o => o.Key));
+        Assert.NotEqual(keys.Order(StringComparer.Ordinal), raw.S3Objects.Select(o => o.Key[store.Root.Prefix.Length..])); // the server really is unsorted
+    }
+
+    [Fact]
+    public async Task A_read_survives_connection_resets_and_throttling_with_identical_bytes()
+    {
+        var data = RandomBytes(6 * 1024 * 1024 + 123, seed: 42);
+        var bucket = await services.CreateBucketAsync("resume");
+        var writer = NewStore(bucket, "p/");
+        await writer.PutAsync("ctr.json.gz", new MemoryStream(data), CancellationToken.None);
+        // Every GET is faulted (70% resets mid-body, 30% SlowDown, seeded) until 6 faults were injected.
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            ResetShare = 0.7,
+            SlowDownShare = 0.3,
+            Seed = 2026,
+            MaxFaults = 6,
+            Eligible = r => r.Method == "GET",
+        }));
+        var reader = NewStore(bucket, "p/", new S3StoreOptions { MaxResumeAttempts = 8, ResumeBaseDelay = TimeSpan.FromMilliseconds(10) }, proxy.Proxy.Url);
+
+        await using var stream = await reader.OpenReadAsync("ctr.json.gz", CancellationToken.None);
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(copy.ToArray()));
+        var resets = proxy.Proxy.Count(InjectedFault.ResetMidBody);
+        var slowdowns = proxy.Proxy.Count(InjectedFault.SlowDown);
+        Assert.Equal(6, resets + slowdowns);
+        Assert.True(resets >= 2 && slowdowns >= 1, $"resets {resets}, slowdowns {slowdowns}");
+        var resumable = Assert.IsType<ResumableS3ReadStream>(stream);
+        Assert.Equal(proxy.Proxy.Count(InjectedFault.ResetMidBody), resumable.Resumes);
+        var ranged = proxy.Proxy.Requests.Where(r => r.Header("range") is not null).ToList();
+        Assert.NotEmpty(ranged);
+        Assert.All(ranged, r => Assert.NotNull(r.Header("if-match")));
+    }
+
+    [Fact]
+    public async Task Without_resume_attempts_a_reset_fails_the_read()
+    {
+        // Control: proves the proxy really breaks reads, so the test above can fail.
+        var data = RandomBytes(2 * 1024 * 1024, seed: 3);
+        var bucket = await services.CreateBucketAsync("noresume");
+        await NewStore(bucket, string.Empty).PutAsync("x", new MemoryStream(data), CancellationToken.None);
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions { ResetShare = 1, Eligible = r => r.Method == "GET" }));
+        var reader = NewStore(bucket, string.Empty, new S3StoreOptions { MaxResumeAttempts = 0 }, proxy.Proxy.Url);
+
+        await using var stream = await reader.OpenReadAsync("x", CancellationToken.None);
+
+        await Assert.ThrowsAsync<IOException>(() => stream.CopyToAsync(Stream.Null));
+    }
+
+    [Fact]
+    public async Task Writes_and_lists_are_retried_through_SlowDown()
+    {
+        var bucket = await services.CreateBucketAsync("slowdown");
+        // SDK standard retry mode backs off up to ~1 s, 2 s, ... per consecutive throttle: keep the count small.
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions { SlowDownShare = 0.3, Seed = 9, MaxFaults = 3 }));
+        var store = NewStore(bucket, "x/", new S3StoreOptions(), proxy.Proxy.Url);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await store.PutAsync($"k{i}", new MemoryStream(RandomBytes(10_000, i)), CancellationToken.None);
+        }
+
+        var listed = await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None));
+        await store.DeleteAsync("k0", CancellationToken.None);
+
+        Assert.Equal(6, listed.Count);
+        Assert.Equal(3, proxy.Proxy.Count(InjectedFault.SlowDown));
+        Assert.Equal(RandomBytes(10_000, 3), await ReadAllAsync(store, "k3"));
+        Assert.Equal(5, (await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None))).Count);
+    }
+
+    [Fact]
+    public async Task Reading_a_missing_key_is_FileNotFound()
+    {
+        var store = await NewStoreAsync();
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => store.OpenReadAsync("nope.json", CancellationToken.None));
+        Assert.Contains("nope.json", e.Message, StringComparison.Ordinal);
+        Assert.Equal($"s3://{store.Root.Bucket}/{store.Root.Prefix}nope.json", store.Describe("nope.json"));
+    }
+
+    [Fact]
+    public async Task Publish_replaces_partitions_as_a_whole_and_writes_the_manifest_last()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("publish");
+        var store = NewStore(bucket, "out/", new S3StoreOptions { PublishConcurrency = 3 }, proxy.Proxy.Url);
+        using var v1 = new LocalTree("v1", "charges/dt=2026-10-01/part-0.parquet", "charges/dt=2026-10-01/part-1.parquet",
+            "charges/dt=2026-10-01/part-2.parquet", "charges/dt=2026-10-02/part-0.parquet", "manifest.json");
+        await store.PublishAsync(v1.Plan(["charges/dt=2026-10-01/", "charges/dt=2026-10-02/"]), CancellationToken.None);
+        proxy.Proxy.ClearLog();
+
+        using var v2 = new LocalTree("v2", "charges/dt=2026-10-01/part-0.parquet", "charges/dt=2026-10-01/part-3.parquet", "manifest.json");
+        await store.PublishAsync(v2.Plan(["charges/dt=2026-10-01"]), CancellationToken.None);
+
+        var after = await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None));
+        Assert.Equal(
+            ["charges/dt=2026-10-01/part-0.parquet", "charges/dt=2026-10-01/part-3.parquet", "charges/dt=2026-10-02/part-0.parquet", "manifest.json"],
+            after.Select(o => o.Key));
+        Assert.Equal("v2:charges/dt=2026-10-01/part-0.parquet", await ReadTextAsync(store, "charges/dt=2026-10-01/part-0.parquet"));
+        Assert.Equal("v1:charges/dt=2026-10-02/part-0.parquet", await ReadTextAsync(store, "charges/dt=2026-10-02/part-0.parquet"));
+        Assert.Equal("v2:manifest.json", await ReadTextAsync(store, "manifest.json"));
+
+        // Order of writes as S3 saw them: staged puts, copies, prunes, staging deletes, then the manifest.
+        var writes = proxy.Proxy.Requests.Where(r => r.Method is "PUT" or "DELETE" or "POST").ToList();
+        var last = writes[^1];
+        Assert.Equal("PUT", last.Method);
+        Assert.EndsWith("/out/manifest.json", last.Path, StringComparison.Ordinal);
+        Assert.Null(last.Header("x-amz-copy-source"));
+        foreach (var w in writes)
+        {
+            output.WriteLine($"{w.Index} {w.Method} {w.Target} copy={w.Header("x-amz-copy-source")}");
+        }
+
+        var stagedPuts = writes.Where(r => r.Method == "PUT" && r.Path.Contains("/out/_staging/", StringComparison.Ordinal)).ToList();
+        var copies = writes.Where(r => r.Header("x-amz-copy-source") is not null).ToList();
+        var deletes = writes.Where(r => r.Method == "DELETE").ToList();
+        // Distinct paths: a request the SDK retried shows up twice in the log.
+        Assert.Equal(2, stagedPuts.Select(r => r.Path).Distinct().Count());
+        Assert.Equal(2, copies.Select(r => r.Path).Distinct().Count());
+        Assert.Equal(4, deletes.Select(r => r.Path).Distinct().Count()); // part-1, part-2, and two staged copies
+        Assert.Equal(2, deletes.Where(r => r.Path.Contains("/_staging/", StringComparison.Ordinal)).Select(r => r.Path).Distinct().Count());
+        Assert.True(stagedPuts.Max(r => r.Index) < copies.Min(r => r.Index), "all staged before any copy");
+        Assert.True(copies.Max(r => r.Index) < deletes.Min(r => r.Index), "all copied before any delete");
+        Assert.True(deletes.Max(r => r.Index) < last.Index, "manifest after every delete");
+        Assert.Empty(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task A_failure_while_staging_leaves_the_published_partition_and_manifest_untouched()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("publishfail");
+        var store = NewStore(bucket, string.Empty, new S3StoreOptions { MaxErrorRetry = 1 }, proxy.Proxy.Url);
+        using var v1 = new LocalTree("v1", "charges/dt=2026-10-01/part-0.parquet", "charges/dt=2026-10-01/part-1.parquet", "manifest.json");
+        await store.PublishAsync(v1.Plan(["charges/dt=2026-10-01/"]), CancellationToken.None);
+        var before = await SnapshotAsync(store);
+
+        // Every upload of one staged file fails (500 from S3, retried by the SDK, still failing).
+        proxy.Proxy.Options.FailWith = r => r.Method == "PUT" && r.Path.Contains("_staging/", StringComparison.Ordinal)
+            && r.Path.EndsWith("part-9.parquet", StringComparison.Ordinal) ? 500 : null;
+        using var v2 = new LocalTree("v2", "charges/dt=2026-10-01/part-0.parquet", "charges/dt=2026-10-01/part-9.parquet", "manifest.json");
+
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => store.PublishAsync(v2.Plan(["charges/dt=2026-10-01/"]), CancellationToken.None));
+
+        Assert.Equal(before, await SnapshotAsync(store)); // same keys, same bytes, no staging leftovers
+        Assert.True(proxy.Proxy.Count(InjectedFault.Failed) >= 2);
+    }
+
+    [Fact]
+    public async Task A_failure_after_copying_still_leaves_the_old_manifest()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("copyfail");
+        var store = NewStore(bucket, "out/", new S3StoreOptions { MaxErrorRetry = 1 }, proxy.Proxy.Url);
+        using var v1 = new LocalTree("v1", "d/dt=1/a", "d/dt=1/b", "manifest.json");
+        await store.PublishAsync(v1.Plan(["d/dt=1/"]), CancellationToken.None);
+
+        // Pruning fails: copies are in place, the stale object cannot be removed.
+        proxy.Proxy.Options.FailWith = r => r.Method == "DELETE" && r.Path.EndsWith("/d/dt=1/b", StringComparison.Ordinal) ? 500 : null;
+        using var v2 = new LocalTree("v2", "d/dt=1/a", "manifest.json");
+
+        await Assert.ThrowsAsync<AmazonS3Exception>(() => store.PublishAsync(v2.Plan(["d/dt=1/"]), CancellationToken.None));
+
+        Assert.Equal("v1:manifest.json", await ReadTextAsync(store, "manifest.json"));
+        Assert.Empty(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+    }
+
+    [Theory]
+    [InlineData(S3ServerSideEncryption.S3Managed, null, "AES256")]
+    [InlineData(S3ServerSideEncryption.Kms, "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "aws:kms")]
+    [InlineData(S3ServerSideEncryption.None, null, null)]
+    public async Task Server_side_encryption_is_requested_on_every_put_and_copy(S3ServerSideEncryption sse, string? keyId, string? header)
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("sse");
+        var store = NewStore(bucket, string.Empty, new S3StoreOptions { Sse = sse, KmsKeyId = keyId, PartSize = 5 * 1024 * 1024 }, proxy.Proxy.Url);
+        using var tree = new LocalTree("v1", "p/dt=1/a", "manifest.json");
+
+        await store.PublishAsync(tree.Plan(["p/dt=1/"]), CancellationToken.None);
+        await store.PutAsync("multi", new NonSeekableStream(RandomBytes(6 * 1024 * 1024, 1)), CancellationToken.None);
+
+        var writes = proxy.Proxy.Requests
+            .Where(r => (r.Method == "PUT" && !r.Query.Contains("partNumber", StringComparison.Ordinal)) || (r.Method == "POST" && r.Query.StartsWith("uploads", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Equal(4, writes.Count); // staged put, copy, manifest put, initiate multipart
+        Assert.All(writes, r => Assert.Equal(header, r.Header("x-amz-server-side-encryption")));
+        Assert.All(writes, r => Assert.Equal(keyId, r.Header("x-amz-server-side-encryption-aws-kms-key-id")));
+    }
+
+    [Fact]
+    public void Options_reject_a_KMS_key_with_SSE_S3()
+    {
+        Assert.Throws<ArgumentException>(() => new S3StoreOptions { Sse = S3ServerSideEncryption.S3Managed, KmsKeyId = "k" }.EffectiveSse);
+        Assert.Equal(S3ServerSideEncryption.Kms, new S3StoreOptions { KmsKeyId = "k" }.EffectiveSse);
+    }
+
+    [Fact]
+    public async Task Create_with_an_endpoint_url_uses_path_style_and_the_default_chains()
+    {
+        var bucket = await services.CreateBucketAsync("factory");
+        var options = new S3StoreOptions
+        {
+            EndpointUrl = services.S3ServiceUrl,
+            Region = "eu-west-1",
+            Credentials = AwsServicesFixture.S3Credentials,
+        };
+        var config = S3ObjectStore.CreateConfig(options);
+        Assert.True(config.ForcePathStyle);
+        Assert.Equal(services.S3ServiceUrl, config.ServiceURL.TrimEnd('/'));
+        Assert.Equal("eu-west-1", config.AuthenticationRegion);
+        Assert.Equal(Amazon.Runtime.RequestRetryMode.Standard, config.RetryMode);
+
+        using var store = S3ObjectStore.Create(new Uri($"s3://{bucket}/runs/2026-10"), options);
+        await store.PutAsync("hello.txt", new MemoryStream("hi"u8.ToArray()), CancellationToken.None);
+
+        Assert.Equal("runs/2026-10/", store.Root.Prefix);
+        Assert.Equal("hi", await ReadTextAsync(store, "hello.txt"));
+        Assert.Equal("runs/2026-10/hello.txt", Assert.Single((await services.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects).Key);
+    }
+
+    private async Task<S3ObjectStore> NewStoreAsync(S3StoreOptions? options = null) =>
+        NewStore(await services.CreateBucketAsync("store"), "ctr/", options);
+
+    private S3ObjectStore NewStore(string bucket, string prefix, S3StoreOptions? options = null, string? serviceUrl = null)
+    {
+        var client = services.CreateS3Client(serviceUrl, options?.MaxErrorRetry ?? 4);
+        var store = new S3ObjectStore(client, ConnectReconcile.Aws.S3.S3Location.Parse($"s3://{bucket}/{prefix}"), options, ownsClient: true);
+        _disposables.Add(store);
+        return store;
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key)
+    {
+        await using var stream = await store.OpenReadAsync(key, CancellationToken.None);
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<string> ReadTextAsync(IObjectStore store, string key) => Encoding.UTF8.GetString(await ReadAllAsync(store, key));
+
+    private static async Task<List<StoredObject>> ToListAsync(IAsyncEnumerable<StoredObject> items)
+    {
+        var list = new List<StoredObject>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    private static async Task<string> SnapshotAsync(IObjectStore store)
+    {
+        var text = new StringBuilder();
+        await foreach (var o in store.ListAsync(string.Empty, CancellationToken.None))
+        {
+            text.Append(o.Key).Append('=').Append(await ReadTextAsync(store, o.Key)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    internal static byte[] RandomBytes(int size, int seed)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>A local output tree whose files contain "&lt;version&gt;:&lt;path&gt;".</summary>
+    private sealed class LocalTree : IDisposable
+    {
+        private readonly string[] _files;
+
+        public LocalTree(string version, params string[] files)
+        {
+            Root = Directory.CreateTempSubdirectory("publish-").FullName;
+            _files = files;
+            foreach (var f in files)
+            {
+                var path = Path.Combine(Root, f);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, $"{version}:{f}");
+            }
+        }
+
+        public string Root { get; }
+
+        public PublishPlan Plan(IReadOnlyList<string> partitions) =>
+            new(Root, partitions, _files.Where(f => f != "manifest.json").ToList(), "manifest.json");
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+
+    private sealed class ProxyScope(FaultInjectingProxy proxy) : IDisposable
+    {
+        public FaultInjectingProxy Proxy { get; } = proxy;
+
+        public void Dispose() => Proxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>A stream that cannot seek or tell its length, like a gzip or network stream.</summary>
+    private sealed class NonSeekableStream(byte[] data) : Stream
+    {
+        private readonly MemoryStream _inner = new(data);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 7777));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
