@@ -488,8 +488,9 @@ public sealed class ConnectReconcileStack : Stack
     {
         var table = new Table(this, "CheckpointTable", new TableProps
         {
-            // Partition key only: one item per shard lease / checkpoint ("pk" = e.g. STREAM#shardId).
-            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "pk", Type = AttributeType.STRING },
+            // The keys DynamoDbCheckpointStore uses: one item per stream × shard (lease + checkpoint).
+            PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "streamName", Type = AttributeType.STRING },
+            SortKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "shardId", Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
             Encryption = TableEncryption.CUSTOMER_MANAGED,
             EncryptionKey = DataKey,

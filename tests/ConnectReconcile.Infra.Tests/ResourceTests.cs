@@ -301,7 +301,8 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         var (_, table) = t.One("AWS::DynamoDB::Table");
         Assert.Equal("PAY_PER_REQUEST", (string?)table["BillingMode"]);
         Assert.True((bool)table["DeletionProtectionEnabled"]!);
-        Assert.Equal("pk", (string?)table["KeySchema"]![0]!["AttributeName"]);
+        Assert.Equal("streamName", (string?)table["KeySchema"]![0]!["AttributeName"]);
+        Assert.Equal("shardId", (string?)table["KeySchema"]![1]!["AttributeName"]);
         var stream = t.Resources("AWS::ECS::TaskDefinition").Single(r => r.Id.StartsWith("StreamTask", StringComparison.Ordinal));
         var command = stream.Props["ContainerDefinitions"]![0]!["Command"]!.AsArray().Select(Render.Value).ToList();
         Assert.Equal(
