@@ -1,0 +1,367 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ConnectReconcile.Core.Accounting;
+using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Io.Estimation;
+using ConnectReconcile.Io.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>
+/// <c>estimate</c>: "what will Amazon Connect cost us at our volumes?" from a volume profile, or from
+/// a profile derived from real CTRs (<c>--from-ctrs</c>), priced by the same rating core as a replay.
+/// </summary>
+internal static class EstimateCommand
+{
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("estimate",
+            "Monthly cost of a call-volume profile (YAML or JSON, docs/estimate.md), by charge kind and usage type, with the assumptions printed. " +
+            "--from-ctrs derives the profile from real CTRs instead (save it with --save-profile, edit it, estimate again).");
+        var profileOption = new Option<string?>("--profile") { Description = "Volume profile, YAML or JSON (examples/profiles/)" };
+        var fromCtrs = new Option<string?>("--from-ctrs") { Description = "Derive the profile from these CTRs (a folder, a file or s3://bucket/prefix/)" };
+        var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's" };
+        var pricingModel = new Option<string?>("--pricing-model") { Description = "per-feature or unlimited-ai, instead of the profile's" };
+        var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM, when the profile names none (default: the current UTC month)" };
+        var from = new Option<DateOnly?>("--from") { Description = "With --from-ctrs: first UTC day of chains to measure" };
+        var to = new Option<DateOnly?>("--to") { Description = "With --from-ctrs: last UTC day of chains to measure" };
+        var save = new Option<string?>("--save-profile") { Description = "With --from-ctrs: write the derived profile here (.yaml or .json)" };
+        var json = new Option<bool>("--json") { Description = "Print the estimate as one JSON object (unrounded amounts) on stdout" };
+        var resolution = new Option<int?>("--resolution") { Description = "Representative calls per kind of call (default 200)" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var rating = new RatingInputs();
+        foreach (var o in new Option[] { profileOption, fromCtrs, region, pricingModel, month, from, to, save, json, resolution, endpoint })
+        {
+            command.Options.Add(o);
+        }
+
+        rating.AddTo(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var profilePath = env.Get(parse, profileOption);
+            var ctrPath = parse.GetValue(fromCtrs);
+            if ((profilePath is null) == (ctrPath is null))
+            {
+                throw new UsageException("Give exactly one of --profile F (a volume profile) or --from-ctrs PATH (derive one from CTRs).");
+            }
+
+            if (ctrPath is null && (parse.GetValue(save) is not null || parse.GetValue(from) is not null || parse.GetValue(to) is not null))
+            {
+                throw new UsageException("--save-profile, --from and --to go with --from-ctrs.");
+            }
+
+            var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption));
+            var policy = Inputs.Policy(env.Get(parse, rating.PolicyOption));
+            VolumeProfile profile;
+            DerivedProfile? derived = null;
+            if (profilePath is not null)
+            {
+                if (!File.Exists(profilePath))
+                {
+                    throw new UsageException($"The profile '{profilePath}' does not exist.");
+                }
+
+                profile = Usage(() => ProfileReader.Read(File.ReadAllText(profilePath)), profilePath);
+            }
+            else
+            {
+                var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption));
+                var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption)), numbers);
+                var options = new BillingJobOptions
+                {
+                    Source = Inputs.Store(ctrPath!, env.Get(parse, endpoint)),
+                    From = parse.GetValue(from),
+                    To = parse.GetValue(to),
+                    Rater = rater,
+                    Numbers = numbers,
+                };
+                env.Logger.LogInformation("Deriving a volume profile from {Source} (rate card {RateCard}, policy {Policy})", ctrPath, card.Version, policy);
+                derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct));
+                profile = derived.Profile;
+                if (parse.GetValue(save) is { } savePath)
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(savePath))!);
+                    await File.WriteAllTextAsync(savePath, ProfileWriter.ForPath(savePath, profile), new UTF8Encoding(false), ct);
+                    env.Logger.LogInformation("Wrote the derived profile to {Path}", savePath);
+                }
+            }
+
+            if (parse.GetValue(region) is { } r)
+            {
+                profile = profile with { Region = r };
+            }
+
+            if (parse.GetValue(pricingModel) is { } model)
+            {
+                profile = profile with { PricingModel = model };
+            }
+
+            DateOnly? monthOverride = null;
+            if (env.Get(parse, month) is { } m)
+            {
+                monthOverride = DateOnly.TryParseExact(m, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
+                    ? first
+                    : throw new UsageException($"--month must be YYYY-MM, found '{m}'.");
+            }
+
+            var now = DateTime.UtcNow;
+            var estimateOptions = new EstimateOptions
+            {
+                Month = monthOverride ?? new DateOnly(now.Year, now.Month, 1),
+                Resolution = parse.GetValue(resolution) ?? 200,
+            };
+            if (estimateOptions.Resolution is < 1 or > 5000)
+            {
+                throw new UsageException("--resolution must be between 1 and 5000.");
+            }
+
+            if (monthOverride is not null && profile.Month is not null)
+            {
+                profile = profile with { Month = monthOverride, Days = null };
+            }
+
+            var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
+            if (parse.GetValue(json))
+            {
+                await env.Out.WriteLineAsync(Json(result, derived));
+            }
+            else
+            {
+                Print(env, result, derived);
+            }
+
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static T Usage<T>(Func<T> action, string what)
+    {
+        try
+        {
+            return action();
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"{what}: {e.Message}");
+        }
+    }
+
+    private static string Money(decimal amount) => RunTotals.Cents(amount).ToString("N2", CultureInfo.InvariantCulture);
+
+    private static string Percent(decimal part, decimal whole) =>
+        whole == 0 ? "" : (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+
+    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var o = env.Out;
+        o.WriteLine($"Estimate: {r.Profile.Name ?? "volume profile"}");
+        o.WriteLine($"{r.Region} · {r.PricingModel} · rate card {r.RateCardVersion} · {r.From:yyyy-MM-dd} to {r.To:yyyy-MM-dd} ({r.Days} days)");
+        o.WriteLine();
+        o.WriteLine("Assumptions:");
+        foreach (var a in r.Assumptions)
+        {
+            o.WriteLine("  - " + a);
+        }
+
+        o.WriteLine();
+        var kinds = new TextTable("Monthly cost by charge kind", "charge kind", ">cost", ">share");
+        foreach (var k in r.ByChargeKind)
+        {
+            kinds.Add(k.Key, Money(k.Cost), Percent(k.Cost, r.Total));
+        }
+
+        kinds.Total("total", Money(r.Total) + " " + r.Currency, "");
+        kinds.WriteTo(o);
+
+        var usage = new TextTable("By usage type", "usage type", "charge kind", ">quantity", "unit", ">rate", ">cost", ">unrated");
+        foreach (var l in r.Lines)
+        {
+            usage.Add(l.UsageType, l.ChargeKind, l.Quantity.ToString("N2", c), l.Unit, l.Rate?.ToString(c) ?? "",
+                Money(l.Cost), l.UnratedQuantity == 0 ? "" : l.UnratedQuantity.ToString("N2", c));
+        }
+
+        usage.WriteTo(o);
+
+        var segments = new TextTable("By segment (IVR / queue / agent …)", "segment", ">cost", ">share");
+        foreach (var s in r.BySegment)
+        {
+            segments.Add(s.Key, Money(s.Cost), Percent(s.Cost, r.Total));
+        }
+
+        segments.WriteTo(o);
+
+        var calls = new TextTable("Calls (and numbers, contacts) a month by kind", "kind", ">count", ">cost", ">each");
+        foreach (var g in r.Calls)
+        {
+            calls.Add(g.Group, g.CallsPerMonth.ToString("N1", c), Money(g.Cost), g.CallsPerMonth == 0 ? "" : (g.Cost / g.CallsPerMonth).ToString("0.0000", c));
+        }
+
+        calls.WriteTo(o);
+        foreach (var reason in r.UnratedReasons)
+        {
+            o.WriteLine("Unrated (no rate-card row, not priced): " + reason);
+        }
+
+        o.WriteLine($"Total: {Money(r.Total)} {r.Currency} a month");
+        if (derived is not null)
+        {
+            o.WriteLine($"Replayed cost of the same CTRs: {Money(derived.ReplayCost)} {r.Currency}; the estimate from the derived profile differs by " +
+                (derived.ReplayCost == 0 ? "n/a" : ((r.Total - derived.ReplayCost) / derived.ReplayCost * 100).ToString("+0.00;-0.00;0.00", c) + " %") + ".");
+        }
+    }
+
+    private static string Json(EstimateResult r, DerivedProfile? derived)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("profile", r.Profile.Name);
+            w.WriteString("region", r.Region);
+            w.WriteString("country", r.Country);
+            w.WriteString("pricingModel", r.PricingModel);
+            w.WriteString("rateCard", r.RateCardVersion);
+            w.WriteString("policy", r.Policy);
+            w.WriteString("currency", r.Currency);
+            w.WriteString("from", r.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            w.WriteString("to", r.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            w.WriteNumber("days", r.Days);
+            w.WriteNumber("total", r.Total);
+            w.WriteStartObject("byChargeKind");
+            foreach (var k in r.ByChargeKind)
+            {
+                w.WriteNumber(k.Key, k.Cost);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartArray("lines");
+            foreach (var l in r.Lines)
+            {
+                w.WriteStartObject();
+                w.WriteString("chargeKind", l.ChargeKind);
+                w.WriteString("usageType", l.UsageType);
+                w.WriteString("unit", l.Unit);
+                w.WriteNumber("quantity", l.Quantity);
+                w.WriteNumber("cost", l.Cost);
+                w.WriteNumber("unratedQuantity", l.UnratedQuantity);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            foreach (var (name, shares) in new[] { ("bySegment", r.BySegment), ("byLegKind", r.ByLegKind) })
+            {
+                w.WriteStartObject(name);
+                foreach (var s in shares)
+                {
+                    w.WriteNumber(s.Key, s.Cost);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteStartArray("calls");
+            foreach (var g in r.Calls)
+            {
+                w.WriteStartObject();
+                w.WriteString("kind", g.Group);
+                w.WriteNumber("perMonth", g.CallsPerMonth);
+                w.WriteNumber("cost", g.Cost);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("assumptions");
+            foreach (var a in r.Assumptions)
+            {
+                w.WriteStringValue(a);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("unrated");
+            foreach (var u in r.UnratedReasons)
+            {
+                w.WriteStringValue(u);
+            }
+
+            w.WriteEndArray();
+            if (derived is not null)
+            {
+                w.WriteStartObject("replay");
+                w.WriteNumber("cost", derived.ReplayCost);
+                w.WriteNumber("chains", derived.Replay.Counts.Chains);
+                if (derived.ReplayCost != 0)
+                {
+                    w.WriteNumber("differencePercent", Math.Round((r.Total - derived.ReplayCost) / derived.ReplayCost * 100, 4, MidpointRounding.AwayFromZero));
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
+
+/// <summary>A plain aligned text table for stdout: never wraps or crops (usage types are long), easy to grep.</summary>
+internal sealed class TextTable
+{
+    private readonly string _title;
+    private readonly string[] _headers;
+    private readonly bool[] _right;
+    private readonly List<string[]> _rows = [];
+    private string[]? _total;
+
+    /// <param name="headers">Column names; a leading '>' right-aligns the column.</param>
+    public TextTable(string title, params string[] headers)
+    {
+        _title = title;
+        _right = headers.Select(h => h.StartsWith('>')).ToArray();
+        _headers = headers.Select(h => h.TrimStart('>')).ToArray();
+    }
+
+    public void Add(params string[] cells) => _rows.Add(cells);
+
+    public void Total(params string[] cells) => _total = cells;
+
+    public void WriteTo(TextWriter o)
+    {
+        var all = new List<string[]> { _headers };
+        all.AddRange(_rows);
+        if (_total is not null)
+        {
+            all.Add(_total);
+        }
+
+        var widths = Enumerable.Range(0, _headers.Length).Select(i => all.Max(r => i < r.Length ? r[i].Length : 0)).ToArray();
+        string Line(string[] cells) => string.Join("  ", widths.Select((w, i) =>
+        {
+            var cell = i < cells.Length ? cells[i] : "";
+            return _right[i] ? cell.PadLeft(w) : cell.PadRight(w);
+        })).TrimEnd();
+        var rule = new string('-', widths.Sum() + 2 * (widths.Length - 1));
+        o.WriteLine(_title);
+        o.WriteLine(Line(_headers));
+        o.WriteLine(rule);
+        foreach (var row in _rows)
+        {
+            o.WriteLine(Line(row));
+        }
+
+        if (_total is not null)
+        {
+            o.WriteLine(rule);
+            o.WriteLine(Line(_total));
+        }
+
+        o.WriteLine();
+    }
+}

@@ -1,0 +1,368 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ConnectReconcile.Core.Accounting;
+using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>
+/// <c>whatif</c>: "what would last month have cost if …?" — the same CTRs rated twice by the billing
+/// job, under the baseline and under a scenario (another rate card, pricing model, policy, agent
+/// directory or number inventory), compared side by side.
+/// </summary>
+internal static class WhatIfCommand
+{
+    public const string SpecHelp =
+        "builtin | FILE.json | rate-card=FILE | policy=KEY=VALUE;… | pricing-model=per-feature|unlimited-ai | agents=FILE | all-softphone | " +
+        "numbers=FILE | number-type=+NUMBER:DID|TOLL_FREE ('key:value' works as well as 'key=value')";
+
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("whatif",
+            "Re-rate the same CTRs under a changed rate card, pricing model, policy, agent directory or number inventory, and compare with the baseline " +
+            "by charge kind, usage type, leg kind, queue and segment (docs/estimate.md).");
+        var source = SharedOptions.Source();
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC day of chains to rate (default: all)" };
+        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day of chains to rate (default: all)" };
+        var baseline = new Option<string[]>("--baseline")
+        {
+            Description = "What was billed (repeatable, applied in order; default: the built-in cards and default policy): " + SpecHelp,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var scenario = new Option<string[]>("--scenario")
+        {
+            Description = "The change (repeatable; all are applied together, in order, on top of the baseline): " + SpecHelp,
+        };
+        var allSoftphone = new Option<bool>("--all-softphone") { Description = "Shortcut for --scenario all-softphone: every desk-phone agent on a softphone" };
+        var agents = SharedOptions.Agents();
+        var numbers = SharedOptions.Numbers();
+        var json = new Option<bool>("--json") { Description = "Print the comparison as one JSON object (unrounded amounts) on stdout" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var parallelism = SharedOptions.Parallelism();
+        foreach (var o in new Option[] { source, from, to, baseline, scenario, allSoftphone, agents, numbers, json, endpoint, parallelism })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
+            var fromDay = parse.GetValue(from);
+            var toDay = parse.GetValue(to);
+            if (fromDay > toDay)
+            {
+                throw new UsageException("--from is after --to.");
+            }
+
+            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents)), Inputs.Numbers(env.Get(parse, numbers)), []);
+            var baselineSetup = (parse.GetValue(baseline) ?? []).Aggregate(start, Apply);
+            var scenarioSpecs = (parse.GetValue(scenario) ?? []).ToList();
+            if (parse.GetValue(allSoftphone))
+            {
+                scenarioSpecs.Add("all-softphone");
+            }
+
+            if (scenarioSpecs.Count == 0)
+            {
+                throw new UsageException("Give at least one --scenario (or --all-softphone): " + SpecHelp);
+            }
+
+            var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, Apply);
+            var endpointUrl = env.Get(parse, endpoint);
+            async Task<Totals> Run(Setup setup, string name)
+            {
+                var totals = new Totals(setup);
+                var options = new BillingJobOptions
+                {
+                    Source = Inputs.Store(sourcePath, endpointUrl),
+                    From = fromDay,
+                    To = toDay,
+                    Rater = new Rater(setup.Card, setup.Policy, setup.Agents, setup.Numbers),
+                    Numbers = setup.Numbers,
+                    Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
+                    OnDayRated = (_, results, extra) => totals.Add(results, extra),
+                };
+                env.Logger.LogInformation("Rating {Source} for the {Name}: rate card {RateCard}, policy {Policy}", sourcePath, name, setup.Card.Version, setup.Policy);
+                totals.Job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
+                return totals;
+            }
+
+            var before = await Run(baselineSetup, "baseline");
+            var after = await Run(scenarioSetup, "scenario");
+            if (parse.GetValue(json))
+            {
+                await env.Out.WriteLineAsync(Json(before, after));
+            }
+            else
+            {
+                Print(env, before, after);
+            }
+
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Everything a rating run depends on, and the changes that made it.</summary>
+    internal sealed record Setup(RateCard Card, BillingPolicy Policy, AgentDirectory Agents, NumberInventory Numbers, IReadOnlyList<string> Changes)
+    {
+        public string Label => Changes.Count == 0 ? "built-in rate cards, default policy" : string.Join(" + ", Changes);
+    }
+
+    /// <summary>Applies one <c>--baseline</c>/<c>--scenario</c> part.</summary>
+    internal static Setup Apply(Setup setup, string spec)
+    {
+        var text = spec.Trim();
+        var cut = text.IndexOfAny(['=', ':']);
+        var key = cut > 0 ? text[..cut].Trim().ToLowerInvariant() : text.ToLowerInvariant();
+        var value = cut > 0 ? text[(cut + 1)..].Trim() : "";
+        var changed = setup with { Changes = [.. setup.Changes, text] };
+        try
+        {
+            switch (key)
+            {
+                case "builtin" when value.Length == 0:
+                    return changed with { Card = BuiltInRateCards.Default };
+                case "rate-card" or "card":
+                    return changed with { Card = Inputs.RateCard(Required(value, key)) };
+                case "policy":
+                    return changed with { Policy = Required(value, key) == "default" ? BillingPolicy.Default : Inputs.Policy(setup.Policy + ";" + value) };
+                case "pricing-model":
+                    return changed with { Card = setup.Card.WithPricingModel(Required(value, key)) };
+                case "agents":
+                    return changed with { Agents = Inputs.Agents(Required(value, key)) };
+                case "all-softphone" when value.Length == 0:
+                    return changed with { Agents = setup.Agents.AllSoftphone() };
+                case "numbers":
+                    return changed with { Numbers = Inputs.Numbers(Required(value, key)) };
+                case "number-type":
+                    return changed with { Numbers = Retype(setup.Numbers, Required(value, key)) };
+            }
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"'{spec}': {e.Message}");
+        }
+
+        if (File.Exists(text))
+        {
+            return changed with { Card = Inputs.RateCard(text) };
+        }
+
+        throw new UsageException($"'{spec}' is neither a known change nor an existing rate-card file. Forms: {SpecHelp}");
+    }
+
+    private static string Required(string value, string key) =>
+        value.Length > 0 ? value : throw new UsageException($"'{key}' needs a value, e.g. {key}=…");
+
+    /// <summary><c>+NUMBER:TYPE</c>: the number is of that type (the what-if "this toll-free number becomes a DID").</summary>
+    private static NumberInventory Retype(NumberInventory numbers, string value)
+    {
+        var parts = value.Split([':', '='], 2, StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !parts[0].StartsWith('+'))
+        {
+            throw new FormatException("number-type needs +E164:TYPE, e.g. number-type=+18005550100:DID.");
+        }
+
+        var type = parts[1].ToUpperInvariant().Replace('-', '_') switch
+        {
+            "DID" => NumberTypes.Did,
+            "TOLL_FREE" or "TOLLFREE" => NumberTypes.TollFree,
+            var other => throw new FormatException($"number type must be DID or TOLL_FREE, found '{other}'."),
+        };
+        var list = numbers.Numbers.ToList();
+        var existing = list.FindIndex(n => n.Number == parts[0]);
+        if (existing >= 0)
+        {
+            list[existing] = list[existing] with { Type = type };
+        }
+        else
+        {
+            list.Add(new ClaimedNumber(parts[0], type, PhoneNumbers.CountryOf(parts[0]), null, null));
+        }
+
+        return new NumberInventory(list, numbers.IsProvided);
+    }
+
+    /// <summary>One run's costs along every dimension the comparison shows; each dimension sums to the total.</summary>
+    internal sealed class Totals(Setup setup)
+    {
+        public Setup Setup { get; } = setup;
+        public JobResult? Job { get; set; }
+        public decimal Total { get; private set; }
+        public long Unrated { get; private set; }
+        public Dictionary<string, Dictionary<string, decimal>> By { get; } = new(StringComparer.Ordinal)
+        {
+            ["chargeKind"] = new(StringComparer.Ordinal),
+            ["usageType"] = new(StringComparer.Ordinal),
+            ["legKind"] = new(StringComparer.Ordinal),
+            ["queue"] = new(StringComparer.Ordinal),
+            ["segment"] = new(StringComparer.Ordinal),
+        };
+
+        public void Add(IReadOnlyList<ChainResult> results, IReadOnlyList<Charge> extra)
+        {
+            foreach (var result in results)
+            {
+                foreach (var charge in result.Charges)
+                {
+                    AddCharge(charge);
+                    if (charge.LegIndex is null)
+                    {
+                        Add("queue", "(not on a leg)", charge.Cost ?? 0);
+                        Add("segment", Estimator.NoLegSegment, charge.Cost ?? 0);
+                    }
+                }
+
+                foreach (var segment in result.Segments)
+                {
+                    Add("queue", segment.Queue ?? "(no queue)", segment.Cost);
+                    Add("segment", segment.Kind, segment.Cost);
+                }
+            }
+
+            foreach (var charge in extra)
+            {
+                AddCharge(charge);
+                var where = charge.Unit == Units.NumberDay ? Estimator.NumbersSegment : charge.ChargeKind;
+                Add("queue", "(" + where + ")", charge.Cost ?? 0);
+                Add("segment", where, charge.Cost ?? 0);
+            }
+        }
+
+        private void AddCharge(Charge charge)
+        {
+            var cost = charge.Cost ?? 0;
+            if (charge.Cost is null)
+            {
+                Unrated++;
+            }
+
+            Total += cost;
+            Add("chargeKind", charge.ChargeKind, cost);
+            Add("usageType", charge.UsageType, cost);
+            Add("legKind", charge.LegKind, cost);
+        }
+
+        private void Add(string dimension, string key, decimal cost)
+        {
+            var map = By[dimension];
+            map[key] = map.GetValueOrDefault(key) + cost;
+        }
+    }
+
+    internal sealed record Row(string Key, decimal Baseline, decimal Scenario)
+    {
+        public decimal Difference => Scenario - Baseline;
+    }
+
+    internal static IReadOnlyList<Row> Rows(Totals before, Totals after, string dimension)
+    {
+        var a = before.By[dimension];
+        var b = after.By[dimension];
+        return a.Keys.Union(b.Keys)
+            .Select(k => new Row(k, a.GetValueOrDefault(k), b.GetValueOrDefault(k)))
+            .OrderByDescending(r => Math.Max(r.Baseline, r.Scenario)).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static readonly (string Dimension, string Title, string Column)[] Dimensions =
+    [
+        ("chargeKind", "By charge kind", "charge kind"),
+        ("usageType", "By usage type", "usage type"),
+        ("legKind", "By leg kind", "leg kind"),
+        ("queue", "By queue (segments of calls; IVR, desk-phone and external time have no queue)", "queue"),
+        ("segment", "By segment (IVR / queue / agent …)", "segment"),
+    ];
+
+    private static void Print(CliEnvironment env, Totals before, Totals after)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string Money(decimal amount) => RunTotals.Cents(amount).ToString("N2", c);
+        string Signed(decimal amount) => RunTotals.Cents(amount).ToString("+#,0.00;-#,0.00;0.00", c);
+        string Share(decimal amount) => before.Total == 0 ? "" : (amount / before.Total * 100).ToString("+0.00;-0.00;0.00", c) + " %";
+        var o = env.Out;
+        var currency = before.Setup.Card.Currency;
+        o.WriteLine($"Baseline: {before.Setup.Label} (rate card {before.Setup.Card.Version}, policy {before.Setup.Policy})");
+        o.WriteLine($"Scenario: {after.Setup.Label} (rate card {after.Setup.Card.Version}, policy {after.Setup.Policy})");
+        o.WriteLine($"Contacts: {before.Job?.Counts.Chains:#,0} chains, {before.Job?.Counts.Rated:#,0} voice records; amounts in {currency}; 'change' is the difference as a share of the baseline total.");
+        o.WriteLine();
+        foreach (var (dimension, title, column) in Dimensions)
+        {
+            var table = new TextTable(title, column, ">baseline", ">scenario", ">difference", ">change");
+            foreach (var row in Rows(before, after, dimension))
+            {
+                table.Add(row.Key, Money(row.Baseline), Money(row.Scenario), Signed(row.Difference), row.Difference == 0 ? "" : Share(row.Difference));
+            }
+
+            table.Total("total", Money(before.Total), Money(after.Total), Signed(after.Total - before.Total), Share(after.Total - before.Total));
+            table.WriteTo(o);
+        }
+
+        if (before.Unrated + after.Unrated > 0)
+        {
+            o.WriteLine($"Unrated charges (no rate-card row, counted as zero): baseline {before.Unrated:#,0}, scenario {after.Unrated:#,0}.");
+        }
+
+        o.WriteLine($"Total: {Money(before.Total)} → {Money(after.Total)} {currency} ({Signed(after.Total - before.Total)}, {Share(after.Total - before.Total)}).");
+    }
+
+    private static string Json(Totals before, Totals after)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            foreach (var (name, t) in new[] { ("baseline", before), ("scenario", after) })
+            {
+                w.WriteStartObject(name);
+                w.WriteString("label", t.Setup.Label);
+                w.WriteString("rateCard", t.Setup.Card.Version);
+                w.WriteString("policy", t.Setup.Policy.ToString());
+                w.WriteString("currency", t.Setup.Card.Currency);
+                w.WriteNumber("total", t.Total);
+                w.WriteNumber("unratedCharges", t.Unrated);
+                w.WriteNumber("chains", t.Job?.Counts.Chains ?? 0);
+                w.WriteEndObject();
+            }
+
+            w.WriteNumber("difference", after.Total - before.Total);
+            if (before.Total != 0)
+            {
+                w.WriteNumber("shareOfBaselineTotal", (after.Total - before.Total) / before.Total);
+            }
+
+            foreach (var (dimension, _, _) in Dimensions)
+            {
+                w.WriteStartArray("by" + char.ToUpperInvariant(dimension[0]) + dimension[1..]);
+                foreach (var row in Rows(before, after, dimension))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("key", row.Key);
+                    w.WriteNumber("baseline", row.Baseline);
+                    w.WriteNumber("scenario", row.Scenario);
+                    w.WriteNumber("difference", row.Difference);
+                    if (before.Total != 0)
+                    {
+                        w.WriteNumber("shareOfBaselineTotal", row.Difference / before.Total);
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

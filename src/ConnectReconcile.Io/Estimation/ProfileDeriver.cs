@@ -1,0 +1,52 @@
+using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Io.Jobs;
+
+namespace ConnectReconcile.Io.Estimation;
+
+/// <summary>A profile derived from real CTRs, and the replay of those CTRs it was measured on.</summary>
+public sealed record DerivedProfile(VolumeProfile Profile, JobResult Replay)
+{
+    /// <summary>What the replay rated (unrated charges count zero, as in every summary).</summary>
+    public decimal ReplayCost => Replay.Totals.ByKind.Values.Sum(t => t.Cost);
+}
+
+/// <summary>
+/// <c>estimate --from-ctrs</c>: rates the CTRs with the billing job (nothing written) and measures
+/// every rated chain with <see cref="ProfileBuilder"/>, so the profile's durations add up to the
+/// legs the replay billed.
+/// </summary>
+public static class ProfileDeriver
+{
+    public static async Task<DerivedProfile> DeriveAsync(BillingJobOptions options, string? name, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        var builder = new ProfileBuilder(options.Rater.Policy);
+        var job = new BillingJob(options with
+        {
+            Output = null,
+            OnDayRated = (day, results, extra) =>
+            {
+                builder.AddDay(day);
+                foreach (var result in results)
+                {
+                    builder.Add(result);
+                }
+
+                foreach (var charge in extra)
+                {
+                    builder.Add(charge);
+                }
+
+                options.OnDayRated?.Invoke(day, results, extra);
+            },
+        });
+        var replay = await job.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        if (replay.Counts.Chains == 0 && replay.Counts.NonVoice == 0)
+        {
+            throw new InvalidOperationException("The source holds no contact records to derive a profile from" +
+                (options.From is not null || options.To is not null ? " in the range given." : "."));
+        }
+
+        return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay);
+    }
+}

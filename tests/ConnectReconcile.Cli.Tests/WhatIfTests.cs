@@ -1,0 +1,111 @@
+using System.Text.Json;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Cli.Tests;
+
+public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedMonth>
+{
+    private static Dictionary<string, (decimal Baseline, decimal Scenario)> Rows(JsonElement root, string name) =>
+        root.GetProperty(name).EnumerateArray().ToDictionary(
+            r => r.GetProperty("key").GetString()!,
+            r => (r.GetProperty("baseline").GetDecimal(), r.GetProperty("scenario").GetDecimal()));
+
+    /// <summary>Costs are sums of unrounded decimals (…/60); sums taken in another order differ in the 25th digit. Compare at the outputs' 12 places.</summary>
+    private static decimal R(decimal value) => Math.Round(value, 12, MidpointRounding.AwayFromZero);
+
+    [Fact]
+    public async Task All_softphone_removes_exactly_the_desk_phone_legs_outbound_charges_and_nothing_else()
+    {
+        // Independently: what the desk-phone legs cost in a plain replay of the month.
+        var agents = ReferenceReaders.ReadAgents(await File.ReadAllTextAsync(month.Agents));
+        var numbers = ReferenceReaders.ReadNumbers(await File.ReadAllTextAsync(month.Numbers));
+        Assert.Contains(agents.Entries, e => e.PhoneType == PhoneTypes.DeskPhone);
+        var deskCharges = new List<Charge>();
+        await new BillingJob(new BillingJobOptions
+        {
+            Source = new LocalObjectStore(month.Ctr),
+            Rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, agents, numbers),
+            Numbers = numbers,
+            OnDayRated = (_, results, _) => deskCharges.AddRange(results.SelectMany(r => r.Charges).Where(c => c.LegKind == LegKinds.DeskPhone)),
+        }).RunAsync(null, CancellationToken.None);
+        Assert.NotEmpty(deskCharges);
+        Assert.All(deskCharges, c => Assert.Equal(ChargeKinds.TelephonyOutbound, c.ChargeKind));
+        var desk = deskCharges.Sum(c => c.Cost ?? 0);
+
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--all-softphone", "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal(R(-desk), R(root.GetProperty("difference").GetDecimal()));
+
+        foreach (var (kind, (baseline, scenario)) in Rows(root, "byChargeKind"))
+        {
+            Assert.Equal(R(kind == ChargeKinds.TelephonyOutbound ? baseline - desk : baseline), R(scenario));
+        }
+
+        foreach (var (legKind, (baseline, scenario)) in Rows(root, "byLegKind"))
+        {
+            Assert.Equal(legKind == LegKinds.DeskPhone ? 0 : baseline, scenario);
+            if (legKind == LegKinds.DeskPhone)
+            {
+                Assert.Equal(R(desk), R(baseline));
+            }
+        }
+
+        foreach (var (segment, (baseline, scenario)) in Rows(root, "bySegment"))
+        {
+            // The desk-phone legs' own segments (and their minimum top-ups) go; every customer-leg segment stays.
+            if (segment is not (LegKinds.DeskPhone or "minimum"))
+            {
+                Assert.Equal(baseline, scenario);
+            }
+        }
+
+        foreach (var dimension in new[] { "byUsageType", "byQueue", "bySegment" })
+        {
+            var rows = Rows(root, dimension);
+            Assert.Equal(R(root.GetProperty("baseline").GetProperty("total").GetDecimal()), R(rows.Values.Sum(r => r.Baseline)));
+            Assert.Equal(R(root.GetProperty("scenario").GetProperty("total").GetDecimal()), R(rows.Values.Sum(r => r.Scenario)));
+        }
+    }
+
+    [Fact]
+    public async Task Pricing_model_and_policy_scenarios_change_only_what_they_touch()
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--baseline", "builtin", "--baseline", "policy:minimums=per-leg", "--scenario", "pricing-model=unlimited-ai", "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var kinds = Rows(doc.RootElement, "byChargeKind");
+        Assert.True(kinds[ChargeKinds.ContactLens].Baseline > 0);
+        Assert.Equal(0, kinds[ChargeKinds.ContactLens].Scenario);
+        Assert.Equal(R(kinds[ChargeKinds.Service].Baseline * 0.038m / 0.018m), R(kinds[ChargeKinds.Service].Scenario));
+        Assert.Equal(kinds[ChargeKinds.TelephonyInboundTollFree].Baseline, kinds[ChargeKinds.TelephonyInboundTollFree].Scenario);
+        Assert.Contains("unlimited-ai", doc.RootElement.GetProperty("scenario").GetProperty("rateCard").GetString(), StringComparison.Ordinal);
+
+        // Human-readable form, with a policy change: no minimums can only lower the bill.
+        (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--scenario", "policy=minimums=none");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("By queue", stdout, StringComparison.Ordinal);
+        Assert.Contains("By segment", stdout, StringComparison.Ordinal);
+        Assert.Contains("minimums=none", stdout, StringComparison.Ordinal);
+        Assert.Contains("Total:", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_scenarios_are_usage_errors()
+    {
+        var (exit, _, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--scenario", "cheaper-please");
+        Assert.Equal(2, exit);
+        Assert.Contains("cheaper-please", stderr, StringComparison.Ordinal);
+        (exit, _, _) = await CliRunner.RunAsync("whatif", "--source", month.Ctr);
+        Assert.Equal(2, exit);
+        (exit, _, _) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--scenario", "policy=minimums=sometimes");
+        Assert.Equal(2, exit);
+    }
+}

@@ -1,0 +1,200 @@
+using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+
+namespace ConnectReconcile.Core.Tests.Estimation;
+
+public sealed class EstimatorTests
+{
+    private static readonly DateOnly November = new(2026, 11, 1);
+
+    private static VolumeProfile OneCall(string region, DurationDistribution seconds) => new()
+    {
+        Region = region,
+        Month = November,
+        Days = 1,
+        CallsPerDay = new CallVolumes { InboundDid = 1 },
+        Inbound = new InboundBehaviour { IvrOnlyShare = 1, IvrOnlySeconds = seconds },
+    };
+
+    private static decimal Kind(EstimateResult r, string kind) => r.ByChargeKind.Single(k => k.Key == kind).Cost;
+
+    [Fact]
+    public void A_single_150_s_Tokyo_DID_call_costs_the_worked_example()
+    {
+        // spec/cur-facts.md (Serverworks 2020): service 0.018/60 × 150 = 0.045; telephony 0.003/60 × 150 = 0.0075.
+        var result = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(OneCall("ap-northeast-1", DurationDistribution.Fixed(150)));
+        Assert.Equal(0.045m, Kind(result, ChargeKinds.Service));
+        Assert.Equal(0.0075m, Kind(result, ChargeKinds.TelephonyInboundDid));
+        Assert.Equal(0.0525m, result.Total);
+        Assert.Equal("APN1-JP-did-inbound-mins", result.Lines.Single(l => l.ChargeKind == ChargeKinds.TelephonyInboundDid).UsageType);
+        Assert.Equal(2.5m, result.Lines.Single(l => l.ChargeKind == ChargeKinds.Service).Quantity);
+    }
+
+    [Fact]
+    public void The_same_call_answered_by_an_agent_costs_the_same()
+    {
+        var profile = new VolumeProfile
+        {
+            Region = "ap-northeast-1",
+            Month = November,
+            Days = 1,
+            CallsPerDay = new CallVolumes { InboundDid = 1 },
+            Inbound = new InboundBehaviour
+            {
+                IvrSeconds = DurationDistribution.Fixed(20),
+                QueueSeconds = DurationDistribution.Fixed(10),
+                TalkSeconds = DurationDistribution.Fixed(120),
+            },
+        };
+        var result = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile);
+        Assert.Equal(0.0525m, result.Total);
+        var segments = result.BySegment.ToDictionary(s => s.Key, s => s.Cost);
+        Assert.Equal(0.0525m * 20 / 150, segments["ivr"]);
+        Assert.Equal(0.0525m * 10 / 150, segments["queue"]);
+        Assert.Equal(0.0525m * 120 / 150, segments["agent"]);
+    }
+
+    [Fact]
+    public void Short_calls_pay_the_minimums_of_the_rate_card()
+    {
+        var result = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(OneCall("ap-northeast-1", DurationDistribution.Fixed(40)));
+        Assert.Equal(0.003m, Kind(result, ChargeKinds.TelephonyInboundDid)); // 60 s minimum
+        Assert.Equal(0.012m, Kind(result, ChargeKinds.Service));             // 40 s, above the 10 s minimum
+
+        var noMinimums = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default with { Minimums = MinimumScope.None })
+            .Estimate(OneCall("ap-northeast-1", DurationDistribution.Fixed(40)));
+        Assert.Equal(0.002m, Kind(noMinimums, ChargeKinds.TelephonyInboundDid));
+    }
+
+    [Fact]
+    public void An_average_is_priced_as_a_distribution_so_the_minimum_bites_on_the_short_calls()
+    {
+        // 45 s on average: all fixed → every call tops up to 60 s; exponential → E[max(60, X)] = 60 + 45·e^(−60/45) ≈ 71.86 s.
+        var fixedCost = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(OneCall("us-east-1", DurationDistribution.Fixed(45)));
+        var spread = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(OneCall("us-east-1", DurationDistribution.Exponential(45)));
+        var minutes = spread.Lines.Single(l => l.ChargeKind == ChargeKinds.TelephonyInboundDid).Quantity;
+        Assert.Equal(1m, fixedCost.Lines.Single(l => l.ChargeKind == ChargeKinds.TelephonyInboundDid).Quantity);
+        var expected = (60 + 45 * Math.Exp(-60.0 / 45)) / 60;
+        Assert.InRange((double)minutes, expected * 0.99, expected * 1.01);
+        // Service: the 10 s minimum lifts the exponential's short calls: 10 + 45·e^(−10/45) ≈ 46.0 s > 45 s.
+        var service = (double)spread.Lines.Single(l => l.ChargeKind == ChargeKinds.Service).Quantity * 60;
+        Assert.InRange(service, (10 + 45 * Math.Exp(-10.0 / 45)) * 0.99, (10 + 45 * Math.Exp(-10.0 / 45)) * 1.01);
+    }
+
+    [Fact]
+    public void Quantizing_keeps_the_mean()
+    {
+        var cases = new[]
+        {
+            DurationDistribution.Exponential(180),
+            DurationDistribution.LogNormal(300, 0.8),
+            DurationDistribution.FromBuckets([new(5, 30, 0.25), new(30, 120, 0.5), new(120, 400, 0.25)]),
+            DurationDistribution.FromSample([10, 20, 35, 3600]),
+            DurationDistribution.Fixed(150),
+        };
+        foreach (var d in cases)
+        {
+            var values = d.Quantize(200);
+            Assert.Equal(200, values.Length);
+            Assert.InRange(values.Average(), d.Average - 0.01, d.Average + 0.01);
+            Assert.True(values.SequenceEqual(values.Order()));
+        }
+
+        Assert.Equal(0.25 * 25 / 25 * 0 + 0.25, DurationDistribution.FromBuckets([new(5, 30, 0.25), new(30, 120, 0.5), new(120, 400, 0.25)]).ShareBelow(30), 6);
+        Assert.Equal(1 - Math.Exp(-1), DurationDistribution.Exponential(60).ShareBelow(60), 9);
+        Assert.Equal(0.5, DurationDistribution.LogNormal(100, 0.5).ShareBelow(100 * Math.Exp(-0.125)), 6);
+    }
+
+    [Fact]
+    public void Desk_phones_and_Contact_Lens_are_weighted_not_sampled()
+    {
+        var profile = new VolumeProfile
+        {
+            Region = "us-east-1",
+            Month = November,
+            Days = 30,
+            CallsPerDay = new CallVolumes { InboundTollFree = 100 },
+            Inbound = new InboundBehaviour { TalkSeconds = DurationDistribution.Fixed(300), IvrSeconds = DurationDistribution.Fixed(30), QueueSeconds = DurationDistribution.Fixed(30) },
+            DeskPhoneShare = 0.1m,
+            ContactLensShare = 0.25m,
+        };
+        var result = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile);
+        // 3,000 calls; 10 % of 300 s agent time on a desk phone at 0.0048/min; Contact Lens on 25 % of 300 s at 0.015/min.
+        Assert.Equal(3000m * 0.1m * 5 * 0.0048m, Kind(result, ChargeKinds.TelephonyOutbound));
+        Assert.Equal(3000m * 0.25m * 5 * 0.015m, Kind(result, ChargeKinds.ContactLens));
+        Assert.Equal(3000m * 6 * 0.012m, Kind(result, ChargeKinds.TelephonyInboundTollFree));
+
+        var ai = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile with { PricingModel = PricingModels.UnlimitedAi });
+        Assert.DoesNotContain(ai.ByChargeKind, k => k.Key == ChargeKinds.ContactLens);
+        Assert.Equal(3000m * 6 * 0.038m, Kind(ai, ChargeKinds.Service));
+        Assert.Equal("unlimited-ai", ai.PricingModel);
+    }
+
+    [Fact]
+    public void Numbers_and_unpriced_channels_are_reported()
+    {
+        var profile = new VolumeProfile
+        {
+            Region = "ap-northeast-1",
+            Month = November,
+            Numbers = new NumbersHeld { Did = 3, TollFree = 2 },
+            OtherContactsPerDay = new Dictionary<string, decimal> { ["chat"] = 10 },
+        };
+        var result = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile);
+        Assert.Equal(30, result.Days);
+        Assert.Equal(3 * 30 * 0.10m, Kind(result, ChargeKinds.NumberDaysDid));
+        Assert.Equal(2 * 30 * 0.48m, Kind(result, ChargeKinds.NumberDaysTollFree));
+        var chat = result.Lines.Single(l => l.ChargeKind == "chat");
+        Assert.Equal(300m, chat.UnratedQuantity);
+        Assert.Contains(result.UnratedReasons, r => r.Contains("chat", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_profile_derived_from_the_synthetic_calls_estimates_the_same_cost()
+    {
+        var profile = new VolumeProfile
+        {
+            Region = "ap-northeast-1",
+            Month = November,
+            Days = 30,
+            CallsPerDay = new CallVolumes { InboundDid = 300, InboundTollFree = 200, Outbound = new Dictionary<string, decimal> { ["JP"] = 80 }, Callbacks = 10 },
+            Inbound = new InboundBehaviour
+            {
+                IvrOnlyShare = 0.12m,
+                AbandonedShare = 0.08m,
+                InternalTransferShare = 0.1m,
+                ExternalTransferShare = 0.03m,
+                TalkSeconds = DurationDistribution.LogNormal(330, 0.8),
+            },
+            Outbound = new OutboundBehaviour { AnsweredShare = 0.75m },
+            DeskPhoneShare = 0.05m,
+            ContactLensShare = 0.2m,
+            Numbers = new NumbersHeld { Did = 3, TollFree = 2 },
+        };
+        var estimator = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default);
+        var original = estimator.Estimate(profile, new EstimateOptions { Resolution = 100 });
+
+        // Treat the synthetic calls as a month of CTRs (each chain one call, whatever its weight) and derive a profile from them.
+        var synth = new ChainSynthesizer(profile, November, 30, 100);
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, synth.Agents, synth.Numbers);
+        var builder = new ProfileBuilder(BillingPolicy.Default);
+        var replayed = 0m;
+        foreach (var call in synth.Calls())
+        {
+            var rated = rater.Rate(call.Chain);
+            builder.Add(rated);
+            replayed += rated.Cost ?? 0;
+        }
+
+        var derived = builder.Build("round trip");
+        Assert.Equal("ap-northeast-1", derived.Region);
+        Assert.Equal("JP", derived.Country);
+        Assert.Equal(30, derived.Days);
+        Assert.True(derived.CallsPerDay.Callbacks > 0);
+        Assert.True(derived.Inbound.ExternalTransferShare > 0);
+        var again = estimator.Estimate(derived, new EstimateOptions { Resolution = 100 });
+        Assert.InRange(again.Total, replayed * 0.995m, replayed * 1.005m);
+        Assert.True(original.Total > 0);
+    }
+}
