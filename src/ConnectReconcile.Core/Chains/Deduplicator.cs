@@ -35,6 +35,13 @@ public sealed class Deduplicator
 
     public IEnumerable<ContactRecord> Records => _latest.Values;
 
+    /// <summary>Drops the index once its records have been handed on (frees a month of entries).</summary>
+    public void Release()
+    {
+        _latest.Clear();
+        _latest.TrimExcess();
+    }
+
     public bool TryGet(string contactId, out ContactRecord record) => _latest.TryGetValue(contactId, out record!);
 
     private static Instant Stamp(ContactRecord r) => r.LastUpdateTimestamp ?? r.End;

@@ -14,10 +14,10 @@ public sealed record ContactRecord
     public required string Channel { get; init; }
     public required string InitiationMethod { get; init; }
     public required Instant InitiationTimestamp { get; init; }
-    public Instant? ConnectedToSystemTimestamp { get; init; }
-    public Instant? DisconnectTimestamp { get; init; }
-    public Instant? LastUpdateTimestamp { get; init; }
-    public Instant? TransferCompletedTimestamp { get; init; }
+    public Instant? ConnectedToSystemTimestamp { get => Instants.FromRaw(_connectedToSystemTimestamp); init => _connectedToSystemTimestamp = Instants.ToRaw(value); }
+    public Instant? DisconnectTimestamp { get => Instants.FromRaw(_disconnectTimestamp); init => _disconnectTimestamp = Instants.ToRaw(value); }
+    public Instant? LastUpdateTimestamp { get => Instants.FromRaw(_lastUpdateTimestamp); init => _lastUpdateTimestamp = Instants.ToRaw(value); }
+    public Instant? TransferCompletedTimestamp { get => Instants.FromRaw(_transferCompletedTimestamp); init => _transferCompletedTimestamp = Instants.ToRaw(value); }
     public Endpoint? CustomerEndpoint { get; init; }
     public Endpoint? SystemEndpoint { get; init; }
     public Endpoint? TransferredToEndpoint { get; init; }
@@ -37,9 +37,15 @@ public sealed record ContactRecord
     /// <summary>The end of the record: its disconnect, else its initiation (an unfinished record has no length).</summary>
     public Instant End => DisconnectTimestamp ?? InitiationTimestamp;
 
-    public string Region => ArnPart(3) ?? "unknown";
+    public string Region => ArnPart(3) ?? "unknown";  // cheap enough: rating reads it once per chain
 
     public string InstanceId => InstanceIdTag ?? InstanceArnId() ?? "unknown";
+
+    // Optional times are stored as raw seconds (8 bytes, not 16 for Instant?): a month of records is held in memory.
+    private readonly long _connectedToSystemTimestamp = Instants.None;
+    private readonly long _disconnectTimestamp = Instants.None;
+    private readonly long _lastUpdateTimestamp = Instants.None;
+    private readonly long _transferCompletedTimestamp = Instants.None;
 
     private string? ArnPart(int index)
     {
@@ -68,23 +74,39 @@ public sealed record AgentInfo
 {
     public string? Username { get; init; }
     public string? Arn { get; init; }
-    public Instant? ConnectedToAgentTimestamp { get; init; }
-    public Instant? AfterContactWorkStartTimestamp { get; init; }
+    public Instant? ConnectedToAgentTimestamp { get => Instants.FromRaw(_connectedToAgentTimestamp); init => _connectedToAgentTimestamp = Instants.ToRaw(value); }
+    public Instant? AfterContactWorkStartTimestamp { get => Instants.FromRaw(_afterContactWorkStartTimestamp); init => _afterContactWorkStartTimestamp = Instants.ToRaw(value); }
     public long CustomerHoldDuration { get; init; }
     public long AgentInteractionDuration { get; init; }
     public string? RoutingProfile { get; init; }
+
+    private readonly long _connectedToAgentTimestamp = Instants.None;
+    private readonly long _afterContactWorkStartTimestamp = Instants.None;
 }
 
 public sealed record QueueInfo
 {
     public string? Name { get; init; }
     public string? Arn { get; init; }
-    public Instant? EnqueueTimestamp { get; init; }
-    public Instant? DequeueTimestamp { get; init; }
+    public Instant? EnqueueTimestamp { get => Instants.FromRaw(_enqueueTimestamp); init => _enqueueTimestamp = Instants.ToRaw(value); }
+    public Instant? DequeueTimestamp { get => Instants.FromRaw(_dequeueTimestamp); init => _dequeueTimestamp = Instants.ToRaw(value); }
     public long Duration { get; init; }
+
+    private readonly long _enqueueTimestamp = Instants.None;
+    private readonly long _dequeueTimestamp = Instants.None;
 
     /// <summary>Agent queues have a null name; the ARN's last part still tells them apart.</summary>
     public string DisplayName => Name ?? (Arn is { } arn && arn.Contains("/queue/agent/", StringComparison.Ordinal) ? "agent-queue" : Arn?[(Arn.LastIndexOf('/') + 1)..] ?? "unknown");
+}
+
+/// <summary>Packs an optional <see cref="Instant"/> into a long (long.MinValue = absent).</summary>
+internal static class Instants
+{
+    public const long None = long.MinValue;
+
+    public static Instant? FromRaw(long raw) => raw == None ? null : new Instant(raw);
+
+    public static long ToRaw(Instant? value) => value?.UnixSeconds ?? None;
 }
 
 public static class Channels

@@ -19,6 +19,8 @@ public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason
 public sealed class CtrParser
 {
     private readonly StringPool _pool = new();
+    private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
+    private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
 
     public ParseOutcome Parse(ReadOnlySpan<byte> json)
     {
@@ -71,16 +73,16 @@ public sealed class CtrParser
                 case 5 when name.SequenceEqual("Queue"u8): queue = ReadQueue(ref reader, ref badTimestamp); continue;
                 case 4 when name.SequenceEqual("Tags"u8): instanceTag = ReadInstanceTag(ref reader); continue;
                 case 7 when name.SequenceEqual("Channel"u8): channel = PooledString(ref reader); continue;
-                case 9 when name.SequenceEqual("ContactId"u8): contactId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null; continue;
+                case 9 when name.SequenceEqual("ContactId"u8): contactId = IdString(ref reader); continue;
                 case 9 when name.SequenceEqual("EventType"u8) || name.SequenceEqual("eventType"u8): looksLikeEvent = true; break;
                 case 11 when name.SequenceEqual("InstanceARN"u8): instanceArn = PooledString(ref reader); continue;
                 case 11 when name.SequenceEqual("ContactLens"u8): contactLens = ReadContactLensEnabled(ref reader); continue;
                 case 11 when name.SequenceEqual("detail-type"u8): looksLikeEvent = true; break;
-                case 16 when name.SequenceEqual("InitialContactId"u8): initialId = NullableString(ref reader); continue;
+                case 16 when name.SequenceEqual("InitialContactId"u8): initialId = IdString(ref reader); continue;
                 case 16 when name.SequenceEqual("InitiationMethod"u8): method = PooledString(ref reader); continue;
                 case 16 when name.SequenceEqual("CustomerEndpoint"u8): customer = ReadEndpoint(ref reader, pooled: false); continue;
                 case 14 when name.SequenceEqual("SystemEndpoint"u8): system = ReadEndpoint(ref reader, pooled: true); continue;
-                case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = NullableString(ref reader); continue;
+                case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = IdString(ref reader); continue;
                 case 19 when name.SequenceEqual("InitiationTimestamp"u8): initiation = ReadTimestamp(ref reader, ref badTimestamp, "InitiationTimestamp"); continue;
                 case 19 when name.SequenceEqual("DisconnectTimestamp"u8): disconnect = ReadTimestamp(ref reader, ref badTimestamp, "DisconnectTimestamp"); continue;
                 case 19 when name.SequenceEqual("LastUpdateTimestamp"u8): lastUpdate = ReadTimestamp(ref reader, ref badTimestamp, "LastUpdateTimestamp"); continue;
@@ -229,7 +231,36 @@ public sealed class CtrParser
             reader.Skip();
         }
 
-        return new Endpoint(address, type);
+        if (!pooled || address is null)
+        {
+            return new Endpoint(address, type);
+        }
+
+        // The centre's own numbers repeat on every record: share one Endpoint per number.
+        if (!_systemEndpoints.TryGetValue((address, type), out var shared))
+        {
+            shared = new Endpoint(address, type);
+            if (_systemEndpoints.Count < 65_536)
+            {
+                _systemEndpoints[(address, type)] = shared;
+            }
+        }
+
+        return shared;
+    }
+
+    /// <summary>
+    /// Contact ids: a child names its parent and root, usually a few records after them, so recent
+    /// ids are shared rather than allocated again (one string per id instead of three).
+    /// </summary>
+    private string? IdString(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return SkipAndNull(ref reader);
+        }
+
+        return reader.ValueIsEscaped ? reader.GetString() : _recentIds.Get(reader.ValueSpan);
     }
 
     private string? ReadInstanceTag(ref Utf8JsonReader reader)

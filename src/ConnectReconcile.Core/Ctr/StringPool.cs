@@ -4,11 +4,11 @@ namespace ConnectReconcile.Core.Ctr;
 
 /// <summary>
 /// Interns the low-cardinality strings of CTRs (channels, methods, ARNs, queue and agent names) so a
-/// month of records shares one copy of each. Bounded: past the cap it stops adding and just allocates.
+/// month of records shares one copy of each. Bounded: past the cap it stops adding and just allocates,
+/// or (as a window of recent values) starts over.
 /// </summary>
-internal sealed class StringPool
+internal sealed class StringPool(int capacity = 65_536, bool clearWhenFull = false)
 {
-    private const int MaxEntries = 65_536;
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
 
     public string Get(ReadOnlySpan<byte> utf8)
@@ -23,7 +23,12 @@ internal sealed class StringPool
         }
 
         var created = new string(span);
-        if (_strings.Count < MaxEntries)
+        if (_strings.Count >= capacity && clearWhenFull)
+        {
+            _strings.Clear(); // a window of recent values, not a growing index
+        }
+
+        if (_strings.Count < capacity)
         {
             _strings[created] = created;
         }

@@ -104,8 +104,10 @@ public sealed class LegBuilder
                 Shares = shares,
                 ContactId = head.ContactId,
                 Why = outbound
-                    ? $"Connect dialled the customer ({customerRecords.Count} record(s)); billed from answer to the customer's last disconnect, overlaps counted once"
-                    : $"the customer called {(numberType == NumberTypes.TollFree ? "a toll-free number" : "a DID")}; billed from connection to the customer's last disconnect across {customerRecords.Count} record(s), overlaps counted once",
+                    ? "Connect dialled the customer; billed from answer to the customer's last disconnect, overlaps across records counted once"
+                    : numberType == NumberTypes.TollFree
+                        ? "the customer called a toll-free number; billed from connection to the customer's last disconnect, overlaps across records counted once"
+                        : "the customer called a DID; billed from connection to the customer's last disconnect, overlaps across records counted once",
             });
             usages.Add(Telephony(legs[^1]));
         }

@@ -75,11 +75,18 @@ public sealed class RateCard
     /// <summary>The row pricing a charge: country-specific over generic, longest matching prefix first.</summary>
     public RateRow? Find(string region, string pricingModel, string chargeKind, string? country, string? number, DateOnly day)
     {
+        // Rating asks this several times per call: index the rows by (kind, region, model) once.
+        _index ??= Rows.GroupBy(r => (r.ChargeKind, r.Region, r.PricingModel)).ToDictionary(g => g.Key, g => g.ToArray());
+        if (!_index.TryGetValue((chargeKind, region, pricingModel), out var candidates))
+        {
+            return null;
+        }
+
         RateRow? best = null;
         var bestScore = -1;
-        foreach (var row in Rows)
+        foreach (var row in candidates)
         {
-            if (row.ChargeKind != chargeKind || row.Region != region || row.PricingModel != pricingModel || !row.IsEffective(day))
+            if (!row.IsEffective(day))
             {
                 continue;
             }
@@ -110,9 +117,13 @@ public sealed class RateCard
         var template = row?.UsageType
             ?? (UsageTypes.TryGetValue(pricingModel, out var byKind) && byKind.TryGetValue(chargeKind, out var t) ? t : null)
             ?? "{REGION}-" + chargeKind.Replace(':', '-');
-        return template.Replace("{REGION}", RegionCode(region), StringComparison.Ordinal)
-            .Replace("{CC}", country ?? "ZZ", StringComparison.Ordinal);
+        return _usageTypes.GetOrAdd((template, region, country ?? "ZZ"), static (key, card) =>
+            key.Template.Replace("{REGION}", card.RegionCode(key.Region), StringComparison.Ordinal)
+                .Replace("{CC}", key.Country, StringComparison.Ordinal), this);
     }
+
+    private Dictionary<(string, string, string), RateRow[]>? _index;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new();
 
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)

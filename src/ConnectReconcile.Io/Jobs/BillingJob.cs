@@ -53,18 +53,23 @@ public sealed class BillingJob(BillingJobOptions options)
     {
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(options.From, options.To, options.LookAheadHours, progress, cancellationToken).ConfigureAwait(false);
-        return await RateAndPublishAsync(loaded, progress, cancellationToken).ConfigureAwait(false);
+        return await RateAsync(loaded, releaseRecords: true, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The second half: deduplicated records → chains → rated days → Parquet, published atomically.
     /// The stream worker calls this with its own state for the days a micro-batch touched.
     /// </summary>
-    public async Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
+        RateAsync(loaded, releaseRecords: false, progress, cancellationToken);
+
+    /// <param name="releaseRecords">True when this job owns the records: the dedupe index is freed once chains hold them.</param>
+    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var rater = options.Rater;
         var mapper = new RowMapper(rater.Card.Version, rater.Policy.ToString());
-        var (chainsByDay, nonVoice, outOfRange) = Partition(loaded.Dedupe);
+        var superseded = loaded.Dedupe.Superseded;
+        var (chainsByDay, nonVoice, outOfRange) = Partition(loaded.Dedupe, releaseRecords);
         var days = ReportDays(chainsByDay.Keys.Concat(nonVoice.Select(r => r.InitiationTimestamp.UtcDate)));
         var numberCharges = RateNumbers(chainsByDay.Values.SelectMany(c => c), days)
             .GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
@@ -130,7 +135,7 @@ public sealed class BillingJob(BillingJobOptions options)
             {
                 Read = loaded.Read,
                 Rated = rated,
-                Superseded = loaded.Dedupe.Superseded,
+                Superseded = superseded,
                 Quarantined = loaded.Quarantined.Count,
                 NonVoice = nonVoice.Count,
                 OutOfRange = outOfRange,
@@ -174,7 +179,7 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <summary>Voice chains by report day, non-voice records, and how many records fall outside the range.</summary>
-    private (SortedDictionary<DateOnly, List<Chain>> Chains, List<ContactRecord> NonVoice, long OutOfRange) Partition(Deduplicator dedupe)
+    private (SortedDictionary<DateOnly, List<Chain>> Chains, List<ContactRecord> NonVoice, long OutOfRange) Partition(Deduplicator dedupe, bool release)
     {
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
         var nonVoice = new List<ContactRecord>();
@@ -201,6 +206,11 @@ public sealed class BillingJob(BillingJobOptions options)
             }
 
             list.Add(record);
+        }
+
+        if (release)
+        {
+            dedupe.Release(); // the chains own the records from here on
         }
 
         var byDay = new SortedDictionary<DateOnly, List<Chain>>();
