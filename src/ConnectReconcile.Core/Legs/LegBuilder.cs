@@ -141,23 +141,13 @@ public sealed class LegBuilder
     {
         foreach (var r in chain.Records.Where(r => r.InitiationMethod == InitiationMethods.Callback))
         {
-            if (r.ConnectedToSystemTimestamp is not { } answered)
+            // A callback the customer never answered has no telephony and no service.
+            if (r.ConnectedToSystemTimestamp is { } answered)
             {
-                continue; // the customer never answered the callback: no telephony, no service
+                AddServedOutboundLeg(legs, usages, LegKinds.Callback, r, r.CustomerEndpoint?.Address, new Interval(answered, r.End),
+                    "a queued callback: Connect called the customer back; billed from answer to disconnect",
+                    "Connect voice minutes of the callback, from answer");
             }
-
-            var interval = new Interval(answered, r.End);
-            if (interval.IsEmpty)
-            {
-                continue;
-            }
-
-            var number = r.CustomerEndpoint?.Address;
-            var leg = AddLeg(legs, LegKinds.Callback, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval,
-                "a queued callback: Connect called the customer back; billed from answer to disconnect");
-            usages.Add(Telephony(leg));
-            AddService(usages, [(r.ContactId, interval)], LegKinds.Callback, leg.Index, r.ContactId, number, leg.Country,
-                "Connect voice minutes of the callback, from answer");
         }
     }
 
@@ -167,44 +157,37 @@ public sealed class LegBuilder
         {
             if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
             {
-                var interval = new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End);
-                if (interval.IsEmpty)
-                {
-                    continue;
-                }
-
-                var number = r.CustomerEndpoint?.Address;
-                var leg = AddLeg(legs, LegKinds.ThirdParty, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval,
-                    "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect");
-                usages.Add(Telephony(leg));
-                AddService(usages, [(r.ContactId, interval)], LegKinds.ThirdParty, leg.Index, r.ContactId, number, leg.Country,
+                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, r.CustomerEndpoint?.Address,
+                    new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End),
+                    "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
                     "Connect voice minutes of the third-party leg");
             }
-            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
+            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!)
+                     && (r.TransferCompletedTimestamp ?? r.Agent?.AfterContactWorkStartTimestamp) is { } start)
             {
                 var estimated = r.TransferCompletedTimestamp is null;
-                var start = r.TransferCompletedTimestamp ?? r.Agent?.AfterContactWorkStartTimestamp;
-                if (start is null)
-                {
-                    continue;
-                }
-
-                var interval = new Interval(start.Value, r.End);
-                if (interval.IsEmpty)
-                {
-                    continue;
-                }
-
-                var leg = AddLeg(legs, LegKinds.ThirdParty, Directions.Outbound, target.Address, PhoneNumbers.CountryOf(target.Address), r.ContactId, interval,
+                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, new Interval(start, r.End),
                     estimated
                         ? "transferred to an external number with no leg record; start estimated from the agent's after-contact-work start"
                         : "transferred to an external number with no leg record; billed from TransferCompletedTimestamp to the customer's disconnect",
+                    "Connect voice minutes of the third-party leg",
                     estimated);
-                usages.Add(Telephony(leg));
-                AddService(usages, [(r.ContactId, interval)], LegKinds.ThirdParty, leg.Index, r.ContactId, target.Address, leg.Country,
-                    "Connect voice minutes of the third-party leg");
             }
         }
+    }
+
+    /// <summary>A one-record outbound leg that carries telephony and service (callbacks, third parties).</summary>
+    private void AddServedOutboundLeg(List<Leg> legs, List<MeteredUsage> usages, string kind, ContactRecord r, string? number,
+        Interval interval, string why, string serviceWhy, bool estimated = false)
+    {
+        if (interval.IsEmpty)
+        {
+            return;
+        }
+
+        var leg = AddLeg(legs, kind, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval, why, estimated);
+        usages.Add(Telephony(leg));
+        AddService(usages, [(r.ContactId, interval)], kind, leg.Index, r.ContactId, number, leg.Country, serviceWhy);
     }
 
     private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address) =>
