@@ -19,6 +19,8 @@ public static class ConnectReconcileCli
             GenerateCommand.Create(env),
             EstimateCommand.Create(env),
             WhatIfCommand.Create(env),
+            StreamCommand.Create(env),
+            LoadCommand.Create(env),
         };
         return root;
     }
@@ -37,7 +39,8 @@ public static class ConnectReconcileCli
             return ExitCodes.Usage;
         }
 
-        // System.CommandLine turns Ctrl-C / SIGTERM into cancellation of the action's token.
-        return await parse.InvokeAsync();
+        // Ctrl-C / SIGTERM cancel the action's token (a run then publishes nothing and cleans its staging);
+        // if the action has not returned 30 s later, the process ends anyway.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 }

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ConnectReconcile.Io.Decoding;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Aws.Streaming;
+
+/// <summary>The Kinesis positions one batch covers on one shard; <see cref="Ended"/> when the batch read a closed shard to its end.</summary>
+public sealed record ShardRange(string ShardId, string? FirstSequenceNumber, string? LastSequenceNumber, int Records, bool Ended);
+
+/// <summary>
+/// <c>_stream/batches/batch-N.json</c>: what batch N read (per shard sequence ranges), where its accepted CTRs
+/// are archived, what it quarantined, which report days it re-rated (<see cref="Days"/>) and which arrival
+/// days' quarantine partitions it rewrote (<see cref="QuarantineDays"/>). Written after the archive and
+/// before the days are published: it is the batch's commit record, so recovery trusts exactly the archives
+/// that have a manifest.
+/// </summary>
+public sealed record BatchManifest(
+    long Batch,
+    string StreamName,
+    DateTimeOffset CreatedAt,
+    string? Archive,
+    long ArchiveBytes,
+    string? ArchiveSha256,
+    int Records,
+    int Ctrs,
+    IReadOnlyList<ShardRange> Shards,
+    IReadOnlyList<DateOnly> Days,
+    IReadOnlyList<DateOnly> QuarantineDays,
+    IReadOnlyList<StreamQuarantineEntry> Quarantine,
+    DateTimeOffset? FirstArrival,
+    DateTimeOffset? LastArrival)
+{
+    public const string Format = "connect-reconcile/stream-batch@1";
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", Format);
+            w.WriteNumber("batch", Batch);
+            w.WriteString("stream", StreamName);
+            w.WriteString("createdAt", CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteString("archive", Archive);
+            w.WriteNumber("archiveBytes", ArchiveBytes);
+            w.WriteString("archiveSha256", ArchiveSha256);
+            w.WriteNumber("records", Records);
+            w.WriteNumber("ctrs", Ctrs);
+            w.WriteNumber("quarantined", Quarantine.Count);
+            w.WriteString("firstArrival", FirstArrival?.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteString("lastArrival", LastArrival?.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteStartArray("shards");
+            foreach (var s in Shards)
+            {
+                w.WriteStartObject();
+                w.WriteString("shardId", s.ShardId);
+                w.WriteString("firstSequenceNumber", s.FirstSequenceNumber);
+                w.WriteString("lastSequenceNumber", s.LastSequenceNumber);
+                w.WriteNumber("records", s.Records);
+                w.WriteBoolean("ended", s.Ended);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("days");
+            foreach (var d in Days)
+            {
+                w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("quarantineDays");
+            foreach (var d in QuarantineDays)
+            {
+                w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("quarantine");
+            foreach (var q in Quarantine)
+            {
+                w.WriteStartObject();
+                w.WriteString("shardId", q.ShardId);
+                w.WriteString("sequenceNumber", q.SequenceNumber);
+                w.WriteString("source", q.Entry.Position.Source);
+                w.WriteNumber("position", q.Entry.Position.Offset);
+                w.WriteNumber("recordIndex", q.Entry.Position.Index);
+                w.WriteString("reason", q.Entry.Reason);
+                w.WriteString("detail", q.Entry.Detail);
+                w.WriteString("arrivalDay", q.ArrivalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    public static BatchManifest FromJson(ReadOnlySpan<byte> json)
+    {
+        using var doc = JsonDocument.Parse(json.ToArray());
+        var root = doc.RootElement;
+        var format = root.GetProperty("format").GetString();
+        if (format != Format)
+        {
+            throw new InvalidDataException($"Unknown batch manifest format '{format}'.");
+        }
+
+        return new BatchManifest(
+            root.GetProperty("batch").GetInt64(),
+            root.GetProperty("stream").GetString()!,
+            DateTimeOffset.Parse(root.GetProperty("createdAt").GetString()!, CultureInfo.InvariantCulture),
+            root.GetProperty("archive").GetString(),
+            root.GetProperty("archiveBytes").GetInt64(),
+            root.GetProperty("archiveSha256").GetString(),
+            root.GetProperty("records").GetInt32(),
+            root.GetProperty("ctrs").GetInt32(),
+            root.GetProperty("shards").EnumerateArray().Select(s => new ShardRange(
+                s.GetProperty("shardId").GetString()!,
+                s.GetProperty("firstSequenceNumber").GetString(),
+                s.GetProperty("lastSequenceNumber").GetString(),
+                s.GetProperty("records").GetInt32(),
+                s.GetProperty("ended").GetBoolean())).ToList(),
+            root.GetProperty("days").EnumerateArray().Select(d => DateOnly.ParseExact(d.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture)).ToList(),
+            root.GetProperty("quarantineDays").EnumerateArray().Select(d => DateOnly.ParseExact(d.GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture)).ToList(),
+            root.GetProperty("quarantine").EnumerateArray().Select(q => new StreamQuarantineEntry(
+                q.GetProperty("shardId").GetString()!,
+                q.GetProperty("sequenceNumber").GetString()!,
+                new QuarantineEntry(
+                    new SourcePosition(q.GetProperty("source").GetString()!, q.GetProperty("position").GetInt64(), q.GetProperty("recordIndex").GetInt64()),
+                    q.GetProperty("reason").GetString()!,
+                    q.GetProperty("detail").GetString()!),
+                DateOnly.ParseExact(q.GetProperty("arrivalDay").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture))).ToList(),
+            Instant(root, "firstArrival"),
+            Instant(root, "lastArrival"));
+    }
+
+    private static DateTimeOffset? Instant(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? DateTimeOffset.Parse(v.GetString()!, CultureInfo.InvariantCulture)
+            : null;
+}
+
+/// <summary>
+/// The worker's durable journal under the output: <c>_stream/ctr/batch-N.ndjson.gz</c> holds the exact bytes
+/// of every CTR a batch accepted (one JSON object per line, readable by the normal decoder and by any NDJSON
+/// tool), <c>_stream/batches/batch-N.json</c> its <see cref="BatchManifest"/>. The leading underscore keeps
+/// both out of Hive/Athena/DuckDB table scans.
+/// </summary>
+public sealed class StreamArchive(IObjectStore output)
+{
+    public const string CtrFolder = "_stream/ctr";
+    public const string BatchFolder = "_stream/batches";
+
+    /// <summary>Manifests of quarantine-only publishes (an arrival day without calls).</summary>
+    public const string QuarantineFolder = "_stream/quarantine";
+
+    public static string ArchiveKey(long batch) => $"{CtrFolder}/{ArchiveName(batch)}";
+
+    public static string ManifestKey(long batch) => $"{BatchFolder}/batch-{batch.ToString("D10", CultureInfo.InvariantCulture)}.json";
+
+    private static string ArchiveName(long batch) => $"batch-{batch.ToString("D10", CultureInfo.InvariantCulture)}.ndjson.gz";
+
+    /// <summary>Writes the archive object; returns its key, size and SHA-256.</summary>
+    public async Task<(string Key, long Bytes, string Sha256)> WriteArchiveAsync(long batch, IEnumerable<byte[]> jsonObjects, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        await using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            foreach (var json in jsonObjects)
+            {
+                await gzip.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+                gzip.WriteByte((byte)'\n');
+            }
+        }
+
+        var bytes = buffer.ToArray();
+        var key = ArchiveKey(batch);
+        await output.PutAsync(key, new MemoryStream(bytes, writable: false), cancellationToken).ConfigureAwait(false);
+        return (key, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    public Task WriteManifestAsync(BatchManifest manifest, CancellationToken cancellationToken) =>
+        output.PutAsync(ManifestKey(manifest.Batch), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(manifest.ToJson()), writable: false), cancellationToken);
+
+    /// <summary>Every committed batch manifest, in batch order (leftover temp files and other names are ignored).</summary>
+    public async Task<IReadOnlyList<BatchManifest>> ReadManifestsAsync(string streamName, CancellationToken cancellationToken)
+    {
+        var manifests = new List<BatchManifest>();
+        await foreach (var obj in output.ListAsync(BatchFolder + "/", cancellationToken).ConfigureAwait(false))
+        {
+            var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
+            if (!name.StartsWith("batch-", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            await using var stream = await output.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            var manifest = BatchManifest.FromJson(copy.ToArray());
+            if (!string.Equals(manifest.StreamName, streamName, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"{output.Describe(obj.Key)} belongs to stream '{manifest.StreamName}', not '{streamName}': one output holds one stream's results.");
+            }
+
+            manifests.Add(manifest);
+        }
+
+        return manifests.OrderBy(m => m.Batch).ToList();
+    }
+
+    /// <summary>Decodes the archives of <paramref name="manifests"/> in batch order (in parallel, handed back in order).</summary>
+    public async IAsyncEnumerable<DecodedObject> ReadArchivesAsync(
+        IReadOnlyList<BatchManifest> manifests, int parallelism, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var objects = manifests.Where(m => m.Archive is not null)
+            .Select(m => new StoredObject(ArchiveName(m.Batch), m.ArchiveBytes))
+            .ToList();
+        var decoder = new ObjectDecoder(new PrefixedObjectStore(output, CtrFolder), Math.Max(1, parallelism), strict: true);
+        await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
+        {
+            yield return decoded;
+        }
+    }
+}

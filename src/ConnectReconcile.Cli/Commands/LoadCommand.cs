@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using ConnectReconcile.Aws.Streaming;
+using Microsoft.Extensions.Logging;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>
+/// <c>load</c>: puts CTR files (a folder, a file or s3://, Firehose layout, any framing) onto a Kinesis stream,
+/// one CTR per record with the ContactId as partition key, in arrival order. For tests, demos and backfills
+/// of the stream worker. Prints one JSON object on stdout; exit 1 when PutRecords refused records for good.
+/// </summary>
+internal static class LoadCommand
+{
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("load", "Put CTR files onto a Kinesis data stream, one CTR per record (partition key = ContactId), in arrival order");
+        var source = SharedOptions.Source("CTR files: a folder, a file, or s3://bucket/prefix/ (Firehose YYYY/MM/dd/HH/ layout, any framing, gzip or not)");
+        var stream = new Option<string?>("--stream") { Description = "Kinesis data stream name (required)" };
+        var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS also works" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint-url") { Description = "S3-compatible endpoint for an s3:// --source; AWS_ENDPOINT_URL_S3 also works" };
+        var region = new Option<string?>("--region") { Description = "AWS region of the stream (default: the SDK chain, AWS_REGION)" };
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC arrival day to load (default: all)" };
+        var to = new Option<DateOnly?>("--to") { Description = "Last UTC arrival day to load (default: all)" };
+        var lookAhead = new Option<int?>("--look-ahead-hours") { Description = "Arrival hours past --to that are loaded too (default 0)" };
+        var hourPattern = SharedOptions.HourPattern();
+        var rate = new Option<int?>("--records-per-second") { Description = "Pace the puts to about this many records per second (default: as fast as possible)" };
+        foreach (var option in new Option[] { source, stream, endpoint, s3Endpoint, region, from, to, lookAhead, hourPattern, rate })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
+            var streamName = env.Get(parse, stream) is { Length: > 0 } s ? s : throw new UsageException("--stream is required.");
+            var first = env.Get(parse, from);
+            var last = env.Get(parse, to);
+            if (first > last)
+            {
+                throw new UsageException("--from is after --to.");
+            }
+
+            var store = Inputs.Store(sourcePath, env.Get(parse, s3Endpoint));
+            using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
+            try
+            {
+                var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = Math.Max(0, env.Get(parse, rate) ?? 0) };
+                var result = await loader.LoadAsync(store, first, last, env.Get(parse, lookAhead) ?? 0, env.Get(parse, hourPattern), ct);
+                env.Logger.LogInformation("Put {Records} CTRs from {Objects} objects onto {Stream} in {Seconds:F1} s ({Rate:F0} records/s); {Failed} refused, {NotLoaded} unframeable fragments not loaded",
+                    result.Records, result.Objects, streamName, result.Elapsed.TotalSeconds, result.RecordsPerSecond, result.Failed, result.NotLoaded.Count);
+                await env.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    objects = result.Objects,
+                    records = result.Records,
+                    bytes = result.Bytes,
+                    failed = result.Failed,
+                    notLoaded = result.NotLoaded.Count,
+                    calls = result.Calls,
+                    seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
+                    recordsPerSecond = Math.Round(result.RecordsPerSecond, 1),
+                }));
+                return result.Failed > 0 ? ExitCodes.Failure : ExitCodes.Ok;
+            }
+            finally
+            {
+                (store as IDisposable)?.Dispose();
+            }
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,171 @@
+using System.Text;
+using ConnectReconcile.Aws.Checkpoints;
+using ConnectReconcile.Aws.Kinesis;
+using ConnectReconcile.Aws.Streaming;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Time;
+using ConnectReconcile.Io.Decoding;
+
+namespace ConnectReconcile.Aws.Tests.Streaming;
+
+/// <summary>The worker's pure parts: which days a batch touches, decoding Kinesis records, manifests, positions.</summary>
+public class StreamStateTests
+{
+    private static readonly DateOnly Oct1 = new(2026, 10, 1);
+    private static readonly DateOnly Oct2 = new(2026, 10, 2);
+
+    [Fact]
+    public void A_batch_touches_the_chain_day_and_a_late_root_moves_the_chain_to_its_own_day()
+    {
+        var state = new StreamState();
+        // A transfer child started just after midnight arrives first: the chain is reported under Oct 2.
+        var child = Voice("child", root: "root", start: At(Oct2, 0, 0, 30));
+        Assert.Equal([Oct2], state.Apply([child]));
+
+        // Its root started before midnight: the chain moves to Oct 1, and Oct 2 must be republished without it.
+        var root = Voice("root", root: null, start: At(Oct1, 23, 59, 0));
+        Assert.Equal([Oct1, Oct2], state.Apply([root]));
+
+        var days = new SortedSet<DateOnly>();
+        state.AddDays("root", days);
+        Assert.Equal([Oct1], days);
+    }
+
+    [Fact]
+    public void A_superseded_copy_touches_its_day_and_non_voice_records_count_by_their_own_day()
+    {
+        var state = new StreamState();
+        var v1 = Voice("a", null, At(Oct1, 10, 0, 0), lastUpdate: At(Oct1, 10, 5, 0));
+        Assert.Equal([Oct1], state.Apply([v1, Chat("chat-1", At(Oct2, 9, 0, 0))]).Where(d => d == Oct1));
+        var older = Voice("a", null, At(Oct1, 10, 0, 0), lastUpdate: At(Oct1, 10, 1, 0));
+        Assert.Equal([Oct1], state.Apply([older]));
+        Assert.Equal(1, state.Dedupe.Superseded);
+        Assert.Equal(2, state.Dedupe.Count);
+        Assert.Equal([Oct2], state.Apply([Chat("chat-2", At(Oct2, 11, 0, 0))]));
+    }
+
+    [Fact]
+    public void Quarantine_entries_count_once_and_come_back_in_shard_and_sequence_order()
+    {
+        var state = new StreamState();
+        StreamQuarantineEntry Entry(string shard, string seq) =>
+            new(shard, seq, new QuarantineEntry(new SourcePosition(KinesisRecordDecoder.SourceOf("s", shard, seq), 0, 0), QuarantineReasons.MissingContactId, "x"), Oct1);
+
+        Assert.True(state.AddQuarantine(Entry("shardId-000000000001", "100")));
+        Assert.True(state.AddQuarantine(Entry("shardId-000000000000", "99")));
+        Assert.True(state.AddQuarantine(Entry("shardId-000000000000", "1000")));
+        Assert.False(state.AddQuarantine(Entry("shardId-000000000000", "99"))); // re-read after a restart
+        Assert.Equal(
+            ["kinesis://s/shardId-000000000000/99", "kinesis://s/shardId-000000000000/1000", "kinesis://s/shardId-000000000001/100"],
+            state.QuarantineFor(Oct1).Select(q => q.Position.Source));
+        Assert.Empty(state.QuarantineFor(Oct2));
+        var loaded = state.ForDay(Oct1);
+        Assert.Equal(3, loaded.Quarantined.Count);
+        Assert.Equal(3, loaded.Read);
+    }
+
+    [Fact]
+    public void Sequence_numbers_compare_as_numbers_and_shard_end_is_last()
+    {
+        Assert.True(SequenceNumbers.Compare("9", "10") < 0);
+        Assert.True(SequenceNumbers.Compare("49680693983735689371843070094636014615835269786534674434", "49680693983735689371843070094636014615835269786534674435") < 0);
+        Assert.Equal(0, SequenceNumbers.Compare("007", "7"));
+        Assert.True(SequenceNumbers.IsAfter("10", "9"));
+        Assert.True(SequenceNumbers.IsAfter("1", null));
+        Assert.False(SequenceNumbers.IsAfter(null, "1"));
+        Assert.True(SequenceNumbers.IsAfter(CheckpointStore.ShardEnd, "99999"));
+        Assert.False(SequenceNumbers.IsAfter("99999", CheckpointStore.ShardEnd));
+        Assert.False(SequenceNumbers.IsAfter(CheckpointStore.ShardEnd, CheckpointStore.ShardEnd));
+    }
+
+    [Fact]
+    public void A_kinesis_record_holds_one_ctr_and_anything_else_is_quarantined_with_its_position()
+    {
+        var decoder = new KinesisRecordDecoder();
+        var ctr = """{"ContactId":"c-1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-01T10:00:00Z","DisconnectTimestamp":"2026-10-01T10:05:00Z"}""";
+        var ok = decoder.Decode("s", "shardId-000000000000", Record("1", ctr));
+        Assert.Equal("c-1", Assert.Single(ok.Ctrs).Record.ContactId);
+        Assert.Equal(ctr, Encoding.UTF8.GetString(ok.Ctrs[0].Json));
+        Assert.Empty(ok.Quarantined);
+
+        var agentEvent = decoder.Decode("s", "shardId-000000000000", Record("2", """{"AgentARN":"arn:aws:connect:us-east-1:1:instance/i/agent/a","EventType":"HEART_BEAT"}"""));
+        var q = Assert.Single(agentEvent.Quarantined);
+        Assert.Equal("kinesis://s/shardId-000000000000/2", q.Position.Source);
+        Assert.Empty(agentEvent.Ctrs);
+
+        Assert.Equal(QuarantineReasons.NotJson, Assert.Single(decoder.Decode("s", "shardId-000000000000", Record("3", "\u0001garbage")).Quarantined).Reason);
+        Assert.Equal(QuarantineReasons.TruncatedRecord, Assert.Single(decoder.Decode("s", "shardId-000000000000", Record("4", """{"ContactId":"c-2",""")).Quarantined).Reason);
+        Assert.Equal(QuarantineReasons.NotJson, Assert.Single(decoder.Decode("s", "shardId-000000000000", Record("5", "  ")).Quarantined).Reason);
+        Assert.Equal(2, decoder.Decode("s", "shardId-000000000000", Record("6", ctr + ctr.Replace("c-1", "c-3", StringComparison.Ordinal))).Ctrs.Count);
+    }
+
+    [Fact]
+    public void Batch_manifests_round_trip()
+    {
+        var q = new StreamQuarantineEntry("shardId-000000000000", "12", new QuarantineEntry(new SourcePosition("kinesis://s/shardId-000000000000/12", 3, 1), "not-json", "2 bytes"), Oct2);
+        var m = new BatchManifest(7, "s", DateTimeOffset.Parse("2026-11-30T01:02:03Z", System.Globalization.CultureInfo.InvariantCulture), StreamArchive.ArchiveKey(7), 123, "abc", 10, 9,
+            [new ShardRange("shardId-000000000000", "1", "12", 10, false), new ShardRange("shardId-000000000001", null, null, 0, true)],
+            [Oct1], [Oct2], [q], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1));
+        var back = BatchManifest.FromJson(Encoding.UTF8.GetBytes(m.ToJson()));
+        Assert.Equal(m.ToJson(), back.ToJson());
+        Assert.Equal("_stream/ctr/batch-0000000007.ndjson.gz", back.Archive);
+        Assert.Equal("_stream/batches/batch-0000000007.json", StreamArchive.ManifestKey(7));
+        Assert.Equal(q, back.Quarantine[0]);
+    }
+
+    [Fact]
+    public void Start_positions_parse()
+    {
+        Assert.Equal(StreamStartPosition.TrimHorizon, StreamStartPosition.Parse(null));
+        Assert.Equal(StreamStartPosition.Latest, StreamStartPosition.Parse("LATEST"));
+        Assert.Equal(new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero), StreamStartPosition.Parse("timestamp", "2026-10-01T00:00:00Z").Timestamp);
+        Assert.Equal(new DateTimeOffset(2026, 10, 1, 12, 0, 0, TimeSpan.Zero), StreamStartPosition.Parse("2026-10-01T12:00:00Z").Timestamp);
+        Assert.Throws<FormatException>(() => StreamStartPosition.Parse("timestamp"));
+        Assert.Throws<FormatException>(() => StreamStartPosition.Parse("yesterday"));
+    }
+
+    [Fact]
+    public void Partition_keys_are_the_contact_id_or_a_stable_hash()
+    {
+        Assert.Equal("c-9", StreamLoader.PartitionKey("""{"Agent":{"ContactId":"no"},"ContactId":"c-9"}"""u8));
+        var a = StreamLoader.PartitionKey("""{"EventType":"HEART_BEAT"}"""u8);
+        Assert.StartsWith("no-contact-id-", a, StringComparison.Ordinal);
+        Assert.Equal(a, StreamLoader.PartitionKey("""{"EventType":"HEART_BEAT"}"""u8));
+        Assert.StartsWith("no-contact-id-", StreamLoader.PartitionKey("""{"ContactId":"""u8), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_a_dead_process_on_this_host_is_a_dead_owner()
+    {
+        Assert.False(ShardLeases.IsDeadLocalOwner($"{Environment.MachineName}:{Environment.ProcessId}"));
+        Assert.False(ShardLeases.IsDeadLocalOwner("other-host:1"));
+        Assert.False(ShardLeases.IsDeadLocalOwner("no-pid"));
+        Assert.True(ShardLeases.IsDeadLocalOwner($"{Environment.MachineName}:{int.MaxValue - 7}"));
+    }
+
+    internal static Instant At(DateOnly day, int h, int m, int s) => Instant.FromDateTime(day.ToDateTime(new TimeOnly(h, m, s), DateTimeKind.Utc));
+
+    private static ContactRecord Voice(string id, string? root, Instant start, Instant? lastUpdate = null) => new()
+    {
+        ContactId = id,
+        InitialContactId = root,
+        PreviousContactId = root,
+        Channel = Channels.Voice,
+        InitiationMethod = root is null ? InitiationMethods.Inbound : "TRANSFER",
+        InitiationTimestamp = start,
+        DisconnectTimestamp = start.PlusSeconds(120),
+        LastUpdateTimestamp = lastUpdate ?? start.PlusSeconds(180),
+    };
+
+    private static ContactRecord Chat(string id, Instant start) => new()
+    {
+        ContactId = id,
+        Channel = Channels.Chat,
+        InitiationMethod = "API",
+        InitiationTimestamp = start,
+        DisconnectTimestamp = start.PlusSeconds(60),
+    };
+
+    private static KinesisRecord Record(string seq, string data) =>
+        new(seq, DateTimeOffset.UtcNow, Encoding.UTF8.GetBytes(data), "k", null);
+}
