@@ -17,6 +17,8 @@ public static class ConnectReconcileCli
             ExplainCommand.Create(env),
             AuditExportCommand.Create(env),
             GenerateCommand.Create(env),
+            ReconcileCommand.Create(env),
+            RateCardCommand.Create(env),
             EstimateCommand.Create(env),
             WhatIfCommand.Create(env),
             StreamCommand.Create(env),

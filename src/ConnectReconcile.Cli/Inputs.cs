@@ -20,14 +20,14 @@ public static class Inputs
         return new LocalObjectStore(location);
     }
 
-    public static RateCard RateCard(string? path) =>
-        path is null ? BuiltInRateCards.Default : Core.Rating.RateCard.FromJson(ReadText(path, "rate card"));
+    public static RateCard RateCard(string? path, string? endpointUrl = null) =>
+        path is null ? BuiltInRateCards.Default : Core.Rating.RateCard.FromJson(ReadText(path, "rate card", endpointUrl));
 
-    public static AgentDirectory Agents(string? path) =>
-        path is null ? AgentDirectory.Empty : ReferenceReaders.ReadAgents(ReadText(path, "agent directory"));
+    public static AgentDirectory Agents(string? path, string? endpointUrl = null) =>
+        path is null ? AgentDirectory.Empty : ReferenceReaders.ReadAgents(ReadText(path, "agent directory", endpointUrl));
 
-    public static NumberInventory Numbers(string? path) =>
-        path is null ? NumberInventory.Missing : ReferenceReaders.ReadNumbers(ReadText(path, "number inventory"));
+    public static NumberInventory Numbers(string? path, string? endpointUrl = null) =>
+        path is null ? NumberInventory.Missing : ReferenceReaders.ReadNumbers(ReadText(path, "number inventory", endpointUrl));
 
     public static BillingPolicy Policy(string? text)
     {
@@ -41,13 +41,13 @@ public static class Inputs
         }
     }
 
-    private static string ReadText(string path, string what)
+    private static string ReadText(string path, string what, string? endpointUrl)
     {
         if (IsS3(path))
         {
             // s3://bucket/key: read through the same store as the data (the deployed task passes S3 locations).
             var slash = path.LastIndexOf('/');
-            var store = S3Stores.Create(path[..(slash + 1)], Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_S3"));
+            var store = S3Stores.Create(path[..(slash + 1)], endpointUrl);
             try
             {
                 using var stream = store.OpenReadAsync(path[(slash + 1)..], CancellationToken.None).GetAwaiter().GetResult();

@@ -52,7 +52,7 @@ internal static class AuditExportCommand
             Func<string?, string?> protect = parse.GetValue(unmask) ? n => n
                 : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
                 : n => n is null ? null : PhoneNumbers.Mask(n);
-            var (rater, numbers) = rating.Resolve(env, parse);
+            var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, endpoint));
             var rows = new List<AuditRow>();
             var job = new BillingJob(new BillingJobOptions
             {

@@ -31,7 +31,7 @@ internal static class ExplainCommand
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
             var id = parse.GetValue(contact)!;
-            var (rater, _) = rating.Resolve(env, parse);
+            var (rater, _) = rating.Resolve(env, parse, env.Get(parse, endpoint));
             var loaded = await new RecordLoader(Inputs.Store(sourcePath, env.Get(parse, endpoint)), Environment.ProcessorCount)
                 .LoadAsync(null, null, 0, null, ct);
             var records = loaded.Dedupe.Records.ToList();

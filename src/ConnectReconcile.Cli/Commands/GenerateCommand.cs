@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ConnectReconcile.Generator;
+using ConnectReconcile.Io.Cur;
 using Microsoft.Extensions.Logging;
 
 namespace ConnectReconcile.Cli.Commands;
@@ -22,7 +23,8 @@ internal static class GenerateCommand
             command.Options.Add(o);
         }
 
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, env =>
+        var cur = new CurOptions(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var options = new GeneratorOptions(parse.GetValue(contacts), parse.GetValue(days), parse.GetValue(seed), parse.GetValue(output)!) { Overwrite = true };
             if (parse.GetValue(start) is { } first)
@@ -45,12 +47,95 @@ internal static class GenerateCommand
                 throw new UsageException("--contacts and --days must be at least 1.");
             }
 
+            var curOptions = cur.Resolve(env, parse, options.OutputDirectory);
             var stopwatch = Stopwatch.StartNew();
             var result = SampleMonth.Generate(options, ct);
             env.Logger.LogInformation("Wrote {Records} CTRs in {Files} files ({Megabytes:F1} MB) to {Out} in {Seconds:F1} s",
                 result.CtrRecords, result.Files, result.Bytes / 1e6, options.OutputDirectory, stopwatch.Elapsed.TotalSeconds);
-            return Task.FromResult(ExitCodes.Ok);
+            if (curOptions is not null)
+            {
+                stopwatch.Restart();
+                var written = await CurWriter.WriteAsync(curOptions, ct);
+                env.Logger.LogInformation("Wrote the invoice (CUR, {Format}, {Granularity}, resource ids {ResourceIds}, policy {Policy}): {Lines} lines in {Files} file(s) under {Out} in {Seconds:F1} s",
+                    curOptions.Format, curOptions.Granularity, curOptions.ResourceIds, written.Policy, written.Lines, written.Files.Count,
+                    Path.Combine(options.OutputDirectory, "cur"), stopwatch.Elapsed.TotalSeconds);
+                foreach (var p in written.Planted)
+                {
+                    env.Logger.LogInformation("Planted {Kind}: {Description}", p.Kind, p.Description);
+                }
+            }
+
+            return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// The <c>--cur</c> options: an invoice (CUR 2.0 Parquet or legacy CSV) consistent with the month,
+    /// built by rating its CTRs under <c>--cur-policy</c>, with <c>--inject</c> discrepancies planted.
+    /// </summary>
+    private sealed class CurOptions
+    {
+        private readonly Option<bool> _cur = new("--cur") { Description = "Also write the month's AWS invoice as a Cost and Usage Report under OUT/cur/ (see docs/reconcile.md)" };
+        private readonly Option<string?> _policy = new("--cur-policy") { Description = "Metering policy the invoice is built with (default: default); reconcile --calibrate should find it" };
+        private readonly Option<string?> _granularity = new("--cur-granularity") { Description = "hourly (default) or daily invoice lines" };
+        private readonly Option<string?> _resourceIds = new("--cur-resource-ids") { Description = "none (default), instance (instance ARN and tag) or contact (granular billing: one line per contact)" };
+        private readonly Option<string?> _format = new("--cur-format") { Description = "parquet (CUR 2.0 / Data Exports, default) or legacy-csv (legacy CUR gzip CSV)" };
+        private readonly Option<string?> _rateCard = new("--cur-rate-card") { Description = "Rate card the invoice is priced with (default: the built-in cards)" };
+        private readonly Option<string[]> _inject = new("--inject")
+        {
+            Description = "Plant a discrepancy (repeatable): missing-hour, unlisted-number, rate-diff, desk-agent-missing. Implies --cur",
+            AllowMultipleArgumentsPerToken = false,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+
+        public CurOptions(Command command)
+        {
+            foreach (var o in new Option[] { _cur, _policy, _granularity, _resourceIds, _format, _rateCard, _inject })
+            {
+                command.Options.Add(o);
+            }
+        }
+
+        public CurGenerationOptions? Resolve(CliEnvironment env, ParseResult parse, string outputDirectory)
+        {
+            var inject = (parse.GetValue(_inject) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+            if (!parse.GetValue(_cur) && inject.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var kind in inject.Where(k => !Injections.All.Contains(k)))
+            {
+                throw new UsageException($"--inject '{kind}' is not known; use {string.Join(", ", Injections.All)}.");
+            }
+
+            return new CurGenerationOptions
+            {
+                DataDirectory = outputDirectory,
+                Policy = Inputs.Policy(env.Get(parse, _policy)),
+                Card = Inputs.RateCard(env.Get(parse, _rateCard)),
+                Granularity = (env.Get(parse, _granularity) ?? "hourly") switch
+                {
+                    "hourly" => CurGranularity.Hourly,
+                    "daily" => CurGranularity.Daily,
+                    var g => throw new UsageException($"--cur-granularity must be hourly or daily, got '{g}'."),
+                },
+                ResourceIds = (env.Get(parse, _resourceIds) ?? "none") switch
+                {
+                    "none" => CurResourceIds.None,
+                    "instance" => CurResourceIds.Instance,
+                    "contact" => CurResourceIds.Contact,
+                    var r => throw new UsageException($"--cur-resource-ids must be none, instance or contact, got '{r}'."),
+                },
+                Format = (env.Get(parse, _format) ?? "parquet") switch
+                {
+                    "parquet" => CurFormat.Parquet,
+                    "legacy-csv" => CurFormat.LegacyCsv,
+                    var f => throw new UsageException($"--cur-format must be parquet or legacy-csv, got '{f}'."),
+                },
+                Inject = inject,
+            };
+        }
     }
 }

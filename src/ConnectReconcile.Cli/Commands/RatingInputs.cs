@@ -20,11 +20,12 @@ internal sealed class RatingInputs
         command.Options.Add(PolicyOption);
     }
 
-    public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, string? defaultAgents = null, string? defaultNumbers = null)
+    /// <param name="endpointUrl">The command's S3 endpoint, for s3:// reference files.</param>
+    public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, string? endpointUrl = null, string? defaultAgents = null, string? defaultNumbers = null)
     {
-        var card = Inputs.RateCard(env.Get(parse, RateCardOption));
-        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents);
-        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers);
+        var card = Inputs.RateCard(env.Get(parse, RateCardOption), endpointUrl);
+        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, endpointUrl);
+        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, endpointUrl);
         var policy = Inputs.Policy(env.Get(parse, PolicyOption));
         return (new Rater(card, policy, agents, numbers), numbers);
     }

@@ -89,8 +89,8 @@ internal static class ReplayCommand
                 throw new UsageException("--out is required (a folder or s3://bucket/prefix/).");
             }
 
-            var (rater, numbers) = rating.Resolve(env, parse, sampleAgents, sampleNumbers);
             var endpointUrl = env.Get(parse, endpoint);
+            var (rater, numbers) = rating.Resolve(env, parse, endpointUrl, sampleAgents, sampleNumbers);
             var options = new BillingJobOptions
             {
                 Source = Inputs.Store(sourcePath, endpointUrl),

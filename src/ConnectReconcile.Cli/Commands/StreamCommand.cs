@@ -77,7 +77,7 @@ internal static class StreamCommand
                 throw new UsageException("--batch-records, --batch-seconds and --lease-seconds must be positive, --stop-when-idle zero or more.");
             }
 
-            var (rater, numbers) = rating.Resolve(env, parse);
+            var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, s3Endpoint));
             var outStore = Inputs.Store(outPath, env.Get(parse, s3Endpoint));
             using var kinesis = CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             var (checkpoints, checkpointDescription, isFile) = CreateCheckpointStore(env, parse, checkpointFile, checkpointTable, dynamoEndpoint, region, outPath, streamName);

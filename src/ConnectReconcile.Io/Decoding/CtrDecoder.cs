@@ -94,8 +94,10 @@ public sealed class CtrDecoder
 
                 Finish(null);
             }
-            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException && e is not OperationCanceledException)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
+                // Damaged bytes (bad deflate data, a stream that ends early): keep what came before, report the rest.
+                // Other read errors (a network read that gave up) propagate: the object is unreadable, not damaged.
                 Finish(e);
             }
             finally

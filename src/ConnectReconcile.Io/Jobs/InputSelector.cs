@@ -70,6 +70,25 @@ public sealed partial class InputSelector
     /// (one LIST per hour, not the whole bucket); a source that is not laid out by hour, or a custom
     /// pattern, is listed whole and filtered by key.
     /// </summary>
+    private async Task<bool> LaidOutByHourAsync(IObjectStore store, CancellationToken cancellationToken)
+    {
+        var looked = 0;
+        await foreach (var obj in store.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+        {
+            if (ArrivalHour(obj.Key) is not null)
+            {
+                return true;
+            }
+
+            if (++looked >= 1000)
+            {
+                break;
+            }
+        }
+
+        return false;
+    }
+
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
     {
         var selected = new List<StoredObject>();
@@ -84,7 +103,9 @@ public sealed partial class InputSelector
             }
         }
 
-        if (selected.Count == 0)
+        // Nothing in the hour prefixes: either a quiet day on an hour-laid-out source (read nothing) or a
+        // source with another layout (read it whole). One page of the root listing tells which.
+        if (selected.Count == 0 && !await LaidOutByHourAsync(store, cancellationToken).ConfigureAwait(false))
         {
             await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
             {

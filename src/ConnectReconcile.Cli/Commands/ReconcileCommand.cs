@@ -1,0 +1,329 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Cur;
+using ConnectReconcile.Io.Reports;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace ConnectReconcile.Cli.Commands;
+
+/// <summary>
+/// <c>reconcile</c>: a month of our daily usage against the AWS invoice (CUR), per day × usage type
+/// (× instance), with every variance beyond tolerance explained. Exit code 3 when any is.
+/// </summary>
+internal static class ReconcileCommand
+{
+    public static Command Create(Func<CliEnvironment> envFactory)
+    {
+        var command = new Command("reconcile",
+            "Compare a month of rated CTRs (replay's --out) with the AWS invoice (CUR 2.0 / Data Exports Parquet, or legacy CUR gzip CSV) " +
+            "per day and usage type, explain every variance beyond tolerance, and write the reconciliation table and an HTML report. " +
+            "Exit code 3 when any variance is beyond tolerance.");
+        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (Parquet, .csv, .csv.gz)" };
+        var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
+        var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
+        var through = new Option<DateOnly?>("--through") { Description = "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)" };
+        var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };
+        var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice currency, USD (default 0.01). A variance counts when it exceeds both" };
+        var output = SharedOptions.Out("Where to write the reconciliation tables and reports/reconciliation-YYYY-MM.html (default: the --rated location)");
+        var html = new Option<string?>("--html") { Description = "Write the HTML report to this local file instead" };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (billing-model §6) and rank them against the invoice; needs --source" };
+        var source = SharedOptions.Source("CTRs of the month, for --calibrate (folder, file or s3://bucket/prefix/)");
+        var rateCard = SharedOptions.RateCard();
+        var agents = SharedOptions.Agents();
+        var numbers = SharedOptions.Numbers();
+        var summary = new Option<string?>("--summary") { Description = "'table' (default) or 'json': one JSON object on stdout" };
+        var top = new Option<int?>("--top") { Description = "Variances to list on the console (default 20)" };
+        var endpoint = SharedOptions.EndpointUrl();
+        var parallelism = SharedOptions.Parallelism();
+        var lookAhead = SharedOptions.LookAheadHours();
+        var hourPattern = SharedOptions.HourPattern();
+        foreach (var o in new Option[] { cur, rated, month, through, tolerancePct, toleranceAbs, output, html, calibrate, source, rateCard, agents, numbers, summary, top, endpoint, parallelism, lookAhead, hourPattern })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
+        {
+            var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required (the CUR export: folder, file or s3://…).");
+            var ratedPath = env.Get(parse, rated) ?? throw new UsageException("--rated is required (replay's --out for the month).");
+            var monthText = env.Get(parse, month) ?? throw new UsageException("--month is required (YYYY-MM).");
+            if (!DateOnly.TryParseExact(monthText + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var monthStart))
+            {
+                throw new UsageException($"--month must be YYYY-MM, got '{monthText}'.");
+            }
+
+            if (env.Get(parse, through) is { } last && (last.Year != monthStart.Year || last.Month != monthStart.Month))
+            {
+                throw new UsageException($"--through {last:yyyy-MM-dd} is not in --month {monthText}.");
+            }
+
+            var summaryMode = env.Get(parse, summary) ?? "table";
+            if (summaryMode is not ("table" or "json"))
+            {
+                throw new UsageException("--summary must be 'table' or 'json'.");
+            }
+
+            var tolerance = new Tolerance(env.Get(parse, tolerancePct) ?? Tolerance.Default.Percent, env.Get(parse, toleranceAbs) ?? Tolerance.Default.Absolute);
+            if (tolerance.Percent < 0 || tolerance.Absolute < 0)
+            {
+                throw new UsageException("--tolerance-pct and --tolerance-abs must not be negative.");
+            }
+
+            MustExist(curPath, "--cur");
+            MustExist(ratedPath, "--rated");
+            var endpointUrl = env.Get(parse, endpoint);
+            var card = Inputs.RateCard(env.Get(parse, rateCard));
+            var agentsPath = env.Get(parse, agents);
+            var directory = agentsPath is null ? null : Inputs.Agents(agentsPath);
+            CalibrationInputs? calibration = null;
+            if (env.Get(parse, calibrate))
+            {
+                var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
+                MustExist(sourcePath, "--source");
+                calibration = new CalibrationInputs
+                {
+                    Source = Inputs.Store(sourcePath, endpointUrl),
+                    Card = card,
+                    Agents = directory ?? Core.Reference.AgentDirectory.Empty,
+                    Numbers = Inputs.Numbers(env.Get(parse, numbers)),
+                    LookAheadHours = env.Get(parse, lookAhead) ?? 6,
+                    Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
+                    HourPattern = env.Get(parse, hourPattern),
+                };
+            }
+
+            var outPath = env.Get(parse, output) ?? ratedPath;
+            var options = new ReconcileJobOptions
+            {
+                Cur = Inputs.Store(curPath, endpointUrl),
+                Rated = Inputs.Store(ratedPath, endpointUrl),
+                Month = monthStart,
+                Through = env.Get(parse, through),
+                Tolerance = tolerance,
+                Card = card,
+                Agents = directory,
+                Output = Inputs.Store(outPath, endpointUrl),
+                HtmlFile = env.Get(parse, html),
+                Calibrate = calibration,
+                Sources = new ReportSources(curPath, ratedPath),
+            };
+
+            env.Logger.LogInformation("Reconciling {Month}: invoice {Cur} vs rated {Rated} (tolerance {Pct} % / {Abs}{Calibrate})",
+                monthText, curPath, ratedPath, tolerance.Percent, tolerance.Absolute, calibration is null ? "" : ", calibrating");
+            var stopwatch = Stopwatch.StartNew();
+            var result = await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
+            var report = result.Report;
+            env.Logger.LogInformation("Done in {Seconds:F1} s ({Phases}): {Lines} invoice lines ({Connect} Connect), {Rows} rows, {Beyond} beyond tolerance",
+                stopwatch.Elapsed.TotalSeconds, string.Join(", ", result.PhaseSeconds.Select(kv => $"{kv.Key} {kv.Value:F1} s")),
+                report.Invoice.LinesRead, report.Invoice.ConnectLines, report.Lines.Count, report.Lines.Count(l => l.BeyondTolerance));
+
+            if (summaryMode == "json")
+            {
+                await env.Out.WriteLineAsync(SummaryJson(report, result.Outputs));
+            }
+            else
+            {
+                if (!env.IsTerminal)
+                {
+                    env.OutConsole.Profile.Width = 160; // redirected output: wide enough for the variance table
+                }
+
+                ReconcileTable.Write(env.OutConsole, report, result.Outputs, env.Get(parse, top) ?? 20);
+            }
+
+            return report.AnyBeyondTolerance ? ExitCodes.VarianceBeyondTolerance : ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static void MustExist(string location, string option)
+    {
+        if (!Inputs.IsS3(location) && !File.Exists(location) && !Directory.Exists(location))
+        {
+            throw new UsageException($"{option} '{location}' does not exist.");
+        }
+    }
+
+    /// <summary>The machine-readable verdict for the nightly job: counts, totals, and the variances with their causes.</summary>
+    internal static string SummaryJson(ReconciliationReport report, IReadOnlyList<string> outputs)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("month", report.Month.ToString("yyyy-MM", CultureInfo.InvariantCulture));
+            w.WriteBoolean("beyondTolerance", report.AnyBeyondTolerance);
+            w.WriteStartObject("rows");
+            foreach (var s in Statuses.All)
+            {
+                w.WriteNumber(s, report.Count(s));
+            }
+
+            w.WriteEndObject();
+            w.WriteString("expectedCost", Cents(report.ExpectedCost));
+            w.WriteString("invoicedUsageCost", Cents(report.InvoicedUsageCost));
+            w.WriteString("taxes", Cents(report.AdjustmentTotal(LineKinds.Tax)));
+            w.WriteString("credits", Cents(report.AdjustmentTotal(LineKinds.Credit)));
+            w.WriteString("refunds", Cents(report.AdjustmentTotal(LineKinds.Refund)));
+            w.WriteString("freeTier", Cents(report.AdjustmentTotal(LineKinds.FreeTier)));
+            w.WriteStartArray("unknownUsageTypes");
+            foreach (var u in report.UnknownUsageTypes)
+            {
+                w.WriteStringValue(u.UsageType);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("variances");
+            foreach (var l in report.BeyondTolerance)
+            {
+                w.WriteStartObject();
+                w.WriteString("day", l.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                w.WriteString("usageType", l.UsageType);
+                if (l.InstanceId is not null)
+                {
+                    w.WriteString("instanceId", l.InstanceId);
+                }
+
+                w.WriteString("status", l.Status);
+                w.WriteString("basis", l.Basis);
+                w.WriteNumber("expectedQuantity", l.ExpectedQuantity);
+                w.WriteNumber("invoicedQuantity", l.InvoicedQuantity);
+                w.WriteString("costVariance", Cents(l.CostVariance));
+                w.WriteStartArray("causes");
+                foreach (var c in l.Causes)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("code", c.Code);
+                    w.WriteString("text", c.Text);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            if (report.Calibration.Count > 0)
+            {
+                w.WriteStartArray("calibration");
+                foreach (var c in report.Calibration)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("rank", c.Rank);
+                    w.WriteString("policy", c.Policy);
+                    w.WriteNumber("absQuantityVariance", c.AbsQuantityVariance);
+                    w.WriteBoolean("current", c.IsCurrent);
+                    w.WriteBoolean("tiedWithBest", c.TiedWithBest);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteStartArray("outputs");
+            foreach (var o in outputs)
+            {
+                w.WriteStringValue(o);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static string Cents(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The console view: verdict, totals, the top variances with their likely causes, adjustments, calibration.</summary>
+internal static class ReconcileTable
+{
+    public static void Write(IAnsiConsole console, ReconciliationReport report, IReadOnlyList<string> outputs, int top)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var cur = report.Currency;
+        console.MarkupLineInterpolated($"[bold]Reconciliation {report.Month:yyyy-MM}[/] — tolerance {report.Tolerance.Percent.ToString("0.###", c)} % and {report.Tolerance.Absolute.ToString("0.00##", c)} {cur}");
+        var totals = new Table().AddColumn("").AddColumn(new TableColumn(cur).RightAligned());
+        totals.AddRow("expected from CTRs", Money(report.ExpectedCost));
+        totals.AddRow("invoiced usage", Money(report.InvoicedUsageCost));
+        totals.AddRow("usage variance (net of free tier)", Money(report.Lines.Sum(l => l.CostVariance)));
+        foreach (var kind in new[] { LineKinds.Tax, LineKinds.Credit, LineKinds.Refund, LineKinds.FreeTier, LineKinds.Other })
+        {
+            if (report.Adjustments.Any(a => a.Kind == kind))
+            {
+                totals.AddRow(Markup.Escape($"{kind} lines (apart)"), Money(report.AdjustmentTotal(kind)));
+            }
+        }
+
+        console.Write(totals);
+        console.MarkupLineInterpolated($"Rows: {string.Join(", ", Statuses.All.Select(s => $"{report.Count(s):N0} {s}"))}");
+
+        var beyond = report.BeyondTolerance.ToList();
+        if (beyond.Count == 0)
+        {
+            console.MarkupLine("[green]Every day and usage type is within tolerance.[/]");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"[red]{beyond.Count} row(s) beyond tolerance[/] (largest first):");
+            var table = new Table().AddColumn(new TableColumn("#").RightAligned()).AddColumn("day").AddColumn("usage type").AddColumn(new TableColumn("expected").RightAligned()).AddColumn(new TableColumn("invoiced").RightAligned())
+                .AddColumn(new TableColumn("Δ qty").RightAligned()).AddColumn(new TableColumn("Δ " + cur).RightAligned()).AddColumn("status").AddColumn("causes");
+            var shown = beyond.Take(top).ToList();
+            for (var i = 0; i < shown.Count; i++)
+            {
+                var l = shown[i];
+                table.AddRow(
+                    (i + 1).ToString(c),
+                    l.Day.ToString("yyyy-MM-dd", c),
+                    Markup.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)])),
+                    Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), Money(l.CostVariance),
+                    Markup.Escape(l.Status + (l.Basis is null ? "" : $" ({l.Basis})")),
+                    Markup.Escape(string.Join("\n", l.Causes.Select(x => x.Code))));
+            }
+
+            console.Write(table);
+            for (var i = 0; i < shown.Count; i++)
+            {
+                foreach (var cause in shown[i].Causes)
+                {
+                    console.WriteLine($"#{i + 1} {shown[i].Day:yyyy-MM-dd} {shown[i].UsageType} — {cause.Code}: {cause.Text}");
+                }
+            }
+            if (beyond.Count > top)
+            {
+                console.MarkupLineInterpolated($"… and {beyond.Count - top} more (see the HTML report or the reconciliation table).");
+            }
+        }
+
+        if (report.UnknownUsageTypes.Count > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]Usage types the rate card does not know:[/] {string.Join(", ", report.UnknownUsageTypes.Select(u => $"{u.UsageType} ({Q(u.Quantity)}, {Money(u.Cost)})"))}");
+        }
+
+        if (report.Calibration.Count > 0)
+        {
+            var cal = new Table().Title("Metering policies ranked against the invoice").AddColumn(new TableColumn("rank").RightAligned()).AddColumn("policy")
+                .AddColumn(new TableColumn("|Δ quantity|").RightAligned()).AddColumn(new TableColumn("|Δ cost|").RightAligned()).AddColumn("");
+            foreach (var r in report.Calibration)
+            {
+                cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), Money(r.AbsCostVariance),
+                    (r.IsCurrent ? "current" : "") + (r.TiedWithBest && r.Rank > 1 ? " tied with best" : ""));
+            }
+
+            console.Write(cal);
+        }
+
+        foreach (var o in outputs)
+        {
+            console.MarkupLineInterpolated($"Wrote {o}");
+        }
+
+        static string Money(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
+        static string Q(decimal v) => Math.Round(v, 3, MidpointRounding.AwayFromZero).ToString("#,0.###", CultureInfo.InvariantCulture);
+    }
+}

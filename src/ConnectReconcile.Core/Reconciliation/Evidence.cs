@@ -1,0 +1,145 @@
+using ConnectReconcile.Core.Rating;
+
+namespace ConnectReconcile.Core.Reconciliation;
+
+/// <summary>A day × name cell (a number, an agent, a usage type).</summary>
+public readonly record struct DayKey(DateOnly Day, string Name);
+
+/// <summary>
+/// What the explanation rules can look at besides the comparison rows. Every part is optional: a rule
+/// whose evidence is missing says less (or nothing), it never guesses. Gathered by the I/O layer
+/// from our own outputs (charges, segments), the agent directory and the invoice.
+/// </summary>
+public sealed record ReconciliationEvidence
+{
+    /// <summary>Days on which the CTRs produced any voice usage.</summary>
+    public IReadOnlySet<DateOnly>? DaysWithCtrs { get; init; }
+
+    /// <summary>Our usage per invoice hour (see <see cref="InvoiceHours"/>) × usage type.</summary>
+    public IReadOnlyDictionary<HourKey, decimal>? ExpectedHourly { get; init; }
+
+    /// <summary>The invoice's usage per hour × usage type (hourly exports only).</summary>
+    public IReadOnlyDictionary<HourKey, decimal>? InvoicedHourly { get; init; }
+
+    /// <summary>Numbers we charged number-days for, per day × number-days charge kind (the inventory in use).</summary>
+    public IReadOnlyDictionary<DayKey, IReadOnlySet<string>>? InventoryNumbers { get; init; }
+
+    /// <summary>Numbers customers dialled (inbound legs), per day × number-days charge kind of their type → calls.</summary>
+    public IReadOnlyDictionary<DayKey, IReadOnlyDictionary<string, long>>? CalledNumbers { get; init; }
+
+    /// <summary>Usernames in the agent directory; null when no directory was given.</summary>
+    public IReadOnlySet<string>? DirectoryAgents { get; init; }
+
+    /// <summary>Seconds each agent was connected to customers (agent and hold segments), per day × username.</summary>
+    public IReadOnlyDictionary<DayKey, long>? AgentSeconds { get; init; }
+
+    /// <summary>Minutes our minimums (first increments) added, per day × usage type.</summary>
+    public IReadOnlyDictionary<DayKey, decimal>? MinimumTopUpMinutes { get; init; }
+
+    /// <summary>Per-contact variances (granular billing only).</summary>
+    public IReadOnlyList<ContactVariance>? Contacts { get; init; }
+
+    /// <summary>Policy calibration, when it ran.</summary>
+    public IReadOnlyList<CalibrationResult>? Calibration { get; init; }
+
+    /// <summary>The rate card we rated with: names the row a rate difference is against.</summary>
+    public RateCard? Card { get; init; }
+
+    public UsageTypeCatalog? Catalog { get; init; }
+}
+
+/// <summary>Our usage of one chain × usage type (from the charges table), for per-contact reconciliation.</summary>
+public sealed record ExpectedChainUsage(DateOnly Day, string ChainId, string UsageType, decimal Quantity, decimal Cost);
+
+/// <summary>
+/// One chain × usage type where granular billing and our CTRs disagree. Granular rows name a contact
+/// (a contact segment); they are mapped to our chains through the contact ids our outputs carry, so a
+/// transfer split differently on either side still lands on the same call.
+/// </summary>
+public sealed record ContactVariance(
+    DateOnly Day,
+    string UsageType,
+    string ChainId,
+    string InvoiceContactIds,
+    decimal ExpectedQuantity,
+    decimal InvoicedQuantity,
+    decimal ExpectedCost,
+    decimal InvoicedCost,
+    bool InCtrs)
+{
+    public decimal QuantityVariance => InvoicedQuantity - ExpectedQuantity;
+    public decimal CostVariance => InvoicedCost - ExpectedCost;
+    public string Status =>
+        InvoiceContactIds.Length == 0 ? Statuses.OnlyInCtrs
+        : !InCtrs ? Statuses.OnlyInInvoice
+        : QuantityVariance > 0 || (QuantityVariance == 0 && CostVariance > 0) ? Statuses.Over : Statuses.Under;
+}
+
+public static class ContactReconciler
+{
+    /// <summary>
+    /// Chains × usage types whose invoiced and expected quantities differ (by more than 10⁻⁶) or cost
+    /// (by more than half a cent). Only usage types the invoice bills per contact are compared.
+    /// </summary>
+    public static IReadOnlyList<ContactVariance> Compare(
+        IReadOnlyDictionary<ContactKey, ContactUsage> invoice,
+        IEnumerable<ExpectedChainUsage> expected,
+        IReadOnlyDictionary<string, string> contactToChain)
+    {
+        var perContactTypes = invoice.Keys.Select(k => k.UsageType).ToHashSet(StringComparer.Ordinal);
+        var cells = new Dictionary<(string Chain, string UsageType), Cell>();
+        foreach (var e in expected)
+        {
+            if (!perContactTypes.Contains(e.UsageType))
+            {
+                continue;
+            }
+
+            var cell = Get(cells, e.ChainId, e.UsageType, e.Day);
+            cell.InCtrs = true;
+            cell.ExpectedQuantity += e.Quantity;
+            cell.ExpectedCost += e.Cost;
+        }
+
+        foreach (var (key, usage) in invoice)
+        {
+            var known = contactToChain.TryGetValue(key.ContactId, out var chain);
+            var cell = Get(cells, chain ?? key.ContactId, key.UsageType, usage.Day);
+            cell.InCtrs |= known;
+            cell.Contacts.Add(key.ContactId);
+            cell.InvoicedQuantity += usage.Quantity;
+            cell.InvoicedCost += usage.Cost;
+        }
+
+        return cells
+            .Where(kv => Math.Abs(kv.Value.InvoicedQuantity - kv.Value.ExpectedQuantity) > Tolerance.QuantityEpsilon
+                || Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon)
+            .Select(kv => new ContactVariance(kv.Value.Day, kv.Key.UsageType, kv.Key.Chain, string.Join(' ', kv.Value.Contacts.Order(StringComparer.Ordinal)),
+                Math.Round(kv.Value.ExpectedQuantity, 6, MidpointRounding.AwayFromZero), Math.Round(kv.Value.InvoicedQuantity, 6, MidpointRounding.AwayFromZero),
+                kv.Value.ExpectedCost, kv.Value.InvoicedCost, kv.Value.InCtrs))
+            .OrderBy(v => v.Day).ThenBy(v => v.UsageType, StringComparer.Ordinal)
+            .ThenByDescending(v => Math.Abs(v.QuantityVariance)).ThenBy(v => v.ChainId, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static Cell Get(Dictionary<(string, string), Cell> cells, string chain, string usageType, DateOnly day)
+    {
+        if (!cells.TryGetValue((chain, usageType), out var cell))
+        {
+            cells[(chain, usageType)] = cell = new Cell { Day = day };
+        }
+
+        return cell;
+    }
+
+    private sealed class Cell
+    {
+        public DateOnly Day { get; init; }
+        public bool InCtrs { get; set; }
+        public decimal ExpectedQuantity { get; set; }
+        public decimal ExpectedCost { get; set; }
+        public decimal InvoicedQuantity { get; set; }
+        public decimal InvoicedCost { get; set; }
+        public SortedSet<string> Contacts { get; } = new(StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,310 @@
+using System.Globalization;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+
+namespace ConnectReconcile.Core.Reconciliation;
+
+/// <summary>
+/// The explanation rules: for every variance beyond tolerance, the causes the evidence supports.
+/// Each rule is independent and conservative (it names a cause only when its own evidence points
+/// at it); a variance no rule explains is marked <see cref="CauseCodes.Unexplained"/>. Rules:
+/// <list type="bullet">
+/// <item>missing CTRs for a day (invoice usage, no CTR usage at all that day);</item>
+/// <item>missing CTRs for hours (hourly exports: hours where the invoice bills usage and our CTRs cover less than half of it);</item>
+/// <item>numbers billed but not in the inventory (number-days over; numbers that took calls but have no number-day charge);</item>
+/// <item>desk-phone agents not in the directory (outbound minutes over; agents seen in the CTRs the directory lacks);</item>
+/// <item>rate differences (the invoice's line_item_unblended_rate vs our rate);</item>
+/// <item>minimum-charge effects (invoice lower by no more than the minutes our first increments add);</item>
+/// <item>unknown usage types, unrated charges, per-contact variances and policy calibration as context.</item>
+/// </list>
+/// </summary>
+public static class Explainer
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static IReadOnlyList<ReconciliationLine> Explain(IReadOnlyList<ReconciliationLine> lines, ReconciliationEvidence evidence)
+    {
+        var contactsByCell = (evidence.Contacts ?? []).GroupBy(c => new DayKey(c.Day, c.UsageType)).ToDictionary(g => g.Key, g => g.ToList());
+        var minuteUsageTypes = lines.Where(l => l.Unit == Units.Minute).Select(l => l.UsageType).Distinct(StringComparer.Ordinal).ToList();
+        return lines.Select(l => l with { Causes = CausesFor(l, evidence, contactsByCell, minuteUsageTypes) }).ToList();
+    }
+
+    private static List<Cause> CausesFor(ReconciliationLine l, ReconciliationEvidence ev, Dictionary<DayKey, List<ContactVariance>> contacts, IReadOnlyCollection<string> minuteUsageTypes)
+    {
+        var causes = new List<Cause>();
+        if (!l.KnownUsageType)
+        {
+            causes.Add(new Cause(CauseCodes.UnknownUsageType,
+                $"{l.UsageType} is not in the rate card's usage-type map (a new AWS usage type?); it is listed, not dropped — add it to the card's usageTypes or a row so it is expected and rated",
+                l.QuantityVariance, l.CostVariance));
+        }
+
+        if (l.UnratedCharges > 0)
+        {
+            causes.Add(new Cause(CauseCodes.Unrated,
+                $"{l.UnratedCharges:N0} of our {l.Charges:N0} charges have no rate-card row, so our cost leaves them out" +
+                (l.Unit == Units.Unit ? " (CTRs carry no message counts: our quantity counts contacts)" : "")));
+        }
+
+        if (!l.BeyondTolerance)
+        {
+            return causes;
+        }
+
+        Add(causes, MissingDay(l, ev));
+        if (!causes.Any(c => c.Code == CauseCodes.MissingCtrsDay))
+        {
+            Add(causes, MissingHours(l, ev, minuteUsageTypes));
+        }
+
+        Add(causes, UnlistedNumber(l, ev));
+        Add(causes, DeskAgent(l, ev));
+        Add(causes, RateDifference(l, ev));
+        Add(causes, Minimums(l, ev));
+        Add(causes, Policy(l, ev));
+        Add(causes, Contacts(l, contacts));
+        if (causes.All(c => c.Code is CauseCodes.Contacts or CauseCodes.Unrated))
+        {
+            causes.Add(new Cause(CauseCodes.Unexplained,
+                $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)} / {Signed(l.CostVariance, 2)} {Money}: check the CTR source for gaps and the rate card for this usage type"));
+        }
+
+        return causes;
+    }
+
+    private const string Money = "USD";
+
+    private static void Add(List<Cause> causes, Cause? cause)
+    {
+        if (cause is not null)
+        {
+            causes.Add(cause);
+        }
+    }
+
+    private static bool IsVoice(ReconciliationLine l) => l.Unit == Units.Minute;
+
+    private static Cause? MissingDay(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (!IsVoice(l) || l.QuantityVariance <= 0 || ev.DaysWithCtrs is not { } days || days.Contains(l.Day))
+        {
+            return null;
+        }
+
+        return new Cause(CauseCodes.MissingCtrsDay,
+            $"no CTRs were rated for {l.Day:yyyy-MM-dd}, but the invoice bills {Q(l.InvoicedQuantity)} {UnitText(l.Unit)} of {l.UsageType} that day: the day's CTRs are missing from the source (a failed delivery or a wrong --source/--from/--to?)",
+            l.QuantityVariance);
+    }
+
+    /// <summary>
+    /// Hours of the day where the invoice bills voice minutes (all minute usage types together) and
+    /// our CTRs cover at most half of them: a gap in the CTRs, not a metering difference of one usage
+    /// type (those leave the other usage types of the hour intact).
+    /// </summary>
+    private static List<DateTime> GapHours(DateOnly day, ReconciliationEvidence ev, IReadOnlyCollection<string> minuteUsageTypes)
+    {
+        var gaps = new List<DateTime>();
+        if (ev.ExpectedHourly is not { } expected || ev.InvoicedHourly is not { } invoiced)
+        {
+            return gaps;
+        }
+
+        var dayStart = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        for (var h = 0; h < 24; h++)
+        {
+            var hour = dayStart.AddHours(h);
+            decimal inv = 0m, exp = 0m;
+            foreach (var ut in minuteUsageTypes)
+            {
+                inv += invoiced.GetValueOrDefault(new HourKey(hour, ut));
+                exp += expected.GetValueOrDefault(new HourKey(hour, ut));
+            }
+
+            if (inv > 0 && inv - exp >= 1m && exp <= inv / 2)
+            {
+                gaps.Add(hour);
+            }
+        }
+
+        return gaps;
+    }
+
+    private static Cause? MissingHours(ReconciliationLine l, ReconciliationEvidence ev, IReadOnlyCollection<string> minuteUsageTypes)
+    {
+        if (!IsVoice(l) || l.QuantityVariance <= 0 || ev.ExpectedHourly is not { } expected || ev.InvoicedHourly is not { } invoiced)
+        {
+            return null;
+        }
+
+        var flagged = GapHours(l.Day, ev, minuteUsageTypes);
+        decimal Gap(DateTime h) => invoiced.GetValueOrDefault(new HourKey(h, l.UsageType)) - expected.GetValueOrDefault(new HourKey(h, l.UsageType));
+        var inGaps = flagged.Where(h => Gap(h) > 0).ToList();
+        if (inGaps.Count == 0)
+        {
+            return null;
+        }
+
+        var flaggedSet = flagged.ToHashSet();
+        var neighbours = flagged.SelectMany(h => new[] { h.AddHours(-1), h.AddHours(1) })
+            .Where(h => !flaggedSet.Contains(h) && DateOnly.FromDateTime(h) == l.Day).Distinct().Sum(h => Math.Max(0m, Gap(h)));
+        var explained = Math.Min(l.QuantityVariance, inGaps.Sum(Gap) + neighbours);
+        var list = string.Join("; ", inGaps.Select(h =>
+            $"{h:yyyy-MM-dd HH}:00–{h.AddHours(1):HH}:00 UTC (invoice {Q(invoiced.GetValueOrDefault(new HourKey(h, l.UsageType)))} min, CTRs {Q(expected.GetValueOrDefault(new HourKey(h, l.UsageType)))} min)"));
+        return new Cause(CauseCodes.MissingCtrsHour,
+            $"CTRs appear to be missing for {inGaps.Count} hour(s) in which the invoice bills voice usage that our CTRs cover less than half of: {list}" +
+            (neighbours > 0 ? $", plus {Q(neighbours)} min in the neighbouring hours (calls around the gap)" : "") +
+            $"; together {Q(explained)} of the {Q(l.QuantityVariance)} min variance. A lost delivery? Find the records and re-run replay for {l.Day:yyyy-MM-dd}.",
+            explained);
+    }
+
+    private static Cause? UnlistedNumber(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (l.Unit != Units.NumberDay || l.QuantityVariance <= 0)
+        {
+            return null;
+        }
+
+        var kind = l.ChargeKind ?? "";
+        var key = new DayKey(l.Day, kind);
+        var inventory = ev.InventoryNumbers?.GetValueOrDefault(key);
+        var called = ev.CalledNumbers?.GetValueOrDefault(key);
+        var candidates = called is null ? [] : called
+            .Where(kv => inventory is null || !inventory.Contains(kv.Key))
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToList();
+        var numbers = Math.Ceiling(l.QuantityVariance - 0.01m);
+        var text = $"the invoice bills {Q(l.QuantityVariance)} more number-day(s) than our number inventory holds" +
+                   (inventory is null ? "" : $" ({inventory.Count} number(s) on {l.Day:yyyy-MM-dd})") +
+                   $": about {numbers:0} number(s) billed but not in the inventory";
+        text += candidates.Count > 0
+            ? "; numbers that took calls that day but are not in the inventory: " + string.Join(", ", candidates.Take(10).Select(kv => $"{kv.Key} ({kv.Value:N0} call(s))"))
+            : " (a number claimed in Connect but missing from numbers.csv / list-phone-numbers-v2?)";
+        return new Cause(CauseCodes.UnlistedNumber, text + ". Add it to the inventory and re-run replay.",
+            candidates.Count > 0 ? Math.Min(l.QuantityVariance, candidates.Count) : null);
+    }
+
+    private static Cause? DeskAgent(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (l.ChargeKind != ChargeKinds.TelephonyOutbound || l.QuantityVariance <= 0)
+        {
+            return null;
+        }
+
+        if (ev.DirectoryAgents is not { } directory)
+        {
+            return new Cause(CauseCodes.DeskAgentMissing,
+                $"{Q(l.QuantityVariance)} outbound minutes the CTRs do not explain: a desk-phone agent missing from the agent directory is rated as a softphone, " +
+                "which leaves out Connect's outbound leg to the desk phone — give --agents to check which agents are missing");
+        }
+
+        var candidates = (ev.AgentSeconds ?? new Dictionary<DayKey, long>())
+            .Where(kv => kv.Key.Day == l.Day && !directory.Contains(kv.Key.Name))
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Name, StringComparer.Ordinal)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var minutes = candidates.Sum(c => c.Value) / 60m;
+        return new Cause(CauseCodes.DeskAgentMissing,
+            $"{Q(l.QuantityVariance)} outbound minutes the CTRs do not explain; agents who handled calls on {l.Day:yyyy-MM-dd} but are not in the agent directory: " +
+            string.Join(", ", candidates.Take(10).Select(c => $"{c.Key.Name} ({Q(c.Value / 60m)} min connected)")) +
+            ". An agent on a desk phone is reached by an outbound call from Connect for every contact; missing from the directory, they are rated as a softphone. Add them (phone type DESK_PHONE) and re-run replay.",
+            Math.Min(l.QuantityVariance, minutes));
+    }
+
+    private static Cause? RateDifference(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (l.ExpectedRate is not { } ours || l.InvoicedRate is not { } theirs || ours == 0m || Math.Abs(theirs - ours) / ours <= 0.0001m)
+        {
+            return null;
+        }
+
+        var chargeable = l.InvoicedQuantity - l.FreeTierQuantity;
+        var explained = (theirs - ours) * chargeable;
+        if (Math.Abs(explained) <= Tolerance.CostEpsilon)
+        {
+            return null;
+        }
+
+        var match = ev.Catalog?.Match(l.UsageType);
+        var row = ev.Card is { } card && l.Region is { } region && l.ChargeKind is { } kind
+            ? card.Find(region, match?.PricingModel ?? PricingModels.PerFeature, kind, match?.Country, null, l.Day)
+            : null;
+        return new Cause(CauseCodes.RateDifference,
+            $"the invoice charges {R(theirs)} {Money} per {UnitText(l.Unit, singular: true)} (line_item_unblended_rate), our rate card {R(ours)}" +
+            (row is null ? "" : $" (row {row.Id}, source: {row.Source})") +
+            $": that accounts for {Signed(explained, 2)} of the {Signed(l.CostVariance, 2)} {Money} variance. `connect-reconcile ratecard derive --cur …` writes a card with the invoice's own rates.",
+            null, explained);
+    }
+
+    private static Cause? Minimums(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (!IsVoice(l) || l.QuantityVariance >= 0 || ev.MinimumTopUpMinutes is not { } topUps)
+        {
+            return null;
+        }
+
+        var added = topUps.GetValueOrDefault(new DayKey(l.Day, l.UsageType));
+        if (added <= 0 || -l.QuantityVariance > added * 1.001m)
+        {
+            return null;
+        }
+
+        return new Cause(CauseCodes.MinimumCharge,
+            $"the invoice bills {Q(-l.QuantityVariance)} min less than we expect, within the {Q(added)} min our minimums (first increments) add that day: " +
+            "the invoice may apply minimums differently (per record, or not at all) — `reconcile --calibrate` compares the policies",
+            l.QuantityVariance);
+    }
+
+    private static Cause? Policy(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (ev.Calibration is not { Count: > 1 } ranking || l.Basis != "quantity")
+        {
+            return null;
+        }
+
+        var best = ranking[0];
+        var current = ranking.FirstOrDefault(r => r.IsCurrent);
+        if (best.IsCurrent || current is null || best.AbsQuantityVariance >= current.AbsQuantityVariance)
+        {
+            return null;
+        }
+
+        return new Cause(CauseCodes.Policy,
+            $"calibration: the invoice fits the metering policy '{best.Policy}' better than ours ('{current.Policy}'): total |quantity variance| {Q(best.AbsQuantityVariance)} vs {Q(current.AbsQuantityVariance)} — re-run replay with --policy \"{best.Policy}\"");
+    }
+
+    private static Cause? Contacts(ReconciliationLine l, Dictionary<DayKey, List<ContactVariance>> contacts)
+    {
+        if (!contacts.TryGetValue(new DayKey(l.Day, l.UsageType), out var list) || list.Count == 0)
+        {
+            return null;
+        }
+
+        var top = list.OrderByDescending(c => Math.Abs(c.QuantityVariance)).ThenByDescending(c => Math.Abs(c.CostVariance)).ThenBy(c => c.ChainId, StringComparer.Ordinal).Take(5).ToList();
+        return new Cause(CauseCodes.Contacts,
+            $"{list.Count:N0} contact(s) differ on the invoice (granular billing); largest: " +
+            string.Join(", ", top.Select(c => $"{c.ChainId} ({Signed(c.QuantityVariance)} {UnitText(l.Unit)}{(c.InCtrs ? "" : ", contact id not in our charges or segments")})")),
+            list.Sum(c => c.QuantityVariance), list.Sum(c => c.CostVariance));
+    }
+
+    private static string UnitText(string unit, bool singular = false) => unit switch
+    {
+        Units.Minute => singular ? "minute" : "min",
+        Units.NumberDay => singular ? "number-day" : "number-days",
+        _ => singular ? "unit" : "units",
+    };
+
+    internal static string Q(decimal v) => Math.Round(v, 3, MidpointRounding.AwayFromZero).ToString("#,0.###", C);
+
+    private static string R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero).ToString("0.########", C);
+
+    private static string Signed(decimal v, int decimals = 3)
+    {
+        var rounded = Math.Round(v, decimals, MidpointRounding.AwayFromZero);
+        var text = rounded.ToString(decimals == 2 ? "#,0.00" : "#,0.###", C);
+        return rounded > 0 ? "+" + text : text;
+    }
+}

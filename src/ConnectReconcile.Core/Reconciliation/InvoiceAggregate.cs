@@ -1,0 +1,243 @@
+namespace ConnectReconcile.Core.Reconciliation;
+
+/// <summary>Day × usage type × instance ("" when the invoice does not say) — the invoice side of a comparison row.</summary>
+public readonly record struct UsageKey(DateOnly Day, string UsageType, string InstanceId);
+
+/// <summary>An hour × usage type cell, for the hourly diagnostics.</summary>
+public readonly record struct HourKey(DateTime Hour, string UsageType);
+
+/// <summary>A contact (from a granular resource id) × usage type cell.</summary>
+public readonly record struct ContactKey(string ContactId, string UsageType);
+
+/// <summary>What the invoice bills for one <see cref="UsageKey"/>.</summary>
+public sealed class InvoiceUsage
+{
+    public string ProductCode { get; internal set; } = "";
+    public string? PricingUnit { get; internal set; }
+    public long Lines { get; internal set; }
+    /// <summary>All usage, free-tier usage included (quantities are compared whatever the price).</summary>
+    public decimal Quantity { get; internal set; }
+    public decimal Cost { get; internal set; }
+    /// <summary>Usage AWS priced at zero under the free tier.</summary>
+    public decimal FreeTierQuantity { get; internal set; }
+    /// <summary>Quantity of lines with a non-zero unit rate, and their cost: the invoice's effective rate.</summary>
+    public decimal RatedQuantity { get; internal set; }
+    public decimal RatedCost { get; internal set; }
+    /// <summary>Quantity billed at each distinct <c>line_item_unblended_rate</c>.</summary>
+    public SortedDictionary<decimal, decimal> QuantityByRate { get; } = [];
+}
+
+/// <summary>Amount of a non-usage line group (tax, credit, refund, free tier, other).</summary>
+public sealed class AdjustmentTotal
+{
+    public long Lines { get; internal set; }
+    public decimal Quantity { get; internal set; }
+    public decimal Amount { get; internal set; }
+}
+
+public readonly record struct AdjustmentKey(string Kind, DateOnly Day, string ProductCode, string UsageType, string Description);
+
+/// <summary>
+/// The invoice for one month, summed as the CUR streams past: usage per day × usage type × instance
+/// (and per hour, and per contact when granular), adjustments (tax, credits, refunds, free tier,
+/// other) apart, and counts of what was skipped. Lines are never held, so memory is bounded by the
+/// number of cells, not lines (except per-contact cells of a granular export).
+/// </summary>
+public sealed class InvoiceAggregate
+{
+    private readonly Dictionary<UsageKey, InvoiceUsage> _usage = [];
+    private readonly Dictionary<HourKey, decimal> _hourly = [];
+    private readonly Dictionary<ContactKey, ContactUsage> _contacts = [];
+    private readonly Dictionary<AdjustmentKey, AdjustmentTotal> _adjustments = [];
+    private readonly SortedDictionary<string, long> _otherProducts = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, string> _usageTypes = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _currencies = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The invoice of one calendar month (lines whose usage starts in it; others are counted and
+    /// skipped), optionally only through <paramref name="through"/> (the CUR of a running month lags).
+    /// </summary>
+    public InvoiceAggregate(DateOnly month, DateOnly? through = null)
+    {
+        MonthStart = new DateOnly(month.Year, month.Month, 1);
+        MonthEnd = MonthStart.AddMonths(1).AddDays(-1);
+        if (through is { } t && t < MonthEnd)
+        {
+            MonthEnd = t;
+        }
+    }
+
+    private InvoiceAggregate(DateOnly from, DateOnly to)
+    {
+        MonthStart = from;
+        MonthEnd = to;
+    }
+
+    /// <summary>Every line whatever its month (for deriving a rate card from a whole export).</summary>
+    public static InvoiceAggregate AllMonths() => new(DateOnly.MinValue, DateOnly.MaxValue);
+
+    /// <summary>First day of the month (<see cref="DateOnly.MinValue"/> for <see cref="AllMonths"/>).</summary>
+    public DateOnly MonthStart { get; }
+
+    /// <summary>Last day compared: the month's last day, or the <c>through</c> day.</summary>
+    public DateOnly MonthEnd { get; }
+
+    /// <summary>The first day with usage, else <see cref="MonthStart"/>.</summary>
+    public DateOnly FirstUsageDay => _usage.Count == 0 ? MonthStart : _usage.Keys.Min(k => k.Day);
+
+    public IReadOnlyDictionary<UsageKey, InvoiceUsage> Usage => _usage;
+
+    /// <summary>Usage per hour × usage type; meaningful only when <see cref="HasHourlyLines"/>.</summary>
+    public IReadOnlyDictionary<HourKey, decimal> Hourly => _hourly;
+
+    public IReadOnlyDictionary<ContactKey, ContactUsage> Contacts => _contacts;
+
+    public IReadOnlyDictionary<AdjustmentKey, AdjustmentTotal> Adjustments => _adjustments;
+
+    /// <summary>Lines of other AWS services that were skipped, by product code.</summary>
+    public IReadOnlyDictionary<string, long> OtherProducts => _otherProducts;
+
+    /// <summary>Every Connect usage type seen, with its product code.</summary>
+    public IReadOnlyDictionary<string, string> UsageTypes => _usageTypes;
+
+    public IReadOnlyCollection<string> Currencies => _currencies;
+
+    public long LinesRead { get; private set; }
+
+    public long ConnectLines { get; private set; }
+
+    public long OutsideMonth { get; private set; }
+
+    /// <summary>True when usage lines cover at most an hour (an hourly export): the hourly diagnostics can run.</summary>
+    public bool HasHourlyLines { get; private set; }
+
+    /// <summary>True when some usage line carried a contact id (granular billing).</summary>
+    public bool HasContacts => _contacts.Count > 0;
+
+    public bool HasInstances { get; private set; }
+
+    public void Add(CurLine line)
+    {
+        LinesRead++;
+        if (!CurClassifier.IsConnect(line.ProductCode))
+        {
+            _otherProducts[line.ProductCode] = _otherProducts.GetValueOrDefault(line.ProductCode) + 1;
+            return;
+        }
+
+        var start = DateTime.SpecifyKind(line.UsageStart, DateTimeKind.Utc);
+        var day = DateOnly.FromDateTime(start);
+        if (day < MonthStart || day > MonthEnd)
+        {
+            OutsideMonth++;
+            return;
+        }
+
+        ConnectLines++;
+        if (!string.IsNullOrEmpty(line.Currency))
+        {
+            _currencies.Add(line.Currency);
+        }
+
+        var kind = CurClassifier.KindOf(line);
+        if (kind == LineKinds.Usage || (kind == LineKinds.FreeTier && CurClassifier.IsFreeTierUsage(line)))
+        {
+            AddUsage(line, start, day, kind == LineKinds.FreeTier);
+            if (kind == LineKinds.FreeTier)
+            {
+                // Free-tier usage counts as usage (quantities are compared) and shows its value apart.
+                AddAdjustment(LineKinds.FreeTier, day, line);
+            }
+
+            return;
+        }
+
+        AddAdjustment(kind, day, line);
+    }
+
+    /// <summary>Counts lines of another service that a reader skipped before they reached <see cref="Add"/>.</summary>
+    public void CountOtherProduct(string productCode, long lines)
+    {
+        LinesRead += lines;
+        _otherProducts[productCode] = _otherProducts.GetValueOrDefault(productCode) + lines;
+    }
+
+    private void AddUsage(CurLine line, DateTime start, DateOnly day, bool freeTier)
+    {
+        if (line.UsageType.Length > 0)
+        {
+            _usageTypes.TryAdd(line.UsageType, line.ProductCode);
+        }
+
+        var instance = CurClassifier.InstanceOf(line);
+        HasInstances |= instance is not null;
+        var key = new UsageKey(day, line.UsageType, instance ?? "");
+        if (!_usage.TryGetValue(key, out var u))
+        {
+            _usage[key] = u = new InvoiceUsage { ProductCode = line.ProductCode, PricingUnit = line.PricingUnit };
+        }
+
+        u.Lines++;
+        u.Quantity += line.UsageAmount;
+        u.Cost += line.UnblendedCost;
+        if (freeTier)
+        {
+            u.FreeTierQuantity += line.UsageAmount;
+        }
+        else if (line.UnblendedRate is { } rate && rate != 0m)
+        {
+            u.QuantityByRate[rate] = u.QuantityByRate.GetValueOrDefault(rate) + line.UsageAmount;
+            u.RatedQuantity += line.UsageAmount;
+            u.RatedCost += line.UnblendedCost;
+        }
+        else if (line.UnblendedCost != 0m)
+        {
+            u.RatedQuantity += line.UsageAmount;
+            u.RatedCost += line.UnblendedCost;
+        }
+
+        var hourly = line.UsageEnd is not { } end || (end - line.UsageStart) <= TimeSpan.FromHours(1);
+        if (hourly)
+        {
+            HasHourlyLines = true;
+        }
+
+        var hour = new DateTime(start.Year, start.Month, start.Day, start.Hour, 0, 0, DateTimeKind.Utc);
+        var hk = new HourKey(hour, line.UsageType);
+        _hourly[hk] = _hourly.GetValueOrDefault(hk) + line.UsageAmount;
+
+        if (CurClassifier.ContactOf(line) is { } contact)
+        {
+            var ck = new ContactKey(contact, line.UsageType);
+            if (!_contacts.TryGetValue(ck, out var cu))
+            {
+                _contacts[ck] = cu = new ContactUsage(day);
+            }
+
+            cu.Quantity += line.UsageAmount;
+            cu.Cost += line.UnblendedCost;
+        }
+    }
+
+    private void AddAdjustment(string kind, DateOnly day, CurLine line)
+    {
+        var description = line.Description ?? "";
+        var key = new AdjustmentKey(kind, day, line.ProductCode, line.UsageType, description);
+        if (!_adjustments.TryGetValue(key, out var a))
+        {
+            _adjustments[key] = a = new AdjustmentTotal();
+        }
+
+        a.Lines++;
+        a.Quantity += line.UsageAmount;
+        a.Amount += line.UnblendedCost;
+    }
+}
+
+/// <summary>What the invoice bills one contact for one usage type.</summary>
+public sealed class ContactUsage(DateOnly day)
+{
+    public DateOnly Day { get; } = day;
+    public decimal Quantity { get; internal set; }
+    public decimal Cost { get; internal set; }
+}

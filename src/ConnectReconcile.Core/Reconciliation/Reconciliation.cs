@@ -1,0 +1,268 @@
+using ConnectReconcile.Core.Rating;
+
+namespace ConnectReconcile.Core.Reconciliation;
+
+/// <summary>One row of our <c>daily_usage</c> table: what the CTRs say the invoice should bill.</summary>
+public sealed record ExpectedUsage(
+    DateOnly Day,
+    string InstanceId,
+    string Region,
+    string UsageType,
+    string ChargeKind,
+    string Unit,
+    string PricingModel,
+    long Charges,
+    long BilledSeconds,
+    decimal Quantity,
+    decimal Cost,
+    long UnratedCharges);
+
+public static class Statuses
+{
+    public const string Match = "match";
+    public const string WithinTolerance = "within-tolerance";
+    public const string Over = "over";
+    public const string Under = "under";
+    public const string OnlyInInvoice = "only-in-invoice";
+    public const string OnlyInCtrs = "only-in-ctrs";
+
+    public static readonly IReadOnlyList<string> All = [Match, WithinTolerance, Over, Under, OnlyInInvoice, OnlyInCtrs];
+}
+
+/// <summary>
+/// When a variance counts: beyond tolerance only when it exceeds <b>both</b> the relative threshold
+/// (percent of what we expected) and the absolute one (in the invoice currency; a quantity variance
+/// is valued at the unit rate). Quantities agree when equal to 6 decimals; costs when within half a cent.
+/// </summary>
+public sealed record Tolerance(decimal Percent, decimal Absolute)
+{
+    public const decimal QuantityEpsilon = 0.000001m;
+    public const decimal CostEpsilon = 0.005m;
+
+    public static Tolerance Default { get; } = new(1m, 0.01m);
+
+    public bool Exceeds(decimal value, decimal? percent) =>
+        Math.Abs(value) > Absolute && (percent is not { } p || Math.Abs(p) > Percent);
+}
+
+/// <summary>A likely cause of a variance, with how much of it the cause accounts for when that can be said.</summary>
+public sealed record Cause(string Code, string Text, decimal? ExplainedQuantity = null, decimal? ExplainedCost = null);
+
+public static class CauseCodes
+{
+    public const string MissingCtrsDay = "missing-ctrs-day";
+    public const string MissingCtrsHour = "missing-ctrs-hour";
+    public const string UnlistedNumber = "unlisted-number";
+    public const string DeskAgentMissing = "desk-agent-missing";
+    public const string RateDifference = "rate-difference";
+    public const string MinimumCharge = "minimum-charge";
+    public const string UnknownUsageType = "unknown-usage-type";
+    public const string Unrated = "unrated-charges";
+    public const string Contacts = "contacts";
+    public const string Policy = "policy";
+    public const string Unexplained = "unexplained";
+}
+
+/// <summary>
+/// One comparison row: day × usage type (× instance where the invoice names instances). Variances
+/// are invoiced − expected; percentages are of what we expected (null when we expected nothing).
+/// </summary>
+public sealed record ReconciliationLine
+{
+    public required DateOnly Day { get; init; }
+    public required string UsageType { get; init; }
+    /// <summary>The instance, or null when the invoice does not split by instance (both sides summed).</summary>
+    public string? InstanceId { get; init; }
+    public string? Region { get; init; }
+    public string? ChargeKind { get; init; }
+    public required string Unit { get; init; }
+    public string? ProductCode { get; init; }
+    public bool KnownUsageType { get; init; } = true;
+    public decimal ExpectedQuantity { get; init; }
+    public decimal InvoicedQuantity { get; init; }
+    public decimal QuantityVariance => InvoicedQuantity - ExpectedQuantity;
+    public decimal? QuantityVariancePercent => Percent(QuantityVariance, ExpectedQuantity);
+    public decimal ExpectedCost { get; init; }
+    public decimal InvoicedCost { get; init; }
+    /// <summary>Free-tier usage inside <see cref="InvoicedQuantity"/> (priced at zero by AWS).</summary>
+    public decimal FreeTierQuantity { get; init; }
+    /// <summary>What we expected to pay, net of the free-tier allowance valued at our rate.</summary>
+    public decimal ExpectedCostNet => ExpectedCost - (ExpectedRate is { } r ? FreeTierQuantity * r : 0m);
+    public decimal CostVariance => InvoicedCost - ExpectedCostNet;
+    public decimal? CostVariancePercent => Percent(CostVariance, ExpectedCostNet);
+    public decimal? ExpectedRate { get; init; }
+    public decimal? InvoicedRate { get; init; }
+    public long Charges { get; init; }
+    public long UnratedCharges { get; init; }
+    public long InvoiceLines { get; init; }
+    public required string Status { get; init; }
+    public bool BeyondTolerance { get; init; }
+    /// <summary>Which comparison decided an over/under: <c>quantity</c> (first) or <c>cost</c>.</summary>
+    public string? Basis { get; init; }
+    public IReadOnlyList<Cause> Causes { get; init; } = [];
+
+    public bool HasExpected => Status != Statuses.OnlyInInvoice;
+
+    /// <summary>False for usage only our side has and cannot price (wholly unrated, absent from the invoice): nothing to compare.</summary>
+    public bool Comparable => !(Status == Statuses.OnlyInCtrs && UnratedCharges == Charges);
+
+    public bool HasInvoice => Status != Statuses.OnlyInCtrs;
+
+    private static decimal? Percent(decimal variance, decimal basis) =>
+        basis == 0m ? null : Math.Round(variance / basis * 100m, 6, MidpointRounding.AwayFromZero);
+}
+
+/// <summary>A line that is not usage: tax, credit, refund, free tier, other; shown apart, never in a variance.</summary>
+public sealed record AdjustmentLine(string Kind, DateOnly Day, string ProductCode, string UsageType, string Description, decimal Quantity, decimal Amount, long Lines)
+{
+    /// <summary>For free-tier usage (priced at zero), its value at our rate.</summary>
+    public decimal? ValueAtOurRate { get; init; }
+}
+
+/// <summary>A Connect usage type the rate card's templates do not know: listed, with what the invoice bills for it.</summary>
+public sealed record UnknownUsageType(string UsageType, string ProductCode, decimal Quantity, decimal Cost);
+
+/// <summary>The pure comparison of our daily usage with the invoice, before explanations are attached.</summary>
+public static class Reconciler
+{
+    public static IReadOnlyList<ReconciliationLine> Compare(
+        IReadOnlyCollection<ExpectedUsage> expected, InvoiceAggregate invoice, UsageTypeCatalog catalog, Tolerance tolerance)
+    {
+        var monthStart = invoice.MonthStart;
+        var monthEnd = invoice.MonthEnd;
+        var exp = expected.Where(e => e.Day >= monthStart && e.Day <= monthEnd)
+            .GroupBy(e => (e.Day, e.UsageType))
+            .ToDictionary(g => g.Key, g => g.ToList());
+        var inv = invoice.Usage
+            .GroupBy(kv => (kv.Key.Day, kv.Key.UsageType))
+            .ToDictionary(g => g.Key, g => g.ToList());
+
+        var lines = new List<ReconciliationLine>();
+        foreach (var key in exp.Keys.Union(inv.Keys).OrderBy(k => k.Day).ThenBy(k => k.UsageType, StringComparer.Ordinal))
+        {
+            var e = exp.GetValueOrDefault(key) ?? [];
+            var i = inv.GetValueOrDefault(key) ?? [];
+            var perInstance = i.Count == 0 || i.All(x => x.Key.InstanceId.Length > 0);
+            if (perInstance)
+            {
+                var instances = e.Select(x => x.InstanceId).Concat(i.Select(x => x.Key.InstanceId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+                foreach (var instance in instances)
+                {
+                    lines.Add(Line(key.Day, key.UsageType, instance,
+                        e.Where(x => x.InstanceId == instance).ToList(),
+                        i.Where(x => x.Key.InstanceId == instance).Select(x => x.Value).ToList(), catalog, tolerance));
+                }
+            }
+            else
+            {
+                lines.Add(Line(key.Day, key.UsageType, null, e, i.Select(x => x.Value).ToList(), catalog, tolerance));
+            }
+        }
+
+        return lines;
+    }
+
+    /// <summary>Adjustment lines (tax, credits, refunds, free tier, other) with the free-tier usage valued at our rate.</summary>
+    public static IReadOnlyList<AdjustmentLine> Adjustments(InvoiceAggregate invoice, IReadOnlyList<ReconciliationLine> lines)
+    {
+        var rates = lines.Where(l => l.ExpectedRate is not null).GroupBy(l => l.UsageType, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().ExpectedRate!.Value, StringComparer.Ordinal);
+        return invoice.Adjustments
+            .Select(kv => new AdjustmentLine(kv.Key.Kind, kv.Key.Day, kv.Key.ProductCode, kv.Key.UsageType, kv.Key.Description, kv.Value.Quantity, kv.Value.Amount, kv.Value.Lines)
+            {
+                ValueAtOurRate = kv.Key.Kind == LineKinds.FreeTier && kv.Value.Amount == 0m && rates.TryGetValue(kv.Key.UsageType, out var r) ? -kv.Value.Quantity * r : null,
+            })
+            .OrderBy(a => a.Kind, StringComparer.Ordinal).ThenBy(a => a.Day).ThenBy(a => a.ProductCode, StringComparer.Ordinal)
+            .ThenBy(a => a.UsageType, StringComparer.Ordinal).ThenBy(a => a.Description, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public static IReadOnlyList<UnknownUsageType> Unknown(InvoiceAggregate invoice, UsageTypeCatalog catalog) =>
+        invoice.Usage
+            .Where(kv => !catalog.IsKnown(kv.Key.UsageType))
+            .GroupBy(kv => kv.Key.UsageType, StringComparer.Ordinal)
+            .Select(g => new UnknownUsageType(g.Key, g.First().Value.ProductCode, g.Sum(x => x.Value.Quantity), g.Sum(x => x.Value.Cost)))
+            .OrderBy(u => u.UsageType, StringComparer.Ordinal)
+            .ToList();
+
+    private static ReconciliationLine Line(DateOnly day, string usageType, string? instance, IReadOnlyList<ExpectedUsage> e, IReadOnlyList<InvoiceUsage> i,
+        UsageTypeCatalog catalog, Tolerance tolerance)
+    {
+        var match = catalog.Match(usageType);
+        var expectedQuantity = Math.Round(e.Sum(x => x.Quantity), 6, MidpointRounding.AwayFromZero);
+        var invoicedQuantity = Math.Round(i.Sum(x => x.Quantity), 6, MidpointRounding.AwayFromZero);
+        var expectedCost = e.Sum(x => x.Cost);
+        var invoicedCost = i.Sum(x => x.Cost);
+        var rated = e.Where(x => x.UnratedCharges < x.Charges).ToList();
+        var ratedQuantity = rated.Sum(x => x.Quantity);
+        decimal? expectedRate = ratedQuantity != 0m && rated.All(x => x.UnratedCharges == 0) ? expectedCost / ratedQuantity : null;
+        // The invoice's unit rate: line_item_unblended_rate weighted by quantity (exactly that rate when there is one).
+        var ratedInvoiceQuantity = i.Sum(x => x.RatedQuantity);
+        decimal? invoicedRate = ratedInvoiceQuantity != 0m ? i.Sum(x => x.RatedCost) / ratedInvoiceQuantity : null;
+        var line = new ReconciliationLine
+        {
+            Day = day,
+            UsageType = usageType,
+            InstanceId = instance,
+            Region = e.Count > 0 ? e[0].Region : match?.Region,
+            ChargeKind = e.Count > 0 ? e[0].ChargeKind : match?.ChargeKind,
+            Unit = e.Count > 0 ? e[0].Unit : match?.Unit ?? Units.Unit,
+            ProductCode = i.Count > 0 ? i[0].ProductCode : null,
+            KnownUsageType = e.Count > 0 || match is not null,
+            ExpectedQuantity = expectedQuantity,
+            InvoicedQuantity = invoicedQuantity,
+            ExpectedCost = expectedCost,
+            InvoicedCost = invoicedCost,
+            FreeTierQuantity = i.Sum(x => x.FreeTierQuantity),
+            ExpectedRate = expectedRate,
+            InvoicedRate = invoicedRate,
+            Charges = e.Sum(x => x.Charges),
+            UnratedCharges = e.Sum(x => x.UnratedCharges),
+            InvoiceLines = i.Sum(x => x.Lines),
+            Status = Statuses.Match,
+        };
+        var (status, beyond, basis) = Classify(line, e.Count > 0, i.Count > 0, tolerance);
+        return line with { Status = status, BeyondTolerance = beyond, Basis = basis };
+    }
+
+    /// <summary>
+    /// Quantities first (rate-independent), then cost: over/under by whichever is beyond tolerance
+    /// first; match when both agree; within tolerance otherwise.
+    /// </summary>
+    public static (string Status, bool Beyond, string? Basis) Classify(ReconciliationLine l, bool hasExpected, bool hasInvoice, Tolerance tolerance)
+    {
+        var rate = l.ExpectedRate ?? l.InvoicedRate;
+        decimal Value(decimal quantity) => rate is { } r ? quantity * r : quantity;
+        if (!hasExpected)
+        {
+            var value = l.InvoicedCost != 0m ? l.InvoicedCost : Value(l.InvoicedQuantity) - (rate is { } r1 ? l.FreeTierQuantity * r1 : 0m);
+            return (Statuses.OnlyInInvoice, tolerance.Exceeds(value, null), null);
+        }
+
+        if (!hasInvoice)
+        {
+            // Our side wholly unrated and absent from the invoice: nothing to value, reported but not alarmed.
+            var value = l.ExpectedRate is null && l.ExpectedCost == 0m ? 0m : l.ExpectedCost != 0m ? l.ExpectedCost : Value(l.ExpectedQuantity);
+            return (Statuses.OnlyInCtrs, tolerance.Exceeds(value, null), null);
+        }
+
+        var dq = l.QuantityVariance;
+        var dc = l.CostVariance;
+        if (Math.Abs(dq) <= Tolerance.QuantityEpsilon && Math.Abs(dc) <= Tolerance.CostEpsilon)
+        {
+            return (Statuses.Match, false, null);
+        }
+
+        if (Math.Abs(dq) > Tolerance.QuantityEpsilon && tolerance.Exceeds(Value(dq), l.QuantityVariancePercent))
+        {
+            return (dq > 0 ? Statuses.Over : Statuses.Under, true, "quantity");
+        }
+
+        if (l.UnratedCharges == 0 && Math.Abs(dc) > Tolerance.CostEpsilon && tolerance.Exceeds(dc, l.CostVariancePercent))
+        {
+            return (dc > 0 ? Statuses.Over : Statuses.Under, true, "cost");
+        }
+
+        return (Statuses.WithinTolerance, false, null);
+    }
+}

@@ -1,0 +1,67 @@
+namespace ConnectReconcile.Core.Reconciliation;
+
+/// <summary>What was read from the invoice, for the report header and the run log.</summary>
+public sealed record InvoiceStats(
+    long LinesRead,
+    long ConnectLines,
+    long OutsideMonth,
+    IReadOnlyDictionary<string, long> OtherProducts,
+    bool Hourly,
+    bool Granular,
+    bool ByInstance,
+    IReadOnlyCollection<string> Currencies)
+{
+    public static InvoiceStats Of(InvoiceAggregate a) =>
+        new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies);
+}
+
+/// <summary>The month's reconciliation: comparison rows with their causes, adjustments apart, and context.</summary>
+public sealed record ReconciliationReport
+{
+    public required DateOnly Month { get; init; }
+    public required Tolerance Tolerance { get; init; }
+    public required IReadOnlyList<ReconciliationLine> Lines { get; init; }
+    public required IReadOnlyList<AdjustmentLine> Adjustments { get; init; }
+    public required IReadOnlyList<UnknownUsageType> UnknownUsageTypes { get; init; }
+    public required InvoiceStats Invoice { get; init; }
+    public IReadOnlyList<ContactVariance> ContactVariances { get; init; } = [];
+    public IReadOnlyList<CalibrationResult> Calibration { get; init; } = [];
+    public string RateCardVersion { get; init; } = "";
+    public string Policy { get; init; } = "";
+    public string Currency { get; init; } = "USD";
+
+    public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
+
+    public IEnumerable<ReconciliationLine> BeyondTolerance => Lines.Where(l => l.BeyondTolerance)
+        .OrderByDescending(l => Math.Abs(l.CostVariance)).ThenByDescending(l => Math.Abs(l.QuantityVariance))
+        .ThenBy(l => l.Day).ThenBy(l => l.UsageType, StringComparer.Ordinal);
+
+    public decimal ExpectedCost => Lines.Sum(l => l.ExpectedCost);
+
+    public decimal InvoicedUsageCost => Lines.Sum(l => l.InvoicedCost);
+
+    public decimal FreeTierValue => Lines.Sum(l => l.ExpectedCost - l.ExpectedCostNet);
+
+    public decimal AdjustmentTotal(string kind) => Adjustments.Where(a => a.Kind == kind).Sum(a => a.Amount);
+
+    public int Count(string status) => Lines.Count(l => l.Status == status);
+
+    /// <summary>Compare, then explain: the whole pure part of <c>reconcile</c>.</summary>
+    public static ReconciliationReport Build(IReadOnlyCollection<ExpectedUsage> expected, InvoiceAggregate invoice, UsageTypeCatalog catalog,
+        Tolerance tolerance, ReconciliationEvidence evidence)
+    {
+        var lines = Reconciler.Compare(expected, invoice, catalog, tolerance);
+        return new ReconciliationReport
+        {
+            Month = invoice.MonthStart,
+            Tolerance = tolerance,
+            Lines = Explainer.Explain(lines, evidence),
+            Adjustments = Reconciler.Adjustments(invoice, lines),
+            UnknownUsageTypes = Reconciler.Unknown(invoice, catalog),
+            Invoice = InvoiceStats.Of(invoice),
+            ContactVariances = evidence.Contacts ?? [],
+            Calibration = evidence.Calibration ?? [],
+            Currency = invoice.Currencies.FirstOrDefault() ?? catalog.Card.Currency,
+        };
+    }
+}

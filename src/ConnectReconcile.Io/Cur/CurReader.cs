@@ -1,0 +1,521 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Storage;
+using global::Parquet;
+using global::Parquet.Schema;
+
+namespace ConnectReconcile.Io.Cur;
+
+/// <summary>What a CUR read covered: files by format and lines read.</summary>
+public sealed class CurReadStats
+{
+    public int ParquetFiles { get; internal set; }
+    public int CsvFiles { get; internal set; }
+    public int SkippedFiles { get; internal set; }
+    public long Rows { get; internal set; }
+    public long ConnectRows { get; internal set; }
+    public long Bytes { get; internal set; }
+}
+
+/// <summary>
+/// Streams an AWS Cost and Usage Report from a local folder or file, or an S3 prefix (any
+/// <see cref="IObjectStore"/>): CUR 2.0 / Data Exports Parquet (and legacy CUR Parquet) through
+/// Parquet.Net's low-level reader, decoding only the columns reconciliation needs and, per row group,
+/// the other columns only when the group holds Connect lines; CSV exports (legacy
+/// <c>lineItem/UsageType</c> headers or CUR 2.0 snake_case, gzip or plain) through a small streaming
+/// reader. Only Amazon Connect lines are yielded (<see cref="CurClassifier.IsConnect"/>); the rest
+/// are counted. When a legacy manifest (<c>*-Manifest.json</c> with <c>reportKeys</c>) is present,
+/// only the report files it names are read, so superseded assemblies never double count.
+/// </summary>
+public sealed partial class CurReader(IObjectStore store)
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public CurReadStats Stats { get; } = new();
+
+    /// <summary>Lines of other services (not yielded), by product code.</summary>
+    public SortedDictionary<string, long> OtherProducts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The report files to read, in key order; files whose billing-period folder names another month are left out.</summary>
+    public async Task<IReadOnlyList<StoredObject>> SelectAsync(DateOnly? month, CancellationToken cancellationToken)
+    {
+        var all = new List<StoredObject>();
+        await foreach (var o in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+        {
+            all.Add(o);
+        }
+
+        var reportKeys = await ManifestKeysAsync(all, cancellationToken).ConfigureAwait(false);
+        var selected = new List<StoredObject>();
+        foreach (var o in all)
+        {
+            var name = o.Key.Length == 0 ? store.Describe(o.Key) : o.Key;
+            if (FormatOf(name) is null)
+            {
+                continue;
+            }
+
+            if (reportKeys is not null && !reportKeys.Any(k => k.EndsWith(name, StringComparison.Ordinal) || name.EndsWith(k, StringComparison.Ordinal)))
+            {
+                Stats.SkippedFiles++;
+                continue;
+            }
+
+            if (month is { } m && PeriodOf(name) is { } period && period != new DateOnly(m.Year, m.Month, 1))
+            {
+                Stats.SkippedFiles++;
+                continue;
+            }
+
+            selected.Add(o);
+        }
+
+        return selected;
+    }
+
+    /// <summary>Connect lines of the selected files, in file order then row order.</summary>
+    public async IAsyncEnumerable<CurLine> ReadAsync(DateOnly? month, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var o in await SelectAsync(month, cancellationToken).ConfigureAwait(false))
+        {
+            var name = o.Key.Length == 0 ? store.Describe(o.Key) : o.Key;
+            Stats.Bytes += o.Size;
+            var lines = FormatOf(name) == "parquet" ? ReadParquetAsync(o.Key, cancellationToken) : ReadCsvAsync(o.Key, name, cancellationToken);
+            await foreach (var line in lines.ConfigureAwait(false))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    /// <summary>Reads every Connect line into an aggregate for one month (or <see cref="InvoiceAggregate.AllMonths"/>).</summary>
+    public async Task<InvoiceAggregate> AggregateAsync(InvoiceAggregate aggregate, DateOnly? month, CancellationToken cancellationToken)
+    {
+        await foreach (var line in ReadAsync(month, cancellationToken).ConfigureAwait(false))
+        {
+            aggregate.Add(line);
+        }
+
+        // Lines of other services never reach the aggregate; fold the reader's counts in for the report.
+        foreach (var (product, n) in OtherProducts)
+        {
+            aggregate.CountOtherProduct(product, n);
+        }
+
+        return aggregate;
+    }
+
+    internal static string? FormatOf(string key)
+    {
+        var k = key.ToLowerInvariant();
+        if (k.EndsWith(".parquet", StringComparison.Ordinal))
+        {
+            return "parquet";
+        }
+
+        return k.EndsWith(".csv", StringComparison.Ordinal) || k.EndsWith(".csv.gz", StringComparison.Ordinal) || k.EndsWith(".csv.zip", StringComparison.Ordinal)
+            ? "csv" : null;
+    }
+
+    /// <summary>The billing period a key's folder names: <c>BILLING_PERIOD=2026-10</c> (Data Exports) or <c>20261001-20261101</c> (legacy).</summary>
+    internal static DateOnly? PeriodOf(string key)
+    {
+        var m = PeriodRegex().Match(key);
+        if (m.Success)
+        {
+            return new DateOnly(int.Parse(m.Groups["y"].Value, C), int.Parse(m.Groups["m"].Value, C), 1);
+        }
+
+        m = LegacyPeriodRegex().Match(key);
+        return m.Success ? new DateOnly(int.Parse(m.Groups["y"].Value, C), int.Parse(m.Groups["m"].Value, C), 1) : null;
+    }
+
+    private async Task<List<string>?> ManifestKeysAsync(List<StoredObject> all, CancellationToken cancellationToken)
+    {
+        List<string>? keys = null;
+        foreach (var o in all.Where(o => o.Key.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                await using var stream = await store.OpenReadAsync(o.Key, cancellationToken).ConfigureAwait(false);
+                using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("reportKeys", out var rk) && rk.ValueKind == JsonValueKind.Array)
+                {
+                    keys ??= [];
+                    keys.AddRange(rk.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a CUR manifest: ignore it.
+            }
+        }
+
+        return keys;
+    }
+
+    private void CountOther(string product)
+    {
+        OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
+    }
+
+    // ---- Parquet ------------------------------------------------------------------------------
+
+    private async IAsyncEnumerable<CurLine> ReadParquetAsync(string key, [EnumeratorCancellation] CancellationToken ct)
+    {
+        Stats.ParquetFiles++;
+        var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+        var columns = ParquetCurColumns.Resolve(reader.Schema, store.Describe(key));
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var rows = checked((int)group.RowCount);
+            Stats.Rows += rows;
+            var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct).ConfigureAwait(false);
+            var connect = new bool[rows];
+            var any = false;
+            for (var i = 0; i < rows; i++)
+            {
+                var p = products[i] ?? "";
+                connect[i] = CurClassifier.IsConnect(p);
+                if (connect[i])
+                {
+                    any = true;
+                }
+                else
+                {
+                    CountOther(p.Length == 0 ? "(none)" : p);
+                }
+            }
+
+            if (!any)
+            {
+                continue;
+            }
+
+            var start = await ParquetColumns.TimesAsync(group, columns.UsageStart, rows, ct).ConfigureAwait(false);
+            var end = columns.UsageEnd is null ? null : await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false);
+            var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct).ConfigureAwait(false);
+            var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct).ConfigureAwait(false);
+            var amount = await ParquetColumns.DecimalsAsync(group, columns.Amount, rows, ct).ConfigureAwait(false);
+            var cost = await ParquetColumns.DecimalsAsync(group, columns.Cost, rows, ct).ConfigureAwait(false);
+            var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct).ConfigureAwait(false);
+            var resource = columns.Resource is null ? null : await ParquetColumns.StringsAsync(group, columns.Resource, rows, ct).ConfigureAwait(false);
+            var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct).ConfigureAwait(false);
+            var rate = columns.Rate is null ? null : await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false);
+            var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct).ConfigureAwait(false);
+            var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
+            var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
+            var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
+            for (var i = 0; i < rows; i++)
+            {
+                if (!connect[i] || start[i] is not { } s)
+                {
+                    continue;
+                }
+
+                Stats.ConnectRows++;
+                yield return new CurLine
+                {
+                    UsageStart = s,
+                    UsageEnd = end?[i],
+                    ProductCode = products[i]!,
+                    UsageType = usageType[i] ?? "",
+                    Operation = operation?[i] ?? "",
+                    LineItemType = lineType[i] ?? "",
+                    ResourceId = NullIfEmpty(resource?[i]),
+                    UsageAmount = amount[i] ?? 0m,
+                    PricingUnit = unit?[i],
+                    UnblendedRate = rate?[i],
+                    UnblendedCost = cost[i] ?? 0m,
+                    Currency = currency?[i],
+                    Description = description?[i],
+                    InstanceTag = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]),
+                };
+            }
+        }
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    internal static string? InstanceFromTags(IEnumerable<KeyValuePair<string, string?>>? tags)
+    {
+        if (tags is null)
+        {
+            return null;
+        }
+
+        foreach (var (k, v) in tags)
+        {
+            // aws:connect:instanceId, aws_connect_instance_id, user:…, resourceTags/… all normalize to end the same way.
+            if (ParquetColumns.Normalize(k).EndsWith("awsconnectinstanceid", StringComparison.Ordinal) && !string.IsNullOrEmpty(v))
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+
+    // ---- CSV ----------------------------------------------------------------------------------
+
+    private async IAsyncEnumerable<CurLine> ReadCsvAsync(string key, string name, [EnumeratorCancellation] CancellationToken ct)
+    {
+        Stats.CsvFiles++;
+        var raw = await store.OpenReadAsync(key, ct).ConfigureAwait(false);
+        await using var _ = raw.ConfigureAwait(false);
+        Stream stream = raw;
+        ZipArchive? zip = null;
+        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        {
+            stream = new GZipStream(raw, CompressionMode.Decompress);
+        }
+        else if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            var seekable = await ParquetColumns.SeekableAsync(raw, ct).ConfigureAwait(false);
+            zip = new ZipArchive(seekable, ZipArchiveMode.Read);
+            stream = zip.Entries[0].Open();
+        }
+
+        using var zipScope = zip;
+        using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var csv = new CsvRecordReader(text);
+        var header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
+        var map = CsvCurColumns.Resolve(header, store.Describe(key));
+        while (await csv.ReadAsync(ct).ConfigureAwait(false) is { } f)
+        {
+            Stats.Rows++;
+            var product = Field(f, map.Product) ?? "";
+            if (!CurClassifier.IsConnect(product))
+            {
+                CountOther(product.Length == 0 ? "(none)" : product);
+                continue;
+            }
+
+            if (ParquetColumns.ParseTime(Field(f, map.UsageStart)) is not { } start)
+            {
+                continue;
+            }
+
+            Stats.ConnectRows++;
+            yield return new CurLine
+            {
+                UsageStart = start,
+                UsageEnd = ParquetColumns.ParseTime(Field(f, map.UsageEnd)),
+                ProductCode = product,
+                UsageType = Field(f, map.UsageType) ?? "",
+                Operation = Field(f, map.Operation) ?? "",
+                LineItemType = Field(f, map.LineType) ?? "",
+                ResourceId = NullIfEmpty(Field(f, map.Resource)),
+                UsageAmount = ParquetColumns.ParseDecimal(Field(f, map.Amount)) ?? 0m,
+                PricingUnit = Field(f, map.Unit),
+                UnblendedRate = ParquetColumns.ParseDecimal(Field(f, map.Rate)),
+                UnblendedCost = ParquetColumns.ParseDecimal(Field(f, map.Cost)) ?? 0m,
+                Currency = Field(f, map.Currency),
+                Description = Field(f, map.Description),
+                InstanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson)),
+            };
+        }
+    }
+
+    private static string? Field(IReadOnlyList<string> fields, int index) => index >= 0 && index < fields.Count ? fields[index] : null;
+
+    private static string? InstanceFromJsonTags(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json) || json[0] != '{')
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return InstanceFromTags(doc.RootElement.EnumerateObject()
+                .Select(p => new KeyValuePair<string, string?>(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ToString())));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex(@"BILLING_PERIOD=(?<y>\d{4})-(?<m>\d{2})", RegexOptions.CultureInvariant)]
+    private static partial Regex PeriodRegex();
+
+    [GeneratedRegex(@"(?:^|/)(?<y>\d{4})(?<m>\d{2})01-\d{8}(?:/|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex LegacyPeriodRegex();
+}
+
+/// <summary>The CUR columns reconciliation reads, found by normalized name (CUR 2.0 and legacy spellings).</summary>
+internal sealed record ParquetCurColumns(
+    DataField UsageStart, DataField? UsageEnd, DataField Product, DataField UsageType, DataField? Operation, DataField LineType,
+    DataField? Resource, DataField Amount, DataField? Unit, DataField? Rate, DataField Cost, DataField? Currency, DataField? Description,
+    DataField? InstanceTag, DataField? TagKey, DataField? TagValue)
+{
+    public static ParquetCurColumns Resolve(ParquetSchema schema, string file)
+    {
+        var flat = new Dictionary<string, DataField>(StringComparer.Ordinal);
+        DataField? tagKey = null, tagValue = null;
+        foreach (var f in schema.GetDataFields())
+        {
+            if (f.Path.Length == 1)
+            {
+                flat.TryAdd(ParquetColumns.Normalize(f.Name), f);
+            }
+            else if (ParquetColumns.Normalize(f.Path.FirstPart ?? "") == "resourcetags" && f.MaxRepetitionLevel == 1)
+            {
+                if (f.Name == "key")
+                {
+                    tagKey = f;
+                }
+                else if (f.Name == "value")
+                {
+                    tagValue = f;
+                }
+            }
+        }
+
+        DataField Required(string name) => flat.GetValueOrDefault(name)
+            ?? throw new FormatException($"{file}: not a Cost and Usage Report (no column like line_item_{name[8..]} / lineItem/{name[8..]}).");
+        DataField? Optional(params string[] names) => names.Select(n => flat.GetValueOrDefault(n)).FirstOrDefault(f => f is not null);
+
+        return new ParquetCurColumns(
+            Required("lineitemusagestartdate"), Optional("lineitemusageenddate"), Required("lineitemproductcode"), Required("lineitemusagetype"),
+            Optional("lineitemoperation"), Required("lineitemlineitemtype"), Optional("lineitemresourceid"), Required("lineitemusageamount"),
+            Optional("pricingunit"), Optional("lineitemunblendedrate"), Required("lineitemunblendedcost"), Optional("lineitemcurrencycode"),
+            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), tagKey, tagValue);
+    }
+}
+
+/// <summary>Column indexes of a CUR CSV header (legacy <c>lineItem/UsageType</c> or CUR 2.0 <c>line_item_usage_type</c>).</summary>
+internal sealed record CsvCurColumns(
+    int UsageStart, int UsageEnd, int Product, int UsageType, int Operation, int LineType, int Resource, int Amount, int Unit,
+    int Rate, int Cost, int Currency, int Description, int InstanceTag, int TagsJson)
+{
+    public static CsvCurColumns Resolve(IReadOnlyList<string> header, string file)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            index.TryAdd(ParquetColumns.Normalize(header[i]), i);
+        }
+
+        int Required(string name) => index.TryGetValue(name, out var i) ? i
+            : throw new FormatException($"{file}: not a Cost and Usage Report CSV (no column like lineItem/{name[8..]}).");
+        int Optional(string name) => index.GetValueOrDefault(name, -1);
+
+        return new CsvCurColumns(
+            Required("lineitemusagestartdate"), Optional("lineitemusageenddate"), Required("lineitemproductcode"), Required("lineitemusagetype"),
+            Optional("lineitemoperation"), Required("lineitemlineitemtype"), Optional("lineitemresourceid"), Required("lineitemusageamount"),
+            Optional("pricingunit"), Optional("lineitemunblendedrate"), Required("lineitemunblendedcost"), Optional("lineitemcurrencycode"),
+            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), Optional("resourcetags"));
+    }
+}
+
+/// <summary>A streaming RFC 4180 reader: quoted fields, doubled quotes, commas and line breaks inside quotes.</summary>
+internal sealed class CsvRecordReader(TextReader reader)
+{
+    private readonly char[] _buffer = new char[1 << 16];
+    private int _pos;
+    private int _len;
+    private readonly System.Text.StringBuilder _field = new();
+
+    public async ValueTask<List<string>?> ReadAsync(CancellationToken ct)
+    {
+        var fields = new List<string>();
+        var quoted = false;
+        var any = false;
+        _field.Clear();
+        while (true)
+        {
+            if (_pos >= _len)
+            {
+                ct.ThrowIfCancellationRequested();
+                _len = await reader.ReadAsync(_buffer.AsMemory(), ct).ConfigureAwait(false);
+                _pos = 0;
+                if (_len == 0)
+                {
+                    if (!any && fields.Count == 0)
+                    {
+                        return null;
+                    }
+
+                    fields.Add(_field.ToString());
+                    return fields;
+                }
+            }
+
+            var ch = _buffer[_pos++];
+            any = true;
+            if (quoted)
+            {
+                if (ch == '"')
+                {
+                    if (await PeekAsync(ct).ConfigureAwait(false) == '"')
+                    {
+                        _pos++;
+                        _field.Append('"');
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else
+                {
+                    _field.Append(ch);
+                }
+
+                continue;
+            }
+
+            switch (ch)
+            {
+                case '"':
+                    quoted = true;
+                    break;
+                case ',':
+                    fields.Add(_field.ToString());
+                    _field.Clear();
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    fields.Add(_field.ToString());
+                    if (fields.Count == 1 && fields[0].Length == 0)
+                    {
+                        // A blank line: skip it.
+                        fields.Clear();
+                        _field.Clear();
+                        any = false;
+                        break;
+                    }
+
+                    return fields;
+                default:
+                    _field.Append(ch);
+                    break;
+            }
+        }
+    }
+
+    private async ValueTask<int> PeekAsync(CancellationToken ct)
+    {
+        if (_pos >= _len)
+        {
+            _len = await reader.ReadAsync(_buffer.AsMemory(), ct).ConfigureAwait(false);
+            _pos = 0;
+            if (_len == 0)
+            {
+                return -1;
+            }
+        }
+
+        return _buffer[_pos];
+    }
+}

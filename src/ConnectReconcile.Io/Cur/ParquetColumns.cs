@@ -1,0 +1,249 @@
+using System.Globalization;
+using global::Parquet;
+using global::Parquet.Data;
+using global::Parquet.Schema;
+
+namespace ConnectReconcile.Io.Cur;
+
+/// <summary>
+/// Column-at-a-time reading with Parquet.Net's low-level reader, tolerant of how producers encode
+/// the same logical column (CUR money as DOUBLE, DECIMAL or text; times as TIMESTAMP, INT96, DATE or
+/// text). Only the columns asked for are decoded.
+/// </summary>
+internal static class ParquetColumns
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <summary>Lower-case letters and digits only: <c>lineItem/UsageType</c>, <c>line_item_usage_type</c> → <c>lineitemusagetype</c>.</summary>
+    public static string Normalize(string name)
+    {
+        Span<char> buffer = stackalloc char[Math.Min(name.Length, 256)];
+        var n = 0;
+        foreach (var ch in name)
+        {
+            if (char.IsAsciiLetterOrDigit(ch) && n < buffer.Length)
+            {
+                buffer[n++] = char.ToLowerInvariant(ch);
+            }
+        }
+
+        return new string(buffer[..n]);
+    }
+
+    /// <summary>Opens a seekable stream: Parquet needs to seek to its footer (S3 streams are copied to a temp file first).</summary>
+    public static async Task<Stream> SeekableAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        if (stream.CanSeek)
+        {
+            return stream;
+        }
+
+        var temp = new FileStream(Path.Combine(Path.GetTempPath(), "cr-" + Guid.NewGuid().ToString("N") + ".tmp"), FileMode.CreateNew, FileAccess.ReadWrite,
+            FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.CopyToAsync(temp, cancellationToken).ConfigureAwait(false);
+        }
+
+        temp.Position = 0;
+        return temp;
+    }
+
+    public static async Task<string?[]> StringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
+        return raw switch
+        {
+            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => v.ToString()),
+            RawColumnData<ReadOnlyMemory<byte>> b => Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)),
+            RawColumnData<double> d => Unpack(d, field, rows, v => v.ToString("R", C)),
+            RawColumnData<float> f => Unpack(f, field, rows, v => v.ToString("R", C)),
+            RawColumnData<decimal> m => Unpack(m, field, rows, v => v.ToString(C)),
+            RawColumnData<long> l => Unpack(l, field, rows, v => v.ToString(C)),
+            RawColumnData<int> i => Unpack(i, field, rows, v => v.ToString(C)),
+            RawColumnData<bool> b => Unpack(b, field, rows, v => v ? "true" : "false"),
+            RawColumnData<DateTime> t => Unpack(t, field, rows, v => v.ToString("o", C)),
+            _ => throw Unsupported(field, raw),
+        };
+    }
+
+    public static async Task<decimal?[]> DecimalsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
+        return raw switch
+        {
+            RawColumnData<double> d => UnpackStruct(d, field, rows, v => double.IsFinite(v) ? (decimal?)(decimal)v : null),
+            RawColumnData<float> f => UnpackStruct(f, field, rows, v => float.IsFinite(v) ? (decimal?)(decimal)v : null),
+            RawColumnData<decimal> m => UnpackStruct(m, field, rows, v => (decimal?)v),
+            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (decimal?)v),
+            RawColumnData<int> i => UnpackStruct(i, field, rows, v => (decimal?)v),
+            RawColumnData<ReadOnlyMemory<char>> s => UnpackStruct(s, field, rows, v => ParseDecimal(v.Span)),
+            RawColumnData<ReadOnlyMemory<byte>> b => UnpackStruct(b, field, rows, v => ParseDecimal(System.Text.Encoding.UTF8.GetString(v.Span))),
+            _ => throw Unsupported(field, raw),
+        };
+    }
+
+    public static async Task<long?[]> LongsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
+        return raw switch
+        {
+            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (long?)v),
+            RawColumnData<int> i => UnpackStruct(i, field, rows, v => (long?)v),
+            RawColumnData<double> d => UnpackStruct(d, field, rows, v => (long?)v),
+            RawColumnData<decimal> m => UnpackStruct(m, field, rows, v => (long?)v),
+            _ => throw Unsupported(field, raw),
+        };
+    }
+
+    public static async Task<DateTime?[]> TimesAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
+        return raw switch
+        {
+            RawColumnData<DateTime> t => UnpackStruct(t, field, rows, v => (DateTime?)AsUtc(v)),
+            RawColumnData<DateTimeOffset> o => UnpackStruct(o, field, rows, v => (DateTime?)v.UtcDateTime),
+            RawColumnData<DateOnly> d => UnpackStruct(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
+            RawColumnData<ReadOnlyMemory<char>> s => UnpackStruct(s, field, rows, v => ParseTime(v.ToString())),
+            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)),
+            _ => throw Unsupported(field, raw),
+        };
+    }
+
+    /// <summary>A map&lt;string,string&gt; column (CUR 2.0 <c>resource_tags</c>): per row its entries, null for a null or empty map.</summary>
+    public static async Task<List<KeyValuePair<string, string?>>?[]> MapAsync(ParquetRowGroupReader group, DataField keyField, DataField valueField, int rows, CancellationToken ct)
+    {
+        using var keys = await group.ReadRawColumnDataBaseAsync(keyField, ct).ConfigureAwait(false);
+        using var values = await group.ReadRawColumnDataBaseAsync(valueField, ct).ConfigureAwait(false);
+        if (keys is not RawColumnData<ReadOnlyMemory<char>> k || values is not RawColumnData<ReadOnlyMemory<char>> v)
+        {
+            throw new FormatException($"Map column '{keyField.Path}' is not a map of strings.");
+        }
+
+        return ZipMap(k, keyField, v, valueField, rows);
+    }
+
+    private static List<KeyValuePair<string, string?>>?[] ZipMap(RawColumnData<ReadOnlyMemory<char>> keys, DataField keyField, RawColumnData<ReadOnlyMemory<char>> values, DataField valueField, int rows)
+    {
+        var result = new List<KeyValuePair<string, string?>>?[rows];
+        var kdl = keys.DefinitionLevels;
+        var krl = keys.RepetitionLevels;
+        var vdl = values.DefinitionLevels;
+        var kv = keys.Values;
+        var vv = values.Values;
+        int row = -1, ki = 0, vi = 0;
+        for (var i = 0; i < kdl.Length; i++)
+        {
+            if (krl[i] == 0)
+            {
+                row++;
+            }
+
+            var hasKey = kdl[i] == keyField.MaxDefinitionLevel;
+            var hasValue = vdl[i] == valueField.MaxDefinitionLevel;
+            string? value = hasValue ? vv[vi++].ToString() : null;
+            if (!hasKey || row < 0 || row >= rows)
+            {
+                continue;
+            }
+
+            (result[row] ??= []).Add(new KeyValuePair<string, string?>(kv[ki++].ToString(), value));
+        }
+
+        return result;
+    }
+
+    private static T?[] Unpack<TRaw, T>(RawColumnData<TRaw> raw, DataField field, int rows, Func<TRaw, T> convert)
+        where TRaw : struct
+        where T : class
+    {
+        var result = new T?[rows];
+        var values = raw.Values;
+        if (field.MaxDefinitionLevel == 0)
+        {
+            for (var i = 0; i < rows && i < values.Length; i++)
+            {
+                result[i] = convert(values[i]);
+            }
+
+            return result;
+        }
+
+        var levels = raw.DefinitionLevels;
+        var v = 0;
+        for (var i = 0; i < rows && i < levels.Length; i++)
+        {
+            if (levels[i] == field.MaxDefinitionLevel)
+            {
+                result[i] = convert(values[v++]);
+            }
+        }
+
+        return result;
+    }
+
+    private static T?[] UnpackStruct<TRaw, T>(RawColumnData<TRaw> raw, DataField field, int rows, Func<TRaw, T?> convert)
+        where TRaw : struct
+        where T : struct
+    {
+        var result = new T?[rows];
+        var values = raw.Values;
+        if (field.MaxDefinitionLevel == 0)
+        {
+            for (var i = 0; i < rows && i < values.Length; i++)
+            {
+                result[i] = convert(values[i]);
+            }
+
+            return result;
+        }
+
+        var levels = raw.DefinitionLevels;
+        var v = 0;
+        for (var i = 0; i < rows && i < levels.Length; i++)
+        {
+            if (levels[i] == field.MaxDefinitionLevel)
+            {
+                result[i] = convert(values[v++]);
+            }
+        }
+
+        return result;
+    }
+
+    public static DateTime AsUtc(DateTime t) => t.Kind switch
+    {
+        DateTimeKind.Utc => t,
+        DateTimeKind.Local => t.ToUniversalTime(),
+        _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+    };
+
+    public static decimal? ParseDecimal(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        if (text.IsEmpty)
+        {
+            return null;
+        }
+
+        if (decimal.TryParse(text, NumberStyles.Float, C, out var d))
+        {
+            return d;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, C, out var x) && double.IsFinite(x) ? (decimal)x : null;
+    }
+
+    public static DateTime? ParseTime(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, C, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t.UtcDateTime : null;
+    }
+
+    private static FormatException Unsupported(DataField field, RawColumnData raw) =>
+        new($"Column '{field.Path}' has an unsupported type ({raw.GetType().GenericTypeArguments.FirstOrDefault()?.Name ?? raw.GetType().Name}).");
+}

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Parquet;
+using ConnectReconcile.Io.Storage;
+using global::Parquet;
+using global::Parquet.Schema;
+using global::Parquet.Serialization;
+
+namespace ConnectReconcile.Io.Cur;
+
+/// <summary>The expected side of a month: our daily_usage rows, and the rate card and policy that produced them.</summary>
+public sealed record RatedMonth(IReadOnlyList<ExpectedUsage> Rows, IReadOnlyList<string> RateCardVersions, IReadOnlyList<string> Policies, int Partitions);
+
+/// <summary>Facts from our charges table that the explanation rules use.</summary>
+public sealed class ChargeFacts
+{
+    public Dictionary<HourKey, decimal> Hourly { get; } = [];
+    public Dictionary<DayKey, HashSet<string>> InventoryNumbers { get; } = [];
+    public Dictionary<DayKey, Dictionary<string, long>> CalledNumbers { get; } = [];
+    public Dictionary<DayKey, decimal> MinimumTopUpMinutes { get; } = [];
+    public Dictionary<DayKey, long> AgentSeconds { get; } = [];
+    public List<ExpectedChainUsage>? ChainUsage { get; init; }
+    public Dictionary<string, string>? ContactToChain { get; init; }
+    public long Rows { get; set; }
+}
+
+/// <summary>
+/// Reads a month of ConnectReconcile's own outputs (<c>daily_usage</c>, and for the explanations
+/// <c>charges</c> and <c>segments</c>) from any <see cref="IObjectStore"/>, Hive partitions
+/// <c>TABLE/dt=YYYY-MM-DD/</c>, decoding only the columns needed.
+/// </summary>
+public sealed partial class RatedOutputReader(IObjectStore store)
+{
+    public async Task<RatedMonth> ReadDailyUsageAsync(DateOnly month, CancellationToken ct)
+    {
+        var rows = new List<ExpectedUsage>();
+        var versions = new SortedSet<string>(StringComparer.Ordinal);
+        var policies = new SortedSet<string>(StringComparer.Ordinal);
+        var partitions = 0;
+        foreach (var key in await PartitionKeysAsync("daily_usage/", month, ct).ConfigureAwait(false))
+        {
+            partitions++;
+            await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            var data = await ParquetSerializer.DeserializeAsync<DailyUsageRow>(stream, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var r in data.Data)
+            {
+                versions.Add(r.RateCardVersion);
+                policies.Add(r.Policy);
+                // Minutes from billed seconds: exact, where the DECIMAL(18,6) column is cut to 6 places.
+                var quantity = r.Unit == Units.Minute ? r.BilledSeconds / 60m : r.Quantity;
+                rows.Add(new ExpectedUsage(r.Day, r.InstanceId, r.Region, r.UsageType, r.ChargeKind, r.Unit, r.PricingModel, r.Charges, r.BilledSeconds,
+                    quantity, r.Cost, r.UnratedCharges));
+            }
+        }
+
+        return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions);
+    }
+
+    /// <summary>
+    /// Hourly usage (by <see cref="InvoiceHours"/>), numbers in the inventory and numbers called, the
+    /// minutes our minimums add, and — for granular invoices — usage per chain and contact → chain;
+    /// with <paramref name="agentSeconds"/> also each agent's connected seconds per day (segments).
+    /// </summary>
+    public async Task<ChargeFacts> ReadChargeFactsAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct)
+    {
+        var facts = new ChargeFacts
+        {
+            ChainUsage = perContact ? [] : null,
+            ContactToChain = perContact ? new Dictionary<string, string>(StringComparer.Ordinal) : null,
+        };
+        var chainCells = perContact ? new Dictionary<(string Chain, string UsageType), (DateOnly Day, decimal Q, decimal Cost)>() : null;
+        foreach (var key in await PartitionKeysAsync("charges/", month, ct).ConfigureAwait(false))
+        {
+            await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            var f = Fields(reader.Schema);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var n = checked((int)group.RowCount);
+                facts.Rows += n;
+                var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
+                var start = await ParquetColumns.TimesAsync(group, f["start_time"], n, ct).ConfigureAwait(false);
+                var usageType = await ParquetColumns.StringsAsync(group, f["usage_type"], n, ct).ConfigureAwait(false);
+                var unit = await ParquetColumns.StringsAsync(group, f["unit"], n, ct).ConfigureAwait(false);
+                var kind = await ParquetColumns.StringsAsync(group, f["charge_kind"], n, ct).ConfigureAwait(false);
+                var legKind = await ParquetColumns.StringsAsync(group, f["leg_kind"], n, ct).ConfigureAwait(false);
+                var number = await ParquetColumns.StringsAsync(group, f["number"], n, ct).ConfigureAwait(false);
+                var billed = await ParquetColumns.LongsAsync(group, f["billed_seconds"], n, ct).ConfigureAwait(false);
+                var actual = await ParquetColumns.LongsAsync(group, f["actual_seconds"], n, ct).ConfigureAwait(false);
+                var quantity = await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false);
+                string?[]? chain = null, contact = null;
+                decimal?[]? cost = null;
+                if (perContact)
+                {
+                    chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
+                    contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
+                    cost = await ParquetColumns.DecimalsAsync(group, f["cost"], n, ct).ConfigureAwait(false);
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    if (day[i] is not { } dt)
+                    {
+                        continue;
+                    }
+
+                    var d = DateOnly.FromDateTime(dt);
+                    var ut = usageType[i] ?? "";
+                    var minutes = unit[i] == Units.Minute;
+                    var q = minutes ? (billed[i] ?? 0) / 60m : quantity[i] ?? 0m;
+                    var hk = new HourKey(InvoiceHours.HourOf(d, start[i]), ut);
+                    facts.Hourly[hk] = facts.Hourly.GetValueOrDefault(hk) + q;
+                    if (minutes && billed[i] > actual[i])
+                    {
+                        var dk = new DayKey(d, ut);
+                        facts.MinimumTopUpMinutes[dk] = facts.MinimumTopUpMinutes.GetValueOrDefault(dk) + ((billed[i] ?? 0) - (actual[i] ?? 0)) / 60m;
+                    }
+
+                    var k = kind[i] ?? "";
+                    if (number[i] is { Length: > 0 } num)
+                    {
+                        if (k.StartsWith("number-days:", StringComparison.Ordinal))
+                        {
+                            var dk = new DayKey(d, k);
+                            if (!facts.InventoryNumbers.TryGetValue(dk, out var set))
+                            {
+                                facts.InventoryNumbers[dk] = set = new HashSet<string>(StringComparer.Ordinal);
+                            }
+
+                            set.Add(num);
+                        }
+                        else if (legKind[i] == LegKinds.CustomerInbound && (k == ChargeKinds.TelephonyInboundDid || k == ChargeKinds.TelephonyInboundTollFree))
+                        {
+                            var dk = new DayKey(d, k == ChargeKinds.TelephonyInboundDid ? ChargeKinds.NumberDaysDid : ChargeKinds.NumberDaysTollFree);
+                            if (!facts.CalledNumbers.TryGetValue(dk, out var calls))
+                            {
+                                facts.CalledNumbers[dk] = calls = new Dictionary<string, long>(StringComparer.Ordinal);
+                            }
+
+                            calls[num] = calls.GetValueOrDefault(num) + 1;
+                        }
+                    }
+
+                    if (chainCells is not null && chain![i] is { Length: > 0 } c && !c.StartsWith("number:", StringComparison.Ordinal))
+                    {
+                        var cell = chainCells.TryGetValue((c, ut), out var found) ? found : (Day: d, Q: 0m, Cost: 0m);
+                        chainCells[(c, ut)] = (cell.Day, cell.Q + q, cell.Cost + (cost![i] ?? 0m));
+                        if (contact![i] is { Length: > 0 } id)
+                        {
+                            facts.ContactToChain![id] = c;
+                        }
+
+                        facts.ContactToChain!.TryAdd(c, c);
+                    }
+                }
+            }
+        }
+
+        if (chainCells is not null)
+        {
+            facts.ChainUsage!.AddRange(chainCells.Select(kv => new ExpectedChainUsage(kv.Value.Day, kv.Key.Chain, kv.Key.UsageType, kv.Value.Q, kv.Value.Cost)));
+        }
+
+        await ReadSegmentFactsAsync(month, agentSeconds ? facts.AgentSeconds : null, facts.ContactToChain, ct).ConfigureAwait(false);
+        return facts;
+    }
+
+    /// <summary>
+    /// One pass over the segments table for what is asked: seconds each agent was connected to
+    /// customers (agent and hold segments) per day, and/or every contact id → its chain.
+    /// </summary>
+    public async Task ReadSegmentFactsAsync(DateOnly month, Dictionary<DayKey, long>? agentSeconds, Dictionary<string, string>? contactToChain, CancellationToken ct)
+    {
+        if (agentSeconds is null && contactToChain is null)
+        {
+            return;
+        }
+
+        foreach (var key in await PartitionKeysAsync("segments/", month, ct).ConfigureAwait(false))
+        {
+            await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            var f = Fields(reader.Schema);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var n = checked((int)group.RowCount);
+                if (agentSeconds is not null)
+                {
+                    var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
+                    var agent = await ParquetColumns.StringsAsync(group, f["agent"], n, ct).ConfigureAwait(false);
+                    var kind = await ParquetColumns.StringsAsync(group, f["segment_kind"], n, ct).ConfigureAwait(false);
+                    var seconds = await ParquetColumns.LongsAsync(group, f["seconds"], n, ct).ConfigureAwait(false);
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (day[i] is { } d && agent[i] is { Length: > 0 } a && kind[i] is "agent" or "hold")
+                        {
+                            var k = new DayKey(DateOnly.FromDateTime(d), a);
+                            agentSeconds[k] = agentSeconds.GetValueOrDefault(k) + (seconds[i] ?? 0);
+                        }
+                    }
+                }
+
+                if (contactToChain is not null)
+                {
+                    var chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
+                    var contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
+                    for (var i = 0; i < n; i++)
+                    {
+                        if (chain[i] is { Length: > 0 } c && contact[i] is { Length: > 0 } id)
+                        {
+                            contactToChain.TryAdd(id, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, DataField> Fields(ParquetSchema schema) =>
+        schema.GetDataFields().Where(f => f.Path.Length == 1).GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    /// <summary>Object keys of a table's partitions whose day falls in the month, in day order.</summary>
+    public async Task<IReadOnlyList<string>> PartitionKeysAsync(string tablePrefix, DateOnly month, CancellationToken ct)
+    {
+        var first = new DateOnly(month.Year, month.Month, 1);
+        var last = first.AddMonths(1).AddDays(-1);
+        var keys = new List<(DateOnly Day, string Key)>();
+        await foreach (var o in store.ListAsync(tablePrefix, ct).ConfigureAwait(false))
+        {
+            if (!o.Key.EndsWith(".parquet", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var m = DayRegex().Match(o.Key);
+            if (m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day >= first && day <= last)
+            {
+                keys.Add((day, o.Key));
+            }
+        }
+
+        return keys.OrderBy(k => k.Day).ThenBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key).ToList();
+    }
+
+    [GeneratedRegex(@"(?:^|/)dt=(\d{4}-\d{2}-\d{2})/", RegexOptions.CultureInvariant)]
+    private static partial Regex DayRegex();
+}

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text.Json;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reconciliation;
+using DuckDB.NET.Data;
+
+namespace ConnectReconcile.Cli.Tests;
+
+/// <summary>A generated month with its invoice (generate --cur …), replayed with its own agents and numbers.</summary>
+public sealed class CurMonth : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    private CurMonth()
+    {
+    }
+
+    public string Data => _dir.Sub("data");
+    public string Ctr => Path.Combine(Data, "ctr");
+    public string Agents => Path.Combine(Data, "agents.csv");
+    public string Numbers => Path.Combine(Data, "numbers.csv");
+    public string Cur => Path.Combine(Data, "cur");
+    public string Rated => _dir.Sub("rated");
+    public JsonElement Planted { get; private set; }
+
+    public static async Task<CurMonth> CreateAsync(params string[] generateOptions)
+    {
+        var m = new CurMonth();
+        var gen = await CliRunner.RunAsync(["generate", "--contacts", "900", "--days", "3", "--seed", "23", "--out", m.Data, "--cur", .. generateOptions]);
+        Assert.True(gen.Exit == 0, gen.Err);
+        using (var planted = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(m.Data, "cur-planted.json"))))
+        {
+            m.Planted = planted.RootElement.Clone();
+        }
+
+        await m.ReplayAsync();
+        return m;
+    }
+
+    public async Task ReplayAsync(params string[] extra)
+    {
+        var replay = await CliRunner.RunAsync(["replay", "--source", Ctr, "--agents", Agents, "--numbers", Numbers, "--out", Rated, "--summary", "json", .. extra]);
+        Assert.True(replay.Exit == 0, replay.Err);
+    }
+
+    /// <summary>Runs reconcile with --summary json; returns the exit code and the summary.</summary>
+    public async Task<(int Exit, JsonElement Summary, string Err)> ReconcileAsync(params string[] extra)
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(["reconcile", "--cur", Cur, "--rated", Rated, "--month", "2026-10", "--summary", "json", .. extra]);
+        Assert.True(exit is 0 or 3, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        return (exit, doc.RootElement.Clone(), stderr);
+    }
+
+    public string Table(string table) => Path.Combine(Rated, table, "*", "*.parquet");
+
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>The clean month, shared (generation is deterministic).</summary>
+public sealed class CleanCurMonth : IAsyncLifetime, IDisposable
+{
+    public CurMonth Month { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Month = await CurMonth.CreateAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => Month?.Dispose();
+}
+
+public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCurMonth>
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    private static List<JsonElement> Variances(JsonElement summary) => summary.GetProperty("variances").EnumerateArray().ToList();
+
+    private static IEnumerable<string> Codes(JsonElement variance) => variance.GetProperty("causes").EnumerateArray().Select(c => c.GetProperty("code").GetString()!);
+
+    private static string Text(JsonElement variance, string code) =>
+        variance.GetProperty("causes").EnumerateArray().First(c => c.GetProperty("code").GetString() == code).GetProperty("text").GetString()!;
+
+    private static object? Scalar(DuckDBConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    [Fact]
+    public async Task A_consistent_generated_month_reconciles_to_zero_variance()
+    {
+        var month = clean.Month;
+        var (exit, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(0, exit);
+        Assert.False(summary.GetProperty("beyondTolerance").GetBoolean());
+        Assert.Empty(Variances(summary));
+        Assert.True(summary.GetProperty("rows").GetProperty("match").GetInt32() >= 15);
+        Assert.Equal(summary.GetProperty("expectedCost").GetString(), summary.GetProperty("invoicedUsageCost").GetString());
+        Assert.NotEqual("0.00", summary.GetProperty("taxes").GetString());
+        Assert.StartsWith("-", summary.GetProperty("freeTier").GetString(), StringComparison.Ordinal);
+
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        var rec = month.Table("reconciliation");
+        // Quantities exact, cost within rounding, on every row both sides have; the rest is only our unrated chat.
+        Assert.Equal(0m, Convert.ToDecimal(Scalar(db, $"SELECT coalesce(sum(abs(quantity_variance)), 0) FROM read_parquet('{rec}') WHERE row_kind = 'usage' AND status <> 'only-in-ctrs'"), C));
+        Assert.True(Convert.ToDecimal(Scalar(db, $"SELECT max(abs(cost_variance)) FROM read_parquet('{rec}') WHERE row_kind = 'usage'"), C) < 0.005m);
+        Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{rec}') WHERE row_kind = 'usage' AND status NOT IN ('match') AND NOT (status = 'only-in-ctrs' AND unrated_charges = charges)"), C));
+        Assert.Equal(2L, Convert.ToInt64(Scalar(db, $"SELECT count(DISTINCT row_kind) FROM read_parquet('{rec}') WHERE row_kind IN ('tax', 'free-tier')"), C));
+
+        // An independent reader (DuckDB) of the generated CUR agrees with our daily usage, usage type by usage type.
+        var cur = Path.Combine(month.Cur, "**", "*.parquet");
+        var daily = month.Table("daily_usage");
+        var mismatches = Convert.ToInt64(Scalar(db, $"""
+            WITH inv AS (SELECT line_item_usage_type AS ut, sum(line_item_usage_amount) AS q FROM read_parquet('{cur}')
+                         WHERE line_item_line_item_type = 'Usage' AND line_item_product_code <> 'AmazonS3' GROUP BY 1),
+                 exp AS (SELECT usage_type AS ut, sum(CASE WHEN unit = 'minute' THEN billed_seconds / 60.0 ELSE quantity END) AS q
+                         FROM read_parquet('{daily}') WHERE unrated_charges = 0 GROUP BY 1)
+            SELECT count(*) FROM inv FULL JOIN exp USING (ut) WHERE abs(coalesce(inv.q, 0) - coalesce(exp.q, 0)) > 0.000001
+            """), C);
+        Assert.Equal(0L, mismatches);
+
+        var html = await File.ReadAllTextAsync(Path.Combine(month.Rated, "reports", "reconciliation-2026-10.html"));
+        Assert.Contains("Every day and usage type is within tolerance.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Io.Cur.Injections.MissingHour)]
+    [InlineData(Io.Cur.Injections.UnlistedNumber)]
+    [InlineData(Io.Cur.Injections.RateDiff)]
+    [InlineData(Io.Cur.Injections.DeskAgentMissing)]
+    public async Task Each_injected_discrepancy_is_detected_in_its_row_with_its_cause(string injection)
+    {
+        using var month = await CurMonth.CreateAsync("--inject", injection);
+        var planted = month.Planted.GetProperty("planted")[0];
+        var (exit, summary, _) = await month.ReconcileAsync("--agents", month.Agents);
+        Assert.Equal(3, exit);
+        var variances = Variances(summary);
+        Assert.NotEmpty(variances);
+        switch (injection)
+        {
+            case Io.Cur.Injections.RateDiff:
+            {
+                var usageType = planted.GetProperty("usageType").GetString();
+                var rate = planted.GetProperty("invoiceRate").GetDecimal().ToString("0.########", C);
+                Assert.All(variances, v =>
+                {
+                    Assert.Equal(usageType, v.GetProperty("usageType").GetString());
+                    Assert.Equal(("over", "cost"), (v.GetProperty("status").GetString(), v.GetProperty("basis").GetString()));
+                    Assert.Contains(rate, Text(v, CauseCodes.RateDifference), StringComparison.Ordinal);
+                });
+                Assert.Equal(3, variances.Count); // every day
+                break;
+            }
+
+            case Io.Cur.Injections.UnlistedNumber:
+            {
+                var number = planted.GetProperty("number").GetString()!;
+                Assert.All(variances, v =>
+                {
+                    Assert.Equal(planted.GetProperty("usageType").GetString(), v.GetProperty("usageType").GetString());
+                    Assert.Equal(1m, v.GetProperty("invoicedQuantity").GetDecimal() - v.GetProperty("expectedQuantity").GetDecimal());
+                    Assert.Contains(number, Text(v, CauseCodes.UnlistedNumber), StringComparison.Ordinal);
+                });
+                Assert.Equal(3, variances.Count);
+                break;
+            }
+
+            case Io.Cur.Injections.DeskAgentMissing:
+            {
+                var agent = planted.GetProperty("agent").GetString()!;
+                Assert.All(variances, v =>
+                {
+                    Assert.Equal(planted.GetProperty("usageType").GetString(), v.GetProperty("usageType").GetString());
+                    Assert.Equal("over", v.GetProperty("status").GetString());
+                    Assert.Contains(agent, Text(v, CauseCodes.DeskAgentMissing), StringComparison.Ordinal);
+                });
+                break;
+            }
+
+            case Io.Cur.Injections.MissingHour:
+            {
+                var day = planted.GetProperty("day").GetString();
+                var hour = DateTime.Parse(planted.GetProperty("hour").GetString()!, C, DateTimeStyles.AdjustToUniversal);
+                var over = variances.Where(v => v.GetProperty("status").GetString() == "over").ToList();
+                Assert.All(over, v =>
+                {
+                    Assert.Equal(day, v.GetProperty("day").GetString());
+                    Assert.Contains($"{hour:HH}:00", Text(v, CauseCodes.MissingCtrsHour), StringComparison.Ordinal);
+                });
+                Assert.Contains(over, v => v.GetProperty("usageType").GetString() == "USE1-end-customer-mins");
+                break;
+            }
+        }
+
+        Assert.All(variances, v => Assert.DoesNotContain(CauseCodes.Unexplained, Codes(v)));
+    }
+
+    [Fact]
+    public async Task Calibration_picks_the_policy_the_invoice_was_built_with()
+    {
+        var policy = BillingPolicy.Parse("service=per-record").ToString();
+        using var month = await CurMonth.CreateAsync("--cur-policy", "service=per-record");
+        var (exit, summary, _) = await month.ReconcileAsync("--calibrate", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers);
+        Assert.Equal(3, exit); // rated with the default policy, the month does not match
+        var ranking = summary.GetProperty("calibration").EnumerateArray().ToList();
+        Assert.Equal(BillingPolicy.Alternatives.Count, ranking.Count);
+        Assert.Equal(policy, ranking[0].GetProperty("policy").GetString());
+        Assert.Equal(0m, ranking[0].GetProperty("absQuantityVariance").GetDecimal());
+        Assert.False(ranking[1].GetProperty("tiedWithBest").GetBoolean());
+        Assert.Contains(Variances(summary), v => Codes(v).Contains(CauseCodes.Policy));
+        Assert.True(File.Exists(Path.Combine(month.Rated, "reconciliation_calibration", "month=2026-10", "part-00000.parquet")));
+
+        // Re-rated with the policy calibration found, the month reconciles.
+        await month.ReplayAsync("--policy", "service=per-record");
+        Assert.Equal(0, (await month.ReconcileAsync()).Exit);
+    }
+
+    [Fact]
+    public async Task A_legacy_CSV_invoice_with_daily_lines_per_instance_reconciles_too()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv", "--cur-granularity", "daily", "--cur-resource-ids", "instance");
+        Assert.Single(Directory.GetFiles(month.Cur, "*.csv.gz", SearchOption.AllDirectories));
+        var (exit, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(0, exit);
+        Assert.True(summary.GetProperty("rows").GetProperty("match").GetInt32() >= 15);
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{month.Table("reconciliation")}') WHERE row_kind = 'usage' AND status = 'match' AND instance_id IS NULL"), C));
+    }
+
+    [Fact]
+    public async Task A_granular_invoice_names_the_contacts_behind_a_variance()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-resource-ids", "contact", "--inject", "desk-agent-missing");
+        var (exit, summary, _) = await month.ReconcileAsync("--agents", month.Agents);
+        Assert.Equal(3, exit);
+        var variances = Variances(summary);
+        Assert.All(variances, v => Assert.Contains(CauseCodes.Contacts, Codes(v)));
+
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        var contacts = month.Table("reconciliation_contacts");
+        var rec = month.Table("reconciliation");
+        // Per day, the contacts' variances add up to the row's variance; every contact is billed more than we
+        // expect (over, or only-in-invoice for a record id our outputs do not carry, e.g. a conference participant).
+        var unexplained = Convert.ToInt64(Scalar(db, $"""
+            WITH c AS (SELECT day, usage_type, sum(quantity_variance) AS dq FROM read_parquet('{contacts}') GROUP BY ALL)
+            SELECT count(*) FROM read_parquet('{rec}') r JOIN c USING (day, usage_type)
+            WHERE r.beyond_tolerance AND abs(r.quantity_variance - c.dq) > 0.00001
+            """), C);
+        Assert.Equal(0L, unexplained);
+        Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{contacts}') WHERE status NOT IN ('over', 'only-in-invoice')"), C));
+        Assert.True(Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{contacts}') WHERE status = 'over'"), C) > 0);
+    }
+
+    [Fact]
+    public async Task A_rate_card_derived_from_the_invoice_reprices_the_month_exactly()
+    {
+        using var month = await CurMonth.CreateAsync("--inject", "rate-diff");
+        Assert.Equal(3, (await month.ReconcileAsync()).Exit);
+        var card = Path.Combine(month.Data, "derived-card.json");
+        var derive = await CliRunner.RunAsync("ratecard", "derive", "--cur", month.Cur, "--out", card, "--month", "2026-10");
+        Assert.True(derive.Exit == 0, derive.Err);
+        var planted = month.Planted.GetProperty("planted")[0];
+        var derived = RateCard.FromJson(await File.ReadAllTextAsync(card));
+        Assert.Contains(derived.Rows, r => r.UsageType.Replace("{REGION}", "USE1", StringComparison.Ordinal) == planted.GetProperty("usageType").GetString()
+            && r.Price == planted.GetProperty("invoiceRate").GetDecimal() && r.PricingModel == PricingModels.PerFeature);
+
+        await month.ReplayAsync("--rate-card", card);
+        Assert.Equal(0, (await month.ReconcileAsync("--rate-card", card)).Exit);
+    }
+
+    [Theory]
+    [InlineData("--month", "")]
+    [InlineData("--month", "2026-13")]
+    [InlineData("--cur", "/nonexistent/cur")]
+    [InlineData("--tolerance-pct", "-1")]
+    [InlineData("--through", "2026-11-02")]
+    public async Task Usage_mistakes_exit_2(string option, string value)
+    {
+        var args = new Dictionary<string, string> { ["--cur"] = clean.Month.Cur, ["--rated"] = clean.Month.Rated, ["--month"] = "2026-10" };
+        args[option] = value;
+        var list = args.Where(kv => kv.Value.Length > 0).SelectMany(kv => new[] { kv.Key, kv.Value }).Prepend("reconcile").ToArray();
+        var (exit, _, stderr) = await CliRunner.RunAsync(list);
+        Assert.True(exit == 2, stderr);
+    }
+}

@@ -1,0 +1,213 @@
+// Literal arrays are the clearest way to write test rows.
+#pragma warning disable CA1861
+
+using System.IO.Compression;
+using System.Text;
+using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Cur;
+using ConnectReconcile.Io.Storage;
+using Parquet;
+using Parquet.Schema;
+
+namespace ConnectReconcile.Io.Tests.Cur;
+
+public sealed class CurReaderTests : IDisposable
+{
+    private const string Instance = "0a1b2c3d-0000-4000-8000-000000000001";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cr-cur-" + Guid.NewGuid().ToString("N"));
+
+    public CurReaderTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<List<CurLine>> ReadAll(string root, DateOnly? month = null)
+    {
+        var reader = new CurReader(new LocalObjectStore(root));
+        var lines = new List<CurLine>();
+        await foreach (var l in reader.ReadAsync(month, CancellationToken.None))
+        {
+            lines.Add(l);
+        }
+
+        return lines;
+    }
+
+    [Fact]
+    public async Task CUR_2_Parquet_is_read_column_by_column_keeping_only_Connect_lines()
+    {
+        // A Data Exports file: the columns we read, plus columns we must not touch, including a
+        // UUID column our decoders do not support (reading it would throw), and two row groups,
+        // one without any Connect line.
+        var dataDir = Path.Combine(_dir, "export", "data", "BILLING_PERIOD=2026-10");
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, "export-00001.snappy.parquet");
+        var start = new DateTimeDataField("line_item_usage_start_date", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Millis);
+        var end = new DateTimeDataField("line_item_usage_end_date", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Millis);
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var resource = new DataField<string>("line_item_resource_id");
+        var amount = new DataField<double>("line_item_usage_amount");
+        var rate = new DataField<string>("line_item_unblended_rate");
+        var cost = new DataField<double>("line_item_unblended_cost");
+        var sku = new DataField<string>("product_sku");
+        var attributes = new DataField<Guid>("product_uuid");
+        var tags = new MapField("resource_tags", new DataField<string>("key", false), new DataField<string>("value"));
+        var schema = new ParquetSchema(start, end, product, usageType, lineType, resource, amount, rate, cost, sku, attributes, tags);
+        var data = schema.GetDataFields();
+        var t0 = new DateTime(2026, 10, 3, 14, 0, 0, DateTimeKind.Utc);
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            async Task Group(string[] products, string[] types, string[] lineTypes, double[] amounts, string[] rates, double[] costs, string?[] tagValues)
+            {
+                var n = products.Length;
+                using var g = writer.CreateRowGroup();
+                await g.WriteAsync<DateTime>(start, Enumerable.Repeat(t0, n).ToArray());
+                await g.WriteAsync<DateTime>(end, Enumerable.Repeat(t0.AddHours(1), n).ToArray());
+                await g.WriteAsync(product, products);
+                await g.WriteAsync(usageType, types);
+                await g.WriteAsync(lineType, lineTypes);
+                await g.WriteAsync(resource, Enumerable.Repeat("", n).ToArray());
+                await g.WriteAsync<double>(amount, amounts);
+                await g.WriteAsync(rate, rates);
+                await g.WriteAsync<double>(cost, costs);
+                await g.WriteAsync(sku, Enumerable.Repeat("SKU123", n).ToArray());
+                await g.WriteAsync<Guid>(attributes, Enumerable.Repeat(Guid.Empty, n).ToArray());
+                var keys = tagValues.Select(v => v is null ? null! : "user:aws:connect:instanceId").ToList();
+                await g.WriteAsync(data.First(f => f.Path.FirstPart == "resource_tags" && f.Name == "key"), keys, Enumerable.Repeat(0, n).ToArray());
+                await g.WriteAsync(data.First(f => f.Path.FirstPart == "resource_tags" && f.Name == "value"), tagValues.Select(v => v!).ToList(), Enumerable.Repeat(0, n).ToArray());
+            }
+
+            await Group(["AmazonS3", "AWSLambda"], ["USE1-TimedStorage-ByteHrs", "USE1-Request"], ["Usage", "Usage"], [1, 2], ["0.023", "0.0000002"], [0.023, 0.0000004], [null, null]);
+            await Group(["AmazonConnect", "ContactCenterTelecomm", "AmazonS3", "ContactCenterTelecomm"],
+                ["USE1-end-customer-mins", "USE1-US-did-inbound-mins", "USE1-TimedStorage-ByteHrs", ""],
+                ["Usage", "Usage", "Usage", "Tax"], [123.45, 60.5, 3, 0], ["0.018", "0.0022", "0.023", ""], [2.2221, 0.1331, 0.069, 0.42],
+                [Instance, null, null, null]);
+        }
+
+        var reader = new CurReader(new LocalObjectStore(_dir));
+        var aggregate = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), new DateOnly(2026, 10, 1), CancellationToken.None);
+        Assert.Equal((1, 6L, 3L), (reader.Stats.ParquetFiles, reader.Stats.Rows, reader.Stats.ConnectRows));
+        Assert.Equal(2L, aggregate.OtherProducts["AmazonS3"]);
+        Assert.Equal(1L, aggregate.OtherProducts["AWSLambda"]);
+
+        var lines = await ReadAll(_dir);
+        Assert.Equal(["AmazonConnect", "ContactCenterTelecomm", "ContactCenterTelecomm"], lines.Select(l => l.ProductCode).ToArray());
+        var service = lines[0];
+        Assert.Equal((t0, "USE1-end-customer-mins", "Usage", 123.45m, 0.018m, 2.2221m, Instance),
+            (service.UsageStart, service.UsageType, service.LineItemType, service.UsageAmount, service.UnblendedRate, service.UnblendedCost, service.InstanceTag));
+        Assert.Equal(DateTimeKind.Utc, service.UsageStart.Kind);
+        Assert.Null(lines[1].InstanceTag);
+        Assert.Null(lines[1].ResourceId);
+        Assert.Equal(LineKinds.Tax, CurClassifier.KindOf(lines[2]));
+        Assert.Null(lines[2].UnblendedRate);
+
+        // Another month's folder is not even opened.
+        Assert.Empty(await ReadAll(_dir, new DateOnly(2026, 9, 1)));
+    }
+
+    [Fact]
+    public async Task Money_as_DECIMAL_or_text_and_times_as_text_are_read_too()
+    {
+        var path = Path.Combine(_dir, "other-encodings.parquet");
+        var start = new DataField<string>("line_item_usage_start_date");
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var amount = new DecimalDataField("line_item_usage_amount", 38, 10);
+        var rate = new DataField<double?>("line_item_unblended_rate");
+        var cost = new DataField<string>("line_item_unblended_cost");
+        var schema = new ParquetSchema(start, product, usageType, lineType, amount, rate, cost);
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "2026-10-05 08:00:00" });
+            await g.WriteAsync(product, new[] { "AmazonConnect", "ContactLensAmazonConnect" });
+            await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-ContactLens-voice-mins" });
+            await g.WriteAsync(lineType, new[] { "Usage", "Usage" });
+            await g.WriteAsync<decimal>(amount, new[] { 10.1234567891m, 2m });
+            await g.WriteAsync<double>(rate, new double?[] { 0.018, null });
+            await g.WriteAsync(cost, new[] { "0.182222222", "0.03" });
+        }
+
+        var lines = await ReadAll(path);
+        Assert.Equal(2, lines.Count);
+        Assert.Equal((new DateTime(2026, 10, 5, 7, 0, 0, DateTimeKind.Utc), 10.1234567891m, 0.018m, 0.182222222m),
+            (lines[0].UsageStart, lines[0].UsageAmount, lines[0].UnblendedRate, lines[0].UnblendedCost));
+        Assert.Equal((new DateTime(2026, 10, 5, 8, 0, 0, DateTimeKind.Utc), (decimal?)null), (lines[1].UsageStart, lines[1].UnblendedRate));
+    }
+
+    [Fact]
+    public async Task Legacy_CUR_gzip_CSV_is_read_with_quoted_fields_and_tag_columns()
+    {
+        var csv = new StringBuilder();
+        csv.Append("identity/LineItemId,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,")
+           .Append("lineItem/ResourceId,lineItem/UsageAmount,pricing/unit,lineItem/UnblendedRate,lineItem/UnblendedCost,lineItem/CurrencyCode,lineItem/LineItemDescription,resourceTags/aws:connect:instanceId\r\n");
+        csv.Append("1,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,")
+           .Append($"arn:aws:connect:us-east-1:111122223333:instance/{Instance},100.5,Minutes,0.018,1.809,USD,\"$0.018 per minute, \"\"voice\"\"\",{Instance}\r\n");
+        csv.Append("2,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,ContactCenterTelecomm,,Tax,,0,,,0.5,USD,\"Tax for product code ContactCenterTelecomm\nsecond line\",\r\n");
+        csv.Append("3,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z,AmazonLex,USE1-speech,Usage,,1,Requests,0.004,0.004,USD,lex,\r\n");
+        var dir = Path.Combine(_dir, "legacy", "name", "20261001-20261101");
+        Directory.CreateDirectory(dir);
+        await using (var file = File.Create(Path.Combine(dir, "name-1.csv.gz")))
+        await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+        {
+            await gzip.WriteAsync(Encoding.UTF8.GetBytes(csv.ToString()));
+        }
+
+        var reader = new CurReader(new LocalObjectStore(_dir));
+        var lines = new List<CurLine>();
+        await foreach (var l in reader.ReadAsync(new DateOnly(2026, 10, 1), CancellationToken.None))
+        {
+            lines.Add(l);
+        }
+
+        Assert.Equal((1, 3L, 2L), (reader.Stats.CsvFiles, reader.Stats.Rows, reader.Stats.ConnectRows));
+        Assert.Equal(1L, reader.OtherProducts["AmazonLex"]);
+        Assert.Equal("$0.018 per minute, \"voice\"", lines[0].Description);
+        Assert.Equal((100.5m, 0.018m, 1.809m, Instance), (lines[0].UsageAmount, lines[0].UnblendedRate, lines[0].UnblendedCost, lines[0].InstanceTag));
+        Assert.Equal(Instance, CurClassifier.InstanceOf(lines[0]));
+        Assert.Equal("Tax for product code ContactCenterTelecomm\nsecond line", lines[1].Description);
+        Assert.Equal(LineKinds.Tax, CurClassifier.KindOf(lines[1]));
+    }
+
+    [Fact]
+    public async Task CUR_2_CSV_with_snake_case_headers_and_a_JSON_tag_map_is_read()
+    {
+        var path = Path.Combine(_dir, "cur2.csv");
+        await File.WriteAllTextAsync(path,
+            "line_item_usage_start_date,line_item_product_code,line_item_usage_type,line_item_line_item_type,line_item_usage_amount,line_item_unblended_cost,resource_tags\n" +
+            $"2026-10-02T10:00:00.000Z,AmazonConnect,USE1-end-customer-mins,Usage,5,0.09,\"{{\"\"user_team\"\":\"\"care\"\",\"\"aws_connect_instance_id\"\":\"\"{Instance}\"\"}}\"\n");
+        var line = Assert.Single(await ReadAll(path));
+        Assert.Equal((5m, 0.09m, Instance), (line.UsageAmount, line.UnblendedCost, line.InstanceTag));
+    }
+
+    [Fact]
+    public async Task A_legacy_manifest_limits_the_report_files_to_its_assembly()
+    {
+        var period = Path.Combine(_dir, "prefix", "name", "20261001-20261101");
+        foreach (var assembly in new[] { "old-assembly", "new-assembly" })
+        {
+            Directory.CreateDirectory(Path.Combine(period, assembly));
+            await File.WriteAllTextAsync(Path.Combine(period, assembly, "name-1.csv"),
+                "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n" +
+                $"2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,{(assembly == "old-assembly" ? 1 : 2)},0\n");
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(period, "name-Manifest.json"),
+            """{ "assemblyId": "new-assembly", "reportKeys": ["prefix/name/20261001-20261101/new-assembly/name-1.csv"] }""");
+        var line = Assert.Single(await ReadAll(_dir));
+        Assert.Equal(2m, line.UsageAmount);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_CUR_is_a_clear_error()
+    {
+        var path = Path.Combine(_dir, "notes.csv");
+        await File.WriteAllTextAsync(path, "name,value\na,1\n");
+        var e = await Assert.ThrowsAsync<FormatException>(() => ReadAll(path));
+        Assert.Contains("not a Cost and Usage Report", e.Message, StringComparison.Ordinal);
+    }
+}
