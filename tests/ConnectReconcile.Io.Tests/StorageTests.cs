@@ -69,6 +69,21 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task An_undated_run_reads_every_object_and_a_quiet_day_reads_none()
+    {
+        Write("2026/10/13/05/a.gz");
+        Write("2026/10/14/05/b.gz");
+        var store = new CountingStore(new LocalObjectStore(_root));
+        var all = await new InputSelector().SelectAsync(store, null, null, 6, CancellationToken.None);
+        Assert.Equal(["2026/10/13/05/a.gz", "2026/10/14/05/b.gz"], all.Select(o => o.Key));
+
+        var quiet = new DateOnly(2026, 11, 20);
+        store.Listed.Clear();
+        Assert.Empty(await new InputSelector().SelectAsync(store, quiet, quiet, 6, CancellationToken.None));
+        Assert.Equal(31, store.Listed.Count); // 30 hour prefixes + one page of the root to see the layout
+    }
+
+    [Fact]
     public async Task A_source_without_the_hour_layout_is_read_whole()
     {
         Write("flat/a.json");

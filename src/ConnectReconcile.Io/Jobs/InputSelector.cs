@@ -92,7 +92,8 @@ public sealed partial class InputSelector
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
     {
         var selected = new List<StoredObject>();
-        if (from is { } first && to is { } last && _pattern.ToString() == FirehoseHour().ToString())
+        var byHourPrefix = from is not null && to is not null && _pattern.ToString() == FirehoseHour().ToString();
+        if (byHourPrefix && from is { } first && to is { } last)
         {
             foreach (var prefix in HourPrefixes(first, last, lookAheadHours))
             {
@@ -105,7 +106,7 @@ public sealed partial class InputSelector
 
         // Nothing in the hour prefixes: either a quiet day on an hour-laid-out source (read nothing) or a
         // source with another layout (read it whole). One page of the root listing tells which.
-        if (selected.Count == 0 && !await LaidOutByHourAsync(store, cancellationToken).ConfigureAwait(false))
+        if (selected.Count == 0 && !(byHourPrefix && await LaidOutByHourAsync(store, cancellationToken).ConfigureAwait(false)))
         {
             await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
             {

@@ -137,7 +137,7 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
         }
     }
 
-    [Fact(Skip = "Known bug (src/ConnectReconcile.Cli/Inputs.cs, outside this change): --rate-card/--agents/--numbers s3:// locations ignore --endpoint-url and use only AWS_ENDPOINT_URL_S3; see docs/s3.md")]
+    [Fact]
     public async Task The_endpoint_url_flag_also_reaches_s3_reference_files()
     {
         var source = await S3Source.GetAsync(services);
