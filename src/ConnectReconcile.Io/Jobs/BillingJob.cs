@@ -105,11 +105,14 @@ public sealed class BillingJob(BillingJobOptions options)
                 options.OnDayRated?.Invoke(day, results, extra);
                 if (options.Output is not null)
                 {
-                    await Collect(written, writer.WriteAsync("charges", day, allCharges.Select(mapper.Charge).ToList(), cancellationToken)).ConfigureAwait(false);
-                    await Collect(written, writer.WriteAsync("contacts", day, results.Select(mapper.Contact).ToList(), cancellationToken)).ConfigureAwait(false);
-                    await Collect(written, writer.WriteAsync("daily_usage", day, mapper.DailyUsage(allCharges), cancellationToken)).ConfigureAwait(false);
-                    await Collect(written, writer.WriteAsync("legs", day, results.SelectMany(mapper.Legs).ToList(), cancellationToken)).ConfigureAwait(false);
-                    await Collect(written, writer.WriteAsync("segments", day, results.SelectMany(mapper.Segments).ToList(), cancellationToken)).ConfigureAwait(false);
+                    // The five tables of a day are independent files: map and write them in parallel.
+                    var files = await Task.WhenAll(
+                        Task.Run(() => writer.WriteAsync("charges", day, allCharges.Select(mapper.Charge).ToList(), cancellationToken), cancellationToken),
+                        Task.Run(() => writer.WriteAsync("contacts", day, results.Select(mapper.Contact).ToList(), cancellationToken), cancellationToken),
+                        Task.Run(() => writer.WriteAsync("daily_usage", day, mapper.DailyUsage(allCharges), cancellationToken), cancellationToken),
+                        Task.Run(() => writer.WriteAsync("legs", day, results.SelectMany(mapper.Legs).ToList(), cancellationToken), cancellationToken),
+                        Task.Run(() => writer.WriteAsync("segments", day, results.SelectMany(mapper.Segments).ToList(), cancellationToken), cancellationToken)).ConfigureAwait(false);
+                    written.AddRange(files.OfType<WrittenFile>());
                 }
 
                 chainsByDay.Remove(day);
