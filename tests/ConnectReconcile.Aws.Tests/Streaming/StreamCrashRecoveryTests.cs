@@ -12,16 +12,20 @@ public sealed partial class StreamWorkerTests
     {
         var stream = await StreamAsserts.NewStreamAsync(services.Kinesis, 2, "crash");
         var objects = data.RawObjects();
-        await PutAsync(stream, objects);
 
-        // The uninterrupted run, in-process, with the same small batches.
-        var referenceDir = Path.Combine(_tmp, "uninterrupted");
-        using (var referenceCheckpoints = StreamAsserts.Checkpoints(referenceDir))
+        // Keep the stream live while the worker is being killed: a third up front, the rest fed in small
+        // paced chunks, so a run cannot drain everything and stop by itself before its kill point.
+        var upFront = objects.Count / 3;
+        await PutAsync(stream, objects.Take(upFront));
+        var remaining = objects.Skip(upFront).ToList();
+        var feeder = Task.Run(async () =>
         {
-            var options = StreamAsserts.Options(data, stream, referenceDir) with { BatchRecords = 150, BatchAge = TimeSpan.FromMilliseconds(500) };
-            var reference = await new StreamWorker(services.Kinesis, referenceCheckpoints, options).RunAsync(CancellationToken.None);
-            Assert.Equal(objects.Count, reference.Records);
-        }
+            foreach (var chunk in remaining.Chunk(Math.Max(1, remaining.Count / 16)))
+            {
+                await PutAsync(stream, chunk);
+                await Task.Delay(700);
+            }
+        });
 
         var outDir = Path.Combine(_tmp, "killed");
         string[] args = ["stream", "--stream", stream, "--out", outDir, "--stop-when-idle", "1.5", "--batch-records", "150", "--batch-seconds", "0.5",
@@ -31,7 +35,7 @@ public sealed partial class StreamWorkerTests
         foreach (var signal in new[] { "KILL", "KILL", "TERM", "KILL" })
         {
             using var run = CliProcess.Start(services, args);
-            var delay = rng.Next(1500, 5000);
+            var delay = rng.Next(1200, 2600);
             if (run.Process.WaitForExit(delay))
             {
                 output.WriteLine($"run ended by itself before the {signal} at {delay} ms:\n{run.Messages()}");
@@ -58,12 +62,22 @@ public sealed partial class StreamWorkerTests
             }
         }
 
+        await feeder;
         Assert.True(interrupted >= 3, $"only {interrupted} runs were interrupted");
         using (var last = CliProcess.Start(services, args))
         {
             var exit = await last.WaitAsync(TimeSpan.FromSeconds(90));
             output.WriteLine($"--- final run, exit {exit}:\n{last.Messages()}");
             Assert.Equal(0, exit);
+        }
+
+        // The uninterrupted run, in-process, with the same small batches, over the same (now complete) stream.
+        var referenceDir = Path.Combine(_tmp, "uninterrupted");
+        using (var referenceCheckpoints = StreamAsserts.Checkpoints(referenceDir))
+        {
+            var options = StreamAsserts.Options(data, stream, referenceDir) with { BatchRecords = 150, BatchAge = TimeSpan.FromMilliseconds(500) };
+            var reference = await new StreamWorker(services.Kinesis, referenceCheckpoints, options).RunAsync(CancellationToken.None);
+            Assert.Equal(objects.Count, reference.Records);
         }
 
         // Same per-chain results, quarantine included, as the uninterrupted run; and equal to the file replay.
