@@ -142,6 +142,8 @@ public sealed class ConnectReconcileStack : Stack
                     NoncurrentVersionExpiration = Duration.Days(90),
                     AbortIncompleteMultipartUploadAfter = Duration.Days(7),
                 },
+                // A run killed mid-publish leaves its staged copies behind; readers ignore them, this removes them.
+                new S3LifecycleRule { Id = "ExpireStaging", Prefix = outputPrefix + "_staging/", Expiration = Duration.Days(2) },
             ],
         });
         OutputUri = $"s3://{OutputBucket.BucketName}/{outputPrefix}";

@@ -89,6 +89,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
             ("LifecycleConfiguration", Match.ObjectLike(Props(("Rules", Match.ArrayWith(new object[]
             {
                 Match.ObjectLike(Props(("AbortIncompleteMultipartUpload", Props(("DaysAfterInitiation", 7))))),
+                Match.ObjectLike(Props(("Id", "ExpireStaging"), ("ExpirationInDays", 2), ("Status", "Enabled"))),
             })))))));
         t.Template.HasResource("AWS::S3::Bucket", Props(("DeletionPolicy", "Retain")));
         if (config == "full")
