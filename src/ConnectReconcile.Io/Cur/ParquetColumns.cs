@@ -72,13 +72,13 @@ internal static class ParquetColumns
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<double> d => UnpackStruct(d, field, rows, v => double.IsFinite(v) ? (decimal?)(decimal)v : null),
-            RawColumnData<float> f => UnpackStruct(f, field, rows, v => float.IsFinite(v) ? (decimal?)(decimal)v : null),
-            RawColumnData<decimal> m => UnpackStruct(m, field, rows, v => (decimal?)v),
-            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (decimal?)v),
-            RawColumnData<int> i => UnpackStruct(i, field, rows, v => (decimal?)v),
-            RawColumnData<ReadOnlyMemory<char>> s => UnpackStruct(s, field, rows, v => ParseDecimal(v.Span)),
-            RawColumnData<ReadOnlyMemory<byte>> b => UnpackStruct(b, field, rows, v => ParseDecimal(System.Text.Encoding.UTF8.GetString(v.Span))),
+            RawColumnData<double> d => Unpack(d, field, rows, v => double.IsFinite(v) ? (decimal?)(decimal)v : null),
+            RawColumnData<float> f => Unpack(f, field, rows, v => float.IsFinite(v) ? (decimal?)(decimal)v : null),
+            RawColumnData<decimal> m => Unpack(m, field, rows, v => (decimal?)v),
+            RawColumnData<long> l => Unpack(l, field, rows, v => (decimal?)v),
+            RawColumnData<int> i => Unpack(i, field, rows, v => (decimal?)v),
+            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => ParseDecimal(v.Span)),
+            RawColumnData<ReadOnlyMemory<byte>> b => Unpack(b, field, rows, v => ParseDecimal(System.Text.Encoding.UTF8.GetString(v.Span))),
             _ => throw Unsupported(field, raw),
         };
     }
@@ -88,10 +88,10 @@ internal static class ParquetColumns
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (long?)v),
-            RawColumnData<int> i => UnpackStruct(i, field, rows, v => (long?)v),
-            RawColumnData<double> d => UnpackStruct(d, field, rows, v => (long?)v),
-            RawColumnData<decimal> m => UnpackStruct(m, field, rows, v => (long?)v),
+            RawColumnData<long> l => Unpack(l, field, rows, v => (long?)v),
+            RawColumnData<int> i => Unpack(i, field, rows, v => (long?)v),
+            RawColumnData<double> d => Unpack(d, field, rows, v => (long?)v),
+            RawColumnData<decimal> m => Unpack(m, field, rows, v => (long?)v),
             _ => throw Unsupported(field, raw),
         };
     }
@@ -101,11 +101,11 @@ internal static class ParquetColumns
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<DateTime> t => UnpackStruct(t, field, rows, v => (DateTime?)AsUtc(v)),
-            RawColumnData<DateTimeOffset> o => UnpackStruct(o, field, rows, v => (DateTime?)v.UtcDateTime),
-            RawColumnData<DateOnly> d => UnpackStruct(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
-            RawColumnData<ReadOnlyMemory<char>> s => UnpackStruct(s, field, rows, v => ParseTime(v.ToString())),
-            RawColumnData<long> l => UnpackStruct(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)),
+            RawColumnData<DateTime> t => Unpack(t, field, rows, v => (DateTime?)AsUtc(v)),
+            RawColumnData<DateTimeOffset> o => Unpack(o, field, rows, v => (DateTime?)v.UtcDateTime),
+            RawColumnData<DateOnly> d => Unpack(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
+            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => ParseTime(v.ToString())),
+            RawColumnData<long> l => Unpack(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)),
             _ => throw Unsupported(field, raw),
         };
     }
@@ -153,40 +153,11 @@ internal static class ParquetColumns
         return result;
     }
 
-    private static T?[] Unpack<TRaw, T>(RawColumnData<TRaw> raw, DataField field, int rows, Func<TRaw, T> convert)
+    /// <summary>Spreads a column's defined values over its rows (absent rows stay default: null for nullable outputs).</summary>
+    private static TOut[] Unpack<TRaw, TOut>(RawColumnData<TRaw> raw, DataField field, int rows, Func<TRaw, TOut> convert)
         where TRaw : struct
-        where T : class
     {
-        var result = new T?[rows];
-        var values = raw.Values;
-        if (field.MaxDefinitionLevel == 0)
-        {
-            for (var i = 0; i < rows && i < values.Length; i++)
-            {
-                result[i] = convert(values[i]);
-            }
-
-            return result;
-        }
-
-        var levels = raw.DefinitionLevels;
-        var v = 0;
-        for (var i = 0; i < rows && i < levels.Length; i++)
-        {
-            if (levels[i] == field.MaxDefinitionLevel)
-            {
-                result[i] = convert(values[v++]);
-            }
-        }
-
-        return result;
-    }
-
-    private static T?[] UnpackStruct<TRaw, T>(RawColumnData<TRaw> raw, DataField field, int rows, Func<TRaw, T?> convert)
-        where TRaw : struct
-        where T : struct
-    {
-        var result = new T?[rows];
+        var result = new TOut[rows];
         var values = raw.Values;
         if (field.MaxDefinitionLevel == 0)
         {
