@@ -7,8 +7,6 @@ public readonly record struct Interval(Instant Start, Instant End)
 
     public bool IsEmpty => End <= Start;
 
-    public bool Overlaps(Interval other) => Start < other.End && other.Start < End;
-
     public Interval Intersect(Interval other) => new(Instant.Max(Start, other.Start), Instant.Min(End, other.End));
 
     public override string ToString() => $"[{Start}, {End})";
@@ -37,6 +35,4 @@ public static class Intervals
 
         return result;
     }
-
-    public static long Seconds(IEnumerable<Interval> disjoint) => disjoint.Sum(i => i.Seconds);
 }

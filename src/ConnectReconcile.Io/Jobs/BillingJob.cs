@@ -1,4 +1,3 @@
-using System.Globalization;
 using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
@@ -312,6 +311,4 @@ public sealed class BillingJob(BillingJobOptions options)
         Directory.CreateDirectory(dir);
         return dir;
     }
-
-    internal static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
