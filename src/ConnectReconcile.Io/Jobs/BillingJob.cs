@@ -46,6 +46,9 @@ public sealed record JobResult(
 /// </summary>
 public sealed class BillingJob(BillingJobOptions options)
 {
+    // One selector (and so one compiled hour pattern) per job, not one per quarantined record.
+    private readonly InputSelector _selector = new(options.HourPattern);
+
     public static readonly IReadOnlyList<string> Tables = ["charges", "contacts", "daily_usage", "legs", "segments", "quarantine"];
 
     public async Task<JobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken cancellationToken)
@@ -295,8 +298,7 @@ public sealed class BillingJob(BillingJobOptions options)
 
     private DateOnly QuarantineDay(QuarantineEntry entry)
     {
-        var selector = new InputSelector(options.HourPattern);
-        var hour = selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
+        var hour = _selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
         return hour is { } h ? DateOnly.FromDateTime(h) : options.From ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
     }
 
