@@ -53,6 +53,13 @@ public sealed record Charge
     };
 }
 
+public static class ChargeLists
+{
+    /// <summary>The telephony charge of a leg (each telephony leg has exactly one), or null.</summary>
+    public static Charge? TelephonyOf(this IEnumerable<Charge> charges, int legIndex) =>
+        charges.FirstOrDefault(c => c.LegIndex == legIndex && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal));
+}
+
 /// <summary>Per-second billing with a first increment (the minimum) and then an increment.</summary>
 public static class Increments
 {

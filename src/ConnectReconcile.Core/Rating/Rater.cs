@@ -64,8 +64,7 @@ public sealed class Rater
         var segments = new List<Segment>();
         foreach (var leg in usage.Legs)
         {
-            var telephony = charges.FirstOrDefault(c => c.LegIndex == leg.Index && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal));
-            var legSegments = Segmenter.Split(chain, leg, telephony?.BilledSeconds ?? leg.Seconds);
+            var legSegments = Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds);
             var legCost = charges.Where(c => c.LegIndex == leg.Index).Sum(c => c.Cost ?? 0m);
             segments.AddRange(Allocate(legSegments, legCost));
         }

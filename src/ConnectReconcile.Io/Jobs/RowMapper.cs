@@ -29,7 +29,7 @@ public sealed class RowMapper(string rateCardVersion, string policy)
     {
         ChainId = r.Chain.RootId, LegIndex = l.Index, LegKind = l.Kind, Direction = l.Direction, ContactId = l.ContactId,
         Day = r.Chain.Day, StartTime = l.Span.Start.ToDateTime(), EndTime = l.Span.End.ToDateTime(), Seconds = l.Seconds,
-        BilledSeconds = r.Charges.FirstOrDefault(c => c.LegIndex == l.Index && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal))?.BilledSeconds ?? l.Seconds,
+        BilledSeconds = r.Charges.TelephonyOf(l.Index)?.BilledSeconds ?? l.Seconds,
         Number = MaskUnlessOwn(l.Kind, l.Number), Country = l.Country, NumberType = l.NumberType, Estimated = l.Estimated,
         InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
     });
