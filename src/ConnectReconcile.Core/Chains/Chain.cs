@@ -14,6 +14,9 @@ public sealed class Chain
         RootId = rootId;
         Records = records.OrderBy(r => r.InitiationTimestamp).ThenBy(r => r.ContactId, StringComparer.Ordinal).ToList();
         Root = Records.FirstOrDefault(r => r.ContactId == rootId);
+        // Read on every charge and row: parse the instance ARN once per chain, not per use.
+        InstanceId = Head.InstanceId;
+        Region = Head.Region;
     }
 
     public string RootId { get; }
@@ -35,9 +38,9 @@ public sealed class Chain
     /// <summary>The UTC day the chain is reported under: the day its first record started.</summary>
     public DateOnly Day => Start.UtcDate;
 
-    public string InstanceId => Head.InstanceId;
+    public string InstanceId { get; }
 
-    public string Region => Head.Region;
+    public string Region { get; }
 
     public IEnumerable<ContactRecord> ChildrenOf(string contactId) =>
         Records.Where(r => r.PreviousContactId == contactId);

@@ -37,7 +37,7 @@ public sealed record ContactRecord
     /// <summary>The end of the record: its disconnect, else its initiation (an unfinished record has no length).</summary>
     public Instant End => DisconnectTimestamp ?? InitiationTimestamp;
 
-    public string Region => ArnPart(3) ?? "unknown";  // cheap enough: rating reads it once per chain
+    public string Region => ArnPart(3) ?? "unknown";
 
     public string InstanceId => InstanceIdTag ?? InstanceArnId() ?? "unknown";
 
