@@ -97,7 +97,7 @@ internal static class AuditExportCommand
     {
         ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
-        LegNumber = RowMapper.MaskUnlessOwn(c.LegKind, c.Number) == c.Number ? c.Number : protect(c.Number),
+        LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind) ? c.Number : protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
         Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
         RateSource = c.RateRowId is null ? null : rater.Card.Rows.First(r => r.Id == c.RateRowId).Source,

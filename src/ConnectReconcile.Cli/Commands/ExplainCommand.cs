@@ -44,7 +44,7 @@ internal static class ExplainCommand
             }
 
             var show = parse.GetValue(unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
-            string? ShowLeg(string kind, string? number) => kind == Core.Legs.LegKinds.CustomerInbound ? number : show(number); // the centre's own number is not personal data
+            string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind) ? number : show(number);
             var nonVoice = members.Where(r => !r.IsVoice).ToList();
             if (nonVoice.Count == members.Count)
             {

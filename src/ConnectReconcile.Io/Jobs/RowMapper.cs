@@ -11,8 +11,11 @@ namespace ConnectReconcile.Io.Jobs;
 /// </summary>
 public sealed class RowMapper(string rateCardVersion, string policy)
 {
+    /// <summary>The number on this kind of leg or charge is the centre's own (a DID or toll-free it holds), not personal data.</summary>
+    public static bool IsCentresOwnNumber(string legKind) => legKind is LegKinds.CustomerInbound or "number";
+
     public static string? MaskUnlessOwn(string legKind, string? number) =>
-        legKind is LegKinds.CustomerInbound or "number" ? number : number is null ? null : PhoneNumbers.Mask(number);
+        IsCentresOwnNumber(legKind) || number is null ? number : PhoneNumbers.Mask(number);
 
     public ChargeRow Charge(Charge c) => new()
     {
