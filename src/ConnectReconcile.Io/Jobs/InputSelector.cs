@@ -14,10 +14,14 @@ public sealed partial class InputSelector
 {
     private readonly Regex _pattern;
 
+    /// <summary>Keys follow Firehose's own YYYY/MM/dd/HH/ layout, so hours can be listed by prefix.</summary>
+    private readonly bool _firehoseLayout;
+
     /// <param name="hourPattern">Regex with named groups y, m, d, h locating the arrival hour in a key.</param>
     public InputSelector(string? hourPattern = null)
     {
         _pattern = hourPattern is null ? FirehoseHour() : new Regex(hourPattern, RegexOptions.CultureInvariant);
+        _firehoseLayout = hourPattern is null;
     }
 
     [GeneratedRegex(@"(?:^|/)(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/(?<h>\d{2})/", RegexOptions.CultureInvariant)]
@@ -92,7 +96,7 @@ public sealed partial class InputSelector
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
     {
         var selected = new List<StoredObject>();
-        var byHourPrefix = from is not null && to is not null && _pattern.ToString() == FirehoseHour().ToString();
+        var byHourPrefix = from is not null && to is not null && _firehoseLayout;
         if (byHourPrefix && from is { } first && to is { } last)
         {
             foreach (var prefix in HourPrefixes(first, last, lookAheadHours))
