@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
+using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
 using ConnectReconcile.Generator;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
 
@@ -103,10 +106,31 @@ internal static class Phases
                 jsonBytes = bytes;
                 break;
             case "decode":
-                var loaded = await new RecordLoader(new LocalObjectStore(ctrDir), Environment.ProcessorCount).LoadAsync(null, null, 0, null, CancellationToken.None);
-                records = loaded.Read;
-                GC.KeepAlive(loaded);
-                Console.WriteLine($"  decode+dedupe kept {loaded.Dedupe.Count:N0} unique records, superseded {loaded.Dedupe.Superseded:N0}");
+                // What the replay does before rating: decode in arrival order through the chain window, which keeps the
+                // dedupe index and a few hours of open chains; closed chains are dropped here instead of rated.
+                var store = new LocalObjectStore(ctrDir);
+                var selector = new InputSelector();
+                var objects = await selector.SelectAsync(store, null, null, 0, CancellationToken.None);
+                var window = new ChainWindow(6 * 3600, _ => true);
+                long read = 0, closedChains = 0;
+                await foreach (var decoded in new ObjectDecoder(store, Environment.ProcessorCount).DecodeInOrderAsync(objects, CancellationToken.None))
+                {
+                    if (selector.ArrivalHour(decoded.Input.Key) is { } hour)
+                    {
+                        closedChains += window.Advance(Instant.FromDateTime(hour)).Count(g => g.Chain is not null);
+                    }
+
+                    foreach (var (record, _) in decoded.Records)
+                    {
+                        window.Offer(record);
+                    }
+
+                    read += decoded.Records.Count + decoded.Quarantined.Count;
+                }
+
+                closedChains += window.CloseAll().Count(g => g.Chain is not null);
+                records = read;
+                Console.WriteLine($"  decode+dedupe: {closedChains:N0} chains closed, superseded {window.Superseded:N0}, late corrections {window.LateCorrections:N0}");
                 break;
             case "rate":
             case "replay":

@@ -164,7 +164,7 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         new(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(dir, f), File.ReadAllBytes), StringComparer.Ordinal);
 
-    private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
+    internal sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
     {
         public void Report(JobProgress value) => report(value);
     }

@@ -44,5 +44,5 @@ public sealed class Deduplicator
 
     public bool TryGet(string contactId, out ContactRecord record) => _latest.TryGetValue(contactId, out record!);
 
-    private static Instant Stamp(ContactRecord r) => r.LastUpdateTimestamp ?? r.End;
+    internal static Instant Stamp(ContactRecord r) => r.LastUpdateTimestamp ?? r.End;
 }

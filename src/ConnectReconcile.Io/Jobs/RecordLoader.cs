@@ -23,6 +23,12 @@ public sealed class RecordLoader(IObjectStore source, int parallelism, string? h
     public async Task<LoadedRecords> LoadAsync(DateOnly? from, DateOnly? to, int lookAheadHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var objects = await new InputSelector(hourPattern).SelectAsync(source, from, to, lookAheadHours, cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(objects, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Decodes the given objects (in arrival order) and keeps every winning record.</summary>
+    public async Task<LoadedRecords> LoadAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
         var totalBytes = objects.Sum(o => o.Size);
         var dedupe = new Deduplicator();
         var quarantined = new List<QuarantineEntry>();

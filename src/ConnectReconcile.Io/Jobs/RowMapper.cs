@@ -82,19 +82,41 @@ public sealed class RowMapper(string rateCardVersion, string policy)
     }
 
     /// <summary>Day × instance × usage type, in the invoice's unit, sorted for byte-identical output.</summary>
-    public IReadOnlyList<DailyUsageRow> DailyUsage(IEnumerable<Charge> charges) =>
-        charges
-            .GroupBy(c => (c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel))
-            .Select(g => new DailyUsageRow
+    public DailyUsageTotals NewDailyUsage() => new(rateCardVersion, policy);
+}
+
+/// <summary>
+/// The daily_usage table built up charge by charge (a day's voice charges are added when the day
+/// closes, its number-days at the end of the run), so no day keeps its charges around for it.
+/// </summary>
+public sealed class DailyUsageTotals(string rateCardVersion, string policy)
+{
+    private readonly Dictionary<(DateOnly Day, string InstanceId, string Region, string UsageType, string ChargeKind, string Unit, string PricingModel), DailyUsageRow> _rows = [];
+
+    public void Add(Charge c)
+    {
+        var key = (c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel);
+        if (!_rows.TryGetValue(key, out var row))
+        {
+            _rows[key] = row = new DailyUsageRow
             {
-                Day = g.Key.Day, InstanceId = g.Key.InstanceId, Region = g.Key.Region, UsageType = g.Key.UsageType,
-                ChargeKind = g.Key.ChargeKind, Unit = g.Key.Unit, PricingModel = g.Key.PricingModel,
-                Charges = g.LongCount(), BilledSeconds = g.Sum(c => c.BilledSeconds),
-                Quantity = g.Key.Unit == Units.Minute ? g.Sum(c => c.BilledSeconds) / 60m : g.Sum(c => c.Quantity),
-                Cost = g.Sum(c => c.Cost ?? 0m), UnratedCharges = g.LongCount(c => c.Cost is null),
-                RateCardVersion = rateCardVersion, Policy = policy,
-            })
-            .OrderBy(r => r.Day).ThenBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
+                Day = c.Day, InstanceId = c.InstanceId, Region = c.Region, UsageType = c.UsageType, ChargeKind = c.ChargeKind,
+                Unit = c.Unit, PricingModel = c.PricingModel, RateCardVersion = rateCardVersion, Policy = policy,
+            };
+        }
+
+        row.Charges++;
+        row.BilledSeconds += c.BilledSeconds;
+        row.Quantity += c.Quantity;
+        row.Cost += c.Cost ?? 0m;
+        row.UnratedCharges += c.Cost is null ? 1 : 0;
+    }
+
+    /// <summary>The day's rows in a fixed order; per-minute quantities are the billed seconds in minutes.</summary>
+    public List<DailyUsageRow> Rows(DateOnly day) =>
+        _rows.Values.Where(r => r.Day == day)
+            .Select(r => { r.Quantity = r.Unit == Units.Minute ? r.BilledSeconds / 60m : r.Quantity; return r; })
+            .OrderBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
             .ThenBy(r => r.ChargeKind, StringComparer.Ordinal).ThenBy(r => r.PricingModel, StringComparer.Ordinal)
             .ToList();
 }

@@ -14,27 +14,43 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 public sealed class ParquetTableWriter(string stagingRoot)
 {
     private static readonly ParquetOptions Options = new() { RowGroupSize = 1 << 20, CompressionMethod = CompressionMethod.Snappy };
+    private static readonly ParquetOptions AppendOptions = new() { RowGroupSize = 1 << 20, CompressionMethod = CompressionMethod.Snappy, Append = true };
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
 
-    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
+    /// <param name="append">Add the rows to the partition's file as a new row group (number-days, rated at the end of a run).</param>
+    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken, bool append = false)
         where T : new()
     {
-        if (rows.Count == 0)
-        {
-            return null;
-        }
-
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
         var path = System.IO.Path.Combine(stagingRoot, relative);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        await using (var file = File.Create(path))
+        append &= File.Exists(path);
+        if (rows.Count == 0)
         {
-            await ParquetSerializer.SerializeAsync(rows, file, Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return append ? await DescribeAsync(relative, path, null, cancellationToken).ConfigureAwait(false) : null;
         }
 
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        await using (var file = append ? new FileStream(path, FileMode.Open, FileAccess.ReadWrite) : File.Create(path))
+        {
+            await ParquetSerializer.SerializeAsync(rows, file, append ? AppendOptions : Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return await DescribeAsync(relative, path, append ? null : rows.Count, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <param name="rows">Rows in the file; null reads them from its footer (after an append).</param>
+    private static async Task<WrittenFile> DescribeAsync(string relative, string path, long? rows, CancellationToken cancellationToken)
+    {
         await using var read = File.OpenRead(path);
+        if (rows is null)
+        {
+            await using var reader = await ParquetReader.CreateAsync(read, leaveStreamOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            rows = reader.Metadata?.NumRows ?? 0;
+        }
+
+        read.Position = 0;
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, cancellationToken).ConfigureAwait(false));
-        return new WrittenFile(relative, rows.Count, new FileInfo(path).Length, hash);
+        return new WrittenFile(relative, rows.Value, read.Length, hash);
     }
 }

@@ -1,0 +1,341 @@
+using System.Runtime.InteropServices;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Chains;
+
+/// <summary>A root's records leaving the window together: its voice chain (if any) and its non-voice records.</summary>
+public sealed record ClosedGroup(Chain? Chain, IReadOnlyList<ContactRecord> NonVoice);
+
+/// <summary>
+/// Dedupe and chaining for a month read in arrival order without holding the month. Records wait
+/// in an open group per root until the arrival watermark passes the group's last activity plus
+/// <c>hold</c>; then the group closes (it is rated and written by the caller) and only a compact
+/// index entry per ContactId stays behind (stamp, content fingerprint, report day: ~50 bytes).
+/// <para>
+/// Late copies of closed contacts are the common case (exact re-deliveries, attribute updates days
+/// later): they are counted as superseded and change nothing when their billing content is the same.
+/// A late copy that changes a closed, reported contact, a late record joining a closed reported chain,
+/// or a new chain of a day already closed cannot be patched here; they are counted in
+/// <see cref="LateCorrections"/> so the caller can fall back to holding the whole range.
+/// </para>
+/// Dedupe rules are <see cref="Deduplicator"/>'s: the latest LastUpdateTimestamp wins, ties go to
+/// the later-arrived copy.
+/// </summary>
+public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
+{
+    private const ushort NoDay = ushort.MaxValue;
+
+    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index.
+    private readonly Dictionary<Guid, Entry> _byGuid = [];
+    private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
+
+    // Chains closed without their root record, by root id → report day: a late root must not start a second chain.
+    private readonly Dictionary<string, ushort> _closedOrphans = new(StringComparer.Ordinal);
+
+    public long Superseded { get; private set; }
+
+    /// <summary>Late records that joined a closed chain of an unreported day (they count as outside the range).</summary>
+    public long Absorbed { get; private set; }
+
+    /// <summary>Late changes to closed, reported days: the windowed result would differ from a whole-range read.</summary>
+    public long LateCorrections { get; private set; }
+
+    /// <summary>Every chain of this day and earlier has closed; null until one day has.</summary>
+    public DateOnly? ClosedThrough { get; private set; }
+
+    public int OpenGroups => _open.Count;
+
+    public void Offer(ContactRecord record)
+    {
+        ref var entry = ref Lookup(record.ContactId, out var exists);
+        var stamp = Deduplicator.Stamp(record).UnixSeconds;
+        if (exists)
+        {
+            Superseded++;
+            if (stamp < entry.Stamp)
+            {
+                return;
+            }
+
+            entry.Stamp = stamp;
+            if (!entry.Closed)
+            {
+                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record))
+                {
+                    LateCorrections++; // its root id changed between copies: only a whole-range read gets this right
+                }
+
+                return;
+            }
+
+            var fingerprint = Fingerprint(record);
+            if (fingerprint != entry.Fingerprint && (Reported(entry.Day) || reported(record.InitiationTimestamp.UtcDate)))
+            {
+                LateCorrections++;
+            }
+
+            entry.Fingerprint = fingerprint;
+            return;
+        }
+
+        entry.Stamp = stamp;
+        if (_open.TryGetValue(record.RootId, out var open))
+        {
+            open.Add(record);
+            return;
+        }
+
+        var day = record.InitiationTimestamp.UtcDate;
+        if (ClosedDayOf(record.RootId) is { } chainDay && record.IsVoice)
+        {
+            // Joins a chain already rated: harmless only when neither its day nor the chain's is reported.
+            entry.Closed = true;
+            entry.Day = chainDay;
+            entry.Fingerprint = Fingerprint(record);
+            if (Reported(chainDay) || reported(day))
+            {
+                LateCorrections++;
+            }
+            else
+            {
+                Absorbed++;
+            }
+
+            return;
+        }
+
+        if (ClosedThrough is { } closed && day <= closed && reported(day))
+        {
+            LateCorrections++; // a new contact of a day already written
+        }
+
+        _open[record.RootId] = new OpenGroup(record);
+    }
+
+    /// <summary>Closes the groups whose last activity is at least <c>hold</c> before the watermark.</summary>
+    public List<ClosedGroup> Advance(Instant watermark)
+    {
+        var cutoff = watermark.PlusSeconds(-holdSeconds);
+        var closing = new List<string>();
+        DateOnly? firstOpenDay = null;
+        foreach (var (root, group) in _open)
+        {
+            if (group.LastActivity <= cutoff)
+            {
+                closing.Add(root);
+            }
+            else if (firstOpenDay is null || group.FirstDay < firstOpenDay)
+            {
+                firstOpenDay = group.FirstDay;
+            }
+        }
+
+        var closed = Close(closing);
+
+        // A day is closed once the cutoff has passed its end and no open group starts on or before it.
+        var through = cutoff.UtcDate.AddDays(-1);
+        if (firstOpenDay is { } open && open <= through)
+        {
+            through = open.AddDays(-1);
+        }
+
+        if (ClosedThrough is null || through > ClosedThrough)
+        {
+            ClosedThrough = through;
+        }
+
+        return closed;
+    }
+
+    /// <summary>Closes every open group (end of input).</summary>
+    public List<ClosedGroup> CloseAll()
+    {
+        var closed = Close(_open.Keys.ToList());
+        ClosedThrough = DateOnly.MaxValue;
+        return closed;
+    }
+
+    private List<ClosedGroup> Close(List<string> roots)
+    {
+        var closed = new List<ClosedGroup>(roots.Count);
+        foreach (var root in roots)
+        {
+            var group = _open[root];
+            _open.Remove(root);
+            var voice = group.Records.Where(r => r.IsVoice).ToList();
+            var chain = voice.Count > 0 ? new Chain(root, voice) : null;
+            if (chain is { IsOrphan: true })
+            {
+                _closedOrphans[root] = DayNumber(chain.Day);
+            }
+
+            foreach (var record in group.Records)
+            {
+                ref var entry = ref Lookup(record.ContactId, out _);
+                entry.Closed = true;
+                entry.Fingerprint = Fingerprint(record);
+                entry.Day = DayNumber(record.IsVoice ? chain!.Day : record.InitiationTimestamp.UtcDate);
+            }
+
+            closed.Add(new ClosedGroup(chain, group.Records.Where(r => !r.IsVoice).ToList()));
+        }
+
+        return closed;
+    }
+
+    private ushort? ClosedDayOf(string root)
+    {
+        if (_closedOrphans.TryGetValue(root, out var orphanDay))
+        {
+            return orphanDay;
+        }
+
+        ref var entry = ref Find(root, out var found);
+        return found && entry.Closed ? entry.Day : null;
+    }
+
+    private bool Reported(ushort day) => day != NoDay && reported(DateOnly.FromDayNumber(day + EpochDay));
+
+    private static readonly int EpochDay = new DateOnly(2000, 1, 1).DayNumber;
+
+    // Days since 2000-01-01 fit a ushort until 2179; anything outside is "no day" (never reported).
+    private static ushort DayNumber(DateOnly day) => (uint)(day.DayNumber - EpochDay) < NoDay ? (ushort)(day.DayNumber - EpochDay) : NoDay;
+
+    private ref Entry Lookup(string contactId, out bool exists) =>
+        ref Guid.TryParse(contactId, out var guid)
+            ? ref CollectionsMarshal.GetValueRefOrAddDefault(_byGuid, guid, out exists)
+            : ref CollectionsMarshal.GetValueRefOrAddDefault(_byText, contactId, out exists);
+
+    private ref Entry Find(string contactId, out bool found)
+    {
+        ref var entry = ref Guid.TryParse(contactId, out var guid)
+            ? ref CollectionsMarshal.GetValueRefOrNullRef(_byGuid, guid)
+            : ref CollectionsMarshal.GetValueRefOrNullRef(_byText, contactId);
+        found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
+        return ref entry;
+    }
+
+    /// <summary>
+    /// 64-bit FNV-1a over every field billing and reporting read; LastUpdateTimestamp is left out, so
+    /// a re-delivery that only moved it (or changed skipped fields such as attributes) matches.
+    /// </summary>
+    internal static ulong Fingerprint(ContactRecord r)
+    {
+        var h = Fnv.Seed;
+        Fnv.Add(ref h, r.ContactId, r.InitialContactId, r.PreviousContactId, r.Channel, r.InitiationMethod, r.InstanceArn, r.InstanceIdTag);
+        Fnv.Add(ref h, r.CustomerEndpoint?.Address, r.CustomerEndpoint?.Type, r.SystemEndpoint?.Address, r.SystemEndpoint?.Type,
+            r.TransferredToEndpoint?.Address, r.TransferredToEndpoint?.Type);
+        Fnv.Add(ref h, r.InitiationTimestamp, r.ConnectedToSystemTimestamp, r.DisconnectTimestamp, r.TransferCompletedTimestamp);
+        Fnv.Add(ref h, r.ContactLensEnabled ? 1 : 0);
+        if (r.Agent is { } a)
+        {
+            Fnv.Add(ref h, a.Username, a.Arn, a.RoutingProfile);
+            Fnv.Add(ref h, a.ConnectedToAgentTimestamp, a.AfterContactWorkStartTimestamp);
+            Fnv.Add(ref h, a.CustomerHoldDuration);
+            Fnv.Add(ref h, a.AgentInteractionDuration);
+        }
+
+        if (r.Queue is { } q)
+        {
+            Fnv.Add(ref h, q.Name, q.Arn);
+            Fnv.Add(ref h, q.EnqueueTimestamp, q.DequeueTimestamp);
+            Fnv.Add(ref h, q.Duration);
+        }
+
+        return h;
+    }
+
+    private struct Entry
+    {
+        public long Stamp;
+        public ulong Fingerprint;
+        public ushort Day;
+        public bool Closed;
+    }
+
+    private sealed class OpenGroup
+    {
+        public OpenGroup(ContactRecord first)
+        {
+            Records.Add(first);
+            LastActivity = Deduplicator.Stamp(first);
+            FirstDay = first.InitiationTimestamp.UtcDate;
+        }
+
+        public List<ContactRecord> Records { get; } = new(2);
+
+        public Instant LastActivity { get; private set; }
+
+        public DateOnly FirstDay { get; private set; }
+
+        public void Add(ContactRecord record)
+        {
+            Records.Add(record);
+            Touch(record);
+        }
+
+        public bool Replace(ContactRecord record)
+        {
+            var i = Records.FindIndex(r => r.ContactId == record.ContactId);
+            if (i < 0)
+            {
+                return false;
+            }
+
+            Records[i] = record;
+            Touch(record);
+            return true;
+        }
+
+        private void Touch(ContactRecord record)
+        {
+            LastActivity = Instant.Max(LastActivity, Deduplicator.Stamp(record));
+            var day = record.InitiationTimestamp.UtcDate;
+            FirstDay = day < FirstDay ? day : FirstDay;
+        }
+    }
+
+    /// <summary>FNV-1a, 64-bit: deterministic and allocation-free (string.GetHashCode is 32-bit and seeded per process).</summary>
+    private static class Fnv
+    {
+        public const ulong Seed = 14695981039346656037UL;
+        private const ulong Prime = 1099511628211UL;
+
+        public static void Add(ref ulong h, params ReadOnlySpan<string?> values)
+        {
+            foreach (var s in values)
+            {
+                if (s is null)
+                {
+                    Add(ref h, -1L);
+                    continue;
+                }
+
+                foreach (var c in s)
+                {
+                    h = (h ^ c) * Prime;
+                }
+
+                h = (h ^ 0x1_0000) * Prime; // a separator no char equals: "ab"+"c" ≠ "a"+"bc"
+            }
+        }
+
+        public static void Add(ref ulong h, params ReadOnlySpan<Instant?> values)
+        {
+            foreach (var t in values)
+            {
+                Add(ref h, t?.UnixSeconds ?? long.MinValue);
+            }
+        }
+
+        public static void Add(ref ulong h, long n)
+        {
+            for (var i = 0; i < 8; i++, n >>= 8)
+            {
+                h = (h ^ (byte)n) * Prime;
+            }
+        }
+    }
+}

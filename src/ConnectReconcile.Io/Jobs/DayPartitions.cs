@@ -1,0 +1,316 @@
+using ConnectReconcile.Core.Accounting;
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+using ConnectReconcile.Io.Decoding;
+using ConnectReconcile.Io.Parquet;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Io.Jobs;
+
+/// <summary>
+/// The back half of a billing job: closed chains and non-voice records are buffered by report day;
+/// a closed day is rated (in parallel, in a fixed order) and its partitions are written to staging at
+/// once, so only open days are held. Number-days need the whole run (which numbers, which days), so
+/// they are rated at the end, appended to each day's charges and folded into daily_usage; then the
+/// quarantine, the manifest and the atomic publish.
+/// </summary>
+internal sealed class DayPartitions : IDisposable
+{
+    private readonly BillingJobOptions _options;
+    private readonly InputSelector _selector;
+    private readonly RowMapper _mapper;
+    private readonly DailyUsageTotals _dailyUsage;
+    private readonly string _staging;
+    private readonly ParquetTableWriter _writer;
+    private readonly SortedDictionary<DateOnly, DayBuffer> _open = [];
+    private readonly SortedSet<DateOnly> _flushed = [];
+    private readonly Dictionary<string, WrittenFile> _written = new(StringComparer.Ordinal);
+    private readonly RunTotals _totals = new();
+
+    // Where each number lives: the home of the earliest chain that used it, and how many chains each home has.
+    private readonly Dictionary<string, (Instant Start, string Root, NumberHome Home)> _numberHomes = new(StringComparer.Ordinal);
+    private readonly Dictionary<NumberHome, int> _homeVotes = [];
+    private long _rated;
+    private long _nonVoice;
+    private long _outOfRange;
+
+    public DayPartitions(BillingJobOptions options, InputSelector selector)
+    {
+        _options = options;
+        _selector = selector;
+        _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString());
+        _dailyUsage = _mapper.NewDailyUsage();
+        _staging = options.Output is null ? string.Empty : PrepareStaging(options);
+        _writer = new ParquetTableWriter(_staging);
+    }
+
+    /// <summary>Buffers a closed chain under its day; false when that day was already written (the caller must re-read).</summary>
+    public bool Add(Chain chain)
+    {
+        if (!InRange(chain.Day))
+        {
+            _outOfRange += chain.Records.Count;
+            return true;
+        }
+
+        if (_flushed.Contains(chain.Day))
+        {
+            return false;
+        }
+
+        Buffer(chain.Day).Chains.Add(chain);
+        var home = new NumberHome(chain.InstanceId, chain.Region);
+        _homeVotes[home] = _homeVotes.GetValueOrDefault(home) + 1;
+        if (chain.Head.SystemEndpoint is { IsTelephoneNumber: true } system
+            && (!_numberHomes.TryGetValue(system.Address!, out var known) || Earlier(chain, known.Start, known.Root)))
+        {
+            _numberHomes[system.Address!] = (chain.Start, chain.RootId, home);
+        }
+
+        return true;
+    }
+
+    /// <summary>Buffers a non-voice record under its day; false when that day was already written.</summary>
+    public bool AddNonVoice(ContactRecord record)
+    {
+        var day = record.InitiationTimestamp.UtcDate;
+        if (!InRange(day))
+        {
+            _outOfRange++;
+            return true;
+        }
+
+        if (_flushed.Contains(day))
+        {
+            return false;
+        }
+
+        Buffer(day).NonVoice.Add(record);
+        return true;
+    }
+
+    /// <summary>Records that belong to days outside the range but were never buffered (late joiners of such chains).</summary>
+    public void CountOutOfRange(long records) => _outOfRange += records;
+
+    public long BufferedChains => _open.Values.Sum(b => b.Chains.Count);
+
+    /// <summary>Rates and writes every buffered day up to and including <paramref name="through"/>.</summary>
+    public async Task FlushThroughAsync(DateOnly? through, CancellationToken cancellationToken)
+    {
+        while (through is { } last && _open.Count > 0 && _open.First().Key <= last)
+        {
+            var (day, buffer) = _open.First();
+            _open.Remove(day);
+            await FlushAsync(day, buffer, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<JobResult> FinishAsync(long read, long superseded, IReadOnlyList<QuarantineEntry> quarantined, IReadOnlyList<InputFile> inputs, CancellationToken cancellationToken)
+    {
+        await FlushThroughAsync(DateOnly.MaxValue, cancellationToken).ConfigureAwait(false);
+        var days = ReportDays();
+        var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var day in days)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var numbers = numberCharges.GetValueOrDefault(day, []);
+            foreach (var charge in numbers)
+            {
+                _totals.Add(charge);
+                _dailyUsage.Add(charge);
+            }
+
+            if (numbers.Count > 0)
+            {
+                _options.OnDayRated?.Invoke(day, [], numbers);
+            }
+
+            if (_options.Output is not null)
+            {
+                Record(await _writer.WriteAsync("charges", day, numbers.Select(_mapper.Charge).ToList(), cancellationToken, append: true).ConfigureAwait(false));
+                Record(await _writer.WriteAsync("daily_usage", day, _dailyUsage.Rows(day), cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        var quarantineDays = new HashSet<DateOnly>();
+        if (_options.Output is not null)
+        {
+            foreach (var group in quarantined.GroupBy(QuarantineDay).OrderBy(g => g.Key))
+            {
+                quarantineDays.Add(group.Key);
+                var rows = group.Select(q => new QuarantineRow
+                {
+                    Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
+                }).ToList();
+                Record(await _writer.WriteAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        var counts = new RunCounts
+        {
+            Read = read,
+            Rated = _rated,
+            Superseded = superseded,
+            Quarantined = quarantined.Count,
+            NonVoice = _nonVoice,
+            OutOfRange = _outOfRange,
+            QuarantinedByReason = quarantined.GroupBy(q => q.Reason).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (long)g.Count()),
+            Chains = _totals.Chains,
+            Orphans = _totals.Orphans,
+        };
+        counts.Check();
+
+        var result = new JobResult(counts, _totals, inputs, _written.Values.OrderBy(w => w.Path, StringComparer.Ordinal).ToList(), quarantined);
+        if (_options.Output is { } output)
+        {
+            var partitions = BillingJob.Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
+                .Concat(days.Concat(quarantineDays).Distinct().Order().Select(d => ParquetTableWriter.PartitionPrefix("quarantine", d)))
+                .ToList();
+            var manifest = RunManifest.PathFor(_options.From, _options.To);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_staging, manifest))!);
+            await File.WriteAllTextAsync(Path.Combine(_staging, manifest), RunManifest.ToJson(result, _options, _options.Rater), cancellationToken).ConfigureAwait(false);
+            await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>A cancelled or failed run leaves nothing behind; a killed one leaves only _staging/, which readers ignore.</summary>
+    public void Dispose()
+    {
+        if (_staging.Length > 0 && Directory.Exists(_staging))
+        {
+            Directory.Delete(_staging, recursive: true);
+        }
+    }
+
+    private async Task FlushAsync(DateOnly day, DayBuffer buffer, CancellationToken cancellationToken)
+    {
+        buffer.Chains.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.RootId, b.RootId));
+        buffer.NonVoice.Sort((a, b) => a.InitiationTimestamp != b.InitiationTimestamp ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
+        var rater = _options.Rater;
+        var results = buffer.Chains.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, _options.Parallelism))
+            .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
+        var units = buffer.NonVoice.Select(rater.RateUnit).ToList();
+        foreach (var result in results)
+        {
+            _totals.Add(result);
+            _rated += result.Chain.Records.Count;
+        }
+
+        foreach (var charge in units)
+        {
+            _totals.Add(charge);
+        }
+
+        _nonVoice += units.Count;
+        var charges = results.SelectMany(r => r.Charges).Concat(units).ToList();
+        foreach (var charge in charges)
+        {
+            _dailyUsage.Add(charge);
+        }
+
+        _flushed.Add(day);
+        _options.OnDayRated?.Invoke(day, results, units);
+        if (_options.Output is not null)
+        {
+            // The tables of a day are independent files: map and write them in parallel.
+            var files = await Task.WhenAll(
+                Task.Run(() => _writer.WriteAsync("charges", day, charges.Select(_mapper.Charge).ToList(), cancellationToken), cancellationToken),
+                Task.Run(() => _writer.WriteAsync("contacts", day, results.Select(_mapper.Contact).ToList(), cancellationToken), cancellationToken),
+                Task.Run(() => _writer.WriteAsync("legs", day, results.SelectMany(_mapper.Legs).ToList(), cancellationToken), cancellationToken),
+                Task.Run(() => _writer.WriteAsync("segments", day, results.SelectMany(_mapper.Segments).ToList(), cancellationToken), cancellationToken)).ConfigureAwait(false);
+            foreach (var file in files)
+            {
+                Record(file);
+            }
+        }
+    }
+
+    private void Record(WrittenFile? file)
+    {
+        if (file is not null)
+        {
+            _written[file.Path] = file;
+        }
+    }
+
+    private DayBuffer Buffer(DateOnly day)
+    {
+        if (!_open.TryGetValue(day, out var buffer))
+        {
+            _open[day] = buffer = new DayBuffer();
+        }
+
+        return buffer;
+    }
+
+    private static bool Earlier(Chain chain, Instant start, string root) =>
+        chain.Start != start ? chain.Start < start : string.CompareOrdinal(chain.RootId, root) < 0;
+
+    private bool InRange(DateOnly day) => (_options.From is null || day >= _options.From) && (_options.To is null || day <= _options.To);
+
+    /// <summary>Every day of the requested range (so emptied days replace stale partitions), else the days seen.</summary>
+    private List<DateOnly> ReportDays()
+    {
+        var set = new SortedSet<DateOnly>(_flushed);
+        if (_options.From is { } from && _options.To is { } to)
+        {
+            for (var d = from; d <= to; d = d.AddDays(1))
+            {
+                set.Add(d);
+            }
+        }
+
+        return set.ToList();
+    }
+
+    private List<Charge> RateNumbers(IReadOnlyList<DateOnly> days)
+    {
+        if (days.Count == 0)
+        {
+            return [];
+        }
+
+        var numbers = _options.Numbers;
+        var fallback = _homeVotes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.InstanceId, StringComparer.Ordinal).Select(kv => kv.Key).FirstOrDefault()
+            ?? new NumberHome("unknown", _options.Rater.Card.Instances.Count > 0 ? BuiltInRateCards.Regions[0] : "unknown");
+        var claimed = numbers.IsProvided
+            ? numbers.Numbers.ToList()
+            : _numberHomes.Keys.Order(StringComparer.Ordinal).Select(n => new ClaimedNumber(n, numbers.TypeOf(n), numbers.CountryOf(n), null, null)).ToList();
+        NumberHome? HomeOf(string number) => _numberHomes.TryGetValue(number, out var h) ? h.Home : null;
+        return new NumberDayRater(_options.Rater.Card)
+            .Rate(claimed, days[0], days[^1], n => n.InstanceId is { } id ? new NumberHome(id, HomeOf(n.Number)?.Region ?? fallback.Region) : HomeOf(n.Number) ?? fallback,
+                estimated: !numbers.IsProvided)
+            .ToList();
+    }
+
+    private DateOnly QuarantineDay(QuarantineEntry entry)
+    {
+        var hour = _selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
+        return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
+    }
+
+    private static string PrepareStaging(BillingJobOptions options)
+    {
+        if (options.Output is LocalObjectStore local)
+        {
+            return local.CreateStagingDirectory();
+        }
+
+        var dir = Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), "connect-reconcile-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private sealed class DayBuffer
+    {
+        public List<Chain> Chains { get; } = [];
+
+        public List<ContactRecord> NonVoice { get; } = [];
+    }
+}

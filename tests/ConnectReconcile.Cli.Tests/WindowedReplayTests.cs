@@ -1,0 +1,125 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Cli.Tests;
+
+/// <summary>
+/// The replay reads the month through a window (chains rated as arrival hours pass them, days written
+/// as they close). Its output must be exactly what a run holding every record produces.
+/// </summary>
+public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<GeneratedMonth>
+{
+    [Fact]
+    public async Task A_windowed_replay_writes_days_while_reading_and_equals_a_run_holding_every_record()
+    {
+        using var tmp = new TempDir();
+        var events = new List<string>();
+        var windowed = await new BillingJob(Options(month.Ctr, tmp.Sub("windowed")) with { OnDayRated = (_, results, _) => events.Add(results.Count > 0 ? "day" : "numbers") })
+            .RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase)), CancellationToken.None);
+
+        // The month's re-deliveries (exact copies and attribute updates, hours to days later) never force a re-read,
+        // and the first day is rated while later hours are still being decoded.
+        Assert.DoesNotContain("re-read", events);
+        Assert.True(events.IndexOf("day") >= 0 && events.IndexOf("day") < events.LastIndexOf("decode"), string.Join(",", events.Distinct()));
+        Assert.True(windowed.Counts.Superseded > 0);
+
+        var held = await HeldRunAsync(month.Ctr, tmp.Sub("held"));
+        AssertSameOutput(tmp.Sub("held"), tmp.Sub("windowed"));
+        Assert.Equal(held.Counts.Read, windowed.Counts.Read);
+    }
+
+    [Fact]
+    public async Task A_late_correction_to_a_written_day_is_applied_by_re_reading_the_range()
+    {
+        using var tmp = new TempDir();
+        var ctr = tmp.Sub("ctr");
+        CopyTree(month.Ctr, ctr);
+        var hours = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
+
+        // A copy of a first-hour inbound call, an hour longer and updated, arriving in the last hour of the data.
+        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+        var corrected = original.DeepClone().AsObject();
+        var disconnect = DateTime.Parse(original["DisconnectTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        corrected["DisconnectTimestamp"] = disconnect.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        corrected["LastUpdateTimestamp"] = disconnect.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(Path.Combine(hours[^1], "zz-late-correction"), corrected.ToJsonString(), Encoding.UTF8);
+
+        var events = new List<string>();
+        var corrected1 = await new BillingJob(Options(ctr, tmp.Sub("windowed"))).RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase)), CancellationToken.None);
+        Assert.Contains("re-read", events);
+        await HeldRunAsync(ctr, tmp.Sub("held"));
+        AssertSameOutput(tmp.Sub("held"), tmp.Sub("windowed"));
+
+        // And the correction took effect: the month bills more seconds than without it.
+        var uncorrected = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
+        Assert.True(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds) > uncorrected.Totals.ByKind.Values.Sum(t => t.BilledSeconds));
+    }
+
+    private BillingJobOptions Options(string ctr, string? outDir)
+    {
+        var numbers = ReferenceReaders.ReadNumbers(File.ReadAllText(month.Numbers));
+        return new BillingJobOptions
+        {
+            Source = new LocalObjectStore(ctr),
+            Output = outDir is null ? null : new LocalObjectStore(outDir),
+            Rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, ReferenceReaders.ReadAgents(File.ReadAllText(month.Agents)), numbers),
+            Numbers = numbers,
+        };
+    }
+
+    private async Task<JobResult> HeldRunAsync(string ctr, string outDir)
+    {
+        var options = Options(ctr, outDir);
+        var loaded = await new RecordLoader(options.Source, options.Parallelism).LoadAsync(null, null, options.LookAheadHours, null, CancellationToken.None);
+        return await new BillingJob(options).RateAndPublishAsync(loaded, null, CancellationToken.None);
+    }
+
+    private static void AssertSameOutput(string expectedDir, string actualDir)
+    {
+        var expected = ReplayEndToEndTests.Snapshot(expectedDir);
+        var actual = ReplayEndToEndTests.Snapshot(actualDir);
+        Assert.Equal(expected.Keys, actual.Keys);
+        Assert.All(expected, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(actual[kv.Key]), kv.Key));
+    }
+
+    /// <summary>The first answered inbound call of a generated object (null if a planted bad record comes first).</summary>
+    private static JsonObject? FirstInboundCall(string gzipFile)
+    {
+        using var stream = new GZipStream(File.OpenRead(gzipFile), CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var reader = new Utf8JsonReader(buffer.ToArray(), new JsonReaderOptions { AllowMultipleValues = true });
+        try
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                if (JsonNode.Parse(ref reader) is JsonObject record && record["Channel"]?.GetValue<string>() == "VOICE"
+                    && record["InitiationMethod"]?.GetValue<string>() == "INBOUND" && record["DisconnectTimestamp"] is not null && record["Agent"] is not null)
+                {
+                    return record;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

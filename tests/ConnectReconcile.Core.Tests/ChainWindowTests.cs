@@ -1,0 +1,138 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+public sealed class ChainWindowTests
+{
+    private static readonly Instant Day1 = Instant.FromDate(new DateOnly(2026, 10, 1));
+    private const long Hold = 6 * 3600;
+
+    private static ContactRecord Call(string id, long start, long seconds, string? root = null, long? lastUpdate = null, string channel = Channels.Voice) => new()
+    {
+        ContactId = id,
+        InitialContactId = root,
+        Channel = channel,
+        InitiationMethod = root is null ? InitiationMethods.Inbound : InitiationMethods.Transfer,
+        InitiationTimestamp = Day1.PlusSeconds(start),
+        DisconnectTimestamp = Day1.PlusSeconds(start + seconds),
+        LastUpdateTimestamp = Day1.PlusSeconds(lastUpdate ?? start + seconds + 30),
+    };
+
+    private static string Id(int n) => new Guid(n, 0, 0, new byte[8]).ToString();
+
+    [Fact]
+    public void A_chain_closes_once_the_watermark_is_hold_past_its_last_record_and_its_day_closes_with_it()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        window.Offer(Call(Id(1), 3600, 300));
+        window.Offer(Call(Id(2), 3900, 200, root: Id(1)));
+        window.Offer(Call(Id(3), 23 * 3600, 600)); // 23:00, ends next day
+
+        Assert.Empty(window.Advance(Day1.PlusSeconds(6 * 3600)));
+        var closed = window.Advance(Day1.PlusSeconds(8 * 3600));
+        var chain = Assert.Single(closed).Chain!;
+        Assert.Equal(Id(1), chain.RootId);
+        Assert.Equal(2, chain.Records.Count);
+        Assert.Equal(1, window.OpenGroups);
+        Assert.True(window.ClosedThrough < new DateOnly(2026, 10, 1)); // the 23:00 call is still open
+
+        Assert.Single(window.Advance(Day1.PlusSeconds(31 * 3600)));
+        Assert.Equal(new DateOnly(2026, 10, 1), window.ClosedThrough);
+    }
+
+    [Fact]
+    public void Late_exact_copies_and_updates_that_only_move_LastUpdateTimestamp_change_nothing()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        var call = Call(Id(1), 3600, 300);
+        window.Offer(call);
+        Assert.Single(window.Advance(Day1.PlusSeconds(2 * 86_400)));
+
+        window.Offer(call);
+        window.Offer(call with { LastUpdateTimestamp = Day1.PlusSeconds(4 * 86_400) });
+        window.Offer(call with { LastUpdateTimestamp = Day1 }); // older: loses outright
+
+        Assert.Equal(3, window.Superseded);
+        Assert.Equal(0, window.LateCorrections);
+        Assert.Empty(window.CloseAll());
+    }
+
+    [Fact]
+    public void A_late_change_to_a_closed_reported_contact_is_a_late_correction_but_not_for_an_unreported_day()
+    {
+        var call = Call(Id(1), 3600, 300);
+        var longer = call with { DisconnectTimestamp = Day1.PlusSeconds(3600 + 900), LastUpdateTimestamp = Day1.PlusSeconds(3 * 86_400) };
+
+        var reported = new ChainWindow(Hold, _ => true);
+        reported.Offer(call);
+        reported.Advance(Day1.PlusSeconds(2 * 86_400));
+        reported.Offer(longer);
+        Assert.Equal(1, reported.LateCorrections);
+
+        var unreported = new ChainWindow(Hold, day => day > new DateOnly(2026, 10, 1));
+        unreported.Offer(call);
+        unreported.Advance(Day1.PlusSeconds(2 * 86_400));
+        unreported.Offer(longer);
+        Assert.Equal(0, unreported.LateCorrections);
+        Assert.Equal(1, unreported.Superseded);
+    }
+
+    [Fact]
+    public void A_late_record_joining_a_closed_chain_is_a_correction_when_reported_and_absorbed_otherwise()
+    {
+        var reported = new ChainWindow(Hold, _ => true);
+        reported.Offer(Call(Id(1), 3600, 300));
+        reported.Advance(Day1.PlusSeconds(2 * 86_400));
+        reported.Offer(Call(Id(2), 3900, 200, root: Id(1)));
+        Assert.Equal(1, reported.LateCorrections);
+
+        var unreported = new ChainWindow(Hold, _ => false);
+        unreported.Offer(Call(Id(1), 3600, 300));
+        unreported.Advance(Day1.PlusSeconds(2 * 86_400));
+        unreported.Offer(Call(Id(2), 3900, 200, root: Id(1)));
+        Assert.Equal(0, unreported.LateCorrections);
+        Assert.Equal(1, unreported.Absorbed);
+    }
+
+    [Fact]
+    public void A_new_contact_of_a_closed_day_is_a_correction_and_an_orphans_late_root_is_too()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        window.Offer(Call(Id(2), 3900, 200, root: Id(1))); // child first: its root has not arrived
+        Assert.True(Assert.Single(window.Advance(Day1.PlusSeconds(2 * 86_400))).Chain!.IsOrphan);
+        Assert.Equal(new DateOnly(2026, 10, 1), window.ClosedThrough);
+
+        window.Offer(Call(Id(1), 3600, 300)); // the orphan's root, days late
+        Assert.Equal(1, window.LateCorrections);
+        window.Offer(Call(Id(3), 7200, 60)); // a brand-new contact of the closed day
+        Assert.Equal(2, window.LateCorrections);
+    }
+
+    [Fact]
+    public void Within_the_window_the_latest_copy_wins_and_ties_go_to_the_later_arrival()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        var first = Call(Id(1), 3600, 300);
+        var tie = first with { DisconnectTimestamp = Day1.PlusSeconds(3600 + 400) };
+        var older = first with { DisconnectTimestamp = Day1.PlusSeconds(3600 + 500), LastUpdateTimestamp = Day1 };
+        window.Offer(first);
+        window.Offer(tie);
+        window.Offer(older);
+        var chain = Assert.Single(window.CloseAll()).Chain!;
+        Assert.Equal(tie.DisconnectTimestamp, Assert.Single(chain.Records).DisconnectTimestamp);
+        Assert.Equal(2, window.Superseded);
+    }
+
+    [Fact]
+    public void Non_voice_records_leave_with_their_root_but_outside_its_chain()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        window.Offer(Call("chat-1", 3600, 300, channel: Channels.Chat));
+        window.Offer(Call("voice-1", 3700, 300));
+        var closed = window.CloseAll();
+        Assert.Contains(closed, g => g.Chain is null && g.NonVoice.Single().ContactId == "chat-1");
+        Assert.Contains(closed, g => g.Chain?.RootId == "voice-1" && g.NonVoice.Count == 0);
+    }
+}
