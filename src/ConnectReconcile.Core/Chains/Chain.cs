@@ -12,8 +12,11 @@ public sealed class Chain
     public Chain(string rootId, IReadOnlyList<ContactRecord> records)
     {
         RootId = rootId;
-        Records = records.OrderBy(r => r.InitiationTimestamp).ThenBy(r => r.ContactId, StringComparer.Ordinal).ToList();
-        Root = Records.FirstOrDefault(r => r.ContactId == rootId);
+        var sorted = records.ToArray();
+        Array.Sort(sorted, static (a, b) => a.InitiationTimestamp != b.InitiationTimestamp
+            ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
+        Records = sorted;
+        Root = Array.Find(sorted, r => r.ContactId == rootId);
         // Read on every charge and row: parse the instance ARN once per chain, not per use.
         InstanceId = Head.InstanceId;
         Region = Head.Region;

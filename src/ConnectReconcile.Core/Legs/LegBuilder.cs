@@ -347,8 +347,11 @@ public sealed class LegBuilder
         ContactId = leg.ContactId,
         Number = leg.Number,
         Country = leg.Country,
-        Why = "telephony for the " + leg.Kind + " leg",
+        Why = TelephonyWhy.GetOrAdd(leg.Kind, static kind => "telephony for the " + kind + " leg"),
     };
+
+    // One string per leg kind, not one per charge.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TelephonyWhy = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The union of the parts, and how many seconds each part adds to it: parts are taken in start
@@ -357,11 +360,21 @@ public sealed class LegBuilder
     public static (IReadOnlyList<Interval> Union, IReadOnlyList<RecordShare> Shares) UnionWithShares(
         IEnumerable<(string ContactId, Interval Interval)> parts)
     {
-        var ordered = parts.Where(p => !p.Interval.IsEmpty)
-            .OrderBy(p => p.Interval.Start).ThenBy(p => p.ContactId, StringComparer.Ordinal).ToList();
+        var ordered = new List<(string ContactId, Interval Interval, int Order)>();
+        foreach (var (contactId, interval) in parts)
+        {
+            if (!interval.IsEmpty)
+            {
+                ordered.Add((contactId, interval, ordered.Count));
+            }
+        }
+
+        // Start, then ContactId, then input order (a stable sort, as the earliest record owns an overlap).
+        ordered.Sort(static (a, b) => a.Interval.Start != b.Interval.Start ? a.Interval.Start.CompareTo(b.Interval.Start)
+            : string.CompareOrdinal(a.ContactId, b.ContactId) is var byId and not 0 ? byId : a.Order.CompareTo(b.Order));
         var shares = new List<RecordShare>(ordered.Count);
         Instant? coveredTo = null;
-        foreach (var (contactId, interval) in ordered)
+        foreach (var (contactId, interval, _) in ordered)
         {
             var from = coveredTo is { } c && c > interval.Start ? c : interval.Start;
             var added = interval.End > from ? interval.End.UnixSeconds - from.UnixSeconds : 0;
@@ -369,6 +382,12 @@ public sealed class LegBuilder
             coveredTo = coveredTo is { } prev ? Instant.Max(prev, interval.End) : interval.End;
         }
 
-        return (Intervals.Union(ordered.Select(p => p.Interval)), shares);
+        var spans = new List<Interval>(ordered.Count);
+        foreach (var part in ordered)
+        {
+            spans.Add(part.Interval);
+        }
+
+        return (Intervals.Union(spans), shares);
     }
 }

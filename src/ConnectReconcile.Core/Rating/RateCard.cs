@@ -64,7 +64,10 @@ public sealed class RateCard
     public string RegionCode(string region) =>
         RegionCodes.TryGetValue(region, out var code) ? code : region.ToUpperInvariant();
 
-    public string PricingModelFor(string instanceId, DateOnly day)
+    public string PricingModelFor(string instanceId, DateOnly day) =>
+        _pricingModels.GetOrAdd((instanceId, day), static (key, card) => card.FindPricingModel(key.InstanceId, key.Day), this);
+
+    private string FindPricingModel(string instanceId, DateOnly day)
     {
         var match = Instances.Where(i => (i.InstanceId == instanceId || i.InstanceId == "*") && i.From <= day && (i.To is null || day < i.To))
             .OrderByDescending(i => i.InstanceId == instanceId).ThenByDescending(i => i.From)
@@ -124,6 +127,7 @@ public sealed class RateCard
 
     private Dictionary<(string, string, string), RateRow[]>? _index;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, DateOnly Day), string> _pricingModels = new();
 
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)

@@ -52,7 +52,9 @@ public static class PhoneNumbers
 
     public static string CountryOf(string? e164)
     {
-        var digits = Digits(e164);
+        // Called for every dialled number of a month: digits go to the stack and are looked up as spans.
+        Span<char> buffer = stackalloc char[32];
+        var digits = Digits(e164, buffer);
         if (digits.Length == 0)
         {
             return "ZZ";
@@ -60,12 +62,12 @@ public static class PhoneNumbers
 
         if (digits[0] == '1')
         {
-            return digits.Length >= 4 && CanadianAreaCodes.Contains(digits.Substring(1, 3)) ? "CA" : "US";
+            return digits.Length >= 4 && CanadianAreaCodesBySpan.Contains(digits.Slice(1, 3)) ? "CA" : "US";
         }
 
         for (var length = 3; length >= 1; length--)
         {
-            if (digits.Length > length && CallingCodes.TryGetValue(digits[..length], out var country))
+            if (digits.Length > length && CallingCodesBySpan.TryGetValue(digits[..length], out var country))
             {
                 return country;
             }
@@ -73,6 +75,9 @@ public static class PhoneNumbers
 
         return "ZZ";
     }
+
+    private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CallingCodesBySpan = CallingCodes.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CanadianAreaCodesBySpan = CanadianAreaCodes.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static bool LooksTollFree(string? e164)
     {
@@ -108,6 +113,18 @@ public static class PhoneNumbers
         return string.Concat(number.AsSpan(0, 5), "****", number.AsSpan(number.Length - 4));
     }
 
-    private static string Digits(string? e164) =>
-        e164 is null ? string.Empty : new string(e164.Where(char.IsAsciiDigit).ToArray());
+    /// <summary>The number's ASCII digits (at most the buffer's length: calling codes need only the first few).</summary>
+    private static ReadOnlySpan<char> Digits(string? e164, Span<char> buffer)
+    {
+        var n = 0;
+        foreach (var c in e164.AsSpan())
+        {
+            if (char.IsAsciiDigit(c) && n < buffer.Length)
+            {
+                buffer[n++] = c;
+            }
+        }
+
+        return buffer[..n];
+    }
 }

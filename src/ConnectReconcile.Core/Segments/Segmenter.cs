@@ -83,21 +83,40 @@ public static class Segmenter
             }
         }
 
-        var firstAgent = marks.Where(m => m.Rank == 2).Select(m => (Instant?)m.Interval.Start).Min();
-        var lastAgentEnd = marks.Where(m => m.Rank == 2).Select(m => (Instant?)m.Interval.End).Max();
+        Instant? firstAgent = null, lastAgentEnd = null;
+        foreach (var m in marks)
+        {
+            if (m.Rank == 2)
+            {
+                firstAgent = firstAgent is { } f && f <= m.Interval.Start ? f : m.Interval.Start;
+                lastAgentEnd = lastAgentEnd is { } l && l >= m.Interval.End ? l : m.Interval.End;
+            }
+        }
+
         var hasExternal = chain.Records.Any(r => r.TransferredToEndpoint is { IsTelephoneNumber: true } || r.InitiationMethod == InitiationMethods.ExternalOutbound);
 
         var segments = new List<Segment>();
         foreach (var span in leg.Intervals)
         {
-            var cuts = new SortedSet<Instant> { span.Start, span.End };
+            // The span's ends and every mark boundary inside it, sorted and distinct.
+            var points = new List<Instant>(2 + (2 * marks.Count)) { span.Start, span.End };
             foreach (var m in marks)
             {
-                if (m.Interval.Start > span.Start && m.Interval.Start < span.End) cuts.Add(m.Interval.Start);
-                if (m.Interval.End > span.Start && m.Interval.End < span.End) cuts.Add(m.Interval.End);
+                if (m.Interval.Start > span.Start && m.Interval.Start < span.End) points.Add(m.Interval.Start);
+                if (m.Interval.End > span.Start && m.Interval.End < span.End) points.Add(m.Interval.End);
             }
 
-            var points = cuts.ToList();
+            points.Sort();
+            var distinct = 1;
+            for (var i = 1; i < points.Count; i++)
+            {
+                if (points[i] != points[distinct - 1])
+                {
+                    points[distinct++] = points[i];
+                }
+            }
+
+            points.RemoveRange(distinct, points.Count - distinct);
             for (var i = 0; i + 1 < points.Count; i++)
             {
                 var piece = new Interval(points[i], points[i + 1]);
@@ -137,9 +156,18 @@ public static class Segmenter
         || (candidate.Rank == best.Rank && (candidate.Interval.Start < best.Interval.Start
             || (candidate.Interval.Start == best.Interval.Start && string.CompareOrdinal(candidate.Record.ContactId, best.Record.ContactId) < 0)));
 
-    private static string? OwnerOf(List<ContactRecord> records, Interval piece) =>
-        records.Where(r => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp) <= piece.Start && r.End >= piece.End)
-            .Select(r => r.ContactId).FirstOrDefault();
+    private static string? OwnerOf(List<ContactRecord> records, Interval piece)
+    {
+        foreach (var r in records)
+        {
+            if ((r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp) <= piece.Start && r.End >= piece.End)
+            {
+                return r.ContactId;
+            }
+        }
+
+        return null;
+    }
 
     private static void Append(List<Segment> segments, Segment next)
     {

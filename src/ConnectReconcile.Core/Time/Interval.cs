@@ -18,7 +18,21 @@ public static class Intervals
     /// <summary>The union as disjoint, sorted intervals (touching intervals merge).</summary>
     public static IReadOnlyList<Interval> Union(IEnumerable<Interval> intervals)
     {
-        var sorted = intervals.Where(i => !i.IsEmpty).OrderBy(i => i.Start).ThenBy(i => i.End).ToList();
+        // Called several times per chain on lists of one to a few intervals: a plain sort, no LINQ pipeline.
+        var sorted = new List<Interval>(intervals is IReadOnlyCollection<Interval> c ? c.Count : 4);
+        foreach (var interval in intervals)
+        {
+            if (!interval.IsEmpty)
+            {
+                sorted.Add(interval);
+            }
+        }
+
+        if (sorted.Count > 1)
+        {
+            sorted.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.End.CompareTo(b.End));
+        }
+
         var result = new List<Interval>(sorted.Count);
         foreach (var interval in sorted)
         {
