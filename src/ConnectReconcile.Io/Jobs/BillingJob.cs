@@ -29,10 +29,14 @@ public sealed record BillingJobOptions
     public string? HourPattern { get; init; }
     public bool Strict { get; init; }
     /// <summary>
-    /// Called with each day's chain results in output order and its per-unit charges when the day is
-    /// rated, and again with the day's number-day charges at the end of the run (audit export, what-if).
+    /// Called as a day is rated: with each slice of its chain results in output order, then with its
+    /// per-unit charges, and at the end of the run with its number-day charges (audit export, what-if).
+    /// Consumers add up what they are given; a day can arrive in several calls.
     /// </summary>
     public Action<DateOnly, IReadOnlyList<ChainResult>, IReadOnlyList<Charge>>? OnDayRated { get; init; }
+    /// <summary>Chains rated and written per row group: bounds what writing a day holds, whatever the day's volume.</summary>
+    public int ChainsPerRowGroup { get; init; } = 16_384;
+
     /// <summary>Local scratch folder for staging when the output is not a local folder.</summary>
     public string? ScratchDirectory { get; init; }
 }

@@ -12,8 +12,8 @@ namespace ConnectReconcile.Io.Jobs;
 
 /// <summary>
 /// The back half of a billing job: closed chains and non-voice records are buffered by report day;
-/// a closed day is rated (in parallel, in a fixed order) and its partitions are written to staging at
-/// once, so only open days are held. Number-days need the whole run (which numbers, which days), so
+/// a closed day is rated (in parallel, in a fixed order) and its partitions are written to staging
+/// slice by slice, so only open days' records are held. Number-days need the whole run (which numbers, which days), so
 /// they are rated at the end, appended to each day's charges and folded into daily_usage; then the
 /// quarantine, the manifest and the atomic publish.
 /// </summary>
@@ -27,7 +27,7 @@ internal sealed class DayPartitions : IDisposable
     private readonly ParquetTableWriter _writer;
     private readonly SortedDictionary<DateOnly, DayBuffer> _open = [];
     private readonly SortedSet<DateOnly> _flushed = [];
-    private readonly Dictionary<string, WrittenFile> _written = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _files = new(StringComparer.Ordinal);
     private readonly RunTotals _totals = new();
 
     // Where each number lives: the home of the earliest chain that used it, and how many chains each home has.
@@ -130,8 +130,8 @@ internal sealed class DayPartitions : IDisposable
 
             if (_options.Output is not null)
             {
-                Record(await _writer.WriteAsync("charges", day, numbers.Select(_mapper.Charge).ToList(), cancellationToken, append: true).ConfigureAwait(false));
-                Record(await _writer.WriteAsync("daily_usage", day, _dailyUsage.Rows(day), cancellationToken).ConfigureAwait(false));
+                Record(await _writer.AppendAsync("charges", day, numbers.Select(_mapper.Charge).ToList(), cancellationToken).ConfigureAwait(false));
+                Record(await _writer.AppendAsync("daily_usage", day, _dailyUsage.Rows(day), cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -145,7 +145,7 @@ internal sealed class DayPartitions : IDisposable
                 {
                     Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
                 }).ToList();
-                Record(await _writer.WriteAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
+                Record(await _writer.AppendAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -164,7 +164,13 @@ internal sealed class DayPartitions : IDisposable
         };
         counts.Check();
 
-        var result = new JobResult(counts, _totals, inputs, _written.Values.OrderBy(w => w.Path, StringComparer.Ordinal).ToList(), quarantined);
+        var written = new List<WrittenFile>(_files.Count);
+        foreach (var file in _files)
+        {
+            written.Add(await _writer.DescribeAsync(file, cancellationToken).ConfigureAwait(false));
+        }
+
+        var result = new JobResult(counts, _totals, inputs, written, quarantined);
         if (_options.Output is { } output)
         {
             var partitions = BillingJob.Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
@@ -188,54 +194,69 @@ internal sealed class DayPartitions : IDisposable
         }
     }
 
+    /// <summary>
+    /// Rates and writes a closed day a slice of chains at a time (one row group per slice and table),
+    /// so what a flush holds does not grow with the day's volume; per-unit charges follow the chains.
+    /// </summary>
     private async Task FlushAsync(DateOnly day, DayBuffer buffer, CancellationToken cancellationToken)
     {
+        _flushed.Add(day);
         buffer.Chains.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.RootId, b.RootId));
         buffer.NonVoice.Sort((a, b) => a.InitiationTimestamp != b.InitiationTimestamp ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
         var rater = _options.Rater;
-        var results = buffer.Chains.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, _options.Parallelism))
-            .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
-        var units = buffer.NonVoice.Select(rater.RateUnit).ToList();
-        foreach (var result in results)
+        foreach (var slice in buffer.Chains.Chunk(Math.Max(1, _options.ChainsPerRowGroup)))
         {
-            _totals.Add(result);
-            _rated += result.Chain.Records.Count;
+            var results = slice.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, _options.Parallelism))
+                .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
+            foreach (var result in results)
+            {
+                _totals.Add(result);
+                _rated += result.Chain.Records.Count;
+                foreach (var charge in result.Charges)
+                {
+                    _dailyUsage.Add(charge);
+                }
+            }
+
+            _options.OnDayRated?.Invoke(day, results, []);
+            if (_options.Output is not null)
+            {
+                // The tables are independent files: map and write them in parallel.
+                var files = await Task.WhenAll(
+                    Task.Run(() => _writer.AppendAsync("charges", day, results.SelectMany(r => r.Charges).Select(_mapper.Charge).ToList(), cancellationToken), cancellationToken),
+                    Task.Run(() => _writer.AppendAsync("contacts", day, results.Select(_mapper.Contact).ToList(), cancellationToken), cancellationToken),
+                    Task.Run(() => _writer.AppendAsync("legs", day, results.SelectMany(_mapper.Legs).ToList(), cancellationToken), cancellationToken),
+                    Task.Run(() => _writer.AppendAsync("segments", day, results.SelectMany(_mapper.Segments).ToList(), cancellationToken), cancellationToken)).ConfigureAwait(false);
+                foreach (var file in files)
+                {
+                    Record(file);
+                }
+            }
         }
 
+        var units = buffer.NonVoice.Select(rater.RateUnit).ToList();
         foreach (var charge in units)
         {
             _totals.Add(charge);
-        }
-
-        _nonVoice += units.Count;
-        var charges = results.SelectMany(r => r.Charges).Concat(units).ToList();
-        foreach (var charge in charges)
-        {
             _dailyUsage.Add(charge);
         }
 
-        _flushed.Add(day);
-        _options.OnDayRated?.Invoke(day, results, units);
-        if (_options.Output is not null)
+        _nonVoice += units.Count;
+        if (units.Count > 0)
         {
-            // The tables of a day are independent files: map and write them in parallel.
-            var files = await Task.WhenAll(
-                Task.Run(() => _writer.WriteAsync("charges", day, charges.Select(_mapper.Charge).ToList(), cancellationToken), cancellationToken),
-                Task.Run(() => _writer.WriteAsync("contacts", day, results.Select(_mapper.Contact).ToList(), cancellationToken), cancellationToken),
-                Task.Run(() => _writer.WriteAsync("legs", day, results.SelectMany(_mapper.Legs).ToList(), cancellationToken), cancellationToken),
-                Task.Run(() => _writer.WriteAsync("segments", day, results.SelectMany(_mapper.Segments).ToList(), cancellationToken), cancellationToken)).ConfigureAwait(false);
-            foreach (var file in files)
+            _options.OnDayRated?.Invoke(day, [], units);
+            if (_options.Output is not null)
             {
-                Record(file);
+                Record(await _writer.AppendAsync("charges", day, units.Select(_mapper.Charge).ToList(), cancellationToken).ConfigureAwait(false));
             }
         }
     }
 
-    private void Record(WrittenFile? file)
+    private void Record(string? file)
     {
         if (file is not null)
         {
-            _written[file.Path] = file;
+            _files.Add(file);
         }
     }
 

@@ -18,16 +18,26 @@ public sealed class ParquetTableWriter(string stagingRoot)
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
 
-    /// <param name="append">Add the rows to the partition's file as a new row group (number-days, rated at the end of a run).</param>
-    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken, bool append = false)
+    /// <summary>Writes a partition file and describes it for the manifest; no rows, no file.</summary>
+    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
+        where T : new() =>
+        await AppendAsync(table, day, rows, cancellationToken).ConfigureAwait(false) is { } relative
+            ? await DescribeAsync(relative, cancellationToken).ConfigureAwait(false)
+            : null;
+
+    /// <summary>
+    /// Adds the rows to the partition's file as one more row group (creating the file first), so a day
+    /// is written a slice at a time. Returns the file's relative path, or null when there is none.
+    /// </summary>
+    public async Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
         where T : new()
     {
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
         var path = System.IO.Path.Combine(stagingRoot, relative);
-        append &= File.Exists(path);
+        var append = File.Exists(path);
         if (rows.Count == 0)
         {
-            return append ? await DescribeAsync(relative, path, null, cancellationToken).ConfigureAwait(false) : null;
+            return append ? relative : null;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -36,21 +46,21 @@ public sealed class ParquetTableWriter(string stagingRoot)
             await ParquetSerializer.SerializeAsync(rows, file, append ? AppendOptions : Options, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        return await DescribeAsync(relative, path, append ? null : rows.Count, cancellationToken).ConfigureAwait(false);
+        return relative;
     }
 
-    /// <param name="rows">Rows in the file; null reads them from its footer (after an append).</param>
-    private static async Task<WrittenFile> DescribeAsync(string relative, string path, long? rows, CancellationToken cancellationToken)
+    /// <summary>Rows (from the footer), size and SHA-256 of a finished file.</summary>
+    public async Task<WrittenFile> DescribeAsync(string relative, CancellationToken cancellationToken)
     {
-        await using var read = File.OpenRead(path);
-        if (rows is null)
+        await using var read = File.OpenRead(System.IO.Path.Combine(stagingRoot, relative));
+        long rows;
+        await using (var reader = await ParquetReader.CreateAsync(read, leaveStreamOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            await using var reader = await ParquetReader.CreateAsync(read, leaveStreamOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
             rows = reader.Metadata?.NumRows ?? 0;
         }
 
         read.Position = 0;
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, cancellationToken).ConfigureAwait(false));
-        return new WrittenFile(relative, rows.Value, read.Length, hash);
+        return new WrittenFile(relative, rows, read.Length, hash);
     }
 }
