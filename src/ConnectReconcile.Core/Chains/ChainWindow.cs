@@ -26,8 +26,9 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 {
     private const ushort NoDay = ushort.MaxValue;
 
-    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index.
-    private readonly Dictionary<Guid, Entry> _byGuid = [];
+    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index. It is
+    // split in 256 shards by a key byte so a resize copies 1/256 of it, not the whole month at once.
+    private readonly Dictionary<Guid, Entry>[] _byGuid = Enumerable.Range(0, 256).Select(_ => new Dictionary<Guid, Entry>()).ToArray();
     private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
 
@@ -50,7 +51,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     public void Offer(ContactRecord record)
     {
         ref var entry = ref Lookup(record.ContactId, out var exists);
-        var stamp = Deduplicator.Stamp(record).UnixSeconds;
+        var stamp = StampOf(record);
         if (exists)
         {
             Superseded++;
@@ -196,6 +197,11 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         return found && entry.Closed ? entry.Day : null;
     }
 
+    private static readonly long EpochSeconds = Instant.FromDate(new DateOnly(2000, 1, 1)).UnixSeconds;
+
+    private static int StampOf(ContactRecord record) =>
+        (int)Math.Clamp(Deduplicator.Stamp(record).UnixSeconds - EpochSeconds, int.MinValue, int.MaxValue);
+
     private bool Reported(ushort day) => day != NoDay && reported(DateOnly.FromDayNumber(day + EpochDay));
 
     private static readonly int EpochDay = new DateOnly(2000, 1, 1).DayNumber;
@@ -205,13 +211,20 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 
     private ref Entry Lookup(string contactId, out bool exists) =>
         ref Guid.TryParse(contactId, out var guid)
-            ? ref CollectionsMarshal.GetValueRefOrAddDefault(_byGuid, guid, out exists)
+            ? ref CollectionsMarshal.GetValueRefOrAddDefault(Shard(guid), guid, out exists)
             : ref CollectionsMarshal.GetValueRefOrAddDefault(_byText, contactId, out exists);
+
+    private Dictionary<Guid, Entry> Shard(Guid key)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        key.TryWriteBytes(bytes);
+        return _byGuid[bytes[15]]; // a random byte of a v4 GUID (the first ones carry the version in places)
+    }
 
     private ref Entry Find(string contactId, out bool found)
     {
         ref var entry = ref Guid.TryParse(contactId, out var guid)
-            ? ref CollectionsMarshal.GetValueRefOrNullRef(_byGuid, guid)
+            ? ref CollectionsMarshal.GetValueRefOrNullRef(Shard(guid), guid)
             : ref CollectionsMarshal.GetValueRefOrNullRef(_byText, contactId);
         found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
         return ref entry;
@@ -247,10 +260,11 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         return h;
     }
 
+    // 16 bytes: the index is what a month's memory grows with.
     private struct Entry
     {
-        public long Stamp;
         public ulong Fingerprint;
+        public int Stamp; // seconds since 2000-01-01 (to 2068)
         public ushort Day;
         public bool Closed;
     }
