@@ -26,7 +26,7 @@ internal static class SharedOptions
 
     public static Option<int?> Parallelism() => new("--parallelism") { Description = "Decode/rate threads (default: number of cores)" };
 
-    public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records (default 6)" };
+    public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records; also how long a chain is held open for more records while reading (default 6)" };
 
     public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d,h locating the arrival hour in object keys, for non-default Firehose prefixes" };
 

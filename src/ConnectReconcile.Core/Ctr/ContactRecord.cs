@@ -41,7 +41,7 @@ public sealed record ContactRecord
 
     public string InstanceId => InstanceIdTag ?? InstanceArnId() ?? "unknown";
 
-    // Optional times are stored as raw seconds (8 bytes, not 16 for Instant?): a month of records is held in memory.
+    // Optional times are stored as raw seconds (8 bytes, not 16 for Instant?): days of records are held in memory.
     private readonly long _connectedToSystemTimestamp = Instants.None;
     private readonly long _disconnectTimestamp = Instants.None;
     private readonly long _lastUpdateTimestamp = Instants.None;

@@ -55,8 +55,9 @@ public sealed record JobResult(
 /// arrival hours have moved <see cref="BillingJobOptions.LookAheadHours"/> past its last record, and a
 /// day's partitions are written once all its chains are, so memory holds a compact dedupe index and a
 /// few hours of records, not the month. Should a late record change a day already written, the job
-/// re-reads the range holding every record (the answer never depends on the window). The output is
-/// published atomically at the end with run.json written last.
+/// re-reads the range holding every record (the answer never depends on the window); so do jobs with
+/// an <see cref="BillingJobOptions.OnDayRated"/> consumer, which could not take back what a first pass
+/// gave them. The output is published atomically at the end with run.json written last.
 /// </summary>
 public sealed class BillingJob(BillingJobOptions options)
 {
@@ -68,12 +69,18 @@ public sealed class BillingJob(BillingJobOptions options)
     public async Task<JobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var objects = await _selector.SelectAsync(options.Source, options.From, options.To, options.LookAheadHours, cancellationToken).ConfigureAwait(false);
-        if (await RunWindowedAsync(objects, progress, cancellationToken).ConfigureAwait(false) is { } result)
+
+        // A consumer of OnDayRated cannot take back what a windowed pass gave it before a re-read, so it gets the held path.
+        if (options.OnDayRated is null)
         {
-            return result;
+            if (await RunWindowedAsync(objects, progress, cancellationToken).ConfigureAwait(false) is { } result)
+            {
+                return result;
+            }
+
+            progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
         }
 
-        progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken).ConfigureAwait(false);
         return await RateAsync(loaded, releaseRecords: true, cancellationToken).ConfigureAwait(false);
