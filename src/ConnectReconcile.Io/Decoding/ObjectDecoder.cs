@@ -15,7 +15,8 @@ public sealed record DecodedObject(
 
 /// <summary>
 /// Decodes many objects concurrently but hands them back in input (arrival) order, so dedupe ties
-/// resolve the same way on every run. At most <c>parallelism + 1</c> objects are held at once.
+/// resolve the same way on every run. At most <c>4 × parallelism</c> objects are held at once: enough
+/// that one slow object at the head of the queue does not leave the other cores idle.
 /// </summary>
 public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false)
 {
@@ -25,7 +26,8 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
     {
         var inFlight = new Queue<Task<DecodedObject>>();
         var next = 0;
-        while (next < objects.Count && inFlight.Count <= parallelism)
+        var window = Math.Max(2, 4 * parallelism);
+        while (next < objects.Count && inFlight.Count < window)
         {
             inFlight.Enqueue(DecodeAsync(objects[next++], cancellationToken));
         }
