@@ -34,8 +34,11 @@ public sealed record BillingJobOptions
     /// Consumers add up what they are given; a day can arrive in several calls.
     /// </summary>
     public Action<DateOnly, IReadOnlyList<ChainResult>, IReadOnlyList<Charge>>? OnDayRated { get; init; }
-    /// <summary>Chains rated and written per row group: bounds what writing a day holds, whatever the day's volume.</summary>
-    public int ChainsPerRowGroup { get; init; } = 16_384;
+    /// <summary>
+    /// Chains rated and written per row group: bounds what writing a day holds, whatever the day's volume
+    /// (1 M-CTR month: peak 314 MB at 4,096, 603 MB at 16,384; docs/benchmarks.md).
+    /// </summary>
+    public int ChainsPerRowGroup { get; init; } = 4_096;
 
     /// <summary>Local scratch folder for staging when the output is not a local folder.</summary>
     public string? ScratchDirectory { get; init; }
