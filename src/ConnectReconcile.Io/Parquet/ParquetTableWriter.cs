@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using global::Parquet;
-using global::Parquet.Serialization;
 
 namespace ConnectReconcile.Io.Parquet;
 
@@ -13,14 +12,13 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 /// </summary>
 public sealed class ParquetTableWriter(string stagingRoot)
 {
-    private static readonly ParquetOptions Options = new() { RowGroupSize = 1 << 20, CompressionMethod = CompressionMethod.Snappy };
-    private static readonly ParquetOptions AppendOptions = new() { RowGroupSize = 1 << 20, CompressionMethod = CompressionMethod.Snappy, Append = true };
+    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
 
     /// <summary>Writes a partition file and describes it for the manifest; no rows, no file.</summary>
-    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
-        where T : new() =>
+    public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+        where T : class =>
         await AppendAsync(table, day, rows, cancellationToken).ConfigureAwait(false) is { } relative
             ? await DescribeAsync(relative, cancellationToken).ConfigureAwait(false)
             : null;
@@ -29,8 +27,8 @@ public sealed class ParquetTableWriter(string stagingRoot)
     /// Adds the rows to the partition's file as one more row group (creating the file first), so a day
     /// is written a slice at a time. Returns the file's relative path, or null when there is none.
     /// </summary>
-    public async Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyCollection<T> rows, CancellationToken cancellationToken)
-        where T : new()
+    public async Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+        where T : class
     {
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
         var path = System.IO.Path.Combine(stagingRoot, relative);
@@ -43,7 +41,7 @@ public sealed class ParquetTableWriter(string stagingRoot)
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         await using (var file = append ? new FileStream(path, FileMode.Open, FileAccess.ReadWrite) : File.Create(path))
         {
-            await ParquetSerializer.SerializeAsync(rows, file, append ? AppendOptions : Options, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await ColumnWriter<T>.WriteAsync(file, rows, Options, append, cancellationToken).ConfigureAwait(false);
         }
 
         return relative;
