@@ -35,7 +35,19 @@ public sealed record Leg
     /// <summary>Agent behind a desk-phone leg.</summary>
     public string? Agent { get; init; }
 
-    public long Seconds => Intervals.Sum(i => i.Seconds);
+    public long Seconds
+    {
+        get
+        {
+            long seconds = 0;
+            for (var i = 0; i < Intervals.Count; i++)
+            {
+                seconds += Intervals[i].Seconds;
+            }
+
+            return seconds;
+        }
+    }
 
     public Interval Span => new(Intervals[0].Start, Intervals[^1].End);
 }

@@ -44,7 +44,19 @@ public sealed record MeteredUsage
     public required string Country { get; init; }
     public required string Why { get; init; }
 
-    public long Seconds => Shares.Sum(s => s.Seconds);
+    public long Seconds
+    {
+        get
+        {
+            long seconds = 0;
+            for (var i = 0; i < Shares.Count; i++)
+            {
+                seconds += Shares[i].Seconds;
+            }
+
+            return seconds;
+        }
+    }
 
     public Instant Start => Intervals.Count > 0 ? Intervals[0].Start : default;
 }

@@ -62,17 +62,24 @@ public sealed class Rater
         }
 
         var segments = new List<Segment>();
+        var estimated = false;
         foreach (var leg in usage.Legs)
         {
             var legSegments = Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds);
-            var legCost = charges.Where(c => c.LegIndex == leg.Index).Sum(c => c.Cost ?? 0m);
-            segments.AddRange(Allocate(legSegments, legCost));
+            var legCost = 0m;
+            foreach (var charge in charges)
+            {
+                legCost += charge.LegIndex == leg.Index ? charge.Cost ?? 0m : 0m;
+            }
+
+            Allocate(legSegments, legCost, segments);
+            estimated |= leg.Estimated;
         }
 
-        var flags = new List<string>();
+        var flags = new List<string>(0);
         if (chain.IsOrphan) flags.Add(ChainFlags.Orphan);
-        if (usage.Legs.Any(l => l.Estimated)) flags.Add(ChainFlags.Estimated);
-        if (charges.Any(c => c.Cost is null)) flags.Add(ChainFlags.Unrated);
+        if (estimated) flags.Add(ChainFlags.Estimated);
+        if (charges.Exists(c => c.Cost is null)) flags.Add(ChainFlags.Unrated);
         return new ChainResult(chain, usage.Legs, segments, charges, flags);
     }
 
@@ -160,9 +167,14 @@ public sealed class Rater
     }
 
     /// <summary>Splits a leg's cost over its segments by seconds; the last segment takes the remainder so they sum exactly.</summary>
-    private static IEnumerable<Segment> Allocate(IReadOnlyList<Segment> segments, decimal legCost)
+    private static void Allocate(IReadOnlyList<Segment> segments, decimal legCost, List<Segment> into)
     {
-        var totalSeconds = segments.Sum(s => s.Seconds);
+        long totalSeconds = 0;
+        foreach (var segment in segments)
+        {
+            totalSeconds += segment.Seconds;
+        }
+
         var allocated = 0m;
         for (var i = 0; i < segments.Count; i++)
         {
@@ -170,7 +182,7 @@ public sealed class Rater
                 ? legCost - allocated
                 : Math.Round(legCost * segments[i].Seconds / totalSeconds, 12, MidpointRounding.AwayFromZero);
             allocated += share;
-            yield return segments[i] with { Cost = share };
+            into.Add(segments[i] with { Cost = share });
         }
     }
 }
