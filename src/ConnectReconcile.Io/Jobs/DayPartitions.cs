@@ -13,9 +13,9 @@ namespace ConnectReconcile.Io.Jobs;
 /// <summary>
 /// The back half of a billing job: closed chains and non-voice records are buffered by report day;
 /// a closed day is rated (in parallel, in a fixed order) and its partitions are written to staging
-/// slice by slice, so only open days' records are held. Number-days need the whole run (which numbers, which days), so
-/// they are rated at the end, appended to each day's charges and folded into daily_usage; then the
-/// quarantine, the manifest and the atomic publish.
+/// slice by slice, so only open days' records are held. Number-days need the whole run (which
+/// numbers, which days), so they are rated at the end, appended to each day's charges and folded
+/// into daily_usage; then come the quarantine, the manifest and the atomic publish.
 /// </summary>
 internal sealed class DayPartitions : IDisposable
 {
@@ -94,8 +94,6 @@ internal sealed class DayPartitions : IDisposable
 
     /// <summary>Records that belong to days outside the range but were never buffered (late joiners of such chains).</summary>
     public void CountOutOfRange(long records) => _outOfRange += records;
-
-    public long BufferedChains => _open.Values.Sum(b => b.Chains.Count);
 
     /// <summary>Rates and writes every buffered day up to and including <paramref name="through"/>.</summary>
     public async Task FlushThroughAsync(DateOnly? through, CancellationToken cancellationToken)
