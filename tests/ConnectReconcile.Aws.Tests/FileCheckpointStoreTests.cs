@@ -93,13 +93,17 @@ public sealed class FileCheckpointStoreTests : IDisposable
                 var bytes = await File.ReadAllBytesAsync(FilePath);
                 using var doc = JsonDocument.Parse(bytes); // throws on a torn file
                 Assert.Equal(40, doc.RootElement.GetProperty("shards").GetArrayLength());
-                reads++;
+                Interlocked.Increment(ref reads);
             }
         });
 
-        for (var i = 0; i < 150; i++)
+        // At least 150 rewrites, and on a busy machine as many more as it takes for the reader to overlap them.
+        var written = 0;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (written < 150 || (Volatile.Read(ref reads) <= 10 && deadline.Elapsed < TimeSpan.FromSeconds(60)))
         {
-            await store.CheckpointAsync("ctr", $"shardId-{i % 40:D12}", "writer", $"49600{i:D50}", CancellationToken.None);
+            await store.CheckpointAsync("ctr", $"shardId-{written % 40:D12}", "writer", $"49600{written:D50}", CancellationToken.None);
+            written++;
         }
 
         await stop.CancelAsync();
@@ -107,7 +111,8 @@ public sealed class FileCheckpointStoreTests : IDisposable
 
         Assert.True(reads > 10, $"reader only ran {reads} times");
         Assert.Equal(["checkpoints.json", "checkpoints.json.lock"], Directory.GetFiles(Path.GetDirectoryName(FilePath)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        Assert.Equal($"49600{149:D50}", (await store.GetAsync("ctr", $"shardId-{149 % 40:D12}", CancellationToken.None))!.SequenceNumber);
+        var last = written - 1;
+        Assert.Equal($"49600{last:D50}", (await store.GetAsync("ctr", $"shardId-{last % 40:D12}", CancellationToken.None))!.SequenceNumber);
     }
 
     [Fact]
