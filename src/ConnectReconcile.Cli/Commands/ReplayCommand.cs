@@ -165,8 +165,8 @@ internal static class ProgressDisplay
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var decode = ctx.AddTask("decode CTRs", maxValue: 1);
-                var rate = ctx.AddTask("rate chains", autoStart: false, maxValue: 1);
+                var decode = ctx.AddTask("read CTRs, rate and write days", maxValue: 1);
+                var rate = ctx.AddTask("finish: number-days, publish", autoStart: false, maxValue: 1);
                 var reporter = new SyncProgress(p =>
                 {
                     if (p.Phase == "decode")
