@@ -11,7 +11,7 @@ public sealed record ClosedGroup(Chain? Chain, IReadOnlyList<ContactRecord> NonV
 /// Dedupe and chaining for a month read in arrival order without holding the month. Records wait
 /// in an open group per root until the arrival watermark passes the group's last activity plus
 /// <c>hold</c>; then the group closes (it is rated and written by the caller) and only a compact
-/// index entry per ContactId stays behind (stamp, content fingerprint, report day: ~50 bytes).
+/// index entry per ContactId stays behind (stamp, content fingerprint, report day: ~44 bytes with its key).
 /// <para>
 /// Late copies of closed contacts are the common case (exact re-deliveries, attribute updates days
 /// later): they are counted as superseded and change nothing when their billing content is the same.
