@@ -228,8 +228,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         var completed = false;
         try
         {
-            // 1. Stage: a failure here leaves the published tree as it was.
-            await Parallel.ForEachAsync(files, parallel, async (file, ct) =>
+            // 1. Stage: a failure here leaves the published tree as it was. Uploads already in flight when
+            //    another fails are let finish (only the caller's token aborts them): an aborted PUT can still
+            //    land on the server after the clean-up below has deleted its key.
+            await Parallel.ForEachAsync(files, parallel, async (file, _) =>
             {
                 var stagedKey = Root.KeyFor(staging + file);
                 lock (staged)
@@ -240,7 +242,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                 var stream = new FileStream(LocalPath(plan.LocalRoot, file), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
                 await using (stream.ConfigureAwait(false))
                 {
-                    await PutObjectAsync(stagedKey, stream, ct).ConfigureAwait(false);
+                    await PutObjectAsync(stagedKey, stream, cancellationToken).ConfigureAwait(false);
                 }
             }).ConfigureAwait(false);
 
