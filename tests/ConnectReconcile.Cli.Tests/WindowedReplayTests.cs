@@ -80,6 +80,18 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         await HeldRunAsync(ctr, tmp.Sub("held"));
         AssertSameOutput(tmp.Sub("held"), tmp.Sub("windowed"));
 
+        // A day consumer that can start over reads through the window too and, after the re-read, holds every charge once.
+        long consumed = 0;
+        var restarts = 0;
+        var withConsumer = await new BillingJob(Options(ctr, null) with
+        {
+            OnDayRated = (_, results, extra) => consumed += results.Sum(r => r.Charges.Sum(c => c.BilledSeconds)) + extra.Sum(c => c.BilledSeconds),
+            OnRestart = () => { consumed = 0; restarts++; },
+        }).RunAsync(null, CancellationToken.None);
+        Assert.Equal(1, restarts);
+        Assert.Equal(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds), consumed);
+        Assert.Equal(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds), withConsumer.Totals.ByKind.Values.Sum(t => t.BilledSeconds));
+
         // And the correction took effect: the month bills more seconds than without it.
         var uncorrected = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
         Assert.True(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds) > uncorrected.Totals.ByKind.Values.Sum(t => t.BilledSeconds));

@@ -75,6 +75,7 @@ internal static class AuditExportCommand
 
                     rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, protect, rater)));
                 },
+                OnRestart = rows.Clear,
             });
             var result = await job.RunAsync(null, ct);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);

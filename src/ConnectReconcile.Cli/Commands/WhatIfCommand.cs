@@ -88,6 +88,7 @@ internal static class WhatIfCommand
                     Numbers = setup.Numbers,
                     Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
                     OnDayRated = (_, results, extra) => totals.Add(results, extra),
+                    OnRestart = () => totals = new Totals(setup),
                 };
                 env.Logger.LogInformation("Rating {Source} for the {Name}: rate card {RateCard}, policy {Policy}", sourcePath, name, setup.Card.Version, setup.Policy);
                 totals.Job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));

@@ -107,7 +107,8 @@ public static class CurWriter
             Rater = rater,
             Numbers = numbers,
             Parallelism = o.Parallelism,
-            OnDayRated = collector.Add,
+            OnDayRated = (day, results, extra) => collector.Add(day, results, extra),
+            OnRestart = () => collector = new Collector(o),
         }).RunAsync(null, ct).ConfigureAwait(false);
 
         var planted = new List<PlantedDiscrepancy>();

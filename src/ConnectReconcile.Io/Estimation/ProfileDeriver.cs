@@ -39,6 +39,13 @@ public static class ProfileDeriver
 
                 options.OnDayRated?.Invoke(day, results, extra);
             },
+
+            // The builder can start over; a caller's own consumer only if it says it can.
+            OnRestart = options.OnDayRated is not null && options.OnRestart is null ? null : () =>
+            {
+                builder = new ProfileBuilder(options.Rater.Policy);
+                options.OnRestart?.Invoke();
+            },
         });
         var replay = await job.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         if (replay.Counts.Chains == 0 && replay.Counts.NonVoice == 0)

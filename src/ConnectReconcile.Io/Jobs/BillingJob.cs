@@ -34,6 +34,13 @@ public sealed record BillingJobOptions
     /// Consumers add up what they are given; a day can arrive in several calls.
     /// </summary>
     public Action<DateOnly, IReadOnlyList<ChainResult>, IReadOnlyList<Charge>>? OnDayRated { get; init; }
+
+    /// <summary>
+    /// Called when a windowed pass is abandoned for a re-read (a late correction to a day already
+    /// rated): forget everything <see cref="OnDayRated"/> was given. Without it, a job with an
+    /// OnDayRated consumer holds the whole range instead of reading through the window.
+    /// </summary>
+    public Action? OnRestart { get; init; }
     /// <summary>
     /// Chains rated and written per row group: bounds what writing a day holds, whatever the day's volume
     /// (1 M-CTR month: peak 314 MB at 4,096, 603 MB at 16,384; docs/benchmarks.md).
@@ -58,9 +65,10 @@ public sealed record JobResult(
 /// arrival hours have moved <see cref="BillingJobOptions.LookAheadHours"/> past its last record, and a
 /// day's partitions are written once all its chains are, so memory holds a compact dedupe index and a
 /// few hours of records, not the month. Should a late record change a day already written, the job
-/// re-reads the range holding every record (the answer never depends on the window); so do jobs with
-/// an <see cref="BillingJobOptions.OnDayRated"/> consumer, which could not take back what a first pass
-/// gave them. The output is published atomically at the end with run.json written last.
+/// re-reads the range holding every record (the answer never depends on the window); a job with an
+/// <see cref="BillingJobOptions.OnDayRated"/> consumer that cannot forget what a first pass gave it
+/// (no <see cref="BillingJobOptions.OnRestart"/>) holds the range from the start. The output is
+/// published atomically at the end with run.json written last.
 /// </summary>
 public sealed class BillingJob(BillingJobOptions options)
 {
@@ -73,14 +81,15 @@ public sealed class BillingJob(BillingJobOptions options)
     {
         var objects = await _selector.SelectAsync(options.Source, options.From, options.To, options.LookAheadHours, cancellationToken).ConfigureAwait(false);
 
-        // A consumer of OnDayRated cannot take back what a windowed pass gave it before a re-read, so it gets the held path.
-        if (options.OnDayRated is null)
+        // A consumer of OnDayRated that cannot forget what a windowed pass gave it before a re-read gets the held path.
+        if (options.OnDayRated is null || options.OnRestart is not null)
         {
             if (await RunWindowedAsync(objects, progress, cancellationToken).ConfigureAwait(false) is { } result)
             {
                 return result;
             }
 
+            options.OnRestart?.Invoke();
             progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
         }
 
