@@ -107,16 +107,27 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
 
         row.Charges++;
         row.BilledSeconds += c.BilledSeconds;
-        row.Quantity += c.Quantity;
+        if (c.Unit != Units.Minute)
+        {
+            row.Quantity += c.Quantity; // per-minute rows take their quantity from the billed seconds in Rows
+        }
+
         row.Cost += c.Cost ?? 0m;
         row.UnratedCharges += c.Cost is null ? 1 : 0;
     }
 
     /// <summary>The day's rows in a fixed order; per-minute quantities are the billed seconds in minutes.</summary>
-    public List<DailyUsageRow> Rows(DateOnly day) =>
-        _rows.Values.Where(r => r.Day == day)
-            .Select(r => { r.Quantity = r.Unit == Units.Minute ? r.BilledSeconds / 60m : r.Quantity; return r; })
+    public List<DailyUsageRow> Rows(DateOnly day)
+    {
+        var rows = _rows.Values.Where(r => r.Day == day)
             .OrderBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
             .ThenBy(r => r.ChargeKind, StringComparer.Ordinal).ThenBy(r => r.PricingModel, StringComparer.Ordinal)
             .ToList();
+        foreach (var row in rows.Where(r => r.Unit == Units.Minute))
+        {
+            row.Quantity = row.BilledSeconds / 60m; // the invoice's minutes: billed seconds summed, then converted once
+        }
+
+        return rows;
+    }
 }
