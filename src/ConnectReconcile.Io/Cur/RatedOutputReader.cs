@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
@@ -72,90 +73,82 @@ public sealed partial class RatedOutputReader(IObjectStore store)
             ContactToChain = perContact ? new Dictionary<string, string>(StringComparer.Ordinal) : null,
         };
         var chainCells = perContact ? new Dictionary<(string Chain, string UsageType), (DateOnly Day, decimal Q, decimal Cost)>() : null;
-        foreach (var key in await PartitionKeysAsync("charges/", month, ct).ConfigureAwait(false))
+        await foreach (var (group, f, n) in RowGroupsAsync("charges/", month, ct).ConfigureAwait(false))
         {
-            await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-            var f = Fields(reader.Schema);
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            facts.Rows += n;
+            var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
+            var start = await ParquetColumns.TimesAsync(group, f["start_time"], n, ct).ConfigureAwait(false);
+            var usageType = await ParquetColumns.StringsAsync(group, f["usage_type"], n, ct).ConfigureAwait(false);
+            var unit = await ParquetColumns.StringsAsync(group, f["unit"], n, ct).ConfigureAwait(false);
+            var kind = await ParquetColumns.StringsAsync(group, f["charge_kind"], n, ct).ConfigureAwait(false);
+            var legKind = await ParquetColumns.StringsAsync(group, f["leg_kind"], n, ct).ConfigureAwait(false);
+            var number = await ParquetColumns.StringsAsync(group, f["number"], n, ct).ConfigureAwait(false);
+            var billed = await ParquetColumns.LongsAsync(group, f["billed_seconds"], n, ct).ConfigureAwait(false);
+            var actual = await ParquetColumns.LongsAsync(group, f["actual_seconds"], n, ct).ConfigureAwait(false);
+            var quantity = await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false);
+            string?[]? chain = null, contact = null;
+            decimal?[]? cost = null;
+            if (perContact)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var n = checked((int)group.RowCount);
-                facts.Rows += n;
-                var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
-                var start = await ParquetColumns.TimesAsync(group, f["start_time"], n, ct).ConfigureAwait(false);
-                var usageType = await ParquetColumns.StringsAsync(group, f["usage_type"], n, ct).ConfigureAwait(false);
-                var unit = await ParquetColumns.StringsAsync(group, f["unit"], n, ct).ConfigureAwait(false);
-                var kind = await ParquetColumns.StringsAsync(group, f["charge_kind"], n, ct).ConfigureAwait(false);
-                var legKind = await ParquetColumns.StringsAsync(group, f["leg_kind"], n, ct).ConfigureAwait(false);
-                var number = await ParquetColumns.StringsAsync(group, f["number"], n, ct).ConfigureAwait(false);
-                var billed = await ParquetColumns.LongsAsync(group, f["billed_seconds"], n, ct).ConfigureAwait(false);
-                var actual = await ParquetColumns.LongsAsync(group, f["actual_seconds"], n, ct).ConfigureAwait(false);
-                var quantity = await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false);
-                string?[]? chain = null, contact = null;
-                decimal?[]? cost = null;
-                if (perContact)
+                chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
+                contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
+                cost = await ParquetColumns.DecimalsAsync(group, f["cost"], n, ct).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                if (day[i] is not { } dt)
                 {
-                    chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
-                    contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
-                    cost = await ParquetColumns.DecimalsAsync(group, f["cost"], n, ct).ConfigureAwait(false);
+                    continue;
                 }
 
-                for (var i = 0; i < n; i++)
+                var d = DateOnly.FromDateTime(dt);
+                var ut = usageType[i] ?? "";
+                var minutes = unit[i] == Units.Minute;
+                var q = minutes ? (billed[i] ?? 0) / 60m : quantity[i] ?? 0m;
+                var hk = new HourKey(InvoiceHours.HourOf(d, start[i]), ut);
+                facts.Hourly[hk] = facts.Hourly.GetValueOrDefault(hk) + q;
+                if (minutes && billed[i] > actual[i])
                 {
-                    if (day[i] is not { } dt)
-                    {
-                        continue;
-                    }
+                    var dk = new DayKey(d, ut);
+                    facts.MinimumTopUpMinutes[dk] = facts.MinimumTopUpMinutes.GetValueOrDefault(dk) + ((billed[i] ?? 0) - (actual[i] ?? 0)) / 60m;
+                }
 
-                    var d = DateOnly.FromDateTime(dt);
-                    var ut = usageType[i] ?? "";
-                    var minutes = unit[i] == Units.Minute;
-                    var q = minutes ? (billed[i] ?? 0) / 60m : quantity[i] ?? 0m;
-                    var hk = new HourKey(InvoiceHours.HourOf(d, start[i]), ut);
-                    facts.Hourly[hk] = facts.Hourly.GetValueOrDefault(hk) + q;
-                    if (minutes && billed[i] > actual[i])
+                var k = kind[i] ?? "";
+                if (number[i] is { Length: > 0 } num)
+                {
+                    if (k.StartsWith("number-days:", StringComparison.Ordinal))
                     {
-                        var dk = new DayKey(d, ut);
-                        facts.MinimumTopUpMinutes[dk] = facts.MinimumTopUpMinutes.GetValueOrDefault(dk) + ((billed[i] ?? 0) - (actual[i] ?? 0)) / 60m;
-                    }
-
-                    var k = kind[i] ?? "";
-                    if (number[i] is { Length: > 0 } num)
-                    {
-                        if (k.StartsWith("number-days:", StringComparison.Ordinal))
+                        var dk = new DayKey(d, k);
+                        if (!facts.InventoryNumbers.TryGetValue(dk, out var set))
                         {
-                            var dk = new DayKey(d, k);
-                            if (!facts.InventoryNumbers.TryGetValue(dk, out var set))
-                            {
-                                facts.InventoryNumbers[dk] = set = new HashSet<string>(StringComparer.Ordinal);
-                            }
-
-                            set.Add(num);
-                        }
-                        else if (legKind[i] == LegKinds.CustomerInbound && (k == ChargeKinds.TelephonyInboundDid || k == ChargeKinds.TelephonyInboundTollFree))
-                        {
-                            var dk = new DayKey(d, k == ChargeKinds.TelephonyInboundDid ? ChargeKinds.NumberDaysDid : ChargeKinds.NumberDaysTollFree);
-                            if (!facts.CalledNumbers.TryGetValue(dk, out var calls))
-                            {
-                                facts.CalledNumbers[dk] = calls = new Dictionary<string, long>(StringComparer.Ordinal);
-                            }
-
-                            calls[num] = calls.GetValueOrDefault(num) + 1;
-                        }
-                    }
-
-                    if (chainCells is not null && chain![i] is { Length: > 0 } c && !c.StartsWith("number:", StringComparison.Ordinal))
-                    {
-                        var cell = chainCells.TryGetValue((c, ut), out var found) ? found : (Day: d, Q: 0m, Cost: 0m);
-                        chainCells[(c, ut)] = (cell.Day, cell.Q + q, cell.Cost + (cost![i] ?? 0m));
-                        if (contact![i] is { Length: > 0 } id)
-                        {
-                            facts.ContactToChain![id] = c;
+                            facts.InventoryNumbers[dk] = set = new HashSet<string>(StringComparer.Ordinal);
                         }
 
-                        facts.ContactToChain!.TryAdd(c, c);
+                        set.Add(num);
                     }
+                    else if (legKind[i] == LegKinds.CustomerInbound && (k == ChargeKinds.TelephonyInboundDid || k == ChargeKinds.TelephonyInboundTollFree))
+                    {
+                        var dk = new DayKey(d, k == ChargeKinds.TelephonyInboundDid ? ChargeKinds.NumberDaysDid : ChargeKinds.NumberDaysTollFree);
+                        if (!facts.CalledNumbers.TryGetValue(dk, out var calls))
+                        {
+                            facts.CalledNumbers[dk] = calls = new Dictionary<string, long>(StringComparer.Ordinal);
+                        }
+
+                        calls[num] = calls.GetValueOrDefault(num) + 1;
+                    }
+                }
+
+                if (chainCells is not null && chain![i] is { Length: > 0 } c && !c.StartsWith("number:", StringComparison.Ordinal))
+                {
+                    var cell = chainCells.TryGetValue((c, ut), out var found) ? found : (Day: d, Q: 0m, Cost: 0m);
+                    chainCells[(c, ut)] = (cell.Day, cell.Q + q, cell.Cost + (cost![i] ?? 0m));
+                    if (contact![i] is { Length: > 0 } id)
+                    {
+                        facts.ContactToChain![id] = c;
+                    }
+
+                    facts.ContactToChain!.TryAdd(c, c);
                 }
             }
         }
@@ -180,43 +173,52 @@ public sealed partial class RatedOutputReader(IObjectStore store)
             return;
         }
 
-        foreach (var key in await PartitionKeysAsync("segments/", month, ct).ConfigureAwait(false))
+        await foreach (var (group, f, n) in RowGroupsAsync("segments/", month, ct).ConfigureAwait(false))
+        {
+            if (agentSeconds is not null)
+            {
+                var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
+                var agent = await ParquetColumns.StringsAsync(group, f["agent"], n, ct).ConfigureAwait(false);
+                var kind = await ParquetColumns.StringsAsync(group, f["segment_kind"], n, ct).ConfigureAwait(false);
+                var seconds = await ParquetColumns.LongsAsync(group, f["seconds"], n, ct).ConfigureAwait(false);
+                for (var i = 0; i < n; i++)
+                {
+                    if (day[i] is { } d && agent[i] is { Length: > 0 } a && kind[i] is "agent" or "hold")
+                    {
+                        var k = new DayKey(DateOnly.FromDateTime(d), a);
+                        agentSeconds[k] = agentSeconds.GetValueOrDefault(k) + (seconds[i] ?? 0);
+                    }
+                }
+            }
+
+            if (contactToChain is not null)
+            {
+                var chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
+                var contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
+                for (var i = 0; i < n; i++)
+                {
+                    if (chain[i] is { Length: > 0 } c && contact[i] is { Length: > 0 } id)
+                    {
+                        contactToChain.TryAdd(id, c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Every row group of the table's partition files in the month, with its file's columns by name and its row count.</summary>
+    private async IAsyncEnumerable<(ParquetRowGroupReader Group, Dictionary<string, DataField> Fields, int Rows)> RowGroupsAsync(
+        string tablePrefix, DateOnly month, [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var key in await PartitionKeysAsync(tablePrefix, month, ct).ConfigureAwait(false))
         {
             await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-            var f = Fields(reader.Schema);
+            var fields = Fields(reader.Schema);
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
-                var n = checked((int)group.RowCount);
-                if (agentSeconds is not null)
-                {
-                    var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
-                    var agent = await ParquetColumns.StringsAsync(group, f["agent"], n, ct).ConfigureAwait(false);
-                    var kind = await ParquetColumns.StringsAsync(group, f["segment_kind"], n, ct).ConfigureAwait(false);
-                    var seconds = await ParquetColumns.LongsAsync(group, f["seconds"], n, ct).ConfigureAwait(false);
-                    for (var i = 0; i < n; i++)
-                    {
-                        if (day[i] is { } d && agent[i] is { Length: > 0 } a && kind[i] is "agent" or "hold")
-                        {
-                            var k = new DayKey(DateOnly.FromDateTime(d), a);
-                            agentSeconds[k] = agentSeconds.GetValueOrDefault(k) + (seconds[i] ?? 0);
-                        }
-                    }
-                }
-
-                if (contactToChain is not null)
-                {
-                    var chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
-                    var contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
-                    for (var i = 0; i < n; i++)
-                    {
-                        if (chain[i] is { Length: > 0 } c && contact[i] is { Length: > 0 } id)
-                        {
-                            contactToChain.TryAdd(id, c);
-                        }
-                    }
-                }
+                yield return (group, fields, checked((int)group.RowCount));
             }
         }
     }
