@@ -284,22 +284,9 @@ public sealed class ConnectReconcileStack : Stack
         NightlySchedule.AddDependency(scheduleGroup);
 
         // A schedule that could not start the task (after its retries) is a failure too.
-        new Alarm(this, "NightlyScheduleDroppedAlarm", new AlarmProps
-        {
-            AlarmDescription = "EventBridge Scheduler could not start the nightly ConnectReconcile task",
-            Metric = new Metric(new MetricProps
-            {
-                Namespace = "AWS/Scheduler",
-                MetricName = "InvocationDroppedCount",
-                DimensionsMap = new Dictionary<string, string> { ["ScheduleGroup"] = scheduleGroup.Name! },
-                Statistic = "Sum",
-                Period = Duration.Minutes(5),
-            }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }).AddAlarmAction(alarmAction);
+        AlarmOnAny("NightlyScheduleDroppedAlarm", "EventBridge Scheduler could not start the nightly ConnectReconcile task",
+            FiveMinuteMetric("AWS/Scheduler", "InvocationDroppedCount", "Sum", new Dictionary<string, string> { ["ScheduleGroup"] = scheduleGroup.Name! }),
+            alarmAction);
 
         // Nightly outcome: exit 3 = variance beyond tolerance; any other non-zero exit or a task that
         // never started = failure. Each rule notifies the topic with the details and drives an alarm.
@@ -348,10 +335,8 @@ public sealed class ConnectReconcileStack : Stack
                 LogRetention = retention,
             });
             var fiveMinuteSum = new MetricOptions { Period = Duration.Minutes(5), Statistic = "Sum" };
-            new Alarm(this, "ReplayFailedAlarm", new AlarmProps
-            {
-                AlarmDescription = "A ConnectReconcile month replay execution failed, timed out or was aborted",
-                Metric = new MathExpression(new MathExpressionProps
+            AlarmOnAny("ReplayFailedAlarm", "A ConnectReconcile month replay execution failed, timed out or was aborted",
+                new MathExpression(new MathExpressionProps
                 {
                     Expression = "failed + timedout + aborted",
                     UsingMetrics = new Dictionary<string, IMetric>
@@ -362,11 +347,7 @@ public sealed class ConnectReconcileStack : Stack
                     },
                     Period = Duration.Minutes(5),
                 }),
-                Threshold = 1,
-                EvaluationPeriods = 1,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            }).AddAlarmAction(alarmAction);
+                alarmAction);
         }
         else
         {
@@ -576,17 +557,10 @@ public sealed class ConnectReconcileStack : Stack
             new Alarm(this, "StreamWorkerDownAlarm", new AlarmProps
             {
                 AlarmDescription = "The ConnectReconcile stream worker has fewer running tasks than desired",
-                Metric = new Metric(new MetricProps
+                Metric = FiveMinuteMetric("ECS/ContainerInsights", "RunningTaskCount", "Minimum", new Dictionary<string, string>
                 {
-                    Namespace = "ECS/ContainerInsights",
-                    MetricName = "RunningTaskCount",
-                    DimensionsMap = new Dictionary<string, string>
-                    {
-                        ["ClusterName"] = Cluster.ClusterName,
-                        ["ServiceName"] = service.ServiceName,
-                    },
-                    Statistic = "Minimum",
-                    Period = Duration.Minutes(5),
+                    ["ClusterName"] = Cluster.ClusterName,
+                    ["ServiceName"] = service.ServiceName,
                 }),
                 Threshold = settings.StreamWorkers,
                 EvaluationPeriods = 3,
@@ -598,14 +572,8 @@ public sealed class ConnectReconcileStack : Stack
         new Alarm(this, "StreamIteratorAgeAlarm", new AlarmProps
         {
             AlarmDescription = "CTRs wait in the Kinesis stream for more than an hour: the stream worker is behind or stopped",
-            Metric = new Metric(new MetricProps
-            {
-                Namespace = "AWS/Kinesis",
-                MetricName = "GetRecords.IteratorAgeMilliseconds",
-                DimensionsMap = new Dictionary<string, string> { ["StreamName"] = settings.KinesisStreamName! },
-                Statistic = "Maximum",
-                Period = Duration.Minutes(5),
-            }),
+            Metric = FiveMinuteMetric("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "Maximum",
+                new Dictionary<string, string> { ["StreamName"] = settings.KinesisStreamName! }),
             Threshold = 3_600_000,
             EvaluationPeriods = 3,
             ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -666,23 +634,32 @@ public sealed class ConnectReconcileStack : Stack
                 $"stop code {EventField.FromPath("$.detail.stopCode")}, reason: {EventField.FromPath("$.detail.stoppedReason")}. " +
                 "Logs: the nightly log group of this stack."),
         }));
-        new Alarm(this, id + "Alarm", new AlarmProps
+        AlarmOnAny(id + "Alarm", $"The nightly ConnectReconcile task {what}",
+            FiveMinuteMetric("AWS/Events", "TriggeredRules", "Sum", new Dictionary<string, string> { ["RuleName"] = rule.RuleName }),
+            alarmAction);
+    }
+
+    /// <summary>An alarm that fires when the metric counts anything in a five-minute period (no data: fine).</summary>
+    private void AlarmOnAny(string id, string description, IMetric metric, SnsAction alarmAction) =>
+        new Alarm(this, id, new AlarmProps
         {
-            AlarmDescription = $"The nightly ConnectReconcile task {what}",
-            Metric = new Metric(new MetricProps
-            {
-                Namespace = "AWS/Events",
-                MetricName = "TriggeredRules",
-                DimensionsMap = new Dictionary<string, string> { ["RuleName"] = rule.RuleName },
-                Statistic = "Sum",
-                Period = Duration.Minutes(5),
-            }),
+            AlarmDescription = description,
+            Metric = metric,
             Threshold = 1,
             EvaluationPeriods = 1,
             ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         }).AddAlarmAction(alarmAction);
-    }
+
+    private static Metric FiveMinuteMetric(string metricNamespace, string name, string statistic, Dictionary<string, string> dimensions) =>
+        new(new MetricProps
+        {
+            Namespace = metricNamespace,
+            MetricName = name,
+            DimensionsMap = dimensions,
+            Statistic = statistic,
+            Period = Duration.Minutes(5),
+        });
 
     private FargateTaskDefinition NewTaskDefinition(string id, string family, int cpu, int memory, IRole taskRole, EcsCpuArchitecture architecture)
     {
