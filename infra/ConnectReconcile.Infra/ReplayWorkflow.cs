@@ -120,15 +120,6 @@ public sealed class ReplayWorkflow : Construct
         // 3. One partition = one Fargate task: nightly --date D --source CTR/INSTANCE --out OUT.
         var rateDay = RunTask("RateDayPartition", props,
             "connect-reconcile nightly --date D --source s3://CTR/INSTANCE --out s3://OUT", "$.command", "$.task");
-        rateDay.AddRetry(new RetryProps
-        {
-            // The task could not be placed (capacity, ENI, throttling): try again. A task that ran and
-            // failed is not retried here; rerun the month (days are idempotent) after fixing the cause.
-            Errors = ["ECS.AmazonECSException", "AmazonECS.Unknown"],
-            Interval = Duration.Seconds(30),
-            BackoffRate = 2,
-            MaxAttempts = 4,
-        });
         var partitionFailed = new Fail(this, "PartitionFailed", new FailProps
         {
             Error = "PartitionFailed",
@@ -200,13 +191,6 @@ public sealed class ReplayWorkflow : Construct
         });
         var reconcile = RunTask("ReconcileMonth", props,
             "connect-reconcile reconcile --cur CUR --rated OUT --month M (exit 3 = variance)", "$.reconcile.command", "$.reconcileResult");
-        reconcile.AddRetry(new RetryProps
-        {
-            Errors = ["ECS.AmazonECSException", "AmazonECS.Unknown"],
-            Interval = Duration.Seconds(30),
-            BackoffRate = 2,
-            MaxAttempts = 4,
-        });
 
         var notifyVariance = new SnsPublish(this, "NotifyVariance", new SnsPublishProps
         {
@@ -295,8 +279,12 @@ public sealed class ReplayWorkflow : Construct
     /// ecs:DescribeTasks on "*" and RunTask on every revision on any cluster; the statements in
     /// <see cref="RunTaskPermissions"/> name the revision, the cluster and the cluster's tasks.
     /// </summary>
+    /// <remarks>
+    /// A task that could not be placed (capacity, ENI, throttling) is tried again. A task that ran and
+    /// failed is not retried here; rerun the month (days are idempotent) after fixing the cause.
+    /// </remarks>
     private CustomState RunTask(string id, ReplayWorkflowProps props, string comment, string commandPath, string resultPath) =>
-        new(this, id, new CustomStateProps
+        new CustomState(this, id, new CustomStateProps
         {
             StateJson = new Dictionary<string, object>
             {
@@ -335,6 +323,12 @@ public sealed class ReplayWorkflow : Construct
                 ["ResultPath"] = resultPath,
                 ["TimeoutSeconds"] = 6 * 3600,
             },
+        }).AddRetry(new RetryProps
+        {
+            Errors = ["ECS.AmazonECSException", "AmazonECS.Unknown"],
+            Interval = Duration.Seconds(30),
+            BackoffRate = 2,
+            MaxAttempts = 4,
         });
 
     private static IEnumerable<PolicyStatement> RunTaskPermissions(ReplayWorkflowProps props)
