@@ -14,6 +14,8 @@ using ConnectReconcile.Io.Storage;
 // End-to-end throughput/memory harness (not a test). Each phase runs in its own child process so its
 // peak memory (VmHWM) is its own. Usage:
 //   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay]
+//   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
+//   parquet = Parquet.Net alone writing 1 M synthetic charge rows in replay-sized row groups)
 var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
@@ -105,6 +107,59 @@ internal static class Phases
                 records = count;
                 jsonBytes = bytes;
                 break;
+            case "frame":
+            case "parse":
+                // Diagnostics between the floor and decode: gunzip + the decoder's framing scan alone ("frame"), then
+                // framing + parsing every record into a ContactRecord ("parse"), in parallel, with no dedupe.
+                long framed = 0;
+                Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new CtrDecoder(), (file, _, decoder) =>
+                {
+                    using var stream = File.OpenRead(file);
+                    var counter = new CountingSink();
+                    if (phase == "frame")
+                    {
+                        decoder.Split(stream, file, (_, _) => counter.OnRecord(null!, default), counter);
+                    }
+                    else
+                    {
+                        decoder.Decode(stream, file, counter);
+                    }
+
+                    Interlocked.Add(ref framed, counter.Count);
+                    return decoder;
+                }, _ => { });
+                records = framed;
+                break;
+            case "parquet":
+            {
+                // Parquet.Net alone: ~1 M charge rows appended in slices like a replay's day files.
+                var rng = new Random(1);
+                var kinds = new[] { "service", "telephony:inbound-did", "telephony:inbound-tollfree", "telephony:outbound" };
+                var rowsAll = Enumerable.Range(0, 1_000_000).Select(i => new ConnectReconcile.Io.Parquet.ChargeRow
+                {
+                    ChainId = Guid.NewGuid().ToString(), ContactId = Guid.NewGuid().ToString(), Day = new DateOnly(2026, 10, 1 + i / 40_000),
+                    StartTime = new DateTime(2026, 10, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i * 2.5), InstanceId = "11111111-2222-3333-4444-555555555555",
+                    Region = "us-east-1", ChargeKind = kinds[rng.Next(4)], LegKind = "customer", LegIndex = rng.Next(3), UsageType = "USE1-connect-usage",
+                    Unit = "minutes", PricingModel = "per-second", ActualSeconds = rng.Next(600), BilledSeconds = rng.Next(600),
+                    Quantity = rng.Next(600) / 60m, Rate = 0.018m, Cost = rng.Next(100_000) / 1_000_000m, Currency = "USD", Country = "US",
+                    Number = "+1555****" + rng.Next(10_000), RateRowId = "row-" + rng.Next(20), RateCardVersion = "2026-01", Policy = "default",
+                }).ToList();
+                var pqDir = Path.Combine(Path.GetTempPath(), "cr-bench-pq-" + Environment.ProcessId);
+                var writer = new ConnectReconcile.Io.Parquet.ParquetTableWriter(pqDir);
+                GC.Collect();
+                sw.Restart();
+                var allocated = GC.GetTotalAllocatedBytes();
+                for (var i = 0; i < rowsAll.Count; i += 7_500)
+                {
+                    await writer.AppendAsync("charges", new DateOnly(2026, 10, 1 + i / 40_000), rowsAll.GetRange(i, Math.Min(7_500, rowsAll.Count - i)), CancellationToken.None);
+                }
+
+                var size = Directory.GetFiles(pqDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+                Console.WriteLine($"  parquet: 1,000,000 charge rows in {sw.Elapsed.TotalSeconds:N2} s, {(GC.GetTotalAllocatedBytes() - allocated) / 1e9:N2} GB allocated, {size / 1e6:N1} MB written");
+                Directory.Delete(pqDir, true);
+                records = rowsAll.Count;
+                break;
+            }
             case "decode":
                 // What the replay does before rating: decode in arrival order through the chain window, which keeps the
                 // dedupe index and a few hours of open chains; closed chains are dropped here instead of rated.
@@ -113,24 +168,30 @@ internal static class Phases
                 var objects = await selector.SelectAsync(store, null, null, 0, CancellationToken.None);
                 var window = new ChainWindow(6 * 3600, _ => true);
                 long read = 0, closedChains = 0;
+                var windowTime = new Stopwatch();
+                Instant? watermark = null;
                 await foreach (var decoded in new ObjectDecoder(store, Environment.ProcessorCount).DecodeInOrderAsync(objects, CancellationToken.None))
                 {
-                    if (selector.ArrivalHour(decoded.Input.Key) is { } hour)
+                    windowTime.Start();
+                    if (selector.ArrivalHour(decoded.Input.Key) is { } hour && (watermark is null || Instant.FromDateTime(hour) > watermark))
                     {
-                        closedChains += window.Advance(Instant.FromDateTime(hour)).Count(g => g.Chain is not null);
+                        watermark = Instant.FromDateTime(hour);
+                        closedChains += window.Advance(watermark.Value).Count(g => g.Chain is not null);
                     }
 
-                    foreach (var (record, _) in decoded.Records)
+                    for (var i = 0; i < decoded.Records.Count; i++)
                     {
-                        window.Offer(record);
+                        window.Offer(decoded.Records[i].Record, decoded.Keys[i]);
                     }
+
+                    windowTime.Stop();
 
                     read += decoded.Records.Count + decoded.Quarantined.Count;
                 }
 
                 closedChains += window.CloseAll().Count(g => g.Chain is not null);
                 records = read;
-                Console.WriteLine($"  decode+dedupe: {closedChains:N0} chains closed, superseded {window.Superseded:N0}, late corrections {window.LateCorrections:N0}");
+                Console.WriteLine($"  decode+dedupe: {closedChains:N0} chains closed, superseded {window.Superseded:N0}, late corrections {window.LateCorrections:N0}; {windowTime.Elapsed.TotalSeconds:N2} s in the window (main thread)");
                 break;
             case "rate":
             case "replay":
@@ -233,3 +294,11 @@ internal static class Phases
     }
 }
 
+internal sealed class CountingSink : IDecodeSink
+{
+    public long Count { get; private set; }
+
+    public void OnRecord(ConnectReconcile.Core.Ctr.ContactRecord record, SourcePosition position) => Count++;
+
+    public void OnQuarantine(QuarantineEntry entry) => Count++;
+}

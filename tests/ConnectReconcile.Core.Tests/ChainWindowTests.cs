@@ -60,6 +60,32 @@ public sealed class ChainWindowTests
     }
 
     [Fact]
+    public void A_one_character_change_anywhere_in_the_billing_fields_is_seen_and_keys_match_for_any_id()
+    {
+        const string queueArn = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555/queue/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeee0";
+        var call = Call(Id(1), 3600, 300) with { Queue = new QueueInfo { Name = "Support", Arn = queueArn } };
+        foreach (var changed in new[]
+        {
+            call with { Queue = new QueueInfo { Name = "Support", Arn = queueArn[..^1] + "1" } }, // last char of a long string
+            call with { Queue = new QueueInfo { Name = "Suppory", Arn = queueArn } },
+            call with { Queue = new QueueInfo { Name = "Support", Arn = queueArn, Duration = 1 } },
+            call with { InstanceArn = "x" },
+        })
+        {
+            Assert.NotEqual(ChainWindow.KeyOf(call).Fingerprint, ChainWindow.KeyOf(changed).Fingerprint);
+            var window = new ChainWindow(Hold, _ => true);
+            window.Offer(call);
+            window.Advance(Day1.PlusSeconds(2 * 86_400));
+            window.Offer(changed with { LastUpdateTimestamp = Day1.PlusSeconds(3 * 86_400) });
+            Assert.Equal(1, window.LateCorrections);
+        }
+
+        Assert.Equal(ChainWindow.KeyOf(call), ChainWindow.KeyOf(call with { LastUpdateTimestamp = Day1 }));
+        Assert.True(ChainWindow.KeyOf(Call(Guid.Empty.ToString(), 0, 1)).IsGuid); // the all-zero GUID is still a GUID key
+        Assert.False(ChainWindow.KeyOf(Call("not-a-guid", 0, 1)).IsGuid);
+    }
+
+    [Fact]
     public void A_late_change_to_a_closed_reported_contact_is_a_late_correction_but_not_for_an_unreported_day()
     {
         var call = Call(Id(1), 3600, 300);

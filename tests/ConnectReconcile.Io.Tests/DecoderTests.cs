@@ -199,7 +199,7 @@ public sealed class DecoderTests
     }
 
     /// <summary>Like an HTTP body: no seeking, short reads.</summary>
-    private sealed class ForwardOnlyStream(byte[] bytes) : Stream
+    internal sealed class ForwardOnlyStream(byte[] bytes) : Stream
     {
         private int _pos;
         public override bool CanRead => true;

@@ -16,7 +16,15 @@ public sealed class Chain
         Array.Sort(sorted, static (a, b) => a.InitiationTimestamp != b.InitiationTimestamp
             ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
         Records = sorted;
-        Root = Array.Find(sorted, r => r.ContactId == rootId);
+        foreach (var record in sorted)
+        {
+            if (record.ContactId == rootId)
+            {
+                Root = record;
+                break;
+            }
+        }
+
         // Read on every charge and row: parse the instance ARN once per chain, not per use.
         InstanceId = Head.InstanceId;
         Region = Head.Region;

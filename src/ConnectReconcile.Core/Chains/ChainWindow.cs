@@ -8,6 +8,13 @@ namespace ConnectReconcile.Core.Chains;
 public sealed record ClosedGroup(Chain? Chain, IReadOnlyList<ContactRecord> NonVoice);
 
 /// <summary>
+/// What the window's index needs from a record, computed by <see cref="ChainWindow.KeyOf"/> where
+/// records are decoded in parallel so the window's single thread does not: the ContactId as a GUID
+/// (when it is one) and the fingerprint of the record's billing content.
+/// </summary>
+public readonly record struct RecordKey(Guid Id, bool IsGuid, ulong Fingerprint);
+
+/// <summary>
 /// Dedupe and chaining for a month read in arrival order without holding the month. Records wait
 /// in an open group per root until the arrival watermark passes the group's last activity plus
 /// <c>hold</c>; then the group closes (it is rated and written by the caller) and only a compact
@@ -31,6 +38,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     private readonly Dictionary<Guid, Entry>[] _byGuid = Enumerable.Range(0, 256).Select(_ => new Dictionary<Guid, Entry>()).ToArray();
     private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
+    private readonly List<OpenGroup> _closing = [];
 
     // Chains closed without their root record, by root id → report day: a late root must not start a second chain.
     private readonly Dictionary<string, ushort> _closedOrphans = new(StringComparer.Ordinal);
@@ -48,9 +56,19 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 
     public int OpenGroups => _open.Count;
 
-    public void Offer(ContactRecord record)
+    /// <summary>The index key of a record: pure and thread-safe, so decoding threads can compute it.</summary>
+    public static RecordKey KeyOf(ContactRecord record)
     {
-        ref var entry = ref Lookup(record.ContactId, out var exists);
+        var isGuid = Guid.TryParse(record.ContactId, out var id);
+        return new RecordKey(id, isGuid, Fingerprint(record));
+    }
+
+    public void Offer(ContactRecord record) => Offer(record, KeyOf(record));
+
+    /// <summary>Offers a record in arrival order with its <see cref="KeyOf"/>.</summary>
+    public void Offer(ContactRecord record, RecordKey key)
+    {
+        ref var entry = ref Lookup(record.ContactId, key, out var exists);
         var stamp = StampOf(record);
         if (exists)
         {
@@ -63,7 +81,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             entry.Stamp = stamp;
             if (!entry.Closed)
             {
-                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record))
+                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key))
                 {
                     LateCorrections++; // its root id changed between copies: only a whole-range read gets this right
                 }
@@ -71,30 +89,29 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
                 return;
             }
 
-            var fingerprint = Fingerprint(record);
-            if (fingerprint != entry.Fingerprint && (Reported(entry.Day) || reported(record.InitiationTimestamp.UtcDate)))
+            if (key.Fingerprint != entry.Fingerprint && (Reported(entry.Day) || reported(record.InitiationTimestamp.UtcDate)))
             {
                 LateCorrections++;
             }
 
-            entry.Fingerprint = fingerprint;
+            entry.Fingerprint = key.Fingerprint;
             return;
         }
 
         entry.Stamp = stamp;
         if (_open.TryGetValue(record.RootId, out var open))
         {
-            open.Add(record);
+            open.Add(record, key);
             return;
         }
 
         var day = record.InitiationTimestamp.UtcDate;
-        if (ClosedDayOf(record.RootId) is { } chainDay && record.IsVoice)
+        if (record.IsVoice && ClosedDayOf(record) is { } chainDay)
         {
             // Joins a chain already rated: harmless only when neither its day nor the chain's is reported.
             entry.Closed = true;
             entry.Day = chainDay;
-            entry.Fingerprint = Fingerprint(record);
+            entry.Fingerprint = key.Fingerprint;
             if (Reported(chainDay) || reported(day))
             {
                 LateCorrections++;
@@ -112,20 +129,20 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             LateCorrections++; // a new contact of a day already written
         }
 
-        _open[record.RootId] = new OpenGroup(record);
+        _open[record.RootId] = new OpenGroup(record.RootId, record, key);
     }
 
     /// <summary>Closes the groups whose last activity is at least <c>hold</c> before the watermark.</summary>
     public List<ClosedGroup> Advance(Instant watermark)
     {
         var cutoff = watermark.PlusSeconds(-holdSeconds);
-        var closing = new List<string>();
+        _closing.Clear();
         DateOnly? firstOpenDay = null;
-        foreach (var (root, group) in _open)
+        foreach (var group in _open.Values)
         {
             if (group.LastActivity <= cutoff)
             {
-                closing.Add(root);
+                _closing.Add(group);
             }
             else if (firstOpenDay is null || group.FirstDay < firstOpenDay)
             {
@@ -133,7 +150,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             }
         }
 
-        var closed = Close(closing);
+        var closed = Close(_closing);
 
         // A day is closed once the cutoff has passed its end and no open group starts on or before it.
         var through = cutoff.UtcDate.AddDays(-1);
@@ -153,44 +170,83 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     /// <summary>Closes every open group (end of input).</summary>
     public List<ClosedGroup> CloseAll()
     {
-        var closed = Close(_open.Keys.ToList());
+        var closed = Close([.. _open.Values]);
         ClosedThrough = DateOnly.MaxValue;
         return closed;
     }
 
-    private List<ClosedGroup> Close(List<string> roots)
+    // Allocation matters here: a month closes ~a million groups, most of a single record.
+    private List<ClosedGroup> Close(List<OpenGroup> groups)
     {
-        var closed = new List<ClosedGroup>(roots.Count);
-        foreach (var root in roots)
+        var closed = new List<ClosedGroup>(groups.Count);
+        foreach (var group in groups)
         {
-            var group = _open[root];
-            _open.Remove(root);
-            var voice = group.Records.Where(r => r.IsVoice).ToList();
-            var chain = voice.Count > 0 ? new Chain(root, voice) : null;
+            _open.Remove(group.Root);
+            var records = group.Records;
+            var voiceCount = 0;
+            foreach (var record in records)
+            {
+                voiceCount += record.IsVoice ? 1 : 0;
+            }
+
+            Chain? chain = null;
+            ContactRecord[] nonVoice = [];
+            if (voiceCount == records.Length)
+            {
+                chain = new Chain(group.Root, records);
+            }
+            else
+            {
+                var voice = new ContactRecord[voiceCount];
+                nonVoice = new ContactRecord[records.Length - voiceCount];
+                int v = 0, n = 0;
+                foreach (var record in records)
+                {
+                    if (record.IsVoice)
+                    {
+                        voice[v++] = record;
+                    }
+                    else
+                    {
+                        nonVoice[n++] = record;
+                    }
+                }
+
+                chain = voiceCount > 0 ? new Chain(group.Root, voice) : null;
+            }
+
             if (chain is { IsOrphan: true })
             {
-                _closedOrphans[root] = DayNumber(chain.Day);
+                _closedOrphans[group.Root] = DayNumber(chain.Day);
             }
 
-            foreach (var record in group.Records)
+            var chainDay = chain is null ? NoDay : DayNumber(chain.Day);
+            for (var i = 0; i < records.Length; i++)
             {
-                ref var entry = ref Lookup(record.ContactId, out _);
+                var key = group.Keys[i];
+                ref var entry = ref Lookup(records[i].ContactId, key, out _);
                 entry.Closed = true;
-                entry.Fingerprint = Fingerprint(record);
-                entry.Day = DayNumber(record.IsVoice ? chain!.Day : record.InitiationTimestamp.UtcDate);
+                entry.Fingerprint = key.Fingerprint;
+                entry.Day = records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate);
             }
 
-            closed.Add(new ClosedGroup(chain, group.Records.Where(r => !r.IsVoice).ToList()));
+            closed.Add(new ClosedGroup(chain, nonVoice));
         }
 
         return closed;
     }
 
-    private ushort? ClosedDayOf(string root)
+    private ushort? ClosedDayOf(ContactRecord record)
     {
+        var root = record.RootId;
         if (_closedOrphans.TryGetValue(root, out var orphanDay))
         {
             return orphanDay;
+        }
+
+        if (record.IsRoot)
+        {
+            return null; // its own index entry was just created: it cannot be a closed chain
         }
 
         ref var entry = ref Find(root, out var found);
@@ -209,9 +265,9 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     // Days since 2000-01-01 fit a ushort until 2179; anything outside is "no day" (never reported).
     private static ushort DayNumber(DateOnly day) => (uint)(day.DayNumber - EpochDay) < NoDay ? (ushort)(day.DayNumber - EpochDay) : NoDay;
 
-    private ref Entry Lookup(string contactId, out bool exists) =>
-        ref Guid.TryParse(contactId, out var guid)
-            ? ref CollectionsMarshal.GetValueRefOrAddDefault(Shard(guid), guid, out exists)
+    private ref Entry Lookup(string contactId, RecordKey key, out bool exists) =>
+        ref key.IsGuid
+            ? ref CollectionsMarshal.GetValueRefOrAddDefault(Shard(key.Id), key.Id, out exists)
             : ref CollectionsMarshal.GetValueRefOrAddDefault(_byText, contactId, out exists);
 
     private Dictionary<Guid, Entry> Shard(Guid key)
@@ -231,7 +287,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     }
 
     /// <summary>
-    /// 64-bit FNV-1a over every field billing and reporting read; LastUpdateTimestamp is left out, so
+    /// 64-bit FNV-style hash over every field billing and reporting read; LastUpdateTimestamp is left out, so
     /// a re-delivery that only moved it (or changed skipped fields such as attributes) matches.
     /// </summary>
     internal static ulong Fingerprint(ContactRecord r)
@@ -269,36 +325,41 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         public bool Closed;
     }
 
-    private sealed class OpenGroup
+    private sealed class OpenGroup(string root, ContactRecord first, RecordKey firstKey)
     {
-        public OpenGroup(ContactRecord first)
+        private ContactRecord[] _records = [first];
+        private RecordKey[] _keys = [firstKey];
+
+        public string Root { get; } = root;
+
+        /// <summary>The group's records, exactly sized (most groups hold one record: no list around it).</summary>
+        public ContactRecord[] Records => _records;
+
+        public RecordKey[] Keys => _keys;
+
+        public Instant LastActivity { get; private set; } = Deduplicator.Stamp(first);
+
+        public DateOnly FirstDay { get; private set; } = first.InitiationTimestamp.UtcDate;
+
+        public void Add(ContactRecord record, RecordKey key)
         {
-            Records.Add(first);
-            LastActivity = Deduplicator.Stamp(first);
-            FirstDay = first.InitiationTimestamp.UtcDate;
-        }
-
-        public List<ContactRecord> Records { get; } = new(2);
-
-        public Instant LastActivity { get; private set; }
-
-        public DateOnly FirstDay { get; private set; }
-
-        public void Add(ContactRecord record)
-        {
-            Records.Add(record);
+            Array.Resize(ref _records, _records.Length + 1);
+            Array.Resize(ref _keys, _keys.Length + 1);
+            _records[^1] = record;
+            _keys[^1] = key;
             Touch(record);
         }
 
-        public bool Replace(ContactRecord record)
+        public bool Replace(ContactRecord record, RecordKey key)
         {
-            var i = Records.FindIndex(r => r.ContactId == record.ContactId);
+            var i = Array.FindIndex(_records, r => r.ContactId == record.ContactId);
             if (i < 0)
             {
                 return false;
             }
 
-            Records[i] = record;
+            _records[i] = record;
+            _keys[i] = key;
             Touch(record);
             return true;
         }
@@ -311,7 +372,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         }
     }
 
-    /// <summary>FNV-1a, 64-bit: deterministic and allocation-free (string.GetHashCode is 32-bit and seeded per process).</summary>
+    /// <summary>FNV-1a style, 64-bit: deterministic and allocation-free (string.GetHashCode is 32-bit and seeded per process).</summary>
     private static class Fnv
     {
         public const ulong Seed = 14695981039346656037UL;
@@ -327,12 +388,22 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
                     continue;
                 }
 
-                foreach (var c in s)
+                // Eight bytes (four chars) per step, each a bijection of h for a given word: a change
+                // within one field of the same length always changes the hash.
+                var bytes = MemoryMarshal.AsBytes(s.AsSpan());
+                var words = MemoryMarshal.Cast<byte, ulong>(bytes);
+                foreach (var w in words)
                 {
-                    h = (h ^ c) * Prime;
+                    h = (h ^ w) * Prime;
+                    h ^= h >> 29;
                 }
 
-                h = (h ^ 0x1_0000) * Prime; // a separator no char equals: "ab"+"c" ≠ "a"+"bc"
+                foreach (var b in bytes[(words.Length * 8)..])
+                {
+                    h = (h ^ b) * Prime;
+                }
+
+                Add(ref h, s.Length); // the length separates "ab"+"c" from "a"+"bc"
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Ctr;
@@ -37,9 +38,9 @@ public sealed record ContactRecord
     /// <summary>The end of the record: its disconnect, else its initiation (an unfinished record has no length).</summary>
     public Instant End => DisconnectTimestamp ?? InitiationTimestamp;
 
-    public string Region => ArnPart(3) ?? "unknown";
+    public string Region => ArnParts.Of(InstanceArn).Region ?? "unknown";
 
-    public string InstanceId => InstanceIdTag ?? InstanceArnId() ?? "unknown";
+    public string InstanceId => InstanceIdTag ?? ArnParts.Of(InstanceArn).InstanceId ?? "unknown";
 
     // Optional times are stored as raw seconds (8 bytes, not 16 for Instant?): days of records are held in memory.
     private readonly long _connectedToSystemTimestamp = Instants.None;
@@ -47,21 +48,36 @@ public sealed record ContactRecord
     private readonly long _lastUpdateTimestamp = Instants.None;
     private readonly long _transferCompletedTimestamp = Instants.None;
 
-    private string? ArnPart(int index)
+    /// <summary>
+    /// Region and instance id of an instance ARN (<c>arn:aws:connect:REGION:ACCOUNT:instance/ID</c>),
+    /// remembered per ARN: a month has a handful of instances and every chain asks.
+    /// </summary>
+    private static class ArnParts
     {
-        if (InstanceArn is null)
+        private static readonly ConcurrentDictionary<string, (string? Region, string? InstanceId)> Known = new(StringComparer.Ordinal);
+
+        public static (string? Region, string? InstanceId) Of(string? arn)
         {
-            return null;
+            if (arn is null)
+            {
+                return (null, null);
+            }
+
+            if (Known.TryGetValue(arn, out var parts))
+            {
+                return parts;
+            }
+
+            var fields = arn.Split(':');
+            var slash = arn.LastIndexOf('/');
+            parts = (fields.Length > 3 && fields[3].Length > 0 ? fields[3] : null, slash >= 0 ? arn[(slash + 1)..] : null);
+            if (Known.Count < 4_096)
+            {
+                Known.TryAdd(arn, parts);
+            }
+
+            return parts;
         }
-
-        var parts = InstanceArn.Split(':');
-        return parts.Length > index && parts[index].Length > 0 ? parts[index] : null;
-    }
-
-    private string? InstanceArnId()
-    {
-        var slash = InstanceArn?.LastIndexOf('/') ?? -1;
-        return slash >= 0 ? InstanceArn![(slash + 1)..] : null;
     }
 }
 

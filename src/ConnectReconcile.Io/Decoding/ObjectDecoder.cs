@@ -1,26 +1,38 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Io.Storage;
 
 namespace ConnectReconcile.Io.Decoding;
 
-/// <summary>Everything found in one input object, in the order it appeared.</summary>
+/// <summary>Everything found in one input object, in the order it appeared; <c>Keys[i]</c> is the
+/// chain window's key of <c>Records[i]</c>, computed on the decoding thread.</summary>
 public sealed record DecodedObject(
     StoredObject Input,
     IReadOnlyList<(ContactRecord Record, SourcePosition Position)> Records,
+    IReadOnlyList<RecordKey> Keys,
     IReadOnlyList<QuarantineEntry> Quarantined,
     long Bytes,
     string Sha256);
 
 /// <summary>
 /// Decodes many objects concurrently but hands them back in input (arrival) order, so dedupe ties
-/// resolve the same way on every run. At most <c>4 × parallelism</c> objects are held at once: enough
-/// that one slow object at the head of the queue does not leave the other cores idle.
+/// resolve the same way on every run. Up to <c>4 × parallelism</c> objects are opened ahead (a
+/// remote one of at most <see cref="PrefetchBytes"/> is downloaded while it waits), so one slow
+/// object does not leave the cores idle; but only <c>parallelism</c> decode at once: more decoding
+/// threads than cores only add context switches and records held in flight.
 /// </summary>
+#pragma warning disable CA1001 // see _decoding
 public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false)
 {
+    /// <summary>Remote objects up to this size are read into memory before they wait for a decoder.</summary>
+    public const long PrefetchBytes = 16 << 20;
+
     private readonly ConcurrentBag<CtrDecoder> _decoders = [];
+#pragma warning disable CA2213 // a SemaphoreSlim whose wait handle is never read holds nothing to dispose
+    private readonly SemaphoreSlim _decoding = new(Math.Max(1, parallelism));
+#pragma warning restore CA2213
 
     public async IAsyncEnumerable<DecodedObject> DecodeInOrderAsync(IReadOnlyList<StoredObject> objects, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -50,8 +62,9 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
         var source = store.Describe(obj.Key);
         try
         {
-            await using var raw = await store.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
+            await using var raw = await OpenAsync(obj, cancellationToken).ConfigureAwait(false);
             using var hashing = new HashingStream(raw);
+            await _decoding.WaitAsync(cancellationToken).ConfigureAwait(false);
             var decoder = _decoders.TryTake(out var d) ? d : new CtrDecoder();
             try
             {
@@ -60,25 +73,49 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
             finally
             {
                 _decoders.Add(decoder);
+                _decoding.Release();
             }
 
-            return new DecodedObject(obj, sink.Records, sink.Quarantined, hashing.BytesRead, hashing.Sha256Hex());
+            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, hashing.BytesRead, hashing.Sha256Hex());
         }
         catch (Exception e) when (!strict && e is not OperationCanceledException)
         {
             // A permanently unreadable object costs one quarantine entry, not the run.
             sink.Quarantined.Add(new QuarantineEntry(new SourcePosition(source, 0, sink.Records.Count + sink.Quarantined.Count), QuarantineReasons.UnreadableObject, e.Message));
-            return new DecodedObject(obj, sink.Records, sink.Quarantined, 0, string.Empty);
+            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, 0, string.Empty);
         }
     }, cancellationToken);
+
+    private async Task<Stream> OpenAsync(StoredObject obj, CancellationToken cancellationToken)
+    {
+        var raw = await store.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
+        if (raw is FileStream || obj.Size > PrefetchBytes)
+        {
+            return raw; // local reads do not wait on a network; large objects stream
+        }
+
+        await using (raw)
+        {
+            var buffer = new MemoryStream((int)Math.Max(0, obj.Size));
+            await raw.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            buffer.Position = 0;
+            return buffer;
+        }
+    }
 
     private sealed class CollectingSink : IDecodeSink
     {
         public List<(ContactRecord, SourcePosition)> Records { get; } = [];
 
+        public List<RecordKey> Keys { get; } = [];
+
         public List<QuarantineEntry> Quarantined { get; } = [];
 
-        public void OnRecord(ContactRecord record, SourcePosition position) => Records.Add((record, position));
+        public void OnRecord(ContactRecord record, SourcePosition position)
+        {
+            Records.Add((record, position));
+            Keys.Add(ChainWindow.KeyOf(record));
+        }
 
         public void OnQuarantine(QuarantineEntry entry) => Quarantined.Add(entry);
     }

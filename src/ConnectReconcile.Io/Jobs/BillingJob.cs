@@ -130,9 +130,9 @@ public sealed class BillingJob(BillingJobOptions options)
                 await days.FlushThroughAsync(window.ClosedThrough, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var (record, _) in decoded.Records)
+            for (var i = 0; i < decoded.Records.Count; i++)
             {
-                window.Offer(record);
+                window.Offer(decoded.Records[i].Record, decoded.Keys[i]);
             }
 
             if (window.LateCorrections > 0)
