@@ -13,8 +13,7 @@ public sealed class Chain
     {
         RootId = rootId;
         var sorted = records.ToArray();
-        Array.Sort(sorted, static (a, b) => a.InitiationTimestamp != b.InitiationTimestamp
-            ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
+        Array.Sort(sorted, RecordOrder);
         Records = sorted;
         foreach (var record in sorted)
         {
@@ -25,10 +24,18 @@ public sealed class Chain
             }
         }
 
-        // Read on every charge and row: parse the instance ARN once per chain, not per use.
+        // Read on every charge and row: looked up once per chain, not per use.
         InstanceId = Head.InstanceId;
         Region = Head.Region;
     }
+
+    /// <summary>Records in time order: initiation, then ContactId (also the order of a day's non-voice rows).</summary>
+    public static readonly Comparison<ContactRecord> RecordOrder = static (a, b) => a.InitiationTimestamp != b.InitiationTimestamp
+        ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId);
+
+    /// <summary>Chains in output order: start, then root id.</summary>
+    public static readonly Comparison<Chain> OutputOrder = static (a, b) => a.Start != b.Start
+        ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.RootId, b.RootId);
 
     public string RootId { get; }
 
@@ -60,11 +67,13 @@ public sealed class Chain
 /// <summary>Groups deduplicated voice records into chains by root id.</summary>
 public static class ChainBuilder
 {
-    public static IReadOnlyList<Chain> Build(IEnumerable<ContactRecord> records) =>
-        records
+    public static IReadOnlyList<Chain> Build(IEnumerable<ContactRecord> records)
+    {
+        var chains = records
             .GroupBy(r => r.RootId, StringComparer.Ordinal)
             .Select(g => new Chain(g.Key, g.ToList()))
-            .OrderBy(c => c.Start)
-            .ThenBy(c => c.RootId, StringComparer.Ordinal)
             .ToList();
+        chains.Sort(Chain.OutputOrder); // root ids are unique, so the order is total
+        return chains;
+    }
 }

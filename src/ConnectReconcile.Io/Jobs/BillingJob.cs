@@ -18,6 +18,9 @@ public sealed record BillingJobOptions
     /// <summary>Chains are reported under the UTC day their first record started; only days in [From, To] are rated.</summary>
     public DateOnly? From { get; init; }
     public DateOnly? To { get; init; }
+
+    /// <summary>Whether a report day is inside [From, To] (open ends cover everything).</summary>
+    public bool Covers(DateOnly day) => (From is null || day >= From) && (To is null || day <= To);
     /// <summary>
     /// Hours past the end of the range whose arrival prefixes are still read (chains straddling midnight,
     /// late records); also how long after a chain's last activity it is held open for more records.
@@ -109,7 +112,7 @@ public sealed class BillingJob(BillingJobOptions options)
     private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
-        var window = new ChainWindow(options.LookAheadHours * 3600L, InRange);
+        var window = new ChainWindow(options.LookAheadHours * 3600L, options.Covers);
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         var totalBytes = objects.Sum(o => o.Size);
@@ -213,6 +216,4 @@ public sealed class BillingJob(BillingJobOptions options)
 
         return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, cancellationToken).ConfigureAwait(false);
     }
-
-    private bool InRange(DateOnly day) => (options.From is null || day >= options.From) && (options.To is null || day <= options.To);
 }

@@ -50,7 +50,7 @@ internal sealed class DayPartitions : IDisposable
     /// <summary>Buffers a closed chain under its day; false when that day was already written (the caller must re-read).</summary>
     public bool Add(Chain chain)
     {
-        if (!InRange(chain.Day))
+        if (!_options.Covers(chain.Day))
         {
             _outOfRange += chain.Records.Count;
             return true;
@@ -77,7 +77,7 @@ internal sealed class DayPartitions : IDisposable
     public bool AddNonVoice(ContactRecord record)
     {
         var day = record.InitiationTimestamp.UtcDate;
-        if (!InRange(day))
+        if (!_options.Covers(day))
         {
             _outOfRange++;
             return true;
@@ -199,8 +199,8 @@ internal sealed class DayPartitions : IDisposable
     private async Task FlushAsync(DateOnly day, DayBuffer buffer, CancellationToken cancellationToken)
     {
         _flushed.Add(day);
-        buffer.Chains.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.RootId, b.RootId));
-        buffer.NonVoice.Sort((a, b) => a.InitiationTimestamp != b.InitiationTimestamp ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId));
+        buffer.Chains.Sort(Chain.OutputOrder);
+        buffer.NonVoice.Sort(Chain.RecordOrder);
         var rater = _options.Rater;
         foreach (var slice in buffer.Chains.Chunk(Math.Max(1, _options.ChainsPerRowGroup)))
         {
@@ -270,8 +270,6 @@ internal sealed class DayPartitions : IDisposable
 
     private static bool Earlier(Chain chain, Instant start, string root) =>
         chain.Start != start ? chain.Start < start : string.CompareOrdinal(chain.RootId, root) < 0;
-
-    private bool InRange(DateOnly day) => (_options.From is null || day >= _options.From) && (_options.To is null || day <= _options.To);
 
     /// <summary>Every day of the requested range (so emptied days replace stale partitions), else the days seen.</summary>
     private List<DateOnly> ReportDays()
