@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using global::Parquet;
 
@@ -8,11 +9,14 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 
 /// <summary>
 /// Writes one Hive partition file (<c>TABLE/dt=YYYY-MM-DD/part-00000.parquet</c>) under a staging
-/// root. Rows arrive already sorted, so the same inputs give byte-identical files.
+/// root. Rows arrive already sorted, so the same inputs give byte-identical files. A file grows a row
+/// group at a time; the writer remembers each file's row groups so appending rewrites only the footer.
 /// </summary>
 public sealed class ParquetTableWriter(string stagingRoot)
 {
-    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Snappy };
+    private static ReadOnlySpan<byte> Magic => "PAR1"u8;
+
+    private readonly ConcurrentDictionary<string, PartitionFile> _files = new(StringComparer.Ordinal);
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
 
@@ -26,28 +30,42 @@ public sealed class ParquetTableWriter(string stagingRoot)
     /// <summary>
     /// Adds the rows to the partition's file as one more row group (creating the file first), so a day
     /// is written a slice at a time. Returns the file's relative path, or null when there is none.
+    /// Appends to different files may run in parallel; appends to one file must not.
     /// </summary>
-    public async Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    public Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
         where T : class
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
-        var path = System.IO.Path.Combine(stagingRoot, relative);
-        var append = File.Exists(path);
+        var file = _files.GetOrAdd(relative, static _ => new PartitionFile());
         if (rows.Count == 0)
         {
-            return append ? relative : null;
+            return Task.FromResult(file.Groups.Count > 0 ? relative : null);
         }
 
+        var path = System.IO.Path.Combine(stagingRoot, relative);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        await using (var file = append ? new FileStream(path, FileMode.Open, FileAccess.ReadWrite) : File.Create(path))
+        using (var stream = file.Groups.Count == 0 ? File.Create(path) : new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            await ColumnWriter<T>.WriteAsync(file, rows, Options, append, cancellationToken).ConfigureAwait(false);
+            if (file.Groups.Count == 0)
+            {
+                stream.Write(Magic);
+            }
+            else
+            {
+                stream.Position = file.DataEnd;
+            }
+
+            file.Groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows));
+            file.DataEnd = stream.Position;
+            FlatParquetWriter<T>.WriteFooter(stream, file.Groups);
+            stream.SetLength(stream.Position);
         }
 
-        return relative;
+        return Task.FromResult<string?>(relative);
     }
 
-    /// <summary>Rows (from the footer), size and SHA-256 of a finished file.</summary>
+    /// <summary>Rows (read back from the footer by Parquet.Net, a check on every file), size and SHA-256 of a finished file.</summary>
     public async Task<WrittenFile> DescribeAsync(string relative, CancellationToken cancellationToken)
     {
         await using var read = File.OpenRead(System.IO.Path.Combine(stagingRoot, relative));
@@ -60,5 +78,13 @@ public sealed class ParquetTableWriter(string stagingRoot)
         read.Position = 0;
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, cancellationToken).ConfigureAwait(false));
         return new WrittenFile(relative, rows, read.Length, hash);
+    }
+
+    private sealed class PartitionFile
+    {
+        public List<RowGroupMeta> Groups { get; } = [];
+
+        /// <summary>Where the last row group ends: the footer starts here and is rewritten on every append.</summary>
+        public long DataEnd { get; set; }
     }
 }
