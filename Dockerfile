@@ -30,13 +30,10 @@ WORKDIR /app
 COPY --from=build /app ./
 # On PATH as `connect-reconcile` (the nightly task's shell wrapper calls it by name).
 RUN ln -s /app/connect-reconcile /usr/local/bin/connect-reconcile
-# DOTNET_GCgen0size (64 MiB, hex): records wait hours in the chain window, so with the default gen0
-# budget (a few MiB) nearly every record is copied into older generations. A larger gen0 lets most die
-# young: a 1 M-CTR replay ran 8-10 % faster with ~75 MB more peak memory (docs/benchmarks.md). The
-# runtime reads this knob from the environment only, not from runtimeconfig.json.
+# The GC mode comes from the app's runtimeconfig (Server GC with dynamic adaptation); a larger gen0
+# budget through DOTNET_GCgen0size made Server GC slower (measured, docs/benchmarks.md).
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    DOTNET_NOLOGO=1 \
-    DOTNET_GCgen0size=0x4000000
+    DOTNET_NOLOGO=1
 # Non-root: the `app` user (UID $APP_UID = 1654) that the .NET images define.
 USER $APP_UID
 ENTRYPOINT ["connect-reconcile"]
