@@ -93,6 +93,11 @@ internal static class Phases
         var sw = Stopwatch.StartNew();
         long records;
         long jsonBytes = 0;
+
+        // Live data: the most that survived any full (gen2) collection, sampled as the run goes, to
+        // tell what the job holds from what the GC keeps as headroom.
+        long live = 0;
+        using var liveSampler = new Timer(_ => live = Math.Max(live, GC.GetGCMemoryInfo(GCKind.Background).PromotedBytes), null, 0, 100);
         switch (phase)
         {
             case "floor":
@@ -222,7 +227,7 @@ internal static class Phases
         var peak = PeakMegabytes();
         var json = jsonBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $", {jsonBytes / 1e6 / seconds,7:N1} MB/s JSON") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{phase,-7} {records,12:N0} CTRs in {seconds,7:N2} s = {records / seconds,10:N0} CTRs/s, {gzipBytes / 1e6 / seconds,7:N1} MB/s gzip{json}, peak memory {peak:N0} MB, GC pauses {GC.GetTotalPauseDuration().TotalSeconds:N2} s (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / 1e9:N1} GB), CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:N1} s"));
+            $"{phase,-7} {records,12:N0} CTRs in {seconds,7:N2} s = {records / seconds,10:N0} CTRs/s, {gzipBytes / 1e6 / seconds,7:N1} MB/s gzip{json}, peak memory {peak:N0} MB (live after gen2 ≤ {live / 1e6:N0} MB), GC pauses {GC.GetTotalPauseDuration().TotalSeconds:N2} s (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / 1e9:N1} GB), CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:N1} s"));
         return 0;
     }
 
