@@ -92,6 +92,23 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds), consumed);
         Assert.Equal(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds), withConsumer.Totals.ByKind.Values.Sum(t => t.BilledSeconds));
 
+        // audit-export streams its rows day by day and starts its file over on the re-read: every charge once.
+        foreach (var file in new[] { tmp.Sub("audit.csv"), tmp.Sub("audit.parquet") })
+        {
+            var (exit, _, err) = await CliRunner.RunAsync("audit-export", "--source", ctr, "--out", file, "--agents", month.Agents, "--numbers", month.Numbers);
+            Assert.True(exit == 0, err);
+            using var db = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = file.EndsWith(".csv", StringComparison.Ordinal)
+                ? $"SELECT count(*), sum(billed_seconds::BIGINT)::BIGINT FROM read_csv('{file}', all_varchar = true)"
+                : $"SELECT count(*), sum(billed_seconds)::BIGINT FROM read_parquet('{file}')";
+            using var r = cmd.ExecuteReader();
+            Assert.True(r.Read());
+            Assert.Equal(corrected1.Totals.ByKind.Values.Sum(t => t.Charges), Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(consumed, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         // And the correction took effect: the month bills more seconds than without it.
         var uncorrected = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
         Assert.True(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds) > uncorrected.Totals.ByKind.Values.Sum(t => t.BilledSeconds));

@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
-using Parquet.Serialization;
+using ConnectReconcile.Io.Parquet;
 using Parquet.Serialization.Attributes;
 
 namespace ConnectReconcile.Cli.Commands;
@@ -53,75 +53,164 @@ internal static class AuditExportCommand
                 : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, endpoint));
-            var rows = new List<AuditRow>();
-            var job = new BillingJob(new BillingJobOptions
-            {
-                Source = Inputs.Store(sourcePath, env.Get(parse, endpoint)),
-                From = env.Get(parse, from),
-                To = env.Get(parse, to),
-                Rater = rater,
-                Numbers = numbers,
-                OnDayRated = (_, results, extra) =>
-                {
-                    foreach (var result in results)
-                    {
-                        foreach (var charge in result.Charges)
-                        {
-                            var leg = charge.LegIndex is { } i ? result.Legs[i] : null;
-                            rows.Add(Row(charge, leg?.Span.Start.ToDateTime(), leg?.Span.End.ToDateTime(), leg?.Seconds,
-                                protect(result.Chain.Head.CustomerEndpoint?.Address), protect, rater));
-                        }
-                    }
+            var sources = rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal);
 
-                    rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, protect, rater)));
-                },
-                OnRestart = rows.Clear,
-            });
-            var result = await job.RunAsync(null, ct);
+            // Rows stream to a temporary file beside the output a day at a time, and it replaces the
+            // output only once complete: a month is millions of rows, and a failed run leaves the old file.
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            if (format == ".csv")
+            var partial = outPath + ".partial";
+            long written = 0;
+            JobResult result;
+            try
             {
-                await File.WriteAllTextAsync(outPath, Csv(rows), new UTF8Encoding(false), ct);
+                using (var sink = AuditSink.Create(partial, format))
+                {
+                    var job = new BillingJob(new BillingJobOptions
+                    {
+                        Source = Inputs.Store(sourcePath, env.Get(parse, endpoint)),
+                        From = env.Get(parse, from),
+                        To = env.Get(parse, to),
+                        Rater = rater,
+                        Numbers = numbers,
+                        OnDayRated = (_, results, extra) =>
+                        {
+                            var rows = new List<AuditRow>();
+                            foreach (var result in results)
+                            {
+                                var customer = protect(result.Chain.Head.CustomerEndpoint?.Address);
+                                foreach (var charge in result.Charges)
+                                {
+                                    var leg = charge.LegIndex is { } i ? result.Legs[i] : null;
+                                    rows.Add(Row(charge, leg?.Span.Start.ToDateTime(), leg?.Span.End.ToDateTime(), leg?.Seconds, customer, protect, rater, sources));
+                                }
+                            }
+
+                            rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, protect, rater, sources)));
+                            sink.Write(rows);
+                            written += rows.Count;
+                        },
+                        OnRestart = () =>
+                        {
+                            sink.Restart();
+                            written = 0;
+                        },
+                    });
+                    result = await job.RunAsync(null, ct);
+                    sink.Complete();
+                }
+
+                File.Move(partial, outPath, overwrite: true);
             }
-            else
+            finally
             {
-                await ParquetSerializer.SerializeAsync(rows, outPath, cancellationToken: ct);
+                File.Delete(partial);
             }
 
-            await env.Error.WriteLineAsync($"Wrote {rows.Count} charges of {result.Counts.Chains} contacts to {outPath}");
+            await env.Error.WriteLineAsync($"Wrote {written} charges of {result.Counts.Chains} contacts to {outPath}");
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, Func<string?, string?> protect, Rater rater) => new()
+    private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, Func<string?, string?> protect, Rater rater, Dictionary<string, string> sources) => new()
     {
         ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
         LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind) ? c.Number : protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
         Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
-        RateSource = c.RateRowId is null ? null : rater.Card.Rows.First(r => r.Id == c.RateRowId).Source,
+        RateSource = c.RateRowId is null ? null : sources[c.RateRowId],
         UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = rater.Card.Version, Policy = rater.Policy.ToString(),
     };
 
-    private static string Csv(IReadOnlyList<AuditRow> rows)
+    private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\n";
+
+    private static void AppendCsv(TextWriter writer, AuditRow r)
     {
         var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.Append("chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\n");
-        foreach (var r in rows)
+        string?[] cells =
+        [
+            r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
+            r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
+            r.Quantity.ToString(c), r.Rate?.ToString(c), r.Cost?.ToString(c), r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+        ];
+        for (var i = 0; i < cells.Length; i++)
         {
-            string?[] cells =
-            [
-                r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
-                r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
-                r.Quantity.ToString(c), r.Rate?.ToString(c), r.Cost?.ToString(c), r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
-            ];
-            sb.AppendJoin(',', cells.Select(CsvCell)).Append('\n');
+            if (i > 0)
+            {
+                writer.Write(',');
+            }
+
+            writer.Write(CsvCell(cells[i]));
         }
 
-        return sb.ToString();
+        writer.Write('\n');
+    }
+
+    /// <summary>Where audit rows go as they are rated: a CSV or Parquet file that a re-read starts over.</summary>
+    private abstract class AuditSink : IDisposable
+    {
+        public static AuditSink Create(string path, string format) => format == ".csv" ? new CsvSink(path) : new ParquetSink(path);
+
+        public abstract void Write(IReadOnlyList<AuditRow> rows);
+
+        public abstract void Restart();
+
+        public abstract void Complete();
+
+        public abstract void Dispose();
+    }
+
+    private sealed class CsvSink : AuditSink
+    {
+        private readonly FileStream _file;
+        private readonly StreamWriter _writer;
+
+        public CsvSink(string path)
+        {
+            _file = File.Create(path);
+            _writer = new StreamWriter(_file, new UTF8Encoding(false), 1 << 16);
+            _writer.Write(CsvHeader);
+        }
+
+        public override void Write(IReadOnlyList<AuditRow> rows)
+        {
+            foreach (var row in rows)
+            {
+                AppendCsv(_writer, row);
+            }
+        }
+
+        public override void Restart()
+        {
+            _writer.Flush();
+            _file.SetLength(0);
+            _writer.Write(CsvHeader);
+        }
+
+        public override void Complete() => _writer.Flush();
+
+        public override void Dispose() => _writer.Dispose();
+    }
+
+    private sealed class ParquetSink : AuditSink
+    {
+        private readonly FileStream _file;
+        private readonly ParquetStreamWriter<AuditRow> _writer;
+
+        public ParquetSink(string path)
+        {
+            _file = File.Create(path);
+            _writer = new ParquetStreamWriter<AuditRow>(_file);
+        }
+
+        public override void Write(IReadOnlyList<AuditRow> rows) => _writer.Append(rows);
+
+        public override void Restart() => _writer.Reset();
+
+        public override void Complete() => _writer.Complete();
+
+        public override void Dispose() => _file.Dispose();
     }
 
     /// <summary>

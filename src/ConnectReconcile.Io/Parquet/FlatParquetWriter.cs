@@ -17,6 +17,12 @@ internal sealed record ChunkMeta(
 /// <summary>One row group: its chunks in schema order, row count and where it starts.</summary>
 internal sealed record RowGroupMeta(IReadOnlyList<ChunkMeta> Columns, long Rows, long Offset);
 
+internal static class ParquetFormat
+{
+    /// <summary>A Parquet file starts and ends with these four bytes.</summary>
+    public static ReadOnlySpan<byte> Magic => "PAR1"u8;
+}
+
 /// <summary>
 /// Writes flat row classes (the output tables of <see cref="Rows"/>) as Parquet without a value-by-value
 /// detour through general-purpose machinery: each column chunk is one Snappy-compressed v1 data page,
@@ -113,7 +119,7 @@ internal static class FlatParquetWriter<T>
         stream.Write(sink.WrittenSpan);
         Span<byte> tail = stackalloc byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(tail, sink.Length);
-        "PAR1"u8.CopyTo(tail[4..]);
+        ParquetFormat.Magic.CopyTo(tail[4..]);
         stream.Write(tail);
     }
 

@@ -14,8 +14,6 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 /// </summary>
 public sealed class ParquetTableWriter(string stagingRoot)
 {
-    private static ReadOnlySpan<byte> Magic => "PAR1"u8;
-
     private readonly ConcurrentDictionary<string, PartitionFile> _files = new(StringComparer.Ordinal);
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
@@ -49,7 +47,7 @@ public sealed class ParquetTableWriter(string stagingRoot)
         {
             if (file.Groups.Count == 0)
             {
-                stream.Write(Magic);
+                stream.Write(ParquetFormat.Magic);
             }
             else
             {
