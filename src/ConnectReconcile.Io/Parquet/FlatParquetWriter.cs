@@ -474,8 +474,9 @@ internal static class FlatParquetWriter<T>
 
     private sealed class StringColumn(string name, Func<T, string?> get) : Column(name, optional: true)
     {
-        // A chunk whose first values are mostly distinct (ids, numbers) is written PLAIN straight away.
-        private const int Sample = 64;
+        // Dictionary-encode only when values repeat: at most one distinct value per 8 in the first
+        // Sample values (ids repeated on a chain's few rows do not qualify), one per 4 overall.
+        private const int Sample = 1024;
 
         public override void WriteSchemaElement(ThriftCompactWriter w) =>
             SchemaElement(w, Physical.ByteArray, null, ConvertedType.Utf8, null, static w =>
@@ -509,7 +510,7 @@ internal static class FlatParquetWriter<T>
             distinct.Clear();
             var indices = scratch.Indices(values.Length);
             var count = 0;
-            var limit = Math.Max(Sample / 2, (values.Length - nulls) / 4);
+            var limit = Math.Max(Sample / 8, (values.Length - nulls) / 4);
             string? last = null;
             var lastIndex = -1;
             foreach (var value in values)
@@ -526,7 +527,7 @@ internal static class FlatParquetWriter<T>
                         lastIndex = distinct.Count;
                         dictionary.Add(value, lastIndex);
                         distinct.Add(value);
-                        if (distinct.Count > limit || (count < Sample && distinct.Count > Sample / 2))
+                        if (distinct.Count > limit || (count < Sample && distinct.Count > Sample / 8))
                         {
                             return null;
                         }
