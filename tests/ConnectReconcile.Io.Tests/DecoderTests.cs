@@ -156,6 +156,16 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void A_record_with_a_comment_is_not_JSON_and_is_quarantined_as_malformed()
+    {
+        var commented = Ctr("k").Replace("\"Channel\"", "/* why */ \"Channel\"", StringComparison.Ordinal);
+        Assert.Contains("/* why */", commented, StringComparison.Ordinal);
+        var sink = Decode(Encoding.UTF8.GetBytes(Ctr("a") + commented + Ctr("b")));
+        Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
+        Assert.Equal(QuarantineReasons.MalformedJson, Assert.Single(sink.Quarantined).Reason);
+    }
+
+    [Fact]
     public void A_truncated_gzip_keeps_the_records_before_the_damage()
     {
         var text = string.Concat(Enumerable.Range(0, 200).Select(i => Ctr("id-" + i)));
