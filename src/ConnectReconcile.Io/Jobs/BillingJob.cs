@@ -112,13 +112,13 @@ public sealed class BillingJob(BillingJobOptions options)
     private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
-        var window = new ChainWindow(options.LookAheadHours * 3600L, options.Covers);
+        ChainWindow? window = new(options.LookAheadHours * 3600L, options.Covers);
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         var totalBytes = objects.Sum(o => o.Size);
         long read = 0, bytes = 0;
         Instant? watermark = null;
-        var decoder = new ObjectDecoder(options.Source, options.Parallelism, options.Strict);
+        ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
             // Objects come in arrival-hour order: everything in this one arrived at or after its hour.
@@ -156,8 +156,14 @@ public sealed class BillingJob(BillingJobOptions options)
         }
 
         days.CountOutOfRange(window.Absorbed);
+        var superseded = window.Superseded;
+
+        // The dedupe index is done with once every record is read; this async method's locals live as
+        // long as it does, so let go of it before the last days are rated.
+        window = null;
+        decoder = null;
         progress?.Report(new JobProgress("rate", 1, 1, 0, 0, read));
-        return await days.FinishAsync(read, window.Superseded, quarantined, inputs, cancellationToken).ConfigureAwait(false);
+        return await days.FinishAsync(read, superseded, quarantined, inputs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands closed groups to their days; false when one belongs to a day already written.</summary>
