@@ -3,9 +3,9 @@ using System.Buffers.Binary;
 namespace ConnectReconcile.Io.Parquet;
 
 /// <summary>A growable byte buffer with the little-endian and varint appends Parquet pages need.</summary>
-internal sealed class ByteSink
+internal sealed class ByteSink(int initialCapacity = 64 * 1024)
 {
-    private byte[] _buffer = new byte[64 * 1024];
+    private byte[] _buffer = new byte[initialCapacity];
 
     public int Length { get; private set; }
 

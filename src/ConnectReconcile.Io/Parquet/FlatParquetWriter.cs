@@ -24,7 +24,7 @@ internal static class ParquetFormat
 }
 
 /// <summary>
-/// Writes flat row classes (the output tables of <see cref="Rows"/>) as Parquet without a value-by-value
+/// Writes flat row classes (the output tables' rows in Rows.cs, audit rows) as Parquet without a value-by-value
 /// detour through general-purpose machinery: each column chunk is one Snappy-compressed v1 data page,
 /// strings with few distinct values are dictionary-encoded (a PLAIN dictionary page, RLE indices),
 /// everything else is PLAIN; statistics carry null counts and min/max. The schema is the one
@@ -68,7 +68,7 @@ internal static class FlatParquetWriter<T>
     /// <summary>Writes the footer (FileMetaData, its length, the closing magic) at the stream's position.</summary>
     public static void WriteFooter(Stream stream, IReadOnlyList<RowGroupMeta> groups)
     {
-        var sink = new ByteSink();
+        var sink = new ByteSink(4096);
         var w = new ThriftCompactWriter(sink);
         w.I32Field(1, 1);
         w.BeginListField(2, ThriftCompactWriter.Struct, Columns.Length + 1);
@@ -165,10 +165,11 @@ internal static class FlatParquetWriter<T>
     {
         public readonly ByteSink Body = new();
         public readonly ByteSink Chunk = new();
-        public readonly ByteSink Header = new();
+        public readonly ByteSink Header = new(256);
         public readonly Dictionary<string, int> Dictionary = new(StringComparer.Ordinal);
         public readonly List<string> DictionaryValues = [];
         public byte[] Compressed = new byte[64 * 1024];
+        private ThriftCompactWriter? _headerWriter;
         private int[] _indices = [];
         private int[] _starts = [];
         private bool[] _present = [];
@@ -203,8 +204,6 @@ internal static class FlatParquetWriter<T>
         }
 
         public ThriftCompactWriter HeaderWriter => _headerWriter ??= new ThriftCompactWriter(Header);
-
-        private ThriftCompactWriter? _headerWriter;
     }
 
     private static class Codec
