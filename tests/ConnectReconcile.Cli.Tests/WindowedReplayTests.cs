@@ -75,8 +75,22 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         await File.WriteAllTextAsync(Path.Combine(hours[^1], "zz-late-correction"), corrected.ToJsonString(), Encoding.UTF8);
 
         var events = new List<string>();
-        var corrected1 = await new BillingJob(Options(ctr, tmp.Sub("windowed"))).RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase)), CancellationToken.None);
+        var rating = new List<JobProgress>();
+        var corrected1 = await new BillingJob(Options(ctr, tmp.Sub("windowed"))).RunAsync(new ReplayEndToEndTests.SyncProgress(p =>
+        {
+            events.Add(p.Phase);
+            if (p.Phase == "rate")
+            {
+                rating.Add(p);
+            }
+        }), CancellationToken.None);
         Assert.Contains("re-read", events);
+
+        // The re-read holds the whole range and rates it at the end: each day is reported as it is written.
+        var days = corrected1.Outputs.Where(o => o.Path.StartsWith("contacts/", StringComparison.Ordinal)).Count();
+        Assert.True(days >= 4, $"{days} days");
+        Assert.Equal(Enumerable.Range(0, days + 2).Select(i => (long)i), rating.Select(p => p.Done));
+        Assert.All(rating, p => Assert.Equal(days + 1, p.Total));
         await HeldRunAsync(ctr, tmp.Sub("held"));
         AssertSameOutput(tmp.Sub("held"), tmp.Sub("windowed"));
 

@@ -166,7 +166,7 @@ internal static class ProgressDisplay
             .StartAsync(async ctx =>
             {
                 var decode = ctx.AddTask("read CTRs, rate and write days", maxValue: 1);
-                var rate = ctx.AddTask("finish: number-days, publish", autoStart: false, maxValue: 1);
+                var rate = ctx.AddTask("rate and write the last days, publish", autoStart: false, maxValue: 1);
                 var reporter = new SyncProgress(p =>
                 {
                     if (p.Phase == "decode")

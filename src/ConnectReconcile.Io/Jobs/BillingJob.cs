@@ -98,7 +98,7 @@ public sealed class BillingJob(BillingJobOptions options)
 
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken).ConfigureAwait(false);
-        return await RateAsync(loaded, releaseRecords: true, cancellationToken).ConfigureAwait(false);
+        return await RateAsync(loaded, releaseRecords: true, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -106,7 +106,7 @@ public sealed class BillingJob(BillingJobOptions options)
     /// with its own state for the days a micro-batch touched.
     /// </summary>
     public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
-        RateAsync(loaded, releaseRecords: false, cancellationToken);
+        RateAsync(loaded, releaseRecords: false, progress, cancellationToken);
 
     /// <returns>Null when a late record changed a day already written: the caller re-reads holding everything.</returns>
     private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
@@ -162,8 +162,7 @@ public sealed class BillingJob(BillingJobOptions options)
         // long as it does, so let go of it before the last days are rated.
         window = null;
         decoder = null;
-        progress?.Report(new JobProgress("rate", 1, 1, 0, 0, read));
-        return await days.FinishAsync(read, superseded, quarantined, inputs, cancellationToken).ConfigureAwait(false);
+        return await days.FinishAsync(read, superseded, quarantined, inputs, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands closed groups to their days; false when one belongs to a day already written.</summary>
@@ -189,7 +188,7 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <param name="releaseRecords">True when this job owns the records: the dedupe index is freed once chains hold them.</param>
-    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, CancellationToken cancellationToken)
+    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
@@ -220,6 +219,6 @@ public sealed class BillingJob(BillingJobOptions options)
             days.Add(new Chain(root, records));
         }
 
-        return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, cancellationToken).ConfigureAwait(false);
+        return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, progress, cancellationToken).ConfigureAwait(false);
     }
 }

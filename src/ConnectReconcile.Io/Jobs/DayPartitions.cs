@@ -96,19 +96,29 @@ internal sealed class DayPartitions : IDisposable
     public void CountOutOfRange(long records) => _outOfRange += records;
 
     /// <summary>Rates and writes every buffered day up to and including <paramref name="through"/>.</summary>
-    public async Task FlushThroughAsync(DateOnly? through, CancellationToken cancellationToken)
+    public Task FlushThroughAsync(DateOnly? through, CancellationToken cancellationToken) => FlushThroughAsync(through, null, cancellationToken);
+
+    private async Task FlushThroughAsync(DateOnly? through, Action? dayWritten, CancellationToken cancellationToken)
     {
         while (through is { } last && _open.Count > 0 && _open.First().Key <= last)
         {
             var (day, buffer) = _open.First();
             _open.Remove(day);
             await FlushAsync(day, buffer, cancellationToken).ConfigureAwait(false);
+            dayWritten?.Invoke();
         }
     }
 
-    public async Task<JobResult> FinishAsync(long read, long superseded, IReadOnlyList<QuarantineEntry> quarantined, IReadOnlyList<InputFile> inputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rates and writes the days still buffered (every day, on the held path), reporting each as a
+    /// "rate" step, then the number-days and quarantine, and publishes the run.
+    /// </summary>
+    public async Task<JobResult> FinishAsync(long read, long superseded, IReadOnlyList<QuarantineEntry> quarantined, IReadOnlyList<InputFile> inputs, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        await FlushThroughAsync(DateOnly.MaxValue, cancellationToken).ConfigureAwait(false);
+        var remaining = _open.Count;
+        progress?.Report(new JobProgress("rate", 0, remaining + 1, 0, 0, read));
+        await FlushThroughAsync(DateOnly.MaxValue, () => progress?.Report(new JobProgress("rate", remaining - _open.Count, remaining + 1, 0, 0, read)), cancellationToken).ConfigureAwait(false);
+
         var days = ReportDays();
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
@@ -180,6 +190,7 @@ internal sealed class DayPartitions : IDisposable
             await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), cancellationToken).ConfigureAwait(false);
         }
 
+        progress?.Report(new JobProgress("rate", remaining + 1, remaining + 1, 0, 0, read));
         return result;
     }
 
