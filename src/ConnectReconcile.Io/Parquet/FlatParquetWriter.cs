@@ -174,7 +174,6 @@ internal static class FlatParquetWriter<T>
         private int[] _starts = [];
         private bool[] _present = [];
         private string?[] _strings = [];
-        private int[] _ints = [];
         private long[] _longs = [];
         private Int128[] _wides = [];
 
@@ -186,8 +185,6 @@ internal static class FlatParquetWriter<T>
         public bool[] Present(int n) => Sized(ref _present, n);
 
         public string?[] Strings(int n) => Sized(ref _strings, n);
-
-        public int[] Ints(int n) => Sized(ref _ints, n);
 
         public long[] Longs(int n) => Sized(ref _longs, n);
 
@@ -249,13 +246,14 @@ internal static class FlatParquetWriter<T>
 
             if (type == typeof(int))
             {
-                return new Int32Column(name, optional, Values<int>(getter, optional), ConvertedType.Int32, LogicalInteger(32));
+                var ints = Values<int>(getter, optional);
+                return new IntegerColumn(name, optional, Physical.Int32, row => ints(row), ConvertedType.Int32, LogicalInteger(32));
             }
 
             if (type == typeof(DateOnly))
             {
                 var days = Values<DateOnly>(getter, optional);
-                return new Int32Column(name, optional, row => days(row) is { } d ? d.DayNumber - UnixEpochDay : null, ConvertedType.Date, w =>
+                return new IntegerColumn(name, optional, Physical.Int32, row => days(row) is { } d ? d.DayNumber - UnixEpochDay : null, ConvertedType.Date, w =>
                 {
                     w.BeginStruct(6);
                     w.EndStruct();
@@ -264,20 +262,20 @@ internal static class FlatParquetWriter<T>
 
             if (type == typeof(long))
             {
-                return new Int64Column(name, optional, Values<long>(getter, optional), ConvertedType.Int64, LogicalInteger(64));
+                return new IntegerColumn(name, optional, Physical.Int64, Values<long>(getter, optional), ConvertedType.Int64, LogicalInteger(64));
             }
 
             if (type == typeof(DateTime) && property.GetCustomAttribute<ParquetTimestampAttribute>() is { Resolution: ParquetTimestampResolution.Microseconds })
             {
                 var times = Values<DateTime>(getter, optional);
-                return new Int64Column(name, optional, row => times(row) is { } t ? (t.Ticks - DateTime.UnixEpoch.Ticks) / 10 : null, ConvertedType.TimestampMicros, null);
+                return new IntegerColumn(name, optional, Physical.Int64, row => times(row) is { } t ? (t.Ticks - DateTime.UnixEpoch.Ticks) / 10 : null, ConvertedType.TimestampMicros, null);
             }
 
             if (type == typeof(decimal) && property.GetCustomAttribute<ParquetDecimalAttribute>() is { } dec)
             {
                 var values = Values<decimal>(getter, optional);
                 return dec.Precision <= 18
-                    ? new Int64Column(name, optional, row => values(row) is { } v ? checked((long)Unscaled(v, dec.Scale)) : null, ConvertedType.Decimal, w => DecimalLogical(w, dec), dec)
+                    ? new IntegerColumn(name, optional, Physical.Int64, row => values(row) is { } v ? checked((long)Unscaled(v, dec.Scale)) : null, ConvertedType.Decimal, w => DecimalLogical(w, dec), dec)
                     : new FixedDecimalColumn(name, optional, values, dec);
             }
 
@@ -667,43 +665,11 @@ internal static class FlatParquetWriter<T>
         }
     }
 
-    private sealed class Int32Column(string name, bool optional, Func<T, int?> get, int converted, Action<ThriftCompactWriter>? logical) : Column(name, optional)
+    /// <summary>INT32 or INT64 values, PLAIN (little-endian, as is this machine), gathered as longs.</summary>
+    private sealed class IntegerColumn(string name, bool optional, int physical, Func<T, long?> get, int converted, Action<ThriftCompactWriter>? logical, ParquetDecimalAttribute? dec = null)
+        : Column(name, optional)
     {
-        public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, Physical.Int32, null, converted, null, logical);
-
-        public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
-        {
-            var values = scratch.Ints(rows.Count);
-            var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
-            var n = 0;
-            int min = int.MaxValue, max = int.MinValue;
-            for (var i = 0; i < present.Length; i++)
-            {
-                if (get(rows[i]) is { } v)
-                {
-                    values[n++] = v;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                    present[i] = true;
-                }
-                else
-                {
-                    present[i] = false;
-                }
-            }
-
-            scratch.Body.Clear();
-            Levels(scratch.Body, present, present.Length - n);
-            scratch.Body.Append(MemoryMarshal.AsBytes(values.AsSpan(0, n))); // PLAIN is little-endian, as is this machine
-            return DataPage(scratch, Physical.Int32, PageEncoding.Plain, present.Length, present.Length - n, n == 0 ? null : Le(min), n == 0 ? null : Le(max), null, 0);
-        }
-
-        private static byte[] Le(int value) => BitConverter.GetBytes(value);
-    }
-
-    private sealed class Int64Column(string name, bool optional, Func<T, long?> get, int converted, Action<ThriftCompactWriter>? logical, ParquetDecimalAttribute? dec = null) : Column(name, optional)
-    {
-        public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, Physical.Int64, null, converted, dec, logical);
+        public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, physical, null, converted, dec, logical);
 
         public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
         {
@@ -728,11 +694,22 @@ internal static class FlatParquetWriter<T>
 
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
-            scratch.Body.Append(MemoryMarshal.AsBytes(values.AsSpan(0, n)));
-            return DataPage(scratch, Physical.Int64, PageEncoding.Plain, present.Length, present.Length - n, n == 0 ? null : Le(min), n == 0 ? null : Le(max), null, 0);
+            if (physical == Physical.Int64)
+            {
+                scratch.Body.Append(MemoryMarshal.AsBytes(values.AsSpan(0, n)));
+            }
+            else
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    scratch.Body.AppendInt32(checked((int)values[i]));
+                }
+            }
+
+            return DataPage(scratch, physical, PageEncoding.Plain, present.Length, present.Length - n, n == 0 ? null : Le(min), n == 0 ? null : Le(max), null, 0);
         }
 
-        private static byte[] Le(long value) => BitConverter.GetBytes(value);
+        private byte[] Le(long value) => physical == Physical.Int64 ? BitConverter.GetBytes(value) : BitConverter.GetBytes(checked((int)value));
     }
 
     /// <summary>DECIMAL wider than 18 digits: big-endian two's complement in the fewest bytes that hold the precision.</summary>
