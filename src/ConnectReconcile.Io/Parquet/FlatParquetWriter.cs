@@ -208,6 +208,12 @@ internal static class FlatParquetWriter<T>
         public const int Snappy = 1;
     }
 
+    private static class PageType
+    {
+        public const int Data = 0;
+        public const int Dictionary = 2;
+    }
+
     private static class PageEncoding
     {
         public const int Plain = 0;
@@ -323,38 +329,39 @@ internal static class FlatParquetWriter<T>
         protected static ChunkMeta DataPage(Scratch scratch, int physical, int encoding, int values, long nulls, byte[]? min, byte[]? max, long? dictionaryOffset, long dictionaryBytes)
         {
             var dataOffset = scratch.Chunk.Length;
-            var h = scratch.HeaderWriter;
-            var compressed = Compress(scratch);
-            scratch.Header.Clear();
-            h.I32Field(1, 0);
-            h.I32Field(2, scratch.Body.Length);
-            h.I32Field(3, compressed.Length);
-            h.BeginStruct(5);
-            h.I32Field(1, values);
-            h.I32Field(2, encoding);
-            h.I32Field(3, PageEncoding.Rle);
-            h.I32Field(4, PageEncoding.Rle);
-            h.EndStruct();
-            h.EndMessage();
-            scratch.Chunk.Append(scratch.Header.WrittenSpan);
-            scratch.Chunk.Append(compressed);
-            var uncompressed = dictionaryBytes + scratch.Header.Length + scratch.Body.Length;
+            var uncompressed = dictionaryBytes + Page(scratch, PageType.Data, 5, h =>
+            {
+                h.I32Field(1, values);
+                h.I32Field(2, encoding);
+                h.I32Field(3, PageEncoding.Rle);
+                h.I32Field(4, PageEncoding.Rle);
+            });
             int[] encodings = encoding == PageEncoding.Plain ? [PageEncoding.Plain, PageEncoding.Rle] : [PageEncoding.PlainDictionary, PageEncoding.Rle];
             return new ChunkMeta(physical, encodings, values, uncompressed, scratch.Chunk.Length, dataOffset, dictionaryOffset, nulls, min, max);
         }
 
         /// <summary>Writes the PLAIN values in <see cref="Scratch.Body"/> as a dictionary page; returns its uncompressed size with header.</summary>
-        protected static long DictionaryPage(Scratch scratch, int count)
+        protected static long DictionaryPage(Scratch scratch, int count) => Page(scratch, PageType.Dictionary, 7, h =>
+        {
+            h.I32Field(1, count);
+            h.I32Field(2, PageEncoding.PlainDictionary);
+        });
+
+        /// <summary>
+        /// Appends the body to the chunk as one Snappy-compressed page: the PageHeader (type, sizes, then the
+        /// type's own header struct in <paramref name="headerField"/>), then the compressed bytes.
+        /// Returns the page's uncompressed size with its header, as the footer counts it.
+        /// </summary>
+        private static long Page(Scratch scratch, int type, short headerField, Action<ThriftCompactWriter> typeHeader)
         {
             var h = scratch.HeaderWriter;
             var compressed = Compress(scratch);
             scratch.Header.Clear();
-            h.I32Field(1, 2);
+            h.I32Field(1, type);
             h.I32Field(2, scratch.Body.Length);
             h.I32Field(3, compressed.Length);
-            h.BeginStruct(7);
-            h.I32Field(1, count);
-            h.I32Field(2, PageEncoding.PlainDictionary);
+            h.BeginStruct(headerField);
+            typeHeader(h);
             h.EndStruct();
             h.EndMessage();
             scratch.Chunk.Append(scratch.Header.WrittenSpan);
@@ -398,6 +405,30 @@ internal static class FlatParquetWriter<T>
             }
 
             body.PatchInt32(lengthAt, body.Length - lengthAt - 4);
+        }
+
+        /// <summary>Present values into <paramref name="values"/> (nulls only in <paramref name="present"/>); returns their count.</summary>
+        protected static int Gather<TValue>(IReadOnlyList<T> rows, Func<T, TValue?> get, TValue[] values, Span<bool> present, out TValue min, out TValue max)
+            where TValue : struct, INumber<TValue>, IMinMaxValue<TValue>
+        {
+            var n = 0;
+            (min, max) = (TValue.MaxValue, TValue.MinValue);
+            for (var i = 0; i < present.Length; i++)
+            {
+                if (get(rows[i]) is { } v)
+                {
+                    values[n++] = v;
+                    min = TValue.Min(min, v);
+                    max = TValue.Max(max, v);
+                    present[i] = true;
+                }
+                else
+                {
+                    present[i] = false;
+                }
+            }
+
+            return n;
         }
 
         private static ReadOnlySpan<byte> Compress(Scratch scratch)
@@ -675,23 +706,7 @@ internal static class FlatParquetWriter<T>
         {
             var values = scratch.Longs(rows.Count);
             var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
-            var n = 0;
-            long min = long.MaxValue, max = long.MinValue;
-            for (var i = 0; i < present.Length; i++)
-            {
-                if (get(rows[i]) is { } v)
-                {
-                    values[n++] = v;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                    present[i] = true;
-                }
-                else
-                {
-                    present[i] = false;
-                }
-            }
-
+            var n = Gather(rows, get, values, present, out var min, out var max);
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             if (physical == Physical.Int64)
@@ -724,24 +739,7 @@ internal static class FlatParquetWriter<T>
         {
             var values = scratch.Wides(rows.Count);
             var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
-            var n = 0;
-            Int128 min = Int128.MaxValue, max = Int128.MinValue;
-            for (var i = 0; i < present.Length; i++)
-            {
-                if (get(rows[i]) is { } value)
-                {
-                    var v = Unscaled(value, dec.Scale);
-                    values[n++] = v;
-                    min = Int128.Min(min, v);
-                    max = Int128.Max(max, v);
-                    present[i] = true;
-                }
-                else
-                {
-                    present[i] = false;
-                }
-            }
-
+            var n = Gather(rows, row => get(row) is { } v ? Unscaled(v, dec.Scale) : null, values, present, out var min, out var max);
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             var bytes = scratch.Body.GetSpan(n * _length);
