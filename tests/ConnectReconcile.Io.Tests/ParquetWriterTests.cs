@@ -124,6 +124,36 @@ public sealed class ParquetWriterTests : IDisposable
         Assert.True(checkedColumns >= 15, $"min/max checked on {checkedColumns} columns");
     }
 
+    [Fact]
+    public async Task A_streamed_file_can_start_over_and_can_be_empty()
+    {
+        var path = Path.Combine(_dir, "streamed.parquet");
+        await using (var file = File.Create(path))
+        {
+            var writer = new ParquetStreamWriter<ChargeRow>(file);
+            writer.Append(Charges(500, 7));
+            writer.Reset(); // a re-read: everything so far is forgotten
+            writer.Append(Charges(300, 8));
+            writer.Append([]);
+            writer.Append(Charges(20, 9));
+            writer.Complete();
+        }
+
+        var empty = Path.Combine(_dir, "empty.parquet");
+        await using (var file = File.Create(empty))
+        {
+            new ParquetStreamWriter<ChargeRow>(file).Complete();
+        }
+
+        Assert.Equal(320, (await Read<ChargeRow>(path)).Count);
+        Assert.Empty(await Read<ChargeRow>(empty));
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        Assert.Equal(320L, Convert.ToInt64(Query(db, $"SELECT count(*) FROM read_parquet('{path}')").Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal(0L, Convert.ToInt64(Query(db, $"SELECT count(*) FROM read_parquet('{empty}')").Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal(typeof(ChargeRow).GetProperties().Length, Query(db, $"DESCRIBE SELECT * FROM read_parquet('{empty}')").Count);
+    }
+
     private async Task AssertSameAsParquetNet<T>(string table, IReadOnlyList<List<T>> slices)
         where T : class, new()
     {
