@@ -53,7 +53,11 @@ internal static class AuditExportCommand
                 : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, endpoint));
-            var sources = rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal);
+            var context = new RowContext(
+                protect,
+                rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal),
+                rater.Card.Version,
+                rater.Policy.ToString());
 
             // Rows stream to a temporary file beside the output a day at a time, and it replaces the
             // output only once complete: a month is millions of rows, and a failed run leaves the old file.
@@ -81,11 +85,11 @@ internal static class AuditExportCommand
                                 foreach (var charge in result.Charges)
                                 {
                                     var leg = charge.LegIndex is { } i ? result.Legs[i] : null;
-                                    rows.Add(Row(charge, leg?.Span.Start.ToDateTime(), leg?.Span.End.ToDateTime(), leg?.Seconds, customer, protect, rater, sources));
+                                    rows.Add(Row(charge, leg?.Span.Start.ToDateTime(), leg?.Span.End.ToDateTime(), leg?.Seconds, customer, context));
                                 }
                             }
 
-                            rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, protect, rater, sources)));
+                            rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, context)));
                             sink.Write(rows);
                             written += rows.Count;
                         },
@@ -112,15 +116,18 @@ internal static class AuditExportCommand
         return command;
     }
 
-    private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, Func<string?, string?> protect, Rater rater, Dictionary<string, string> sources) => new()
+    /// <summary>What every row of one export shares: how numbers are protected, rate-row sources by id, card version and policy.</summary>
+    private sealed record RowContext(Func<string?, string?> Protect, Dictionary<string, string> Sources, string RateCardVersion, string Policy);
+
+    private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, RowContext context) => new()
     {
         ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
-        LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind) ? c.Number : protect(c.Number),
+        LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind) ? c.Number : context.Protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
         Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
-        RateSource = c.RateRowId is null ? null : sources[c.RateRowId],
-        UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = rater.Card.Version, Policy = rater.Policy.ToString(),
+        RateSource = c.RateRowId is null ? null : context.Sources[c.RateRowId],
+        UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = context.RateCardVersion, Policy = context.Policy,
     };
 
     private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\n";
