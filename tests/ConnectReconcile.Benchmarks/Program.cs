@@ -175,7 +175,7 @@ internal static class Phases
                 long read = 0, closedChains = 0;
                 var windowTime = new Stopwatch();
                 Instant? watermark = null;
-                await foreach (var decoded in new ObjectDecoder(store, Environment.ProcessorCount).DecodeInOrderAsync(objects, CancellationToken.None))
+                await foreach (var decoded in new ObjectDecoder(store, Environment.ProcessorCount, windowKeys: true).DecodeInOrderAsync(objects, CancellationToken.None))
                 {
                     windowTime.Start();
                     if (selector.ArrivalHour(decoded.Input.Key) is { } hour && (watermark is null || Instant.FromDateTime(hour) > watermark))

@@ -70,10 +70,10 @@ public sealed class ObjectDecoderTests : IDisposable
         return objects;
     }
 
-    private static async Task<List<DecodedObject>> DecodeAllAsync(IObjectStore store, IReadOnlyList<StoredObject> objects, int parallelism)
+    private static async Task<List<DecodedObject>> DecodeAllAsync(IObjectStore store, IReadOnlyList<StoredObject> objects, int parallelism, bool windowKeys = true)
     {
         var decoded = new List<DecodedObject>();
-        await foreach (var d in new ObjectDecoder(store, parallelism).DecodeInOrderAsync(objects, CancellationToken.None))
+        await foreach (var d in new ObjectDecoder(store, parallelism, windowKeys: windowKeys).DecodeInOrderAsync(objects, CancellationToken.None))
         {
             decoded.Add(d);
         }
@@ -96,6 +96,11 @@ public sealed class ObjectDecoderTests : IDisposable
             Assert.All(d.Keys, k => Assert.True(k.IsGuid));
         });
         Assert.Equal(600, decoded.SelectMany(d => d.Keys).Select(k => k.Id).Distinct().Count());
+
+        // Readers that do not feed a window get the same records and no keys (the work is skipped).
+        var plain = await DecodeAllAsync(new LocalObjectStore(_root), objects, parallelism: 3, windowKeys: false);
+        Assert.Equal(decoded.SelectMany(d => d.Records.Select(r => r.Record.ContactId)), plain.SelectMany(d => d.Records.Select(r => r.Record.ContactId)));
+        Assert.All(plain, d => Assert.Empty(d.Keys));
     }
 
     [Fact]

@@ -7,7 +7,8 @@ using ConnectReconcile.Io.Storage;
 namespace ConnectReconcile.Io.Decoding;
 
 /// <summary>Everything found in one input object, in the order it appeared; <c>Keys[i]</c> is the
-/// chain window's key of <c>Records[i]</c>, computed on the decoding thread.</summary>
+/// chain window's key of <c>Records[i]</c>, computed on the decoding thread (empty unless the decoder
+/// was asked for window keys).</summary>
 public sealed record DecodedObject(
     StoredObject Input,
     IReadOnlyList<(ContactRecord Record, SourcePosition Position)> Records,
@@ -21,10 +22,12 @@ public sealed record DecodedObject(
 /// resolve the same way on every run. Up to <c>4 × parallelism</c> objects are opened ahead (a
 /// remote one of at most <see cref="PrefetchBytes"/> is downloaded while it waits), so one slow
 /// object does not leave the cores idle; but only <c>parallelism</c> decode at once: more decoding
-/// threads than cores only add context switches and records held in flight.
+/// threads than cores only add context switches and records held in flight. With
+/// <paramref name="windowKeys"/> each record's <see cref="ChainWindow.KeyOf"/> is computed here too, for
+/// a caller that feeds a <see cref="ChainWindow"/> (readers that deduplicate otherwise skip that work).
 /// </summary>
 #pragma warning disable CA1001 // see _decoding
-public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false)
+public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false, bool windowKeys = false)
 {
     /// <summary>Remote objects up to this size are read into memory before they wait for a decoder.</summary>
     public const long PrefetchBytes = 16 << 20;
@@ -58,7 +61,7 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
 
     public Task<DecodedObject> DecodeAsync(StoredObject obj, CancellationToken cancellationToken) => Task.Run(async () =>
     {
-        var sink = new CollectingSink();
+        var sink = new CollectingSink(windowKeys);
         var source = store.Describe(obj.Key);
         try
         {
@@ -103,7 +106,7 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
         }
     }
 
-    private sealed class CollectingSink : IDecodeSink
+    private sealed class CollectingSink(bool windowKeys) : IDecodeSink
     {
         public List<(ContactRecord, SourcePosition)> Records { get; } = [];
 
@@ -114,7 +117,10 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
         public void OnRecord(ContactRecord record, SourcePosition position)
         {
             Records.Add((record, position));
-            Keys.Add(ChainWindow.KeyOf(record));
+            if (windowKeys)
+            {
+                Keys.Add(ChainWindow.KeyOf(record));
+            }
         }
 
         public void OnQuarantine(QuarantineEntry entry) => Quarantined.Add(entry);

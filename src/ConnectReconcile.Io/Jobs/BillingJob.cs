@@ -118,7 +118,7 @@ public sealed class BillingJob(BillingJobOptions options)
         var totalBytes = objects.Sum(o => o.Size);
         long read = 0, bytes = 0;
         Instant? watermark = null;
-        ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict);
+        ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict, windowKeys: true);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
             // Objects come in arrival-hour order: everything in this one arrived at or after its hour.
