@@ -15,7 +15,7 @@ using ConnectReconcile.Io.Storage;
 // peak memory (VmHWM) is its own. Usage:
 //   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay]
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
-//   parquet = Parquet.Net alone writing 1 M synthetic charge rows in replay-sized row groups)
+//   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
 var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
@@ -137,7 +137,7 @@ internal static class Phases
                 break;
             case "parquet":
             {
-                // Parquet.Net alone: ~1 M charge rows appended in slices like a replay's day files.
+                // The output writer alone: ~1 M charge rows appended in slices like a replay's day files.
                 var rng = new Random(1);
                 var kinds = new[] { "service", "telephony:inbound-did", "telephony:inbound-tollfree", "telephony:outbound" };
                 var rowsAll = Enumerable.Range(0, 1_000_000).Select(i => new ConnectReconcile.Io.Parquet.ChargeRow
