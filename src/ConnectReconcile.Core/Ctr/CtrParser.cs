@@ -23,6 +23,7 @@ public sealed class CtrParser
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
     private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
+    private bool _partial;
 
     public ParseOutcome Parse(ReadOnlySpan<byte> json)
     {
@@ -50,6 +51,43 @@ public sealed class CtrParser
         {
             // Utf8JsonReader throws this for a value of the wrong type (e.g. a number where a string is due).
             return ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+        }
+    }
+
+    /// <summary>
+    /// Parses the JSON object that starts at <c>json[0]</c> when all of it is in <paramref name="json"/>
+    /// and it is well-formed, giving its <paramref name="length"/>; what follows it is not looked at.
+    /// False when the object runs past the end of the span or is not well-formed JSON: the caller
+    /// then finds the object's end itself and calls <see cref="Parse"/> for the reason. This lets a
+    /// decoder read a stream of objects in one pass instead of framing each object before parsing it.
+    /// </summary>
+    public bool TryParseLeading(ReadOnlySpan<byte> json, out int length, out ParseOutcome outcome)
+    {
+        length = 0;
+        outcome = default;
+        _partial = false;
+        try
+        {
+            var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            var read = ReadRecord(ref reader);
+            // Out of data, a read stops early (false), so only the root's closing brace proves the object whole.
+            if (_partial || reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0)
+            {
+                return false;
+            }
+
+            length = checked((int)reader.BytesConsumed);
+            outcome = read;
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
@@ -94,7 +132,7 @@ public sealed class CtrParser
                 case 34 when name.SequenceEqual("AWSContactTraceRecordFormatVersion"u8): formatVersion = true; break;
             }
 
-            reader.Skip();
+            Skip(ref reader);
         }
 
         if (looksLikeEvent)
@@ -156,7 +194,7 @@ public sealed class CtrParser
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return null;
         }
 
@@ -174,7 +212,7 @@ public sealed class CtrParser
             if (name.SequenceEqual("CustomerHoldDuration"u8)) { hold = ReadLong(ref reader); continue; }
             if (name.SequenceEqual("AgentInteractionDuration"u8)) { interaction = ReadLong(ref reader); continue; }
             if (name.SequenceEqual("RoutingProfile"u8)) { routingProfile = ReadNameOf(ref reader); continue; }
-            reader.Skip();
+            Skip(ref reader);
         }
 
         return new AgentInfo
@@ -193,7 +231,7 @@ public sealed class CtrParser
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return null;
         }
 
@@ -209,7 +247,7 @@ public sealed class CtrParser
             if (prop.SequenceEqual("EnqueueTimestamp"u8)) { enqueue = ReadTimestamp(ref reader, ref badTimestamp, "Queue.EnqueueTimestamp"); continue; }
             if (prop.SequenceEqual("DequeueTimestamp"u8)) { dequeue = ReadTimestamp(ref reader, ref badTimestamp, "Queue.DequeueTimestamp"); continue; }
             if (prop.SequenceEqual("Duration"u8)) { duration = ReadLong(ref reader); continue; }
-            reader.Skip();
+            Skip(ref reader);
         }
 
         return new QueueInfo { Name = name, Arn = arn, EnqueueTimestamp = enqueue, DequeueTimestamp = dequeue, Duration = duration };
@@ -219,7 +257,7 @@ public sealed class CtrParser
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return null;
         }
 
@@ -230,7 +268,7 @@ public sealed class CtrParser
             reader.Read();
             if (prop.SequenceEqual("Address"u8)) { address = pooled ? PooledString(ref reader) : NullableString(ref reader); continue; }
             if (prop.SequenceEqual("Type"u8)) { type = PooledString(ref reader); continue; }
-            reader.Skip();
+            Skip(ref reader);
         }
 
         if (!pooled || address is null)
@@ -269,7 +307,7 @@ public sealed class CtrParser
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return null;
         }
 
@@ -284,7 +322,7 @@ public sealed class CtrParser
             }
             else
             {
-                reader.Skip();
+                Skip(ref reader);
             }
         }
 
@@ -292,11 +330,11 @@ public sealed class CtrParser
     }
 
     /// <summary>ContactLens.ConversationalAnalytics.Configuration.Enabled, tolerating any of it being absent.</summary>
-    private static bool ReadContactLensEnabled(ref Utf8JsonReader reader)
+    private bool ReadContactLensEnabled(ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return false;
         }
 
@@ -321,7 +359,7 @@ public sealed class CtrParser
             }
 
             reader.Read();
-            reader.Skip();
+            Skip(ref reader);
         }
 
         return enabled;
@@ -331,7 +369,7 @@ public sealed class CtrParser
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
+            Skip(ref reader);
             return null;
         }
 
@@ -346,14 +384,14 @@ public sealed class CtrParser
             }
             else
             {
-                reader.Skip();
+                Skip(ref reader);
             }
         }
 
         return value;
     }
 
-    private static Instant? ReadTimestamp(ref Utf8JsonReader reader, ref string? bad, string field)
+    private Instant? ReadTimestamp(ref Utf8JsonReader reader, ref string? bad, string field)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -371,14 +409,14 @@ public sealed class CtrParser
         }
 
         bad ??= $"{field} is not an ISO-8601 timestamp";
-        reader.Skip();
+        Skip(ref reader);
         return null;
     }
 
     private static long ReadLong(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v) ? v : 0;
 
-    private static string? NullableString(ref Utf8JsonReader reader) =>
+    private string? NullableString(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.String ? reader.GetString() : SkipAndNull(ref reader);
 
     private string? PooledString(ref Utf8JsonReader reader)
@@ -391,9 +429,18 @@ public sealed class CtrParser
         return reader.ValueIsEscaped ? reader.GetString() : _pool.Get(reader.ValueSpan);
     }
 
-    private static string? SkipAndNull(ref Utf8JsonReader reader)
+    /// <summary>Skips a value; on a partial span (<see cref="TryParseLeading"/>) a value that runs past the end marks the parse partial.</summary>
+    private void Skip(ref Utf8JsonReader reader)
     {
-        reader.Skip();
+        if (!reader.TrySkip())
+        {
+            _partial = true;
+        }
+    }
+
+    private string? SkipAndNull(ref Utf8JsonReader reader)
+    {
+        Skip(ref reader);
         return null;
     }
 

@@ -25,8 +25,9 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
-/// (recognised by its magic bytes, not the name). It streams: a scanner finds each top-level
-/// object's bytes (tracking strings and escapes) and only that object is parsed, so garbage, a
+/// (recognised by its magic bytes, not the name). It streams: each object is parsed straight from
+/// the buffer; when one is cut by the buffer's end or is not well-formed JSON, a scanner finds its
+/// bytes (tracking strings and escapes) and only that object is parsed from them, so garbage, a
 /// malformed object or a truncated tail costs one quarantine entry and never the records around it.
 /// </summary>
 public sealed class CtrDecoder
@@ -198,6 +199,11 @@ public sealed class CtrDecoder
                     if (b == (byte)'{')
                     {
                         FlushGarbage();
+                        if (onObject is null && TryParseInPlace(span))
+                        {
+                            continue;
+                        }
+
                         _valueStart = _pos;
                         _valueOffset = _base + _pos;
                         _depth = 1;
@@ -231,6 +237,23 @@ public sealed class CtrDecoder
             }
         }
 
+        /// <summary>
+        /// The fast path for an object that starts at <c>_pos</c>: parse it straight from the buffer, so
+        /// the bytes are read once. An object cut by the buffer's end, or not well-formed, is left to the
+        /// framing scan (which finds its end however damaged it is) and parsed, or rejected, from there.
+        /// </summary>
+        private bool TryParseInPlace(ReadOnlySpan<byte> span)
+        {
+            if (!owner._parser.TryParseLeading(span[_pos..], out var length, out var outcome) || length > MaxRecordBytes)
+            {
+                return false;
+            }
+
+            Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
+            _pos += length;
+            return true;
+        }
+
         private void EmitObject()
         {
             var position = new SourcePosition(source, _valueOffset, _index++);
@@ -245,18 +268,22 @@ public sealed class CtrDecoder
             }
             else
             {
-                var outcome = owner._parser.Parse(_buffer.AsSpan(_valueStart, _pos - _valueStart));
-                if (outcome.Record is { } record)
-                {
-                    sink.OnRecord(record, position);
-                }
-                else
-                {
-                    sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!));
-                }
+                Deliver(owner._parser.Parse(_buffer.AsSpan(_valueStart, _pos - _valueStart)), position);
             }
 
             _valueStart = -1;
+        }
+
+        private void Deliver(ParseOutcome outcome, SourcePosition position)
+        {
+            if (outcome.Record is { } record)
+            {
+                sink.OnRecord(record, position);
+            }
+            else
+            {
+                sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!));
+            }
         }
 
         private void FlushGarbage()
