@@ -190,6 +190,27 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void Records_cut_by_the_read_buffers_end_decode_with_the_same_positions_as_the_rest()
+    {
+        // ~4 MB of records of varied length (the parser reads whole ones in place, the framing scan takes
+        // the ones cut by the 1 MiB buffer's end), with a malformed one now and then.
+        var parts = Enumerable.Range(0, 1_500).Select(i => i % 97 == 5
+            ? "{\"ContactId\":\"bad-" + i + "\",\"Pad\":[" + new string('1', i) + "}"
+            : Ctr("id-" + i, extra: ",\"Pad\":{\"a\":[\"" + new string('y', i * 7 % 5_000) + "\\\"\"]}")).ToList();
+        var text = string.Join("\n", parts);
+        var offsets = parts.Select((_, i) => (long)parts.Take(i).Sum(p => p.Length + 1)).ToList();
+        foreach (var (bytes, seekable) in new[] { (Encoding.UTF8.GetBytes(text), true), (Gzip(Encoding.UTF8.GetBytes(text)), false) })
+        {
+            var sink = Decode(bytes, seekable);
+            var good = Enumerable.Range(0, parts.Count).Where(i => i % 97 != 5).ToList();
+            Assert.Equal(good.Select(i => "id-" + i), sink.Records.Select(r => r.Record.ContactId));
+            Assert.Equal(good.Select(i => (offsets[i], (long)i)), sink.Records.Select(r => (r.Position.Offset, r.Position.Index)));
+            var bad = Enumerable.Range(0, parts.Count).Where(i => i % 97 == 5).ToList();
+            Assert.Equal(bad.Select(i => (offsets[i], (long)i, QuarantineReasons.MalformedJson)), sink.Quarantined.Select(q => (q.Position.Offset, q.Position.Index, q.Reason)));
+        }
+    }
+
+    [Fact]
     public void Records_larger_than_the_read_buffer_stream_through()
     {
         var big = Ctr("big", extra: ",\"Padding\":\"" + new string('x', 3 << 20) + "\"");
