@@ -16,10 +16,14 @@ using ConnectReconcile.Io.Storage;
 //   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay]
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
+//   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB).
 var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
-    return await Phases.RunAsync(phase, opts.Data!);
+    using var allocations = Environment.GetEnvironmentVariable("CR_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+    var code = await Phases.RunAsync(phase, opts.Data!);
+    allocations?.Print(15);
+    return code;
 }
 
 var data = opts.Data ?? Path.Combine(Path.GetTempPath(), $"cr-bench-{opts.Ctrs}");
@@ -306,4 +310,37 @@ internal sealed class CountingSink : IDecodeSink
     public void OnRecord(ConnectReconcile.Core.Ctr.ContactRecord record, SourcePosition position) => Count++;
 
     public void OnQuarantine(QuarantineEntry entry) => Count++;
+}
+
+/// <summary>The runtime's AllocationTick events (one per ~100 KB allocated), summed by type: where the garbage comes from.</summary>
+internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bytes = new();
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1); // GC keyword
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (e.EventName == "GCAllocationTick_V4" && e.Payload is { } payload && e.PayloadNames is { } names)
+        {
+            var type = payload[names.IndexOf("TypeName")] as string ?? "?";
+            _bytes.AddOrUpdate(type, 100_000, (_, b) => b + 100_000);
+        }
+    }
+
+    public void Print(int top)
+    {
+        var total = _bytes.Values.Sum();
+        Console.WriteLine($"  allocation samples (~{total / 1e9:N1} GB):");
+        foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(top))
+        {
+            Console.WriteLine($"    {bytes / 1e6,8:N0} MB  {type}");
+        }
+    }
 }

@@ -53,7 +53,16 @@ public sealed class LegBuilder
 
     private void AddCustomerLeg(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        var customerRecords = chain.Records.Where(KeepsCustomer).ToList();
+        // Loops rather than LINQ here and below: this runs for every chain of the month.
+        var customerRecords = new List<ContactRecord>(chain.Records.Count);
+        foreach (var r in chain.Records)
+        {
+            if (KeepsCustomer(r))
+            {
+                customerRecords.Add(r);
+            }
+        }
+
         if (customerRecords.Count == 0)
         {
             return;
@@ -64,11 +73,13 @@ public sealed class LegBuilder
         var kind = outbound ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound;
 
         // Telephony: inbound from connection to Connect; outbound only once the customer answered.
-        var telephony = customerRecords
-            .Select(r => (r.ContactId, Interval: outbound
+        var telephony = new List<(string ContactId, Interval Interval)>(customerRecords.Count);
+        foreach (var r in customerRecords)
+        {
+            telephony.Add((r.ContactId, outbound
                 ? (r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default)
-                : new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End)))
-            .ToList();
+                : new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End)));
+        }
 
         string? number;
         string country;
@@ -113,9 +124,11 @@ public sealed class LegBuilder
         }
 
         // Service: the same union for inbound; outbound starts at dialling by default (billing-model §6).
-        var service = customerRecords
-            .Select(r => (r.ContactId, Interval: ServiceInterval(r, outbound)))
-            .ToList();
+        var service = new List<(string ContactId, Interval Interval)>(customerRecords.Count);
+        foreach (var r in customerRecords)
+        {
+            service.Add((r.ContactId, ServiceInterval(r, outbound)));
+        }
         AddService(usages, service, kind, legIndex, head.ContactId, number, country,
             outbound && _policy.OutboundServiceStart == OutboundServiceStart.Dialling
                 ? "Connect voice minutes of the customer, from dialling (InitiationTimestamp) to the last disconnect"
@@ -139,10 +152,10 @@ public sealed class LegBuilder
 
     private void AddCallbackLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.Records.Where(r => r.InitiationMethod == InitiationMethods.Callback))
+        foreach (var r in chain.Records)
         {
             // A callback the customer never answered has no telephony and no service.
-            if (r.ConnectedToSystemTimestamp is { } answered)
+            if (r.InitiationMethod == InitiationMethods.Callback && r.ConnectedToSystemTimestamp is { } answered)
             {
                 AddServedOutboundLeg(legs, usages, LegKinds.Callback, r, r.CustomerEndpoint?.Address, new Interval(answered, r.End),
                     "a queued callback: Connect called the customer back; billed from answer to disconnect",
@@ -239,6 +252,11 @@ public sealed class LegBuilder
 
     private void AddContactLens(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
+        if (!chain.Records.Any(r => r.ContactLensEnabled))
+        {
+            return; // most chains: no list built
+        }
+
         var analysed = chain.Records.Where(r => r.ContactLensEnabled && KeepsCustomer(r)).ToList();
         if (analysed.Count == 0)
         {
@@ -358,14 +376,21 @@ public sealed class LegBuilder
     /// order, so the earliest record owns any overlap. The shares sum to the union exactly.
     /// </summary>
     public static (IReadOnlyList<Interval> Union, IReadOnlyList<RecordShare> Shares) UnionWithShares(
-        IEnumerable<(string ContactId, Interval Interval)> parts)
+        IReadOnlyList<(string ContactId, Interval Interval)> parts)
     {
-        var ordered = new List<(string ContactId, Interval Interval, int Order)>();
-        foreach (var (contactId, interval) in parts)
+        if (parts.Count == 1)
         {
-            if (!interval.IsEmpty)
+            // Most legs are one record: its interval is the union and its share is all of it.
+            var (id, single) = parts[0];
+            return single.IsEmpty ? ([], []) : ([single], [new RecordShare(id, single.Seconds)]);
+        }
+
+        var ordered = new List<(string ContactId, Interval Interval, int Order)>(parts.Count);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (!parts[i].Interval.IsEmpty)
             {
-                ordered.Add((contactId, interval, ordered.Count));
+                ordered.Add((parts[i].ContactId, parts[i].Interval, ordered.Count));
             }
         }
 

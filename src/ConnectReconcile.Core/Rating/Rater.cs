@@ -65,14 +65,13 @@ public sealed class Rater
         var estimated = false;
         foreach (var leg in usage.Legs)
         {
-            var legSegments = Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds);
             var legCost = 0m;
             foreach (var charge in charges)
             {
                 legCost += charge.LegIndex == leg.Index ? charge.Cost ?? 0m : 0m;
             }
 
-            Allocate(legSegments, legCost, segments);
+            Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds, legCost, segments);
             estimated |= leg.Estimated;
         }
 
@@ -164,25 +163,5 @@ public sealed class Rater
             UnratedReason = row is null ? $"no rate-card row for {kind} contacts in {record.Region}" : null,
             Why = $"a {record.Channel} contact (non-voice)",
         };
-    }
-
-    /// <summary>Splits a leg's cost over its segments by seconds; the last segment takes the remainder so they sum exactly.</summary>
-    private static void Allocate(IReadOnlyList<Segment> segments, decimal legCost, List<Segment> into)
-    {
-        long totalSeconds = 0;
-        foreach (var segment in segments)
-        {
-            totalSeconds += segment.Seconds;
-        }
-
-        var allocated = 0m;
-        for (var i = 0; i < segments.Count; i++)
-        {
-            var share = i == segments.Count - 1 || totalSeconds == 0
-                ? legCost - allocated
-                : Math.Round(legCost * segments[i].Seconds / totalSeconds, 12, MidpointRounding.AwayFromZero);
-            allocated += share;
-            into.Add(segments[i] with { Cost = share });
-        }
     }
 }

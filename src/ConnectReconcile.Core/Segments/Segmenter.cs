@@ -32,7 +32,7 @@ public sealed record Segment
     public string? Queue { get; init; }
     public string? Agent { get; init; }
     public string? RoutingProfile { get; init; }
-    /// <summary>The leg's cost allocated to this segment by seconds (set by the rater).</summary>
+    /// <summary>The leg's cost allocated to this segment by seconds.</summary>
     public decimal Cost { get; init; }
 }
 
@@ -43,29 +43,94 @@ public sealed record Segment
 /// </summary>
 public static class Segmenter
 {
-    private sealed record Mark(Interval Interval, int Rank, string Kind, ContactRecord Record, string? Queue, string? Agent, string? RoutingProfile);
+    // Value types while slicing and merging: every chain of a month goes through here, and a segment
+    // is allocated once, when its cost is known.
+    private readonly record struct Mark(Interval Interval, int Rank, string Kind, ContactRecord Record, string? Queue, string? Agent, string? RoutingProfile);
 
-    public static IReadOnlyList<Segment> Split(Chain chain, Leg leg, long billedSeconds)
+    private readonly record struct Piece(string Kind, long Seconds, Interval? Interval, string ContactId, string? Queue = null, string? Agent = null, string? RoutingProfile = null);
+
+    // Working lists reused per thread (rating runs in parallel), emptied after each leg so they hold no records.
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    private sealed class Scratch
     {
-        var segments = leg.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound or LegKinds.Callback
-            ? SplitCustomerLeg(chain, leg)
-            : [new Segment { LegIndex = leg.Index, Kind = leg.Kind, Seconds = leg.Seconds, Interval = leg.Span, ContactId = leg.ContactId, Agent = leg.Agent }];
+        public List<ContactRecord> Records { get; } = [];
+        public List<Mark> Marks { get; } = [];
+        public List<Piece> Pieces { get; } = [];
+        public List<Instant> Points { get; } = [];
+
+        public void Clear()
+        {
+            Records.Clear();
+            Marks.Clear();
+            Pieces.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Adds the leg's segments to <paramref name="into"/>, with <paramref name="legCost"/> spread over
+    /// them by seconds (the last takes the remainder, so they sum to it exactly).
+    /// </summary>
+    public static void Split(Chain chain, Leg leg, long billedSeconds, decimal legCost, List<Segment> into)
+    {
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Clear(); // also after a leg that threw
+        var pieces = scratch.Pieces;
+        if (leg.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound or LegKinds.Callback)
+        {
+            SplitCustomerLeg(chain, leg, scratch);
+        }
+        else
+        {
+            pieces.Add(new Piece(leg.Kind, leg.Seconds, leg.Span, leg.ContactId, Agent: leg.Agent));
+        }
 
         var topUp = billedSeconds - leg.Seconds;
         if (topUp > 0)
         {
-            segments.Add(new Segment { LegIndex = leg.Index, Kind = SegmentKinds.Minimum, Seconds = topUp, ContactId = leg.ContactId });
+            pieces.Add(new Piece(SegmentKinds.Minimum, topUp, null, leg.ContactId));
         }
 
-        return segments;
+        long totalSeconds = 0;
+        foreach (var piece in pieces)
+        {
+            totalSeconds += piece.Seconds;
+        }
+
+        var allocated = 0m;
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            var p = pieces[i];
+            var cost = i == pieces.Count - 1 || totalSeconds == 0
+                ? legCost - allocated
+                : Math.Round(legCost * p.Seconds / totalSeconds, 12, MidpointRounding.AwayFromZero);
+            allocated += cost;
+            into.Add(new Segment
+            {
+                LegIndex = leg.Index, Kind = p.Kind, Seconds = p.Seconds, Interval = p.Interval, ContactId = p.ContactId,
+                Queue = p.Queue, Agent = p.Agent, RoutingProfile = p.RoutingProfile, Cost = cost,
+            });
+        }
+
+        scratch.Clear();
     }
 
-    private static List<Segment> SplitCustomerLeg(Chain chain, Leg leg)
+    private static void SplitCustomerLeg(Chain chain, Leg leg, Scratch scratch)
     {
-        var records = leg.Kind == LegKinds.Callback
-            ? chain.Records.Where(r => r.ContactId == leg.ContactId).ToList()
-            : chain.Records.Where(LegBuilder.KeepsCustomer).ToList();
-        var marks = new List<Mark>();
+        var records = scratch.Records;
+        var hasExternal = false;
+        foreach (var r in chain.Records)
+        {
+            if (leg.Kind == LegKinds.Callback ? r.ContactId == leg.ContactId : LegBuilder.KeepsCustomer(r))
+            {
+                records.Add(r);
+            }
+
+            hasExternal |= r.TransferredToEndpoint is { IsTelephoneNumber: true } || r.InitiationMethod == InitiationMethods.ExternalOutbound;
+        }
+
+        var marks = scratch.Marks;
         foreach (var r in records)
         {
             var end = r.End;
@@ -93,13 +158,14 @@ public static class Segmenter
             }
         }
 
-        var hasExternal = chain.Records.Any(r => r.TransferredToEndpoint is { IsTelephoneNumber: true } || r.InitiationMethod == InitiationMethods.ExternalOutbound);
-
-        var segments = new List<Segment>();
+        var pieces = scratch.Pieces;
+        var points = scratch.Points;
         foreach (var span in leg.Intervals)
         {
             // The span's ends and every mark boundary inside it, sorted and distinct.
-            var points = new List<Instant>(2 + (2 * marks.Count)) { span.Start, span.End };
+            points.Clear();
+            points.Add(span.Start);
+            points.Add(span.End);
             foreach (var m in marks)
             {
                 if (m.Interval.Start > span.Start && m.Interval.Start < span.End) points.Add(m.Interval.Start);
@@ -120,39 +186,34 @@ public static class Segmenter
             for (var i = 0; i + 1 < points.Count; i++)
             {
                 var piece = new Interval(points[i], points[i + 1]);
-                Mark? best = null;
-                foreach (var m in marks)
+                var best = -1;
+                for (var j = 0; j < marks.Count; j++)
                 {
-                    if (m.Interval.Start <= piece.Start && m.Interval.End >= piece.End && Stronger(m, best))
+                    var m = marks[j];
+                    if (m.Interval.Start <= piece.Start && m.Interval.End >= piece.End && (best < 0 || Stronger(m, marks[best])))
                     {
-                        best = m;
+                        best = j;
                     }
                 }
 
-                var segment = best is not null
-                    ? new Segment { LegIndex = leg.Index, Kind = best.Kind, Seconds = piece.Seconds, Interval = piece, ContactId = best.Record.ContactId, Queue = best.Queue, Agent = best.Agent, RoutingProfile = best.RoutingProfile }
-                    : new Segment
-                    {
-                        LegIndex = leg.Index,
-                        Kind = firstAgent is null || piece.End <= firstAgent ? SegmentKinds.Ivr
+                Append(pieces, best >= 0
+                    ? new Piece(marks[best].Kind, piece.Seconds, piece, marks[best].Record.ContactId, marks[best].Queue, marks[best].Agent, marks[best].RoutingProfile)
+                    : new Piece(
+                        firstAgent is null || piece.End <= firstAgent ? SegmentKinds.Ivr
                             : hasExternal && lastAgentEnd is { } last && piece.Start >= last ? SegmentKinds.External
                             : SegmentKinds.Flow,
-                        Seconds = piece.Seconds,
-                        Interval = piece,
-                        ContactId = OwnerOf(records, piece) ?? leg.ContactId,
-                    };
-                Append(segments, segment);
+                        piece.Seconds,
+                        piece,
+                        OwnerOf(records, piece) ?? leg.ContactId));
             }
         }
 
-        CarveHolds(segments, records);
-        return segments;
+        CarveHolds(pieces, records);
     }
 
     /// <summary>Agent over queue; among equals the earliest start, then the lowest ContactId.</summary>
-    private static bool Stronger(Mark candidate, Mark? best) =>
-        best is null
-        || candidate.Rank > best.Rank
+    private static bool Stronger(in Mark candidate, in Mark best) =>
+        candidate.Rank > best.Rank
         || (candidate.Rank == best.Rank && (candidate.Interval.Start < best.Interval.Start
             || (candidate.Interval.Start == best.Interval.Start && string.CompareOrdinal(candidate.Record.ContactId, best.Record.ContactId) < 0)));
 
@@ -169,30 +230,30 @@ public static class Segmenter
         return null;
     }
 
-    private static void Append(List<Segment> segments, Segment next)
+    private static void Append(List<Piece> pieces, Piece next)
     {
-        if (segments.Count > 0)
+        if (pieces.Count > 0)
         {
-            var last = segments[^1];
+            var last = pieces[^1];
             if (last.Kind == next.Kind && last.ContactId == next.ContactId && last.Queue == next.Queue && last.Agent == next.Agent &&
                 last.Interval is { } a && next.Interval is { } b && a.End == b.Start)
             {
-                segments[^1] = last with { Seconds = last.Seconds + next.Seconds, Interval = new Interval(a.Start, b.End) };
+                pieces[^1] = last with { Seconds = last.Seconds + next.Seconds, Interval = new Interval(a.Start, b.End) };
                 return;
             }
         }
 
-        segments.Add(next);
+        pieces.Add(next);
     }
 
-    private static void CarveHolds(List<Segment> segments, List<ContactRecord> records)
+    private static void CarveHolds(List<Piece> pieces, List<ContactRecord> records)
     {
         foreach (var r in records)
         {
             var remaining = r.Agent?.CustomerHoldDuration ?? 0;
-            for (var i = segments.Count - 1; i >= 0 && remaining > 0; i--)
+            for (var i = pieces.Count - 1; i >= 0 && remaining > 0; i--)
             {
-                var s = segments[i];
+                var s = pieces[i];
                 if (s.Kind != SegmentKinds.Agent || s.ContactId != r.ContactId || s.Interval is not { } span)
                 {
                     continue;
@@ -204,12 +265,12 @@ public static class Segmenter
                 var hold = s with { Kind = SegmentKinds.Hold, Seconds = take, Interval = new Interval(holdStart, span.End) };
                 if (take == s.Seconds)
                 {
-                    segments[i] = hold;
+                    pieces[i] = hold;
                 }
                 else
                 {
-                    segments[i] = s with { Seconds = s.Seconds - take, Interval = new Interval(span.Start, holdStart) };
-                    segments.Insert(i + 1, hold);
+                    pieces[i] = s with { Seconds = s.Seconds - take, Interval = new Interval(span.Start, holdStart) };
+                    pieces.Insert(i + 1, hold);
                 }
             }
         }

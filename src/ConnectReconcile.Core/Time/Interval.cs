@@ -16,15 +16,24 @@ public readonly record struct Interval(Instant Start, Instant End)
 public static class Intervals
 {
     /// <summary>The union as disjoint, sorted intervals (touching intervals merge).</summary>
-    public static IReadOnlyList<Interval> Union(IEnumerable<Interval> intervals)
+    public static IReadOnlyList<Interval> Union(IEnumerable<Interval> intervals) =>
+        Union(intervals as IReadOnlyList<Interval> ?? [.. intervals]);
+
+    /// <inheritdoc cref="Union(IEnumerable{Interval})"/>
+    public static IReadOnlyList<Interval> Union(IReadOnlyList<Interval> intervals)
     {
-        // Called several times per chain on lists of one to a few intervals: a plain sort, no LINQ pipeline.
-        var sorted = new List<Interval>(intervals is IReadOnlyCollection<Interval> c ? c.Count : 4);
-        foreach (var interval in intervals)
+        // Called several times per chain, mostly on one interval: no enumerator, no list for that case.
+        if (intervals.Count == 1)
         {
-            if (!interval.IsEmpty)
+            return intervals[0].IsEmpty ? [] : [intervals[0]];
+        }
+
+        var sorted = new List<Interval>(intervals.Count);
+        for (var i = 0; i < intervals.Count; i++)
+        {
+            if (!intervals[i].IsEmpty)
             {
-                sorted.Add(interval);
+                sorted.Add(intervals[i]);
             }
         }
 
