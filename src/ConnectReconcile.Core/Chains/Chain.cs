@@ -14,7 +14,7 @@ public sealed class Chain
         RootId = rootId;
         var sorted = records.ToArray();
         Array.Sort(sorted, RecordOrder);
-        Records = sorted;
+        _records = sorted;
         foreach (var record in sorted)
         {
             if (record.ContactId == rootId)
@@ -39,7 +39,12 @@ public sealed class Chain
 
     public string RootId { get; }
 
-    public IReadOnlyList<ContactRecord> Records { get; }
+    private readonly ContactRecord[] _records;
+
+    public IReadOnlyList<ContactRecord> Records => _records;
+
+    /// <summary>The records as a span, for loops that run for every chain (a foreach over <see cref="Records"/> allocates an enumerator).</summary>
+    public ReadOnlySpan<ContactRecord> RecordSpan => _records;
 
     /// <summary>The first record; null for an orphan (its root never arrived).</summary>
     public ContactRecord? Root { get; }
@@ -51,7 +56,19 @@ public sealed class Chain
 
     public Instant Start => Records[0].InitiationTimestamp;
 
-    public Instant End => Records.Max(r => r.End);
+    public Instant End
+    {
+        get
+        {
+            var end = _records[0].End;
+            foreach (var r in _records)
+            {
+                end = Instant.Max(end, r.End);
+            }
+
+            return end;
+        }
+    }
 
     /// <summary>The UTC day the chain is reported under: the day its first record started.</summary>
     public DateOnly Day => Start.UtcDate;

@@ -55,7 +55,7 @@ public sealed class LegBuilder
     {
         // Loops rather than LINQ here and below: this runs for every chain of the month.
         var customerRecords = new List<ContactRecord>(chain.Records.Count);
-        foreach (var r in chain.Records)
+        foreach (var r in chain.RecordSpan)
         {
             if (KeepsCustomer(r))
             {
@@ -152,7 +152,7 @@ public sealed class LegBuilder
 
     private void AddCallbackLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.Records)
+        foreach (var r in chain.RecordSpan)
         {
             // A callback the customer never answered has no telephony and no service.
             if (r.InitiationMethod == InitiationMethods.Callback && r.ConnectedToSystemTimestamp is { } answered)
@@ -166,7 +166,7 @@ public sealed class LegBuilder
 
     private void AddThirdPartyLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.Records)
+        foreach (var r in chain.RecordSpan)
         {
             if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
             {
@@ -209,7 +209,7 @@ public sealed class LegBuilder
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.Records)
+        foreach (var r in chain.RecordSpan)
         {
             if (r.Agent is not { } agent)
             {

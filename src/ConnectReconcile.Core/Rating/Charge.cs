@@ -56,8 +56,19 @@ public sealed record Charge
 public static class ChargeLists
 {
     /// <summary>The telephony charge of a leg (each telephony leg has exactly one), or null.</summary>
-    public static Charge? TelephonyOf(this IEnumerable<Charge> charges, int legIndex) =>
-        charges.FirstOrDefault(c => c.LegIndex == legIndex && c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal));
+    public static Charge? TelephonyOf(this IReadOnlyList<Charge> charges, int legIndex)
+    {
+        // A loop, not LINQ: asked for every leg of every chain.
+        for (var i = 0; i < charges.Count; i++)
+        {
+            if (charges[i].LegIndex == legIndex && charges[i].ChargeKind.StartsWith("telephony:", StringComparison.Ordinal))
+            {
+                return charges[i];
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Per-second billing with a first increment (the minimum) and then an increment.</summary>

@@ -120,7 +120,7 @@ public static class Segmenter
     {
         var records = scratch.Records;
         var hasExternal = false;
-        foreach (var r in chain.Records)
+        foreach (var r in chain.RecordSpan)
         {
             if (leg.Kind == LegKinds.Callback ? r.ContactId == leg.ContactId : LegBuilder.KeepsCustomer(r))
             {

@@ -57,7 +57,7 @@ public sealed class RowMapper(string rateCardVersion, string policy)
             Orphan = r.Chain.IsOrphan, Estimated = r.Flags.Contains(ChainFlags.Estimated), Unrated = r.Flags.Contains(ChainFlags.Unrated),
             RateCardVersion = rateCardVersion, Policy = policy,
         };
-        foreach (var record in r.Chain.Records)
+        foreach (var record in r.Chain.RecordSpan)
         {
             row.Queue ??= record.Queue?.Name;
             row.Agent ??= record.Agent?.Username;
