@@ -33,8 +33,9 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 {
     private const ushort NoDay = ushort.MaxValue;
 
-    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index.
-    private readonly GuidIndex<Entry> _byGuid = new();
+    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index. It is
+    // split in 256 shards by a key byte so a resize copies 1/256 of it, not the whole month at once.
+    private readonly Dictionary<Guid, Entry>[] _byGuid = Enumerable.Range(0, 256).Select(_ => new Dictionary<Guid, Entry>()).ToArray();
     private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
     private readonly List<OpenGroup> _closing = [];
@@ -266,13 +267,20 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 
     private ref Entry Lookup(string contactId, RecordKey key, out bool exists) =>
         ref key.IsGuid
-            ? ref _byGuid.GetOrAdd(key.Id, out exists)
+            ? ref CollectionsMarshal.GetValueRefOrAddDefault(Shard(key.Id), key.Id, out exists)
             : ref CollectionsMarshal.GetValueRefOrAddDefault(_byText, contactId, out exists);
+
+    private Dictionary<Guid, Entry> Shard(Guid key)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        key.TryWriteBytes(bytes);
+        return _byGuid[bytes[15]]; // a random byte of a v4 GUID (the first ones carry the version in places)
+    }
 
     private ref Entry Find(string contactId, out bool found)
     {
         ref var entry = ref Guid.TryParse(contactId, out var guid)
-            ? ref _byGuid.Find(guid)
+            ? ref CollectionsMarshal.GetValueRefOrNullRef(Shard(guid), guid)
             : ref CollectionsMarshal.GetValueRefOrNullRef(_byText, contactId);
         found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
         return ref entry;
