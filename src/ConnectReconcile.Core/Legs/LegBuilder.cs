@@ -129,6 +129,7 @@ public sealed class LegBuilder
         {
             service.Add((r.ContactId, ServiceInterval(r, outbound)));
         }
+
         AddService(usages, service, kind, legIndex, head.ContactId, number, country,
             outbound && _policy.OutboundServiceStart == OutboundServiceStart.Dialling
                 ? "Connect voice minutes of the customer, from dialling (InitiationTimestamp) to the last disconnect"
