@@ -14,24 +14,6 @@ internal static class CliRunner
     }
 }
 
-/// <summary>A temp folder removed after the test.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cr-test-" + Guid.NewGuid().ToString("N"));
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-    }
-}
-
 /// <summary>One generated month shared by the end-to-end tests (generation is deterministic).</summary>
 public sealed class GeneratedMonth : IDisposable
 {

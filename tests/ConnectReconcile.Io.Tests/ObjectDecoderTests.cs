@@ -9,15 +9,11 @@ namespace ConnectReconcile.Io.Tests;
 
 public sealed class ObjectDecoderTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "cr-objdec-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    private string Root => _dir.Path;
+
+    public void Dispose() => _dir.Dispose();
 
     private static string Ctr(int n, int hour) =>
         "{\"ContactId\":\"" + new Guid(n, 0, 0, new byte[8]) + "\",\"Channel\":\"VOICE\",\"InitiationMethod\":\"INBOUND\"," +
@@ -54,7 +50,7 @@ public sealed class ObjectDecoderTests : IDisposable
     {
         for (var h = 0; h < hours; h++)
         {
-            var path = Path.Combine(_root, $"2026/10/14/{h:00}/ctr-{h:00}");
+            var path = Path.Combine(Root, $"2026/10/14/{h:00}/ctr-{h:00}");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await using var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest);
             var text = string.Concat(Enumerable.Range(h * perHour, perHour).Select(n => Ctr(n, h)));
@@ -62,7 +58,7 @@ public sealed class ObjectDecoderTests : IDisposable
         }
 
         var objects = new List<StoredObject>();
-        await foreach (var o in new LocalObjectStore(_root).ListAsync("", CancellationToken.None))
+        await foreach (var o in new LocalObjectStore(Root).ListAsync("", CancellationToken.None))
         {
             objects.Add(o);
         }
@@ -85,7 +81,7 @@ public sealed class ObjectDecoderTests : IDisposable
     public async Task Objects_come_back_in_input_order_with_window_keys_computed_for_each_record()
     {
         var objects = await WriteHoursAsync(hours: 12, perHour: 50);
-        var decoded = await DecodeAllAsync(new LocalObjectStore(_root), objects, parallelism: 3);
+        var decoded = await DecodeAllAsync(new LocalObjectStore(Root), objects, parallelism: 3);
 
         Assert.Equal(objects.Select(o => o.Key), decoded.Select(d => d.Input.Key));
         Assert.All(decoded, d =>
@@ -98,7 +94,7 @@ public sealed class ObjectDecoderTests : IDisposable
         Assert.Equal(600, decoded.SelectMany(d => d.Keys).Select(k => k.Id).Distinct().Count());
 
         // Readers that do not feed a window get the same records and no keys (the work is skipped).
-        var plain = await DecodeAllAsync(new LocalObjectStore(_root), objects, parallelism: 3, windowKeys: false);
+        var plain = await DecodeAllAsync(new LocalObjectStore(Root), objects, parallelism: 3, windowKeys: false);
         Assert.Equal(decoded.SelectMany(d => d.Records.Select(r => r.Record.ContactId)), plain.SelectMany(d => d.Records.Select(r => r.Record.ContactId)));
         Assert.All(plain, d => Assert.Empty(d.Keys));
     }
@@ -107,8 +103,8 @@ public sealed class ObjectDecoderTests : IDisposable
     public async Task A_remote_store_is_prefetched_and_decodes_exactly_as_the_local_files()
     {
         var objects = await WriteHoursAsync(hours: 10, perHour: 30);
-        var local = await DecodeAllAsync(new LocalObjectStore(_root), objects, parallelism: 2);
-        var remoteStore = new RemoteLikeStore(new LocalObjectStore(_root));
+        var local = await DecodeAllAsync(new LocalObjectStore(Root), objects, parallelism: 2);
+        var remoteStore = new RemoteLikeStore(new LocalObjectStore(Root));
         var remote = await DecodeAllAsync(remoteStore, objects, parallelism: 2);
 
         Assert.Equal(objects.Count, remoteStore.Opened);

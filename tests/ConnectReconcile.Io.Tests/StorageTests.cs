@@ -8,19 +8,15 @@ namespace ConnectReconcile.Io.Tests;
 
 public sealed class StorageTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "cr-io-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _dir = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    private string Root => _dir.Path;
+
+    public void Dispose() => _dir.Dispose();
 
     private void Write(string key, string text = "{}")
     {
-        var path = Path.Combine(_root, key);
+        var path = Path.Combine(Root, key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
     }
@@ -57,7 +53,7 @@ public sealed class StorageTests : IDisposable
             }
         }
 
-        var store = new CountingStore(new LocalObjectStore(_root));
+        var store = new CountingStore(new LocalObjectStore(Root));
         var day14 = new DateOnly(2026, 10, 14);
         var selected = await new InputSelector().SelectAsync(store, day14, day14, 6, CancellationToken.None);
 
@@ -73,7 +69,7 @@ public sealed class StorageTests : IDisposable
     {
         Write("2026/10/13/05/a.gz");
         Write("2026/10/14/05/b.gz");
-        var store = new CountingStore(new LocalObjectStore(_root));
+        var store = new CountingStore(new LocalObjectStore(Root));
         var all = await new InputSelector().SelectAsync(store, null, null, 6, CancellationToken.None);
         Assert.Equal(["2026/10/13/05/a.gz", "2026/10/14/05/b.gz"], all.Select(o => o.Key));
 
@@ -88,14 +84,14 @@ public sealed class StorageTests : IDisposable
     {
         Write("flat/a.json");
         Write("flat/b.json.gz");
-        var selected = await new InputSelector().SelectAsync(new LocalObjectStore(_root), new DateOnly(2026, 10, 14), new DateOnly(2026, 10, 14), 6, CancellationToken.None);
+        var selected = await new InputSelector().SelectAsync(new LocalObjectStore(Root), new DateOnly(2026, 10, 14), new DateOnly(2026, 10, 14), 6, CancellationToken.None);
         Assert.Equal(["flat/a.json", "flat/b.json.gz"], selected.Select(o => o.Key));
     }
 
     [Fact]
     public async Task Publishing_replaces_named_partitions_whole_and_writes_the_manifest_last()
     {
-        var store = new LocalObjectStore(_root);
+        var store = new LocalObjectStore(Root);
         Write("charges/dt=2026-10-01/part-00000.parquet", "old-1");
         Write("charges/dt=2026-10-01/stale.parquet", "stale");
         Write("charges/dt=2026-10-02/part-00000.parquet", "keep-2");
@@ -105,11 +101,11 @@ public sealed class StorageTests : IDisposable
         File.WriteAllText(Path.Combine(staging, "run.json"), "{}");
         await store.PublishAsync(new PublishPlan(staging, ["charges/dt=2026-10-01/"], ["charges/dt=2026-10-01/part-00000.parquet"], "run.json"), CancellationToken.None);
 
-        Assert.Equal("new-1", File.ReadAllText(Path.Combine(_root, "charges", "dt=2026-10-01", "part-00000.parquet")));
-        Assert.False(File.Exists(Path.Combine(_root, "charges", "dt=2026-10-01", "stale.parquet")));
-        Assert.Equal("keep-2", File.ReadAllText(Path.Combine(_root, "charges", "dt=2026-10-02", "part-00000.parquet")));
-        Assert.True(File.Exists(Path.Combine(_root, "run.json")));
-        Assert.False(Directory.Exists(Path.Combine(_root, LocalObjectStore.StagingFolder)));
+        Assert.Equal("new-1", File.ReadAllText(Path.Combine(Root, "charges", "dt=2026-10-01", "part-00000.parquet")));
+        Assert.False(File.Exists(Path.Combine(Root, "charges", "dt=2026-10-01", "stale.parquet")));
+        Assert.Equal("keep-2", File.ReadAllText(Path.Combine(Root, "charges", "dt=2026-10-02", "part-00000.parquet")));
+        Assert.True(File.Exists(Path.Combine(Root, "run.json")));
+        Assert.False(Directory.Exists(Path.Combine(Root, LocalObjectStore.StagingFolder)));
     }
 
     [Fact]
@@ -117,7 +113,7 @@ public sealed class StorageTests : IDisposable
     {
         Write("_stream/ctr/batch-1.json", "one");
         Write("charges/x.parquet", "other");
-        var view = new PrefixedObjectStore(new LocalObjectStore(_root), "_stream/ctr");
+        var view = new PrefixedObjectStore(new LocalObjectStore(Root), "_stream/ctr");
         var keys = new List<string>();
         await foreach (var o in view.ListAsync("", CancellationToken.None))
         {

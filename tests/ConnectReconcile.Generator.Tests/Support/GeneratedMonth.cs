@@ -2,29 +2,6 @@ using System.Globalization;
 
 namespace ConnectReconcile.Generator.Tests.Support;
 
-/// <summary>A temporary directory deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "crgen-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 /// <summary>A generated month read back: files, objects, classified records, deduplicated records.</summary>
 public sealed class GeneratedMonth : IDisposable
 {
