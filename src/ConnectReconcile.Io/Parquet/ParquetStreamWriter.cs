@@ -7,18 +7,15 @@ namespace ConnectReconcile.Io.Parquet;
 public sealed class ParquetStreamWriter<T>(Stream stream)
     where T : class
 {
-    private readonly List<RowGroupMeta> _groups = [];
+    private readonly RowGroupLog _groups = new();
 
     /// <summary>Appends the rows as one row group (none for an empty batch).</summary>
     public void Append(IReadOnlyList<T> rows)
     {
-        if (rows.Count == 0)
+        if (rows.Count > 0)
         {
-            return;
+            _groups.Append(stream, rows);
         }
-
-        StartIfEmpty();
-        _groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows));
     }
 
     /// <summary>Forgets everything written (the job re-reads its range and will append it all again).</summary>
@@ -31,16 +28,7 @@ public sealed class ParquetStreamWriter<T>(Stream stream)
     /// <summary>Writes the footer; the file is complete (and valid with no row groups at all).</summary>
     public void Complete()
     {
-        StartIfEmpty();
-        FlatParquetWriter<T>.WriteFooter(stream, _groups);
+        _groups.WriteFooter<T>(stream);
         stream.Flush();
-    }
-
-    private void StartIfEmpty()
-    {
-        if (stream.Length == 0)
-        {
-            stream.Write(ParquetFormat.Magic);
-        }
     }
 }

@@ -14,7 +14,7 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 /// </summary>
 public sealed class ParquetTableWriter(string stagingRoot)
 {
-    private readonly ConcurrentDictionary<string, PartitionFile> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RowGroupLog> _files = new(StringComparer.Ordinal);
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
 
@@ -35,29 +35,18 @@ public sealed class ParquetTableWriter(string stagingRoot)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
-        var file = _files.GetOrAdd(relative, static _ => new PartitionFile());
+        var file = _files.GetOrAdd(relative, static _ => new RowGroupLog());
         if (rows.Count == 0)
         {
-            return Task.FromResult(file.Groups.Count > 0 ? relative : null);
+            return Task.FromResult(file.Count > 0 ? relative : null);
         }
 
         var path = System.IO.Path.Combine(stagingRoot, relative);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        using (var stream = file.Groups.Count == 0 ? File.Create(path) : new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        using (var stream = file.Count == 0 ? File.Create(path) : new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            if (file.Groups.Count == 0)
-            {
-                stream.Write(ParquetFormat.Magic);
-            }
-            else
-            {
-                stream.Position = file.DataEnd;
-            }
-
-            file.Groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows));
-            file.DataEnd = stream.Position;
-            FlatParquetWriter<T>.WriteFooter(stream, file.Groups);
-            stream.SetLength(stream.Position);
+            file.Append(stream, rows);
+            file.WriteFooter<T>(stream);
         }
 
         return Task.FromResult<string?>(relative);
@@ -76,13 +65,5 @@ public sealed class ParquetTableWriter(string stagingRoot)
         read.Position = 0;
         var hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(read, cancellationToken).ConfigureAwait(false));
         return new WrittenFile(relative, rows, read.Length, hash);
-    }
-
-    private sealed class PartitionFile
-    {
-        public List<RowGroupMeta> Groups { get; } = [];
-
-        /// <summary>Where the last row group ends: the footer starts here and is rewritten on every append.</summary>
-        public long DataEnd { get; set; }
     }
 }
