@@ -30,6 +30,12 @@ internal sealed class DayPartitions : IDisposable
     private readonly SortedSet<string> _files = new(StringComparer.Ordinal);
     private readonly RunTotals _totals = new();
 
+    // One buffer per table, reused by every slice (the tables of a slice are written in parallel, one task each).
+    private readonly RowBuffer<ChargeRow> _charges = new();
+    private readonly RowBuffer<ContactRow> _contacts = new();
+    private readonly RowBuffer<LegRow> _legs = new();
+    private readonly RowBuffer<SegmentRow> _segments = new();
+
     // Where each number lives: the home of the earliest chain that used it, and how many chains each home has.
     private readonly Dictionary<string, (Instant Start, string Root, NumberHome Home)> _numberHomes = new(StringComparer.Ordinal);
     private readonly Dictionary<NumberHome, int> _homeVotes = [];
@@ -138,7 +144,7 @@ internal sealed class DayPartitions : IDisposable
 
             if (_options.Output is not null)
             {
-                Record(await _writer.AppendAsync("charges", day, numbers.Select(_mapper.Charge).ToList(), cancellationToken).ConfigureAwait(false));
+                Record(await WriteChargesAsync(day, numbers, cancellationToken).ConfigureAwait(false));
                 Record(await _writer.AppendAsync("daily_usage", day, _dailyUsage.Rows(day), cancellationToken).ConfigureAwait(false));
             }
         }
@@ -232,10 +238,10 @@ internal sealed class DayPartitions : IDisposable
             {
                 // The tables are independent files: map and write them in parallel.
                 var files = await Task.WhenAll(
-                    Task.Run(() => _writer.AppendAsync("charges", day, results.SelectMany(r => r.Charges).Select(_mapper.Charge).ToList(), cancellationToken), cancellationToken),
-                    Task.Run(() => _writer.AppendAsync("contacts", day, results.Select(_mapper.Contact).ToList(), cancellationToken), cancellationToken),
-                    Task.Run(() => _writer.AppendAsync("legs", day, results.SelectMany(_mapper.Legs).ToList(), cancellationToken), cancellationToken),
-                    Task.Run(() => _writer.AppendAsync("segments", day, results.SelectMany(_mapper.Segments).ToList(), cancellationToken), cancellationToken)).ConfigureAwait(false);
+                    Task.Run(() => WriteChargesAsync(day, results.SelectMany(r => r.Charges), cancellationToken), cancellationToken),
+                    Task.Run(() => WriteAsync("contacts", day, _contacts, results, (r, rows) => _mapper.Fill(rows.Next(), r), cancellationToken), cancellationToken),
+                    Task.Run(() => WriteAsync("legs", day, _legs, results, _mapper.AddLegs, cancellationToken), cancellationToken),
+                    Task.Run(() => WriteAsync("segments", day, _segments, results, _mapper.AddSegments, cancellationToken), cancellationToken)).ConfigureAwait(false);
                 foreach (var file in files)
                 {
                     Record(file);
@@ -256,9 +262,25 @@ internal sealed class DayPartitions : IDisposable
             _options.OnDayRated?.Invoke(day, [], units);
             if (_options.Output is not null)
             {
-                Record(await _writer.AppendAsync("charges", day, units.Select(_mapper.Charge).ToList(), cancellationToken).ConfigureAwait(false));
+                Record(await WriteChargesAsync(day, units, cancellationToken).ConfigureAwait(false));
             }
         }
+    }
+
+    private Task<string?> WriteChargesAsync(DateOnly day, IEnumerable<Charge> charges, CancellationToken cancellationToken) =>
+        WriteAsync("charges", day, _charges, charges, (c, rows) => _mapper.Fill(rows.Next(), c), cancellationToken);
+
+    /// <summary>Maps the items into the table's reused rows and appends them to the day's file as one row group.</summary>
+    private Task<string?> WriteAsync<TItem, TRow>(string table, DateOnly day, RowBuffer<TRow> rows, IEnumerable<TItem> items, Action<TItem, RowBuffer<TRow>> map, CancellationToken cancellationToken)
+        where TRow : class, new()
+    {
+        rows.Clear();
+        foreach (var item in items)
+        {
+            map(item, rows);
+        }
+
+        return _writer.AppendAsync(table, day, rows, cancellationToken);
     }
 
     private void Record(string? file)

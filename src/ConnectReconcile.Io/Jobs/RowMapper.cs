@@ -6,6 +6,36 @@ using ConnectReconcile.Io.Parquet;
 namespace ConnectReconcile.Io.Jobs;
 
 /// <summary>
+/// Output rows reused slice after slice: <see cref="Next"/> hands out the next row (made once per
+/// slot), <see cref="Clear"/> starts the next slice over the same rows. The caller fills every column.
+/// </summary>
+public sealed class RowBuffer<TRow> : IReadOnlyList<TRow>
+    where TRow : class, new()
+{
+    private readonly List<TRow> _rows = [];
+
+    public int Count { get; private set; }
+
+    public TRow this[int index] => (uint)index < (uint)Count ? _rows[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public TRow Next()
+    {
+        if (Count == _rows.Count)
+        {
+            _rows.Add(new TRow());
+        }
+
+        return _rows[Count++];
+    }
+
+    public void Clear() => Count = 0;
+
+    public IEnumerator<TRow> GetEnumerator() => _rows.Take(Count).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>
 /// Billing results → output rows. Customer-side numbers (the customer, third parties, desk phones)
 /// are masked here, at the edge; only the centre's own dialled numbers stay readable.
 /// </summary>
@@ -17,46 +47,113 @@ public sealed class RowMapper(string rateCardVersion, string policy)
     public static string? MaskUnlessOwn(string legKind, string? number) =>
         IsCentresOwnNumber(legKind) || number is null ? number : PhoneNumbers.Mask(number);
 
-    public ChargeRow Charge(Charge c) => new()
-    {
-        ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day,
-        StartTime = c.Start.UnixSeconds == 0 ? null : c.Start.ToDateTime(),
-        InstanceId = c.InstanceId, Region = c.Region, ChargeKind = c.ChargeKind, LegKind = c.LegKind, LegIndex = c.LegIndex,
-        UsageType = c.UsageType, Unit = c.Unit, PricingModel = c.PricingModel, ActualSeconds = c.ActualSeconds,
-        BilledSeconds = c.BilledSeconds, Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency,
-        Country = c.Country, Number = MaskUnlessOwn(c.LegKind, c.Number), RateRowId = c.RateRowId, UnratedReason = c.UnratedReason,
-        RateCardVersion = rateCardVersion, Policy = policy,
-    };
+    // The Fill methods set every column of a reused row (RowBuffer): a month writes ~5 M rows, and
+    // allocating each was ~1 GB of the replay's garbage. A column left out would keep the previous
+    // row's value, which RowMapperTests checks against freshly made rows.
 
-    public IEnumerable<LegRow> Legs(ChainResult r) => r.Legs.Select(l => new LegRow
+    public void Fill(ChargeRow row, Charge c)
     {
-        ChainId = r.Chain.RootId, LegIndex = l.Index, LegKind = l.Kind, Direction = l.Direction, ContactId = l.ContactId,
-        Day = r.Chain.Day, StartTime = l.Span.Start.ToDateTime(), EndTime = l.Span.End.ToDateTime(), Seconds = l.Seconds,
-        BilledSeconds = r.Charges.TelephonyOf(l.Index)?.BilledSeconds ?? l.Seconds,
-        Number = MaskUnlessOwn(l.Kind, l.Number), Country = l.Country, NumberType = l.NumberType, Estimated = l.Estimated,
-        InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
-    });
+        row.ChainId = c.ChainId;
+        row.ContactId = c.ContactId;
+        row.Day = c.Day;
+        row.StartTime = c.Start.UnixSeconds == 0 ? null : c.Start.ToDateTime();
+        row.InstanceId = c.InstanceId;
+        row.Region = c.Region;
+        row.ChargeKind = c.ChargeKind;
+        row.LegKind = c.LegKind;
+        row.LegIndex = c.LegIndex;
+        row.UsageType = c.UsageType;
+        row.Unit = c.Unit;
+        row.PricingModel = c.PricingModel;
+        row.ActualSeconds = c.ActualSeconds;
+        row.BilledSeconds = c.BilledSeconds;
+        row.Quantity = c.Quantity;
+        row.Rate = c.Rate;
+        row.Cost = c.Cost;
+        row.Currency = c.Currency;
+        row.Country = c.Country;
+        row.Number = MaskUnlessOwn(c.LegKind, c.Number);
+        row.RateRowId = c.RateRowId;
+        row.UnratedReason = c.UnratedReason;
+        row.RateCardVersion = rateCardVersion;
+        row.Policy = policy;
+    }
 
-    public IEnumerable<SegmentRow> Segments(ChainResult r) => r.Segments.Select((s, i) => new SegmentRow
+    /// <summary>Adds the chain's legs to <paramref name="rows"/>.</summary>
+    public void AddLegs(ChainResult r, RowBuffer<LegRow> rows)
     {
-        ChainId = r.Chain.RootId, LegIndex = s.LegIndex, LegKind = r.Legs[s.LegIndex].Kind, SegmentIndex = i, SegmentKind = s.Kind,
-        ContactId = s.ContactId, Day = r.Chain.Day, StartTime = s.Interval?.Start.ToDateTime(), EndTime = s.Interval?.End.ToDateTime(),
-        Seconds = s.Seconds, Queue = s.Queue, Agent = s.Agent, RoutingProfile = s.RoutingProfile, Cost = s.Cost,
-        InstanceId = r.Chain.InstanceId, RateCardVersion = rateCardVersion, Policy = policy,
-    });
+        for (var i = 0; i < r.Legs.Count; i++)
+        {
+            var l = r.Legs[i];
+            var row = rows.Next();
+            row.ChainId = r.Chain.RootId;
+            row.LegIndex = l.Index;
+            row.LegKind = l.Kind;
+            row.Direction = l.Direction;
+            row.ContactId = l.ContactId;
+            row.Day = r.Chain.Day;
+            row.StartTime = l.Span.Start.ToDateTime();
+            row.EndTime = l.Span.End.ToDateTime();
+            row.Seconds = l.Seconds;
+            row.BilledSeconds = r.Charges.TelephonyOf(l.Index)?.BilledSeconds ?? l.Seconds;
+            row.Number = MaskUnlessOwn(l.Kind, l.Number);
+            row.Country = l.Country;
+            row.NumberType = l.NumberType;
+            row.Estimated = l.Estimated;
+            row.InstanceId = r.Chain.InstanceId;
+            row.RateCardVersion = rateCardVersion;
+            row.Policy = policy;
+        }
+    }
 
-    public ContactRow Contact(ChainResult r)
+    /// <summary>Adds the chain's segments to <paramref name="rows"/>, numbered within the chain.</summary>
+    public void AddSegments(ChainResult r, RowBuffer<SegmentRow> rows)
+    {
+        for (var i = 0; i < r.Segments.Count; i++)
+        {
+            var s = r.Segments[i];
+            var row = rows.Next();
+            row.ChainId = r.Chain.RootId;
+            row.LegIndex = s.LegIndex;
+            row.LegKind = r.Legs[s.LegIndex].Kind;
+            row.SegmentIndex = i;
+            row.SegmentKind = s.Kind;
+            row.ContactId = s.ContactId;
+            row.Day = r.Chain.Day;
+            row.StartTime = s.Interval?.Start.ToDateTime();
+            row.EndTime = s.Interval?.End.ToDateTime();
+            row.Seconds = s.Seconds;
+            row.Queue = s.Queue;
+            row.Agent = s.Agent;
+            row.RoutingProfile = s.RoutingProfile;
+            row.Cost = s.Cost;
+            row.InstanceId = r.Chain.InstanceId;
+            row.RateCardVersion = rateCardVersion;
+            row.Policy = policy;
+        }
+    }
+
+    public void Fill(ContactRow row, ChainResult r)
     {
         var head = r.Chain.Head;
-        var row = new ContactRow
-        {
-            ChainId = r.Chain.RootId, Day = r.Chain.Day, StartTime = r.Chain.Start.ToDateTime(), EndTime = r.Chain.End.ToDateTime(),
-            InstanceId = r.Chain.InstanceId, Region = r.Chain.Region, InitiationMethod = head.InitiationMethod, Records = r.Chain.Records.Count,
-            Legs = r.Legs.Count, CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null,
-            SystemNumber = head.SystemEndpoint?.Address,
-            Orphan = r.Chain.IsOrphan, Estimated = r.Flags.Contains(ChainFlags.Estimated), Unrated = r.Flags.Contains(ChainFlags.Unrated),
-            RateCardVersion = rateCardVersion, Policy = policy,
-        };
+        row.ChainId = r.Chain.RootId;
+        row.Day = r.Chain.Day;
+        row.StartTime = r.Chain.Start.ToDateTime();
+        row.EndTime = r.Chain.End.ToDateTime();
+        row.InstanceId = r.Chain.InstanceId;
+        row.Region = r.Chain.Region;
+        row.InitiationMethod = head.InitiationMethod;
+        row.Records = r.Chain.Records.Count;
+        row.Legs = r.Legs.Count;
+        row.CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null;
+        row.SystemNumber = head.SystemEndpoint?.Address;
+        row.Orphan = r.Chain.IsOrphan;
+        row.Estimated = r.Flags.Contains(ChainFlags.Estimated);
+        row.Unrated = r.Flags.Contains(ChainFlags.Unrated);
+        row.RateCardVersion = rateCardVersion;
+        row.Policy = policy;
+        row.Queue = null;
+        row.Agent = null;
         foreach (var record in r.Chain.RecordSpan)
         {
             row.Queue ??= record.Queue?.Name;
@@ -64,21 +161,32 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         }
 
         // One pass over the charges (this runs for every chain of a month).
-        foreach (var c in r.Charges)
+        long service = 0, did = 0, tollFree = 0, outbound = 0, lens = 0;
+        decimal serviceCost = 0, telephonyCost = 0, lensCost = 0, total = 0;
+        for (var i = 0; i < r.Charges.Count; i++)
         {
+            var c = r.Charges[i];
             var cost = c.Cost ?? 0m;
-            row.TotalCost += cost;
+            total += cost;
             switch (c.ChargeKind)
             {
-                case ChargeKinds.Service: row.ServiceSeconds += c.BilledSeconds; row.ServiceCost += cost; break;
-                case ChargeKinds.TelephonyInboundDid: row.TelephonyInboundDidSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
-                case ChargeKinds.TelephonyInboundTollFree: row.TelephonyInboundTollFreeSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
-                case ChargeKinds.TelephonyOutbound: row.TelephonyOutboundSeconds += c.BilledSeconds; row.TelephonyCost += cost; break;
-                case ChargeKinds.ContactLens: row.ContactLensSeconds += c.BilledSeconds; row.ContactLensCost += cost; break;
+                case ChargeKinds.Service: service += c.BilledSeconds; serviceCost += cost; break;
+                case ChargeKinds.TelephonyInboundDid: did += c.BilledSeconds; telephonyCost += cost; break;
+                case ChargeKinds.TelephonyInboundTollFree: tollFree += c.BilledSeconds; telephonyCost += cost; break;
+                case ChargeKinds.TelephonyOutbound: outbound += c.BilledSeconds; telephonyCost += cost; break;
+                case ChargeKinds.ContactLens: lens += c.BilledSeconds; lensCost += cost; break;
             }
         }
 
-        return row;
+        row.ServiceSeconds = service;
+        row.TelephonyInboundDidSeconds = did;
+        row.TelephonyInboundTollFreeSeconds = tollFree;
+        row.TelephonyOutboundSeconds = outbound;
+        row.ContactLensSeconds = lens;
+        row.ServiceCost = serviceCost;
+        row.TelephonyCost = telephonyCost;
+        row.ContactLensCost = lensCost;
+        row.TotalCost = total;
     }
 
     /// <summary>Day × instance × usage type, in the invoice's unit, sorted for byte-identical output.</summary>
@@ -88,21 +196,35 @@ public sealed class RowMapper(string rateCardVersion, string policy)
 /// <summary>
 /// The daily_usage table built up charge by charge (a day's voice charges are added when the day
 /// closes, its number-days at the end of the run), so no day keeps its charges around for it.
+/// Rows are found by usage type (an ordinal string hash), then among its few rows by the rest of the
+/// key: this runs for every charge of a month on the job's one consuming thread, where hashing a
+/// seven-part tuple of strings (seeded, per string) cost more than the rest of the addition.
 /// </summary>
 public sealed class DailyUsageTotals(string rateCardVersion, string policy)
 {
-    private readonly Dictionary<(DateOnly Day, string InstanceId, string Region, string UsageType, string ChargeKind, string Unit, string PricingModel), DailyUsageRow> _rows = [];
+    private readonly Dictionary<string, List<DailyUsageRow>> _byUsageType = new(StringComparer.Ordinal);
 
     public void Add(Charge c)
     {
-        var key = (c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel);
-        if (!_rows.TryGetValue(key, out var row))
+        ref var rows = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byUsageType, c.UsageType, out _);
+        rows ??= [];
+        DailyUsageRow? row = null;
+        for (var i = rows.Count - 1; i >= 0 && row is null; i--) // the day being added is at the end
         {
-            _rows[key] = row = new DailyUsageRow
+            var r = rows[i];
+            if (r.Day == c.Day && r.InstanceId == c.InstanceId && r.Region == c.Region && r.ChargeKind == c.ChargeKind && r.Unit == c.Unit && r.PricingModel == c.PricingModel)
+            {
+                row = r;
+            }
+        }
+
+        if (row is null)
+        {
+            rows.Add(row = new DailyUsageRow
             {
                 Day = c.Day, InstanceId = c.InstanceId, Region = c.Region, UsageType = c.UsageType, ChargeKind = c.ChargeKind,
                 Unit = c.Unit, PricingModel = c.PricingModel, RateCardVersion = rateCardVersion, Policy = policy,
-            };
+            });
         }
 
         row.Charges++;
@@ -119,7 +241,7 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
     /// <summary>The day's rows in a fixed order; per-minute quantities are the billed seconds in minutes.</summary>
     public List<DailyUsageRow> Rows(DateOnly day)
     {
-        var rows = _rows.Values.Where(r => r.Day == day)
+        var rows = _byUsageType.Values.SelectMany(r => r).Where(r => r.Day == day)
             .OrderBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
             .ThenBy(r => r.ChargeKind, StringComparer.Ordinal).ThenBy(r => r.PricingModel, StringComparer.Ordinal)
             .ToList();
