@@ -25,14 +25,16 @@ public sealed class RunTotals
             Orphans++;
         }
 
-        foreach (var leg in result.Legs)
+        // Indexed loops: foreach over an IReadOnlyList boxes an enumerator, twice per chain of a month.
+        for (var i = 0; i < result.Legs.Count; i++)
         {
-            _legs[leg.Kind] = _legs.GetValueOrDefault(leg.Kind) + 1;
+            var kind = result.Legs[i].Kind;
+            _legs[kind] = _legs.GetValueOrDefault(kind) + 1;
         }
 
-        foreach (var charge in result.Charges)
+        for (var i = 0; i < result.Charges.Count; i++)
         {
-            Add(charge);
+            Add(result.Charges[i]);
         }
     }
 

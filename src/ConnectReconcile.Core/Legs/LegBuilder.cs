@@ -51,10 +51,18 @@ public sealed class LegBuilder
     private static bool IsDialledByConnect(ContactRecord r) =>
         r.InitiationMethod is InitiationMethods.Outbound or InitiationMethods.Api or InitiationMethods.CampaignPreview;
 
+    // Working lists of AddCustomerLeg, reused per thread: it runs for every chain of a month, and
+    // nothing built from them keeps them (unions and shares are new lists).
+    [ThreadStatic]
+    private static (List<ContactRecord> Records, List<(string ContactId, Interval Interval)> Telephony, List<(string ContactId, Interval Interval)> Service)? t_customer;
+
     private void AddCustomerLeg(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
         // Loops rather than LINQ here and below: this runs for every chain of the month.
-        var customerRecords = new List<ContactRecord>(chain.Records.Count);
+        var (customerRecords, telephony, service) = t_customer ??= ([], [], []);
+        customerRecords.Clear();
+        telephony.Clear();
+        service.Clear();
         foreach (var r in chain.RecordSpan)
         {
             if (KeepsCustomer(r))
@@ -73,7 +81,6 @@ public sealed class LegBuilder
         var kind = outbound ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound;
 
         // Telephony: inbound from connection to Connect; outbound only once the customer answered.
-        var telephony = new List<(string ContactId, Interval Interval)>(customerRecords.Count);
         foreach (var r in customerRecords)
         {
             telephony.Add((r.ContactId, outbound
@@ -124,7 +131,6 @@ public sealed class LegBuilder
         }
 
         // Service: the same union for inbound; outbound starts at dialling by default (billing-model §6).
-        var service = new List<(string ContactId, Interval Interval)>(customerRecords.Count);
         foreach (var r in customerRecords)
         {
             service.Add((r.ContactId, ServiceInterval(r, outbound)));

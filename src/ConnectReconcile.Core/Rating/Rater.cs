@@ -51,8 +51,10 @@ public sealed class Rater
         var day = chain.Day;
         var model = _card.PricingModelFor(chain.InstanceId, day);
         var charges = new List<Charge>(usage.Usages.Count);
-        foreach (var u in usage.Usages)
+        // Indexed loops over the IReadOnlyLists here and in the totals: foreach would box an enumerator per chain.
+        for (var i = 0; i < usage.Usages.Count; i++)
         {
+            var u = usage.Usages[i];
             if (u.ChargeKind == ChargeKinds.ContactLens && model == PricingModels.UnlimitedAi)
             {
                 continue; // Contact Lens is included in unlimited-AI pricing (billing-model §4)
@@ -63,8 +65,9 @@ public sealed class Rater
 
         var segments = new List<Segment>();
         var estimated = false;
-        foreach (var leg in usage.Legs)
+        for (var i = 0; i < usage.Legs.Count; i++)
         {
+            var leg = usage.Legs[i];
             var legCost = 0m;
             foreach (var charge in charges)
             {

@@ -227,9 +227,9 @@ internal sealed class DayPartitions : IDisposable
             {
                 _totals.Add(result);
                 _rated += result.Chain.Records.Count;
-                foreach (var charge in result.Charges)
+                for (var i = 0; i < result.Charges.Count; i++)
                 {
-                    _dailyUsage.Add(charge);
+                    _dailyUsage.Add(result.Charges[i]);
                 }
             }
 
@@ -238,7 +238,7 @@ internal sealed class DayPartitions : IDisposable
             {
                 // The tables are independent files: map and write them in parallel.
                 var files = await Task.WhenAll(
-                    Task.Run(() => WriteChargesAsync(day, results.SelectMany(r => r.Charges), cancellationToken), cancellationToken),
+                    Task.Run(() => WriteAsync("charges", day, _charges, results, _mapper.AddCharges, cancellationToken), cancellationToken),
                     Task.Run(() => WriteAsync("contacts", day, _contacts, results, (r, rows) => _mapper.Fill(rows.Next(), r), cancellationToken), cancellationToken),
                     Task.Run(() => WriteAsync("legs", day, _legs, results, _mapper.AddLegs, cancellationToken), cancellationToken),
                     Task.Run(() => WriteAsync("segments", day, _segments, results, _mapper.AddSegments, cancellationToken), cancellationToken)).ConfigureAwait(false);

@@ -79,6 +79,15 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         row.Policy = policy;
     }
 
+    /// <summary>Adds the chain's charges to <paramref name="rows"/>.</summary>
+    public void AddCharges(ChainResult r, RowBuffer<ChargeRow> rows)
+    {
+        for (var i = 0; i < r.Charges.Count; i++)
+        {
+            Fill(rows.Next(), r.Charges[i]);
+        }
+    }
+
     /// <summary>Adds the chain's legs to <paramref name="rows"/>.</summary>
     public void AddLegs(ChainResult r, RowBuffer<LegRow> rows)
     {
