@@ -223,26 +223,42 @@ internal sealed class DayPartitions : IDisposable
         {
             var results = slice.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, _options.Parallelism))
                 .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
-            foreach (var result in results)
+            // The running totals and the four tables are independent of each other: add up while writing
+            // (the totals alone left a core idle for each of a month's ~180 slices).
+            var work = new List<Task<string?>>(5)
             {
-                _totals.Add(result);
-                _rated += result.Chain.Records.Count;
-                for (var i = 0; i < result.Charges.Count; i++)
+                Task.Run(() =>
                 {
-                    _dailyUsage.Add(result.Charges[i]);
-                }
-            }
+                    foreach (var result in results)
+                    {
+                        _totals.Add(result);
+                        _rated += result.Chain.Records.Count;
+                        for (var i = 0; i < result.Charges.Count; i++)
+                        {
+                            _dailyUsage.Add(result.Charges[i]);
+                        }
+                    }
 
-            _options.OnDayRated?.Invoke(day, results, []);
+                    return (string?)null;
+                }, cancellationToken),
+            };
             if (_options.Output is not null)
             {
                 // The tables are independent files: map and write them in parallel.
-                var files = await Task.WhenAll(
-                    Task.Run(() => WriteAsync("charges", day, _charges, results, _mapper.AddCharges, cancellationToken), cancellationToken),
-                    Task.Run(() => WriteAsync("contacts", day, _contacts, results, (r, rows) => _mapper.Fill(rows.Next(), r), cancellationToken), cancellationToken),
-                    Task.Run(() => WriteAsync("legs", day, _legs, results, _mapper.AddLegs, cancellationToken), cancellationToken),
-                    Task.Run(() => WriteAsync("segments", day, _segments, results, _mapper.AddSegments, cancellationToken), cancellationToken)).ConfigureAwait(false);
-                foreach (var file in files)
+                work.Add(Task.Run(() => WriteAsync("charges", day, _charges, results, _mapper.AddCharges, cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WriteAsync("contacts", day, _contacts, results, (r, rows) => _mapper.Fill(rows.Next(), r), cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WriteAsync("legs", day, _legs, results, _mapper.AddLegs, cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WriteAsync("segments", day, _segments, results, _mapper.AddSegments, cancellationToken), cancellationToken));
+            }
+
+            try
+            {
+                _options.OnDayRated?.Invoke(day, results, []);
+            }
+            finally
+            {
+                // Even when the consumer failed: nothing may still be writing once the staging folder goes.
+                foreach (var file in await Task.WhenAll(work).ConfigureAwait(false))
                 {
                     Record(file);
                 }
