@@ -184,16 +184,33 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             _open.Remove(group.Root);
             var records = group.Records;
             var voiceCount = 0;
+            Instant? voiceStart = null;
             foreach (var record in records)
             {
-                voiceCount += record.IsVoice ? 1 : 0;
+                if (record.IsVoice)
+                {
+                    voiceCount++;
+                    voiceStart = voiceStart is { } s && s <= record.InitiationTimestamp ? s : record.InitiationTimestamp;
+                }
+            }
+
+            // The chain's report day is the day its first record started (Chain.Day). The index is
+            // updated first: the chain then takes the records array and sorts it in place.
+            var chainDay = voiceStart is { } start ? DayNumber(start.UtcDate) : NoDay;
+            for (var i = 0; i < records.Length; i++)
+            {
+                var key = group.KeyAt(i);
+                ref var entry = ref Lookup(records[i].ContactId, key, out _);
+                entry.Closed = true;
+                entry.Fingerprint = key.Fingerprint;
+                entry.Day = records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate);
             }
 
             Chain? chain = null;
             ContactRecord[] nonVoice = [];
             if (voiceCount == records.Length)
             {
-                chain = new Chain(group.Root, records);
+                chain = Chain.Owning(group.Root, records);
             }
             else
             {
@@ -212,22 +229,12 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
                     }
                 }
 
-                chain = voiceCount > 0 ? new Chain(group.Root, voice) : null;
+                chain = voiceCount > 0 ? Chain.Owning(group.Root, voice) : null;
             }
 
             if (chain is { IsOrphan: true })
             {
-                _closedOrphans[group.Root] = DayNumber(chain.Day);
-            }
-
-            var chainDay = chain is null ? NoDay : DayNumber(chain.Day);
-            for (var i = 0; i < records.Length; i++)
-            {
-                var key = group.Keys[i];
-                ref var entry = ref Lookup(records[i].ContactId, key, out _);
-                entry.Closed = true;
-                entry.Fingerprint = key.Fingerprint;
-                entry.Day = records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate);
+                _closedOrphans[group.Root] = chainDay;
             }
 
             closed.Add(new ClosedGroup(chain, nonVoice));
@@ -328,14 +335,15 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     private sealed class OpenGroup(string root, ContactRecord first, RecordKey firstKey)
     {
         private ContactRecord[] _records = [first];
-        private RecordKey[] _keys = [firstKey];
+        private RecordKey _firstKey = firstKey;
+        private RecordKey[]? _keys; // made when a second record joins: most groups hold one
 
         public string Root { get; } = root;
 
         /// <summary>The group's records, exactly sized (most groups hold one record: no list around it).</summary>
         public ContactRecord[] Records => _records;
 
-        public RecordKey[] Keys => _keys;
+        public RecordKey KeyAt(int index) => _keys is null ? _firstKey : _keys[index];
 
         public Instant LastActivity { get; private set; } = Deduplicator.Stamp(first);
 
@@ -343,6 +351,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 
         public void Add(ContactRecord record, RecordKey key)
         {
+            _keys ??= [_firstKey];
             Array.Resize(ref _records, _records.Length + 1);
             Array.Resize(ref _keys, _keys.Length + 1);
             _records[^1] = record;
@@ -359,7 +368,15 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             }
 
             _records[i] = record;
-            _keys[i] = key;
+            if (_keys is null)
+            {
+                _firstKey = key;
+            }
+            else
+            {
+                _keys[i] = key;
+            }
+
             Touch(record);
             return true;
         }
