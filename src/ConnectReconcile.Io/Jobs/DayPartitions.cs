@@ -178,11 +178,11 @@ internal sealed class DayPartitions : IDisposable
         };
         counts.Check();
 
-        var written = new List<WrittenFile>(_files.Count);
-        foreach (var file in _files)
-        {
-            written.Add(await _writer.DescribeAsync(file, cancellationToken).ConfigureAwait(false));
-        }
+        // Reading every file back for its checksum was the run's last serial step: one file per core.
+        var files = _files.ToArray();
+        var written = new WrittenFile[files.Length];
+        await Parallel.ForAsync(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
+            async (i, token) => written[i] = await _writer.DescribeAsync(files[i], token).ConfigureAwait(false)).ConfigureAwait(false);
 
         var result = new JobResult(counts, _totals, inputs, written, quarantined);
         if (_options.Output is { } output)
