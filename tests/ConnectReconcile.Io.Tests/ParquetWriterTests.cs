@@ -23,18 +23,19 @@ public sealed class ParquetWriterTests : IDisposable
 
     /// <summary>
     /// Rows that exercise every encoding path: low-cardinality strings (dictionary), ids and numbers
-    /// (PLAIN), a column that is null throughout, another null only sometimes, multi-byte UTF-8 (whose
+    /// (PLAIN, with an id repeated on adjacent rows), a column that is null throughout, another null only sometimes, multi-byte UTF-8 (whose
     /// byte order differs from UTF-16 order), decimals with more digits than their scale, negative and
     /// wide decimals, and a slice whose strings switch from few distinct values to many.
     /// </summary>
     private static List<ChargeRow> Charges(int count, int seed)
     {
         var rng = new Random(seed);
+        var chains = Enumerable.Range(0, (count / 3) + 1).Select(_ => Guid.NewGuid().ToString()).ToArray();
         string[] kinds = ["service", "telephony:inbound-did", "telephony:outbound", "contact-lens"];
         string[] odd = ["東京", "\U0001F4DE call", "zebra", "Ärger", ""];
         return Enumerable.Range(0, count).Select(i => new ChargeRow
         {
-            ChainId = Guid.NewGuid().ToString(),
+            ChainId = chains[i / 3], // the same string on a chain's adjacent rows, as the job writes ids
             ContactId = i % 3 == 0 ? "same-contact" : $"contact-{rng.Next()}",
             Day = Day.AddDays(i % 2),
             StartTime = i % 5 == 0 ? null : new DateTime(2026, 10, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(rng.NextInt64(0, TimeSpan.TicksPerDay)),

@@ -49,17 +49,32 @@ internal static class FlatParquetWriter<T>
         var scratch = t_scratch ??= new Scratch();
         var start = stream.Position;
         var chunks = new ChunkMeta[Columns.Length];
-        for (var i = 0; i < Columns.Length; i++)
+
+        // Every column walks every row: copy the rows out of the list once, not once per column.
+        var snapshot = scratch.Rows(rows.Count).AsSpan(0, rows.Count);
+        for (var i = 0; i < snapshot.Length; i++)
         {
-            scratch.Chunk.Clear();
-            var chunk = Columns[i].Write(rows, scratch);
-            var at = stream.Position;
-            stream.Write(scratch.Chunk.WrittenSpan);
-            chunks[i] = chunk with
+            snapshot[i] = rows[i];
+        }
+
+        try
+        {
+            for (var i = 0; i < Columns.Length; i++)
             {
-                DataPageOffset = at + chunk.DataPageOffset,
-                DictionaryPageOffset = chunk.DictionaryPageOffset is { } dictionary ? at + dictionary : null,
-            };
+                scratch.Chunk.Clear();
+                var chunk = Columns[i].Write(snapshot, scratch);
+                var at = stream.Position;
+                stream.Write(scratch.Chunk.WrittenSpan);
+                chunks[i] = chunk with
+                {
+                    DataPageOffset = at + chunk.DataPageOffset,
+                    DictionaryPageOffset = chunk.DictionaryPageOffset is { } dictionary ? at + dictionary : null,
+                };
+            }
+        }
+        finally
+        {
+            snapshot.Clear(); // the pooled array must not keep rows alive
         }
 
         return new RowGroupMeta(chunks, rows.Count, start);
@@ -176,6 +191,9 @@ internal static class FlatParquetWriter<T>
         private string?[] _strings = [];
         private long[] _longs = [];
         private Int128[] _wides = [];
+        private T[] _rows = [];
+
+        public T[] Rows(int n) => Sized(ref _rows, n);
 
         public int[] Indices(int n) => Sized(ref _indices, n);
 
@@ -230,6 +248,27 @@ internal static class FlatParquetWriter<T>
         public const int FixedLenByteArray = 7;
     }
 
+    /// <summary>A property's getter as one open-instance delegate: the nullable property's, or the plain one's.</summary>
+    private readonly struct Getter<TValue>(MethodInfo getter, bool optional)
+        where TValue : struct
+    {
+        private readonly Func<T, TValue>? _required = optional ? null : getter.CreateDelegate<Func<T, TValue>>();
+        private readonly Func<T, TValue?>? _optional = optional ? getter.CreateDelegate<Func<T, TValue?>>() : null;
+
+        public bool TryGet(T row, out TValue value)
+        {
+            if (_required is { } required)
+            {
+                value = required(row);
+                return true;
+            }
+
+            var maybe = _optional!(row);
+            value = maybe.GetValueOrDefault();
+            return maybe.HasValue;
+        }
+    }
+
     private abstract class Column(string name, bool optional)
     {
         public string Name => name;
@@ -247,19 +286,17 @@ internal static class FlatParquetWriter<T>
 
             if (type == typeof(bool) && !optional)
             {
-                return new BoolColumn(name, Values<bool>(getter, optional));
+                return new BoolColumn(name, getter.CreateDelegate<Func<T, bool>>());
             }
 
             if (type == typeof(int))
             {
-                var ints = Values<int>(getter, optional);
-                return new IntegerColumn(name, optional, Physical.Int32, row => ints(row), ConvertedType.Int32, LogicalInteger(32));
+                return new IntegerColumn<int, AsInt32>(name, optional, new(getter, optional), Physical.Int32, ConvertedType.Int32, LogicalInteger(32));
             }
 
             if (type == typeof(DateOnly))
             {
-                var days = Values<DateOnly>(getter, optional);
-                return new IntegerColumn(name, optional, Physical.Int32, row => days(row) is { } d ? d.DayNumber - UnixEpochDay : null, ConvertedType.Date, w =>
+                return new IntegerColumn<DateOnly, AsDays>(name, optional, new(getter, optional), Physical.Int32, ConvertedType.Date, w =>
                 {
                     w.BeginStruct(6);
                     w.EndStruct();
@@ -268,27 +305,25 @@ internal static class FlatParquetWriter<T>
 
             if (type == typeof(long))
             {
-                return new IntegerColumn(name, optional, Physical.Int64, Values<long>(getter, optional), ConvertedType.Int64, LogicalInteger(64));
+                return new IntegerColumn<long, AsInt64>(name, optional, new(getter, optional), Physical.Int64, ConvertedType.Int64, LogicalInteger(64));
             }
 
             if (type == typeof(DateTime) && property.GetCustomAttribute<ParquetTimestampAttribute>() is { Resolution: ParquetTimestampResolution.Microseconds })
             {
-                var times = Values<DateTime>(getter, optional);
-                return new IntegerColumn(name, optional, Physical.Int64, row => times(row) is { } t ? (t.Ticks - DateTime.UnixEpoch.Ticks) / 10 : null, ConvertedType.TimestampMicros, null);
+                return new IntegerColumn<DateTime, AsMicros>(name, optional, new(getter, optional), Physical.Int64, ConvertedType.TimestampMicros, null);
             }
 
             if (type == typeof(decimal) && property.GetCustomAttribute<ParquetDecimalAttribute>() is { } dec)
             {
-                var values = Values<decimal>(getter, optional);
                 return dec.Precision <= 18
-                    ? new IntegerColumn(name, optional, Physical.Int64, row => values(row) is { } v ? checked((long)Unscaled(v, dec.Scale)) : null, ConvertedType.Decimal, w => DecimalLogical(w, dec), dec)
-                    : new FixedDecimalColumn(name, optional, values, dec);
+                    ? new IntegerColumn<decimal, AsUnscaled64>(name, optional, new(getter, optional), Physical.Int64, ConvertedType.Decimal, w => DecimalLogical(w, dec), dec)
+                    : new FixedDecimalColumn(name, optional, new(getter, optional), dec);
             }
 
             throw new NotSupportedException($"{typeof(T).Name}.{property.Name}: {property.PropertyType} has no Parquet mapping here.");
         }
 
-        public abstract ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch);
+        public abstract ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch);
 
         public abstract void WriteSchemaElement(ThriftCompactWriter w);
 
@@ -407,19 +442,25 @@ internal static class FlatParquetWriter<T>
             body.PatchInt32(lengthAt, body.Length - lengthAt - 4);
         }
 
-        /// <summary>Present values into <paramref name="values"/> (nulls only in <paramref name="present"/>); returns their count.</summary>
-        protected static int Gather<TValue>(IReadOnlyList<T> rows, Func<T, TValue?> get, TValue[] values, Span<bool> present, out TValue min, out TValue max)
-            where TValue : struct, INumber<TValue>, IMinMaxValue<TValue>
+        /// <summary>
+        /// Present values, converted, into <paramref name="values"/> (nulls only in <paramref name="present"/>);
+        /// returns their count. Generic over the conversion so each column's loop is compiled for its type.
+        /// </summary>
+        protected static int Gather<TValue, TOut, TConvert>(ReadOnlySpan<T> rows, Getter<TValue> get, int scale, TOut[] values, Span<bool> present, out TOut min, out TOut max)
+            where TValue : struct
+            where TOut : struct, INumber<TOut>, IMinMaxValue<TOut>
+            where TConvert : struct, IConversion<TValue, TOut>
         {
             var n = 0;
-            (min, max) = (TValue.MaxValue, TValue.MinValue);
-            for (var i = 0; i < present.Length; i++)
+            (min, max) = (TOut.MaxValue, TOut.MinValue);
+            for (var i = 0; i < rows.Length; i++)
             {
-                if (get(rows[i]) is { } v)
+                if (get.TryGet(rows[i], out var value))
                 {
+                    var v = TConvert.Convert(value, scale);
                     values[n++] = v;
-                    min = TValue.Min(min, v);
-                    max = TValue.Max(max, v);
+                    min = TOut.Min(min, v);
+                    max = TOut.Max(max, v);
                     present[i] = true;
                 }
                 else
@@ -443,18 +484,6 @@ internal static class FlatParquetWriter<T>
             return scratch.Compressed.AsSpan(0, length);
         }
 
-        private static Func<T, TValue?> Values<TValue>(MethodInfo getter, bool optional)
-            where TValue : struct
-        {
-            if (optional)
-            {
-                return getter.CreateDelegate<Func<T, TValue?>>();
-            }
-
-            var get = getter.CreateDelegate<Func<T, TValue>>();
-            return row => get(row);
-        }
-
         private static Action<ThriftCompactWriter> LogicalInteger(sbyte bits) => w =>
         {
             w.BeginStruct(10);
@@ -469,24 +498,6 @@ internal static class FlatParquetWriter<T>
             w.I32Field(1, dec.Scale);
             w.I32Field(2, dec.Precision);
             w.EndStruct();
-        }
-
-        private const int UnixEpochDay = 719162; // DateOnly(1970, 1, 1).DayNumber
-
-        private static readonly Int128[] PowersOfTen = Enumerable.Range(0, 39).Select(i => Int128.CreateChecked(BigInteger.Pow(10, i))).ToArray();
-
-        /// <summary>
-        /// The value × 10^scale, truncated toward zero (as Parquet.Net stores decimals), from the decimal's
-        /// own 96-bit mantissa and scale, so no rounding in between.
-        /// </summary>
-        protected static Int128 Unscaled(decimal value, int scale)
-        {
-            Span<int> bits = stackalloc int[4];
-            decimal.GetBits(value, bits);
-            var mantissa = (Int128)(((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0]);
-            var own = (bits[3] >> 16) & 0xFF;
-            var unscaled = own <= scale ? mantissa * PowersOfTen[scale - own] : mantissa / PowersOfTen[own - scale];
-            return bits[3] < 0 ? -unscaled : unscaled;
         }
 
         protected static class ConvertedType
@@ -513,10 +524,10 @@ internal static class FlatParquetWriter<T>
                 w.EndStruct();
             });
 
-        public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
+        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
         {
-            var values = scratch.Strings(rows.Count).AsSpan(0, rows.Count);
-            var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
+            var values = scratch.Strings(rows.Length).AsSpan(0, rows.Length);
+            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
             var nulls = 0;
             for (var i = 0; i < values.Length; i++)
             {
@@ -619,6 +630,7 @@ internal static class FlatParquetWriter<T>
             var (min, max) = (-1, -1);
             var starts = scratch.Starts(values.Length);
             var n = 0;
+            string? last = null;
             foreach (var value in values)
             {
                 if (value is null)
@@ -627,8 +639,21 @@ internal static class FlatParquetWriter<T>
                 }
 
                 starts[n] = scratch.Body.Length;
-                AppendPlain(scratch.Body, value);
-                (min, max) = Track(scratch.Body, starts, n, min, max);
+                if (ReferenceEquals(value, last))
+                {
+                    // The same id on adjacent rows (a chain's rows): copy its bytes; min and max cannot change.
+                    var length = starts[n] - starts[n - 1];
+                    var target = scratch.Body.GetSpan(length);
+                    scratch.Body.WrittenSpan.Slice(starts[n - 1], length).CopyTo(target);
+                    scratch.Body.Advance(length);
+                }
+                else
+                {
+                    AppendPlain(scratch.Body, value);
+                    (min, max) = Track(scratch.Body, starts, n, min, max);
+                    last = value;
+                }
+
                 n++;
             }
 
@@ -673,40 +698,44 @@ internal static class FlatParquetWriter<T>
         private static byte[] Slice(ByteSink body, int[] starts, int i) => Bytes(body, starts[i], starts[i + 1]).ToArray();
     }
 
-    private sealed class BoolColumn(string name, Func<T, bool?> get) : Column(name, optional: false)
+    private sealed class BoolColumn(string name, Func<T, bool> get) : Column(name, optional: false)
     {
         public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, Physical.Boolean, null, null, null, null);
 
-        public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
+        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
         {
             scratch.Body.Clear();
-            var bytes = (rows.Count + 7) / 8;
+            var bytes = (rows.Length + 7) / 8;
             var bits = scratch.Body.GetSpan(bytes)[..bytes];
             bits.Clear();
-            for (var i = 0; i < rows.Count; i++)
+            for (var i = 0; i < rows.Length; i++)
             {
-                if (get(rows[i]) == true)
+                if (get(rows[i]))
                 {
                     bits[i >> 3] |= (byte)(1 << (i & 7));
                 }
             }
 
             scratch.Body.Advance(bytes);
-            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows.Count, 0, null, null, null, 0);
+            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows.Length, 0, null, null, null, 0);
         }
     }
 
     /// <summary>INT32 or INT64 values, PLAIN (little-endian, as is this machine), gathered as longs.</summary>
-    private sealed class IntegerColumn(string name, bool optional, int physical, Func<T, long?> get, int converted, Action<ThriftCompactWriter>? logical, ParquetDecimalAttribute? dec = null)
+    private sealed class IntegerColumn<TValue, TConvert>(string name, bool optional, Getter<TValue> get, int physical, int converted, Action<ThriftCompactWriter>? logical, ParquetDecimalAttribute? dec = null)
         : Column(name, optional)
+        where TValue : struct
+        where TConvert : struct, IConversion<TValue, long>
     {
+        private readonly int _scale = dec?.Scale ?? 0;
+
         public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, physical, null, converted, dec, logical);
 
-        public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
+        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
         {
-            var values = scratch.Longs(rows.Count);
-            var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
-            var n = Gather(rows, get, values, present, out var min, out var max);
+            var values = scratch.Longs(rows.Length);
+            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
+            var n = Gather<TValue, long, TConvert>(rows, get, _scale, values, present, out var min, out var max);
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             if (physical == Physical.Int64)
@@ -728,18 +757,18 @@ internal static class FlatParquetWriter<T>
     }
 
     /// <summary>DECIMAL wider than 18 digits: big-endian two's complement in the fewest bytes that hold the precision.</summary>
-    private sealed class FixedDecimalColumn(string name, bool optional, Func<T, decimal?> get, ParquetDecimalAttribute dec) : Column(name, optional)
+    private sealed class FixedDecimalColumn(string name, bool optional, Getter<decimal> get, ParquetDecimalAttribute dec) : Column(name, optional)
     {
         private readonly int _length = BytesFor(dec.Precision);
 
         public override void WriteSchemaElement(ThriftCompactWriter w) =>
             SchemaElement(w, Physical.FixedLenByteArray, _length, ConvertedType.Decimal, dec, w => DecimalLogical(w, dec));
 
-        public override ChunkMeta Write(IReadOnlyList<T> rows, Scratch scratch)
+        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
         {
-            var values = scratch.Wides(rows.Count);
-            var present = scratch.Present(rows.Count).AsSpan(0, rows.Count);
-            var n = Gather(rows, row => get(row) is { } v ? Unscaled(v, dec.Scale) : null, values, present, out var min, out var max);
+            var values = scratch.Wides(rows.Length);
+            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
+            var n = Gather<decimal, Int128, AsUnscaled128>(rows, get, dec.Scale, values, present, out var min, out var max);
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             var bytes = scratch.Body.GetSpan(n * _length);
@@ -772,5 +801,66 @@ internal static class FlatParquetWriter<T>
             BinaryPrimitives.WriteInt128BigEndian(full, v);
             return full[(16 - _length)..];
         }
+    }
+}
+
+/// <summary>How a property's value becomes its column's physical value (static, so each gather loop is compiled for its column type).</summary>
+internal interface IConversion<TValue, TOut>
+{
+    static abstract TOut Convert(TValue value, int scale);
+}
+
+internal readonly struct AsInt32 : IConversion<int, long>
+{
+    public static long Convert(int value, int scale) => value;
+}
+
+internal readonly struct AsInt64 : IConversion<long, long>
+{
+    public static long Convert(long value, int scale) => value;
+}
+
+/// <summary>DATE: days since 1970-01-01.</summary>
+internal readonly struct AsDays : IConversion<DateOnly, long>
+{
+    private const int UnixEpochDay = 719162; // DateOnly(1970, 1, 1).DayNumber
+
+    public static long Convert(DateOnly value, int scale) => value.DayNumber - UnixEpochDay;
+}
+
+/// <summary>TIMESTAMP(MICROS): microseconds since the Unix epoch.</summary>
+internal readonly struct AsMicros : IConversion<DateTime, long>
+{
+    public static long Convert(DateTime value, int scale) => (value.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+}
+
+/// <summary>DECIMAL of up to 18 digits as INT64.</summary>
+internal readonly struct AsUnscaled64 : IConversion<decimal, long>
+{
+    public static long Convert(decimal value, int scale) => checked((long)AsUnscaled128.Convert(value, scale));
+}
+
+/// <summary>DECIMAL as its unscaled 128-bit integer.</summary>
+internal readonly struct AsUnscaled128 : IConversion<decimal, Int128>
+{
+    private static readonly Int128[] PowersOfTen = Enumerable.Range(0, 39).Select(i => Int128.CreateChecked(BigInteger.Pow(10, i))).ToArray();
+
+    /// <summary>
+    /// The value × 10^scale, truncated toward zero (as Parquet.Net stores decimals): first truncated to
+    /// the scale in decimal arithmetic (exact, and cheaper than dividing the 128-bit mantissa), then the
+    /// 96-bit mantissa scaled up, so no rounding in between.
+    /// </summary>
+    public static Int128 Convert(decimal value, int scale)
+    {
+        if (value.Scale > scale)
+        {
+            value = decimal.Round(value, scale, MidpointRounding.ToZero);
+        }
+
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var mantissa = (Int128)(((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0]);
+        var unscaled = mantissa * PowersOfTen[scale - value.Scale];
+        return bits[3] < 0 ? -unscaled : unscaled;
     }
 }
