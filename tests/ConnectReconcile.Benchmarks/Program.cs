@@ -13,7 +13,10 @@ using ConnectReconcile.Io.Storage;
 
 // End-to-end throughput/memory harness (not a test). Each phase runs in its own child process so its
 // peak memory (VmHWM) is its own. Usage:
-//   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay]
+//   dotnet run -c Release --project tests/ConnectReconcile.Benchmarks -- [--ctrs 1000000] [--data DIR] [--phases floor,decode,rate,replay] [--repeat N]
+//   (--ctrs 1000000,2000000 --repeat 3: each size's month, the sizes interleaved run after run, then the
+//   medians and each phase's peak memory at every size over the first size's: the memory-scaling target;
+//   this machine's speed and Server GC's peaks vary from run to run, so one run per size decides little)
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
 //   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB).
@@ -26,64 +29,149 @@ if (opts.Phase is { } phase)
     return code;
 }
 
-var data = opts.Data ?? Path.Combine(Path.GetTempPath(), $"cr-bench-{opts.Ctrs}");
-if (!File.Exists(Path.Combine(data, "truth.json")))
+if (opts.Data is not null && opts.Ctrs.Length > 1)
 {
-    // ~1.23 CTRs per contact in the generated mix; aim for the requested record count.
-    var contacts = (int)(opts.Ctrs / 1.233);
-    Console.WriteLine($"generating ~{opts.Ctrs:N0} CTRs ({contacts:N0} contacts, 30 days) into {data} …");
-    var sw = Stopwatch.StartNew();
-    var generated = SampleMonth.Generate(new GeneratorOptions(contacts, 30, 1, data) { Overwrite = true });
-    Console.WriteLine($"  {generated.CtrRecords:N0} CTRs, {generated.Files:N0} files, {generated.Bytes / 1e6:N0} MB gzip in {sw.Elapsed.TotalSeconds:N1} s");
+    throw new ArgumentException("--data names one month: give one --ctrs size with it");
+}
+
+var months = opts.Ctrs.Select(n => (Ctrs: n, Data: opts.Data ?? Path.Combine(Path.GetTempPath(), $"cr-bench-{n}"))).ToList();
+foreach (var (ctrs, data) in months)
+{
+    if (!File.Exists(Path.Combine(data, "truth.json")))
+    {
+        // ~1.23 CTRs per contact in the generated mix; aim for the requested record count.
+        var contacts = (int)(ctrs / 1.233);
+        Console.WriteLine($"generating ~{ctrs:N0} CTRs ({contacts:N0} contacts, 30 days) into {data} …");
+        var sw = Stopwatch.StartNew();
+        var generated = SampleMonth.Generate(new GeneratorOptions(contacts, 30, 1, data) { Overwrite = true });
+        Console.WriteLine($"  {generated.CtrRecords:N0} CTRs, {generated.Files:N0} files, {generated.Bytes / 1e6:N0} MB gzip in {sw.Elapsed.TotalSeconds:N1} s");
+    }
 }
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-foreach (var p in opts.Phases)
+var runs = new List<PhaseRun>();
+for (var run = 1; run <= opts.Repeat; run++)
 {
-    var self = Environment.ProcessPath!;
-    var entry = typeof(Phases).Assembly.Location;
-    var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
-    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+    foreach (var (ctrs, data) in months)
     {
-        psi.ArgumentList.Add(entry);
-    }
+        if (months.Count > 1 || opts.Repeat > 1)
+        {
+            Console.WriteLine($"run {run}/{opts.Repeat}, {Path.GetFileName(data)}:");
+        }
 
-    foreach (var a in new[] { "--phase", p, "--data", data })
-    {
-        psi.ArgumentList.Add(a);
-    }
+        foreach (var p in opts.Phases)
+        {
+            if (await PhaseRun.StartAsync(p, data) is not { } result)
+            {
+                return 1;
+            }
 
-    using var child = Process.Start(psi)!;
-    Console.Write(await child.StandardOutput.ReadToEndAsync());
-    await child.WaitForExitAsync();
-    if (child.ExitCode != 0)
-    {
-        return child.ExitCode;
+            runs.Add(result with { Ctrs = ctrs, Run = run });
+        }
     }
+}
+
+if (runs.Count > opts.Phases.Length)
+{
+    PhaseRun.Summarise(runs, months.Select(m => m.Ctrs).ToList());
 }
 
 return 0;
 
-internal sealed record Args(long Ctrs, string? Data, string? Phase, string[] Phases)
+internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] Phases, int Repeat)
 {
     public static Args Parse(string[] args)
     {
-        long ctrs = 1_000_000;
+        long[] ctrs = [1_000_000];
         string? data = null, phase = null;
         var phases = new[] { "floor", "decode", "rate", "replay" };
+        var repeat = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
             {
-                case "--ctrs": ctrs = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--ctrs": ctrs = args[i + 1].Split(',').Select(n => long.Parse(n, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--data": data = args[i + 1]; break;
                 case "--phase": phase = args[i + 1]; break;
                 case "--phases": phases = args[i + 1].Split(','); break;
+                case "--repeat": repeat = Math.Max(1, int.Parse(args[i + 1], CultureInfo.InvariantCulture)); break;
                 default: throw new ArgumentException("unknown argument " + args[i]);
             }
         }
 
-        return new Args(ctrs, data, phase, phases);
+        return new Args(ctrs, data, phase, phases, repeat);
+    }
+}
+
+/// <summary>One phase run in its own child process: what it printed, and the figures the summary needs.</summary>
+internal sealed record PhaseRun(string Phase, long Ctrs, int Run, double Seconds, double CtrsPerSecond, double PeakMegabytes)
+{
+    /// <summary>The child prints its line for people, then this prefix and its figures for the parent.</summary>
+    public const string Marker = "#figures ";
+
+    public static async Task<PhaseRun?> StartAsync(string phase, string data)
+    {
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            psi.ArgumentList.Add(typeof(Phases).Assembly.Location);
+        }
+
+        foreach (var a in new[] { "--phase", phase, "--data", data })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var child = Process.Start(psi)!;
+        PhaseRun? result = null;
+        while (await child.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(Marker, StringComparison.Ordinal))
+            {
+                var f = line[Marker.Length..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                result = new PhaseRun(phase, 0, 0, f[0], f[1], f[2]);
+            }
+            else
+            {
+                Console.WriteLine(line);
+            }
+        }
+
+        await child.WaitForExitAsync();
+        return child.ExitCode == 0 ? result : null;
+    }
+
+    /// <summary>Medians per phase and size; with several sizes, each phase's peak over the first size's (median of the runs' own ratios too).</summary>
+    public static void Summarise(IReadOnlyList<PhaseRun> runs, IReadOnlyList<long> sizes)
+    {
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+
+        Console.WriteLine("medians:");
+        foreach (var group in runs.GroupBy(r => (r.Phase, r.Ctrs)))
+        {
+            var peaks = group.Select(r => r.PeakMegabytes).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {group.Key.Phase,-7} {group.Key.Ctrs,12:N0}: {Median(group.Select(r => r.Seconds)),7:N2} s = {Median(group.Select(r => r.CtrsPerSecond)),10:N0} CTRs/s, peak memory {Median(peaks):N0} MB ({peaks.Min():N0}–{peaks.Max():N0} over {peaks.Count} runs)"));
+        }
+
+        foreach (var phase in runs.Select(r => r.Phase).Distinct())
+        {
+            foreach (var size in sizes.Skip(1))
+            {
+                var pairs = runs.Where(r => r.Phase == phase && r.Ctrs == sizes[0])
+                    .Join(runs.Where(r => r.Phase == phase && r.Ctrs == size), a => a.Run, b => b.Run, (a, b) => (b.PeakMegabytes / a.PeakMegabytes) - 1)
+                    .ToList();
+                var ofMedians = (Median(runs.Where(r => r.Phase == phase && r.Ctrs == size).Select(r => r.PeakMegabytes))
+                    / Median(runs.Where(r => r.Phase == phase && r.Ctrs == sizes[0]).Select(r => r.PeakMegabytes))) - 1;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {phase,-7} peak memory at {size:N0} over {sizes[0]:N0}: {ofMedians:+0%;-0%} (medians); run by run {string.Join(", ", pairs.Select(x => x.ToString("+0%;-0%", CultureInfo.InvariantCulture)))}"));
+            }
+        }
     }
 }
 
@@ -232,6 +320,7 @@ internal static class Phases
         var json = jsonBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $", {jsonBytes / 1e6 / seconds,7:N1} MB/s JSON") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{phase,-7} {records,12:N0} CTRs in {seconds,7:N2} s = {records / seconds,10:N0} CTRs/s, {gzipBytes / 1e6 / seconds,7:N1} MB/s gzip{json}, peak memory {peak:N0} MB (live after gen2 ≤ {live / 1e6:N0} MB), GC pauses {GC.GetTotalPauseDuration().TotalSeconds:N2} s (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / 1e9:N1} GB), CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:N1} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{PhaseRun.Marker}{seconds:R} {records / seconds:R} {peak:R}"));
         return 0;
     }
 
