@@ -50,28 +50,29 @@ foreach (var (ctrs, data) in months)
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 var runs = new List<PhaseRun>();
+var several = months.Count > 1 || opts.Repeat > 1;
 for (var run = 1; run <= opts.Repeat; run++)
 {
     foreach (var (ctrs, data) in months)
     {
-        if (months.Count > 1 || opts.Repeat > 1)
+        if (several)
         {
             Console.WriteLine($"run {run}/{opts.Repeat}, {Path.GetFileName(data)}:");
         }
 
         foreach (var p in opts.Phases)
         {
-            if (await PhaseRun.StartAsync(p, data) is not { } result)
+            if (await PhaseRun.StartAsync(p, data, ctrs, run) is not { } result)
             {
                 return 1;
             }
 
-            runs.Add(result with { Ctrs = ctrs, Run = run });
+            runs.Add(result);
         }
     }
 }
 
-if (runs.Count > opts.Phases.Length)
+if (several)
 {
     PhaseRun.Summarise(runs, months.Select(m => m.Ctrs).ToList());
 }
@@ -109,7 +110,7 @@ internal sealed record PhaseRun(string Phase, long Ctrs, int Run, double Seconds
     /// <summary>The child prints its line for people, then this prefix and its figures for the parent.</summary>
     public const string Marker = "#figures ";
 
-    public static async Task<PhaseRun?> StartAsync(string phase, string data)
+    public static async Task<PhaseRun?> StartAsync(string phase, string data, long ctrs, int run)
     {
         var self = Environment.ProcessPath!;
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
@@ -130,7 +131,7 @@ internal sealed record PhaseRun(string Phase, long Ctrs, int Run, double Seconds
             if (line.StartsWith(Marker, StringComparison.Ordinal))
             {
                 var f = line[Marker.Length..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-                result = new PhaseRun(phase, 0, 0, f[0], f[1], f[2]);
+                result = new PhaseRun(phase, ctrs, run, f[0], f[1], f[2]);
             }
             else
             {
