@@ -79,7 +79,7 @@ public sealed class RateCard
     public RateRow? Find(string region, string pricingModel, string chargeKind, string? country, string? number, DateOnly day)
     {
         // Rating asks this several times per call: index the rows by (kind, region, model) once.
-        _index ??= Rows.GroupBy(r => (r.ChargeKind, r.Region, r.PricingModel)).ToDictionary(g => g.Key, g => g.ToArray());
+        _index ??= Rows.GroupBy(r => (r.ChargeKind, r.Region, r.PricingModel)).ToDictionary(g => g.Key, g => g.ToArray(), LookupKeyComparer.Instance);
         if (!_index.TryGetValue((chargeKind, region, pricingModel), out var candidates))
         {
             return null;
@@ -126,8 +126,8 @@ public sealed class RateCard
     }
 
     private Dictionary<(string, string, string), RateRow[]>? _index;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, DateOnly Day), string> _pricingModels = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new(LookupKeyComparer.Instance);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, DateOnly Day), string> _pricingModels = new(LookupKeyComparer.Instance);
 
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)
