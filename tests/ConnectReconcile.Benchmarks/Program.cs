@@ -243,7 +243,7 @@ internal static class Phases
                     Number = "+1555****" + rng.Next(10_000), RateRowId = "row-" + rng.Next(20), RateCardVersion = "2026-01", Policy = "default",
                 }).ToList();
                 var pqDir = Path.Combine(Path.GetTempPath(), "cr-bench-pq-" + Environment.ProcessId);
-                var writer = new ConnectReconcile.Io.Parquet.ParquetTableWriter(pqDir);
+                using var writer = new ConnectReconcile.Io.Parquet.ParquetTableWriter(pqDir);
                 GC.Collect();
                 sw.Restart();
                 var allocated = GC.GetTotalAllocatedBytes();

@@ -102,7 +102,7 @@ public sealed class ParquetWriterTests : IDisposable
     public async Task Statistics_agree_with_the_data_for_DuckDB()
     {
         var rows = Charges(2000, 5);
-        var writer = new ParquetTableWriter(_dir);
+        using var writer = new ParquetTableWriter(_dir);
         var relative = await writer.AppendAsync("charges", Day, rows, CancellationToken.None);
         var path = Path.Combine(_dir, relative!);
 
@@ -158,7 +158,7 @@ public sealed class ParquetWriterTests : IDisposable
     private async Task AssertSameAsParquetNet<T>(string table, IReadOnlyList<List<T>> slices)
         where T : class, new()
     {
-        var writer = new ParquetTableWriter(_dir);
+        using var writer = new ParquetTableWriter(_dir);
         string? relative = null;
         foreach (var slice in slices)
         {
@@ -168,6 +168,11 @@ public sealed class ParquetWriterTests : IDisposable
         var ours = Path.Combine(_dir, relative!);
         var described = await writer.DescribeAsync(relative!, CancellationToken.None);
         Assert.Equal(slices.Sum(s => s.Count), described.Rows);
+
+        // The checksum hashed while writing (each slice's footer overwritten by the next) is the file's.
+        var bytes = await File.ReadAllBytesAsync(ours);
+        Assert.Equal(bytes.Length, described.Bytes);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), described.Sha256);
 
         var reference = Path.Combine(_dir, "reference.parquet");
         await using (var file = File.Create(reference))

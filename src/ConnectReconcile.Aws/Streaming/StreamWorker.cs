@@ -744,7 +744,8 @@ public sealed class StreamWorker
             {
                 Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
             }).ToList();
-            var written = await new ParquetTableWriter(staging).WriteAsync("quarantine", day, rows, CancellationToken.None).ConfigureAwait(false);
+            using var writer = new ParquetTableWriter(staging);
+            var written = await writer.WriteAsync("quarantine", day, rows, CancellationToken.None).ConfigureAwait(false);
             var manifest = $"{StreamArchive.QuarantineFolder}/{Day(day)}.json";
             var manifestPath = Path.Combine(staging, manifest);
             Directory.CreateDirectory(Path.GetDirectoryName(manifestPath)!);

@@ -203,6 +203,7 @@ internal sealed class DayPartitions : IDisposable
     /// <summary>A cancelled or failed run leaves nothing behind; a killed one leaves only _staging/, which readers ignore.</summary>
     public void Dispose()
     {
+        _writer.Dispose();
         if (_staging.Length > 0 && Directory.Exists(_staging))
         {
             Directory.Delete(_staging, recursive: true);

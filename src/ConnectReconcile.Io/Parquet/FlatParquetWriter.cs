@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using Parquet.Serialization.Attributes;
@@ -43,8 +44,11 @@ internal static class FlatParquetWriter<T>
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    /// <summary>Appends one row group at the stream's position (after the magic or the previous group).</summary>
-    public static RowGroupMeta WriteRowGroup(Stream stream, IReadOnlyList<T> rows)
+    /// <summary>
+    /// Appends one row group at the stream's position (after the magic or the previous group), adding
+    /// the bytes written to <paramref name="hash"/> when there is one.
+    /// </summary>
+    public static RowGroupMeta WriteRowGroup(Stream stream, IReadOnlyList<T> rows, IncrementalHash? hash = null)
     {
         var scratch = t_scratch ??= new Scratch();
         var start = stream.Position;
@@ -65,6 +69,7 @@ internal static class FlatParquetWriter<T>
                 var chunk = Columns[i].Write(snapshot, scratch);
                 var at = stream.Position;
                 stream.Write(scratch.Chunk.WrittenSpan);
+                hash?.AppendData(scratch.Chunk.WrittenSpan);
                 chunks[i] = chunk with
                 {
                     DataPageOffset = at + chunk.DataPageOffset,
@@ -80,8 +85,8 @@ internal static class FlatParquetWriter<T>
         return new RowGroupMeta(chunks, rows.Count, start);
     }
 
-    /// <summary>Writes the footer (FileMetaData, its length, the closing magic) at the stream's position.</summary>
-    public static void WriteFooter(Stream stream, IReadOnlyList<RowGroupMeta> groups)
+    /// <summary>The footer: FileMetaData, its length, the closing magic.</summary>
+    public static byte[] Footer(IReadOnlyList<RowGroupMeta> groups)
     {
         var sink = new ByteSink(4096);
         var w = new ThriftCompactWriter(sink);
@@ -131,11 +136,11 @@ internal static class FlatParquetWriter<T>
         }
 
         w.EndMessage();
-        stream.Write(sink.WrittenSpan);
-        Span<byte> tail = stackalloc byte[8];
-        BinaryPrimitives.WriteInt32LittleEndian(tail, sink.Length);
-        ParquetFormat.Magic.CopyTo(tail[4..]);
-        stream.Write(tail);
+        var footer = new byte[sink.Length + 8];
+        sink.WrittenSpan.CopyTo(footer);
+        BinaryPrimitives.WriteInt32LittleEndian(footer.AsSpan(sink.Length), sink.Length);
+        ParquetFormat.Magic.CopyTo(footer.AsSpan(sink.Length + 4));
+        return footer;
     }
 
     private static void WriteColumnChunk(ThriftCompactWriter w, string name, ChunkMeta chunk)

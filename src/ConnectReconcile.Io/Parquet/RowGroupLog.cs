@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace ConnectReconcile.Io.Parquet;
 
 /// <summary>
@@ -13,12 +15,21 @@ internal sealed class RowGroupLog
 
     public int Count => _groups.Count;
 
-    /// <summary>Writes the rows as the next row group (the file's magic first, for the first group).</summary>
-    public void Append<T>(Stream stream, IReadOnlyList<T> rows)
+    /// <summary>Where the data ends and the footer starts.</summary>
+    public long DataEnd => _dataEnd;
+
+    /// <summary>The footer last written: with the data before it, the whole file.</summary>
+    public byte[] Footer { get; private set; } = [];
+
+    /// <summary>
+    /// Writes the rows as the next row group (the file's magic first, for the first group); with a
+    /// <paramref name="hash"/>, everything written before the footer is added to it.
+    /// </summary>
+    public void Append<T>(Stream stream, IReadOnlyList<T> rows, IncrementalHash? hash = null)
         where T : class
     {
-        Start(stream);
-        _groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows));
+        Start(stream, hash);
+        _groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows, hash));
         _dataEnd = stream.Position;
     }
 
@@ -26,8 +37,9 @@ internal sealed class RowGroupLog
     public void WriteFooter<T>(Stream stream)
         where T : class
     {
-        Start(stream);
-        FlatParquetWriter<T>.WriteFooter(stream, _groups);
+        Start(stream, null);
+        Footer = FlatParquetWriter<T>.Footer(_groups);
+        stream.Write(Footer);
         stream.SetLength(stream.Position);
     }
 
@@ -36,14 +48,16 @@ internal sealed class RowGroupLog
     {
         _groups.Clear();
         _dataEnd = 0;
+        Footer = [];
     }
 
-    private void Start(Stream stream)
+    private void Start(Stream stream, IncrementalHash? hash)
     {
         if (_dataEnd == 0)
         {
             stream.Position = 0;
             stream.Write(ParquetFormat.Magic);
+            hash?.AppendData(ParquetFormat.Magic);
             _dataEnd = stream.Position;
         }
 
