@@ -67,6 +67,8 @@ public sealed class ChainWindowTests
         foreach (var changed in new[]
         {
             call with { Queue = new QueueInfo { Name = "Support", Arn = queueArn[..^1] + "1" } }, // last char of a long string
+            call with { Queue = new QueueInfo { Name = "Support", Arn = "b" + queueArn[1..] } }, // its first char
+            call with { Queue = new QueueInfo { Name = "Support", Arn = queueArn[..6] + "X" + queueArn[7..] } }, // its second eight bytes
             call with { Queue = new QueueInfo { Name = "Suppory", Arn = queueArn } },
             call with { Queue = new QueueInfo { Name = "Support", Arn = queueArn, Duration = 1 } },
             call with { InstanceArn = "x" },
