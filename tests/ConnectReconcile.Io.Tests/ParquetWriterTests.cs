@@ -126,6 +126,37 @@ public sealed class ParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Rows_built_in_parts_and_joined_write_the_same_bytes_as_one_list()
+    {
+        var rows = Charges(3000, 4);
+        var whole = Path.Combine(_dir, "whole.parquet");
+        await using (var file = File.Create(whole))
+        {
+            var streamed = new ParquetStreamWriter<ChargeRow>(file);
+            streamed.Append(rows);
+            streamed.Complete();
+        }
+
+        // The same rows in three builders, as a slice's parts (one empty), added in odd blocks, then joined.
+        var parts = new[] { new RowGroupBuilder<ChargeRow>(), new RowGroupBuilder<ChargeRow>(), new RowGroupBuilder<ChargeRow>() };
+        int[] cuts = [0, 1234, 1234, rows.Count];
+        for (var p = 0; p < parts.Length; p++)
+        {
+            for (var i = cuts[p]; i < cuts[p + 1]; i += 97)
+            {
+                parts[p].Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows)[i..Math.Min(i + 97, cuts[p + 1])]);
+            }
+        }
+
+        parts[0].Add(parts[1]);
+        parts[0].Add(parts[2]);
+        Assert.Equal(0, parts[2].Count);
+        using var writer = new ParquetTableWriter(_dir);
+        var relative = await writer.AppendAsync("charges", Day, parts[0], CancellationToken.None);
+        Assert.Equal(await File.ReadAllBytesAsync(whole), await File.ReadAllBytesAsync(Path.Combine(_dir, relative!)));
+    }
+
+    [Fact]
     public async Task A_streamed_file_can_start_over_and_can_be_empty()
     {
         var path = Path.Combine(_dir, "streamed.parquet");

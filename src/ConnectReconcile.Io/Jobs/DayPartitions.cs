@@ -30,11 +30,12 @@ internal sealed class DayPartitions : IDisposable
     private readonly SortedSet<string> _files = new(StringComparer.Ordinal);
     private readonly RunTotals _totals = new();
 
-    // One buffer per table, reused by every slice (the tables of a slice are written in parallel, one task each).
-    private readonly RowBuffer<ChargeRow> _charges = new();
-    private readonly RowBuffer<ContactRow> _contacts = new();
-    private readonly RowBuffer<LegRow> _legs = new();
-    private readonly RowBuffer<SegmentRow> _segments = new();
+    // A slice is rated in consecutive parts, in parallel, each with its own rows, reused by every slice;
+    // the parts' rows in order are the slice's row groups. Two parts per thread even out uneven chains.
+    private readonly SlicePart[] _parts;
+
+    // The per-unit and number-day charges' rows.
+    private readonly TableRows<ChargeRow> _charges = new();
 
     // Where each number lives: the home of the earliest chain that used it, and how many chains each home has.
     private readonly Dictionary<string, (Instant Start, string Root, NumberHome Home)> _numberHomes = new(StringComparer.Ordinal);
@@ -51,6 +52,7 @@ internal sealed class DayPartitions : IDisposable
         _dailyUsage = _mapper.NewDailyUsage();
         _staging = options.Output is null ? string.Empty : PrepareStaging(options);
         _writer = new ParquetTableWriter(_staging);
+        _parts = Enumerable.Range(0, 2 * Math.Max(1, options.Parallelism)).Select(_ => new SlicePart(_mapper)).ToArray();
     }
 
     /// <summary>Buffers a closed chain under its day; false when that day was already written (the caller must re-read).</summary>
@@ -220,10 +222,14 @@ internal sealed class DayPartitions : IDisposable
         buffer.Chains.Sort(Chain.OutputOrder);
         buffer.NonVoice.Sort(Chain.RecordOrder);
         var rater = _options.Rater;
+        var mapRows = _options.Output is not null;
         foreach (var slice in buffer.Chains.Chunk(Math.Max(1, _options.ChainsPerRowGroup)))
         {
-            var results = slice.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, _options.Parallelism))
-                .WithCancellation(cancellationToken).Select(rater.Rate).ToList();
+            var per = (slice.Length + _parts.Length - 1) / _parts.Length;
+            Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
+                p => _parts[p].RateAndMap(slice.AsSpan(Math.Min(slice.Length, p * per), Math.Clamp(slice.Length - (p * per), 0, per)), rater, mapRows));
+            var results = _parts.SelectMany(p => p.Results).ToList();
+
             // The running totals and the four tables are independent of each other: add up while writing
             // (the totals alone left a core idle for each of a month's ~180 slices).
             var work = new List<Task<string?>>(5)
@@ -243,13 +249,13 @@ internal sealed class DayPartitions : IDisposable
                     return (string?)null;
                 }, cancellationToken),
             };
-            if (_options.Output is not null)
+            if (mapRows)
             {
-                // The tables are independent files: map and write them in parallel.
-                work.Add(Task.Run(() => WriteAsync("charges", day, _charges, results, _mapper.AddCharges, cancellationToken), cancellationToken));
-                work.Add(Task.Run(() => WriteAsync("contacts", day, _contacts, results, (r, rows) => _mapper.Fill(rows.Next(), r), cancellationToken), cancellationToken));
-                work.Add(Task.Run(() => WriteAsync("legs", day, _legs, results, _mapper.AddLegs, cancellationToken), cancellationToken));
-                work.Add(Task.Run(() => WriteAsync("segments", day, _segments, results, _mapper.AddSegments, cancellationToken), cancellationToken));
+                // The tables are independent files: write them in parallel.
+                work.Add(Task.Run(() => WritePartsAsync("charges", day, p => p.Charges, cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WritePartsAsync("contacts", day, p => p.Contacts, cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WritePartsAsync("legs", day, p => p.Legs, cancellationToken), cancellationToken));
+                work.Add(Task.Run(() => WritePartsAsync("segments", day, p => p.Segments, cancellationToken), cancellationToken));
             }
 
             try
@@ -287,17 +293,31 @@ internal sealed class DayPartitions : IDisposable
     private Task<string?> WriteChargesAsync(DateOnly day, IEnumerable<Charge> charges, CancellationToken cancellationToken) =>
         WriteAsync("charges", day, _charges, charges, (c, rows) => _mapper.Fill(rows.Next(), c), cancellationToken);
 
-    /// <summary>Maps the items into the table's reused rows and appends them to the day's file as one row group.</summary>
-    private Task<string?> WriteAsync<TItem, TRow>(string table, DateOnly day, RowBuffer<TRow> rows, IEnumerable<TItem> items, Action<TItem, RowBuffer<TRow>> map, CancellationToken cancellationToken)
+    /// <summary>Maps the items into the table's rows and appends them to the day's file as one row group.</summary>
+    private Task<string?> WriteAsync<TItem, TRow>(string table, DateOnly day, TableRows<TRow> rows, IEnumerable<TItem> items, Action<TItem, RowBuffer<TRow>> map, CancellationToken cancellationToken)
         where TRow : class, new()
     {
         rows.Clear();
         foreach (var item in items)
         {
-            map(item, rows);
+            rows.Map(item, map);
         }
 
-        return _writer.AppendAsync(table, day, rows, cancellationToken);
+        rows.Complete();
+        return _writer.AppendAsync(table, day, rows.Group, cancellationToken);
+    }
+
+    /// <summary>Appends a table's rows of every part of the slice, in order, to the day's file as one row group.</summary>
+    private Task<string?> WritePartsAsync<TRow>(string table, DateOnly day, Func<SlicePart, TableRows<TRow>> rows, CancellationToken cancellationToken)
+        where TRow : class, new()
+    {
+        var group = rows(_parts[0]).Group;
+        foreach (var part in _parts.AsSpan(1))
+        {
+            group.Add(rows(part).Group);
+        }
+
+        return _writer.AppendAsync(table, day, group, cancellationToken);
     }
 
     private void Record(string? file)
@@ -372,6 +392,97 @@ internal sealed class DayPartitions : IDisposable
         var dir = Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), "connect-reconcile-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>
+    /// A table's rows: mapped into a small block of reused rows, which is added to the row group column
+    /// by column whenever it fills, while its rows are still in cache.
+    /// </summary>
+    private sealed class TableRows<TRow>
+        where TRow : class, new()
+    {
+        private readonly RowBuffer<TRow> _block = new();
+
+        public RowGroupBuilder<TRow> Group { get; } = new();
+
+        public void Clear()
+        {
+            _block.Clear();
+            Group.Clear();
+        }
+
+        public void Map<TItem>(TItem item, Action<TItem, RowBuffer<TRow>> map)
+        {
+            map(item, _block);
+            if (_block.Count >= FlatParquetWriter<TRow>.Block)
+            {
+                Complete();
+            }
+        }
+
+        /// <summary>Adds the block's rows to the row group.</summary>
+        public void Complete()
+        {
+            Group.Add(_block.Rows);
+            _block.Clear();
+        }
+    }
+
+    /// <summary>
+    /// A run of a slice's chains, rated on one thread: each chain's rows are mapped as soon as it is rated,
+    /// while its legs and charges are still in the core's cache (mapping a whole slice's results
+    /// afterwards, table by table, waited on memory for most of its time).
+    /// </summary>
+    private sealed class SlicePart
+    {
+        private readonly Action<ChainResult, RowBuffer<ChargeRow>> _charges;
+        private readonly Action<ChainResult, RowBuffer<ContactRow>> _contact;
+        private readonly Action<ChainResult, RowBuffer<LegRow>> _legs;
+        private readonly Action<ChainResult, RowBuffer<SegmentRow>> _segments;
+
+        public SlicePart(RowMapper mapper)
+        {
+            _charges = mapper.AddCharges;
+            _contact = (r, rows) => mapper.Fill(rows.Next(), r);
+            _legs = mapper.AddLegs;
+            _segments = mapper.AddSegments;
+        }
+
+        public List<ChainResult> Results { get; } = [];
+
+        public TableRows<ChargeRow> Charges { get; } = new();
+
+        public TableRows<ContactRow> Contacts { get; } = new();
+
+        public TableRows<LegRow> Legs { get; } = new();
+
+        public TableRows<SegmentRow> Segments { get; } = new();
+
+        public void RateAndMap(ReadOnlySpan<Chain> chains, Rater rater, bool mapRows)
+        {
+            Results.Clear();
+            Charges.Clear();
+            Contacts.Clear();
+            Legs.Clear();
+            Segments.Clear();
+            foreach (var chain in chains)
+            {
+                var result = rater.Rate(chain);
+                Results.Add(result);
+                if (mapRows)
+                {
+                    Charges.Map(result, _charges);
+                    Contacts.Map(result, _contact);
+                    Legs.Map(result, _legs);
+                    Segments.Map(result, _segments);
+                }
+            }
+
+            Charges.Complete();
+            Contacts.Complete();
+            Legs.Complete();
+            Segments.Complete();
+        }
     }
 
     private sealed class DayBuffer

@@ -25,6 +25,9 @@ public sealed class RowBuffer<TRow> : IReadOnlyList<TRow>
 
     public void Clear() => Count = 0;
 
+    /// <summary>The rows handed out since the last <see cref="Clear"/>.</summary>
+    public ReadOnlySpan<TRow> Rows => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_rows)[..Count];
+
     public IEnumerator<TRow> GetEnumerator() => _rows.Take(Count).GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

@@ -44,29 +44,66 @@ internal static class FlatParquetWriter<T>
     [ThreadStatic]
     private static Scratch? t_scratch;
 
-    /// <summary>
-    /// Appends one row group at the stream's position (after the magic or the previous group), adding
-    /// the bytes written to <paramref name="hash"/> when there is one.
-    /// </summary>
+    [ThreadStatic]
+    private static RowGroupBuilder<T>? t_builder;
+
+    /// <summary>Rows copied out of a list and added to a builder this many at a time (see <see cref="RowGroupBuilder{T}"/>).</summary>
+    internal const int Block = 256;
+
+    internal static ColumnBuffer[] NewBuffers() => Columns.Select(c => c.NewBuffer()).ToArray();
+
+    /// <summary>Adds rows to the columns' buffers (one pass per column over rows that are still in cache).</summary>
+    internal static void Append(ReadOnlySpan<T> rows, ColumnBuffer[] buffers)
+    {
+        for (var i = 0; i < Columns.Length; i++)
+        {
+            Columns[i].Append(rows, buffers[i]);
+        }
+    }
+
+    /// <summary>Appends one row group at the stream's position (after the magic or the previous group); see the other overload.</summary>
     public static RowGroupMeta WriteRowGroup(Stream stream, IReadOnlyList<T> rows, IncrementalHash? hash = null)
+    {
+        var builder = t_builder ??= new RowGroupBuilder<T>();
+        var scratch = t_scratch ??= new Scratch();
+        var block = scratch.Rows(Math.Min(Block, rows.Count));
+        try
+        {
+            for (var start = 0; start < rows.Count; start += Block)
+            {
+                var n = Math.Min(Block, rows.Count - start);
+                for (var i = 0; i < n; i++)
+                {
+                    block[i] = rows[start + i];
+                }
+
+                builder.Add(block.AsSpan(0, n));
+            }
+        }
+        finally
+        {
+            Array.Clear(block); // the pooled array must not keep rows alive
+        }
+
+        return WriteRowGroup(stream, builder, hash);
+    }
+
+    /// <summary>
+    /// Appends the builder's rows as one row group at the stream's position (after the magic or the
+    /// previous group), adding the bytes written to <paramref name="hash"/> when there is one; the
+    /// builder is empty afterwards.
+    /// </summary>
+    public static RowGroupMeta WriteRowGroup(Stream stream, RowGroupBuilder<T> rows, IncrementalHash? hash = null)
     {
         var scratch = t_scratch ??= new Scratch();
         var start = stream.Position;
         var chunks = new ChunkMeta[Columns.Length];
-
-        // Every column walks every row: copy the rows out of the list once, not once per column.
-        var snapshot = scratch.Rows(rows.Count).AsSpan(0, rows.Count);
-        for (var i = 0; i < snapshot.Length; i++)
-        {
-            snapshot[i] = rows[i];
-        }
-
         try
         {
             for (var i = 0; i < Columns.Length; i++)
             {
                 scratch.Chunk.Clear();
-                var chunk = Columns[i].Write(snapshot, scratch);
+                var chunk = Columns[i].Write(rows.Buffers[i], rows.Count, scratch);
                 var at = stream.Position;
                 stream.Write(scratch.Chunk.WrittenSpan);
                 hash?.AppendData(scratch.Chunk.WrittenSpan);
@@ -76,13 +113,13 @@ internal static class FlatParquetWriter<T>
                     DictionaryPageOffset = chunk.DictionaryPageOffset is { } dictionary ? at + dictionary : null,
                 };
             }
+
+            return new RowGroupMeta(chunks, rows.Count, start);
         }
         finally
         {
-            snapshot.Clear(); // the pooled array must not keep rows alive
+            rows.Clear(); // nor may the buffers keep strings alive
         }
-
-        return new RowGroupMeta(chunks, rows.Count, start);
     }
 
     /// <summary>The footer: FileMetaData, its length, the closing magic.</summary>
@@ -193,35 +230,16 @@ internal static class FlatParquetWriter<T>
         private int[] _indices = [];
         private int[] _starts = [];
         private bool[] _present = [];
-        private string?[] _strings = [];
-        private long[] _longs = [];
-        private Int128[] _wides = [];
         private T[] _rows = [];
 
-        public T[] Rows(int n) => Sized(ref _rows, n);
+        public T[] Rows(int n) => ColumnBuffer.Sized(ref _rows, n);
 
-        public int[] Indices(int n) => Sized(ref _indices, n);
+        public int[] Indices(int n) => ColumnBuffer.Sized(ref _indices, n);
 
         /// <summary>n + 1 slots: where each PLAIN string starts in the body, then the end.</summary>
-        public int[] Starts(int n) => Sized(ref _starts, n + 1);
+        public int[] Starts(int n) => ColumnBuffer.Sized(ref _starts, n + 1);
 
-        public bool[] Present(int n) => Sized(ref _present, n);
-
-        public string?[] Strings(int n) => Sized(ref _strings, n);
-
-        public long[] Longs(int n) => Sized(ref _longs, n);
-
-        public Int128[] Wides(int n) => Sized(ref _wides, n);
-
-        private static TValue[] Sized<TValue>(ref TValue[] array, int n)
-        {
-            if (array.Length < n)
-            {
-                array = new TValue[Math.Max(n, array.Length * 2)];
-            }
-
-            return array;
-        }
+        public bool[] Present(int n) => ColumnBuffer.Sized(ref _present, n);
 
         public ThriftCompactWriter HeaderWriter => _headerWriter ??= new ThriftCompactWriter(Header);
     }
@@ -328,7 +346,13 @@ internal static class FlatParquetWriter<T>
             throw new NotSupportedException($"{typeof(T).Name}.{property.Name}: {property.PropertyType} has no Parquet mapping here.");
         }
 
-        public abstract ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch);
+        public abstract ColumnBuffer NewBuffer();
+
+        /// <summary>Adds the rows' values to the buffer (made by <see cref="NewBuffer"/>).</summary>
+        public abstract void Append(ReadOnlySpan<T> rows, ColumnBuffer buffer);
+
+        /// <summary>The chunk of the buffer's <paramref name="rows"/> values, in <see cref="Scratch.Chunk"/>.</summary>
+        public abstract ChunkMeta Write(ColumnBuffer buffer, int rows, Scratch scratch);
 
         public abstract void WriteSchemaElement(ThriftCompactWriter w);
 
@@ -448,16 +472,17 @@ internal static class FlatParquetWriter<T>
         }
 
         /// <summary>
-        /// Present values, converted, into <paramref name="values"/> (nulls only in <paramref name="present"/>);
-        /// returns their count. Generic over the conversion so each column's loop is compiled for its type.
+        /// Adds the rows' present values, converted, to <paramref name="buffer"/> (nulls only in its
+        /// presence flags). Generic over the conversion so each column's loop is compiled for its type.
         /// </summary>
-        protected static int Gather<TValue, TOut, TConvert>(ReadOnlySpan<T> rows, Getter<TValue> get, int scale, TOut[] values, Span<bool> present, out TOut min, out TOut max)
+        protected static void Append<TValue, TOut, TConvert>(ReadOnlySpan<T> rows, Getter<TValue> get, int scale, Values<TOut> buffer)
             where TValue : struct
             where TOut : struct, INumber<TOut>, IMinMaxValue<TOut>
             where TConvert : struct, IConversion<TValue, TOut>
         {
-            var n = 0;
-            (min, max) = (TOut.MaxValue, TOut.MinValue);
+            var values = buffer.Reserve(rows.Length, out var present);
+            var n = buffer.Count;
+            var (min, max) = (buffer.Min, buffer.Max);
             for (var i = 0; i < rows.Length; i++)
             {
                 if (get.TryGet(rows[i], out var value))
@@ -474,7 +499,7 @@ internal static class FlatParquetWriter<T>
                 }
             }
 
-            return n;
+            buffer.Added(rows.Length, n, min, max);
         }
 
         private static ReadOnlySpan<byte> Compress(Scratch scratch)
@@ -529,21 +554,32 @@ internal static class FlatParquetWriter<T>
                 w.EndStruct();
             });
 
-        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
+        public override ColumnBuffer NewBuffer() => new Strings();
+
+        public override void Append(ReadOnlySpan<T> rows, ColumnBuffer buffer)
         {
-            var values = scratch.Strings(rows.Length).AsSpan(0, rows.Length);
-            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
-            var nulls = 0;
+            var strings = (Strings)buffer;
+            var values = ColumnBuffer.Sized(ref strings.Items, strings.Count + rows.Length).AsSpan(strings.Count, rows.Length);
             for (var i = 0; i < values.Length; i++)
             {
                 values[i] = get(rows[i]);
+            }
+
+            strings.Count += rows.Length;
+        }
+
+        public override ChunkMeta Write(ColumnBuffer buffer, int rows, Scratch scratch)
+        {
+            var values = ((Strings)buffer).Items.AsSpan(0, rows);
+            var present = scratch.Present(rows).AsSpan(0, rows);
+            var nulls = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
                 present[i] = values[i] is not null;
                 nulls += present[i] ? 0 : 1;
             }
 
-            var chunk = TryDictionary(values, present, nulls, scratch) ?? Plain(values, present, nulls, scratch);
-            values.Clear(); // the pooled array must not keep strings alive
-            return chunk;
+            return TryDictionary(values, present, nulls, scratch) ?? Plain(values, present, nulls, scratch);
         }
 
         private ChunkMeta? TryDictionary(ReadOnlySpan<string?> values, ReadOnlySpan<bool> present, int nulls, Scratch scratch)
@@ -707,22 +743,37 @@ internal static class FlatParquetWriter<T>
     {
         public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, Physical.Boolean, null, null, null, null);
 
-        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
+        public override ColumnBuffer NewBuffer() => new Bools();
+
+        public override void Append(ReadOnlySpan<T> rows, ColumnBuffer buffer)
         {
+            var bools = (Bools)buffer;
+            var values = ColumnBuffer.Sized(ref bools.Items, bools.Count + rows.Length).AsSpan(bools.Count, rows.Length);
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = get(rows[i]);
+            }
+
+            bools.Count += rows.Length;
+        }
+
+        public override ChunkMeta Write(ColumnBuffer buffer, int rows, Scratch scratch)
+        {
+            var values = ((Bools)buffer).Items.AsSpan(0, rows);
             scratch.Body.Clear();
-            var bytes = (rows.Length + 7) / 8;
+            var bytes = (rows + 7) / 8;
             var bits = scratch.Body.GetSpan(bytes)[..bytes];
             bits.Clear();
-            for (var i = 0; i < rows.Length; i++)
+            for (var i = 0; i < values.Length; i++)
             {
-                if (get(rows[i]))
+                if (values[i])
                 {
                     bits[i >> 3] |= (byte)(1 << (i & 7));
                 }
             }
 
             scratch.Body.Advance(bytes);
-            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows.Length, 0, null, null, null, 0);
+            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows, 0, null, null, null, 0);
         }
     }
 
@@ -736,11 +787,13 @@ internal static class FlatParquetWriter<T>
 
         public override void WriteSchemaElement(ThriftCompactWriter w) => SchemaElement(w, physical, null, converted, dec, logical);
 
-        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
+        public override ColumnBuffer NewBuffer() => new Values<long>();
+
+        public override void Append(ReadOnlySpan<T> rows, ColumnBuffer buffer) => Append<TValue, long, TConvert>(rows, get, _scale, (Values<long>)buffer);
+
+        public override ChunkMeta Write(ColumnBuffer buffer, int rows, Scratch scratch)
         {
-            var values = scratch.Longs(rows.Length);
-            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
-            var n = Gather<TValue, long, TConvert>(rows, get, _scale, values, present, out var min, out var max);
+            var (values, present, n, min, max) = (Values<long>)buffer;
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             if (physical == Physical.Int64)
@@ -769,11 +822,13 @@ internal static class FlatParquetWriter<T>
         public override void WriteSchemaElement(ThriftCompactWriter w) =>
             SchemaElement(w, Physical.FixedLenByteArray, _length, ConvertedType.Decimal, dec, w => DecimalLogical(w, dec));
 
-        public override ChunkMeta Write(ReadOnlySpan<T> rows, Scratch scratch)
+        public override ColumnBuffer NewBuffer() => new Values<Int128>();
+
+        public override void Append(ReadOnlySpan<T> rows, ColumnBuffer buffer) => Append<decimal, Int128, AsUnscaled128>(rows, get, dec.Scale, (Values<Int128>)buffer);
+
+        public override ChunkMeta Write(ColumnBuffer buffer, int rows, Scratch scratch)
         {
-            var values = scratch.Wides(rows.Length);
-            var present = scratch.Present(rows.Length).AsSpan(0, rows.Length);
-            var n = Gather<decimal, Int128, AsUnscaled128>(rows, get, dec.Scale, values, present, out var min, out var max);
+            var (values, present, n, min, max) = (Values<Int128>)buffer;
             scratch.Body.Clear();
             Levels(scratch.Body, present, present.Length - n);
             var bytes = scratch.Body.GetSpan(n * _length);
@@ -806,6 +861,142 @@ internal static class FlatParquetWriter<T>
             BinaryPrimitives.WriteInt128BigEndian(full, v);
             return full[(16 - _length)..];
         }
+    }
+}
+
+/// <summary>One column's values of a row group being built (<see cref="RowGroupBuilder{T}"/>).</summary>
+internal abstract class ColumnBuffer
+{
+    public abstract void Clear();
+
+    /// <summary>Adds another buffer's values (of the same column) after this one's.</summary>
+    public abstract void Add(ColumnBuffer other);
+
+    /// <summary>The array, grown (doubling) to at least <paramref name="n"/> slots.</summary>
+    public static TValue[] Sized<TValue>(ref TValue[] array, int n)
+    {
+        if (array.Length < n)
+        {
+            Array.Resize(ref array, Math.Max(n, array.Length * 2));
+        }
+
+        return array;
+    }
+}
+
+internal sealed class Strings : ColumnBuffer
+{
+    public string?[] Items = new string?[1024];
+    public int Count;
+
+    public override void Clear()
+    {
+        Array.Clear(Items, 0, Count); // a reused buffer must not keep strings alive
+        Count = 0;
+    }
+
+    public override void Add(ColumnBuffer other)
+    {
+        var from = (Strings)other;
+        from.Items.AsSpan(0, from.Count).CopyTo(Sized(ref Items, Count + from.Count).AsSpan(Count));
+        Count += from.Count;
+    }
+}
+
+internal sealed class Bools : ColumnBuffer
+{
+    public bool[] Items = new bool[1024];
+    public int Count;
+
+    public override void Clear() => Count = 0;
+
+    public override void Add(ColumnBuffer other)
+    {
+        var from = (Bools)other;
+        from.Items.AsSpan(0, from.Count).CopyTo(Sized(ref Items, Count + from.Count).AsSpan(Count));
+        Count += from.Count;
+    }
+}
+
+/// <summary>Numeric values: the present ones packed, a presence flag per row, and their min and max so far.</summary>
+internal sealed class Values<TOut> : ColumnBuffer
+    where TOut : struct, INumber<TOut>, IMinMaxValue<TOut>
+{
+    private TOut[] _items = new TOut[1024];
+    private bool[] _present = new bool[1024];
+    private int _rows;
+
+    public int Count { get; private set; }
+
+    public TOut Min { get; private set; } = TOut.MaxValue;
+
+    public TOut Max { get; private set; } = TOut.MinValue;
+
+    /// <summary>Room for <paramref name="rows"/> more values after <see cref="Count"/>, and their presence flags.</summary>
+    public TOut[] Reserve(int rows, out Span<bool> present)
+    {
+        present = ColumnBuffer.Sized(ref _present, _rows + rows).AsSpan(_rows, rows);
+        return ColumnBuffer.Sized(ref _items, Count + rows);
+    }
+
+    public void Added(int rows, int count, TOut min, TOut max) => (_rows, Count, Min, Max) = (_rows + rows, count, min, max);
+
+    public void Deconstruct(out TOut[] values, out ReadOnlySpan<bool> present, out int count, out TOut min, out TOut max)
+    {
+        (values, count, min, max) = (_items, Count, Min, Max);
+        present = _present.AsSpan(0, _rows);
+    }
+
+    public override void Clear() => (_rows, Count, Min, Max) = (0, 0, TOut.MaxValue, TOut.MinValue);
+
+    public override void Add(ColumnBuffer other)
+    {
+        var from = (Values<TOut>)other;
+        var values = Reserve(from._rows, out var present);
+        from._items.AsSpan(0, from.Count).CopyTo(values.AsSpan(Count));
+        from._present.AsSpan(0, from._rows).CopyTo(present);
+        Added(from._rows, Count + from.Count, TOut.Min(Min, from.Min), TOut.Max(Max, from.Max));
+    }
+}
+
+/// <summary>
+/// A row group's values column by column, added a block of rows at a time. A caller that maps its
+/// output into a small block of reused rows and adds each block has the rows still in cache while
+/// every column reads them; walking a whole row group's rows once per column waited on memory.
+/// </summary>
+internal sealed class RowGroupBuilder<T>
+    where T : class
+{
+    internal ColumnBuffer[] Buffers { get; } = FlatParquetWriter<T>.NewBuffers();
+
+    public int Count { get; private set; }
+
+    public void Add(ReadOnlySpan<T> rows)
+    {
+        FlatParquetWriter<T>.Append(rows, Buffers);
+        Count += rows.Length;
+    }
+
+    /// <summary>Moves another builder's rows after this one's (the other is empty afterwards).</summary>
+    public void Add(RowGroupBuilder<T> other)
+    {
+        for (var i = 0; i < Buffers.Length; i++)
+        {
+            Buffers[i].Add(other.Buffers[i]);
+        }
+
+        Count += other.Count;
+        other.Clear();
+    }
+
+    public void Clear()
+    {
+        foreach (var buffer in Buffers)
+        {
+            buffer.Clear();
+        }
+
+        Count = 0;
     }
 }
 

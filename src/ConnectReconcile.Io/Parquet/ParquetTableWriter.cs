@@ -33,12 +33,21 @@ public sealed class ParquetTableWriter(string stagingRoot) : IDisposable
     /// Appends to different files may run in parallel; appends to one file must not.
     /// </summary>
     public Task<string?> AppendAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
+        where T : class =>
+        AppendAsync<T>(table, day, rows.Count, (file, stream) => file.Groups.Append(stream, rows, file.Hash), cancellationToken);
+
+    /// <summary>As the other overload, for rows already in a builder (which is empty afterwards).</summary>
+    internal Task<string?> AppendAsync<T>(string table, DateOnly day, RowGroupBuilder<T> rows, CancellationToken cancellationToken)
+        where T : class =>
+        AppendAsync<T>(table, day, rows.Count, (file, stream) => file.Groups.Append(stream, rows, file.Hash), cancellationToken);
+
+    private Task<string?> AppendAsync<T>(string table, DateOnly day, int rows, Action<File, Stream> append, CancellationToken cancellationToken)
         where T : class
     {
         cancellationToken.ThrowIfCancellationRequested();
         var relative = PartitionPrefix(table, day) + "part-00000.parquet";
         var file = _files.GetOrAdd(relative, static _ => new File());
-        if (rows.Count == 0)
+        if (rows == 0)
         {
             return Task.FromResult(file.Groups.Count > 0 ? relative : null);
         }
@@ -47,7 +56,7 @@ public sealed class ParquetTableWriter(string stagingRoot) : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         using (var stream = file.Groups.Count == 0 ? System.IO.File.Create(path) : new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
-            file.Groups.Append(stream, rows, file.Hash);
+            append(file, stream);
             file.Groups.WriteFooter<T>(stream);
         }
 

@@ -33,6 +33,15 @@ internal sealed class RowGroupLog
         _dataEnd = stream.Position;
     }
 
+    /// <summary>As the other overload, for rows already in a builder (which is empty afterwards).</summary>
+    public void Append<T>(Stream stream, RowGroupBuilder<T> rows, IncrementalHash? hash = null)
+        where T : class
+    {
+        Start(stream, hash);
+        _groups.Add(FlatParquetWriter<T>.WriteRowGroup(stream, rows, hash));
+        _dataEnd = stream.Position;
+    }
+
     /// <summary>Writes the footer after the last group and cuts off anything beyond it (an earlier footer).</summary>
     public void WriteFooter<T>(Stream stream)
         where T : class
