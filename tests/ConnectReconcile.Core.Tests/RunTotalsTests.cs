@@ -11,7 +11,7 @@ public sealed class RunTotalsTests
     public void A_kind_adds_up_in_one_total_whichever_string_instance_names_it_and_kinds_list_in_order()
     {
         var totals = new RunTotals();
-        // Twenty distinct instances per kind: more than the instances remembered by reference.
+        // Kinds named by the constants and by equal strings of their own.
         foreach (var i in Enumerable.Range(0, 20))
         {
             totals.Add(Charge(new string(ChargeKinds.TelephonyOutbound), 60, 0.01m));
