@@ -23,6 +23,16 @@ public sealed class ChainWindowTests
     private static string Id(int n) => new Guid(n, 0, 0, new byte[8]).ToString();
 
     [Fact]
+    public void Chains_sort_into_output_order_by_start_then_root_id()
+    {
+        // Ids 5 and 2 start together: the root id decides; 9 starts first whatever its id.
+        var chains = new[] { (5, 100L), (9, 50L), (2, 100L), (1, 400L), (7, 100L) }
+            .Select(c => new Chain(Id(c.Item1), [Call(Id(c.Item1), c.Item2, 60)])).ToList();
+        Chain.SortInOutputOrder(chains);
+        Assert.Equal([Id(9), Id(2), Id(5), Id(7), Id(1)], chains.Select(c => c.RootId));
+    }
+
+    [Fact]
     public void A_chain_closes_once_the_watermark_is_hold_past_its_last_record_and_its_day_closes_with_it()
     {
         var window = new ChainWindow(Hold, _ => true);

@@ -41,9 +41,21 @@ public sealed class Chain
     public static readonly Comparison<ContactRecord> RecordOrder = static (a, b) => a.InitiationTimestamp != b.InitiationTimestamp
         ? a.InitiationTimestamp.CompareTo(b.InitiationTimestamp) : string.CompareOrdinal(a.ContactId, b.ContactId);
 
-    /// <summary>Chains in output order: start, then root id.</summary>
-    public static readonly Comparison<Chain> OutputOrder = static (a, b) => a.Start != b.Start
-        ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.RootId, b.RootId);
+    /// <summary>
+    /// Sorts chains into output order: start, then root id. The keys are copied out once: comparing
+    /// the chains themselves read each one's first record on every comparison (a day is ~25,000 chains).
+    /// </summary>
+    public static void SortInOutputOrder(List<Chain> chains)
+    {
+        var keys = new (Instant Start, string Root)[chains.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (chains[i].Start, chains[i].RootId);
+        }
+
+        keys.AsSpan().Sort(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(chains), static (a, b) => a.Start != b.Start
+            ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Root, b.Root));
+    }
 
     public string RootId { get; }
 
@@ -98,7 +110,7 @@ public static class ChainBuilder
             .GroupBy(r => r.RootId, StringComparer.Ordinal)
             .Select(g => new Chain(g.Key, g.ToList()))
             .ToList();
-        chains.Sort(Chain.OutputOrder); // root ids are unique, so the order is total
+        Chain.SortInOutputOrder(chains); // root ids are unique, so the order is total
         return chains;
     }
 }

@@ -219,7 +219,7 @@ internal sealed class DayPartitions : IDisposable
     private async Task FlushAsync(DateOnly day, DayBuffer buffer, CancellationToken cancellationToken)
     {
         _flushed.Add(day);
-        buffer.Chains.Sort(Chain.OutputOrder);
+        Chain.SortInOutputOrder(buffer.Chains);
         buffer.NonVoice.Sort(Chain.RecordOrder);
         var rater = _options.Rater;
         var mapRows = _options.Output is not null;
