@@ -226,8 +226,11 @@ internal sealed class DayPartitions : IDisposable
         foreach (var slice in buffer.Chains.Chunk(Math.Max(1, _options.ChainsPerRowGroup)))
         {
             var per = (slice.Length + _parts.Length - 1) / _parts.Length;
-            Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
-                p => _parts[p].RateAndMap(slice.AsSpan(Math.Min(slice.Length, p * per), Math.Clamp(slice.Length - (p * per), 0, per)), rater, mapRows));
+            Parallel.For(0, _parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken }, p =>
+            {
+                var start = Math.Min(slice.Length, p * per);
+                _parts[p].RateAndMap(slice.AsSpan(start, Math.Min(per, slice.Length - start)), rater, mapRows);
+            });
             var results = _parts.SelectMany(p => p.Results).ToList();
 
             // The running totals and the four tables are independent of each other: add up while writing
@@ -290,21 +293,18 @@ internal sealed class DayPartitions : IDisposable
         }
     }
 
-    private Task<string?> WriteChargesAsync(DateOnly day, IEnumerable<Charge> charges, CancellationToken cancellationToken) =>
-        WriteAsync("charges", day, _charges, charges, (c, rows) => _mapper.Fill(rows.Next(), c), cancellationToken);
-
-    /// <summary>Maps the items into the table's rows and appends them to the day's file as one row group.</summary>
-    private Task<string?> WriteAsync<TItem, TRow>(string table, DateOnly day, TableRows<TRow> rows, IEnumerable<TItem> items, Action<TItem, RowBuffer<TRow>> map, CancellationToken cancellationToken)
-        where TRow : class, new()
+    /// <summary>Per-unit or number-day charges, appended to the day's charges file as one row group.</summary>
+    private Task<string?> WriteChargesAsync(DateOnly day, IEnumerable<Charge> charges, CancellationToken cancellationToken)
     {
-        rows.Clear();
-        foreach (var item in items)
+        _charges.Clear();
+        Action<Charge, RowBuffer<ChargeRow>> map = (c, rows) => _mapper.Fill(rows.Next(), c);
+        foreach (var charge in charges)
         {
-            rows.Map(item, map);
+            _charges.Map(charge, map);
         }
 
-        rows.Complete();
-        return _writer.AppendAsync(table, day, rows.Group, cancellationToken);
+        _charges.Complete();
+        return _writer.AppendAsync("charges", day, _charges.Group, cancellationToken);
     }
 
     /// <summary>Appends a table's rows of every part of the slice, in order, to the day's file as one row group.</summary>
