@@ -20,6 +20,10 @@ using ConnectReconcile.Io.Storage;
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
 //   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB).
+//   --against DIR (Linux, needs taskset): this build and another build's harness (DIR holds its
+//   ConnectReconcile.Benchmarks) run each phase at the same time, one pinned to each core, swapping cores
+//   run after run, and the harness prints this build's time over the other's: both see the same machine
+//   (whose speed drifts more than most changes move it), and a one-core run's time is its CPU work.
 var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
@@ -49,6 +53,11 @@ foreach (var (ctrs, data) in months)
 }
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+if (opts.Against is { } against)
+{
+    return await PhaseRun.CompareAsync(opts.Phases, months[0].Data, months[0].Ctrs, opts.Repeat, Path.Combine(against, "ConnectReconcile.Benchmarks"));
+}
+
 var runs = new List<PhaseRun>();
 var several = months.Count > 1 || opts.Repeat > 1;
 for (var run = 1; run <= opts.Repeat; run++)
@@ -79,12 +88,12 @@ if (several)
 
 return 0;
 
-internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] Phases, int Repeat)
+internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] Phases, int Repeat, string? Against)
 {
     public static Args Parse(string[] args)
     {
         long[] ctrs = [1_000_000];
-        string? data = null, phase = null;
+        string? data = null, phase = null, against = null;
         var phases = new[] { "floor", "decode", "rate", "replay" };
         var repeat = 1;
         for (var i = 0; i + 1 < args.Length; i += 2)
@@ -96,11 +105,12 @@ internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] P
                 case "--phase": phase = args[i + 1]; break;
                 case "--phases": phases = args[i + 1].Split(','); break;
                 case "--repeat": repeat = Math.Max(1, int.Parse(args[i + 1], CultureInfo.InvariantCulture)); break;
+                case "--against": against = args[i + 1]; break;
                 default: throw new ArgumentException("unknown argument " + args[i]);
             }
         }
 
-        return new Args(ctrs, data, phase, phases, repeat);
+        return new Args(ctrs, data, phase, phases, repeat, against);
     }
 }
 
@@ -110,11 +120,21 @@ internal sealed record PhaseRun(string Phase, long Ctrs, int Run, double Seconds
     /// <summary>The child prints its line for people, then this prefix and its figures for the parent.</summary>
     public const string Marker = "#figures ";
 
-    public static async Task<PhaseRun?> StartAsync(string phase, string data, long ctrs, int run)
+    /// <param name="harness">Another build's harness executable instead of this one.</param>
+    /// <param name="core">The one core the child may run on (through taskset), if any.</param>
+    /// <param name="label">Put before each line the child prints.</param>
+    public static async Task<PhaseRun?> StartAsync(string phase, string data, long ctrs, int run, string? harness = null, int? core = null, string label = "")
     {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        var self = harness ?? Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(core is null ? self : "taskset") { RedirectStandardOutput = true };
+        if (core is { } c)
+        {
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(c.ToString(CultureInfo.InvariantCulture));
+            psi.ArgumentList.Add(self);
+        }
+
+        if (harness is null && Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             psi.ArgumentList.Add(typeof(Phases).Assembly.Location);
         }
@@ -135,12 +155,52 @@ internal sealed record PhaseRun(string Phase, long Ctrs, int Run, double Seconds
             }
             else
             {
-                Console.WriteLine(line);
+                Console.WriteLine(label + line);
             }
         }
 
         await child.WaitForExitAsync();
         return child.ExitCode == 0 ? result : null;
+    }
+
+    /// <summary>
+    /// Each phase of this build and of <paramref name="other"/> at the same time, one per core, the
+    /// cores swapped run after run; then this build's time over the other's, per run and on average.
+    /// </summary>
+    public static async Task<int> CompareAsync(IReadOnlyList<string> phases, string data, long ctrs, int repeat, string other)
+    {
+        if (Environment.ProcessorCount < 2 || !File.Exists(other))
+        {
+            Console.Error.WriteLine($"--against needs two cores and {other}");
+            return 2;
+        }
+
+        foreach (var phase in phases)
+        {
+            var ratios = new List<double>();
+            for (var run = 1; run <= repeat; run++)
+            {
+                var (mine, theirs) = (run % 2, (run + 1) % 2);
+                var results = await Task.WhenAll(
+                    StartAsync(phase, data, ctrs, run, core: mine, label: $"this  (core {mine}) "),
+                    StartAsync(phase, data, ctrs, run, other, theirs, $"other (core {theirs}) "));
+                if (results[0] is not { } a || results[1] is not { } b)
+                {
+                    return 1;
+                }
+
+                ratios.Add(a.Seconds / b.Seconds);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase} run {run}: this {a.Seconds:N2} s, other {b.Seconds:N2} s, this/other {ratios[^1]:N3}"));
+            }
+
+            // The two cores need not be equally fast (here one ran ~25 % slower): over an even number of
+            // runs each build has had each core equally often, and the geometric mean cancels the cores out.
+            var mean = Math.Exp(ratios.Average(Math.Log));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{phase}: this build's time over the other's, geometric mean {mean:N3} over {ratios.Count} runs{(ratios.Count % 2 == 1 ? " (odd: give an even --repeat)" : "")}"));
+        }
+
+        return 0;
     }
 
     /// <summary>Medians per phase and size; with several sizes, each phase's peak over the first size's (median of the runs' own ratios too).</summary>
