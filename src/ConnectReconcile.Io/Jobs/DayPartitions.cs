@@ -275,6 +275,12 @@ internal sealed class DayPartitions : IDisposable
             }
         }
 
+        // The parts are reused by the next day: until then they must not keep this one's chains alive.
+        foreach (var part in _parts)
+        {
+            part.Results.Clear();
+        }
+
         var units = buffer.NonVoice.Select(rater.RateUnit).ToList();
         foreach (var charge in units)
         {
