@@ -32,12 +32,12 @@ public sealed class RowMapperTests
         Assert.True(results.Count >= 10, "the scenarios should give a chain each");
         foreach (var result in results)
         {
-            AssertSame<ChainResult, ContactRow>(result, (r, rows) => Mapper.Fill(rows.Next(), r));
+            AssertSame<ChainResult, ContactRow>(result, Mapper.AddContact);
             AssertSame<ChainResult, LegRow>(result, Mapper.AddLegs);
             AssertSame<ChainResult, SegmentRow>(result, Mapper.AddSegments);
             foreach (var charge in result.Charges)
             {
-                AssertSame<Charge, ChargeRow>(charge, (c, rows) => Mapper.Fill(rows.Next(), c));
+                AssertSame<Charge, ChargeRow>(charge, Mapper.AddCharge);
             }
         }
     }

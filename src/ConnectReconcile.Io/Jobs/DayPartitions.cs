@@ -303,7 +303,7 @@ internal sealed class DayPartitions : IDisposable
     private Task<string?> WriteChargesAsync(DateOnly day, IEnumerable<Charge> charges, CancellationToken cancellationToken)
     {
         _charges.Clear();
-        Action<Charge, RowBuffer<ChargeRow>> map = (c, rows) => _mapper.Fill(rows.Next(), c);
+        Action<Charge, RowBuffer<ChargeRow>> map = _mapper.AddCharge;
         foreach (var charge in charges)
         {
             _charges.Map(charge, map);
@@ -449,7 +449,7 @@ internal sealed class DayPartitions : IDisposable
         public SlicePart(RowMapper mapper)
         {
             _charges = mapper.AddCharges;
-            _contact = (r, rows) => mapper.Fill(rows.Next(), r);
+            _contact = mapper.AddContact;
             _legs = mapper.AddLegs;
             _segments = mapper.AddSegments;
         }
