@@ -33,9 +33,9 @@ if (opts.Phase is { } phase)
     return code;
 }
 
-if (opts.Data is not null && opts.Ctrs.Length > 1)
+if ((opts.Data is not null || opts.Against is not null) && opts.Ctrs.Length > 1)
 {
-    throw new ArgumentException("--data names one month: give one --ctrs size with it");
+    throw new ArgumentException("--data and --against take one month: give one --ctrs size with them");
 }
 
 var months = opts.Ctrs.Select(n => (Ctrs: n, Data: opts.Data ?? Path.Combine(Path.GetTempPath(), $"cr-bench-{n}"))).ToList();
@@ -55,7 +55,8 @@ foreach (var (ctrs, data) in months)
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 if (opts.Against is { } against)
 {
-    return await PhaseRun.CompareAsync(opts.Phases, months[0].Data, months[0].Ctrs, opts.Repeat, Path.Combine(against, "ConnectReconcile.Benchmarks"));
+    var (ctrs, data) = months.Single();
+    return await PhaseRun.CompareAsync(opts.Phases, data, ctrs, opts.Repeat, Path.Combine(against, "ConnectReconcile.Benchmarks"));
 }
 
 var runs = new List<PhaseRun>();
