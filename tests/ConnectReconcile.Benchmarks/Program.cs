@@ -19,7 +19,8 @@ using ConnectReconcile.Io.Storage;
 //   this machine's speed and Server GC's peaks vary from run to run, so one run per size decides little)
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
-//   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB).
+//   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB),
+//   those on the large-object heap, and the collections by generation and trigger.
 //   --against DIR (Linux, needs taskset): this build and another build's harness (DIR holds its
 //   ConnectReconcile.Benchmarks) run each phase at the same time, one pinned to each core, swapping cores
 //   run after run, and the harness prints this build's time over the other's: both see the same machine
@@ -464,9 +465,18 @@ internal sealed class CountingSink : IDecodeSink
 }
 
 /// <summary>The runtime's AllocationTick events (one per ~100 KB allocated), summed by type: where the garbage comes from.</summary>
+/// <summary>
+/// The runtime's allocation samples (one per ~100 KB) by type, the large-object heap's by type, and the
+/// collections by generation and trigger: large-object allocations count against their own budget,
+/// and each time it runs out the runtime starts a gen2 collection.
+/// </summary>
 internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
 {
+    private const int SampleBytes = 100_000;
+    private static readonly string[] Reasons = ["small-object budget", "induced", "low memory", "empty", "large-object budget", "out of small-object space", "out of large-object space"];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bytes = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _largeBytes = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _collections = new();
 
     protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
     {
@@ -478,20 +488,48 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
 
     protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
     {
-        if (e.EventName == "GCAllocationTick_V4" && e.Payload is { } payload && e.PayloadNames is { } names)
+        if (e.Payload is not { } payload || e.PayloadNames is not { } names)
+        {
+            return;
+        }
+
+        if (e.EventName == "GCAllocationTick_V4")
         {
             var type = payload[names.IndexOf("TypeName")] as string ?? "?";
-            _bytes.AddOrUpdate(type, 100_000, (_, b) => b + 100_000);
+            _bytes.AddOrUpdate(type, SampleBytes, (_, b) => b + SampleBytes);
+            if (Convert.ToInt32(payload[names.IndexOf("AllocationKind")], CultureInfo.InvariantCulture) == 1)
+            {
+                _largeBytes.AddOrUpdate(type, SampleBytes, (_, b) => b + SampleBytes);
+            }
+        }
+        else if (e.EventName == "GCStart_V2")
+        {
+            var depth = Convert.ToInt32(payload[names.IndexOf("Depth")], CultureInfo.InvariantCulture);
+            var reason = Convert.ToInt32(payload[names.IndexOf("Reason")], CultureInfo.InvariantCulture);
+            var background = Convert.ToInt32(payload[names.IndexOf("Type")], CultureInfo.InvariantCulture) == 1;
+            var key = $"gen{depth} {(background ? "background" : "blocking")}, {(reason < Reasons.Length ? Reasons[reason] : $"reason {reason}")}";
+            _collections.AddOrUpdate(key, 1, (_, n) => n + 1);
         }
     }
 
     public void Print(int top)
     {
-        var total = _bytes.Values.Sum();
-        Console.WriteLine($"  allocation samples (~{total / 1e9:N1} GB):");
+        Console.WriteLine($"  allocation samples (~{_bytes.Values.Sum() / 1e9:N1} GB):");
         foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(top))
         {
             Console.WriteLine($"    {bytes / 1e6,8:N0} MB  {type}");
+        }
+
+        Console.WriteLine($"  of which on the large-object heap (~{_largeBytes.Values.Sum() / 1e6:N0} MB):");
+        foreach (var (type, bytes) in _largeBytes.OrderByDescending(p => p.Value).Take(top))
+        {
+            Console.WriteLine($"    {bytes / 1e6,8:N1} MB  {type}");
+        }
+
+        Console.WriteLine("  collections by generation and trigger:");
+        foreach (var (key, count) in _collections.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine($"    {count,8:N0}  {key}");
         }
     }
 }
