@@ -43,11 +43,11 @@ internal static class FlatParquetWriter<T>
     private static readonly Column[] Columns = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .OrderBy(p => p.MetadataToken).Select(Column.For).ToArray();
 
-    [ThreadStatic]
-    private static Scratch? t_scratch;
-
-    [ThreadStatic]
-    private static RowGroupBuilder<T>? t_builder;
+    // The buffers a row group is written with, kept for the next one. A table's row groups are written
+    // one at a time, so one set per table is the rule; a second writer at the same time makes its own.
+    // (Kept per thread, they were grown again on every new pool thread: ~55 MB of large-object
+    // allocations in a 1 M-CTR replay.)
+    private static Scratch? s_spare;
 
     /// <summary>Rows copied out of a list and added to a builder this many at a time (see <see cref="RowGroupBuilder{T}"/>).</summary>
     internal const int Block = 256;
@@ -66,8 +66,8 @@ internal static class FlatParquetWriter<T>
     /// <summary>Appends one row group at the stream's position (after the magic or the previous group); see the other overload.</summary>
     public static RowGroupMeta WriteRowGroup(Stream stream, IReadOnlyList<T> rows, IncrementalHash? hash = null)
     {
-        var builder = t_builder ??= new RowGroupBuilder<T>();
-        var scratch = t_scratch ??= new Scratch();
+        var scratch = Interlocked.Exchange(ref s_spare, null) ?? new Scratch();
+        var builder = scratch.Builder;
         var block = scratch.Rows(Math.Min(Block, rows.Count));
         try
         {
@@ -81,13 +81,14 @@ internal static class FlatParquetWriter<T>
 
                 builder.Add(block.AsSpan(0, n));
             }
+
+            return WriteRowGroup(stream, builder, hash, scratch);
         }
         finally
         {
-            Array.Clear(block); // the pooled array must not keep rows alive
+            Array.Clear(block); // the kept array must not keep rows alive
+            s_spare = scratch;
         }
-
-        return WriteRowGroup(stream, builder, hash);
     }
 
     /// <summary>
@@ -97,7 +98,19 @@ internal static class FlatParquetWriter<T>
     /// </summary>
     public static RowGroupMeta WriteRowGroup(Stream stream, RowGroupBuilder<T> rows, IncrementalHash? hash = null)
     {
-        var scratch = t_scratch ??= new Scratch();
+        var scratch = Interlocked.Exchange(ref s_spare, null) ?? new Scratch();
+        try
+        {
+            return WriteRowGroup(stream, rows, hash, scratch);
+        }
+        finally
+        {
+            s_spare = scratch;
+        }
+    }
+
+    private static RowGroupMeta WriteRowGroup(Stream stream, RowGroupBuilder<T> rows, IncrementalHash? hash, Scratch scratch)
+    {
         var start = stream.Position;
         var chunks = new ChunkMeta[Columns.Length];
         try
@@ -219,9 +232,11 @@ internal static class FlatParquetWriter<T>
         w.EndStruct();
     }
 
-    /// <summary>Per-thread buffers, reused across chunks so a row group allocates little beyond its metadata.</summary>
+    /// <summary>Buffers reused across chunks and row groups, so a row group allocates little beyond its metadata.</summary>
     private sealed class Scratch
     {
+        private RowGroupBuilder<T>? _builder;
+
         public readonly ByteSink Body = new();
         public readonly ByteSink Chunk = new();
         public readonly ByteSink Header = new(256);
@@ -233,6 +248,9 @@ internal static class FlatParquetWriter<T>
         private int[] _starts = [];
         private bool[] _present = [];
         private T[] _rows = [];
+
+        /// <summary>Column buffers for rows given as a list.</summary>
+        public RowGroupBuilder<T> Builder => _builder ??= new RowGroupBuilder<T>();
 
         public T[] Rows(int n) => ColumnBuffer.Sized(ref _rows, n);
 
