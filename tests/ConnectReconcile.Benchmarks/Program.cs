@@ -326,7 +326,8 @@ internal static class Phases
                 var store = new LocalObjectStore(ctrDir);
                 var selector = new InputSelector();
                 var objects = await selector.SelectAsync(store, null, null, 0, CancellationToken.None);
-                var window = new ChainWindow(6 * 3600, _ => true);
+                using var closedContacts = new FileClosedContactLog(Path.GetTempPath()); // as the job keeps them
+                var window = new ChainWindow(6 * 3600, _ => true, closedContacts);
                 long read = 0, closedChains = 0;
                 var windowTime = new Stopwatch();
                 Instant? watermark = null;

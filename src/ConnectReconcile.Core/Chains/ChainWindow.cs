@@ -18,7 +18,8 @@ public readonly record struct RecordKey(Guid Id, bool IsGuid, ulong Fingerprint)
 /// Dedupe and chaining for a month read in arrival order without holding the month. Records wait
 /// in an open group per root until the arrival watermark passes the group's last activity plus
 /// <c>hold</c>; then the group closes (it is rated and written by the caller) and only a compact
-/// index entry per ContactId stays behind (stamp, content fingerprint, report day: ~44 bytes with its key).
+/// index entry per ContactId stays behind (id, stamp, content fingerprint, report day: 32 bytes in an
+/// <see cref="IClosedContactLog"/>, which the caller may keep on disk, and ~11–16 bytes of table in memory).
 /// <para>
 /// Late copies of closed contacts are the common case (exact re-deliveries, attribute updates days
 /// later): they are counted as superseded and change nothing when their billing content is the same.
@@ -29,13 +30,16 @@ public readonly record struct RecordKey(Guid Id, bool IsGuid, ulong Fingerprint)
 /// Dedupe rules are <see cref="Deduplicator"/>'s: the latest LastUpdateTimestamp wins, ties go to
 /// the later-arrived copy.
 /// </summary>
-public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
+public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported, IClosedContactLog? closedLog = null)
 {
     private const ushort NoDay = ushort.MaxValue;
 
-    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings halve the index. It is
-    // split in 256 shards by a key byte so a resize copies 1/256 of it, not the whole month at once.
-    private readonly Dictionary<Guid, Entry>[] _byGuid = Enumerable.Range(0, 256).Select(_ => new Dictionary<Guid, Entry>()).ToArray();
+    // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings. Those of open groups are
+    // in a dictionary; a closed contact moves to the closed index, whose log the caller may keep out of
+    // memory (a month's closed contacts are most of the index, and only a late copy reads one again).
+    private readonly Dictionary<Guid, Entry> _openByGuid = [];
+    private readonly ClosedContactIndex _closedByGuid = new(closedLog ?? IClosedContactLog.InMemory());
+    // Other ids, open or closed (Entry.Closed).
     private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
     private readonly List<OpenGroup> _closing = [];
@@ -68,9 +72,9 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     /// <summary>Offers a record in arrival order with its <see cref="KeyOf"/>.</summary>
     public void Offer(ContactRecord record, RecordKey key)
     {
-        ref var entry = ref Lookup(record.ContactId, key, out var exists);
         var stamp = StampOf(record);
-        if (exists)
+        ref var entry = ref FindOpenOrText(record.ContactId, key);
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry))
         {
             Superseded++;
             if (stamp < entry.Stamp)
@@ -89,18 +93,29 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
                 return;
             }
 
-            if (key.Fingerprint != entry.Fingerprint && (Reported(entry.Day) || reported(record.InitiationTimestamp.UtcDate)))
-            {
-                LateCorrections++;
-            }
-
+            CountLateChange(record, key, entry.Fingerprint, entry.Day);
             entry.Fingerprint = key.Fingerprint;
             return;
         }
 
-        entry.Stamp = stamp;
+        if (key.IsGuid && _closedByGuid.TryFind(key.Id, out var position, out var closed))
+        {
+            Superseded++;
+            if (stamp < closed.Stamp)
+            {
+                return;
+            }
+
+            CountLateChange(record, key, closed.Fingerprint, closed.Day);
+            closed.Stamp = stamp;
+            closed.Fingerprint = key.Fingerprint;
+            _closedByGuid.Update(position, closed);
+            return;
+        }
+
         if (_open.TryGetValue(record.RootId, out var open))
         {
+            AddOpen(record.ContactId, key, stamp);
             open.Add(record, key);
             return;
         }
@@ -109,9 +124,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         if (record.IsVoice && ClosedDayOf(record) is { } chainDay)
         {
             // Joins a chain already rated: harmless only when neither its day nor the chain's is reported.
-            entry.Closed = true;
-            entry.Day = chainDay;
-            entry.Fingerprint = key.Fingerprint;
+            AddClosed(record.ContactId, key, stamp, chainDay);
             if (Reported(chainDay) || reported(day))
             {
                 LateCorrections++;
@@ -124,12 +137,22 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             return;
         }
 
-        if (ClosedThrough is { } closed && day <= closed && reported(day))
+        if (ClosedThrough is { } closedThrough && day <= closedThrough && reported(day))
         {
             LateCorrections++; // a new contact of a day already written
         }
 
+        AddOpen(record.ContactId, key, stamp);
         _open[record.RootId] = new OpenGroup(record.RootId, record, key);
+    }
+
+    /// <summary>A later copy of a closed contact that changes it cannot be patched into a reported day.</summary>
+    private void CountLateChange(ContactRecord record, RecordKey key, ulong fingerprint, ushort day)
+    {
+        if (key.Fingerprint != fingerprint && (Reported(day) || reported(record.InitiationTimestamp.UtcDate)))
+        {
+            LateCorrections++;
+        }
     }
 
     /// <summary>Closes the groups whose last activity is at least <c>hold</c> before the watermark.</summary>
@@ -200,10 +223,8 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
             for (var i = 0; i < records.Length; i++)
             {
                 var key = group.KeyAt(i);
-                ref var entry = ref Lookup(records[i].ContactId, key, out _);
-                entry.Closed = true;
-                entry.Fingerprint = key.Fingerprint;
-                entry.Day = records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate);
+                var stamp = key.IsGuid && _openByGuid.Remove(key.Id, out var open) ? open.Stamp : StampOf(records[i]);
+                AddClosed(records[i].ContactId, key, stamp, records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate));
             }
 
             Chain? chain = null;
@@ -253,11 +274,16 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
 
         if (record.IsRoot)
         {
-            return null; // its own index entry was just created: it cannot be a closed chain
+            return null; // it is new: it cannot be a closed chain
         }
 
-        ref var entry = ref Find(root, out var found);
-        return found && entry.Closed ? entry.Day : null;
+        if (Guid.TryParse(root, out var id))
+        {
+            return _closedByGuid.TryFind(id, out _, out var closed) ? closed.Day : null;
+        }
+
+        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_byText, root);
+        return !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry) && entry.Closed ? entry.Day : null;
     }
 
     private static readonly long EpochSeconds = Instant.FromDate(new DateOnly(2000, 1, 1)).UnixSeconds;
@@ -272,25 +298,35 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
     // Days since 2000-01-01 fit a ushort until 2179; anything outside is "no day" (never reported).
     private static ushort DayNumber(DateOnly day) => (uint)(day.DayNumber - EpochDay) < NoDay ? (ushort)(day.DayNumber - EpochDay) : NoDay;
 
-    private ref Entry Lookup(string contactId, RecordKey key, out bool exists) =>
+    /// <summary>The entry of an open contact, or of a closed one whose id is not a GUID; a null ref when there is none.</summary>
+    private ref Entry FindOpenOrText(string contactId, RecordKey key) =>
         ref key.IsGuid
-            ? ref CollectionsMarshal.GetValueRefOrAddDefault(Shard(key.Id), key.Id, out exists)
-            : ref CollectionsMarshal.GetValueRefOrAddDefault(_byText, contactId, out exists);
+            ? ref CollectionsMarshal.GetValueRefOrNullRef(_openByGuid, key.Id)
+            : ref CollectionsMarshal.GetValueRefOrNullRef(_byText, contactId);
 
-    private Dictionary<Guid, Entry> Shard(Guid key)
+    private void AddOpen(string contactId, RecordKey key, int stamp)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        key.TryWriteBytes(bytes);
-        return _byGuid[bytes[15]]; // a random byte of a v4 GUID (the first ones carry the version in places)
+        var entry = new Entry { Stamp = stamp };
+        if (key.IsGuid)
+        {
+            _openByGuid[key.Id] = entry;
+        }
+        else
+        {
+            _byText[contactId] = entry;
+        }
     }
 
-    private ref Entry Find(string contactId, out bool found)
+    private void AddClosed(string contactId, RecordKey key, int stamp, ushort day)
     {
-        ref var entry = ref Guid.TryParse(contactId, out var guid)
-            ? ref CollectionsMarshal.GetValueRefOrNullRef(Shard(guid), guid)
-            : ref CollectionsMarshal.GetValueRefOrNullRef(_byText, contactId);
-        found = !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry);
-        return ref entry;
+        if (key.IsGuid)
+        {
+            _closedByGuid.Add(new ClosedContact { Id = key.Id, Fingerprint = key.Fingerprint, Stamp = stamp, Day = day });
+        }
+        else
+        {
+            _byText[contactId] = new Entry { Stamp = stamp, Day = day, Fingerprint = key.Fingerprint, Closed = true };
+        }
     }
 
     /// <summary>
@@ -323,7 +359,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported)
         return h;
     }
 
-    // 16 bytes: the index is what a month's memory grows with.
+    // An open contact (or any contact whose id is not a GUID).
     private struct Entry
     {
         public ulong Fingerprint;

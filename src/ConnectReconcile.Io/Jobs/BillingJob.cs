@@ -50,7 +50,7 @@ public sealed record BillingJobOptions
     /// </summary>
     public int ChainsPerRowGroup { get; init; } = 4_096;
 
-    /// <summary>Local scratch folder for staging when the output is not a local folder.</summary>
+    /// <summary>Local scratch folder (default: the temp folder): the window's closed contacts, and staging when the output is not a local folder.</summary>
     public string? ScratchDirectory { get; init; }
 }
 
@@ -112,7 +112,8 @@ public sealed class BillingJob(BillingJobOptions options)
     private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
-        ChainWindow? window = new(options.LookAheadHours * 3600L, options.Covers);
+        using var closedContacts = new FileClosedContactLog(options.ScratchDirectory ?? Path.GetTempPath());
+        ChainWindow? window = new(options.LookAheadHours * 3600L, options.Covers, closedContacts);
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         var totalBytes = objects.Sum(o => o.Size);
