@@ -326,7 +326,7 @@ internal static class Phases
                 var store = new LocalObjectStore(ctrDir);
                 var selector = new InputSelector();
                 var objects = await selector.SelectAsync(store, null, null, 0, CancellationToken.None);
-                using var closedContacts = new FileClosedContactLog(Path.GetTempPath()); // as the job keeps them
+                var closedContacts = new FileClosedContactLog(Path.GetTempPath()); // as the job keeps them
                 var window = new ChainWindow(6 * 3600, _ => true, closedContacts);
                 long read = 0, closedChains = 0;
                 var windowTime = new Stopwatch();
@@ -351,6 +351,7 @@ internal static class Phases
                 }
 
                 closedChains += window.CloseAll().Count(g => g.Chain is not null);
+                closedContacts.Dispose();
                 records = read;
                 Console.WriteLine($"  decode+dedupe: {closedChains:N0} chains closed, superseded {window.Superseded:N0}, late corrections {window.LateCorrections:N0}; {windowTime.Elapsed.TotalSeconds:N2} s in the window (main thread)");
                 break;
