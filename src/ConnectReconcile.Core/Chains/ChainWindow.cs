@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Time;
@@ -19,7 +20,7 @@ public readonly record struct RecordKey(Guid Id, bool IsGuid, ulong Fingerprint)
 /// in an open group per root until the arrival watermark passes the group's last activity plus
 /// <c>hold</c>; then the group closes (it is rated and written by the caller) and only a compact
 /// index entry per ContactId stays behind (id, stamp, content fingerprint, report day: 32 bytes in an
-/// <see cref="IClosedContactLog"/>, which the caller may keep on disk, and ~11–16 bytes of table in memory).
+/// <see cref="IClosedContactLog"/>, which the caller may keep on disk, and 11–21 bytes of table in memory).
 /// <para>
 /// Late copies of closed contacts are the common case (exact re-deliveries, attribute updates days
 /// later): they are counted as superseded and change nothing when their billing content is the same.
@@ -74,7 +75,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     {
         var stamp = StampOf(record);
         ref var entry = ref FindOpenOrText(record.ContactId, key);
-        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry))
+        if (!Unsafe.IsNullRef(ref entry))
         {
             Superseded++;
             if (stamp < entry.Stamp)
@@ -223,8 +224,13 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             for (var i = 0; i < records.Length; i++)
             {
                 var key = group.KeyAt(i);
-                var stamp = key.IsGuid && _openByGuid.Remove(key.Id, out var open) ? open.Stamp : StampOf(records[i]);
-                AddClosed(records[i].ContactId, key, stamp, records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate));
+                if (key.IsGuid)
+                {
+                    _openByGuid.Remove(key.Id);
+                }
+
+                // The group holds the copy that won, so its stamp is the entry's.
+                AddClosed(records[i].ContactId, key, StampOf(records[i]), records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate));
             }
 
             Chain? chain = null;
@@ -283,7 +289,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         }
 
         ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_byText, root);
-        return !System.Runtime.CompilerServices.Unsafe.IsNullRef(ref entry) && entry.Closed ? entry.Day : null;
+        return !Unsafe.IsNullRef(ref entry) && entry.Closed ? entry.Day : null;
     }
 
     private static readonly long EpochSeconds = Instant.FromDate(new DateOnly(2000, 1, 1)).UnixSeconds;
