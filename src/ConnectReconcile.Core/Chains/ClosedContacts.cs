@@ -9,7 +9,7 @@ public struct ClosedContact
     public Guid Id;
     /// <summary>The billing content's fingerprint (<see cref="ChainWindow.Fingerprint"/>) of the copy that won.</summary>
     public ulong Fingerprint;
-    /// <summary>The winning copy's LastUpdateTimestamp, seconds since 2000-01-01.</summary>
+    /// <summary>The winning copy's LastUpdateTimestamp (else its end), seconds since 2000-01-01.</summary>
     public int Stamp;
     /// <summary>The report day, days since 2000-01-01 (the chain's day for voice).</summary>
     public ushort Day;
