@@ -466,7 +466,6 @@ internal sealed class CountingSink : IDecodeSink
     public void OnQuarantine(QuarantineEntry entry) => Count++;
 }
 
-/// <summary>The runtime's AllocationTick events (one per ~100 KB allocated), summed by type: where the garbage comes from.</summary>
 /// <summary>
 /// The runtime's allocation samples (one per ~100 KB) by type, the large-object heap's by type, and the
 /// collections by generation and trigger: large-object allocations count against their own budget,
