@@ -7,6 +7,7 @@ using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Core.Time;
 using ConnectReconcile.Generator;
+using ConnectReconcile.Io.Cur;
 using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
@@ -252,6 +253,9 @@ internal static class Phases
         // Live data: the most that survived any full (gen2) collection, sampled as the run goes, to
         // tell what the job holds from what the GC keeps as headroom.
         long live = 0;
+        JsonElement? truth = null;
+        string? written = null;
+        var correct = true;
         using var liveSampler = new Timer(_ => live = Math.Max(live, GC.GetGCMemoryInfo(GCKind.Background).PromotedBytes), null, 0, 100);
         switch (phase)
         {
@@ -368,13 +372,10 @@ internal static class Phases
                     Numbers = numbers,
                 }).RunAsync(null, CancellationToken.None);
                 records = result.Counts.Read;
-                var truth = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "truth.json"))).RootElement;
-                var ok = truth.GetProperty("billedSeconds").EnumerateObject().All(p => p.Value.GetInt64() == result.Totals.BilledSeconds().GetValueOrDefault(p.Name));
-                Console.WriteLine($"  replay: {result.Counts.Chains:N0} chains, {result.Outputs.Count} Parquet files, totals {(ok ? "EQUAL" : "DIFFERENT")} to truth.json");
-                if (Directory.Exists(outDir))
-                {
-                    Directory.Delete(outDir, recursive: true);
-                }
+                truth = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(data, "truth.json"))).RootElement;
+                correct = Equal(truth.Value.GetProperty("billedSeconds"), result.Totals.BilledSeconds());
+                Console.WriteLine($"  {phase}: {result.Counts.Chains:N0} chains, {result.Outputs.Count} Parquet files, totals {(correct ? "EQUAL" : "DIFFERENT")} to truth.json");
+                written = phase == "replay" ? outDir : null;
                 break;
             default:
                 throw new ArgumentException("unknown phase " + phase);
@@ -385,8 +386,48 @@ internal static class Phases
         var json = jsonBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $", {jsonBytes / 1e6 / seconds,7:N1} MB/s JSON") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{phase,-7} {records,12:N0} CTRs in {seconds,7:N2} s = {records / seconds,10:N0} CTRs/s, {gzipBytes / 1e6 / seconds,7:N1} MB/s gzip{json}, peak memory {peak:N0} MB (live after gen2 ≤ {live / 1e6:N0} MB), GC pauses {GC.GetTotalPauseDuration().TotalSeconds:N2} s (gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / 1e9:N1} GB), CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:N1} s"));
+        if (written is not null)
+        {
+            // After the figures: the files themselves, read back with Parquet.Net, must hold the month's truth
+            // (a writer that wrote rows without their columns once passed the in-memory totals above).
+            var charges = await SumByAsync(Path.Combine(written, "charges"), "charge_kind", "billed_seconds");
+            var legs = await SumByAsync(Path.Combine(written, "legs"), "leg_kind", null);
+            var same = Equal(truth!.Value.GetProperty("billedSeconds"), charges) && Equal(truth.Value.GetProperty("legs"), legs);
+            Console.WriteLine($"  replay: files read back, billed seconds by charge kind and legs by kind {(same ? "EQUAL" : "DIFFERENT")} to truth.json");
+            correct &= same;
+            Directory.Delete(written, recursive: true);
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{PhaseRun.Marker}{seconds:R} {records / seconds:R} {peak:R}"));
-        return 0;
+        return correct ? 0 : 1; // a run that got the month wrong does not count
+    }
+
+    /// <summary>Whether every figure truth.json gives is the one found (kinds truth does not list are not compared).</summary>
+    private static bool Equal(JsonElement truth, IReadOnlyDictionary<string, long> found) =>
+        truth.EnumerateObject().All(p => p.Value.GetInt64() == found.GetValueOrDefault(p.Name));
+
+    /// <summary>Sums a long column (or counts rows, when it is null) by a string column over a table's files.</summary>
+    private static async Task<Dictionary<string, long>> SumByAsync(string table, string keyColumn, string? valueColumn)
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(table, "*.parquet", SearchOption.AllDirectories))
+        {
+            await using var reader = await Parquet.ParquetReader.CreateAsync(file);
+            var fields = reader.Schema.GetDataFields();
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var rows = checked((int)group.RowCount);
+                var keys = await ParquetColumns.StringsAsync(group, fields.Single(f => f.Name == keyColumn), rows, CancellationToken.None);
+                var values = valueColumn is null ? null : await ParquetColumns.LongsAsync(group, fields.Single(f => f.Name == valueColumn), rows, CancellationToken.None);
+                for (var i = 0; i < rows; i++)
+                {
+                    sums[keys[i] ?? ""] = sums.GetValueOrDefault(keys[i] ?? "") + (values is null ? 1 : values[i] ?? 0);
+                }
+            }
+        }
+
+        return sums;
     }
 
     private static (long Values, long Bytes) BareScan(string file)
