@@ -27,7 +27,8 @@ public sealed class CliEnvironment : IDisposable
 {
     private readonly ILoggerFactory _loggers;
 
-    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <param name="logs">An extra log sink (tests read the log lines through it).</param>
+    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null, ILoggerProvider? logs = null)
     {
         Out = stdout ?? Console.Out;
         Error = stderr ?? Console.Error;
@@ -50,6 +51,10 @@ public sealed class CliEnvironment : IDisposable
             }
 
             builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            if (logs is not null)
+            {
+                builder.AddProvider(logs);
+            }
         });
         Logger = _loggers.CreateLogger("connect-reconcile");
         ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Error) });

@@ -10,7 +10,7 @@ public static class Inputs
     public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location.</summary>
-    public static IObjectStore Store(string location, string? endpointUrl = null)
+    private static IObjectStore Store(string location, string? endpointUrl = null)
     {
         if (IsS3(location))
         {
@@ -20,14 +20,44 @@ public static class Inputs
         return new LocalObjectStore(location);
     }
 
+    /// <summary>
+    /// A store to read from (<paramref name="option"/> names it in the error): a local path must exist,
+    /// or a typo would read nothing and report an empty, successful run.
+    /// </summary>
+    public static IObjectStore Existing(string location, string option, string? endpointUrl = null)
+    {
+        MustExist(location, option);
+        return Store(location, endpointUrl);
+    }
+
+    /// <summary>A store to publish into (<paramref name="option"/> names it in the error): a local path must not be a file.</summary>
+    public static IObjectStore Output(string location, string option, string? endpointUrl = null)
+    {
+        if (!IsS3(location) && File.Exists(location))
+        {
+            throw new UsageException($"{option} '{location}' is a file; outputs go to a folder (or s3://bucket/prefix/).");
+        }
+
+        return Store(location, endpointUrl);
+    }
+
+    /// <summary>Fails with a usage error when a local input path is neither a file nor a folder (S3 locations are checked by reading them).</summary>
+    public static void MustExist(string location, string option)
+    {
+        if (!IsS3(location) && !File.Exists(location) && !Directory.Exists(location))
+        {
+            throw new UsageException($"{option} '{location}' does not exist.");
+        }
+    }
+
     public static RateCard RateCard(string? path, string? endpointUrl = null) =>
-        path is null ? BuiltInRateCards.Default : Core.Rating.RateCard.FromJson(ReadText(path, "rate card", endpointUrl));
+        path is null ? BuiltInRateCards.Default : Read(path, "rate card", Core.Rating.RateCard.FromJson, endpointUrl);
 
     public static AgentDirectory Agents(string? path, string? endpointUrl = null) =>
-        path is null ? AgentDirectory.Empty : ReferenceReaders.ReadAgents(ReadText(path, "agent directory", endpointUrl));
+        path is null ? AgentDirectory.Empty : Read(path, "agent directory", ReferenceReaders.ReadAgents, endpointUrl);
 
     public static NumberInventory Numbers(string? path, string? endpointUrl = null) =>
-        path is null ? NumberInventory.Missing : ReferenceReaders.ReadNumbers(ReadText(path, "number inventory", endpointUrl));
+        path is null ? NumberInventory.Missing : Read(path, "number inventory", ReferenceReaders.ReadNumbers, endpointUrl);
 
     public static BillingPolicy Policy(string? text)
     {
@@ -38,6 +68,20 @@ public static class Inputs
         catch (FormatException e)
         {
             throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Reads and parses a reference file; a file that does not parse is a usage error naming it.</summary>
+    private static T Read<T>(string path, string what, Func<string, T> parse, string? endpointUrl)
+    {
+        var text = ReadText(path, what, endpointUrl);
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+        {
+            throw new UsageException($"The {what} '{path}' is not valid: {e.Message}");
         }
     }
 

@@ -12,6 +12,36 @@ internal static class CliRunner
         var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr));
         return (exit, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>As <see cref="RunAsync"/>, with the log lines the run wrote ("Level: message").</summary>
+    public static async Task<(int Exit, string Out, IReadOnlyList<string> Logs)> RunWithLogsAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var logs = new CollectingLogs();
+        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, new StringWriter(), logs));
+        return (exit, stdout.ToString(), logs.Lines);
+    }
+
+    private sealed class CollectingLogs : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+
+        public void Dispose()
+        {
+        }
+    }
 }
 
 /// <summary>One generated month shared by the end-to-end tests (generation is deterministic).</summary>

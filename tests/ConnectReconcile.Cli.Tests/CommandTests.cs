@@ -91,7 +91,48 @@ public sealed class CommandTests
     [InlineData("nightly", "--source", ".")]
     [InlineData("no-such-command")]
     [InlineData("audit-export", "--source", ".", "--out", "x.txt")]
+    [InlineData("replay", "--source", "no-such-folder", "--out", "x")]
+    [InlineData("nightly", "--date", "2026-10-01", "--source", "no-such-folder", "--out", "x")]
+    [InlineData("explain", "--source", "no-such-folder", "--contact", "c")]
+    [InlineData("audit-export", "--source", "no-such-folder", "--out", "x.csv")]
     public async Task Usage_errors_exit_with_2(params string[] args) => Assert.Equal(2, (await CliRunner.RunAsync(args)).Exit);
+
+    [Fact]
+    public async Task A_source_that_does_not_exist_is_named_and_nothing_is_written()
+    {
+        using var dir = new TempDir();
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", dir.Sub("typo"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--source", err);
+        Assert.Contains("does not exist", err);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task An_invalid_rate_card_or_a_file_as_output_is_a_usage_error_naming_it()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("card.json"), "{not json");
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"), "--rate-card", dir.Sub("card.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains($"The rate card '{dir.Sub("card.json")}' is not valid", err);
+
+        File.WriteAllText(dir.Sub("a-file"), "");
+        (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("a-file"));
+        Assert.Equal(2, exit);
+        Assert.Contains("is a file", err);
+    }
+
+    [Fact]
+    public async Task A_source_with_no_ctrs_succeeds_with_a_warning()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("empty"));
+        var (exit, json, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("empty"), "--out", dir.Sub("out"), "--summary", "json");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("records").GetInt64());
+        Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
+    }
 
     [Fact]
     public async Task Help_documents_every_command_and_the_exit_codes()

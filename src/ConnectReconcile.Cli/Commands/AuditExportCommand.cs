@@ -71,7 +71,7 @@ internal static class AuditExportCommand
                 {
                     var job = new BillingJob(new BillingJobOptions
                     {
-                        Source = Inputs.Store(sourcePath, env.Get(parse, endpoint)),
+                        Source = Inputs.Existing(sourcePath, "--source", env.Get(parse, endpoint)),
                         From = env.Get(parse, from),
                         To = env.Get(parse, to),
                         Rater = rater,

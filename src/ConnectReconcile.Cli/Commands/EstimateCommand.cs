@@ -74,7 +74,7 @@ internal static class EstimateCommand
                 var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption)), numbers);
                 var options = new BillingJobOptions
                 {
-                    Source = Inputs.Store(ctrPath!, env.Get(parse, endpoint)),
+                    Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.Get(parse, endpoint)),
                     From = parse.GetValue(from),
                     To = parse.GetValue(to),
                     Rater = rater,

@@ -41,7 +41,7 @@ internal static class LoadCommand
                 throw new UsageException("--from is after --to.");
             }
 
-            var store = Inputs.Store(sourcePath, env.Get(parse, s3Endpoint));
+            var store = Inputs.Existing(sourcePath, "--source", env.Get(parse, s3Endpoint));
             using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             try
             {

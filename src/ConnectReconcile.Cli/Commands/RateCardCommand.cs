@@ -38,10 +38,7 @@ internal static class RateCardCommand
         {
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required.");
             var outPath = env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write).");
-            if (!Inputs.IsS3(curPath) && !File.Exists(curPath) && !Directory.Exists(curPath))
-            {
-                throw new UsageException($"--cur '{curPath}' does not exist.");
-            }
+            var curStore = Inputs.Existing(curPath, "--cur", env.Get(parse, endpoint));
 
             DateOnly? monthStart = null;
             if (env.Get(parse, month) is { } m)
@@ -55,7 +52,7 @@ internal static class RateCardCommand
             }
 
             var card = Inputs.RateCard(env.Get(parse, baseCard));
-            var reader = new CurReader(Inputs.Store(curPath, env.Get(parse, endpoint)));
+            var reader = new CurReader(curStore);
             var invoice = await reader.AggregateAsync(monthStart is { } ms ? new InvoiceAggregate(ms) : InvoiceAggregate.AllMonths(), monthStart, ct);
             if (invoice.Usage.Count == 0)
             {

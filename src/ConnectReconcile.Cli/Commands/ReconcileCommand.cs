@@ -73,8 +73,6 @@ internal static class ReconcileCommand
                 throw new UsageException("--tolerance-pct and --tolerance-abs must not be negative.");
             }
 
-            MustExist(curPath, "--cur");
-            MustExist(ratedPath, "--rated");
             var endpointUrl = env.Get(parse, endpoint);
             var card = Inputs.RateCard(env.Get(parse, rateCard));
             var agentsPath = env.Get(parse, agents);
@@ -83,10 +81,9 @@ internal static class ReconcileCommand
             if (env.Get(parse, calibrate))
             {
                 var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
-                MustExist(sourcePath, "--source");
                 calibration = new CalibrationInputs
                 {
-                    Source = Inputs.Store(sourcePath, endpointUrl),
+                    Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
                     Numbers = Inputs.Numbers(env.Get(parse, numbers)),
@@ -99,14 +96,14 @@ internal static class ReconcileCommand
             var outPath = env.Get(parse, output) ?? ratedPath;
             var options = new ReconcileJobOptions
             {
-                Cur = Inputs.Store(curPath, endpointUrl),
-                Rated = Inputs.Store(ratedPath, endpointUrl),
+                Cur = Inputs.Existing(curPath, "--cur", endpointUrl),
+                Rated = Inputs.Existing(ratedPath, "--rated", endpointUrl),
                 Month = monthStart,
                 Through = env.Get(parse, through),
                 Tolerance = tolerance,
                 Card = card,
                 Agents = directory,
-                Output = Inputs.Store(outPath, endpointUrl),
+                Output = Inputs.Output(outPath, "--out", endpointUrl),
                 HtmlFile = env.Get(parse, html),
                 Calibrate = calibration,
                 Sources = new ReportSources(curPath, ratedPath),
@@ -138,14 +135,6 @@ internal static class ReconcileCommand
             return report.AnyBeyondTolerance ? ExitCodes.VarianceBeyondTolerance : ExitCodes.Ok;
         }, ct));
         return command;
-    }
-
-    private static void MustExist(string location, string option)
-    {
-        if (!Inputs.IsS3(location) && !File.Exists(location) && !Directory.Exists(location))
-        {
-            throw new UsageException($"{option} '{location}' does not exist.");
-        }
     }
 
     /// <summary>The machine-readable verdict for the nightly job: counts, totals, and the variances with their causes.</summary>

@@ -93,8 +93,8 @@ internal static class ReplayCommand
             var (rater, numbers) = rating.Resolve(env, parse, endpointUrl, sampleAgents, sampleNumbers);
             var options = new BillingJobOptions
             {
-                Source = Inputs.Store(sourcePath, endpointUrl),
-                Output = Inputs.Store(outPath, endpointUrl),
+                Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
+                Output = Inputs.Output(outPath, "--out", endpointUrl),
                 From = from,
                 To = to,
                 LookAheadHours = env.Get(parse, lookAhead) ?? 6,
@@ -106,11 +106,17 @@ internal static class ReplayCommand
             };
 
             env.Logger.LogInformation("Rating {Source} → {Out} (days {From}..{To}, rate card {RateCard}, policy {Policy})",
-                sourcePath, outPath, from?.ToString() ?? "all", to?.ToString() ?? "all", rater.Card.Version, rater.Policy);
+                sourcePath, outPath, Day(from), Day(to), rater.Card.Version, rater.Policy);
             var stopwatch = Stopwatch.StartNew();
             var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
+            if (result.Counts.Read == 0)
+            {
+                // Not a failure (a day can be quiet), but most often a wrong prefix or range: say so.
+                env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates",
+                    sourcePath, Day(from), Day(to));
+            }
 
             if (summaryMode == "json")
             {
@@ -125,6 +131,9 @@ internal static class ReplayCommand
         }, ct));
         return command;
     }
+
+    // ISO days in logs: DateOnly's own ToString is the culture's short date (MM/dd/yyyy in the invariant one).
+    private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";
 
     /// <summary>The embedded default: a generated sample month in a temp folder, so a newcomer sees the product work.</summary>
     private static (string Source, string Agents, string Numbers, string Out) SampleMonthFor(CliEnvironment env, string? outPath)

@@ -78,7 +78,7 @@ internal static class StreamCommand
             }
 
             var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, s3Endpoint));
-            var outStore = Inputs.Store(outPath, env.Get(parse, s3Endpoint));
+            var outStore = Inputs.Output(outPath, "--out", env.Get(parse, s3Endpoint));
             using var kinesis = CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             var (checkpoints, checkpointDescription, isFile) = CreateCheckpointStore(env, parse, checkpointFile, checkpointTable, dynamoEndpoint, region, outPath, streamName);
 

@@ -81,7 +81,7 @@ internal static class WhatIfCommand
                 var totals = new Totals(setup);
                 var options = new BillingJobOptions
                 {
-                    Source = Inputs.Store(sourcePath, endpointUrl),
+                    Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
                     From = fromDay,
                     To = toDay,
                     Rater = new Rater(setup.Card, setup.Policy, setup.Agents, setup.Numbers),
