@@ -42,7 +42,7 @@ public static class Inputs
     }
 
     /// <summary>Fails with a usage error when a local input path is neither a file nor a folder (S3 locations are checked by reading them).</summary>
-    public static void MustExist(string location, string option)
+    private static void MustExist(string location, string option)
     {
         if (!IsS3(location) && !File.Exists(location) && !Directory.Exists(location))
         {

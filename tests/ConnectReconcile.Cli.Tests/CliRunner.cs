@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using ConnectReconcile.Cli;
+using Microsoft.Extensions.Logging;
 
 namespace ConnectReconcile.Cli.Tests;
 
@@ -22,20 +24,20 @@ internal static class CliRunner
         return (exit, stdout.ToString(), logs.Lines);
     }
 
-    private sealed class CollectingLogs : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    private sealed class CollectingLogs : ILoggerProvider, ILogger
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        private readonly ConcurrentQueue<string> _lines = new();
 
         public IReadOnlyList<string> Lines => [.. _lines];
 
-        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+        public ILogger CreateLogger(string categoryName) => this;
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
 
         public void Dispose()
