@@ -46,6 +46,7 @@ public sealed class DecoderTests
         { "concatenated, no delimiter", Ctr("a") + Ctr("b") + Ctr("c") },
         { "newline-delimited", Ctr("a") + "\n" + Ctr("b") + "\r\n" + Ctr("c") + "\n" },
         { "JSON array", "[" + Ctr("a") + ",\n " + Ctr("b") + "," + Ctr("c") + "]" },
+        { "newline-delimited after a UTF-8 byte-order mark (a file saved by a Windows editor or PowerShell)", "\uFEFF" + Ctr("a") + "\r\n" + Ctr("b") + "\r\n" },
         { "pretty-printed, one after another", "{\n  \"ContactId\": \"a\",\n  \"Channel\": \"VOICE\",\n  \"InitiationMethod\": \"INBOUND\",\n  \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}\n{\n  \"ContactId\": \"b\", \"Channel\": \"VOICE\", \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}" },
     };
 

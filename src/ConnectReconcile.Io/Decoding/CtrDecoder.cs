@@ -25,7 +25,7 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
-/// (recognised by its magic bytes, not the name). It streams: each object is parsed straight from
+/// (recognised by its magic bytes, not the name), with or without a UTF-8 byte-order mark. It streams: each object is parsed straight from
 /// the buffer; when one is cut by the buffer's end or is not well-formed JSON, a scanner finds its
 /// bytes (tracking strings and escapes) and only that object is parsed from them, so garbage, a
 /// malformed object or a truncated tail costs one quarantine entry and never the records around it.
@@ -37,6 +37,8 @@ public sealed class CtrDecoder
 
     private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
     private static readonly SearchValues<byte> InObject = SearchValues.Create("\"{}"u8);
+
+    private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
     private readonly CtrParser _parser = new();
 
@@ -196,6 +198,13 @@ public sealed class CtrDecoder
                 else
                 {
                     var b = span[_pos];
+                    if (_base + _pos == 0 && span.StartsWith(Utf8ByteOrderMark))
+                    {
+                        // A text file saved by a Windows editor or PowerShell starts with one: encoding, not data.
+                        _pos += Utf8ByteOrderMark.Length;
+                        continue;
+                    }
+
                     if (b == (byte)'{')
                     {
                         FlushGarbage();
