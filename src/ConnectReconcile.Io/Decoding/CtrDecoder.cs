@@ -25,10 +25,11 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
-/// (recognised by its magic bytes, not the name), with or without a UTF-8 byte-order mark. It streams: each object is parsed straight from
-/// the buffer; when one is cut by the buffer's end or is not well-formed JSON, a scanner finds its
-/// bytes (tracking strings and escapes) and only that object is parsed from them, so garbage, a
-/// malformed object or a truncated tail costs one quarantine entry and never the records around it.
+/// (recognised by its magic bytes, not the name), with or without a UTF-8 byte-order mark. It
+/// streams: each object is parsed straight from the buffer; when one is cut by the buffer's end or is
+/// not well-formed JSON, a scanner finds its bytes (tracking strings and escapes) and only that object
+/// is parsed from them, so garbage, a malformed object or a truncated tail costs one quarantine entry
+/// and never the records around it.
 /// </summary>
 public sealed class CtrDecoder
 {
