@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -25,18 +26,34 @@ public static class ExitCodes
 /// </summary>
 public sealed class CliEnvironment : IDisposable
 {
+    private const string SettingsFile = "appsettings.json";
+    private const string EnvironmentPrefix = "CONNECT_RECONCILE_";
+
     private readonly ILoggerFactory _loggers;
+    private readonly IConfigurationRoot _settings;
+    private readonly string? _settingsFileError;
 
     /// <param name="logs">An extra log sink (tests read the log lines through it).</param>
-    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null, ILoggerProvider? logs = null)
+    /// <param name="settingsDirectory">Where appsettings.json is looked for (default: the working directory).</param>
+    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null, ILoggerProvider? logs = null, string? settingsDirectory = null)
     {
         Out = stdout ?? Console.Out;
         Error = stderr ?? Console.Error;
-        Configuration = new ConfigurationBuilder()
-            .SetBasePath(Directory.GetCurrentDirectory())
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("CONNECT_RECONCILE_")
-            .Build();
+        var directory = settingsDirectory ?? Directory.GetCurrentDirectory();
+        try
+        {
+            _settings = new ConfigurationBuilder()
+                .SetBasePath(directory)
+                .AddJsonFile(SettingsFile, optional: true)
+                .AddEnvironmentVariables(EnvironmentPrefix)
+                .Build();
+        }
+        catch (InvalidDataException e)
+        {
+            // Reported by CheckSettings as a usage error, inside the command's error handling.
+            _settingsFileError = $"{Path.Combine(directory, SettingsFile)} is not valid: {e.InnerException?.InnerException?.Message ?? e.InnerException?.Message ?? e.Message}";
+            _settings = new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).Build();
+        }
         IsTerminal = stderr is null && !Console.IsErrorRedirected;
         _loggers = LoggerFactory.Create(builder =>
         {
@@ -65,7 +82,7 @@ public sealed class CliEnvironment : IDisposable
 
     public TextWriter Error { get; }
 
-    public IConfiguration Configuration { get; }
+    public IConfiguration Configuration => _settings;
 
     public bool IsTerminal { get; }
 
@@ -74,6 +91,32 @@ public sealed class CliEnvironment : IDisposable
     public IAnsiConsole ErrorConsole { get; }
 
     public IAnsiConsole OutConsole { get; }
+
+    /// <summary>
+    /// Stops on an appsettings.json that does not parse (usage error), and warns about each setting in it
+    /// or in a CONNECT_RECONCILE_ variable that no command reads: a misspelt "agent" would otherwise
+    /// rate the month without the agent directory, silently.
+    /// </summary>
+    /// <param name="known">Every setting name, as the options' long names (<c>rate-card</c>).</param>
+    public void CheckSettings(IReadOnlySet<string> known)
+    {
+        if (_settingsFileError is not null)
+        {
+            throw new UsageException(_settingsFileError);
+        }
+
+        foreach (var provider in _settings.Providers)
+        {
+            foreach (var key in provider.GetChildKeys([], null).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (!known.Contains(key.Replace('_', '-').ToLowerInvariant()))
+                {
+                    var where = provider is JsonConfigurationProvider ? $"{SettingsFile}: \"{key}\"" : EnvironmentPrefix + key;
+                    Logger.LogWarning("{Setting} is not a setting and is ignored (settings are the options' long names: \"rate-card\" in appsettings.json, CONNECT_RECONCILE_RATE_CARD in the environment)", where);
+                }
+            }
+        }
+    }
 
     /// <summary>The flag's value, else CONNECT_RECONCILE_NAME, else appsettings.json's "name" (or "Name_With_Underscores").</summary>
     public T? Get<T>(ParseResult parse, Option<T> option)

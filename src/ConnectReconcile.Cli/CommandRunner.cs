@@ -10,6 +10,7 @@ internal static class CommandRunner
         using var env = envFactory();
         try
         {
+            env.CheckSettings(ConnectReconcileCli.SettingNames);
             return await body(env);
         }
         catch (UsageException e)

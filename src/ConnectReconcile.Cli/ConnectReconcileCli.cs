@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.CommandLine;
 using ConnectReconcile.Cli.Commands;
 
@@ -26,6 +27,18 @@ public static class ConnectReconcileCli
         };
         return root;
     }
+
+    /// <summary>The settings appsettings.json and CONNECT_RECONCILE_ variables can carry: every command's long option names, and S3 encryption's.</summary>
+    internal static IReadOnlySet<string> SettingNames => s_settingNames.Value;
+
+    private static readonly Lazy<FrozenSet<string>> s_settingNames = new(() =>
+    {
+        static IEnumerable<Command> All(Command command) => command.Subcommands.SelectMany(All).Prepend(command);
+        return All(Build(static () => throw new InvalidOperationException("The tree is only walked, not run.")))
+            .SelectMany(c => c.Options).Select(o => o.Name.TrimStart('-'))
+            .Concat(S3Stores.SettingNames)
+            .ToFrozenSet(StringComparer.Ordinal);
+    });
 
     public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
     {

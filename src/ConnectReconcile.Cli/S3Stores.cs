@@ -7,6 +7,9 @@ namespace ConnectReconcile.Cli;
 /// <summary>Builds S3 stores from the CLI's settings; the AWS edge is wired in this one place.</summary>
 internal static class S3Stores
 {
+    /// <summary>The settings read here, which no command has a flag for.</summary>
+    public static readonly string[] SettingNames = ["sse", "kms-key-id"];
+
     /// <summary>
     /// Server-side encryption for everything written: the settings <c>sse</c> (none, s3, kms) and <c>kms-key-id</c>,
     /// resolved like every other setting — CONNECT_RECONCILE_SSE / CONNECT_RECONCILE_KMS_KEY_ID, else appsettings.json

@@ -24,6 +24,16 @@ internal static class CliRunner
         return (exit, stdout.ToString(), logs.Lines);
     }
 
+    /// <summary>As <see cref="RunWithLogsAsync"/>, reading appsettings.json from <paramref name="settingsDirectory"/> (the working directory is the whole process's).</summary>
+    public static async Task<(int Exit, string Out, string Err, IReadOnlyList<string> Logs)> RunWithSettingsAsync(string settingsDirectory, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var logs = new CollectingLogs();
+        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr, logs, settingsDirectory));
+        return (exit, stdout.ToString(), stderr.ToString(), logs.Lines);
+    }
+
     private sealed class CollectingLogs : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _lines = new();

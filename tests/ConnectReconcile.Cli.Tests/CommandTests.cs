@@ -135,6 +135,29 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Settings_from_appsettings_json_apply_and_a_setting_no_command_reads_is_warned_about()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "summary": "json", "look_ahead_hours": 6, "ConnectReconcile": { "Agents": "agents.csv" } }""");
+        var (exit, json, err, logs) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.True(exit == 0, err + string.Join('\n', logs));
+        Assert.True(JsonDocument.Parse(json).RootElement.GetProperty("records").GetInt64() > 0); // "summary" applied
+        var warning = Assert.Single(logs, l => l.StartsWith("Warning: appsettings.json", StringComparison.Ordinal));
+        Assert.Contains("\"ConnectReconcile\" is not a setting and is ignored", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_appsettings_json_that_does_not_parse_is_a_usage_error_naming_it_and_nothing_is_written()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "agents": "agents.csv", """);
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains($"{dir.Sub("appsettings.json")} is not valid", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
     public async Task Help_documents_every_command_and_the_exit_codes()
     {
         var (exit, text, _) = await CliRunnerConsole.RunWithConsoleAsync("--help");
