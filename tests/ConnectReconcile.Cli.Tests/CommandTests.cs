@@ -95,6 +95,10 @@ public sealed class CommandTests
     [InlineData("nightly", "--date", "2026-10-01", "--source", "no-such-folder", "--out", "x")]
     [InlineData("explain", "--source", "no-such-folder", "--contact", "c")]
     [InlineData("audit-export", "--source", "no-such-folder", "--out", "x.csv")]
+    [InlineData("replay", "--source", ".", "--out", "x", "--parallelism", "0")]
+    [InlineData("nightly", "--date", "2026-10-01", "--source", ".", "--out", "x", "--look-ahead-hours", "-1")]
+    [InlineData("replay", "--source", ".", "--out", "x", "--hour-pattern", "(")]
+    [InlineData("replay", "--source", ".", "--out", "x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/")]
     public async Task Usage_errors_exit_with_2(params string[] args) => Assert.Equal(2, (await CliRunner.RunAsync(args)).Exit);
 
     [Fact]

@@ -46,7 +46,7 @@ internal static class LoadCommand
             try
             {
                 var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = Math.Max(0, env.Get(parse, rate) ?? 0) };
-                var result = await loader.LoadAsync(store, first, last, env.Get(parse, lookAhead) ?? 0, env.Get(parse, hourPattern), ct);
+                var result = await loader.LoadAsync(store, first, last, SharedOptions.LookAheadHoursOf(env, parse, lookAhead, fallback: 0), SharedOptions.HourPatternOf(env, parse, hourPattern), ct);
                 env.Logger.LogInformation("Put {Records} CTRs from {Objects} objects onto {Stream} in {Seconds:F1} s ({Rate:F0} records/s); {Failed} refused, {NotLoaded} unframeable fragments not loaded",
                     result.Records, result.Objects, streamName, result.Elapsed.TotalSeconds, result.RecordsPerSecond, result.Failed, result.NotLoaded.Count);
                 await env.Out.WriteLineAsync(JsonSerializer.Serialize(new

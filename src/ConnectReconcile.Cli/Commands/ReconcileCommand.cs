@@ -87,9 +87,9 @@ internal static class ReconcileCommand
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
                     Numbers = Inputs.Numbers(env.Get(parse, numbers)),
-                    LookAheadHours = env.Get(parse, lookAhead) ?? 6,
-                    Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
-                    HourPattern = env.Get(parse, hourPattern),
+                    LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
+                    Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
+                    HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),
                 };
             }
 

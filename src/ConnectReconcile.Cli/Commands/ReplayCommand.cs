@@ -97,11 +97,11 @@ internal static class ReplayCommand
                 Output = Inputs.Output(outPath, "--out", endpointUrl),
                 From = from,
                 To = to,
-                LookAheadHours = env.Get(parse, lookAhead) ?? 6,
+                LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
                 Rater = rater,
                 Numbers = numbers,
-                Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
-                HourPattern = env.Get(parse, hourPattern),
+                Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
+                HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),
                 Strict = env.Get(parse, strict),
             };
 

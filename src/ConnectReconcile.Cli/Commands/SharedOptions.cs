@@ -1,10 +1,13 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 
 namespace ConnectReconcile.Cli.Commands;
 
 /// <summary>Options several commands share. One instance per command tree keeps names identical everywhere.</summary>
 internal static class SharedOptions
 {
+    private static readonly string[] HourGroups = ["y", "m", "d", "h"];
+
     public static Option<string?> Source(string description = "CTR source: a folder, a file, or s3://bucket/prefix/ (Firehose YYYY/MM/dd/HH/ layout, any framing, gzip or not)") =>
         new("--source") { Description = description };
 
@@ -29,6 +32,40 @@ internal static class SharedOptions
     public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records; also how long a chain is held open for more records while reading (default 6)" };
 
     public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d,h locating the arrival hour in object keys, for non-default Firehose prefixes" };
+
+    /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
+    public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
+        AtLeast(option, env.Get(parse, option) ?? Environment.ProcessorCount, 1);
+
+    /// <summary>--look-ahead-hours as resolved, else <paramref name="fallback"/>. Below 0 would leave a day's last arrival hours unread.</summary>
+    public static int LookAheadHoursOf(CliEnvironment env, ParseResult parse, Option<int?> option, int fallback = 6) =>
+        AtLeast(option, env.Get(parse, option) ?? fallback, 0);
+
+    /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m, d and h.</summary>
+    public static string? HourPatternOf(CliEnvironment env, ParseResult parse, Option<string?> option)
+    {
+        if (env.Get(parse, option) is not { } pattern)
+        {
+            return null;
+        }
+
+        string[] groups;
+        try
+        {
+            groups = new Regex(pattern, RegexOptions.CultureInvariant).GetGroupNames();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{option.Name} '{pattern}' is not a regular expression: {e.Message}");
+        }
+
+        var missing = HourGroups.Except(groups, StringComparer.Ordinal).ToList();
+        return missing.Count == 0 ? pattern
+            : throw new UsageException($"{option.Name} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…), (?<d>…) and (?<h>…).");
+    }
+
+    private static int AtLeast(Option option, int value, int minimum) =>
+        value >= minimum ? value : throw new UsageException($"{option.Name} must be at least {minimum} (got {value}).");
 
     public static Option<bool> Strict() => new("--strict") { Description = "Fail the run when an input object cannot be read, instead of quarantining it" };
 }

@@ -118,7 +118,7 @@ internal static class StreamCommand
                     OwnerId = env.Get(parse, workerId) ?? StreamWorkerOptions.DefaultOwnerId(),
                     LeaseDuration = TimeSpan.FromSeconds(lease),
                     ReleaseDeadLocalOwners = isFile,
-                    Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
+                    Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     Log = log,
                 });
                 var result = await worker.RunAsync(shutdown.Token);

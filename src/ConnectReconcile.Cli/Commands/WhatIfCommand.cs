@@ -86,7 +86,7 @@ internal static class WhatIfCommand
                     To = toDay,
                     Rater = new Rater(setup.Card, setup.Policy, setup.Agents, setup.Numbers),
                     Numbers = setup.Numbers,
-                    Parallelism = env.Get(parse, parallelism) ?? Environment.ProcessorCount,
+                    Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     OnDayRated = (_, results, extra) => totals.Add(results, extra),
                     OnRestart = () => totals = new Totals(setup),
                 };
