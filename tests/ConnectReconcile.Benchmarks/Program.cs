@@ -21,7 +21,8 @@ using ConnectReconcile.Io.Storage;
 //   (diagnostic phases: frame = gunzip + the decoder's framing scan; parse = frame + records, no dedupe;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
 //   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB),
-//   those on the large-object heap, and the collections by generation and trigger.
+//   those on the large-object heap, and the collections by generation and trigger; CR_BENCH_JIT=1 adds the
+//   JIT's compilation time by method and by namespace (the figures line always has its total).
 //   --against DIR (Linux, needs taskset): this build and another build's harness (DIR holds its
 //   ConnectReconcile.Benchmarks) run each phase at the same time, one pinned to each core, swapping cores
 //   run after run, and the harness prints this build's time over the other's: both see the same machine
@@ -30,8 +31,10 @@ var opts = Args.Parse(args);
 if (opts.Phase is { } phase)
 {
     using var allocations = Environment.GetEnvironmentVariable("CR_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
+    using var jit = Environment.GetEnvironmentVariable("CR_BENCH_JIT") == "1" ? new JitSampler() : null;
     var code = await Phases.RunAsync(phase, opts.Data!);
     allocations?.Print(15);
+    jit?.Print(30);
     return code;
 }
 
@@ -572,6 +575,58 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
         foreach (var (key, count) in _collections.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             Console.WriteLine($"    {count,8:N0}  {key}");
+        }
+    }
+}
+
+/// <summary>
+/// Each JIT compilation's time (from its MethodJittingStarted to its MethodLoad on the same thread), summed by
+/// method and by namespace: where the tiered JIT's share of the CPU goes.
+/// </summary>
+internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (DateTime Start, string Method)> _started = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double Ms, int Count)> _byMethod = new();
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10); // JIT keyword
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (e.Payload is not { } payload || e.PayloadNames is not { } names || e.EventName is null)
+        {
+            return;
+        }
+
+        if (e.EventName.StartsWith("MethodJittingStarted", StringComparison.Ordinal))
+        {
+            var method = $"{payload[names.IndexOf("MethodNamespace")]}::{payload[names.IndexOf("MethodName")]}";
+            _started[e.OSThreadId] = (e.TimeStamp, method);
+        }
+        else if (e.EventName.StartsWith("MethodLoadVerbose", StringComparison.Ordinal) && _started.TryRemove(e.OSThreadId, out var started))
+        {
+            var ms = (e.TimeStamp - started.Start).TotalMilliseconds;
+            _byMethod.AddOrUpdate(started.Method, (ms, 1), (_, v) => (v.Ms + ms, v.Count + 1));
+        }
+    }
+
+    public void Print(int top)
+    {
+        Console.WriteLine($"  JIT: {_byMethod.Values.Sum(v => v.Ms) / 1000:N2} s over {_byMethod.Values.Sum(v => v.Count):N0} compilations of {_byMethod.Count:N0} methods; top methods (ms, compilations):");
+        foreach (var (method, (ms, count)) in _byMethod.OrderByDescending(p => p.Value.Ms).Take(top))
+        {
+            Console.WriteLine($"    {ms,8:N1}  {count,3}  {(method.Length > 150 ? method[..150] : method)}");
+        }
+
+        Console.WriteLine("  by namespace (ms, compilations):");
+        foreach (var group in _byMethod.GroupBy(p => string.Join('.', p.Key.Split("::")[0].Split('`')[0].Split('[')[0].Split('.').Take(3))).OrderByDescending(g => g.Sum(p => p.Value.Ms)).Take(top))
+        {
+            Console.WriteLine($"    {group.Sum(p => p.Value.Ms),8:N1}  {group.Sum(p => p.Value.Count),5}  {group.Key}");
         }
     }
 }
