@@ -44,6 +44,7 @@ internal static class AuditExportCommand
                 throw new UsageException("--out must end in .csv or .parquet.");
             }
 
+            var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
             if (parse.GetValue(unmask) && parse.GetValue(hash))
             {
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
@@ -72,8 +73,8 @@ internal static class AuditExportCommand
                     var job = new BillingJob(new BillingJobOptions
                     {
                         Source = Inputs.Existing(sourcePath, "--source", env.Get(parse, endpoint)),
-                        From = env.Get(parse, from),
-                        To = env.Get(parse, to),
+                        From = fromDay,
+                        To = toDay,
                         Rater = rater,
                         Numbers = numbers,
                         OnDayRated = (_, results, extra) =>

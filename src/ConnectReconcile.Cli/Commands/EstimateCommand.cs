@@ -70,13 +70,14 @@ internal static class EstimateCommand
             }
             else
             {
+                var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
                 var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption));
                 var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption)), numbers);
                 var options = new BillingJobOptions
                 {
                     Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.Get(parse, endpoint)),
-                    From = parse.GetValue(from),
-                    To = parse.GetValue(to),
+                    From = fromDay,
+                    To = toDay,
                     Rater = rater,
                     Numbers = numbers,
                 };

@@ -34,12 +34,7 @@ internal static class LoadCommand
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
             var streamName = env.Get(parse, stream) is { Length: > 0 } s ? s : throw new UsageException("--stream is required.");
-            var first = env.Get(parse, from);
-            var last = env.Get(parse, to);
-            if (first > last)
-            {
-                throw new UsageException("--from is after --to.");
-            }
+            var (first, last) = SharedOptions.DaysOf(env, parse, from, to);
 
             var store = Inputs.Existing(sourcePath, "--source", env.Get(parse, s3Endpoint));
             using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));

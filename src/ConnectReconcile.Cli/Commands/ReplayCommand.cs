@@ -63,12 +63,7 @@ internal static class ReplayCommand
             }
             else
             {
-                from = env.Get(parse, fromOption!);
-                to = env.Get(parse, toOption!);
-                if (from > to)
-                {
-                    throw new UsageException("--from is after --to.");
-                }
+                (from, to) = SharedOptions.DaysOf(env, parse, fromOption!, toOption!);
             }
 
             var sourcePath = env.Get(parse, source);

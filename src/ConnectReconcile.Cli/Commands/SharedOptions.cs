@@ -33,6 +33,13 @@ internal static class SharedOptions
 
     public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d,h locating the arrival hour in object keys, for non-default Firehose prefixes" };
 
+    /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
+    public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)
+    {
+        var (first, last) = (env.Get(parse, from), env.Get(parse, to));
+        return first > last ? throw new UsageException($"{from.Name} ({first:yyyy-MM-dd}) is after {to.Name} ({last:yyyy-MM-dd}).") : (first, last);
+    }
+
     /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
     public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
         AtLeast(option, env.Get(parse, option) ?? Environment.ProcessorCount, 1);

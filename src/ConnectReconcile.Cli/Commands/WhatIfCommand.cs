@@ -54,12 +54,7 @@ internal static class WhatIfCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
-            var fromDay = parse.GetValue(from);
-            var toDay = parse.GetValue(to);
-            if (fromDay > toDay)
-            {
-                throw new UsageException("--from is after --to.");
-            }
+            var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
 
             var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents)), Inputs.Numbers(env.Get(parse, numbers)), []);
             var baselineSetup = (parse.GetValue(baseline) ?? []).Aggregate(start, Apply);
