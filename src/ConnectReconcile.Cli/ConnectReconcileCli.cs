@@ -45,12 +45,13 @@ public static class ConnectReconcileCli
         var parse = Build(env).Parse(args);
         if (parse.Errors.Count > 0)
         {
+            using var errors = env();
             foreach (var error in parse.Errors)
             {
-                await Console.Error.WriteLineAsync("error: " + error.Message);
+                await errors.Error.WriteLineAsync("error: " + error.Message);
             }
 
-            await Console.Error.WriteLineAsync("See --help.");
+            await errors.Error.WriteLineAsync("See --help.");
             return ExitCodes.Usage;
         }
 

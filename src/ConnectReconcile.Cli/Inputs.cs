@@ -41,6 +41,29 @@ public static class Inputs
         return Store(location, endpointUrl);
     }
 
+    /// <summary>
+    /// Fails with a usage error when <paramref name="output"/> (--out) lies inside <paramref name="source"/>
+    /// (--source): every later run of that source would read the outputs back as CTRs and quarantine them.
+    /// </summary>
+    public static void OutsideSource(string output, string source)
+    {
+        if (IsS3(output) != IsS3(source))
+        {
+            return;
+        }
+
+        var inside = IsS3(output)
+            ? Under(output["s3://".Length..], source["s3://".Length..], '/')
+            : Under(Path.GetFullPath(output), Path.GetFullPath(source), Path.DirectorySeparatorChar);
+        if (inside)
+        {
+            throw new UsageException($"--out '{output}' is inside --source '{source}': later runs would read the outputs as CTRs. Write them elsewhere.");
+        }
+
+        static bool Under(string inner, string outer, char separator) =>
+            (inner.TrimEnd(separator) + separator).StartsWith(outer.TrimEnd(separator) + separator, StringComparison.Ordinal);
+    }
+
     /// <summary>Fails with a usage error when a local input path is neither a file nor a folder (S3 locations are checked by reading them).</summary>
     private static void MustExist(string location, string option)
     {

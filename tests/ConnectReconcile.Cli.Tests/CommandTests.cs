@@ -85,24 +85,29 @@ public sealed class CommandTests
     }
 
     [Theory]
-    [InlineData("replay", "--from", "2026-10-05", "--to", "2026-10-01", "--source", ".", "--out", "x")]
-    [InlineData("replay", "--summary", "xml", "--source", ".", "--out", "x")]
-    [InlineData("replay", "--policy", "minimums=sometimes", "--source", ".", "--out", "x")]
-    [InlineData("nightly", "--source", ".")]
-    [InlineData("no-such-command")]
-    [InlineData("audit-export", "--source", ".", "--out", "x.txt")]
-    [InlineData("replay", "--source", "no-such-folder", "--out", "x")]
-    [InlineData("nightly", "--date", "2026-10-01", "--source", "no-such-folder", "--out", "x")]
-    [InlineData("explain", "--source", "no-such-folder", "--contact", "c")]
-    [InlineData("audit-export", "--source", "no-such-folder", "--out", "x.csv")]
-    [InlineData("audit-export", "--source", ".", "--out", "x.csv", "--from", "2026-10-05", "--to", "2026-10-01")]
-    [InlineData("whatif", "--source", ".", "--from", "2026-10-05", "--to", "2026-10-01", "--all-softphone")]
-    [InlineData("estimate", "--from-ctrs", ".", "--from", "2026-10-05", "--to", "2026-10-01")]
-    [InlineData("replay", "--source", ".", "--out", "x", "--parallelism", "0")]
-    [InlineData("nightly", "--date", "2026-10-01", "--source", ".", "--out", "x", "--look-ahead-hours", "-1")]
-    [InlineData("replay", "--source", ".", "--out", "x", "--hour-pattern", "(")]
-    [InlineData("replay", "--source", ".", "--out", "x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/")]
-    public async Task Usage_errors_exit_with_2(params string[] args) => Assert.Equal(2, (await CliRunner.RunAsync(args)).Exit);
+    [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "replay", "--from", "2026-10-05", "--to", "2026-10-01", "--source", ".", "--out", "../x")]
+    [InlineData("--summary must be 'table' or 'json'", "replay", "--summary", "xml", "--source", ".", "--out", "../x")]
+    [InlineData("minimums", "replay", "--policy", "minimums=sometimes", "--source", ".", "--out", "../x")]
+    [InlineData("Option '--date' is required", "nightly", "--source", ".")]
+    [InlineData("Unrecognized command or argument 'no-such-command'", "no-such-command")]
+    [InlineData("--out must end in .csv or .parquet", "audit-export", "--source", ".", "--out", "../x.txt")]
+    [InlineData("--source 'no-such-folder' does not exist", "replay", "--source", "no-such-folder", "--out", "x")]
+    [InlineData("--source 'no-such-folder' does not exist", "nightly", "--date", "2026-10-01", "--source", "no-such-folder", "--out", "x")]
+    [InlineData("--source 'no-such-folder' does not exist", "explain", "--source", "no-such-folder", "--contact", "c")]
+    [InlineData("--source 'no-such-folder' does not exist", "audit-export", "--source", "no-such-folder", "--out", "x.csv")]
+    [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "audit-export", "--source", ".", "--out", "../x.csv", "--from", "2026-10-05", "--to", "2026-10-01")]
+    [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "whatif", "--source", ".", "--from", "2026-10-05", "--to", "2026-10-01", "--all-softphone")]
+    [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "estimate", "--from-ctrs", ".", "--from", "2026-10-05", "--to", "2026-10-01")]
+    [InlineData("--parallelism must be at least 1 (got 0)", "replay", "--source", ".", "--out", "../x", "--parallelism", "0")]
+    [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
+    [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]
+    [InlineData("lacks the named group(s) h", "replay", "--source", ".", "--out", "../x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/")]
+    public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
+    {
+        var (exit, _, err) = await CliRunner.RunAsync(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(why, err, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task A_source_that_does_not_exist_is_named_and_nothing_is_written()
@@ -113,6 +118,38 @@ public sealed class CommandTests
         Assert.Contains("--source", err);
         Assert.Contains("does not exist", err);
         Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Theory]
+    [InlineData("replay", "out")]
+    [InlineData("replay", ".")]
+    [InlineData("audit-export", "audit.csv")]
+    public async Task An_output_inside_the_source_is_a_usage_error_as_later_runs_would_read_it_as_ctrs(string command, string inside)
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("ctr");
+        File.Copy(Fixture("scenarios", "s01-ivr-only", "ctrs.json"), Path.Combine(Directory.CreateDirectory(source).FullName, "ctrs.json"));
+        var (exit, _, err) = await CliRunner.RunAsync(command, "--source", source, "--out", Path.Combine(source, inside));
+        Assert.Equal(2, exit);
+        Assert.Contains("is inside --source", err, StringComparison.Ordinal);
+        Assert.Equal(["ctrs.json"], Directory.GetFileSystemEntries(source).Select(Path.GetFileName));
+
+        // Beside the source, not inside it (a sibling whose name starts the same is not inside).
+        (exit, _, err) = await CliRunner.RunAsync(command, "--source", source, "--out", dir.Sub(command == "replay" ? "ctr-out" : "ctr-audit.csv"));
+        Assert.True(exit == 0, err);
+    }
+
+    [Theory]
+    [InlineData("s3://bucket/ctr/results/", "s3://bucket/ctr/", true)]
+    [InlineData("s3://bucket/ctr", "s3://bucket/ctr/", true)]
+    [InlineData("s3://bucket/results/", "s3://bucket/", true)]
+    [InlineData("s3://bucket/ctr-results/", "s3://bucket/ctr", false)]
+    [InlineData("s3://other/ctr/results/", "s3://bucket/ctr/", false)]
+    [InlineData("/tmp/out", "s3://bucket/", false)]
+    public void An_S3_output_is_inside_an_S3_source_only_under_its_prefix(string output, string source, bool inside)
+    {
+        var error = Record.Exception(() => Inputs.OutsideSource(output, source));
+        Assert.Equal(inside, error is UsageException);
     }
 
     [Fact]

@@ -44,6 +44,7 @@ internal static class AuditExportCommand
                 throw new UsageException("--out must end in .csv or .parquet.");
             }
 
+            Inputs.OutsideSource(outPath, sourcePath);
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
             if (parse.GetValue(unmask) && parse.GetValue(hash))
             {

@@ -84,6 +84,7 @@ internal static class ReplayCommand
                 throw new UsageException("--out is required (a folder or s3://bucket/prefix/).");
             }
 
+            Inputs.OutsideSource(outPath, sourcePath);
             var endpointUrl = env.Get(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, endpointUrl, sampleAgents, sampleNumbers);
             var options = new BillingJobOptions
