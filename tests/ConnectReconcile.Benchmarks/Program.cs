@@ -22,7 +22,8 @@ using ConnectReconcile.Io.Storage;
 //   parquet = the output writer alone writing 1 M synthetic charge rows in replay-sized row groups)
 //   CR_BENCH_ALLOCATIONS=1 in the environment adds the runtime's allocation samples by type (~one per 100 KB),
 //   those on the large-object heap, and the collections by generation and trigger; CR_BENCH_JIT=1 adds the
-//   JIT's compilation time by method and by namespace (the figures line always has its total).
+//   JIT's compilation time by method and by namespace (the figures line always has its total);
+//   CR_BENCH_MEMORY=1 adds what the GC had committed and held at the phase's highest resident size.
 //   --against DIR (Linux, needs taskset): this build and another build's harness (DIR holds its
 //   ConnectReconcile.Benchmarks) run each phase at the same time, one pinned to each core, swapping cores
 //   run after run, and the harness prints this build's time over the other's: both see the same machine
@@ -32,9 +33,11 @@ if (opts.Phase is { } phase)
 {
     using var allocations = Environment.GetEnvironmentVariable("CR_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
     using var jit = Environment.GetEnvironmentVariable("CR_BENCH_JIT") == "1" ? new JitSampler() : null;
+    using var memory = Environment.GetEnvironmentVariable("CR_BENCH_MEMORY") == "1" ? new MemorySampler() : null;
     var code = await Phases.RunAsync(phase, opts.Data!);
     allocations?.Print(15);
     jit?.Print(30);
+    memory?.Print();
     return code;
 }
 
@@ -385,6 +388,7 @@ internal static class Phases
         }
 
         var seconds = sw.Elapsed.TotalSeconds;
+        MemorySampler.Active?.Stop(); // what follows (reading the files back) is not the phase's
         var peak = PeakMegabytes();
         var json = jsonBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $", {jsonBytes / 1e6 / seconds,7:N1} MB/s JSON") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -629,4 +633,53 @@ internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
             Console.WriteLine($"    {group.Sum(p => p.Value.Ms),8:N1}  {group.Sum(p => p.Value.Count),5}  {group.Key}");
         }
     }
+}
+
+/// <summary>
+/// Resident memory every 20 ms, and at its highest what the GC had committed and held then: whether a peak is
+/// the managed heap (live data or the GC's headroom) or memory outside it.
+/// </summary>
+internal sealed class MemorySampler : IDisposable
+{
+    private readonly Timer _timer;
+    private (long Rss, long Committed, long Heap, long Live, double Seconds) _top;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public MemorySampler()
+    {
+        Active = this;
+        _timer = new Timer(_ => Sample(), null, 0, 20);
+    }
+
+    public static MemorySampler? Active { get; private set; }
+
+    public void Stop() => _timer.Change(Timeout.Infinite, Timeout.Infinite);
+
+    private void Sample()
+    {
+        var rss = Rss();
+        if (rss > _top.Rss)
+        {
+            var info = GC.GetGCMemoryInfo();
+            _top = (rss, info.TotalCommittedBytes, GC.GetTotalMemory(false), info.HeapSizeBytes - info.FragmentedBytes, _clock.Elapsed.TotalSeconds);
+        }
+    }
+
+    private static long Rss()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return 0;
+    }
+
+    public void Print() => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  memory at the highest resident size ({_top.Rss / 1e6:N0} MB, {_top.Seconds:N1} s in): GC committed {_top.Committed / 1e6:N0} MB at the last collection, managed heap {_top.Heap / 1e6:N0} MB, of which the last collection left {_top.Live / 1e6:N0} MB; outside the GC's commit {(_top.Rss - _top.Committed) / 1e6:N0} MB"));
+
+    public void Dispose() => _timer.Dispose();
 }
