@@ -279,6 +279,7 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     [InlineData("--cur", "/nonexistent/cur")]
     [InlineData("--tolerance-pct", "-1")]
     [InlineData("--through", "2026-11-02")]
+    [InlineData("--month", "2026-09")] // neither the invoice nor the rated output has that month
     public async Task Usage_mistakes_exit_2(string option, string value)
     {
         var args = new Dictionary<string, string> { ["--cur"] = clean.Month.Cur, ["--rated"] = clean.Month.Rated, ["--month"] = "2026-10" };

@@ -43,6 +43,9 @@ public sealed record ReconcileJobResult(ReconciliationReport Report, IReadOnlyLi
 /// the explanations only when something is beyond tolerance (or the invoice is per contact), explain,
 /// optionally calibrate, and write the reconciliation tables and the HTML report.
 /// </summary>
+/// <summary>The invoice or the rated output has nothing for the month at the given location: a wrong --month or path, not a failed run.</summary>
+public sealed class MonthNotFoundException(string message) : Exception(message);
+
 public sealed class ReconcileJob(ReconcileJobOptions options)
 {
     public async Task<ReconcileJobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken ct)
@@ -60,7 +63,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through), month, ct).ConfigureAwait(false);
         if (reader.Stats.ParquetFiles + reader.Stats.CsvFiles == 0)
         {
-            throw new FileNotFoundException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
+            throw new MonthNotFoundException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
         }
 
         Phase("read-cur");
@@ -72,7 +75,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         }
         if (ratedMonth.Partitions == 0)
         {
-            throw new FileNotFoundException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
+            throw new MonthNotFoundException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
         }
 
         Phase("read-daily-usage");
