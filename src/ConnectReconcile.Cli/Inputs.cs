@@ -47,9 +47,9 @@ public static class Inputs
     /// </summary>
     public static void OutsideSource(string output, string source)
     {
-        if (IsS3(output) != IsS3(source))
+        if (IsS3(output) != IsS3(source) || (!IsS3(source) && !File.Exists(source) && !Directory.Exists(source)))
         {
-            return;
+            return; // a source that does not exist is reported as such when it is opened
         }
 
         var inside = IsS3(output)

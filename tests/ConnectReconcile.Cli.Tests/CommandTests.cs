@@ -92,6 +92,7 @@ public sealed class CommandTests
     [InlineData("Unrecognized command or argument 'no-such-command'", "no-such-command")]
     [InlineData("--out must end in .csv or .parquet", "audit-export", "--source", ".", "--out", "../x.txt")]
     [InlineData("--source 'no-such-folder' does not exist", "replay", "--source", "no-such-folder", "--out", "x")]
+    [InlineData("--source 'no-such-folder' does not exist", "replay", "--source", "no-such-folder", "--out", "no-such-folder/out")]
     [InlineData("--source 'no-such-folder' does not exist", "nightly", "--date", "2026-10-01", "--source", "no-such-folder", "--out", "x")]
     [InlineData("--source 'no-such-folder' does not exist", "explain", "--source", "no-such-folder", "--contact", "c")]
     [InlineData("--source 'no-such-folder' does not exist", "audit-export", "--source", "no-such-folder", "--out", "x.csv")]
