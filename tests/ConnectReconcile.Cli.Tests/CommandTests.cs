@@ -99,6 +99,8 @@ public sealed class CommandTests
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "audit-export", "--source", ".", "--out", "../x.csv", "--from", "2026-10-05", "--to", "2026-10-01")]
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "whatif", "--source", ".", "--from", "2026-10-05", "--to", "2026-10-01", "--all-softphone")]
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "estimate", "--from-ctrs", ".", "--from", "2026-10-05", "--to", "2026-10-01")]
+    [InlineData("--get-records-limit must be 1 to 10000", "stream", "--stream", "s", "--out", "../x", "--get-records-limit", "20000")]
+    [InlineData("--health-seconds must be positive", "stream", "--stream", "s", "--out", "../x", "--health-seconds", "0")]
     [InlineData("--parallelism must be at least 1 (got 0)", "replay", "--source", ".", "--out", "../x", "--parallelism", "0")]
     [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
     [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]

@@ -72,9 +72,16 @@ internal static class StreamCommand
             var seconds = env.Get(parse, batchSeconds) ?? 10;
             var lease = env.Get(parse, leaseSeconds) ?? 30;
             var idle = env.Get(parse, stopWhenIdle);
-            if (records < 1 || seconds <= 0 || lease <= 0 || idle < 0)
+            var health = env.Get(parse, healthSeconds) ?? 30;
+            var limit = env.Get(parse, getRecordsLimit) ?? 1000;
+            if (records < 1 || seconds <= 0 || lease <= 0 || health <= 0 || idle < 0)
             {
-                throw new UsageException("--batch-records, --batch-seconds and --lease-seconds must be positive, --stop-when-idle zero or more.");
+                throw new UsageException("--batch-records, --batch-seconds, --lease-seconds and --health-seconds must be positive, --stop-when-idle zero or more.");
+            }
+
+            if (limit is < 1 or > 10_000)
+            {
+                throw new UsageException($"--get-records-limit must be 1 to 10000 (GetRecords' own limits), got {limit}.");
             }
 
             var (rater, numbers) = rating.Resolve(env, parse, env.Get(parse, s3Endpoint));
@@ -113,8 +120,8 @@ internal static class StreamCommand
                     BatchRecords = records,
                     BatchAge = TimeSpan.FromSeconds(seconds),
                     StopWhenIdle = idle is { } i ? TimeSpan.FromSeconds(i) : null,
-                    GetRecordsLimit = env.Get(parse, getRecordsLimit) ?? 1000,
-                    HealthInterval = TimeSpan.FromSeconds(env.Get(parse, healthSeconds) ?? 30),
+                    GetRecordsLimit = limit,
+                    HealthInterval = TimeSpan.FromSeconds(health),
                     OwnerId = env.Get(parse, workerId) ?? StreamWorkerOptions.DefaultOwnerId(),
                     LeaseDuration = TimeSpan.FromSeconds(lease),
                     ReleaseDeadLocalOwners = isFile,
