@@ -101,6 +101,8 @@ public sealed class CommandTests
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "estimate", "--from-ctrs", ".", "--from", "2026-10-05", "--to", "2026-10-01")]
     [InlineData("--get-records-limit must be 1 to 10000", "stream", "--stream", "s", "--out", "../x", "--get-records-limit", "20000")]
     [InlineData("--health-seconds must be positive", "stream", "--stream", "s", "--out", "../x", "--health-seconds", "0")]
+    [InlineData("--days 1 to 366", "generate", "--out", "../g", "--days", "400")]
+    [InlineData("--cur-format must be parquet or legacy-csv", "generate", "--out", "../g", "--cur-format", "xml")]
     [InlineData("--parallelism must be at least 1 (got 0)", "replay", "--source", ".", "--out", "../x", "--parallelism", "0")]
     [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
     [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]
@@ -202,6 +204,15 @@ public sealed class CommandTests
         Assert.Equal(2, exit);
         Assert.Contains($"{dir.Sub("appsettings.json")} is not valid", err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task An_invoice_option_alone_asks_for_the_invoice()
+    {
+        using var dir = new TempDir();
+        var (exit, _, err) = await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "1", "--cur-format", "legacy-csv");
+        Assert.True(exit == 0, err);
+        Assert.NotEmpty(Directory.GetFiles(dir.Sub("cur"), "*.csv.gz", SearchOption.AllDirectories));
     }
 
     [Fact]

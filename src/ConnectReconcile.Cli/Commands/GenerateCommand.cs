@@ -42,9 +42,9 @@ internal static class GenerateCommand
                 options = options with { Region = r };
             }
 
-            if (options.Contacts < 1 || options.Days < 1)
+            if (options.Contacts < 1 || options.Days is < 1 or > 366)
             {
-                throw new UsageException("--contacts and --days must be at least 1.");
+                throw new UsageException("--contacts must be at least 1 and --days 1 to 366.");
             }
 
             var curOptions = cur.Resolve(env, parse, options.OutputDirectory);
@@ -76,7 +76,7 @@ internal static class GenerateCommand
     /// </summary>
     private sealed class CurOptions
     {
-        private readonly Option<bool> _cur = new("--cur") { Description = "Also write the month's AWS invoice as a Cost and Usage Report under OUT/cur/ (see docs/reconcile.md)" };
+        private readonly Option<bool> _cur = new("--cur") { Description = "Also write the month's AWS invoice as a Cost and Usage Report under OUT/cur/ (see docs/reconcile.md); any --cur-… option or --inject implies it" };
         private readonly Option<string?> _policy = new("--cur-policy") { Description = "Metering policy the invoice is built with (default: default); reconcile --calibrate should find it" };
         private readonly Option<string?> _granularity = new("--cur-granularity") { Description = "hourly (default) or daily invoice lines" };
         private readonly Option<string?> _resourceIds = new("--cur-resource-ids") { Description = "none (default), instance (instance ARN and tag) or contact (granular billing: one line per contact)" };
@@ -100,7 +100,9 @@ internal static class GenerateCommand
         public CurGenerationOptions? Resolve(CliEnvironment env, ParseResult parse, string outputDirectory)
         {
             var inject = (parse.GetValue(_inject) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
-            if (!parse.GetValue(_cur) && inject.Count == 0)
+            // Asking for an invoice's policy, granularity, ids, format or card means asking for the invoice.
+            var shaped = new[] { _policy, _granularity, _resourceIds, _format, _rateCard }.Any(o => env.Get(parse, o) is not null);
+            if (!parse.GetValue(_cur) && !shaped && inject.Count == 0)
             {
                 return null;
             }
