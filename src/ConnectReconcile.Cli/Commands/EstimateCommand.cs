@@ -56,6 +56,10 @@ internal static class EstimateCommand
             }
 
             var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption));
+            if (parse.GetValue(region) is { } wanted)
+            {
+                MustBePriced(card, wanted); // before deriving a profile, which replays the CTRs
+            }
             var policy = Inputs.Policy(env.Get(parse, rating.PolicyOption));
             VolumeProfile profile;
             DerivedProfile? derived = null;
@@ -101,6 +105,8 @@ internal static class EstimateCommand
             {
                 profile = profile with { PricingModel = model };
             }
+
+            MustBePriced(card, profile.Region);
 
             DateOnly? monthOverride = null;
             if (env.Get(parse, month) is { } m)
@@ -309,6 +315,16 @@ internal static class EstimateCommand
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>A region the card has no prices for would estimate every minute at zero: a usage error instead.</summary>
+    private static void MustBePriced(RateCard card, string region)
+    {
+        var priced = card.Rows.Select(row => row.Region).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (!priced.Contains(region, StringComparer.Ordinal))
+        {
+            throw new UsageException($"The rate card {card.Version} has no prices for region '{region}' (it has {string.Join(", ", priced)}).");
+        }
     }
 }
 
