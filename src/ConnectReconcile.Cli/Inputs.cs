@@ -41,6 +41,10 @@ public static class Inputs
         return Store(location, endpointUrl);
     }
 
+    /// <summary>A single file to write (<paramref name="option"/> names it in the error): a local path must not be a folder.</summary>
+    public static string OutputFile(string path, string option) =>
+        Directory.Exists(path) ? throw new UsageException($"{option} '{path}' is a folder; give the file to write.") : path;
+
     /// <summary>
     /// Fails with a usage error when <paramref name="output"/> (--out) lies inside <paramref name="source"/>
     /// (--source): every later run of that source would read the outputs back as CTRs and quarantine them.

@@ -104,6 +104,8 @@ public sealed class CommandTests
     [InlineData("--days 1 to 366", "generate", "--out", "../g", "--days", "400")]
     [InlineData("--cur-format must be parquet or legacy-csv", "generate", "--out", "../g", "--cur-format", "xml")]
     [InlineData("has no prices for region 'mars-1'", "estimate", "--from-ctrs", ".", "--region", "mars-1")]
+    [InlineData("--out '..' is a folder", "audit-export", "--source", ".", "--out", "..")]
+    [InlineData("--out '..' is a folder", "ratecard", "derive", "--cur", ".", "--month", "2026-10", "--out", "..")]
     [InlineData("--parallelism must be at least 1 (got 0)", "replay", "--source", ".", "--out", "../x", "--parallelism", "0")]
     [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
     [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]

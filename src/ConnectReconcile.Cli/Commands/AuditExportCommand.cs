@@ -37,7 +37,7 @@ internal static class AuditExportCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
-            var outPath = parse.GetValue(output)!;
+            var outPath = Inputs.OutputFile(parse.GetValue(output)!, "--out");
             var format = Path.GetExtension(outPath).ToLowerInvariant();
             if (format is not (".csv" or ".parquet"))
             {

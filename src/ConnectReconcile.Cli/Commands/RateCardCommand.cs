@@ -37,7 +37,7 @@ internal static class RateCardCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required.");
-            var outPath = env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write).");
+            var outPath = Inputs.OutputFile(env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write)."), "--out");
             var curStore = Inputs.Existing(curPath, "--cur", env.Get(parse, endpoint));
 
             DateOnly? monthStart = null;
