@@ -176,6 +176,15 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Off_a_terminal_progress_is_logged_with_the_rate_and_what_is_left()
+    {
+        using var dir = new TempDir();
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"), "--summary", "json");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: decode: (\d+)/\1 objects, \d+ records \(\d+/s\), 100 % done, about 0 s left$"));
+    }
+
+    [Fact]
     public async Task A_source_with_no_ctrs_succeeds_with_a_warning()
     {
         using var dir = new TempDir();

@@ -153,13 +153,19 @@ internal static class ProgressDisplay
     {
         if (!env.IsTerminal)
         {
+            // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
+            var started = Stopwatch.StartNew();
             var last = Stopwatch.StartNew();
             var reporter = new Progress<JobProgress>(p =>
             {
                 if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
                 {
                     last.Restart();
-                    env.Logger.LogInformation("{Phase}: {Done}/{Total} ({Records} records)", p.Phase, p.Done, p.Total, p.Records);
+                    var elapsed = started.Elapsed.TotalSeconds;
+                    var fraction = p.BytesTotal > 0 ? (double)p.BytesDone / p.BytesTotal : p.Total > 0 ? (double)p.Done / p.Total : 0;
+                    var remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : double.NaN;
+                    env.Logger.LogInformation("{Phase}: {Done}/{Total} {Unit}, {Records} records ({RecordsPerSecond:F0}/s), {Percent:F0} % done, about {Remaining:F0} s left",
+                        p.Phase, p.Done, p.Total, p.Phase == "decode" ? "objects" : "steps", p.Records, p.Records / Math.Max(elapsed, 0.001), 100 * fraction, remaining);
                 }
             });
             return await work(reporter);
