@@ -92,6 +92,9 @@ public sealed class CliEnvironment : IDisposable
 
     public IAnsiConsole OutConsole { get; }
 
+    /// <summary>Logs a warning for the operator (a job's <c>Warn</c> callback).</summary>
+    public void Warn(string message) => Logger.LogWarning("{Warning}", message);
+
     /// <summary>
     /// Stops on an appsettings.json that does not parse (usage error), and warns about each setting in it
     /// or in a CONNECT_RECONCILE_ variable that no command reads: a misspelt "agent" would otherwise

@@ -109,7 +109,7 @@ public sealed class CommandTests
     [InlineData("--parallelism must be at least 1 (got 0)", "replay", "--source", ".", "--out", "../x", "--parallelism", "0")]
     [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
     [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]
-    [InlineData("lacks the named group(s) h", "replay", "--source", ".", "--out", "../x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/")]
+    [InlineData("lacks the named group(s) d", "replay", "--source", ".", "--out", "../x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

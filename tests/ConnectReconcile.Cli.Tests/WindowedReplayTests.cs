@@ -40,6 +40,40 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(SumCost(tmp.Sub("windowed")), SumCost(tmp.Sub("sliced")));
     }
 
+    [Fact]
+    public async Task Day_files_named_by_a_pattern_without_an_hour_are_read_through_the_window_and_hourless_input_is_warned_about()
+    {
+        using var tmp = new TempDir();
+        var daily = Directory.CreateDirectory(tmp.Sub("daily")).FullName;
+        // One file per day (its hours' gzip members concatenated), named by the day alone, as an export might be.
+        foreach (var day in Directory.EnumerateFiles(month.Ctr, "*", SearchOption.AllDirectories)
+                     .GroupBy(f => string.Join('-', Path.GetRelativePath(month.Ctr, f).Split(Path.DirectorySeparatorChar).Take(3))))
+        {
+            await using var target = File.Create(Path.Combine(daily, $"ctr-{day.Key}.json.gz"));
+            foreach (var file in day.Order(StringComparer.Ordinal))
+            {
+                await using var source = File.OpenRead(file);
+                await source.CopyToAsync(target);
+            }
+        }
+
+        const string byDay = @"ctr-(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})";
+        var warnings = new List<string>();
+        var events = new List<string>();
+        var windowedOut = tmp.Sub("windowed");
+        await new BillingJob(Options(daily, windowedOut) with { HourPattern = byDay, Warn = warnings.Add, HeldInputWarningBytes = 0 })
+            .RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase + (Directory.Exists(Path.Combine(windowedOut, "_staging")) && Directory.EnumerateFiles(Path.Combine(windowedOut, "_staging"), "*.parquet", SearchOption.AllDirectories).Any() ? "+written" : ""))), CancellationToken.None);
+        Assert.Empty(warnings);
+        Assert.DoesNotContain("re-read", events);
+        Assert.Contains("decode+written", events); // days were written while later files were still being read
+        await HeldRunAsync(daily, tmp.Sub("held"), byDay);
+        AssertSameOutput(tmp.Sub("held"), windowedOut);
+
+        // Without the pattern the same files carry no arrival time: held until the end, and the operator is told.
+        await new BillingJob(Options(daily, null) with { Warn = warnings.Add, HeldInputWarningBytes = 0 }).RunAsync(null, CancellationToken.None);
+        Assert.Contains("have no arrival hour in their keys", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
     /// <summary>Cost by table and day as DuckDB reads it back (an independent reader of the row groups).</summary>
     private static List<string> SumCost(string outDir)
     {
@@ -140,10 +174,10 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         };
     }
 
-    private async Task<JobResult> HeldRunAsync(string ctr, string outDir)
+    private async Task<JobResult> HeldRunAsync(string ctr, string outDir, string? hourPattern = null)
     {
-        var options = Options(ctr, outDir);
-        var loaded = await new RecordLoader(options.Source, options.Parallelism).LoadAsync(null, null, options.LookAheadHours, null, CancellationToken.None);
+        var options = Options(ctr, outDir) with { HourPattern = hourPattern };
+        var loaded = await new RecordLoader(options.Source, options.Parallelism, hourPattern).LoadAsync(null, null, options.LookAheadHours, null, CancellationToken.None);
         return await new BillingJob(options).RateAndPublishAsync(loaded, null, CancellationToken.None);
     }
 

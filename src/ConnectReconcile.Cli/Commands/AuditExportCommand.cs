@@ -76,6 +76,7 @@ internal static class AuditExportCommand
                         Source = Inputs.Existing(sourcePath, "--source", env.Get(parse, endpoint)),
                         From = fromDay,
                         To = toDay,
+                        Warn = env.Warn,
                         Rater = rater,
                         Numbers = numbers,
                         OnDayRated = (_, results, extra) =>

@@ -82,6 +82,7 @@ internal static class EstimateCommand
                     Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.Get(parse, endpoint)),
                     From = fromDay,
                     To = toDay,
+                    Warn = env.Warn,
                     Rater = rater,
                     Numbers = numbers,
                 };

@@ -99,6 +99,7 @@ internal static class ReplayCommand
                 Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                 HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),
                 Strict = env.Get(parse, strict),
+                Warn = env.Warn,
             };
 
             env.Logger.LogInformation("Rating {Source} → {Out} (days {From}..{To}, rate card {RateCard}, policy {Policy})",

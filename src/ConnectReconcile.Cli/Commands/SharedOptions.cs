@@ -6,7 +6,7 @@ namespace ConnectReconcile.Cli.Commands;
 /// <summary>Options several commands share. One instance per command tree keeps names identical everywhere.</summary>
 internal static class SharedOptions
 {
-    private static readonly string[] HourGroups = ["y", "m", "d", "h"];
+    private static readonly string[] DayGroups = ["y", "m", "d"];
 
     public static Option<string?> Source(string description = "CTR source: a folder, a file, or s3://bucket/prefix/ (Firehose YYYY/MM/dd/HH/ layout, any framing, gzip or not)") =>
         new("--source") { Description = description };
@@ -31,7 +31,7 @@ internal static class SharedOptions
 
     public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records; also how long a chain is held open for more records while reading (default 6)" };
 
-    public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d,h locating the arrival hour in object keys, for non-default Firehose prefixes" };
+    public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d and optionally h locating the arrival hour (or day) in object keys, for layouts other than Firehose's YYYY/MM/dd/HH/" };
 
     /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
     public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)
@@ -48,7 +48,7 @@ internal static class SharedOptions
     public static int LookAheadHoursOf(CliEnvironment env, ParseResult parse, Option<int?> option, int fallback = 6) =>
         AtLeast(option, env.Get(parse, option) ?? fallback, 0);
 
-    /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m, d and h.</summary>
+    /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m and d (h is optional).</summary>
     public static string? HourPatternOf(CliEnvironment env, ParseResult parse, Option<string?> option)
     {
         if (env.Get(parse, option) is not { } pattern)
@@ -66,9 +66,9 @@ internal static class SharedOptions
             throw new UsageException($"{option.Name} '{pattern}' is not a regular expression: {e.Message}");
         }
 
-        var missing = HourGroups.Except(groups, StringComparer.Ordinal).ToList();
+        var missing = DayGroups.Except(groups, StringComparer.Ordinal).ToList();
         return missing.Count == 0 ? pattern
-            : throw new UsageException($"{option.Name} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…), (?<d>…) and (?<h>…).");
+            : throw new UsageException($"{option.Name} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…) and (?<d>…), and (?<h>…) when keys name the hour.");
     }
 
     private static int AtLeast(Option option, int value, int minimum) =>

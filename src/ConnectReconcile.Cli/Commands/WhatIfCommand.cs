@@ -79,6 +79,7 @@ internal static class WhatIfCommand
                     Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
                     From = fromDay,
                     To = toDay,
+                    Warn = env.Warn,
                     Rater = new Rater(setup.Card, setup.Policy, setup.Agents, setup.Numbers),
                     Numbers = setup.Numbers,
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),

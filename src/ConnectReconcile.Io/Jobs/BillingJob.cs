@@ -52,6 +52,15 @@ public sealed record BillingJobOptions
 
     /// <summary>Local scratch folder (default: the temp folder): the window's closed contacts, and staging when the output is not a local folder.</summary>
     public string? ScratchDirectory { get; init; }
+
+    /// <summary>Receives warnings for the operator (the CLI logs them).</summary>
+    public Action<string>? Warn { get; init; }
+
+    /// <summary>
+    /// Input without an arrival hour in its keys is held until the end of the run (the window cannot tell
+    /// when its chains are complete); above this many stored bytes of it, <see cref="Warn"/> says so.
+    /// </summary>
+    public long HeldInputWarningBytes { get; init; } = 64L << 20;
 }
 
 /// <summary>What a run did: counts that add up, totals by charge kind, and the files it published.</summary>
@@ -83,6 +92,12 @@ public sealed class BillingJob(BillingJobOptions options)
     public async Task<JobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var objects = await _selector.SelectAsync(options.Source, options.From, options.To, options.LookAheadHours, cancellationToken).ConfigureAwait(false);
+        var hourless = objects.Where(o => _selector.ArrivalHour(o.Key) is null).ToList();
+        if (hourless.Sum(o => o.Size) is var held && held > options.HeldInputWarningBytes)
+        {
+            options.Warn?.Invoke($"{hourless.Count} input object(s), {held / 1e6:N0} MB, have no arrival hour in their keys (Firehose's YYYY/MM/dd/HH/): " +
+                "their records are held until the run ends, so memory grows with them. Split such input by day or hour, and give --hour-pattern for a layout of your own.");
+        }
 
         // A consumer of OnDayRated that cannot forget what a windowed pass gave it before a re-read gets the held path.
         if (options.OnDayRated is null || options.OnRestart is not null)

@@ -17,7 +17,7 @@ public sealed partial class InputSelector
     /// <summary>Keys follow Firehose's own YYYY/MM/dd/HH/ layout, so hours can be listed by prefix.</summary>
     private readonly bool _firehoseLayout;
 
-    /// <param name="hourPattern">Regex with named groups y, m, d, h locating the arrival hour in a key.</param>
+    /// <param name="hourPattern">Regex with named groups y, m, d and optionally h locating the arrival hour in a key (a key without h: the day's start, e.g. one file per day).</param>
     public InputSelector(string? hourPattern = null)
     {
         _pattern = hourPattern is null ? FirehoseHour() : new Regex(hourPattern, RegexOptions.CultureInvariant);
@@ -35,8 +35,9 @@ public sealed partial class InputSelector
             return null;
         }
 
+        var h = match.Groups["h"] is { Success: true } group ? group.Value : "00"; // a daily file arrived no earlier than its day
         return DateTime.TryParseExact(
-            $"{match.Groups["y"].Value}-{match.Groups["m"].Value}-{match.Groups["d"].Value}T{match.Groups["h"].Value}",
+            $"{match.Groups["y"].Value}-{match.Groups["m"].Value}-{match.Groups["d"].Value}T{h}",
             "yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var hour)
             ? hour : null;
     }
