@@ -38,14 +38,14 @@ public sealed record ReconcileJobOptions
 
 public sealed record ReconcileJobResult(ReconciliationReport Report, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, double> PhaseSeconds, CurReadStats CurStats);
 
+/// <summary>The invoice or the rated output has nothing for the month at the given location: a wrong --month or path, not a failed run.</summary>
+public sealed class MonthNotFoundException(string message) : Exception(message);
+
 /// <summary>
 /// <c>reconcile</c>: read the invoice (streaming) and our daily usage, compare, gather evidence for
 /// the explanations only when something is beyond tolerance (or the invoice is per contact), explain,
 /// optionally calibrate, and write the reconciliation tables and the HTML report.
 /// </summary>
-/// <summary>The invoice or the rated output has nothing for the month at the given location: a wrong --month or path, not a failed run.</summary>
-public sealed class MonthNotFoundException(string message) : Exception(message);
-
 public sealed class ReconcileJob(ReconcileJobOptions options)
 {
     public async Task<ReconcileJobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken ct)
