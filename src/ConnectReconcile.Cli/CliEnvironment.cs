@@ -35,10 +35,12 @@ public sealed class CliEnvironment : IDisposable
 
     /// <param name="logs">An extra log sink (tests read the log lines through it).</param>
     /// <param name="settingsDirectory">Where appsettings.json is looked for (default: the working directory).</param>
-    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null, ILoggerProvider? logs = null, string? settingsDirectory = null)
+    /// <param name="clock">The time now, for warnings and defaults only: no output depends on it (default: the system clock).</param>
+    public CliEnvironment(TextWriter? stdout = null, TextWriter? stderr = null, ILoggerProvider? logs = null, string? settingsDirectory = null, TimeProvider? clock = null)
     {
         Out = stdout ?? Console.Out;
         Error = stderr ?? Console.Error;
+        Clock = clock ?? TimeProvider.System;
         var directory = settingsDirectory ?? Directory.GetCurrentDirectory();
         try
         {
@@ -83,6 +85,8 @@ public sealed class CliEnvironment : IDisposable
     public TextWriter Error { get; }
 
     public IConfiguration Configuration => _settings;
+
+    public TimeProvider Clock { get; }
 
     public bool IsTerminal { get; }
 

@@ -185,6 +185,19 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_day_whose_look_ahead_has_not_passed_is_rated_with_a_warning_that_it_is_incomplete()
+    {
+        using var dir = new TempDir();
+        var (_, _, logs) = await CliRunner.RunWithLogsAsync("nightly", "--date", "2026-10-14", "--source", Fixture("scenarios"), "--out", dir.Sub("past"));
+        Assert.DoesNotContain(logs, l => l.Contains("is not complete until", StringComparison.Ordinal));
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, _, current) = await CliRunner.RunWithLogsAsync("nightly", "--date", today, "--source", Fixture("scenarios"), "--out", dir.Sub("today"));
+        Assert.True(exit == 0, string.Join('\n', current));
+        Assert.Contains(current, l => l.StartsWith($"Warning: {today} is not complete until ", StringComparison.Ordinal) && l.Contains("06:00 UTC", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_source_with_no_ctrs_succeeds_with_a_warning()
     {
         using var dir = new TempDir();

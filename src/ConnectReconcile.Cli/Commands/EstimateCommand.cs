@@ -117,7 +117,7 @@ internal static class EstimateCommand
                     : throw new UsageException($"--month must be YYYY-MM, found '{m}'.");
             }
 
-            var now = DateTime.UtcNow;
+            var now = env.Clock.GetUtcNow().UtcDateTime;
             var estimateOptions = new EstimateOptions
             {
                 Month = monthOverride ?? new DateOnly(now.Year, now.Month, 1),

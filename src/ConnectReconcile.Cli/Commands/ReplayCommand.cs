@@ -104,6 +104,13 @@ internal static class ReplayCommand
 
             env.Logger.LogInformation("Rating {Source} → {Out} (days {From}..{To}, rate card {RateCard}, policy {Policy})",
                 sourcePath, outPath, Day(from), Day(to), rater.Card.Version, rater.Policy);
+            if (to is { } last && last.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(options.LookAheadHours) is var complete
+                && complete > env.Clock.GetUtcNow().UtcDateTime)
+            {
+                // Run before its look-ahead has passed, a day misses chains that straddle midnight and late records.
+                env.Logger.LogWarning("{Day} is not complete until {Complete} UTC (the day plus {LookAhead} h of look-ahead): this run rates what has arrived so far; run it again after then (it replaces the day)",
+                    Day(last), complete.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), options.LookAheadHours);
+            }
             var stopwatch = Stopwatch.StartNew();
             var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
