@@ -491,17 +491,20 @@ internal static class Phases
         }
     }
 
-    private static double PeakMegabytes()
+    private static double PeakMegabytes() => ProcStatusKilobytes("VmHWM") is { } kb ? kb / 1024.0 : Environment.WorkingSet / 1e6;
+
+    /// <summary>A field of /proc/self/status in kB (VmHWM: the peak resident size, VmRSS: the current one), or null off Linux.</summary>
+    internal static long? ProcStatusKilobytes(string field)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
             {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             }
         }
 
-        return Environment.WorkingSet / 1e6;
+        return null;
     }
 }
 
@@ -665,18 +668,7 @@ internal sealed class MemorySampler : IDisposable
         }
     }
 
-    private static long Rss()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        return 0;
-    }
+    private static long Rss() => (Phases.ProcStatusKilobytes("VmRSS") ?? 0) * 1024;
 
     public void Print() => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  memory at the highest resident size ({_top.Rss / 1e6:N0} MB, {_top.Seconds:N1} s in): GC committed {_top.Committed / 1e6:N0} MB at the last collection, managed heap {_top.Heap / 1e6:N0} MB, of which the last collection left {_top.Live / 1e6:N0} MB; outside the GC's commit {(_top.Rss - _top.Committed) / 1e6:N0} MB"));
