@@ -21,7 +21,7 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         using var tmp = new TempDir();
         var events = new List<string>();
         var windowed = await new BillingJob(Options(month.Ctr, tmp.Sub("windowed")))
-            .RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase + (Directory.Exists(Path.Combine(tmp.Sub("windowed"), "_staging")) && Directory.EnumerateFiles(Path.Combine(tmp.Sub("windowed"), "_staging"), "*.parquet", SearchOption.AllDirectories).Any() ? "+written" : ""))), CancellationToken.None);
+            .RunAsync(PhasesAndWrites(tmp.Sub("windowed"), events), CancellationToken.None);
 
         // The month's re-deliveries (exact copies and attribute updates, hours to days later) never force a re-read,
         // and the first day is written while later hours are still being decoded.
@@ -62,7 +62,7 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         var events = new List<string>();
         var windowedOut = tmp.Sub("windowed");
         await new BillingJob(Options(daily, windowedOut) with { HourPattern = byDay, Warn = warnings.Add, HeldInputWarningBytes = 0 })
-            .RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase + (Directory.Exists(Path.Combine(windowedOut, "_staging")) && Directory.EnumerateFiles(Path.Combine(windowedOut, "_staging"), "*.parquet", SearchOption.AllDirectories).Any() ? "+written" : ""))), CancellationToken.None);
+            .RunAsync(PhasesAndWrites(windowedOut, events), CancellationToken.None);
         Assert.Empty(warnings);
         Assert.DoesNotContain("re-read", events);
         Assert.Contains("decode+written", events); // days were written while later files were still being read
@@ -160,6 +160,13 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         // And the correction took effect: the month bills more seconds than without it.
         var uncorrected = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
         Assert.True(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds) > uncorrected.Totals.ByKind.Values.Sum(t => t.BilledSeconds));
+    }
+
+    /// <summary>Records each progress report's phase, with "+written" once a Parquet file is staged under <paramref name="outDir"/>.</summary>
+    private static ReplayEndToEndTests.SyncProgress PhasesAndWrites(string outDir, List<string> events)
+    {
+        var staging = Path.Combine(outDir, "_staging");
+        return new(p => events.Add(p.Phase + (Directory.Exists(staging) && Directory.EnumerateFiles(staging, "*.parquet", SearchOption.AllDirectories).Any() ? "+written" : "")));
     }
 
     private BillingJobOptions Options(string ctr, string? outDir)
