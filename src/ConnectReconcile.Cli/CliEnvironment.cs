@@ -125,6 +125,9 @@ public sealed class CliEnvironment : IDisposable
         }
     }
 
+    /// <summary>How the command reaches s3:// locations: the endpoint flag's value (or setting) and these settings.</summary>
+    public S3Access S3(ParseResult parse, Option<string?> endpoint) => new(Get(parse, endpoint), Configuration);
+
     /// <summary>The flag's value, else CONNECT_RECONCILE_NAME, else appsettings.json's "name" (or "Name_With_Underscores").</summary>
     public T? Get<T>(ParseResult parse, Option<T> option)
     {

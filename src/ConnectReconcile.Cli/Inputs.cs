@@ -10,11 +10,11 @@ public static class Inputs
     public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location.</summary>
-    private static IObjectStore Store(string location, string? endpointUrl = null)
+    private static IObjectStore Store(string location, S3Access? s3)
     {
         if (IsS3(location))
         {
-            return S3Stores.Create(location, endpointUrl);
+            return S3Stores.Create(location, s3);
         }
 
         return new LocalObjectStore(location);
@@ -24,21 +24,21 @@ public static class Inputs
     /// A store to read from (<paramref name="option"/> names it in the error): a local path must exist,
     /// or a typo would read nothing and report an empty, successful run.
     /// </summary>
-    public static IObjectStore Existing(string location, string option, string? endpointUrl = null)
+    public static IObjectStore Existing(string location, string option, S3Access? s3 = null)
     {
         MustExist(location, option);
-        return Store(location, endpointUrl);
+        return Store(location, s3);
     }
 
     /// <summary>A store to publish into (<paramref name="option"/> names it in the error): a local path must not be a file.</summary>
-    public static IObjectStore Output(string location, string option, string? endpointUrl = null)
+    public static IObjectStore Output(string location, string option, S3Access? s3 = null)
     {
         if (!IsS3(location) && File.Exists(location))
         {
             throw new UsageException($"{option} '{location}' is a file; outputs go to a folder (or s3://bucket/prefix/).");
         }
 
-        return Store(location, endpointUrl);
+        return Store(location, s3);
     }
 
     /// <summary>A single file to write (<paramref name="option"/> names it in the error): a local path must not be a folder.</summary>
@@ -77,14 +77,14 @@ public static class Inputs
         }
     }
 
-    public static RateCard RateCard(string? path, string? endpointUrl = null) =>
-        path is null ? BuiltInRateCards.Default : Read(path, "rate card", Core.Rating.RateCard.FromJson, endpointUrl);
+    public static RateCard RateCard(string? path, S3Access? s3 = null) =>
+        path is null ? BuiltInRateCards.Default : Read(path, "rate card", Core.Rating.RateCard.FromJson, s3);
 
-    public static AgentDirectory Agents(string? path, string? endpointUrl = null) =>
-        path is null ? AgentDirectory.Empty : Read(path, "agent directory", ReferenceReaders.ReadAgents, endpointUrl);
+    public static AgentDirectory Agents(string? path, S3Access? s3 = null) =>
+        path is null ? AgentDirectory.Empty : Read(path, "agent directory", ReferenceReaders.ReadAgents, s3);
 
-    public static NumberInventory Numbers(string? path, string? endpointUrl = null) =>
-        path is null ? NumberInventory.Missing : Read(path, "number inventory", ReferenceReaders.ReadNumbers, endpointUrl);
+    public static NumberInventory Numbers(string? path, S3Access? s3 = null) =>
+        path is null ? NumberInventory.Missing : Read(path, "number inventory", ReferenceReaders.ReadNumbers, s3);
 
     public static BillingPolicy Policy(string? text)
     {
@@ -99,9 +99,9 @@ public static class Inputs
     }
 
     /// <summary>Reads and parses a reference file; a file that does not parse is a usage error naming it.</summary>
-    private static T Read<T>(string path, string what, Func<string, T> parse, string? endpointUrl)
+    private static T Read<T>(string path, string what, Func<string, T> parse, S3Access? s3)
     {
-        var text = ReadText(path, what, endpointUrl);
+        var text = ReadText(path, what, s3);
         try
         {
             return parse(text);
@@ -112,13 +112,13 @@ public static class Inputs
         }
     }
 
-    private static string ReadText(string path, string what, string? endpointUrl)
+    private static string ReadText(string path, string what, S3Access? s3)
     {
         if (IsS3(path))
         {
             // s3://bucket/key: read through the same store as the data (the deployed task passes S3 locations).
             var slash = path.LastIndexOf('/');
-            var store = S3Stores.Create(path[..(slash + 1)], endpointUrl);
+            var store = S3Stores.Create(path[..(slash + 1)], s3);
             try
             {
                 using var stream = store.OpenReadAsync(path[(slash + 1)..], CancellationToken.None).GetAwaiter().GetResult();

@@ -4,6 +4,9 @@ using Microsoft.Extensions.Configuration;
 
 namespace ConnectReconcile.Cli;
 
+/// <summary>How a command reaches s3:// locations: its endpoint flag and the settings it runs with.</summary>
+public sealed record S3Access(string? EndpointUrl, IConfiguration Settings);
+
 /// <summary>Builds S3 stores from the CLI's settings; the AWS edge is wired in this one place.</summary>
 internal static class S3Stores
 {
@@ -12,17 +15,16 @@ internal static class S3Stores
 
     /// <summary>
     /// Server-side encryption for everything written: the settings <c>sse</c> (none, s3, kms) and <c>kms-key-id</c>,
-    /// resolved like every other setting — CONNECT_RECONCILE_SSE / CONNECT_RECONCILE_KMS_KEY_ID, else appsettings.json
-    /// in the working directory ("sse", "kms-key-id" or "SSE", "KMS_KEY_ID").
+    /// resolved like every other setting (<see cref="CliEnvironment.Configuration"/>) — CONNECT_RECONCILE_SSE /
+    /// CONNECT_RECONCILE_KMS_KEY_ID, else appsettings.json ("sse", "kms-key-id" or "SSE", "KMS_KEY_ID").
     /// </summary>
-    public static S3StoreOptions Options(string? endpointUrl, string? sse = null, string? kmsKeyId = null)
+    private static S3StoreOptions Options(S3Access? access)
     {
-        var settings = Settings();
-        sse ??= Setting(settings, "sse");
-        kmsKeyId ??= Setting(settings, "kms-key-id");
+        var sse = access is null ? null : Setting(access.Settings, "sse");
+        var kmsKeyId = access is null ? null : Setting(access.Settings, "kms-key-id");
         return new S3StoreOptions
         {
-            EndpointUrl = endpointUrl,
+            EndpointUrl = access?.EndpointUrl,
             Sse = sse?.Trim().ToUpperInvariant() switch
             {
                 null or "" or "NONE" => kmsKeyId is null ? S3ServerSideEncryption.None : S3ServerSideEncryption.Kms,
@@ -34,24 +36,17 @@ internal static class S3Stores
         };
     }
 
-    /// <summary>The same sources, in the same order, as <see cref="CliEnvironment.Configuration"/> (environment over appsettings.json).</summary>
-    private static IConfiguration Settings() => new ConfigurationBuilder()
-        .SetBasePath(Directory.GetCurrentDirectory())
-        .AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables("CONNECT_RECONCILE_")
-        .Build();
-
     private static string? Setting(IConfiguration settings, string key)
     {
         var value = settings[key.Replace('-', '_').ToUpperInvariant()] ?? settings[key];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
-    public static IObjectStore Create(string location, string? endpointUrl)
+    public static IObjectStore Create(string location, S3Access? access)
     {
         try
         {
-            return S3ObjectStore.Create(location, Options(endpointUrl));
+            return S3ObjectStore.Create(location, Options(access));
         }
         catch (FormatException e)
         {

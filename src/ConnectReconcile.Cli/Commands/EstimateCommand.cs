@@ -79,7 +79,7 @@ internal static class EstimateCommand
                 var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption)), numbers);
                 var options = new BillingJobOptions
                 {
-                    Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.Get(parse, endpoint)),
+                    Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.S3(parse, endpoint)),
                     From = fromDay,
                     To = toDay,
                     Warn = env.Warn,

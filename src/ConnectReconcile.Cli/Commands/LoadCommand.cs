@@ -36,7 +36,7 @@ internal static class LoadCommand
             var streamName = env.Get(parse, stream) is { Length: > 0 } s ? s : throw new UsageException("--stream is required.");
             var (first, last) = SharedOptions.DaysOf(env, parse, from, to);
 
-            var store = Inputs.Existing(sourcePath, "--source", env.Get(parse, s3Endpoint));
+            var store = Inputs.Existing(sourcePath, "--source", env.S3(parse, s3Endpoint));
             using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             try
             {

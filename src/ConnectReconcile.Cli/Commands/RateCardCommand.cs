@@ -38,7 +38,7 @@ internal static class RateCardCommand
         {
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required.");
             var outPath = Inputs.OutputFile(env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write)."), "--out");
-            var curStore = Inputs.Existing(curPath, "--cur", env.Get(parse, endpoint));
+            var curStore = Inputs.Existing(curPath, "--cur", env.S3(parse, endpoint));
 
             DateOnly? monthStart = null;
             if (env.Get(parse, month) is { } m)

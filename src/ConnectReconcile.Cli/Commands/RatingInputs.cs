@@ -20,12 +20,12 @@ internal sealed class RatingInputs
         command.Options.Add(PolicyOption);
     }
 
-    /// <param name="endpointUrl">The command's S3 endpoint, for s3:// reference files.</param>
-    public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, string? endpointUrl = null, string? defaultAgents = null, string? defaultNumbers = null)
+    /// <param name="s3">How the command reaches S3, for s3:// reference files.</param>
+    public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, S3Access? s3 = null, string? defaultAgents = null, string? defaultNumbers = null)
     {
-        var card = Inputs.RateCard(env.Get(parse, RateCardOption), endpointUrl);
-        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, endpointUrl);
-        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, endpointUrl);
+        var card = Inputs.RateCard(env.Get(parse, RateCardOption), s3);
+        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, s3);
+        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, s3);
         var policy = Inputs.Policy(env.Get(parse, PolicyOption));
         return (new Rater(card, policy, agents, numbers), numbers);
     }

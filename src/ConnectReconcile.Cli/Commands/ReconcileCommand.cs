@@ -73,7 +73,7 @@ internal static class ReconcileCommand
                 throw new UsageException("--tolerance-pct and --tolerance-abs must not be negative.");
             }
 
-            var endpointUrl = env.Get(parse, endpoint);
+            var s3 = env.S3(parse, endpoint);
             var card = Inputs.RateCard(env.Get(parse, rateCard));
             var agentsPath = env.Get(parse, agents);
             var directory = agentsPath is null ? null : Inputs.Agents(agentsPath);
@@ -83,7 +83,7 @@ internal static class ReconcileCommand
                 var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
                 calibration = new CalibrationInputs
                 {
-                    Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
+                    Source = Inputs.Existing(sourcePath, "--source", s3),
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
                     Numbers = Inputs.Numbers(env.Get(parse, numbers)),
@@ -96,14 +96,14 @@ internal static class ReconcileCommand
             var outPath = env.Get(parse, output) ?? ratedPath;
             var options = new ReconcileJobOptions
             {
-                Cur = Inputs.Existing(curPath, "--cur", endpointUrl),
-                Rated = Inputs.Existing(ratedPath, "--rated", endpointUrl),
+                Cur = Inputs.Existing(curPath, "--cur", s3),
+                Rated = Inputs.Existing(ratedPath, "--rated", s3),
                 Month = monthStart,
                 Through = env.Get(parse, through),
                 Tolerance = tolerance,
                 Card = card,
                 Agents = directory,
-                Output = Inputs.Output(outPath, "--out", endpointUrl),
+                Output = Inputs.Output(outPath, "--out", s3),
                 HtmlFile = env.Get(parse, html),
                 Calibrate = calibration,
                 Sources = new ReportSources(curPath, ratedPath),

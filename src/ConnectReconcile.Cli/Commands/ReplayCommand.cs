@@ -85,12 +85,12 @@ internal static class ReplayCommand
             }
 
             Inputs.OutsideSource(outPath, sourcePath);
-            var endpointUrl = env.Get(parse, endpoint);
-            var (rater, numbers) = rating.Resolve(env, parse, endpointUrl, sampleAgents, sampleNumbers);
+            var s3 = env.S3(parse, endpoint);
+            var (rater, numbers) = rating.Resolve(env, parse, s3, sampleAgents, sampleNumbers);
             var options = new BillingJobOptions
             {
-                Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
-                Output = Inputs.Output(outPath, "--out", endpointUrl),
+                Source = Inputs.Existing(sourcePath, "--source", s3),
+                Output = Inputs.Output(outPath, "--out", s3),
                 From = from,
                 To = to,
                 LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),

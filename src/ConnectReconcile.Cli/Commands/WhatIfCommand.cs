@@ -70,13 +70,13 @@ internal static class WhatIfCommand
             }
 
             var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, Apply);
-            var endpointUrl = env.Get(parse, endpoint);
+            var s3 = env.S3(parse, endpoint);
             async Task<Totals> Run(Setup setup, string name)
             {
                 var totals = new Totals(setup);
                 var options = new BillingJobOptions
                 {
-                    Source = Inputs.Existing(sourcePath, "--source", endpointUrl),
+                    Source = Inputs.Existing(sourcePath, "--source", s3),
                     From = fromDay,
                     To = toDay,
                     Warn = env.Warn,

@@ -46,12 +46,15 @@ public static class S3Cli
         }
     }
 
-    public static async Task<CliRun> RunAsync(params string[] args)
+    public static Task<CliRun> RunAsync(params string[] args) => RunWithSettingsAsync(null, args);
+
+    /// <summary>Runs the CLI with appsettings.json looked for in <paramref name="settingsDirectory"/> (else the working directory).</summary>
+    public static async Task<CliRun> RunWithSettingsAsync(string? settingsDirectory, params string[] args)
     {
         UseS3rverCredentials();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr));
+        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr, settingsDirectory: settingsDirectory));
         return new CliRun(exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -209,16 +209,14 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
         await using var proxy = new FaultInjectingProxy(services.S3Port);
         var workDir = Directory.CreateTempSubdirectory("cr-appsettings-").FullName;
         await File.WriteAllTextAsync(Path.Combine(workDir, "appsettings.json"), $$"""{ "sse": "kms", "kms-key-id": "{{keyId}}" }""");
-        var previous = Directory.GetCurrentDirectory();
-        Directory.SetCurrentDirectory(workDir);
         CliRun run;
         try
         {
-            run = await S3Cli.RunAsync(source.Month.NightlyArgs("2026-10-03", source.Uri, $"s3://{source.Bucket}/results/sse-appsettings/", "--endpoint-url", proxy.Url));
+            // The settings the command runs with, not a second read of the working directory's file.
+            run = await S3Cli.RunWithSettingsAsync(workDir, source.Month.NightlyArgs("2026-10-03", source.Uri, $"s3://{source.Bucket}/results/sse-appsettings/", "--endpoint-url", proxy.Url));
         }
         finally
         {
-            Directory.SetCurrentDirectory(previous);
             Directory.Delete(workDir, recursive: true);
         }
 
