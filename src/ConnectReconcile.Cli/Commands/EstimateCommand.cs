@@ -55,7 +55,8 @@ internal static class EstimateCommand
                 throw new UsageException("--save-profile, --from and --to go with --from-ctrs.");
             }
 
-            var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption));
+            var s3 = env.S3(parse, endpoint);
+            var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption), s3);
             if (parse.GetValue(region) is { } wanted)
             {
                 MustBePriced(card, wanted); // before deriving a profile, which replays the CTRs
@@ -75,11 +76,11 @@ internal static class EstimateCommand
             else
             {
                 var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-                var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption));
-                var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption)), numbers);
+                var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption), s3);
+                var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption), s3), numbers);
                 var options = new BillingJobOptions
                 {
-                    Source = Inputs.Existing(ctrPath!, "--from-ctrs", env.S3(parse, endpoint)),
+                    Source = Inputs.Existing(ctrPath!, "--from-ctrs", s3),
                     From = fromDay,
                     To = toDay,
                     Warn = env.Warn,

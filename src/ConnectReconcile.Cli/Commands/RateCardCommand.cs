@@ -51,7 +51,7 @@ internal static class RateCardCommand
                 monthStart = d;
             }
 
-            var card = Inputs.RateCard(env.Get(parse, baseCard));
+            var card = Inputs.RateCard(env.Get(parse, baseCard), env.S3(parse, endpoint));
             var reader = new CurReader(curStore);
             var invoice = await reader.AggregateAsync(monthStart is { } ms ? new InvoiceAggregate(ms) : InvoiceAggregate.AllMonths(), monthStart, ct);
             if (invoice.Usage.Count == 0)

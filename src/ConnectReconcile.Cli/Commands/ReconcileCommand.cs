@@ -74,9 +74,9 @@ internal static class ReconcileCommand
             }
 
             var s3 = env.S3(parse, endpoint);
-            var card = Inputs.RateCard(env.Get(parse, rateCard));
+            var card = Inputs.RateCard(env.Get(parse, rateCard), s3);
             var agentsPath = env.Get(parse, agents);
-            var directory = agentsPath is null ? null : Inputs.Agents(agentsPath);
+            var directory = agentsPath is null ? null : Inputs.Agents(agentsPath, s3);
             CalibrationInputs? calibration = null;
             if (env.Get(parse, calibrate))
             {
@@ -86,7 +86,7 @@ internal static class ReconcileCommand
                     Source = Inputs.Existing(sourcePath, "--source", s3),
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
-                    Numbers = Inputs.Numbers(env.Get(parse, numbers)),
+                    Numbers = Inputs.Numbers(env.Get(parse, numbers), s3),
                     LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),

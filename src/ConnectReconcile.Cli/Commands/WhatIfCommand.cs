@@ -56,8 +56,9 @@ internal static class WhatIfCommand
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
 
-            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents)), Inputs.Numbers(env.Get(parse, numbers)), []);
-            var baselineSetup = (parse.GetValue(baseline) ?? []).Aggregate(start, Apply);
+            var s3 = env.S3(parse, endpoint);
+            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), s3), Inputs.Numbers(env.Get(parse, numbers), s3), []);
+            var baselineSetup = (parse.GetValue(baseline) ?? []).Aggregate(start, (setup, spec) => Apply(setup, spec, s3));
             var scenarioSpecs = (parse.GetValue(scenario) ?? []).ToList();
             if (parse.GetValue(allSoftphone))
             {
@@ -69,8 +70,7 @@ internal static class WhatIfCommand
                 throw new UsageException("Give at least one --scenario (or --all-softphone): " + SpecHelp);
             }
 
-            var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, Apply);
-            var s3 = env.S3(parse, endpoint);
+            var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, (setup, spec) => Apply(setup, spec, s3));
             async Task<Totals> Run(Setup setup, string name)
             {
                 var totals = new Totals(setup);
@@ -113,8 +113,8 @@ internal static class WhatIfCommand
         public string Label => Changes.Count == 0 ? "built-in rate cards, default policy" : string.Join(" + ", Changes);
     }
 
-    /// <summary>Applies one <c>--baseline</c>/<c>--scenario</c> part.</summary>
-    internal static Setup Apply(Setup setup, string spec)
+    /// <summary>Applies one <c>--baseline</c>/<c>--scenario</c> part; files it names may be s3:// locations, read through <paramref name="s3"/>.</summary>
+    internal static Setup Apply(Setup setup, string spec, S3Access? s3)
     {
         var text = spec.Trim();
         var cut = text.IndexOfAny(['=', ':']);
@@ -128,17 +128,17 @@ internal static class WhatIfCommand
                 case "builtin" when value.Length == 0:
                     return changed with { Card = BuiltInRateCards.Default };
                 case "rate-card" or "card":
-                    return changed with { Card = Inputs.RateCard(Required(value, key)) };
+                    return changed with { Card = Inputs.RateCard(Required(value, key), s3) };
                 case "policy":
                     return changed with { Policy = Required(value, key) == "default" ? BillingPolicy.Default : Inputs.Policy(setup.Policy + ";" + value) };
                 case "pricing-model":
                     return changed with { Card = setup.Card.WithPricingModel(Required(value, key)) };
                 case "agents":
-                    return changed with { Agents = Inputs.Agents(Required(value, key)) };
+                    return changed with { Agents = Inputs.Agents(Required(value, key), s3) };
                 case "all-softphone" when value.Length == 0:
                     return changed with { Agents = setup.Agents.AllSoftphone() };
                 case "numbers":
-                    return changed with { Numbers = Inputs.Numbers(Required(value, key)) };
+                    return changed with { Numbers = Inputs.Numbers(Required(value, key), s3) };
                 case "number-type":
                     return changed with { Numbers = Retype(setup.Numbers, Required(value, key)) };
             }
@@ -150,7 +150,7 @@ internal static class WhatIfCommand
 
         if (File.Exists(text))
         {
-            return changed with { Card = Inputs.RateCard(text) };
+            return changed with { Card = Inputs.RateCard(text, s3) };
         }
 
         throw new UsageException($"'{spec}' is neither a known change nor an existing rate-card file. Forms: {SpecHelp}");

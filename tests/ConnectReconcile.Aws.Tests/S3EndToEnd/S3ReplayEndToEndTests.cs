@@ -168,6 +168,31 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
         Assert.Contains(flag.Requests, r => r.Method == "GET" && r.Path.EndsWith("/reference/agents.csv", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Whatif_reads_its_s3_reference_files_and_scenario_rate_card_through_the_endpoint_url_flag()
+    {
+        var source = await S3Source.GetAsync(services);
+        foreach (var (key, body) in new[]
+                 {
+                     ("reference/whatif-agents.csv", await File.ReadAllTextAsync(source.Month.Agents)),
+                     ("reference/whatif-card.json", BuiltInRateCards.Default.ToJson()),
+                 })
+        {
+            await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = source.Bucket, Key = key, ContentBody = body });
+        }
+
+        // Only the flag names the endpoint: a file read without it would go to AWS and fail.
+        await using var flag = new FaultInjectingProxy(services.S3Port);
+        var run = await S3Cli.RunAsync(
+            "whatif", "--source", source.Uri, "--from", "2026-10-01", "--to", "2026-10-01", "--json", "--endpoint-url", flag.Url,
+            "--agents", $"s3://{source.Bucket}/reference/whatif-agents.csv",
+            "--scenario", $"rate-card=s3://{source.Bucket}/reference/whatif-card.json");
+
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.Contains(flag.Requests, r => r.Method == "GET" && r.Path.EndsWith("/reference/whatif-agents.csv", StringComparison.Ordinal));
+        Assert.Contains(flag.Requests, r => r.Method == "GET" && r.Path.EndsWith("/reference/whatif-card.json", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("s3", null, "AES256")]
     [InlineData("kms", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "aws:kms")]
