@@ -28,7 +28,23 @@ using ConnectReconcile.Io.Storage;
 //   ConnectReconcile.Benchmarks) run each phase at the same time, one pinned to each core, swapping cores
 //   run after run, and the harness prints this build's time over the other's: both see the same machine
 //   (whose speed drifts more than most changes move it), and a one-core run's time is its CPU work.
-var opts = Args.Parse(args);
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.WriteLine(Args.Usage);
+    return 0;
+}
+
+Args opts;
+try
+{
+    opts = Args.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
 if (opts.Phase is { } phase)
 {
     using var allocations = Environment.GetEnvironmentVariable("CR_BENCH_ALLOCATIONS") == "1" ? new AllocationSampler() : null;
@@ -99,14 +115,31 @@ return 0;
 
 internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] Phases, int Repeat, string? Against)
 {
+    public const string Usage = """
+        ConnectReconcile.Benchmarks [--ctrs N[,N…]] [--data DIR] [--phases P,…] [--repeat N] [--against DIR]
+          --ctrs     month sizes in CTRs (default 1000000), generated once into $TMPDIR/cr-bench-N
+          --data     a generated month's folder instead (one size)
+          --phases   floor, decode, rate, replay (default); diagnostics: frame, parse, parquet
+          --repeat   runs of every phase; with several sizes, the medians and the peak-memory ratio
+          --against  another build's harness folder: both run at once, one pinned to each core
+        Environment: CR_BENCH_ALLOCATIONS=1, CR_BENCH_JIT=1, CR_BENCH_MEMORY=1 (see docs/benchmarks.md).
+        """;
+
+    private static readonly string[] Known = ["floor", "frame", "parse", "decode", "rate", "replay", "parquet"];
+
     public static Args Parse(string[] args)
     {
         long[] ctrs = [1_000_000];
         string? data = null, phase = null, against = null;
         var phases = new[] { "floor", "decode", "rate", "replay" };
         var repeat = 1;
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i += 2)
         {
+            if (i + 1 == args.Length)
+            {
+                throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
+            }
+
             switch (args[i])
             {
                 case "--ctrs": ctrs = args[i + 1].Split(',').Select(n => long.Parse(n, CultureInfo.InvariantCulture)).ToArray(); break;
@@ -115,8 +148,13 @@ internal sealed record Args(long[] Ctrs, string? Data, string? Phase, string[] P
                 case "--phases": phases = args[i + 1].Split(','); break;
                 case "--repeat": repeat = Math.Max(1, int.Parse(args[i + 1], CultureInfo.InvariantCulture)); break;
                 case "--against": against = args[i + 1]; break;
-                default: throw new ArgumentException("unknown argument " + args[i]);
+                default: throw new ArgumentException($"unknown argument {args[i]}\n{Usage}");
             }
+        }
+
+        if (phases.Append(phase).OfType<string>().FirstOrDefault(p => !Known.Contains(p)) is { } unknown)
+        {
+            throw new ArgumentException($"unknown phase {unknown} (phases: {string.Join(", ", Known)})");
         }
 
         return new Args(ctrs, data, phase, phases, repeat, against);
