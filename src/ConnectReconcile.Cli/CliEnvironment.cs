@@ -125,8 +125,12 @@ public sealed class CliEnvironment : IDisposable
         }
     }
 
-    /// <summary>How the command reaches s3:// locations: the endpoint flag's value (or setting) and these settings.</summary>
-    public S3Access S3(ParseResult parse, Option<string?> endpoint) => new(Get(parse, endpoint), Configuration);
+    /// <summary>How the command reaches s3:// locations: the endpoint flag's value (or setting) and the encryption settings.</summary>
+    public S3Access S3(ParseResult parse, Option<string?> endpoint) =>
+        new(Get(parse, endpoint), Setting(S3Stores.SseSetting), Setting(S3Stores.KmsKeyIdSetting));
+
+    /// <summary>A setting by its long name (<c>rate-card</c>): CONNECT_RECONCILE_RATE_CARD, else appsettings.json's "rate-card" (or "RATE_CARD").</summary>
+    public string? Setting(string name) => Configuration[name.Replace('-', '_').ToUpperInvariant()] ?? Configuration[name];
 
     /// <summary>The flag's value, else CONNECT_RECONCILE_NAME, else appsettings.json's "name" (or "Name_With_Underscores").</summary>
     public T? Get<T>(ParseResult parse, Option<T> option)
@@ -137,7 +141,7 @@ public sealed class CliEnvironment : IDisposable
         }
 
         var key = option.Name.TrimStart('-');
-        var configured = Configuration[key.Replace('-', '_').ToUpperInvariant()] ?? Configuration[key];
+        var configured = Setting(key);
         if (configured is null)
         {
             return parse.GetValue(option);

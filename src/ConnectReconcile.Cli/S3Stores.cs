@@ -1,31 +1,33 @@
 using ConnectReconcile.Aws.S3;
 using ConnectReconcile.Io.Storage;
-using Microsoft.Extensions.Configuration;
 
 namespace ConnectReconcile.Cli;
 
-/// <summary>How a command reaches s3:// locations: its endpoint flag and the settings it runs with.</summary>
-public sealed record S3Access(string? EndpointUrl, IConfiguration Settings);
+/// <summary>How a command reaches s3:// locations: its endpoint and its server-side encryption settings, as resolved.</summary>
+public sealed record S3Access(string? EndpointUrl, string? Sse, string? KmsKeyId);
 
 /// <summary>Builds S3 stores from the CLI's settings; the AWS edge is wired in this one place.</summary>
 internal static class S3Stores
 {
+    public const string SseSetting = "sse";
+    public const string KmsKeyIdSetting = "kms-key-id";
+
     /// <summary>The settings read here, which no command has a flag for.</summary>
-    public static readonly string[] SettingNames = ["sse", "kms-key-id"];
+    public static readonly string[] SettingNames = [SseSetting, KmsKeyIdSetting];
 
     /// <summary>
     /// Server-side encryption for everything written: the settings <c>sse</c> (none, s3, kms) and <c>kms-key-id</c>,
-    /// resolved like every other setting (<see cref="CliEnvironment.Configuration"/>) — CONNECT_RECONCILE_SSE /
+    /// resolved like every other setting (<see cref="CliEnvironment.Setting"/>) — CONNECT_RECONCILE_SSE /
     /// CONNECT_RECONCILE_KMS_KEY_ID, else appsettings.json ("sse", "kms-key-id" or "SSE", "KMS_KEY_ID").
     /// </summary>
     private static S3StoreOptions Options(S3Access? access)
     {
-        var sse = access is null ? null : Setting(access.Settings, "sse");
-        var kmsKeyId = access is null ? null : Setting(access.Settings, "kms-key-id");
+        var sse = Trimmed(access?.Sse);
+        var kmsKeyId = Trimmed(access?.KmsKeyId);
         return new S3StoreOptions
         {
             EndpointUrl = access?.EndpointUrl,
-            Sse = sse?.Trim().ToUpperInvariant() switch
+            Sse = sse?.ToUpperInvariant() switch
             {
                 null or "" or "NONE" => kmsKeyId is null ? S3ServerSideEncryption.None : S3ServerSideEncryption.Kms,
                 "S3" or "AES256" or "SSE-S3" => S3ServerSideEncryption.S3Managed,
@@ -36,11 +38,7 @@ internal static class S3Stores
         };
     }
 
-    private static string? Setting(IConfiguration settings, string key)
-    {
-        var value = settings[key.Replace('-', '_').ToUpperInvariant()] ?? settings[key];
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-    }
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     public static IObjectStore Create(string location, S3Access? access)
     {
