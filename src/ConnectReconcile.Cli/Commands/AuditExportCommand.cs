@@ -54,7 +54,8 @@ internal static class AuditExportCommand
             Func<string?, string?> protect = parse.GetValue(unmask) ? n => n
                 : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
                 : n => n is null ? null : PhoneNumbers.Mask(n);
-            var (rater, numbers) = rating.Resolve(env, parse, env.S3(parse, endpoint));
+            var s3 = env.S3(parse, endpoint);
+            var (rater, numbers) = rating.Resolve(env, parse, s3);
             var context = new RowContext(
                 protect,
                 rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal),
@@ -73,7 +74,7 @@ internal static class AuditExportCommand
                 {
                     var job = new BillingJob(new BillingJobOptions
                     {
-                        Source = Inputs.Existing(sourcePath, "--source", env.S3(parse, endpoint)),
+                        Source = Inputs.Existing(sourcePath, "--source", s3),
                         From = fromDay,
                         To = toDay,
                         Warn = env.Warn,

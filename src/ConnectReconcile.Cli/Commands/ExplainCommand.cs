@@ -31,8 +31,9 @@ internal static class ExplainCommand
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
             var id = parse.GetValue(contact)!;
-            var (rater, _) = rating.Resolve(env, parse, env.S3(parse, endpoint));
-            var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", env.S3(parse, endpoint)), Environment.ProcessorCount)
+            var s3 = env.S3(parse, endpoint);
+            var (rater, _) = rating.Resolve(env, parse, s3);
+            var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
                 .LoadAsync(null, null, 0, null, ct);
             var records = loaded.Dedupe.Records.ToList();
             var rootId = records.FirstOrDefault(r => r.ContactId == id)?.RootId ?? id;

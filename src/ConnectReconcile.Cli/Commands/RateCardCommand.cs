@@ -38,7 +38,8 @@ internal static class RateCardCommand
         {
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required.");
             var outPath = Inputs.OutputFile(env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write)."), "--out");
-            var curStore = Inputs.Existing(curPath, "--cur", env.S3(parse, endpoint));
+            var s3 = env.S3(parse, endpoint);
+            var curStore = Inputs.Existing(curPath, "--cur", s3);
 
             DateOnly? monthStart = null;
             if (env.Get(parse, month) is { } m)
@@ -51,7 +52,7 @@ internal static class RateCardCommand
                 monthStart = d;
             }
 
-            var card = Inputs.RateCard(env.Get(parse, baseCard), env.S3(parse, endpoint));
+            var card = Inputs.RateCard(env.Get(parse, baseCard), s3);
             var reader = new CurReader(curStore);
             var invoice = await reader.AggregateAsync(monthStart is { } ms ? new InvoiceAggregate(ms) : InvoiceAggregate.AllMonths(), monthStart, ct);
             if (invoice.Usage.Count == 0)

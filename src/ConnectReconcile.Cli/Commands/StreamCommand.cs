@@ -84,8 +84,9 @@ internal static class StreamCommand
                 throw new UsageException($"--get-records-limit must be 1 to 10000 (GetRecords' own limits), got {limit}.");
             }
 
-            var (rater, numbers) = rating.Resolve(env, parse, env.S3(parse, s3Endpoint));
-            var outStore = Inputs.Output(outPath, "--out", env.S3(parse, s3Endpoint));
+            var s3 = env.S3(parse, s3Endpoint);
+            var (rater, numbers) = rating.Resolve(env, parse, s3);
+            var outStore = Inputs.Output(outPath, "--out", s3);
             using var kinesis = CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             var (checkpoints, checkpointDescription, isFile) = CreateCheckpointStore(env, parse, checkpointFile, checkpointTable, dynamoEndpoint, region, outPath, streamName);
 
