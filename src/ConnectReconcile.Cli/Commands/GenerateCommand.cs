@@ -18,7 +18,8 @@ internal static class GenerateCommand
         var output = new Option<string>("--out") { Description = "Folder to write", Required = true };
         var start = new Option<DateOnly?>("--start") { Description = "First UTC day (default 2026-10-01)" };
         var region = new Option<string?>("--region") { Description = "us-east-1 (default) or ap-northeast-1" };
-        foreach (var o in new Option[] { contacts, days, seed, output, start, region })
+        var endpoint = SharedOptions.EndpointUrl();
+        foreach (var o in new Option[] { contacts, days, seed, output, start, region, endpoint })
         {
             command.Options.Add(o);
         }
@@ -47,7 +48,7 @@ internal static class GenerateCommand
                 throw new UsageException("--contacts must be at least 1 and --days 1 to 366.");
             }
 
-            var curOptions = cur.Resolve(env, parse, options.OutputDirectory);
+            var curOptions = cur.Resolve(env, parse, options.OutputDirectory, env.S3(parse, endpoint));
             var stopwatch = Stopwatch.StartNew();
             var result = SampleMonth.Generate(options, ct);
             env.Logger.LogInformation("Wrote {Records} CTRs in {Files} files ({Megabytes:F1} MB) to {Out} in {Seconds:F1} s",
@@ -97,7 +98,7 @@ internal static class GenerateCommand
             }
         }
 
-        public CurGenerationOptions? Resolve(CliEnvironment env, ParseResult parse, string outputDirectory)
+        public CurGenerationOptions? Resolve(CliEnvironment env, ParseResult parse, string outputDirectory, S3Access s3)
         {
             var inject = (parse.GetValue(_inject) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
             // Asking for an invoice's policy, granularity, ids, format or card means asking for the invoice.
@@ -116,7 +117,7 @@ internal static class GenerateCommand
             {
                 DataDirectory = outputDirectory,
                 Policy = Inputs.Policy(env.Get(parse, _policy)),
-                Card = Inputs.RateCard(env.Get(parse, _rateCard)),
+                Card = Inputs.RateCard(env.Get(parse, _rateCard), s3),
                 Granularity = (env.Get(parse, _granularity) ?? "hourly") switch
                 {
                     "hourly" => CurGranularity.Hourly,

@@ -193,6 +193,30 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
         Assert.Contains(flag.Requests, r => r.Method == "GET" && r.Path.EndsWith("/reference/whatif-card.json", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Generate_reads_an_s3_invoice_rate_card_through_the_endpoint_url_flag()
+    {
+        var source = await S3Source.GetAsync(services);
+        await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = source.Bucket, Key = "reference/generate-card.json", ContentBody = BuiltInRateCards.Default.ToJson() });
+        var outDir = Directory.CreateTempSubdirectory("cr-generate-s3-card-").FullName;
+        // Only the flag names the endpoint: a card read without it would go to AWS and fail.
+        await using var flag = new FaultInjectingProxy(services.S3Port);
+        try
+        {
+            var run = await S3Cli.RunAsync(
+                "generate", "--contacts", "20", "--days", "1", "--out", outDir, "--endpoint-url", flag.Url,
+                "--cur-rate-card", $"s3://{source.Bucket}/reference/generate-card.json");
+
+            Assert.True(run.Exit == 0, run.ToString());
+            Assert.Contains(flag.Requests, r => r.Method == "GET" && r.Path.EndsWith("/reference/generate-card.json", StringComparison.Ordinal));
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "cur"), "*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Directory.Delete(outDir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("s3", null, "AES256")]
     [InlineData("kms", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "aws:kms")]
