@@ -436,6 +436,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     {
         public const ulong Seed = 14695981039346656037UL;
         private const ulong Prime = 1099511628211UL;
+        private const ulong Lane1 = 0x9E3779B97F4A7C15UL, Lane2 = 0xC2B2AE3D27D4EB4FUL, Lane3 = 0x165667B19E3779F9UL;
 
         public static void Add(ref ulong h, params ReadOnlySpan<string?> values)
         {
@@ -447,14 +448,31 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
                     continue;
                 }
 
-                // Eight bytes (four chars) per step, each a bijection of h for a given word (as for a
-                // number): a change within one field of the same length always changes the hash.
+                // Eight bytes (four chars) per step, each a bijection of its lane for a given word (as for
+                // a number): a change within one field of the same length always changes the hash. Long
+                // strings (ARNs, ids) go four words at a time through four independent lanes, h being the
+                // first, so the multiplications overlap instead of waiting on each other; the lanes are
+                // then folded into h one by one, each fold a bijection of the lane it adds.
                 var bytes = MemoryMarshal.AsBytes(s.AsSpan());
                 var words = MemoryMarshal.Cast<byte, ulong>(bytes);
-                foreach (var w in words)
+                var blocks = words.Length / 4 * 4;
+                if (blocks > 0)
                 {
-                    h = (h ^ w) * Prime;
-                    h ^= h >> 29;
+                    ulong l1 = Lane1, l2 = Lane2, l3 = Lane3;
+                    for (var i = 0; i < blocks; i += 4)
+                    {
+                        h = Step(h, words[i]);
+                        l1 = Step(l1, words[i + 1]);
+                        l2 = Step(l2, words[i + 2]);
+                        l3 = Step(l3, words[i + 3]);
+                    }
+
+                    h = Step(Step(Step(h, l1), l2), l3);
+                }
+
+                foreach (var w in words[blocks..])
+                {
+                    h = Step(h, w);
                 }
 
                 foreach (var b in bytes[(words.Length * 8)..])
@@ -474,10 +492,12 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             }
         }
 
-        public static void Add(ref ulong h, long n)
+        public static void Add(ref ulong h, long n) => h = Step(h, (ulong)n);
+
+        private static ulong Step(ulong h, ulong word)
         {
-            h = (h ^ (ulong)n) * Prime;
-            h ^= h >> 29;
+            h = (h ^ word) * Prime;
+            return h ^ (h >> 29);
         }
     }
 }
