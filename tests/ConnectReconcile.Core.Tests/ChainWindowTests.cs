@@ -98,6 +98,27 @@ public sealed class ChainWindowTests
     }
 
     [Fact]
+    public void Every_one_character_change_of_a_long_string_and_every_swap_of_its_words_changes_the_fingerprint()
+    {
+        // 135 characters: four-word blocks through the hash's four lanes, then leftover words and bytes.
+        const string agentArn = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555/agent/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+        var call = Call(Id(1), 3600, 300) with { Agent = new AgentInfo { Username = "jdoe", Arn = agentArn } };
+        var seen = new HashSet<ulong> { ChainWindow.KeyOf(call).Fingerprint };
+        for (var i = 0; i < agentArn.Length; i++)
+        {
+            var arn = agentArn[..i] + (char)(agentArn[i] ^ 1) + agentArn[(i + 1)..];
+            Assert.True(seen.Add(ChainWindow.KeyOf(call with { Agent = call.Agent! with { Arn = arn } }).Fingerprint), $"change at {i}");
+        }
+
+        // The same words in another order (four characters are one word): lanes are not interchangeable.
+        for (var word = 1; word < agentArn.Length / 4; word++)
+        {
+            var arn = agentArn[(4 * word)..(4 * word + 4)] + agentArn[4..(4 * word)] + agentArn[..4] + agentArn[(4 * word + 4)..];
+            Assert.True(arn == agentArn || seen.Add(ChainWindow.KeyOf(call with { Agent = call.Agent! with { Arn = arn } }).Fingerprint), $"swap of words 0 and {word}");
+        }
+    }
+
+    [Fact]
     public void A_late_change_to_a_closed_reported_contact_is_a_late_correction_but_not_for_an_unreported_day()
     {
         var call = Call(Id(1), 3600, 300);
