@@ -67,7 +67,9 @@ public sealed class DecoderTests
     public void Gzip_is_recognised_by_magic_bytes_and_concatenated_members_are_all_read()
     {
         var twoMembers = Gzip(Encoding.UTF8.GetBytes(Ctr("a"))).Concat(Gzip(Encoding.UTF8.GetBytes(Ctr("b")))).ToArray();
-        Assert.Equal(["a", "b"], Decode(twoMembers).Records.Select(r => r.Record.ContactId));
+        var sink = Decode(twoMembers);
+        Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
+        Assert.Empty(sink.Quarantined); // the trailer checked at the end is the last member's
     }
 
     [Fact]
@@ -177,6 +179,34 @@ public sealed class DecoderTests
         Assert.Equal(Enumerable.Range(0, sink.Records.Count).Select(i => "id-" + i), sink.Records.Select(r => r.Record.ContactId));
         var damage = Assert.Single(sink.Quarantined);
         Assert.Contains(damage.Reason, new[] { QuarantineReasons.TruncatedRecord, QuarantineReasons.CorruptCompression });
+        Assert.Contains("cut short", damage.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gzip_object_cut_between_two_records_is_reported_not_silently_shortened()
+    {
+        // Everything compressed up to a flush point: record a inflates whole, then the bytes stop (no
+        // final block, no trailer), which GZipStream itself takes for a normal end.
+        using var buffer = new MemoryStream();
+        using var gz = new GZipStream(buffer, CompressionLevel.Fastest);
+        gz.Write(Encoding.UTF8.GetBytes(Ctr("a")));
+        gz.Flush();
+        var cut = buffer.ToArray();
+        gz.Write(Encoding.UTF8.GetBytes(Ctr("b")));
+
+        foreach (var seekable in new[] { true, false })
+        {
+            var sink = Decode(cut, seekable);
+            Assert.Equal(["a"], sink.Records.Select(r => r.Record.ContactId));
+            var damage = Assert.Single(sink.Quarantined);
+            Assert.Equal(QuarantineReasons.CorruptCompression, damage.Reason);
+            Assert.Equal(Ctr("a").Length, damage.Position.Offset);
+            Assert.Contains("cut short", damage.Detail, StringComparison.Ordinal);
+        }
+
+        // The same bytes with nothing missing: no report, whichever the member count.
+        Assert.Empty(Decode(Gzip(Encoding.UTF8.GetBytes(Ctr("a")))).Quarantined);
+        Assert.Empty(Decode(Gzip([])).Quarantined);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using ConnectReconcile.Core.Ctr;
 
@@ -60,13 +61,16 @@ public sealed class CtrDecoder
         var n = seekable.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         seekable.Seek(-n, SeekOrigin.Current);
         var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        var compressed = gzip ? new TailStream(seekable) : null;
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
-        using var inflater = gzip ? new GZipStream(seekable, CompressionMode.Decompress, leaveOpen: true) : null;
-        new Scan(this, source, sink, onObject, gzip).Run(inflater ?? seekable, cancellationToken);
+        using var inflater = compressed is null ? null : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        new Scan(this, source, sink, onObject, compressed).Run(inflater ?? seekable, cancellationToken);
     }
 
-    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, bool gzip)
+    /// <param name="compressed">The gzip bytes under the scan's input; null when the input is not gzip.</param>
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, TailStream? compressed)
     {
+
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
         private int _end;              // bytes valid in _buffer
@@ -96,7 +100,7 @@ public sealed class CtrDecoder
                     ScanBuffer();
                 }
 
-                Finish(null);
+                Finish(compressed is { } gz && !gz.EndsMemberOf(_base + _end) ? CutShort : null);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
@@ -308,21 +312,83 @@ public sealed class CtrDecoder
             _garbageStart = -1;
         }
 
+        // GZipStream ends quietly when the compressed bytes stop early (its truncation check was reverted
+        // upstream), so a cut that falls between two records would otherwise lose the rest unreported.
+        private static readonly EndOfStreamException CutShort = new("the compressed bytes stop before the gzip stream's end: the object was cut short, and whatever followed is missing");
+
         private void Finish(Exception? damage)
         {
             FlushGarbage();
             if (_depth > 0)
             {
                 var position = new SourcePosition(source, _valueOffset, _index++);
-                var why = damage is null ? "the object ends before its closing brace" : $"the {(gzip ? "gzip" : "byte")} stream broke inside the object: {damage.Message}";
+                var why = damage switch
+                {
+                    null => "the object ends before its closing brace",
+                    _ when ReferenceEquals(damage, CutShort) => "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing",
+                    _ => $"the {(compressed is null ? "byte" : "gzip")} stream broke inside the object: {damage.Message}",
+                };
                 sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.TruncatedRecord, why));
             }
             else if (damage is not null)
             {
                 var position = new SourcePosition(source, _base + _end, _index++);
-                sink.OnQuarantine(new QuarantineEntry(position, gzip ? QuarantineReasons.CorruptCompression : QuarantineReasons.UnreadableObject, damage.Message));
+                sink.OnQuarantine(new QuarantineEntry(position, compressed is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, damage.Message));
             }
         }
+    }
+
+    /// <summary>Passes reads through and remembers the last eight bytes: a whole gzip object ends with its last member's trailer.</summary>
+    private sealed class TailStream(Stream inner) : Stream
+    {
+        private readonly byte[] _tail = new byte[8];
+        private long _read;
+
+        /// <summary>
+        /// Whether the bytes read end like a whole gzip object that inflated to <paramref name="inflated"/>
+        /// bytes: the trailer's ISIZE (length mod 2^32) is the whole output's for one member, or at most
+        /// it for several (the last member's); the last eight bytes of a cut object are compressed data,
+        /// whose value lands at or below a few megabytes once in a thousand times or less.
+        /// </summary>
+        public bool EndsMemberOf(long inflated)
+        {
+            if (_read < 18)
+            {
+                return false; // not even a header and a trailer
+            }
+
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4));
+            return size == (uint)inflated || size < inflated;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            if (n >= _tail.Length)
+            {
+                buffer.Slice(n - _tail.Length, _tail.Length).CopyTo(_tail);
+            }
+            else if (n > 0)
+            {
+                _tail.AsSpan(n).CopyTo(_tail); // shift left by n
+                buffer[..n].CopyTo(_tail.AsSpan(_tail.Length - n));
+            }
+
+            _read += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A forward-only stream that lets the first bytes be read twice (for the gzip magic).</summary>
