@@ -204,7 +204,12 @@ public sealed class DecoderTests
             Assert.Contains("cut short", damage.Detail, StringComparison.Ordinal);
         }
 
-        // The same bytes with nothing missing: no report, whichever the member count.
+        // Bytes that are not gzip after a whole member: GZipStream ignores them, the trailer check does not.
+        var junk = Decode([.. Gzip(Encoding.UTF8.GetBytes(Ctr("a"))), .. "JUNK-JUNK"u8]);
+        Assert.Equal(["a"], junk.Records.Select(r => r.Record.ContactId));
+        Assert.Equal(QuarantineReasons.CorruptCompression, Assert.Single(junk.Quarantined).Reason);
+
+        // Nothing missing: no report.
         Assert.Empty(Decode(Gzip(Encoding.UTF8.GetBytes(Ctr("a")))).Quarantined);
         Assert.Empty(Decode(Gzip([])).Quarantined);
     }

@@ -313,8 +313,9 @@ public sealed class CtrDecoder
         }
 
         // GZipStream ends quietly when the compressed bytes stop early (its truncation check was reverted
-        // upstream), so a cut that falls between two records would otherwise lose the rest unreported.
-        private static readonly EndOfStreamException CutShort = new("the compressed bytes stop before the gzip stream's end: the object was cut short, and whatever followed is missing");
+        // upstream) or go on with bytes that are not gzip, so a cut that falls between two records would
+        // otherwise lose the rest unreported. Which of the two it was, the trailer cannot tell.
+        private static readonly EndOfStreamException CutShort = new("the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing");
 
         private void Finish(Exception? damage)
         {
