@@ -64,6 +64,28 @@ public sealed class DecoderTests
     }
 
     [Fact]
+    public void UTF_16_text_with_its_byte_order_mark_is_read_as_UTF_8_plain_or_gzipped()
+    {
+        // What Windows PowerShell's > and Out-File write: UTF-16LE with a byte-order mark (BE is rarer).
+        var text = "\uFEFF" + Ctr("a", extra: ",\"Note\":\"café ☎\"") + "\r\n" + Ctr("b") + "\r\n{\"ContactId\":";
+        foreach (var encoding in new[] { Encoding.Unicode, Encoding.BigEndianUnicode })
+        {
+            var bytes = encoding.GetBytes(text);
+            foreach (var (input, seekable) in new[] { (bytes, true), (bytes, false), (Gzip(bytes), true), (Gzip(bytes), false) })
+            {
+                var sink = Decode(input, seekable);
+                Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
+                // Positions are offsets in the UTF-8 text, as for any other file.
+                var utf8 = Encoding.UTF8.GetBytes(text);
+                Assert.Equal(3, sink.Records[0].Position.Offset); // after the mark
+                var truncated = Assert.Single(sink.Quarantined);
+                Assert.Equal(QuarantineReasons.TruncatedRecord, truncated.Reason);
+                Assert.Equal(utf8.Length - "{\"ContactId\":".Length, truncated.Position.Offset);
+            }
+        }
+    }
+
+    [Fact]
     public void Gzip_is_recognised_by_magic_bytes_and_concatenated_members_are_all_read()
     {
         var twoMembers = Gzip(Encoding.UTF8.GetBytes(Ctr("a"))).Concat(Gzip(Encoding.UTF8.GetBytes(Ctr("b")))).ToArray();

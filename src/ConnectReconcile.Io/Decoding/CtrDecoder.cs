@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Text;
 using ConnectReconcile.Core.Ctr;
 
 namespace ConnectReconcile.Io.Decoding;
@@ -26,8 +27,8 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
-/// (recognised by its magic bytes, not the name), with or without a UTF-8 byte-order mark. It
-/// streams: each object is parsed straight from the buffer; when one is cut by the buffer's end or is
+/// (recognised by its magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
+/// with one. It streams: each object is parsed straight from the buffer; when one is cut by the buffer's end or is
 /// not well-formed JSON, a scanner finds its bytes (tracking strings and escapes) and only that object
 /// is parsed from them, so garbage, a malformed object or a truncated tail costs one quarantine entry
 /// and never the records around it.
@@ -64,7 +65,8 @@ public sealed class CtrDecoder
         var compressed = gzip ? new TailStream(seekable) : null;
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
         using var inflater = compressed is null ? null : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
-        new Scan(this, source, sink, onObject, compressed).Run(inflater ?? seekable, cancellationToken);
+        using var text = new Utf8Text(inflater ?? seekable);
+        new Scan(this, source, sink, onObject, compressed).Run(text, cancellationToken);
     }
 
     /// <param name="compressed">The gzip bytes under the scan's input; null when the input is not gzip.</param>
@@ -138,7 +140,10 @@ public sealed class CtrDecoder
                 _buffer = bigger;
             }
 
-            var read = input.Read(_buffer, _end, _buffer.Length - _end);
+            // The first read holds at least a byte-order mark's worth, however short the stream's reads are.
+            var read = _base + _end == 0
+                ? input.ReadAtLeast(_buffer, Utf8ByteOrderMark.Length, throwOnEndOfStream: false)
+                : input.Read(_buffer, _end, _buffer.Length - _end);
             _end += read;
             return read > 0;
         }
@@ -337,6 +342,57 @@ public sealed class CtrDecoder
                 sink.OnQuarantine(new QuarantineEntry(position, compressed is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, damage.Message));
             }
         }
+    }
+
+    /// <summary>
+    /// The text as UTF-8: UTF-16 with its byte-order mark (what Windows PowerShell's <c>&gt;</c> and
+    /// <c>Out-File</c> write) is transcoded, anything else passes through. It looks at the first bytes
+    /// on the first read, inside the scan, so damaged gzip there is reported like damage anywhere else.
+    /// </summary>
+    private sealed class Utf8Text(Stream inner) : Stream
+    {
+        private Stream? _text;
+        private Stream? _transcoder;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer) => (_text ??= Open()).Read(buffer);
+
+        private Stream Open()
+        {
+            var peek = inner.CanSeek ? inner : new PeekStream(inner);
+            Span<byte> mark = stackalloc byte[2];
+            var n = peek.ReadAtLeast(mark, 2, throwOnEndOfStream: false);
+            peek.Seek(-n, SeekOrigin.Current);
+            Encoding? utf16 = n < 2 ? null : (mark[0], mark[1]) switch
+            {
+                (0xFF, 0xFE) => Encoding.Unicode,
+                (0xFE, 0xFF) => Encoding.BigEndianUnicode,
+                _ => null,
+            };
+            // The mark becomes UTF-8's, which the scan skips at the start.
+            return utf16 is null ? peek : _transcoder = Encoding.CreateTranscodingStream(peek, utf16, Encoding.UTF8, leaveOpen: true);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _transcoder?.Dispose(); // it leaves the stream under it open; the caller owns that one
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Passes reads through and remembers the last eight bytes: a whole gzip object ends with its last member's trailer.</summary>
