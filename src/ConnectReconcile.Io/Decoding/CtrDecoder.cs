@@ -28,10 +28,10 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
 /// (recognised by its magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
-/// with one. It streams: each object is parsed straight from the buffer; when one is cut by the buffer's end or is
-/// not well-formed JSON, a scanner finds its bytes (tracking strings and escapes) and only that object
-/// is parsed from them, so garbage, a malformed object or a truncated tail costs one quarantine entry
-/// and never the records around it.
+/// with one. It streams: each object is parsed straight from the buffer; when one is cut by the
+/// buffer's end or is not well-formed JSON, a scanner finds its bytes (tracking strings and escapes)
+/// and only that object is parsed from them, so garbage, a malformed object or a truncated tail costs
+/// one quarantine entry and never the records around it.
 /// </summary>
 public sealed class CtrDecoder
 {
@@ -72,7 +72,6 @@ public sealed class CtrDecoder
     /// <param name="compressed">The gzip bytes under the scan's input; null when the input is not gzip.</param>
     private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, TailStream? compressed)
     {
-
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
         private int _end;              // bytes valid in _buffer
@@ -320,7 +319,8 @@ public sealed class CtrDecoder
         // GZipStream ends quietly when the compressed bytes stop early (its truncation check was reverted
         // upstream) or go on with bytes that are not gzip, so a cut that falls between two records would
         // otherwise lose the rest unreported. Which of the two it was, the trailer cannot tell.
-        private static readonly EndOfStreamException CutShort = new("the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing");
+        private static readonly EndOfStreamException CutShort = new(
+            "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing");
 
         private void Finish(Exception? damage)
         {
@@ -349,12 +349,10 @@ public sealed class CtrDecoder
     /// <c>Out-File</c> write) is transcoded, anything else passes through. It looks at the first bytes
     /// on the first read, inside the scan, so damaged gzip there is reported like damage anywhere else.
     /// </summary>
-    private sealed class Utf8Text(Stream inner) : Stream
+    private sealed class Utf8Text(Stream inner) : ReadOnlyStream
     {
         private Stream? _text;
         private Stream? _transcoder;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer) => (_text ??= Open()).Read(buffer);
 
@@ -383,42 +381,23 @@ public sealed class CtrDecoder
 
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    /// <summary>Passes reads through and remembers the last eight bytes: a whole gzip object ends with its last member's trailer.</summary>
-    private sealed class TailStream(Stream inner) : Stream
+    /// <summary>Passes reads through and keeps the last eight bytes: a whole gzip object ends with a trailer.</summary>
+    private sealed class TailStream(Stream inner) : ReadOnlyStream
     {
         private readonly byte[] _tail = new byte[8];
         private long _read;
 
         /// <summary>
         /// Whether the bytes read end like a whole gzip object that inflated to <paramref name="inflated"/>
-        /// bytes: the trailer's ISIZE (length mod 2^32) is the whole output's for one member, or at most
-        /// it for several (the last member's); the last eight bytes of a cut object are compressed data,
-        /// whose value lands at or below a few megabytes once in a thousand times or less.
+        /// bytes: the trailer's ISIZE (the length mod 2^32 of the last member's output) is never more
+        /// than the whole output. The last four bytes of a cut object are compressed data, as likely to
+        /// hold any value: one at or below a few megabytes once in a thousand times or less. (18 bytes:
+        /// the smallest header and trailer.)
         /// </summary>
-        public bool EndsMemberOf(long inflated)
-        {
-            if (_read < 18)
-            {
-                return false; // not even a header and a trailer
-            }
-
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4));
-            return size == (uint)inflated || size < inflated;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public bool EndsMemberOf(long inflated) =>
+            _read >= 18 && BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) <= inflated;
 
         public override int Read(Span<byte> buffer)
         {
@@ -436,12 +415,21 @@ public sealed class CtrDecoder
             _read += n;
             return n;
         }
+    }
 
+    /// <summary>What the streams here share: they only read, and (but for the peek-back) forward.</summary>
+    private abstract class ReadOnlyStream : Stream
+    {
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public abstract override int Read(Span<byte> buffer);
+
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
@@ -449,20 +437,15 @@ public sealed class CtrDecoder
     }
 
     /// <summary>A forward-only stream that lets the first bytes be read twice (for the gzip magic).</summary>
-    private sealed class PeekStream(Stream inner) : Stream
+    private sealed class PeekStream(Stream inner) : ReadOnlyStream
     {
         private readonly byte[] _head = new byte[2];
         private int _headLength = -1;
         private int _headPos;
         private long _position;
 
-        public override bool CanRead => true;
         public override bool CanSeek => true; // only the tiny peek-back of the first bytes is supported
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -502,10 +485,6 @@ public sealed class CtrDecoder
                 _headLength = inner.ReadAtLeast(_head, _head.Length, throwOnEndOfStream: false);
             }
         }
-
-        public override void Flush() { }
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
