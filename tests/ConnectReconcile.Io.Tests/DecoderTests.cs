@@ -68,6 +68,7 @@ public sealed class DecoderTests
     {
         // What Windows PowerShell's > and Out-File write: UTF-16LE with a byte-order mark (BE is rarer).
         var text = "\uFEFF" + Ctr("a", extra: ",\"Note\":\"café ☎\"") + "\r\n" + Ctr("b") + "\r\n{\"ContactId\":";
+        var utf8 = Encoding.UTF8.GetBytes(text);
         foreach (var encoding in new[] { Encoding.Unicode, Encoding.BigEndianUnicode })
         {
             var bytes = encoding.GetBytes(text);
@@ -76,7 +77,6 @@ public sealed class DecoderTests
                 var sink = Decode(input, seekable);
                 Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
                 // Positions are offsets in the UTF-8 text, as for any other file.
-                var utf8 = Encoding.UTF8.GetBytes(text);
                 Assert.Equal(3, sink.Records[0].Position.Offset); // after the mark
                 var truncated = Assert.Single(sink.Quarantined);
                 Assert.Equal(QuarantineReasons.TruncatedRecord, truncated.Reason);
