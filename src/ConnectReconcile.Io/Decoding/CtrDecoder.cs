@@ -57,16 +57,26 @@ public sealed class CtrDecoder
 
     private void Run(Stream raw, string source, IDecodeSink sink, RawObjectHandler? onObject, CancellationToken cancellationToken)
     {
-        var seekable = raw.CanSeek ? raw : new PeekStream(raw);
         Span<byte> magic = stackalloc byte[2];
-        var n = seekable.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
-        seekable.Seek(-n, SeekOrigin.Current);
+        var seekable = Peek(raw, magic, out var n);
         var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
         var compressed = gzip ? new TailStream(seekable) : null;
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
         using var inflater = compressed is null ? null : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         using var text = new Utf8Text(inflater ?? seekable);
         new Scan(this, source, sink, onObject, compressed).Run(text, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the stream's first bytes into <paramref name="head"/> (at most two: <see cref="PeekStream"/>'s
+    /// reach) and returns a stream that reads from the start again.
+    /// </summary>
+    private static Stream Peek(Stream stream, Span<byte> head, out int count)
+    {
+        var seekable = stream.CanSeek ? stream : new PeekStream(stream);
+        count = seekable.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        seekable.Seek(-count, SeekOrigin.Current);
+        return seekable;
     }
 
     /// <param name="compressed">The gzip bytes under the scan's input; null when the input is not gzip.</param>
@@ -358,10 +368,8 @@ public sealed class CtrDecoder
 
         private Stream Open()
         {
-            var peek = inner.CanSeek ? inner : new PeekStream(inner);
             Span<byte> mark = stackalloc byte[2];
-            var n = peek.ReadAtLeast(mark, 2, throwOnEndOfStream: false);
-            peek.Seek(-n, SeekOrigin.Current);
+            var peek = Peek(inner, mark, out var n);
             Encoding? utf16 = n < 2 ? null : (mark[0], mark[1]) switch
             {
                 (0xFF, 0xFE) => Encoding.Unicode,
