@@ -22,8 +22,9 @@ public sealed class ParquetWriterTests : IDisposable
     private static readonly DateOnly Day = new(2026, 10, 1);
 
     /// <summary>
-    /// Rows that exercise every encoding path: low-cardinality strings (dictionary), ids and numbers
-    /// (PLAIN, with an id repeated on adjacent rows), a column that is null throughout, another null only sometimes, multi-byte UTF-8 (whose
+    /// Rows that exercise every encoding path: low-cardinality strings and ids on a chain's three rows
+    /// (dictionary), ids mostly of one row and numbers (PLAIN, with an id now and then repeated on the
+    /// next row), a column that is null throughout, another null only sometimes, multi-byte UTF-8 (whose
     /// byte order differs from UTF-16 order), decimals with more digits than their scale, negative and
     /// wide decimals, and a slice whose strings switch from few distinct values to many.
     /// </summary>
@@ -31,12 +32,13 @@ public sealed class ParquetWriterTests : IDisposable
     {
         var rng = new Random(seed);
         var chains = Enumerable.Range(0, (count / 3) + 1).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        var contacts = Enumerable.Range(0, count).Select(_ => Guid.NewGuid().ToString()).ToArray();
         string[] kinds = ["service", "telephony:inbound-did", "telephony:outbound", "contact-lens"];
         string[] odd = ["東京", "\U0001F4DE call", "zebra", "Ärger", ""];
         return Enumerable.Range(0, count).Select(i => new ChargeRow
         {
             ChainId = chains[i / 3], // the same string on a chain's adjacent rows, as the job writes ids
-            ContactId = i % 3 == 0 ? "same-contact" : $"contact-{rng.Next()}",
+            ContactId = i % 5 == 0 ? "same-contact" : contacts[i - (i / 4)], // every fourth row repeats the one before
             Day = Day.AddDays(i % 2),
             StartTime = i % 5 == 0 ? null : new DateTime(2026, 10, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(rng.NextInt64(0, TimeSpan.TicksPerDay)),
             InstanceId = "inst-1",
@@ -123,6 +125,22 @@ public sealed class ParquetWriterTests : IDisposable
         }
 
         Assert.True(checkedColumns >= 15, $"min/max checked on {checkedColumns} columns");
+    }
+
+    [Fact]
+    public async Task Ids_on_a_chains_adjacent_rows_are_dictionary_encoded_and_ids_mostly_of_one_row_are_not()
+    {
+        using var writer = new ParquetTableWriter(_dir);
+        var relative = await writer.AppendAsync("charges", Day, Charges(3000, 6), CancellationToken.None);
+
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        var encodings = Query(db, $"SELECT path_in_schema, encodings FROM parquet_metadata('{Path.Combine(_dir, relative!)}')")
+            .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+        Assert.Contains("DICTIONARY", encodings["chain_id"], StringComparison.Ordinal); // 3 rows a chain: 43 bytes for 120
+        Assert.Contains("DICTIONARY", encodings["currency"], StringComparison.Ordinal);
+        Assert.DoesNotContain("DICTIONARY", encodings["contact_id"], StringComparison.Ordinal); // about 0.8 of PLAIN: not worth it
+        Assert.DoesNotContain("DICTIONARY", encodings["number"], StringComparison.Ordinal);
     }
 
     [Fact]

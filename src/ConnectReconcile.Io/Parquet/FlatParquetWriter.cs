@@ -563,9 +563,11 @@ internal static class FlatParquetWriter<T>
 
     private sealed class StringColumn(string name, Func<T, string?> get) : Column(name, optional: true)
     {
-        // Dictionary-encode only when values repeat: at most one distinct value per 8 in the first
-        // Sample values (ids repeated on a chain's few rows do not qualify), one per 4 overall.
-        private const int Sample = 1024;
+        // Dictionary-encode when that makes the page clearly smaller: the distinct values once, then a
+        // run of indices per change of value, under three quarters of every value PLAIN (Snappy
+        // shortens a PLAIN page's adjacent repeats too, so a small gain is none). Ids on a chain's
+        // several adjacent rows qualify (charges, segments), ids on one or two rows do not. Checked
+        // on lengths in chars (the values are ASCII but for names), before anything is encoded.
 
         public override void WriteSchemaElement(ThriftCompactWriter w) =>
             SchemaElement(w, Physical.ByteArray, null, ConvertedType.Utf8, null, static w =>
@@ -600,7 +602,8 @@ internal static class FlatParquetWriter<T>
             distinct.Clear();
             var indices = scratch.Indices(values.Length);
             var count = 0;
-            var limit = Math.Max(Sample / 8, (values.Length - nulls) / 4);
+            long plainChars = 0, distinctChars = 0;
+            var runs = 0;
             string? last = null;
             var lastIndex = -1;
             foreach (var value in values)
@@ -610,28 +613,29 @@ internal static class FlatParquetWriter<T>
                     continue;
                 }
 
+                plainChars += 4 + value.Length;
                 if (!ReferenceEquals(value, last))
                 {
-                    if (!dictionary.TryGetValue(value, out lastIndex))
+                    if (!dictionary.TryGetValue(value, out var at))
                     {
-                        lastIndex = distinct.Count;
-                        dictionary.Add(value, lastIndex);
+                        at = distinct.Count;
+                        dictionary.Add(value, at);
                         distinct.Add(value);
-                        if (distinct.Count > limit || (count < Sample && distinct.Count > Sample / 8))
-                        {
-                            return null;
-                        }
+                        distinctChars += 4 + value.Length;
                     }
 
-                    last = value;
+                    runs += at == lastIndex ? 0 : 1;
+                    (last, lastIndex) = (value, at);
                 }
 
                 indices[count++] = lastIndex;
             }
 
-            if (distinct.Count == 0)
+            // A run costs its length (a varint, one byte up to 63) and one index of the bit width's bytes.
+            var indexBytes = Math.Max(1, (32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct.Count - 1)) + 7) / 8);
+            if (distinct.Count == 0 || 4 * (distinctChars + ((long)runs * (1 + indexBytes))) >= 3 * plainChars)
             {
-                return null; // all null: the PLAIN page is levels only
+                return null; // all null (the PLAIN page is levels only), or not clearly smaller
             }
 
             // Dictionary page: the distinct values, PLAIN.
