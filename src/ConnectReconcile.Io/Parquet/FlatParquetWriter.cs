@@ -567,7 +567,9 @@ internal static class FlatParquetWriter<T>
         // run of indices per change of value, under three quarters of every value PLAIN (Snappy
         // shortens a PLAIN page's adjacent repeats too, so a small gain is none). Ids on a chain's
         // several adjacent rows qualify (charges, segments), ids on one or two rows do not. Checked
-        // on lengths in chars (the values are ASCII but for names), before anything is encoded.
+        // on lengths in chars (the values are ASCII but for names), before anything is encoded, and
+        // first on the first Sample values, so a column of ids unique to their rows stops there.
+        private const int Sample = 1024;
 
         public override void WriteSchemaElement(ThriftCompactWriter w) =>
             SchemaElement(w, Physical.ByteArray, null, ConvertedType.Utf8, null, static w =>
@@ -605,7 +607,7 @@ internal static class FlatParquetWriter<T>
             long plainChars = 0, distinctChars = 0;
             var runs = 0;
             string? last = null;
-            var lastIndex = -1;
+            var (lastIndex, lastLength) = (-1, 0);
             foreach (var value in values)
             {
                 if (value is null)
@@ -613,7 +615,6 @@ internal static class FlatParquetWriter<T>
                     continue;
                 }
 
-                plainChars += 4 + value.Length;
                 if (!ReferenceEquals(value, last))
                 {
                     if (!dictionary.TryGetValue(value, out var at))
@@ -625,15 +626,18 @@ internal static class FlatParquetWriter<T>
                     }
 
                     runs += at == lastIndex ? 0 : 1;
-                    (last, lastIndex) = (value, at);
+                    (last, lastIndex, lastLength) = (value, at, value.Length);
                 }
 
+                plainChars += 4 + lastLength; // from the run's first value: a row's string may be far off in memory
                 indices[count++] = lastIndex;
+                if (count == Sample && !Smaller(distinct.Count, distinctChars, runs, plainChars))
+                {
+                    return null; // ids unique to their rows: decided on the first values, without hashing every one
+                }
             }
 
-            // A run costs its length (a varint, one byte up to 63) and one index of the bit width's bytes.
-            var indexBytes = Math.Max(1, (32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct.Count - 1)) + 7) / 8);
-            if (distinct.Count == 0 || 4 * (distinctChars + ((long)runs * (1 + indexBytes))) >= 3 * plainChars)
+            if (distinct.Count == 0 || !Smaller(distinct.Count, distinctChars, runs, plainChars))
             {
                 return null; // all null (the PLAIN page is levels only), or not clearly smaller
             }
@@ -676,6 +680,13 @@ internal static class FlatParquetWriter<T>
             }
 
             return DataPage(scratch, Physical.ByteArray, PageEncoding.PlainDictionary, values.Length, nulls, minValue, maxValue, 0, dictionaryBytes);
+        }
+
+        /// <summary>Whether the dictionary (values once, then a run length and an index per run) is under 3/4 of PLAIN.</summary>
+        private static bool Smaller(int distinct, long distinctChars, int runs, long plainChars)
+        {
+            var indexBytes = Math.Max(1, (32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct - 1)) + 7) / 8);
+            return 4 * (distinctChars + ((long)runs * (1 + indexBytes))) < 3 * plainChars;
         }
 
         private ChunkMeta Plain(ReadOnlySpan<string?> values, ReadOnlySpan<bool> present, int nulls, Scratch scratch)
