@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
@@ -58,6 +59,22 @@ public sealed class RatingTests
         var inventory = new NumberInventory([new ClaimedNumber("+81120123456", NumberTypes.Did, "JP", null, null)]);
         var asDid = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, inventory).Rate(new Chain("tokyo-1", [TokyoCall(90, "+81120123456")]));
         Assert.Equal(ChargeKinds.TelephonyInboundDid, asDid.Charges.Single(c => c.ChargeKind.StartsWith("telephony", StringComparison.Ordinal)).ChargeKind);
+    }
+
+    [Fact]
+    public void Number_days_are_charged_on_the_days_asked_for_only_however_far_apart()
+    {
+        // A run's report days: one stray record years before the month must not charge (nor rate) every day between.
+        DateOnly[] days = [new(1970, 1, 1), new(2026, 10, 1), new(2026, 10, 2)];
+        var held = new ClaimedNumber("+12065550100", NumberTypes.Did, "US", null, null);
+        var released = held with { Number = "+12065550101", ReleasedAt = Instant.Parse("2026-10-01T05:10:00Z") };
+        var charges = new NumberDayRater(BuiltInRateCards.Default)
+            .Rate([released, held], days, _ => new NumberHome("i-1", "us-east-1"), estimated: true).ToList();
+
+        Assert.Equal(
+            ["+12065550100 1970-01-01 1", "+12065550100 2026-10-01 1", "+12065550100 2026-10-02 1", "+12065550101 1970-01-01 1", "+12065550101 2026-10-01 0.25"],
+            charges.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Number} {c.Day:yyyy-MM-dd} {c.Quantity:0.##}")));
+        Assert.All(charges, c => Assert.Equal(ChargeKinds.NumberDaysDid, c.ChargeKind));
     }
 
     [Fact]

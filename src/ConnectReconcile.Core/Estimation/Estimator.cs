@@ -36,7 +36,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
         var month = profile.Month ?? options.Month
             ?? throw new FormatException("The profile names no month and none was given.");
         var days = profile.Days ?? DateTime.DaysInMonth(month.Year, month.Month);
-        var to = month.AddDays(days - 1);
+        var monthDays = Enumerable.Range(0, days).Select(month.AddDays).ToList();
         var rateCard = profile.PricingModel is { } model && model != card.PricingModelFor(ChainSynthesizer.InstanceId, month) ? card.WithPricingModel(model) : card;
         var synth = new ChainSynthesizer(profile, month, days, options.Resolution);
         var rater = new Rater(rateCard, policy, synth.Agents, synth.Numbers);
@@ -110,7 +110,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             }
 
             var total = 0m;
-            foreach (var charge in numberRater.Rate([new ClaimedNumber(number, type, country, null, null, ChainSynthesizer.InstanceId)], month, to, _ => home, estimated: false))
+            foreach (var charge in numberRater.Rate([new ClaimedNumber(number, type, country, null, null, ChainSynthesizer.InstanceId)], monthDays, _ => home, estimated: false))
             {
                 AddCharge(charge, count);
                 total += (charge.Cost ?? 0) * count;
@@ -129,7 +129,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             }
 
             var total = 0m;
-            for (var day = month; day <= to; day = day.AddDays(1))
+            foreach (var day in monthDays)
             {
                 var record = new ContactRecord
                 {
@@ -160,7 +160,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             Currency = rateCard.Currency,
             Policy = policy.ToString(),
             From = month,
-            To = to,
+            To = monthDays[^1],
             Days = days,
             Resolution = options.Resolution,
             SyntheticChains = chains,

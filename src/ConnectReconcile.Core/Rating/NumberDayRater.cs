@@ -14,13 +14,17 @@ public sealed record NumberHome(string InstanceId, string Region);
 /// </summary>
 public sealed class NumberDayRater(RateCard card)
 {
-    public IEnumerable<Charge> Rate(IEnumerable<ClaimedNumber> numbers, DateOnly from, DateOnly to,
+    /// <summary>
+    /// The numbers' charges on each of <paramref name="days"/>: a run's report days, not every day
+    /// between its first and last (one stray record years off would make that millions of days).
+    /// </summary>
+    public IEnumerable<Charge> Rate(IEnumerable<ClaimedNumber> numbers, IReadOnlyList<DateOnly> days,
         Func<ClaimedNumber, NumberHome> homeOf, bool estimated)
     {
         foreach (var number in numbers.OrderBy(n => n.Number, StringComparer.Ordinal))
         {
             var home = homeOf(number);
-            for (var day = from; day <= to; day = day.AddDays(1))
+            foreach (var day in days)
             {
                 var dayInterval = new Interval(Instant.FromDate(day), Instant.FromDate(day.AddDays(1)));
                 var held = number.HeldWithin(dayInterval);

@@ -377,7 +377,7 @@ internal sealed class DayPartitions : IDisposable
             : _numberHomes.Keys.Order(StringComparer.Ordinal).Select(n => new ClaimedNumber(n, numbers.TypeOf(n), numbers.CountryOf(n), null, null)).ToList();
         NumberHome? HomeOf(string number) => _numberHomes.TryGetValue(number, out var h) ? h.Home : null;
         return new NumberDayRater(_options.Rater.Card)
-            .Rate(claimed, days[0], days[^1], n => n.InstanceId is { } id ? new NumberHome(id, HomeOf(n.Number)?.Region ?? fallback.Region) : HomeOf(n.Number) ?? fallback,
+            .Rate(claimed, days, n => n.InstanceId is { } id ? new NumberHome(id, HomeOf(n.Number)?.Region ?? fallback.Region) : HomeOf(n.Number) ?? fallback,
                 estimated: !numbers.IsProvided)
             .ToList();
     }
