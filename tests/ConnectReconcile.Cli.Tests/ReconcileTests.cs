@@ -229,6 +229,38 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
         Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{month.Table("reconciliation")}') WHERE row_kind = 'usage' AND status = 'match' AND instance_id IS NULL"), C));
+        Assert.Equal(0, summary.GetProperty("unreadableInvoiceLines").GetProperty("count").GetInt32());
+
+        // One Connect line's cost made unreadable: reported with its row and reason, never dropped quietly, and the run asks for a person.
+        var file = Directory.GetFiles(month.Cur, "*.csv.gz", SearchOption.AllDirectories).Single();
+        var lines = new List<string>();
+        await using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(file), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gzip))
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+
+        var costColumn = lines[0].Split(',').ToList().IndexOf("lineItem/UnblendedCost");
+        var row = lines.FindIndex(l => l.Contains("AmazonConnect", StringComparison.Ordinal) && l.Contains(",Usage,", StringComparison.Ordinal));
+        var cells = lines[row].Split(',');
+        cells[costColumn] = "n/a";
+        lines[row] = string.Join(',', cells);
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest))
+        await using (var writer = new StreamWriter(gzip))
+        {
+            await writer.WriteAsync(string.Join('\n', lines) + "\n");
+        }
+
+        (exit, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(3, exit);
+        var unreadable = summary.GetProperty("unreadableInvoiceLines");
+        Assert.Equal(1, unreadable.GetProperty("count").GetInt32());
+        var first = Assert.Single(unreadable.GetProperty("first").EnumerateArray());
+        Assert.Equal((row + 1, "cost 'n/a' is not a number"), (first.GetProperty("row").GetInt32(), first.GetProperty("reason").GetString()));
+        Assert.Contains("could not be read", await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(month.Rated, "reports"), "*.html").Single()), StringComparison.Ordinal);
     }
 
     [Fact]

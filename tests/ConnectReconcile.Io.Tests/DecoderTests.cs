@@ -82,6 +82,11 @@ public sealed class DecoderTests
                 Assert.Equal(QuarantineReasons.TruncatedRecord, truncated.Reason);
                 Assert.Equal(utf8.Length - "{\"ContactId\":".Length, truncated.Position.Offset);
             }
+
+            // Whole, gzipped: nothing to report (the gzip trailer counts UTF-16 bytes, not the UTF-8 read).
+            var whole = Decode(Gzip(encoding.GetBytes(text[..text.LastIndexOf('{')])));
+            Assert.Equal(["a", "b"], whole.Records.Select(r => r.Record.ContactId));
+            Assert.Empty(whole.Quarantined);
         }
     }
 

@@ -71,6 +71,11 @@ internal static class RateCardCommand
             await File.WriteAllTextAsync(outPath, derived.Card.ToJson() + "\n", ct);
             env.Logger.LogInformation("Read {Lines} invoice lines ({Connect} Connect) from {Files} file(s); wrote {Rows} rows to {Out}",
                 reader.Stats.Rows, reader.Stats.ConnectRows, reader.Stats.ParquetFiles + reader.Stats.CsvFiles, derived.Card.Rows.Count, outPath);
+            if (invoice.FirstUnreadable.Count > 0)
+            {
+                env.Logger.LogWarning("{Lines} Connect line(s) could not be read and priced nothing; first: {First}",
+                    invoice.UnreadableLines, ReconcileCommand.Unreadable(invoice.FirstUnreadable[0]));
+            }
 
             var c = CultureInfo.InvariantCulture;
             if (!env.IsTerminal)

@@ -12,7 +12,7 @@ namespace ConnectReconcile.Cli.Commands;
 
 /// <summary>
 /// <c>reconcile</c>: a month of our daily usage against the AWS invoice (CUR), per day × usage type
-/// (× instance), with every variance beyond tolerance explained. Exit code 3 when any is.
+/// (× instance), with every variance beyond tolerance explained. Exit code 3 when any is, or when an invoice line could not be read.
 /// </summary>
 internal static class ReconcileCommand
 {
@@ -21,7 +21,7 @@ internal static class ReconcileCommand
         var command = new Command("reconcile",
             "Compare a month of rated CTRs (replay's --out) with the AWS invoice (CUR 2.0 / Data Exports Parquet, or legacy CUR gzip CSV) " +
             "per day and usage type, explain every variance beyond tolerance, and write the reconciliation table and an HTML report. " +
-            "Exit code 3 when any variance is beyond tolerance.");
+            "Exit code 3 when any variance is beyond tolerance or any Connect line of the invoice could not be read.");
         var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (Parquet, .csv, .csv.gz)" };
         var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
         var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
@@ -141,10 +141,19 @@ internal static class ReconcileCommand
                 ReconcileTable.Write(env.OutConsole, report, result.Outputs, env.Get(parse, top) ?? 20);
             }
 
-            return report.AnyBeyondTolerance ? ExitCodes.VarianceBeyondTolerance : ExitCodes.Ok;
+            if (report.Incomplete)
+            {
+                env.Logger.LogWarning("{Lines} Connect line(s) of the invoice could not be read and were not compared; first: {First}",
+                    report.Invoice.UnreadableLines, Unreadable(report.Invoice.FirstUnreadable[0]));
+            }
+
+            // An invoice that could not be read whole needs a person as much as a variance does.
+            return report.AnyBeyondTolerance || report.Incomplete ? ExitCodes.VarianceBeyondTolerance : ExitCodes.Ok;
         }, ct));
         return command;
     }
+
+    internal static string Unreadable(UnreadableInvoiceLine line) => $"{line.Source} row {line.Row}: {line.Reason}";
 
     /// <summary>The machine-readable verdict for the nightly job: counts, totals, and the variances with their causes.</summary>
     internal static string SummaryJson(ReconciliationReport report, IReadOnlyList<string> outputs)
@@ -175,6 +184,20 @@ internal static class ReconcileCommand
             }
 
             w.WriteEndArray();
+            w.WriteStartObject("unreadableInvoiceLines");
+            w.WriteNumber("count", report.Invoice.UnreadableLines);
+            w.WriteStartArray("first");
+            foreach (var u in report.Invoice.FirstUnreadable)
+            {
+                w.WriteStartObject();
+                w.WriteString("source", u.Source);
+                w.WriteNumber("row", u.Row);
+                w.WriteString("reason", u.Reason);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
             w.WriteStartArray("variances");
             foreach (var l in report.BeyondTolerance)
             {
@@ -295,6 +318,15 @@ internal static class ReconcileTable
             if (beyond.Count > top)
             {
                 console.MarkupLineInterpolated($"… and {beyond.Count - top} more (see the HTML report or the reconciliation table).");
+            }
+        }
+
+        if (report.Incomplete)
+        {
+            console.MarkupLineInterpolated($"[red]{report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read[/] and were not compared:");
+            foreach (var u in report.Invoice.FirstUnreadable.Take(top))
+            {
+                console.WriteLine("  " + ReconcileCommand.Unreadable(u));
             }
         }
 

@@ -155,6 +155,20 @@ public sealed class InvoiceAggregate
         AddAdjustment(kind, day, line);
     }
 
+    /// <summary>Connect lines the reader could not read (no usable start time, amount or cost): never compared, always reported.</summary>
+    public long UnreadableLines { get; private set; }
+
+    /// <summary>The first of them, to show where they are.</summary>
+    public IReadOnlyList<UnreadableInvoiceLine> FirstUnreadable { get; private set; } = [];
+
+    /// <summary>Counts the Connect lines a reader could not read (they never reach <see cref="Add"/>).</summary>
+    public void CountUnreadable(long lines, IReadOnlyList<UnreadableInvoiceLine> first)
+    {
+        LinesRead += lines;
+        UnreadableLines += lines;
+        FirstUnreadable = [.. FirstUnreadable, .. first];
+    }
+
     /// <summary>Counts lines of another service that a reader skipped before they reached <see cref="Add"/>.</summary>
     public void CountOtherProduct(string productCode, long lines)
     {

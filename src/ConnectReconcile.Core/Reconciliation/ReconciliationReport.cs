@@ -9,11 +9,17 @@ public sealed record InvoiceStats(
     bool Hourly,
     bool Granular,
     bool ByInstance,
-    IReadOnlyCollection<string> Currencies)
+    IReadOnlyCollection<string> Currencies,
+    long UnreadableLines,
+    IReadOnlyList<UnreadableInvoiceLine> FirstUnreadable)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
-        new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies);
+        new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
+            a.UnreadableLines, a.FirstUnreadable);
 }
+
+/// <summary>A Connect line of the invoice that could not be read: where it is (file, row counted from the header as 1) and why.</summary>
+public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason);
 
 /// <summary>The month's reconciliation: comparison rows with their causes, adjustments apart, and context.</summary>
 public sealed record ReconciliationReport
@@ -31,6 +37,9 @@ public sealed record ReconciliationReport
     public string Currency { get; init; } = "USD";
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
+
+    /// <summary>Some Connect lines of the invoice could not be read, so the comparison is incomplete: a person must look.</summary>
+    public bool Incomplete => Invoice.UnreadableLines > 0;
 
     public IEnumerable<ReconciliationLine> BeyondTolerance => Lines.Where(l => l.BeyondTolerance)
         .OrderByDescending(l => Math.Abs(l.CostVariance)).ThenByDescending(l => Math.Abs(l.QuantityVariance))

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Storage;
 using global::Parquet;
 using global::Parquet.Schema;
@@ -19,6 +20,12 @@ public sealed class CurReadStats
     public long Rows { get; internal set; }
     public long ConnectRows { get; internal set; }
     public long Bytes { get; internal set; }
+
+    /// <summary>Connect lines that could not be read (no usable start time, amount or cost), not yielded.</summary>
+    public long UnreadableLines { get; internal set; }
+
+    /// <summary>The first <see cref="CurReader.UnreadableKept"/> of them.</summary>
+    public List<UnreadableInvoiceLine> FirstUnreadable { get; } = [];
 }
 
 /// <summary>
@@ -100,11 +107,13 @@ public sealed partial class CurReader(IObjectStore store)
             aggregate.Add(line);
         }
 
-        // Lines of other services never reach the aggregate; fold the reader's counts in for the report.
+        // Lines of other services and unreadable lines never reach the aggregate; fold the reader's counts in for the report.
         foreach (var (product, n) in OtherProducts)
         {
             aggregate.CountOtherProduct(product, n);
         }
+
+        aggregate.CountUnreadable(Stats.UnreadableLines, Stats.FirstUnreadable);
 
         return aggregate;
     }
@@ -158,9 +167,21 @@ public sealed partial class CurReader(IObjectStore store)
         return keys;
     }
 
+    /// <summary>How many unreadable lines are kept to show (all are counted).</summary>
+    public const int UnreadableKept = 100;
+
     private void CountOther(string product)
     {
         OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
+    }
+
+    private void Unreadable(string key, long row, string reason)
+    {
+        Stats.UnreadableLines++;
+        if (Stats.FirstUnreadable.Count < UnreadableKept)
+        {
+            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason));
+        }
     }
 
     // ---- Parquet ------------------------------------------------------------------------------
@@ -171,10 +192,12 @@ public sealed partial class CurReader(IObjectStore store)
         var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
         var columns = ParquetCurColumns.Resolve(reader.Schema, store.Describe(key));
+        var rowsBefore = Stats.Rows;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
             var rows = checked((int)group.RowCount);
+            var firstRow = Stats.Rows - rowsBefore;
             Stats.Rows += rows;
             var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct).ConfigureAwait(false);
             var connect = new bool[rows];
@@ -214,8 +237,14 @@ public sealed partial class CurReader(IObjectStore store)
             var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
             for (var i = 0; i < rows; i++)
             {
-                if (!connect[i] || start[i] is not { } s)
+                if (!connect[i])
                 {
+                    continue;
+                }
+
+                if (start[i] is not { } s)
+                {
+                    Unreadable(key, firstRow + i + 1, "no usage start time");
                     continue;
                 }
 
@@ -271,9 +300,10 @@ public sealed partial class CurReader(IObjectStore store)
         await using var _ = raw.ConfigureAwait(false);
         Stream stream = raw;
         ZipArchive? zip = null;
+        CheckedGzipStream? gzip = null;
         if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
         {
-            stream = new GZipStream(raw, CompressionMode.Decompress);
+            stream = gzip = new CheckedGzipStream(raw, leaveOpen: false);
         }
         else if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
@@ -287,9 +317,11 @@ public sealed partial class CurReader(IObjectStore store)
         var csv = new CsvRecordReader(text);
         var header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
         var map = CsvCurColumns.Resolve(header, store.Describe(key));
+        var row = 1L; // the header's
         while (await csv.ReadAsync(ct).ConfigureAwait(false) is { } f)
         {
             Stats.Rows++;
+            row++;
             var product = Field(f, map.Product) ?? "";
             if (!CurClassifier.IsConnect(product))
             {
@@ -297,8 +329,22 @@ public sealed partial class CurReader(IObjectStore store)
                 continue;
             }
 
-            if (ParquetColumns.ParseTime(Field(f, map.UsageStart)) is not { } start)
+            if (f.Count < header.Count)
             {
+                Unreadable(key, row, $"{f.Count} fields where the header has {header.Count}: the row is cut short");
+                continue;
+            }
+
+            var startText = Field(f, map.UsageStart);
+            if (ParquetColumns.ParseTime(startText) is not { } start)
+            {
+                Unreadable(key, row, string.IsNullOrWhiteSpace(startText) ? "no usage start time" : $"usage start time '{startText}' is not a time");
+                continue;
+            }
+
+            if ((NotANumber(f, map.Amount, "usage amount") ?? NotANumber(f, map.Cost, "cost")) is { } reason)
+            {
+                Unreadable(key, row, reason);
                 continue;
             }
 
@@ -321,9 +367,18 @@ public sealed partial class CurReader(IObjectStore store)
                 InstanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson)),
             };
         }
+
+        if (gzip is { EndsWhole: false })
+        {
+            Unreadable(key, row + 1, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing");
+        }
     }
 
     private static string? Field(IReadOnlyList<string> fields, int index) => index >= 0 && index < fields.Count ? fields[index] : null;
+
+    /// <summary>Why the field makes the line unreadable: there, but not a number (an empty one counts as 0, as before).</summary>
+    private static string? NotANumber(IReadOnlyList<string> fields, int index, string what) =>
+        Field(fields, index) is { } text && !string.IsNullOrWhiteSpace(text) && ParquetColumns.ParseDecimal(text) is null ? $"{what} '{text}' is not a number" : null;
 
     private static string? InstanceFromJsonTags(string? json)
     {

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text;
 using ConnectReconcile.Core.Ctr;
 
@@ -60,10 +58,9 @@ public sealed class CtrDecoder
         Span<byte> magic = stackalloc byte[2];
         var seekable = Peek(raw, magic, out var n);
         var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        var compressed = gzip ? new TailStream(seekable) : null;
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
-        using var inflater = compressed is null ? null : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
-        using var text = new Utf8Text(inflater ?? seekable);
+        using var compressed = gzip ? new CheckedGzipStream(seekable, leaveOpen: true) : null;
+        using var text = new Utf8Text((Stream?)compressed ?? seekable);
         new Scan(this, source, sink, onObject, compressed).Run(text, cancellationToken);
     }
 
@@ -79,8 +76,8 @@ public sealed class CtrDecoder
         return seekable;
     }
 
-    /// <param name="compressed">The gzip bytes under the scan's input; null when the input is not gzip.</param>
-    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, TailStream? compressed)
+    /// <param name="compressed">The gzip under the scan's input; null when the input is not gzip.</param>
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, CheckedGzipStream? compressed)
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
@@ -111,7 +108,7 @@ public sealed class CtrDecoder
                     ScanBuffer();
                 }
 
-                Finish(compressed is { } gz && !gz.EndsMemberOf(_base + _end) ? CutShort : null);
+                Finish(compressed is { EndsWhole: false } ? CutShort : null);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
@@ -326,9 +323,7 @@ public sealed class CtrDecoder
             _garbageStart = -1;
         }
 
-        // GZipStream ends quietly when the compressed bytes stop early (its truncation check was reverted
-        // upstream) or go on with bytes that are not gzip, so a cut that falls between two records would
-        // otherwise lose the rest unreported. Which of the two it was, the trailer cannot tell.
+        // A cut that falls between two records would otherwise lose the rest unreported (CheckedGzipStream).
         private static readonly EndOfStreamException CutShort = new(
             "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing");
 
@@ -389,59 +384,6 @@ public sealed class CtrDecoder
 
             base.Dispose(disposing);
         }
-    }
-
-    /// <summary>Passes reads through and keeps the last eight bytes: a whole gzip object ends with a trailer.</summary>
-    private sealed class TailStream(Stream inner) : ReadOnlyStream
-    {
-        private readonly byte[] _tail = new byte[8];
-        private long _read;
-
-        /// <summary>
-        /// Whether the bytes read end like a whole gzip object that inflated to <paramref name="inflated"/>
-        /// bytes: the trailer's ISIZE (the length mod 2^32 of the last member's output) is never more
-        /// than the whole output. The last four bytes of a cut object are compressed data, as likely to
-        /// hold any value: one at or below a few megabytes once in a thousand times or less. (18 bytes:
-        /// the smallest header and trailer.)
-        /// </summary>
-        public bool EndsMemberOf(long inflated) =>
-            _read >= 18 && BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4)) <= inflated;
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            if (n >= _tail.Length)
-            {
-                buffer.Slice(n - _tail.Length, _tail.Length).CopyTo(_tail);
-            }
-            else if (n > 0)
-            {
-                _tail.AsSpan(n).CopyTo(_tail); // shift left by n
-                buffer[..n].CopyTo(_tail.AsSpan(_tail.Length - n));
-            }
-
-            _read += n;
-            return n;
-        }
-    }
-
-    /// <summary>What the streams here share: they only read, and (but for the peek-back) forward.</summary>
-    private abstract class ReadOnlyStream : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public abstract override int Read(Span<byte> buffer);
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A forward-only stream that lets the first bytes be read twice (for the gzip magic).</summary>

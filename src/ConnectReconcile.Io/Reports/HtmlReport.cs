@@ -36,10 +36,11 @@ public static class HtmlReport
           .Append("<title>Amazon Connect invoice reconciliation ").Append(month).Append("</title>\n<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n");
 
         sb.Append("<header><h1>Amazon Connect invoice reconciliation — ").Append(month).Append("</h1>\n");
-        sb.Append("<p class=\"verdict ").Append(beyond.Count == 0 ? "ok" : "alert").Append("\" id=\"verdict\">")
+        sb.Append("<p class=\"verdict ").Append(beyond.Count == 0 && !report.Incomplete ? "ok" : "alert").Append("\" id=\"verdict\">")
           .Append(beyond.Count == 0
               ? "Every day and usage type is within tolerance."
               : $"{beyond.Count} day × usage type row(s) are beyond tolerance.")
+          .Append(report.Incomplete ? $" {report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read and were not compared (below)." : "")
           .Append("</p>\n");
         sb.Append("<p class=\"meta\">Invoice: ").Append(E(sources.Cur)).Append(" · rated CTRs: ").Append(E(sources.Rated))
           .Append(" · rate card ").Append(E(report.RateCardVersion)).Append(" · policy ").Append(E(report.Policy))
@@ -147,6 +148,21 @@ public static class HtmlReport
         }
 
         sb.Append("</section>\n");
+
+        if (report.Incomplete)
+        {
+            sb.Append("<section id=\"unreadable\"><h2>Invoice lines that could not be read</h2>\n<p>")
+              .Append(report.Invoice.UnreadableLines.ToString("N0", C)).Append(" Connect line(s), not compared")
+              .Append(report.Invoice.UnreadableLines > report.Invoice.FirstUnreadable.Count ? $"; the first {report.Invoice.FirstUnreadable.Count}:" : ":")
+              .Append("</p>\n<table><thead><tr><th>file</th><th class=\"n\">row</th><th>why</th></tr></thead><tbody>\n");
+            foreach (var u in report.Invoice.FirstUnreadable)
+            {
+                sb.Append("<tr class=\"alert\"><td>").Append(E(u.Source)).Append("</td><td class=\"n\">").Append(u.Row.ToString(C)).Append("</td><td>")
+                  .Append(E(u.Reason)).Append("</td></tr>\n");
+            }
+
+            sb.Append("</tbody></table></section>\n");
+        }
 
         if (report.UnknownUsageTypes.Count > 0)
         {

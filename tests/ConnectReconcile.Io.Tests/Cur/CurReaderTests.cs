@@ -185,6 +185,77 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Connect_lines_that_cannot_be_read_are_counted_and_kept_with_their_row_and_reason_not_dropped()
+    {
+        var path = Path.Combine(_dir, "damaged.csv");
+        await File.WriteAllTextAsync(path,
+            "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n" +
+            "2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
+            "2026-10-01T01:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,ten cents\n" +
+            "2026-13-45T99:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
+            ",AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
+            "2026-10-01T02:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,1O,0.18\n" +
+            "2026-10-01T03:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,\n" + // empty amount and cost: 0, as before
+            "not a time,AmazonLex,USE1-speech,Usage,x,y\n"); // another service's line: not ours to read
+
+        var reader = new CurReader(new LocalObjectStore(path));
+        var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+
+        Assert.Equal((7L, 2L), (reader.Stats.Rows, reader.Stats.ConnectRows));
+        Assert.Equal(
+            ["row 3: cost 'ten cents' is not a number", "row 4: usage start time '2026-13-45T99:00:00Z' is not a time", "row 5: no usage start time", "row 6: usage amount '1O' is not a number"],
+            invoice.FirstUnreadable.Select(u => $"row {u.Row}: {u.Reason}"));
+        Assert.All(invoice.FirstUnreadable, u => Assert.EndsWith("damaged.csv", u.Source, StringComparison.Ordinal));
+        Assert.Equal((4L, 7L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
+        Assert.Equal(10m, invoice.Usage.Values.Sum(u => u.Quantity));
+    }
+
+    [Fact]
+    public async Task A_gzip_CSV_cut_between_rows_or_inside_one_is_reported_not_read_as_a_shorter_invoice()
+    {
+        const string Header = "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n";
+        const string Row = "2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n";
+        var text = Encoding.UTF8.GetBytes(Header + Row + Row);
+        async Task<InvoiceAggregate> Read(string name, byte[] bytes)
+        {
+            var path = Path.Combine(_dir, name);
+            await File.WriteAllBytesAsync(path, bytes);
+            return await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+        }
+
+        var whole = await Read("whole.csv.gz", Gzip(text));
+        Assert.Equal((0L, 2L), (whole.UnreadableLines, whole.ConnectLines));
+
+        // Cut after the first row, at a deflate block's end: GZipStream itself ends quietly.
+        var first = Gzip(Encoding.UTF8.GetBytes(Header + Row), flushOnly: true);
+        var cut = await Read("cut.csv.gz", first);
+        Assert.Equal((1L, 1L), (cut.UnreadableLines, cut.ConnectLines));
+        Assert.Equal((3L, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing"),
+            (cut.FirstUnreadable[0].Row, cut.FirstUnreadable[0].Reason));
+
+        // Cut inside the second row: the row is short of fields.
+        var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
+        Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
+        Assert.Equal("3 fields where the header has 6: the row is cut short", inside.FirstUnreadable[0].Reason);
+    }
+
+    /// <summary>Gzip of the bytes; with <paramref name="flushOnly"/>, flushed but never finished (no final block, no trailer).</summary>
+    private static byte[] Gzip(byte[] bytes, bool flushOnly = false)
+    {
+        var buffer = new MemoryStream();
+        var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+        gzip.Write(bytes);
+        gzip.Flush();
+        if (flushOnly)
+        {
+            return buffer.ToArray();
+        }
+
+        gzip.Dispose();
+        return buffer.ToArray();
+    }
+
+    [Fact]
     public async Task A_legacy_manifest_limits_the_report_files_to_its_assembly()
     {
         var period = Path.Combine(_dir, "prefix", "name", "20261001-20261101");
