@@ -72,8 +72,8 @@ internal static class ParquetColumns
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<double> d => Unpack(d, field, rows, v => double.IsFinite(v) ? (decimal?)(decimal)v : null),
-            RawColumnData<float> f => Unpack(f, field, rows, v => float.IsFinite(v) ? (decimal?)(decimal)v : null),
+            RawColumnData<double> d => Unpack(d, field, rows, Money),
+            RawColumnData<float> f => Unpack(f, field, rows, v => Math.Abs(v) < 7.9e28f ? (decimal?)(decimal)v : null), // float's own 7-digit conversion
             RawColumnData<decimal> m => Unpack(m, field, rows, v => (decimal?)v),
             RawColumnData<long> l => Unpack(l, field, rows, v => (decimal?)v),
             RawColumnData<int> i => Unpack(i, field, rows, v => (decimal?)v),
@@ -202,8 +202,12 @@ internal static class ParquetColumns
             return d;
         }
 
-        return double.TryParse(text, NumberStyles.Float, C, out var x) && double.IsFinite(x) ? (decimal)x : null;
+        // What decimal.TryParse refuses but a double reads.
+        return double.TryParse(text, NumberStyles.Float, C, out var x) ? Money(x) : null;
     }
+
+    /// <summary>The double as decimal, or null when it is no amount of money: NaN, infinite, or beyond decimal's ~7.9e28 (the cast would throw).</summary>
+    private static decimal? Money(double value) => Math.Abs(value) < 7.9e28 ? (decimal)value : null;
 
     public static DateTime? ParseTime(string? text)
     {

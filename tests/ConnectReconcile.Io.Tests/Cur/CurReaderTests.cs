@@ -195,18 +195,20 @@ public sealed class CurReaderTests : IDisposable
             "2026-13-45T99:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
             ",AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
             "2026-10-01T02:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,1O,0.18\n" +
+            "2026-10-01T02:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,1e40\n" + // a number, but no amount of money
             "2026-10-01T03:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,\n" + // empty amount and cost: 0, as before
             "not a time,AmazonLex,USE1-speech,Usage,x,y\n"); // another service's line: not ours to read
 
         var reader = new CurReader(new LocalObjectStore(path));
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
 
-        Assert.Equal((7L, 2L), (reader.Stats.Rows, reader.Stats.ConnectRows));
+        Assert.Equal((8L, 2L), (reader.Stats.Rows, reader.Stats.ConnectRows));
         Assert.Equal(
-            ["row 3: cost 'ten cents' is not a number", "row 4: usage start time '2026-13-45T99:00:00Z' is not a time", "row 5: no usage start time", "row 6: usage amount '1O' is not a number"],
+            ["row 3: cost 'ten cents' is not a number", "row 4: usage start time '2026-13-45T99:00:00Z' is not a time", "row 5: no usage start time",
+                "row 6: usage amount '1O' is not a number", "row 7: cost '1e40' is not a number"],
             invoice.FirstUnreadable.Select(u => $"row {u.Row}: {u.Reason}"));
         Assert.All(invoice.FirstUnreadable, u => Assert.EndsWith("damaged.csv", u.Source, StringComparison.Ordinal));
-        Assert.Equal((4L, 7L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
+        Assert.Equal((5L, 8L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
         Assert.Equal(10m, invoice.Usage.Values.Sum(u => u.Quantity));
     }
 
