@@ -28,7 +28,7 @@ internal static class ParquetFormat
 /// <summary>
 /// Writes flat row classes (the output tables' rows in Rows.cs, audit rows) as Parquet without a value-by-value
 /// detour through general-purpose machinery: each column chunk is one Snappy-compressed v1 data page,
-/// strings with few distinct values are dictionary-encoded (a PLAIN dictionary page, RLE indices),
+/// strings are dictionary-encoded where that is clearly smaller (a PLAIN dictionary page, RLE indices),
 /// everything else is PLAIN; statistics carry null counts and min/max. The schema is the one
 /// Parquet.Net's <c>ParquetSerializer</c> infers from the same class (names from JsonPropertyName,
 /// strings optional, <c>ParquetDecimal</c> precision/scale, <c>ParquetTimestamp</c> micros), so the
