@@ -18,7 +18,7 @@ public sealed record InvoiceStats(
             a.UnreadableLines, a.FirstUnreadable);
 }
 
-/// <summary>A Connect line of the invoice that could not be read: where it is (file, row counted from the header as 1) and why.</summary>
+/// <summary>A Connect line of the invoice that could not be read: where it is (file; row counted from a CSV's header as 1, or a Parquet file's row from 1) and why.</summary>
 public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason);
 
 /// <summary>The month's reconciliation: comparison rows with their causes, adjustments apart, and context.</summary>

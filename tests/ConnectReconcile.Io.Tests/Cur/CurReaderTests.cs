@@ -123,17 +123,24 @@ public sealed class CurReaderTests : IDisposable
         await using (var writer = await ParquetWriter.CreateAsync(schema, file))
         {
             using var g = writer.CreateRowGroup();
-            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "2026-10-05 08:00:00" });
-            await g.WriteAsync(product, new[] { "AmazonConnect", "ContactLensAmazonConnect" });
-            await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-ContactLens-voice-mins" });
-            await g.WriteAsync(lineType, new[] { "Usage", "Usage" });
-            await g.WriteAsync<decimal>(amount, new[] { 10.1234567891m, 2m });
-            await g.WriteAsync<double>(rate, new double?[] { 0.018, null });
-            await g.WriteAsync(cost, new[] { "0.182222222", "0.03" });
+            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "2026-10-05 08:00:00", "soon" });
+            await g.WriteAsync(product, new[] { "AmazonConnect", "ContactLensAmazonConnect", "AmazonConnect" });
+            await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-ContactLens-voice-mins", "USE1-end-customer-mins" });
+            await g.WriteAsync(lineType, new[] { "Usage", "Usage", "Usage" });
+            await g.WriteAsync<decimal>(amount, new[] { 10.1234567891m, 2m, 1m });
+            await g.WriteAsync<double>(rate, new double?[] { 0.018, null, null });
+            await g.WriteAsync(cost, new[] { "0.182222222", "0.03", "0.018" });
         }
 
-        var lines = await ReadAll(path);
+        var reader = new CurReader(new LocalObjectStore(path));
+        var lines = new List<CurLine>();
+        await foreach (var l in reader.ReadAsync(null, CancellationToken.None))
+        {
+            lines.Add(l);
+        }
+
         Assert.Equal(2, lines.Count);
+        Assert.Equal((1L, 3L, "no usage start time"), (reader.Stats.UnreadableLines, reader.Stats.FirstUnreadable[0].Row, reader.Stats.FirstUnreadable[0].Reason));
         Assert.Equal((new DateTime(2026, 10, 5, 7, 0, 0, DateTimeKind.Utc), 10.1234567891m, 0.018m, 0.182222222m),
             (lines[0].UsageStart, lines[0].UsageAmount, lines[0].UnblendedRate, lines[0].UnblendedCost));
         Assert.Equal((new DateTime(2026, 10, 5, 8, 0, 0, DateTimeKind.Utc), (decimal?)null), (lines[1].UsageStart, lines[1].UnblendedRate));
