@@ -211,12 +211,15 @@ internal static class ParquetColumns
 
     public static DateTime? ParseTime(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        // ISO dates only (yyyy-MM-dd, then any time and offset): the parser alone would read "5 Oct" in
+        // the current year and 05/10/2026 as May, neither of which an invoice means.
+        var t = text.AsSpan().Trim();
+        if (t.Length < 10 || !char.IsAsciiDigit(t[0]) || !char.IsAsciiDigit(t[3]) || t[4] != '-' || t[7] != '-')
         {
             return null;
         }
 
-        return DateTimeOffset.TryParse(text, C, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t.UtcDateTime : null;
+        return DateTimeOffset.TryParse(t, C, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time) ? time.UtcDateTime : null;
     }
 
     private static FormatException Unsupported(DataField field, RawColumnData raw) =>

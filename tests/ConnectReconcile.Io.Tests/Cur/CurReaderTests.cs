@@ -123,7 +123,7 @@ public sealed class CurReaderTests : IDisposable
         await using (var writer = await ParquetWriter.CreateAsync(schema, file))
         {
             using var g = writer.CreateRowGroup();
-            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "2026-10-05 08:00:00", "soon" });
+            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "2026-10-05 08:00:00", "5 Oct" });
             await g.WriteAsync(product, new[] { "AmazonConnect", "ContactLensAmazonConnect", "AmazonConnect" });
             await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-ContactLens-voice-mins", "USE1-end-customer-mins" });
             await g.WriteAsync(lineType, new[] { "Usage", "Usage", "Usage" });
@@ -201,6 +201,7 @@ public sealed class CurReaderTests : IDisposable
             "2026-10-01T01:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,ten cents\n" +
             "2026-13-45T99:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
             ",AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" +
+            "05/10/2026 00:00,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" + // a spreadsheet's local date: May or October?
             "2026-10-01T02:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,1O,0.18\n" +
             "2026-10-01T02:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,1e40\n" + // a number, but no amount of money
             "2026-10-01T03:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,\n" + // empty amount and cost: 0, as before
@@ -209,13 +210,13 @@ public sealed class CurReaderTests : IDisposable
         var reader = new CurReader(new LocalObjectStore(path));
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
 
-        Assert.Equal((8L, 2L), (reader.Stats.Rows, reader.Stats.ConnectRows));
+        Assert.Equal((9L, 2L), (reader.Stats.Rows, reader.Stats.ConnectRows));
         Assert.Equal(
             ["row 3: cost 'ten cents' is not a number", "row 4: usage start time '2026-13-45T99:00:00Z' is not a time", "row 5: no usage start time",
-                "row 6: usage amount '1O' is not a number", "row 7: cost '1e40' is not a number"],
+                "row 6: usage start time '05/10/2026 00:00' is not a time", "row 7: usage amount '1O' is not a number", "row 8: cost '1e40' is not a number"],
             invoice.FirstUnreadable.Select(u => $"row {u.Row}: {u.Reason}"));
         Assert.All(invoice.FirstUnreadable, u => Assert.EndsWith("damaged.csv", u.Source, StringComparison.Ordinal));
-        Assert.Equal((5L, 8L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
+        Assert.Equal((6L, 9L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
         Assert.Equal(10m, invoice.Usage.Values.Sum(u => u.Quantity));
     }
 
