@@ -93,6 +93,26 @@ public sealed class RatingTests
         Assert.Equal(0.045m, result.Charges.Single(c => c.ChargeKind == ChargeKinds.Service).Cost);
     }
 
+    [Theory]
+    [InlineData("\"chargeKind\": \"telephony:inbund-did\", \"price\": 0.0022", "charge kind 'telephony:inbund-did'")] // a typo: every such charge unrated
+    [InlineData("\"chargeKind\": \"service\", \"unit\": \"hour\", \"price\": 0.018", "unit 'hour'")]
+    [InlineData("\"chargeKind\": \"number-days:did\", \"price\": 0.03", "unit 'minute'")] // number-days need unit number-day
+    [InlineData("\"chargeKind\": \"service\", \"price\": -0.018", "price -0.018 is negative")]
+    public void A_rate_card_row_that_could_only_misprice_is_refused_when_the_card_is_read(string fields, string expected)
+    {
+        var json = $$"""
+        { "format": "connect-reconcile/rate-card@1", "version": "v", "currency": "USD",
+          "rows": [ { "id": "r1", "region": "us-east-1", "usageType": "{REGION}-x", "source": "test", {{fields}} } ] }
+        """;
+        var e = Assert.Throws<FormatException>(() => RateCard.FromJson(json));
+        Assert.Contains("Rate card row r1: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+
+        // The same rows well formed are read, a channel's per-unit row among them.
+        Assert.Equal(2, RateCard.FromJson(json.Replace(fields, "\"chargeKind\": \"number-days:did\", \"unit\": \"number-day\", \"price\": 0.03", StringComparison.Ordinal)
+            .Replace("\"rows\": [", "\"rows\": [ { \"id\": \"c\", \"region\": \"us-east-1\", \"chargeKind\": \"chat\", \"unit\": \"unit\", \"usageType\": \"chat\", \"price\": 0.004 },", StringComparison.Ordinal)).Rows.Count);
+    }
+
     [Fact]
     public void Longest_prefix_and_effective_dates_pick_the_row()
     {

@@ -1,3 +1,4 @@
+using ConnectReconcile.Core.Legs;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -129,6 +130,17 @@ public sealed class RateCard
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new(LookupKeyComparer.Instance);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, DateOnly Day), string> _pricingModels = new(LookupKeyComparer.Instance);
 
+    /// <summary>The unit a metered charge kind is priced in; null for a channel's per-unit kind (or an unknown kind).</summary>
+    private static string? UnitOf(string chargeKind) => chargeKind switch
+    {
+        ChargeKinds.NumberDaysDid or ChargeKinds.NumberDaysTollFree => Units.NumberDay,
+        _ when ChargeKinds.Voice.Contains(chargeKind) => Units.Minute,
+        _ => null,
+    };
+
+    /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
+    private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
+
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)
     {
@@ -157,9 +169,25 @@ public sealed class RateCard
             Source = r.Source ?? "unspecified",
         }).ToList();
 
-        foreach (var row in rows.Where(r => r.FirstIncrement < 0 || r.Increment < 1))
+        foreach (var row in rows)
         {
-            throw new FormatException($"Rate card row {row.Id}: increments must be firstIncrement ≥ 0 and increment ≥ 1.");
+            if (row.FirstIncrement < 0 || row.Increment < 1)
+            {
+                throw new FormatException($"Rate card row {row.Id}: increments must be firstIncrement ≥ 0 and increment ≥ 1.");
+            }
+
+            // A typo here would not fail a run, only leave every charge it meant to price unrated or mispriced.
+            if (row.Price < 0)
+            {
+                throw new FormatException($"Rate card row {row.Id}: price {row.Price} is negative (credits are invoice lines, not prices).");
+            }
+
+            if (UnitOf(row.ChargeKind) is { } unit ? unit != row.Unit : row.Unit != Units.Unit || !IsChannel(row.ChargeKind))
+            {
+                throw new FormatException($"Rate card row {row.Id}: charge kind '{row.ChargeKind}' with unit '{row.Unit}': " +
+                    $"{string.Join(", ", ChargeKinds.Voice)} are per minute, {ChargeKinds.NumberDaysDid} and {ChargeKinds.NumberDaysTollFree} per number-day, " +
+                    "and a channel's kind (chat, task, email) per unit.");
+            }
         }
 
         return new RateCard
