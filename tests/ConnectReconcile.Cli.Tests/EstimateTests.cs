@@ -134,6 +134,12 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         Assert.Equal(2, exit);
         Assert.Contains("inbound.ivrOnlyShare", stderr, StringComparison.Ordinal);
 
+        // A flow map cut short, which YamlDotNet's scanner fails on without a YamlException.
+        await File.WriteAllTextAsync(bad, "region: us-east-1\ninbound:\n  ivrSeconds: {average: 60, sh\n  talkSeconds: 300\n");
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains("not valid YAML", stderr, StringComparison.Ordinal);
+
         (exit, _, _) = await CliRunner.RunAsync("estimate");
         Assert.Equal(2, exit);
         (exit, _, _) = await CliRunner.RunAsync("estimate", "--profile", bad, "--from-ctrs", month.Ctr);

@@ -79,6 +79,11 @@ public static class ProfileReader
         {
             throw new FormatException($"The profile is not valid YAML (line {e.Start.Line}, column {e.Start.Column}): {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, with no position, on some unclosed flow maps ("{average: 60, sh").
+            throw new FormatException("The profile is not valid YAML: an unclosed { or [ or a scalar cut short.");
+        }
 
         return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, "");
 
