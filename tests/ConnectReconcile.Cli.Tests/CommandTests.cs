@@ -110,6 +110,11 @@ public sealed class CommandTests
     [InlineData("--look-ahead-hours must be at least 0 (got -1)", "nightly", "--date", "2026-10-01", "--source", ".", "--out", "../x", "--look-ahead-hours", "-1")]
     [InlineData("--hour-pattern '(' is not a regular expression", "replay", "--source", ".", "--out", "../x", "--hour-pattern", "(")]
     [InlineData("lacks the named group(s) d", "replay", "--source", ".", "--out", "../x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/")]
+    [InlineData("--date (9999-12-31) must be a day from 1970 to 9998", "nightly", "--date", "9999-12-31", "--source", ".", "--out", "../x")]
+    [InlineData("--to (9999-12-31) must be a day from 1970 to 9998", "replay", "--to", "9999-12-31", "--source", ".", "--out", "../x")]
+    [InlineData("--look-ahead-hours must be at most 8784", "replay", "--source", ".", "--out", "../x", "--look-ahead-hours", "2000000000")]
+    [InlineData("--parallelism must be at most 1024", "replay", "--source", ".", "--out", "../x", "--parallelism", "2000000000")]
+    [InlineData("--tolerance-pct must be from 0 to 100", "reconcile", "--cur", ".", "--rated", ".", "--month", "2026-10", "--tolerance-pct", "99999999999999999999")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

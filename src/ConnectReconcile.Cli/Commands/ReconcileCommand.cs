@@ -68,9 +68,9 @@ internal static class ReconcileCommand
             }
 
             var tolerance = new Tolerance(env.Get(parse, tolerancePct) ?? Tolerance.Default.Percent, env.Get(parse, toleranceAbs) ?? Tolerance.Default.Absolute);
-            if (tolerance.Percent < 0 || tolerance.Absolute < 0)
+            if (tolerance.Percent is < 0 or > 100 || tolerance.Absolute is < 0 or >= 1_000_000_000_000m)
             {
-                throw new UsageException("--tolerance-pct and --tolerance-abs must not be negative.");
+                throw new UsageException("--tolerance-pct must be from 0 to 100, and --tolerance-abs from 0 to below 10^12.");
             }
 
             var s3 = env.S3(parse, endpoint);

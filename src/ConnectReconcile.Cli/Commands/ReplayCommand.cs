@@ -59,7 +59,7 @@ internal static class ReplayCommand
             DateOnly? from = null, to = null;
             if (nightlyDate is not null)
             {
-                from = to = env.Get(parse, nightlyDate);
+                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate), nightlyDate.Name);
             }
             else
             {

@@ -36,17 +36,26 @@ internal static class SharedOptions
     /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
     public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)
     {
-        var (first, last) = (env.Get(parse, from), env.Get(parse, to));
+        var (first, last) = (InRange(env.Get(parse, from), from.Name), InRange(env.Get(parse, to), to.Name));
         return first > last ? throw new UsageException($"{from.Name} ({first:yyyy-MM-dd}) is after {to.Name} ({last:yyyy-MM-dd}).") : (first, last);
     }
 
+    /// <summary>
+    /// The day, if between 1970 and 9998: CTRs carry Unix times, and a run reads a day or more past
+    /// its last day (look-ahead), which the calendar's last day would overflow.
+    /// </summary>
+    public static DateOnly? InRange(DateOnly? day, string flag) =>
+        day is { Year: < 1970 or > 9998 } ? throw new UsageException($"{flag} ({day:yyyy-MM-dd}) must be a day from 1970 to 9998.") : day;
+
     /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
     public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
-        AtLeast(option, env.Get(parse, option) ?? Environment.ProcessorCount, 1);
+        env.Get(parse, option) is > 1024 ? throw new UsageException($"{option.Name} must be at most 1024 (threads; the default is the number of cores).")
+            : AtLeast(option, env.Get(parse, option) ?? Environment.ProcessorCount, 1);
 
     /// <summary>--look-ahead-hours as resolved, else <paramref name="fallback"/>. Below 0 would leave a day's last arrival hours unread.</summary>
     public static int LookAheadHoursOf(CliEnvironment env, ParseResult parse, Option<int?> option, int fallback = 6) =>
-        AtLeast(option, env.Get(parse, option) ?? fallback, 0);
+        env.Get(parse, option) is > 8784 ? throw new UsageException($"{option.Name} must be at most 8784 (a year of hours).")
+            : AtLeast(option, env.Get(parse, option) ?? fallback, 0);
 
     /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m and d (h is optional).</summary>
     public static string? HourPatternOf(CliEnvironment env, ParseResult parse, Option<string?> option)
