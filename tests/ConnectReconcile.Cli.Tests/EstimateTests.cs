@@ -134,6 +134,12 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         Assert.Equal(2, exit);
         Assert.Contains("inbound.ivrOnlyShare", stderr, StringComparison.Ordinal);
 
+        // CTRs with no contact in them: nothing to derive a profile from is the user's to fix (exit 2), not a failed run.
+        await File.WriteAllTextAsync(tmp.Sub("not-ctrs.json"), "{\"hello\": 1}");
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", tmp.Sub("not-ctrs.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("holds no contact records to derive a profile from", stderr, StringComparison.Ordinal);
+
         // A flow map cut short, which YamlDotNet's scanner fails on without a YamlException.
         await File.WriteAllTextAsync(bad, "region: us-east-1\ninbound:\n  ivrSeconds: {average: 60, sh\n  talkSeconds: 300\n");
         (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
