@@ -260,6 +260,13 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(1, unreadable.GetProperty("count").GetInt32());
         var first = Assert.Single(unreadable.GetProperty("first").EnumerateArray());
         Assert.Equal((row + 1, "cost 'n/a' is not a number"), (first.GetProperty("row").GetInt32(), first.GetProperty("reason").GetString()));
+
+        // The variance the missing line leaves is put down to it, not left unexplained.
+        var header = lines[0].Split(',').ToList();
+        var variance = Assert.Single(Variances(summary), v => Codes(v).Contains(CauseCodes.UnreadableInvoiceLine));
+        Assert.Equal((cells[header.IndexOf("lineItem/UsageStartDate")][..10], cells[header.IndexOf("lineItem/UsageType")]),
+            (variance.GetProperty("day").GetString(), variance.GetProperty("usageType").GetString()));
+        Assert.DoesNotContain(CauseCodes.Unexplained, Codes(variance));
         Assert.Contains("could not be read", await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(month.Rated, "reports"), "*.html").Single()), StringComparison.Ordinal);
     }
 

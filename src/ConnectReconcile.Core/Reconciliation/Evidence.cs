@@ -39,6 +39,9 @@ public sealed record ReconciliationEvidence
     /// <summary>Per-contact variances (granular billing only).</summary>
     public IReadOnlyList<ContactVariance>? Contacts { get; init; }
 
+    /// <summary>Invoice lines that could not be read (the first of them), for the variances they leave.</summary>
+    public IReadOnlyList<UnreadableInvoiceLine> UnreadableLines { get; init; } = [];
+
     /// <summary>Policy calibration, when it ran.</summary>
     public IReadOnlyList<CalibrationResult>? Calibration { get; init; }
 

@@ -63,6 +63,7 @@ public static class Explainer
         Add(causes, Minimums(l, ev));
         Add(causes, Policy(l, ev));
         Add(causes, Contacts(l, contacts));
+        Add(causes, Unreadable(l, ev));
         if (causes.All(c => c.Code is CauseCodes.Contacts or CauseCodes.Unrated))
         {
             causes.Add(new Cause(CauseCodes.Unexplained,
@@ -73,6 +74,15 @@ public static class Explainer
     }
 
     private const string Money = "USD";
+
+    /// <summary>Invoice lines of this day and usage type that could not be read are not in the invoiced figure.</summary>
+    private static Cause? Unreadable(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        var lines = ev.UnreadableLines.Where(u => u.Day == l.Day && string.Equals(u.UsageType, l.UsageType, StringComparison.Ordinal)).ToList();
+        return lines.Count == 0 ? null : new Cause(CauseCodes.UnreadableInvoiceLine,
+            $"{lines.Count} invoice line(s) of this day and usage type could not be read, so the invoiced figure leaves them out: " +
+            $"{lines[0].Source} row {lines[0].Row}, {lines[0].Reason}");
+    }
 
     private static void Add(List<Cause> causes, Cause? cause)
     {

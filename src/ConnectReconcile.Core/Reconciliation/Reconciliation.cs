@@ -60,6 +60,7 @@ public static class CauseCodes
     public const string Unrated = "unrated-charges";
     public const string Contacts = "contacts";
     public const string Policy = "policy";
+    public const string UnreadableInvoiceLine = "unreadable-invoice-line";
     public const string Unexplained = "unexplained";
 }
 

@@ -18,8 +18,12 @@ public sealed record InvoiceStats(
             a.UnreadableLines, a.FirstUnreadable);
 }
 
-/// <summary>A Connect line of the invoice that could not be read: where it is (file; row counted from a CSV's header as 1, or a Parquet file's row from 1) and why.</summary>
-public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason);
+/// <summary>
+/// A Connect line of the invoice that could not be read: where it is (file; row counted from a CSV's
+/// header as 1, or a Parquet file's row from 1) and why; its day and usage type when those could be
+/// read (a bad amount or cost), so the variance it leaves can name it.
+/// </summary>
+public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason, DateOnly? Day = null, string? UsageType = null);
 
 /// <summary>The month's reconciliation: comparison rows with their causes, adjustments apart, and context.</summary>
 public sealed record ReconciliationReport

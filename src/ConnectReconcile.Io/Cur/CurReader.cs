@@ -175,12 +175,12 @@ public sealed partial class CurReader(IObjectStore store)
         OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
     }
 
-    private void Unreadable(string key, long row, string reason)
+    private void Unreadable(string key, long row, string reason, DateOnly? day = null, string? usageType = null)
     {
         Stats.UnreadableLines++;
         if (Stats.FirstUnreadable.Count < UnreadableKept)
         {
-            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason));
+            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason, day, usageType));
         }
     }
 
@@ -344,7 +344,7 @@ public sealed partial class CurReader(IObjectStore store)
 
             if ((NotANumber(f, map.Amount, "usage amount") ?? NotANumber(f, map.Cost, "cost")) is { } reason)
             {
-                Unreadable(key, row, reason);
+                Unreadable(key, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType));
                 continue;
             }
 

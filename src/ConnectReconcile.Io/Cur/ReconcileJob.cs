@@ -88,6 +88,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             Card = options.Card,
             Catalog = catalog,
             DaysWithCtrs = ratedMonth.Rows.Where(r => ChargeKinds.Voice.Contains(r.ChargeKind) && r.Charges > 0).Select(r => r.Day).ToHashSet(),
+            UnreadableLines = invoice.FirstUnreadable,
         };
         var needEvidence = firstPass.Any(l => l.BeyondTolerance);
         if (needEvidence || invoice.HasContacts)
