@@ -318,8 +318,27 @@ public sealed partial class CurReader(IObjectStore store)
         var header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
         var map = CsvCurColumns.Resolve(header, store.Describe(key));
         var row = 1L; // the header's
-        while (await csv.ReadAsync(ct).ConfigureAwait(false) is { } f)
+        var damaged = false;
+        while (true)
         {
+            List<string>? f;
+            try
+            {
+                f = await csv.ReadAsync(ct).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e) when (gzip is not null)
+            {
+                // Damaged deflate data: nothing after it can be read, and what came before stands.
+                Unreadable(key, row + 1, $"the gzip data is damaged here ({e.Message}): the rows from here on are missing");
+                damaged = true;
+                break;
+            }
+
+            if (f is null)
+            {
+                break;
+            }
+
             Stats.Rows++;
             row++;
             var product = Field(f, map.Product) ?? "";
@@ -368,7 +387,7 @@ public sealed partial class CurReader(IObjectStore store)
             };
         }
 
-        if (gzip is { EndsWhole: false })
+        if (!damaged && gzip is { EndsWhole: false })
         {
             Unreadable(key, row + 1, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing");
         }

@@ -243,6 +243,18 @@ public sealed class CurReaderTests : IDisposable
         Assert.Equal((3L, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing"),
             (cut.FirstUnreadable[0].Row, cut.FirstUnreadable[0].Reason));
 
+        // Damaged deflate data near the end: the rows before it stand, the rest are one unreadable line.
+        var many = Gzip(Encoding.UTF8.GetBytes(Header + string.Concat(Enumerable.Range(0, 20_000).Select(i => Row.Replace(",10,", $",{i},", StringComparison.Ordinal)))));
+        for (var i = many.Length - 200; i < many.Length - 150; i++)
+        {
+            many[i] ^= 0x5a;
+        }
+
+        var damaged = await Read("damaged.csv.gz", many);
+        Assert.Equal(1L, damaged.UnreadableLines);
+        Assert.StartsWith("the gzip data is damaged here", damaged.FirstUnreadable[0].Reason, StringComparison.Ordinal);
+        Assert.InRange(damaged.ConnectLines, 1, 19_999);
+
         // Cut inside the second row: the row is short of fields.
         var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
         Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
