@@ -315,7 +315,17 @@ public sealed partial class CurReader(IObjectStore store)
         using var zipScope = zip;
         using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var csv = new CsvRecordReader(text);
-        var header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
+        List<string>? header;
+        try
+        {
+            header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
+        }
+        catch (InvalidDataException e) when (gzip is not null)
+        {
+            Unreadable(key, 1, $"the gzip data is damaged before the header ends ({e.Message}): the whole file is missing");
+            yield break;
+        }
+
         var map = CsvCurColumns.Resolve(header, store.Describe(key));
         var row = 1L; // the header's
         var damaged = false;
@@ -328,7 +338,7 @@ public sealed partial class CurReader(IObjectStore store)
             }
             catch (InvalidDataException e) when (gzip is not null)
             {
-                // Damaged deflate data: nothing after it can be read, and what came before stands.
+                // Damaged deflate data: nothing after it can be read; what came before stands.
                 Unreadable(key, row + 1, $"the gzip data is damaged here ({e.Message}): the rows from here on are missing");
                 damaged = true;
                 break;

@@ -255,6 +255,14 @@ public sealed class CurReaderTests : IDisposable
         Assert.StartsWith("the gzip data is damaged here", damaged.FirstUnreadable[0].Reason, StringComparison.Ordinal);
         Assert.InRange(damaged.ConnectLines, 1, 19_999);
 
+        // Damaged before the header ends: the whole file is one unreadable line.
+        var early = Gzip(text);
+        early[12] ^= 0xff; // the first byte of deflate data after the 10-byte header
+        early[13] ^= 0xff;
+        var header = await Read("early.csv.gz", early);
+        Assert.Equal((1L, 0L, 1L), (header.UnreadableLines, header.ConnectLines, header.FirstUnreadable[0].Row));
+        Assert.StartsWith("the gzip data is damaged before the header ends", header.FirstUnreadable[0].Reason, StringComparison.Ordinal);
+
         // Cut inside the second row: the row is short of fields.
         var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
         Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
