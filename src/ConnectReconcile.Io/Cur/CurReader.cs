@@ -326,7 +326,27 @@ public sealed partial class CurReader(IObjectStore store)
             yield break;
         }
 
-        var map = CsvCurColumns.Resolve(header, store.Describe(key));
+        CsvCurColumns? map = null;
+        try
+        {
+            map = CsvCurColumns.Resolve(header, store.Describe(key));
+        }
+        catch (FormatException) when (gzip is not null)
+        {
+            // Decided below: a file that stops inside its header is cut, not a wrong file.
+        }
+
+        if (map is null)
+        {
+            if (await csv.ReadAsync(ct).ConfigureAwait(false) is null && !gzip!.EndsWhole)
+            {
+                Unreadable(key, 1, "the gzip file ends before its header does (cut short): the whole file is missing");
+                yield break;
+            }
+
+            map = CsvCurColumns.Resolve(header, store.Describe(key)); // not a CUR after all: the clear error
+        }
+
         var row = 1L; // the header's
         var damaged = false;
         while (true)

@@ -263,6 +263,12 @@ public sealed class CurReaderTests : IDisposable
         Assert.Equal((1L, 0L, 1L), (header.UnreadableLines, header.ConnectLines, header.FirstUnreadable[0].Row));
         Assert.StartsWith("the gzip data is damaged before the header ends", header.FirstUnreadable[0].Reason, StringComparison.Ordinal);
 
+        // Cut inside the header: a cut file, not a wrong one; a whole gzip that is no CUR is still the clear error.
+        var cutHeader = await Read("cut-header.csv.gz", Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
+        Assert.Equal((1L, "the gzip file ends before its header does (cut short): the whole file is missing"),
+            (cutHeader.UnreadableLines, cutHeader.FirstUnreadable[0].Reason));
+        await Assert.ThrowsAsync<FormatException>(() => Read("notes.csv.gz", Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
+
         // Cut inside the second row: the row is short of fields.
         var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
         Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
