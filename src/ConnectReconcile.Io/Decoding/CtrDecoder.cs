@@ -108,13 +108,13 @@ public sealed class CtrDecoder
                     ScanBuffer();
                 }
 
-                Finish(compressed is { EndsWhole: false } ? CutShort : null);
+                Finish(cutShort: compressed is { EndsWhole: false });
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
                 // Damaged bytes (bad deflate data, a stream that ends early): keep what came before, report the rest.
                 // Other read errors (a network read that gave up) propagate: the object is unreadable, not damaged.
-                Finish(e);
+                Finish(damage: e);
             }
             finally
             {
@@ -323,28 +323,29 @@ public sealed class CtrDecoder
             _garbageStart = -1;
         }
 
-        // A cut that falls between two records would otherwise lose the rest unreported (CheckedGzipStream).
-        private static readonly EndOfStreamException CutShort = new(
-            "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing");
-
-        private void Finish(Exception? damage)
+        /// <summary>Reports what the end of the input left unread.</summary>
+        /// <param name="damage">Why reading broke off, when it did.</param>
+        /// <param name="cutShort">
+        /// The gzip bytes ended before a whole member's trailer (<see cref="CheckedGzipStream"/>): a cut
+        /// between two records would otherwise lose the rest unreported.
+        /// </param>
+        private void Finish(Exception? damage = null, bool cutShort = false)
         {
             FlushGarbage();
             if (_depth > 0)
             {
                 var position = new SourcePosition(source, _valueOffset, _index++);
-                var why = damage switch
-                {
-                    null => "the object ends before its closing brace",
-                    _ when ReferenceEquals(damage, CutShort) => "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing",
-                    _ => $"the {(compressed is null ? "byte" : "gzip")} stream broke inside the object: {damage.Message}",
-                };
+                var why = cutShort ? "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing"
+                    : damage is null ? "the object ends before its closing brace"
+                    : $"the {(compressed is null ? "byte" : "gzip")} stream broke inside the object: {damage.Message}";
                 sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.TruncatedRecord, why));
             }
-            else if (damage is not null)
+            else if (cutShort || damage is not null)
             {
                 var position = new SourcePosition(source, _base + _end, _index++);
-                sink.OnQuarantine(new QuarantineEntry(position, compressed is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, damage.Message));
+                var detail = damage?.Message
+                    ?? "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing";
+                sink.OnQuarantine(new QuarantineEntry(position, compressed is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, detail));
             }
         }
     }
