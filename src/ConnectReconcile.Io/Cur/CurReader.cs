@@ -326,25 +326,21 @@ public sealed partial class CurReader(IObjectStore store)
             yield break;
         }
 
-        CsvCurColumns? map = null;
+        CsvCurColumns map;
         try
         {
             map = CsvCurColumns.Resolve(header, store.Describe(key));
         }
         catch (FormatException) when (gzip is not null)
         {
-            // Decided below: a file that stops inside its header is cut, not a wrong file.
-        }
-
-        if (map is null)
-        {
-            if (await csv.ReadAsync(ct).ConfigureAwait(false) is null && !gzip!.EndsWhole)
+            // Not a CUR header: a wrong file, unless the file stops inside it (cut, not wrong).
+            if (await csv.ReadAsync(ct).ConfigureAwait(false) is not null || gzip.EndsWhole)
             {
-                Unreadable(key, 1, "the gzip file ends before its header does (cut short): the whole file is missing");
-                yield break;
+                throw;
             }
 
-            map = CsvCurColumns.Resolve(header, store.Describe(key)); // not a CUR after all: the clear error
+            Unreadable(key, 1, "the gzip file ends before its header does (cut short): the whole file is missing");
+            yield break;
         }
 
         var row = 1L; // the header's
