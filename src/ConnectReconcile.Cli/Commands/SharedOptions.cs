@@ -49,13 +49,11 @@ internal static class SharedOptions
 
     /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
     public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
-        env.Get(parse, option) is > 1024 ? throw new UsageException($"{option.Name} must be at most 1024 (threads; the default is the number of cores).")
-            : AtLeast(option, env.Get(parse, option) ?? Environment.ProcessorCount, 1);
+        env.Get(parse, option) is { } given ? Within(option, given, 1, 1024, "threads; the default is the number of cores") : Environment.ProcessorCount;
 
     /// <summary>--look-ahead-hours as resolved, else <paramref name="fallback"/>. Below 0 would leave a day's last arrival hours unread.</summary>
     public static int LookAheadHoursOf(CliEnvironment env, ParseResult parse, Option<int?> option, int fallback = 6) =>
-        env.Get(parse, option) is > 8784 ? throw new UsageException($"{option.Name} must be at most 8784 (a year of hours).")
-            : AtLeast(option, env.Get(parse, option) ?? fallback, 0);
+        Within(option, env.Get(parse, option) ?? fallback, 0, 8784, "a year of hours");
 
     /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m and d (h is optional).</summary>
     public static string? HourPatternOf(CliEnvironment env, ParseResult parse, Option<string?> option)
@@ -80,8 +78,10 @@ internal static class SharedOptions
             : throw new UsageException($"{option.Name} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…) and (?<d>…), and (?<h>…) when keys name the hour.");
     }
 
-    private static int AtLeast(Option option, int value, int minimum) =>
-        value >= minimum ? value : throw new UsageException($"{option.Name} must be at least {minimum} (got {value}).");
+    private static int Within(Option option, int value, int minimum, int maximum, string whyMaximum) =>
+        value < minimum ? throw new UsageException($"{option.Name} must be at least {minimum} (got {value}).")
+        : value > maximum ? throw new UsageException($"{option.Name} must be at most {maximum} ({whyMaximum}).")
+        : value;
 
     public static Option<bool> Strict() => new("--strict") { Description = "Fail the run when an input object cannot be read, instead of quarantining it" };
 }
