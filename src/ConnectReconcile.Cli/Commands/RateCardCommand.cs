@@ -74,7 +74,7 @@ internal static class RateCardCommand
             if (invoice.FirstUnreadable.Count > 0)
             {
                 env.Logger.LogWarning("{Lines} Connect line(s) could not be read and priced nothing; first: {First}",
-                    invoice.UnreadableLines, ReconcileCommand.Unreadable(invoice.FirstUnreadable[0]));
+                    invoice.UnreadableLines, invoice.FirstUnreadable[0]);
             }
 
             var c = CultureInfo.InvariantCulture;

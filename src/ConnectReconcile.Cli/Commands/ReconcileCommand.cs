@@ -144,7 +144,7 @@ internal static class ReconcileCommand
             if (report.Incomplete)
             {
                 env.Logger.LogWarning("{Lines} Connect line(s) of the invoice could not be read and were not compared; first: {First}",
-                    report.Invoice.UnreadableLines, Unreadable(report.Invoice.FirstUnreadable[0]));
+                    report.Invoice.UnreadableLines, report.Invoice.FirstUnreadable[0]);
             }
 
             // An invoice that could not be read whole needs a person as much as a variance does.
@@ -152,8 +152,6 @@ internal static class ReconcileCommand
         }, ct));
         return command;
     }
-
-    internal static string Unreadable(UnreadableInvoiceLine line) => $"{line.Source} row {line.Row}: {line.Reason}";
 
     /// <summary>The machine-readable verdict for the nightly job: counts, totals, and the variances with their causes.</summary>
     internal static string SummaryJson(ReconciliationReport report, IReadOnlyList<string> outputs)
@@ -326,7 +324,7 @@ internal static class ReconcileTable
             console.MarkupLineInterpolated($"[red]{report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read[/] and were not compared:");
             foreach (var u in report.Invoice.FirstUnreadable.Take(top))
             {
-                console.WriteLine("  " + ReconcileCommand.Unreadable(u));
+                console.WriteLine($"  {u}");
             }
         }
 

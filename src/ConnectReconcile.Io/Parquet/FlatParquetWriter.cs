@@ -661,7 +661,7 @@ internal static class FlatParquetWriter<T>
             // Data page: definition levels, then the bit width and RLE runs of dictionary indices.
             scratch.Body.Clear();
             Levels(scratch.Body, present, nulls);
-            var width = Math.Max(1, 32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct.Count - 1)));
+            var width = IndexBitWidth(distinct.Count);
             scratch.Body.AppendByte((byte)width);
             var byteWidth = (width + 7) / 8;
             Span<byte> index = stackalloc byte[4];
@@ -685,9 +685,12 @@ internal static class FlatParquetWriter<T>
         /// <summary>Whether the dictionary (values once, then a run length and an index per run) is under 3/4 of PLAIN.</summary>
         private static bool Smaller(int distinct, long distinctChars, int runs, long plainChars)
         {
-            var indexBytes = Math.Max(1, (32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct - 1)) + 7) / 8);
+            var indexBytes = (IndexBitWidth(distinct) + 7) / 8;
             return 4 * (distinctChars + ((long)runs * (1 + indexBytes))) < 3 * plainChars;
         }
+
+        /// <summary>The bit width of dictionary indices below <paramref name="distinct"/> (at least 1).</summary>
+        private static int IndexBitWidth(int distinct) => Math.Max(1, 32 - BitOperations.LeadingZeroCount((uint)Math.Max(0, distinct - 1)));
 
         private ChunkMeta Plain(ReadOnlySpan<string?> values, ReadOnlySpan<bool> present, int nulls, Scratch scratch)
         {
