@@ -1,3 +1,4 @@
+using ConnectReconcile.Io.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace ConnectReconcile.Cli;
@@ -13,7 +14,7 @@ internal static class CommandRunner
             env.CheckSettings(ConnectReconcileCli.SettingNames);
             return await body(env);
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or NothingToReadException)
         {
             await env.Error.WriteLineAsync("error: " + e.Message);
             return ExitCodes.Usage;

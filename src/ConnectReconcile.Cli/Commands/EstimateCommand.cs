@@ -88,14 +88,7 @@ internal static class EstimateCommand
                     Numbers = numbers,
                 };
                 env.Logger.LogInformation("Deriving a volume profile from {Source} (rate card {RateCard}, policy {Policy})", ctrPath, card.Version, policy);
-                try
-                {
-                    derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct));
-                }
-                catch (NothingToDeriveException e)
-                {
-                    throw new UsageException(e.Message);
-                }
+                derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct));
                 profile = derived.Profile;
                 if (parse.GetValue(save) is { } savePath)
                 {

@@ -112,15 +112,7 @@ internal static class ReconcileCommand
             env.Logger.LogInformation("Reconciling {Month}: invoice {Cur} vs rated {Rated} (tolerance {Pct} % / {Abs}{Calibrate})",
                 monthText, curPath, ratedPath, tolerance.Percent, tolerance.Absolute, calibration is null ? "" : ", calibrating");
             var stopwatch = Stopwatch.StartNew();
-            ReconcileJobResult result;
-            try
-            {
-                result = await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
-            }
-            catch (MonthNotFoundException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var result = await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
 
             var report = result.Report;
             env.Logger.LogInformation("Done in {Seconds:F1} s ({Phases}): {Lines} invoice lines ({Connect} Connect), {Rows} rows, {Beyond} beyond tolerance",

@@ -38,9 +38,6 @@ public sealed record ReconcileJobOptions
 
 public sealed record ReconcileJobResult(ReconciliationReport Report, IReadOnlyList<string> Outputs, IReadOnlyDictionary<string, double> PhaseSeconds, CurReadStats CurStats);
 
-/// <summary>The invoice or the rated output has nothing for the month at the given location: a wrong --month or path, not a failed run.</summary>
-public sealed class MonthNotFoundException(string message) : Exception(message);
-
 /// <summary>
 /// <c>reconcile</c>: read the invoice (streaming) and our daily usage, compare, gather evidence for
 /// the explanations only when something is beyond tolerance (or the invoice is per contact), explain,
@@ -63,7 +60,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through), month, ct).ConfigureAwait(false);
         if (reader.Stats.ParquetFiles + reader.Stats.CsvFiles == 0)
         {
-            throw new MonthNotFoundException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
+            throw new NothingToReadException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
         }
 
         Phase("read-cur");
@@ -75,7 +72,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         }
         if (ratedMonth.Partitions == 0)
         {
-            throw new MonthNotFoundException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
+            throw new NothingToReadException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
         }
 
         Phase("read-daily-usage");

@@ -1,6 +1,7 @@
 using ConnectReconcile.Core.Estimation;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
 
 namespace ConnectReconcile.Io.Estimation;
 
@@ -50,13 +51,10 @@ public static class ProfileDeriver
         var replay = await job.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         if (replay.Counts.Chains == 0 && replay.Counts.NonVoice == 0)
         {
-            throw new NothingToDeriveException("The source holds no contact records to derive a profile from" +
+            throw new NothingToReadException("The source holds no contact records to derive a profile from" +
                 (options.From is not null || options.To is not null ? " in the range given." : "."));
         }
 
         return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay);
     }
 }
-
-/// <summary>The source (or the range asked for) holds no contact: a wrong path or range, not a failed run.</summary>
-public sealed class NothingToDeriveException(string message) : Exception(message);

@@ -1,5 +1,11 @@
 namespace ConnectReconcile.Io.Storage;
 
+/// <summary>
+/// A location holds nothing the command can work on (no CUR files or rated partitions for the month,
+/// no contact to derive a profile from): a wrong path, month or range, the user's to fix, not a failed run.
+/// </summary>
+public sealed class NothingToReadException(string message) : Exception(message);
+
 /// <summary>An object in a store; <see cref="Key"/> is relative to the store's root, '/'-separated.</summary>
 public sealed record StoredObject(string Key, long Size);
 
