@@ -29,12 +29,19 @@ public sealed class DecoderTests
         return sink;
     }
 
-    private static byte[] Gzip(byte[] bytes)
+    /// <summary>Gzip of the bytes; with <paramref name="flushOnly"/>, flushed but never finished (no final block, no trailer: a cut file).</summary>
+    internal static byte[] Gzip(byte[] bytes, bool flushOnly = false)
     {
         using var buffer = new MemoryStream();
-        using (var gz = new GZipStream(buffer, CompressionLevel.Fastest))
+        var gz = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+        gz.Write(bytes);
+        if (flushOnly)
         {
-            gz.Write(bytes);
+            gz.Flush();
+        }
+        else
+        {
+            gz.Dispose();
         }
 
         return buffer.ToArray();
@@ -214,12 +221,7 @@ public sealed class DecoderTests
     {
         // Everything compressed up to a flush point: record a inflates whole, then the bytes stop (no
         // final block, no trailer), which GZipStream itself takes for a normal end.
-        using var buffer = new MemoryStream();
-        using var gz = new GZipStream(buffer, CompressionLevel.Fastest);
-        gz.Write(Encoding.UTF8.GetBytes(Ctr("a")));
-        gz.Flush();
-        var cut = buffer.ToArray();
-        gz.Write(Encoding.UTF8.GetBytes(Ctr("b")));
+        var cut = Gzip(Encoding.UTF8.GetBytes(Ctr("a")), flushOnly: true);
 
         foreach (var seekable in new[] { true, false })
         {

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -96,13 +95,7 @@ public sealed class MutatedInputTests
             texts = texts.Skip(share.Count).ToList();
             if (rng.Next(3) == 0)
             {
-                using var gzip = new MemoryStream();
-                using (var z = new GZipStream(gzip, CompressionLevel.Fastest, leaveOpen: true))
-                {
-                    z.Write(bytes);
-                }
-
-                bytes = gzip.ToArray();
+                bytes = DecoderTests.Gzip(bytes);
                 bytes = rng.Next(4) == 0 ? bytes[..rng.Next(bytes.Length)] : bytes;
                 File.WriteAllBytes(Path.Combine(dir, $"part-{f}.json.gz"), bytes);
             }

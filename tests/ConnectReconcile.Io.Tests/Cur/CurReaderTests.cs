@@ -233,18 +233,18 @@ public sealed class CurReaderTests : IDisposable
             return await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
         }
 
-        var whole = await Read("whole.csv.gz", Gzip(text));
+        var whole = await Read("whole.csv.gz", DecoderTests.Gzip(text));
         Assert.Equal((0L, 2L), (whole.UnreadableLines, whole.ConnectLines));
 
         // Cut after the first row, at a deflate block's end: GZipStream itself ends quietly.
-        var first = Gzip(Encoding.UTF8.GetBytes(Header + Row), flushOnly: true);
+        var first = DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header + Row), flushOnly: true);
         var cut = await Read("cut.csv.gz", first);
         Assert.Equal((1L, 1L), (cut.UnreadableLines, cut.ConnectLines));
         Assert.Equal((3L, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing"),
             (cut.FirstUnreadable[0].Row, cut.FirstUnreadable[0].Reason));
 
         // Damaged deflate data near the end: the rows before it stand, the rest are one unreadable line.
-        var many = Gzip(Encoding.UTF8.GetBytes(Header + string.Concat(Enumerable.Range(0, 20_000).Select(i => Row.Replace(",10,", $",{i},", StringComparison.Ordinal)))));
+        var many = DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header + string.Concat(Enumerable.Range(0, 20_000).Select(i => Row.Replace(",10,", $",{i},", StringComparison.Ordinal)))));
         for (var i = many.Length - 200; i < many.Length - 150; i++)
         {
             many[i] ^= 0x5a;
@@ -256,7 +256,7 @@ public sealed class CurReaderTests : IDisposable
         Assert.InRange(damaged.ConnectLines, 1, 19_999);
 
         // Damaged before the header ends: the whole file is one unreadable line.
-        var early = Gzip(text);
+        var early = DecoderTests.Gzip(text);
         early[12] ^= 0xff; // the first byte of deflate data after the 10-byte header
         early[13] ^= 0xff;
         var header = await Read("early.csv.gz", early);
@@ -264,31 +264,15 @@ public sealed class CurReaderTests : IDisposable
         Assert.StartsWith("the gzip data is damaged before the header ends", header.FirstUnreadable[0].Reason, StringComparison.Ordinal);
 
         // Cut inside the header: a cut file, not a wrong one; a whole gzip that is no CUR is still the clear error.
-        var cutHeader = await Read("cut-header.csv.gz", Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
+        var cutHeader = await Read("cut-header.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
         Assert.Equal((1L, "the gzip file ends before its header does (cut short): the whole file is missing"),
             (cutHeader.UnreadableLines, cutHeader.FirstUnreadable[0].Reason));
-        await Assert.ThrowsAsync<FormatException>(() => Read("notes.csv.gz", Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
+        await Assert.ThrowsAsync<FormatException>(() => Read("notes.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
 
         // Cut inside the second row: the row is short of fields.
         var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
         Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
         Assert.Equal("3 fields where the header has 6: the row is cut short", inside.FirstUnreadable[0].Reason);
-    }
-
-    /// <summary>Gzip of the bytes; with <paramref name="flushOnly"/>, flushed but never finished (no final block, no trailer).</summary>
-    private static byte[] Gzip(byte[] bytes, bool flushOnly = false)
-    {
-        var buffer = new MemoryStream();
-        var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
-        gzip.Write(bytes);
-        gzip.Flush();
-        if (flushOnly)
-        {
-            return buffer.ToArray();
-        }
-
-        gzip.Dispose();
-        return buffer.ToArray();
     }
 
     [Fact]
