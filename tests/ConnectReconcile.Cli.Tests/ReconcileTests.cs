@@ -73,6 +73,8 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    private const string EmptyFolder = "(an empty folder)";
+
     private static List<JsonElement> Variances(JsonElement summary) => summary.GetProperty("variances").EnumerateArray().ToList();
 
     private static IEnumerable<string> Codes(JsonElement variance) => variance.GetProperty("causes").EnumerateArray().Select(c => c.GetProperty("code").GetString()!);
@@ -319,10 +321,12 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     [InlineData("--tolerance-pct", "-1")]
     [InlineData("--through", "2026-11-02")]
     [InlineData("--month", "2026-09")] // neither the invoice nor the rated output has that month
+    [InlineData("--cur", EmptyFolder)] // a folder with no invoice file at all
     public async Task Usage_mistakes_exit_2(string option, string value)
     {
+        using var empty = new TempDir();
         var args = new Dictionary<string, string> { ["--cur"] = clean.Month.Cur, ["--rated"] = clean.Month.Rated, ["--month"] = "2026-10" };
-        args[option] = value;
+        args[option] = value == EmptyFolder ? empty.Path : value;
         var list = args.Where(kv => kv.Value.Length > 0).SelectMany(kv => new[] { kv.Key, kv.Value }).Prepend("reconcile").ToArray();
         var (exit, _, stderr) = await CliRunner.RunAsync(list);
         Assert.True(exit == 2, stderr);
