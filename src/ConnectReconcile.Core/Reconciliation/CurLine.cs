@@ -88,19 +88,22 @@ public static partial class CurClassifier
         line.Description is { } d && (d.Contains("free tier", StringComparison.OrdinalIgnoreCase) || d.Contains("free-tier", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The Connect instance a line belongs to: the <c>aws:connect:instanceId</c> tag, else <c>…:instance/ID</c> in the resource id.</summary>
-    public static string? InstanceOf(CurLine line)
+    public static string? InstanceOf(CurLine line) => InstanceOf(line.InstanceTag, line.ResourceId);
+
+    /// <summary>The same from the two fields alone, for a line that could not be read whole.</summary>
+    public static string? InstanceOf(string? instanceTag, string? resourceId)
     {
-        if (!string.IsNullOrEmpty(line.InstanceTag))
+        if (!string.IsNullOrEmpty(instanceTag))
         {
-            return line.InstanceTag;
+            return instanceTag;
         }
 
-        if (line.ResourceId is null)
+        if (resourceId is null)
         {
             return null;
         }
 
-        var m = InstanceRegex().Match(line.ResourceId);
+        var m = InstanceRegex().Match(resourceId);
         return m.Success ? m.Groups[1].Value.ToLowerInvariant() : null;
     }
 

@@ -75,10 +75,14 @@ public static class Explainer
 
     private const string Money = "USD";
 
-    /// <summary>Invoice lines of this day and usage type that could not be read are not in the invoiced figure.</summary>
+    /// <summary>
+    /// Invoice lines of this day and usage type that could not be read are not in the invoiced figure:
+    /// of this instance too, when both the line and the row name one.
+    /// </summary>
     private static Cause? Unreadable(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        var lines = ev.UnreadableLines.Where(u => u.Day == l.Day && string.Equals(u.UsageType, l.UsageType, StringComparison.Ordinal)).ToList();
+        var lines = ev.UnreadableLines.Where(u => u.Day == l.Day && string.Equals(u.UsageType, l.UsageType, StringComparison.Ordinal)
+            && (string.IsNullOrEmpty(u.InstanceId) || string.IsNullOrEmpty(l.InstanceId) || string.Equals(u.InstanceId, l.InstanceId, StringComparison.Ordinal))).ToList();
         return lines.Count == 0 ? null : new Cause(CauseCodes.UnreadableInvoiceLine,
             $"{lines.Count} invoice line(s) of this day and usage type could not be read, so the invoiced figure leaves them out: " +
             $"{lines[0].Source} row {lines[0].Row}, {lines[0].Reason}");

@@ -23,7 +23,7 @@ public sealed record InvoiceStats(
 /// header as 1, or a Parquet file's row from 1) and why; its day and usage type when those could be
 /// read (a bad amount or cost), so the variance it leaves can name it.
 /// </summary>
-public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason, DateOnly? Day = null, string? UsageType = null)
+public sealed record UnreadableInvoiceLine(string Source, long Row, string Reason, DateOnly? Day = null, string? UsageType = null, string? InstanceId = null)
 {
     /// <summary>Where and why, as logs and the console show it.</summary>
     public override string ToString() => $"{Source} row {Row}: {Reason}";

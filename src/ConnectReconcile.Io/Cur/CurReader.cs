@@ -175,12 +175,12 @@ public sealed partial class CurReader(IObjectStore store)
         OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
     }
 
-    private void Unreadable(string key, long row, string reason, DateOnly? day = null, string? usageType = null)
+    private void Unreadable(string key, long row, string reason, DateOnly? day = null, string? usageType = null, string? instanceId = null)
     {
         Stats.UnreadableLines++;
         if (Stats.FirstUnreadable.Count < UnreadableKept)
         {
-            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason, day, usageType));
+            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason, day, usageType, instanceId));
         }
     }
 
@@ -387,9 +387,11 @@ public sealed partial class CurReader(IObjectStore store)
                 continue;
             }
 
+            var resource = NullIfEmpty(Field(f, map.Resource));
+            var instanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson));
             if ((NotANumber(f, map.Amount, "usage amount") ?? NotANumber(f, map.Cost, "cost")) is { } reason)
             {
-                Unreadable(key, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType));
+                Unreadable(key, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType), CurClassifier.InstanceOf(instanceTag, resource));
                 continue;
             }
 
@@ -402,14 +404,14 @@ public sealed partial class CurReader(IObjectStore store)
                 UsageType = Field(f, map.UsageType) ?? "",
                 Operation = Field(f, map.Operation) ?? "",
                 LineItemType = Field(f, map.LineType) ?? "",
-                ResourceId = NullIfEmpty(Field(f, map.Resource)),
+                ResourceId = resource,
                 UsageAmount = ParquetColumns.ParseDecimal(Field(f, map.Amount)) ?? 0m,
                 PricingUnit = Field(f, map.Unit),
                 UnblendedRate = ParquetColumns.ParseDecimal(Field(f, map.Rate)),
                 UnblendedCost = ParquetColumns.ParseDecimal(Field(f, map.Cost)) ?? 0m,
                 Currency = Field(f, map.Currency),
                 Description = Field(f, map.Description),
-                InstanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson)),
+                InstanceTag = instanceTag,
             };
         }
 

@@ -179,4 +179,30 @@ public sealed class ExplanationTests
         Assert.False(unknown.BeyondTolerance); // 0.001 USD
         Assert.Equal(CauseCodes.UnknownUsageType, Assert.Single(unknown.Causes).Code);
     }
+
+    [Fact]
+    public void An_unreadable_invoice_line_explains_the_rows_of_its_day_usage_type_and_instance_only()
+    {
+        // Both instances are invoiced 20 minutes short; the unreadable line names the first (by tag or resource id).
+        const string other = "99999999-8888-7777-6666-555555555555";
+        var invoice = Invoice(Usage(Day1, Service, 80m, 0.018m, instanceTag: Instance), Usage(Day1, Service, 80m, 0.018m, instanceTag: other));
+        var expected = new[] { Expected(Day1, Service, 100m, 0.018m), Expected(Day1, Service, 100m, 0.018m, instance: other) };
+        UnreadableInvoiceLine Line(string? instance) => new("cur.csv.gz", 7, "cost 'n/a' is not a number", Day1, Service, instance);
+
+        var named = Explain(expected, invoice, new ReconciliationEvidence { DaysWithCtrs = new HashSet<DateOnly> { Day1 }, UnreadableLines = [Line(Instance)] });
+        Assert.Contains(CauseCodes.UnreadableInvoiceLine, Assert.Single(named, l => l.InstanceId == Instance).Causes.Select(c => c.Code));
+        Assert.DoesNotContain(CauseCodes.UnreadableInvoiceLine, Assert.Single(named, l => l.InstanceId == other).Causes.Select(c => c.Code));
+
+        // A line whose instance could not be told may be either instance's.
+        var unnamed = Explain(expected, invoice, new ReconciliationEvidence { DaysWithCtrs = new HashSet<DateOnly> { Day1 }, UnreadableLines = [Line(null)] });
+        Assert.All(unnamed, l => Assert.Contains(CauseCodes.UnreadableInvoiceLine, l.Causes.Select(c => c.Code)));
+
+        // Another day or usage type is not this row's.
+        var elsewhere = Explain(expected, invoice, new ReconciliationEvidence
+        {
+            DaysWithCtrs = new HashSet<DateOnly> { Day1 },
+            UnreadableLines = [Line(null) with { Day = Day2 }, Line(null) with { UsageType = Did }],
+        });
+        Assert.All(elsewhere, l => Assert.DoesNotContain(CauseCodes.UnreadableInvoiceLine, l.Causes.Select(c => c.Code)));
+    }
 }

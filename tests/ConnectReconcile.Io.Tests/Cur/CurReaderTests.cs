@@ -221,6 +221,25 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_line_keeps_the_day_usage_type_and_instance_it_could_read()
+    {
+        var path = Path.Combine(_dir, "instances.csv");
+        await File.WriteAllTextAsync(path,
+            "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/ResourceId,resourceTags/aws:connect:instanceId,lineItem/UsageAmount,lineItem/UnblendedCost\n" +
+            "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,arn:aws:connect:us-east-1:123456789012:instance/AAAAAAAA-2222-3333-4444-555555555555,,10,n/a\n" +
+            "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,bbbbbbbb-2222-3333-4444-555555555555,10,n/a\n" +
+            "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,,10,n/a\n");
+
+        var reader = new CurReader(new LocalObjectStore(path));
+        var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+
+        Assert.Equal(
+            [("aaaaaaaa-2222-3333-4444-555555555555", 2L), ("bbbbbbbb-2222-3333-4444-555555555555", 3L), ((string?)null, 4L)],
+            invoice.FirstUnreadable.Select(u => (u.InstanceId, u.Row)));
+        Assert.All(invoice.FirstUnreadable, u => Assert.Equal((new DateOnly(2026, 10, 2), "USE1-end-customer-mins"), (u.Day, u.UsageType)));
+    }
+
+    [Fact]
     public async Task A_gzip_CSV_cut_between_rows_or_inside_one_is_reported_not_read_as_a_shorter_invoice()
     {
         const string Header = "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n";
