@@ -1,4 +1,7 @@
+using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Core.Time;
 
@@ -64,6 +67,38 @@ public sealed class ReferenceTests
         Assert.Contains("phone_type", Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents("username,type\nx,y\n")).Message, StringComparison.Ordinal);
         Assert.Contains("HOLOGRAM", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers("number,type,country,claimed_at,released_at\n+1,HOLOGRAM,US,,\n")).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_agent_row_without_a_date_is_in_force_at_any_time_and_its_desk_leg_says_so()
+    {
+        // Both forms: a CSV row with an empty as_of, describe-user output without LastModifiedTime.
+        var csv = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\ndesk,DESK_PHONE,+12065559999,\n");
+        var json = ReferenceReaders.ReadAgents("""{"User":{"Username":"desk","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065559999"}}}""");
+        foreach (var agents in new[] { csv, json })
+        {
+            Assert.Null(agents.Lookup("desk", null, Instant.Parse("1971-01-01T00:00:00Z"))!.AsOf);
+            var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, agents, NumberInventory.Missing);
+            var desk = Enumerable.Range(0, 40).Select(seed => PropertyTests.RandomChain(new Random(seed)))
+                .SelectMany(records => rater.Rate(new Chain(records[0].ContactId, records)).Legs)
+                .First(l => l.Kind == LegKinds.DeskPhone);
+            Assert.Contains("(directory row without a date)", desk.Why, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("[1]", "Expected describe-user output to be a JSON object, found Number: 1.")]
+    [InlineData("""{"User":[]}""", "Expected User to be a JSON object, found Array")]
+    [InlineData("""{"User":{"Username":"x","PhoneConfig":"DESK_PHONE"}}""", "Expected PhoneConfig to be a JSON object, found String")]
+    [InlineData("""{"User":{"Username":"x","PhoneConfig":{"PhoneType":"DESK_PHONE"},"LastModifiedTime":"yesterday"}}""", "LastModifiedTime: 'yesterday' is not an ISO-8601 time")]
+    public void Describe_user_json_of_another_shape_is_refused_with_what_was_found(string json, string message) =>
+        Assert.Contains(message, Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(json)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"ListPhoneNumbersSummaryList":[null]}""")]
+    [InlineData("""{"ListPhoneNumbersSummaryList":"+12065550100"}""")]
+    [InlineData("[0.1]")]
+    public void Phone_number_json_of_another_shape_is_refused_with_what_was_found(string json) =>
+        Assert.Contains("to be a JSON object, found", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(json)).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("+819011112222", "JP")]

@@ -55,11 +55,10 @@ public sealed class ChainSynthesizer
             new ClaimedNumber(DidNumber, NumberTypes.Did, _country, null, null, InstanceId),
             new ClaimedNumber(TollFreeNumber, NumberTypes.TollFree, _country, null, null, InstanceId),
         ]);
-        var always = new Instant(0);
         Agents = new AgentDirectory(
         [
-            new AgentPhoneEntry(SoftAgent, PhoneTypes.SoftPhone, null, always),
-            new AgentPhoneEntry(DeskAgent, PhoneTypes.DeskPhone, _deskNumber, always),
+            new AgentPhoneEntry(SoftAgent, PhoneTypes.SoftPhone, null, null),
+            new AgentPhoneEntry(DeskAgent, PhoneTypes.DeskPhone, _deskNumber, null),
         ]);
     }
 

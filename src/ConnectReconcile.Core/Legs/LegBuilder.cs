@@ -244,7 +244,7 @@ public sealed class LegBuilder
             }
 
             var leg = AddLeg(legs, LegKinds.DeskPhone, Directions.Outbound, entry.DeskPhoneNumber, PhoneNumbers.CountryOf(entry.DeskPhoneNumber), r.ContactId, interval,
-                $"agent {agent.Username ?? agent.Arn} was on a desk phone (directory as of {entry.AsOf}); Connect called the desk phone" +
+                $"agent {agent.Username ?? agent.Arn} was on a desk phone ({entry.Describe()}); Connect called the desk phone" +
                 (r.InitiationMethod == InitiationMethods.Outbound ? " from initiation, before dialling the customer" : " from agent connection to after-contact work"))
                 with { Agent = agent.Username ?? agent.Arn };
             legs[^1] = leg;

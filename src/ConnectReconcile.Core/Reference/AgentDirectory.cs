@@ -8,8 +8,12 @@ public static class PhoneTypes
     public const string DeskPhone = "DESK_PHONE";
 }
 
-/// <summary>One as-of row: from <see cref="AsOf"/> on, the agent uses this phone type.</summary>
-public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant AsOf);
+/// <summary>One as-of row: from <see cref="AsOf"/> on (always, when it has no date), the agent uses this phone type.</summary>
+public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant? AsOf)
+{
+    /// <summary>How the row is named in a leg's reason.</summary>
+    public string Describe() => AsOf is { } asOf ? $"directory as of {asOf}" : "directory row without a date";
+}
 
 /// <summary>
 /// Agent → phone type with as-of dates (the CTR does not carry it). An agent with no row in force
@@ -52,7 +56,7 @@ public sealed class AgentDirectory
         AgentPhoneEntry? inForce = null;
         foreach (var row in rows)
         {
-            if (row.AsOf <= at)
+            if (row.AsOf is not { } asOf || asOf <= at)
             {
                 inForce = row;
             }

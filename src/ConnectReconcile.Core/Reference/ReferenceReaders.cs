@@ -24,7 +24,7 @@ public static class ReferenceReaders
             r["username"],
             NormalisePhoneType(r["phone_type"]),
             Empty(r["desk_phone_number"]),
-            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : new Instant(long.MinValue / 2))));
+            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
     }
 
     /// <summary>CSV <c>number,type,country,claimed_at,released_at</c>, or list-phone-numbers-v2 JSON.</summary>
@@ -57,17 +57,19 @@ public static class ReferenceReaders
             yield break;
         }
 
-        var user = e.TryGetProperty("User", out var u) ? u : e;
+        var output = Object(e, "describe-user output");
+        var user = output.TryGetProperty("User", out var u) ? Object(u, "User") : output;
         if (!user.TryGetProperty("PhoneConfig", out var phone))
         {
             yield break;
         }
 
+        Object(phone, "PhoneConfig");
+
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
         var desk = Str(phone, "DeskPhoneNumber");
         // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
-        var asOf = Str(user, "LastModifiedTime") is { } modified && Instant.TryParse(System.Text.Encoding.UTF8.GetBytes(modified), out var m)
-            ? m : new Instant(long.MinValue / 2);
+        var asOf = Str(user, "LastModifiedTime") is { } modified ? ParseTime(modified, "LastModifiedTime") : (Instant?)null;
         foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
         {
             if (!string.IsNullOrEmpty(key))
@@ -89,7 +91,7 @@ public static class ReferenceReaders
             yield break;
         }
 
-        if (e.TryGetProperty("ListPhoneNumbersSummaryList", out var list))
+        if (Object(e, "list-phone-numbers-v2 output or phone number").TryGetProperty("ListPhoneNumbersSummaryList", out var list))
         {
             foreach (var item in NumbersFromJson(list))
             {
@@ -133,6 +135,12 @@ public static class ReferenceReaders
     private static Instant ParseTime(string text, string column) =>
         Instant.TryParse(System.Text.Encoding.UTF8.GetBytes(text.Trim()), out var v)
             ? v : throw new FormatException($"Column {column}: '{text}' is not an ISO-8601 time.");
+
+    /// <summary>The element, when it is an object; a file of another shape is refused, not read as empty.</summary>
+    private static JsonElement Object(JsonElement e, string what) =>
+        e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Clip(e.GetRawText())}.");
+
+    private static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
