@@ -116,10 +116,15 @@ public sealed class CliEnvironment : IDisposable
         {
             foreach (var key in provider.GetChildKeys([], null).Distinct(StringComparer.OrdinalIgnoreCase))
             {
+                var where = provider is JsonConfigurationProvider ? $"{SettingsFile}: \"{key}\"" : EnvironmentPrefix + key;
                 if (!known.Contains(key.Replace('_', '-').ToLowerInvariant()))
                 {
-                    var where = provider is JsonConfigurationProvider ? $"{SettingsFile}: \"{key}\"" : EnvironmentPrefix + key;
                     Logger.LogWarning("{Setting} is not a setting and is ignored (settings are the options' long names: \"rate-card\" in appsettings.json, CONNECT_RECONCILE_RATE_CARD in the environment)", where);
+                }
+                else if (!provider.TryGet(key, out _))
+                {
+                    // An object or array: the setting would read as unset, so the user's value would be ignored silently.
+                    throw new UsageException($"{where} must be a single value, not an object or array.");
                 }
             }
         }

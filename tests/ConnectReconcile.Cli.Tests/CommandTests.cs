@@ -237,6 +237,17 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_setting_given_as_an_object_is_a_usage_error_not_ignored()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "agents": { "path": "agents.csv" } }""");
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("appsettings.json: \"agents\" must be a single value, not an object or array.", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
     public async Task An_invoice_option_alone_asks_for_the_invoice()
     {
         using var dir = new TempDir();
