@@ -314,6 +314,28 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(0, (await month.ReconcileAsync("--rate-card", card)).Exit);
     }
 
+    [Fact]
+    public async Task A_damaged_rated_partition_fails_naming_the_file_and_what_to_do()
+    {
+        using var copy = new TempDir();
+        foreach (var file in Directory.GetFiles(clean.Month.Rated, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(copy.Path, Path.GetRelativePath(clean.Month.Rated, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        var damaged = Directory.GetFiles(Path.Combine(copy.Path, "daily_usage"), "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bytes = await File.ReadAllBytesAsync(damaged);
+        await File.WriteAllBytesAsync(damaged, bytes[..(bytes.Length / 2)]);
+
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", clean.Month.Cur, "--rated", copy.Path, "--month", "2026-10");
+        Assert.Equal(1, exit);
+        var error = Assert.Single(logs, l => l.StartsWith("Error: ", StringComparison.Ordinal));
+        Assert.Contains($"{damaged} cannot be read as rated output", error, StringComparison.Ordinal);
+        Assert.Contains("re-run replay or nightly for that day", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--month", "")]
     [InlineData("--month", "2026-13")]

@@ -190,82 +190,129 @@ public sealed partial class CurReader(IObjectStore store)
     {
         Stats.ParquetFiles++;
         var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-        var columns = ParquetCurColumns.Resolve(reader.Schema, store.Describe(key));
-        var rowsBefore = Stats.Rows;
-        for (var g = 0; g < reader.RowGroupCount; g++)
+        ParquetReader reader;
+        try
         {
-            using var group = reader.OpenRowGroupReader(g);
-            var rows = checked((int)group.RowCount);
-            var firstRow = Stats.Rows - rowsBefore;
-            Stats.Rows += rows;
-            var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct).ConfigureAwait(false);
-            var connect = new bool[rows];
-            var any = false;
-            for (var i = 0; i < rows; i++)
+            reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A cut or damaged footer: as with a gzip CSV damaged before its header ends, the whole file is one unreadable line.
+            await stream.DisposeAsync().ConfigureAwait(false);
+            Unreadable(key, 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
+            yield break;
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            var columns = ParquetCurColumns.Resolve(reader.Schema, store.Describe(key));
+            long firstRow = 0;
+            for (var g = 0; g < reader.RowGroupCount; g++)
             {
-                var p = products[i] ?? "";
-                connect[i] = CurClassifier.IsConnect(p);
-                if (connect[i])
+                var rows = reader.RowGroups[g].RowCount;
+                Stats.Rows += rows;
+                List<CurLine> lines;
+                try
                 {
-                    any = true;
+                    lines = await ReadRowGroupAsync(reader, g, columns, key, firstRow, ct).ConfigureAwait(false);
                 }
-                else
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    CountOther(p.Length == 0 ? "(none)" : p);
+                    // Row groups are read independently: the others still count.
+                    Unreadable(key, firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
+                    lines = [];
+                }
+
+                firstRow += rows;
+                foreach (var line in lines)
+                {
+                    yield return line;
                 }
             }
+        }
+    }
 
-            if (!any)
+    /// <summary>A row group's Connect lines; other products are tallied and Connect lines without a start reported.</summary>
+    private async Task<List<CurLine>> ReadRowGroupAsync(ParquetReader reader, int g, ParquetCurColumns columns, string key, long firstRow, CancellationToken ct)
+    {
+        var lines = new List<CurLine>();
+        using var group = reader.OpenRowGroupReader(g);
+        var rows = checked((int)group.RowCount);
+        var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct).ConfigureAwait(false);
+        var connect = new bool[rows];
+        var any = false;
+        for (var i = 0; i < rows; i++)
+        {
+            connect[i] = CurClassifier.IsConnect(products[i] ?? "");
+            any |= connect[i];
+        }
+
+        if (!any)
+        {
+            CountOthers(products, connect);
+            return lines;
+        }
+
+        var start = await ParquetColumns.TimesAsync(group, columns.UsageStart, rows, ct).ConfigureAwait(false);
+        var end = columns.UsageEnd is null ? null : await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false);
+        var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct).ConfigureAwait(false);
+        var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct).ConfigureAwait(false);
+        var amount = await ParquetColumns.DecimalsAsync(group, columns.Amount, rows, ct).ConfigureAwait(false);
+        var cost = await ParquetColumns.DecimalsAsync(group, columns.Cost, rows, ct).ConfigureAwait(false);
+        var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct).ConfigureAwait(false);
+        var resource = columns.Resource is null ? null : await ParquetColumns.StringsAsync(group, columns.Resource, rows, ct).ConfigureAwait(false);
+        var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct).ConfigureAwait(false);
+        var rate = columns.Rate is null ? null : await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false);
+        var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct).ConfigureAwait(false);
+        var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
+        var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
+        var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
+
+        // Counted once every column is read, so a row group that fails part-way counts only as unreadable.
+        CountOthers(products, connect);
+        for (var i = 0; i < rows; i++)
+        {
+            if (!connect[i])
             {
                 continue;
             }
 
-            var start = await ParquetColumns.TimesAsync(group, columns.UsageStart, rows, ct).ConfigureAwait(false);
-            var end = columns.UsageEnd is null ? null : await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false);
-            var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct).ConfigureAwait(false);
-            var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct).ConfigureAwait(false);
-            var amount = await ParquetColumns.DecimalsAsync(group, columns.Amount, rows, ct).ConfigureAwait(false);
-            var cost = await ParquetColumns.DecimalsAsync(group, columns.Cost, rows, ct).ConfigureAwait(false);
-            var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct).ConfigureAwait(false);
-            var resource = columns.Resource is null ? null : await ParquetColumns.StringsAsync(group, columns.Resource, rows, ct).ConfigureAwait(false);
-            var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct).ConfigureAwait(false);
-            var rate = columns.Rate is null ? null : await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false);
-            var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct).ConfigureAwait(false);
-            var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
-            var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
-            var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
-            for (var i = 0; i < rows; i++)
+            if (start[i] is not { } s)
             {
-                if (!connect[i])
-                {
-                    continue;
-                }
+                Unreadable(key, firstRow + i + 1, "no usage start time");
+                continue;
+            }
 
-                if (start[i] is not { } s)
-                {
-                    Unreadable(key, firstRow + i + 1, "no usage start time");
-                    continue;
-                }
+            Stats.ConnectRows++;
+            lines.Add(new CurLine
+            {
+                UsageStart = s,
+                UsageEnd = end?[i],
+                ProductCode = products[i]!,
+                UsageType = usageType[i] ?? "",
+                Operation = operation?[i] ?? "",
+                LineItemType = lineType[i] ?? "",
+                ResourceId = NullIfEmpty(resource?[i]),
+                UsageAmount = amount[i] ?? 0m,
+                PricingUnit = unit?[i],
+                UnblendedRate = rate?[i],
+                UnblendedCost = cost[i] ?? 0m,
+                Currency = currency?[i],
+                Description = description?[i],
+                InstanceTag = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]),
+            });
+        }
 
-                Stats.ConnectRows++;
-                yield return new CurLine
-                {
-                    UsageStart = s,
-                    UsageEnd = end?[i],
-                    ProductCode = products[i]!,
-                    UsageType = usageType[i] ?? "",
-                    Operation = operation?[i] ?? "",
-                    LineItemType = lineType[i] ?? "",
-                    ResourceId = NullIfEmpty(resource?[i]),
-                    UsageAmount = amount[i] ?? 0m,
-                    PricingUnit = unit?[i],
-                    UnblendedRate = rate?[i],
-                    UnblendedCost = cost[i] ?? 0m,
-                    Currency = currency?[i],
-                    Description = description?[i],
-                    InstanceTag = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]),
-                };
+        return lines;
+    }
+
+    private void CountOthers(string?[] products, bool[] connect)
+    {
+        for (var i = 0; i < products.Length; i++)
+        {
+            if (!connect[i])
+            {
+                CountOther(products[i] is { Length: > 0 } p ? p : "(none)");
             }
         }
     }

@@ -35,7 +35,21 @@ public sealed class ChargeFacts
 /// </summary>
 public sealed partial class RatedOutputReader(IObjectStore store)
 {
+    private string? _reading; // the partition file being read, named when it cannot be read
+
     public async Task<RatedMonth> ReadDailyUsageAsync(DateOnly month, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadDailyUsageCoreAsync(month, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            throw Damaged(e);
+        }
+    }
+
+    private async Task<RatedMonth> ReadDailyUsageCoreAsync(DateOnly month, CancellationToken ct)
     {
         var rows = new List<ExpectedUsage>();
         var versions = new SortedSet<string>(StringComparer.Ordinal);
@@ -43,6 +57,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
         var partitions = 0;
         foreach (var key in await PartitionKeysAsync("daily_usage/", month, ct).ConfigureAwait(false))
         {
+            _reading = key;
             partitions++;
             await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             var data = await ParquetSerializer.DeserializeAsync<DailyUsageRow>(stream, cancellationToken: ct).ConfigureAwait(false);
@@ -57,6 +72,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
             }
         }
 
+        _reading = null;
         return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions);
     }
 
@@ -66,6 +82,18 @@ public sealed partial class RatedOutputReader(IObjectStore store)
     /// with <paramref name="agentSeconds"/> also each agent's connected seconds per day (segments).
     /// </summary>
     public async Task<ChargeFacts> ReadChargeFactsAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct)
+    {
+        try
+        {
+            return await ReadChargeFactsCoreAsync(month, perContact, agentSeconds, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDamage(e))
+        {
+            throw Damaged(e);
+        }
+    }
+
+    private async Task<ChargeFacts> ReadChargeFactsCoreAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct)
     {
         var facts = new ChargeFacts
         {
@@ -158,7 +186,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
             facts.ChainUsage!.AddRange(chainCells.Select(kv => new ExpectedChainUsage(kv.Value.Day, kv.Key.Chain, kv.Key.UsageType, kv.Value.Q, kv.Value.Cost)));
         }
 
-        await ReadSegmentFactsAsync(month, agentSeconds ? facts.AgentSeconds : null, facts.ContactToChain, ct).ConfigureAwait(false);
+        await ReadSegmentFactsCoreAsync(month, agentSeconds ? facts.AgentSeconds : null, facts.ContactToChain, ct).ConfigureAwait(false);
         return facts;
     }
 
@@ -166,7 +194,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
     /// One pass over the segments table for what is asked: seconds each agent was connected to
     /// customers (agent and hold segments) per day, and/or every contact id → its chain.
     /// </summary>
-    public async Task ReadSegmentFactsAsync(DateOnly month, Dictionary<DayKey, long>? agentSeconds, Dictionary<string, string>? contactToChain, CancellationToken ct)
+    private async Task ReadSegmentFactsCoreAsync(DateOnly month, Dictionary<DayKey, long>? agentSeconds, Dictionary<string, string>? contactToChain, CancellationToken ct)
     {
         if (agentSeconds is null && contactToChain is null)
         {
@@ -212,6 +240,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
     {
         foreach (var key in await PartitionKeysAsync(tablePrefix, month, ct).ConfigureAwait(false))
         {
+            _reading = key;
             await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
             await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
             var fields = Fields(reader.Schema);
@@ -221,7 +250,16 @@ public sealed partial class RatedOutputReader(IObjectStore store)
                 yield return (group, fields, checked((int)group.RowCount));
             }
         }
+
+        _reading = null;
     }
+
+    /// <summary>An exception while a partition file was being read: the file is damaged, cut short, or not ours.</summary>
+    private bool IsDamage(Exception e) => e is not OperationCanceledException && _reading is not null;
+
+    /// <summary>Names the file, which Parquet.Net's messages ("not a parquet file, head: …") do not, and what to do about it.</summary>
+    private InvalidDataException Damaged(Exception e) =>
+        new($"{store.Describe(_reading!)} cannot be read as rated output ({e.Message}): re-run replay or nightly for that day to write it again.", e);
 
     private static Dictionary<string, DataField> Fields(ParquetSchema schema) =>
         schema.GetDataFields().Where(f => f.Path.Length == 1).GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

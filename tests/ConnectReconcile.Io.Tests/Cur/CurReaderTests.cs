@@ -295,6 +295,59 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_row_group_or_a_cut_Parquet_file_is_reported_and_the_rest_is_read()
+    {
+        // Three row groups of two Connect lines each; the middle group's column chunks are overwritten.
+        var damaged = Path.Combine(_dir, "damaged.parquet");
+        var start = new DataField<string>("line_item_usage_start_date");
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var amount = new DataField<double>("line_item_usage_amount");
+        var cost = new DataField<double>("line_item_unblended_cost");
+        var schema = new ParquetSchema(start, product, usageType, lineType, amount, cost);
+        await using (var file = File.Create(damaged))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            for (var g = 0; g < 3; g++)
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(start, new[] { $"2026-10-0{g + 1}T07:00:00Z", $"2026-10-0{g + 1}T08:00:00Z" });
+                await group.WriteAsync(product, new[] { "AmazonConnect", "AmazonConnect" });
+                await group.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-end-customer-mins" });
+                await group.WriteAsync(lineType, new[] { "Usage", "Usage" });
+                await group.WriteAsync<double>(amount, new[] { 10.0, 20.0 });
+                await group.WriteAsync<double>(cost, new[] { 0.18, 0.36 });
+            }
+        }
+
+        var bytes = await File.ReadAllBytesAsync(damaged);
+        var cut = bytes[..(bytes.Length / 2)];
+        await using (var file = File.OpenRead(damaged))
+        await using (var reader = await ParquetReader.CreateAsync(file))
+        {
+            foreach (var chunk in reader.Metadata!.RowGroups[1].Columns)
+            {
+                Array.Fill(bytes, (byte)0xFF, (int)chunk.MetaData!.DataPageOffset, (int)chunk.MetaData.TotalCompressedSize);
+            }
+        }
+
+        await File.WriteAllBytesAsync(damaged, bytes);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "cut.parquet"), cut);
+
+        var cur = new CurReader(new LocalObjectStore(_dir));
+        var invoice = await cur.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+
+        Assert.Equal(
+            ["cut.parquet row 1: the Parquet file cannot be read", "damaged.parquet row 3: row group 2 of 3 cannot be read"],
+            invoice.FirstUnreadable.Select(u => $"{Path.GetFileName(u.Source)} row {u.Row}: {u.Reason[..u.Reason.IndexOf(" (", StringComparison.Ordinal)]}"));
+        Assert.EndsWith("the whole file is missing", invoice.FirstUnreadable[0].Reason, StringComparison.Ordinal);
+        Assert.EndsWith("its 2 rows are missing", invoice.FirstUnreadable[1].Reason, StringComparison.Ordinal);
+        Assert.Equal((2L, 6L, 4L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
+        Assert.Equal(60m, invoice.Usage.Values.Sum(u => u.Quantity)); // groups 1 and 3: 4 lines, 10 + 20 minutes each
+    }
+
+    [Fact]
     public async Task A_legacy_manifest_limits_the_report_files_to_its_assembly()
     {
         var period = Path.Combine(_dir, "prefix", "name", "20261001-20261101");
