@@ -103,6 +103,7 @@ public sealed class CommandTests
     [InlineData("--health-seconds must be positive", "stream", "--stream", "s", "--out", "../x", "--health-seconds", "0")]
     [InlineData("--days 1 to 366", "generate", "--out", "../g", "--days", "400")]
     [InlineData("--cur-format must be parquet or legacy-csv", "generate", "--out", "../g", "--cur-format", "xml")]
+    [InlineData("--contacts 2,147,483,647 needs about 1,374.4 GB of CTR files, but", "generate", "--out", "../g", "--contacts", "2147483647")]
     [InlineData("has no prices for region 'mars-1'", "estimate", "--from-ctrs", ".", "--region", "mars-1")]
     [InlineData("--out '..' is a folder", "audit-export", "--source", ".", "--out", "..")]
     [InlineData("--out '..' is a folder", "ratecard", "derive", "--cur", ".", "--month", "2026-10", "--out", "..")]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using ConnectReconcile.Generator;
 using ConnectReconcile.Io.Cur;
 using Microsoft.Extensions.Logging;
@@ -48,6 +49,8 @@ internal static class GenerateCommand
                 throw new UsageException("--contacts must be at least 1 and --days 1 to 366.");
             }
 
+            RefuseWhenTheDiskIsTooSmall(options);
+
             var curOptions = cur.Resolve(env, parse, options.OutputDirectory, env.S3(parse, endpoint));
             var stopwatch = Stopwatch.StartNew();
             var result = SampleMonth.Generate(options, ct);
@@ -69,6 +72,30 @@ internal static class GenerateCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>Gzip CTR bytes a generated contact takes on average (a 730,000-contact month wrote 466 MB).</summary>
+    private const long BytesPerContact = 640;
+
+    /// <summary>
+    /// Stops before writing when the month clearly cannot fit where it is asked for: a mistyped
+    /// --contacts would otherwise run for hours and then fail with the disk full.
+    /// </summary>
+    private static void RefuseWhenTheDiskIsTooSmall(GeneratorOptions options)
+    {
+        var existing = Path.GetFullPath(options.OutputDirectory);
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
+        var needed = options.Contacts * BytesPerContact;
+        var free = new DriveInfo(existing).AvailableFreeSpace;
+        if (needed > free)
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--contacts {options.Contacts:N0} needs about {needed / 1e9:N1} GB of CTR files, but {existing} has {free / 1e9:N1} GB free."));
+        }
     }
 
     /// <summary>
