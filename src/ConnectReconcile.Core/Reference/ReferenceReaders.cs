@@ -59,13 +59,12 @@ public static class ReferenceReaders
 
         var output = Object(e, "describe-user output");
         var user = output.TryGetProperty("User", out var u) ? Object(u, "User") : output;
-        if (!user.TryGetProperty("PhoneConfig", out var phone))
+        if (!user.TryGetProperty("PhoneConfig", out var config))
         {
             yield break;
         }
 
-        Object(phone, "PhoneConfig");
-
+        var phone = Object(config, "PhoneConfig");
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
         var desk = Str(phone, "DeskPhoneNumber");
         // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
