@@ -62,6 +62,27 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void Numbers_written_as_spreadsheets_and_exports_leave_them_match_the_CTRs_E164()
+    {
+        var numbers = ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at
+            18005550100,TOLL_FREE,,,
+            +44 (0)20 7946 0018,DID,GB,,
+            0044 808 157 0000,TOLL_FREE,GB,,
+            +1-206-555-0100,DID,US,,
+            """);
+        Assert.Equal(["+12065550100", "+18005550100", "+442079460018", "+448081570000"], numbers.Numbers.Select(n => n.Number).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(NumberTypes.TollFree, numbers.TypeOf("+448081570000"));
+        Assert.Equal("US", numbers.CountryOf("+18005550100")); // derived from the normalised number
+
+        var json = ReferenceReaders.ReadNumbers("""{"ListPhoneNumbersSummaryList":[{"PhoneNumber":"81 3 1234 0001","PhoneNumberType":"DID"}]}""");
+        Assert.True(json.Contains("+81312340001"));
+        var agents = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nsato,DESK_PHONE,0081-3-5555-0001,\n");
+        Assert.Equal("+81355550001", agents.Lookup("sato", null, Instant.Parse("2026-10-01T00:00:00Z"))!.DeskPhoneNumber);
+        Assert.Contains("no number", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers("number,type,country,claimed_at,released_at\n ,DID,US,,\n")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_reference_files_fail_with_a_clear_message()
     {
         Assert.Contains("phone_type", Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents("username,type\nx,y\n")).Message, StringComparison.Ordinal);

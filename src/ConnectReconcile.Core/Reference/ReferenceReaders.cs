@@ -23,7 +23,7 @@ public static class ReferenceReaders
         return new AgentDirectory(rows.Select(r => new AgentPhoneEntry(
             r["username"],
             NormalisePhoneType(r["phone_type"]),
-            Empty(r["desk_phone_number"]),
+            E164(Empty(r["desk_phone_number"])),
             Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
     }
 
@@ -37,12 +37,16 @@ public static class ReferenceReaders
         }
 
         var rows = Csv(text, "number", "type", "country", "claimed_at", "released_at");
-        return new NumberInventory(rows.Select(r => new ClaimedNumber(
-            r["number"],
-            NormaliseNumberType(r["type"]),
-            Empty(r["country"]) ?? PhoneNumbers.CountryOf(r["number"]),
-            Empty(r["claimed_at"]) is { } c ? ParseTime(c, "claimed_at") : null,
-            Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null)));
+        return new NumberInventory(rows.Select(r =>
+        {
+            var number = E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
+            return new ClaimedNumber(
+                number,
+                NormaliseNumberType(r["type"]),
+                Empty(r["country"]) ?? PhoneNumbers.CountryOf(number),
+                Empty(r["claimed_at"]) is { } c ? ParseTime(c, "claimed_at") : null,
+                Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null);
+        }));
     }
 
     private static IEnumerable<AgentPhoneEntry> AgentsFromJson(JsonElement e)
@@ -66,7 +70,7 @@ public static class ReferenceReaders
 
         var phone = Object(config, "PhoneConfig");
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
-        var desk = Str(phone, "DeskPhoneNumber");
+        var desk = E164(Str(phone, "DeskPhoneNumber"));
         // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
         var asOf = Str(user, "LastModifiedTime") is { } modified ? ParseTime(modified, "LastModifiedTime") : (Instant?)null;
         foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
@@ -100,7 +104,7 @@ public static class ReferenceReaders
             yield break;
         }
 
-        if (Str(e, "PhoneNumber") is not { } number)
+        if (E164(Str(e, "PhoneNumber")) is not { } number)
         {
             yield break;
         }
@@ -143,6 +147,24 @@ public static class ReferenceReaders
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>
+    /// A number as CTRs write it (E.164, <c>+81…</c>), from the forms spreadsheets and exports leave:
+    /// spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
+    /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written.
+    /// </summary>
+    internal static string? E164(string? number)
+    {
+        if (string.IsNullOrWhiteSpace(number))
+        {
+            return null;
+        }
+
+        // "+44 (0)20 …": the bracketed trunk zero is dialled at home only.
+        var kept = string.Concat(number.Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
+        var digits = kept.StartsWith('+') ? kept[1..] : kept.StartsWith("00", StringComparison.Ordinal) ? kept[2..] : kept;
+        return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
+    }
 
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
