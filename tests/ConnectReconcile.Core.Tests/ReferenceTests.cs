@@ -69,7 +69,7 @@ public sealed class ReferenceTests
             18005550100,TOLL_FREE,,,
             +44 (0)20 7946 0018,DID,GB,,
             0044 808 157 0000,TOLL_FREE,GB,,
-            +1-206-555-0100,DID,US,,
+            '+1-206-555-0100,DID,US,,
             """);
         Assert.Equal(["+12065550100", "+18005550100", "+442079460018", "+448081570000"], numbers.Numbers.Select(n => n.Number).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(NumberTypes.TollFree, numbers.TypeOf("+448081570000"));

@@ -150,7 +150,7 @@ public static class ReferenceReaders
 
     /// <summary>
     /// A number as CTRs write it (E.164, <c>+81…</c>), from the forms spreadsheets and exports leave:
-    /// spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
+    /// a leading apostrophe, spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
     /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written.
     /// </summary>
     internal static string? E164(string? number)
@@ -160,8 +160,9 @@ public static class ReferenceReaders
             return null;
         }
 
-        // "+44 (0)20 …": the bracketed trunk zero is dialled at home only.
-        var kept = string.Concat(number.Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
+        // "+44 (0)20 …": the bracketed trunk zero is dialled at home only. A leading ' is a spreadsheet's
+        // (or our CSV exports') guard against formulas.
+        var kept = string.Concat(number.Trim().TrimStart('\'').Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
         var digits = kept.StartsWith('+') ? kept[1..] : kept.StartsWith("00", StringComparison.Ordinal) ? kept[2..] : kept;
         return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
     }
