@@ -153,7 +153,7 @@ public static class ReferenceReaders
     /// a leading apostrophe, spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
     /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written.
     /// </summary>
-    internal static string? E164(string? number)
+    private static string? E164(string? number)
     {
         if (string.IsNullOrWhiteSpace(number))
         {
