@@ -146,6 +146,38 @@ public sealed class CurReaderTests : IDisposable
         Assert.Equal((new DateTime(2026, 10, 5, 8, 0, 0, DateTimeKind.Utc), (decimal?)null), (lines[1].UsageStart, lines[1].UnblendedRate));
     }
 
+    [Theory]
+    [InlineData(DateTimeFormat.Impala, DateTimeTimeUnit.Millis)] // INT96, as Spark and older Athena write
+    [InlineData(DateTimeFormat.Timestamp, DateTimeTimeUnit.Micros)]
+    [InlineData(DateTimeFormat.Timestamp, DateTimeTimeUnit.Nanos)]
+    [InlineData(DateTimeFormat.Date, DateTimeTimeUnit.Millis)] // a daily export's day
+    public async Task Usage_start_times_are_read_in_every_Parquet_time_encoding(DateTimeFormat format, DateTimeTimeUnit unit)
+    {
+        var path = Path.Combine(_dir, "times.parquet");
+        var start = new DateTimeDataField("line_item_usage_start_date", format, true, unit);
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var amount = new DataField<double>("line_item_usage_amount");
+        var cost = new DataField<double>("line_item_unblended_cost");
+        var schema = new ParquetSchema(start, product, usageType, lineType, amount, cost);
+        var day = new DateTime(2026, 10, 7, 0, 0, 0, DateTimeKind.Utc);
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync<DateTime>(start, new[] { day });
+            await g.WriteAsync(product, new[] { "AmazonConnect" });
+            await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins" });
+            await g.WriteAsync(lineType, new[] { "Usage" });
+            await g.WriteAsync<double>(amount, new[] { 10.0 });
+            await g.WriteAsync<double>(cost, new[] { 0.18 });
+        }
+
+        var line = Assert.Single(await ReadAll(path));
+        Assert.Equal((day, DateTimeKind.Utc), (line.UsageStart, line.UsageStart.Kind));
+    }
+
     [Fact]
     public async Task Legacy_CUR_gzip_CSV_is_read_with_quoted_fields_and_tag_columns()
     {
