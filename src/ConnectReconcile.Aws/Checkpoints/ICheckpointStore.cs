@@ -14,10 +14,6 @@ public sealed record ShardCheckpoint(
     long LeaseCounter,
     DateTimeOffset UpdatedAt)
 {
-    /// <summary>True when <paramref name="ownerId"/> holds an unexpired lease at <paramref name="now"/>.</summary>
-    public bool IsOwnedBy(string ownerId, DateTimeOffset now) =>
-        string.Equals(Owner, ownerId, StringComparison.Ordinal) && LeaseExpiresAt > now;
-
     /// <summary>True when nobody holds an unexpired lease at <paramref name="now"/>.</summary>
     public bool IsLeaseFree(DateTimeOffset now) => Owner is null || LeaseExpiresAt is null || LeaseExpiresAt <= now;
 }

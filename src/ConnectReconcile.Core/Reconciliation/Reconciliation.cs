@@ -102,12 +102,8 @@ public sealed record ReconciliationLine
     public string? Basis { get; init; }
     public IReadOnlyList<Cause> Causes { get; init; } = [];
 
-    public bool HasExpected => Status != Statuses.OnlyInInvoice;
-
     /// <summary>False for usage only our side has and cannot price (wholly unrated, absent from the invoice): nothing to compare.</summary>
     public bool Comparable => !(Status == Statuses.OnlyInCtrs && UnratedCharges == Charges);
-
-    public bool HasInvoice => Status != Statuses.OnlyInCtrs;
 
     private static decimal? Percent(decimal variance, decimal basis) =>
         basis == 0m ? null : Math.Round(variance / basis * 100m, 6, MidpointRounding.AwayFromZero);

@@ -66,8 +66,6 @@ internal sealed class Instance
     public required NamedArn[] Profiles { get; init; }
     public required (NamedArn Level1, NamedArn Level2)[] Hierarchies { get; init; }
 
-    public JsonEncodedText AccountJson => Encode(AccountId);
-
     public static JsonEncodedText Encode(string s) => JsonEncodedText.Encode(s, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 
     public static Instance Create(string region, Random r, int contacts, int days, long start)

@@ -44,12 +44,6 @@ internal sealed class ByteSink(int initialCapacity = 64 * 1024)
         Length += 4;
     }
 
-    public void AppendInt64(long value)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(GetSpan(8), value);
-        Length += 8;
-    }
-
     /// <summary>Unsigned LEB128, as Thrift's compact protocol and Parquet's RLE run headers use.</summary>
     public void AppendVarUInt(ulong value)
     {
