@@ -126,6 +126,24 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task Linked_folders_are_walked_once_and_a_link_to_a_parent_does_not_loop()
+    {
+        Write("ctr/2026/10/01/00/a.json");
+        Write("elsewhere/b.json");
+        Directory.CreateSymbolicLink(Path.Combine(Root, "ctr", "2026", "10", "01", "00", "up"), Path.Combine(Root, "ctr")); // a loop
+        Directory.CreateSymbolicLink(Path.Combine(Root, "ctr", "linked"), Path.Combine(Root, "elsewhere"));
+        Directory.CreateSymbolicLink(Path.Combine(Root, "ctr", "linked-again"), Path.Combine(Root, "elsewhere"));
+
+        var keys = new List<string>();
+        await foreach (var o in new LocalObjectStore(Path.Combine(Root, "ctr")).ListAsync("", CancellationToken.None))
+        {
+            keys.Add(o.Key);
+        }
+
+        Assert.Equal(["2026/10/01/00/a.json", "linked/b.json"], keys); // the first of the two links to one folder, by name
+    }
+
+    [Fact]
     public void Split_hands_over_each_objects_raw_bytes()
     {
         var text = """{"a":1} {"b":"}{"}""" + "\n" + """[{"c":[1,{"d":2}]}]""";

@@ -36,7 +36,7 @@ public sealed class LocalObjectStore : IObjectStore
             yield break;
         }
 
-        var keys = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        var keys = FilesUnder(folder)
             .Select(f => (Key: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'), Path: f))
             .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal))
             .OrderBy(f => f.Key, StringComparer.Ordinal);
@@ -138,4 +138,35 @@ public sealed class LocalObjectStore : IObjectStore
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Every file below the folder, through linked folders too, but never twice into one folder: a link
+    /// to a parent would otherwise be walked until the path is too long, reading every file dozens of times.
+    /// </summary>
+    private static IEnumerable<string> FilesUnder(string folder)
+    {
+        var walked = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<(string Path, string Real)>();
+        pending.Push((folder, RealPath(folder)));
+        while (pending.TryPop(out var dir))
+        {
+            if (!walked.Add(dir.Real))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(dir.Path, "*", SearchOption.TopDirectoryOnly))
+            {
+                yield return file;
+            }
+
+            // Pushed in reverse, so folders are walked in name order and the path kept for a folder reached twice is always the same.
+            foreach (var sub in Directory.EnumerateDirectories(dir.Path, "*", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal).Reverse())
+            {
+                pending.Push((sub, new DirectoryInfo(sub).LinkTarget is null ? Path.Combine(dir.Real, Path.GetFileName(sub)) : RealPath(sub)));
+            }
+        }
+    }
+
+    private static string RealPath(string folder) => new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder);
 }
