@@ -23,7 +23,7 @@ public static class ReferenceReaders
         return new AgentDirectory(rows.Select(r => new AgentPhoneEntry(
             r["username"],
             NormalisePhoneType(r["phone_type"]),
-            E164(Empty(r["desk_phone_number"])),
+            E164(r["desk_phone_number"]),
             Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
     }
 
