@@ -54,6 +54,30 @@ public sealed class CurMonth : IDisposable
 
     public string Table(string table) => Path.Combine(Rated, table, "*", "*.parquet");
 
+    /// <summary>Rewrites the one legacy gzip CSV invoice (header first) with <paramref name="edit"/>; returns its new lines.</summary>
+    public async Task<List<string>> EditLegacyCsvAsync(Action<List<string>> edit)
+    {
+        var file = Directory.GetFiles(Cur, "*.csv.gz", SearchOption.AllDirectories).Single();
+        var lines = new List<string>();
+        await using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(file), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gzip))
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+
+        edit(lines);
+        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest))
+        await using (var writer = new StreamWriter(gzip))
+        {
+            await writer.WriteAsync(string.Join('\n', lines) + "\n");
+        }
+
+        return lines;
+    }
+
     public void Dispose() => _dir.Dispose();
 }
 
@@ -234,27 +258,16 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(0, summary.GetProperty("unreadableInvoiceLines").GetProperty("count").GetInt32());
 
         // One Connect line's cost made unreadable: reported with its row and reason, never dropped quietly, and the run asks for a person.
-        var file = Directory.GetFiles(month.Cur, "*.csv.gz", SearchOption.AllDirectories).Single();
-        var lines = new List<string>();
-        await using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(file), System.IO.Compression.CompressionMode.Decompress))
-        using (var reader = new StreamReader(gzip))
+        var lines = await month.EditLegacyCsvAsync(lines =>
         {
-            while (await reader.ReadLineAsync() is { } line)
-            {
-                lines.Add(line);
-            }
-        }
-
-        var costColumn = lines[0].Split(',').ToList().IndexOf("lineItem/UnblendedCost");
-        var row = lines.FindIndex(l => l.Contains("AmazonConnect", StringComparison.Ordinal) && l.Contains(",Usage,", StringComparison.Ordinal));
+            var cost = lines[0].Split(',').ToList().IndexOf("lineItem/UnblendedCost");
+            var at = lines.FindIndex(l => l.Contains("AmazonConnect", StringComparison.Ordinal) && l.Contains(",Usage,", StringComparison.Ordinal));
+            var fields = lines[at].Split(',');
+            fields[cost] = "n/a";
+            lines[at] = string.Join(',', fields);
+        });
+        var row = lines.FindIndex(l => l.Contains(",n/a", StringComparison.Ordinal));
         var cells = lines[row].Split(',');
-        cells[costColumn] = "n/a";
-        lines[row] = string.Join(',', cells);
-        await using (var gzip = new System.IO.Compression.GZipStream(File.Create(file), System.IO.Compression.CompressionLevel.Fastest))
-        await using (var writer = new StreamWriter(gzip))
-        {
-            await writer.WriteAsync(string.Join('\n', lines) + "\n");
-        }
 
         (exit, summary, _) = await month.ReconcileAsync();
         Assert.Equal(3, exit);
@@ -270,6 +283,30 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
             (variance.GetProperty("day").GetString(), variance.GetProperty("usageType").GetString()));
         Assert.DoesNotContain(CauseCodes.Unexplained, Codes(variance));
         Assert.Contains("could not be read", await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(month.Rated, "reports"), "*.html").Single()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invoice_in_another_currency_has_its_quantities_compared_and_says_its_costs_are_not()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var header = lines[0].Split(',').ToList();
+            var (currency, cost) = (header.IndexOf("lineItem/CurrencyCode"), header.IndexOf("lineItem/UnblendedCost"));
+            for (var i = 1; i < lines.Count; i++)
+            {
+                var fields = lines[i].Split(',');
+                fields[currency] = "JPY";
+                fields[cost] = fields[cost].Length == 0 ? "" : (decimal.Parse(fields[cost], C) * 150m).ToString(C); // yen
+                lines[i] = string.Join(',', fields);
+            }
+        });
+
+        var (exit, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(0, exit); // every quantity agrees
+        Assert.Equal(("JPY", false), (summary.GetProperty("currency").GetString(), summary.GetProperty("costsCompared").GetBoolean()));
+        Assert.Contains("The invoice is in JPY and the rate card prices in USD",
+            await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(month.Rated, "reports"), "*.html").Single()), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -133,6 +133,11 @@ internal static class ReconcileCommand
                 ReconcileTable.Write(env.OutConsole, report, result.Outputs, env.Get(parse, top) ?? 20);
             }
 
+            if (report.CurrencyNote is { } note)
+            {
+                env.Warn(note);
+            }
+
             if (report.Incomplete)
             {
                 env.Logger.LogWarning("{Lines} Connect line(s) of the invoice could not be read and were not compared; first: {First}",
@@ -154,6 +159,8 @@ internal static class ReconcileCommand
             w.WriteStartObject();
             w.WriteString("month", report.Month.ToString("yyyy-MM", CultureInfo.InvariantCulture));
             w.WriteBoolean("beyondTolerance", report.AnyBeyondTolerance);
+            w.WriteString("currency", report.Currency);
+            w.WriteBoolean("costsCompared", report.CostsCompared);
             w.WriteStartObject("rows");
             foreach (var s in Statuses.All)
             {
@@ -309,6 +316,11 @@ internal static class ReconcileTable
             {
                 console.MarkupLineInterpolated($"… and {beyond.Count - top} more (see the HTML report or the reconciliation table).");
             }
+        }
+
+        if (report.CurrencyNote is { } note)
+        {
+            console.MarkupLineInterpolated($"[yellow]{note}[/]");
         }
 
         if (report.Incomplete)

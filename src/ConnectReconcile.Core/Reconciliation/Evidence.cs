@@ -48,6 +48,9 @@ public sealed record ReconciliationEvidence
     /// <summary>The rate card we rated with: names the row a rate difference is against.</summary>
     public RateCard? Card { get; init; }
 
+    /// <summary>The invoice's currency (its costs and rates are in it); null when the invoice does not say.</summary>
+    public string? InvoiceCurrency { get; init; }
+
     public UsageTypeCatalog? Catalog { get; init; }
 }
 

@@ -67,13 +67,19 @@ public static class Explainer
         if (causes.All(c => c.Code is CauseCodes.Contacts or CauseCodes.Unrated))
         {
             causes.Add(new Cause(CauseCodes.Unexplained,
-                $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)} / {Signed(l.CostVariance, 2)} {Money}: check the CTR source for gaps and the rate card for this usage type"));
+                $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)}" + (OneCurrency(ev) ? $" / {Signed(l.CostVariance, 2)} {Money(ev)}" : "") +
+                ": check the CTR source for gaps and the rate card for this usage type"));
         }
 
         return causes;
     }
 
-    private const string Money = "USD";
+    /// <summary>The invoice's currency, in which its costs, rates and the variances are.</summary>
+    private static string Money(ReconciliationEvidence ev) => ev.InvoiceCurrency ?? ev.Card?.Currency ?? "USD";
+
+    /// <summary>Whether the invoice and our rate card price in one currency (else costs and rates say nothing).</summary>
+    private static bool OneCurrency(ReconciliationEvidence ev) =>
+        ev.InvoiceCurrency is null || ev.Card is null || string.Equals(ev.InvoiceCurrency, ev.Card.Currency, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Invoice lines of this day and usage type that could not be read are not in the invoiced figure:
@@ -230,7 +236,7 @@ public static class Explainer
 
     private static Cause? RateDifference(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        if (l.ExpectedRate is not { } ours || l.InvoicedRate is not { } theirs || ours == 0m || Math.Abs(theirs - ours) / ours <= 0.0001m)
+        if (!OneCurrency(ev) || l.ExpectedRate is not { } ours || l.InvoicedRate is not { } theirs || ours == 0m || Math.Abs(theirs - ours) / ours <= 0.0001m)
         {
             return null;
         }
@@ -247,9 +253,9 @@ public static class Explainer
             ? card.Find(region, match?.PricingModel ?? PricingModels.PerFeature, kind, match?.Country, null, l.Day)
             : null;
         return new Cause(CauseCodes.RateDifference,
-            $"the invoice charges {R(theirs)} {Money} per {UnitText(l.Unit, singular: true)} (line_item_unblended_rate), our rate card {R(ours)}" +
+            $"the invoice charges {R(theirs)} {Money(ev)} per {UnitText(l.Unit, singular: true)} (line_item_unblended_rate), our rate card {R(ours)}" +
             (row is null ? "" : $" (row {row.Id}, source: {row.Source})") +
-            $": that accounts for {Signed(explained, 2)} of the {Signed(l.CostVariance, 2)} {Money} variance. `connect-reconcile ratecard derive --cur …` writes a card with the invoice's own rates.",
+            $": that accounts for {Signed(explained, 2)} of the {Signed(l.CostVariance, 2)} {Money(ev)} variance. `connect-reconcile ratecard derive --cur …` writes a card with the invoice's own rates.",
             null, explained);
     }
 

@@ -127,6 +127,7 @@ public static class Reconciler
     {
         var monthStart = invoice.MonthStart;
         var monthEnd = invoice.MonthEnd;
+        var compareCosts = CostsComparable(invoice, catalog);
         var exp = expected.Where(e => e.Day >= monthStart && e.Day <= monthEnd)
             .GroupBy(e => (e.Day, e.UsageType))
             .ToDictionary(g => g.Key, g => g.ToList());
@@ -147,17 +148,24 @@ public static class Reconciler
                 {
                     lines.Add(Line(key.Day, key.UsageType, instance,
                         e.Where(x => x.InstanceId == instance).ToList(),
-                        i.Where(x => x.Key.InstanceId == instance).Select(x => x.Value).ToList(), catalog, tolerance));
+                        i.Where(x => x.Key.InstanceId == instance).Select(x => x.Value).ToList(), catalog, tolerance, compareCosts));
                 }
             }
             else
             {
-                lines.Add(Line(key.Day, key.UsageType, null, e, i.Select(x => x.Value).ToList(), catalog, tolerance));
+                lines.Add(Line(key.Day, key.UsageType, null, e, i.Select(x => x.Value).ToList(), catalog, tolerance, compareCosts));
             }
         }
 
         return lines;
     }
+
+    /// <summary>
+    /// Whether the invoice's costs are in the rate card's currency. An invoice in another currency (an
+    /// account billed in JPY or INR, a card priced in USD) has its quantities compared, not its costs.
+    /// </summary>
+    public static bool CostsComparable(InvoiceAggregate invoice, UsageTypeCatalog catalog) =>
+        invoice.Currencies.All(c => string.Equals(c, catalog.Card.Currency, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Adjustment lines (tax, credits, refunds, free tier, other) with the free-tier usage valued at our rate.</summary>
     public static IReadOnlyList<AdjustmentLine> Adjustments(InvoiceAggregate invoice, IReadOnlyList<ReconciliationLine> lines)
@@ -183,7 +191,7 @@ public static class Reconciler
             .ToList();
 
     private static ReconciliationLine Line(DateOnly day, string usageType, string? instance, IReadOnlyList<ExpectedUsage> e, IReadOnlyList<InvoiceUsage> i,
-        UsageTypeCatalog catalog, Tolerance tolerance)
+        UsageTypeCatalog catalog, Tolerance tolerance, bool compareCosts)
     {
         var match = catalog.Match(usageType);
         var expectedQuantity = Math.Round(e.Sum(x => x.Quantity), 6, MidpointRounding.AwayFromZero);
@@ -218,15 +226,15 @@ public static class Reconciler
             InvoiceLines = i.Sum(x => x.Lines),
             Status = Statuses.Match,
         };
-        var (status, beyond, basis) = Classify(line, e.Count > 0, i.Count > 0, tolerance);
+        var (status, beyond, basis) = Classify(line, e.Count > 0, i.Count > 0, tolerance, compareCosts);
         return line with { Status = status, BeyondTolerance = beyond, Basis = basis };
     }
 
     /// <summary>
     /// Quantities first (rate-independent), then cost: over/under by whichever is beyond tolerance
-    /// first; match when both agree; within tolerance otherwise.
+    /// first; match when both agree; within tolerance otherwise. Costs in two currencies are not compared.
     /// </summary>
-    public static (string Status, bool Beyond, string? Basis) Classify(ReconciliationLine l, bool hasExpected, bool hasInvoice, Tolerance tolerance)
+    public static (string Status, bool Beyond, string? Basis) Classify(ReconciliationLine l, bool hasExpected, bool hasInvoice, Tolerance tolerance, bool compareCosts = true)
     {
         var rate = l.ExpectedRate ?? l.InvoicedRate;
         decimal Value(decimal quantity) => rate is { } r ? quantity * r : quantity;
@@ -244,7 +252,7 @@ public static class Reconciler
         }
 
         var dq = l.QuantityVariance;
-        var dc = l.CostVariance;
+        var dc = compareCosts ? l.CostVariance : 0m;
         if (Math.Abs(dq) <= Tolerance.QuantityEpsilon && Math.Abs(dc) <= Tolerance.CostEpsilon)
         {
             return (Statuses.Match, false, null);

@@ -44,6 +44,17 @@ public sealed record ReconciliationReport
     public string Policy { get; init; } = "";
     public string Currency { get; init; } = "USD";
 
+    /// <summary>False when the invoice is in another currency than the rate card: quantities were compared, costs were not.</summary>
+    public bool CostsCompared { get; init; } = true;
+
+    /// <summary>The rate card's currency, in which our expected costs are.</summary>
+    public string ExpectedCurrency { get; init; } = "USD";
+
+    /// <summary>What a reader must know when costs were not compared (null when they were): for the log, console and report.</summary>
+    public string? CurrencyNote => CostsCompared ? null :
+        $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
+        $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
+
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
     /// <summary>Some Connect lines of the invoice could not be read, so the comparison is incomplete: a person must look.</summary>
@@ -79,6 +90,8 @@ public sealed record ReconciliationReport
             ContactVariances = evidence.Contacts ?? [],
             Calibration = evidence.Calibration ?? [],
             Currency = invoice.Currencies.FirstOrDefault() ?? catalog.Card.Currency,
+            CostsCompared = Reconciler.CostsComparable(invoice, catalog),
+            ExpectedCurrency = catalog.Card.Currency,
         };
     }
 }

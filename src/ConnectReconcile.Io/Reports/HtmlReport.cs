@@ -42,6 +42,11 @@ public static class HtmlReport
               : $"{beyond.Count} day × usage type row(s) are beyond tolerance.")
           .Append(report.Incomplete ? $" {report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read and were not compared (below)." : "")
           .Append("</p>\n");
+        if (report.CurrencyNote is { } note)
+        {
+            sb.Append("<p class=\"verdict alert\" id=\"currency\">").Append(E(note)).Append("</p>\n");
+        }
+
         sb.Append("<p class=\"meta\">Invoice: ").Append(E(sources.Cur)).Append(" · rated CTRs: ").Append(E(sources.Rated))
           .Append(" · rate card ").Append(E(report.RateCardVersion)).Append(" · policy ").Append(E(report.Policy))
           .Append(" · tolerance ").Append(report.Tolerance.Percent.ToString("0.###", C)).Append(" % and ")

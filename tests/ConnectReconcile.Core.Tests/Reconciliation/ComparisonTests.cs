@@ -147,4 +147,33 @@ public sealed class ComparisonTests
         Assert.False(unknown.KnownUsageType);
         Assert.Equal("USE1-video-calling-mins", Assert.Single(Reconciler.Unknown(invoice, Catalog)).UsageType);
     }
+
+    [Fact]
+    public void An_invoice_in_another_currency_than_the_card_has_its_quantities_compared_and_its_costs_not()
+    {
+        // Billed in JPY at 150 yen to the dollar: the same minutes cost 150 times as much.
+        CurLine Yen(DateOnly day, string usageType, decimal minutes) => Usage(day, usageType, minutes, 0.018m * 150m) with { Currency = "JPY" };
+        var invoice = Invoice(Yen(Day1, Service, 100m), Yen(Day2, Service, 120m));
+        var expected = new[] { Expected(Day1, Service, 100m, 0.018m), Expected(Day2, Service, 100m, 0.018m) };
+
+        var report = ReconciliationReport.Build(expected, invoice, Catalog, Tolerance.Default,
+            new ReconciliationEvidence { Card = BuiltInRateCards.Default, Catalog = Catalog, InvoiceCurrency = "JPY", DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+
+        Assert.False(report.CostsCompared);
+        Assert.Equal(("JPY", "USD"), (report.Currency, report.ExpectedCurrency));
+        Assert.Contains("The invoice is in JPY and the rate card prices in USD", report.CurrencyNote, StringComparison.Ordinal);
+        Assert.Equal(Statuses.Match, report.Lines.Single(l => l.Day == Day1).Status); // costs 150 times apart, quantities equal
+        var day2 = report.Lines.Single(l => l.Day == Day2);
+        Assert.Equal((Statuses.Over, "quantity"), (day2.Status, day2.Basis));
+        Assert.DoesNotContain(day2.Causes, c => c.Code == CauseCodes.RateDifference); // yen against dollars says nothing about the rate
+        Assert.DoesNotContain(day2.Causes, c => c.Text.Contains("USD", StringComparison.Ordinal));
+
+        // In one currency, the same invoice's costs are compared and the rate difference named.
+        var dollars = ReconciliationReport.Build(expected, Invoice(Usage(Day1, Service, 100m, 0.018m * 150m)), Catalog, Tolerance.Default,
+            new ReconciliationEvidence { Card = BuiltInRateCards.Default, Catalog = Catalog, DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+        Assert.True(dollars.CostsCompared);
+        var line = dollars.Lines.Single(l => l.Day == Day1);
+        Assert.Equal((Statuses.Over, "cost"), (line.Status, line.Basis));
+        Assert.Contains(line.Causes, c => c.Code == CauseCodes.RateDifference);
+    }
 }
