@@ -155,27 +155,37 @@ public sealed class CurReaderTests : IDisposable
     {
         var path = Path.Combine(_dir, "times.parquet");
         var start = new DateTimeDataField("line_item_usage_start_date", format, true, unit);
+        var day = new DateTime(2026, 10, 7, 0, 0, 0, DateTimeKind.Utc);
+        await WriteServiceMinutesAsync(path, start, 1, (g, _) => g.WriteAsync<DateTime>(start, new[] { day }));
+
+        var line = Assert.Single(await ReadAll(path));
+        Assert.Equal((day, DateTimeKind.Utc), (line.UsageStart, line.UsageStart.Kind));
+    }
+
+    /// <summary>
+    /// A CUR 2.0 Parquet file of Connect service minutes with the columns reconciliation needs: row groups
+    /// of two lines (10 and 20 minutes), one line for a one-group file; <paramref name="starts"/> writes group g's start column.
+    /// </summary>
+    private static async Task WriteServiceMinutesAsync(string path, DataField start, int groups, Func<ParquetRowGroupWriter, int, Task> starts)
+    {
         var product = new DataField<string>("line_item_product_code");
         var usageType = new DataField<string>("line_item_usage_type");
         var lineType = new DataField<string>("line_item_line_item_type");
         var amount = new DataField<double>("line_item_usage_amount");
         var cost = new DataField<double>("line_item_unblended_cost");
-        var schema = new ParquetSchema(start, product, usageType, lineType, amount, cost);
-        var day = new DateTime(2026, 10, 7, 0, 0, 0, DateTimeKind.Utc);
-        await using (var file = File.Create(path))
-        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        var n = groups == 1 ? 1 : 2;
+        await using var file = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(start, product, usageType, lineType, amount, cost), file);
+        for (var g = 0; g < groups; g++)
         {
-            using var g = writer.CreateRowGroup();
-            await g.WriteAsync<DateTime>(start, new[] { day });
-            await g.WriteAsync(product, new[] { "AmazonConnect" });
-            await g.WriteAsync(usageType, new[] { "USE1-end-customer-mins" });
-            await g.WriteAsync(lineType, new[] { "Usage" });
-            await g.WriteAsync<double>(amount, new[] { 10.0 });
-            await g.WriteAsync<double>(cost, new[] { 0.18 });
+            using var group = writer.CreateRowGroup();
+            await starts(group, g);
+            await group.WriteAsync(product, Enumerable.Repeat("AmazonConnect", n).ToArray());
+            await group.WriteAsync(usageType, Enumerable.Repeat("USE1-end-customer-mins", n).ToArray());
+            await group.WriteAsync(lineType, Enumerable.Repeat("Usage", n).ToArray());
+            await group.WriteAsync<double>(amount, new[] { 10.0, 20.0 }.AsMemory(0, n));
+            await group.WriteAsync<double>(cost, new[] { 0.18, 0.36 }.AsMemory(0, n));
         }
-
-        var line = Assert.Single(await ReadAll(path));
-        Assert.Equal((day, DateTimeKind.Utc), (line.UsageStart, line.UsageStart.Kind));
     }
 
     [Fact]
@@ -332,26 +342,7 @@ public sealed class CurReaderTests : IDisposable
         // Three row groups of two Connect lines each; the middle group's column chunks are overwritten.
         var damaged = Path.Combine(_dir, "damaged.parquet");
         var start = new DataField<string>("line_item_usage_start_date");
-        var product = new DataField<string>("line_item_product_code");
-        var usageType = new DataField<string>("line_item_usage_type");
-        var lineType = new DataField<string>("line_item_line_item_type");
-        var amount = new DataField<double>("line_item_usage_amount");
-        var cost = new DataField<double>("line_item_unblended_cost");
-        var schema = new ParquetSchema(start, product, usageType, lineType, amount, cost);
-        await using (var file = File.Create(damaged))
-        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
-        {
-            for (var g = 0; g < 3; g++)
-            {
-                using var group = writer.CreateRowGroup();
-                await group.WriteAsync(start, new[] { $"2026-10-0{g + 1}T07:00:00Z", $"2026-10-0{g + 1}T08:00:00Z" });
-                await group.WriteAsync(product, new[] { "AmazonConnect", "AmazonConnect" });
-                await group.WriteAsync(usageType, new[] { "USE1-end-customer-mins", "USE1-end-customer-mins" });
-                await group.WriteAsync(lineType, new[] { "Usage", "Usage" });
-                await group.WriteAsync<double>(amount, new[] { 10.0, 20.0 });
-                await group.WriteAsync<double>(cost, new[] { 0.18, 0.36 });
-            }
-        }
+        await WriteServiceMinutesAsync(damaged, start, 3, (g, i) => g.WriteAsync(start, new[] { $"2026-10-0{i + 1}T07:00:00Z", $"2026-10-0{i + 1}T08:00:00Z" }));
 
         var bytes = await File.ReadAllBytesAsync(damaged);
         var cut = bytes[..(bytes.Length / 2)];
