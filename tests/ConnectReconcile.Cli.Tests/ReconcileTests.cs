@@ -310,6 +310,24 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Only_the_account_asked_for_is_compared()
+    {
+        var (_, all, _) = await clean.Month.ReconcileAsync();
+        var account = Assert.Single(all.GetProperty("accounts").EnumerateArray()).GetString()!;
+        var (exit, same, _) = await clean.Month.ReconcileAsync("--account", account);
+        Assert.Equal(0, exit);
+        Assert.Equal(all.GetProperty("rows").GetRawText(), same.GetProperty("rows").GetRawText());
+        Assert.Equal(0, same.GetProperty("otherAccountLines").GetInt64());
+
+        // Another account's invoice: nothing of it is this month's usage, and every Connect line is left out, counted.
+        var (otherExit, other, _) = await clean.Month.ReconcileAsync("--account", "000000000000");
+        Assert.Equal(3, otherExit);
+        Assert.Equal(0, other.GetProperty("rows").GetProperty("match").GetInt32());
+        Assert.True(other.GetProperty("otherAccountLines").GetInt64() > 0);
+        Assert.Equal(account, Assert.Single(other.GetProperty("accounts").EnumerateArray()).GetString());
+    }
+
+    [Fact]
     public async Task A_granular_invoice_names_the_contacts_behind_a_variance()
     {
         using var month = await CurMonth.CreateAsync("--cur-resource-ids", "contact", "--inject", "desk-agent-missing");
@@ -381,6 +399,7 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     [InlineData("--through", "2026-11-02")]
     [InlineData("--month", "2026-09")] // neither the invoice nor the rated output has that month
     [InlineData("--cur", EmptyFolder)] // a folder with no invoice file at all
+    [InlineData("--account", "12345")]
     public async Task Usage_mistakes_exit_2(string option, string value)
     {
         using var empty = new TempDir();

@@ -26,6 +26,7 @@ internal static class ReconcileCommand
         var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
         var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
         var through = new Option<DateOnly?>("--through") { Description = "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)" };
+        var account = new Option<string?>("--account") { Description = "Compare only this AWS account's usage (line_item_usage_account_id, 12 digits): an organization's CUR holds every member account's (default: all)" };
         var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };
         var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice currency, USD (default 0.01). A variance counts when it exceeds both" };
         var output = SharedOptions.Out("Where to write the reconciliation tables and reports/reconciliation-YYYY-MM.html (default: the --rated location)");
@@ -41,7 +42,7 @@ internal static class ReconcileCommand
         var parallelism = SharedOptions.Parallelism();
         var lookAhead = SharedOptions.LookAheadHours();
         var hourPattern = SharedOptions.HourPattern();
-        foreach (var o in new Option[] { cur, rated, month, through, tolerancePct, toleranceAbs, output, html, calibrate, source, rateCard, agents, numbers, summary, top, endpoint, parallelism, lookAhead, hourPattern })
+        foreach (var o in new Option[] { cur, rated, month, through, account, tolerancePct, toleranceAbs, output, html, calibrate, source, rateCard, agents, numbers, summary, top, endpoint, parallelism, lookAhead, hourPattern })
         {
             command.Options.Add(o);
         }
@@ -59,6 +60,12 @@ internal static class ReconcileCommand
             if (env.Get(parse, through) is { } last && (last.Year != monthStart.Year || last.Month != monthStart.Month))
             {
                 throw new UsageException($"--through {last:yyyy-MM-dd} is not in --month {monthText}.");
+            }
+
+            var accountId = env.Get(parse, account);
+            if (accountId is not null && (accountId.Length != 12 || !accountId.All(char.IsAsciiDigit)))
+            {
+                throw new UsageException($"--account must be a 12-digit AWS account id, got '{accountId}'.");
             }
 
             var summaryMode = env.Get(parse, summary) ?? "table";
@@ -100,6 +107,7 @@ internal static class ReconcileCommand
                 Rated = Inputs.Existing(ratedPath, "--rated", s3),
                 Month = monthStart,
                 Through = env.Get(parse, through),
+                Account = accountId,
                 Tolerance = tolerance,
                 Card = card,
                 Agents = directory,
@@ -133,9 +141,14 @@ internal static class ReconcileCommand
                 ReconcileTable.Write(env.OutConsole, report, result.Outputs, env.Get(parse, top) ?? 20);
             }
 
-            if (report.CurrencyNote is { } note)
+            foreach (var note in new[] { report.CurrencyNote, report.Invoice.AccountsNote }.OfType<string>())
             {
                 env.Warn(note);
+            }
+
+            if (report.Invoice.OtherAccountLines > 0)
+            {
+                env.Logger.LogInformation("Left out {Lines} Connect line(s) of other accounts than {Account}", report.Invoice.OtherAccountLines, report.Invoice.Account);
             }
 
             if (report.Incomplete)
@@ -161,6 +174,15 @@ internal static class ReconcileCommand
             w.WriteBoolean("beyondTolerance", report.AnyBeyondTolerance);
             w.WriteString("currency", report.Currency);
             w.WriteBoolean("costsCompared", report.CostsCompared);
+            w.WriteStartArray("accounts");
+            foreach (var a in report.Invoice.Accounts)
+            {
+                w.WriteStringValue(a);
+            }
+
+            w.WriteEndArray();
+            w.WriteString("account", report.Invoice.Account);
+            w.WriteNumber("otherAccountLines", report.Invoice.OtherAccountLines);
             w.WriteStartObject("rows");
             foreach (var s in Statuses.All)
             {
@@ -318,7 +340,7 @@ internal static class ReconcileTable
             }
         }
 
-        if (report.CurrencyNote is { } note)
+        foreach (var note in new[] { report.CurrencyNote, report.Invoice.AccountsNote }.OfType<string>())
         {
             console.MarkupLineInterpolated($"[yellow]{note}[/]");
         }

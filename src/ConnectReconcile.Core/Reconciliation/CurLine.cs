@@ -29,6 +29,8 @@ public sealed record CurLine
     public string? Description { get; init; }
     /// <summary>The <c>aws:connect:instanceId</c> resource tag, when the export carries tags.</summary>
     public string? InstanceTag { get; init; }
+    /// <summary><c>line_item_usage_account_id</c>: the account that used it (an organization's CUR holds every member's).</summary>
+    public string? UsageAccountId { get; init; }
 }
 
 /// <summary>How a CUR line is treated: compared as usage, or shown as its own adjustment line.</summary>

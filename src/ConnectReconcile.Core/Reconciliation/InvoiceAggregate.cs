@@ -52,13 +52,16 @@ public sealed class InvoiceAggregate
     private readonly SortedDictionary<string, long> _otherProducts = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _usageTypes = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _currencies = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _accounts = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The invoice of one calendar month (lines whose usage starts in it; others are counted and
-    /// skipped), optionally only through <paramref name="through"/> (the CUR of a running month lags).
+    /// skipped), optionally only through <paramref name="through"/> (the CUR of a running month lags)
+    /// and only of one usage <paramref name="account"/> (lines that name another are counted and skipped).
     /// </summary>
-    public InvoiceAggregate(DateOnly month, DateOnly? through = null)
+    public InvoiceAggregate(DateOnly month, DateOnly? through = null, string? account = null)
     {
+        Account = account is null ? null : AccountId(account);
         MonthStart = new DateOnly(month.Year, month.Month, 1);
         MonthEnd = MonthStart.AddMonths(1).AddDays(-1);
         if (through is { } t && t < MonthEnd)
@@ -102,6 +105,22 @@ public sealed class InvoiceAggregate
 
     public IReadOnlyCollection<string> Currencies => _currencies;
 
+    /// <summary>The usage account compared (null: every account).</summary>
+    public string? Account { get; }
+
+    /// <summary>An account id as AWS writes it, 12 digits: an export that typed the column as a number lost its leading zeros.</summary>
+    public static string AccountId(string id)
+    {
+        var trimmed = id.Trim();
+        return trimmed.Length < 12 && trimmed.All(char.IsAsciiDigit) ? trimmed.PadLeft(12, '0') : trimmed;
+    }
+
+    /// <summary>Every usage account of the month's Connect lines, the skipped ones included.</summary>
+    public IReadOnlyCollection<string> Accounts => _accounts;
+
+    /// <summary>Connect lines of the month skipped because they are another account's.</summary>
+    public long OtherAccountLines { get; private set; }
+
     public long LinesRead { get; private set; }
 
     public long ConnectLines { get; private set; }
@@ -131,6 +150,17 @@ public sealed class InvoiceAggregate
         {
             OutsideMonth++;
             return;
+        }
+
+        if (!string.IsNullOrEmpty(line.UsageAccountId))
+        {
+            var account = AccountId(line.UsageAccountId);
+            _accounts.Add(account);
+            if (Account is not null && !string.Equals(account, Account, StringComparison.Ordinal))
+            {
+                OtherAccountLines++;
+                return;
+            }
         }
 
         ConnectLines++;

@@ -11,11 +11,19 @@ public sealed record InvoiceStats(
     bool ByInstance,
     IReadOnlyCollection<string> Currencies,
     long UnreadableLines,
-    IReadOnlyList<UnreadableInvoiceLine> FirstUnreadable)
+    IReadOnlyList<UnreadableInvoiceLine> FirstUnreadable,
+    string? Account,
+    IReadOnlyCollection<string> Accounts,
+    long OtherAccountLines)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable);
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines);
+
+    /// <summary>What a reader must know when the invoice holds several accounts' Connect usage and all of it was compared (else null).</summary>
+    public string? AccountsNote => Account is null && Accounts.Count > 1
+        ? $"The invoice holds Connect usage of {Accounts.Count} accounts ({string.Join(", ", Accounts)}), all of it compared with these CTRs: --account picks the one they are from."
+        : null;
 }
 
 /// <summary>

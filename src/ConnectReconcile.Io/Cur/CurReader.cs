@@ -267,6 +267,7 @@ public sealed partial class CurReader(IObjectStore store)
         var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
         var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
         var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
+        var account = columns.Account is null ? null : await ParquetColumns.StringsAsync(group, columns.Account, rows, ct).ConfigureAwait(false);
 
         // Counted once every column is read, so a row group that fails part-way counts only as unreadable.
         CountOthers(products, connect);
@@ -300,6 +301,7 @@ public sealed partial class CurReader(IObjectStore store)
                 Currency = currency?[i],
                 Description = description?[i],
                 InstanceTag = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]),
+                UsageAccountId = NullIfEmpty(account?[i]),
             });
         }
 
@@ -459,6 +461,7 @@ public sealed partial class CurReader(IObjectStore store)
                 Currency = Field(f, map.Currency),
                 Description = Field(f, map.Description),
                 InstanceTag = instanceTag,
+                UsageAccountId = NullIfEmpty(Field(f, map.Account)),
             };
         }
 
@@ -504,7 +507,7 @@ public sealed partial class CurReader(IObjectStore store)
 internal sealed record ParquetCurColumns(
     DataField UsageStart, DataField? UsageEnd, DataField Product, DataField UsageType, DataField? Operation, DataField LineType,
     DataField? Resource, DataField Amount, DataField? Unit, DataField? Rate, DataField Cost, DataField? Currency, DataField? Description,
-    DataField? InstanceTag, DataField? TagKey, DataField? TagValue)
+    DataField? InstanceTag, DataField? TagKey, DataField? TagValue, DataField? Account)
 {
     public static ParquetCurColumns Resolve(ParquetSchema schema, string file)
     {
@@ -537,14 +540,14 @@ internal sealed record ParquetCurColumns(
             Required("lineitemusagestartdate"), Optional("lineitemusageenddate"), Required("lineitemproductcode"), Required("lineitemusagetype"),
             Optional("lineitemoperation"), Required("lineitemlineitemtype"), Optional("lineitemresourceid"), Required("lineitemusageamount"),
             Optional("pricingunit"), Optional("lineitemunblendedrate"), Required("lineitemunblendedcost"), Optional("lineitemcurrencycode"),
-            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), tagKey, tagValue);
+            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), tagKey, tagValue, Optional("lineitemusageaccountid"));
     }
 }
 
 /// <summary>Column indexes of a CUR CSV header (legacy <c>lineItem/UsageType</c> or CUR 2.0 <c>line_item_usage_type</c>).</summary>
 internal sealed record CsvCurColumns(
     int UsageStart, int UsageEnd, int Product, int UsageType, int Operation, int LineType, int Resource, int Amount, int Unit,
-    int Rate, int Cost, int Currency, int Description, int InstanceTag, int TagsJson)
+    int Rate, int Cost, int Currency, int Description, int InstanceTag, int TagsJson, int Account)
 {
     public static CsvCurColumns Resolve(IReadOnlyList<string> header, string file)
     {
@@ -562,7 +565,7 @@ internal sealed record CsvCurColumns(
             Required("lineitemusagestartdate"), Optional("lineitemusageenddate"), Required("lineitemproductcode"), Required("lineitemusagetype"),
             Optional("lineitemoperation"), Required("lineitemlineitemtype"), Optional("lineitemresourceid"), Required("lineitemusageamount"),
             Optional("pricingunit"), Optional("lineitemunblendedrate"), Required("lineitemunblendedcost"), Optional("lineitemcurrencycode"),
-            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), Optional("resourcetags"));
+            Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), Optional("resourcetags"), Optional("lineitemusageaccountid"));
     }
 }
 

@@ -20,6 +20,8 @@ public sealed record ReconcileJobOptions
     public required DateOnly Month { get; init; }
     /// <summary>Compare only through this day (the CUR of a running month lags a day or more); null: the whole month.</summary>
     public DateOnly? Through { get; init; }
+    /// <summary>Compare only this usage account's lines (an organization's CUR holds every member's); null: all.</summary>
+    public string? Account { get; init; }
     public Tolerance Tolerance { get; init; } = Tolerance.Default;
     /// <summary>The card whose usage-type map tells known from unknown usage types, and names rate rows.</summary>
     public RateCard Card { get; init; } = BuiltInRateCards.Default;
@@ -57,7 +59,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
 
         var month = new DateOnly(options.Month.Year, options.Month.Month, 1);
         var reader = new CurReader(options.Cur);
-        var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through), month, ct).ConfigureAwait(false);
+        var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through, options.Account), month, ct).ConfigureAwait(false);
         if (reader.Stats.ParquetFiles + reader.Stats.CsvFiles == 0)
         {
             throw new NothingToReadException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");

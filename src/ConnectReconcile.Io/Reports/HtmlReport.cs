@@ -47,6 +47,11 @@ public static class HtmlReport
             sb.Append("<p class=\"verdict alert\" id=\"currency\">").Append(E(note)).Append("</p>\n");
         }
 
+        if (report.Invoice.AccountsNote is { } accounts)
+        {
+            sb.Append("<p class=\"verdict alert\" id=\"accounts\">").Append(E(accounts)).Append("</p>\n");
+        }
+
         sb.Append("<p class=\"meta\">Invoice: ").Append(E(sources.Cur)).Append(" · rated CTRs: ").Append(E(sources.Rated))
           .Append(" · rate card ").Append(E(report.RateCardVersion)).Append(" · policy ").Append(E(report.Policy))
           .Append(" · tolerance ").Append(report.Tolerance.Percent.ToString("0.###", C)).Append(" % and ")

@@ -176,4 +176,30 @@ public sealed class ComparisonTests
         Assert.Equal((Statuses.Over, "cost"), (line.Status, line.Basis));
         Assert.Contains(line.Causes, c => c.Code == CauseCodes.RateDifference);
     }
+
+    [Fact]
+    public void An_organizations_invoice_is_compared_for_the_account_asked_for_and_says_when_it_holds_several()
+    {
+        CurLine Of(string account, decimal minutes) => Usage(Day1, Service, minutes, 0.018m) with { UsageAccountId = account };
+        var lines = new[] { Of("111111111111", 100m), Of("222222222222", 40m), Of("33333333333", 5m) }; // the last typed as a number: a zero lost
+
+        var all = new InvoiceAggregate(Day1);
+        var one = new InvoiceAggregate(Day1, account: "111111111111");
+        var padded = new InvoiceAggregate(Day1, account: "033333333333");
+        foreach (var line in lines)
+        {
+            all.Add(line);
+            one.Add(line);
+            padded.Add(line);
+        }
+
+        Assert.Equal(["033333333333", "111111111111", "222222222222"], all.Accounts);
+        Assert.Equal(145m, all.Usage.Values.Sum(u => u.Quantity));
+        Assert.Contains("Connect usage of 3 accounts (033333333333, 111111111111, 222222222222)", InvoiceStats.Of(all).AccountsNote, StringComparison.Ordinal);
+
+        Assert.Equal((100m, 2L, 1L), (one.Usage.Values.Sum(u => u.Quantity), one.OtherAccountLines, one.ConnectLines));
+        Assert.Null(InvoiceStats.Of(one).AccountsNote);
+        Assert.Equal(Statuses.Match, Assert.Single(Compare([Expected(Day1, Service, 100m, 0.018m)], one)).Status);
+        Assert.Equal(5m, padded.Usage.Values.Sum(u => u.Quantity));
+    }
 }
