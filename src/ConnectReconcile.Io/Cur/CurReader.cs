@@ -190,22 +190,32 @@ public sealed partial class CurReader(IObjectStore store)
     {
         Stats.ParquetFiles++;
         var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        ParquetReader reader;
+        ParquetReader? reader = null;
+        ParquetSchema schema;
         try
         {
             reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            schema = reader.Schema; // decoded from the footer on first use
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A cut or damaged footer: as with a gzip CSV damaged before its header ends, the whole file is one unreadable line.
-            await stream.DisposeAsync().ConfigureAwait(false);
+            if (reader is not null)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+
             Unreadable(key, 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
             yield break;
         }
 
         await using (reader.ConfigureAwait(false))
         {
-            var columns = ParquetCurColumns.Resolve(reader.Schema, store.Describe(key));
+            var columns = ParquetCurColumns.Resolve(schema, store.Describe(key));
             long firstRow = 0;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {

@@ -337,7 +337,7 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
-    public async Task A_damaged_row_group_or_a_cut_Parquet_file_is_reported_and_the_rest_is_read()
+    public async Task A_damaged_row_group_or_footer_or_a_cut_Parquet_file_is_reported_and_the_rest_is_read()
     {
         // Three row groups of two Connect lines each; the middle group's column chunks are overwritten.
         var damaged = Path.Combine(_dir, "damaged.parquet");
@@ -346,6 +346,10 @@ public sealed class CurReaderTests : IDisposable
 
         var bytes = await File.ReadAllBytesAsync(damaged);
         var cut = bytes[..(bytes.Length / 2)];
+        // Zeros inside the footer's schema: the footer parses, its schema does not decode (Parquet.Net decodes it on first use).
+        var schemaZeroed = bytes.ToArray();
+        var footer = schemaZeroed.Length - 8 - BitConverter.ToInt32(schemaZeroed, schemaZeroed.Length - 8);
+        Array.Clear(schemaZeroed, footer + 40, 32);
         await using (var file = File.OpenRead(damaged))
         await using (var reader = await ParquetReader.CreateAsync(file))
         {
@@ -357,16 +361,18 @@ public sealed class CurReaderTests : IDisposable
 
         await File.WriteAllBytesAsync(damaged, bytes);
         await File.WriteAllBytesAsync(Path.Combine(_dir, "cut.parquet"), cut);
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "schema.parquet"), schemaZeroed);
 
         var cur = new CurReader(new LocalObjectStore(_dir));
         var invoice = await cur.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
 
         Assert.Equal(
-            ["cut.parquet row 1: the Parquet file cannot be read", "damaged.parquet row 3: row group 2 of 3 cannot be read"],
+            ["cut.parquet row 1: the Parquet file cannot be read", "damaged.parquet row 3: row group 2 of 3 cannot be read", "schema.parquet row 1: the Parquet file cannot be read"],
             invoice.FirstUnreadable.Select(u => $"{Path.GetFileName(u.Source)} row {u.Row}: {u.Reason[..u.Reason.IndexOf(" (", StringComparison.Ordinal)]}"));
         Assert.EndsWith("the whole file is missing", invoice.FirstUnreadable[0].Reason, StringComparison.Ordinal);
         Assert.EndsWith("its 2 rows are missing", invoice.FirstUnreadable[1].Reason, StringComparison.Ordinal);
-        Assert.Equal((2L, 6L, 4L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
+        Assert.EndsWith("the whole file is missing", invoice.FirstUnreadable[2].Reason, StringComparison.Ordinal);
+        Assert.Equal((3L, 7L, 4L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines)); // lines read: 4 Connect + 3 unreadable
         Assert.Equal(60m, invoice.Usage.Values.Sum(u => u.Quantity)); // groups 1 and 3: 4 lines, 10 + 20 minutes each
     }
 
