@@ -51,6 +51,9 @@ public sealed record ReconciliationEvidence
     /// <summary>The invoice's currency (its costs and rates are in it); null when the invoice does not say.</summary>
     public string? InvoiceCurrency { get; init; }
 
+    /// <summary>False when the invoice is in another currency than the card: its costs and rates say nothing against ours.</summary>
+    public bool CostsCompared { get; init; } = true;
+
     public UsageTypeCatalog? Catalog { get; init; }
 }
 

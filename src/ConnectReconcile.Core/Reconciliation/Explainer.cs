@@ -67,7 +67,7 @@ public static class Explainer
         if (causes.All(c => c.Code is CauseCodes.Contacts or CauseCodes.Unrated))
         {
             causes.Add(new Cause(CauseCodes.Unexplained,
-                $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)}" + (OneCurrency(ev) ? $" / {Signed(l.CostVariance, 2)} {Money(ev)}" : "") +
+                $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)}" + (ev.CostsCompared ? $" / {Signed(l.CostVariance, 2)} {Money(ev)}" : "") +
                 ": check the CTR source for gaps and the rate card for this usage type"));
         }
 
@@ -77,9 +77,6 @@ public static class Explainer
     /// <summary>The invoice's currency, in which its costs, rates and the variances are.</summary>
     private static string Money(ReconciliationEvidence ev) => ev.InvoiceCurrency ?? ev.Card?.Currency ?? "USD";
 
-    /// <summary>Whether the invoice and our rate card price in one currency (else costs and rates say nothing).</summary>
-    private static bool OneCurrency(ReconciliationEvidence ev) =>
-        ev.InvoiceCurrency is null || ev.Card is null || string.Equals(ev.InvoiceCurrency, ev.Card.Currency, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Invoice lines of this day and usage type that could not be read are not in the invoiced figure:
@@ -236,7 +233,7 @@ public static class Explainer
 
     private static Cause? RateDifference(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        if (!OneCurrency(ev) || l.ExpectedRate is not { } ours || l.InvoicedRate is not { } theirs || ours == 0m || Math.Abs(theirs - ours) / ours <= 0.0001m)
+        if (!ev.CostsCompared || l.ExpectedRate is not { } ours || l.InvoicedRate is not { } theirs || ours == 0m || Math.Abs(theirs - ours) / ours <= 0.0001m)
         {
             return null;
         }

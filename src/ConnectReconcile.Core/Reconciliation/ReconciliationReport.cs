@@ -87,6 +87,8 @@ public sealed record ReconciliationReport
         Tolerance tolerance, ReconciliationEvidence evidence)
     {
         var lines = Reconciler.Compare(expected, invoice, catalog, tolerance);
+        var costsCompared = Reconciler.CostsComparable(invoice, catalog);
+        evidence = evidence with { InvoiceCurrency = invoice.Currencies.FirstOrDefault(), CostsCompared = costsCompared };
         return new ReconciliationReport
         {
             Month = invoice.MonthStart,
@@ -98,7 +100,7 @@ public sealed record ReconciliationReport
             ContactVariances = evidence.Contacts ?? [],
             Calibration = evidence.Calibration ?? [],
             Currency = invoice.Currencies.FirstOrDefault() ?? catalog.Card.Currency,
-            CostsCompared = Reconciler.CostsComparable(invoice, catalog),
+            CostsCompared = costsCompared,
             ExpectedCurrency = catalog.Card.Currency,
         };
     }

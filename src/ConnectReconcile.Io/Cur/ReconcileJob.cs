@@ -88,7 +88,6 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             Catalog = catalog,
             DaysWithCtrs = ratedMonth.Rows.Where(r => ChargeKinds.Voice.Contains(r.ChargeKind) && r.Charges > 0).Select(r => r.Day).ToHashSet(),
             UnreadableLines = invoice.FirstUnreadable,
-            InvoiceCurrency = invoice.Currencies.FirstOrDefault(),
         };
         var needEvidence = firstPass.Any(l => l.BeyondTolerance);
         if (needEvidence || invoice.HasContacts)
