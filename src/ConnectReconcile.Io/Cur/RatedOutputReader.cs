@@ -37,17 +37,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
 {
     private string? _reading; // the partition file being read, named when it cannot be read
 
-    public async Task<RatedMonth> ReadDailyUsageAsync(DateOnly month, CancellationToken ct)
-    {
-        try
-        {
-            return await ReadDailyUsageCoreAsync(month, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsDamage(e))
-        {
-            throw Damaged(e);
-        }
-    }
+    public Task<RatedMonth> ReadDailyUsageAsync(DateOnly month, CancellationToken ct) => NamingDamagedFilesAsync(() => ReadDailyUsageCoreAsync(month, ct));
 
     private async Task<RatedMonth> ReadDailyUsageCoreAsync(DateOnly month, CancellationToken ct)
     {
@@ -81,17 +71,8 @@ public sealed partial class RatedOutputReader(IObjectStore store)
     /// minutes our minimums add, and — for granular invoices — usage per chain and contact → chain;
     /// with <paramref name="agentSeconds"/> also each agent's connected seconds per day (segments).
     /// </summary>
-    public async Task<ChargeFacts> ReadChargeFactsAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct)
-    {
-        try
-        {
-            return await ReadChargeFactsCoreAsync(month, perContact, agentSeconds, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsDamage(e))
-        {
-            throw Damaged(e);
-        }
-    }
+    public Task<ChargeFacts> ReadChargeFactsAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct) =>
+        NamingDamagedFilesAsync(() => ReadChargeFactsCoreAsync(month, perContact, agentSeconds, ct));
 
     private async Task<ChargeFacts> ReadChargeFactsCoreAsync(DateOnly month, bool perContact, bool agentSeconds, CancellationToken ct)
     {
@@ -254,12 +235,21 @@ public sealed partial class RatedOutputReader(IObjectStore store)
         _reading = null;
     }
 
-    /// <summary>An exception while a partition file was being read: the file is damaged, cut short, or not ours.</summary>
-    private bool IsDamage(Exception e) => e is not OperationCanceledException && _reading is not null;
-
-    /// <summary>Names the file, which Parquet.Net's messages ("not a parquet file, head: …") do not, and what to do about it.</summary>
-    private InvalidDataException Damaged(Exception e) =>
-        new($"{store.Describe(_reading!)} cannot be read as rated output ({e.Message}): re-run replay or nightly for that day to write it again.", e);
+    /// <summary>
+    /// Runs a read; an exception while a partition file was being read (damaged, cut short, or not ours)
+    /// names the file, which Parquet.Net's messages ("not a parquet file, head: …") do not, and what to do.
+    /// </summary>
+    private async Task<T> NamingDamagedFilesAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && _reading is { } key)
+        {
+            throw new InvalidDataException($"{store.Describe(key)} cannot be read as rated output ({e.Message}): re-run replay or nightly for that day to write it again.", e);
+        }
+    }
 
     private static Dictionary<string, DataField> Fields(ParquetSchema schema) =>
         schema.GetDataFields().Where(f => f.Path.Length == 1).GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
