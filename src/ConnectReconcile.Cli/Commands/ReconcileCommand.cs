@@ -141,7 +141,7 @@ internal static class ReconcileCommand
                 ReconcileTable.Write(env.OutConsole, report, result.Outputs, env.Get(parse, top) ?? 20);
             }
 
-            foreach (var note in new[] { report.CurrencyNote, report.Invoice.AccountsNote }.OfType<string>())
+            foreach (var note in report.Notes)
             {
                 env.Warn(note);
             }
@@ -340,7 +340,7 @@ internal static class ReconcileTable
             }
         }
 
-        foreach (var note in new[] { report.CurrencyNote, report.Invoice.AccountsNote }.OfType<string>())
+        foreach (var note in report.Notes)
         {
             console.MarkupLineInterpolated($"[yellow]{note}[/]");
         }

@@ -63,6 +63,9 @@ public sealed record ReconciliationReport
         $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
         $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
 
+    /// <summary>What a reader must know about how the comparison was made (the currency and accounts notes that apply).</summary>
+    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.AccountsNote }.OfType<string>();
+
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
     /// <summary>Some Connect lines of the invoice could not be read, so the comparison is incomplete: a person must look.</summary>

@@ -42,14 +42,9 @@ public static class HtmlReport
               : $"{beyond.Count} day × usage type row(s) are beyond tolerance.")
           .Append(report.Incomplete ? $" {report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read and were not compared (below)." : "")
           .Append("</p>\n");
-        if (report.CurrencyNote is { } note)
+        foreach (var note in report.Notes)
         {
-            sb.Append("<p class=\"verdict alert\" id=\"currency\">").Append(E(note)).Append("</p>\n");
-        }
-
-        if (report.Invoice.AccountsNote is { } accounts)
-        {
-            sb.Append("<p class=\"verdict alert\" id=\"accounts\">").Append(E(accounts)).Append("</p>\n");
+            sb.Append("<p class=\"verdict alert\">").Append(E(note)).Append("</p>\n");
         }
 
         sb.Append("<p class=\"meta\">Invoice: ").Append(E(sources.Cur)).Append(" · rated CTRs: ").Append(E(sources.Rated))
