@@ -77,7 +77,6 @@ public static class Explainer
     /// <summary>The invoice's currency, in which its costs, rates and the variances are.</summary>
     private static string Money(ReconciliationEvidence ev) => ev.InvoiceCurrency ?? ev.Card?.Currency ?? "USD";
 
-
     /// <summary>
     /// Invoice lines of this day and usage type that could not be read are not in the invoiced figure:
     /// of this instance too, when both the line and the row name one.

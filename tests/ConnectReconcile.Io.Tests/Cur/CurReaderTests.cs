@@ -20,6 +20,14 @@ public sealed class CurReaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Writes the file into the test folder and reads it as October 2026's invoice.</summary>
+    private async Task<InvoiceAggregate> AggregateFileAsync(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_dir, name);
+        await File.WriteAllBytesAsync(path, bytes);
+        return await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+    }
+
     private static async Task<List<CurLine>> ReadAll(string root, DateOnly? month = null)
     {
         var reader = new CurReader(new LocalObjectStore(root));
@@ -265,15 +273,11 @@ public sealed class CurReaderTests : IDisposable
     [Fact]
     public async Task An_unreadable_line_keeps_the_day_usage_type_and_instance_it_could_read()
     {
-        var path = Path.Combine(_dir, "instances.csv");
-        await File.WriteAllTextAsync(path,
+        var invoice = await AggregateFileAsync("instances.csv", Encoding.UTF8.GetBytes(
             "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/ResourceId,resourceTags/aws:connect:instanceId,lineItem/UsageAmount,lineItem/UnblendedCost\n" +
             "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,arn:aws:connect:us-east-1:123456789012:instance/AAAAAAAA-2222-3333-4444-555555555555,,10,n/a\n" +
             "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,bbbbbbbb-2222-3333-4444-555555555555,10,n/a\n" +
-            "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,,10,n/a\n");
-
-        var reader = new CurReader(new LocalObjectStore(path));
-        var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+            "2026-10-02T05:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,,,10,n/a\n"));
 
         Assert.Equal(
             [("aaaaaaaa-2222-3333-4444-555555555555", 2L), ("bbbbbbbb-2222-3333-4444-555555555555", 3L), ((string?)null, 4L)],
@@ -287,19 +291,12 @@ public sealed class CurReaderTests : IDisposable
         const string Header = "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n";
         const string Row = "2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n";
         var text = Encoding.UTF8.GetBytes(Header + Row + Row);
-        async Task<InvoiceAggregate> Read(string name, byte[] bytes)
-        {
-            var path = Path.Combine(_dir, name);
-            await File.WriteAllBytesAsync(path, bytes);
-            return await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
-        }
-
-        var whole = await Read("whole.csv.gz", DecoderTests.Gzip(text));
+        var whole = await AggregateFileAsync("whole.csv.gz", DecoderTests.Gzip(text));
         Assert.Equal((0L, 2L), (whole.UnreadableLines, whole.ConnectLines));
 
         // Cut after the first row, at a deflate block's end: GZipStream itself ends quietly.
         var first = DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header + Row), flushOnly: true);
-        var cut = await Read("cut.csv.gz", first);
+        var cut = await AggregateFileAsync("cut.csv.gz", first);
         Assert.Equal((1L, 1L), (cut.UnreadableLines, cut.ConnectLines));
         Assert.Equal((3L, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing"),
             (cut.FirstUnreadable[0].Row, cut.FirstUnreadable[0].Reason));
@@ -311,7 +308,7 @@ public sealed class CurReaderTests : IDisposable
             many[i] ^= 0x5a;
         }
 
-        var damaged = await Read("damaged.csv.gz", many);
+        var damaged = await AggregateFileAsync("damaged.csv.gz", many);
         Assert.Equal(1L, damaged.UnreadableLines);
         Assert.StartsWith("the gzip data is damaged here", damaged.FirstUnreadable[0].Reason, StringComparison.Ordinal);
         Assert.InRange(damaged.ConnectLines, 1, 19_999);
@@ -320,18 +317,18 @@ public sealed class CurReaderTests : IDisposable
         var early = DecoderTests.Gzip(text);
         early[12] ^= 0xff; // the first byte of deflate data after the 10-byte header
         early[13] ^= 0xff;
-        var header = await Read("early.csv.gz", early);
+        var header = await AggregateFileAsync("early.csv.gz", early);
         Assert.Equal((1L, 0L, 1L), (header.UnreadableLines, header.ConnectLines, header.FirstUnreadable[0].Row));
         Assert.StartsWith("the gzip data is damaged before the header ends", header.FirstUnreadable[0].Reason, StringComparison.Ordinal);
 
         // Cut inside the header: a cut file, not a wrong one; a whole gzip that is no CUR is still the clear error.
-        var cutHeader = await Read("cut-header.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
+        var cutHeader = await AggregateFileAsync("cut-header.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
         Assert.Equal((1L, "the gzip file ends before its header does (cut short): the whole file is missing"),
             (cutHeader.UnreadableLines, cutHeader.FirstUnreadable[0].Reason));
-        await Assert.ThrowsAsync<FormatException>(() => Read("notes.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
+        await Assert.ThrowsAsync<FormatException>(() => AggregateFileAsync("notes.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
 
         // Cut inside the second row: the row is short of fields.
-        var inside = await Read("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
+        var inside = await AggregateFileAsync("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
         Assert.Equal((1L, 1L), (inside.UnreadableLines, inside.ConnectLines));
         Assert.Equal("3 fields where the header has 6: the row is cut short", inside.FirstUnreadable[0].Reason);
     }
