@@ -1,11 +1,12 @@
 using System.Collections.Frozen;
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using ConnectReconcile.Cli.Commands;
 
 namespace ConnectReconcile.Cli;
 
 /// <summary>The <c>connect-reconcile</c> command tree. Exit codes: 0 ok, 1 failure, 2 usage, 3 variance beyond tolerance.</summary>
-public static class ConnectReconcileCli
+public static partial class ConnectReconcileCli
 {
     public static RootCommand Build(Func<CliEnvironment> env)
     {
@@ -48,7 +49,7 @@ public static class ConnectReconcileCli
             using var errors = env();
             foreach (var error in parse.Errors)
             {
-                await errors.Error.WriteLineAsync("error: " + error.Message);
+                await errors.Error.WriteLineAsync("error: " + Readable(error.Message));
             }
 
             await errors.Error.WriteLineAsync("See --help.");
@@ -59,4 +60,28 @@ public static class ConnectReconcileCli
         // if the action has not returned 30 s later, the process ends anyway.
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
+
+    /// <summary>System.CommandLine names the .NET type a value failed to parse as; a user wants to know what to type.</summary>
+    internal static string Readable(string message)
+    {
+        var m = UnparsableValue().Match(message);
+        if (!m.Success)
+        {
+            return message;
+        }
+
+        var expected = m.Groups["type"].Value switch
+        {
+            var t when t.Contains("Int32", StringComparison.Ordinal) => "a whole number up to 2147483647",
+            var t when t.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            var t when t.Contains("DateOnly", StringComparison.Ordinal) => "a date (YYYY-MM-DD)",
+            var t when t.Contains("Double", StringComparison.Ordinal) || t.Contains("Decimal", StringComparison.Ordinal) => "a number",
+            var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            _ => null,
+        };
+        return expected is null ? message : $"{m.Groups["option"].Value}: '{m.Groups["value"].Value}' is not {expected}.";
+    }
+
+    [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.$", RegexOptions.Singleline)]
+    private static partial Regex UnparsableValue();
 }

@@ -115,6 +115,10 @@ public sealed class CommandTests
     [InlineData("--look-ahead-hours must be at most 8784", "replay", "--source", ".", "--out", "../x", "--look-ahead-hours", "2000000000")]
     [InlineData("--parallelism must be at most 1024", "replay", "--source", ".", "--out", "../x", "--parallelism", "2000000000")]
     [InlineData("--tolerance-pct must be from 0 to 100", "reconcile", "--cur", ".", "--rated", ".", "--month", "2026-10", "--tolerance-pct", "99999999999999999999")]
+    [InlineData("--batch-records: '99999999999' is not a whole number up to 2147483647.", "stream", "--stream", "s", "--out", "../x", "--batch-records", "99999999999")]
+    [InlineData("--from: '2026-13-01' is not a date (YYYY-MM-DD).", "replay", "--from", "2026-13-01")]
+    [InlineData("--from-timestamp goes with --from timestamp, not with --from latest", "stream", "--stream", "s", "--out", "../x", "--from", "latest", "--from-timestamp", "2026-10-01T00:00:00Z")]
+    [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

@@ -205,7 +205,16 @@ public sealed class StreamArchive(IObjectStore output)
             await using var stream = await output.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-            var manifest = BatchManifest.FromJson(copy.ToArray());
+            BatchManifest manifest;
+            try
+            {
+                manifest = BatchManifest.FromJson(copy.ToArray());
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InvalidDataException)
+            {
+                throw new InvalidDataException($"The batch manifest {output.Describe(obj.Key)} is damaged: {e.Message}", e);
+            }
+
             if (!string.Equals(manifest.StreamName, streamName, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException(
@@ -215,19 +224,53 @@ public sealed class StreamArchive(IObjectStore output)
             manifests.Add(manifest);
         }
 
-        return manifests.OrderBy(m => m.Batch).ToList();
+        manifests.Sort((a, b) => a.Batch.CompareTo(b.Batch));
+        for (var i = 0; i < manifests.Count; i++)
+        {
+            // Batches are numbered 1, 2, … and each one committed writes its manifest: a gap is a lost
+            // manifest, and recovering without it would silently drop that batch's CTRs.
+            if (manifests[i].Batch != i + 1)
+            {
+                throw new InvalidDataException(
+                    $"The batch manifest {output.Describe(ManifestKey(i + 1))} is missing (the next one is batch {manifests[i].Batch}): " +
+                    "restore it from a backup, or start over with a new output and checkpoints.");
+            }
+        }
+
+        return manifests;
     }
 
-    /// <summary>Decodes the archives of <paramref name="manifests"/> in batch order (in parallel, handed back in order).</summary>
+    /// <summary>
+    /// Decodes the archives of <paramref name="manifests"/> in batch order (in parallel, handed back in order).
+    /// An archive whose bytes or CTR count differ from what its manifest committed is damaged: recovering
+    /// from it would silently rebuild another state than the one published.
+    /// </summary>
     public async IAsyncEnumerable<DecodedObject> ReadArchivesAsync(
         IReadOnlyList<BatchManifest> manifests, int parallelism, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var objects = manifests.Where(m => m.Archive is not null)
-            .Select(m => new StoredObject(ArchiveName(m.Batch), m.ArchiveBytes))
-            .ToList();
+        var archived = manifests.Where(m => m.Archive is not null).ToList();
+        var objects = archived.Select(m => new StoredObject(ArchiveName(m.Batch), m.ArchiveBytes)).ToList();
         var decoder = new ObjectDecoder(new PrefixedObjectStore(output, CtrFolder), Math.Max(1, parallelism), strict: true);
+        var i = 0;
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
+            var manifest = archived[i++];
+            var key = ArchiveKey(manifest.Batch);
+            if (decoded.Quarantined.Count > 0)
+            {
+                throw new InvalidDataException($"The archive {output.Describe(key)} is damaged: {decoded.Quarantined[0].Reason} {decoded.Quarantined[0].Detail}");
+            }
+
+            if (decoded.Bytes != manifest.ArchiveBytes
+                || !string.Equals(decoded.Sha256, manifest.ArchiveSha256, StringComparison.Ordinal)
+                || decoded.Records.Count != manifest.Ctrs)
+            {
+                throw new InvalidDataException(
+                    $"The archive {output.Describe(key)} is not the one {output.Describe(ManifestKey(manifest.Batch))} committed: " +
+                    $"{decoded.Bytes} bytes, SHA-256 {decoded.Sha256}, {decoded.Records.Count} CTRs against {manifest.ArchiveBytes} bytes, " +
+                    $"SHA-256 {manifest.ArchiveSha256}, {manifest.Ctrs} CTRs. Restore it from a backup, or start over with a new output and checkpoints.");
+            }
+
             yield return decoded;
         }
     }

@@ -381,12 +381,6 @@ public sealed class StreamWorker
         long ctrs = 0;
         await foreach (var decoded in _archive.ReadArchivesAsync(manifests, _options.Parallelism, ct).ConfigureAwait(false))
         {
-            if (decoded.Quarantined.Count > 0)
-            {
-                throw new InvalidDataException(
-                    $"The archive {_options.Output.Describe(StreamArchive.CtrFolder + "/" + decoded.Input.Key)} is damaged: {decoded.Quarantined[0].Reason} {decoded.Quarantined[0].Detail}");
-            }
-
             State.Replay(decoded.Records.Select(r => r.Record));
             ctrs += decoded.Records.Count;
         }
@@ -505,7 +499,7 @@ public sealed class StreamWorker
             reader.Iterator = await GetIteratorAsync(reader, position, ct).ConfigureAwait(false);
             reader.Started = true;
             reader.NextPollAt = Now;
-            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(position));
+            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(reader.StartPosition ?? position)); // LATEST if AT_TIMESTAMP fell back
         }
     }
 

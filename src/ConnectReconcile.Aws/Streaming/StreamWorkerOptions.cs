@@ -18,6 +18,13 @@ public sealed record StreamStartPosition(string Kind, DateTimeOffset? Timestamp 
     public static StreamStartPosition Parse(string? value, string? timestamp = null)
     {
         var v = (value ?? "trim-horizon").Trim();
+        var isTimestamp = v.Equals("timestamp", StringComparison.OrdinalIgnoreCase) || v.Equals("AT_TIMESTAMP", StringComparison.OrdinalIgnoreCase);
+        if (timestamp is not null && !isTimestamp)
+        {
+            // Ignoring it would start somewhere the user did not ask for.
+            throw new FormatException($"--from-timestamp goes with --from timestamp, not with --from {value ?? "trim-horizon (the default)"}.");
+        }
+
         if (v.Equals("trim-horizon", StringComparison.OrdinalIgnoreCase) || v.Equals("TRIM_HORIZON", StringComparison.OrdinalIgnoreCase))
         {
             return TrimHorizon;
@@ -28,7 +35,7 @@ public sealed record StreamStartPosition(string Kind, DateTimeOffset? Timestamp 
             return Latest;
         }
 
-        if (v.Equals("timestamp", StringComparison.OrdinalIgnoreCase) || v.Equals("AT_TIMESTAMP", StringComparison.OrdinalIgnoreCase))
+        if (isTimestamp)
         {
             return timestamp is not null && TryInstant(timestamp, out var at)
                 ? AtTimestamp(at)

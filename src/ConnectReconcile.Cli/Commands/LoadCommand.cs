@@ -12,6 +12,8 @@ namespace ConnectReconcile.Cli.Commands;
 /// </summary>
 internal static class LoadCommand
 {
+    private const int MaxNotLoadedLogged = 20;
+
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("load", "Put CTR files onto a Kinesis data stream, one CTR per record (partition key = ContactId), in arrival order");
@@ -36,13 +38,25 @@ internal static class LoadCommand
             var streamName = env.Get(parse, stream) is { Length: > 0 } s ? s : throw new UsageException("--stream is required.");
             var (first, last) = SharedOptions.DaysOf(env, parse, from, to);
 
+            var perSecond = env.Get(parse, rate);
+            if (perSecond is <= 0)
+            {
+                throw new UsageException($"--records-per-second must be positive (leave it out to put as fast as possible), got {perSecond}.");
+            }
+
             var store = Inputs.Existing(sourcePath, "--source", env.S3(parse, s3Endpoint));
             using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
             try
             {
-                var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = Math.Max(0, env.Get(parse, rate) ?? 0) };
+                var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = perSecond ?? 0 };
                 var result = await loader.LoadAsync(store, first, last, SharedOptions.LookAheadHoursOf(env, parse, lookAhead, fallback: 0), SharedOptions.HourPatternOf(env, parse, hourPattern), ct);
-                env.Logger.LogInformation("Put {Records} CTRs from {Objects} objects onto {Stream} in {Seconds:F1} s ({Rate:F0} records/s); {Failed} refused, {NotLoaded} unframeable fragments not loaded",
+                foreach (var entry in result.NotLoaded.Take(MaxNotLoadedLogged))
+                {
+                    env.Logger.LogWarning("Not loaded: {Source} at byte {Offset}: {Reason} ({Detail})", entry.Position.Source, entry.Position.Offset, entry.Reason, entry.Detail);
+                }
+
+                env.Logger.LogInformation("Put {Records} CTRs from {Objects} objects onto {Stream} in {Seconds:F1} s ({Rate:F0} records/s); {Failed} refused, {NotLoaded} not loaded " +
+                    "(bytes that are not a JSON object, or an object over the Kinesis record limit)",
                     result.Records, result.Objects, streamName, result.Elapsed.TotalSeconds, result.RecordsPerSecond, result.Failed, result.NotLoaded.Count);
                 await env.Out.WriteLineAsync(JsonSerializer.Serialize(new
                 {
