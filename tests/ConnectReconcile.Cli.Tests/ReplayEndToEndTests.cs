@@ -144,7 +144,7 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(outDir))).Exit);
         var full = Snapshot(outDir);
 
-        var nightly = new[] { "nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--look-ahead-hours", "48" };
+        var nightly = new[] { "nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--look-ahead-hours", "48", "--summary", "json" };
         var first = await CliRunner.RunAsync(nightly);
         Assert.True(first.Exit == 0, first.Err);
         var once = Snapshot(outDir);
@@ -153,11 +153,31 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
 
         Assert.Equal(once.Keys, twice.Keys);
         Assert.All(once, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(twice[kv.Key]), kv.Key));
-        // Other days are untouched, and the day itself equals what the month replay wrote for it.
-        foreach (var (path, bytes) in full.Where(kv => kv.Key.Contains("dt=", StringComparison.Ordinal) && !kv.Key.Contains("quarantine", StringComparison.Ordinal)))
+        // Other days are untouched, quarantine included (the look-ahead's unusable records are the next
+        // day's to report), and the day itself equals what the month replay wrote for it.
+        foreach (var (path, bytes) in full.Where(kv => kv.Key.Contains("dt=", StringComparison.Ordinal)))
         {
             Assert.True(bytes.AsSpan().SequenceEqual(once[path]), path);
         }
+
+        using var summary = JsonDocument.Parse(first.Out);
+        var quarantined = summary.RootElement.GetProperty("quarantined").GetInt64();
+        Assert.True(quarantined > 0);
+        Assert.Equal(quarantined, await RowsAsync(Path.Combine(outDir, "quarantine", "dt=2026-10-02")));
+    }
+
+    private static async Task<long> RowsAsync(string partition)
+    {
+        await using var file = File.OpenRead(Directory.EnumerateFiles(partition, "*.parquet").Single());
+        await using var reader = await Parquet.ParquetReader.CreateAsync(file);
+        long rows = 0;
+        for (var i = 0; i < reader.RowGroupCount; i++)
+        {
+            using var group = reader.OpenRowGroupReader(i);
+            rows += group.RowCount;
+        }
+
+        return rows;
     }
 
     internal static SortedDictionary<string, byte[]> Snapshot(string dir) =>
