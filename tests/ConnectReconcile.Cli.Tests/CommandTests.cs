@@ -14,7 +14,7 @@ public sealed class CommandTests
         Assert.True(exit == 0, err);
         Assert.Contains("#0 customer-inbound: inbound, +18003335555, US, TOLL_FREE", text, StringComparison.Ordinal);
         Assert.Contains("= 2069 s", text, StringComparison.Ordinal);
-        Assert.Contains("#1 third-party: outbound, +1800****0000, US", text, StringComparison.Ordinal);
+        Assert.Contains("#1 third-party: outbound, +180****0000, US", text, StringComparison.Ordinal);
         Assert.Contains("= 1156 s", text, StringComparison.Ordinal);
         Assert.Contains("TransferCompletedTimestamp", text, StringComparison.Ordinal);
         Assert.Contains("× 0.012 USD/min ÷ 60", text, StringComparison.Ordinal);
@@ -63,10 +63,14 @@ public sealed class CommandTests
         Assert.Contains("'+819011112222", await File.ReadAllTextAsync(unmasked), StringComparison.Ordinal);
 
         var hashed = tmp.Sub("hashed.parquet");
-        Assert.Equal(0, (await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", hashed, "--hash-numbers")).Exit);
+        var key = tmp.Sub("pseudonym.key");
+        await File.WriteAllTextAsync(key, "0123456789abcdef0123456789abcdef\n");
+        Assert.Equal(0, (await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", hashed, "--hash-numbers", "--hash-key-file", key)).Exit);
         Assert.False(File.Exists(hashed + ".partial"));
 
-        // The Parquet export holds the same charges as the CSV (DuckDB reading both), numbers pseudonymised.
+        // The Parquet export holds the same charges as the CSV (DuckDB reading both), numbers pseudonymised
+        // under the key (the s01 customer's digits; the key file's trailing newline is not part of the key).
+        var s01Pseudonym = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("0123456789abcdef0123456789abcdef"u8, "819011112222"u8))[..16];
         using var db = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
         db.Open();
         using var cmd = db.CreateCommand();
@@ -74,7 +78,7 @@ public sealed class CommandTests
             SELECT (SELECT count(*) FROM read_parquet('{hashed}')), (SELECT count(*) FROM read_csv('{csv}', all_varchar = true)),
                    (SELECT sum(billed_seconds)::VARCHAR || ' ' || sum(cost)::VARCHAR FROM read_parquet('{hashed}')),
                    (SELECT sum(billed_seconds::BIGINT)::VARCHAR || ' ' || sum(cost::DECIMAL(24,12))::VARCHAR FROM read_csv('{csv}', all_varchar = true)),
-                   (SELECT count(*) FROM read_parquet('{hashed}') WHERE customer_number LIKE 'sha256:%')
+                   (SELECT count(*) FROM read_parquet('{hashed}') WHERE customer_number = '{s01Pseudonym}')
             """;
         using var r = cmd.ExecuteReader();
         Assert.True(r.Read());
@@ -119,6 +123,7 @@ public sealed class CommandTests
     [InlineData("--from: '2026-13-01' is not a date (YYYY-MM-DD).", "replay", "--from", "2026-13-01")]
     [InlineData("--from-timestamp goes with --from timestamp, not with --from latest", "stream", "--stream", "s", "--out", "../x", "--from", "latest", "--from-timestamp", "2026-10-01T00:00:00Z")]
     [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
+    [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

@@ -130,8 +130,17 @@ public sealed class ReferenceTests
     [InlineData("Softphone", "ZZ")]
     public void Countries_come_from_calling_codes(string number, string country) => Assert.Equal(country, PhoneNumbers.CountryOf(number));
 
-    [Fact]
-    public void Masking_keeps_only_the_ends() => Assert.Equal("+8190****2222", PhoneNumbers.Mask("+819011112222"));
+    [Theory]
+    [InlineData("+819011112222", "+8190****2222")]
+    [InlineData("+14155550123", "+141****0123")]
+    [InlineData("+1 (415) 555-0123", "+141****0123")] // formatting does not change the mask
+    [InlineData("+123456789", "+12****789")]
+    [InlineData("+50022222", "+50****22")]           // a short number keeps at least four digits hidden
+    [InlineData("09012345678", "090****5678")]
+    [InlineData("+123", "+****")]
+    [InlineData("+447700900123456", "+4477****3456")]
+    [InlineData("customer@example.com", "****")]
+    public void Masking_keeps_only_the_ends_and_hides_at_least_four_digits(string number, string masked) => Assert.Equal(masked, PhoneNumbers.Mask(number));
 
     [Theory]
     [InlineData("2022-01-05T17:28:17Z", 1641403697)]

@@ -13,7 +13,7 @@ namespace ConnectReconcile.Cli.Commands;
 
 /// <summary>
 /// <c>audit-export</c>: per contact and leg, every charge with its rate row and arithmetic, reproducible
-/// byte for byte. Customer numbers are masked by default, hashed with --hash-numbers, shown with --unmask.
+/// byte for byte. Customer numbers are masked by default, keyed pseudonyms with --hash-numbers, shown with --unmask.
 /// </summary>
 internal static class AuditExportCommand
 {
@@ -25,10 +25,11 @@ internal static class AuditExportCommand
         var to = new Option<DateOnly?>("--to") { Description = "Last UTC day" };
         var output = new Option<string>("--out") { Description = "F.csv or F.parquet", Required = true };
         var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
-        var hash = new Option<bool>("--hash-numbers") { Description = "Write a SHA-256 pseudonym of each customer number instead of the masked form" };
+        var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };
+        var hashKey = new Option<string?>("--hash-key-file") { Description = "With --hash-numbers: a file holding the secret key (16 bytes or more); the same key gives the same pseudonyms across exports" };
         var endpoint = SharedOptions.EndpointUrl();
         var rating = new RatingInputs();
-        foreach (var o in new Option[] { source, from, to, output, unmask, hash, endpoint })
+        foreach (var o in new Option[] { source, from, to, output, unmask, hash, hashKey, endpoint })
         {
             command.Options.Add(o);
         }
@@ -51,8 +52,14 @@ internal static class AuditExportCommand
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
             }
 
+            var keyFile = env.Get(parse, hashKey);
+            if (keyFile is not null && !parse.GetValue(hash))
+            {
+                throw new UsageException("--hash-key-file goes with --hash-numbers.");
+            }
+
             Func<string?, string?> protect = parse.GetValue(unmask) ? n => n
-                : parse.GetValue(hash) ? n => n is null ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n)))[..16]
+                : parse.GetValue(hash) ? Pseudonyms(keyFile)
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
@@ -242,6 +249,36 @@ internal static class AuditExportCommand
         }
 
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    /// <summary>
+    /// HMAC-SHA256 of the number's digits under the user's key. A plain hash of a phone number is no
+    /// pseudonym (hashing every possible number reverses it), and digits only, so that a number
+    /// written two ways is one customer.
+    /// </summary>
+    private static Func<string?, string?> Pseudonyms(string? keyFile)
+    {
+        if (keyFile is null)
+        {
+            throw new UsageException("--hash-numbers needs --hash-key-file: a file holding a secret key. An unkeyed hash of a phone number can be reversed by hashing every possible number.");
+        }
+
+        byte[] key;
+        try
+        {
+            key = Encoding.UTF8.GetBytes(File.ReadAllText(keyFile).Trim());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--hash-key-file '{keyFile}' cannot be read: {e.Message}");
+        }
+
+        if (key.Length < 16)
+        {
+            throw new UsageException($"--hash-key-file '{keyFile}' holds {key.Length} bytes; a key needs 16 or more (e.g. `openssl rand -hex 32 > key`).");
+        }
+
+        return n => n is null ? null : "hmac:" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(string.Concat(n.Where(char.IsAsciiDigit)))))[..16];
     }
 
     internal sealed class AuditRow

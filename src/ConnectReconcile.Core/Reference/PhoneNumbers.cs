@@ -97,7 +97,13 @@ public static class PhoneNumbers
         return false;
     }
 
-    /// <summary>Masks the middle of a number for logs and exports: <c>+819011112222</c> → <c>+8190****2222</c>.</summary>
+    /// <summary>
+    /// Masks a number for logs and exports. Only its first and last digits stay: at most four of each,
+    /// at most two thirds of them, and always at least four hidden, so a short number is not shown
+    /// whole: <c>+819011112222</c> → <c>+8190****2222</c>, <c>+14155550123</c> → <c>+141****0123</c>,
+    /// <c>+50022222</c> → <c>+50****22</c>. Formatting is dropped first, so a number written two ways
+    /// masks the same, and the stars hide how many digits are missing.
+    /// </summary>
     public static string Mask(string? number)
     {
         if (string.IsNullOrEmpty(number))
@@ -105,12 +111,12 @@ public static class PhoneNumbers
             return string.Empty;
         }
 
-        if (number.Length <= 8)
-        {
-            return new string('*', number.Length);
-        }
-
-        return string.Concat(number.AsSpan(0, 5), "****", number.AsSpan(number.Length - 4));
+        Span<char> buffer = stackalloc char[32];
+        var digits = Digits(number, buffer);
+        var shown = Math.Max(0, Math.Min(Math.Min(8, digits.Length * 2 / 3), digits.Length - 4));
+        var tail = Math.Min(4, (shown + 1) / 2);
+        var plus = number.AsSpan().TrimStart().StartsWith('+') ? "+" : "";
+        return string.Concat(plus, digits[..(shown - tail)], "****", digits[(digits.Length - tail)..]);
     }
 
     /// <summary>The number's ASCII digits (at most the buffer's length: calling codes need only the first few).</summary>
