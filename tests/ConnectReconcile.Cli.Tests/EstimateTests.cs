@@ -152,6 +152,25 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         Assert.Equal(2, exit);
     }
 
+    [Theory]
+    [InlineData("region: us-east-1\nnotes: &n [*n]\n")]                                          // a sequence holding itself: was a stack overflow
+    [InlineData("region: us-east-1\ncallsPerDay: &c {inboundDid: 10, outbound: *c}\n")]          // a mapping holding itself: was a hang
+    [InlineData("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+                "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n")] // "billion laughs"
+    public void Yaml_aliases_that_refer_to_themselves_or_multiply_are_refused(string yaml)
+    {
+        var e = Assert.Throws<FormatException>(() => ProfileReader.Read(yaml));
+        Assert.Contains("too deep or too large", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Yaml_aliases_that_repeat_a_value_are_read()
+    {
+        var profile = ProfileReader.Read("region: us-east-1\ncallsPerDay: {inboundDid: 10}\ninbound:\n  ivrSeconds: &d {average: 45}\n  queueSeconds: *d\n");
+        Assert.Equal(profile.Inbound.IvrSeconds.Average, profile.Inbound.QueueSeconds.Average);
+        Assert.Equal(45.0, profile.Inbound.QueueSeconds.Average, 6);
+    }
+
     [Fact]
     public void Json_and_yaml_profiles_read_the_same()
     {

@@ -68,6 +68,9 @@ public static class ProfileReader
         }
     }
 
+    private const int MaxYamlDepth = 64;
+    private const int MaxYamlNodes = 100_000;
+
     private static object? FromYaml(string text)
     {
         var stream = new YamlStream();
@@ -85,10 +88,18 @@ public static class ProfileReader
             throw new FormatException("The profile is not valid YAML: an unclosed { or [ or a scalar cut short.");
         }
 
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, "");
+        // Aliases are shared nodes: one that refers to its own ancestor is a cycle, and nested ones
+        // multiply ("billion laughs"). A profile is a few dozen nodes, so bounds far above that stop both.
+        var nodes = 0;
+        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, "", 0);
 
-        static object? Convert(YamlNode node, string path)
+        object? Convert(YamlNode node, string path, int depth)
         {
+            if (depth > MaxYamlDepth || ++nodes > MaxYamlNodes)
+            {
+                throw new FormatException($"The profile is too deep or too large at '{(path.Length > 60 ? path[..60] + "…" : path)}' (an alias that refers to itself, or aliases nested in aliases?).");
+            }
+
             switch (node)
             {
                 case YamlMappingNode m:
@@ -97,14 +108,14 @@ public static class ProfileReader
                     foreach (var (key, value) in m.Children)
                     {
                         var name = (key as YamlScalarNode)?.Value ?? throw new FormatException($"'{path}' has a key that is not a plain name.");
-                        map.Entries.Add(new(name, Convert(value, Join(path, name))));
+                        map.Entries.Add(new(name, Convert(value, Join(path, name), depth + 1)));
                     }
 
                     return map;
                 }
 
                 case YamlSequenceNode s:
-                    return s.Children.Select((item, i) => Convert(item, $"{path}[{i}]")).ToList();
+                    return s.Children.Select((item, i) => Convert(item, $"{path}[{i}]", depth + 1)).ToList();
                 case YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" }:
                     return null;
                 case YamlScalarNode scalar:
