@@ -124,6 +124,7 @@ public sealed class CommandTests
     [InlineData("--from-timestamp goes with --from timestamp, not with --from latest", "stream", "--stream", "s", "--out", "../x", "--from", "latest", "--from-timestamp", "2026-10-01T00:00:00Z")]
     [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
     [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
+    [InlineData("--version must not be blank", "ratecard", "derive", "--cur", ".", "--out", "../card.json", "--version", " ")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

@@ -98,6 +98,8 @@ public sealed class RatingTests
     [InlineData("\"chargeKind\": \"service\", \"unit\": \"hour\", \"price\": 0.018", "unit 'hour'")]
     [InlineData("\"chargeKind\": \"number-days:did\", \"price\": 0.03", "unit 'minute'")] // number-days need unit number-day
     [InlineData("\"chargeKind\": \"service\", \"price\": -0.018", "price -0.018 is negative")]
+    [InlineData("\"chargeKind\": \"service\", \"price\": 1e15", "is not below 100000 per minute")] // would overflow the outputs' decimals
+    [InlineData("\"chargeKind\": \"service\", \"price\": 0.018, \"effectiveFrom\": \"2027-01-01\", \"effectiveTo\": \"2026-01-01\"", "so the row never applies")]
     public void A_rate_card_row_that_could_only_misprice_is_refused_when_the_card_is_read(string fields, string expected)
     {
         var json = $$"""
@@ -111,6 +113,22 @@ public sealed class RatingTests
         // The same rows well formed are read, a channel's per-unit row among them.
         Assert.Equal(2, RateCard.FromJson(json.Replace(fields, "\"chargeKind\": \"number-days:did\", \"unit\": \"number-day\", \"price\": 0.03", StringComparison.Ordinal)
             .Replace("\"rows\": [", "\"rows\": [ { \"id\": \"c\", \"region\": \"us-east-1\", \"chargeKind\": \"chat\", \"unit\": \"unit\", \"usageType\": \"chat\", \"price\": 0.004 },", StringComparison.Ordinal)).Rows.Count);
+    }
+
+    [Theory]
+    [InlineData("\"rows\": null", "rows must be a list of row objects")]
+    [InlineData("\"rows\": [null]", "rows must be a list of row objects")]
+    [InlineData("\"rows\": [{ROW}, {ROW}]", "have the id 'r1'")]
+    [InlineData("\"version\": \" \", \"rows\": []", "has no version")]
+    [InlineData("\"rows\": [{ROW}], \"efectiveTo\": \"2026-01-01\"", "efectiveTo")] // a misspelt key is not ignored
+    public void A_rate_card_of_the_wrong_shape_is_refused_when_the_card_is_read(string body, string expected)
+    {
+        const string row = """{ "id": "r1", "region": "us-east-1", "chargeKind": "service", "usageType": "x", "price": 0.018 }""";
+        var json = """{ "format": "connect-reconcile/rate-card@1", "version": "v", """ + body.Replace("{ROW}", row, StringComparison.Ordinal) + " }";
+        json = json.Replace("\"version\": \"v\", \"version\"", "\"version\"", StringComparison.Ordinal);
+        var e = Assert.ThrowsAny<Exception>(() => RateCard.FromJson(json));
+        Assert.True(e is FormatException or System.Text.Json.JsonException, e.ToString());
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

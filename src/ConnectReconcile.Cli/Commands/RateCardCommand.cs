@@ -37,6 +37,7 @@ internal static class RateCardCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required.");
+            var cardVersion = VersionOf(env.Get(parse, version));
             var outPath = Inputs.OutputFile(env.Get(parse, output) ?? throw new UsageException("--out is required (the rate card file to write)."), "--out");
             var s3 = env.S3(parse, endpoint);
             var curStore = Inputs.Existing(curPath, "--cur", s3);
@@ -61,7 +62,7 @@ internal static class RateCardCommand
             }
 
             var first = invoice.FirstUsageDay;
-            var derived = RateCardDeriver.Derive(invoice, card, env.Get(parse, version) ?? $"invoice-{first:yyyy-MM}", env.Get(parse, invoiceOnly));
+            var derived = RateCardDeriver.Derive(invoice, card, cardVersion ?? $"invoice-{first:yyyy-MM}", env.Get(parse, invoiceOnly));
             var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (dir is not null)
             {
@@ -112,4 +113,8 @@ internal static class RateCardCommand
         }, ct));
         return command;
     }
+
+    /// <summary>A blank version would write a card that no command can read back.</summary>
+    private static string? VersionOf(string? version) =>
+        version is not null && string.IsNullOrWhiteSpace(version) ? throw new UsageException("--version must not be blank (outputs carry it as rate_card_version).") : version;
 }

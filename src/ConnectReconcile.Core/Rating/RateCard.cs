@@ -141,6 +141,9 @@ public sealed class RateCard
     /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
     private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
 
+    /// <summary>The highest price a row may have, exclusive, in the card's currency per unit.</summary>
+    public const decimal MaxPrice = 100_000m;
+
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)
     {
@@ -151,7 +154,17 @@ public sealed class RateCard
             throw new FormatException($"Rate card format must be '{RateCardFile.FormatName}', found '{file.Format}'.");
         }
 
-        var rows = file.Rows.Select((r, i) => new RateRow
+        if (file.Rows is null || file.Rows.Any(r => r is null))
+        {
+            throw new FormatException("Rate card rows must be a list of row objects (\"rows\": [ {…}, … ]).");
+        }
+
+        if (string.IsNullOrWhiteSpace(file.Version))
+        {
+            throw new FormatException("Rate card has no version (outputs carry it as rate_card_version).");
+        }
+
+        var rows = file.Rows.OfType<RateRowJson>().Select((r, i) => new RateRow
         {
             Id = r.Id ?? $"row-{i + 1}",
             Region = r.Region ?? throw new FormatException($"Rate card row {i + 1} has no region."),
@@ -182,6 +195,17 @@ public sealed class RateCard
                 throw new FormatException($"Rate card row {row.Id}: price {row.Price} is negative (credits are invoice lines, not prices).");
             }
 
+            // Far above any Connect price in any currency, and low enough that a charge's cost fits the outputs' DECIMAL(24,12).
+            if (row.Price >= MaxPrice)
+            {
+                throw new FormatException($"Rate card row {row.Id}: price {row.Price} is not below {MaxPrice} per {row.Unit}: a misplaced decimal point?");
+            }
+
+            if (row.EffectiveTo is { } to && to <= row.EffectiveFrom)
+            {
+                throw new FormatException($"Rate card row {row.Id}: effectiveTo {to:yyyy-MM-dd} (exclusive) is not after effectiveFrom {row.EffectiveFrom:yyyy-MM-dd}, so the row never applies.");
+            }
+
             if (UnitOf(row.ChargeKind) is { } unit ? unit != row.Unit : row.Unit != Units.Unit || !IsChannel(row.ChargeKind))
             {
                 throw new FormatException($"Rate card row {row.Id}: charge kind '{row.ChargeKind}' with unit '{row.Unit}': " +
@@ -190,9 +214,15 @@ public sealed class RateCard
             }
         }
 
+        // Outputs name the row that priced a charge by its id: two rows with one id could not be told apart.
+        if (rows.GroupBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new FormatException($"Rate card rows {twice.Count()} times have the id '{twice.Key}': ids must be unique.");
+        }
+
         return new RateCard
         {
-            Version = file.Version ?? throw new FormatException("Rate card has no version."),
+            Version = file.Version,
             Currency = file.Currency ?? "USD",
             RegionCodes = file.RegionCodes ?? new Dictionary<string, string>(),
             UsageTypes = (file.UsageTypes ?? new Dictionary<string, Dictionary<string, string>>())
@@ -210,7 +240,7 @@ public sealed class RateCard
         RegionCodes = RegionCodes.OrderBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Value),
         UsageTypes = UsageTypes.ToDictionary(k => k.Key, k => k.Value.ToDictionary(x => x.Key, x => x.Value)),
         Instances = Instances.Select(i => new InstancePricingJson { InstanceId = i.InstanceId, PricingModel = i.PricingModel, From = i.From, To = i.To }).ToList(),
-        Rows = Rows.Select(r => new RateRowJson
+        Rows = Rows.Select(r => (RateRowJson?)new RateRowJson
         {
             Id = r.Id, Region = r.Region, PricingModel = r.PricingModel, ChargeKind = r.ChargeKind, Country = r.Country, Prefix = r.Prefix,
             UsageType = r.UsageType, Unit = r.Unit, Price = r.Price, FirstIncrement = r.FirstIncrement, Increment = r.Increment,
@@ -228,7 +258,7 @@ internal sealed class RateCardFile
     public Dictionary<string, string>? RegionCodes { get; set; }
     public Dictionary<string, Dictionary<string, string>>? UsageTypes { get; set; }
     public List<InstancePricingJson>? Instances { get; set; }
-    public List<RateRowJson> Rows { get; set; } = [];
+    public List<RateRowJson?>? Rows { get; set; } = [];
 }
 
 internal sealed class InstancePricingJson
@@ -259,6 +289,7 @@ internal sealed class RateRowJson
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowReadingFromString,
-    ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true)]
+    ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)] // a misspelt key ("efectiveTo") would silently not apply
 [JsonSerializable(typeof(RateCardFile))]
 internal sealed partial class RateCardJsonContext : JsonSerializerContext;
