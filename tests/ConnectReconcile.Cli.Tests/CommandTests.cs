@@ -30,6 +30,17 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_chat_contact_answers_in_json_when_asked()
+    {
+        var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", "7a032154-5870-51d9-984e-6398e65c38c3", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(json); // was a sentence of text
+        Assert.Equal("CHAT", doc.RootElement.GetProperty("channel").GetString());
+        Assert.Equal(0, doc.RootElement.GetProperty("legs").GetArrayLength());
+        Assert.Equal("chat", doc.RootElement.GetProperty("charges")[0].GetProperty("chargeKind").GetString());
+    }
+
+    [Fact]
     public async Task Explain_of_a_desk_phone_call_uses_the_agent_directory()
     {
         using var tmp = new TempDir();

@@ -50,7 +50,9 @@ internal static class ExplainCommand
             if (nonVoice.Count == members.Count)
             {
                 var unit = rater.RateUnit(nonVoice[0]);
-                await env.Out.WriteLineAsync($"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.");
+                await env.Out.WriteAsync(parse.GetValue(json)
+                    ? NonVoiceJson(nonVoice[0], unit, rater)
+                    : $"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.{Environment.NewLine}");
                 return ExitCodes.Ok;
             }
 
@@ -131,9 +133,39 @@ internal static class ExplainCommand
             records = r.Chain.Records.Select(x => new { contactId = x.ContactId, initiationMethod = x.InitiationMethod, previousContactId = x.PreviousContactId, initiation = x.InitiationTimestamp.ToString(), disconnect = x.DisconnectTimestamp?.ToString() }),
             legs = r.Legs.Select(l => new { index = l.Index, kind = l.Kind, direction = l.Direction, number = show(l.Kind, l.Number), country = l.Country, numberType = l.NumberType, seconds = l.Seconds, start = l.Span.Start.ToString(), end = l.Span.End.ToString(), estimated = l.Estimated, why = l.Why }),
             segments = r.Segments.Select(s => new { legIndex = s.LegIndex, kind = s.Kind, seconds = s.Seconds, start = s.Interval?.Start.ToString(), end = s.Interval?.End.ToString(), contactId = s.ContactId, queue = s.Queue, agent = s.Agent, routingProfile = s.RoutingProfile, cost = s.Cost.ToString(CultureInfo.InvariantCulture) }),
-            charges = r.Charges.Select(c => new { chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds, rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = c.Cost?.ToString(CultureInfo.InvariantCulture), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic }),
+            charges = r.Charges.Select(ChargeJson),
             total = r.Charges.Sum(c => c.Cost ?? 0m).ToString(CultureInfo.InvariantCulture),
         };
-        return JsonSerializer.Serialize(payload, new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
+        return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
     }
+
+    /// <summary>A chat, task or email contact: the same keys as a call's, with its one per-unit charge and no legs.</summary>
+    private static string NonVoiceJson(ContactRecord record, Charge unit, Rater rater)
+    {
+        var payload = new
+        {
+            chainId = record.ContactId,
+            channel = record.Channel,
+            day = unit.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            instanceId = unit.InstanceId,
+            region = unit.Region,
+            rateCardVersion = rater.Card.Version,
+            policy = rater.Policy.ToString(),
+            flags = new[] { "non-voice" },
+            records = new[] { new { contactId = record.ContactId, initiationMethod = record.InitiationMethod, previousContactId = record.PreviousContactId, initiation = record.InitiationTimestamp.ToString(), disconnect = record.DisconnectTimestamp?.ToString() } },
+            legs = Array.Empty<object>(),
+            segments = Array.Empty<object>(),
+            charges = new[] { ChargeJson(unit) },
+            total = (unit.Cost ?? 0m).ToString(CultureInfo.InvariantCulture),
+        };
+        return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
+    }
+
+    private static object ChargeJson(Charge c) => new
+    {
+        chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds,
+        rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = c.Cost?.ToString(CultureInfo.InvariantCulture), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic,
+    };
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
