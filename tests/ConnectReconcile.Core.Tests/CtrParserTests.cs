@@ -37,4 +37,28 @@ public sealed class CtrParserTests
         Assert.False(parser.TryParseLeading(malformed, out _, out _));
         Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(malformed.AsSpan(0, malformed.AsSpan().IndexOf((byte)' '))).Reason);
     }
+
+    [Theory]
+    [InlineData("VOICE", "VOICE")]
+    [InlineData("voice", "VOICE")] // a hand-edited record is still a call, not an unpriced channel "voice"
+    [InlineData(" Voice ", "VOICE")]
+    [InlineData("chat", "CHAT")]
+    public void A_channel_is_read_in_connects_spelling(string written, string read)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Equal(read, outcome.Record?.Channel);
+        Assert.Equal(read == "VOICE", outcome.Record?.IsVoice);
+    }
+
+    [Theory]
+    [InlineData("\"Channel\":\"\",", "Channel is empty")]
+    [InlineData("\"Channel\":\"  \",", "Channel is empty")]
+    [InlineData("", "no Channel")]
+    public void A_record_without_a_channel_is_quarantined(string channel, string detail)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x",{{channel}}"InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Null(outcome.Record);
+        Assert.Equal(QuarantineReasons.MissingChannel, outcome.Reason);
+        Assert.Equal(detail, outcome.Detail);
+    }
 }

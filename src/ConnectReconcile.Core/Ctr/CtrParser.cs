@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ConnectReconcile.Core.Time;
@@ -20,6 +21,8 @@ public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason
 /// </summary>
 public sealed class CtrParser
 {
+    private static readonly SearchValues<char> ChannelLetters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
     private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
@@ -157,9 +160,15 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "InitiationTimestamp missing");
         }
 
-        if (channel is null)
+        if (string.IsNullOrWhiteSpace(channel))
         {
-            return ParseOutcome.Reject(QuarantineReasons.MissingChannel, "no Channel");
+            return ParseOutcome.Reject(QuarantineReasons.MissingChannel, channel is null ? "no Channel" : "Channel is empty");
+        }
+
+        if (channel.AsSpan().ContainsAnyExcept(ChannelLetters))
+        {
+            // Connect writes VOICE, CHAT, TASK, EMAIL; a hand-edited "voice" is still a call, not a channel of its own.
+            channel = channel.Trim().ToUpperInvariant();
         }
 
         if (disconnect is { } d && d < initiation.Value)
