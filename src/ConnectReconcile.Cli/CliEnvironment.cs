@@ -156,15 +156,22 @@ public sealed class CliEnvironment : IDisposable
         try
         {
             return (T)(type == typeof(string) ? configured
-                : type == typeof(DateOnly) ? DateOnly.Parse(configured, System.Globalization.CultureInfo.InvariantCulture)
+                : type == typeof(DateOnly) ? (Commands.SharedOptions.TryParseDay(configured, out var day) ? day : throw new FormatException())
                 : type.IsEnum ? Enum.Parse(type, configured, ignoreCase: true)
                 : Convert.ChangeType(configured, type, System.Globalization.CultureInfo.InvariantCulture));
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not a valid {type.Name}: '{configured}'.");
+            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type)}: '{configured}'.");
         }
     }
+
+    private static string Expected(Type type) =>
+        type == typeof(DateOnly) ? "a date (YYYY-MM-DD)"
+        : type == typeof(int) ? "a whole number up to 2147483647"
+        : type == typeof(decimal) || type == typeof(double) ? "a number"
+        : type == typeof(bool) ? "true or false"
+        : "a valid " + type.Name;
 
     public void Dispose() => _loggers.Dispose();
 }

@@ -74,7 +74,6 @@ public static partial class ConnectReconcileCli
         {
             var t when t.Contains("Int32", StringComparison.Ordinal) => "a whole number up to 2147483647",
             var t when t.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-            var t when t.Contains("DateOnly", StringComparison.Ordinal) => "a date (YYYY-MM-DD)",
             var t when t.Contains("Double", StringComparison.Ordinal) || t.Contains("Decimal", StringComparison.Ordinal) => "a number",
             var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
             _ => null,

@@ -132,6 +132,8 @@ public sealed class CommandTests
     [InlineData("--tolerance-pct must be from 0 to 100", "reconcile", "--cur", ".", "--rated", ".", "--month", "2026-10", "--tolerance-pct", "99999999999999999999")]
     [InlineData("--batch-records: '99999999999' is not a whole number up to 2147483647.", "stream", "--stream", "s", "--out", "../x", "--batch-records", "99999999999")]
     [InlineData("--from: '2026-13-01' is not a date (YYYY-MM-DD).", "replay", "--from", "2026-13-01")]
+    [InlineData("--date: '02.10.2026' is not a date (YYYY-MM-DD).", "nightly", "--date", "02.10.2026", "--source", ".")] // was read as 2026-02-10
+    [InlineData("--to: '10/02/2026' is not a date (YYYY-MM-DD).", "audit-export", "--source", ".", "--out", "../x.csv", "--to", "10/02/2026")]
     [InlineData("--from-timestamp goes with --from timestamp, not with --from latest", "stream", "--stream", "s", "--out", "../x", "--from", "latest", "--from-timestamp", "2026-10-01T00:00:00Z")]
     [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
     [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
@@ -249,6 +251,8 @@ public sealed class CommandTests
     [Theory]
     [InlineData("""{ "agents": "agents.csv", """, "appsettings.json is not valid")]
     [InlineData("""{ "agents": { "path": "agents.csv" } }""", "appsettings.json: \"agents\" must be a single value, not an object or array.")]
+    [InlineData("""{ "from": "10/02/2026" }""", "Setting 'from' from the environment or appsettings.json is not a date (YYYY-MM-DD): '10/02/2026'.")]
+    [InlineData("""{ "parallelism": "99999999999" }""", "Setting 'parallelism' from the environment or appsettings.json is not a whole number up to 2147483647")] // was an OverflowException
     public async Task An_appsettings_json_that_does_not_parse_or_holds_a_setting_as_an_object_is_a_usage_error_and_nothing_is_written(string json, string why)
     {
         using var dir = new TempDir();

@@ -21,8 +21,8 @@ internal static class AuditExportCommand
     {
         var command = new Command("audit-export", "Export per-contact, per-leg charges with rate rows and arithmetic to CSV or Parquet (by the --out extension)");
         var source = SharedOptions.Source();
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC day" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day" };
+        var from = SharedOptions.Day("--from", "First UTC day");
+        var to = SharedOptions.Day("--to", "Last UTC day");
         var output = new Option<string>("--out") { Description = "F.csv or F.parquet", Required = true };
         var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
         var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };

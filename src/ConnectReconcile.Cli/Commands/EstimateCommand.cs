@@ -28,8 +28,8 @@ internal static class EstimateCommand
         var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's" };
         var pricingModel = new Option<string?>("--pricing-model") { Description = "per-feature or unlimited-ai, instead of the profile's" };
         var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM, when the profile names none (default: the current UTC month)" };
-        var from = new Option<DateOnly?>("--from") { Description = "With --from-ctrs: first UTC day of chains to measure" };
-        var to = new Option<DateOnly?>("--to") { Description = "With --from-ctrs: last UTC day of chains to measure" };
+        var from = SharedOptions.Day("--from", "With --from-ctrs: first UTC day of chains to measure");
+        var to = SharedOptions.Day("--to", "With --from-ctrs: last UTC day of chains to measure");
         var save = new Option<string?>("--save-profile") { Description = "With --from-ctrs: write the derived profile here (.yaml or .json)" };
         var json = new Option<bool>("--json") { Description = "Print the estimate as one JSON object (unrounded amounts) on stdout" };
         var resolution = new Option<int?>("--resolution") { Description = "Representative calls per kind of call (default 200)" };

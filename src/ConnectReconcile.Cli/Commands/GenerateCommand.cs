@@ -17,7 +17,7 @@ internal static class GenerateCommand
         var days = new Option<int>("--days") { Description = "Days to spread them over", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives byte-identical output", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "Folder to write", Required = true };
-        var start = new Option<DateOnly?>("--start") { Description = "First UTC day (default 2026-10-01)" };
+        var start = SharedOptions.Day("--start", "First UTC day (default 2026-10-01)");
         var region = new Option<string?>("--region") { Description = "us-east-1 (default) or ap-northeast-1" };
         var endpoint = SharedOptions.EndpointUrl();
         foreach (var o in new Option[] { contacts, days, seed, output, start, region, endpoint })

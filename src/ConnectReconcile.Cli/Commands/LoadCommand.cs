@@ -22,8 +22,8 @@ internal static class LoadCommand
         var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS also works" };
         var s3Endpoint = new Option<string?>("--s3-endpoint-url") { Description = "S3-compatible endpoint for an s3:// --source; AWS_ENDPOINT_URL_S3 also works" };
         var region = new Option<string?>("--region") { Description = "AWS region of the stream (default: the SDK chain, AWS_REGION)" };
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC arrival day to load (default: all)" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last UTC arrival day to load (default: all)" };
+        var from = SharedOptions.Day("--from", "First UTC arrival day to load (default: all)");
+        var to = SharedOptions.Day("--to", "Last UTC arrival day to load (default: all)");
         var lookAhead = new Option<int?>("--look-ahead-hours") { Description = "Arrival hours past --to that are loaded too (default 0)" };
         var hourPattern = SharedOptions.HourPattern();
         var rate = new Option<int?>("--records-per-second") { Description = "Pace the puts to about this many records per second (default: as fast as possible)" };

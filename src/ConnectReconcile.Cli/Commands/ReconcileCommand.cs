@@ -25,7 +25,7 @@ internal static class ReconcileCommand
         var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (Parquet, .csv, .csv.gz)" };
         var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
         var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
-        var through = new Option<DateOnly?>("--through") { Description = "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)" };
+        var through = SharedOptions.Day("--through", "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)");
         var account = new Option<string?>("--account") { Description = "Compare only this AWS account's usage (line_item_usage_account_id, 12 digits): an organization's CUR holds every member account's (default: all)" };
         var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };
         var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice currency, USD (default 0.01). A variance counts when it exceeds both" };

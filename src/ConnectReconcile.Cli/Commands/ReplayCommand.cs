@@ -16,15 +16,15 @@ internal static class ReplayCommand
     public static Command Replay(Func<CliEnvironment> env)
     {
         var command = new Command("replay", "Rate a month (or any range) of CTRs and write Parquet. With no --source it generates a sample month and runs on it.");
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC day of chains to rate (default: all)" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day of chains to rate (default: all)" };
+        var from = SharedOptions.Day("--from", "First UTC day of chains to rate (default: all)");
+        var to = SharedOptions.Day("--to", "Last UTC day of chains to rate (default: all)");
         return Build(command, env, from, to, nightlyDate: null);
     }
 
     public static Command Nightly(Func<CliEnvironment> env)
     {
         var command = new Command("nightly", "Rate one UTC day (chains that started that day), reading into the next day for chains that straddle midnight. Re-running replaces that day only.");
-        var date = new Option<DateOnly>("--date") { Description = "The UTC day to rate (YYYY-MM-DD)", Required = true };
+        var date = SharedOptions.RequiredDay("--date", "The UTC day to rate (YYYY-MM-DD)");
         return Build(command, env, null, null, date);
     }
 

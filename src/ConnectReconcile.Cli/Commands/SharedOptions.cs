@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace ConnectReconcile.Cli.Commands;
@@ -32,6 +34,29 @@ internal static class SharedOptions
     public static Option<int?> LookAheadHours() => new("--look-ahead-hours") { Description = "Arrival hours read past the end of the range, for chains straddling midnight and late records; also how long a chain is held open for more records while reading (default 6)" };
 
     public static Option<string?> HourPattern() => new("--hour-pattern") { Description = "Regex with groups y,m,d and optionally h locating the arrival hour (or day) in object keys, for layouts other than Firehose's YYYY/MM/dd/HH/" };
+
+    /// <summary>A day option read as YYYY-MM-DD only: the parser's default also takes 02.10.2026 or 10/02/2026, and picks a month or a day by guessing.</summary>
+    public static Option<DateOnly?> Day(string name, string description) => new(name) { Description = description, CustomParser = ParseDay };
+
+    /// <summary><see cref="Day"/> for a required option.</summary>
+    public static Option<DateOnly> RequiredDay(string name, string description) =>
+        new(name) { Description = description, Required = true, CustomParser = r => ParseDay(r) ?? default };
+
+    /// <summary>YYYY-MM-DD, as flags, environment variables and appsettings.json give days.</summary>
+    public static bool TryParseDay(string text, out DateOnly day) =>
+        DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);
+
+    private static DateOnly? ParseDay(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[^1].Value;
+        if (TryParseDay(text, out var day))
+        {
+            return day;
+        }
+
+        result.AddError($"{(result.Parent as OptionResult)?.Option.Name}: '{text}' is not a date (YYYY-MM-DD).");
+        return null;
+    }
 
     /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
     public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)

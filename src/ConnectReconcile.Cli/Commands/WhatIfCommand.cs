@@ -29,8 +29,8 @@ internal static class WhatIfCommand
             "Re-rate the same CTRs under a changed rate card, pricing model, policy, agent directory or number inventory, and compare with the baseline " +
             "by charge kind, usage type, leg kind, queue and segment (docs/estimate.md).");
         var source = SharedOptions.Source();
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC day of chains to rate (default: all)" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last UTC day of chains to rate (default: all)" };
+        var from = SharedOptions.Day("--from", "First UTC day of chains to rate (default: all)");
+        var to = SharedOptions.Day("--to", "Last UTC day of chains to rate (default: all)");
         var baseline = new Option<string[]>("--baseline")
         {
             Description = "What was billed (repeatable, applied in order; default: the built-in cards and default policy): " + SpecHelp,
