@@ -111,6 +111,9 @@ public sealed class ReferenceTests
     [InlineData("""{"User":[]}""", "Expected User to be a JSON object, found Array")]
     [InlineData("""{"User":{"Username":"x","PhoneConfig":"DESK_PHONE"}}""", "Expected PhoneConfig to be a JSON object, found String")]
     [InlineData("""{"User":{"Username":"x","PhoneConfig":{"PhoneType":"DESK_PHONE"},"LastModifiedTime":"yesterday"}}""", "LastModifiedTime: 'yesterday' is not an ISO-8601 time")]
+    [InlineData("{}", "Expected `aws connect describe-user` output (a User with its PhoneConfig), found {}")] // was read as an empty directory
+    [InlineData("[]", "The JSON holds no user")]
+    [InlineData("""{"UserSummaryList":[{"Id":"u1","Username":"x"}]}""", "This is `aws connect list-users` output, which has no phone settings")]
     public void Describe_user_json_of_another_shape_is_refused_with_what_was_found(string json, string message) =>
         Assert.Contains(message, Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(json)).Message, StringComparison.Ordinal);
 
@@ -118,8 +121,19 @@ public sealed class ReferenceTests
     [InlineData("""{"ListPhoneNumbersSummaryList":[null]}""")]
     [InlineData("""{"ListPhoneNumbersSummaryList":"+12065550100"}""")]
     [InlineData("[0.1]")]
-    public void Phone_number_json_of_another_shape_is_refused_with_what_was_found(string json) =>
-        Assert.Contains("to be a JSON object, found", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(json)).Message, StringComparison.Ordinal);
+    [InlineData("{}", "or a phone number object (with a PhoneNumber), found {}")] // was read as an inventory without numbers
+    [InlineData("""{"ListPhoneNumbersSummaryList":[]}""", "The JSON holds no phone number")]
+    public void Phone_number_json_of_another_shape_is_refused_with_what_was_found(string json, string message = "to be a JSON object, found") =>
+        Assert.Contains(message, Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(json)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void The_older_list_phone_numbers_output_is_read_too()
+    {
+        var numbers = ReferenceReaders.ReadNumbers("""
+            {"PhoneNumberSummaryList":[{"Id":"p1","Arn":"arn:aws:connect:us-east-1:1:instance/i/phone-number/p1","PhoneNumber":"+18005550100","PhoneNumberType":"TOLL_FREE","PhoneNumberCountryCode":"US"}]}
+            """);
+        Assert.Equal(NumberTypes.TollFree, numbers.TypeOf("+18005550100"));
+    }
 
     [Theory]
     [InlineData("+819011112222", "JP")]

@@ -16,7 +16,8 @@ public static class ReferenceReaders
         var trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
-            return new AgentDirectory(JsonValues(text).SelectMany(AgentsFromJson));
+            var agents = JsonValues(text).SelectMany(AgentsFromJson).ToList();
+            return agents.Count > 0 ? new AgentDirectory(agents) : throw new FormatException("The JSON holds no user: expected `aws connect describe-user` output (one or many, or an array of them).");
         }
 
         var rows = Csv(text, "username", "phone_type", "desk_phone_number", "as_of");
@@ -33,7 +34,8 @@ public static class ReferenceReaders
         var trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
-            return new NumberInventory(JsonValues(text).SelectMany(NumbersFromJson));
+            var numbers = JsonValues(text).SelectMany(NumbersFromJson).ToList();
+            return numbers.Count > 0 ? new NumberInventory(numbers) : throw new FormatException("The JSON holds no phone number: expected `aws connect list-phone-numbers-v2` (or `list-phone-numbers`) output.");
         }
 
         var rows = Csv(text, "number", "type", "country", "claimed_at", "released_at");
@@ -65,7 +67,10 @@ public static class ReferenceReaders
         var user = output.TryGetProperty("User", out var u) ? Object(u, "User") : output;
         if (!user.TryGetProperty("PhoneConfig", out var config))
         {
-            yield break;
+            // Reading another shape as "no agents" would silently rate every desk-phone agent as a softphone one.
+            throw new FormatException(output.TryGetProperty("UserSummaryList", out _)
+                ? "This is `aws connect list-users` output, which has no phone settings: give `aws connect describe-user` output for each user."
+                : $"Expected `aws connect describe-user` output (a User with its PhoneConfig), found {Clip(output.GetRawText())}.");
         }
 
         var phone = Object(config, "PhoneConfig");
@@ -94,7 +99,10 @@ public static class ReferenceReaders
             yield break;
         }
 
-        if (Object(e, "list-phone-numbers-v2 output or phone number").TryGetProperty("ListPhoneNumbersSummaryList", out var list))
+        // list-phone-numbers-v2 names its list ListPhoneNumbersSummaryList, the older list-phone-numbers
+        // PhoneNumberSummaryList; their items carry the same PhoneNumber, PhoneNumberType and country code.
+        var output = Object(e, "list-phone-numbers-v2 output or phone number");
+        if (output.TryGetProperty("ListPhoneNumbersSummaryList", out var list) || output.TryGetProperty("PhoneNumberSummaryList", out list))
         {
             foreach (var item in NumbersFromJson(list))
             {
@@ -106,7 +114,7 @@ public static class ReferenceReaders
 
         if (E164(Str(e, "PhoneNumber")) is not { } number)
         {
-            yield break;
+            throw new FormatException($"Expected `aws connect list-phone-numbers-v2` output or a phone number object (with a PhoneNumber), found {Clip(e.GetRawText())}.");
         }
 
         yield return new ClaimedNumber(
