@@ -108,4 +108,20 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
         (exit, _, _) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--scenario", "policy=minimums=sometimes");
         Assert.Equal(2, exit);
     }
+
+    [Fact]
+    public async Task Number_type_changes_a_held_number_however_it_is_written_and_refuses_one_the_centre_does_not_hold()
+    {
+        var tollFree = File.ReadLines(month.Numbers).Skip(1).Select(l => l.Split(',')).First(f => f[1] == "TOLL_FREE" && f[0].StartsWith("+1", StringComparison.Ordinal))[0];
+        var written = $"+1 ({tollFree[2..5]}) {tollFree[5..8]}-{tollFree[8..]}";
+        var (exit, json, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--scenario", $"number-type={written}:DID", "--json");
+        Assert.True(exit == 0, stderr);
+        var kinds = Rows(JsonDocument.Parse(json).RootElement, "byChargeKind");
+        Assert.True(kinds[ChargeKinds.NumberDaysTollFree].Scenario < kinds[ChargeKinds.NumberDaysTollFree].Baseline, json); // it became a DID
+
+        (exit, _, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--numbers", month.Numbers, "--scenario", "number-type=+19999999999:DID");
+        Assert.Equal(2, exit); // was one more DID number-day, silently
+        Assert.Contains("the number inventory does not hold +19999999999", stderr, StringComparison.Ordinal);
+    }
 }

@@ -163,7 +163,7 @@ internal static class WhatIfCommand
     private static NumberInventory Retype(NumberInventory numbers, string value)
     {
         var parts = value.Split([':', '='], 2, StringSplitOptions.TrimEntries);
-        if (parts.Length != 2 || !parts[0].StartsWith('+'))
+        if (parts.Length != 2 || PhoneNumbers.E164(parts[0]) is not ['+', _, ..] number || number.AsSpan(1).ContainsAnyExceptInRange('0', '9'))
         {
             throw new FormatException("number-type needs +E164:TYPE, e.g. number-type=+18005550100:DID.");
         }
@@ -175,14 +175,19 @@ internal static class WhatIfCommand
             var other => throw new FormatException($"number type must be DID or TOLL_FREE, found '{other}'."),
         };
         var list = numbers.Numbers.ToList();
-        var existing = list.FindIndex(n => n.Number == parts[0]);
+        var existing = list.FindIndex(n => n.Number == number);
         if (existing >= 0)
         {
             list[existing] = list[existing] with { Type = type };
         }
+        else if (numbers.IsProvided)
+        {
+            // Adding it would invent a number-day charge for a number the centre does not hold (a typo, most likely).
+            throw new FormatException($"the number inventory does not hold {number}: number-type changes the type of a number the centre holds.");
+        }
         else
         {
-            list.Add(new ClaimedNumber(parts[0], type, PhoneNumbers.CountryOf(parts[0]), null, null));
+            list.Add(new ClaimedNumber(number, type, PhoneNumbers.CountryOf(number), null, null));
         }
 
         return new NumberInventory(list, numbers.IsProvided);

@@ -98,6 +98,25 @@ public static class PhoneNumbers
     }
 
     /// <summary>
+    /// A number as a spreadsheet or an export may write it, in E.164 as CTRs carry it: bare digits,
+    /// <c>00…</c>, spaces, dashes, dots, brackets, <c>(0)</c> and a leading <c>'</c> are normalised;
+    /// text that is not a number is returned trimmed; blank is null.
+    /// </summary>
+    public static string? E164(string? number)
+    {
+        if (string.IsNullOrWhiteSpace(number))
+        {
+            return null;
+        }
+
+        // "+44 (0)20 …": the bracketed trunk zero is dialled at home only. A leading ' is a spreadsheet's
+        // (or our CSV exports') guard against formulas.
+        var kept = string.Concat(number.Trim().TrimStart('\'').Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
+        var digits = kept.StartsWith('+') ? kept[1..] : kept.StartsWith("00", StringComparison.Ordinal) ? kept[2..] : kept;
+        return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
+    }
+
+    /// <summary>
     /// Masks a number for logs and exports. Only its first and last digits stay: at most four of each,
     /// at most two thirds of them, and always at least four hidden, so a short number is not shown
     /// whole: <c>+819011112222</c> → <c>+8190****2222</c>, <c>+14155550123</c> → <c>+141****0123</c>,

@@ -24,7 +24,7 @@ public static class ReferenceReaders
         return new AgentDirectory(rows.Select(r => new AgentPhoneEntry(
             r["username"],
             NormalisePhoneType(r["phone_type"]),
-            E164(r["desk_phone_number"]),
+            PhoneNumbers.E164(r["desk_phone_number"]),
             Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
     }
 
@@ -41,7 +41,7 @@ public static class ReferenceReaders
         var rows = Csv(text, "number", "type", "country", "claimed_at", "released_at");
         return new NumberInventory(rows.Select(r =>
         {
-            var number = E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
+            var number = PhoneNumbers.E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
             return new ClaimedNumber(
                 number,
                 NormaliseNumberType(r["type"]),
@@ -75,7 +75,7 @@ public static class ReferenceReaders
 
         var phone = Object(config, "PhoneConfig");
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
-        var desk = E164(Str(phone, "DeskPhoneNumber"));
+        var desk = PhoneNumbers.E164(Str(phone, "DeskPhoneNumber"));
         // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
         var asOf = Str(user, "LastModifiedTime") is { } modified ? ParseTime(modified, "LastModifiedTime") : (Instant?)null;
         foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
@@ -112,7 +112,7 @@ public static class ReferenceReaders
             yield break;
         }
 
-        if (E164(Str(e, "PhoneNumber")) is not { } number)
+        if (PhoneNumbers.E164(Str(e, "PhoneNumber")) is not { } number)
         {
             throw new FormatException($"Expected `aws connect list-phone-numbers-v2` output or a phone number object (with a PhoneNumber), found {Clip(e.GetRawText())}.");
         }
@@ -161,20 +161,6 @@ public static class ReferenceReaders
     /// a leading apostrophe, spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
     /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written.
     /// </summary>
-    private static string? E164(string? number)
-    {
-        if (string.IsNullOrWhiteSpace(number))
-        {
-            return null;
-        }
-
-        // "+44 (0)20 …": the bracketed trunk zero is dialled at home only. A leading ' is a spreadsheet's
-        // (or our CSV exports') guard against formulas.
-        var kept = string.Concat(number.Trim().TrimStart('\'').Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
-        var digits = kept.StartsWith('+') ? kept[1..] : kept.StartsWith("00", StringComparison.Ordinal) ? kept[2..] : kept;
-        return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
-    }
-
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static IEnumerable<JsonElement> JsonValues(string text)
