@@ -32,7 +32,7 @@ public sealed class CommandTests
     [Fact]
     public async Task Explain_of_a_chat_contact_answers_in_json_when_asked()
     {
-        var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", "7a032154-5870-51d9-984e-6398e65c38c3", "--json");
+        var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", " 7A032154-5870-51D9-984E-6398E65C38C3", "--json"); // pasted in upper case, with a space
         Assert.True(exit == 0, err);
         using var doc = JsonDocument.Parse(json); // was a sentence of text
         Assert.Equal("CHAT", doc.RootElement.GetProperty("channel").GetString());
@@ -87,8 +87,8 @@ public sealed class CommandTests
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"""
             SELECT (SELECT count(*) FROM read_parquet('{hashed}')), (SELECT count(*) FROM read_csv('{csv}', all_varchar = true)),
-                   (SELECT sum(billed_seconds)::VARCHAR || ' ' || sum(cost)::VARCHAR FROM read_parquet('{hashed}')),
-                   (SELECT sum(billed_seconds::BIGINT)::VARCHAR || ' ' || sum(cost::DECIMAL(24,12))::VARCHAR FROM read_csv('{csv}', all_varchar = true)),
+                   (SELECT sum(billed_seconds)::VARCHAR || ' ' || sum(cost)::VARCHAR || ' ' || sum(quantity)::VARCHAR FROM read_parquet('{hashed}')),
+                   (SELECT sum(billed_seconds::BIGINT)::VARCHAR || ' ' || sum(cost::DECIMAL(24,12))::VARCHAR || ' ' || sum(quantity::DECIMAL(18,6))::VARCHAR FROM read_csv('{csv}', all_varchar = true)),
                    (SELECT count(*) FROM read_parquet('{hashed}') WHERE customer_number = '{s01Pseudonym}')
             """;
         using var r = cmd.ExecuteReader();
@@ -138,6 +138,7 @@ public sealed class CommandTests
     [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
     [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
     [InlineData("--version must not be blank", "ratecard", "derive", "--cur", ".", "--out", "../card.json", "--version", " ")]
+    [InlineData("--contact needs a contact id", "explain", "--source", ".", "--contact", " ")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

@@ -150,7 +150,7 @@ internal static class AuditExportCommand
         [
             r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
             r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
-            r.Quantity.ToString(c), r.Rate?.ToString(c), r.Cost?.ToString(c), r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? Scaled(cost, 12) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
         ];
         for (var i = 0; i < cells.Length; i++)
         {
@@ -164,6 +164,9 @@ internal static class AuditExportCommand
 
         writer.Write('\n');
     }
+
+    /// <summary>The places the Parquet file's DECIMAL(18,6), (18,8) and (24,12) keep, cut the same way, so both exports hold the same figures.</summary>
+    private static string Scaled(decimal value, int scale) => decimal.Round(value, scale, MidpointRounding.ToZero).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Where audit rows go as they are rated: a CSV or Parquet file that a re-read starts over.</summary>
     private abstract class AuditSink : IDisposable

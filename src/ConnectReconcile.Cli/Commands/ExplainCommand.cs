@@ -30,13 +30,15 @@ internal static class ExplainCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
-            var id = parse.GetValue(contact)!;
+            var id = parse.GetValue(contact)?.Trim() is { Length: > 0 } given ? given : throw new UsageException("--contact needs a contact id.");
             var s3 = env.S3(parse, endpoint);
             var (rater, _) = rating.Resolve(env, parse, s3);
             var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
                 .LoadAsync(null, null, 0, null, ct);
             var records = loaded.Dedupe.Records.ToList();
-            var rootId = records.FirstOrDefault(r => r.ContactId == id)?.RootId ?? id;
+            // Connect writes ids in lower case; one pasted from elsewhere may not be.
+            var asked = records.FirstOrDefault(r => r.ContactId == id) ?? records.FirstOrDefault(r => string.Equals(r.ContactId, id, StringComparison.OrdinalIgnoreCase));
+            var rootId = asked?.RootId ?? id;
             var members = records.Where(r => r.RootId == rootId).ToList();
             if (members.Count == 0)
             {
