@@ -14,7 +14,7 @@ internal static class CommandRunner
             env.CheckSettings(ConnectReconcileCli.SettingNames);
             return await body(env);
         }
-        catch (Exception e) when (e is UsageException or NothingToReadException)
+        catch (Exception e) when (e is UsageException or NothingToReadException or Io.Cur.NotACurException)
         {
             await env.Error.WriteLineAsync("error: " + e.Message);
             return ExitCodes.Usage;

@@ -97,6 +97,7 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    private const string NotACur = "<a file that is not a CUR>";
     private const string EmptyFolder = "(an empty folder)";
 
     private static List<JsonElement> Variances(JsonElement summary) => summary.GetProperty("variances").EnumerateArray().ToList();
@@ -400,13 +401,23 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     [InlineData("--month", "2026-09")] // neither the invoice nor the rated output has that month
     [InlineData("--cur", EmptyFolder)] // a folder with no invoice file at all
     [InlineData("--account", "12345")]
+    [InlineData("--cur", NotACur)] // a CSV without a CUR's columns: was exit 1
     public async Task Usage_mistakes_exit_2(string option, string value)
     {
         using var empty = new TempDir();
         var args = new Dictionary<string, string> { ["--cur"] = clean.Month.Cur, ["--rated"] = clean.Month.Rated, ["--month"] = "2026-10" };
-        args[option] = value == EmptyFolder ? empty.Path : value;
+        if (value == NotACur)
+        {
+            await File.WriteAllTextAsync(empty.Sub("agents.csv"), "username,phone_type,desk_phone_number,as_of\nana,DESK_PHONE,+12065550100,\n");
+        }
+
+        args[option] = value is EmptyFolder or NotACur ? empty.Path : value;
         var list = args.Where(kv => kv.Value.Length > 0).SelectMany(kv => new[] { kv.Key, kv.Value }).Prepend("reconcile").ToArray();
         var (exit, _, stderr) = await CliRunner.RunAsync(list);
         Assert.True(exit == 2, stderr);
+        if (value == NotACur)
+        {
+            Assert.Contains("not a Cost and Usage Report", stderr, StringComparison.Ordinal);
+        }
     }
 }

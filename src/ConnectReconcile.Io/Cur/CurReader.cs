@@ -543,7 +543,7 @@ internal sealed record ParquetCurColumns(
         }
 
         DataField Required(string name) => flat.GetValueOrDefault(name)
-            ?? throw new FormatException($"{file}: not a Cost and Usage Report (no column like line_item_{name[8..]} / lineItem/{name[8..]}).");
+            ?? throw new NotACurException($"{file}: not a Cost and Usage Report (no column like line_item_{name[8..]} / lineItem/{name[8..]}).");
         DataField? Optional(params string[] names) => names.Select(n => flat.GetValueOrDefault(n)).FirstOrDefault(f => f is not null);
 
         return new ParquetCurColumns(
@@ -568,7 +568,7 @@ internal sealed record CsvCurColumns(
         }
 
         int Required(string name) => index.TryGetValue(name, out var i) ? i
-            : throw new FormatException($"{file}: not a Cost and Usage Report CSV (no column like lineItem/{name[8..]}).");
+            : throw new NotACurException($"{file}: not a Cost and Usage Report CSV (no column like lineItem/{name[8..]}).");
         int Optional(string name) => index.GetValueOrDefault(name, -1);
 
         return new CsvCurColumns(
@@ -681,3 +681,6 @@ internal sealed class CsvRecordReader(TextReader reader)
         return _buffer[_pos];
     }
 }
+
+/// <summary>A file given as the invoice that lacks a CUR's required columns: the user's to fix (exit 2), not a failed run.</summary>
+public sealed class NotACurException(string message) : FormatException(message);
