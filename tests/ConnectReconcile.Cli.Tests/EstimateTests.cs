@@ -146,6 +146,16 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         Assert.Equal(2, exit);
         Assert.Contains("not valid YAML", stderr, StringComparison.Ordinal);
 
+        // Half a day was cut to two days; agents given with a profile were ignored.
+        await File.WriteAllTextAsync(bad, "region: us-east-1\ndays: 2.5\ncallsPerDay: {inboundDid: 10}\n");
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains("'days' must be a whole number of days, found 2.5", stderr, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(bad, "region: us-east-1\ncallsPerDay: {inboundDid: 10}\n");
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad, "--agents", month.Agents);
+        Assert.Equal(2, exit);
+        Assert.Contains("--agents and --numbers go with --from-ctrs", stderr, StringComparison.Ordinal);
+
         (exit, _, _) = await CliRunner.RunAsync("estimate");
         Assert.Equal(2, exit);
         (exit, _, _) = await CliRunner.RunAsync("estimate", "--profile", bad, "--from-ctrs", month.Ctr);

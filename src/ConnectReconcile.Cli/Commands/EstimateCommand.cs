@@ -55,6 +55,12 @@ internal static class EstimateCommand
                 throw new UsageException("--save-profile, --from and --to go with --from-ctrs.");
             }
 
+            if (ctrPath is null && (parse.GetValue(rating.AgentsOption) is not null || parse.GetValue(rating.NumbersOption) is not null))
+            {
+                // Ignoring them would look as if they had shaped the estimate.
+                throw new UsageException("--agents and --numbers go with --from-ctrs: a profile states its desk-phone share and its numbers itself (docs/estimate.md).");
+            }
+
             var s3 = env.S3(parse, endpoint);
             var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption), s3);
             if (parse.GetValue(region) is { } wanted)

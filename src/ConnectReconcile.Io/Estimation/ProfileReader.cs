@@ -248,7 +248,7 @@ public static class ProfileReader
                 Country = country,
                 PricingModel = top.Text("pricingModel"),
                 Month = Month(top.Text("month")),
-                Days = top.Number("days") is { } days ? (int)days : null,
+                Days = top.Number("days") is { } days ? (days == decimal.Truncate(days) ? (int)days : throw new FormatException($"'days' must be a whole number of days, found {days}.")) : null,
                 CallsPerDay = volumes,
                 Inbound = inboundBehaviour,
                 Outbound = outboundBehaviour,
