@@ -235,6 +235,14 @@ public sealed class CommandTests
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("records").GetInt64());
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
+
+        // The commands that rate a range say so too (they said nothing).
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", dir.Sub("empty"), "--out", dir.Sub("audit.csv"));
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", dir.Sub("empty"), "--all-softphone");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
     }
 
     [Fact]

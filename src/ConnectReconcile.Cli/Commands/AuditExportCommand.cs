@@ -111,6 +111,7 @@ internal static class AuditExportCommand
                         },
                     });
                     result = await job.RunAsync(null, ct);
+                    ReplayCommand.WarnIfNothingRead(env, result, sourcePath, fromDay, toDay);
                     sink.Complete();
                 }
 

@@ -115,12 +115,7 @@ internal static class ReplayCommand
             var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
-            if (result.Counts.Read == 0)
-            {
-                // Not a failure (a day can be quiet), but most often a wrong prefix or range: say so.
-                env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates",
-                    sourcePath, Day(from), Day(to));
-            }
+            WarnIfNothingRead(env, result, sourcePath, from, to);
 
             if (summaryMode == "json")
             {
@@ -137,6 +132,15 @@ internal static class ReplayCommand
     }
 
     // ISO days in logs: DateOnly's own ToString is the culture's short date (MM/dd/yyyy in the invariant one).
+    /// <summary>Not a failure (a day can be quiet), but most often a wrong prefix or range: say so.</summary>
+    internal static void WarnIfNothingRead(CliEnvironment env, JobResult result, string source, DateOnly? from, DateOnly? to)
+    {
+        if (result.Counts.Read == 0)
+        {
+            env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates", source, Day(from), Day(to));
+        }
+    }
+
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";
 
     /// <summary>The embedded default: a generated sample month in a temp folder, so a newcomer sees the product work.</summary>

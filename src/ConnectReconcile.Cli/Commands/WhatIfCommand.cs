@@ -92,6 +92,7 @@ internal static class WhatIfCommand
             }
 
             var before = await Run(baselineSetup, "baseline");
+            ReplayCommand.WarnIfNothingRead(env, before.Job!, sourcePath, fromDay, toDay);
             var after = await Run(scenarioSetup, "scenario");
             if (parse.GetValue(json))
             {
