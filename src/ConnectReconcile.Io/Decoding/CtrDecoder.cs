@@ -124,6 +124,14 @@ public sealed class CtrDecoder
 
         private bool Fill(Stream input)
         {
+            // The scan breaks off at the buffer's end (inside a long string, say) before its own size
+            // check: stop retaining an oversized object here too, or the buffer doubles without bound.
+            if (_valueStart >= 0 && _pos - _valueStart > MaxRecordBytes)
+            {
+                _oversized = true;
+                _valueStart = -1;
+            }
+
             // Keep only the unfinished object; grow the buffer when a single object fills it.
             var keepFrom = _valueStart >= 0 ? _valueStart : _pos;
             if (keepFrom > 0)

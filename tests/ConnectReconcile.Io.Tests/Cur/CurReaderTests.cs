@@ -325,7 +325,7 @@ public sealed class CurReaderTests : IDisposable
         var cutHeader = await AggregateFileAsync("cut-header.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes(Header[..30]), flushOnly: true));
         Assert.Equal((1L, "the gzip file ends before its header does (cut short): the whole file is missing"),
             (cutHeader.UnreadableLines, cutHeader.FirstUnreadable[0].Reason));
-        await Assert.ThrowsAsync<FormatException>(() => AggregateFileAsync("notes.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
+        await Assert.ThrowsAsync<NotACurException>(() => AggregateFileAsync("notes.csv.gz", DecoderTests.Gzip(Encoding.UTF8.GetBytes("name,value\na,1\n"))));
 
         // Cut inside the second row: the row is short of fields.
         var inside = await AggregateFileAsync("inside.csv", Encoding.UTF8.GetBytes(Header + Row + Row[..50]));
@@ -396,7 +396,7 @@ public sealed class CurReaderTests : IDisposable
     {
         var path = Path.Combine(_dir, "notes.csv");
         await File.WriteAllTextAsync(path, "name,value\na,1\n");
-        var e = await Assert.ThrowsAsync<FormatException>(() => ReadAll(path));
+        var e = await Assert.ThrowsAsync<NotACurException>(() => ReadAll(path));
         Assert.Contains("not a Cost and Usage Report", e.Message, StringComparison.Ordinal);
     }
 }
