@@ -100,6 +100,7 @@ public sealed class RatingTests
     [InlineData("\"chargeKind\": \"service\", \"price\": -0.018", "price -0.018 is negative")]
     [InlineData("\"chargeKind\": \"service\", \"price\": 1e15", "is not below 100000 per minute")] // would overflow the outputs' decimals
     [InlineData("\"chargeKind\": \"service\", \"price\": 0.018, \"effectiveFrom\": \"2027-01-01\", \"effectiveTo\": \"2026-01-01\"", "so the row never applies")]
+    [InlineData("\"chargeKind\": \"telephony:outbound\", \"prefix\": \"1206\", \"price\": 0.01", "prefix '1206' is not an E.164 prefix")]
     public void A_rate_card_row_that_could_only_misprice_is_refused_when_the_card_is_read(string fields, string expected)
     {
         var json = $$"""

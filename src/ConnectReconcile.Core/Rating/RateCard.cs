@@ -201,6 +201,11 @@ public sealed class RateCard
                 throw new FormatException($"Rate card row {row.Id}: price {row.Price} is not below {MaxPrice} per {row.Unit}: a misplaced decimal point?");
             }
 
+            if (row.Prefix is { } prefix && (prefix.Length < 2 || prefix[0] != '+' || prefix.AsSpan(1).ContainsAnyExceptInRange('0', '9')))
+            {
+                throw new FormatException($"Rate card row {row.Id}: prefix '{prefix}' is not an E.164 prefix like +1206, so it matches no number.");
+            }
+
             if (row.EffectiveTo is { } to && to <= row.EffectiveFrom)
             {
                 throw new FormatException($"Rate card row {row.Id}: effectiveTo {to:yyyy-MM-dd} (exclusive) is not after effectiveFrom {row.EffectiveFrom:yyyy-MM-dd}, so the row never applies.");
