@@ -51,7 +51,7 @@ public sealed class DecoderTests
     public void An_object_with_a_string_far_over_the_record_limit_is_quarantined_without_holding_it()
     {
         // 40 MB inside one string, then a good record: the buffer stopped growing only once the scan
-        // left the string, so this took ~128 MB of buffers (a 900 KB gzip of it took 1.7 GB); now the
+        // left the string, so this took ~128 MB of buffers (a 600 KB gzip of a 629 MB one took 1.7 GB); now the
         // buffer stops at twice the limit.
         var huge = Encoding.UTF8.GetBytes(Ctr("big", extra: ",\"x\":\"" + new string('x', 5 * CtrDecoder.MaxRecordBytes) + "\"") + Ctr("after"));
         var before = GC.GetAllocatedBytesForCurrentThread();
