@@ -121,6 +121,7 @@ public sealed class RatingTests
     [InlineData("\"rows\": [null]", "rows must be a list of row objects")]
     [InlineData("\"rows\": [{ROW}, {ROW}]", "have the id 'r1'")]
     [InlineData("\"version\": \" \", \"rows\": []", "has no version")]
+    [InlineData("\"rows\": [{ROW}, { \"id\": \"r2\", \"region\": \"us-east-1\", \"chargeKind\": \"service\", \"usageType\": \"x\", \"price\": 0.02 }]", "rows r1 and r2 price the same case (service, us-east-1, per-feature) from the same day")]
     [InlineData("\"rows\": [{ROW}], \"efectiveTo\": \"2026-01-01\"", "efectiveTo")] // a misspelt key is not ignored
     public void A_rate_card_of_the_wrong_shape_is_refused_when_the_card_is_read(string body, string expected)
     {

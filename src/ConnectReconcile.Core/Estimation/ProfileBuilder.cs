@@ -239,6 +239,13 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         {
             string.Create(c, $"Derived from {_chains:#,0} chains over {days} days ({_days.Min:yyyy-MM-dd} to {_days.Max:yyyy-MM-dd}) under policy {policy}."),
         };
+        if (_regions.Count > 1)
+        {
+            // A profile has one region: the others' calls are priced at its rates.
+            var others = _regions.Where(kv => kv.Key != region).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal);
+            notes.Add(string.Create(c, $"The CTRs span regions: priced as {region} ({_regions[region]:#,0} chains); {string.Join(", ", others.Select(kv => string.Create(c, $"{kv.Key} ({kv.Value:#,0} chains)")))} priced at {region}'s rates too. Estimate each region's CTRs on their own (--from-ctrs of that instance's folder) for its prices."));
+        }
+
         foreach (var (why, (chains, cost)) in _skipped.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             notes.Add(string.Create(c, $"Not modelled: {chains:#,0} {why}, rated at {cost:0.00} in the replay."));

@@ -225,6 +225,14 @@ public sealed class RateCard
             throw new FormatException($"Rate card rows {twice.Count()} times have the id '{twice.Key}': ids must be unique.");
         }
 
+        // Of two rows for the same case, the later effectiveFrom wins (a new price supersedes the old);
+        // from the same day, the file's order would decide, so a card that says both is refused.
+        if (rows.GroupBy(r => (r.ChargeKind, r.Region, r.PricingModel, r.Country, r.Prefix, r.EffectiveFrom)).FirstOrDefault(g => g.Count() > 1) is { } same)
+        {
+            throw new FormatException($"Rate card rows {string.Join(" and ", same.Select(r => r.Id))} price the same case ({same.Key.ChargeKind}, {same.Key.Region}, " +
+                $"{same.Key.PricingModel}{(same.Key.Country is null ? "" : ", " + same.Key.Country)}{(same.Key.Prefix is null ? "" : ", " + same.Key.Prefix)}) from the same day: keep one.");
+        }
+
         return new RateCard
         {
             Version = file.Version,

@@ -196,5 +196,18 @@ public sealed class EstimatorTests
         var again = estimator.Estimate(derived, new EstimateOptions { Resolution = 100 });
         Assert.InRange(again.Total, replayed * 0.995m, replayed * 1.005m);
         Assert.True(original.Total > 0);
+        Assert.DoesNotContain(derived.Notes, n => n.Contains("span regions", StringComparison.Ordinal));
+
+        // CTRs of a second, smaller instance in another region: priced at the larger one's rates, and the notes say so.
+        var virginia = profile with { Region = "us-east-1", CallsPerDay = new CallVolumes { InboundDid = 20 } };
+        var secondRater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, Core.Reference.AgentDirectory.Empty, Core.Reference.NumberInventory.Missing);
+        foreach (var call in new ChainSynthesizer(virginia, November, 30, 20).Calls())
+        {
+            builder.Add(secondRater.Rate(call.Chain));
+        }
+
+        var mixed = builder.Build("two regions");
+        Assert.Equal("ap-northeast-1", mixed.Region);
+        Assert.Contains(mixed.Notes, n => n.StartsWith("The CTRs span regions: priced as ap-northeast-1", StringComparison.Ordinal) && n.Contains("us-east-1 (", StringComparison.Ordinal));
     }
 }
