@@ -61,4 +61,30 @@ public sealed class CtrParserTests
         Assert.Equal(QuarantineReasons.MissingChannel, outcome.Reason);
         Assert.Equal(detail, outcome.Detail);
     }
+
+    [Theory]
+    [InlineData("\"InitiationTimestamp\":\"9999-12-31T23:00:00Z\"", "InitiationTimestamp 9999-12-31T23:00:00Z is outside the years 2000 to 9998")] // was a crash in number-days
+    [InlineData("\"InitiationTimestamp\":\"1970-01-01T00:00:00Z\"", "InitiationTimestamp 1970-01-01T00:00:00Z is outside the years 2000 to 9998")]
+    [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"ConnectedToSystemTimestamp\":\"2026-10-14T09:00:00Z\"", "ConnectedToSystemTimestamp 2026-10-14T09:00:00Z is before InitiationTimestamp")] // billed an hour that never happened
+    [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"DisconnectTimestamp\":\"2026-10-14T10:05:00Z\",\"ConnectedToSystemTimestamp\":\"2026-10-14T10:06:00Z\"", "ConnectedToSystemTimestamp 2026-10-14T10:06:00Z is after DisconnectTimestamp")]
+    [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"TransferCompletedTimestamp\":\"2026-10-14T08:00:00Z\"", "TransferCompletedTimestamp 2026-10-14T08:00:00Z is before InitiationTimestamp")]
+    [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"Agent\":{\"ConnectedToAgentTimestamp\":\"9999-12-31T00:00:00Z\"}", "Agent.ConnectedToAgentTimestamp 9999-12-31T00:00:00Z is outside")]
+    public void Timestamps_out_of_range_or_out_of_order_are_quarantined(string fields, string detail)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE",{{fields}}}"""));
+        Assert.Null(outcome.Record);
+        Assert.Equal(QuarantineReasons.BadTimestamp, outcome.Reason);
+        Assert.StartsWith(detail, outcome.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_blank_id_is_no_id()
+    {
+        var parser = new CtrParser();
+        var call = parser.Parse("""{"ContactId":"a","InitialContactId":"","PreviousContactId":" ","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""u8).Record!;
+        Assert.Null(call.InitialContactId); // "" joined every such call into one chain rooted at ""
+        Assert.Null(call.PreviousContactId);
+        Assert.Equal("a", call.RootId);
+        Assert.Equal(QuarantineReasons.MissingContactId, parser.Parse("""{"ContactId":"  ","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""u8).Reason);
+    }
 }

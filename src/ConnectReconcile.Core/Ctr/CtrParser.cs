@@ -176,6 +176,19 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.DisconnectBeforeInitiation, $"DisconnectTimestamp {d} is before InitiationTimestamp {initiation.Value}");
         }
 
+        // Billing starts the customer's leg at ConnectedToSystemTimestamp and a third party's at
+        // TransferCompletedTimestamp: out of order, they would bill hours that never happened.
+        if (connected is { } c && (c < initiation.Value || (disconnect is { } end && c > end)))
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
+                $"ConnectedToSystemTimestamp {c} is {(c < initiation.Value ? $"before InitiationTimestamp {initiation.Value}" : $"after DisconnectTimestamp {disconnect}")}");
+        }
+
+        if (transferCompleted is { } t && t < initiation.Value)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, $"TransferCompletedTimestamp {t} is before InitiationTimestamp {initiation.Value}");
+        }
+
         return ParseOutcome.Ok(new ContactRecord
         {
             ContactId = contactId,
@@ -309,7 +322,13 @@ public sealed class CtrParser
             return SkipAndNull(ref reader);
         }
 
-        return reader.ValueIsEscaped ? reader.GetString() : _recentIds.Get(reader.ValueSpan);
+        // A blank id is no id: "" as InitialContactId would join every such call into one chain.
+        if (reader.ValueIsEscaped)
+        {
+            return reader.GetString() is { } escaped && !string.IsNullOrWhiteSpace(escaped) ? escaped : null;
+        }
+
+        return reader.ValueSpan.IndexOfAnyExcept(" \t\r\n"u8) < 0 ? null : _recentIds.Get(reader.ValueSpan);
     }
 
     private string? ReadInstanceTag(ref Utf8JsonReader reader)
@@ -407,20 +426,26 @@ public sealed class CtrParser
             return null;
         }
 
-        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && Instant.TryParse(reader.ValueSpan, out var value))
+        if (reader.TokenType == JsonTokenType.String
+            && (reader.ValueIsEscaped ? Instant.TryParse(Encoding.UTF8.GetBytes(reader.GetString()!), out var value) : Instant.TryParse(reader.ValueSpan, out value)))
         {
-            return value;
-        }
+            if (value >= EarliestTimestamp && value <= LatestTimestamp)
+            {
+                return value;
+            }
 
-        if (reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped && Instant.TryParse(Encoding.UTF8.GetBytes(reader.GetString()!), out value))
-        {
-            return value;
+            // Connect began in 2017; past 9998 a day's look-ahead and number-days would overflow the calendar.
+            bad ??= $"{field} {value} is outside the years 2000 to 9998";
+            return null;
         }
 
         bad ??= $"{field} is not an ISO-8601 timestamp";
         Skip(ref reader);
         return null;
     }
+
+    private static readonly Instant EarliestTimestamp = Instant.Parse("2000-01-01T00:00:00Z");
+    private static readonly Instant LatestTimestamp = Instant.Parse("9998-12-31T23:59:59Z");
 
     private static long ReadLong(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v) ? v : 0;
