@@ -273,6 +273,21 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Generate_again_replaces_the_whole_month_invoice_included()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "2", "--cur")).Exit);
+        Assert.True(Directory.Exists(dir.Sub("cur")));
+        File.WriteAllText(dir.Sub("notes.txt"), "mine");
+
+        // The old invoice would not match the new CTRs (it was left there, and reconcile read it).
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "60", "--days", "2", "--seed", "7")).Exit);
+        Assert.False(Directory.Exists(dir.Sub("cur")));
+        Assert.False(File.Exists(dir.Sub("cur-planted.json")));
+        Assert.Equal("mine", File.ReadAllText(dir.Sub("notes.txt"))); // what generate did not write stays
+    }
+
+    [Fact]
     public async Task Generate_stops_before_writing_a_month_that_cannot_fit_on_the_disk()
     {
         using var dir = new TempDir();

@@ -27,7 +27,7 @@ internal static class EstimateCommand
         var fromCtrs = new Option<string?>("--from-ctrs") { Description = "Derive the profile from these CTRs (a folder, a file or s3://bucket/prefix/)" };
         var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's" };
         var pricingModel = new Option<string?>("--pricing-model") { Description = "per-feature or unlimited-ai, instead of the profile's" };
-        var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM, when the profile names none (default: the current UTC month)" };
+        var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM (default: the profile's month, else the current UTC month)" };
         var from = SharedOptions.Day("--from", "With --from-ctrs: first UTC day of chains to measure");
         var to = SharedOptions.Day("--to", "With --from-ctrs: last UTC day of chains to measure");
         var save = new Option<string?>("--save-profile") { Description = "With --from-ctrs: write the derived profile here (.yaml or .json)" };

@@ -52,6 +52,7 @@ internal static class GenerateCommand
             RefuseWhenTheDiskIsTooSmall(options);
 
             var curOptions = cur.Resolve(env, parse, options.OutputDirectory, env.S3(parse, endpoint));
+            RemovePreviousInvoice(options.OutputDirectory);
             var stopwatch = Stopwatch.StartNew();
             var result = SampleMonth.Generate(options, ct);
             env.Logger.LogInformation("Wrote {Records} CTRs in {Files} files ({Megabytes:F1} MB) to {Out} in {Seconds:F1} s",
@@ -72,6 +73,26 @@ internal static class GenerateCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// A month generated here before is replaced whole (the generator replaces its CTRs, agents,
+    /// numbers and truth): its invoice would not match the new CTRs, and one in another format would
+    /// be read beside the new one.
+    /// </summary>
+    private static void RemovePreviousInvoice(string outDir)
+    {
+        if (!File.Exists(Path.Combine(outDir, "truth.json")))
+        {
+            return; // not a generated month: leave the folder's other contents alone
+        }
+
+        if (Directory.Exists(Path.Combine(outDir, "cur")))
+        {
+            Directory.Delete(Path.Combine(outDir, "cur"), recursive: true);
+        }
+
+        File.Delete(Path.Combine(outDir, CurWriter.PlantedFile));
     }
 
     /// <summary>Gzip CTR bytes a generated contact takes on average (a 730,000-contact month wrote 466 MB).</summary>

@@ -87,6 +87,12 @@ internal static class ReplayCommand
             Inputs.OutsideSource(outPath, sourcePath);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3, sampleAgents, sampleNumbers);
+            if (!numbers.IsProvided)
+            {
+                // The charges look like any others; run.json's numberInventoryProvided is the only other trace.
+                env.Logger.LogWarning("No --numbers: number-days are estimated, every number seen in SystemEndpoint charged for every day of the run (run.json: numberInventoryProvided false)");
+            }
+
             var options = new BillingJobOptions
             {
                 Source = Inputs.Existing(sourcePath, "--source", s3),

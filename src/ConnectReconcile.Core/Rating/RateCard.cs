@@ -52,7 +52,7 @@ public static class Units
 /// A versioned rate card (format documented in docs/rate-card.md). Lookups are pure and deterministic;
 /// a missing row is a gap the caller reports, never a silent zero.
 /// </summary>
-public sealed class RateCard
+public sealed partial class RateCard
 {
     public required string Version { get; init; }
     public required string Currency { get; init; }
@@ -141,14 +141,29 @@ public sealed class RateCard
     /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
     private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
 
+    [System.Text.RegularExpressions.GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
+    private static partial System.Text.RegularExpressions.Regex UnknownKey();
+
     /// <summary>The highest price a row may have, exclusive, in the card's currency per unit.</summary>
     public const decimal MaxPrice = 100_000m;
 
     /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
     public static RateCard FromJson(string json)
     {
-        var file = JsonSerializer.Deserialize(json, RateCardJsonContext.Default.RateCardFile)
-            ?? throw new FormatException("Rate card is empty.");
+        RateCardFile file;
+        try
+        {
+            file = JsonSerializer.Deserialize(json, RateCardJsonContext.Default.RateCardFile) ?? throw new FormatException("Rate card is empty.");
+        }
+        catch (JsonException e) when (e.Path is { } path)
+        {
+            // The serializer names .NET types; a user needs the place in the file.
+            var unknown = UnknownKey().Match(e.Message);
+            throw new FormatException(unknown.Success
+                ? $"Rate card: '{unknown.Groups[1].Value}' at {path} is not a key of the format (docs/rate-card.md); misspelt?"
+                : $"Rate card: the value at {path} is not of the format's type (docs/rate-card.md).", e);
+        }
+
         if (file.Format != RateCardFile.FormatName)
         {
             throw new FormatException($"Rate card format must be '{RateCardFile.FormatName}', found '{file.Format}'.");
