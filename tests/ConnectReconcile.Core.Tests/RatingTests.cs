@@ -124,6 +124,7 @@ public sealed class RatingTests
     [InlineData("\"rows\": [{ROW}, { \"id\": \"r2\", \"region\": \"us-east-1\", \"chargeKind\": \"service\", \"usageType\": \"x\", \"price\": 0.02 }]", "rows r1 and r2 price the same case (service, us-east-1, per-feature) from the same day")]
     [InlineData("\"rows\": [{ROW}], \"efectiveTo\": \"2026-01-01\"", "Rate card: 'efectiveTo' at $.efectiveTo is not a key of the format")] // a misspelt key is not ignored
     [InlineData("\"rows\": {ROW}", "Rate card: the value at $.rows is not of the format's type")]
+    [InlineData("\"rows\": [{ROW} {ROW}]", "Rate card is not valid JSON: '{' is invalid after a value")]
     public void A_rate_card_of_the_wrong_shape_is_refused_when_the_card_is_read(string body, string expected)
     {
         const string row = """{ "id": "r1", "region": "us-east-1", "chargeKind": "service", "usageType": "x", "price": 0.018 }""";

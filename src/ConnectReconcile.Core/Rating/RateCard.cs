@@ -155,13 +155,14 @@ public sealed partial class RateCard
         {
             file = JsonSerializer.Deserialize(json, RateCardJsonContext.Default.RateCardFile) ?? throw new FormatException("Rate card is empty.");
         }
-        catch (JsonException e) when (e.Path is { } path)
+        catch (JsonException e)
         {
-            // The serializer names .NET types; a user needs the place in the file.
+            // The serializer names .NET types for a key or value of the wrong kind; a user needs the place in the file.
             var unknown = UnknownKey().Match(e.Message);
-            throw new FormatException(unknown.Success
-                ? $"Rate card: '{unknown.Groups[1].Value}' at {path} is not a key of the format (docs/rate-card.md); misspelt?"
-                : $"Rate card: the value at {path} is not of the format's type (docs/rate-card.md).", e);
+            throw new FormatException(
+                unknown.Success ? $"Rate card: '{unknown.Groups[1].Value}' at {e.Path} is not a key of the format (docs/rate-card.md); misspelt?"
+                : e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) ? $"Rate card: the value at {e.Path} is not of the format's type (docs/rate-card.md)."
+                : $"Rate card is not valid JSON: {e.Message}", e);
         }
 
         if (file.Format != RateCardFile.FormatName)
