@@ -30,6 +30,19 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_quarantined_contact_gives_the_reason()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        await File.WriteAllTextAsync(dir.Sub("ctr/bad.json"),
+            """{"ContactId":"q-1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T09:00:00Z"}""");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "q-1");
+        Assert.True(exit == 0, err); // was "error: no contact q-1", exit 1
+        Assert.Contains("Contact q-1 was not rated: its record in ", text, StringComparison.Ordinal);
+        Assert.Contains("is in quarantine as disconnect-before-initiation: DisconnectTimestamp 2026-10-14T09:00:00Z is before", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_of_a_chat_contact_answers_in_json_when_asked()
     {
         var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", " 7A032154-5870-51D9-984E-6398E65C38C3", "--json"); // pasted in upper case, with a space

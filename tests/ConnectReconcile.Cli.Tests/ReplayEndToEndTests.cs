@@ -87,6 +87,22 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
             cmd.CommandText = $"SELECT count(*) FROM read_parquet('{Path.Combine(tmp.Sub("out"), "contacts", "*", "*.parquet")}') WHERE customer_number NOT LIKE '%****%'";
             Assert.Equal(0L, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
         }
+
+        // A quarantined record that named its contact keeps the id (a user asking "where is contact X?" finds it); bytes that were no record have none.
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                SELECT count(*) FILTER (WHERE reason IN ('disconnect-before-initiation', 'bad-timestamp') AND contact_id IS NOT NULL),
+                       count(*) FILTER (WHERE reason IN ('disconnect-before-initiation', 'bad-timestamp')),
+                       count(*) FILTER (WHERE reason IN ('not-json', 'truncated-record') AND contact_id IS NOT NULL)
+                FROM read_parquet('{Path.Combine(tmp.Sub("out"), "quarantine", "*", "*.parquet")}')
+                """;
+            using var r = cmd.ExecuteReader();
+            Assert.True(r.Read());
+            Assert.True(Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal(r.GetValue(1), r.GetValue(0));
+            Assert.Equal(0L, Convert.ToInt64(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     [Fact]

@@ -75,6 +75,7 @@ public sealed class CtrParserTests
         Assert.Null(outcome.Record);
         Assert.Equal(QuarantineReasons.BadTimestamp, outcome.Reason);
         Assert.StartsWith(detail, outcome.Detail, StringComparison.Ordinal);
+        Assert.Equal("x", outcome.ContactId); // the quarantine row names the contact
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class KinesisRecordDecoder
                 }
                 else
                 {
-                    sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!));
+                    sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!, outcome.ContactId));
                 }
             }, sink);
         }

@@ -92,6 +92,11 @@ public sealed record BatchManifest(
                 w.WriteNumber("recordIndex", q.Entry.Position.Index);
                 w.WriteString("reason", q.Entry.Reason);
                 w.WriteString("detail", q.Entry.Detail);
+                if (q.Entry.ContactId is { } contactId)
+                {
+                    w.WriteString("contactId", contactId);
+                }
+
                 w.WriteString("arrivalDay", q.ArrivalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
                 w.WriteEndObject();
             }
@@ -136,7 +141,8 @@ public sealed record BatchManifest(
                 new QuarantineEntry(
                     new SourcePosition(q.GetProperty("source").GetString()!, q.GetProperty("position").GetInt64(), q.GetProperty("recordIndex").GetInt64()),
                     q.GetProperty("reason").GetString()!,
-                    q.GetProperty("detail").GetString()!),
+                    q.GetProperty("detail").GetString()!,
+                    q.TryGetProperty("contactId", out var id) ? id.GetString() : null), // absent in manifests written before it was kept
                 DateOnly.ParseExact(q.GetProperty("arrivalDay").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture))).ToList(),
             Instant(root, "firstArrival"),
             Instant(root, "lastArrival"));

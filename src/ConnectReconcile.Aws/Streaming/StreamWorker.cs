@@ -734,10 +734,7 @@ public sealed class StreamWorker
         Directory.CreateDirectory(staging);
         try
         {
-            var rows = State.QuarantineFor(day).Select(q => new QuarantineRow
-            {
-                Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
-            }).ToList();
+            var rows = State.QuarantineFor(day).Select(QuarantineRow.From).ToList();
             using var writer = new ParquetTableWriter(staging);
             var written = await writer.WriteAsync("quarantine", day, rows, CancellationToken.None).ConfigureAwait(false);
             var manifest = $"{StreamArchive.QuarantineFolder}/{Day(day)}.json";

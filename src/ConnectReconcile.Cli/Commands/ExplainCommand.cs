@@ -5,6 +5,7 @@ using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 
 namespace ConnectReconcile.Cli.Commands;
@@ -42,6 +43,14 @@ internal static class ExplainCommand
             var members = records.Where(r => r.RootId == rootId).ToList();
             if (members.Count == 0)
             {
+                // Not rated because its record could not be used: that is the explanation.
+                var quarantined = loaded.Quarantined.Where(q => string.Equals(q.ContactId, id, StringComparison.OrdinalIgnoreCase)).ToList();
+                if (quarantined.Count > 0)
+                {
+                    await env.Out.WriteAsync(parse.GetValue(json) ? QuarantinedJson(id, quarantined) : QuarantinedText(id, quarantined));
+                    return ExitCodes.Ok;
+                }
+
                 await env.Error.WriteLineAsync($"error: no contact {id} in {sourcePath}");
                 return ExitCodes.Failure;
             }
@@ -162,6 +171,17 @@ internal static class ExplainCommand
         };
         return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
     }
+
+    private static string QuarantinedText(string id, IReadOnlyList<QuarantineEntry> entries) =>
+        string.Concat(entries.Select(q => string.Create(CultureInfo.InvariantCulture,
+            $"Contact {id} was not rated: its record in {q.Position.Source} (byte {q.Position.Offset}) is in quarantine as {q.Reason}: {q.Detail}.{Environment.NewLine}")));
+
+    private static string QuarantinedJson(string id, IReadOnlyList<QuarantineEntry> entries) =>
+        JsonSerializer.Serialize(new
+        {
+            contactId = id,
+            quarantined = entries.Select(q => new { source = q.Position.Source, position = q.Position.Offset, recordIndex = q.Position.Index, reason = q.Reason, detail = q.Detail }),
+        }, Indented) + Environment.NewLine;
 
     private static object ChargeJson(Charge c) => new
     {

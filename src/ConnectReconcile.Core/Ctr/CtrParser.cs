@@ -6,10 +6,11 @@ using ConnectReconcile.Core.Time;
 namespace ConnectReconcile.Core.Ctr;
 
 /// <summary>The outcome of parsing one JSON value: a record, or the reason it was rejected.</summary>
-public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason, string? Detail)
+/// <summary>A parsed record, or why there is none; <see cref="ContactId"/> names a rejected record that had one.</summary>
+public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason, string? Detail, string? ContactId = null)
 {
     public static ParseOutcome Ok(ContactRecord record) => new(record, null, null);
-    public static ParseOutcome Reject(string reason, string detail) => new(null, reason, detail);
+    public static ParseOutcome Reject(string reason, string detail, string? contactId = null) => new(null, reason, detail, contactId);
 }
 
 /// <summary>
@@ -152,17 +153,17 @@ public sealed class CtrParser
 
         if (badTimestamp is not null)
         {
-            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, badTimestamp);
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, badTimestamp, contactId);
         }
 
         if (initiation is null)
         {
-            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "InitiationTimestamp missing");
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "InitiationTimestamp missing", contactId);
         }
 
         if (string.IsNullOrWhiteSpace(channel))
         {
-            return ParseOutcome.Reject(QuarantineReasons.MissingChannel, channel is null ? "no Channel" : "Channel is empty");
+            return ParseOutcome.Reject(QuarantineReasons.MissingChannel, channel is null ? "no Channel" : "Channel is empty", contactId);
         }
 
         if (channel.AsSpan().ContainsAnyExcept(ChannelLetters))
@@ -173,7 +174,7 @@ public sealed class CtrParser
 
         if (disconnect is { } d && d < initiation.Value)
         {
-            return ParseOutcome.Reject(QuarantineReasons.DisconnectBeforeInitiation, $"DisconnectTimestamp {d} is before InitiationTimestamp {initiation.Value}");
+            return ParseOutcome.Reject(QuarantineReasons.DisconnectBeforeInitiation, $"DisconnectTimestamp {d} is before InitiationTimestamp {initiation.Value}", contactId);
         }
 
         // Billing starts the customer's leg at ConnectedToSystemTimestamp and a third party's at
@@ -181,12 +182,12 @@ public sealed class CtrParser
         if (connected is { } c && (c < initiation.Value || (disconnect is { } end && c > end)))
         {
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
-                $"ConnectedToSystemTimestamp {c} is {(c < initiation.Value ? $"before InitiationTimestamp {initiation.Value}" : $"after DisconnectTimestamp {disconnect}")}");
+                $"ConnectedToSystemTimestamp {c} is {(c < initiation.Value ? $"before InitiationTimestamp {initiation.Value}" : $"after DisconnectTimestamp {disconnect}")}", contactId);
         }
 
         if (transferCompleted is { } t && t < initiation.Value)
         {
-            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, $"TransferCompletedTimestamp {t} is before InitiationTimestamp {initiation.Value}");
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, $"TransferCompletedTimestamp {t} is before InitiationTimestamp {initiation.Value}", contactId);
         }
 
         return ParseOutcome.Ok(new ContactRecord

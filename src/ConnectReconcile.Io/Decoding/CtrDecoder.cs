@@ -9,7 +9,8 @@ namespace ConnectReconcile.Io.Decoding;
 public readonly record struct SourcePosition(string Source, long Offset, long Index);
 
 /// <summary>A record that could not be used, with where it was and why.</summary>
-public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail);
+/// <summary>A record or span of bytes that could not be used; <see cref="ContactId"/> when the record named one.</summary>
+public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail, string? ContactId = null);
 
 /// <summary>Receives what the decoder finds, in the order it appears in the object.</summary>
 public interface IDecodeSink
@@ -315,7 +316,7 @@ public sealed class CtrDecoder
             }
             else
             {
-                sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!));
+                sink.OnQuarantine(new QuarantineEntry(position, outcome.Reason!, outcome.Detail!, outcome.ContactId));
             }
         }
 

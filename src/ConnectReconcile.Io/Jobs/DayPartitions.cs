@@ -166,10 +166,7 @@ internal sealed class DayPartitions : IDisposable
             foreach (var group in quarantined.GroupBy(QuarantineDay).OrderBy(g => g.Key))
             {
                 quarantineDays.Add(group.Key);
-                var rows = group.Select(q => new QuarantineRow
-                {
-                    Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail,
-                }).ToList();
+                var rows = group.Select(QuarantineRow.From).ToList();
                 Record(await _writer.AppendAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
             }
         }

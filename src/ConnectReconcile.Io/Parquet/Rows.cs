@@ -133,4 +133,10 @@ public sealed class QuarantineRow
     [JsonPropertyName("record_index")] public long RecordIndex { get; set; }
     [JsonPropertyName("reason")] public string Reason { get; set; } = "";
     [JsonPropertyName("detail")] public string Detail { get; set; } = "";
+    [JsonPropertyName("contact_id")] public string? ContactId { get; set; }
+
+    public static QuarantineRow From(Decoding.QuarantineEntry q) => new()
+    {
+        Source = q.Position.Source, Position = q.Position.Offset, RecordIndex = q.Position.Index, Reason = q.Reason, Detail = q.Detail, ContactId = q.ContactId,
+    };
 }

@@ -102,7 +102,7 @@ public class StreamStateTests
     [Fact]
     public void Batch_manifests_round_trip()
     {
-        var q = new StreamQuarantineEntry("shardId-000000000000", "12", new QuarantineEntry(new SourcePosition("kinesis://s/shardId-000000000000/12", 3, 1), "not-json", "2 bytes"), Oct2);
+        var q = new StreamQuarantineEntry("shardId-000000000000", "12", new QuarantineEntry(new SourcePosition("kinesis://s/shardId-000000000000/12", 3, 1), "bad-timestamp", "…", "c-1"), Oct2);
         var m = new BatchManifest(7, "s", DateTimeOffset.Parse("2026-11-30T01:02:03Z", System.Globalization.CultureInfo.InvariantCulture), StreamArchive.ArchiveKey(7), 123, "abc", 10, 9,
             [new ShardRange("shardId-000000000000", "1", "12", 10, false), new ShardRange("shardId-000000000001", null, null, 0, true)],
             [Oct1], [Oct2], [q], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1));
