@@ -88,4 +88,18 @@ public sealed class CtrParserTests
         Assert.Equal("a", call.RootId);
         Assert.Equal(QuarantineReasons.MissingContactId, parser.Parse("""{"ContactId":"  ","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""u8).Reason);
     }
+
+    [Fact]
+    public void An_id_that_is_not_valid_utf8_is_quarantined_not_decoded_into_another_calls_id()
+    {
+        var parser = new CtrParser();
+        foreach (var bad in new byte[] { 0xFF, 0xFE })
+        {
+            // Both decoded to "id-\uFFFD", so the second call was dropped as a duplicate of the first.
+            var json = "{\"ContactId\":\"id-"u8.ToArray().Append(bad).Concat("\",\"Channel\":\"VOICE\",\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\"}"u8.ToArray()).ToArray();
+            var outcome = parser.Parse(json);
+            Assert.Equal(QuarantineReasons.MalformedJson, outcome.Reason);
+            Assert.Equal("ContactId is not valid UTF-8", outcome.Detail);
+        }
+    }
 }

@@ -98,7 +98,7 @@ public sealed class CtrParser
     private ParseOutcome ReadRecord(ref Utf8JsonReader reader)
     {
         string? contactId = null, initialId = null, previousId = null, channel = null, method = null;
-        string? instanceArn = null, instanceTag = null, badTimestamp = null;
+        string? instanceArn = null, instanceTag = null, badTimestamp = null, badId = null;
         Instant? initiation = null, connected = null, disconnect = null, lastUpdate = null, transferCompleted = null;
         Endpoint? customer = null, system = null, transferredTo = null;
         AgentInfo? agent = null;
@@ -117,16 +117,16 @@ public sealed class CtrParser
                 case 5 when name.SequenceEqual("Queue"u8): queue = ReadQueue(ref reader, ref badTimestamp); continue;
                 case 4 when name.SequenceEqual("Tags"u8): instanceTag = ReadInstanceTag(ref reader); continue;
                 case 7 when name.SequenceEqual("Channel"u8): channel = PooledString(ref reader); continue;
-                case 9 when name.SequenceEqual("ContactId"u8): contactId = IdString(ref reader); continue;
+                case 9 when name.SequenceEqual("ContactId"u8): contactId = IdString(ref reader, ref badId, "ContactId"); continue;
                 case 9 when name.SequenceEqual("EventType"u8) || name.SequenceEqual("eventType"u8): looksLikeEvent = true; break;
                 case 11 when name.SequenceEqual("InstanceARN"u8): instanceArn = PooledString(ref reader); continue;
                 case 11 when name.SequenceEqual("ContactLens"u8): contactLens = ReadContactLensEnabled(ref reader); continue;
                 case 11 when name.SequenceEqual("detail-type"u8): looksLikeEvent = true; break;
-                case 16 when name.SequenceEqual("InitialContactId"u8): initialId = IdString(ref reader); continue;
+                case 16 when name.SequenceEqual("InitialContactId"u8): initialId = IdString(ref reader, ref badId, "InitialContactId"); continue;
                 case 16 when name.SequenceEqual("InitiationMethod"u8): method = PooledString(ref reader); continue;
                 case 16 when name.SequenceEqual("CustomerEndpoint"u8): customer = ReadEndpoint(ref reader, pooled: false); continue;
                 case 14 when name.SequenceEqual("SystemEndpoint"u8): system = ReadEndpoint(ref reader, pooled: true); continue;
-                case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = IdString(ref reader); continue;
+                case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = IdString(ref reader, ref badId, "PreviousContactId"); continue;
                 case 19 when name.SequenceEqual("InitiationTimestamp"u8): initiation = ReadTimestamp(ref reader, ref badTimestamp, "InitiationTimestamp"); continue;
                 case 19 when name.SequenceEqual("DisconnectTimestamp"u8): disconnect = ReadTimestamp(ref reader, ref badTimestamp, "DisconnectTimestamp"); continue;
                 case 19 when name.SequenceEqual("LastUpdateTimestamp"u8): lastUpdate = ReadTimestamp(ref reader, ref badTimestamp, "LastUpdateTimestamp"); continue;
@@ -142,6 +142,11 @@ public sealed class CtrParser
         if (looksLikeEvent)
         {
             return ParseOutcome.Reject(QuarantineReasons.NotACtr, "an event (EventType / detail-type), not a contact trace record");
+        }
+
+        if (badId is not null)
+        {
+            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, badId);
         }
 
         if (contactId is null)
@@ -316,11 +321,19 @@ public sealed class CtrParser
     /// Contact ids: a child names its parent and root, usually a few records after them, so recent
     /// ids are shared rather than allocated again (one string per id instead of three).
     /// </summary>
-    private string? IdString(ref Utf8JsonReader reader)
+    private string? IdString(ref Utf8JsonReader reader, ref string? bad, string field)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
             return SkipAndNull(ref reader);
+        }
+
+        // The reader does not check a string's UTF-8; decoded, two ids damaged differently would both
+        // become "…\uFFFD" and one call would be dropped as the other's duplicate.
+        if (!reader.ValueIsEscaped && !System.Text.Unicode.Utf8.IsValid(reader.ValueSpan))
+        {
+            bad ??= $"{field} is not valid UTF-8";
+            return null;
         }
 
         // A blank id is no id: "" as InitialContactId would join every such call into one chain.
