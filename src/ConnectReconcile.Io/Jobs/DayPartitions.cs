@@ -153,12 +153,9 @@ internal sealed class DayPartitions : IDisposable
 
         // A dated run reads into the next day's arrival hours; what it finds unusable there is that
         // day's to report (its run replaces that quarantine partition), so here it counts as another day's.
-        var othersQuarantined = quarantined.Where(q => !InRange(QuarantineDay(q))).ToList();
-        if (othersQuarantined.Count > 0)
-        {
-            quarantined = quarantined.Where(q => InRange(QuarantineDay(q))).ToList();
-            _outOfRange += othersQuarantined.Count;
-        }
+        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q))).ToList();
+        _outOfRange += quarantined.Count - ours.Count;
+        quarantined = ours;
 
         var quarantineDays = new HashSet<DateOnly>();
         if (_options.Output is not null)
@@ -387,8 +384,6 @@ internal sealed class DayPartitions : IDisposable
                 estimated: !numbers.IsProvided)
             .ToList();
     }
-
-    private bool InRange(DateOnly day) => (_options.From is not { } from || day >= from) && (_options.To is not { } to || day <= to);
 
     private DateOnly QuarantineDay(QuarantineEntry entry)
     {
