@@ -162,16 +162,21 @@ public sealed class CliEnvironment : IDisposable
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type)}: '{configured}'.");
+            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'.");
         }
     }
 
-    private static string Expected(Type type) =>
-        type == typeof(DateOnly) ? "a date (YYYY-MM-DD)"
-        : type == typeof(int) ? "a whole number up to 2147483647"
-        : type == typeof(decimal) || type == typeof(double) ? "a number"
-        : type == typeof(bool) ? "true or false"
-        : "a valid " + type.Name;
+    /// <summary>What a value of an option's type looks like, in words (null for a type without a description).</summary>
+    internal static string? Expected(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(DateOnly) => "a date (YYYY-MM-DD)",
+            var t when t == typeof(int) => "a whole number up to 2147483647",
+            var t when t == typeof(long) => "a whole number",
+            var t when t == typeof(decimal) || t == typeof(double) => "a number",
+            var t when t == typeof(bool) => "true or false",
+            _ => null,
+        };
 
     public void Dispose() => _loggers.Dispose();
 }

@@ -70,14 +70,7 @@ public static partial class ConnectReconcileCli
             return message;
         }
 
-        var expected = m.Groups["type"].Value switch
-        {
-            var t when t.Contains("Int32", StringComparison.Ordinal) => "a whole number up to 2147483647",
-            var t when t.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-            var t when t.Contains("Double", StringComparison.Ordinal) || t.Contains("Decimal", StringComparison.Ordinal) => "a number",
-            var t when t.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-            _ => null,
-        };
+        var expected = Type.GetType(m.Groups["type"].Value) is { } type ? CliEnvironment.Expected(type) : null;
         return expected is null ? message : $"{m.Groups["option"].Value}: '{m.Groups["value"].Value}' is not {expected}.";
     }
 
