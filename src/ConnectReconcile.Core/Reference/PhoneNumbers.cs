@@ -98,9 +98,9 @@ public static class PhoneNumbers
     }
 
     /// <summary>
-    /// A number as a spreadsheet or an export may write it, in E.164 as CTRs carry it: bare digits,
-    /// <c>00…</c>, spaces, dashes, dots, brackets, <c>(0)</c> and a leading <c>'</c> are normalised;
-    /// text that is not a number is returned trimmed; blank is null.
+    /// A number as CTRs write it (E.164, <c>+81…</c>), from the forms spreadsheets and exports leave:
+    /// a leading apostrophe, spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
+    /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written (trimmed); blank is null.
     /// </summary>
     public static string? E164(string? number)
     {

@@ -156,11 +156,6 @@ public static class ReferenceReaders
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    /// <summary>
-    /// A number as CTRs write it (E.164, <c>+81…</c>), from the forms spreadsheets and exports leave:
-    /// a leading apostrophe, spaces, dashes, dots, brackets and a bracketed trunk zero dropped, a leading <c>00</c> read as the
-    /// international prefix, and bare digits taken as E.164 without its plus. Anything else is kept as written.
-    /// </summary>
     private static string? Empty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     private static IEnumerable<JsonElement> JsonValues(string text)

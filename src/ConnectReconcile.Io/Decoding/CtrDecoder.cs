@@ -8,8 +8,7 @@ namespace ConnectReconcile.Io.Decoding;
 /// stream) and the index of the JSON value within the object.</summary>
 public readonly record struct SourcePosition(string Source, long Offset, long Index);
 
-/// <summary>A record that could not be used, with where it was and why.</summary>
-/// <summary>A record or span of bytes that could not be used; <see cref="ContactId"/> when the record named one.</summary>
+/// <summary>A record or span of bytes that could not be used, with where it was and why; <see cref="ContactId"/> when the record named one.</summary>
 public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail, string? ContactId = null);
 
 /// <summary>Receives what the decoder finds, in the order it appears in the object.</summary>
