@@ -141,6 +141,16 @@ public sealed class ReferenceTests
     [InlineData("+14165550100", "CA")]
     [InlineData("+442071234567", "GB")]
     [InlineData("+85221234567", "HK")]
+    [InlineData("+18765550100", "JM")] // the North American plan's other members, by area code
+    [InlineData("+17875550100", "PR")]
+    [InlineData("+12425550100", "BS")]
+    [InlineData("+77011234567", "KZ")] // inside Russia's +7
+    [InlineData("+74951234567", "RU")]
+    [InlineData("+380441234567", "UA")]
+    [InlineData("+50022222", "FK")]
+    [InlineData("+2348012345678", "NG")]
+    [InlineData("+9647712345678", "IQ")]
+    [InlineData("+881612345678", "ZZ")] // a satellite network, no country
     [InlineData("Softphone", "ZZ")]
     public void Countries_come_from_calling_codes(string number, string country) => Assert.Equal(country, PhoneNumbers.CountryOf(number));
 

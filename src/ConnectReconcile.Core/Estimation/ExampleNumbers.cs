@@ -59,18 +59,14 @@ public static class ExampleNumbers
 
     private static string? Find(string country)
     {
-        if (country is "US" or "CA")
+        // The US, Canada and the other members of the North American plan share +1 and differ by area code.
+        for (var area = 201; area <= 989; area++)
         {
-            for (var area = 201; area <= 989; area++)
+            var stem = "+1" + area.ToString(CultureInfo.InvariantCulture) + "55501";
+            if (PhoneNumbers.CountryOf(stem + "00") == country && !PhoneNumbers.LooksTollFree(stem + "00"))
             {
-                var stem = "+1" + area.ToString(CultureInfo.InvariantCulture) + "55501";
-                if (PhoneNumbers.CountryOf(stem + "00") == country && !PhoneNumbers.LooksTollFree(stem + "00"))
-                {
-                    return stem;
-                }
+                return stem;
             }
-
-            return null;
         }
 
         for (var code = 2; code <= 999; code++)

@@ -15,17 +15,55 @@ public static class NumberTypes
 /// </summary>
 public static class PhoneNumbers
 {
-    // ITU calling codes for the countries Connect sells telephony in (and their neighbours).
+    // ITU-T E.164 country calling codes (zone 1 is split by area code below). Codes are prefix-free,
+    // except that Kazakhstan's 76 and 77 sit inside Russia's 7, so the longest match wins. Satellite and
+    // international-network codes (870, 881–883) have no country and stay ZZ.
     private static readonly FrozenDictionary<string, string> CallingCodes = new Dictionary<string, string>
     {
-        ["1"] = "US", ["7"] = "RU", ["20"] = "EG", ["27"] = "ZA", ["30"] = "GR", ["31"] = "NL", ["32"] = "BE",
-        ["33"] = "FR", ["34"] = "ES", ["36"] = "HU", ["39"] = "IT", ["40"] = "RO", ["41"] = "CH", ["43"] = "AT",
-        ["44"] = "GB", ["45"] = "DK", ["46"] = "SE", ["47"] = "NO", ["48"] = "PL", ["49"] = "DE", ["51"] = "PE",
-        ["52"] = "MX", ["54"] = "AR", ["55"] = "BR", ["56"] = "CL", ["57"] = "CO", ["60"] = "MY", ["61"] = "AU",
-        ["62"] = "ID", ["63"] = "PH", ["64"] = "NZ", ["65"] = "SG", ["66"] = "TH", ["81"] = "JP", ["82"] = "KR",
-        ["84"] = "VN", ["86"] = "CN", ["90"] = "TR", ["91"] = "IN", ["351"] = "PT", ["352"] = "LU", ["353"] = "IE",
-        ["354"] = "IS", ["358"] = "FI", ["420"] = "CZ", ["421"] = "SK", ["852"] = "HK", ["886"] = "TW",
-        ["966"] = "SA", ["971"] = "AE", ["972"] = "IL",
+        ["1"] = "US", ["7"] = "RU", ["76"] = "KZ", ["77"] = "KZ", ["20"] = "EG", ["211"] = "SS", ["212"] = "MA",
+        ["213"] = "DZ", ["216"] = "TN", ["218"] = "LY", ["220"] = "GM", ["221"] = "SN", ["222"] = "MR",
+        ["223"] = "ML", ["224"] = "GN", ["225"] = "CI", ["226"] = "BF", ["227"] = "NE", ["228"] = "TG",
+        ["229"] = "BJ", ["230"] = "MU", ["231"] = "LR", ["232"] = "SL", ["233"] = "GH", ["234"] = "NG",
+        ["235"] = "TD", ["236"] = "CF", ["237"] = "CM", ["238"] = "CV", ["239"] = "ST", ["240"] = "GQ",
+        ["241"] = "GA", ["242"] = "CG", ["243"] = "CD", ["244"] = "AO", ["245"] = "GW", ["246"] = "IO",
+        ["247"] = "SH", ["248"] = "SC", ["249"] = "SD", ["250"] = "RW", ["251"] = "ET", ["252"] = "SO",
+        ["253"] = "DJ", ["254"] = "KE", ["255"] = "TZ", ["256"] = "UG", ["257"] = "BI", ["258"] = "MZ",
+        ["260"] = "ZM", ["261"] = "MG", ["262"] = "RE", ["263"] = "ZW", ["264"] = "NA", ["265"] = "MW",
+        ["266"] = "LS", ["267"] = "BW", ["268"] = "SZ", ["269"] = "KM", ["27"] = "ZA", ["290"] = "SH",
+        ["291"] = "ER", ["297"] = "AW", ["298"] = "FO", ["299"] = "GL", ["30"] = "GR", ["31"] = "NL", ["32"] = "BE",
+        ["33"] = "FR", ["34"] = "ES", ["350"] = "GI", ["351"] = "PT", ["352"] = "LU", ["353"] = "IE", ["354"] = "IS",
+        ["355"] = "AL", ["356"] = "MT", ["357"] = "CY", ["358"] = "FI", ["359"] = "BG", ["36"] = "HU",
+        ["370"] = "LT", ["371"] = "LV", ["372"] = "EE", ["373"] = "MD", ["374"] = "AM", ["375"] = "BY",
+        ["376"] = "AD", ["377"] = "MC", ["378"] = "SM", ["380"] = "UA", ["381"] = "RS", ["382"] = "ME",
+        ["383"] = "XK", ["385"] = "HR", ["386"] = "SI", ["387"] = "BA", ["389"] = "MK", ["39"] = "IT", ["40"] = "RO",
+        ["41"] = "CH", ["420"] = "CZ", ["421"] = "SK", ["423"] = "LI", ["43"] = "AT", ["44"] = "GB", ["45"] = "DK",
+        ["46"] = "SE", ["47"] = "NO", ["48"] = "PL", ["49"] = "DE", ["500"] = "FK", ["501"] = "BZ", ["502"] = "GT",
+        ["503"] = "SV", ["504"] = "HN", ["505"] = "NI", ["506"] = "CR", ["507"] = "PA", ["508"] = "PM",
+        ["509"] = "HT", ["51"] = "PE", ["52"] = "MX", ["53"] = "CU", ["54"] = "AR", ["55"] = "BR", ["56"] = "CL",
+        ["57"] = "CO", ["58"] = "VE", ["590"] = "GP", ["591"] = "BO", ["592"] = "GY", ["593"] = "EC", ["594"] = "GF",
+        ["595"] = "PY", ["596"] = "MQ", ["597"] = "SR", ["598"] = "UY", ["599"] = "CW", ["60"] = "MY", ["61"] = "AU",
+        ["62"] = "ID", ["63"] = "PH", ["64"] = "NZ", ["65"] = "SG", ["66"] = "TH", ["670"] = "TL", ["672"] = "NF",
+        ["673"] = "BN", ["674"] = "NR", ["675"] = "PG", ["676"] = "TO", ["677"] = "SB", ["678"] = "VU",
+        ["679"] = "FJ", ["680"] = "PW", ["681"] = "WF", ["682"] = "CK", ["683"] = "NU", ["685"] = "WS",
+        ["686"] = "KI", ["687"] = "NC", ["688"] = "TV", ["689"] = "PF", ["690"] = "TK", ["691"] = "FM",
+        ["692"] = "MH", ["81"] = "JP", ["82"] = "KR", ["84"] = "VN", ["850"] = "KP", ["852"] = "HK", ["853"] = "MO",
+        ["855"] = "KH", ["856"] = "LA", ["86"] = "CN", ["880"] = "BD", ["886"] = "TW", ["90"] = "TR", ["91"] = "IN",
+        ["92"] = "PK", ["93"] = "AF", ["94"] = "LK", ["95"] = "MM", ["960"] = "MV", ["961"] = "LB", ["962"] = "JO",
+        ["963"] = "SY", ["964"] = "IQ", ["965"] = "KW", ["966"] = "SA", ["967"] = "YE", ["968"] = "OM",
+        ["970"] = "PS", ["971"] = "AE", ["972"] = "IL", ["973"] = "BH", ["974"] = "QA", ["975"] = "BT",
+        ["976"] = "MN", ["977"] = "NP", ["98"] = "IR", ["992"] = "TJ", ["993"] = "TM", ["994"] = "AZ",
+        ["995"] = "GE", ["996"] = "KG", ["998"] = "UZ",
+    }.ToFrozenDictionary();
+
+    // The North American Numbering Plan's members besides the US and Canada, by area code: a call to
+    // Jamaica is dialled +1 876 … but priced as Jamaica, not as a US call.
+    private static readonly FrozenDictionary<string, string> NanpAreaCodes = new Dictionary<string, string>
+    {
+        ["242"] = "BS", ["246"] = "BB", ["264"] = "AI", ["268"] = "AG", ["284"] = "VG", ["340"] = "VI",
+        ["345"] = "KY", ["441"] = "BM", ["473"] = "GD", ["649"] = "TC", ["658"] = "JM", ["664"] = "MS",
+        ["670"] = "MP", ["671"] = "GU", ["684"] = "AS", ["721"] = "SX", ["758"] = "LC", ["767"] = "DM",
+        ["784"] = "VC", ["787"] = "PR", ["809"] = "DO", ["829"] = "DO", ["849"] = "DO", ["868"] = "TT",
+        ["869"] = "KN", ["876"] = "JM", ["939"] = "PR",
     }.ToFrozenDictionary();
 
     private static readonly FrozenSet<string> CanadianAreaCodes = new[]
@@ -60,9 +98,10 @@ public static class PhoneNumbers
             return "ZZ";
         }
 
-        if (digits[0] == '1')
+        if (digits[0] == '1' && digits.Length >= 4)
         {
-            return digits.Length >= 4 && CanadianAreaCodesBySpan.Contains(digits.Slice(1, 3)) ? "CA" : "US";
+            var area = digits.Slice(1, 3);
+            return CanadianAreaCodesBySpan.Contains(area) ? "CA" : NanpAreaCodesBySpan.TryGetValue(area, out var member) ? member : "US";
         }
 
         for (var length = 3; length >= 1; length--)
@@ -77,6 +116,7 @@ public static class PhoneNumbers
     }
 
     private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CallingCodesBySpan = CallingCodes.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> NanpAreaCodesBySpan = NanpAreaCodes.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> CanadianAreaCodesBySpan = CanadianAreaCodes.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static bool LooksTollFree(string? e164)

@@ -210,4 +210,16 @@ public sealed class EstimatorTests
         Assert.Equal("ap-northeast-1", mixed.Region);
         Assert.Contains(mixed.Notes, n => n.StartsWith("The CTRs span regions: priced as ap-northeast-1", StringComparison.Ordinal) && n.Contains("us-east-1 (", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("US", "+12015550100")]
+    [InlineData("CA", "+12045550100")]
+    [InlineData("JM", "+16585550100")] // a member of the North American plan: +1 and its area code
+    [InlineData("KZ", "+76355550100")]
+    [InlineData("UA", "+380355550100")]
+    public void Example_numbers_read_back_as_their_country(string country, string number)
+    {
+        Assert.Equal(number, ExampleNumbers.For(country));
+        Assert.Equal(country, Core.Reference.PhoneNumbers.CountryOf(number));
+    }
 }
