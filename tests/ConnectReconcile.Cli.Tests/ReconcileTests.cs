@@ -308,6 +308,59 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(("JPY", false), (summary.GetProperty("currency").GetString(), summary.GetProperty("costsCompared").GetBoolean()));
         Assert.Contains("The invoice is in JPY and the rate card prices in USD",
             await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(month.Rated, "reports"), "*.html").Single()), StringComparison.Ordinal);
+
+        // A card derived from it prices in yen: the base card's dollar rows are not kept as if they were yen.
+        var card = Path.Combine(month.Data, "yen-card.json");
+        var derive = await CliRunner.RunAsync("ratecard", "derive", "--cur", month.Cur, "--out", card, "--month", "2026-10");
+        Assert.True(derive.Exit == 0, derive.Err);
+        var derived = RateCard.FromJson(await File.ReadAllTextAsync(card));
+        Assert.Equal("JPY", derived.Currency);
+        Assert.All(derived.Rows, r => Assert.StartsWith("cur-", r.Id, StringComparison.Ordinal));
+        Assert.Contains("price in USD, the invoice in JPY", derive.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invoice_mixing_currencies_says_so_and_no_card_is_derived_from_it()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var currency = lines[0].Split(',').ToList().IndexOf("lineItem/CurrencyCode");
+            var fields = lines[1].Split(',');
+            fields[currency] = "JPY";
+            lines[1] = string.Join(',', fields);
+        });
+
+        var (_, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(("JPY,USD", "USD", false), (summary.GetProperty("currency").GetString(), summary.GetProperty("expectedCurrency").GetString(), summary.GetProperty("costsCompared").GetBoolean()));
+        var (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10");
+        Assert.Contains(logs, l => l.Contains("The invoice mixes currencies (JPY, USD)", StringComparison.Ordinal));
+
+        var derive = await CliRunner.RunAsync("ratecard", "derive", "--cur", month.Cur, "--out", Path.Combine(month.Data, "card.json"), "--month", "2026-10");
+        Assert.Equal(2, derive.Exit);
+        Assert.Contains("mixes currencies (JPY, USD)", derive.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invoice_of_another_month_says_its_lines_were_left_out_rather_than_blaming_the_CTRs()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var start = lines[0].Split(',').ToList().IndexOf("lineItem/UsageStartDate");
+            for (var i = 1; i < lines.Count; i++)
+            {
+                var fields = lines[i].Split(',');
+                fields[start] = fields[start].Replace("2026-10-", "2026-09-", StringComparison.Ordinal);
+                lines[i] = string.Join(',', fields);
+            }
+        });
+
+        var (exit, summary, _) = await month.ReconcileAsync();
+        Assert.Equal(3, exit);
+        Assert.True(summary.GetProperty("otherMonthLines").GetInt64() > 0);
+        var (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10");
+        Assert.Contains(logs, l => l.Contains("are for other months than 2026-10 and were not compared; none is for 2026-10: check --month and the invoice files.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -401,6 +454,7 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     [InlineData("--month", "2026-09")] // neither the invoice nor the rated output has that month
     [InlineData("--cur", EmptyFolder)] // a folder with no invoice file at all
     [InlineData("--account", "12345")]
+    [InlineData("--top", "-2")]
     [InlineData("--cur", NotACur)] // a CSV without a CUR's columns: was exit 1
     public async Task Usage_mistakes_exit_2(string option, string value)
     {

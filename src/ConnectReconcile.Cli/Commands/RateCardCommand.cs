@@ -61,6 +61,16 @@ internal static class RateCardCommand
                 throw new UsageException($"No Amazon Connect usage lines in '{curPath}'{(monthStart is null ? "" : $" for {monthStart:yyyy-MM}")}.");
             }
 
+            if (invoice.Currencies.Count > 1)
+            {
+                throw new UsageException($"The invoice mixes currencies ({string.Join(", ", invoice.Currencies)}) and a rate card prices in one: give --month of a month billed in one currency.");
+            }
+
+            if (invoice.Usage.Values.Any(u => u.RatedCost != 0) && invoice.Usage.Values.All(u => u.QuantityByRate.Count == 0))
+            {
+                throw new UsageException("No Connect usage line of the invoice carries a unit rate (line_item_unblended_rate / lineItem/UnblendedRate is missing or empty): there are no prices to derive.");
+            }
+
             var first = invoice.FirstUsageDay;
             var derived = RateCardDeriver.Derive(invoice, card, cardVersion ?? $"invoice-{first:yyyy-MM}", env.Get(parse, invoiceOnly));
             var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));

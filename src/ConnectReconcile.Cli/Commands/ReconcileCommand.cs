@@ -19,10 +19,10 @@ internal static class ReconcileCommand
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("reconcile",
-            "Compare a month of rated CTRs (replay's --out) with the AWS invoice (CUR 2.0 / Data Exports Parquet, or legacy CUR gzip CSV) " +
+            "Compare a month of rated CTRs (replay's --out) with the AWS invoice (CUR 2.0 / Data Exports or legacy CUR, Parquet or CSV) " +
             "per day and usage type, explain every variance beyond tolerance, and write the reconciliation table and an HTML report. " +
             "Exit code 3 when any variance is beyond tolerance or any Connect line of the invoice could not be read.");
-        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (Parquet, .csv, .csv.gz)" };
+        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (.parquet, .csv, .csv.gz, .csv.zip)" };
         var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
         var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
         var through = SharedOptions.Day("--through", "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)");
@@ -74,6 +74,11 @@ internal static class ReconcileCommand
                 throw new UsageException("--summary must be 'table' or 'json'.");
             }
 
+            if (env.Get(parse, top) is < 0)
+            {
+                throw new UsageException("--top must be 0 or more (the variances to list on the console).");
+            }
+
             var tolerance = new Tolerance(env.Get(parse, tolerancePct) ?? Tolerance.Default.Percent, env.Get(parse, toleranceAbs) ?? Tolerance.Default.Absolute);
             if (tolerance.Percent is < 0 or > 100 || tolerance.Absolute is < 0 or >= 1_000_000_000_000m)
             {
@@ -120,7 +125,10 @@ internal static class ReconcileCommand
             env.Logger.LogInformation("Reconciling {Month}: invoice {Cur} vs rated {Rated} (tolerance {Pct} % / {Abs}{Calibrate})",
                 monthText, curPath, ratedPath, tolerance.Percent, tolerance.Absolute, calibration is null ? "" : ", calibrating");
             var stopwatch = Stopwatch.StartNew();
-            var result = await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
+            // Only calibration re-rates CTRs; without it there is no progress worth a bar.
+            var result = calibration is null
+                ? await new ReconcileJob(options).RunAsync(null, ct)
+                : await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
 
             var report = result.Report;
             env.Logger.LogInformation("Done in {Seconds:F1} s ({Phases}): {Lines} invoice lines ({Connect} Connect), {Rows} rows, {Beyond} beyond tolerance",
@@ -173,7 +181,9 @@ internal static class ReconcileCommand
             w.WriteString("month", report.Month.ToString("yyyy-MM", CultureInfo.InvariantCulture));
             w.WriteBoolean("beyondTolerance", report.AnyBeyondTolerance);
             w.WriteString("currency", report.Currency);
+            w.WriteString("expectedCurrency", report.ExpectedCurrency);
             w.WriteBoolean("costsCompared", report.CostsCompared);
+            w.WriteNumber("otherMonthLines", report.Invoice.OutsideMonth);
             w.WriteStartArray("accounts");
             foreach (var a in report.Invoice.Accounts)
             {
@@ -195,7 +205,8 @@ internal static class ReconcileCommand
             w.WriteString("taxes", Cents(report.AdjustmentTotal(LineKinds.Tax)));
             w.WriteString("credits", Cents(report.AdjustmentTotal(LineKinds.Credit)));
             w.WriteString("refunds", Cents(report.AdjustmentTotal(LineKinds.Refund)));
-            w.WriteString("freeTier", Cents(report.AdjustmentTotal(LineKinds.FreeTier)));
+            w.WriteString("freeTier", Cents(report.FreeTierTotal));
+            w.WriteString("otherAdjustments", Cents(report.AdjustmentTotal(LineKinds.Other)));
             w.WriteStartArray("unknownUsageTypes");
             foreach (var u in report.UnknownUsageTypes)
             {
@@ -289,12 +300,27 @@ internal static class ReconcileTable
         var cur = report.Currency;
         console.MarkupLineInterpolated($"[bold]Reconciliation {report.Month:yyyy-MM}[/] — tolerance {report.Tolerance.Percent.ToString("0.###", c)} % and {report.Tolerance.Absolute.ToString("0.00##", c)} {cur}");
         var totals = new Table().AddColumn("").AddColumn(new TableColumn(cur).RightAligned());
-        totals.AddRow("expected from CTRs", Money(report.ExpectedCost));
-        totals.AddRow("invoiced usage", Money(report.InvoicedUsageCost));
-        totals.AddRow("usage variance (net of free tier)", Money(report.Lines.Sum(l => l.CostVariance)));
+        if (report.CostsCompared)
+        {
+            totals.AddRow("expected from CTRs", Money(report.ExpectedCost));
+            totals.AddRow("invoiced usage", Money(report.InvoicedUsageCost));
+            totals.AddRow("usage variance (net of free tier)", Money(report.Lines.Sum(l => l.CostVariance)));
+        }
+        else
+        {
+            // Two currencies: each total in its own, and no difference between them.
+            totals.AddRow(Markup.Escape($"expected from CTRs ({report.ExpectedCurrency})"), Money(report.ExpectedCost));
+            totals.AddRow("invoiced usage", Money(report.InvoicedUsageCost));
+            totals.AddRow("usage variance", "not compared");
+        }
+
         foreach (var kind in new[] { LineKinds.Tax, LineKinds.Credit, LineKinds.Refund, LineKinds.FreeTier, LineKinds.Other })
         {
-            if (report.Adjustments.Any(a => a.Kind == kind))
+            if (kind == LineKinds.FreeTier && (report.Adjustments.Any(a => a.Kind == kind) || report.FreeTierValue != 0))
+            {
+                totals.AddRow("free tier (credits and zero-priced usage, apart)", Money(report.FreeTierTotal));
+            }
+            else if (kind != LineKinds.FreeTier && report.Adjustments.Any(a => a.Kind == kind))
             {
                 totals.AddRow(Markup.Escape($"{kind} lines (apart)"), Money(report.AdjustmentTotal(kind)));
             }

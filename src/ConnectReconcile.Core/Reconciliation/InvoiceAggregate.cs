@@ -125,6 +125,7 @@ public sealed class InvoiceAggregate
 
     public long ConnectLines { get; private set; }
 
+    /// <summary>Connect lines of other months (not those after the <c>through</c> day), skipped.</summary>
     public long OutsideMonth { get; private set; }
 
     /// <summary>True when usage lines cover at most an hour (an hourly export): the hourly diagnostics can run.</summary>
@@ -148,7 +149,11 @@ public sealed class InvoiceAggregate
         var day = DateOnly.FromDateTime(start);
         if (day < MonthStart || day > MonthEnd)
         {
-            OutsideMonth++;
+            if (day < MonthStart || day >= MonthStart.AddMonths(1))
+            {
+                OutsideMonth++;
+            }
+
             return;
         }
 

@@ -12,7 +12,7 @@ public sealed record DerivedRateCard(RateCard Card, IReadOnlyList<string> Unknow
 /// countries and units come from matching usage types against a base card's templates, and first
 /// increments / increments from the base card's rows (the CUR does not show them). A rate that changes
 /// within the month becomes effective-dated rows. Rows of the base card the invoice does not cover are
-/// kept (marked as such) unless <c>invoiceOnly</c>.
+/// kept (marked as such) unless <c>invoiceOnly</c>, or the invoice is in another currency than the base card.
 /// </summary>
 public static class RateCardDeriver
 {
@@ -100,18 +100,26 @@ public static class RateCardDeriver
             }
         }
 
+        var currency = invoice.Currencies.FirstOrDefault() ?? baseCard.Currency;
         if (!invoiceOnly)
         {
             var covered = rows.Select(r => (r.Region, r.PricingModel, r.ChargeKind, r.Country)).ToHashSet();
-            rows.AddRange(baseCard.Rows
-                .Where(r => !covered.Contains((r.Region, r.PricingModel, r.ChargeKind, r.Country)))
-                .Select(r => r with { Source = r.Source + " (base card " + baseCard.Version + "; not on the invoice)" }));
+            var kept = baseCard.Rows.Where(r => !covered.Contains((r.Region, r.PricingModel, r.ChargeKind, r.Country))).ToList();
+            if (string.Equals(currency, baseCard.Currency, StringComparison.OrdinalIgnoreCase))
+            {
+                rows.AddRange(kept.Select(r => r with { Source = r.Source + " (base card " + baseCard.Version + "; not on the invoice)" }));
+            }
+            else if (kept.Count > 0)
+            {
+                // Their prices are in the base card's currency: kept, they would be read as the invoice's.
+                notes.Add($"the base card's {kept.Count} row(s) for usage the invoice does not show are left out: they price in {baseCard.Currency}, the invoice in {currency}");
+            }
         }
 
         var card = new RateCard
         {
             Version = version,
-            Currency = invoice.Currencies.FirstOrDefault() ?? baseCard.Currency,
+            Currency = currency,
             RegionCodes = baseCard.RegionCodes,
             UsageTypes = baseCard.UsageTypes,
             Instances = baseCard.Instances,

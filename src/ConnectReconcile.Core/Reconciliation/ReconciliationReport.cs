@@ -20,6 +20,11 @@ public sealed record InvoiceStats(
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
             a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines);
 
+    /// <summary>What a reader must know when Connect lines of other months were left out (else null): a wrong --month or folder leaves nothing to compare.</summary>
+    public string? OtherMonthsNote(DateOnly month) => OutsideMonth == 0 ? null
+        : $"{OutsideMonth:N0} Connect line(s) of the invoice are for other months than {month:yyyy-MM} and were not compared" +
+          (ConnectLines == 0 ? $"; none is for {month:yyyy-MM}: check --month and the invoice files." : ".");
+
     /// <summary>What a reader must know when the invoice holds several accounts' Connect usage and all of it was compared (else null).</summary>
     public string? AccountsNote => Account is null && Accounts.Count > 1
         ? $"The invoice holds Connect usage of {Accounts.Count} accounts ({string.Join(", ", Accounts)}), all of it compared with these CTRs: --account picks the one they are from."
@@ -59,12 +64,14 @@ public sealed record ReconciliationReport
     public string ExpectedCurrency { get; init; } = "USD";
 
     /// <summary>What a reader must know when costs were not compared (null when they were): for the log, console and report.</summary>
-    public string? CurrencyNote => CostsCompared ? null :
-        $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
-        $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
+    public string? CurrencyNote => CostsCompared ? null
+        : Invoice.Currencies.Count > 1
+            ? $"The invoice mixes currencies ({string.Join(", ", Invoice.Currencies)}): quantities are compared, costs are not (cost columns mix them)."
+            : $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
+              $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
 
-    /// <summary>What a reader must know about how the comparison was made (the currency and accounts notes that apply).</summary>
-    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.AccountsNote }.OfType<string>();
+    /// <summary>What a reader must know about how the comparison was made (the currency, months and accounts notes that apply).</summary>
+    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote }.OfType<string>();
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
@@ -80,6 +87,9 @@ public sealed record ReconciliationReport
     public decimal InvoicedUsageCost => Lines.Sum(l => l.InvoicedCost);
 
     public decimal FreeTierValue => Lines.Sum(l => l.ExpectedCost - l.ExpectedCostNet);
+
+    /// <summary>What the free tier took off: its credit lines plus the value at our rates of usage it priced at zero (negative).</summary>
+    public decimal FreeTierTotal => AdjustmentTotal(LineKinds.FreeTier) - FreeTierValue;
 
     public decimal AdjustmentTotal(string kind) => Adjustments.Where(a => a.Kind == kind).Sum(a => a.Amount);
 
@@ -102,7 +112,7 @@ public sealed record ReconciliationReport
             Invoice = InvoiceStats.Of(invoice),
             ContactVariances = evidence.Contacts ?? [],
             Calibration = evidence.Calibration ?? [],
-            Currency = invoice.Currencies.FirstOrDefault() ?? catalog.Card.Currency,
+            Currency = invoice.Currencies.Count == 0 ? catalog.Card.Currency : string.Join(",", invoice.Currencies),
             CostsCompared = costsCompared,
             ExpectedCurrency = catalog.Card.Currency,
         };

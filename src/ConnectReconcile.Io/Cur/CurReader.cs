@@ -56,17 +56,17 @@ public sealed partial class CurReader(IObjectStore store)
             all.Add(o);
         }
 
-        var reportKeys = await ManifestKeysAsync(all, cancellationToken).ConfigureAwait(false);
+        var manifests = await ManifestsAsync(all, cancellationToken).ConfigureAwait(false);
         var selected = new List<StoredObject>();
         foreach (var o in all)
         {
             var name = o.Key.Length == 0 ? store.Describe(o.Key) : o.Key;
-            if (FormatOf(name) is null)
+            if (FormatOf(name) is null || IsAthenaStatus(name))
             {
                 continue;
             }
 
-            if (reportKeys is not null && !reportKeys.Any(k => k.EndsWith(name, StringComparison.Ordinal) || name.EndsWith(k, StringComparison.Ordinal)))
+            if (GoverningManifest(manifests, name) is { } reportKeys && !reportKeys.Any(k => SamePath(k, name)))
             {
                 Stats.SkippedFiles++;
                 continue;
@@ -130,7 +130,10 @@ public sealed partial class CurReader(IObjectStore store)
             ? "csv" : null;
     }
 
-    /// <summary>The billing period a key's folder names: <c>BILLING_PERIOD=2026-10</c> (Data Exports) or <c>20261001-20261101</c> (legacy).</summary>
+    /// <summary>
+    /// The billing period a key's folder names: <c>BILLING_PERIOD=2026-10</c> (Data Exports),
+    /// <c>20261001-20261101</c> (legacy) or <c>year=2026/month=10</c> (legacy with the Athena option).
+    /// </summary>
     internal static DateOnly? PeriodOf(string key)
     {
         var m = PeriodRegex().Match(key);
@@ -140,12 +143,22 @@ public sealed partial class CurReader(IObjectStore store)
         }
 
         m = LegacyPeriodRegex().Match(key);
-        return m.Success ? new DateOnly(int.Parse(m.Groups["y"].Value, C), int.Parse(m.Groups["m"].Value, C), 1) : null;
+        if (!m.Success)
+        {
+            m = AthenaPeriodRegex().Match(key);
+        }
+
+        return m.Success && int.Parse(m.Groups["m"].Value, C) is >= 1 and <= 12 ? new DateOnly(int.Parse(m.Groups["y"].Value, C), int.Parse(m.Groups["m"].Value, C), 1) : null;
     }
 
-    private async Task<List<string>?> ManifestKeysAsync(List<StoredObject> all, CancellationToken cancellationToken)
+    /// <summary>
+    /// The legacy CUR's manifests (<c>*-Manifest.json</c> with <c>reportKeys</c>) by folder. AWS writes one
+    /// in the billing period's folder, naming the current assembly's files, and one in each assembly's
+    /// folder, which later versions never replace.
+    /// </summary>
+    private async Task<Dictionary<string, List<string>>> ManifestsAsync(List<StoredObject> all, CancellationToken cancellationToken)
     {
-        List<string>? keys = null;
+        var byFolder = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var o in all.Where(o => o.Key.EndsWith("Manifest.json", StringComparison.OrdinalIgnoreCase)))
         {
             try
@@ -154,7 +167,12 @@ public sealed partial class CurReader(IObjectStore store)
                 using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("reportKeys", out var rk) && rk.ValueKind == JsonValueKind.Array)
                 {
-                    keys ??= [];
+                    var folder = FolderOf(o.Key);
+                    if (!byFolder.TryGetValue(folder, out var keys))
+                    {
+                        byFolder[folder] = keys = [];
+                    }
+
                     keys.AddRange(rk.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
                 }
             }
@@ -164,8 +182,39 @@ public sealed partial class CurReader(IObjectStore store)
             }
         }
 
-        return keys;
+        return byFolder;
     }
+
+    /// <summary>
+    /// The report keys of the manifest nearest the root above <paramref name="key"/>: the billing period's
+    /// own manifest rules over the assemblies' below it, so a superseded assembly is never read. Null
+    /// when no manifest sits above the file.
+    /// </summary>
+    private static List<string>? GoverningManifest(Dictionary<string, List<string>> manifests, string key)
+    {
+        List<string>? governing = null;
+        var depth = int.MaxValue;
+        foreach (var (folder, keys) in manifests)
+        {
+            if ((folder.Length == 0 || key.StartsWith(folder + "/", StringComparison.Ordinal)) && folder.Length < depth)
+            {
+                governing = keys;
+                depth = folder.Length;
+            }
+        }
+
+        return governing;
+    }
+
+    private static string FolderOf(string key) => key.LastIndexOf('/') is var i and >= 0 ? key[..i] : "";
+
+    /// <summary>One key names the other's file, whole path segments only (manifests give full keys; listings, keys under the prefix).</summary>
+    private static bool SamePath(string a, string b) =>
+        a == b || a.EndsWith("/" + b, StringComparison.Ordinal) || b.EndsWith("/" + a, StringComparison.Ordinal);
+
+    /// <summary>The status table a legacy CUR with the Athena option writes beside the report: not invoice lines.</summary>
+    private static bool IsAthenaStatus(string key) =>
+        key.Contains("cost_and_usage_data_status", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>How many unreadable lines are kept to show (all are counted).</summary>
     public const int UnreadableKept = 100;
@@ -175,12 +224,13 @@ public sealed partial class CurReader(IObjectStore store)
         OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
     }
 
-    private void Unreadable(string key, long row, string reason, DateOnly? day = null, string? usageType = null, string? instanceId = null)
+    /// <summary>Counts (and keeps the first of) the unreadable lines; <paramref name="source"/> is the file as the user knows it.</summary>
+    private void Unreadable(string source, long row, string reason, DateOnly? day = null, string? usageType = null, string? instanceId = null)
     {
         Stats.UnreadableLines++;
         if (Stats.FirstUnreadable.Count < UnreadableKept)
         {
-            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(store.Describe(key), row, reason, day, usageType, instanceId));
+            Stats.FirstUnreadable.Add(new UnreadableInvoiceLine(source, row, reason, day, usageType, instanceId));
         }
     }
 
@@ -209,7 +259,7 @@ public sealed partial class CurReader(IObjectStore store)
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
 
-            Unreadable(key, 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
+            Unreadable(store.Describe(key), 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
             yield break;
         }
 
@@ -229,7 +279,7 @@ public sealed partial class CurReader(IObjectStore store)
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // Row groups are read independently: the others still count.
-                    Unreadable(key, firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
+                    Unreadable(store.Describe(key), firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
                     lines = [];
                 }
 
@@ -264,7 +314,7 @@ public sealed partial class CurReader(IObjectStore store)
         }
 
         var start = await ParquetColumns.TimesAsync(group, columns.UsageStart, rows, ct).ConfigureAwait(false);
-        var end = columns.UsageEnd is null ? null : await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false);
+        var end = columns.UsageEnd is null ? null : (await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false)).Values;
         var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct).ConfigureAwait(false);
         var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct).ConfigureAwait(false);
         var amount = await ParquetColumns.DecimalsAsync(group, columns.Amount, rows, ct).ConfigureAwait(false);
@@ -272,7 +322,7 @@ public sealed partial class CurReader(IObjectStore store)
         var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct).ConfigureAwait(false);
         var resource = columns.Resource is null ? null : await ParquetColumns.StringsAsync(group, columns.Resource, rows, ct).ConfigureAwait(false);
         var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct).ConfigureAwait(false);
-        var rate = columns.Rate is null ? null : await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false);
+        var rate = columns.Rate is null ? null : (await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false)).Values;
         var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct).ConfigureAwait(false);
         var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
         var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
@@ -288,9 +338,16 @@ public sealed partial class CurReader(IObjectStore store)
                 continue;
             }
 
-            if (start[i] is not { } s)
+            if (start.Values[i] is not { } s)
             {
-                Unreadable(key, firstRow + i + 1, "no usage start time");
+                Unreadable(store.Describe(key), firstRow + i + 1, start.NotTimes[i] is { } text ? $"usage start time '{text}' is not a time" : "no usage start time");
+                continue;
+            }
+
+            var instance = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]);
+            if ((Implausible(amount.Values[i], amount.NotNumbers[i], "usage amount") ?? Implausible(cost.Values[i], cost.NotNumbers[i], "cost")) is { } reason)
+            {
+                Unreadable(store.Describe(key), firstRow + i + 1, reason, DateOnly.FromDateTime(s), usageType[i], CurClassifier.InstanceOf(instance, NullIfEmpty(resource?[i])));
                 continue;
             }
 
@@ -304,13 +361,13 @@ public sealed partial class CurReader(IObjectStore store)
                 Operation = operation?[i] ?? "",
                 LineItemType = lineType[i] ?? "",
                 ResourceId = NullIfEmpty(resource?[i]),
-                UsageAmount = amount[i] ?? 0m,
+                UsageAmount = amount.Values[i] ?? 0m,
                 PricingUnit = unit?[i],
                 UnblendedRate = rate?[i],
-                UnblendedCost = cost[i] ?? 0m,
+                UnblendedCost = cost.Values[i] ?? 0m,
                 Currency = currency?[i],
                 Description = description?[i],
-                InstanceTag = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]),
+                InstanceTag = instance,
                 UsageAccountId = NullIfEmpty(account?[i]),
             });
         }
@@ -357,38 +414,67 @@ public sealed partial class CurReader(IObjectStore store)
         Stats.CsvFiles++;
         var raw = await store.OpenReadAsync(key, ct).ConfigureAwait(false);
         await using var _ = raw.ConfigureAwait(false);
-        Stream stream = raw;
-        ZipArchive? zip = null;
-        CheckedGzipStream? gzip = null;
-        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        if (!name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
-            stream = gzip = new CheckedGzipStream(raw, leaveOpen: false);
-        }
-        else if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-        {
-            var seekable = await ParquetColumns.SeekableAsync(raw, ct).ConfigureAwait(false);
-            zip = new ZipArchive(seekable, ZipArchiveMode.Read);
-            stream = zip.Entries[0].Open();
+            var gzip = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new CheckedGzipStream(raw, leaveOpen: true) : null;
+            await using var gzipScope = gzip;
+            await foreach (var line in ReadCsvTextAsync(store.Describe(key), (Stream?)gzip ?? raw, gzip, ct).ConfigureAwait(false))
+            {
+                yield return line;
+            }
+
+            yield break;
         }
 
-        using var zipScope = zip;
-        using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        // A zipped export: every CSV it holds, in name order (not the resource forks an archiver on a Mac adds).
+        using var zip = new ZipArchive(await ParquetColumns.SeekableAsync(raw, ct).ConfigureAwait(false), ZipArchiveMode.Read);
+        var entries = zip.Entries
+            .Where(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !e.Name.StartsWith("._", StringComparison.Ordinal)
+                        && !e.FullName.StartsWith("__MACOSX/", StringComparison.Ordinal))
+            .OrderBy(e => e.FullName, StringComparer.Ordinal)
+            .ToList();
+        if (entries.Count == 0)
+        {
+            Unreadable(store.Describe(key), 1, "the zip archive holds no .csv file: nothing could be read from it");
+            yield break;
+        }
+
+        foreach (var entry in entries)
+        {
+            await using var stream = entry.Open();
+            await foreach (var line in ReadCsvTextAsync(store.Describe(key) + "!" + entry.FullName, stream, null, ct).ConfigureAwait(false))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<CurLine> ReadCsvTextAsync(string source, Stream stream, CheckedGzipStream? gzip, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var text = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
         var csv = new CsvRecordReader(text);
         List<string>? header;
         try
         {
-            header = await csv.ReadAsync(ct).ConfigureAwait(false) ?? throw new FormatException($"{store.Describe(key)}: empty CSV, no header.");
+            header = await csv.ReadAsync(ct).ConfigureAwait(false);
         }
         catch (InvalidDataException e) when (gzip is not null)
         {
-            Unreadable(key, 1, $"the gzip data is damaged before the header ends ({e.Message}): the whole file is missing");
+            Unreadable(source, 1, $"the gzip data is damaged before the header ends ({e.Message}): the whole file is missing");
+            yield break;
+        }
+
+        if (header is null)
+        {
+            // An empty part file (a failed copy?): said, not fatal to the rest of the invoice.
+            Unreadable(source, 1, "the file is empty (not even a header): nothing could be read from it");
             yield break;
         }
 
         CsvCurColumns map;
         try
         {
-            map = CsvCurColumns.Resolve(header, store.Describe(key));
+            map = CsvCurColumns.Resolve(header, source);
         }
         catch (FormatException) when (gzip is not null)
         {
@@ -398,7 +484,7 @@ public sealed partial class CurReader(IObjectStore store)
                 throw;
             }
 
-            Unreadable(key, 1, "the gzip file ends before its header does (cut short): the whole file is missing");
+            Unreadable(source, 1, "the gzip file ends before its header does (cut short): the whole file is missing");
             yield break;
         }
 
@@ -414,7 +500,7 @@ public sealed partial class CurReader(IObjectStore store)
             catch (InvalidDataException e) when (gzip is not null)
             {
                 // Damaged deflate data: nothing after it can be read; what came before stands.
-                Unreadable(key, row + 1, $"the gzip data is damaged here ({e.Message}): the rows from here on are missing");
+                Unreadable(source, row + 1, $"the gzip data is damaged here ({e.Message}): the rows from here on are missing");
                 damaged = true;
                 break;
             }
@@ -435,14 +521,14 @@ public sealed partial class CurReader(IObjectStore store)
 
             if (f.Count < header.Count)
             {
-                Unreadable(key, row, $"{f.Count} fields where the header has {header.Count}: the row is cut short");
+                Unreadable(source, row, $"{f.Count} fields where the header has {header.Count}: the row is cut short");
                 continue;
             }
 
             var startText = Field(f, map.UsageStart);
             if (ParquetColumns.ParseTime(startText) is not { } start)
             {
-                Unreadable(key, row, string.IsNullOrWhiteSpace(startText) ? "no usage start time" : $"usage start time '{startText}' is not a time");
+                Unreadable(source, row, string.IsNullOrWhiteSpace(startText) ? "no usage start time" : $"usage start time '{startText}' is not a time");
                 continue;
             }
 
@@ -450,7 +536,7 @@ public sealed partial class CurReader(IObjectStore store)
             var instanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson));
             if ((NotANumber(f, map.Amount, "usage amount") ?? NotANumber(f, map.Cost, "cost")) is { } reason)
             {
-                Unreadable(key, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType), CurClassifier.InstanceOf(instanceTag, resource));
+                Unreadable(source, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType), CurClassifier.InstanceOf(instanceTag, resource));
                 continue;
             }
 
@@ -477,15 +563,29 @@ public sealed partial class CurReader(IObjectStore store)
 
         if (!damaged && gzip is { EndsWhole: false })
         {
-            Unreadable(key, row + 1, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing");
+            Unreadable(source, row + 1, "the gzip file ends before its data does (cut short, or bytes after it): the rows from here on are missing");
         }
     }
 
     private static string? Field(IReadOnlyList<string> fields, int index) => index >= 0 && index < fields.Count ? fields[index] : null;
 
-    /// <summary>Why the field makes the line unreadable: there, but not a number (an empty one counts as 0, as before).</summary>
-    private static string? NotANumber(IReadOnlyList<string> fields, int index, string what) =>
-        Field(fields, index) is { } text && !string.IsNullOrWhiteSpace(text) && ParquetColumns.ParseDecimal(text) is null ? $"{what} '{text}' is not a number" : null;
+    /// <summary>Why the field makes the line unreadable: there, but not a number (an empty one counts as 0, as before), or no plausible one.</summary>
+    private static string? NotANumber(IReadOnlyList<string> fields, int index, string what)
+    {
+        var text = Field(fields, index);
+        var value = ParquetColumns.ParseDecimal(text);
+        return Implausible(value, value is null && !string.IsNullOrWhiteSpace(text) ? text : null, what);
+    }
+
+    /// <summary>
+    /// No amount an invoice line of Connect could hold reaches 10^12 (the reconciliation table's columns
+    /// stop there): such a value is a damaged line, reported like text that is no number.
+    /// </summary>
+    private static string? Implausible(decimal? value, string? notANumber, string what) =>
+        notANumber is not null ? $"{what} '{notANumber}' is not a number"
+        : value is { } v && Math.Abs(v) >= MaxAmount ? $"{what} {v.ToString(C)} is beyond any Connect line (10^12)" : null;
+
+    private const decimal MaxAmount = 1_000_000_000_000m;
 
     private static string? InstanceFromJsonTags(string? json)
     {
@@ -511,6 +611,9 @@ public sealed partial class CurReader(IObjectStore store)
 
     [GeneratedRegex(@"(?:^|/)(?<y>\d{4})(?<m>\d{2})01-\d{8}(?:/|$)", RegexOptions.CultureInvariant)]
     private static partial Regex LegacyPeriodRegex();
+
+    [GeneratedRegex(@"(?:^|/)year=(?<y>\d{4})/month=(?<m>\d{1,2})(?:/|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex AthenaPeriodRegex();
 }
 
 /// <summary>The CUR columns reconciliation reads, found by normalized name (CUR 2.0 and legacy spellings).</summary>
@@ -543,7 +646,7 @@ internal sealed record ParquetCurColumns(
         }
 
         DataField Required(string name) => flat.GetValueOrDefault(name)
-            ?? throw new NotACurException($"{file}: not a Cost and Usage Report (no column like line_item_{name[8..]} / lineItem/{name[8..]}).");
+            ?? throw new NotACurException($"{file}: not a Cost and Usage Report (no column like {CurColumnNames.Of(name)}).");
         DataField? Optional(params string[] names) => names.Select(n => flat.GetValueOrDefault(n)).FirstOrDefault(f => f is not null);
 
         return new ParquetCurColumns(
@@ -552,6 +655,21 @@ internal sealed record ParquetCurColumns(
             Optional("pricingunit"), Optional("lineitemunblendedrate"), Required("lineitemunblendedcost"), Optional("lineitemcurrencycode"),
             Optional("lineitemlineitemdescription"), Optional("resourcetagsawsconnectinstanceid"), tagKey, tagValue, Optional("lineitemusageaccountid"));
     }
+}
+
+/// <summary>The required columns' names as the two CUR generations spell them, for messages.</summary>
+internal static class CurColumnNames
+{
+    public static string Of(string normalized) => normalized switch
+    {
+        "lineitemusagestartdate" => "line_item_usage_start_date / lineItem/UsageStartDate",
+        "lineitemproductcode" => "line_item_product_code / lineItem/ProductCode",
+        "lineitemusagetype" => "line_item_usage_type / lineItem/UsageType",
+        "lineitemlineitemtype" => "line_item_line_item_type / lineItem/LineItemType",
+        "lineitemusageamount" => "line_item_usage_amount / lineItem/UsageAmount",
+        "lineitemunblendedcost" => "line_item_unblended_cost / lineItem/UnblendedCost",
+        _ => normalized,
+    };
 }
 
 /// <summary>Column indexes of a CUR CSV header (legacy <c>lineItem/UsageType</c> or CUR 2.0 <c>line_item_usage_type</c>).</summary>
@@ -568,7 +686,7 @@ internal sealed record CsvCurColumns(
         }
 
         int Required(string name) => index.TryGetValue(name, out var i) ? i
-            : throw new NotACurException($"{file}: not a Cost and Usage Report CSV (no column like lineItem/{name[8..]}).");
+            : throw new NotACurException($"{file}: not a Cost and Usage Report CSV (no column like {CurColumnNames.Of(name)}).");
         int Optional(string name) => index.GetValueOrDefault(name, -1);
 
         return new CsvCurColumns(

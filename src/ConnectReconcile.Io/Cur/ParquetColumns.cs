@@ -67,18 +67,38 @@ internal static class ParquetColumns
         };
     }
 
-    public static async Task<decimal?[]> DecimalsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    /// <summary>
+    /// A money or quantity column: the values (null where the row has none), and where a row holds
+    /// something that is no number (text such as <c>n/a</c>, a NaN), that text, so the line is reported
+    /// rather than read as zero.
+    /// </summary>
+    public static async Task<(decimal?[] Values, string?[] NotNumbers)> DecimalsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<double> d => Unpack(d, field, rows, Money),
-            RawColumnData<float> f => Unpack(f, field, rows, v => Math.Abs(v) < 7.9e28f ? (decimal?)(decimal)v : null), // float's own 7-digit conversion
-            RawColumnData<decimal> m => Unpack(m, field, rows, v => (decimal?)v),
-            RawColumnData<long> l => Unpack(l, field, rows, v => (decimal?)v),
-            RawColumnData<int> i => Unpack(i, field, rows, v => (decimal?)v),
-            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => ParseDecimal(v.Span)),
-            RawColumnData<ReadOnlyMemory<byte>> b => Unpack(b, field, rows, v => ParseDecimal(System.Text.Encoding.UTF8.GetString(v.Span))),
+            RawColumnData<double> d => Money(Unpack(d, field, rows, v => (double?)v)),
+            RawColumnData<float> f => (Unpack(f, field, rows, v => Math.Abs(v) < 7.9e28f ? (decimal?)(decimal)v : null), new string?[rows]), // float's own 7-digit conversion
+            RawColumnData<decimal> m => (Unpack(m, field, rows, v => (decimal?)v), new string?[rows]),
+            RawColumnData<long> l => (Unpack(l, field, rows, v => (decimal?)v), new string?[rows]),
+            RawColumnData<int> i => (Unpack(i, field, rows, v => (decimal?)v), new string?[rows]),
+            RawColumnData<ReadOnlyMemory<char>> s => Parse(Unpack(s, field, rows, v => v.ToString()), ParseDecimal),
+            RawColumnData<ReadOnlyMemory<byte>> b => Parse(Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)), ParseDecimal),
+            _ => throw Unsupported(field, raw),
+        };
+    }
+
+    /// <summary>A time column, with the text of rows whose text is no ISO time (see <see cref="DecimalsAsync"/>).</summary>
+    public static async Task<(DateTime?[] Values, string?[] NotTimes)> TimesAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
+        return raw switch
+        {
+            RawColumnData<DateTime> t => (Unpack(t, field, rows, v => (DateTime?)AsUtc(v)), new string?[rows]),
+            RawColumnData<DateTimeOffset> o => (Unpack(o, field, rows, v => (DateTime?)v.UtcDateTime), new string?[rows]),
+            RawColumnData<DateOnly> d => (Unpack(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)), new string?[rows]),
+            RawColumnData<ReadOnlyMemory<char>> s => Parse(Unpack(s, field, rows, v => v.ToString()), ParseTime),
+            RawColumnData<long> l => (Unpack(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)), new string?[rows]),
             _ => throw Unsupported(field, raw),
         };
     }
@@ -96,18 +116,39 @@ internal static class ParquetColumns
         };
     }
 
-    public static async Task<DateTime?[]> TimesAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    /// <summary>Converts each present text; one that does not convert leaves null and its text.</summary>
+    private static (T?[] Values, string?[] Rejected) Parse<T>(string?[] texts, Func<string, T?> convert)
+        where T : struct
     {
-        using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
-        return raw switch
+        var values = new T?[texts.Length];
+        var rejected = new string?[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
         {
-            RawColumnData<DateTime> t => Unpack(t, field, rows, v => (DateTime?)AsUtc(v)),
-            RawColumnData<DateTimeOffset> o => Unpack(o, field, rows, v => (DateTime?)v.UtcDateTime),
-            RawColumnData<DateOnly> d => Unpack(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)),
-            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => ParseTime(v.ToString())),
-            RawColumnData<long> l => Unpack(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)),
-            _ => throw Unsupported(field, raw),
-        };
+            if (!string.IsNullOrWhiteSpace(texts[i]))
+            {
+                values[i] = convert(texts[i]!);
+                rejected[i] = values[i] is null ? texts[i] : null;
+            }
+        }
+
+        return (values, rejected);
+    }
+
+    /// <summary>Doubles as money; NaN, infinities and values beyond decimal's range leave null and their text.</summary>
+    private static (decimal?[] Values, string?[] Rejected) Money(double?[] doubles)
+    {
+        var values = new decimal?[doubles.Length];
+        var rejected = new string?[doubles.Length];
+        for (var i = 0; i < doubles.Length; i++)
+        {
+            if (doubles[i] is { } d)
+            {
+                values[i] = Money(d);
+                rejected[i] = values[i] is null ? d.ToString("R", C) : null;
+            }
+        }
+
+        return (values, rejected);
     }
 
     /// <summary>A map&lt;string,string&gt; column (CUR 2.0 <c>resource_tags</c>): per row its entries, null for a null or empty map.</summary>
@@ -188,6 +229,8 @@ internal static class ParquetColumns
         DateTimeKind.Local => t.ToUniversalTime(),
         _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
     };
+
+    public static decimal? ParseDecimal(string? text) => ParseDecimal(text.AsSpan());
 
     public static decimal? ParseDecimal(ReadOnlySpan<char> text)
     {

@@ -85,8 +85,8 @@ public sealed partial class RatedOutputReader(IObjectStore store)
         await foreach (var (group, f, n) in RowGroupsAsync("charges/", month, ct).ConfigureAwait(false))
         {
             facts.Rows += n;
-            var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
-            var start = await ParquetColumns.TimesAsync(group, f["start_time"], n, ct).ConfigureAwait(false);
+            var day = (await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false)).Values;
+            var start = (await ParquetColumns.TimesAsync(group, f["start_time"], n, ct).ConfigureAwait(false)).Values;
             var usageType = await ParquetColumns.StringsAsync(group, f["usage_type"], n, ct).ConfigureAwait(false);
             var unit = await ParquetColumns.StringsAsync(group, f["unit"], n, ct).ConfigureAwait(false);
             var kind = await ParquetColumns.StringsAsync(group, f["charge_kind"], n, ct).ConfigureAwait(false);
@@ -94,14 +94,14 @@ public sealed partial class RatedOutputReader(IObjectStore store)
             var number = await ParquetColumns.StringsAsync(group, f["number"], n, ct).ConfigureAwait(false);
             var billed = await ParquetColumns.LongsAsync(group, f["billed_seconds"], n, ct).ConfigureAwait(false);
             var actual = await ParquetColumns.LongsAsync(group, f["actual_seconds"], n, ct).ConfigureAwait(false);
-            var quantity = await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false);
+            var quantity = (await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false)).Values;
             string?[]? chain = null, contact = null;
             decimal?[]? cost = null;
             if (perContact)
             {
                 chain = await ParquetColumns.StringsAsync(group, f["chain_id"], n, ct).ConfigureAwait(false);
                 contact = await ParquetColumns.StringsAsync(group, f["contact_id"], n, ct).ConfigureAwait(false);
-                cost = await ParquetColumns.DecimalsAsync(group, f["cost"], n, ct).ConfigureAwait(false);
+                cost = (await ParquetColumns.DecimalsAsync(group, f["cost"], n, ct).ConfigureAwait(false)).Values;
             }
 
             for (var i = 0; i < n; i++)
@@ -186,7 +186,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
         {
             if (agentSeconds is not null)
             {
-                var day = await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false);
+                var day = (await ParquetColumns.TimesAsync(group, f["day"], n, ct).ConfigureAwait(false)).Values;
                 var agent = await ParquetColumns.StringsAsync(group, f["agent"], n, ct).ConfigureAwait(false);
                 var kind = await ParquetColumns.StringsAsync(group, f["segment_kind"], n, ct).ConfigureAwait(false);
                 var seconds = await ParquetColumns.LongsAsync(group, f["seconds"], n, ct).ConfigureAwait(false);

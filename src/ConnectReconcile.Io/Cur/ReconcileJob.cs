@@ -62,7 +62,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through, options.Account), month, ct).ConfigureAwait(false);
         if (reader.Stats.ParquetFiles + reader.Stats.CsvFiles == 0)
         {
-            throw new NothingToReadException($"No CUR files (.parquet, .csv, .csv.gz) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
+            throw new NothingToReadException($"No CUR files (.parquet, .csv, .csv.gz, .csv.zip) for {month:yyyy-MM} under {options.Cur.Describe("")}.");
         }
 
         Phase("read-cur");

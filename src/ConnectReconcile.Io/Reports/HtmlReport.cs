@@ -60,7 +60,7 @@ public static class HtmlReport
         Card(sb, "Usage variance", Signed(variance, currency), "invoiced − expected, net of free tier", Math.Abs(variance) > report.Tolerance.Absolute && beyond.Count > 0);
         Card(sb, "Taxes", Money(report.AdjustmentTotal(LineKinds.Tax), currency), "shown apart, not a variance");
         Card(sb, "Credits & refunds", Money(report.AdjustmentTotal(LineKinds.Credit) + report.AdjustmentTotal(LineKinds.Refund), currency), "shown apart");
-        Card(sb, "Free tier", Money(report.AdjustmentTotal(LineKinds.FreeTier) - report.FreeTierValue, currency), "credits and zero-priced usage");
+        Card(sb, "Free tier", Money(report.FreeTierTotal, currency), "credits and zero-priced usage");
         Card(sb, "Rows beyond tolerance", $"{beyond.Count:N0} of {report.Lines.Count:N0}", string.Join(" · ", Statuses.All.Where(s => report.Count(s) > 0).Select(s => $"{report.Count(s):N0} {s}")), beyond.Count > 0);
         sb.Append("</section>\n");
 

@@ -148,7 +148,7 @@ public sealed class CurReaderTests : IDisposable
         }
 
         Assert.Equal(2, lines.Count);
-        Assert.Equal((1L, 3L, "no usage start time"), (reader.Stats.UnreadableLines, reader.Stats.FirstUnreadable[0].Row, reader.Stats.FirstUnreadable[0].Reason));
+        Assert.Equal((1L, 3L, "usage start time '5 Oct' is not a time"), (reader.Stats.UnreadableLines, reader.Stats.FirstUnreadable[0].Row, reader.Stats.FirstUnreadable[0].Reason));
         Assert.Equal((new DateTime(2026, 10, 5, 7, 0, 0, DateTimeKind.Utc), 10.1234567891m, 0.018m, 0.182222222m),
             (lines[0].UsageStart, lines[0].UsageAmount, lines[0].UnblendedRate, lines[0].UnblendedCost));
         Assert.Equal((new DateTime(2026, 10, 5, 8, 0, 0, DateTimeKind.Utc), (decimal?)null), (lines[1].UsageStart, lines[1].UnblendedRate));
@@ -389,6 +389,98 @@ public sealed class CurReaderTests : IDisposable
             """{ "assemblyId": "new-assembly", "reportKeys": ["prefix/name/20261001-20261101/new-assembly/name-1.csv"] }""");
         var line = Assert.Single(await ReadAll(_dir));
         Assert.Equal(2m, line.UsageAmount);
+
+        // AWS also leaves a manifest in each assembly's folder, naming that assembly's files: the period's own still rules.
+        foreach (var assembly in new[] { "old-assembly", "new-assembly" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(period, assembly, "name-Manifest.json"),
+                $$"""{ "assemblyId": "{{assembly}}", "reportKeys": ["prefix/name/20261001-20261101/{{assembly}}/name-1.csv"] }""");
+        }
+
+        line = Assert.Single(await ReadAll(_dir));
+        Assert.Equal(2m, line.UsageAmount);
+        Assert.Equal(2m, Assert.Single(await ReadAll(period)).UsageAmount); // pointed at the period's folder itself
+    }
+
+    [Fact]
+    public async Task A_legacy_CUR_with_the_Athena_option_is_read_from_its_report_root_by_its_year_and_month_folders()
+    {
+        const string Header = "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n";
+        foreach (var (month, amount) in new[] { (9, 1), (10, 2) })
+        {
+            var folder = Path.Combine(_dir, "name", "name", "year=2026", $"month={month}");
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "name-00001.csv"), Header + $"2026-{month:00}-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,{amount},0\n");
+        }
+
+        // The status table AWS writes beside the report: no CUR columns, and no invoice lines.
+        var status = Path.Combine(_dir, "name", "cost_and_usage_data_status");
+        Directory.CreateDirectory(status);
+        await File.WriteAllTextAsync(Path.Combine(status, "cost_and_usage_data_status.csv"), "status\nREADY\n");
+
+        var line = Assert.Single(await ReadAll(Path.Combine(_dir, "name"), new DateOnly(2026, 10, 1)));
+        Assert.Equal(2m, line.UsageAmount);
+    }
+
+    [Fact]
+    public async Task Every_CSV_of_a_zip_is_read_and_an_empty_zip_or_CSV_is_reported_not_fatal()
+    {
+        const string Header = "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n";
+        using (var zip = ZipFile.Open(Path.Combine(_dir, "cur.csv.zip"), ZipArchiveMode.Create))
+        {
+            foreach (var (name, text) in new[]
+                     {
+                         ("__MACOSX/._cur-1.csv", "\0\u0005\u0016\u0007 resource fork"),
+                         ("cur-1.csv", Header + "2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,1,0.018\n"),
+                         ("cur-2.csv", Header + "2026-10-02T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,2,0.036\n"),
+                     })
+            {
+                await using var entry = zip.CreateEntry(name).Open();
+                await entry.WriteAsync(Encoding.UTF8.GetBytes(text));
+            }
+        }
+
+        ZipFile.Open(Path.Combine(_dir, "nothing.csv.zip"), ZipArchiveMode.Create).Dispose();
+        await File.WriteAllBytesAsync(Path.Combine(_dir, "part-3.csv"), []);
+
+        var reader = new CurReader(new LocalObjectStore(_dir));
+        var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+        Assert.Equal([(1, 1m), (2, 2m)], invoice.Usage.Select(kv => (kv.Key.Day.Day, kv.Value.Quantity)).Order());
+        Assert.Equal(
+            ["nothing.csv.zip row 1: the zip archive holds no .csv file: nothing could be read from it", "part-3.csv row 1: the file is empty (not even a header): nothing could be read from it"],
+            invoice.FirstUnreadable.Select(u => $"{Path.GetFileName(u.Source)} row {u.Row}: {u.Reason}"));
+    }
+
+    [Fact]
+    public async Task Parquet_money_or_times_as_text_that_is_no_number_or_time_is_reported_not_read_as_zero()
+    {
+        var path = Path.Combine(_dir, "text.parquet");
+        var start = new DataField<string>("line_item_usage_start_date");
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var amount = new DataField<string>("line_item_usage_amount");
+        var cost = new DataField<double>("line_item_unblended_cost");
+        var schema = new ParquetSchema(start, product, usageType, lineType, amount, cost);
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            using var g = writer.CreateRowGroup();
+            await g.WriteAsync(start, new[] { "2026-10-05T07:00:00Z", "05/10/2026", "2026-10-05T07:00:00Z", "2026-10-05T07:00:00Z", "2026-10-05T07:00:00Z" });
+            await g.WriteAsync(product, Enumerable.Repeat("AmazonConnect", 5).ToArray());
+            await g.WriteAsync(usageType, Enumerable.Repeat("USE1-end-customer-mins", 5).ToArray());
+            await g.WriteAsync(lineType, Enumerable.Repeat("Usage", 5).ToArray());
+            await g.WriteAsync(amount, new[] { "10", "10", "n/a", "10", "1.5E+13" });
+            await g.WriteAsync<double>(cost, new[] { 0.18, 0.18, 0.18, double.NaN, 0.18 });
+        }
+
+        var invoice = await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+        Assert.Equal(
+            ["row 2: usage start time '05/10/2026' is not a time", "row 3: usage amount 'n/a' is not a number", "row 4: cost 'NaN' is not a number",
+                "row 5: usage amount 15000000000000 is beyond any Connect line (10^12)"],
+            invoice.FirstUnreadable.Select(u => $"row {u.Row}: {u.Reason}"));
+        Assert.Equal((4L, 1L, 10m), (invoice.UnreadableLines, invoice.ConnectLines, invoice.Usage.Values.Sum(u => u.Quantity)));
+        Assert.All(invoice.FirstUnreadable.Skip(1), u => Assert.Equal((new DateOnly(2026, 10, 5), "USE1-end-customer-mins"), (u.Day, u.UsageType)));
     }
 
     [Fact]
