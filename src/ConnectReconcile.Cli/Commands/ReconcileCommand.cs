@@ -183,7 +183,7 @@ internal static class ReconcileCommand
             w.WriteString("currency", report.Currency);
             w.WriteString("expectedCurrency", report.ExpectedCurrency);
             w.WriteBoolean("costsCompared", report.CostsCompared);
-            w.WriteNumber("otherMonthLines", report.Invoice.OutsideMonth);
+            w.WriteNumber("otherMonthLines", report.Invoice.OtherMonthLines);
             w.WriteStartArray("accounts");
             foreach (var a in report.Invoice.Accounts)
             {

@@ -125,8 +125,11 @@ public sealed class InvoiceAggregate
 
     public long ConnectLines { get; private set; }
 
-    /// <summary>Connect lines of other months (not those after the <c>through</c> day), skipped.</summary>
+    /// <summary>Connect lines outside the days compared (other months, and days after <c>through</c>), skipped.</summary>
     public long OutsideMonth { get; private set; }
+
+    /// <summary>Of <see cref="OutsideMonth"/>, the lines of other months: a wrong month or folder, not a running month's later days.</summary>
+    public long OtherMonthLines { get; private set; }
 
     /// <summary>True when usage lines cover at most an hour (an hourly export): the hourly diagnostics can run.</summary>
     public bool HasHourlyLines { get; private set; }
@@ -149,9 +152,10 @@ public sealed class InvoiceAggregate
         var day = DateOnly.FromDateTime(start);
         if (day < MonthStart || day > MonthEnd)
         {
+            OutsideMonth++;
             if (day < MonthStart || day >= MonthStart.AddMonths(1))
             {
-                OutsideMonth++;
+                OtherMonthLines++;
             }
 
             return;

@@ -14,15 +14,16 @@ public sealed record InvoiceStats(
     IReadOnlyList<UnreadableInvoiceLine> FirstUnreadable,
     string? Account,
     IReadOnlyCollection<string> Accounts,
-    long OtherAccountLines)
+    long OtherAccountLines,
+    long OtherMonthLines)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines);
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines);
 
     /// <summary>What a reader must know when Connect lines of other months were left out (else null): a wrong --month or folder leaves nothing to compare.</summary>
-    public string? OtherMonthsNote(DateOnly month) => OutsideMonth == 0 ? null
-        : $"{OutsideMonth:N0} Connect line(s) of the invoice are for other months than {month:yyyy-MM} and were not compared" +
+    public string? OtherMonthsNote(DateOnly month) => OtherMonthLines == 0 ? null
+        : $"{OtherMonthLines:N0} Connect line(s) of the invoice are for other months than {month:yyyy-MM} and were not compared" +
           (ConnectLines == 0 ? $"; none is for {month:yyyy-MM}: check --month and the invoice files." : ".");
 
     /// <summary>What a reader must know when the invoice holds several accounts' Connect usage and all of it was compared (else null).</summary>
