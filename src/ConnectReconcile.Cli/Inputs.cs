@@ -30,6 +30,26 @@ public static class Inputs
         return Store(location, s3);
     }
 
+    /// <summary>
+    /// A source a run publishes from: as <see cref="Existing"/>, and an S3 prefix must hold an object. A
+    /// mistyped prefix would otherwise rate nothing and replace the day's published partitions with empty ones.
+    /// </summary>
+    public static async Task<IObjectStore> NonEmptyAsync(string location, string option, S3Access? s3, CancellationToken cancellationToken)
+    {
+        var store = Existing(location, option, s3);
+        if (IsS3(location))
+        {
+            await foreach (var _ in store.ListAsync("", cancellationToken).ConfigureAwait(false))
+            {
+                return store;
+            }
+
+            throw new UsageException($"{option} '{location}' holds no objects (a typo in the bucket or prefix?): nothing would be rated, and the run would replace what was published with nothing.");
+        }
+
+        return store;
+    }
+
     /// <summary>A store to publish into (<paramref name="option"/> names it in the error): a local path must not be a file.</summary>
     public static IObjectStore Output(string location, string option, S3Access? s3 = null)
     {
@@ -41,9 +61,16 @@ public static class Inputs
         return Store(location, s3);
     }
 
-    /// <summary>A single file to write (<paramref name="option"/> names it in the error): a local path must not be a folder.</summary>
+    /// <summary>A single file to write (<paramref name="option"/> names it in the error): a local path, not a folder.</summary>
     public static string OutputFile(string path, string option) =>
-        Directory.Exists(path) ? throw new UsageException($"{option} '{path}' is a folder; give the file to write.") : path;
+        Directory.Exists(LocalOnly(path, option)) ? throw new UsageException($"{option} '{path}' is a folder; give the file to write.") : path;
+
+    /// <summary>
+    /// A path the command reads or writes as a local file. An s3:// one is refused: taken as a local
+    /// path it would land in a folder named <c>s3:</c> while the run reported it uploaded.
+    /// </summary>
+    public static string LocalOnly(string path, string option) =>
+        IsS3(path) ? throw new UsageException($"{option} '{path}' must be a local path: this command reads or writes it locally only (copy it to or from S3, e.g. with aws s3 cp).") : path;
 
     /// <summary>
     /// Fails with a usage error when <paramref name="output"/> (--out) lies inside <paramref name="source"/>

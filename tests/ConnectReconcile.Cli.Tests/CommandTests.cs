@@ -152,6 +152,11 @@ public sealed class CommandTests
     [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
     [InlineData("--version must not be blank", "ratecard", "derive", "--cur", ".", "--out", "../card.json", "--version", " ")]
     [InlineData("--contact needs a contact id", "explain", "--source", ".", "--contact", " ")]
+    [InlineData("--out 's3://b/audit.csv' must be a local path", "audit-export", "--source", ".", "--out", "s3://b/audit.csv")] // was written to ./s3:/b/
+    [InlineData("--out 's3://b/card.json' must be a local path", "ratecard", "derive", "--cur", ".", "--out", "s3://b/card.json")]
+    [InlineData("--out 's3://b/g/' must be a local path", "generate", "--out", "s3://b/g/")]
+    [InlineData("--profile 's3://b/p.yaml' must be a local path", "estimate", "--profile", "s3://b/p.yaml")]
+    [InlineData("--save-profile 's3://b/p.yaml' must be a local path", "estimate", "--from-ctrs", ".", "--save-profile", "s3://b/p.yaml")]
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);

@@ -109,6 +109,19 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public void On_Linux_a_partition_is_swapped_in_one_step_so_it_is_never_missing()
+    {
+        Write("live/part.parquet", "old");
+        Write("fresh/part.parquet", "new");
+        var swapped = AtomicSwap.TryExchange(Path.Combine(Root, "fresh"), Path.Combine(Root, "live"));
+        Assert.Equal(OperatingSystem.IsLinux(), swapped);
+        if (swapped)
+        {
+            Assert.Equal(("new", "old"), (File.ReadAllText(Path.Combine(Root, "live", "part.parquet")), File.ReadAllText(Path.Combine(Root, "fresh", "part.parquet"))));
+        }
+    }
+
+    [Fact]
     public async Task A_prefixed_view_lists_and_reads_under_its_prefix_only()
     {
         Write("_stream/ctr/batch-1.json", "one");

@@ -43,8 +43,13 @@ internal static class EstimateCommand
         rating.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
-            var profilePath = env.Get(parse, profileOption);
+            var profilePath = env.Get(parse, profileOption) is { } p ? Inputs.LocalOnly(p, "--profile") : null;
             var ctrPath = parse.GetValue(fromCtrs);
+            if (parse.GetValue(save) is { } saveTo)
+            {
+                Inputs.LocalOnly(saveTo, "--save-profile");
+            }
+
             if ((profilePath is null) == (ctrPath is null))
             {
                 throw new UsageException("Give exactly one of --profile F (a volume profile) or --from-ctrs PATH (derive one from CTRs).");

@@ -28,7 +28,7 @@ internal static class GenerateCommand
         var cur = new CurOptions(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
-            var options = new GeneratorOptions(parse.GetValue(contacts), parse.GetValue(days), parse.GetValue(seed), parse.GetValue(output)!) { Overwrite = true };
+            var options = new GeneratorOptions(parse.GetValue(contacts), parse.GetValue(days), parse.GetValue(seed), Inputs.LocalOnly(parse.GetValue(output)!, "--out")) { Overwrite = true };
             if (parse.GetValue(start) is { } first)
             {
                 options = options with { Start = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) };

@@ -117,7 +117,7 @@ internal static class ReconcileCommand
                 Card = card,
                 Agents = directory,
                 Output = Inputs.Output(outPath, "--out", s3),
-                HtmlFile = env.Get(parse, html),
+                HtmlFile = env.Get(parse, html) is { } htmlPath ? Inputs.LocalOnly(htmlPath, "--html") : null,
                 Calibrate = calibration,
                 Sources = new ReportSources(curPath, ratedPath),
             };

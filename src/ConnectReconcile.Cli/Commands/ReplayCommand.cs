@@ -95,7 +95,7 @@ internal static class ReplayCommand
 
             var options = new BillingJobOptions
             {
-                Source = Inputs.Existing(sourcePath, "--source", s3),
+                Source = await Inputs.NonEmptyAsync(sourcePath, "--source", s3, ct),
                 Output = Inputs.Output(outPath, "--out", s3),
                 From = from,
                 To = to,

@@ -198,7 +198,10 @@ internal sealed class DayPartitions : IDisposable
             var manifest = RunManifest.PathFor(_options.From, _options.To);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_staging, manifest))!);
             await File.WriteAllTextAsync(Path.Combine(_staging, manifest), RunManifest.ToJson(result, _options, _options.Rater), cancellationToken).ConfigureAwait(false);
-            await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), cancellationToken).ConfigureAwait(false);
+            // Once begun, a publish finishes: stopped half-way (SIGTERM from a scheduler) it would leave some
+            // partitions of this run beside others of the last, which no later message could take back.
+            cancellationToken.ThrowIfCancellationRequested();
+            await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), CancellationToken.None).ConfigureAwait(false);
         }
 
         progress?.Report(new JobProgress("rate", remaining + 1, remaining + 1, 0, 0, read));

@@ -111,6 +111,13 @@ public sealed class LocalObjectStore : IObjectStore
             {
                 var old = Path.Combine(trash, relative);
                 Directory.CreateDirectory(Path.GetDirectoryName(old)!);
+                if (AtomicSwap.TryExchange(fresh, live))
+                {
+                    // The partition was never missing; the old one now sits where the new one was staged.
+                    Directory.Move(fresh, old);
+                    continue;
+                }
+
                 Directory.Move(live, old);
             }
 
@@ -169,4 +176,35 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     private static string RealPath(string folder) => new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder);
+}
+
+/// <summary>
+/// Swaps two directories in one step where the kernel can (Linux <c>renameat2</c> with
+/// <c>RENAME_EXCHANGE</c>), so a reader, or a crash, never finds the partition missing between
+/// moving the old one out and the new one in.
+/// </summary>
+internal static partial class AtomicSwap
+{
+    private const int AtFdCwd = -100;
+    private const uint RenameExchange = 2;
+
+    public static bool TryExchange(string a, string b)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return RenameAt2(AtFdCwd, a, AtFdCwd, b, RenameExchange) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // a libc without renameat2: the two renames instead
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 }
