@@ -89,6 +89,14 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_single_file_source_is_selected_once_for_a_dated_run()
+    {
+        Write("ctrs.json");
+        var selected = await new InputSelector().SelectAsync(new LocalObjectStore(Path.Combine(Root, "ctrs.json")), new DateOnly(2026, 10, 14), new DateOnly(2026, 10, 16), 6, CancellationToken.None);
+        Assert.Single(selected); // was once per hour prefix: 78 times
+    }
+
+    [Fact]
     public async Task Publishing_replaces_named_partitions_whole_and_writes_the_manifest_last()
     {
         var store = new LocalObjectStore(Root);

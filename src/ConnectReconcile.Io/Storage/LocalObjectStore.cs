@@ -24,8 +24,13 @@ public sealed class LocalObjectStore : IObjectStore
         await Task.Yield();
         if (File.Exists(Root))
         {
-            // A single file given as the source: it is the store's only object.
-            yield return new StoredObject(string.Empty, new FileInfo(Root).Length);
+            // A single file given as the source: it is the store's only object, under no prefix but the
+            // empty one (listed under every hour prefix of a dated run, it was read once an hour).
+            if (prefix.Length == 0)
+            {
+                yield return new StoredObject(string.Empty, new FileInfo(Root).Length);
+            }
+
             yield break;
         }
 
