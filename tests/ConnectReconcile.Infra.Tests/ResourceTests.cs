@@ -429,19 +429,20 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("connect_reconcile", (string?)db["DatabaseInput"]!["Name"]);
         var tables = t.Resources("AWS::Glue::Table").ToDictionary(r => (string)r.Props["TableInput"]!["Name"]!, r => r.Props["TableInput"]!);
         Assert.Equal(
-            new[] { "charges", "contacts", "cur", "daily_usage", "legs", "quarantine", "reconciliation", "segments" },
+            new[] { "charges", "contacts", "cur", "daily_usage", "legs", "quarantine", "reconciliation", "reconciliation_calibration", "reconciliation_contacts", "segments" },
             tables.Keys.Order());
         var prefix = config == "full" ? "rated/" : "connect-reconcile/";
         foreach (var spec in OutputSchema.OutputTables)
         {
             var table = tables[spec.Name]!;
             var parameters = table["Parameters"]!;
+            var key = spec.Name.StartsWith("reconciliation", StringComparison.Ordinal) ? "month" : "dt";
             Assert.Equal("true", (string?)parameters["projection.enabled"]);
-            Assert.Equal("date", (string?)parameters["projection.dt.type"]);
-            Assert.Equal("yyyy-MM-dd", (string?)parameters["projection.dt.format"]);
-            Assert.Equal("2020-01-01,NOW", (string?)parameters["projection.dt.range"]);
-            Assert.Equal($"s3://${{OutputBucket7114EB27}}/{prefix}{spec.Name}/dt=${{dt}}/", Render.Value(parameters["storage.location.template"]));
-            Assert.Equal("dt", (string?)table["PartitionKeys"]![0]!["Name"]);
+            Assert.Equal("date", (string?)parameters[$"projection.{key}.type"]);
+            Assert.Equal(key == "dt" ? "yyyy-MM-dd" : "yyyy-MM", (string?)parameters[$"projection.{key}.format"]);
+            Assert.Equal(key == "dt" ? "2020-01-01,NOW" : "2020-01,NOW", (string?)parameters[$"projection.{key}.range"]);
+            Assert.Equal($"s3://${{OutputBucket7114EB27}}/{prefix}{spec.Name}/{key}=${{{key}}}/", Render.Value(parameters["storage.location.template"]));
+            Assert.Equal(key, (string?)table["PartitionKeys"]![0]!["Name"]);
             Assert.Equal("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", (string?)table["StorageDescriptor"]!["SerdeInfo"]!["SerializationLibrary"]);
             Assert.Equal(spec.Columns.Select(c => c.Name), table["StorageDescriptor"]!["Columns"]!.AsArray().Select(c => (string)c!["Name"]!));
         }
@@ -456,20 +457,29 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
     [Fact]
     public void Charges_and_daily_usage_have_the_contract_columns_and_types()
     {
+        // Spot checks of docs/outputs.md; OutputSchemaTests compares every column with the CLI's files.
         var charges = OutputSchema.OutputTables.Single(t => t.Name == "charges").Columns.ToDictionary(c => c.Name, c => c.Type);
         Assert.Equal("decimal(18,6)", charges["quantity"]);
         Assert.Equal("bigint", charges["billed_seconds"]);
         Assert.Equal("decimal(18,8)", charges["rate"]);
-        Assert.Equal("decimal(18,8)", charges["cost"]);
-        foreach (var name in new[] { "chain_id", "contact_id", "charge_kind", "usage_type", "unit", "rate_card_version", "policy", "instance_id", "queue", "agent" })
+        Assert.Equal("decimal(24,12)", charges["cost"]);
+        Assert.Equal("int", charges["leg_index"]);
+        Assert.Equal("date", charges["day"]);
+        Assert.Equal("timestamp", charges["start_time"]);
+        foreach (var name in new[] { "chain_id", "contact_id", "charge_kind", "usage_type", "unit", "rate_card_version", "policy", "instance_id" })
         {
             Assert.Equal("string", charges[name]);
         }
 
+        Assert.DoesNotContain("queue", charges.Keys);
+        Assert.DoesNotContain("agent", charges.Keys);
+        Assert.DoesNotContain("leg_id", charges.Keys);
+
         var daily = OutputSchema.OutputTables.Single(t => t.Name == "daily_usage").Columns.Select(c => c.Name);
-        Assert.Equal(["day", "instance_id", "usage_type", "charge_kind", "unit", "quantity", "cost"], daily);
+        Assert.Equal(["day", "instance_id", "region", "usage_type", "charge_kind", "unit", "pricing_model", "charges", "billed_seconds",
+            "quantity", "cost", "unrated_charges", "rate_card_version", "policy"], daily);
         var quarantine = OutputSchema.OutputTables.Single(t => t.Name == "quarantine").Columns.Select(c => c.Name);
-        Assert.Equal(["file", "position", "reason"], quarantine);
+        Assert.Equal(["source", "position", "record_index", "reason", "detail", "contact_id"], quarantine);
     }
 
     [Fact]
@@ -501,7 +511,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
             }
 
             // Every snake_case identifier in the query must be a column of a table it reads (or a SQL alias).
-            var columns = used.SelectMany(u => tables[u].Columns.Select(c => c.Name)).Append("dt").Append("billing_period").ToHashSet();
+            var columns = used.SelectMany(u => tables[u].Columns.Select(c => c.Name).Append(tables[u].Partition.Name)).ToHashSet();
             var aliases = System.Text.RegularExpressions.Regex.Matches(query.Sql, @"\bAS\s+([a-z_]+)").Select(m => m.Groups[1].Value).ToHashSet();
             foreach (var identifier in System.Text.RegularExpressions.Regex.Matches(query.Sql, @"\b[a-z]+_[a-z_]+\b").Select(m => m.Value).Distinct())
             {
