@@ -247,7 +247,8 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Contains("date -u -d yesterday +%Y-%m-%d", script, StringComparison.Ordinal);
         Assert.Contains("connect-reconcile nightly --date \"$day\" --source 's3://", script, StringComparison.Ordinal);
         Assert.Contains("exec connect-reconcile reconcile --cur 's3://", script, StringComparison.Ordinal);
-        Assert.Contains("--month \"${day%-*}\"", script, StringComparison.Ordinal);
+        Assert.Contains("through=\"$(date -u -d \"$day -1 day\" +%Y-%m-%d)\"", script, StringComparison.Ordinal);
+        Assert.Contains("--month \"${through%-*}\" --through \"$through\"", script, StringComparison.Ordinal);
         if (config == "full")
         {
             Assert.Contains("--source 's3://acme-connect-ctr/firehose/ctr/' --out 's3://${OutputBucket", script, StringComparison.Ordinal);
@@ -336,7 +337,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("$.config.concurrency", (string?)map["MaxConcurrencyPath"]);
         Assert.Equal("$.days", (string?)map["ItemsPath"]);
         Assert.Equal("States.Format('{}-{}', $.config.month, $$.Map.Item.Value)", (string?)map["ItemSelector"]!["date.$"]);
-        Assert.Equal("PrepareReconcile", (string?)map["Next"]);
+        Assert.Equal("MonthEnd", (string?)map["Next"]);
 
         var inner = map["ItemProcessor"]!["States"]!["ReplayInstances"]!;
         Assert.Equal(config == "full" ? 2 : 4, (int)inner["MaxConcurrency"]!);
@@ -348,8 +349,16 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("$.command", (string?)run["Parameters"]!["Overrides"]!["ContainerOverrides"]![0]!["Command.$"]);
         Assert.Equal("CheckPartitionExit", (string?)run["Next"]);
 
-        var reconcile = (string)states["PrepareReconcile"]!["Parameters"]!["command.$"]!;
-        Assert.Equal("States.Array('reconcile', '--cur', $.config.cur, '--rated', $.config.out, '--month', $.config.month)", reconcile);
+        // --through: the input's "through" when given (a running month), else the month's last day.
+        Assert.Equal("States.Format('{}-{}', $.config.month, States.ArrayGetItem($.days, States.MathAdd(States.ArrayLength($.days), -1)))",
+            (string?)states["MonthEnd"]!["Parameters"]!["through.$"]);
+        Assert.Equal("$.monthEnd", (string?)states["MonthEnd"]!["ResultPath"]);
+        Assert.Equal("PrepareReconcile", (string?)states["MonthEnd"]!["Next"]);
+        Assert.Equal("States.JsonMerge($.monthEnd, $.config, false)", (string?)states["PrepareReconcile"]!["Parameters"]!["config.$"]);
+        Assert.Equal("ReconcileCommand", (string?)states["PrepareReconcile"]!["Next"]);
+        var reconcile = (string)states["ReconcileCommand"]!["Parameters"]!["command.$"]!;
+        Assert.Equal("States.Array('reconcile', '--cur', $.reconcile.config.cur, '--rated', $.reconcile.config.out, '--month', $.reconcile.config.month, '--through', $.reconcile.config.through)", reconcile);
+        Assert.Equal("ReconcileMonth", (string?)states["ReconcileCommand"]!["Next"]);
         var exit = states["ReconcileExit"]!["Choices"]!.AsArray();
         Assert.Contains(exit, c => c!["And"]![1]!["NumericEquals"]!.GetValue<int>() == 3 && (string?)c["Next"] == "NotifyVariance");
         Assert.Equal("NotifyFailure", (string?)states["ReconcileExit"]!["Default"]);
@@ -376,32 +385,89 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
     [Theory]
     [InlineData("2024-02", 29)]
     [InlineData("2000-02", 29)]
+    [InlineData("2100-02", 28)]
+    [InlineData("2104-02", 29)]
+    [InlineData("2196-02", 29)]
     [InlineData("2023-02", 28)]
+    [InlineData("2026-02", 28)]
     [InlineData("2025-04", 30)]
     [InlineData("2025-11", 30)]
     [InlineData("2025-12", 31)]
     [InlineData("2025-01", 31)]
     public void Replay_month_has_the_right_number_of_days(string month, int days)
     {
-        // Evaluate the DaysInMonth Choice as Step Functions would (StringMatches with * wildcards).
+        // Evaluate CheckInput and DaysInMonth as Step Functions would (StringMatches with * wildcards).
         var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
         var choice = states["DaysInMonth"]!;
-        string? next = null;
-        foreach (var rule in choice["Choices"]!.AsArray())
-        {
-            var conditions = rule!["Or"]?.AsArray().Select(c => c!).ToList() ?? [rule];
-            if (conditions.Any(c => Wildcard((string)c["StringMatches"]!, month)))
-            {
-                next = (string?)rule["Next"];
-                break;
-            }
-        }
-
-        next ??= (string?)choice["Default"];
-        var result = states[next!]!["Result"]!.AsArray();
+        Assert.Equal("DaysInMonth", ChoiceNext(states["CheckInput"]!, month));
+        var next = ChoiceNext(choice, month);
+        var result = states[next]!["Result"]!.AsArray();
         Assert.Equal(days, result.Count);
         Assert.Equal("01", (string?)result[0]);
         Assert.Equal(days.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)result[^1]);
+    }
+
+    [Theory]
+    [InlineData("abc-def")]
+    [InlineData("2024-1")]
+    [InlineData("2024-13")]
+    [InlineData("2024-00")]
+    [InlineData("24-01")]
+    [InlineData("2024-01-05")]
+    [InlineData("2024x-01")]
+    [InlineData("2024-0x-01")]
+    [InlineData("1999-12")]
+    [InlineData("2200-01")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Replay_refuses_a_month_that_is_not_YYYY_MM(string? month)
+    {
+        var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
+        Assert.Equal("BadInput", ChoiceNext(states["CheckInput"]!, month));
+    }
+
+    [Theory]
+    [InlineData("2000-01")]
+    [InlineData("2026-10")]
+    [InlineData("2199-12")]
+    public void Replay_accepts_a_month(string month)
+    {
+        var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
+        Assert.Equal("DaysInMonth", ChoiceNext(states["CheckInput"]!, month));
+    }
+
+    /// <summary>Evaluates a Choice state on an input whose $.config.month is <paramref name="month"/> (null: absent), as Step Functions would.</summary>
+    private static string ChoiceNext(JsonNode choice, string? month)
+    {
+        foreach (var rule in choice["Choices"]!.AsArray())
+        {
+            if (Holds(rule!))
+            {
+                return (string)rule!["Next"]!;
+            }
+        }
+
+        return (string)choice["Default"]!;
+
+        bool Holds(JsonNode c)
+        {
+            if (c["Variable"] is { } variable)
+            {
+                Assert.Equal("$.config.month", (string?)variable);
+            }
+
+            return c switch
+            {
+                _ when c["And"] is JsonArray all => all.All(x => Holds(x!)),
+                _ when c["Or"] is JsonArray any => any.Any(x => Holds(x!)),
+                _ when c["Not"] is { } not => !Holds(not),
+                _ when c["IsPresent"] is { } present => (month is not null) == (bool)present,
+                _ when c["IsString"] is { } isString => (month is not null) == (bool)isString,
+                _ when c["StringEquals"] is { } equals => month is not null && month == (string)equals!,
+                _ when c["StringMatches"] is { } pattern => month is not null && Wildcard((string)pattern!, month),
+                _ => throw new InvalidOperationException("condition not modelled: " + c.ToJsonString()),
+            };
+        }
 
         static bool Wildcard(string pattern, string value) =>
             System.Text.RegularExpressions.Regex.IsMatch(value, "^" + string.Join(".*", pattern.Split('*').Select(System.Text.RegularExpressions.Regex.Escape)) + "$");
