@@ -251,7 +251,7 @@ public sealed class ConnectReconcileStack : Stack
         ]);
         NightlySchedule = new CfnSchedule(this, "NightlySchedule", new CfnScheduleProps
         {
-            Description = "ConnectReconcile nightly: rate yesterday, reconcile its month against the CUR",
+            Description = "ConnectReconcile nightly: rate yesterday, reconcile its month through the day before against the CUR",
             GroupName = scheduleGroup.Name,
             ScheduleExpression = settings.Schedule,
             ScheduleExpressionTimezone = settings.ScheduleTimezone,
@@ -585,8 +585,16 @@ public sealed class ConnectReconcileStack : Stack
 
     /// <summary>
     /// The nightly container runs a tiny POSIX shell wrapper (the runtime image has /bin/sh and GNU date):
-    /// rate yesterday (UTC) unless REPORT_DATE is set, then reconcile that day's month; the exit code
-    /// of the task is the CLI's (3 = variance, 1 = failure).
+    /// rate yesterday (UTC) unless REPORT_DATE is set, then reconcile; the exit code of the task is the
+    /// CLI's (3 = variance, 1 = failure).
+    /// The reconcile stops at the day BEFORE the rated day D (<c>--through D-1</c>, in D-1's month).
+    /// The CUR of a running month lags a day or more: at the scheduled hour (06:30 UTC by default) D
+    /// ended a few hours ago and the export holds only part of its usage (and sometimes the first
+    /// hours of D+1), so comparing D — or, without --through, the whole month — would flag the newest
+    /// day(s) as variances every night. D-1 was rated the night before and has had more than a day to
+    /// reach the CUR; D is compared the next night. D-1's month is the month reconciled, so on the 1st
+    /// the previous month is reconciled through its last day (a whole-month check), and a rated day of
+    /// a new month is first compared on the 2nd.
     /// </summary>
     public static string NightlyScript(InfraSettings settings, string outputUri)
     {
@@ -594,7 +602,8 @@ public sealed class ConnectReconcileStack : Stack
         {
             "set -eu",
             "day=\"${REPORT_DATE:-$(date -u -d yesterday +%Y-%m-%d)}\"",
-            "echo \"ConnectReconcile nightly for $day\"",
+            "through=\"$(date -u -d \"$day -1 day\" +%Y-%m-%d)\"",
+            "echo \"ConnectReconcile nightly for $day (reconciling through $through)\"",
         };
         if (settings.CtrSource is { } ctr)
         {
@@ -602,7 +611,7 @@ public sealed class ConnectReconcileStack : Stack
             lines.Add($"connect-reconcile nightly --date \"$day\" --source '{ctr.Uri}' --out '{outputUri}'{references}");
         }
 
-        lines.Add($"exec connect-reconcile reconcile --cur '{settings.CurSource.Uri}' --rated '{outputUri}' --month \"${{day%-*}}\"");
+        lines.Add($"exec connect-reconcile reconcile --cur '{settings.CurSource.Uri}' --rated '{outputUri}' --month \"${{through%-*}}\" --through \"$through\"");
         return string.Join("\n", lines);
     }
 

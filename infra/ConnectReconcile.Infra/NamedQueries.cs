@@ -5,26 +5,29 @@ public sealed record NamedQuerySpec(string Name, string Description, string Sql)
 
 /// <summary>
 /// The reconciliation views, saved as Athena named queries in the stack's workgroup and database.
-/// Day parameters are 'yyyy-MM-dd' strings compared with the projected <c>dt</c> partition, so
-/// Athena reads only those days.
+/// Day parameters are 'yyyy-MM-dd' strings compared with the projected <c>dt</c> partition, month
+/// parameters 'yyyy-MM' strings compared with the reconciliation tables' <c>month</c> partition, so
+/// Athena reads only those partitions. Columns are the CLI's (see <see cref="OutputSchema"/>).
 /// </summary>
 public static class NamedQueries
 {
     public static IReadOnlyList<NamedQuerySpec> All { get; } =
     [
         new("daily-variance",
-            "Reconciliation per day and usage type as written by `connect-reconcile reconcile`, worst variance first. Parameters: first day, last day (yyyy-MM-dd).",
+            "Reconciliation per day and usage type as written by `connect-reconcile reconcile`, worst variance first. Parameters: first month, last month (yyyy-MM).",
             """
-            -- Daily variance (from the reconciliation table). Parameters: first day, last day (yyyy-MM-dd).
-            SELECT day, usage_type, status,
-                   expected_quantity, invoiced_quantity, variance_quantity,
+            -- Daily variance (the usage rows of the reconciliation table; adjustments such as tax and
+            -- credits are the other row kinds). Parameters: first month, last month (yyyy-MM).
+            SELECT month, day, usage_type, instance_id, status, beyond_tolerance,
+                   expected_quantity, invoiced_quantity, quantity_variance,
                    round(expected_cost, 2) AS expected_cost,
                    round(invoiced_cost, 2) AS invoiced_cost,
-                   round(variance_cost, 2) AS variance_cost,
-                   explanation
+                   round(cost_variance, 2) AS cost_variance,
+                   causes, explanation
             FROM reconciliation
-            WHERE dt BETWEEN ? AND ?
-            ORDER BY abs(variance_cost) DESC, day, usage_type
+            WHERE month BETWEEN ? AND ?
+              AND row_kind = 'usage'
+            ORDER BY abs(cost_variance) DESC, day, usage_type
             """),
         new("expected-vs-cur",
             "Independent check: expected daily usage against the CUR 2.0 export, per day and usage type. Parameters: first day, last day, first day, last day (yyyy-MM-dd).",
@@ -61,14 +64,15 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-queue",
-            "Rated cost per queue and charge kind. Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per queue and segment kind (the legs' charges allocated to their segments by seconds). Parameters: first day, last day (yyyy-MM-dd).",
             """
-            -- Cost by queue. Parameters: first day, last day (yyyy-MM-dd).
-            SELECT coalesce(queue, '(no queue)') AS queue, charge_kind,
+            -- Cost by queue: charges carry no queue; segments do, with the leg's charges allocated by
+            -- seconds (voice only; chat, task and email charges are in charges). Parameters: first day, last day (yyyy-MM-dd).
+            SELECT coalesce(queue, '(no queue)') AS queue, segment_kind,
                    count(DISTINCT chain_id) AS calls,
-                   round(sum(billed_seconds) / 60.0, 2) AS billed_minutes,
+                   round(sum(seconds) / 60.0, 2) AS minutes,
                    round(sum(cost), 2) AS cost
-            FROM charges
+            FROM segments
             WHERE dt BETWEEN ? AND ?
             GROUP BY 1, 2
             ORDER BY sum(cost) DESC
@@ -89,14 +93,14 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-agent",
-            "Rated cost per agent. Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per agent (the legs' charges allocated to their segments by seconds). Parameters: first day, last day (yyyy-MM-dd).",
             """
-            -- Cost by agent. Parameters: first day, last day (yyyy-MM-dd).
+            -- Cost by agent: from segments (charges carry no agent), voice only. Parameters: first day, last day (yyyy-MM-dd).
             SELECT coalesce(agent, '(no agent)') AS agent,
                    count(DISTINCT chain_id) AS calls,
-                   round(sum(billed_seconds) / 60.0, 2) AS billed_minutes,
+                   round(sum(seconds) / 60.0, 2) AS minutes,
                    round(sum(cost), 2) AS cost
-            FROM charges
+            FROM segments
             WHERE dt BETWEEN ? AND ?
             GROUP BY 1
             ORDER BY sum(cost) DESC
@@ -105,7 +109,7 @@ public static class NamedQueries
             "Records that could not be rated, by reason. Parameters: first day, last day (yyyy-MM-dd).",
             """
             -- Quarantined input by reason. Parameters: first day, last day (yyyy-MM-dd).
-            SELECT dt AS day, reason, count(*) AS records, min(file) AS example_file
+            SELECT dt AS day, reason, count(*) AS records, min(source) AS example_source
             FROM quarantine
             WHERE dt BETWEEN ? AND ?
             GROUP BY 1, 2

@@ -19,7 +19,8 @@ public sealed class QueryLayerProps
 }
 
 /// <summary>
-/// Glue database + one table per Parquet output (partition projection on <c>dt</c>, no crawler) and
+/// Glue database + one table per Parquet output (partition projection on <c>dt</c>, or <c>month</c> for
+/// the reconciliation tables; no crawler) and
 /// one over the CUR 2.0 export (projection on <c>billing_period</c>); an Athena workgroup whose
 /// results are KMS-encrypted in their own bucket; the reconciliation views as named queries; and a
 /// managed policy that lets a person or role query all of it and nothing else.
@@ -54,15 +55,18 @@ public sealed class QueryLayer : Construct
         var tables = new List<CfnTable>();
         foreach (var spec in OutputSchema.OutputTables)
         {
+            // TABLE/dt=YYYY-MM-DD/ (rated tables) or TABLE/month=YYYY-MM/ (reconciliation tables), as the CLI writes them.
             var location = $"s3://{props.OutputBucket.BucketName}/{props.OutputPrefix}{spec.Name}/";
-            tables.Add(NewTable(databaseName, spec, location, OutputSchema.DayPartition, new Dictionary<string, object>
+            var partition = spec.Partition;
+            var start = partition.IntervalUnit == "MONTHS" ? settings.PartitionStart[..7] : settings.PartitionStart;
+            tables.Add(NewTable(databaseName, spec, location, partition.Name, new Dictionary<string, object>
             {
-                [$"projection.{OutputSchema.DayPartition}.type"] = "date",
-                [$"projection.{OutputSchema.DayPartition}.format"] = "yyyy-MM-dd",
-                [$"projection.{OutputSchema.DayPartition}.range"] = $"{settings.PartitionStart},NOW",
-                [$"projection.{OutputSchema.DayPartition}.interval"] = "1",
-                [$"projection.{OutputSchema.DayPartition}.interval.unit"] = "DAYS",
-                ["storage.location.template"] = $"{location}{OutputSchema.DayPartition}=${{{OutputSchema.DayPartition}}}/",
+                [$"projection.{partition.Name}.type"] = "date",
+                [$"projection.{partition.Name}.format"] = partition.Format,
+                [$"projection.{partition.Name}.range"] = $"{start},NOW",
+                [$"projection.{partition.Name}.interval"] = "1",
+                [$"projection.{partition.Name}.interval.unit"] = partition.IntervalUnit,
+                ["storage.location.template"] = $"{location}{partition.Name}=${{{partition.Name}}}/",
             }));
         }
 

@@ -30,12 +30,14 @@ public sealed class ReplayWorkflowProps
 /// <summary>
 /// Month replay: a Step Functions Standard workflow. Input:
 /// <c>{"month":"YYYY-MM", "concurrency": 10}</c> (only month is required; <c>"instances": ["a/", "b/"]</c>
-/// too when the stack was deployed with replayInstancePartitions=true).
+/// too when the stack was deployed with replayInstancePartitions=true; <c>"through": "YYYY-MM-DD"</c> to
+/// stop the comparison at a day of a running month, whose CUR lags a day or more).
 /// Days of the month (28–31, computed in the workflow) fan out in a Distributed Map (child executions,
 /// at most <c>concurrency</c> days in flight); each day fans out over <c>instances</c> — sub-prefixes
 /// of the CTR prefix, e.g. one per Connect instance, "" = the whole prefix — and each partition is a
 /// Fargate task <c>connect-reconcile nightly --date D --source CTR/INSTANCE --out OUT</c>. When every
-/// partition succeeded, one <c>reconcile --month</c> task compares the month with the CUR.
+/// partition succeeded, one <c>reconcile --month M --through T</c> task compares the month with the CUR
+/// (T: the input's <c>through</c>, else the month's last day).
 /// Exit 3 from reconcile notifies the topic as a variance; any failure notifies and fails the execution.
 /// </summary>
 public sealed class ReplayWorkflow : Construct
@@ -43,7 +45,34 @@ public sealed class ReplayWorkflow : Construct
     public StateMachine StateMachine { get; }
     public LogGroup LogGroup { get; }
 
-    private static readonly string[] LeapYearSuffixes = Enumerable.Range(0, 25).Select(i => (i * 4).ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    /// <summary>The years a replay accepts (the input check enumerates them: ASL has no regex condition).</summary>
+    public const int FirstYear = 2000;
+
+    public const int LastYear = 2199;
+
+    private static string Two(int n) => n.ToString("00", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// February has 29 days when the year is divisible by 4 but not by 100, or by 400 (Gregorian):
+    /// any YY04, YY08, … YY96 (a pattern on the last two digits), and the century years divisible
+    /// by 400 in the accepted range, by name (2000; not 2100).
+    /// </summary>
+    private static Condition LeapFebruary(string month) => Condition.Or(
+        Enumerable.Range(1, 24).Select(i => Condition.StringMatches(month, $"*{Two(i * 4)}-02"))
+            .Concat(Enumerable.Range(FirstYear, LastYear - FirstYear + 1).Where(y => y % 400 == 0)
+                .Select(y => Condition.StringEquals(month, $"{y}-02")))
+            .ToArray());
+
+    /// <summary>
+    /// Exactly YYYY-MM: starts with an accepted year and a dash, ends with a dash and 01–12, and has one
+    /// dash only, so the two dashes are the same one. ("abc-def", "2024-1", "2024-13", "2024-01-05" fail.)
+    /// </summary>
+    private static Condition IsMonth(string month) => Condition.And(
+        Condition.IsPresent(month), Condition.IsString(month),
+        Condition.Or(Enumerable.Range(FirstYear, LastYear - FirstYear + 1)
+            .Select(y => Condition.StringMatches(month, $"{y}-*")).ToArray()),
+        Condition.Or(Enumerable.Range(1, 12).Select(m => Condition.StringMatches(month, $"*-{Two(m)}")).ToArray()),
+        Condition.Not(Condition.StringMatches(month, "*-*-*")));
 
     public ReplayWorkflow(Construct scope, string id, ReplayWorkflowProps props) : base(scope, id)
     {
@@ -90,10 +119,10 @@ public sealed class ReplayWorkflow : Construct
         var badInput = new Fail(this, "BadInput", new FailProps
         {
             Error = "BadInput",
-            Cause = "Start the replay with {\"month\": \"YYYY-MM\"} (optional: \"concurrency\": N, \"instances\": [\"instance-prefix/\", ...])",
+            Cause = $"Start the replay with {{\"month\": \"YYYY-MM\"}}, a year {FirstYear}–{LastYear} (optional: \"concurrency\": N, \"instances\": [\"instance-prefix/\", ...], \"through\": \"YYYY-MM-DD\")",
         });
 
-        // 2. Days of the month: a Choice on the month (leap years 2000–2099) picks a fixed list.
+        // 2. Days of the month: a Choice on the month (Gregorian leap years) picks a fixed list.
         Pass DaysPass(int count) => new Pass(this, $"Days{count}", new PassProps
         {
             Result = Result.FromArray(Enumerable.Range(1, count)
@@ -106,15 +135,14 @@ public sealed class ReplayWorkflow : Construct
         var days31 = DaysPass(31);
         const string month = "$.config.month";
         var daysInMonth = new Choice(this, "DaysInMonth")
-            .When(Condition.Or(LeapYearSuffixes.Select(yy => Condition.StringMatches(month, $"*{yy}-02")).ToArray()), days29)
+            .When(LeapFebruary(month), days29)
             .When(Condition.StringMatches(month, "*-02"), days28)
             .When(Condition.Or(
                 Condition.StringMatches(month, "*-04"), Condition.StringMatches(month, "*-06"),
                 Condition.StringMatches(month, "*-09"), Condition.StringMatches(month, "*-11")), days30)
             .Otherwise(days31);
         var checkInput = new Choice(this, "CheckInput")
-            .When(Condition.And(
-                Condition.IsPresent(month), Condition.IsString(month), Condition.StringMatches(month, "*-*")), daysInMonth)
+            .When(IsMonth(month), daysInMonth)
             .Otherwise(badInput);
 
         // 3. One partition = one Fargate task: nightly --date D --source CTR/INSTANCE --out OUT.
@@ -179,18 +207,38 @@ public sealed class ReplayWorkflow : Construct
         });
         replayDays.ItemProcessor(instances);
 
-        // 4. Reconcile the month once every day is rated.
-        var prepareReconcile = new Pass(this, "PrepareReconcile", new PassProps
+        // 4. Reconcile the month once every day is rated, through the input's "through" day when given
+        // (a replay of the running month: its CUR lags a day or more, and the days AWS has not billed
+        // yet would be flagged as variances), else through the month's last day (the whole month).
+        var monthEnd = new Pass(this, "MonthEnd", new PassProps
         {
             Parameters = new Dictionary<string, object>
             {
-                ["command"] = JsonPath.Array("reconcile", "--cur", JsonPath.StringAt("$.config.cur"),
-                    "--rated", JsonPath.StringAt("$.config.out"), "--month", JsonPath.StringAt(month)),
+                ["through.$"] = "States.Format('{}-{}', $.config.month, States.ArrayGetItem($.days, States.MathAdd(States.ArrayLength($.days), -1)))",
+            },
+            ResultPath = "$.monthEnd",
+        });
+        var prepareReconcile = new Pass(this, "PrepareReconcile", new PassProps
+        {
+            Comment = "through: the input's, else the month's last day",
+            Parameters = new Dictionary<string, object>
+            {
+                ["config.$"] = "States.JsonMerge($.monthEnd, $.config, false)",
+            },
+            ResultPath = "$.reconcile",
+        });
+        var reconcileCommand = new Pass(this, "ReconcileCommand", new PassProps
+        {
+            Parameters = new Dictionary<string, object>
+            {
+                ["command"] = JsonPath.Array("reconcile", "--cur", JsonPath.StringAt("$.reconcile.config.cur"),
+                    "--rated", JsonPath.StringAt("$.reconcile.config.out"), "--month", JsonPath.StringAt("$.reconcile.config.month"),
+                    "--through", JsonPath.StringAt("$.reconcile.config.through")),
             },
             ResultPath = "$.reconcile",
         });
         var reconcile = RunTask("ReconcileMonth", props,
-            "connect-reconcile reconcile --cur CUR --rated OUT --month M (exit 3 = variance)", "$.reconcile.command", "$.reconcileResult");
+            "connect-reconcile reconcile --cur CUR --rated OUT --month M --through T (exit 3 = variance)", "$.reconcile.command", "$.reconcileResult");
 
         var notifyVariance = new SnsPublish(this, "NotifyVariance", new SnsPublishProps
         {
@@ -242,7 +290,7 @@ public sealed class ReplayWorkflow : Construct
         days29.Next(replayDays);
         days30.Next(replayDays);
         days31.Next(replayDays);
-        replayDays.Next(prepareReconcile).Next(reconcile).Next(reconcileExit);
+        replayDays.Next(monthEnd).Next(prepareReconcile).Next(reconcileCommand).Next(reconcile).Next(reconcileExit);
 
         LogGroup = new LogGroup(this, "Logs", new LogGroupProps
         {

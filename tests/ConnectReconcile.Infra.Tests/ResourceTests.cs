@@ -247,7 +247,8 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Contains("date -u -d yesterday +%Y-%m-%d", script, StringComparison.Ordinal);
         Assert.Contains("connect-reconcile nightly --date \"$day\" --source 's3://", script, StringComparison.Ordinal);
         Assert.Contains("exec connect-reconcile reconcile --cur 's3://", script, StringComparison.Ordinal);
-        Assert.Contains("--month \"${day%-*}\"", script, StringComparison.Ordinal);
+        Assert.Contains("through=\"$(date -u -d \"$day -1 day\" +%Y-%m-%d)\"", script, StringComparison.Ordinal);
+        Assert.Contains("--month \"${through%-*}\" --through \"$through\"", script, StringComparison.Ordinal);
         if (config == "full")
         {
             Assert.Contains("--source 's3://acme-connect-ctr/firehose/ctr/' --out 's3://${OutputBucket", script, StringComparison.Ordinal);
@@ -336,7 +337,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("$.config.concurrency", (string?)map["MaxConcurrencyPath"]);
         Assert.Equal("$.days", (string?)map["ItemsPath"]);
         Assert.Equal("States.Format('{}-{}', $.config.month, $$.Map.Item.Value)", (string?)map["ItemSelector"]!["date.$"]);
-        Assert.Equal("PrepareReconcile", (string?)map["Next"]);
+        Assert.Equal("MonthEnd", (string?)map["Next"]);
 
         var inner = map["ItemProcessor"]!["States"]!["ReplayInstances"]!;
         Assert.Equal(config == "full" ? 2 : 4, (int)inner["MaxConcurrency"]!);
@@ -348,8 +349,16 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("$.command", (string?)run["Parameters"]!["Overrides"]!["ContainerOverrides"]![0]!["Command.$"]);
         Assert.Equal("CheckPartitionExit", (string?)run["Next"]);
 
-        var reconcile = (string)states["PrepareReconcile"]!["Parameters"]!["command.$"]!;
-        Assert.Equal("States.Array('reconcile', '--cur', $.config.cur, '--rated', $.config.out, '--month', $.config.month)", reconcile);
+        // --through: the input's "through" when given (a running month), else the month's last day.
+        Assert.Equal("States.Format('{}-{}', $.config.month, States.ArrayGetItem($.days, States.MathAdd(States.ArrayLength($.days), -1)))",
+            (string?)states["MonthEnd"]!["Parameters"]!["through.$"]);
+        Assert.Equal("$.monthEnd", (string?)states["MonthEnd"]!["ResultPath"]);
+        Assert.Equal("PrepareReconcile", (string?)states["MonthEnd"]!["Next"]);
+        Assert.Equal("States.JsonMerge($.monthEnd, $.config, false)", (string?)states["PrepareReconcile"]!["Parameters"]!["config.$"]);
+        Assert.Equal("ReconcileCommand", (string?)states["PrepareReconcile"]!["Next"]);
+        var reconcile = (string)states["ReconcileCommand"]!["Parameters"]!["command.$"]!;
+        Assert.Equal("States.Array('reconcile', '--cur', $.reconcile.config.cur, '--rated', $.reconcile.config.out, '--month', $.reconcile.config.month, '--through', $.reconcile.config.through)", reconcile);
+        Assert.Equal("ReconcileMonth", (string?)states["ReconcileCommand"]!["Next"]);
         var exit = states["ReconcileExit"]!["Choices"]!.AsArray();
         Assert.Contains(exit, c => c!["And"]![1]!["NumericEquals"]!.GetValue<int>() == 3 && (string?)c["Next"] == "NotifyVariance");
         Assert.Equal("NotifyFailure", (string?)states["ReconcileExit"]!["Default"]);
@@ -376,32 +385,89 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
     [Theory]
     [InlineData("2024-02", 29)]
     [InlineData("2000-02", 29)]
+    [InlineData("2100-02", 28)]
+    [InlineData("2104-02", 29)]
+    [InlineData("2196-02", 29)]
     [InlineData("2023-02", 28)]
+    [InlineData("2026-02", 28)]
     [InlineData("2025-04", 30)]
     [InlineData("2025-11", 30)]
     [InlineData("2025-12", 31)]
     [InlineData("2025-01", 31)]
     public void Replay_month_has_the_right_number_of_days(string month, int days)
     {
-        // Evaluate the DaysInMonth Choice as Step Functions would (StringMatches with * wildcards).
+        // Evaluate CheckInput and DaysInMonth as Step Functions would (StringMatches with * wildcards).
         var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
         var choice = states["DaysInMonth"]!;
-        string? next = null;
-        foreach (var rule in choice["Choices"]!.AsArray())
-        {
-            var conditions = rule!["Or"]?.AsArray().Select(c => c!).ToList() ?? [rule];
-            if (conditions.Any(c => Wildcard((string)c["StringMatches"]!, month)))
-            {
-                next = (string?)rule["Next"];
-                break;
-            }
-        }
-
-        next ??= (string?)choice["Default"];
-        var result = states[next!]!["Result"]!.AsArray();
+        Assert.Equal("DaysInMonth", ChoiceNext(states["CheckInput"]!, month));
+        var next = ChoiceNext(choice, month);
+        var result = states[next]!["Result"]!.AsArray();
         Assert.Equal(days, result.Count);
         Assert.Equal("01", (string?)result[0]);
         Assert.Equal(days.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)result[^1]);
+    }
+
+    [Theory]
+    [InlineData("abc-def")]
+    [InlineData("2024-1")]
+    [InlineData("2024-13")]
+    [InlineData("2024-00")]
+    [InlineData("24-01")]
+    [InlineData("2024-01-05")]
+    [InlineData("2024x-01")]
+    [InlineData("2024-0x-01")]
+    [InlineData("1999-12")]
+    [InlineData("2200-01")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Replay_refuses_a_month_that_is_not_YYYY_MM(string? month)
+    {
+        var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
+        Assert.Equal("BadInput", ChoiceNext(states["CheckInput"]!, month));
+    }
+
+    [Theory]
+    [InlineData("2000-01")]
+    [InlineData("2026-10")]
+    [InlineData("2199-12")]
+    public void Replay_accepts_a_month(string month)
+    {
+        var states = synth.Default.StateMachineDefinition()["States"]!.AsObject();
+        Assert.Equal("DaysInMonth", ChoiceNext(states["CheckInput"]!, month));
+    }
+
+    /// <summary>Evaluates a Choice state on an input whose $.config.month is <paramref name="month"/> (null: absent), as Step Functions would.</summary>
+    private static string ChoiceNext(JsonNode choice, string? month)
+    {
+        foreach (var rule in choice["Choices"]!.AsArray())
+        {
+            if (Holds(rule!))
+            {
+                return (string)rule!["Next"]!;
+            }
+        }
+
+        return (string)choice["Default"]!;
+
+        bool Holds(JsonNode c)
+        {
+            if (c["Variable"] is { } variable)
+            {
+                Assert.Equal("$.config.month", (string?)variable);
+            }
+
+            return c switch
+            {
+                _ when c["And"] is JsonArray all => all.All(x => Holds(x!)),
+                _ when c["Or"] is JsonArray any => any.Any(x => Holds(x!)),
+                _ when c["Not"] is { } not => !Holds(not),
+                _ when c["IsPresent"] is { } present => (month is not null) == (bool)present,
+                _ when c["IsString"] is { } isString => (month is not null) == (bool)isString,
+                _ when c["StringEquals"] is { } equals => month is not null && month == (string)equals!,
+                _ when c["StringMatches"] is { } pattern => month is not null && Wildcard((string)pattern!, month),
+                _ => throw new InvalidOperationException("condition not modelled: " + c.ToJsonString()),
+            };
+        }
 
         static bool Wildcard(string pattern, string value) =>
             System.Text.RegularExpressions.Regex.IsMatch(value, "^" + string.Join(".*", pattern.Split('*').Select(System.Text.RegularExpressions.Regex.Escape)) + "$");
@@ -429,19 +495,20 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("connect_reconcile", (string?)db["DatabaseInput"]!["Name"]);
         var tables = t.Resources("AWS::Glue::Table").ToDictionary(r => (string)r.Props["TableInput"]!["Name"]!, r => r.Props["TableInput"]!);
         Assert.Equal(
-            new[] { "charges", "contacts", "cur", "daily_usage", "legs", "quarantine", "reconciliation", "segments" },
+            new[] { "charges", "contacts", "cur", "daily_usage", "legs", "quarantine", "reconciliation", "reconciliation_calibration", "reconciliation_contacts", "segments" },
             tables.Keys.Order());
         var prefix = config == "full" ? "rated/" : "connect-reconcile/";
         foreach (var spec in OutputSchema.OutputTables)
         {
             var table = tables[spec.Name]!;
             var parameters = table["Parameters"]!;
+            var key = spec.Name.StartsWith("reconciliation", StringComparison.Ordinal) ? "month" : "dt";
             Assert.Equal("true", (string?)parameters["projection.enabled"]);
-            Assert.Equal("date", (string?)parameters["projection.dt.type"]);
-            Assert.Equal("yyyy-MM-dd", (string?)parameters["projection.dt.format"]);
-            Assert.Equal("2020-01-01,NOW", (string?)parameters["projection.dt.range"]);
-            Assert.Equal($"s3://${{OutputBucket7114EB27}}/{prefix}{spec.Name}/dt=${{dt}}/", Render.Value(parameters["storage.location.template"]));
-            Assert.Equal("dt", (string?)table["PartitionKeys"]![0]!["Name"]);
+            Assert.Equal("date", (string?)parameters[$"projection.{key}.type"]);
+            Assert.Equal(key == "dt" ? "yyyy-MM-dd" : "yyyy-MM", (string?)parameters[$"projection.{key}.format"]);
+            Assert.Equal(key == "dt" ? "2020-01-01,NOW" : "2020-01,NOW", (string?)parameters[$"projection.{key}.range"]);
+            Assert.Equal($"s3://${{OutputBucket7114EB27}}/{prefix}{spec.Name}/{key}=${{{key}}}/", Render.Value(parameters["storage.location.template"]));
+            Assert.Equal(key, (string?)table["PartitionKeys"]![0]!["Name"]);
             Assert.Equal("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", (string?)table["StorageDescriptor"]!["SerdeInfo"]!["SerializationLibrary"]);
             Assert.Equal(spec.Columns.Select(c => c.Name), table["StorageDescriptor"]!["Columns"]!.AsArray().Select(c => (string)c!["Name"]!));
         }
@@ -456,20 +523,29 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
     [Fact]
     public void Charges_and_daily_usage_have_the_contract_columns_and_types()
     {
+        // Spot checks of docs/outputs.md; OutputSchemaTests compares every column with the CLI's files.
         var charges = OutputSchema.OutputTables.Single(t => t.Name == "charges").Columns.ToDictionary(c => c.Name, c => c.Type);
         Assert.Equal("decimal(18,6)", charges["quantity"]);
         Assert.Equal("bigint", charges["billed_seconds"]);
         Assert.Equal("decimal(18,8)", charges["rate"]);
-        Assert.Equal("decimal(18,8)", charges["cost"]);
-        foreach (var name in new[] { "chain_id", "contact_id", "charge_kind", "usage_type", "unit", "rate_card_version", "policy", "instance_id", "queue", "agent" })
+        Assert.Equal("decimal(24,12)", charges["cost"]);
+        Assert.Equal("int", charges["leg_index"]);
+        Assert.Equal("date", charges["day"]);
+        Assert.Equal("timestamp", charges["start_time"]);
+        foreach (var name in new[] { "chain_id", "contact_id", "charge_kind", "usage_type", "unit", "rate_card_version", "policy", "instance_id" })
         {
             Assert.Equal("string", charges[name]);
         }
 
+        Assert.DoesNotContain("queue", charges.Keys);
+        Assert.DoesNotContain("agent", charges.Keys);
+        Assert.DoesNotContain("leg_id", charges.Keys);
+
         var daily = OutputSchema.OutputTables.Single(t => t.Name == "daily_usage").Columns.Select(c => c.Name);
-        Assert.Equal(["day", "instance_id", "usage_type", "charge_kind", "unit", "quantity", "cost"], daily);
+        Assert.Equal(["day", "instance_id", "region", "usage_type", "charge_kind", "unit", "pricing_model", "charges", "billed_seconds",
+            "quantity", "cost", "unrated_charges", "rate_card_version", "policy"], daily);
         var quarantine = OutputSchema.OutputTables.Single(t => t.Name == "quarantine").Columns.Select(c => c.Name);
-        Assert.Equal(["file", "position", "reason"], quarantine);
+        Assert.Equal(["source", "position", "record_index", "reason", "detail", "contact_id"], quarantine);
     }
 
     [Fact]
@@ -501,7 +577,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
             }
 
             // Every snake_case identifier in the query must be a column of a table it reads (or a SQL alias).
-            var columns = used.SelectMany(u => tables[u].Columns.Select(c => c.Name)).Append("dt").Append("billing_period").ToHashSet();
+            var columns = used.SelectMany(u => tables[u].Columns.Select(c => c.Name).Append(tables[u].Partition.Name)).ToHashSet();
             var aliases = System.Text.RegularExpressions.Regex.Matches(query.Sql, @"\bAS\s+([a-z_]+)").Select(m => m.Groups[1].Value).ToHashSet();
             foreach (var identifier in System.Text.RegularExpressions.Regex.Matches(query.Sql, @"\b[a-z]+_[a-z_]+\b").Select(m => m.Value).Distinct())
             {

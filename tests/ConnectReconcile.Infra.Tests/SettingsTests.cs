@@ -98,7 +98,7 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Nightly_script_rates_yesterday_then_reconciles_its_month()
+    public void Nightly_script_rates_yesterday_then_reconciles_through_the_day_before()
     {
         var s = From(("ctrSource", "s3://ctr-bucket/ctr/"), ("curSource", "s3://cur-bucket/cur/"), ("rateCard", "s3://cfg/card.json"));
         var script = ConnectReconcileStack.NightlyScript(s, "s3://out/rated/");
@@ -106,9 +106,10 @@ public sealed class SettingsTests
             """
             set -eu
             day="${REPORT_DATE:-$(date -u -d yesterday +%Y-%m-%d)}"
-            echo "ConnectReconcile nightly for $day"
+            through="$(date -u -d "$day -1 day" +%Y-%m-%d)"
+            echo "ConnectReconcile nightly for $day (reconciling through $through)"
             connect-reconcile nightly --date "$day" --source 's3://ctr-bucket/ctr/' --out 's3://out/rated/' --rate-card 's3://cfg/card.json'
-            exec connect-reconcile reconcile --cur 's3://cur-bucket/cur/' --rated 's3://out/rated/' --month "${day%-*}"
+            exec connect-reconcile reconcile --cur 's3://cur-bucket/cur/' --rated 's3://out/rated/' --month "${through%-*}" --through "$through"
             """.ReplaceLineEndings("\n"),
             script);
     }
