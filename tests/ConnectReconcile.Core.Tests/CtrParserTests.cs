@@ -63,6 +63,32 @@ public sealed class CtrParserTests
     }
 
     [Theory]
+    [InlineData("+15557770139")] // a phone number in the wrong field became charge kind "+15557770139", unmasked in every output
+    [InlineData("VOICE CALL")]
+    [InlineData("VOICE-2")]
+    [InlineData("voıce")] // dotless i: upper-cases to VOICE, but it is not what Connect writes
+    [InlineData("ÉMAIL")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG")] // 33 letters
+    [InlineData("abcdefghijklmnopqrstuvwxyzabcdefg")]
+    public void A_channel_that_is_not_a_plain_token_is_quarantined(string written)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Null(outcome.Record);
+        Assert.Equal(QuarantineReasons.BadChannel, outcome.Reason);
+        Assert.Equal("x", outcome.ContactId);
+    }
+
+    [Theory]
+    [InlineData("SMS", "SMS")]
+    [InlineData("web_call", "WEB_CALL")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF")] // 32 letters
+    public void An_unknown_but_well_formed_channel_is_kept_as_a_channel_of_its_own(string written, string read)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Equal(read, outcome.Record?.Channel);
+    }
+
+    [Theory]
     [InlineData("\"InitiationTimestamp\":\"9999-12-31T23:00:00Z\"", "InitiationTimestamp 9999-12-31T23:00:00Z is outside the years 2000 to 9998")] // was a crash in number-days
     [InlineData("\"InitiationTimestamp\":\"1970-01-01T00:00:00Z\"", "InitiationTimestamp 1970-01-01T00:00:00Z is outside the years 2000 to 9998")]
     [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"ConnectedToSystemTimestamp\":\"2026-10-14T09:00:00Z\"", "ConnectedToSystemTimestamp 2026-10-14T09:00:00Z is before InitiationTimestamp")] // billed an hour that never happened

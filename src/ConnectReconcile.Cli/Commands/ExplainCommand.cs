@@ -82,7 +82,9 @@ internal static class ExplainCommand
         w.WriteLine($"Contact {asked} belongs to the call (chain) {chain.RootId}: {chain.Records.Count} contact record(s), instance {chain.InstanceId} in {chain.Region}, reported on {chain.Day:yyyy-MM-dd}.");
         if (chain.IsOrphan)
         {
-            w.WriteLine("  Its first record is missing from the source, so it is rated on its own and flagged 'orphan'; add the missing record and the result becomes the full call's.");
+            w.WriteLine(chain.Root is null
+                ? "  Its first record is missing from the source, so it is rated on its own and flagged 'orphan'; add the missing record and the result becomes the full call's."
+                : "  A record's parent (PreviousContactId) is missing from the source, so it is rated without it and flagged 'orphan'; add the missing record and the result becomes the full call's.");
         }
 
         w.WriteLine($"Rated with rate card {rater.Card.Version} and policy {rater.Policy}.");

@@ -29,6 +29,8 @@ public sealed class Chain
             }
         }
 
+        IsOrphan = Root is null || HasMissingParent(sorted);
+
         // Read on every charge and row: looked up once per chain, not per use.
         InstanceId = Head.InstanceId;
         Region = Head.Region;
@@ -66,10 +68,62 @@ public sealed class Chain
     /// <summary>The records as a span, for loops that run for every chain (a foreach over <see cref="Records"/> allocates an enumerator).</summary>
     public ReadOnlySpan<ContactRecord> RecordSpan => _records;
 
-    /// <summary>The first record; null for an orphan (its root never arrived).</summary>
+    /// <summary>The first record; null when it never arrived (the chain is then an orphan).</summary>
     public ContactRecord? Root { get; }
 
-    public bool IsOrphan => Root is null;
+    /// <summary>
+    /// A record's parent never arrived (billing-model §1): the root is missing, or some record's
+    /// <c>PreviousContactId</c> names a record that is not in the chain. Computed once per chain.
+    /// </summary>
+    public bool IsOrphan { get; }
+
+    // Below this many records a nested loop beats building a set (and allocates nothing); most chains are 1–3 records.
+    private const int SmallChain = 16;
+
+    private static bool HasMissingParent(ContactRecord[] records)
+    {
+        if (records.Length <= SmallChain)
+        {
+            foreach (var r in records)
+            {
+                if (r.PreviousContactId is { } parent && !Contains(records, parent))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        var ids = new HashSet<string>(records.Length, StringComparer.Ordinal);
+        foreach (var r in records)
+        {
+            ids.Add(r.ContactId);
+        }
+
+        foreach (var r in records)
+        {
+            if (r.PreviousContactId is { } parent && !ids.Contains(parent))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static bool Contains(ContactRecord[] records, string id)
+        {
+            foreach (var r in records)
+            {
+                if (string.Equals(r.ContactId, id, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>The record that stands for the chain: the root, else the earliest record.</summary>
     public ContactRecord Head => Root ?? Records[0];

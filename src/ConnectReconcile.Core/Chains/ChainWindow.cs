@@ -259,7 +259,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
                 chain = voiceCount > 0 ? Chain.Owning(group.Root, voice) : null;
             }
 
-            if (chain is { IsOrphan: true })
+            if (chain is { Root: null }) // a late root must join this chain; a missing middle record finds its root closed
             {
                 _closedOrphans[group.Root] = chainDay;
             }

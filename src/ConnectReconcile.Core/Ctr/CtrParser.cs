@@ -22,7 +22,14 @@ public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason
 /// </summary>
 public sealed class CtrParser
 {
+    // A channel as Connect writes it (VOICE, CHAT, TASK, EMAIL): the fast path, no allocation.
     private static readonly SearchValues<char> ChannelLetters = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+
+    // What a channel may be at all, before upper-casing: ASCII letters and underscores (ToUpperInvariant alone
+    // would turn a dotless "ı" into "I").
+    private static readonly SearchValues<char> ChannelTokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_");
+
+    private const int MaxChannelLength = 32;
 
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
@@ -171,10 +178,19 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.MissingChannel, channel is null ? "no Channel" : "Channel is empty", contactId);
         }
 
-        if (channel.AsSpan().ContainsAnyExcept(ChannelLetters))
+        if (channel.Length > MaxChannelLength || channel.AsSpan().ContainsAnyExcept(ChannelLetters))
         {
             // Connect writes VOICE, CHAT, TASK, EMAIL; a hand-edited "voice" is still a call, not a channel of its own.
-            channel = channel.Trim().ToUpperInvariant();
+            // Anything but a plain token (a phone number in the wrong field) would become a charge kind and a
+            // usage type of its own, unmasked in every output: set aside, without echoing the value.
+            var token = channel.AsSpan().Trim();
+            if (token.Length is 0 or > MaxChannelLength || token.ContainsAnyExcept(ChannelTokenChars))
+            {
+                return ParseOutcome.Reject(QuarantineReasons.BadChannel,
+                    $"Channel is not a plain token (1 to {MaxChannelLength} ASCII letters or underscores; {token.Length} characters given)", contactId);
+            }
+
+            channel = token.ToString().ToUpperInvariant();
         }
 
         if (disconnect is { } d && d < initiation.Value)

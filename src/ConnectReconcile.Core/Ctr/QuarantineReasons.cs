@@ -7,6 +7,7 @@ public static class QuarantineReasons
     public const string MalformedJson = "malformed-json";
     public const string MissingContactId = "missing-contact-id";
     public const string MissingChannel = "missing-channel";
+    public const string BadChannel = "bad-channel";
     public const string DisconnectBeforeInitiation = "disconnect-before-initiation";
     public const string BadTimestamp = "bad-timestamp";
     public const string NotJson = "not-json";

@@ -58,7 +58,7 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         _days.Add(chain.Day);
         if (chain.IsOrphan)
         {
-            Skip("orphan chains (their first record is missing)", result);
+            Skip("orphan chains (a parent record is missing)", result);
             return;
         }
 

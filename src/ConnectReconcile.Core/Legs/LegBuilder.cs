@@ -257,31 +257,75 @@ public sealed class LegBuilder
         }
     }
 
+    /// <summary>
+    /// Contact Lens (billing-model §4, §6): every record with conversational analytics enabled, whatever
+    /// its initiation method (a CALLBACK's agent talks to the customer too), unioned over the chain so
+    /// overlaps count once. Policy <c>agent</c>: each record's [agent connected, ACW start ?? disconnect);
+    /// <c>customer-leg</c>: the whole customer leg the record belongs to — its own callback leg for a
+    /// CALLBACK, the chain's customer leg for any other record.
+    /// </summary>
     private void AddContactLens(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        if (!chain.Records.Any(r => r.ContactLensEnabled))
+        ContactRecord? first = null;
+        foreach (var r in chain.RecordSpan)
+        {
+            if (r.ContactLensEnabled)
+            {
+                first = r;
+                break;
+            }
+        }
+
+        if (first is null)
         {
             return; // most chains: no list built
         }
 
-        var analysed = chain.Records.Where(r => r.ContactLensEnabled && KeepsCustomer(r)).ToList();
-        if (analysed.Count == 0)
+        Leg? customerLeg = null;
+        foreach (var l in legs)
         {
-            return;
+            if (l.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound)
+            {
+                customerLeg = l;
+                break;
+            }
         }
 
-        List<(string, Interval)> parts;
-        if (_policy.ContactLensInterval == ContactLensInterval.AgentConnected)
+        var parts = new List<(string, Interval)>();
+        var agentPolicy = _policy.ContactLensInterval == ContactLensInterval.AgentConnected;
+        var customerLegAdded = false;
+        foreach (var r in chain.RecordSpan)
         {
-            parts = analysed
-                .Where(r => r.Agent?.ConnectedToAgentTimestamp is not null)
-                .Select(r => (r.ContactId, new Interval(r.Agent!.ConnectedToAgentTimestamp!.Value, r.Agent.AfterContactWorkStartTimestamp ?? r.End)))
-                .ToList();
-        }
-        else
-        {
-            var customer = legs.FirstOrDefault(l => l.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound);
-            parts = customer is null ? [] : customer.Intervals.Select(i => (customer.ContactId, i)).ToList();
+            if (!r.ContactLensEnabled)
+            {
+                continue;
+            }
+
+            if (agentPolicy)
+            {
+                if (r.Agent is { ConnectedToAgentTimestamp: { } connected } agent)
+                {
+                    parts.Add((r.ContactId, new Interval(connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
+                }
+            }
+            else if (r.InitiationMethod == InitiationMethods.Callback)
+            {
+                if (CallbackLegOf(legs, r) is { } callback)
+                {
+                    foreach (var i in callback.Intervals)
+                    {
+                        parts.Add((callback.ContactId, i));
+                    }
+                }
+            }
+            else if (customerLeg is not null && !customerLegAdded)
+            {
+                customerLegAdded = true;
+                foreach (var i in customerLeg.Intervals)
+                {
+                    parts.Add((customerLeg.ContactId, i));
+                }
+            }
         }
 
         var (union, shares) = UnionWithShares(parts);
@@ -290,21 +334,35 @@ public sealed class LegBuilder
             return;
         }
 
-        var customerLeg = legs.FirstOrDefault(l => l.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound);
+        // Reported on the leg of the first analysed record: its callback leg, else the customer leg.
+        var leg = (first.InitiationMethod == InitiationMethods.Callback ? CallbackLegOf(legs, first) : null) ?? customerLeg;
         usages.Add(new MeteredUsage
         {
             ChargeKind = ChargeKinds.ContactLens,
-            LegKind = customerLeg?.Kind ?? LegKinds.CustomerInbound,
-            LegIndex = customerLeg?.Index,
+            LegKind = leg?.Kind ?? LegKinds.CustomerInbound,
+            LegIndex = leg?.Index,
             Intervals = union,
             Shares = shares,
-            ContactId = analysed[0].ContactId,
-            Number = customerLeg?.Number,
-            Country = customerLeg?.Country ?? "ZZ",
-            Why = _policy.ContactLensInterval == ContactLensInterval.AgentConnected
+            ContactId = first.ContactId,
+            Number = leg?.Number,
+            Country = leg?.Country ?? "ZZ",
+            Why = agentPolicy
                 ? "Contact Lens conversational analytics was enabled; counted from agent connection to after-contact work"
                 : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
         });
+    }
+
+    private static Leg? CallbackLegOf(List<Leg> legs, ContactRecord callback)
+    {
+        foreach (var l in legs)
+        {
+            if (l.Kind == LegKinds.Callback && l.ContactId == callback.ContactId)
+            {
+                return l;
+            }
+        }
+
+        return null;
     }
 
     private void AddService(List<MeteredUsage> usages, IReadOnlyList<(string ContactId, Interval Interval)> parts, string legKind,

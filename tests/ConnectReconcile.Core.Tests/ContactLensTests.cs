@@ -1,0 +1,92 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+/// <summary>Contact Lens on every record that enabled it, CALLBACK included (billing-model §4, §6).</summary>
+public sealed class ContactLensTests
+{
+    private static Instant At(string time) => Instant.Parse($"2026-10-14T{time}Z");
+
+    private const string Instance = "arn:aws:connect:us-east-1:111122223333:instance/i-1";
+
+    // The customer hangs up in the queue and asks for a callback.
+    private static ContactRecord Inbound(bool lens = false, AgentInfo? agent = null) => new()
+    {
+        ContactId = "t6-b",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.Inbound,
+        InitiationTimestamp = At("11:35:00"),
+        ConnectedToSystemTimestamp = At("11:35:00"),
+        DisconnectTimestamp = At("11:37:00"),
+        SystemEndpoint = new Endpoint("+18005550100", "TELEPHONE_NUMBER"),
+        CustomerEndpoint = new Endpoint("+12065550166", "TELEPHONE_NUMBER"),
+        Queue = new QueueInfo { Name = "sales", EnqueueTimestamp = At("11:35:20") },
+        Agent = agent,
+        ContactLensEnabled = lens,
+        InstanceArn = Instance,
+    };
+
+    // The agent is connected at 11:39:00, the customer answers at 11:39:10.
+    private static ContactRecord Callback(bool lens = true) => new()
+    {
+        ContactId = "t6-b-cb",
+        InitialContactId = "t6-b",
+        PreviousContactId = "t6-b",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.Callback,
+        InitiationTimestamp = At("11:38:50"),
+        ConnectedToSystemTimestamp = At("11:39:10"),
+        DisconnectTimestamp = At("11:45:00"),
+        CustomerEndpoint = new Endpoint("+12065550166", "TELEPHONE_NUMBER"),
+        Agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("11:39:00"), AfterContactWorkStartTimestamp = At("11:45:00") },
+        ContactLensEnabled = lens,
+        InstanceArn = Instance,
+    };
+
+    private static ChainResult Rate(string policy, params ContactRecord[] records) =>
+        new Rater(BuiltInRateCards.Default, BillingPolicy.Parse(policy), AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("t6-b", records));
+
+    private static long LensSeconds(ChainResult result) =>
+        result.Charges.Where(c => c.ChargeKind == ChargeKinds.ContactLens).Sum(c => c.ActualSeconds);
+
+    [Fact]
+    public void A_callback_with_contact_lens_is_metered_over_its_agent_connected_time()
+    {
+        var result = Rate("contact-lens=agent", Inbound(), Callback());
+        Assert.Equal(360, LensSeconds(result));
+        var charge = Assert.Single(result.Charges, c => c.ChargeKind == ChargeKinds.ContactLens);
+        Assert.Equal(360, charge.BilledSeconds);
+        Assert.Equal(LegKinds.Callback, charge.LegKind);
+    }
+
+    [Fact]
+    public void Agent_time_of_the_first_leg_and_the_callback_is_one_union_over_the_chain()
+    {
+        var agent = new AgentInfo { Username = "jones", ConnectedToAgentTimestamp = At("11:36:00"), AfterContactWorkStartTimestamp = At("11:37:00") };
+        Assert.Equal(60 + 360, LensSeconds(Rate("contact-lens=agent", Inbound(lens: true, agent), Callback())));
+        Assert.Equal(60, LensSeconds(Rate("contact-lens=agent", Inbound(lens: true, agent), Callback(lens: false))));
+    }
+
+    [Fact]
+    public void Under_customer_leg_policy_a_callback_meters_its_own_leg_and_the_first_leg_only_when_it_enabled_lens()
+    {
+        // The callback leg is answer → disconnect: 11:39:10–11:45:00.
+        Assert.Equal(350, LensSeconds(Rate("contact-lens=customer-leg", Inbound(), Callback())));
+        Assert.Equal(120 + 350, LensSeconds(Rate("contact-lens=customer-leg", Inbound(lens: true), Callback())));
+        Assert.Equal(120, LensSeconds(Rate("contact-lens=customer-leg", Inbound(lens: true), Callback(lens: false))));
+    }
+
+    [Fact]
+    public void A_callback_the_customer_never_answered_has_no_customer_leg_lens_but_its_agent_time_counts()
+    {
+        var unanswered = Callback() with { ConnectedToSystemTimestamp = null };
+        Assert.Equal(0, LensSeconds(Rate("contact-lens=customer-leg", Inbound(), unanswered)));
+        Assert.Equal(360, LensSeconds(Rate("contact-lens=agent", Inbound(), unanswered)));
+    }
+}
