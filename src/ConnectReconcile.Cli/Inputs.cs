@@ -30,26 +30,6 @@ public static class Inputs
         return Store(location, s3);
     }
 
-    /// <summary>
-    /// A source a run publishes from: as <see cref="Existing"/>, and an S3 prefix must hold an object. A
-    /// mistyped prefix would otherwise rate nothing and replace the day's published partitions with empty ones.
-    /// </summary>
-    public static async Task<IObjectStore> NonEmptyAsync(string location, string option, S3Access? s3, CancellationToken cancellationToken)
-    {
-        var store = Existing(location, option, s3);
-        if (IsS3(location))
-        {
-            await foreach (var _ in store.ListAsync("", cancellationToken).ConfigureAwait(false))
-            {
-                return store;
-            }
-
-            throw new UsageException($"{option} '{location}' holds no objects (a typo in the bucket or prefix?): nothing would be rated, and the run would replace what was published with nothing.");
-        }
-
-        return store;
-    }
-
     /// <summary>A store to publish into (<paramref name="option"/> names it in the error): a local path must not be a file.</summary>
     public static IObjectStore Output(string location, string option, S3Access? s3 = null)
     {

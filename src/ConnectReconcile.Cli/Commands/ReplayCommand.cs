@@ -95,7 +95,7 @@ internal static class ReplayCommand
 
             var options = new BillingJobOptions
             {
-                Source = await Inputs.NonEmptyAsync(sourcePath, "--source", s3, ct),
+                Source = Inputs.Existing(sourcePath, "--source", s3),
                 Output = Inputs.Output(outPath, "--out", s3),
                 From = from,
                 To = to,

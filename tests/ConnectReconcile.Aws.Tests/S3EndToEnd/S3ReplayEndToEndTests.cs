@@ -138,23 +138,6 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
     }
 
     [Fact]
-    public async Task A_nightly_from_a_prefix_holding_nothing_is_refused_and_the_published_day_stays()
-    {
-        var source = await S3Source.GetAsync(services);
-        var output = $"s3://{source.Bucket}/results/typo-source/";
-        var first = await S3Cli.RunAsync("nightly", "--date", "2026-10-01", "--source", source.Uri, "--out", output, "--endpoint-url", services.S3ServiceUrl);
-        Assert.True(first.Exit == 0, first.ToString());
-        var published = await Trees.DownloadAsync(services.S3, source.Bucket, "results/typo-source/");
-        Assert.Contains(published.Keys, k => k.StartsWith("charges/dt=2026-10-01/", StringComparison.Ordinal));
-
-        // A typo in the source prefix: was exit 0 with a warning, and the day's partitions replaced by empty ones.
-        var typo = await S3Cli.RunAsync("nightly", "--date", "2026-10-01", "--source", $"s3://{source.Bucket}/no-such-prefix/", "--out", output, "--endpoint-url", services.S3ServiceUrl);
-        Assert.Equal(2, typo.Exit);
-        Assert.Contains("holds no objects", typo.Err, StringComparison.Ordinal);
-        Assert.Equal(published, await Trees.DownloadAsync(services.S3, source.Bucket, "results/typo-source/"));
-    }
-
-    [Fact]
     public async Task The_endpoint_url_flag_also_reaches_s3_reference_files()
     {
         var source = await S3Source.GetAsync(services);
