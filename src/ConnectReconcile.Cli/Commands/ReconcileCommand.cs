@@ -316,13 +316,12 @@ internal static class ReconcileTable
 
         foreach (var kind in new[] { LineKinds.Tax, LineKinds.Credit, LineKinds.Refund, LineKinds.FreeTier, LineKinds.Other })
         {
-            if (kind == LineKinds.FreeTier && (report.Adjustments.Any(a => a.Kind == kind) || report.FreeTierValue != 0))
+            // The free tier's row also holds the value of usage it priced at zero, which has no adjustment line.
+            var isFreeTier = kind == LineKinds.FreeTier;
+            if (report.Adjustments.Any(a => a.Kind == kind) || (isFreeTier && report.FreeTierValue != 0))
             {
-                totals.AddRow("free tier (credits and zero-priced usage, apart)", Money(report.FreeTierTotal));
-            }
-            else if (kind != LineKinds.FreeTier && report.Adjustments.Any(a => a.Kind == kind))
-            {
-                totals.AddRow(Markup.Escape($"{kind} lines (apart)"), Money(report.AdjustmentTotal(kind)));
+                totals.AddRow(isFreeTier ? "free tier (credits and zero-priced usage, apart)" : Markup.Escape($"{kind} lines (apart)"),
+                    Money(isFreeTier ? report.FreeTierTotal : report.AdjustmentTotal(kind)));
             }
         }
 

@@ -148,7 +148,7 @@ public sealed partial class CurReader(IObjectStore store)
             m = AthenaPeriodRegex().Match(key);
         }
 
-        return m.Success && int.Parse(m.Groups["m"].Value, C) is >= 1 and <= 12 ? new DateOnly(int.Parse(m.Groups["y"].Value, C), int.Parse(m.Groups["m"].Value, C), 1) : null;
+        return m.Success && int.Parse(m.Groups["m"].Value, C) is var month and >= 1 and <= 12 ? new DateOnly(int.Parse(m.Groups["y"].Value, C), month, 1) : null;
     }
 
     /// <summary>
@@ -239,6 +239,7 @@ public sealed partial class CurReader(IObjectStore store)
     private async IAsyncEnumerable<CurLine> ReadParquetAsync(string key, [EnumeratorCancellation] CancellationToken ct)
     {
         Stats.ParquetFiles++;
+        var source = store.Describe(key);
         var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         ParquetReader? reader = null;
         ParquetSchema schema;
@@ -259,13 +260,13 @@ public sealed partial class CurReader(IObjectStore store)
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
 
-            Unreadable(store.Describe(key), 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
+            Unreadable(source, 1, $"the Parquet file cannot be read ({e.Message}): the whole file is missing");
             yield break;
         }
 
         await using (reader.ConfigureAwait(false))
         {
-            var columns = ParquetCurColumns.Resolve(schema, store.Describe(key));
+            var columns = ParquetCurColumns.Resolve(schema, source);
             long firstRow = 0;
             for (var g = 0; g < reader.RowGroupCount; g++)
             {
@@ -274,12 +275,12 @@ public sealed partial class CurReader(IObjectStore store)
                 List<CurLine> lines;
                 try
                 {
-                    lines = await ReadRowGroupAsync(reader, g, columns, key, firstRow, ct).ConfigureAwait(false);
+                    lines = await ReadRowGroupAsync(reader, g, columns, source, firstRow, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // Row groups are read independently: the others still count.
-                    Unreadable(store.Describe(key), firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
+                    Unreadable(source, firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
                     lines = [];
                 }
 
@@ -293,7 +294,7 @@ public sealed partial class CurReader(IObjectStore store)
     }
 
     /// <summary>A row group's Connect lines; other products are tallied and Connect lines without a start reported.</summary>
-    private async Task<List<CurLine>> ReadRowGroupAsync(ParquetReader reader, int g, ParquetCurColumns columns, string key, long firstRow, CancellationToken ct)
+    private async Task<List<CurLine>> ReadRowGroupAsync(ParquetReader reader, int g, ParquetCurColumns columns, string source, long firstRow, CancellationToken ct)
     {
         var lines = new List<CurLine>();
         using var group = reader.OpenRowGroupReader(g);
@@ -340,14 +341,14 @@ public sealed partial class CurReader(IObjectStore store)
 
             if (start.Values[i] is not { } s)
             {
-                Unreadable(store.Describe(key), firstRow + i + 1, start.NotTimes[i] is { } text ? $"usage start time '{text}' is not a time" : "no usage start time");
+                Unreadable(source, firstRow + i + 1, NoStart(start.NotTimes?[i]));
                 continue;
             }
 
             var instance = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]);
-            if ((Implausible(amount.Values[i], amount.NotNumbers[i], "usage amount") ?? Implausible(cost.Values[i], cost.NotNumbers[i], "cost")) is { } reason)
+            if ((Implausible(amount.Values[i], amount.NotNumbers?[i], "usage amount") ?? Implausible(cost.Values[i], cost.NotNumbers?[i], "cost")) is { } reason)
             {
-                Unreadable(store.Describe(key), firstRow + i + 1, reason, DateOnly.FromDateTime(s), usageType[i], CurClassifier.InstanceOf(instance, NullIfEmpty(resource?[i])));
+                Unreadable(source, firstRow + i + 1, reason, DateOnly.FromDateTime(s), usageType[i], CurClassifier.InstanceOf(instance, NullIfEmpty(resource?[i])));
                 continue;
             }
 
@@ -528,13 +529,15 @@ public sealed partial class CurReader(IObjectStore store)
             var startText = Field(f, map.UsageStart);
             if (ParquetColumns.ParseTime(startText) is not { } start)
             {
-                Unreadable(source, row, string.IsNullOrWhiteSpace(startText) ? "no usage start time" : $"usage start time '{startText}' is not a time");
+                Unreadable(source, row, NoStart(string.IsNullOrWhiteSpace(startText) ? null : startText));
                 continue;
             }
 
             var resource = NullIfEmpty(Field(f, map.Resource));
             var instanceTag = NullIfEmpty(Field(f, map.InstanceTag)) ?? InstanceFromJsonTags(Field(f, map.TagsJson));
-            if ((NotANumber(f, map.Amount, "usage amount") ?? NotANumber(f, map.Cost, "cost")) is { } reason)
+            var (amount, amountReason) = Number(f, map.Amount, "usage amount");
+            var (cost, costReason) = Number(f, map.Cost, "cost");
+            if ((amountReason ?? costReason) is { } reason)
             {
                 Unreadable(source, row, reason, DateOnly.FromDateTime(start), Field(f, map.UsageType), CurClassifier.InstanceOf(instanceTag, resource));
                 continue;
@@ -550,10 +553,10 @@ public sealed partial class CurReader(IObjectStore store)
                 Operation = Field(f, map.Operation) ?? "",
                 LineItemType = Field(f, map.LineType) ?? "",
                 ResourceId = resource,
-                UsageAmount = ParquetColumns.ParseDecimal(Field(f, map.Amount)) ?? 0m,
+                UsageAmount = amount ?? 0m,
                 PricingUnit = Field(f, map.Unit),
                 UnblendedRate = ParquetColumns.ParseDecimal(Field(f, map.Rate)),
-                UnblendedCost = ParquetColumns.ParseDecimal(Field(f, map.Cost)) ?? 0m,
+                UnblendedCost = cost ?? 0m,
                 Currency = Field(f, map.Currency),
                 Description = Field(f, map.Description),
                 InstanceTag = instanceTag,
@@ -569,13 +572,19 @@ public sealed partial class CurReader(IObjectStore store)
 
     private static string? Field(IReadOnlyList<string> fields, int index) => index >= 0 && index < fields.Count ? fields[index] : null;
 
-    /// <summary>Why the field makes the line unreadable: there, but not a number (an empty one counts as 0, as before), or no plausible one.</summary>
-    private static string? NotANumber(IReadOnlyList<string> fields, int index, string what)
+    /// <summary>
+    /// The field's number, and why it makes the line unreadable: there, but not a number (an empty one
+    /// counts as 0, as before), or no plausible one.
+    /// </summary>
+    private static (decimal? Value, string? Unreadable) Number(IReadOnlyList<string> fields, int index, string what)
     {
         var text = Field(fields, index);
         var value = ParquetColumns.ParseDecimal(text);
-        return Implausible(value, value is null && !string.IsNullOrWhiteSpace(text) ? text : null, what);
+        return (value, Implausible(value, value is null && !string.IsNullOrWhiteSpace(text) ? text : null, what));
     }
+
+    /// <summary>Why a line without a usable start is unreadable: none, or <paramref name="text"/> that is no time.</summary>
+    private static string NoStart(string? text) => text is null ? "no usage start time" : $"usage start time '{text}' is not a time";
 
     /// <summary>
     /// No amount an invoice line of Connect could hold reaches 10^12 (the reconciliation table's columns

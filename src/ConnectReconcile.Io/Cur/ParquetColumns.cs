@@ -70,18 +70,18 @@ internal static class ParquetColumns
     /// <summary>
     /// A money or quantity column: the values (null where the row has none), and where a row holds
     /// something that is no number (text such as <c>n/a</c>, a NaN), that text, so the line is reported
-    /// rather than read as zero.
+    /// rather than read as zero (<c>NotNumbers</c> is null for a column whose type holds numbers only).
     /// </summary>
-    public static async Task<(decimal?[] Values, string?[] NotNumbers)> DecimalsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    public static async Task<(decimal?[] Values, string?[]? NotNumbers)> DecimalsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
             RawColumnData<double> d => Money(Unpack(d, field, rows, v => (double?)v)),
-            RawColumnData<float> f => (Unpack(f, field, rows, v => Math.Abs(v) < 7.9e28f ? (decimal?)(decimal)v : null), new string?[rows]), // float's own 7-digit conversion
-            RawColumnData<decimal> m => (Unpack(m, field, rows, v => (decimal?)v), new string?[rows]),
-            RawColumnData<long> l => (Unpack(l, field, rows, v => (decimal?)v), new string?[rows]),
-            RawColumnData<int> i => (Unpack(i, field, rows, v => (decimal?)v), new string?[rows]),
+            RawColumnData<float> f => (Unpack(f, field, rows, v => Math.Abs(v) < 7.9e28f ? (decimal?)(decimal)v : null), null), // float's own 7-digit conversion
+            RawColumnData<decimal> m => (Unpack(m, field, rows, v => (decimal?)v), null),
+            RawColumnData<long> l => (Unpack(l, field, rows, v => (decimal?)v), null),
+            RawColumnData<int> i => (Unpack(i, field, rows, v => (decimal?)v), null),
             RawColumnData<ReadOnlyMemory<char>> s => Parse(Unpack(s, field, rows, v => v.ToString()), ParseDecimal),
             RawColumnData<ReadOnlyMemory<byte>> b => Parse(Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)), ParseDecimal),
             _ => throw Unsupported(field, raw),
@@ -89,16 +89,16 @@ internal static class ParquetColumns
     }
 
     /// <summary>A time column, with the text of rows whose text is no ISO time (see <see cref="DecimalsAsync"/>).</summary>
-    public static async Task<(DateTime?[] Values, string?[] NotTimes)> TimesAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    public static async Task<(DateTime?[] Values, string?[]? NotTimes)> TimesAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<DateTime> t => (Unpack(t, field, rows, v => (DateTime?)AsUtc(v)), new string?[rows]),
-            RawColumnData<DateTimeOffset> o => (Unpack(o, field, rows, v => (DateTime?)v.UtcDateTime), new string?[rows]),
-            RawColumnData<DateOnly> d => (Unpack(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)), new string?[rows]),
+            RawColumnData<DateTime> t => (Unpack(t, field, rows, v => (DateTime?)AsUtc(v)), null),
+            RawColumnData<DateTimeOffset> o => (Unpack(o, field, rows, v => (DateTime?)v.UtcDateTime), null),
+            RawColumnData<DateOnly> d => (Unpack(d, field, rows, v => (DateTime?)v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)), null),
             RawColumnData<ReadOnlyMemory<char>> s => Parse(Unpack(s, field, rows, v => v.ToString()), ParseTime),
-            RawColumnData<long> l => (Unpack(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)), new string?[rows]),
+            RawColumnData<long> l => (Unpack(l, field, rows, v => (DateTime?)DateTime.UnixEpoch.AddMilliseconds(v)), null),
             _ => throw Unsupported(field, raw),
         };
     }
@@ -117,7 +117,7 @@ internal static class ParquetColumns
     }
 
     /// <summary>Converts each present text; one that does not convert leaves null and its text.</summary>
-    private static (T?[] Values, string?[] Rejected) Parse<T>(string?[] texts, Func<string, T?> convert)
+    private static (T?[] Values, string?[]? Rejected) Parse<T>(string?[] texts, Func<string, T?> convert)
         where T : struct
     {
         var values = new T?[texts.Length];
@@ -135,7 +135,7 @@ internal static class ParquetColumns
     }
 
     /// <summary>Doubles as money; NaN, infinities and values beyond decimal's range leave null and their text.</summary>
-    private static (decimal?[] Values, string?[] Rejected) Money(double?[] doubles)
+    private static (decimal?[] Values, string?[]? Rejected) Money(double?[] doubles)
     {
         var values = new decimal?[doubles.Length];
         var rejected = new string?[doubles.Length];
