@@ -102,10 +102,10 @@ public sealed class CliEnvironment : IDisposable
     /// <summary>
     /// Stops on an appsettings.json that does not parse (usage error), and warns about each setting in it
     /// or in a CONNECT_RECONCILE_ variable that no command reads: a misspelt "agent" would otherwise
-    /// rate the month without the agent directory, silently.
+    /// rate the month without the agent directory, silently. A command's section (<c>"stream": {…}</c>,
+    /// CONNECT_RECONCILE_STREAM__…) is checked against that command's options.
     /// </summary>
-    /// <param name="known">Every setting name, as the options' long names (<c>rate-card</c>).</param>
-    public void CheckSettings(IReadOnlySet<string> known)
+    public void CheckSettings(SettingCatalog catalog)
     {
         if (_settingsFileError is not null)
         {
@@ -114,17 +114,43 @@ public sealed class CliEnvironment : IDisposable
 
         foreach (var provider in _settings.Providers)
         {
-            foreach (var key in provider.GetChildKeys([], null).Distinct(StringComparer.OrdinalIgnoreCase))
+            Check(provider, null, null);
+        }
+
+        void Check(IConfigurationProvider provider, string? path, IReadOnlySet<string>? members)
+        {
+            foreach (var key in provider.GetChildKeys([], path).Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                var where = provider is JsonConfigurationProvider ? $"{SettingsFile}: \"{key}\"" : EnvironmentPrefix + key;
-                if (!known.Contains(key.Replace('_', '-').ToLowerInvariant()))
+                var full = path is null ? key : $"{path}:{key}";
+                var name = SettingCatalog.Normalise(key);
+                var where = provider is JsonConfigurationProvider ? $"{SettingsFile}: \"{full}\"" : EnvironmentPrefix + full.Replace(":", "__", StringComparison.Ordinal);
+                var scope = path is null ? name : $"{SettingCatalog.Normalise(path)}:{name}";
+                var hasValue = provider.TryGet(full, out _);
+                var hasChildren = provider.GetChildKeys([], full).Any();
+                IReadOnlySet<string>? scoped = null;
+                var isSection = hasChildren && catalog.TryScope(scope, out scoped);
+                if (isSection && scoped is not null)
                 {
-                    Logger.LogWarning("{Setting} is not a setting and is ignored (settings are the options' long names: \"rate-card\" in appsettings.json, CONNECT_RECONCILE_RATE_CARD in the environment)", where);
+                    Check(provider, full, scoped); // a command's own section
+                    if (!hasValue)
+                    {
+                        continue;
+                    }
                 }
-                else if (!provider.TryGet(key, out _))
+
+                if (!(members?.Contains(name) ?? catalog.IsSetting(name)))
+                {
+                    Logger.LogWarning("{Setting} is not a setting{OfCommand} and is ignored (settings are the options' long names: \"rate-card\" in appsettings.json, CONNECT_RECONCILE_RATE_CARD in the environment; one command's own go in its section: \"stream\": {{ \"endpoint-url\": … }}, CONNECT_RECONCILE_STREAM__ENDPOINT_URL)",
+                        where, members is null ? "" : " of that command");
+                }
+                else if (hasChildren && !isSection && !catalog.IsList(name))
                 {
                     // An object or array: the setting would read as unset, so the user's value would be ignored silently.
                     throw new UsageException($"{where} must be a single value, not an object or array.");
+                }
+                else if (hasChildren && !isSection && provider.GetChildKeys([], full).Any(child => !int.TryParse(child, out _) || provider.GetChildKeys([], $"{full}:{child}").Any()))
+                {
+                    throw new UsageException($"{where} must be a value or a list of values, not an object.");
                 }
             }
         }
@@ -134,10 +160,66 @@ public sealed class CliEnvironment : IDisposable
     public S3Access S3(ParseResult parse, Option<string?> endpoint) =>
         new(Get(parse, endpoint), Setting(S3Stores.SseSetting), Setting(S3Stores.KmsKeyIdSetting));
 
-    /// <summary>A setting by its long name (<c>rate-card</c>): CONNECT_RECONCILE_RATE_CARD, else appsettings.json's "rate-card" (or "RATE_CARD").</summary>
-    public string? Setting(string name) => Configuration[name.Replace('-', '_').ToUpperInvariant()] ?? Configuration[name];
+    /// <summary>
+    /// A setting by its long name (<c>rate-card</c>): CONNECT_RECONCILE_RATE_CARD, else appsettings.json's
+    /// "rate-card" (or "RATE_CARD"). With a <paramref name="scope"/> (the command, <c>stream</c>), the
+    /// command's own section comes first in each: CONNECT_RECONCILE_STREAM__ENDPOINT_URL, "stream": { "endpoint-url": … },
+    /// so options that mean different things in different commands can be set apart.
+    /// </summary>
+    public string? Setting(string name, string? scope = null)
+    {
+        foreach (var provider in _settings.Providers.Reverse()) // added appsettings.json first: the environment wins
+        {
+            foreach (var key in Keys(name, scope))
+            {
+                if (provider.TryGet(key, out var value) && value is not null)
+                {
+                    return value;
+                }
+            }
+        }
 
-    /// <summary>The flag's value, else CONNECT_RECONCILE_NAME, else appsettings.json's "name" (or "Name_With_Underscores").</summary>
+        return null;
+    }
+
+    /// <summary>A list setting (an option given several times): an appsettings.json array, or one value.</summary>
+    private IReadOnlyList<string>? Settings(string name, string? scope)
+    {
+        foreach (var provider in _settings.Providers.Reverse())
+        {
+            foreach (var key in Keys(name, scope))
+            {
+                if (provider.TryGet(key, out var value) && value is not null)
+                {
+                    return [value];
+                }
+
+                var items = provider.GetChildKeys([], key).Distinct(StringComparer.Ordinal)
+                    .Select(i => (Index: int.TryParse(i, out var n) ? n : int.MaxValue, Key: i)).OrderBy(i => i.Index).ToList();
+                if (items.Count > 0)
+                {
+                    return items.Select(i => provider.TryGet($"{key}:{i.Key}", out var item) ? item ?? "" : "").ToList();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string> Keys(string name, string? scope)
+    {
+        var upper = name.Replace('-', '_').ToUpperInvariant();
+        if (!string.IsNullOrEmpty(scope))
+        {
+            yield return $"{scope}:{upper}";
+            yield return $"{scope}:{name}";
+        }
+
+        yield return upper;
+        yield return name;
+    }
+
+    /// <summary>The flag's value, else CONNECT_RECONCILE_[COMMAND__]NAME, else appsettings.json's "name" (in the command's section first).</summary>
     public T? Get<T>(ParseResult parse, Option<T> option)
     {
         if (parse.GetResult(option) is { Implicit: false })
@@ -146,7 +228,7 @@ public sealed class CliEnvironment : IDisposable
         }
 
         var key = option.Name.TrimStart('-');
-        var configured = Setting(key);
+        var configured = Setting(key, SettingCatalog.ScopeOf(parse));
         if (configured is null)
         {
             return parse.GetValue(option);
@@ -165,6 +247,16 @@ public sealed class CliEnvironment : IDisposable
             throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'.");
         }
     }
+
+    /// <summary>A repeatable option's values: the flags given, else the setting (a list in appsettings.json, or one value), else none.</summary>
+    public IReadOnlyList<string> GetAll(ParseResult parse, Option<string[]> option) =>
+        parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) ?? []
+        : Settings(option.Name.TrimStart('-'), SettingCatalog.ScopeOf(parse)) ?? parse.GetValue(option) ?? [];
+
+    /// <summary>A required option's value, resolved like <see cref="Get{T}"/>; missing everywhere is a usage error.</summary>
+    public T Required<T>(ParseResult parse, Option<T?> option, string why = "")
+        where T : class =>
+        Get(parse, option) ?? throw new UsageException($"{option.Name} is required{why}.");
 
     /// <summary>What a value of an option's type looks like, in words (null for a type without a description).</summary>
     internal static string? Expected(Type type) =>

@@ -11,7 +11,7 @@ internal static class CommandRunner
         using var env = envFactory();
         try
         {
-            env.CheckSettings(ConnectReconcileCli.SettingNames);
+            env.CheckSettings(ConnectReconcileCli.Settings);
             return await body(env);
         }
         catch (Exception e) when (e is UsageException or NothingToReadException or Io.Cur.NotACurException)

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using ConnectReconcile.Cli.Commands;
@@ -29,17 +28,11 @@ public static partial class ConnectReconcileCli
         return root;
     }
 
-    /// <summary>The settings appsettings.json and CONNECT_RECONCILE_ variables can carry: every command's long option names, and S3 encryption's.</summary>
-    internal static IReadOnlySet<string> SettingNames => s_settingNames.Value;
+    /// <summary>What appsettings.json and CONNECT_RECONCILE_ variables can carry: every command's long option names (also per command), and S3 encryption's.</summary>
+    internal static SettingCatalog Settings => s_settings.Value;
 
-    private static readonly Lazy<FrozenSet<string>> s_settingNames = new(() =>
-    {
-        static IEnumerable<Command> All(Command command) => command.Subcommands.SelectMany(All).Prepend(command);
-        return All(Build(static () => throw new InvalidOperationException("The tree is only walked, not run.")))
-            .SelectMany(c => c.Options).Select(o => o.Name.TrimStart('-'))
-            .Concat(S3Stores.SettingNames)
-            .ToFrozenSet(StringComparer.Ordinal);
-    });
+    private static readonly Lazy<SettingCatalog> s_settings = new(() =>
+        SettingCatalog.Of(Build(static () => throw new InvalidOperationException("The tree is only walked, not run.")), S3Stores.SettingNames));
 
     public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
     {

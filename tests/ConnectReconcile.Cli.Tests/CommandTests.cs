@@ -116,7 +116,7 @@ public sealed class CommandTests
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "replay", "--from", "2026-10-05", "--to", "2026-10-01", "--source", ".", "--out", "../x")]
     [InlineData("--summary must be 'table' or 'json'", "replay", "--summary", "xml", "--source", ".", "--out", "../x")]
     [InlineData("minimums", "replay", "--policy", "minimums=sometimes", "--source", ".", "--out", "../x")]
-    [InlineData("Option '--date' is required", "nightly", "--source", ".")]
+    [InlineData("--date is required", "nightly", "--source", ".")]
     [InlineData("Unrecognized command or argument 'no-such-command'", "no-such-command")]
     [InlineData("--out must end in .csv or .parquet", "audit-export", "--source", ".", "--out", "../x.txt")]
     [InlineData("--source 'no-such-folder' does not exist", "replay", "--source", "no-such-folder", "--out", "x")]

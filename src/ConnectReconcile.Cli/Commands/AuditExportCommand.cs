@@ -23,7 +23,7 @@ internal static class AuditExportCommand
         var source = SharedOptions.Source();
         var from = SharedOptions.Day("--from", "First UTC day");
         var to = SharedOptions.Day("--to", "Last UTC day");
-        var output = new Option<string>("--out") { Description = "F.csv or F.parquet", Required = true };
+        var output = new Option<string?>("--out") { Description = "F.csv or F.parquet (required)" };
         var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
         var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };
         var hashKey = new Option<string?>("--hash-key-file") { Description = "With --hash-numbers: a file holding the secret key (16 bytes or more); the same key gives the same pseudonyms across exports" };
@@ -38,7 +38,7 @@ internal static class AuditExportCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
-            var outPath = Inputs.OutputFile(parse.GetValue(output)!, "--out");
+            var outPath = Inputs.OutputFile(env.Required(parse, output, " (F.csv or F.parquet)"), "--out");
             var format = Path.GetExtension(outPath).ToLowerInvariant();
             if (format is not (".csv" or ".parquet"))
             {
@@ -47,19 +47,19 @@ internal static class AuditExportCommand
 
             Inputs.OutsideSource(outPath, sourcePath);
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-            if (parse.GetValue(unmask) && parse.GetValue(hash))
+            if (env.Get(parse, unmask) && env.Get(parse, hash))
             {
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
             }
 
             var keyFile = env.Get(parse, hashKey);
-            if (keyFile is not null && !parse.GetValue(hash))
+            if (keyFile is not null && !env.Get(parse, hash))
             {
                 throw new UsageException("--hash-key-file goes with --hash-numbers.");
             }
 
-            Func<string?, string?> protect = parse.GetValue(unmask) ? n => n
-                : parse.GetValue(hash) ? Pseudonyms(keyFile)
+            Func<string?, string?> protect = env.Get(parse, unmask) ? n => n
+                : env.Get(parse, hash) ? Pseudonyms(keyFile)
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);

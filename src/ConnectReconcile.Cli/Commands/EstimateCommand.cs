@@ -44,8 +44,8 @@ internal static class EstimateCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var profilePath = env.Get(parse, profileOption) is { } p ? Inputs.LocalOnly(p, "--profile") : null;
-            var ctrPath = parse.GetValue(fromCtrs);
-            if (parse.GetValue(save) is { } saveTo)
+            var ctrPath = env.Get(parse, fromCtrs);
+            if (env.Get(parse, save) is { } saveTo)
             {
                 Inputs.LocalOnly(saveTo, "--save-profile");
             }
@@ -55,12 +55,12 @@ internal static class EstimateCommand
                 throw new UsageException("Give exactly one of --profile F (a volume profile) or --from-ctrs PATH (derive one from CTRs).");
             }
 
-            if (ctrPath is null && (parse.GetValue(save) is not null || parse.GetValue(from) is not null || parse.GetValue(to) is not null))
+            if (ctrPath is null && (env.Get(parse, save) is not null || env.Get(parse, from) is not null || env.Get(parse, to) is not null))
             {
                 throw new UsageException("--save-profile, --from and --to go with --from-ctrs.");
             }
 
-            if (ctrPath is null && (parse.GetValue(rating.AgentsOption) is not null || parse.GetValue(rating.NumbersOption) is not null))
+            if (ctrPath is null && (env.Get(parse, rating.AgentsOption) is not null || env.Get(parse, rating.NumbersOption) is not null))
             {
                 // Ignoring them would look as if they had shaped the estimate.
                 throw new UsageException("--agents and --numbers go with --from-ctrs: a profile states its desk-phone share and its numbers itself (docs/estimate.md).");
@@ -68,7 +68,7 @@ internal static class EstimateCommand
 
             var s3 = env.S3(parse, endpoint);
             var card = Inputs.RateCard(env.Get(parse, rating.RateCardOption), s3);
-            if (parse.GetValue(region) is { } wanted)
+            if (env.Get(parse, region) is { } wanted)
             {
                 MustBePriced(card, wanted); // before deriving a profile, which replays the CTRs
             }
@@ -101,7 +101,7 @@ internal static class EstimateCommand
                 env.Logger.LogInformation("Deriving a volume profile from {Source} (rate card {RateCard}, policy {Policy})", ctrPath, card.Version, policy);
                 derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct));
                 profile = derived.Profile;
-                if (parse.GetValue(save) is { } savePath)
+                if (env.Get(parse, save) is { } savePath)
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(savePath))!);
                     await File.WriteAllTextAsync(savePath, ProfileWriter.ForPath(savePath, profile), new UTF8Encoding(false), ct);
@@ -109,12 +109,12 @@ internal static class EstimateCommand
                 }
             }
 
-            if (parse.GetValue(region) is { } r)
+            if (env.Get(parse, region) is { } r)
             {
                 profile = profile with { Region = r };
             }
 
-            if (parse.GetValue(pricingModel) is { } model)
+            if (env.Get(parse, pricingModel) is { } model)
             {
                 profile = profile with { PricingModel = model };
             }
@@ -133,7 +133,7 @@ internal static class EstimateCommand
             var estimateOptions = new EstimateOptions
             {
                 Month = monthOverride ?? new DateOnly(now.Year, now.Month, 1),
-                Resolution = parse.GetValue(resolution) ?? 200,
+                Resolution = env.Get(parse, resolution) ?? 200,
             };
             if (estimateOptions.Resolution is < 1 or > 5000)
             {
@@ -146,7 +146,7 @@ internal static class EstimateCommand
             }
 
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
-            if (parse.GetValue(json))
+            if (env.Get(parse, json))
             {
                 await env.Out.WriteLineAsync(Json(result, derived));
             }

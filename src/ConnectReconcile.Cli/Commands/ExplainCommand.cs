@@ -17,7 +17,7 @@ internal static class ExplainCommand
     {
         var command = new Command("explain", "Explain how one contact was billed: its chain, each leg and why it exists, each segment, each charge with rate row and arithmetic");
         var source = SharedOptions.Source();
-        var contact = new Option<string>("--contact") { Description = "Any ContactId of the call (root or child record)", Required = true };
+        var contact = new Option<string?>("--contact") { Description = "Any ContactId of the call (root or child record; required)" };
         var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of text" };
         var unmask = new Option<bool>("--unmask") { Description = "Show customer phone numbers in full" };
         var endpoint = SharedOptions.EndpointUrl();
@@ -31,7 +31,7 @@ internal static class ExplainCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
-            var id = parse.GetValue(contact)?.Trim() is { Length: > 0 } given ? given : throw new UsageException("--contact needs a contact id.");
+            var id = env.Required(parse, contact).Trim() is { Length: > 0 } given ? given : throw new UsageException("--contact needs a contact id.");
             var s3 = env.S3(parse, endpoint);
             var (rater, _) = rating.Resolve(env, parse, s3);
             var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
@@ -47,7 +47,7 @@ internal static class ExplainCommand
                 var quarantined = loaded.Quarantined.Where(q => string.Equals(q.ContactId, id, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (quarantined.Count > 0)
                 {
-                    await env.Out.WriteAsync(parse.GetValue(json) ? QuarantinedJson(id, quarantined) : QuarantinedText(id, quarantined));
+                    await env.Out.WriteAsync(env.Get(parse, json) ? QuarantinedJson(id, quarantined) : QuarantinedText(id, quarantined));
                     return ExitCodes.Ok;
                 }
 
@@ -55,20 +55,20 @@ internal static class ExplainCommand
                 return ExitCodes.Failure;
             }
 
-            var show = parse.GetValue(unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
+            var show = env.Get(parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
             string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind) ? number : show(number);
             var nonVoice = members.Where(r => !r.IsVoice).ToList();
             if (nonVoice.Count == members.Count)
             {
                 var unit = rater.RateUnit(nonVoice[0]);
-                await env.Out.WriteAsync(parse.GetValue(json)
+                await env.Out.WriteAsync(env.Get(parse, json)
                     ? NonVoiceJson(nonVoice[0], unit, rater)
                     : $"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.{Environment.NewLine}");
                 return ExitCodes.Ok;
             }
 
             var result = rater.Rate(new Chain(rootId, members.Where(r => r.IsVoice).ToList()));
-            await env.Out.WriteAsync(parse.GetValue(json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));
+            await env.Out.WriteAsync(env.Get(parse, json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -16,7 +16,7 @@ internal static class GenerateCommand
         var contacts = new Option<int>("--contacts") { Description = "Customer interactions (chains) to simulate", DefaultValueFactory = _ => 10_000 };
         var days = new Option<int>("--days") { Description = "Days to spread them over", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives byte-identical output", DefaultValueFactory = _ => 42 };
-        var output = new Option<string>("--out") { Description = "Folder to write", Required = true };
+        var output = new Option<string?>("--out") { Description = "Folder to write (required)" };
         var start = SharedOptions.Day("--start", "First UTC day (default 2026-10-01)");
         var region = new Option<string?>("--region") { Description = "us-east-1 (default) or ap-northeast-1" };
         var endpoint = SharedOptions.EndpointUrl();
@@ -28,13 +28,13 @@ internal static class GenerateCommand
         var cur = new CurOptions(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
-            var options = new GeneratorOptions(parse.GetValue(contacts), parse.GetValue(days), parse.GetValue(seed), Inputs.LocalOnly(parse.GetValue(output)!, "--out")) { Overwrite = true };
-            if (parse.GetValue(start) is { } first)
+            var options = new GeneratorOptions(env.Get(parse, contacts), env.Get(parse, days), env.Get(parse, seed), Inputs.LocalOnly(env.Required(parse, output), "--out")) { Overwrite = true };
+            if (env.Get(parse, start) is { } first)
             {
                 options = options with { Start = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) };
             }
 
-            if (parse.GetValue(region) is { } r)
+            if (env.Get(parse, region) is { } r)
             {
                 if (!GeneratorOptions.SupportedRegions.Contains(r))
                 {
@@ -148,10 +148,10 @@ internal static class GenerateCommand
 
         public CurGenerationOptions? Resolve(CliEnvironment env, ParseResult parse, string outputDirectory, S3Access s3)
         {
-            var inject = (parse.GetValue(_inject) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+            var inject = env.GetAll(parse, _inject).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
             // Asking for an invoice's policy, granularity, ids, format or card means asking for the invoice.
             var shaped = new[] { _policy, _granularity, _resourceIds, _format, _rateCard }.Any(o => env.Get(parse, o) is not null);
-            if (!parse.GetValue(_cur) && !shaped && inject.Count == 0)
+            if (!env.Get(parse, _cur) && !shaped && inject.Count == 0)
             {
                 return null;
             }

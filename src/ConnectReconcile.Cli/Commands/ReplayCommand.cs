@@ -24,11 +24,11 @@ internal static class ReplayCommand
     public static Command Nightly(Func<CliEnvironment> env)
     {
         var command = new Command("nightly", "Rate one UTC day (chains that started that day), reading into the next day for chains that straddle midnight. Re-running replaces that day only.");
-        var date = SharedOptions.RequiredDay("--date", "The UTC day to rate (YYYY-MM-DD)");
+        var date = SharedOptions.Day("--date", "The UTC day to rate (YYYY-MM-DD; required)");
         return Build(command, env, null, null, date);
     }
 
-    private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly>? nightlyDate)
+    private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly?>? nightlyDate)
     {
         var source = SharedOptions.Source();
         var output = SharedOptions.Out();
@@ -59,7 +59,7 @@ internal static class ReplayCommand
             DateOnly? from = null, to = null;
             if (nightlyDate is not null)
             {
-                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate), nightlyDate.Name);
+                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate) ?? throw new UsageException($"{nightlyDate.Name} is required (the UTC day to rate, YYYY-MM-DD)."), nightlyDate.Name);
             }
             else
             {

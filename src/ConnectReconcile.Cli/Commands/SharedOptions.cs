@@ -38,10 +38,6 @@ internal static class SharedOptions
     /// <summary>A day option read as YYYY-MM-DD only: the parser's default also takes 02.10.2026 or 10/02/2026, and picks a month or a day by guessing.</summary>
     public static Option<DateOnly?> Day(string name, string description) => new(name) { Description = description, CustomParser = ParseDay };
 
-    /// <summary><see cref="Day"/> for a required option.</summary>
-    public static Option<DateOnly> RequiredDay(string name, string description) =>
-        new(name) { Description = description, Required = true, CustomParser = r => ParseDay(r) ?? default };
-
     /// <summary>YYYY-MM-DD, as flags, environment variables and appsettings.json give days.</summary>
     public static bool TryParseDay(string text, out DateOnly day) =>
         DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day);

@@ -58,9 +58,9 @@ internal static class WhatIfCommand
 
             var s3 = env.S3(parse, endpoint);
             var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), s3), Inputs.Numbers(env.Get(parse, numbers), s3), []);
-            var baselineSetup = (parse.GetValue(baseline) ?? []).Aggregate(start, (setup, spec) => Apply(setup, spec, s3));
-            var scenarioSpecs = (parse.GetValue(scenario) ?? []).ToList();
-            if (parse.GetValue(allSoftphone))
+            var baselineSetup = env.GetAll(parse, baseline).Aggregate(start, (setup, spec) => Apply(setup, spec, s3));
+            var scenarioSpecs = env.GetAll(parse, scenario).ToList();
+            if (env.Get(parse, allSoftphone))
             {
                 scenarioSpecs.Add("all-softphone");
             }
@@ -94,7 +94,7 @@ internal static class WhatIfCommand
             var before = await Run(baselineSetup, "baseline");
             ReplayCommand.WarnIfNothingRead(env, before.Job!, sourcePath, fromDay, toDay);
             var after = await Run(scenarioSetup, "scenario");
-            if (parse.GetValue(json))
+            if (env.Get(parse, json))
             {
                 await env.Out.WriteLineAsync(Json(before, after));
             }

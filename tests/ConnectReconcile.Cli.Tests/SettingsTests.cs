@@ -1,0 +1,106 @@
+using System.Text.Json;
+
+namespace ConnectReconcile.Cli.Tests;
+
+/// <summary>
+/// Every option can come from appsettings.json (and the environment, read the same way): required and
+/// repeatable ones too, and a command's own section wins over the top level. Each run from settings is
+/// compared with the same run from flags.
+/// </summary>
+public sealed class SettingsTests
+{
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "fixtures", .. parts]);
+
+    private static string Json(object settings) => JsonSerializer.Serialize(settings);
+
+    private static async Task<(int Exit, string Out, string Err, IReadOnlyList<string> Logs)> WithSettings(TempDir dir, string json, params string[] args)
+    {
+        File.WriteAllText(dir.Sub("appsettings.json"), json);
+        return await CliRunner.RunWithSettingsAsync(dir.Path, args);
+    }
+
+    [Fact]
+    public async Task Required_options_come_from_settings_as_from_flags()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+
+        // nightly --date (required: it was refused before any setting was read)
+        var (exit, fromFlags, err) = await CliRunner.RunAsync("nightly", "--date", "2026-10-14", "--source", source, "--out", dir.Sub("a"), "--summary", "json");
+        Assert.True(exit == 0, err);
+        var settings = await WithSettings(dir, Json(new Dictionary<string, object> { ["date"] = "2026-10-14", ["summary"] = "json" }), "nightly", "--source", source, "--out", dir.Sub("b"));
+        Assert.True(settings.Exit == 0, settings.Err + string.Join('\n', settings.Logs));
+        Assert.Equal(fromFlags, settings.Out);
+        Assert.True(JsonDocument.Parse(settings.Out).RootElement.GetProperty("records").GetInt64() > 0);
+        Assert.True(Directory.Exists(Path.Combine(dir.Sub("b"), "charges", "dt=2026-10-14")));
+
+        // explain --contact and --json
+        (exit, fromFlags, err) = await CliRunner.RunAsync("explain", "--source", source, "--contact", "9941a295-adcd-5df4-af2e-6de4ea0d72a4", "--json");
+        Assert.True(exit == 0, err);
+        settings = await WithSettings(dir, Json(new { explain = new { contact = "9941a295-adcd-5df4-af2e-6de4ea0d72a4", json = true } }), "explain", "--source", source);
+        Assert.True(settings.Exit == 0, settings.Err);
+        Assert.Equal(fromFlags, settings.Out);
+
+        // audit-export --out and --unmask
+        settings = await WithSettings(dir, Json(new Dictionary<string, object> { ["audit-export"] = new { @out = dir.Sub("audit.csv"), unmask = true } }), "audit-export", "--source", source);
+        Assert.True(settings.Exit == 0, settings.Err + string.Join('\n', settings.Logs));
+        Assert.Contains("+819011112222", File.ReadAllText(dir.Sub("audit.csv")), StringComparison.Ordinal);
+
+        // Still required when neither the flag nor a setting gives it.
+        settings = await WithSettings(dir, "{}", "nightly", "--source", source, "--out", dir.Sub("c"));
+        Assert.Equal(2, settings.Exit);
+        Assert.Contains("--date is required", settings.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Generate_reads_its_options_from_its_section()
+    {
+        using var dir = new TempDir();
+        var (exit, _, err) = await CliRunner.RunAsync("generate", "--out", dir.Sub("flags"), "--contacts", "20", "--days", "2", "--seed", "5");
+        Assert.True(exit == 0, err);
+        var settings = await WithSettings(dir, Json(new { generate = new { @out = dir.Sub("settings"), contacts = 20, days = 2, seed = 5 } }), "generate");
+        Assert.True(settings.Exit == 0, settings.Err);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir.Sub("flags"), "truth.json")), File.ReadAllText(Path.Combine(dir.Sub("settings"), "truth.json")));
+    }
+
+    [Fact]
+    public async Task A_repeatable_option_takes_a_list_and_the_commands_section_wins_over_the_top_level()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios");
+        var (exit, fromFlags, err) = await CliRunner.RunAsync("whatif", "--source", source, "--scenario", "pricing-model=unlimited-ai", "--scenario", "policy:minimums=per-leg", "--json");
+        Assert.True(exit == 0, err);
+        var settings = await WithSettings(dir, """{ "json": false, "whatif": { "scenario": ["pricing-model=unlimited-ai", "policy:minimums=per-leg"], "json": true } }""", "whatif", "--source", source);
+        Assert.True(settings.Exit == 0, settings.Err + string.Join('\n', settings.Logs));
+        Assert.Equal(fromFlags, settings.Out);
+
+        // One scenario only gives another answer: the list was read whole, not its first item.
+        var one = await WithSettings(dir, """{ "whatif": { "scenario": ["pricing-model=unlimited-ai"], "json": true } }""", "whatif", "--source", source);
+        Assert.Equal(0, one.Exit);
+        Assert.NotEqual(fromFlags, one.Out);
+
+        // Another command's section does not apply.
+        var replay = await WithSettings(dir, Json(new { nightly = new { summary = "json" } }), "replay", "--source", source, "--out", dir.Sub("out"));
+        Assert.Equal(0, replay.Exit);
+        Assert.ThrowsAny<JsonException>(() => JsonDocument.Parse(replay.Out));
+    }
+
+    [Fact]
+    public async Task Settings_a_command_does_not_have_in_its_section_are_warned_about_and_lists_where_one_value_is_wanted_are_refused()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+        var (exit, _, err, logs) = await WithSettings(dir, Json(new { replay = new { contact = "x" } }), "replay", "--source", source, "--out", dir.Sub("out"));
+        Assert.True(exit == 0, err);
+        var warning = Assert.Single(logs, l => l.StartsWith("Warning: appsettings.json", StringComparison.Ordinal));
+        Assert.Contains("\"replay:contact\" is not a setting of that command", warning, StringComparison.Ordinal);
+
+        (exit, _, err, _) = await WithSettings(dir, """{ "replay": { "agents": ["a.csv", "b.csv"] } }""", "replay", "--source", source, "--out", dir.Sub("out2"));
+        Assert.Equal(2, exit);
+        Assert.Contains("\"replay:agents\" must be a single value", err, StringComparison.Ordinal);
+
+        (exit, _, err, _) = await WithSettings(dir, Json(new { whatif = new { scenario = new { a = "b" } } }), "whatif", "--source", source);
+        Assert.Equal(2, exit);
+        Assert.Contains("must be a value or a list of values, not an object", err, StringComparison.Ordinal);
+    }
+}
