@@ -223,6 +223,27 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Run_json_tells_two_cards_of_one_version_apart_and_says_whether_an_agent_directory_was_given()
+    {
+        using var dir = new TempDir();
+        var card = System.Text.Json.Nodes.JsonNode.Parse(Core.Rating.BuiltInRateCards.Default.ToJson())!;
+        var row = card["rows"]!.AsArray()[0]!;
+        row["price"] = row["price"]!.GetValue<decimal>() + 0.001m; // the same version, one price edited
+        File.WriteAllText(dir.Sub("card.json"), card.ToJsonString());
+        File.WriteAllText(dir.Sub("agents.csv"), "username,phone_type,desk_phone_number,as_of\n");
+
+        Assert.Equal(0, (await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("builtin"))).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("edited"), "--rate-card", dir.Sub("card.json"), "--agents", dir.Sub("agents.csv"))).Exit);
+        using var builtin = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("builtin"), "run.json")));
+        using var edited = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("edited"), "run.json")));
+        Assert.Equal(builtin.RootElement.GetProperty("rateCardVersion").GetString(), edited.RootElement.GetProperty("rateCardVersion").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", builtin.RootElement.GetProperty("rateCardSha256").GetString());
+        Assert.NotEqual(builtin.RootElement.GetProperty("rateCardSha256").GetString(), edited.RootElement.GetProperty("rateCardSha256").GetString());
+        Assert.False(builtin.RootElement.GetProperty("agentDirectoryProvided").GetBoolean());
+        Assert.True(edited.RootElement.GetProperty("agentDirectoryProvided").GetBoolean()); // an empty directory is still one given
+    }
+
+    [Fact]
     public async Task Off_a_terminal_progress_is_logged_with_the_rate_and_what_is_left()
     {
         using var dir = new TempDir();

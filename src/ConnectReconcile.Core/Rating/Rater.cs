@@ -39,9 +39,13 @@ public sealed class Rater
         _card = card;
         _policy = policy;
         _legs = new LegBuilder(agents, numbers, policy);
+        Agents = agents;
     }
 
     public RateCard Card => _card;
+
+    /// <summary>The agent directory (<see cref="AgentDirectory.Empty"/> when none was given: every agent on a softphone).</summary>
+    public AgentDirectory Agents { get; }
 
     public BillingPolicy Policy => _policy;
 

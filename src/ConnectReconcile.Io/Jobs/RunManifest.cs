@@ -1,7 +1,9 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
 
 namespace ConnectReconcile.Io.Jobs;
 
@@ -29,11 +31,15 @@ public static class RunManifest
             w.WriteStartObject();
             w.WriteString("format", Format);
             w.WriteString("rateCardVersion", rater.Card.Version);
+
+            // Two cards can carry one version (an edited file, a derived card): the rows' checksum tells them apart.
+            w.WriteString("rateCardSha256", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rater.Card.ToJson()))));
             w.WriteString("policy", rater.Policy.ToString());
             w.WriteString("from", options.From?.ToString("yyyy-MM-dd"));
             w.WriteString("to", options.To?.ToString("yyyy-MM-dd"));
             w.WriteNumber("lookAheadHours", options.LookAheadHours);
             w.WriteBoolean("numberInventoryProvided", options.Numbers.IsProvided);
+            w.WriteBoolean("agentDirectoryProvided", !ReferenceEquals(rater.Agents, AgentDirectory.Empty));
             w.WritePropertyName("summary");
             WriteSummary(w, result.Counts, result.Totals);
             w.WriteStartArray("inputs");
