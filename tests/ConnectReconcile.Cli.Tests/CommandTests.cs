@@ -74,6 +74,9 @@ public sealed class CommandTests
         Assert.True(exit == 0, err);
         var lines = await File.ReadAllLinesAsync(csv);
         Assert.StartsWith("chain_id,contact_id,day,leg_index,leg_kind", lines[0], StringComparison.Ordinal);
+        var raw = await File.ReadAllTextAsync(csv);
+        Assert.EndsWith("\r\n", raw, StringComparison.Ordinal); // RFC 4180: every record ends with CRLF, none with a bare LF
+        Assert.Equal(raw.Split("\r\n").Length - 1, raw.Count(ch => ch == '\n'));
         Assert.Contains(lines, l => l.Contains("'+8190****2222", StringComparison.Ordinal)); // s01 customer, masked and formula-guarded
         Assert.DoesNotContain(lines, l => l.Contains("+819011112222", StringComparison.Ordinal));
         Assert.DoesNotContain(lines.Skip(1), l => l.Split(',').Any(cell => cell.Length > 0 && cell[0] is '=' or '+' or '@'));

@@ -142,7 +142,7 @@ internal static class AuditExportCommand
         UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = context.RateCardVersion, Policy = context.Policy,
     };
 
-    private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\n";
+    private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\r\n"; // RFC 4180 ends records with CRLF
 
     private static void AppendCsv(TextWriter writer, AuditRow r)
     {
@@ -163,7 +163,7 @@ internal static class AuditExportCommand
             writer.Write(CsvCell(cells[i]));
         }
 
-        writer.Write('\n');
+        writer.Write("\r\n");
     }
 
     /// <summary>The places the Parquet file's DECIMAL(18,6), (18,8) and (24,12) keep, cut the same way, so both exports hold the same figures.</summary>
