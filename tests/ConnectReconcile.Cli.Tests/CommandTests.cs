@@ -247,6 +247,26 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_whole_replay_into_an_out_holding_other_days_says_which_days_it_left()
+    {
+        using var dir = new TempDir();
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.DoesNotContain(logs, l => l.Contains("were not written by this run", StringComparison.Ordinal));
+
+        // A day an earlier run wrote (another month's source, say).
+        var day = Directory.GetDirectories(Path.Combine(dir.Sub("out"), "charges"))[0];
+        Directory.CreateDirectory(Path.Combine(dir.Sub("out"), "charges", "dt=2020-01-01"));
+        File.Copy(Directory.GetFiles(day)[0], Path.Combine(dir.Sub("out"), "charges", "dt=2020-01-01", "part-00000.parquet"));
+
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.True(exit == 0, string.Join('\n', logs));
+        var warning = Assert.Single(logs, l => l.Contains("were not written by this run", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: 1 day(s)", warning, StringComparison.Ordinal);
+        Assert.Contains("(2020-01-01)", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Off_a_terminal_progress_is_logged_with_the_rate_and_what_is_left()
     {
         using var dir = new TempDir();

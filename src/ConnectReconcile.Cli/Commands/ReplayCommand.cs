@@ -122,6 +122,10 @@ internal static class ReplayCommand
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
             WarnIfNothingRead(env, result, sourcePath, from, to);
+            if (from is null && to is null)
+            {
+                await WarnOfDaysLeftAsync(env, options.Output, result, outPath, ct);
+            }
 
             if (summaryMode == "json")
             {
@@ -145,6 +149,35 @@ internal static class ReplayCommand
         {
             env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates", source, Day(from), Day(to));
         }
+    }
+
+    /// <summary>
+    /// A whole replay replaces the days it rates. Days an earlier run wrote into the same --out stay as they
+    /// were, and a query over the tables would add them to this run's: say which.
+    /// </summary>
+    private static async Task WarnOfDaysLeftAsync(CliEnvironment env, Io.Storage.IObjectStore output, JobResult result, string outPath, CancellationToken ct)
+    {
+        var written = result.Outputs.Select(o => PartitionDay(o.Path)).ToHashSet(StringComparer.Ordinal);
+        var left = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var table in BillingJob.Tables)
+        {
+            await foreach (var obj in output.ListAsync(table + "/", ct))
+            {
+                if (PartitionDay(obj.Key) is { } day && !written.Contains(day))
+                {
+                    left.Add(day);
+                }
+            }
+        }
+
+        if (left.Count > 0)
+        {
+            env.Logger.LogWarning("{Count} day(s) in {Out} were not written by this run and are left as an earlier run wrote them ({Days}): queries over the tables read them beside this run's days; remove them, or replay into an empty --out",
+                left.Count, outPath, left.Count <= 10 ? string.Join(", ", left) : $"{left.Min}..{left.Max}");
+        }
+
+        static string? PartitionDay(string key) =>
+            key.Split('/') is [_, var partition, ..] && partition.StartsWith("dt=", StringComparison.Ordinal) ? partition[3..] : null;
     }
 
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";
