@@ -211,8 +211,12 @@ public sealed class CliEnvironment : IDisposable
         var upper = name.Replace('-', '_').ToUpperInvariant();
         if (!string.IsNullOrEmpty(scope))
         {
-            yield return $"{scope}:{upper}";
-            yield return $"{scope}:{name}";
+            // A variable cannot hold '-': CONNECT_RECONCILE_AUDIT_EXPORT__OUT is the section "audit-export".
+            foreach (var section in scope.Contains('-', StringComparison.Ordinal) ? [scope, scope.Replace('-', '_')] : new[] { scope })
+            {
+                yield return $"{section}:{upper}";
+                yield return $"{section}:{name}";
+            }
         }
 
         yield return upper;
