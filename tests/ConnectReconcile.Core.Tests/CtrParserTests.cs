@@ -17,24 +17,33 @@ public sealed class CtrParserTests
         {
             // Followed by the start of the next object, as in a read buffer.
             var buffered = value.Concat(Encoding.UTF8.GetBytes("{\"ContactId\":")).ToArray();
-            Assert.True(parser.TryParseLeading(buffered, out var length, out var outcome));
+            Assert.Equal(LeadingParse.Parsed, parser.ParseLeading(buffered, out var length, out var outcome));
             Assert.Equal(value.Length, length);
             Assert.Equal(parser.Parse(value), outcome);
 
-            // Cut anywhere (after a nested object closes, inside a string, between tokens): not taken.
+            // Cut anywhere (after a nested object closes, inside a string, between tokens): incomplete, never taken nor called malformed.
             for (var cut = 1; cut < value.Length; cut++)
             {
-                Assert.False(parser.TryParseLeading(value.AsSpan(0, cut), out _, out _), $"{file}: taken when cut at {cut}");
+                Assert.True(parser.ParseLeading(value.AsSpan(0, cut), out _, out _) == LeadingParse.Incomplete, $"{file}: not incomplete when cut at {cut}");
             }
         }
     }
 
     [Fact]
-    public void Parsing_in_place_leaves_malformed_json_to_the_caller()
+    public void Parsing_in_place_says_malformed_json_is_invalid_and_how_far_it_was_well_formed()
     {
         var parser = new CtrParser();
         var malformed = """{"ContactId":"x","Channel":VOICE} {"ContactId":"y"}"""u8.ToArray();
-        Assert.False(parser.TryParseLeading(malformed, out _, out _));
+        Assert.Equal(LeadingParse.Invalid, parser.ParseLeading(malformed, out var wellFormed, out var rejected));
+        Assert.Equal("""{"ContactId":"x","Channel":""".Length, wellFormed);
+        Assert.Equal(QuarantineReasons.MalformedJson, rejected.Reason);
+
+        // A value of the wrong type in well-formed JSON is measured and rejected whole.
+        var wrongType = """{"ContactId":5,"Channel":"VOICE"}{"ContactId":"y"}"""u8.ToArray();
+        Assert.Equal(LeadingParse.Parsed, parser.ParseLeading(wrongType, out var length, out var outcome));
+        Assert.Equal(wrongType.AsSpan().IndexOf("}{"u8) + 1, length);
+        Assert.Equal(parser.Parse(wrongType.AsSpan(0, length)), outcome);
+        Assert.NotNull(outcome.Reason);
         Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(malformed.AsSpan(0, malformed.AsSpan().IndexOf((byte)' '))).Reason);
     }
 

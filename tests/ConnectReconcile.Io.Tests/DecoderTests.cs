@@ -208,6 +208,57 @@ public sealed class DecoderTests
         Assert.Equal(Enumerable.Range(0, 9).Select(i => (long)i), indexes);
     }
 
+    public static TheoryData<string, string, string> DamagedRecords() => new()
+    {
+        // name, the damaged record (its ContactId "bad" aside), the framing between records
+        { "cut inside a string, newline-delimited", Ctr("bad")[..70], "\n" },
+        { "its closing brace missing, newline-delimited", Ctr("bad")[..^1], "\n" },
+        { "an unescaped quote in an attribute, newline-delimited", Ctr("bad").Replace("braces }", "O\"Brien }", StringComparison.Ordinal), "\n" },
+        { "its closing brace missing, concatenated", Ctr("bad")[..^1], "" },
+        { "an unescaped quote, concatenated", Ctr("bad").Replace("braces }", "O\"Brien }", StringComparison.Ordinal), "" },
+        { "its closing brace missing, in a JSON array", Ctr("bad")[..^1], ",\n" },
+        { "a bare word for a value, pretty-printed", "{\n  \"ContactId\": \"bad\",\n  \"Agent\": {\n    \"Username\": x\n  },\n  \"Queue\": {\n    \"Name\": \"q\"\n  }\n}", "\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedRecords))]
+    public void A_record_that_is_not_well_formed_JSON_costs_one_entry_and_never_the_records_after_it(string damage, string bad, string between)
+    {
+        // A damaged record's end cannot be known (a brace or quote missing): the scan once took the rest of the object for it.
+        var before = Enumerable.Range(0, 3).Select(i => Ctr("before-" + i));
+        var after = Enumerable.Range(0, 100).Select(i => Ctr("after-" + i));
+        var text = string.Join(between, before.Append(bad).Concat(after));
+        var offset = string.Join(between, before).Length + between.Length;
+        foreach (var (bytes, seekable) in new[] { (Encoding.UTF8.GetBytes(text), true), (Gzip(Encoding.UTF8.GetBytes(text)), false) })
+        {
+            var sink = Decode(bytes, seekable);
+            Assert.True(103 == sink.Records.Count, $"{damage}: {sink.Records.Count} records, quarantined {string.Join("; ", sink.Quarantined.Select(q => q.Reason + ": " + q.Detail))}");
+            var entry = Assert.Single(sink.Quarantined);
+            Assert.Equal(QuarantineReasons.MalformedJson, entry.Reason);
+            Assert.Equal((offset, 3L), (entry.Position.Offset, entry.Position.Index));
+            Assert.Contains("set aside, up to the next record", entry.Detail, StringComparison.Ordinal);
+            Assert.Equal(Enumerable.Range(0, 104).Where(i => i != 3).Select(i => (long)i), sink.Records.Select(r => r.Position.Index));
+        }
+    }
+
+    [Fact]
+    public void A_damaged_last_record_is_set_aside_to_the_end_and_a_long_one_read_in_short_reads_is_parsed_whole()
+    {
+        var sink = Decode(Encoding.UTF8.GetBytes(Ctr("a") + "\n" + Ctr("bad").Replace("braces }", "O\"Brien }", StringComparison.Ordinal) + "\n  "));
+        Assert.Equal(["a"], sink.Records.Select(r => r.Record.ContactId));
+        Assert.Contains("to the end: no record follows it", Assert.Single(sink.Quarantined).Detail, StringComparison.Ordinal);
+
+        // Well-formed as far as it goes: cut short, not malformed.
+        var cut = Decode(Encoding.UTF8.GetBytes(Ctr("a") + "\n" + Ctr("bad")[..^1] + "\n  "));
+        Assert.Equal(QuarantineReasons.TruncatedRecord, Assert.Single(cut.Quarantined).Reason);
+
+        // 3 MB records arriving 7,777 bytes a read: each is parsed again only when the buffer is full.
+        var big = Ctr("big", extra: ",\"Padding\":\"" + new string('x', 3 << 20) + "\"");
+        var many = Decode(Encoding.UTF8.GetBytes(big + "\n" + Ctr("bad")[..^1] + "\n" + big.Replace("\"big\"", "\"big2\"", StringComparison.Ordinal)), seekable: false);
+        Assert.Equal(["big", "big2"], many.Records.Select(r => r.Record.ContactId));
+        Assert.Equal(QuarantineReasons.MalformedJson, Assert.Single(many.Quarantined).Reason);
+    }
+
     [Fact]
     public void A_record_with_a_comment_is_not_JSON_and_is_quarantined_as_malformed()
     {

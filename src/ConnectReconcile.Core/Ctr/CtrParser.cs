@@ -66,39 +66,66 @@ public sealed class CtrParser
     }
 
     /// <summary>
-    /// Parses the JSON object that starts at <c>json[0]</c> when all of it is in <paramref name="json"/>
-    /// and it is well-formed, giving its <paramref name="length"/>; what follows it is not looked at.
-    /// False when the object runs past the end of the span or is not well-formed JSON: the caller
-    /// then finds the object's end itself and calls <see cref="Parse"/> for the reason. This lets a
-    /// decoder read a stream of objects in one pass instead of framing each object before parsing it.
+    /// Parses the JSON object that starts at <c>json[0]</c>, reading no further than its end, so a
+    /// decoder reads a stream of objects in one pass instead of framing each before parsing it.
+    /// <see cref="LeadingParse.Parsed"/>: <paramref name="outcome"/> and the object's <paramref name="length"/>
+    /// (a value of the wrong type is measured and rejected whole). <see cref="LeadingParse.Incomplete"/>:
+    /// the span ends inside the object, which is well-formed so far. <see cref="LeadingParse.Invalid"/>:
+    /// not well-formed JSON; <paramref name="length"/> is how far it read well-formed and
+    /// <paramref name="outcome"/> the rejection, but where the object ends is unknown.
     /// </summary>
-    public bool TryParseLeading(ReadOnlySpan<byte> json, out int length, out ParseOutcome outcome)
+    public LeadingParse ParseLeading(ReadOnlySpan<byte> json, out int length, out ParseOutcome outcome)
     {
         length = 0;
         outcome = default;
         _partial = false;
+        var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
         try
         {
-            var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (!reader.Read())
             {
-                return false;
+                return LeadingParse.Incomplete;
             }
 
             var read = ReadRecord(ref reader);
             // Out of data, a read stops early (false), so only the root's closing brace proves the object whole.
             if (_partial || reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != 0)
             {
-                return false;
+                return LeadingParse.Incomplete;
             }
 
             length = checked((int)reader.BytesConsumed);
             outcome = read;
-            return true;
+            return LeadingParse.Parsed;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException e)
         {
-            return false;
+            length = checked((int)reader.BytesConsumed);
+            outcome = ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+            return LeadingParse.Invalid;
+        }
+        catch (InvalidOperationException)
+        {
+            // A value of the wrong type in well-formed JSON: the object still has an end. Find it, and
+            // let Parse say why the whole of it is rejected.
+            var skip = new Utf8JsonReader(json, isFinalBlock: false, state: default);
+            try
+            {
+                if (!skip.Read() || !skip.TrySkip())
+                {
+                    return LeadingParse.Incomplete;
+                }
+            }
+            catch (JsonException e)
+            {
+                length = checked((int)skip.BytesConsumed);
+                outcome = ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+                return LeadingParse.Invalid;
+            }
+
+            length = checked((int)skip.BytesConsumed);
+            outcome = Parse(json[..length]);
+            return LeadingParse.Parsed;
         }
     }
 
@@ -493,7 +520,7 @@ public sealed class CtrParser
         return reader.ValueIsEscaped ? reader.GetString() : _pool.Get(reader.ValueSpan);
     }
 
-    /// <summary>Skips a value; on a partial span (<see cref="TryParseLeading"/>) a value that runs past the end marks the parse partial.</summary>
+    /// <summary>Skips a value; on a partial span (<see cref="ParseLeading"/>) a value that runs past the end marks the parse partial.</summary>
     private void Skip(ref Utf8JsonReader reader)
     {
         if (!reader.TrySkip())
@@ -509,4 +536,17 @@ public sealed class CtrParser
     }
 
     private static string Trim(string message) => message.Length > 200 ? message[..200] : message;
+}
+
+/// <summary>What <see cref="CtrParser.ParseLeading"/> made of the start of a span.</summary>
+public enum LeadingParse
+{
+    /// <summary>A whole object, parsed (to a record or a rejection).</summary>
+    Parsed,
+
+    /// <summary>Well-formed so far, but the span ends inside the object.</summary>
+    Incomplete,
+
+    /// <summary>Not well-formed JSON: where the object ends cannot be known.</summary>
+    Invalid,
 }

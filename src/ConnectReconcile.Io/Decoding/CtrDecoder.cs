@@ -26,10 +26,12 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
 /// (recognised by its magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
-/// with one. It streams: each object is parsed straight from the buffer; when one is cut by the
-/// buffer's end or is not well-formed JSON, a scanner finds its bytes (tracking strings and escapes)
-/// and only that object is parsed from them, so garbage, a malformed object or a truncated tail costs
-/// one quarantine entry and never the records around it.
+/// with one. It streams: each object is parsed straight from the buffer (one cut by the buffer's end
+/// once more bytes are in). After an object that is not well-formed JSON, whose end cannot be known,
+/// it skips to the next object that starts a line or follows another's closing brace and parses as a
+/// record; so garbage, a malformed object or a truncated tail costs one quarantine entry and never the
+/// records around it. Only objects over the record limit, and <see cref="Split"/>, go through a
+/// scanner that finds an object's end by its braces (tracking strings and escapes).
 /// </summary>
 public sealed class CtrDecoder
 {
@@ -92,6 +94,11 @@ public sealed class CtrDecoder
         private long _garbageStart = -1;
         private long _garbageEnd;
         private long _index;
+        private bool _fillBuffer;          // an object is cut by the buffer's end: read until it is full
+        private long _resyncStart = -1;    // a malformed object's offset while skipping to the next record, else -1
+        private long _resyncIndex;
+        private string? _resyncDetail;
+        private byte _lastSignificant;     // while skipping: the last byte before _pos other than ' ', '\t', '\r'
 
         public void Run(Stream input, CancellationToken cancellationToken)
         {
@@ -154,10 +161,13 @@ public sealed class CtrDecoder
                 _buffer = bigger;
             }
 
-            // The first read holds at least a byte-order mark's worth, however short the stream's reads are.
-            var read = _base + _end == 0
-                ? input.ReadAtLeast(_buffer, Utf8ByteOrderMark.Length, throwOnEndOfStream: false)
-                : input.Read(_buffer, _end, _buffer.Length - _end);
+            // The first read holds at least a byte-order mark's worth, however short the stream's reads are; an
+            // object cut by the buffer's end is parsed again once the buffer is full, so at most a few times.
+            var free = _buffer.AsSpan(_end);
+            var read = _base + _end == 0 ? input.ReadAtLeast(_buffer, Utf8ByteOrderMark.Length, throwOnEndOfStream: false)
+                : _fillBuffer ? input.ReadAtLeast(free, free.Length, throwOnEndOfStream: false)
+                : input.Read(free);
+            _fillBuffer = false;
             _end += read;
             return read > 0;
         }
@@ -167,7 +177,14 @@ public sealed class CtrDecoder
             var span = _buffer.AsSpan(0, _end);
             while (_pos < _end)
             {
-                if (_inString)
+                if (_resyncStart >= 0)
+                {
+                    if (!Resync(span))
+                    {
+                        return;
+                    }
+                }
+                else if (_inString)
                 {
                     if (_pendingEscape)
                     {
@@ -232,9 +249,25 @@ public sealed class CtrDecoder
                     if (b == (byte)'{')
                     {
                         FlushGarbage();
-                        if (onObject is null && TryParseInPlace(span))
+                        if (onObject is null)
                         {
-                            continue;
+                            switch (owner._parser.ParseLeading(span[_pos..], out var length, out var outcome))
+                            {
+                                case LeadingParse.Parsed when length <= MaxRecordBytes:
+                                    Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
+                                    _pos += length;
+                                    continue;
+                                case LeadingParse.Invalid:
+                                    (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
+                                    _pos += Math.Max(1, length);
+                                    _lastSignificant = span[_pos - 1];
+                                    continue;
+                                case LeadingParse.Incomplete when _end - _pos <= MaxRecordBytes:
+                                    _fillBuffer = true; // parsed again with more bytes
+                                    return;
+                            }
+
+                            // Over the record limit: the scan below finds its end without holding it.
                         }
 
                         _valueStart = _pos;
@@ -271,20 +304,57 @@ public sealed class CtrDecoder
         }
 
         /// <summary>
-        /// The fast path for an object that starts at <c>_pos</c>: parse it straight from the buffer, so
-        /// the bytes are read once. An object cut by the buffer's end, or not well-formed, is left to the
-        /// framing scan (which finds its end however damaged it is) and parsed, or rejected, from there.
+        /// After a malformed object: skips to the next '{' that starts a line or follows a '}', ']', ','
+        /// or '[' and parses as a record (or a rejected one that looks like a CTR), reports the bytes
+        /// skipped as the malformed object, and goes on from there. Nested objects of the damaged record
+        /// (an endpoint, a queue) are not CTRs and are skipped with it. False when more bytes are needed.
         /// </summary>
-        private bool TryParseInPlace(ReadOnlySpan<byte> span)
+        private bool Resync(ReadOnlySpan<byte> span)
         {
-            if (!owner._parser.TryParseLeading(span[_pos..], out var length, out var outcome) || length > MaxRecordBytes)
+            while (true)
             {
-                return false;
-            }
+                var i = span[_pos..].IndexOf((byte)'{');
+                var upTo = i < 0 ? _end : _pos + i;
+                var skipped = span[_pos..upTo].TrimEnd(" \t\r"u8);
+                if (!skipped.IsEmpty)
+                {
+                    _lastSignificant = skipped[^1];
+                }
 
-            Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
-            _pos += length;
-            return true;
+                _pos = upTo;
+                if (i < 0)
+                {
+                    return false;
+                }
+
+                if (_lastSignificant is (byte)'\n' or (byte)'}' or (byte)']' or (byte)',' or (byte)'[')
+                {
+                    var status = owner._parser.ParseLeading(span[_pos..], out var length, out var outcome);
+                    if (status == LeadingParse.Incomplete && _end - _pos <= MaxRecordBytes)
+                    {
+                        _fillBuffer = true;
+                        return false;
+                    }
+
+                    if (status == LeadingParse.Parsed && length <= MaxRecordBytes && outcome.Reason != QuarantineReasons.NotACtr)
+                    {
+                        EndResync(_base + _pos, "up to the next record");
+                        Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
+                        _pos += length;
+                        return true;
+                    }
+                }
+
+                _lastSignificant = (byte)'{';
+                _pos++;
+            }
+        }
+
+        private void EndResync(long end, string upTo)
+        {
+            var position = new SourcePosition(source, _resyncStart, _resyncIndex);
+            sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.MalformedJson, $"{_resyncDetail} ({end - _resyncStart} bytes set aside, {upTo})"));
+            _resyncStart = -1;
         }
 
         private void EmitObject()
@@ -340,9 +410,14 @@ public sealed class CtrDecoder
         private void Finish(Exception? damage = null, bool cutShort = false)
         {
             FlushGarbage();
-            if (_depth > 0)
+            if (_resyncStart >= 0)
             {
-                var position = new SourcePosition(source, _valueOffset, _index++);
+                EndResync(_base + _end, damage is null && !cutShort ? "to the end: no record follows it" : "to where the stream broke");
+            }
+            else if (_depth > 0 || _pos < _end)
+            {
+                // An object begun and not finished: one the scan held (_depth), or one waiting for more bytes.
+                var position = new SourcePosition(source, _depth > 0 ? _valueOffset : _base + _pos, _index++);
                 var why = cutShort ? "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing"
                     : damage is null ? "the object ends before its closing brace"
                     : $"the {(compressed is null ? "byte" : "gzip")} stream broke inside the object: {damage.Message}";
