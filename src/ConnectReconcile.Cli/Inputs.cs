@@ -9,7 +9,7 @@ public static class Inputs
 {
     public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location.</summary>
+    /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location (or one object's <c>s3://bucket/key</c>).</summary>
     private static IObjectStore Store(string location, S3Access? s3)
     {
         if (IsS3(location))
