@@ -9,7 +9,7 @@ public static class Inputs
 {
     public static bool IsS3(string location) => location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location.</summary>
+    /// <summary>A local folder (or single file) or an <c>s3://bucket/prefix/</c> location (or one object's <c>s3://bucket/key</c>).</summary>
     private static IObjectStore Store(string location, S3Access? s3)
     {
         if (IsS3(location))
@@ -75,7 +75,10 @@ public static class Inputs
             (inner.TrimEnd(separator) + separator).StartsWith(outer.TrimEnd(separator) + separator, StringComparison.Ordinal);
     }
 
-    /// <summary>Fails with a usage error when a local input path is neither a file nor a folder (S3 locations are checked by reading them).</summary>
+    /// <summary>
+    /// Fails with a usage error when a local input path is neither a file nor a folder. S3 locations, and
+    /// folders holding nothing, are checked by listing them (<see cref="Io.Jobs.InputSelector"/>).
+    /// </summary>
     private static void MustExist(string location, string option)
     {
         if (!IsS3(location) && !File.Exists(location) && !Directory.Exists(location))

@@ -171,6 +171,56 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task A_root_that_names_an_object_is_that_object_alone_found_with_one_HEAD_only_when_the_prefix_is_empty()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("single");
+        const string key = "connect/ctr/2026/10/04/09/file.json.gz";
+        var body = RandomBytes(70_001, seed: 11);
+        await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(body) });
+        foreach (var neighbour in new[] { key + ".bak", "connect/ctr/2026/10/04/09/other.gz", "connect/ctr/both", "connect/ctr/both/inner.gz" })
+        {
+            await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = neighbour, ContentBody = neighbour });
+        }
+
+        int Lists() => proxy.Proxy.Requests.Count(r => r.Method == "GET" && r.Query.Contains("list-type=2", StringComparison.Ordinal));
+        int Heads() => proxy.Proxy.Requests.Count(r => r.Method == "HEAD");
+
+        // The object: was read as the prefix ".../file.json.gz/", which holds nothing.
+        var single = NewStore(bucket, key, serviceUrl: proxy.Proxy.Url);
+        proxy.Proxy.ClearLog();
+        var listed = Assert.Single(await ToListAsync(single.ListAsync(string.Empty, CancellationToken.None)));
+        Assert.Equal(new StoredObject(string.Empty, body.Length), listed);
+        Assert.Equal((1, 1), (Lists(), Heads()));
+        Assert.Equal($"s3://{bucket}/{key}", single.Describe(string.Empty));
+        Assert.Equal(body, await ReadAllAsync(single, string.Empty));
+        // Known from then on: listed again, or under an hour prefix (where it is not), it costs no request.
+        proxy.Proxy.ClearLog();
+        Assert.Single(await ToListAsync(single.ListAsync(string.Empty, CancellationToken.None)));
+        Assert.Empty(await ToListAsync(single.ListAsync("2026/10/04/09/", CancellationToken.None)));
+        Assert.Equal((0, 0), (Lists(), Heads()));
+
+        // A prefix that holds objects costs its LIST and no HEAD, and one that is also an object's key is a prefix.
+        proxy.Proxy.ClearLog();
+        var folder = NewStore(bucket, "connect/ctr/2026/10/04/09", serviceUrl: proxy.Proxy.Url);
+        Assert.Equal(["file.json.gz", "file.json.gz.bak", "other.gz"], (await ToListAsync(folder.ListAsync(string.Empty, CancellationToken.None))).Select(o => o.Key));
+        Assert.Equal(["inner.gz"], (await ToListAsync(NewStore(bucket, "connect/ctr/both", serviceUrl: proxy.Proxy.Url).ListAsync(string.Empty, CancellationToken.None))).Select(o => o.Key));
+        Assert.Equal((2, 0), (Lists(), Heads()));
+
+        // Neither a prefix nor an object: empty, after one HEAD.
+        proxy.Proxy.ClearLog();
+        var typo = NewStore(bucket, "connect/ctr/2026/10/04/09/file.json", serviceUrl: proxy.Proxy.Url);
+        Assert.Empty(await ToListAsync(typo.ListAsync(string.Empty, CancellationToken.None)));
+        Assert.Equal((1, 1), (Lists(), Heads()));
+        Assert.Equal($"s3://{bucket}/connect/ctr/2026/10/04/09/file.json/", typo.Describe(string.Empty));
+
+        // A role that may read only under the real prefix is refused the HEAD (403): still an empty source, not a failure.
+        using var forbidding = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions { FailWith = r => r.Method == "HEAD" ? 403 : null }));
+        Assert.Empty(await ToListAsync(NewStore(bucket, "connect/crt", serviceUrl: forbidding.Proxy.Url).ListAsync(string.Empty, CancellationToken.None)));
+        Assert.Single(forbidding.Proxy.Requests, r => r.Method == "HEAD");
+    }
+
+    [Fact]
     public async Task Reading_a_missing_key_is_FileNotFound()
     {
         var store = await NewStoreAsync();

@@ -289,23 +289,61 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public async Task A_source_with_no_ctrs_succeeds_with_a_warning()
+    public async Task A_source_holding_no_objects_is_a_usage_error_for_every_command_that_reads_ctrs_and_what_was_published_stays()
     {
         using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Sub("empty"));
-        var (exit, json, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("empty"), "--out", dir.Sub("out"), "--summary", "json");
+        var empty = Directory.CreateDirectory(dir.Sub("typo")).FullName;
+        var (exit, _, err) = await CliRunner.RunAsync("nightly", "--date", "2026-10-14", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.True(exit == 0, err);
+        var published = Tree(dir.Sub("out"));
+        Assert.Contains(published.Keys, k => k.StartsWith("charges/dt=2026-10-14/", StringComparison.Ordinal));
+
+        // Was exit 0 with a warning; the nightly and the replay published empty partitions over the day's.
+        string[][] runs =
+        [
+            ["nightly", "--date", "2026-10-14", "--source", empty, "--out", dir.Sub("out")],
+            ["replay", "--source", empty, "--out", dir.Sub("out")],
+            ["replay", "--source", empty, "--out", dir.Sub("out"), "--hour-pattern", @"ctr-(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})", "--from", "2026-10-14", "--to", "2026-10-14"],
+            ["audit-export", "--source", empty, "--out", dir.Sub("audit.csv")],
+            ["whatif", "--source", empty, "--all-softphone"],
+            ["explain", "--source", empty, "--contact", "c-1"],
+            ["estimate", "--from-ctrs", empty],
+        ];
+        foreach (var args in runs)
+        {
+            (exit, _, err) = await CliRunner.RunAsync(args);
+            Assert.True(exit == 2, $"{string.Join(' ', args)}: exit {exit}\n{err}");
+            Assert.Contains($"error: The source {empty} holds no objects", err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(published, Tree(dir.Sub("out")));
+        Assert.False(File.Exists(dir.Sub("audit.csv")));
+    }
+
+    [Fact]
+    public async Task A_quiet_range_of_a_source_that_holds_objects_succeeds_with_a_warning()
+    {
+        // CTRs in Firehose's hour layout, none of them in the range: a day without calls, not a mistake.
+        using var dir = new TempDir();
+        var hour = Directory.CreateDirectory(dir.Sub(Path.Combine("ctr", "2026", "10", "14", "10"))).FullName;
+        File.Copy(Fixture("scenarios", "s01-ivr-only", "ctrs.json"), Path.Combine(hour, "ctrs.json"));
+        var (exit, json, logs) = await CliRunner.RunWithLogsAsync("nightly", "--date", "2026-11-20", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json");
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Equal(0, JsonDocument.Parse(json).RootElement.GetProperty("records").GetInt64());
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
 
-        // The commands that rate a range say so too (they said nothing).
-        (exit, _, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", dir.Sub("empty"), "--out", dir.Sub("audit.csv"));
+        // The commands that rate a range say so too.
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--out", dir.Sub("audit.csv"));
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
-        (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", dir.Sub("empty"), "--all-softphone");
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--all-softphone");
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
     }
+
+    private static SortedDictionary<string, string> Tree(string dir) =>
+        new(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(dir, f).Replace(Path.DirectorySeparatorChar, '/'), f => Convert.ToHexString(File.ReadAllBytes(f))), StringComparer.Ordinal);
 
     [Fact]
     public async Task Settings_from_appsettings_json_apply_and_a_setting_no_command_reads_is_warned_about()

@@ -79,6 +79,34 @@ public sealed class StorageTests : IDisposable
         Assert.Equal(31, store.Listed.Count); // 30 hour prefixes + one page of the root to see the layout
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_source_holding_no_objects_is_refused_naming_it_and_costs_no_listing_more(bool dated)
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(Root, "typo")).FullName;
+        var store = new CountingStore(new LocalObjectStore(empty));
+        DateOnly? day = dated ? new DateOnly(2026, 10, 14) : null;
+
+        // Was an empty selection: the nightly then published empty partitions over the day's.
+        var e = await Assert.ThrowsAsync<NothingToReadException>(() => new InputSelector().SelectAsync(store, day, day, 6, CancellationToken.None));
+
+        Assert.Equal($"The source {empty} holds no objects, so there is nothing to read (a typo in the path, bucket or prefix?).", e.Message);
+        // Told by the listings a quiet day makes anyway: 30 hour prefixes and one root page (dated), or the one root listing.
+        Assert.Equal(dated ? 31 : 1, store.Listed.Count);
+        Assert.Single(store.Listed, p => p.Length == 0);
+    }
+
+    [Fact]
+    public async Task A_quiet_range_of_a_source_that_holds_objects_is_not_refused_whatever_its_layout()
+    {
+        Write("2026/10/13/05/a.gz");
+        Write("daily/ctr-2026-10-13.json");
+        var quiet = new DateOnly(2026, 11, 20);
+        Assert.Empty(await new InputSelector().SelectAsync(new LocalObjectStore(Root), quiet, quiet, 6, CancellationToken.None));
+        Assert.Empty(await new InputSelector(@"ctr-(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})").SelectAsync(new LocalObjectStore(Path.Combine(Root, "daily")), quiet, quiet, 6, CancellationToken.None));
+    }
+
     [Fact]
     public async Task A_source_without_the_hour_layout_is_read_whole()
     {

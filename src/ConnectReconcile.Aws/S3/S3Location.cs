@@ -4,7 +4,8 @@ namespace ConnectReconcile.Aws.S3;
 
 /// <summary>
 /// A bucket and a key prefix parsed from <c>s3://bucket/prefix/</c>. <see cref="Prefix"/> is empty or
-/// ends with '/', so <c>Prefix + relativeKey</c> is always the full key.
+/// ends with '/', so <c>Prefix + relativeKey</c> is always the full key. The location may instead name
+/// one object (<see cref="Prefix"/> without its final '/'): only listing tells (<see cref="S3ObjectStore"/>).
 /// </summary>
 public sealed record S3Location
 {

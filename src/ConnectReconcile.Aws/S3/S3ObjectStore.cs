@@ -10,8 +10,10 @@ namespace ConnectReconcile.Aws.S3;
 
 /// <summary>
 /// <see cref="IObjectStore"/> over an S3 prefix (<c>s3://bucket/prefix/</c>). Keys are relative to the
-/// prefix. Reads stream and resume after dropped connections; writes carry the configured server-side
-/// encryption; <see cref="PublishAsync"/> stages, copies into place, prunes, and writes the manifest last.
+/// prefix. A root that holds nothing as a prefix but names an object (<c>s3://bucket/…/file.json.gz</c>)
+/// is that one object, under the empty key, as a local store given a file is. Reads stream and resume
+/// after dropped connections; writes carry the configured server-side encryption;
+/// <see cref="PublishAsync"/> stages, copies into place, prunes, and writes the manifest last.
 /// </summary>
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
@@ -24,6 +26,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private readonly bool _ownsClient;
     private readonly S3StoreOptions _options;
     private readonly S3ServerSideEncryption _sse;
+
+    /// <summary>Set (full key and size) once the root has turned out to name one object rather than a prefix.</summary>
+    private volatile StoredObject? _rootObject;
 
     /// <param name="client">The S3 client (see <see cref="CreateConfig"/> for the defaults used by <see cref="Create(string, S3StoreOptions?)"/>).</param>
     /// <param name="root">Bucket and prefix all keys are relative to.</param>
@@ -104,11 +109,26 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return config;
     }
 
-    public string Describe(string key) => Root.UriFor(key);
+    public string Describe(string key) => $"s3://{Root.Bucket}/{FullKey(key)}";
+
+    /// <summary>The object key of a relative key: the root object's own for the empty key once the root names one.</summary>
+    private string FullKey(string key) => key.Length == 0 && _rootObject is { } root ? root.Key : Root.KeyFor(key);
 
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prefix);
+        if (_rootObject is { } single)
+        {
+            // The root is one object: the store's only one, under no prefix but the empty one (listed
+            // under every hour prefix of a dated run, it would be read once an hour), and no request.
+            if (prefix.Length == 0)
+            {
+                yield return new StoredObject(string.Empty, single.Size);
+            }
+
+            yield break;
+        }
+
         var request = new ListObjectsV2Request
         {
             BucketName = Root.Bucket,
@@ -150,6 +170,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         }
 
+        // Only a root that holds nothing as a prefix may name an object, so a prefix that holds objects
+        // (the usual source) costs no request more.
+        if (objects.Count == 0 && prefix.Length == 0 && await RootObjectAsync(cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            _rootObject = found;
+            objects.Add(new StoredObject(string.Empty, found.Size));
+        }
+
         foreach (var item in objects)
         {
             yield return item;
@@ -158,7 +186,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
-        var request = new GetObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) };
+        var request = new GetObjectRequest { BucketName = Root.Bucket, Key = FullKey(key) };
         GetObjectResponse response;
         try
         {
@@ -297,6 +325,33 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 await DeleteBestEffortAsync(staged).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The object the root names when taken as a key (<c>s3://bucket/2026/10/04/09/file.json.gz</c>, whose
+    /// prefix <c>…/file.json.gz/</c> holds nothing): one HEAD, which answers exactly whatever order a
+    /// server lists in and brings no neighbouring keys.
+    /// </summary>
+    private async Task<StoredObject?> RootObjectAsync(CancellationToken cancellationToken)
+    {
+        if (Root.Prefix.Length == 0)
+        {
+            return null; // the bucket itself
+        }
+
+        var key = Root.Prefix[..^1];
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Root.Bucket, Key = key }, cancellationToken)
+                .ConfigureAwait(false);
+            return new StoredObject(key, head.ContentLength);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            // 403 too: a role allowed to read only under the real prefix is refused a HEAD of a mistyped
+            // one, which must still read as an empty source, not as a failed run.
+            return null;
         }
     }
 

@@ -70,19 +70,28 @@ public sealed partial class InputSelector
         return hour >= start && hour < end;
     }
 
-    /// <summary>
-    /// For a dated run on the default layout, lists only the hour prefixes that can hold the range
-    /// (one LIST per hour, not the whole bucket); a source that is not laid out by hour, or a custom
-    /// pattern, is listed whole and filtered by key.
-    /// </summary>
-    private async Task<bool> LaidOutByHourAsync(IObjectStore store, CancellationToken cancellationToken)
+    /// <summary>What one page of the root listing says about a source.</summary>
+    private enum RootLayout
+    {
+        /// <summary>No object at all: a wrong path, bucket or prefix.</summary>
+        Empty,
+
+        /// <summary>Objects with an arrival hour in their keys: an hour with nothing in it is a quiet one.</summary>
+        ByHour,
+
+        /// <summary>Objects, none of the first page with an arrival hour: list the source whole.</summary>
+        Other,
+    }
+
+    /// <summary>Looks at no more than the first 1000 keys of the root.</summary>
+    private async Task<RootLayout> RootLayoutAsync(IObjectStore store, CancellationToken cancellationToken)
     {
         var looked = 0;
         await foreach (var obj in store.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
         {
             if (ArrivalHour(obj.Key) is not null)
             {
-                return true;
+                return RootLayout.ByHour;
             }
 
             if (++looked >= 1000)
@@ -91,9 +100,17 @@ public sealed partial class InputSelector
             }
         }
 
-        return false;
+        return looked == 0 ? RootLayout.Empty : RootLayout.Other;
     }
 
+    /// <summary>
+    /// The objects of the range, in arrival order. For a dated run on the default layout, lists only the
+    /// hour prefixes that can hold the range (one LIST per hour, not the whole bucket); a source that is
+    /// not laid out by hour, or a custom pattern, is listed whole and filtered by key. A source holding
+    /// no object at all is refused (<see cref="NothingToReadException"/>): taken for a quiet range, a
+    /// mistyped location would publish empty days over the ones already published. It is told from a
+    /// quiet range by the listings the selection makes anyway, never by one more.
+    /// </summary>
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(IObjectStore store, DateOnly? from, DateOnly? to, int lookAheadHours, CancellationToken cancellationToken)
     {
         var selected = new List<StoredObject>();
@@ -109,17 +126,30 @@ public sealed partial class InputSelector
             }
         }
 
-        // Nothing in the hour prefixes: either a quiet day on an hour-laid-out source (read nothing) or a
-        // source with another layout (read it whole). One page of the root listing tells which.
-        if (selected.Count == 0 && !(byHourPrefix && await LaidOutByHourAsync(store, cancellationToken).ConfigureAwait(false)))
+        // Nothing in the hour prefixes: a quiet day on an hour-laid-out source (read nothing), a source
+        // with another layout (read it whole) or an empty one (refused). One page of the root tells which.
+        var layout = selected.Count > 0 ? RootLayout.ByHour
+            : byHourPrefix ? await RootLayoutAsync(store, cancellationToken).ConfigureAwait(false)
+            : RootLayout.Other;
+        if (layout == RootLayout.Other)
         {
+            var listed = 0;
             await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
             {
+                listed++;
                 if (Wanted(obj.Key, from, to, lookAheadHours))
                 {
                     selected.Add(obj);
                 }
             }
+
+            layout = listed == 0 ? RootLayout.Empty : layout;
+        }
+
+        if (layout == RootLayout.Empty)
+        {
+            throw new NothingToReadException(
+                $"The source {store.Describe(string.Empty)} holds no objects, so there is nothing to read (a typo in the path, bucket or prefix?).");
         }
 
         // Arrival order: hour prefix first, then key, so "later-arrived" is well defined for ties.

@@ -1,8 +1,9 @@
 namespace ConnectReconcile.Io.Storage;
 
 /// <summary>
-/// A location holds nothing the command can work on (no CUR files or rated partitions for the month,
-/// no contact to derive a profile from): a wrong path, month or range, the user's to fix, not a failed run.
+/// A location holds nothing the command can work on (a CTR source with no object at all, no CUR files
+/// or rated partitions for the month, no contact to derive a profile from): a wrong path, month or
+/// range, the user's to fix, not a failed run.
 /// </summary>
 public sealed class NothingToReadException(string message) : Exception(message);
 
