@@ -54,7 +54,7 @@ public sealed class CtrParserTests
     [InlineData("chat", "CHAT")]
     public void A_channel_is_read_in_connects_spelling(string written, string read)
     {
-        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
         Assert.Equal(read, outcome.Record?.Channel);
         Assert.Equal(read == "VOICE", outcome.Record?.IsVoice);
     }
@@ -117,7 +117,7 @@ public sealed class CtrParserTests
     public void A_blank_id_is_no_id()
     {
         var parser = new CtrParser();
-        var call = parser.Parse("""{"ContactId":"a","InitialContactId":"","PreviousContactId":" ","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""u8).Record!;
+        var call = parser.Parse("""{"ContactId":"a","InitialContactId":"","PreviousContactId":" ","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""u8).Record!;
         Assert.Null(call.InitialContactId); // "" joined every such call into one chain rooted at ""
         Assert.Null(call.PreviousContactId);
         Assert.Equal("a", call.RootId);

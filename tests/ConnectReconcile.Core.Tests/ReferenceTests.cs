@@ -182,7 +182,7 @@ public sealed class ReferenceTests
     [Fact]
     public void Parser_keeps_contact_lens_flag_and_instance()
     {
-        var outcome = new CtrParser().Parse("""{"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","InstanceARN":"arn:aws:connect:us-east-1:1:instance/abc","ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":true,"ChannelConfiguration":{"AnalyticsModes":["PostContact"]}}}}}"""u8);
+        var outcome = new CtrParser().Parse("""{"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z","InstanceARN":"arn:aws:connect:us-east-1:1:instance/abc","ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":true,"ChannelConfiguration":{"AnalyticsModes":["PostContact"]}}}}}"""u8);
         Assert.True(outcome.Record!.ContactLensEnabled);
         Assert.Equal("us-east-1", outcome.Record.Region);
         Assert.Equal("abc", outcome.Record.InstanceId);

@@ -70,7 +70,7 @@ public sealed class DecoderTests
         { "newline-delimited", Ctr("a") + "\n" + Ctr("b") + "\r\n" + Ctr("c") + "\n" },
         { "JSON array", "[" + Ctr("a") + ",\n " + Ctr("b") + "," + Ctr("c") + "]" },
         { "newline-delimited after a UTF-8 byte-order mark (a file saved by a Windows editor or PowerShell)", "\uFEFF" + Ctr("a") + "\r\n" + Ctr("b") + "\r\n" },
-        { "pretty-printed, one after another", "{\n  \"ContactId\": \"a\",\n  \"Channel\": \"VOICE\",\n  \"InitiationMethod\": \"INBOUND\",\n  \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}\n{\n  \"ContactId\": \"b\", \"Channel\": \"VOICE\", \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\"\n}" },
+        { "pretty-printed, one after another", "{\n  \"ContactId\": \"a\",\n  \"Channel\": \"VOICE\",\n  \"InitiationMethod\": \"INBOUND\",\n  \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\",\n  \"DisconnectTimestamp\": \"2026-10-14T10:01:00Z\"\n}\n{\n  \"ContactId\": \"b\", \"Channel\": \"VOICE\", \"InitiationTimestamp\": \"2026-10-14T10:00:00Z\", \"DisconnectTimestamp\": \"2026-10-14T10:01:00Z\"\n}" },
     };
 
     [Theory]
@@ -354,11 +354,19 @@ public sealed class DecoderTests
     public void Unknown_fields_nulls_and_enum_values_do_not_break_parsing()
     {
         var text = """{"ContactId":"u","Channel":"VOICE","InitiationMethod":"HOLOGRAM","InitiationTimestamp":"2026-10-14T10:00:00.123Z","Agent":null,"Queue":null,"SystemEndpoint":null,"NewThing":{"Nested":[1,2,{"x":null}]},"Tags":{"aws:connect:instanceId":"i-1"},"DisconnectTimestamp":null}""";
-        var record = Assert.Single(Decode(Encoding.UTF8.GetBytes(text)).Records).Record;
+        var record = Assert.Single(Decode(Encoding.UTF8.GetBytes(text.Replace("\"DisconnectTimestamp\":null", "\"DisconnectTimestamp\":\"2026-10-14T10:00:45Z\"", StringComparison.Ordinal))).Records).Record;
         Assert.Equal("HOLOGRAM", record.InitiationMethod);
         Assert.Equal("i-1", record.InstanceId);
-        Assert.Null(record.DisconnectTimestamp);
         Assert.Equal("2026-10-14T10:00:00Z", record.InitiationTimestamp.ToString());
+
+        // A call without its end cannot be billed: set aside, not rated as free. A chat's end is not needed.
+        var open = Decode(Encoding.UTF8.GetBytes(text));
+        Assert.Empty(open.Records);
+        var entry = Assert.Single(open.Quarantined);
+        Assert.Equal((QuarantineReasons.BadTimestamp, "u"), (entry.Reason, entry.ContactId));
+        Assert.Contains("DisconnectTimestamp missing", entry.Detail, StringComparison.Ordinal);
+        var chat = Assert.Single(Decode(Encoding.UTF8.GetBytes(text.Replace("\"VOICE\"", "\"CHAT\"", StringComparison.Ordinal))).Records).Record;
+        Assert.Null(chat.DisconnectTimestamp);
     }
 
     /// <summary>Like an HTTP body: no seeking, short reads.</summary>

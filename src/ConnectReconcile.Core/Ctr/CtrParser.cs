@@ -238,6 +238,13 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, $"TransferCompletedTimestamp {t} is before InitiationTimestamp {initiation.Value}", contactId);
         }
 
+        if (disconnect is null && channel == Channels.Voice)
+        {
+            // Connect writes a CTR once the contact has ended; a call without its end has legs of no
+            // length and would be rated as free, unflagged.
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "DisconnectTimestamp missing: a call's legs end there, so it cannot be billed", contactId);
+        }
+
         return ParseOutcome.Ok(new ContactRecord
         {
             ContactId = contactId,
