@@ -246,6 +246,23 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Calibration_ranks_the_policy_the_month_was_rated_with_even_two_settings_from_the_default()
+    {
+        // Not among the single-setting departures: it was never tried, and calibration recommended a worse fit than the one in use.
+        var policy = BillingPolicy.Parse("service=per-record;minimums=per-record").ToString();
+        Assert.DoesNotContain(BillingPolicy.Alternatives, a => a.ToString() == policy);
+        using var month = await CurMonth.CreateAsync("--cur-policy", policy);
+        await month.ReplayAsync("--policy", policy);
+        var (exit, summary, _) = await month.ReconcileAsync("--calibrate", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers);
+        Assert.Equal(0, exit);
+        var ranking = summary.GetProperty("calibration").EnumerateArray().ToList();
+        Assert.Equal(BillingPolicy.Alternatives.Count + 1, ranking.Count);
+        Assert.Equal(policy, ranking[0].GetProperty("policy").GetString());
+        Assert.True(ranking[0].GetProperty("current").GetBoolean());
+        Assert.Equal(0m, ranking[0].GetProperty("absQuantityVariance").GetDecimal());
+    }
+
+    [Fact]
     public async Task A_legacy_CSV_invoice_with_daily_lines_per_instance_reconciles_too()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv", "--cur-granularity", "daily", "--cur-resource-ids", "instance");

@@ -111,8 +111,11 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
 
         if (options.Calibrate is { } calibrate)
         {
-            var alternatives = await CalibrationRunner.RunAsync(calibrate, month, ratedMonth.Rows, progress, ct).ConfigureAwait(false);
             var current = ratedMonth.Policies.Count == 1 ? BillingPolicy.Parse(ratedMonth.Policies[0]) : BillingPolicy.Default;
+            // The policies the month was rated with are candidates too, however far from the default: a
+            // ranking without them could only recommend a worse fit than the one in use.
+            var tried = (calibrate.Policies ?? BillingPolicy.Alternatives).Concat(ratedMonth.Policies.Select(BillingPolicy.Parse)).Distinct().ToList();
+            var alternatives = await CalibrationRunner.RunAsync(calibrate with { Policies = tried }, month, ratedMonth.Rows, progress, ct).ConfigureAwait(false);
             evidence = evidence with
             {
                 Calibration = Calibration.Rank(alternatives, invoice, catalog, options.Tolerance, current),
