@@ -113,6 +113,62 @@ public sealed class DecoderTests
         }
     }
 
+    private static byte[] Zip(params (string Name, byte[] Body)[] files)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, body) in files)
+            {
+                using var entry = zip.CreateEntry(name).Open();
+                entry.Write(body);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static byte[] Snappy(byte[] bytes)
+    {
+        using var buffer = new MemoryStream();
+        using (var snappy = new Snappier.SnappyStream(buffer, CompressionMode.Compress, leaveOpen: true))
+        {
+            snappy.Write(bytes);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Fact]
+    public void Firehose_ZIP_and_Snappy_objects_decode_like_gzip_ones_and_damage_is_reported()
+    {
+        // Firehose compresses with gzip, ZIP or Snappy (framing format); each used to be quarantined whole as not JSON.
+        var text = Encoding.UTF8.GetBytes(Ctr("a") + Ctr("b") + "\n" + Ctr("c"));
+        var inputs = new[]
+        {
+            ("ZIP", Zip(("part-0001", text))),
+            ("ZIP of two files and a folder", Zip(("1", Encoding.UTF8.GetBytes(Ctr("a"))), ("dir/", []), ("2", Encoding.UTF8.GetBytes(Ctr("b") + "\n" + Ctr("c"))))),
+            ("Snappy", Snappy(text)),
+        };
+        foreach (var (name, bytes) in inputs)
+        {
+            foreach (var seekable in new[] { true, false })
+            {
+                var sink = Decode(bytes, seekable);
+                Assert.True(sink.Records.Select(r => r.Record.ContactId).SequenceEqual(["a", "b", "c"]), $"{name}: {string.Join(", ", sink.Quarantined.Select(q => q.Reason))}");
+                Assert.Empty(sink.Quarantined);
+            }
+        }
+
+        // Damaged: one entry saying so, never "not JSON".
+        var zip = Zip(("part-0001", text));
+        Assert.Equal(QuarantineReasons.CorruptCompression, Assert.Single(Decode(zip[..(zip.Length / 2)]).Quarantined).Reason);
+        var snappy = Snappy(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 300).Select(i => Ctr("id-" + i)))));
+        var cut = Decode(snappy[..(snappy.Length * 2 / 3)]);
+        Assert.InRange(cut.Records.Count, 1, 299);
+        Assert.Contains(Assert.Single(cut.Quarantined).Reason, new[] { QuarantineReasons.CorruptCompression, QuarantineReasons.TruncatedRecord });
+    }
+
     [Fact]
     public void Gzip_is_recognised_by_magic_bytes_and_concatenated_members_are_all_read()
     {

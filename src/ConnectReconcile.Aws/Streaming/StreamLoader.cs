@@ -23,7 +23,7 @@ public sealed record LoadResult(
 }
 
 /// <summary>
-/// Puts CTR files (any framing, gzip or not; Firehose layout) onto a Kinesis stream the way Amazon Connect
+/// Puts CTR files (any framing; gzip, ZIP, Snappy or none; Firehose layout) onto a Kinesis stream the way Amazon Connect
 /// does: one JSON object per record, partition key = its ContactId. Objects are read in arrival order and
 /// records are put in file order, so every copy of a contact lands on the same shard in the order a file
 /// replay would see it (dedupe ties resolve the same way). Every framed object is put, bad CTRs included

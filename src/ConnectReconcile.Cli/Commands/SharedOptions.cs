@@ -10,7 +10,7 @@ internal static class SharedOptions
 {
     private static readonly string[] DayGroups = ["y", "m", "d"];
 
-    public static Option<string?> Source(string description = "CTR source: a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing, gzip or not)") =>
+    public static Option<string?> Source(string description = "CTR source: a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)") =>
         new("--source") { Description = description };
 
     public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)") =>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using System.Text;
 using ConnectReconcile.Core.Ctr;
 
@@ -24,8 +25,8 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
-/// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally gzip
-/// (recognised by its magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
+/// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally compressed as
+/// Firehose can (gzip, ZIP or Snappy's framing format, recognised by their magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
 /// with one. It streams: each object is parsed straight from the buffer (one cut by the buffer's end
 /// once more bytes are in). After an object that is not well-formed JSON, whose end cannot be known,
 /// it skips to the next object that starts a line or follows another's closing brace and parses as a
@@ -43,6 +44,13 @@ public sealed class CtrDecoder
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
+    private static ReadOnlySpan<byte> GzipMagic => [0x1f, 0x8b];
+
+    private static ReadOnlySpan<byte> ZipMagic => "PK\u0003\u0004"u8; // a local file header
+
+    /// <summary>The stream identifier chunk Snappy's framing format starts with (Firehose's "Snappy").</summary>
+    private static ReadOnlySpan<byte> SnappyFramingMagic => [0xff, 0x06, 0x00, 0x00, (byte)'s', (byte)'N', (byte)'a', (byte)'P', (byte)'p', (byte)'Y'];
+
     private readonly CtrParser _parser = new();
 
     public void Decode(Stream raw, string source, IDecodeSink sink, CancellationToken cancellationToken = default) =>
@@ -57,18 +65,53 @@ public sealed class CtrDecoder
 
     private void Run(Stream raw, string source, IDecodeSink sink, RawObjectHandler? onObject, CancellationToken cancellationToken)
     {
-        Span<byte> magic = stackalloc byte[2];
+        Span<byte> magic = stackalloc byte[PeekStream.Reach];
         var seekable = Peek(raw, magic, out var n);
-        var gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        var head = magic[..n];
+        if (head.StartsWith(ZipMagic))
+        {
+            RunZip(seekable, source, sink, onObject, cancellationToken);
+            return;
+        }
+
         // The caller owns the raw stream (it reads the hash off it afterwards): leave it open.
-        using var compressed = gzip ? new CheckedGzipStream(seekable, leaveOpen: true) : null;
-        using var text = new Utf8Text((Stream?)compressed ?? seekable);
-        new Scan(this, source, sink, onObject, compressed).Run(text, cancellationToken);
+        using var gzip = head.StartsWith(GzipMagic) ? new CheckedGzipStream(seekable, leaveOpen: true) : null;
+        using var snappy = head.SequenceEqual(SnappyFramingMagic) ? new Snappier.SnappyStream(seekable, CompressionMode.Decompress, leaveOpen: true) : null;
+        using var text = new Utf8Text((Stream?)gzip ?? (Stream?)snappy ?? seekable);
+        new Scan(this, source, sink, onObject, gzip is not null ? "gzip" : snappy is not null ? "Snappy" : null, gzip).Run(text, cancellationToken);
     }
 
     /// <summary>
-    /// Reads the stream's first bytes into <paramref name="head"/> (at most two: <see cref="PeekStream"/>'s
-    /// reach) and returns a stream that reads from the start again.
+    /// A ZIP archive's entries, read one after the other as one text. Its directory is at its end, so the
+    /// object is read into memory first, in order (the caller hashes the bytes as they are read).
+    /// </summary>
+    private void RunZip(Stream input, string source, IDecodeSink sink, RawObjectHandler? onObject, CancellationToken cancellationToken)
+    {
+        using var copy = new MemoryStream();
+        input.CopyTo(copy, 1 << 16); // a sized copy: PeekStream seeks only within its first bytes, so it has no Length
+        copy.Position = 0;
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(copy, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            sink.OnQuarantine(new QuarantineEntry(new SourcePosition(source, 0, 0), QuarantineReasons.CorruptCompression, $"not a readable ZIP archive: {e.Message}"));
+            return;
+        }
+
+        using (archive)
+        {
+            using var entries = new ZipEntries(archive);
+            using var text = new Utf8Text(entries);
+            new Scan(this, source, sink, onObject, "ZIP", null).Run(text, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Reads the stream's first bytes into <paramref name="head"/> (at most <see cref="PeekStream.Reach"/>)
+    /// and returns a stream that reads from the start again.
     /// </summary>
     private static Stream Peek(Stream stream, Span<byte> head, out int count)
     {
@@ -78,8 +121,9 @@ public sealed class CtrDecoder
         return seekable;
     }
 
-    /// <param name="compressed">The gzip under the scan's input; null when the input is not gzip.</param>
-    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, CheckedGzipStream? compressed)
+    /// <param name="compression">The input's compression (gzip, ZIP, Snappy), null when it has none.</param>
+    /// <param name="gzip">The gzip under the scan's input, which can tell whether it ended whole.</param>
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, string? compression, CheckedGzipStream? gzip)
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
@@ -115,7 +159,7 @@ public sealed class CtrDecoder
                     ScanBuffer();
                 }
 
-                Finish(cutShort: compressed is { EndsWhole: false });
+                Finish(cutShort: gzip is { EndsWhole: false });
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
@@ -420,7 +464,7 @@ public sealed class CtrDecoder
                 var position = new SourcePosition(source, _depth > 0 ? _valueOffset : _base + _pos, _index++);
                 var why = cutShort ? "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing"
                     : damage is null ? "the object ends before its closing brace"
-                    : $"the {(compressed is null ? "byte" : "gzip")} stream broke inside the object: {damage.Message}";
+                    : $"the {compression ?? "byte"} stream broke inside the object: {damage.Message}";
                 sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.TruncatedRecord, why));
             }
             else if (cutShort || damage is not null)
@@ -428,7 +472,7 @@ public sealed class CtrDecoder
                 var position = new SourcePosition(source, _base + _end, _index++);
                 var detail = damage?.Message
                     ?? "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing";
-                sink.OnQuarantine(new QuarantineEntry(position, compressed is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, detail));
+                sink.OnQuarantine(new QuarantineEntry(position, compression is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, detail));
             }
         }
     }
@@ -470,10 +514,55 @@ public sealed class CtrDecoder
         }
     }
 
-    /// <summary>A forward-only stream that lets the first bytes be read twice (for the gzip magic).</summary>
+    /// <summary>The files of a ZIP archive, in the archive's order, as one stream (folders skipped).</summary>
+    private sealed class ZipEntries(ZipArchive archive) : ReadOnlyStream
+    {
+        private readonly Queue<ZipArchiveEntry> _entries = new(archive.Entries.Where(e => !e.FullName.EndsWith('/')));
+        private Stream? _current;
+
+        public override int Read(Span<byte> buffer)
+        {
+            while (true)
+            {
+                if (_current is null)
+                {
+                    if (!_entries.TryDequeue(out var entry))
+                    {
+                        return 0;
+                    }
+
+                    _current = entry.Open();
+                }
+
+                var n = _current.Read(buffer);
+                if (n > 0 || buffer.IsEmpty)
+                {
+                    return n;
+                }
+
+                _current.Dispose();
+                _current = null;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _current?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A forward-only stream that lets the first bytes be read twice (for the compression's magic).</summary>
     private sealed class PeekStream(Stream inner) : ReadOnlyStream
     {
-        private readonly byte[] _head = new byte[2];
+        /// <summary>How many of the first bytes can be read twice: the longest magic looked for.</summary>
+        public const int Reach = 10;
+
+        private readonly byte[] _head = new byte[Reach];
         private int _headLength = -1;
         private int _headPos;
         private long _position;
