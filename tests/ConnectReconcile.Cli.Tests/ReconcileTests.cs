@@ -263,6 +263,23 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task A_month_whose_days_were_rated_with_different_policies_says_so()
+    {
+        using var month = await CurMonth.CreateAsync();
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10", "--summary", "json");
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(logs, l => l.Contains("were rated with", StringComparison.Ordinal));
+
+        // One day re-rated by a nightly with another policy, into the same output.
+        var nightly = await CliRunner.RunAsync("nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", month.Rated, "--policy", "minimums=none");
+        Assert.True(nightly.Exit == 0, nightly.Err);
+        (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10", "--summary", "json");
+        var note = Assert.Single(logs, l => l.Contains("were rated with", StringComparison.Ordinal));
+        Assert.Contains("2 policies", note, StringComparison.Ordinal);
+        Assert.Contains("minimums=none", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_legacy_CSV_invoice_with_daily_lines_per_instance_reconciles_too()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv", "--cur-granularity", "daily", "--cur-resource-ids", "instance");

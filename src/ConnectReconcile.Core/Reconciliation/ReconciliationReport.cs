@@ -71,8 +71,24 @@ public sealed record ReconciliationReport
             : $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
               $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
 
-    /// <summary>What a reader must know about how the comparison was made (the currency, months and accounts notes that apply).</summary>
-    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote }.OfType<string>();
+    /// <summary>
+    /// When the rated days were rated with more than one policy or rate card (a nightly re-run with other
+    /// settings into the same output): variances can come from that, not from the invoice.
+    /// </summary>
+    public string? MixedRatingNote
+    {
+        get
+        {
+            var (policies, cards) = (Policy.Split(',', StringSplitOptions.RemoveEmptyEntries), RateCardVersion.Split(',', StringSplitOptions.RemoveEmptyEntries));
+            return policies.Length <= 1 && cards.Length <= 1 ? null
+                : $"The month's rated days were rated with {(policies.Length > 1 ? $"{policies.Length} policies ({string.Join("; ", policies)})" : "")}" +
+                  $"{(policies.Length > 1 && cards.Length > 1 ? " and " : "")}{(cards.Length > 1 ? $"{cards.Length} rate cards ({string.Join(", ", cards)})" : "")}: " +
+                  "variances can come from that; replay the month with one policy and card before reading them.";
+        }
+    }
+
+    /// <summary>What a reader must know about how the comparison was made (the currency, months, accounts and rating notes that apply).</summary>
+    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, MixedRatingNote }.OfType<string>();
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
