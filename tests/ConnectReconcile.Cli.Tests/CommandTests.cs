@@ -267,6 +267,26 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Without_an_inventory_a_number_written_two_ways_is_one_number_and_anonymous_is_none()
+    {
+        using var dir = new TempDir();
+        var s01 = File.ReadAllLines(Fixture("scenarios", "s01-ivr-only", "ctrs.json")).First(l => l.Contains("\"ContactId\"", StringComparison.Ordinal));
+        Assert.Contains("\"SystemEndpoint\":{\"Address\":\"+81312340001\"", s01, StringComparison.Ordinal);
+        string Call(string id, string address) => s01.Replace("9941a295-adcd-5df4-af2e-6de4ea0d72a4", id, StringComparison.Ordinal)
+            .Replace("\"Address\":\"+81312340001\"", $"\"Address\":\"{address}\"", StringComparison.Ordinal);
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        File.WriteAllLines(dir.Sub("ctr/calls.json"), [Call("c-1", "+81312340001"), Call("c-2", "+81 3 1234 0001"), Call("c-3", "anonymous"), Call("c-4", "Softphone")]);
+
+        var (exit, json, err) = await CliRunner.RunAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json");
+        Assert.True(exit == 0, err);
+        using var summary = JsonDocument.Parse(json);
+        Assert.Equal(4, summary.RootElement.GetProperty("rated").GetInt64());
+        // One number-day for the one number; none unrated for "anonymous" or "Softphone" (they were each a ZZ number, every day).
+        Assert.Equal("1", summary.RootElement.GetProperty("quantity").GetProperty("number-days:did").GetString());
+        Assert.False(summary.RootElement.TryGetProperty("unratedCharges", out var unrated) && unrated.TryGetProperty("number-days:did", out _));
+    }
+
+    [Fact]
     public async Task Off_a_terminal_progress_is_logged_with_the_rate_and_what_is_left()
     {
         using var dir = new TempDir();

@@ -156,6 +156,9 @@ public static class PhoneNumbers
         return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
     }
 
+    /// <summary>Whether <paramref name="number"/> is written as E.164: a '+' and digits only.</summary>
+    public static bool IsE164(string? number) => number is ['+', _, ..] && number.AsSpan(1).ContainsAnyExceptInRange('0', '9') is false;
+
     /// <summary>
     /// Masks a number for logs and exports. Only its first and last digits stay: at most four of each,
     /// at most two thirds of them, and always at least four hidden, so a short number is not shown

@@ -72,10 +72,12 @@ internal sealed class DayPartitions : IDisposable
         Buffer(chain.Day).Chains.Add(chain);
         var home = new NumberHome(chain.InstanceId, chain.Region);
         _homeVotes[home] = _homeVotes.GetValueOrDefault(home) + 1;
-        if (chain.Head.SystemEndpoint is { IsTelephoneNumber: true } system
-            && (!_numberHomes.TryGetValue(system.Address!, out var known) || Earlier(chain, known.Start, known.Root)))
+        // One number however it is written; "anonymous" or "Softphone" (a callback answered on a softphone) is none.
+        if (chain.Head.SystemEndpoint is { IsTelephoneNumber: true, Address: var address }
+            && (PhoneNumbers.IsE164(address) ? address : PhoneNumbers.E164(address)) is { } number && PhoneNumbers.IsE164(number)
+            && (!_numberHomes.TryGetValue(number, out var known) || Earlier(chain, known.Start, known.Root)))
         {
-            _numberHomes[system.Address!] = (chain.Start, chain.RootId, home);
+            _numberHomes[number] = (chain.Start, chain.RootId, home);
         }
 
         return true;
