@@ -47,6 +47,30 @@ public sealed class CtrParserTests
         Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(malformed.AsSpan(0, malformed.AsSpan().IndexOf((byte)' '))).Reason);
     }
 
+    [Fact]
+    public void Values_an_export_wrote_as_text_read_as_what_they_say()
+    {
+        var parser = new CtrParser();
+        var record = parser.Parse("""
+            {"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z",
+             "Agent":{"Username":"a","ConnectedToAgentTimestamp":"2026-10-14T10:01:00Z","CustomerHoldDuration":"30","AgentInteractionDuration":"200"},
+             "ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":"True"}}}}
+            """u8).Record!;
+        Assert.Equal((30L, 200L), (record.Agent!.CustomerHoldDuration, record.Agent.AgentInteractionDuration)); // were 0: no hold segment
+        Assert.True(record.ContactLensEnabled); // was false: no Contact Lens charge
+
+        var notANumber = parser.Parse("""{"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z","Agent":{"CustomerHoldDuration":"30s"},"ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":"yes"}}}}"""u8).Record!;
+        Assert.Equal(0, notANumber.Agent!.CustomerHoldDuration);
+        Assert.False(notANumber.ContactLensEnabled);
+    }
+
+    [Fact]
+    public void An_event_that_names_a_contact_is_quarantined_under_that_contact()
+    {
+        var outcome = new CtrParser().Parse("""{"EventType":"DISCONNECTED","ContactId":"c-9","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""u8);
+        Assert.Equal((QuarantineReasons.NotACtr, "c-9"), (outcome.Reason, outcome.ContactId));
+    }
+
     [Theory]
     [InlineData("VOICE", "VOICE")]
     [InlineData("voice", "VOICE")] // a hand-edited record is still a call, not an unpriced channel "voice"

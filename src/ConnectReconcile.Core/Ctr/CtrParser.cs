@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using ConnectReconcile.Core.Time;
@@ -175,7 +176,7 @@ public sealed class CtrParser
 
         if (looksLikeEvent)
         {
-            return ParseOutcome.Reject(QuarantineReasons.NotACtr, "an event (EventType / detail-type), not a contact trace record");
+            return ParseOutcome.Reject(QuarantineReasons.NotACtr, "an event (EventType / detail-type), not a contact trace record", contactId);
         }
 
         if (badId is not null)
@@ -446,7 +447,9 @@ public sealed class CtrParser
             if (depth == 3 && path == 2 && reader.ValueTextEquals("Enabled"u8))
             {
                 reader.Read();
-                enabled = reader.TokenType == JsonTokenType.True;
+                // true, or "true" as a record that went through a spreadsheet or a string-typed export has it.
+                enabled = reader.TokenType == JsonTokenType.True
+                    || (reader.TokenType == JsonTokenType.String && System.Text.Ascii.EqualsIgnoreCase(reader.ValueSpan, "true"u8));
                 continue;
             }
 
@@ -511,8 +514,14 @@ public sealed class CtrParser
     private static readonly Instant EarliestTimestamp = Instant.Parse("2000-01-01T00:00:00Z");
     private static readonly Instant LatestTimestamp = Instant.Parse("9998-12-31T23:59:59Z");
 
+    /// <summary>A whole number of seconds, also when written as a string ("30"), as exports that type every value as text leave it.</summary>
     private static long ReadLong(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var v) ? v : 0;
+        reader.TokenType switch
+        {
+            JsonTokenType.Number when reader.TryGetInt64(out var v) => v,
+            JsonTokenType.String when !reader.ValueIsEscaped && Utf8Parser.TryParse(reader.ValueSpan, out long s, out var used) && used == reader.ValueSpan.Length => s,
+            _ => 0,
+        };
 
     private string? NullableString(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.String ? reader.GetString() : SkipAndNull(ref reader);
