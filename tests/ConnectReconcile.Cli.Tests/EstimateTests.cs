@@ -88,6 +88,8 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         var replay = doc.RootElement.GetProperty("replay");
         var difference = Dec(replay.GetProperty("differencePercent"));
         Assert.InRange(difference, -2m, 2m);
+        Assert.True(replay.GetProperty("comparable").GetBoolean());
+        Assert.Empty(replay.GetProperty("moved").EnumerateArray());
         var total = Dec(doc.RootElement.GetProperty("total"));
         Assert.InRange(total, Dec(replay.GetProperty("cost")) * 0.98m, Dec(replay.GetProperty("cost")) * 1.02m);
 
@@ -104,6 +106,22 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         var a = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile);
         var b = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(json);
         Assert.Equal(a.Total, b.Total);
+    }
+
+    [Fact]
+    public async Task An_estimate_moved_to_another_pricing_model_says_its_difference_from_the_replay_is_the_change()
+    {
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--pricing-model", "unlimited-ai", "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var replay = doc.RootElement.GetProperty("replay");
+        Assert.False(replay.GetProperty("comparable").GetBoolean()); // it read as an estimate 78 % off
+        Assert.Contains("pricing model per-feature → unlimited-ai", Assert.Single(replay.GetProperty("moved").EnumerateArray()).GetString(), StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--pricing-model", "unlimited-ai");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("is what that change would make", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -119,6 +119,13 @@ internal static class EstimateCommand
                 profile = profile with { PricingModel = model };
             }
 
+            // The replay prices the CTRs where and how they were billed: an estimate moved elsewhere is a what-if, not a check.
+            var moved = derived is null ? [] : new[]
+            {
+                profile.Region != derived.Profile.Region ? $"region {derived.Profile.Region} → {profile.Region}" : null,
+                profile.PricingModel != derived.Profile.PricingModel ? $"pricing model {derived.Profile.PricingModel} → {profile.PricingModel}" : null,
+            }.OfType<string>().ToArray();
+
             MustBePriced(card, profile.Region);
 
             DateOnly? monthOverride = null;
@@ -148,11 +155,11 @@ internal static class EstimateCommand
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
             if (env.Get(parse, json))
             {
-                await env.Out.WriteLineAsync(Json(result, derived));
+                await env.Out.WriteLineAsync(Json(result, derived, moved));
             }
             else
             {
-                Print(env, result, derived);
+                Print(env, result, derived, moved);
             }
 
             return ExitCodes.Ok;
@@ -177,7 +184,7 @@ internal static class EstimateCommand
     private static string Percent(decimal part, decimal whole) =>
         whole == 0 ? "" : (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived)
+    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived, string[] moved)
     {
         var c = CultureInfo.InvariantCulture;
         var o = env.Out;
@@ -232,12 +239,15 @@ internal static class EstimateCommand
         o.WriteLine($"Total: {Money(r.Total)} {r.Currency} a month");
         if (derived is not null)
         {
-            o.WriteLine($"Replayed cost of the same CTRs: {Money(derived.ReplayCost)} {r.Currency}; the estimate from the derived profile differs by " +
-                (derived.ReplayCost == 0 ? "n/a" : ((r.Total - derived.ReplayCost) / derived.ReplayCost * 100).ToString("+0.00;-0.00;0.00", c) + " %") + ".");
+            var difference = derived.ReplayCost == 0 ? "n/a" : ((r.Total - derived.ReplayCost) / derived.ReplayCost * 100).ToString("+0.00;-0.00;0.00", c) + " %";
+            o.WriteLine(moved.Length == 0
+                ? $"Replayed cost of the same CTRs: {Money(derived.ReplayCost)} {r.Currency}; the estimate from the derived profile differs by {difference}."
+                : $"Replayed cost of the same CTRs, as they were billed: {Money(derived.ReplayCost)} {r.Currency}. This estimate moves them ({string.Join(", ", moved)}), " +
+                  $"so its {difference} is what that change would make, not an error of the estimate.");
         }
     }
 
-    private static string Json(EstimateResult r, DerivedProfile? derived)
+    private static string Json(EstimateResult r, DerivedProfile? derived, string[] moved)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -316,6 +326,14 @@ internal static class EstimateCommand
                 w.WriteStartObject("replay");
                 w.WriteNumber("cost", derived.ReplayCost);
                 w.WriteNumber("chains", derived.Replay.Counts.Chains);
+                w.WriteBoolean("comparable", moved.Length == 0); // false: --region or --pricing-model moved the estimate away from how the CTRs were billed
+                w.WriteStartArray("moved");
+                foreach (var change in moved)
+                {
+                    w.WriteStringValue(change);
+                }
+
+                w.WriteEndArray();
                 if (derived.ReplayCost != 0)
                 {
                     w.WriteNumber("differencePercent", Math.Round((r.Total - derived.ReplayCost) / derived.ReplayCost * 100, 4, MidpointRounding.AwayFromZero));
