@@ -79,6 +79,16 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
         Assert.Equal(keys.Where(k => k.StartsWith("2026/10/02/", StringComparison.Ordinal)), oneDay.Select(o => o.Key));
         var listCalls = proxy.Proxy.Requests.Count(r => r.Method == "GET" && r.Query.Contains("list-type=2", StringComparison.Ordinal));
         Assert.InRange(listCalls, 5 + 2, 6 + 3); // 15 keys in pages of 3 (+1 if the last full page says truncated), then 5 keys
+
+        // A sample (the input selector's look at a source's layout) is one page, however large the bucket: it paged through all of it.
+        proxy.Proxy.ClearLog();
+        var sample = await ToListAsync(store.SampleAsync(string.Empty, 1000, CancellationToken.None));
+        Assert.Equal(3, sample.Count);
+        Assert.All(sample, o => Assert.Contains(o.Key, keys));
+        Assert.Single(proxy.Proxy.Requests, r => r.Method == "GET" && r.Query.Contains("list-type=2", StringComparison.Ordinal));
+        proxy.Proxy.ClearLog();
+        Assert.Equal(2, (await ToListAsync(store.SampleAsync(string.Empty, 2, CancellationToken.None))).Count);
+        Assert.Contains("max-keys=2", Assert.Single(proxy.Proxy.Requests).Query, StringComparison.Ordinal);
     }
 
     [Fact]

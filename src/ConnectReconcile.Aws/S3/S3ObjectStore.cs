@@ -184,6 +184,40 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>One page of the listing (up to <paramref name="atMost"/> keys, in the server's order), not every page sorted.</summary>
+    public async IAsyncEnumerable<StoredObject> SampleAsync(string prefix, int atMost, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (_rootObject is not null)
+        {
+            await foreach (var obj in ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+            {
+                yield return obj;
+            }
+
+            yield break;
+        }
+
+        var request = new ListObjectsV2Request { BucketName = Root.Bucket, Prefix = Root.KeyFor(prefix), MaxKeys = Math.Clamp(atMost, 1, _options.ListPageSize) };
+        var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+        var any = false;
+        foreach (var o in response.S3Objects ?? [])
+        {
+            if (!(o.Key.EndsWith('/') && (o.Size ?? 0) == 0))
+            {
+                any = true;
+                yield return new StoredObject(o.Key[Root.Prefix.Length..], o.Size ?? 0);
+            }
+        }
+
+        // As in ListAsync: a root that holds nothing as a prefix may name an object.
+        if (!any && prefix.Length == 0 && await RootObjectAsync(cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            _rootObject = found;
+            yield return new StoredObject(string.Empty, found.Size);
+        }
+    }
+
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = Root.Bucket, Key = FullKey(key) };

@@ -83,21 +83,18 @@ public sealed partial class InputSelector
         Other,
     }
 
-    /// <summary>Looks at no more than the first 1000 keys of the root.</summary>
+    /// <summary>Looks at no more than 1000 keys of the root (on S3 one page, however large the bucket).</summary>
     private async Task<RootLayout> RootLayoutAsync(IObjectStore store, CancellationToken cancellationToken)
     {
         var looked = 0;
-        await foreach (var obj in store.ListAsync(string.Empty, cancellationToken).ConfigureAwait(false))
+        await foreach (var obj in store.SampleAsync(string.Empty, 1000, cancellationToken).ConfigureAwait(false))
         {
             if (ArrivalHour(obj.Key) is not null)
             {
                 return RootLayout.ByHour;
             }
 
-            if (++looked >= 1000)
-            {
-                break;
-            }
+            looked++;
         }
 
         return looked == 0 ? RootLayout.Empty : RootLayout.Other;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ConnectReconcile.Io.Storage;
 
 /// <summary>
@@ -21,6 +23,24 @@ public interface IObjectStore
 
     /// <summary>Objects whose key starts with <paramref name="prefix"/>, in ordinal key order.</summary>
     IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// At most <paramref name="atMost"/> objects under <paramref name="prefix"/>, for a look at a store's
+    /// layout: which ones is the store's choice (S3: one page, without the sorting <see cref="ListAsync"/> does).
+    /// </summary>
+    async IAsyncEnumerable<StoredObject> SampleAsync(string prefix, int atMost, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var n = 0;
+        await foreach (var obj in ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (n++ >= atMost)
+            {
+                yield break;
+            }
+
+            yield return obj;
+        }
+    }
 
     /// <summary>Opens an object for streaming reads (the caller disposes the stream).</summary>
     Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);

@@ -17,6 +17,14 @@ public sealed class PrefixedObjectStore(IObjectStore inner, string prefix) : IOb
         }
     }
 
+    public async IAsyncEnumerable<StoredObject> SampleAsync(string prefix, int atMost, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var obj in inner.SampleAsync(_prefix + prefix, atMost, cancellationToken).ConfigureAwait(false))
+        {
+            yield return obj with { Key = obj.Key[_prefix.Length..] };
+        }
+    }
+
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(_prefix + key, cancellationToken);
 
     public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(_prefix + key, content, cancellationToken);
