@@ -26,8 +26,8 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// <summary>
 /// Decodes every framing users have: one object, objects concatenated with no delimiter (Firehose's
 /// <c>}{</c>, pretty-printed or not), newline-delimited JSON and JSON arrays, optionally compressed as
-/// Firehose can (gzip, ZIP or Snappy's framing format, recognised by their magic bytes, not the name), UTF-8 with or without a byte-order mark or UTF-16
-/// with one. It streams: each object is parsed straight from the buffer (one cut by the buffer's end
+/// Firehose can (gzip, ZIP or Snappy's framing format, recognised by their magic bytes, not the name),
+/// UTF-8 with or without a byte-order mark or UTF-16 with one. It streams: each object is parsed straight from the buffer (one cut by the buffer's end
 /// once more bytes are in). After an object that is not well-formed JSON, whose end cannot be known,
 /// it skips to the next object that starts a line or follows another's closing brace and parses as a
 /// record; so garbage, a malformed object or a truncated tail costs one quarantine entry and never the
