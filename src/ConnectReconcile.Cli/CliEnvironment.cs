@@ -32,6 +32,7 @@ public sealed class CliEnvironment : IDisposable
     private readonly ILoggerFactory _loggers;
     private readonly IConfigurationRoot _settings;
     private readonly string? _settingsFileError;
+    private readonly string _settingsPath;
 
     /// <param name="logs">An extra log sink (tests read the log lines through it).</param>
     /// <param name="settingsDirectory">Where appsettings.json is looked for (default: the working directory).</param>
@@ -42,6 +43,7 @@ public sealed class CliEnvironment : IDisposable
         Error = stderr ?? Console.Error;
         Clock = clock ?? TimeProvider.System;
         var directory = settingsDirectory ?? Directory.GetCurrentDirectory();
+        _settingsPath = Path.Combine(directory, SettingsFile);
         try
         {
             _settings = new ConfigurationBuilder()
@@ -117,9 +119,18 @@ public sealed class CliEnvironment : IDisposable
             Check(provider, null, null);
         }
 
+        CheckEmptyValues(catalog);
+
         void Check(IConfigurationProvider provider, string? path, IReadOnlySet<string>? members)
         {
-            foreach (var key in provider.GetChildKeys([], path).Distinct(StringComparer.OrdinalIgnoreCase))
+            var keys = provider.GetChildKeys([], path).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (keys.GroupBy(SettingCatalog.Normalise).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                // "rate-card" and "rate_card": one would win, by an order the user cannot see.
+                throw new UsageException($"{(provider is JsonConfigurationProvider ? SettingsFile : "The environment")} gives one setting twice: {string.Join(" and ", twice.Select(k => $"\"{(path is null ? k : $"{path}:{k}")}\""))}.");
+            }
+
+            foreach (var key in keys)
             {
                 var full = path is null ? key : $"{path}:{key}";
                 var name = SettingCatalog.Normalise(key);
@@ -151,6 +162,52 @@ public sealed class CliEnvironment : IDisposable
                 else if (hasChildren && !isSection && provider.GetChildKeys([], full).Any(child => !int.TryParse(child, out _) || provider.GetChildKeys([], $"{full}:{child}").Any()))
                 {
                     throw new UsageException($"{where} must be a value or a list of values, not an object.");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// An empty object or array in appsettings.json reads as no setting (or as "") once flattened, so the
+    /// user's value would be ignored or taken for an empty path: refused like any other object or array.
+    /// </summary>
+    private void CheckEmptyValues(SettingCatalog catalog)
+    {
+        if (!File.Exists(_settingsPath))
+        {
+            return;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_settingsPath),
+            new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        Walk(document.RootElement, null);
+
+        void Walk(System.Text.Json.JsonElement element, string? scope)
+        {
+            if (element.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return;
+            }
+
+            foreach (var property in element.EnumerateObject())
+            {
+                var name = SettingCatalog.Normalise(property.Name);
+                var inner = scope is null ? name : $"{scope}:{name}";
+                var value = property.Value;
+                var empty = value.ValueKind switch
+                {
+                    System.Text.Json.JsonValueKind.Object => !value.EnumerateObject().Any(),
+                    System.Text.Json.JsonValueKind.Array => value.GetArrayLength() == 0,
+                    _ => false,
+                };
+                if (empty && catalog.IsSetting(name) && !catalog.TryScope(inner, out _))
+                {
+                    throw new UsageException($"{SettingsFile}: \"{(scope is null ? property.Name : $"{scope}:{property.Name}")}\" is an empty {(value.ValueKind == System.Text.Json.JsonValueKind.Object ? "object" : "list")}: give {(catalog.IsList(name) ? "a value or a list of values" : "a single value")}, or leave it out.");
+                }
+
+                if (catalog.TryScope(inner, out _))
+                {
+                    Walk(value, inner);
                 }
             }
         }

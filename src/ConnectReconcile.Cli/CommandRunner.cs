@@ -19,6 +19,12 @@ internal static class CommandRunner
             await env.Error.WriteLineAsync("error: " + e.Message);
             return ExitCodes.Usage;
         }
+        catch (Exception e) when (MissingBucket(e) is { } missing)
+        {
+            // A typo in a bucket's name is the user's to fix, as a typo in a prefix is (exit 2), not a failed run.
+            await env.Error.WriteLineAsync($"error: {missing.Message.TrimEnd('.')} (NoSuchBucket): check the bucket of every s3:// location given (--source, --out, reference files).");
+            return ExitCodes.Usage;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             env.Logger.LogWarning("Cancelled; nothing was published.");
@@ -29,5 +35,18 @@ internal static class CommandRunner
             env.Logger.LogError(e, "Failed: {Message}", e.Message);
             return ExitCodes.Failure;
         }
+    }
+
+    private static Amazon.S3.AmazonS3Exception? MissingBucket(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Amazon.S3.AmazonS3Exception { ErrorCode: "NoSuchBucket" } s3)
+            {
+                return s3;
+            }
+        }
+
+        return null;
     }
 }

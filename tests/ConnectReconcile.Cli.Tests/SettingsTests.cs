@@ -102,5 +102,19 @@ public sealed class SettingsTests
         (exit, _, err, _) = await WithSettings(dir, Json(new { whatif = new { scenario = new { a = "b" } } }), "whatif", "--source", source);
         Assert.Equal(2, exit);
         Assert.Contains("must be a value or a list of values, not an object", err, StringComparison.Ordinal);
+
+        // Empty: {} was ignored, [] read as the path "".
+        foreach (var (json, why) in new[]
+                 {
+                     ("""{ "rate-card": {} }""", "\"rate-card\" is an empty object"),
+                     ("""{ "rate-card": [] }""", "\"rate-card\" is an empty list"),
+                     ("""{ "whatif": { "scenario": [] } }""", "\"whatif:scenario\" is an empty list"),
+                     ("""{ "rate-card": "a.json", "rate_card": "b.json" }""", "gives one setting twice: \"rate-card\" and \"rate_card\""),
+                 })
+        {
+            (exit, _, err, _) = await WithSettings(dir, json, "replay", "--source", source, "--out", dir.Sub("out3"));
+            Assert.True(exit == 2, json + err);
+            Assert.Contains(why, err, StringComparison.Ordinal);
+        }
     }
 }

@@ -53,7 +53,7 @@ public sealed class CtrParserTests
         var parser = new CtrParser();
         var record = parser.Parse("""
             {"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z",
-             "Agent":{"Username":"a","ConnectedToAgentTimestamp":"2026-10-14T10:01:00Z","CustomerHoldDuration":"30","AgentInteractionDuration":"200"},
+             "Agent":{"Username":"a","ConnectedToAgentTimestamp":"2026-10-14T10:01:00Z","CustomerHoldDuration":" 30","AgentInteractionDuration":200.0},
              "ContactLens":{"ConversationalAnalytics":{"Configuration":{"Enabled":"True"}}}}
             """u8).Record!;
         Assert.Equal((30L, 200L), (record.Agent!.CustomerHoldDuration, record.Agent.AgentInteractionDuration)); // were 0: no hold segment

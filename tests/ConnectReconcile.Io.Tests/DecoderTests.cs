@@ -128,6 +128,18 @@ public sealed class DecoderTests
         return buffer.ToArray();
     }
 
+    private static byte[] StoredZip(byte[] body)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = zip.CreateEntry("part-0001", CompressionLevel.NoCompression).Open();
+            entry.Write(body);
+        }
+
+        return buffer.ToArray();
+    }
+
     private static byte[] Snappy(byte[] bytes)
     {
         using var buffer = new MemoryStream();
@@ -149,6 +161,7 @@ public sealed class DecoderTests
             ("ZIP", Zip(("part-0001", text))),
             ("ZIP of two files and a folder", Zip(("1", Encoding.UTF8.GetBytes(Ctr("a"))), ("dir/", []), ("2", Encoding.UTF8.GetBytes(Ctr("b") + "\n" + Ctr("c"))))),
             ("Snappy", Snappy(text)),
+            ("ZIP whose first file does not end its last line and holds no JSON", Zip(("a", Encoding.UTF8.GetBytes(Ctr("a"))), ("b.png", [0x89, (byte)'P', (byte)'N', (byte)'G']), ("c", Encoding.UTF8.GetBytes(Ctr("b") + "\n" + Ctr("c"))))),
         };
         foreach (var (name, bytes) in inputs)
         {
@@ -156,13 +169,23 @@ public sealed class DecoderTests
             {
                 var sink = Decode(bytes, seekable);
                 Assert.True(sink.Records.Select(r => r.Record.ContactId).SequenceEqual(["a", "b", "c"]), $"{name}: {string.Join(", ", sink.Quarantined.Select(q => q.Reason))}");
-                Assert.Empty(sink.Quarantined);
+                Assert.Equal(name.Contains("PNG", StringComparison.Ordinal) || name.Contains("no JSON", StringComparison.Ordinal) ? 1 : 0, sink.Quarantined.Count);
             }
         }
 
-        // Damaged: one entry saying so, never "not JSON".
+        // Damaged: one entry saying so, never "not JSON"; a stored file's changed byte too (its CRC-32).
         var zip = Zip(("part-0001", text));
         Assert.Equal(QuarantineReasons.CorruptCompression, Assert.Single(Decode(zip[..(zip.Length / 2)]).Quarantined).Reason);
+        var stored = StoredZip(text);
+        Assert.Equal(3, Decode(stored).Records.Count);
+        var at = stored.AsSpan().IndexOf("10:00:45Z"u8);
+        stored[at + 1] = (byte)'9'; // a call of 9 hours, still valid JSON
+        var changed = Decode(stored);
+        Assert.Contains(Assert.Single(changed.Quarantined).Reason, new[] { QuarantineReasons.CorruptCompression, QuarantineReasons.TruncatedRecord }); // the check comes at the file's end
+        Assert.Contains("CRC-32", changed.Quarantined[0].Detail, StringComparison.Ordinal);
+
+        // An archive of no files: nothing, and nothing to report (it was "not JSON").
+        Assert.Empty(Decode(Zip()).Quarantined);
         var snappy = Snappy(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 300).Select(i => Ctr("id-" + i)))));
         var cut = Decode(snappy[..(snappy.Length * 2 / 3)]);
         Assert.InRange(cut.Records.Count, 1, 299);
@@ -272,6 +295,7 @@ public sealed class DecoderTests
         { "an unescaped quote in an attribute, newline-delimited", Ctr("bad").Replace("braces }", "O\"Brien }", StringComparison.Ordinal), "\n" },
         { "its closing brace missing, concatenated", Ctr("bad")[..^1], "" },
         { "an unescaped quote, concatenated", Ctr("bad").Replace("braces }", "O\"Brien }", StringComparison.Ordinal), "" },
+        { "cut inside a string, concatenated (the next record glued to it)", Ctr("bad")[..70], "" },
         { "its closing brace missing, in a JSON array", Ctr("bad")[..^1], ",\n" },
         { "a bare word for a value, pretty-printed", "{\n  \"ContactId\": \"bad\",\n  \"Agent\": {\n    \"Username\": x\n  },\n  \"Queue\": {\n    \"Name\": \"q\"\n  }\n}", "\n" },
     };

@@ -20,7 +20,7 @@ internal static class AuditExportCommand
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("audit-export", "Export per-contact, per-leg charges with rate rows and arithmetic to CSV or Parquet (by the --out extension)");
-        var source = SharedOptions.Source();
+        var source = SharedOptions.Source(required: true);
         var from = SharedOptions.Day("--from", "First UTC day");
         var to = SharedOptions.Day("--to", "Last UTC day");
         var output = new Option<string?>("--out") { Description = "F.csv or F.parquet (required)" };

@@ -16,7 +16,7 @@ internal static class ExplainCommand
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("explain", "Explain how one contact was billed: its chain, each leg and why it exists, each segment, each charge with rate row and arithmetic");
-        var source = SharedOptions.Source();
+        var source = SharedOptions.Source(required: true);
         var contact = new Option<string?>("--contact") { Description = "Any ContactId of the call (root or child record; required)" };
         var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of text" };
         var unmask = new Option<bool>("--unmask") { Description = "Show customer phone numbers in full" };

@@ -22,9 +22,9 @@ internal static class ReconcileCommand
             "Compare a month of rated CTRs (replay's --out) with the AWS invoice (CUR 2.0 / Data Exports or legacy CUR, Parquet or CSV) " +
             "per day and usage type, explain every variance beyond tolerance, and write the reconciliation table and an HTML report. " +
             "Exit code 3 when any variance is beyond tolerance or any Connect line of the invoice could not be read.");
-        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (.parquet, .csv, .csv.gz, .csv.zip)" };
-        var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/)" };
-        var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM" };
+        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (.parquet, .csv, .csv.gz, .csv.zip; required)" };
+        var rated = new Option<string?>("--rated") { Description = "The rated month: replay's --out (folder or s3://bucket/prefix/ holding daily_usage/, charges/, segments/; required)" };
+        var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM (required)" };
         var through = SharedOptions.Day("--through", "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)");
         var account = new Option<string?>("--account") { Description = "Compare only this AWS account's usage (line_item_usage_account_id, 12 digits): an organization's CUR holds every member account's (default: all)" };
         var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };

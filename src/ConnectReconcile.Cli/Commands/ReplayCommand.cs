@@ -30,7 +30,7 @@ internal static class ReplayCommand
 
     private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly?>? nightlyDate)
     {
-        var source = SharedOptions.Source();
+        var source = SharedOptions.Source(required: nightlyDate is not null);
         var output = SharedOptions.Out();
         var rating = new RatingInputs();
         var summary = new Option<string?>("--summary") { Description = "'table' (default) or 'json': print the totals as one JSON object on stdout and nothing else there" };

@@ -10,8 +10,9 @@ internal static class SharedOptions
 {
     private static readonly string[] DayGroups = ["y", "m", "d"];
 
-    public static Option<string?> Source(string description = "CTR source: a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)") =>
-        new("--source") { Description = description };
+    /// <summary>--source; <paramref name="required"/> says so in --help (the value may come from a setting, so the parser does not insist).</summary>
+    public static Option<string?> Source(string description = "CTR source: a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)", bool required = false) =>
+        new("--source") { Description = required ? description + " (required)" : description };
 
     public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)") =>
         new("--out") { Description = description };

@@ -28,7 +28,7 @@ internal static class WhatIfCommand
         var command = new Command("whatif",
             "Re-rate the same CTRs under a changed rate card, pricing model, policy, agent directory or number inventory, and compare with the baseline " +
             "by charge kind, usage type, leg kind, queue and segment (docs/estimate.md).");
-        var source = SharedOptions.Source();
+        var source = SharedOptions.Source(required: true);
         var from = SharedOptions.Day("--from", "First UTC day of chains to rate (default: all)");
         var to = SharedOptions.Day("--to", "Last UTC day of chains to rate (default: all)");
         var baseline = new Option<string[]>("--baseline")

@@ -519,7 +519,9 @@ public sealed class CtrParser
         reader.TokenType switch
         {
             JsonTokenType.Number when reader.TryGetInt64(out var v) => v,
-            JsonTokenType.String when !reader.ValueIsEscaped && Utf8Parser.TryParse(reader.ValueSpan, out long s, out var used) && used == reader.ValueSpan.Length => s,
+            JsonTokenType.Number when reader.TryGetDecimal(out var d) && d == decimal.Truncate(d) && Math.Abs(d) <= long.MaxValue => (long)d, // 30.0
+            JsonTokenType.String when !reader.ValueIsEscaped && reader.ValueSpan.Trim((byte)' ') is var text
+                && Utf8Parser.TryParse(text, out long s, out var used) && used == text.Length => s,
             _ => 0,
         };
 

@@ -48,6 +48,8 @@ public sealed class CtrDecoder
 
     private static ReadOnlySpan<byte> ZipMagic => "PK\u0003\u0004"u8; // a local file header
 
+    private static ReadOnlySpan<byte> EmptyZipMagic => "PK\u0005\u0006"u8; // an archive of no files is its end record alone
+
     /// <summary>The stream identifier chunk Snappy's framing format starts with (Firehose's "Snappy").</summary>
     private static ReadOnlySpan<byte> SnappyFramingMagic => [0xff, 0x06, 0x00, 0x00, (byte)'s', (byte)'N', (byte)'a', (byte)'P', (byte)'p', (byte)'Y'];
 
@@ -68,7 +70,7 @@ public sealed class CtrDecoder
         Span<byte> magic = stackalloc byte[PeekStream.Reach];
         var seekable = Peek(raw, magic, out var n);
         var head = magic[..n];
-        if (head.StartsWith(ZipMagic))
+        if (head.StartsWith(ZipMagic) || head.StartsWith(EmptyZipMagic))
         {
             RunZip(seekable, source, sink, onObject, cancellationToken);
             return;
@@ -302,9 +304,10 @@ public sealed class CtrDecoder
                                     _pos += length;
                                     continue;
                                 case LeadingParse.Invalid:
+                                    // Looked for from its second byte: where the JSON broke, the next record may have begun ("…Chann{"AWS…).
                                     (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
-                                    _pos += Math.Max(1, length);
-                                    _lastSignificant = span[_pos - 1];
+                                    _pos++;
+                                    _lastSignificant = (byte)'{';
                                     continue;
                                 case LeadingParse.Incomplete when _end - _pos <= MaxRecordBytes:
                                     _fillBuffer = true; // parsed again with more bytes
@@ -349,9 +352,10 @@ public sealed class CtrDecoder
 
         /// <summary>
         /// After a malformed object: skips to the next '{' that starts a line or follows a '}', ']', ','
-        /// or '[' and parses as a record (or a rejected one that looks like a CTR), reports the bytes
-        /// skipped as the malformed object, and goes on from there. Nested objects of the damaged record
-        /// (an endpoint, a queue) are not CTRs and are skipped with it. False when more bytes are needed.
+        /// or '[' and parses as a record (or a rejected one that looks like a CTR), or anywhere else parses
+        /// as a whole valid record; reports the bytes skipped as the malformed object, and goes on from
+        /// there. Nested objects of the damaged record (an endpoint, a queue) are not CTRs and are skipped
+        /// with it. False when more bytes are needed.
         /// </summary>
         private bool Resync(ReadOnlySpan<byte> span)
         {
@@ -371,22 +375,22 @@ public sealed class CtrDecoder
                     return false;
                 }
 
-                if (_lastSignificant is (byte)'\n' or (byte)'}' or (byte)']' or (byte)',' or (byte)'[')
+                var boundary = _lastSignificant is (byte)'\n' or (byte)'}' or (byte)']' or (byte)',' or (byte)'[';
+                var status = owner._parser.ParseLeading(span[_pos..], out var length, out var outcome);
+                if (status == LeadingParse.Incomplete && _end - _pos <= MaxRecordBytes)
                 {
-                    var status = owner._parser.ParseLeading(span[_pos..], out var length, out var outcome);
-                    if (status == LeadingParse.Incomplete && _end - _pos <= MaxRecordBytes)
-                    {
-                        _fillBuffer = true;
-                        return false;
-                    }
+                    _fillBuffer = true;
+                    return false;
+                }
 
-                    if (status == LeadingParse.Parsed && length <= MaxRecordBytes && outcome.Reason != QuarantineReasons.NotACtr)
-                    {
-                        EndResync(_base + _pos, "up to the next record");
-                        Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
-                        _pos += length;
-                        return true;
-                    }
+                // At a boundary anything that looks like a CTR; elsewhere (the next record glued to a cut one,
+                // "…Addr{"AWSAccountId"…) only a whole, valid record, never a nested object of the damaged one.
+                if (status == LeadingParse.Parsed && length <= MaxRecordBytes && (boundary ? outcome.Reason != QuarantineReasons.NotACtr : outcome.Record is not null))
+                {
+                    EndResync(_base + _pos, "up to the next record");
+                    Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
+                    _pos += length;
+                    return true;
                 }
 
                 _lastSignificant = (byte)'{';
@@ -514,35 +518,59 @@ public sealed class CtrDecoder
         }
     }
 
-    /// <summary>The files of a ZIP archive, in the archive's order, as one stream (folders skipped).</summary>
+    /// <summary>
+    /// The files of a ZIP archive, in the archive's order, as one stream (folders skipped), each followed by
+    /// a line break so a file's first record starts a line whatever the one before ended with. Each file's
+    /// CRC-32 is checked at its end (a stored file is not checked otherwise): a mismatch is damage.
+    /// </summary>
     private sealed class ZipEntries(ZipArchive archive) : ReadOnlyStream
     {
         private readonly Queue<ZipArchiveEntry> _entries = new(archive.Entries.Where(e => !e.FullName.EndsWith('/')));
+        private readonly System.IO.Hashing.Crc32 _crc = new();
+        private ZipArchiveEntry? _entry;
         private Stream? _current;
+        private bool _separator;
 
         public override int Read(Span<byte> buffer)
         {
-            while (true)
+            while (!buffer.IsEmpty)
             {
+                if (_separator)
+                {
+                    _separator = false;
+                    buffer[0] = (byte)'\n';
+                    return 1;
+                }
+
                 if (_current is null)
                 {
-                    if (!_entries.TryDequeue(out var entry))
+                    if (!_entries.TryDequeue(out _entry))
                     {
                         return 0;
                     }
 
-                    _current = entry.Open();
+                    _current = _entry.Open();
+                    _crc.Reset();
                 }
 
                 var n = _current.Read(buffer);
-                if (n > 0 || buffer.IsEmpty)
+                if (n > 0)
                 {
+                    _crc.Append(buffer[..n]);
                     return n;
                 }
 
                 _current.Dispose();
                 _current = null;
+                if (_crc.GetCurrentHashAsUInt32() != _entry!.Crc32)
+                {
+                    throw new InvalidDataException($"the ZIP file '{_entry.FullName}' does not match its CRC-32: its bytes are damaged");
+                }
+
+                _separator = true;
             }
+
+            return 0;
         }
 
         protected override void Dispose(bool disposing)

@@ -38,6 +38,18 @@ public sealed partial class S3SourceEndToEndTests(AwsServicesFixture services, I
     }
 
     [Fact]
+    public async Task A_bucket_that_does_not_exist_is_a_usage_error_as_a_mistyped_prefix_is()
+    {
+        var source = await S3Source.GetAsync(services);
+        var outPrefix = "results/typo-bucket/";
+        // Was exit 1, "Failed: The specified bucket does not exist", logged as a failed run.
+        var typo = await S3Cli.RunAsync(source.Month.NightlyArgs(Day, "s3://no-such-bucket-here/connect/ctr/", $"s3://{source.Bucket}/{outPrefix}", "--endpoint-url", services.S3ServiceUrl));
+        Assert.Equal(2, typo.Exit);
+        Assert.Contains("(NoSuchBucket): check the bucket", typo.Err, StringComparison.Ordinal);
+        Assert.Empty(await Trees.DownloadAsync(services.S3, source.Bucket, outPrefix));
+    }
+
+    [Fact]
     public async Task A_single_object_as_source_is_read_alone_and_rates_as_the_same_file_given_locally()
     {
         var source = await S3Source.GetAsync(services);
