@@ -287,6 +287,19 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Quarantine_from_a_folder_without_arrival_times_files_under_the_runs_first_day()
+    {
+        using var dir = new TempDir();
+        // The scenario folders are flat, and each holds an expected.json, which is not a CTR.
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.True(exit == 0, err);
+        var first = Directory.GetDirectories(Path.Combine(dir.Sub("out"), "charges")).Select(Path.GetFileName).Order(StringComparer.Ordinal).First();
+        var quarantineDays = Directory.GetDirectories(Path.Combine(dir.Sub("out"), "quarantine")).Select(Path.GetFileName).ToList();
+        Assert.Contains(first, quarantineDays);
+        Assert.DoesNotContain("dt=1970-01-01", quarantineDays); // where it was, outside any query over the run's days
+    }
+
+    [Fact]
     public async Task Off_a_terminal_progress_is_logged_with_the_rate_and_what_is_left()
     {
         using var dir = new TempDir();

@@ -44,6 +44,9 @@ internal sealed class DayPartitions : IDisposable
     private long _nonVoice;
     private long _outOfRange;
 
+    /// <summary>The run's first report day, once known (the quarantine day of an object without arrival times).</summary>
+    private DateOnly? _firstDay;
+
     public DayPartitions(BillingJobOptions options, InputSelector selector)
     {
         _options = options;
@@ -130,6 +133,7 @@ internal sealed class DayPartitions : IDisposable
         await FlushThroughAsync(DateOnly.MaxValue, () => progress?.Report(new JobProgress("rate", remaining - _open.Count, remaining + 1, 0, 0, read)), cancellationToken).ConfigureAwait(false);
 
         var days = ReportDays();
+        _firstDay = days.Count > 0 ? days[0] : null;
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
         {
@@ -390,10 +394,14 @@ internal sealed class DayPartitions : IDisposable
             .ToList();
     }
 
+    /// <summary>
+    /// The arrival day of the record's object; for an object without arrival times in its key (a flat
+    /// folder), the run's first day, where a query over its days finds it (it was 1970-01-01 for a whole replay).
+    /// </summary>
     private DateOnly QuarantineDay(QuarantineEntry entry)
     {
         var hour = _selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
-        return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
+        return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? _firstDay ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
     }
 
     private static string PrepareStaging(BillingJobOptions options)
