@@ -47,19 +47,20 @@ internal static class AuditExportCommand
 
             Inputs.OutsideSource(outPath, sourcePath);
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-            if (env.Get(parse, unmask) && env.Get(parse, hash))
+            var (unmasked, hashed) = (env.Get(parse, unmask), env.Get(parse, hash));
+            if (unmasked && hashed)
             {
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
             }
 
             var keyFile = env.Get(parse, hashKey);
-            if (keyFile is not null && !env.Get(parse, hash))
+            if (keyFile is not null && !hashed)
             {
                 throw new UsageException("--hash-key-file goes with --hash-numbers.");
             }
 
-            Func<string?, string?> protect = env.Get(parse, unmask) ? n => n
-                : env.Get(parse, hash) ? Pseudonyms(keyFile)
+            Func<string?, string?> protect = unmasked ? n => n
+                : hashed ? Pseudonyms(keyFile)
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
