@@ -321,6 +321,26 @@ public sealed class DecoderTests
         }
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("")]
+    public void Split_hands_a_malformed_records_bytes_on_as_one_object_and_never_the_records_after_it(string between)
+    {
+        // What load puts on a stream: the stream then quarantines the malformed one as replay does, and the records after it
+        // were swallowed with it (one "truncated record", not loaded).
+        var bad = Ctr("bad")[..70];
+        var text = string.Join(between, [Ctr("a"), bad, Ctr("b"), Ctr("c")]);
+        var objects = new List<(string Json, long Offset)>();
+        var sink = new Collector();
+        new CtrDecoder().Split(new MemoryStream(Encoding.UTF8.GetBytes(text)), "t", (json, position) => objects.Add((Encoding.UTF8.GetString(json), position.Offset)), sink);
+
+        Assert.Empty(sink.Quarantined);
+        Assert.Equal([Ctr("a"), bad + between, Ctr("b"), Ctr("c")], objects.Select(o => o.Json));
+        Assert.Equal(Ctr("a").Length + between.Length, objects[1].Offset);
+        var parser = new CtrParser();
+        Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(Encoding.UTF8.GetBytes(objects[1].Json)).Reason);
+    }
+
     [Fact]
     public void A_damaged_last_record_is_set_aside_to_the_end_and_a_long_one_read_in_short_reads_is_parsed_whole()
     {

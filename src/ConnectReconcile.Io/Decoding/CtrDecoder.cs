@@ -31,8 +31,9 @@ public delegate void RawObjectHandler(ReadOnlySpan<byte> json, SourcePosition po
 /// once more bytes are in). After an object that is not well-formed JSON, whose end cannot be known,
 /// it skips to the next object that starts a line or follows another's closing brace and parses as a
 /// record; so garbage, a malformed object or a truncated tail costs one quarantine entry and never the
-/// records around it. Only objects over the record limit, and <see cref="Split"/>, go through a
-/// scanner that finds an object's end by its braces (tracking strings and escapes).
+/// records around it (<see cref="Split"/> hands the malformed bytes on as one object). Only objects
+/// over the record limit go through a scanner that finds an object's end by its braces (tracking
+/// strings and escapes), without holding it.
 /// </summary>
 public sealed class CtrDecoder
 {
@@ -295,28 +296,28 @@ public sealed class CtrDecoder
                     if (b == (byte)'{')
                     {
                         FlushGarbage();
-                        if (onObject is null)
+                        // Decode parses the object; Split (raw objects for a stream) only measures it.
+                        var outcome = default(ParseOutcome);
+                        var status = onObject is null ? owner._parser.ParseLeading(span[_pos..], out var length, out outcome) : Measure(span[_pos..], out length, out outcome);
+                        switch (status)
                         {
-                            switch (owner._parser.ParseLeading(span[_pos..], out var length, out var outcome))
-                            {
-                                case LeadingParse.Parsed when length <= MaxRecordBytes:
-                                    Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
-                                    _pos += length;
-                                    continue;
-                                case LeadingParse.Invalid:
-                                    // Looked for from its second byte: where the JSON broke, the next record may have begun ("…Chann{"AWS…).
-                                    (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
-                                    _pos++;
-                                    _lastSignificant = (byte)'{';
-                                    continue;
-                                case LeadingParse.Incomplete when _end - _pos <= MaxRecordBytes:
-                                    _fillBuffer = true; // parsed again with more bytes
-                                    return;
-                            }
-
-                            // Over the record limit: the scan below finds its end without holding it.
+                            case LeadingParse.Parsed when length <= MaxRecordBytes:
+                                Emit(span.Slice(_pos, length), outcome);
+                                continue;
+                            case LeadingParse.Invalid:
+                                // Looked for from its second byte: where the JSON broke, the next record may have begun ("…Chann{"AWS…).
+                                // Split keeps the bytes, to hand them on as one object as replay reports them as one record.
+                                (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
+                                _valueStart = onObject is null ? -1 : _pos;
+                                _pos++;
+                                _lastSignificant = (byte)'{';
+                                continue;
+                            case LeadingParse.Incomplete when _end - _pos <= MaxRecordBytes:
+                                _fillBuffer = true; // parsed again with more bytes
+                                return;
                         }
 
+                        // Over the record limit: the scan below finds its end without holding it.
                         _valueStart = _pos;
                         _valueOffset = _base + _pos;
                         _depth = 1;
@@ -388,8 +389,7 @@ public sealed class CtrDecoder
                 if (status == LeadingParse.Parsed && length <= MaxRecordBytes && (boundary ? outcome.Reason != QuarantineReasons.NotACtr : outcome.Record is not null))
                 {
                     EndResync(_base + _pos, "up to the next record");
-                    Deliver(outcome, new SourcePosition(source, _base + _pos, _index++));
-                    _pos += length;
+                    Emit(span.Slice(_pos, length), outcome);
                     return true;
                 }
 
@@ -398,11 +398,60 @@ public sealed class CtrDecoder
             }
         }
 
+        /// <summary>The malformed object's bytes up to <paramref name="end"/>: one quarantine entry, or for Split one object, as they came.</summary>
         private void EndResync(long end, string upTo)
         {
             var position = new SourcePosition(source, _resyncStart, _resyncIndex);
-            sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.MalformedJson, $"{_resyncDetail} ({end - _resyncStart} bytes set aside, {upTo})"));
-            _resyncStart = -1;
+            if (onObject is not null && _valueStart >= 0)
+            {
+                onObject(_buffer.AsSpan(_valueStart, (int)(end - _base) - _valueStart), position);
+            }
+            else
+            {
+                // Split holds at most a record's worth: a longer one is reported here, as the scan reports an oversized object.
+                sink.OnQuarantine(new QuarantineEntry(position, onObject is null ? QuarantineReasons.MalformedJson : QuarantineReasons.RecordTooLarge,
+                    $"{_resyncDetail} ({end - _resyncStart} bytes set aside, {upTo})"));
+            }
+
+            (_resyncStart, _valueStart, _oversized) = (-1, -1, false);
+        }
+
+        /// <summary>An object found whole at <c>_pos</c>: its record (or rejection) to the sink, or its bytes to <see cref="Split"/>'s handler.</summary>
+        private void Emit(ReadOnlySpan<byte> json, ParseOutcome outcome)
+        {
+            var position = new SourcePosition(source, _base + _pos, _index++);
+            if (onObject is null)
+            {
+                Deliver(outcome, position);
+            }
+            else
+            {
+                onObject(json, position);
+            }
+
+            _pos += json.Length;
+        }
+
+        /// <summary>Where the JSON value at the start of <paramref name="json"/> ends, without reading it as a CTR.</summary>
+        private static LeadingParse Measure(ReadOnlySpan<byte> json, out int length, out ParseOutcome malformed)
+        {
+            (length, malformed) = (0, default);
+            var reader = new System.Text.Json.Utf8JsonReader(json, isFinalBlock: false, state: default);
+            try
+            {
+                if (!reader.Read() || !reader.TrySkip())
+                {
+                    return LeadingParse.Incomplete;
+                }
+
+                length = checked((int)reader.BytesConsumed);
+                return LeadingParse.Parsed;
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                (length, malformed) = (checked((int)reader.BytesConsumed), ParseOutcome.Reject(QuarantineReasons.MalformedJson, e.Message));
+                return LeadingParse.Invalid;
+            }
         }
 
         private void EmitObject()

@@ -97,6 +97,11 @@ public class StreamStateTests
         Assert.Equal(QuarantineReasons.TruncatedRecord, Assert.Single(decoder.Decode("s", "shardId-000000000000", Record("4", """{"ContactId":"c-2",""")).Quarantined).Reason);
         Assert.Equal(QuarantineReasons.NotJson, Assert.Single(decoder.Decode("s", "shardId-000000000000", Record("5", "  ")).Quarantined).Reason);
         Assert.Equal(2, decoder.Decode("s", "shardId-000000000000", Record("6", ctr + ctr.Replace("c-1", "c-3", StringComparison.Ordinal))).Ctrs.Count);
+
+        // A cut record with a whole one glued to it: as replay reads the same bytes, one malformed and one CTR (both were one truncated record).
+        var glued = decoder.Decode("s", "shardId-000000000000", Record("7", ctr[..40] + ctr.Replace("c-1", "c-4", StringComparison.Ordinal)));
+        Assert.Equal("c-4", Assert.Single(glued.Ctrs).Record.ContactId);
+        Assert.Equal(QuarantineReasons.MalformedJson, Assert.Single(glued.Quarantined).Reason);
     }
 
     [Fact]
