@@ -77,6 +77,7 @@ public class KinesisProtocolTests
 
         Assert.IsType(expected, e);
         Assert.Contains("nope", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"GetRecords at {server.Url}", e.Message, StringComparison.Ordinal);
         Assert.StartsWith("canned-", e.RequestId, StringComparison.Ordinal);
         Assert.Single(server.Requests);
     }

@@ -455,7 +455,8 @@ public sealed class KinesisClient : IKinesisClient
 
         type = NormalizeErrorType(type, response.StatusCode);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
-        var text = $"Kinesis {operation} failed with {type} (HTTP {(int)response.StatusCode}): {message}";
+        // The endpoint named: a setting that sent the calls elsewhere (an S3 endpoint, say) shows at once.
+        var text = $"Kinesis {operation} at {response.RequestMessage?.RequestUri} failed with {type} (HTTP {(int)response.StatusCode}): {message}";
         return type switch
         {
             "ProvisionedThroughputExceededException" => new ProvisionedThroughputExceededException(text, type, response.StatusCode, requestId),
