@@ -225,14 +225,11 @@ public sealed class CliEnvironment : IDisposable
     /// </summary>
     public string? Setting(string name, string? scope = null)
     {
-        foreach (var provider in _settings.Providers.Reverse()) // added appsettings.json first: the environment wins
+        foreach (var (provider, key) in Lookups(name, scope))
         {
-            foreach (var key in Keys(name, scope))
+            if (provider.TryGet(key, out var value) && value is not null)
             {
-                if (provider.TryGet(key, out var value) && value is not null)
-                {
-                    return value;
-                }
+                return value;
             }
         }
 
@@ -242,26 +239,27 @@ public sealed class CliEnvironment : IDisposable
     /// <summary>A list setting (an option given several times): an appsettings.json array, or one value.</summary>
     private IReadOnlyList<string>? Settings(string name, string? scope)
     {
-        foreach (var provider in _settings.Providers.Reverse())
+        foreach (var (provider, key) in Lookups(name, scope))
         {
-            foreach (var key in Keys(name, scope))
+            if (provider.TryGet(key, out var value) && value is not null)
             {
-                if (provider.TryGet(key, out var value) && value is not null)
-                {
-                    return [value];
-                }
+                return [value];
+            }
 
-                var items = provider.GetChildKeys([], key).Distinct(StringComparer.Ordinal)
-                    .Select(i => (Index: int.TryParse(i, out var n) ? n : int.MaxValue, Key: i)).OrderBy(i => i.Index).ToList();
-                if (items.Count > 0)
-                {
-                    return items.Select(i => provider.TryGet($"{key}:{i.Key}", out var item) ? item ?? "" : "").ToList();
-                }
+            var items = provider.GetChildKeys([], key).Distinct(StringComparer.Ordinal)
+                .Select(i => (Index: int.TryParse(i, out var n) ? n : int.MaxValue, Key: i)).OrderBy(i => i.Index).ToList();
+            if (items.Count > 0)
+            {
+                return items.Select(i => provider.TryGet($"{key}:{i.Key}", out var item) ? item ?? "" : "").ToList();
             }
         }
 
         return null;
     }
+
+    /// <summary>Where a setting is looked for, first to last: the environment before appsettings.json (added first), in each the command's section before the top level.</summary>
+    private IEnumerable<(IConfigurationProvider Provider, string Key)> Lookups(string name, string? scope) =>
+        _settings.Providers.Reverse().SelectMany(provider => Keys(name, scope).Select(key => (provider, key)));
 
     private static IEnumerable<string> Keys(string name, string? scope)
     {

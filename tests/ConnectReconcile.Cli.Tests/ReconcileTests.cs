@@ -54,6 +54,18 @@ public sealed class CurMonth : IDisposable
 
     public string Table(string table) => Path.Combine(Rated, table, "*", "*.parquet");
 
+    /// <summary>Sets the <paramref name="column"/> cell of each of <paramref name="rows"/> in a legacy CSV's lines (header first; no cell holds a comma).</summary>
+    public static void SetCells(List<string> lines, string column, IEnumerable<int> rows, Func<string, string> value)
+    {
+        var at = lines[0].Split(',').ToList().IndexOf(column);
+        foreach (var row in rows)
+        {
+            var fields = lines[row].Split(',');
+            fields[at] = value(fields[at]);
+            lines[row] = string.Join(',', fields);
+        }
+    }
+
     /// <summary>Rewrites the one legacy gzip CSV invoice (header first) with <paramref name="edit"/>; returns its new lines.</summary>
     public async Task<List<string>> EditLegacyCsvAsync(Action<List<string>> edit)
     {
@@ -293,14 +305,8 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(0, summary.GetProperty("unreadableInvoiceLines").GetProperty("count").GetInt32());
 
         // One Connect line's cost made unreadable: reported with its row and reason, never dropped quietly, and the run asks for a person.
-        var lines = await month.EditLegacyCsvAsync(lines =>
-        {
-            var cost = lines[0].Split(',').ToList().IndexOf("lineItem/UnblendedCost");
-            var at = lines.FindIndex(l => l.Contains("AmazonConnect", StringComparison.Ordinal) && l.Contains(",Usage,", StringComparison.Ordinal));
-            var fields = lines[at].Split(',');
-            fields[cost] = "n/a";
-            lines[at] = string.Join(',', fields);
-        });
+        var lines = await month.EditLegacyCsvAsync(lines => CurMonth.SetCells(lines, "lineItem/UnblendedCost",
+            [lines.FindIndex(l => l.Contains("AmazonConnect", StringComparison.Ordinal) && l.Contains(",Usage,", StringComparison.Ordinal))], _ => "n/a"));
         var row = lines.FindIndex(l => l.Contains(",n/a", StringComparison.Ordinal));
         var cells = lines[row].Split(',');
 
@@ -357,13 +363,7 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     public async Task An_invoice_mixing_currencies_says_so_and_no_card_is_derived_from_it()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
-        await month.EditLegacyCsvAsync(lines =>
-        {
-            var currency = lines[0].Split(',').ToList().IndexOf("lineItem/CurrencyCode");
-            var fields = lines[1].Split(',');
-            fields[currency] = "JPY";
-            lines[1] = string.Join(',', fields);
-        });
+        await month.EditLegacyCsvAsync(lines => CurMonth.SetCells(lines, "lineItem/CurrencyCode", [1], _ => "JPY"));
 
         var (_, summary, _) = await month.ReconcileAsync();
         Assert.Equal(("JPY,USD", "USD", false), (summary.GetProperty("currency").GetString(), summary.GetProperty("expectedCurrency").GetString(), summary.GetProperty("costsCompared").GetBoolean()));
@@ -379,16 +379,8 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     public async Task An_invoice_of_another_month_says_its_lines_were_left_out_rather_than_blaming_the_CTRs()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
-        await month.EditLegacyCsvAsync(lines =>
-        {
-            var start = lines[0].Split(',').ToList().IndexOf("lineItem/UsageStartDate");
-            for (var i = 1; i < lines.Count; i++)
-            {
-                var fields = lines[i].Split(',');
-                fields[start] = fields[start].Replace("2026-10-", "2026-09-", StringComparison.Ordinal);
-                lines[i] = string.Join(',', fields);
-            }
-        });
+        await month.EditLegacyCsvAsync(lines => CurMonth.SetCells(lines, "lineItem/UsageStartDate", Enumerable.Range(1, lines.Count - 1),
+            start => start.Replace("2026-10-", "2026-09-", StringComparison.Ordinal)));
 
         var (exit, summary, _) = await month.ReconcileAsync();
         Assert.Equal(3, exit);

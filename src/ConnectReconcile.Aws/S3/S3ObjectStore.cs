@@ -145,14 +145,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         while (true)
         {
             var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
-            foreach (var o in response.S3Objects ?? [])
+            foreach (var item in Objects(response))
             {
-                if (o.Key.EndsWith('/') && (o.Size ?? 0) == 0)
-                {
-                    continue; // "folder" placeholder objects made by consoles
-                }
-
-                var item = new StoredObject(o.Key[Root.Prefix.Length..], o.Size ?? 0);
                 sorted &= objects.Count == 0 || string.CompareOrdinal(objects[^1].Key, item.Key) < 0;
                 objects.Add(item);
             }
@@ -170,12 +164,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         }
 
-        // Only a root that holds nothing as a prefix may name an object, so a prefix that holds objects
-        // (the usual source) costs no request more.
-        if (objects.Count == 0 && prefix.Length == 0 && await RootObjectAsync(cancellationToken).ConfigureAwait(false) is { } found)
+        if (objects.Count == 0 && await RootAsObjectAsync(prefix, cancellationToken).ConfigureAwait(false) is { } root)
         {
-            _rootObject = found;
-            objects.Add(new StoredObject(string.Empty, found.Size));
+            objects.Add(root);
         }
 
         foreach (var item in objects)
@@ -201,21 +192,36 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         var request = new ListObjectsV2Request { BucketName = Root.Bucket, Prefix = Root.KeyFor(prefix), MaxKeys = Math.Clamp(atMost, 1, _options.ListPageSize) };
         var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
         var any = false;
-        foreach (var o in response.S3Objects ?? [])
+        foreach (var item in Objects(response))
         {
-            if (!(o.Key.EndsWith('/') && (o.Size ?? 0) == 0))
-            {
-                any = true;
-                yield return new StoredObject(o.Key[Root.Prefix.Length..], o.Size ?? 0);
-            }
+            any = true;
+            yield return item;
         }
 
-        // As in ListAsync: a root that holds nothing as a prefix may name an object.
-        if (!any && prefix.Length == 0 && await RootObjectAsync(cancellationToken).ConfigureAwait(false) is { } found)
+        if (!any && await RootAsObjectAsync(prefix, cancellationToken).ConfigureAwait(false) is { } root)
         {
-            _rootObject = found;
-            yield return new StoredObject(string.Empty, found.Size);
+            yield return root;
         }
+    }
+
+    /// <summary>A listing page's objects, keyed relative to the root, without the "folder" placeholder objects consoles make.</summary>
+    private IEnumerable<StoredObject> Objects(ListObjectsV2Response response) =>
+        (response.S3Objects ?? []).Where(o => !(o.Key.EndsWith('/') && (o.Size ?? 0) == 0)).Select(o => new StoredObject(o.Key[Root.Prefix.Length..], o.Size ?? 0));
+
+    /// <summary>
+    /// For a root listing that found nothing: the object the root names, if any, from then on the store's
+    /// only one. Only such a root may name an object, so a prefix that holds objects (the usual source)
+    /// costs no request more.
+    /// </summary>
+    private async Task<StoredObject?> RootAsObjectAsync(string prefix, CancellationToken cancellationToken)
+    {
+        if (prefix.Length != 0 || await RootObjectAsync(cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        _rootObject = found;
+        return new StoredObject(string.Empty, found.Size);
     }
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)

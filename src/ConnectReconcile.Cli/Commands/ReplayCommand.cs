@@ -5,6 +5,7 @@ using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Generator;
 using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Parquet;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -157,13 +158,13 @@ internal static class ReplayCommand
     /// </summary>
     private static async Task WarnOfDaysLeftAsync(CliEnvironment env, Io.Storage.IObjectStore output, JobResult result, string outPath, CancellationToken ct)
     {
-        var written = result.Outputs.Select(o => PartitionDay(o.Path)).ToHashSet(StringComparer.Ordinal);
-        var left = new SortedSet<string>(StringComparer.Ordinal);
+        var written = result.Outputs.Select(o => ParquetTableWriter.PartitionDay(o.Path)).ToHashSet();
+        var left = new SortedSet<DateOnly>();
         foreach (var table in BillingJob.Tables)
         {
             await foreach (var obj in output.ListAsync(table + "/", ct))
             {
-                if (PartitionDay(obj.Key) is { } day && !written.Contains(day))
+                if (ParquetTableWriter.PartitionDay(obj.Key) is { } day && !written.Contains(day))
                 {
                     left.Add(day);
                 }
@@ -173,11 +174,8 @@ internal static class ReplayCommand
         if (left.Count > 0)
         {
             env.Logger.LogWarning("{Count} day(s) in {Out} were not written by this run and are left as an earlier run wrote them ({Days}): queries over the tables read them beside this run's days; remove them, or replay into an empty --out",
-                left.Count, outPath, left.Count <= 10 ? string.Join(", ", left) : $"{left.Min}..{left.Max}");
+                left.Count, outPath, left.Count <= 10 ? string.Join(", ", left.Select(d => Day(d))) : $"{Day(left.Min)}..{Day(left.Max)}");
         }
-
-        static string? PartitionDay(string key) =>
-            key.Split('/') is [_, var partition, ..] && partition.StartsWith("dt=", StringComparison.Ordinal) ? partition[3..] : null;
     }
 
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";

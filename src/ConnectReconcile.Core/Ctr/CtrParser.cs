@@ -109,24 +109,39 @@ public sealed class CtrParser
         {
             // A value of the wrong type in well-formed JSON: the object still has an end. Find it, and
             // let Parse say why the whole of it is rejected.
-            var skip = new Utf8JsonReader(json, isFinalBlock: false, state: default);
-            try
+            var measured = MeasureLeading(json, out length, out outcome);
+            if (measured == LeadingParse.Parsed)
             {
-                if (!skip.Read() || !skip.TrySkip())
-                {
-                    return LeadingParse.Incomplete;
-                }
-            }
-            catch (JsonException e)
-            {
-                length = checked((int)skip.BytesConsumed);
-                outcome = ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
-                return LeadingParse.Invalid;
+                outcome = Parse(json[..length]);
             }
 
-            length = checked((int)skip.BytesConsumed);
-            outcome = Parse(json[..length]);
+            return measured;
+        }
+    }
+
+    /// <summary>
+    /// Where the JSON value at the start of <paramref name="json"/> ends, without reading it as a CTR (for
+    /// framing raw objects): <see cref="ParseLeading"/>'s answers, <paramref name="malformed"/> the
+    /// rejection when <see cref="LeadingParse.Invalid"/>.
+    /// </summary>
+    public static LeadingParse MeasureLeading(ReadOnlySpan<byte> json, out int length, out ParseOutcome malformed)
+    {
+        (length, malformed) = (0, default);
+        var reader = new Utf8JsonReader(json, isFinalBlock: false, state: default);
+        try
+        {
+            if (!reader.Read() || !reader.TrySkip())
+            {
+                return LeadingParse.Incomplete;
+            }
+
+            length = checked((int)reader.BytesConsumed);
             return LeadingParse.Parsed;
+        }
+        catch (JsonException e)
+        {
+            (length, malformed) = (checked((int)reader.BytesConsumed), ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message)));
+            return LeadingParse.Invalid;
         }
     }
 

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
@@ -33,7 +31,7 @@ public sealed class ChargeFacts
 /// <c>charges</c> and <c>segments</c>) from any <see cref="IObjectStore"/>, Hive partitions
 /// <c>TABLE/dt=YYYY-MM-DD/</c>, decoding only the columns needed.
 /// </summary>
-public sealed partial class RatedOutputReader(IObjectStore store)
+public sealed class RatedOutputReader(IObjectStore store)
 {
     private string? _reading; // the partition file being read, named when it cannot be read
 
@@ -267,8 +265,7 @@ public sealed partial class RatedOutputReader(IObjectStore store)
                 continue;
             }
 
-            var m = DayRegex().Match(o.Key);
-            if (m.Success && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && day >= first && day <= last)
+            if (ParquetTableWriter.PartitionDay(o.Key) is { } day && day >= first && day <= last)
             {
                 keys.Add((day, o.Key));
             }
@@ -276,7 +273,4 @@ public sealed partial class RatedOutputReader(IObjectStore store)
 
         return keys.OrderBy(k => k.Day).ThenBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key).ToList();
     }
-
-    [GeneratedRegex(@"(?:^|/)dt=(\d{4}-\d{2}-\d{2})/", RegexOptions.CultureInvariant)]
-    private static partial Regex DayRegex();
 }

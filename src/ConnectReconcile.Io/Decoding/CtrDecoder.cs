@@ -298,7 +298,7 @@ public sealed class CtrDecoder
                         FlushGarbage();
                         // Decode parses the object; Split (raw objects for a stream) only measures it.
                         var outcome = default(ParseOutcome);
-                        var status = onObject is null ? owner._parser.ParseLeading(span[_pos..], out var length, out outcome) : Measure(span[_pos..], out length, out outcome);
+                        var status = onObject is null ? owner._parser.ParseLeading(span[_pos..], out var length, out outcome) : CtrParser.MeasureLeading(span[_pos..], out length, out outcome);
                         switch (status)
                         {
                             case LeadingParse.Parsed when length <= MaxRecordBytes:
@@ -430,28 +430,6 @@ public sealed class CtrDecoder
             }
 
             _pos += json.Length;
-        }
-
-        /// <summary>Where the JSON value at the start of <paramref name="json"/> ends, without reading it as a CTR.</summary>
-        private static LeadingParse Measure(ReadOnlySpan<byte> json, out int length, out ParseOutcome malformed)
-        {
-            (length, malformed) = (0, default);
-            var reader = new System.Text.Json.Utf8JsonReader(json, isFinalBlock: false, state: default);
-            try
-            {
-                if (!reader.Read() || !reader.TrySkip())
-                {
-                    return LeadingParse.Incomplete;
-                }
-
-                length = checked((int)reader.BytesConsumed);
-                return LeadingParse.Parsed;
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                (length, malformed) = (checked((int)reader.BytesConsumed), ParseOutcome.Reject(QuarantineReasons.MalformedJson, e.Message));
-                return LeadingParse.Invalid;
-            }
         }
 
         private void EmitObject()

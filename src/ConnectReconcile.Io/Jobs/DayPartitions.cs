@@ -44,9 +44,6 @@ internal sealed class DayPartitions : IDisposable
     private long _nonVoice;
     private long _outOfRange;
 
-    /// <summary>The run's first report day, once known (the quarantine day of an object without arrival times).</summary>
-    private DateOnly? _firstDay;
-
     public DayPartitions(BillingJobOptions options, InputSelector selector)
     {
         _options = options;
@@ -133,7 +130,6 @@ internal sealed class DayPartitions : IDisposable
         await FlushThroughAsync(DateOnly.MaxValue, () => progress?.Report(new JobProgress("rate", remaining - _open.Count, remaining + 1, 0, 0, read)), cancellationToken).ConfigureAwait(false);
 
         var days = ReportDays();
-        _firstDay = days.Count > 0 ? days[0] : null;
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
         {
@@ -159,14 +155,15 @@ internal sealed class DayPartitions : IDisposable
 
         // A dated run reads into the next day's arrival hours; what it finds unusable there is that
         // day's to report (its run replaces that quarantine partition), so here it counts as another day's.
-        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q))).ToList();
+        var firstDay = days.Count > 0 ? days[0] : (DateOnly?)null;
+        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q, firstDay))).ToList();
         _outOfRange += quarantined.Count - ours.Count;
         quarantined = ours;
 
         var quarantineDays = new HashSet<DateOnly>();
         if (_options.Output is not null)
         {
-            foreach (var group in quarantined.GroupBy(QuarantineDay).OrderBy(g => g.Key))
+            foreach (var group in quarantined.GroupBy(q => QuarantineDay(q, firstDay)).OrderBy(g => g.Key))
             {
                 quarantineDays.Add(group.Key);
                 var rows = group.Select(QuarantineRow.From).ToList();
@@ -398,10 +395,10 @@ internal sealed class DayPartitions : IDisposable
     /// The arrival day of the record's object; for an object without arrival times in its key (a flat
     /// folder), the run's first day, where a query over its days finds it (it was 1970-01-01 for a whole replay).
     /// </summary>
-    private DateOnly QuarantineDay(QuarantineEntry entry)
+    private DateOnly QuarantineDay(QuarantineEntry entry, DateOnly? firstDay)
     {
         var hour = _selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
-        return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? _firstDay ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
+        return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? firstDay ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
     }
 
     private static string PrepareStaging(BillingJobOptions options)

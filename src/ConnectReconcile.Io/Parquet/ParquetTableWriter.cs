@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using global::Parquet;
 
 namespace ConnectReconcile.Io.Parquet;
@@ -14,11 +16,19 @@ public sealed record WrittenFile(string Path, long Rows, long Bytes, string Sha2
 /// and hashes the bytes as it writes them, so describing a file for the manifest reads back only its
 /// footer (a 1 M-CTR month writes ~350 MB; reading it all again for the checksums was the run's last step).
 /// </summary>
-public sealed class ParquetTableWriter(string stagingRoot) : IDisposable
+public sealed partial class ParquetTableWriter(string stagingRoot) : IDisposable
 {
     private readonly ConcurrentDictionary<string, PartitionFile> _files = new(StringComparer.Ordinal);
 
     public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
+
+    /// <summary>The day of the partition a key lies in (<see cref="PartitionPrefix"/>'s <c>dt=YYYY-MM-DD/</c>), null outside one.</summary>
+    public static DateOnly? PartitionDay(string key) =>
+        DayPartition().Match(key) is { Success: true } m
+        && DateOnly.TryParseExact(m.Groups[1].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+
+    [GeneratedRegex(@"(?:^|/)dt=(\d{4}-\d{2}-\d{2})/", RegexOptions.CultureInvariant)]
+    private static partial Regex DayPartition();
 
     /// <summary>Writes a partition file and describes it for the manifest; no rows, no file.</summary>
     public async Task<WrittenFile?> WriteAsync<T>(string table, DateOnly day, IReadOnlyList<T> rows, CancellationToken cancellationToken)
