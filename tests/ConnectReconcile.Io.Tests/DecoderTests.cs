@@ -341,6 +341,35 @@ public sealed class DecoderTests
         Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(Encoding.UTF8.GetBytes(objects[1].Json)).Reason);
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("")]
+    public void After_a_malformed_record_whose_braces_close_the_next_object_counts_whatever_it_holds(string between)
+    {
+        // The generator's malformed records (a bare word, a trailing comma) balance their braces: the object after one is
+        // the next value, even an event that is not a CTR or another malformed record. Each was once set aside with it.
+        var agentEvent = """{"AgentARN":"arn:x","EventType":"STATE_CHANGE","EventTimestamp":"2026-10-14T10:00:00.000Z"}""";
+        var bareWord = """{"ContactId":"m1","Channel":VOICE,"Attributes":{"note":"a } and a \" inside"}}""";
+        var trailingComma = """{"ContactId":"m2","Channel":"VOICE",}""";
+        var text = string.Join(between, [Ctr("a"), bareWord, agentEvent, trailingComma, bareWord.Replace("m1", "m3", StringComparison.Ordinal), Ctr("b")]);
+        foreach (var bytes in new[] { Encoding.UTF8.GetBytes(text), Gzip(Encoding.UTF8.GetBytes(text)) })
+        {
+            var sink = Decode(bytes);
+            Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
+            Assert.Equal([QuarantineReasons.MalformedJson, QuarantineReasons.NotACtr, QuarantineReasons.MalformedJson, QuarantineReasons.MalformedJson],
+                sink.Quarantined.Select(q => q.Reason));
+            Assert.Equal([1L, 2, 3, 4], sink.Quarantined.Select(q => q.Position.Index));
+            Assert.Equal(text.IndexOf(trailingComma, StringComparison.Ordinal), sink.Quarantined[2].Position.Offset);
+            Assert.Contains($"({bareWord.Length + between.Length} bytes set aside, up to the next record)", sink.Quarantined[0].Detail, StringComparison.Ordinal);
+        }
+
+        // load and the stream frame the same objects.
+        var objects = new List<string>();
+        new CtrDecoder().Split(new MemoryStream(Encoding.UTF8.GetBytes(text)), "t", (json, _) => objects.Add(Encoding.UTF8.GetString(json).TrimEnd('\n')), new Collector());
+        Assert.Equal(6, objects.Count);
+        Assert.Equal(agentEvent, objects[2]);
+    }
+
     [Fact]
     public void A_damaged_last_record_is_set_aside_to_the_end_and_a_long_one_read_in_short_reads_is_parsed_whole()
     {

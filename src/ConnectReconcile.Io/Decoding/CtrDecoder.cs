@@ -42,6 +42,7 @@ public sealed class CtrDecoder
 
     private static readonly SearchValues<byte> InString = SearchValues.Create("\"\\"u8);
     private static readonly SearchValues<byte> InObject = SearchValues.Create("\"{}"u8);
+    private static readonly SearchValues<byte> Skipping = SearchValues.Create("\"{}\\\n"u8);
 
     private static ReadOnlySpan<byte> Utf8ByteOrderMark => [0xEF, 0xBB, 0xBF];
 
@@ -146,6 +147,9 @@ public sealed class CtrDecoder
         private long _resyncIndex;
         private string? _resyncDetail;
         private byte _lastSignificant;     // while skipping: the last byte before _pos other than ' ', '\t', '\r'
+        private int _resyncDepth;          // while skipping: braces open since the malformed object's '{', outside strings
+        private bool _resyncInString;
+        private bool _resyncEscape;
 
         public void Run(Stream input, CancellationToken cancellationToken)
         {
@@ -305,12 +309,7 @@ public sealed class CtrDecoder
                                 Emit(span.Slice(_pos, length), outcome);
                                 continue;
                             case LeadingParse.Invalid:
-                                // Looked for from its second byte: where the JSON broke, the next record may have begun ("…Chann{"AWS…).
-                                // Split keeps the bytes, to hand them on as one object as replay reports them as one record.
-                                (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
-                                _valueStart = onObject is null ? -1 : _pos;
-                                _pos++;
-                                _lastSignificant = (byte)'{';
+                                BeginResync(outcome);
                                 continue;
                             case LeadingParse.Incomplete when _end - _pos <= MaxRecordBytes:
                                 _fillBuffer = true; // parsed again with more bytes
@@ -352,17 +351,44 @@ public sealed class CtrDecoder
         }
 
         /// <summary>
-        /// After a malformed object: skips to the next '{' that starts a line or follows a '}', ']', ','
-        /// or '[' and parses as a record (or a rejected one that looks like a CTR), or anywhere else parses
-        /// as a whole valid record; reports the bytes skipped as the malformed object, and goes on from
-        /// there. Nested objects of the damaged record (an endpoint, a queue) are not CTRs and are skipped
-        /// with it. False when more bytes are needed.
+        /// A malformed object at <c>_pos</c>: looked for from its second byte, since where the JSON broke the next
+        /// record may have begun ("…Chann{"AWS…). Split keeps the bytes, to hand them on as one object as replay
+        /// reports them as one record.
+        /// </summary>
+        private void BeginResync(ParseOutcome outcome)
+        {
+            (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
+            _valueStart = onObject is null ? -1 : _pos;
+            (_resyncDepth, _resyncInString, _resyncEscape) = (1, false, false);
+            _lastSignificant = (byte)'{';
+            _pos++;
+        }
+
+        /// <summary>
+        /// After a malformed object: skips to where the next object starts and reports the bytes skipped as the
+        /// malformed object. Where its braces close (a record whose braces and quotes balance, with a bad value
+        /// inside) the next '{' starts an object, whatever it holds: a record, an event that is not a CTR, or
+        /// another malformed object. Where they do not (a cut line), the next '{' that starts a line or follows a
+        /// '}', ']', ',' or '[' and parses as a record (or a rejected one that looks like a CTR), or any '{' that
+        /// parses as a whole valid record: nested objects of the damaged record (an endpoint, a queue) are not
+        /// CTRs and are skipped with it. False when more bytes are needed.
         /// </summary>
         private bool Resync(ReadOnlySpan<byte> span)
         {
             while (true)
             {
-                var i = span[_pos..].IndexOf((byte)'{');
+                if (_resyncEscape)
+                {
+                    if (_pos == _end)
+                    {
+                        return false;
+                    }
+
+                    (_resyncEscape, _lastSignificant) = (false, span[_pos++]);
+                    continue;
+                }
+
+                var i = span[_pos..].IndexOfAny(Skipping);
                 var upTo = i < 0 ? _end : _pos + i;
                 var skipped = span[_pos..upTo].TrimEnd(" \t\r"u8);
                 if (!skipped.IsEmpty)
@@ -376,6 +402,16 @@ public sealed class CtrDecoder
                     return false;
                 }
 
+                var b = span[_pos];
+                if (b != (byte)'{')
+                {
+                    TrackBraces(b);
+                    _lastSignificant = b;
+                    _pos++;
+                    continue;
+                }
+
+                var topLevel = _resyncDepth == 0 && !_resyncInString;
                 var boundary = _lastSignificant is (byte)'\n' or (byte)'}' or (byte)']' or (byte)',' or (byte)'[';
                 var status = owner._parser.ParseLeading(span[_pos..], out var length, out var outcome);
                 if (status == LeadingParse.Incomplete && _end - _pos <= MaxRecordBytes)
@@ -384,17 +420,47 @@ public sealed class CtrDecoder
                     return false;
                 }
 
-                // At a boundary anything that looks like a CTR; elsewhere (the next record glued to a cut one,
-                // "…Addr{"AWSAccountId"…) only a whole, valid record, never a nested object of the damaged one.
-                if (status == LeadingParse.Parsed && length <= MaxRecordBytes && (boundary ? outcome.Reason != QuarantineReasons.NotACtr : outcome.Record is not null))
+                if (topLevel && status == LeadingParse.Invalid)
+                {
+                    EndResync(_base + _pos, "up to the next record");
+                    BeginResync(outcome);
+                    continue;
+                }
+
+                // Inside the damaged record's braces, at a boundary anything that looks like a CTR; elsewhere (the next
+                // record glued to a cut one, "…Addr{"AWSAccountId"…) only a whole, valid record.
+                if (status == LeadingParse.Parsed && length <= MaxRecordBytes
+                    && (topLevel || (boundary ? outcome.Reason != QuarantineReasons.NotACtr : outcome.Record is not null)))
                 {
                     EndResync(_base + _pos, "up to the next record");
                     Emit(span.Slice(_pos, length), outcome);
                     return true;
                 }
 
-                _lastSignificant = (byte)'{';
+                TrackBraces(b);
+                _lastSignificant = b;
                 _pos++;
+            }
+        }
+
+        /// <summary>The malformed object's braces, outside its strings; a raw line break ends a string (a cut line).</summary>
+        private void TrackBraces(byte b)
+        {
+            if (_resyncInString)
+            {
+                (_resyncInString, _resyncEscape) = (b is not ((byte)'"' or (byte)'\n'), b == (byte)'\\');
+            }
+            else if (b == (byte)'"')
+            {
+                _resyncInString = true;
+            }
+            else if (b == (byte)'{')
+            {
+                _resyncDepth++;
+            }
+            else if (b == (byte)'}' && _resyncDepth > 0)
+            {
+                _resyncDepth--;
             }
         }
 
