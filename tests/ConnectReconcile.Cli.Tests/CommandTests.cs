@@ -322,6 +322,47 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_record_arriving_after_its_days_look_ahead_is_named_by_the_night_that_reads_it_with_the_look_ahead_that_takes_it_in()
+    {
+        // A call from 23:50 to 02:50: its transfer child arrives in the look-ahead, its root (delivered late) two nights on.
+        using var dir = new TempDir();
+        const string instance = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001";
+        static string Record(string id, string? previous, string method, string init, string disconnect)
+        {
+            var parent = previous is null ? "null" : $"\"{previous}\"";
+            return $$$"""{"AWSContactTraceRecordFormatVersion":"2017-03-10","ContactId":"{{{id}}}","InitialContactId":{{{parent}}},"PreviousContactId":{{{parent}}},"Channel":"VOICE","InitiationMethod":"{{{method}}}","InitiationTimestamp":"{{{init}}}","ConnectedToSystemTimestamp":"{{{init}}}","DisconnectTimestamp":"{{{disconnect}}}","LastUpdateTimestamp":"{{{disconnect}}}","InstanceARN":"{{{instance}}}","CustomerEndpoint":{"Address":"+12065550123","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"}}""";
+        }
+
+        const string root = "2be51ae2-75ac-43dd-8e2e-8243a6dd658f", child = "7c1f0d3e-9a55-4b8e-a0c4-5f3a2d1e6b70";
+        void Put(string hour, string json) => File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/" + hour)).FullName, "part"), json);
+        Put("2026/10/15/00", Record(child, root, "TRANSFER", "2026-10-14T23:58:00Z", "2026-10-15T02:50:00Z"));
+        Put("2026/10/16/03", Record(root, null, "INBOUND", "2026-10-14T23:50:00Z", "2026-10-14T23:58:00Z"));
+
+        async Task<(long Seconds, IReadOnlyList<string> Logs)> Night(string date, params string[] extra)
+        {
+            var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync(["nightly", "--date", date, "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json", .. extra]);
+            Assert.True(exit == 0, string.Join('\n', logs));
+            using var summary = JsonDocument.Parse(stdout);
+            return (summary.RootElement.GetProperty("billedSeconds").TryGetProperty("telephony:inbound-did", out var s) ? s.GetInt64() : 0, logs);
+        }
+
+        Assert.Equal(10_320, (await Night("2026-10-14")).Seconds); // the child alone (23:58 to 02:50), as an orphan
+        var (_, logs) = await Night("2026-10-16");
+        Assert.Contains(logs, l => l.StartsWith("Warning: 1 record(s) of calls on 2026-10-14 arrived after that day's 6 h look-ahead", StringComparison.Ordinal)
+            && l.EndsWith("run it again: nightly --date 2026-10-14 --look-ahead-hours 28", StringComparison.Ordinal));
+        using (var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(dir.Sub("out/_runs/2026-10-16_2026-10-16/run.json"))))
+        {
+            var late = Assert.Single(manifest.RootElement.GetProperty("lateArrivals").EnumerateArray());
+            Assert.Equal(("2026-10-14", 1L, 28), (late.GetProperty("day").GetString(), late.GetProperty("records").GetInt64(), late.GetProperty("lookAheadHours").GetInt32()));
+        }
+
+        Assert.Equal(10_800, (await Night("2026-10-14", "--look-ahead-hours", "28")).Seconds); // the whole leg, 23:50 to 02:50
+        Assert.Equal(10_320, (await Night("2026-10-14", "--look-ahead-hours", "27")).Seconds);
+        // The child, read by the next night inside the look-ahead, is not late.
+        Assert.DoesNotContain((await Night("2026-10-15", "--look-ahead-hours", "1")).Logs, l => l.Contains("look-ahead, so its run", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_source_holding_no_objects_is_a_usage_error_for_every_command_that_reads_ctrs_and_what_was_published_stays()
     {
         using var dir = new TempDir();

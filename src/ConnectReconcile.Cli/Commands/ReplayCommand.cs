@@ -123,6 +123,14 @@ internal static class ReplayCommand
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
             WarnIfNothingRead(env, result, sourcePath, from, to);
+            foreach (var late in result.LateArrivals)
+            {
+                // Outside this run's range, so counted as other days; the earlier day's run never read them.
+                env.Logger.LogWarning("{Records} record(s) of calls on {Day} arrived after that day's {LookAhead} h look-ahead, so its run did not read them: unless they repeat " +
+                    "records it had, its published tables lack them. To take them in, run it again: nightly --date {Date} --look-ahead-hours {Needed}",
+                    late.Records, Day(late.Day), options.LookAheadHours, Day(late.Day), late.LookAheadHours);
+            }
+
             if (from is null && to is null)
             {
                 await WarnOfDaysLeftAsync(env, options.Output, result, outPath, ct);

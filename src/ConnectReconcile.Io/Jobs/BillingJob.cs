@@ -69,7 +69,11 @@ public sealed record JobResult(
     RunTotals Totals,
     IReadOnlyList<InputFile> Inputs,
     IReadOnlyList<WrittenFile> Outputs,
-    IReadOnlyList<QuarantineEntry> Quarantined);
+    IReadOnlyList<QuarantineEntry> Quarantined)
+{
+    /// <summary>Earlier days whose records this dated run read after those days' look-ahead (<see cref="LateArrivals"/>).</summary>
+    public IReadOnlyList<LateDay> LateArrivals { get; init; } = [];
+}
 
 /// <summary>
 /// The batch job behind replay and nightly: source → decode → dedupe → chain → legs → rate → Parquet.
@@ -111,9 +115,10 @@ public sealed class BillingJob(BillingJobOptions options)
             progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
         }
 
+        var late = new LateArrivals(options.From, options.LookAheadHours, _selector);
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
-            .LoadAsync(objects, progress, cancellationToken).ConfigureAwait(false);
-        return await RateAsync(loaded, releaseRecords: true, progress, cancellationToken).ConfigureAwait(false);
+            .LoadAsync(objects, progress, cancellationToken, late.Observe).ConfigureAwait(false);
+        return await RateAsync(loaded, releaseRecords: true, late.Days, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -121,7 +126,7 @@ public sealed class BillingJob(BillingJobOptions options)
     /// with its own state for the days a micro-batch touched.
     /// </summary>
     public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
-        RateAsync(loaded, releaseRecords: false, progress, cancellationToken);
+        RateAsync(loaded, releaseRecords: false, [], progress, cancellationToken);
 
     /// <returns>Null when a late record changed a day already written: the caller re-reads holding everything.</returns>
     private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
@@ -134,9 +139,11 @@ public sealed class BillingJob(BillingJobOptions options)
         var totalBytes = objects.Sum(o => o.Size);
         long read = 0, bytes = 0;
         Instant? watermark = null;
+        var late = new LateArrivals(options.From, options.LookAheadHours, _selector);
         ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict, windowKeys: true);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
+            late.Observe(decoded);
             // Objects come in arrival-hour order: everything in this one arrived at or after its hour.
             if (_selector.ArrivalHour(decoded.Input.Key) is { } hour && (watermark is null || Instant.FromDateTime(hour) > watermark))
             {
@@ -178,7 +185,7 @@ public sealed class BillingJob(BillingJobOptions options)
         // long as it does, so let go of it before the last days are rated.
         window = null;
         decoder = null;
-        return await days.FinishAsync(read, superseded, quarantined, inputs, progress, cancellationToken).ConfigureAwait(false);
+        return await days.FinishAsync(read, superseded, quarantined, inputs, late.Days, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands closed groups to their days; false when one belongs to a day already written.</summary>
@@ -204,7 +211,7 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <param name="releaseRecords">True when this job owns the records: the dedupe index is freed once chains hold them.</param>
-    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, IReadOnlyList<LateDay> late, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
@@ -235,6 +242,6 @@ public sealed class BillingJob(BillingJobOptions options)
             days.Add(new Chain(root, records));
         }
 
-        return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, progress, cancellationToken).ConfigureAwait(false);
+        return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, late, progress, cancellationToken).ConfigureAwait(false);
     }
 }

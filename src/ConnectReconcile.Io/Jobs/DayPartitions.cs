@@ -123,7 +123,8 @@ internal sealed class DayPartitions : IDisposable
     /// Rates and writes the days still buffered (every day, on the held path), reporting each as a
     /// "rate" step, then the number-days and quarantine, and publishes the run.
     /// </summary>
-    public async Task<JobResult> FinishAsync(long read, long superseded, IReadOnlyList<QuarantineEntry> quarantined, IReadOnlyList<InputFile> inputs, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    public async Task<JobResult> FinishAsync(long read, long superseded, IReadOnlyList<QuarantineEntry> quarantined, IReadOnlyList<InputFile> inputs, IReadOnlyList<LateDay> late,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var remaining = _open.Count;
         progress?.Report(new JobProgress("rate", 0, remaining + 1, 0, 0, read));
@@ -192,7 +193,7 @@ internal sealed class DayPartitions : IDisposable
         await Parallel.ForAsync(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Parallelism), CancellationToken = cancellationToken },
             async (i, token) => written[i] = await _writer.DescribeAsync(files[i], token).ConfigureAwait(false)).ConfigureAwait(false);
 
-        var result = new JobResult(counts, _totals, inputs, written, quarantined);
+        var result = new JobResult(counts, _totals, inputs, written, quarantined) { LateArrivals = late };
         if (_options.Output is { } output)
         {
             var partitions = BillingJob.Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))

@@ -26,8 +26,8 @@ public sealed class RecordLoader(IObjectStore source, int parallelism, string? h
         return await LoadAsync(objects, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Decodes the given objects (in arrival order) and keeps every winning record.</summary>
-    public async Task<LoadedRecords> LoadAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Decodes the given objects (in arrival order) and keeps every winning record; <paramref name="observe"/> sees each object decoded.</summary>
+    public async Task<LoadedRecords> LoadAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken, Action<DecodedObject>? observe = null)
     {
         var totalBytes = objects.Sum(o => o.Size);
         var dedupe = new Deduplicator();
@@ -37,6 +37,7 @@ public sealed class RecordLoader(IObjectStore source, int parallelism, string? h
         var decoder = new ObjectDecoder(source, parallelism, strict);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
+            observe?.Invoke(decoded);
             foreach (var (record, _) in decoded.Records)
             {
                 dedupe.Offer(record);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -51,6 +52,17 @@ public static class RunManifest
                 w.WriteString("sha256", input.Sha256);
                 w.WriteNumber("records", input.Records);
                 w.WriteNumber("quarantined", input.Quarantined);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("lateArrivals");
+            foreach (var late in result.LateArrivals)
+            {
+                w.WriteStartObject();
+                w.WriteString("day", late.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                w.WriteNumber("records", late.Records);
+                w.WriteNumber("lookAheadHours", late.LookAheadHours);
                 w.WriteEndObject();
             }
 
