@@ -174,8 +174,9 @@ public sealed class DecoderTests
         }
 
         // Damaged: one entry saying so, never "not JSON"; a stored file's changed byte too (its CRC-32).
+        // (Cut short, a ZIP keeps its records before the cut: A_ZIP_cut_short_keeps_the_files_and_records_before_the_cut.)
         var zip = Zip(("part-0001", text));
-        Assert.Equal(QuarantineReasons.CorruptCompression, Assert.Single(Decode(zip[..(zip.Length / 2)]).Quarantined).Reason);
+        Assert.Contains(Assert.Single(Decode(zip[..(zip.Length / 2)]).Quarantined).Reason, new[] { QuarantineReasons.CorruptCompression, QuarantineReasons.TruncatedRecord });
         var stored = StoredZip(text);
         Assert.Equal(3, Decode(stored).Records.Count);
         var at = stored.AsSpan().IndexOf("10:00:45Z"u8);
@@ -190,6 +191,150 @@ public sealed class DecoderTests
         var cut = Decode(snappy[..(snappy.Length * 2 / 3)]);
         Assert.InRange(cut.Records.Count, 1, 299);
         Assert.Contains(Assert.Single(cut.Quarantined).Reason, new[] { QuarantineReasons.CorruptCompression, QuarantineReasons.TruncatedRecord });
+    }
+
+    /// <summary>
+    /// A ZIP as ZipArchive writes it: a file's parts are flushed one by one (the compressed bytes up to
+    /// each part's end inflate that far), and the archive's length after each flush is returned. Written
+    /// as a stream (<paramref name="streamed"/>), each file's sizes and CRC-32 follow its data (flag bit 3).
+    /// </summary>
+    private static (byte[] Zip, List<int> Flushed) CuttableZip(bool streamed, params (string Name, CompressionLevel Level, string[] Parts)[] files)
+    {
+        var flushed = new List<int>();
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(streamed ? new WriteOnlyStream(buffer) : buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, level, parts) in files)
+            {
+                using var entry = zip.CreateEntry(name, level).Open();
+                foreach (var part in parts)
+                {
+                    entry.Write(Encoding.UTF8.GetBytes(part));
+                    entry.Flush();
+                    flushed.Add((int)buffer.Length);
+                }
+            }
+        }
+
+        return (buffer.ToArray(), flushed);
+    }
+
+    /// <summary>Write-only, no seeking: ZipArchive writes each file's sizes after its data, as a streaming writer does.</summary>
+    private sealed class WriteOnlyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+
+    [Fact]
+    public void A_ZIP_cut_short_keeps_the_files_and_records_before_the_cut()
+    {
+        // Its directory is at its end, so a cut loses it: the files are read from their local headers instead.
+        string[] t1 = [Ctr("a") + "\n" + Ctr("b") + "\n"], t2 = [Ctr("c") + "\n", Ctr("d")[..120], Ctr("d")[120..] + "\n"], t3 = [Ctr("e") + "\n" + Ctr("f")];
+        var (text1, text2) = (string.Concat(t1) + "\n", string.Concat(t2) + "\n"); // the text read: each file ends a line
+        foreach (var streamed in new[] { false, true })
+        {
+            var (zip, flushed) = CuttableZip(streamed,
+                ("part-1", CompressionLevel.Optimal, t1), ("part-2", CompressionLevel.Optimal, t2), ("dir/", CompressionLevel.NoCompression, []), ("part-3", CompressionLevel.NoCompression, t3));
+            var part2 = zip.AsSpan().IndexOf("part-2"u8) + "part-2".Length;
+            var part3 = zip.AsSpan().IndexOf("part-3"u8) - 30;
+            var inF = zip.AsSpan().IndexOf(Encoding.UTF8.GetBytes(Ctr("f"))) + 99;
+            var directory = zip.AsSpan().IndexOf("PK\u0001\u0002"u8);
+            var cuts = new (string Where, int At, string[] Kept, string Reason, long Offset, string Stop)[]
+            {
+                ("inside the second file's data, between two records", flushed[1], ["a", "b", "c"], QuarantineReasons.CorruptCompression, text1.Length + Ctr("c").Length + 1,
+                    $"1 whole, then at byte {flushed[1]} of {flushed[1]} the bytes end inside file 'part-2', {Ctr("c").Length + 1} bytes of its text read"),
+                ("inside the second file's data, inside a record", flushed[2], ["a", "b", "c"], QuarantineReasons.TruncatedRecord, text1.Length + Ctr("c").Length + 1,
+                    $"1 whole, then at byte {flushed[2]} of {flushed[2]} the bytes end inside file 'part-2', {Ctr("c").Length + 1 + 120} bytes of its text read"),
+                ("right after the second file's local header", part2, ["a", "b"], QuarantineReasons.CorruptCompression, text1.Length,
+                    $"1 whole, then at byte {part2} of {part2} the bytes end inside file 'part-2', 0 bytes of its text read"),
+                ("inside the third file's local header", part3 + 10, ["a", "b", "c", "d"], QuarantineReasons.CorruptCompression, text1.Length + text2.Length,
+                    $"2 whole, then at byte {part3} of {part3 + 10} the bytes end inside a header"),
+                ("inside the third (stored) file's data, inside a record", inF, ["a", "b", "c", "d", "e"], QuarantineReasons.TruncatedRecord, text1.Length + text2.Length + Ctr("e").Length + 1,
+                    $"2 whole, then at byte {inF} of {inF} the bytes end inside file 'part-3', {Ctr("e").Length + 1 + 99} bytes of its text read"),
+                ("inside the directory", directory + 20, ["a", "b", "c", "d", "e", "f"], QuarantineReasons.CorruptCompression, text1.Length + text2.Length + t3[0].Length + 1,
+                    $"3 whole, then at byte {directory} of {directory + 20} its directory begins, but cannot be read"),
+            };
+            foreach (var (where, at, kept, reason, offset, stop) in cuts)
+            {
+                foreach (var seekable in new[] { true, false })
+                {
+                    var sink = Decode(zip[..at], seekable);
+                    var name = $"{(streamed ? "streamed" : "sized")}, cut {where}";
+                    Assert.True(sink.Records.Select(r => r.Record.ContactId).SequenceEqual(kept), $"{name}: {string.Join(", ", sink.Records.Select(r => r.Record.ContactId))}");
+                    var cut = Assert.Single(sink.Quarantined);
+                    Assert.True((reason, offset) == (cut.Reason, cut.Position.Offset), $"{name}: {cut}");
+                    var says = (reason == QuarantineReasons.TruncatedRecord ? "the compressed bytes stop inside the object: " : "")
+                        + $"the ZIP archive has no readable directory, so its files were read from their local headers: {stop}; the object was cut short";
+                    Assert.True(cut.Detail.StartsWith(says, StringComparison.Ordinal), $"{name}: '{cut.Detail}' does not start '{says}'");
+                }
+            }
+
+            // Split hands on the same records, as they came.
+            var objects = new List<string>();
+            var split = new Collector();
+            new CtrDecoder().Split(new MemoryStream(zip[..flushed[2]]), "test", (json, _) => objects.Add(Encoding.UTF8.GetString(json)), split);
+            Assert.Equal([Ctr("a"), Ctr("b"), Ctr("c")], objects);
+            Assert.Equal(QuarantineReasons.TruncatedRecord, Assert.Single(split.Quarantined).Reason);
+        }
+    }
+
+    [Fact]
+    public void A_damaged_ZIP_without_its_directory_keeps_the_records_before_the_damage_and_says_so_once()
+    {
+        var text = Ctr("a") + "\n" + Ctr("b");
+        foreach (var streamed in new[] { false, true })
+        {
+            var (zip, _) = CuttableZip(streamed, ("part-1", CompressionLevel.NoCompression, [text]), ("part-2", CompressionLevel.Optimal, [Ctr("c")]), ("part-3", CompressionLevel.NoCompression, [Ctr("d")]));
+            var directory = zip.AsSpan().IndexOf("PK\u0001\u0002"u8);
+            var cut = zip[..(directory + 20)];
+            var part2 = zip.AsSpan().IndexOf("part-2"u8) - 30; // its local header
+
+            // A changed digit in the first (stored) file, still valid JSON: its records were read, its CRC-32 does not match, and reading stops there.
+            var changed = cut.ToArray();
+            changed[changed.AsSpan().IndexOf("10:00:45Z"u8) + 1] ^= 0x08; // '0' to '8'
+            var sink = Decode(changed);
+            Assert.True(sink.Records.Select(r => r.Record.ContactId).SequenceEqual(["a", "b"]), string.Join(" | ", sink.Quarantined));
+            var damage = Assert.Single(sink.Quarantined);
+            Assert.Equal(QuarantineReasons.CorruptCompression, damage.Reason);
+            Assert.Contains($"at byte 0 of {cut.Length} file 'part-1' begins, and is damaged: it does not match its CRC-32", damage.Detail, StringComparison.Ordinal);
+            Assert.Contains("no readable directory", damage.Detail, StringComparison.Ordinal);
+
+            // A flipped bit in the second file's header signature: the first file's records, and one entry for the rest.
+            var header = cut.ToArray();
+            header[part2] ^= 0x01;
+            sink = Decode(header);
+            Assert.Equal(["a", "b"], sink.Records.Select(r => r.Record.ContactId));
+            damage = Assert.Single(sink.Quarantined);
+            Assert.Equal(QuarantineReasons.CorruptCompression, damage.Reason);
+            Assert.Contains($"1 whole, then at byte {part2} of {cut.Length} come bytes that are neither a file nor its directory", damage.Detail, StringComparison.Ordinal);
+
+            // A flipped bit in the second file's deflated data: the first file's records, and the damage once.
+            var deflated = cut.ToArray();
+            deflated[part2 + 30 + "part-2".Length + 40] ^= 0x10;
+            sink = Decode(deflated);
+            Assert.True(sink.Records.Select(r => r.Record.ContactId).SequenceEqual(["a", "b"]), string.Join(" | ", sink.Quarantined));
+            damage = Assert.Single(sink.Quarantined);
+            Assert.Equal((QuarantineReasons.CorruptCompression, (long)text.Length + 1), (damage.Reason, damage.Position.Offset));
+            Assert.Contains($"1 whole, then at byte {part2} of {cut.Length} file 'part-2' begins, and is damaged: ", damage.Detail, StringComparison.Ordinal);
+
+            // Whole, but a flipped bit in its directory: every record, and one entry (reading the directory threw out of the decoder).
+            var whole = zip.ToArray();
+            whole[directory] ^= 0x01;
+            sink = Decode(whole);
+            Assert.Equal(["a", "b", "c", "d"], sink.Records.Select(r => r.Record.ContactId));
+            damage = Assert.Single(sink.Quarantined);
+            Assert.Equal((QuarantineReasons.CorruptCompression, (long)text.Length + Ctr("c").Length + Ctr("d").Length + 3), (damage.Reason, damage.Position.Offset));
+            Assert.Contains($"3 whole, then at byte {directory} of {zip.Length} come bytes that are neither a file nor its directory", damage.Detail, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

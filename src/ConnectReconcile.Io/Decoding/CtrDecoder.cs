@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using ConnectReconcile.Core.Ctr;
@@ -82,26 +83,31 @@ public sealed class CtrDecoder
         using var gzip = head.StartsWith(GzipMagic) ? new CheckedGzipStream(seekable, leaveOpen: true) : null;
         using var snappy = head.SequenceEqual(SnappyFramingMagic) ? new Snappier.SnappyStream(seekable, CompressionMode.Decompress, leaveOpen: true) : null;
         using var text = new Utf8Text((Stream?)gzip ?? (Stream?)snappy ?? seekable);
-        new Scan(this, source, sink, onObject, gzip is not null ? "gzip" : snappy is not null ? "Snappy" : null, gzip).Run(text, cancellationToken);
+        new Scan(this, source, sink, onObject, gzip is not null ? "gzip" : snappy is not null ? "Snappy" : null, gzip is null ? null : new GzipEnd(gzip)).Run(text, cancellationToken);
     }
 
     /// <summary>
     /// A ZIP archive's entries, read one after the other as one text. Its directory is at its end, so the
-    /// object is read into memory first, in order (the caller hashes the bytes as they are read).
+    /// object is read into memory first, in order (the caller hashes the bytes as they are read). Without
+    /// a readable directory (a cut loses it first) the files are read from their local headers instead.
     /// </summary>
     private void RunZip(Stream input, string source, IDecodeSink sink, RawObjectHandler? onObject, CancellationToken cancellationToken)
     {
         using var copy = new MemoryStream();
         input.CopyTo(copy, 1 << 16); // a sized copy: PeekStream seeks only within its first bytes, so it has no Length
         copy.Position = 0;
-        ZipArchive archive;
+        ZipArchive? archive = null;
         try
         {
             archive = new ZipArchive(copy, ZipArchiveMode.Read, leaveOpen: true);
+            _ = archive.Entries; // the directory is read here, so a damaged one is caught with a missing one
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException)
         {
-            sink.OnQuarantine(new QuarantineEntry(new SourcePosition(source, 0, 0), QuarantineReasons.CorruptCompression, $"not a readable ZIP archive: {e.Message}"));
+            archive?.Dispose();
+            using var local = new LocalZipEntries(copy.GetBuffer(), (int)copy.Length);
+            using var localText = new Utf8Text(local);
+            new Scan(this, source, sink, onObject, "ZIP", local).Run(localText, cancellationToken);
             return;
         }
 
@@ -125,9 +131,24 @@ public sealed class CtrDecoder
         return seekable;
     }
 
+    /// <summary>What is under the scan's input and can tell, once it was read to the end, that the object was cut short.</summary>
+    private interface IEndCheck
+    {
+        /// <summary>Null when the object ended whole; else the report of the cut, which fell inside a record when <paramref name="insideRecord"/>.</summary>
+        string? CutShort(bool insideRecord);
+    }
+
+    /// <summary>A gzip object ends whole with a whole member's trailer (<see cref="CheckedGzipStream"/>).</summary>
+    private sealed class GzipEnd(CheckedGzipStream gzip) : IEndCheck
+    {
+        public string? CutShort(bool insideRecord) => gzip.EndsWhole ? null
+            : insideRecord ? "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing"
+            : "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing";
+    }
+
     /// <param name="compression">The input's compression (gzip, ZIP, Snappy), null when it has none.</param>
-    /// <param name="gzip">The gzip under the scan's input, which can tell whether it ended whole.</param>
-    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, string? compression, CheckedGzipStream? gzip)
+    /// <param name="end">What under the scan's input can tell whether it ended whole.</param>
+    private sealed class Scan(CtrDecoder owner, string source, IDecodeSink sink, RawObjectHandler? onObject, string? compression, IEndCheck? end)
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         private long _base;            // absolute offset of _buffer[0]
@@ -166,7 +187,7 @@ public sealed class CtrDecoder
                     ScanBuffer();
                 }
 
-                Finish(cutShort: gzip is { EndsWhole: false });
+                Finish(end: end);
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
@@ -544,32 +565,30 @@ public sealed class CtrDecoder
 
         /// <summary>Reports what the end of the input left unread.</summary>
         /// <param name="damage">Why reading broke off, when it did.</param>
-        /// <param name="cutShort">
-        /// The gzip bytes ended before a whole member's trailer (<see cref="CheckedGzipStream"/>): a cut
-        /// between two records would otherwise lose the rest unreported.
+        /// <param name="end">
+        /// What can tell the input was cut short (a gzip without its last trailer, a ZIP without its
+        /// directory): a cut between two records would otherwise lose the rest unreported.
         /// </param>
-        private void Finish(Exception? damage = null, bool cutShort = false)
+        private void Finish(Exception? damage = null, IEndCheck? end = null)
         {
             FlushGarbage();
+            var unfinished = _depth > 0 || _pos < _end; // an object begun: one the scan held (_depth), or one waiting for more bytes
+            var cutShort = end?.CutShort(insideRecord: _resyncStart < 0 && unfinished);
             if (_resyncStart >= 0)
             {
-                EndResync(_base + _end, damage is null && !cutShort ? "to the end: no record follows it" : "to where the stream broke");
+                EndResync(_base + _end, damage is null && cutShort is null ? "to the end: no record follows it" : "to where the stream broke");
             }
-            else if (_depth > 0 || _pos < _end)
+            else if (unfinished)
             {
-                // An object begun and not finished: one the scan held (_depth), or one waiting for more bytes.
                 var position = new SourcePosition(source, _depth > 0 ? _valueOffset : _base + _pos, _index++);
-                var why = cutShort ? "the compressed bytes stop inside the object: the object was cut short, and whatever followed is missing"
-                    : damage is null ? "the object ends before its closing brace"
-                    : $"the {compression ?? "byte"} stream broke inside the object: {damage.Message}";
+                var why = cutShort
+                    ?? (damage is null ? "the object ends before its closing brace" : $"the {compression ?? "byte"} stream broke inside the object: {damage.Message}");
                 sink.OnQuarantine(new QuarantineEntry(position, QuarantineReasons.TruncatedRecord, why));
             }
-            else if (cutShort || damage is not null)
+            else if (cutShort is not null || damage is not null)
             {
                 var position = new SourcePosition(source, _base + _end, _index++);
-                var detail = damage?.Message
-                    ?? "the gzip stream does not end with a whole member: the object was cut short (or has bytes after its gzip data), and whatever followed is missing";
-                sink.OnQuarantine(new QuarantineEntry(position, compression is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, detail));
+                sink.OnQuarantine(new QuarantineEntry(position, compression is null ? QuarantineReasons.UnreadableObject : QuarantineReasons.CorruptCompression, damage?.Message ?? cutShort!));
             }
         }
     }
@@ -664,6 +683,246 @@ public sealed class CtrDecoder
             }
 
             return 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _current?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
+    /// The files of a ZIP archive whose directory cannot be read (a cut loses it first: it is at the end),
+    /// read from their local headers front to back and otherwise as <see cref="ZipEntries"/> reads them;
+    /// the file the bytes stop in is read as far as they go. Stored or deflated files only. A file written
+    /// as a stream (flag bit 3) has its CRC-32 and sizes in a descriptor after its data: a deflated one
+    /// ends itself, and its descriptor is the one whose size is its distance; a stored one ends at the
+    /// first such descriptor, or without one (the cut fell inside it) at the cut. Damage stops the reading
+    /// as a cut does, not by throwing: an exception inside a read would lose the text that read gathered.
+    /// </summary>
+    private sealed class LocalZipEntries(byte[] zip, int length) : ReadOnlyStream, IEndCheck
+    {
+        private const uint LocalHeader = 0x04034b50, DataDescriptor = 0x08074b50, DirectoryHeader = 0x02014b50, EndOfDirectory = 0x06054b50, Zip64EndOfDirectory = 0x06064b50;
+        private const int LocalHeaderLength = 30;
+
+        private readonly System.IO.Hashing.Crc32 _crc = new();
+        private int _at;                // the local header of the file read or next; once stopped, where the reading stopped
+        private int _whole;             // files read whole
+        private LocalFile? _file;       // the one being read
+        private Stream? _current;
+        private long _read;             // of its text
+        private bool _separator;
+        private string? _stop;          // why the reading stopped, once it did: it always does before the directory's end
+        private bool _damaged;
+
+        /// <param name="Descriptor">A stored file written as a stream: its descriptor, found first, is where its data ends.</param>
+        private sealed record LocalFile(string Name, bool Streamed, bool Zip64, uint Crc, long Size, int DataStart, int DataEnd, bool Cut, Descriptor? Descriptor)
+        {
+            public bool Folder => Name.EndsWith('/');
+        }
+
+        private readonly record struct Descriptor(int Start, int Length, uint Crc, long Size);
+
+        public string? CutShort(bool insideRecord)
+        {
+            var detail = $"the ZIP archive has no readable directory, so its files were read from their local headers: {_whole} whole, then at byte {_at} of {length} {_stop}; "
+                + (_damaged ? "whatever followed is not read" : "the object was cut short (or its directory damaged), and whatever followed is missing");
+            return !insideRecord ? detail : _damaged ? $"the ZIP stream broke inside the object: {detail}" : $"the compressed bytes stop inside the object: {detail}";
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            while (!buffer.IsEmpty)
+            {
+                if (_separator)
+                {
+                    _separator = false;
+                    buffer[0] = (byte)'\n';
+                    return 1;
+                }
+
+                if (_current is null && !Open())
+                {
+                    return 0;
+                }
+
+                int n;
+                try
+                {
+                    n = _current!.Read(buffer);
+                }
+                catch (InvalidDataException e)
+                {
+                    Stop(damage: e.Message.TrimEnd('.'));
+                    return 0;
+                }
+
+                if (n > 0)
+                {
+                    _crc.Append(buffer[..n]);
+                    _read += n;
+                    if (!_file!.Folder)
+                    {
+                        return n;
+                    }
+
+                    continue; // a folder's bytes are no text: the directory's path skips it
+                }
+
+                Close(_file!);
+            }
+
+            return 0;
+        }
+
+        /// <summary>Opens the file whose local header is at <c>_at</c>; false (saying why) when there is none.</summary>
+        private bool Open()
+        {
+            if (_stop is not null)
+            {
+                return false;
+            }
+
+            var rest = zip.AsSpan(_at, length - _at);
+            var signature = rest.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(rest) : 0;
+            var nameLength = rest.Length >= LocalHeaderLength ? BinaryPrimitives.ReadUInt16LittleEndian(rest[26..]) : 0;
+            var extraLength = rest.Length >= LocalHeaderLength ? BinaryPrimitives.ReadUInt16LittleEndian(rest[28..]) : 0;
+            _stop = rest.IsEmpty ? "the bytes end between two files"
+                : signature is DirectoryHeader or EndOfDirectory or Zip64EndOfDirectory ? "its directory begins, but cannot be read"
+                : rest.Length < 4 || (signature == LocalHeader && rest.Length < LocalHeaderLength + nameLength + extraLength) ? "the bytes end inside a header"
+                : signature != LocalHeader ? "come bytes that are neither a file nor its directory"
+                : null;
+            if (_stop is not null)
+            {
+                return false;
+            }
+
+            var flags = BinaryPrimitives.ReadUInt16LittleEndian(rest[6..]);
+            var method = BinaryPrimitives.ReadUInt16LittleEndian(rest[8..]);
+            var name = Encoding.UTF8.GetString(rest.Slice(LocalHeaderLength, nameLength));
+            if ((flags & 1) != 0 || method is not (0 or 8))
+            {
+                Stop(damage: $"it is encrypted or compressed by a method other than deflate (method {method})", name);
+                return false;
+            }
+
+            var streamed = (flags & 8) != 0;
+            var compressedSize = (long)BinaryPrimitives.ReadUInt32LittleEndian(rest[18..]);
+            var size = (long)BinaryPrimitives.ReadUInt32LittleEndian(rest[22..]);
+            var zip64 = ReadZip64Sizes(rest.Slice(LocalHeaderLength + nameLength, extraLength), ref size, ref compressedSize);
+            var dataStart = _at + LocalHeaderLength + nameLength + extraLength;
+
+            // Written as a stream, a stored file ends at its descriptor (a deflated one ends itself, and its descriptor is found after it).
+            var descriptor = streamed && method == 0 ? FindDescriptor(dataStart, zip64) : null;
+            var dataEnd = !streamed ? (int)Math.Min(dataStart + compressedSize, length) : descriptor?.Start ?? length;
+            var cut = streamed ? method == 0 && descriptor is null : dataStart + compressedSize > length;
+            _file = new LocalFile(name, streamed, zip64, BinaryPrimitives.ReadUInt32LittleEndian(rest[14..]), size, dataStart, dataEnd, cut, descriptor);
+            var data = new MemoryStream(zip, dataStart, dataEnd - dataStart, writable: false);
+            _current = method == 8 ? new DeflateStream(data, CompressionMode.Decompress) : data;
+            _crc.Reset();
+            _read = 0;
+            return true;
+        }
+
+        /// <summary>At a file's end: checks it and moves to the next header, or stops where the bytes stop.</summary>
+        private void Close(LocalFile file)
+        {
+            _current!.Dispose();
+            _current = null;
+            var descriptor = !file.Streamed ? null : file.Descriptor ?? FindDescriptor(file.DataStart, file.Zip64);
+            if (file.Cut || (file.Streamed && descriptor is null))
+            {
+                // The text up to the cut is read; without its descriptor, whether a deflated file's own data was whole cannot be told.
+                (_at, _stop) = (length, $"the bytes end inside file '{file.Name}', {_read} bytes of its text read");
+                return;
+            }
+
+            var (crc, size, next) = descriptor is { } d ? (d.Crc, d.Size, d.Start + d.Length) : (file.Crc, file.Size, file.DataEnd);
+            if (_crc.GetCurrentHashAsUInt32() != crc || _read != size)
+            {
+                Stop(damage: "it does not match its CRC-32: its bytes are damaged");
+                return;
+            }
+
+            (_at, _file) = (next, null);
+            if (!file.Folder)
+            {
+                _whole++;
+                _separator = true;
+            }
+        }
+
+        /// <summary>Stops at the damaged file whose header is at <c>_at</c>.</summary>
+        private void Stop(string damage, string? name = null)
+        {
+            _current?.Dispose();
+            _current = null;
+            (_stop, _damaged) = ($"file '{name ?? _file!.Name}' begins, and is damaged: {damage}", true);
+        }
+
+        /// <summary>
+        /// The descriptor after the data that starts at <paramref name="dataStart"/>: a signed one, or an
+        /// unsigned one just before the next header, whose compressed size is its distance from there.
+        /// </summary>
+        private Descriptor? FindDescriptor(int dataStart, bool zip64)
+        {
+            var sizes = zip64 ? 8 : 4;
+            var span = zip.AsSpan(0, length);
+            for (var from = dataStart; span[from..].IndexOf("PK"u8) is var k and >= 0; from += k + 1)
+            {
+                var i = from + k;
+                var signature = i + 4 <= length ? BinaryPrimitives.ReadUInt32LittleEndian(span[i..]) : 0;
+                if (signature == DataDescriptor && i + 8 + 2 * sizes <= length && ReadSize(span[(i + 8)..], zip64) == i - dataStart)
+                {
+                    return new Descriptor(i, 8 + 2 * sizes, BinaryPrimitives.ReadUInt32LittleEndian(span[(i + 4)..]), ReadSize(span[(i + 8 + sizes)..], zip64));
+                }
+
+                var start = i - 4 - 2 * sizes;
+                if (signature is LocalHeader or DirectoryHeader && start >= dataStart && ReadSize(span[(start + 4)..], zip64) == start - dataStart)
+                {
+                    return new Descriptor(start, 4 + 2 * sizes, BinaryPrimitives.ReadUInt32LittleEndian(span[start..]), ReadSize(span[(start + 4 + sizes)..], zip64));
+                }
+            }
+
+            return null;
+        }
+
+        private static long ReadSize(ReadOnlySpan<byte> at, bool zip64) =>
+            zip64 ? (long)BinaryPrimitives.ReadUInt64LittleEndian(at) : BinaryPrimitives.ReadUInt32LittleEndian(at);
+
+        /// <summary>A ZIP64 extra field (id 1) holds the sizes that did not fit in the header's four bytes; true when there is one.</summary>
+        private static bool ReadZip64Sizes(ReadOnlySpan<byte> extra, ref long size, ref long compressedSize)
+        {
+            while (extra.Length >= 4)
+            {
+                var id = BinaryPrimitives.ReadUInt16LittleEndian(extra);
+                var fieldLength = Math.Min(BinaryPrimitives.ReadUInt16LittleEndian(extra[2..]), extra.Length - 4);
+                var field = extra.Slice(4, fieldLength);
+                if (id == 1)
+                {
+                    if (size == uint.MaxValue && field.Length >= 8)
+                    {
+                        size = (long)BinaryPrimitives.ReadUInt64LittleEndian(field);
+                        field = field[8..];
+                    }
+
+                    if (compressedSize == uint.MaxValue && field.Length >= 8)
+                    {
+                        compressedSize = (long)BinaryPrimitives.ReadUInt64LittleEndian(field);
+                    }
+
+                    return true;
+                }
+
+                extra = extra[(4 + fieldLength)..];
+            }
+
+            return false;
         }
 
         protected override void Dispose(bool disposing)
