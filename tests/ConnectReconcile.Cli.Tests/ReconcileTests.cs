@@ -292,6 +292,33 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task A_month_whose_days_were_rated_with_two_cards_of_one_version_says_so()
+    {
+        using var month = await CurMonth.CreateAsync();
+        var card = System.Text.Json.Nodes.JsonNode.Parse(BuiltInRateCards.Default.ToJson())!;
+        var row = card["rows"]!.AsArray()[0]!;
+        row["price"] = row["price"]!.GetValue<decimal>() + 0.001m; // edited, its version kept
+        var edited = Path.Combine(month.Data, "edited-card.json");
+        await File.WriteAllTextAsync(edited, card.ToJsonString());
+
+        // A nightly with the built-in card changes nothing; one with the edited card makes the month two cards.
+        foreach (var (rateCard, shared) in new[] { ((string?)null, false), (edited, true) })
+        {
+            var nightly = await CliRunner.RunAsync(["nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", month.Rated,
+                .. rateCard is null ? Array.Empty<string>() : ["--rate-card", rateCard]]);
+            Assert.True(nightly.Exit == 0, nightly.Err);
+            var (exit, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10", "--summary", "json");
+            Assert.True(exit is 0 or 3);
+            var notes = logs.Where(l => l.Contains("were rated with", StringComparison.Ordinal)).ToList();
+            Assert.Equal(shared ? 1 : 0, notes.Count);
+            if (shared)
+            {
+                Assert.Contains($"2 different rate cards that share the version {BuiltInRateCards.Default.Version}", notes[0], StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_legacy_CSV_invoice_with_daily_lines_per_instance_reconciles_too()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv", "--cur-granularity", "daily", "--cur-resource-ids", "instance");

@@ -71,6 +71,9 @@ public sealed record ReconciliationReport
             : $"The invoice is in {Currency} and the rate card prices in {ExpectedCurrency}: quantities are compared, costs are not (cost columns mix the two). " +
               $"To compare costs, derive a card in {Currency} from the invoice (connect-reconcile ratecard derive), replay with it, and reconcile with --rate-card set to it.";
 
+    /// <summary>The rate cards the rated days' manifests name (two can share a version: an edited card).</summary>
+    public IReadOnlyList<RateCardDigest> RateCards { get; init; } = [];
+
     /// <summary>
     /// When the rated days were rated with more than one policy or rate card (a nightly re-run with other
     /// settings into the same output): variances can come from that, not from the invoice.
@@ -80,10 +83,24 @@ public sealed record ReconciliationReport
         get
         {
             var (policies, cards) = (Policy.Split(',', StringSplitOptions.RemoveEmptyEntries), RateCardVersion.Split(',', StringSplitOptions.RemoveEmptyEntries));
-            return policies.Length <= 1 && cards.Length <= 1 ? null
-                : $"The month's rated days were rated with {(policies.Length > 1 ? $"{policies.Length} policies ({string.Join("; ", policies)})" : "")}" +
-                  $"{(policies.Length > 1 && cards.Length > 1 ? " and " : "")}{(cards.Length > 1 ? $"{cards.Length} rate cards ({string.Join(", ", cards)})" : "")}: " +
-                  "variances can come from that; replay the month with one policy and card before reading them.";
+            var parts = new List<string>();
+            if (policies.Length > 1)
+            {
+                parts.Add($"{policies.Length} policies ({string.Join("; ", policies)})");
+            }
+
+            if (cards.Length > 1)
+            {
+                parts.Add($"{cards.Length} rate cards ({string.Join(", ", cards)})");
+            }
+
+            foreach (var shared in RateCards.GroupBy(c => c.Version).Where(g => g.Count() > 1))
+            {
+                parts.Add($"{shared.Count()} different rate cards that share the version {shared.Key} (run.json rateCardSha256 {string.Join(", ", shared.Select(c => c.Sha256[..Math.Min(12, c.Sha256.Length)] + "…"))})");
+            }
+
+            return parts.Count == 0 ? null
+                : $"The month's rated days were rated with {string.Join(" and ", parts)}: variances can come from that; replay the month with one policy and card before reading them.";
         }
     }
 
@@ -135,3 +152,6 @@ public sealed record ReconciliationReport
         };
     }
 }
+
+/// <summary>A rate card as a run's manifest names it: its version and the SHA-256 of its canonical JSON.</summary>
+public sealed record RateCardDigest(string Version, string Sha256);

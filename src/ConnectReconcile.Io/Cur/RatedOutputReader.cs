@@ -1,7 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Parquet;
 using ConnectReconcile.Io.Storage;
 using global::Parquet;
@@ -11,7 +14,11 @@ using global::Parquet.Serialization;
 namespace ConnectReconcile.Io.Cur;
 
 /// <summary>The expected side of a month: our daily_usage rows, and the rate card and policy that produced them.</summary>
-public sealed record RatedMonth(IReadOnlyList<ExpectedUsage> Rows, IReadOnlyList<string> RateCardVersions, IReadOnlyList<string> Policies, int Partitions);
+public sealed record RatedMonth(IReadOnlyList<ExpectedUsage> Rows, IReadOnlyList<string> RateCardVersions, IReadOnlyList<string> Policies, int Partitions)
+{
+    /// <summary>The rate cards (version, SHA-256) of the run.json manifests that wrote these daily_usage files, as found.</summary>
+    public IReadOnlyList<RateCardDigest> RateCards { get; init; } = [];
+}
 
 /// <summary>Facts from our charges table that the explanation rules use.</summary>
 public sealed class ChargeFacts
@@ -43,11 +50,14 @@ public sealed class RatedOutputReader(IObjectStore store)
         var versions = new SortedSet<string>(StringComparer.Ordinal);
         var policies = new SortedSet<string>(StringComparer.Ordinal);
         var partitions = 0;
+        var files = new Dictionary<string, string>(StringComparer.Ordinal); // key → SHA-256, to find the run that wrote it
         foreach (var key in await PartitionKeysAsync("daily_usage/", month, ct).ConfigureAwait(false))
         {
             _reading = key;
             partitions++;
             await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            files[key] = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false));
+            stream.Position = 0;
             var data = await ParquetSerializer.DeserializeAsync<DailyUsageRow>(stream, cancellationToken: ct).ConfigureAwait(false);
             foreach (var r in data.Data)
             {
@@ -61,7 +71,49 @@ public sealed class RatedOutputReader(IObjectStore store)
         }
 
         _reading = null;
-        return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions);
+        return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions) { RateCards = await RateCardsAsync(files, ct).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// The rate cards that wrote <paramref name="files"/>, from the manifests (root and <c>_runs/</c>) that list a
+    /// file with the bytes it has now: rows carry the card's version only, and an edited card can keep it.
+    /// A manifest that cannot be read, or one from before rateCardSha256, tells nothing.
+    /// </summary>
+    private async Task<IReadOnlyList<RateCardDigest>> RateCardsAsync(Dictionary<string, string> files, CancellationToken ct)
+    {
+        var manifests = new List<string>();
+        foreach (var prefix in new[] { RunManifest.FileName, "_runs/" })
+        {
+            await foreach (var o in store.ListAsync(prefix, ct).ConfigureAwait(false))
+            {
+                if (o.Key == RunManifest.FileName || o.Key.EndsWith("/" + RunManifest.FileName, StringComparison.Ordinal))
+                {
+                    manifests.Add(o.Key);
+                }
+            }
+        }
+
+        var cards = new HashSet<RateCardDigest>();
+        foreach (var key in manifests)
+        {
+            try
+            {
+                await using var stream = await store.OpenReadAsync(key, ct).ConfigureAwait(false);
+                using var manifest = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+                var root = manifest.RootElement;
+                if (root.TryGetProperty("rateCardSha256", out var sha) && root.TryGetProperty("rateCardVersion", out var version)
+                    && root.GetProperty("outputs").EnumerateArray().Any(o => files.TryGetValue(o.GetProperty("path").GetString() ?? "", out var now) && now == o.GetProperty("sha256").GetString()))
+                {
+                    cards.Add(new RateCardDigest(version.GetString() ?? "", sha.GetString() ?? ""));
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+            {
+                // Not a manifest this reader understands: it only refines the rating note.
+            }
+        }
+
+        return cards.OrderBy(c => c.Version, StringComparer.Ordinal).ThenBy(c => c.Sha256, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>

@@ -126,6 +126,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var report = ReconciliationReport.Build(ratedMonth.Rows, invoice, catalog, options.Tolerance, evidence) with
         {
             RateCardVersion = string.Join(",", ratedMonth.RateCardVersions),
+            RateCards = ratedMonth.RateCards,
             Policy = string.Join(",", ratedMonth.Policies),
         };
         Phase("explain");
