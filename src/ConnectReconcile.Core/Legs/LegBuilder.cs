@@ -42,6 +42,71 @@ public sealed class LegBuilder
     public static bool KeepsCustomer(ContactRecord r) =>
         r.InitiationMethod is not (InitiationMethods.ExternalOutbound or InitiationMethods.Callback or InitiationMethods.Monitor);
 
+    /// <summary>
+    /// The CALLBACK record whose call <paramref name="record"/> is on: its nearest CALLBACK ancestor through
+    /// <c>PreviousContactId</c> within the chain (a TRANSFER the callback's agent made, and that transfer's own
+    /// transfers). Null when it descends from none, or its line of parents leaves the chain before reaching
+    /// one. A CALLBACK record is not its own: for it this names an earlier callback it descends from, if any.
+    /// </summary>
+    public static ContactRecord? CallbackOf(Chain chain, ContactRecord record)
+    {
+        var records = chain.RecordSpan;
+        if (!HasCallback(records))
+        {
+            return null; // most chains
+        }
+
+        var current = record;
+        // At most one step per record: a PreviousContactId loop (malformed data) ends rather than spins.
+        for (var steps = 0; steps < records.Length && current.PreviousContactId is { } parentId; steps++)
+        {
+            ContactRecord? parent = null;
+            foreach (var r in records)
+            {
+                if (string.Equals(r.ContactId, parentId, StringComparison.Ordinal))
+                {
+                    parent = r;
+                    break;
+                }
+            }
+
+            if (parent is null)
+            {
+                return null;
+            }
+
+            if (parent.InitiationMethod == InitiationMethods.Callback)
+            {
+                return parent;
+            }
+
+            current = parent;
+        }
+
+        return null;
+    }
+
+    /// <summary>A record the chain's own customer leg unions: it keeps the customer and is not on a callback's call.</summary>
+    public static bool OnCustomerLeg(Chain chain, ContactRecord r) => KeepsCustomer(r) && CallbackOf(chain, r) is null;
+
+    /// <summary>A record a callback leg unions: the CALLBACK record itself, or a record on its call that keeps the customer.</summary>
+    public static bool OnCallbackLeg(Chain chain, string callbackId, ContactRecord r) =>
+        string.Equals(r.ContactId, callbackId, StringComparison.Ordinal)
+        || (KeepsCustomer(r) && CallbackOf(chain, r) is { } of && string.Equals(of.ContactId, callbackId, StringComparison.Ordinal));
+
+    private static bool HasCallback(ReadOnlySpan<ContactRecord> records)
+    {
+        foreach (var r in records)
+        {
+            if (r.InitiationMethod == InitiationMethods.Callback)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsOutboundChain(Chain chain)
     {
         var head = chain.Root ?? chain.Records.FirstOrDefault(KeepsCustomer) ?? chain.Head;
@@ -63,11 +128,22 @@ public sealed class LegBuilder
         customerRecords.Clear();
         telephony.Clear();
         service.Clear();
+        var onCallbacks = 0;
+        var hasCallback = HasCallback(chain.RecordSpan);
         foreach (var r in chain.RecordSpan)
         {
             if (KeepsCustomer(r))
             {
-                customerRecords.Add(r);
+                // A transfer the callback's agent made is on the outbound call Connect placed for the
+                // callback (its leg, below), not on the inbound call, which ended when the callback was created.
+                if (!hasCallback || CallbackOf(chain, r) is null)
+                {
+                    customerRecords.Add(r);
+                }
+                else
+                {
+                    onCallbacks++;
+                }
             }
         }
 
@@ -121,11 +197,12 @@ public sealed class LegBuilder
                 Intervals = union,
                 Shares = shares,
                 ContactId = head.ContactId,
-                Why = outbound
+                Why = (outbound
                     ? "Connect dialled the customer; billed from answer to the customer's last disconnect, overlaps across records counted once"
                     : numberType == NumberTypes.TollFree
                         ? "the customer called a toll-free number; billed from connection to the customer's last disconnect, overlaps across records counted once"
-                        : "the customer called a DID; billed from connection to the customer's last disconnect, overlaps across records counted once",
+                        : "the customer called a DID; billed from connection to the customer's last disconnect, overlaps across records counted once")
+                    + (onCallbacks == 0 ? "" : $"; {onCallbacks} record(s) transferred on from a queued callback are on the callback's outbound call, not this one"),
             });
             usages.Add(Telephony(legs[^1]));
         }
@@ -161,13 +238,60 @@ public sealed class LegBuilder
     {
         foreach (var r in chain.RecordSpan)
         {
-            // A callback the customer never answered has no telephony and no service.
-            if (r.InitiationMethod == InitiationMethods.Callback && r.ConnectedToSystemTimestamp is { } answered)
+            // A callback the customer never answered has no telephony and no service (nor do records after it).
+            if (r.InitiationMethod != InitiationMethods.Callback || r.ConnectedToSystemTimestamp is not { } answered)
+            {
+                continue;
+            }
+
+            // The callback's agent may transfer the customer on (TRANSFER/QUEUE_TRANSFER/DISCONNECT records
+            // whose parents lead back to this CALLBACK): the customer stays on the outbound call Connect placed,
+            // so the leg is the union of the callback's [answer, disconnect) and those records' intervals, as
+            // the customer leg unions its records; telephony and service over the union, once.
+            List<(string ContactId, Interval Interval)>? parts = null;
+            foreach (var d in chain.RecordSpan)
+            {
+                if (!ReferenceEquals(d, r) && OnCallbackLeg(chain, r.ContactId, d))
+                {
+                    parts ??= [(r.ContactId, new Interval(answered, r.End))];
+                    // Not before the customer answered the callback: they were not on the line.
+                    parts.Add((d.ContactId, new Interval(Instant.Max(answered, d.ConnectedToSystemTimestamp ?? d.InitiationTimestamp), d.End)));
+                }
+            }
+
+            if (parts is null)
             {
                 AddServedOutboundLeg(legs, usages, LegKinds.Callback, r, r.CustomerEndpoint?.Address, new Interval(answered, r.End),
                     "a queued callback: Connect called the customer back; billed from answer to disconnect",
                     "Connect voice minutes of the callback, from answer");
+                continue;
             }
+
+            var (union, shares) = UnionWithShares(parts);
+            if (union.Count == 0)
+            {
+                continue;
+            }
+
+            var number = r.CustomerEndpoint?.Address;
+            var transfers = parts.Count - 1;
+            var leg = new Leg
+            {
+                Index = legs.Count,
+                Kind = LegKinds.Callback,
+                Direction = Directions.Outbound,
+                Number = number,
+                Country = PhoneNumbers.CountryOf(number),
+                Intervals = union,
+                Shares = shares,
+                ContactId = r.ContactId,
+                Why = $"a queued callback: Connect called the customer back, and the callback's agent transferred the customer on ({transfers} later record(s)) " +
+                      "while they stayed on that outbound call; billed from answer to the customer's last disconnect, overlaps across records counted once",
+            };
+            legs.Add(leg);
+            usages.Add(Telephony(leg));
+            AddService(usages, parts, LegKinds.Callback, leg.Index, r.ContactId, number, leg.Country,
+                "Connect voice minutes of the callback, from answer to the customer's last disconnect (its transfers included)");
         }
     }
 
@@ -294,6 +418,7 @@ public sealed class LegBuilder
         var parts = new List<(string, Interval)>();
         var agentPolicy = _policy.ContactLensInterval == ContactLensInterval.AgentConnected;
         var customerLegAdded = false;
+        List<int>? callbacksAdded = null;
         foreach (var r in chain.RecordSpan)
         {
             if (!r.ContactLensEnabled)
@@ -308,10 +433,12 @@ public sealed class LegBuilder
                     parts.Add((r.ContactId, new Interval(connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
                 }
             }
-            else if (r.InitiationMethod == InitiationMethods.Callback)
+            else if (CallbackFor(chain, r) is { } callbackRecord)
             {
-                if (CallbackLegOf(legs, r) is { } callback)
+                // A CALLBACK, or a record on its call (a transfer its agent made): the callback's leg, once.
+                if (CallbackLegOf(legs, callbackRecord) is { } callback && !(callbacksAdded ??= []).Contains(callback.Index))
                 {
+                    callbacksAdded.Add(callback.Index);
                     foreach (var i in callback.Intervals)
                     {
                         parts.Add((callback.ContactId, i));
@@ -334,8 +461,8 @@ public sealed class LegBuilder
             return;
         }
 
-        // Reported on the leg of the first analysed record: its callback leg, else the customer leg.
-        var leg = (first.InitiationMethod == InitiationMethods.Callback ? CallbackLegOf(legs, first) : null) ?? customerLeg;
+        // Reported on the leg of the first analysed record: its callback's leg, else the customer leg.
+        var leg = (CallbackFor(chain, first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
         usages.Add(new MeteredUsage
         {
             ChargeKind = ChargeKinds.ContactLens,
@@ -352,6 +479,11 @@ public sealed class LegBuilder
         });
     }
 
+    /// <summary>The CALLBACK whose leg a record belongs to: itself for a CALLBACK, else the callback whose call it is on.</summary>
+    private static ContactRecord? CallbackFor(Chain chain, ContactRecord r) =>
+        r.InitiationMethod == InitiationMethods.Callback ? r : CallbackOf(chain, r);
+
+    /// <summary>The leg of a CALLBACK record (null when the customer never answered it).</summary>
     private static Leg? CallbackLegOf(List<Leg> legs, ContactRecord callback)
     {
         foreach (var l in legs)

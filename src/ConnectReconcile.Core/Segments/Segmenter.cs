@@ -122,7 +122,8 @@ public static class Segmenter
         var hasExternal = false;
         foreach (var r in chain.RecordSpan)
         {
-            if (leg.Kind == LegKinds.Callback ? r.ContactId == leg.ContactId : LegBuilder.KeepsCustomer(r))
+            // The leg's own records: a callback leg's CALLBACK and the transfers on its call, the customer leg the rest.
+            if (leg.Kind == LegKinds.Callback ? LegBuilder.OnCallbackLeg(chain, leg.ContactId, r) : LegBuilder.OnCustomerLeg(chain, r))
             {
                 records.Add(r);
             }
