@@ -306,16 +306,19 @@ public sealed class LegBuilder
                     "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
                     "Connect voice minutes of the third-party leg");
             }
-            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!)
-                     && (r.TransferCompletedTimestamp ?? r.Agent?.AfterContactWorkStartTimestamp) is { } start)
+            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
             {
-                var estimated = r.TransferCompletedTimestamp is null;
-                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, new Interval(start, r.End),
-                    estimated
-                        ? "transferred to an external number with no leg record; start estimated from the agent's after-contact-work start"
-                        : "transferred to an external number with no leg record; billed from TransferCompletedTimestamp to the customer's disconnect",
-                    "Connect voice minutes of the third-party leg",
-                    estimated);
+                // With neither a completed transfer nor an agent (a flow's transfer), nothing says when the third party
+                // was dialled: from the call's connection is an upper bound, flagged, where no leg would hide it.
+                var (start, why) = (r.TransferCompletedTimestamp, r.Agent?.AfterContactWorkStartTimestamp) switch
+                {
+                    ({ } completed, _) => (completed, "transferred to an external number with no leg record; billed from TransferCompletedTimestamp to the customer's disconnect"),
+                    (null, { } acw) => (acw, "transferred to an external number with no leg record; start estimated from the agent's after-contact-work start"),
+                    _ => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp,
+                        "transferred to an external number with no leg record, no TransferCompletedTimestamp and no agent; start estimated as the call's connection (an upper bound)"),
+                };
+                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, new Interval(start, r.End), why,
+                    "Connect voice minutes of the third-party leg", estimated: r.TransferCompletedTimestamp is null);
             }
         }
     }

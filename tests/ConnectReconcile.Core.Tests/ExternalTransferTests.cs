@@ -1,0 +1,54 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+/// <summary>
+/// A transfer to an external number with no EXTERNAL_OUTBOUND leg record (billing-model §2, third party
+/// "no leg record"): the leg starts at TransferCompletedTimestamp, else the agent's after-contact-work
+/// start (estimated), else — a flow's transfer, no agent — the record's connection (estimated, an upper bound).
+/// </summary>
+public sealed class ExternalTransferTests
+{
+    private static Instant At(string time) => Instant.Parse($"2026-10-14T{time}Z");
+
+    // The IVR transfers the caller to +1 206 555 0199 at some moment nothing records; the caller leaves at 10:10:00.
+    private static ContactRecord Call(Instant? completed = null, AgentInfo? agent = null) => new()
+    {
+        ContactId = "x-root",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.Inbound,
+        InitiationTimestamp = At("10:00:00"),
+        ConnectedToSystemTimestamp = At("10:00:00"),
+        DisconnectTimestamp = At("10:10:00"),
+        TransferCompletedTimestamp = completed,
+        SystemEndpoint = new Endpoint("+12065550100", "TELEPHONE_NUMBER"),
+        CustomerEndpoint = new Endpoint("+12065550123", "TELEPHONE_NUMBER"),
+        TransferredToEndpoint = new Endpoint("+12065550199", "TELEPHONE_NUMBER"),
+        Agent = agent,
+        InstanceArn = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001",
+    };
+
+    private static Leg ThirdParty(ContactRecord call) =>
+        new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("x-root", [call])).Legs.Single(l => l.Kind == LegKinds.ThirdParty);
+
+    [Fact]
+    public void The_third_party_leg_starts_at_the_completed_transfer_else_the_agents_wrap_up_else_the_calls_connection_flagged()
+    {
+        var completed = ThirdParty(Call(completed: At("10:02:00")));
+        Assert.Equal((480L, false), (completed.Seconds, completed.Estimated));
+
+        var wrapUp = ThirdParty(Call(agent: new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("10:01:00"), AfterContactWorkStartTimestamp = At("10:04:00") }));
+        Assert.Equal((360L, true), (wrapUp.Seconds, wrapUp.Estimated));
+
+        // Was no leg at all, and nothing said so.
+        var flow = ThirdParty(Call());
+        Assert.Equal((600L, true), (flow.Seconds, flow.Estimated));
+        Assert.Contains("an upper bound", flow.Why, StringComparison.Ordinal);
+    }
+}
