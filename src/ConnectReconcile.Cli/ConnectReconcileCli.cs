@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using ConnectReconcile.Cli.Commands;
@@ -36,22 +37,40 @@ public static partial class ConnectReconcileCli
 
     public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
     {
-        var parse = Build(env).Parse(args);
-        if (parse.Errors.Count > 0)
+        // A signal before the invocation takes Ctrl-C / SIGTERM (while the command tree is built and parsed: a
+        // second or more on a busy machine) would end the process at once, exit 143: the stream worker a
+        // scheduler stops as it starts did. Held here, it reaches the command as a cancelled token.
+        using var early = new CancellationTokenSource();
+        Task<int> invocation;
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Hold))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Hold))
         {
-            using var errors = env();
-            foreach (var error in parse.Errors)
+            var parse = Build(env).Parse(args);
+            if (parse.Errors.Count > 0)
             {
-                await errors.Error.WriteLineAsync("error: " + Readable(error.Message));
+                using var errors = env();
+                foreach (var error in parse.Errors)
+                {
+                    await errors.Error.WriteLineAsync("error: " + Readable(error.Message));
+                }
+
+                await errors.Error.WriteLineAsync("See --help.");
+                return ExitCodes.Usage;
             }
 
-            await errors.Error.WriteLineAsync("See --help.");
-            return ExitCodes.Usage;
+            // Ctrl-C / SIGTERM cancel the action's token (a run then publishes nothing and cleans its staging);
+            // if the action has not returned 30 s later, the process ends anyway. The invocation takes the
+            // signals before its first await, so the early hold ends once it has begun.
+            invocation = parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }, early.Token);
         }
 
-        // Ctrl-C / SIGTERM cancel the action's token (a run then publishes nothing and cleans its staging);
-        // if the action has not returned 30 s later, the process ends anyway.
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
+        return await invocation;
+
+        void Hold(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            early.Cancel();
+        }
     }
 
     /// <summary>System.CommandLine names the .NET type a value failed to parse as; a user wants to know what to type.</summary>
