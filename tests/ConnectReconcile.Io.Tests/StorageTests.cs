@@ -132,10 +132,13 @@ public sealed class StorageTests : IDisposable
         Write("charges/dt=2026-10-01/stale.parquet", "stale");
         Write("charges/dt=2026-10-02/part-00000.parquet", "keep-2");
 
-        var staging = store.CreateStagingDirectory();
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(staging, "charges", "dt=2026-10-01")).FullName, "part-00000.parquet"), "new-1");
-        File.WriteAllText(Path.Combine(staging, "run.json"), "{}");
-        await store.PublishAsync(new PublishPlan(staging, ["charges/dt=2026-10-01/"], ["charges/dt=2026-10-01/part-00000.parquet"], "run.json"), CancellationToken.None);
+        using (var staging = store.CreateStaging())
+        {
+            File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(staging.Folder, "charges", "dt=2026-10-01")).FullName, "part-00000.parquet"), "new-1");
+            File.WriteAllText(Path.Combine(staging.Folder, "run.json"), "{}");
+            await store.PublishAsync(new PublishPlan(staging.Folder, ["charges/dt=2026-10-01/"], ["charges/dt=2026-10-01/part-00000.parquet"], "run.json"), CancellationToken.None);
+        }
+
 
         Assert.Equal("new-1", File.ReadAllText(Path.Combine(Root, "charges", "dt=2026-10-01", "part-00000.parquet")));
         Assert.False(File.Exists(Path.Combine(Root, "charges", "dt=2026-10-01", "stale.parquet")));

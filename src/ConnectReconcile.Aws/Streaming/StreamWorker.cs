@@ -718,6 +718,7 @@ public sealed class StreamWorker
                 Numbers = _options.Numbers,
                 Parallelism = Math.Max(1, _options.Parallelism),
                 ScratchDirectory = _options.ScratchDirectory,
+                Warn = Warn,
             });
             var result = await RetryAsync("publish " + Day(day), () => job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None)).ConfigureAwait(false);
             chains += result.Counts.Chains;
@@ -728,34 +729,26 @@ public sealed class StreamWorker
 
     private async Task PublishQuarantineAsync(DateOnly day)
     {
-        var staging = _options.Output is LocalObjectStore local
-            ? local.CreateStagingDirectory()
-            : Path.Combine(_options.ScratchDirectory ?? Path.GetTempPath(), "connect-reconcile-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(staging);
-        try
+        using var stagingDirectory = _options.Output is LocalObjectStore local
+            ? local.CreateStaging(Warn)
+            : StagingDirectory.CreateInScratch(_options.ScratchDirectory, Warn);
+        var staging = stagingDirectory.Folder;
+        var rows = State.QuarantineFor(day).Select(QuarantineRow.From).ToList();
+        using var writer = new ParquetTableWriter(staging);
+        var written = await writer.WriteAsync("quarantine", day, rows, CancellationToken.None).ConfigureAwait(false);
+        var manifest = $"{StreamArchive.QuarantineFolder}/{Day(day)}.json";
+        var manifestPath = Path.Combine(staging, manifest);
+        Directory.CreateDirectory(Path.GetDirectoryName(manifestPath)!);
+        await File.WriteAllTextAsync(manifestPath, System.Text.Json.JsonSerializer.Serialize(new
         {
-            var rows = State.QuarantineFor(day).Select(QuarantineRow.From).ToList();
-            using var writer = new ParquetTableWriter(staging);
-            var written = await writer.WriteAsync("quarantine", day, rows, CancellationToken.None).ConfigureAwait(false);
-            var manifest = $"{StreamArchive.QuarantineFolder}/{Day(day)}.json";
-            var manifestPath = Path.Combine(staging, manifest);
-            Directory.CreateDirectory(Path.GetDirectoryName(manifestPath)!);
-            await File.WriteAllTextAsync(manifestPath, System.Text.Json.JsonSerializer.Serialize(new
-            {
-                day = Day(day), rows = rows.Count, path = written?.Path, sha256 = written?.Sha256,
-            }) + "\n").ConfigureAwait(false);
-            await _options.Output.PublishAsync(
-                new PublishPlan(staging, [ParquetTableWriter.PartitionPrefix("quarantine", day)], written is null ? [] : [written.Path], manifest),
-                CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (Directory.Exists(staging))
-            {
-                Directory.Delete(staging, recursive: true);
-            }
-        }
+            day = Day(day), rows = rows.Count, path = written?.Path, sha256 = written?.Sha256,
+        }) + "\n").ConfigureAwait(false);
+        await _options.Output.PublishAsync(
+            new PublishPlan(staging, [ParquetTableWriter.PartitionPrefix("quarantine", day)], written is null ? [] : [written.Path], manifest),
+            CancellationToken.None).ConfigureAwait(false);
     }
+
+    private void Warn(string message) => _log.Log(StreamLogLevel.Warning, null, "{Warning}", message);
 
     /// <summary>Commits each shard's position, parents first; a drained closed shard gets SHARD_END and its lease is released.</summary>
     private async Task CheckpointAsync(IReadOnlyList<ShardRange> ranges)

@@ -23,6 +23,7 @@ internal sealed class DayPartitions : IDisposable
     private readonly InputSelector _selector;
     private readonly RowMapper _mapper;
     private readonly DailyUsageTotals _dailyUsage;
+    private readonly StagingDirectory? _stagingDirectory;
     private readonly string _staging;
     private readonly ParquetTableWriter _writer;
     private readonly SortedDictionary<DateOnly, DayBuffer> _open = [];
@@ -50,7 +51,8 @@ internal sealed class DayPartitions : IDisposable
         _selector = selector;
         _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString());
         _dailyUsage = _mapper.NewDailyUsage();
-        _staging = options.Output is null ? string.Empty : PrepareStaging(options);
+        _stagingDirectory = options.Output is null ? null : PrepareStaging(options);
+        _staging = _stagingDirectory?.Folder ?? string.Empty;
         _writer = new ParquetTableWriter(_staging);
         _parts = Enumerable.Range(0, 2 * Math.Max(1, options.Parallelism)).Select(_ => new SlicePart(_mapper)).ToArray();
     }
@@ -212,14 +214,14 @@ internal sealed class DayPartitions : IDisposable
         return result;
     }
 
-    /// <summary>A cancelled or failed run leaves nothing behind; a killed one leaves only _staging/, which readers ignore.</summary>
+    /// <summary>
+    /// A cancelled or failed run leaves nothing behind; a killed one leaves only its staging, which readers
+    /// ignore and the next run's staging removes.
+    /// </summary>
     public void Dispose()
     {
         _writer.Dispose();
-        if (_staging.Length > 0 && Directory.Exists(_staging))
-        {
-            Directory.Delete(_staging, recursive: true);
-        }
+        _stagingDirectory?.Dispose();
     }
 
     /// <summary>
@@ -402,17 +404,9 @@ internal sealed class DayPartitions : IDisposable
         return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? firstDay ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
     }
 
-    private static string PrepareStaging(BillingJobOptions options)
-    {
-        if (options.Output is LocalObjectStore local)
-        {
-            return local.CreateStagingDirectory();
-        }
-
-        var dir = Path.Combine(options.ScratchDirectory ?? Path.GetTempPath(), "connect-reconcile-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    private static StagingDirectory PrepareStaging(BillingJobOptions options) => options.Output is LocalObjectStore local
+        ? local.CreateStaging(options.Warn)
+        : StagingDirectory.CreateInScratch(options.ScratchDirectory, options.Warn);
 
     /// <summary>
     /// A table's rows: mapped into a small block of reused rows, which is added to the row group column

@@ -74,32 +74,38 @@ public sealed class LocalObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
-    /// <summary>A scratch folder on the same filesystem as the store, so publishing is a rename.</summary>
-    public string CreateStagingDirectory()
-    {
-        var dir = Path.Combine(Root, StagingFolder, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    /// <summary>
+    /// A run's scratch folder on the same filesystem as the store, so publishing is a rename; creating it
+    /// removes the staging that killed runs left (<paramref name="warn"/> is told), disposing it deletes it.
+    /// </summary>
+    public StagingDirectory CreateStaging(Action<string>? warn = null) =>
+        StagingDirectory.Create(Path.Combine(Root, StagingFolder), string.Empty, removeEmptyParent: true, warn);
 
+    /// <summary>Swaps in the plan's partitions, then writes its manifest; a folder staged here stays its owner's to delete.</summary>
     public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
     {
         var staged = Path.GetFullPath(plan.LocalRoot);
-        if (!staged.StartsWith(Path.Combine(Root, StagingFolder), StringComparison.Ordinal))
+        if (staged.StartsWith(Path.Combine(Root, StagingFolder), StringComparison.Ordinal))
         {
-            // Staged elsewhere (another filesystem): copy into our staging area first so the swap is a rename.
-            var local = CreateStagingDirectory();
-            foreach (var file in plan.Files.Append(plan.ManifestFile))
-            {
-                var target = Path.Combine(local, file);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(Path.Combine(staged, file), target, overwrite: true);
-            }
-
-            staged = local;
+            await SwapInAsync(plan, staged, cancellationToken);
+            return;
         }
 
-        var trash = staged + "-replaced";
+        // Staged elsewhere (another filesystem): copy into our staging area first so the swap is a rename.
+        using var local = CreateStaging();
+        foreach (var file in plan.Files.Append(plan.ManifestFile))
+        {
+            var target = Path.Combine(local.Folder, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(staged, file), target, overwrite: true);
+        }
+
+        await SwapInAsync(plan, local.Folder, cancellationToken);
+    }
+
+    private async Task SwapInAsync(PublishPlan plan, string staged, CancellationToken cancellationToken)
+    {
+        var trash = staged + StagingDirectory.ReplacedSuffix;
         foreach (var partition in plan.Partitions)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -135,12 +141,6 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         DeleteQuietly(trash);
-        DeleteQuietly(staged);
-        var stagingRoot = Path.Combine(Root, StagingFolder);
-        if (Directory.Exists(stagingRoot) && !Directory.EnumerateFileSystemEntries(stagingRoot).Any())
-        {
-            Directory.Delete(stagingRoot);
-        }
     }
 
     private static void DeleteQuietly(string dir)
