@@ -129,6 +129,44 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
     }
 
     [Fact]
+    public async Task Every_published_day_has_every_tables_file_and_a_table_without_rows_reads_as_empty()
+    {
+        // The scenarios hold no bad record: the quarantine had folders and no file, and DuckDB failed to find any.
+        using var tmp = new TempDir();
+        var source = Directory.CreateDirectory(tmp.Sub("ctr")).FullName;
+        foreach (var scenario in Directory.GetDirectories(Path.Combine(AppContext.BaseDirectory, "fixtures", "scenarios")))
+        {
+            File.Copy(Path.Combine(scenario, "ctrs.json"), Path.Combine(source, Path.GetFileName(scenario) + ".json"));
+        }
+
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("replay", "--source", source, "--out", tmp.Sub("out"), "--summary", "json");
+        Assert.True(exit == 0, stderr);
+        using var summary = JsonDocument.Parse(stdout);
+        Assert.Equal(0, summary.RootElement.GetProperty("quarantined").GetInt64());
+
+        var days = Directory.GetDirectories(Path.Combine(tmp.Sub("out"), "charges")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(days);
+        foreach (var table in BillingJob.Tables)
+        {
+            Assert.Equal(days, Directory.GetDirectories(Path.Combine(tmp.Sub("out"), table)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.All(days, d => Assert.True(File.Exists(Path.Combine(tmp.Sub("out"), table, d!, "part-00000.parquet")), $"{table}/{d}"));
+        }
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(tmp.Sub("out"), "run.json")));
+        var quarantineFiles = manifest.RootElement.GetProperty("outputs").EnumerateArray().Where(o => o.GetProperty("path").GetString()!.StartsWith("quarantine/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(days.Count, quarantineFiles.Count);
+        Assert.All(quarantineFiles, o => Assert.Equal(0, o.GetProperty("rows").GetInt64()));
+
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT count(*), count(DISTINCT reason) FROM read_parquet('{Path.Combine(tmp.Sub("out"), "quarantine", "*", "*.parquet")}', hive_partitioning = true)";
+        using var reader = cmd.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(0L, Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Two_replays_of_the_same_inputs_are_byte_identical()
     {
         using var tmp = new TempDir();

@@ -172,6 +172,16 @@ internal sealed class DayPartitions : IDisposable
                 var rows = group.Select(QuarantineRow.From).ToList();
                 Record(await _writer.AppendAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
             }
+
+            foreach (var day in days)
+            {
+                Record(_writer.EnsureFile<ChargeRow>("charges", day));
+                Record(_writer.EnsureFile<ContactRow>("contacts", day));
+                Record(_writer.EnsureFile<DailyUsageRow>("daily_usage", day));
+                Record(_writer.EnsureFile<LegRow>("legs", day));
+                Record(_writer.EnsureFile<SegmentRow>("segments", day));
+                Record(_writer.EnsureFile<QuarantineRow>("quarantine", day));
+            }
         }
 
         var counts = new RunCounts

@@ -74,6 +74,28 @@ public sealed partial class ParquetTableWriter(string stagingRoot) : IDisposable
     }
 
     /// <summary>
+    /// The partition's file, written without rows when none were appended (its schema and no row group), so
+    /// every partition a run publishes holds one: a query over a table that has no rows in the range (the
+    /// quarantine of a clean month) reads nothing instead of failing to find files.
+    /// </summary>
+    public string EnsureFile<T>(string table, DateOnly day)
+        where T : class
+    {
+        var relative = PartitionPrefix(table, day) + "part-00000.parquet";
+        var file = _files.GetOrAdd(relative, static _ => new PartitionFile());
+        if (file.Groups.Count == 0)
+        {
+            var path = System.IO.Path.Combine(stagingRoot, relative);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            using var stream = File.Create(path);
+            file.Groups.Begin(stream, file.Hash);
+            file.Groups.WriteFooter<T>(stream);
+        }
+
+        return relative;
+    }
+
+    /// <summary>
     /// Rows (read back from the footer by Parquet.Net, a check on every file), size and SHA-256 of a
     /// finished file: the hash of what was written, checked against the file's size.
     /// </summary>

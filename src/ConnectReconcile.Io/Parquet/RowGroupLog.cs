@@ -42,6 +42,9 @@ internal sealed class RowGroupLog
         _dataEnd = stream.Position;
     }
 
+    /// <summary>Starts a file that may get no rows: its magic (hashed), so its footer alone makes it whole.</summary>
+    public void Begin(Stream stream, IncrementalHash? hash) => Start(stream, hash);
+
     /// <summary>Writes the footer after the last group and cuts off anything beyond it (an earlier footer).</summary>
     public void WriteFooter<T>(Stream stream)
         where T : class
