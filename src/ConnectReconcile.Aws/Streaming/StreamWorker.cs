@@ -385,12 +385,8 @@ public sealed class StreamWorker
             ctrs += decoded.Records.Count;
         }
 
-        if (_options.Output is LocalObjectStore local && Directory.Exists(Path.Combine(local.Root, LocalObjectStore.StagingFolder)))
-        {
-            // A killed publish leaves its staging (and replaced partitions) behind; this worker is the output's only writer.
-            _log.Log(StreamLogLevel.Information, null, "Removing {Folder} left by an interrupted publish", Path.Combine(local.Root, LocalObjectStore.StagingFolder));
-            Directory.Delete(Path.Combine(local.Root, LocalObjectStore.StagingFolder), recursive: true);
-        }
+        // A killed publish's staging (and replaced partitions) is removed by the next run that stages in that
+        // folder, this worker's first publish included; a live nightly's beside it in a shared --out is kept.
 
         var archived = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var m in manifests)

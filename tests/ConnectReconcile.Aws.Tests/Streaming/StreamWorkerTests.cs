@@ -131,8 +131,11 @@ public sealed partial class StreamWorkerTests(AwsServicesFixture services, Strea
         var (updated, contactId, day) = UpdateOfASingleRecordCall(objects);
         await PutAsync(stream, copies.Append(updated));
 
+        // A nightly staging into the same --out while the worker restarts: the restart once deleted all of _staging.
+        using var nightly = new LocalObjectStore(outDir).CreateStaging();
         var second = new StreamWorker(services.Kinesis, checkpoints, StreamAsserts.Options(data, stream, outDir, output));
         var again = await second.RunAsync(CancellationToken.None);
+        Assert.True(Directory.Exists(nightly.Folder), "a live run's staging was removed");
         Assert.Equal(101, again.Records);                      // resumed after the checkpoints: only the new records
         Assert.Equal(data.Truth.Duplicates + 101, second.State.Dedupe.Superseded);
 
