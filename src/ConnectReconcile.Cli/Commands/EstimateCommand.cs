@@ -24,7 +24,7 @@ internal static class EstimateCommand
             "Monthly cost of a call-volume profile (YAML or JSON, docs/estimate.md), by charge kind and usage type, with the assumptions printed. " +
             "--from-ctrs derives the profile from real CTRs instead (save it with --save-profile, edit it, estimate again).");
         var profileOption = new Option<string?>("--profile") { Description = "Volume profile, YAML or JSON (examples/profiles/)" };
-        var fromCtrs = new Option<string?>("--from-ctrs") { Description = "Derive the profile from these CTRs (a folder, a file or s3://bucket/prefix/)" };
+        var fromCtrs = new Option<string?>("--from-ctrs") { Description = "Derive the profile from these CTRs (a folder, a file, s3://bucket/prefix/ or s3://bucket/key)" };
         var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's" };
         var pricingModel = new Option<string?>("--pricing-model") { Description = "per-feature or unlimited-ai, instead of the profile's" };
         var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM (default: the profile's month, else the current UTC month)" };

@@ -17,7 +17,7 @@ internal static class LoadCommand
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("load", "Put CTR files onto a Kinesis data stream, one CTR per record (partition key = ContactId), in arrival order");
-        var source = SharedOptions.Source("CTR files (required): a folder, a file, or s3://bucket/prefix/ (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)");
+        var source = SharedOptions.Source("CTR files (required): a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)");
         var stream = new Option<string?>("--stream") { Description = "Kinesis data stream name (required)" };
         var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS also works" };
         var s3Endpoint = new Option<string?>("--s3-endpoint-url") { Description = "S3-compatible endpoint for an s3:// --source; AWS_ENDPOINT_URL_S3 also works" };

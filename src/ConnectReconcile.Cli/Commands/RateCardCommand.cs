@@ -22,8 +22,8 @@ internal static class RateCardCommand
         var command = new Command("derive",
             "Write a rate card (docs/rate-card.md) whose prices are the invoice's own line_item_unblended_rate, so a re-rated month is priced exactly as AWS priced it. " +
             "Charge kinds, countries and increments come from the base card (the CUR does not show increments).");
-        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/" };
-        var output = new Option<string?>("--out") { Description = "The rate card file to write (JSON)" };
+        var cur = new Option<string?>("--cur") { Description = "The CUR export: a folder, a file or s3://bucket/prefix/ (required)" };
+        var output = new Option<string?>("--out") { Description = "The rate card file to write (JSON; required)" };
         var month = new Option<string?>("--month") { Description = "Only this billing month, YYYY-MM (default: every month in the export)" };
         var baseCard = new Option<string?>("--base-card") { Description = "Card whose usage-type map and increments to use (default: the built-in cards)" };
         var version = new Option<string?>("--version") { Description = "Version of the new card (default: invoice-YYYY-MM)" };

@@ -28,11 +28,11 @@ internal static class ReconcileCommand
         var through = SharedOptions.Day("--through", "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)");
         var account = new Option<string?>("--account") { Description = "Compare only this AWS account's usage (line_item_usage_account_id, 12 digits): an organization's CUR holds every member account's (default: all)" };
         var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };
-        var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice currency, USD (default 0.01). A variance counts when it exceeds both" };
+        var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice's currency (default 0.01). A variance counts when it exceeds both" };
         var output = SharedOptions.Out("Where to write the reconciliation tables and reports/reconciliation-YYYY-MM.html (default: the --rated location)");
         var html = new Option<string?>("--html") { Description = "Write the HTML report to this local file instead" };
-        var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (billing-model §6) and rank them against the invoice; needs --source" };
-        var source = SharedOptions.Source("CTRs of the month, for --calibrate (folder, file or s3://bucket/prefix/)");
+        var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (docs/billing.md, Policy) and rank them against the invoice; needs --source" };
+        var source = SharedOptions.Source("CTRs of the month, for --calibrate (folder, file, s3://bucket/prefix/ or s3://bucket/key)");
         var rateCard = SharedOptions.RateCard();
         var agents = SharedOptions.Agents();
         var numbers = SharedOptions.Numbers();

@@ -32,7 +32,7 @@ internal static class ReplayCommand
     private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly?>? nightlyDate)
     {
         var source = SharedOptions.Source(required: nightlyDate is not null);
-        var output = SharedOptions.Out();
+        var output = SharedOptions.Out(required: nightlyDate is not null ? "required" : "required with --source");
         var rating = new RatingInputs();
         var summary = new Option<string?>("--summary") { Description = "'table' (default) or 'json': print the totals as one JSON object on stdout and nothing else there" };
         var endpoint = SharedOptions.EndpointUrl();

@@ -14,8 +14,9 @@ internal static class SharedOptions
     public static Option<string?> Source(string description = "CTR source: a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)", bool required = false) =>
         new("--source") { Description = required ? description + " (required)" : description };
 
-    public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)") =>
-        new("--out") { Description = description };
+    /// <summary>--out; <paramref name="required"/> (e.g. "required") is said in --help in parentheses, as for --source.</summary>
+    public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)", string? required = null) =>
+        new("--out") { Description = required is null ? description : $"{description} ({required})" };
 
     public static Option<string?> RateCard() => new("--rate-card") { Description = "Rate card JSON (docs/rate-card.md); default: the built-in us-east-1 and ap-northeast-1 cards" };
 
