@@ -89,6 +89,25 @@ public sealed class ReferenceTests
         Assert.Contains("HOLOGRAM", Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers("number,type,country,claimed_at,released_at\n+1,HOLOGRAM,US,,\n")).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("desk.agent,DESK_PHONE,+1 206 555 7380,\n")]                                             // no header row: the header quoted
+    [InlineData("username,phone_type,desk_phone_number,as_of\ndesk.agent,+1 206 555 7380,DESK_PHONE,\n")] // columns swapped: the type quoted
+    [InlineData("username,phone_type,desk_phone_number,as_of\ndesk.agent,DESK_PHONE,2026-10-01,206-555-7380\n")] // the as_of quoted
+    [InlineData("""[{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065557380"}]""")]                    // not describe-user output: the JSON quoted
+    public void A_bad_agents_file_is_quoted_in_its_error_with_desk_phone_numbers_masked(string file)
+    {
+        // A desk phone is an agent's number: the message once showed it whole, in logs and on the console.
+        var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(file)).Message;
+        Assert.DoesNotContain("555", message, StringComparison.Ordinal);
+        Assert.Contains("****", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("call +81 90 1111 2222 now", "call +8190****2222 now")]
+    [InlineData("(206) 555-0123", "206****123")]
+    [InlineData("as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678", "as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678")] // dates and counts stay
+    public void Numbers_in_a_message_are_masked_and_nothing_else(string text, string masked) => Assert.Equal(masked, PhoneNumbers.MaskNumbersIn(text));
+
     [Fact]
     public void An_agent_row_without_a_date_is_in_force_at_any_time_and_its_desk_leg_says_so()
     {

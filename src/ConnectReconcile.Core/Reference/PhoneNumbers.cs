@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text.RegularExpressions;
 
 namespace ConnectReconcile.Core.Reference;
 
@@ -13,7 +14,7 @@ public static class NumberTypes
 /// code for Canada) and whether it is toll-free (by a per-country prefix table). The number
 /// inventory, when given, always wins over these guesses.
 /// </summary>
-public static class PhoneNumbers
+public static partial class PhoneNumbers
 {
     // ITU-T E.164 country calling codes (zone 1 is split by area code below). Codes are prefix-free,
     // except that Kazakhstan's 76 and 77 sit inside Russia's 7, so the longest match wins. Satellite and
@@ -180,6 +181,17 @@ public static class PhoneNumbers
         var plus = number.AsSpan().TrimStart().StartsWith('+') ? "+" : "";
         return string.Concat(plus, digits[..(shown - tail)], "****", digits[(digits.Length - tail)..]);
     }
+
+    /// <summary>
+    /// Text with every run that reads as a phone number masked (<see cref="Mask"/>): a '+' and 7 or more
+    /// digits, or 9 or more digits, spaces, dashes, dots and brackets between them allowed. For messages
+    /// that quote a user's file; a date (8 digits) or a small count stays as it is.
+    /// </summary>
+    public static string MaskNumbersIn(string text) =>
+        NumberLike().Replace(text, m => m.Value.StartsWith('+') || m.Value.Count(char.IsAsciiDigit) >= 9 ? Mask(m.Value) : m.Value);
+
+    [GeneratedRegex(@"\+?\(?\d(?:[ \-.()]{0,2}\d){6,}", RegexOptions.CultureInvariant)]
+    private static partial Regex NumberLike();
 
     /// <summary>The number's ASCII digits (at most the buffer's length: calling codes need only the first few).</summary>
     private static ReadOnlySpan<char> Digits(string? e164, Span<char> buffer)

@@ -70,7 +70,7 @@ public static class ReferenceReaders
             // Reading another shape as "no agents" would silently rate every desk-phone agent as a softphone one.
             throw new FormatException(output.TryGetProperty("UserSummaryList", out _)
                 ? "This is `aws connect list-users` output, which has no phone settings: give `aws connect describe-user` output for each user."
-                : $"Expected `aws connect describe-user` output (a User with its PhoneConfig), found {Clip(output.GetRawText())}.");
+                : $"Expected `aws connect describe-user` output (a User with its PhoneConfig), found {Quote(output.GetRawText())}.");
         }
 
         var phone = Object(config, "PhoneConfig");
@@ -114,7 +114,7 @@ public static class ReferenceReaders
 
         if (PhoneNumbers.E164(Str(e, "PhoneNumber")) is not { } number)
         {
-            throw new FormatException($"Expected `aws connect list-phone-numbers-v2` output or a phone number object (with a PhoneNumber), found {Clip(e.GetRawText())}.");
+            throw new FormatException($"Expected `aws connect list-phone-numbers-v2` output or a phone number object (with a PhoneNumber), found {Quote(e.GetRawText())}.");
         }
 
         yield return new ClaimedNumber(
@@ -131,7 +131,7 @@ public static class ReferenceReaders
         {
             "DESK_PHONE" or "DESK" => PhoneTypes.DeskPhone,
             "SOFT_PHONE" or "SOFT" or "" => PhoneTypes.SoftPhone,
-            var other => throw new FormatException($"Unknown phone_type '{other}' (SOFT_PHONE or DESK_PHONE)."),
+            var other => throw new FormatException($"Unknown phone_type '{Quote(other)}' (SOFT_PHONE or DESK_PHONE)."),
         };
 
     /// <summary>Connect's number types mapped onto the two telephony kinds that are priced differently.</summary>
@@ -140,18 +140,19 @@ public static class ReferenceReaders
         {
             "TOLL_FREE" or "TOLLFREE" or "TOLL-FREE" or "UIFN" or "THIRD_PARTY_TF" => NumberTypes.TollFree,
             "DID" or "SHARED" or "THIRD_PARTY_DID" or "SHORT_CODE" => NumberTypes.Did,
-            var other => throw new FormatException($"Unknown number type '{other}' (DID or TOLL_FREE)."),
+            var other => throw new FormatException($"Unknown number type '{Quote(other)}' (DID or TOLL_FREE)."),
         };
 
     private static Instant ParseTime(string text, string column) =>
         Instant.TryParse(System.Text.Encoding.UTF8.GetBytes(text.Trim()), out var v)
-            ? v : throw new FormatException($"Column {column}: '{text}' is not an ISO-8601 time.");
+            ? v : throw new FormatException($"Column {column}: '{Quote(text)}' is not an ISO-8601 time.");
 
     /// <summary>The element, when it is an object; a file of another shape is refused, not read as empty.</summary>
     private static JsonElement Object(JsonElement e, string what) =>
-        e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Clip(e.GetRawText())}.");
+        e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Quote(e.GetRawText())}.");
 
-    private static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
+    /// <summary>File content quoted in a message, clipped, any phone number in it masked (an agent's desk phone is personal data).</summary>
+    private static string Quote(string text) => PhoneNumbers.MaskNumbersIn(text.Length <= 60 ? text : text[..60] + "…");
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -184,7 +185,7 @@ public static class ReferenceReaders
         var header = lines[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
         foreach (var column in required.Where(c => !header.Contains(c)))
         {
-            throw new FormatException($"CSV header must contain '{column}' (found: {string.Join(',', header)}).");
+            throw new FormatException($"CSV header must contain '{column}' (found: {Quote(string.Join(',', header))}).");
         }
 
         return lines.Skip(1).Select(fields =>
