@@ -322,6 +322,32 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_pseudonym_is_one_per_number_however_written_and_values_that_are_no_number_keep_apart()
+    {
+        // Hashing a value's digits alone gave 001… and +1… two pseudonyms, and every value without digits one.
+        using var tmp = new TempDir();
+        var s01 = await File.ReadAllTextAsync(Fixture("scenarios", "s01-ivr-only", "ctrs.json"));
+        string[] customers = ["+1 206-555-7314", "0012065557314", "anonymous", "sip:alice@example.com"];
+        var records = customers.Select((number, i) => s01
+            .Replace("9941a295-adcd-5df4-af2e-6de4ea0d72a4", $"9941a295-adcd-5df4-af2e-6de4ea0d72a{i}", StringComparison.Ordinal)
+            .Replace("\"+819011112222\"", $"\"{number}\"", StringComparison.Ordinal));
+        Directory.CreateDirectory(tmp.Sub("ctr"));
+        await File.WriteAllTextAsync(Path.Combine(tmp.Sub("ctr"), "calls.json"), string.Join('\n', records));
+        await File.WriteAllTextAsync(tmp.Sub("key"), "0123456789abcdef0123456789abcdef");
+        var csv = tmp.Sub("hashed.csv");
+        var (exit, _, err) = await CliRunner.RunAsync("audit-export", "--source", tmp.Sub("ctr"), "--out", csv, "--hash-numbers", "--hash-key-file", tmp.Sub("key"));
+        Assert.True(exit == 0, err);
+
+        var lines = await File.ReadAllLinesAsync(csv);
+        var header = lines[0].Split(',');
+        var (contact, customer) = (Array.IndexOf(header, "contact_id"), Array.IndexOf(header, "customer_number"));
+        var byContact = lines.Skip(1).Select(l => l.Split(',')).Where(f => f[contact].Length > 0).GroupBy(f => f[contact][^1]).ToDictionary(g => g.Key, g => g.Select(f => f[customer]).Distinct().Single());
+        Assert.Equal(byContact['0'], byContact['1']);
+        var empty = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("0123456789abcdef0123456789abcdef"u8, ""u8))[..16];
+        Assert.Equal(4, new[] { byContact['0'], byContact['2'], byContact['3'], empty }.Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_record_arriving_after_its_days_look_ahead_is_named_by_the_night_that_reads_it_with_the_look_ahead_that_takes_it_in()
     {
         // A call from 23:50 to 02:50: its transfer child arrives in the look-ahead, its root (delivered late) two nights on.
@@ -348,7 +374,7 @@ public sealed class CommandTests
 
         Assert.Equal(10_320, (await Night("2026-10-14")).Seconds); // the child alone (23:58 to 02:50), as an orphan
         var (_, logs) = await Night("2026-10-16");
-        Assert.Contains(logs, l => l.StartsWith("Warning: 1 record(s) of calls on 2026-10-14 arrived after that day's 6 h look-ahead", StringComparison.Ordinal)
+        Assert.Contains(logs, l => l.StartsWith("Warning: 1 record(s) of calls on 2026-10-14 arrived more than 6 h (this run's look-ahead) after that day", StringComparison.Ordinal)
             && l.EndsWith("run it again: nightly --date 2026-10-14 --look-ahead-hours 28", StringComparison.Ordinal));
         using (var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(dir.Sub("out/_runs/2026-10-16_2026-10-16/run.json"))))
         {
@@ -359,7 +385,7 @@ public sealed class CommandTests
         Assert.Equal(10_800, (await Night("2026-10-14", "--look-ahead-hours", "28")).Seconds); // the whole leg, 23:50 to 02:50
         Assert.Equal(10_320, (await Night("2026-10-14", "--look-ahead-hours", "27")).Seconds);
         // The child, read by the next night inside the look-ahead, is not late.
-        Assert.DoesNotContain((await Night("2026-10-15", "--look-ahead-hours", "1")).Logs, l => l.Contains("look-ahead, so its run", StringComparison.Ordinal));
+        Assert.DoesNotContain((await Night("2026-10-15", "--look-ahead-hours", "1")).Logs, l => l.Contains("did not read them", StringComparison.Ordinal));
     }
 
     [Fact]

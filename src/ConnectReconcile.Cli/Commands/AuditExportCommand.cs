@@ -28,8 +28,9 @@ internal static class AuditExportCommand
         var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };
         var hashKey = new Option<string?>("--hash-key-file") { Description = "With --hash-numbers: a file holding the secret key (16 bytes or more); the same key gives the same pseudonyms across exports" };
         var endpoint = SharedOptions.EndpointUrl();
+        var lookAhead = SharedOptions.LookAheadHours();
         var rating = new RatingInputs();
-        foreach (var o in new Option[] { source, from, to, output, unmask, hash, hashKey, endpoint })
+        foreach (var o in new Option[] { source, from, to, output, unmask, hash, hashKey, endpoint, lookAhead })
         {
             command.Options.Add(o);
         }
@@ -64,6 +65,8 @@ internal static class AuditExportCommand
                 : n => n is null ? null : PhoneNumbers.Mask(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
+            ReplayCommand.WarnIfNumbersEstimated(env, numbers);
+            var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
             var context = new RowContext(
                 protect,
                 rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal),
@@ -85,6 +88,7 @@ internal static class AuditExportCommand
                         Source = Inputs.Existing(sourcePath, "--source", s3),
                         From = fromDay,
                         To = toDay,
+                        LookAheadHours = lookAheadHours,
                         Warn = env.Warn,
                         Rater = rater,
                         Numbers = numbers,
@@ -113,6 +117,7 @@ internal static class AuditExportCommand
                     });
                     result = await job.RunAsync(null, ct);
                     ReplayCommand.WarnIfNothingRead(env, result, sourcePath, fromDay, toDay);
+                    ReplayCommand.WarnOfLateArrivals(env, result, lookAheadHours);
                     sink.Complete();
                 }
 
@@ -283,7 +288,11 @@ internal static class AuditExportCommand
             throw new UsageException($"--hash-key-file '{keyFile}' holds {key.Length} bytes; a key needs 16 or more (e.g. `openssl rand -hex 32 > key`).");
         }
 
-        return n => n is null ? null : "hmac:" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(string.Concat(n.Where(char.IsAsciiDigit)))))[..16];
+        return n => n is null ? null : "hmac:" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Identity(n))))[..16];
+
+        // One number however it is written (+1 206…, 001206…): its E.164 digits. Anything that is no number
+        // (anonymous, a SIP address) as written: its digits alone made every such value one pseudonym.
+        static string Identity(string n) => PhoneNumbers.E164(n) is { } e164 && PhoneNumbers.IsE164(e164) ? e164[1..] : n.Trim();
     }
 
     internal sealed class AuditRow

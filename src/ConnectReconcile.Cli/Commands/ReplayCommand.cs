@@ -88,11 +88,7 @@ internal static class ReplayCommand
             Inputs.OutsideSource(outPath, sourcePath);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3, sampleAgents, sampleNumbers);
-            if (!numbers.IsProvided)
-            {
-                // The charges look like any others; run.json's numberInventoryProvided is the only other trace.
-                env.Logger.LogWarning("No --numbers: number-days are estimated, every number seen in SystemEndpoint charged for every day of the run (run.json: numberInventoryProvided false)");
-            }
+            WarnIfNumbersEstimated(env, numbers);
 
             var options = new BillingJobOptions
             {
@@ -123,14 +119,7 @@ internal static class ReplayCommand
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
             WarnIfNothingRead(env, result, sourcePath, from, to);
-            foreach (var late in result.LateArrivals)
-            {
-                // Outside this run's range, so counted as other days; the earlier day's run never read them.
-                env.Logger.LogWarning("{Records} record(s) of calls on {Day} arrived after that day's {LookAhead} h look-ahead, so its run did not read them: unless they repeat " +
-                    "records it had, its published tables lack them. To take them in, run it again: nightly --date {Date} --look-ahead-hours {Needed}",
-                    late.Records, Day(late.Day), options.LookAheadHours, Day(late.Day), late.LookAheadHours);
-            }
-
+            WarnOfLateArrivals(env, result, options.LookAheadHours);
             if (from is null && to is null)
             {
                 await WarnOfDaysLeftAsync(env, options.Output, result, outPath, ct);
@@ -157,6 +146,26 @@ internal static class ReplayCommand
         if (result.Counts.Read == 0)
         {
             env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates", source, Day(from), Day(to));
+        }
+    }
+
+    /// <summary>The charges look like any others; run.json's numberInventoryProvided is the only other trace.</summary>
+    internal static void WarnIfNumbersEstimated(CliEnvironment env, Core.Reference.NumberInventory numbers)
+    {
+        if (!numbers.IsProvided)
+        {
+            env.Logger.LogWarning("No --numbers: number-days are estimated, every number seen in SystemEndpoint charged for every day of the run (run.json: numberInventoryProvided false)");
+        }
+    }
+
+    /// <summary>Records of earlier days this dated run read after those days' look-ahead: counted as other days', so say which.</summary>
+    internal static void WarnOfLateArrivals(CliEnvironment env, JobResult result, int lookAheadHours)
+    {
+        foreach (var late in result.LateArrivals)
+        {
+            env.Logger.LogWarning("{Records} record(s) of calls on {Day} arrived more than {LookAhead} h (this run's look-ahead) after that day, so a run of it with that look-ahead " +
+                "did not read them: unless they repeat records it had (a re-delivery), its published tables lack them. To take them in, run it again: nightly --date {Date} --look-ahead-hours {Needed}",
+                late.Records, Day(late.Day), lookAheadHours, Day(late.Day), late.LookAheadHours);
         }
     }
 
