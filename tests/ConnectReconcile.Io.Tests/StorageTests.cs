@@ -125,6 +125,33 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_publish_waits_for_another_runs_publish_into_the_same_folder()
+    {
+        // A nightly swapping its day's tables in while a replay swapped its own left a day made of both runs.
+        var store = new LocalObjectStore(Root);
+        Write("charges/dt=2026-10-01/part-00000.parquet", "old-1");
+        using var staging = store.CreateStaging();
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(staging.Folder, "charges", "dt=2026-10-01")).FullName, "part-00000.parquet"), "new-1");
+        File.WriteAllText(Path.Combine(staging.Folder, "run.json"), "{}");
+
+        Task publish;
+        using (new FileStream(Path.Combine(Root, LocalObjectStore.PublishLock), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)) // another run, publishing
+        {
+            publish = store.PublishAsync(new PublishPlan(staging.Folder, ["charges/dt=2026-10-01/"], ["charges/dt=2026-10-01/part-00000.parquet"], "run.json"), CancellationToken.None);
+            await Task.Delay(700);
+            Assert.False(publish.IsCompleted);
+            Assert.Equal("old-1", File.ReadAllText(Path.Combine(Root, "charges", "dt=2026-10-01", "part-00000.parquet")));
+        }
+
+        await publish.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("new-1", File.ReadAllText(Path.Combine(Root, "charges", "dt=2026-10-01", "part-00000.parquet")));
+        await foreach (var o in store.ListAsync("", CancellationToken.None))
+        {
+            Assert.NotEqual(LocalObjectStore.PublishLock, o.Key); // not an object of the store
+        }
+    }
+
+    [Fact]
     public async Task Publishing_replaces_named_partitions_whole_and_writes_the_manifest_last()
     {
         var store = new LocalObjectStore(Root);

@@ -10,6 +10,12 @@ public sealed class LocalObjectStore : IObjectStore
 {
     public const string StagingFolder = "_staging";
 
+    /// <summary>Held while a run publishes into the folder (beside <see cref="StagingFolder"/>; listed by neither).</summary>
+    public const string PublishLock = "_staging.lock";
+
+    /// <summary>How long a publish waits for another run's publish into the same folder before it gives up.</summary>
+    public static readonly TimeSpan PublishWait = TimeSpan.FromMinutes(30);
+
     public LocalObjectStore(string root)
     {
         Root = Path.GetFullPath(root);
@@ -43,7 +49,7 @@ public sealed class LocalObjectStore : IObjectStore
 
         var keys = FilesUnder(folder)
             .Select(f => (Key: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'), Path: f))
-            .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal))
+            .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal) && f.Key != PublishLock)
             .OrderBy(f => f.Key, StringComparer.Ordinal);
         foreach (var (key, path) in keys)
         {
@@ -81,6 +87,28 @@ public sealed class LocalObjectStore : IObjectStore
     public StagingDirectory CreateStaging(Action<string>? warn = null) =>
         StagingDirectory.Create(Path.Combine(Root, StagingFolder), string.Empty, removeEmptyParent: true, warn);
 
+    private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Root, PublishLock);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException e) when (File.Exists(path))
+            {
+                if (waited.Elapsed > PublishWait)
+                {
+                    throw new IOException($"Another run has been publishing into {Root} for {PublishWait.TotalMinutes:0} min (it holds {path}); nothing of this run was published.", e);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Swaps in the plan's partitions, then writes its manifest; a folder staged here stays its owner's to delete.</summary>
     public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
     {
@@ -105,6 +133,9 @@ public sealed class LocalObjectStore : IObjectStore
 
     private async Task SwapInAsync(PublishPlan plan, string staged, CancellationToken cancellationToken)
     {
+        // One publish at a time into a folder: two runs swapping the same day's tables in turn (a nightly during
+        // a replay) left a day whose tables came from both. The lock is a flock the kernel drops with a killed run.
+        using var publishing = await LockAsync(cancellationToken);
         var trash = staged + StagingDirectory.ReplacedSuffix;
         foreach (var partition in plan.Partitions)
         {
