@@ -80,6 +80,11 @@ public sealed class CliEnvironment : IDisposable
         Logger = _loggers.CreateLogger("connect-reconcile");
         ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Error) });
         OutConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Out) });
+        if (stdout is not null || Console.IsOutputRedirected)
+        {
+            // A file or pipe has no width: Spectre's 80 columns cut names such as telephony:inbound-tollfree over two rows.
+            OutConsole.Profile.Width = Math.Max(OutConsole.Profile.Width, 160);
+        }
     }
 
     public TextWriter Out { get; }
