@@ -27,6 +27,12 @@ public sealed class CommandTests
         var charges = doc.RootElement.GetProperty("charges").EnumerateArray().ToList();
         Assert.Equal(3225, charges.Where(c => c.GetProperty("chargeKind").GetString() == "service").Sum(c => c.GetProperty("billedSeconds").GetInt64()));
         Assert.Equal(2, doc.RootElement.GetProperty("legs").GetArrayLength());
+        Assert.Equal("VOICE", doc.RootElement.GetProperty("channel").GetString()); // was missing: only a chat's JSON had it
+
+        // A call's JSON and a chat's have the same keys (docs/billing.md), so a script reads either.
+        var (_, chatJson, _) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", "7a032154-5870-51d9-984e-6398e65c38c3", "--json");
+        using var chat = JsonDocument.Parse(chatJson);
+        Assert.Equal(chat.RootElement.EnumerateObject().Select(p => p.Name), doc.RootElement.EnumerateObject().Select(p => p.Name));
     }
 
     [Fact]
@@ -40,6 +46,71 @@ public sealed class CommandTests
         Assert.True(exit == 0, err); // was "error: no contact q-1", exit 1
         Assert.Contains("Contact q-1 was not rated: its record in ", text, StringComparison.Ordinal);
         Assert.Contains("is in quarantine as disconnect-before-initiation: DisconnectTimestamp 2026-10-14T09:00:00Z is before", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_of_a_record_quarantined_as_malformed_JSON_names_it_by_its_ContactId()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        const string Good = """{"ContactId":"ok-1","Channel":"CHAT","InitiationMethod":"API","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}""";
+        await File.WriteAllTextAsync(dir.Sub("ctr/bad.json"), Good + "\n" +
+            """{"AWSAccountId":"1","Channel":"VOICE","ContactId":"q4-malformed","CustomerEndpoint":{"Address":+12065557365 x,"Type":"TELEPHONE_NUMBER"}}""" + "\n" + Good.Replace("ok-1", "ok-2", StringComparison.Ordinal) + "\n");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "q4-malformed");
+        Assert.True(exit == 0, err); // was "error: no contact q4-malformed", exit 1: the parse failed before the id was kept
+        Assert.Contains("Contact q4-malformed was not rated: its record in ", text, StringComparison.Ordinal);
+        Assert.Contains("is in quarantine as malformed-json: '+' is an invalid start of a value", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("12065557365", text, StringComparison.Ordinal); // the reader's message names the byte, not the value
+
+        var (jsonExit, json, _) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "q4-malformed", "--json");
+        Assert.Equal(0, jsonExit);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal("malformed-json", Assert.Single(doc.RootElement.GetProperty("quarantined").EnumerateArray()).GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Explain_prints_text_from_the_CTRs_with_control_characters_as_visible_escapes()
+    {
+        // A queue name that, printed raw, erases the line, fakes a total and hides what follows; an agent name that
+        // starts a line of its own; a routing profile with a tab, DEL, a C1 CSI and a line separator.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        await File.WriteAllTextAsync(dir.Sub("ctr/esc.json"), """
+            {"ContactId":"e-root","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","ConnectedToSystemTimestamp":"2026-10-14T10:00:00Z",
+             "DisconnectTimestamp":"2026-10-14T10:05:00Z","CustomerEndpoint":{"Address":"+12065557395","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+18005550100","Type":"TELEPHONE_NUMBER"},
+             "Queue":{"Name":"sales\u001b[2K\rTotal: 0.00 USD\u001b[8m","EnqueueTimestamp":"2026-10-14T10:00:00Z","DequeueTimestamp":"2026-10-14T10:00:30Z"},
+             "Agent":{"Username":"bob\nFAKE LINE","ConnectedToAgentTimestamp":"2026-10-14T10:00:30Z","RoutingProfile":{"Name":"tab\there\u007f\u009b2J\u2028x"}}}
+            {"ContactId":"chat\u001b]0;t\u0007","Channel":"CHAT","InitiationMethod":"API","InitiationTimestamp":"2026-10-14T11:00:00Z","DisconnectTimestamp":"2026-10-14T11:01:00Z"}
+            {"ContactId":"q\u001b[31m","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T09:00:00Z"}
+            """);
+        static bool Unsafe(char ch) => char.IsControl(ch) || ch is '\u2028' or '\u2029';
+
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "e-root");
+        Assert.True(exit == 0, err);
+        Assert.DoesNotContain(text.Replace(Environment.NewLine, "", StringComparison.Ordinal), Unsafe); // line ends are the only control characters
+        Assert.Contains(@"queue sales\u001B[2K\rTotal: 0.00 USD\u001B[8m  agent bob\nFAKE LINE", text, StringComparison.Ordinal);
+        Assert.Contains(@"queue sales\u001B[2K\rTotal: 0.00 USD\u001B[8m, agent bob\nFAKE LINE, profile tab\there\u007F\u009B2J\u2028x  cost", text, StringComparison.Ordinal);
+        Assert.Single(text.Split(Environment.NewLine), l => l.StartsWith("Total: ", StringComparison.Ordinal));
+
+        // JSON escapes them itself, and keeps the names exact.
+        var (jsonExit, json, _) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "e-root", "--json");
+        Assert.Equal(0, jsonExit);
+        Assert.DoesNotContain(json.Replace(Environment.NewLine, "", StringComparison.Ordinal), Unsafe);
+        using var doc = JsonDocument.Parse(json);
+        var agent = doc.RootElement.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("kind").GetString() == "agent");
+        Assert.Equal(("sales\u001b[2K\rTotal: 0.00 USD\u001b[8m", "bob\nFAKE LINE", "tab\there\u007f\u009b2J\u2028x"),
+            (agent.GetProperty("queue").GetString(), agent.GetProperty("agent").GetString(), agent.GetProperty("routingProfile").GetString()));
+
+        // A chat's sentence, a quarantined record's and the error for an unknown id: escaped the same way.
+        var (chatExit, chat, chatErr) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "chat\u001b]0;t\u0007");
+        Assert.True(chatExit == 0, chatErr);
+        Assert.StartsWith(@"Contact chat\u001B]0;t\u0007 is a CHAT contact", chat, StringComparison.Ordinal);
+        var (quarantinedExit, quarantined, quarantinedErr) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "q\u001b[31m");
+        Assert.True(quarantinedExit == 0, quarantinedErr);
+        Assert.StartsWith(@"Contact q\u001B[31m was not rated", quarantined, StringComparison.Ordinal);
+        var (_, _, unknown) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "no\rsuch");
+        Assert.Contains(@"error: no contact no\rsuch in ", unknown, StringComparison.Ordinal);
+        Assert.DoesNotContain(string.Concat(chat, quarantined, unknown).Replace(Environment.NewLine, "", StringComparison.Ordinal), Unsafe);
     }
 
     [Fact]

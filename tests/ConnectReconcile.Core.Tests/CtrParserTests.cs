@@ -47,6 +47,49 @@ public sealed class CtrParserTests
         Assert.Equal(QuarantineReasons.MalformedJson, parser.Parse(malformed.AsSpan(0, malformed.AsSpan().IndexOf((byte)' '))).Reason);
     }
 
+    public static TheoryData<string, string?> MalformedRecords() => new()
+    {
+        // the record (broken by a bare word, a bad escape or a cut), the ContactId its quarantine entry names
+        { """{"AWSAccountId":"1","ContactId":"c-1","CustomerEndpoint":{"Address":+12065557365 x}}""", "c-1" },
+        { """{"ContactId":"c-1","Queue":{"Name":"q\q"}}""", "c-1" },
+        { """{"ContactId":"c-\u0031","Channel":VOICE}""", "c-1" }, // escaped, as a parse reads it
+        { """{"ContactId":"c-1","ContactId":"c-2","Channel":VOICE}""", "c-2" }, // the last, as a parse keeps it
+        { """{"Channel":VOICE,"ContactId":"c-1"}""", null }, // after the break
+        { """{"ContactId":"c-1""", null }, // cut in the value: not whole
+        { """{"Attributes":{"ContactId":"c-1"},"Channel":VOICE}""", null }, // an attribute, not the record's id
+        { """{"Previous":{"ContactId":"c-1","Channel":"VOICE"},"Channel":VOICE}""", null },
+        { """{"ContactId":"  ","Channel":VOICE}""", null }, // blank is no id
+        { """{"ContactId":12065557368,"Channel":VOICE}""", null }, // a number is no id
+        { """{"ContactId":"c-1","ContactId":null,"Channel":VOICE}""", null },
+        { "{\"ContactId\":\"c-\xFF\",\"Channel\":VOICE}", null }, // not UTF-8 (a raw byte 0xFF)
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedRecords))]
+    public void A_malformed_record_is_named_by_the_ContactId_read_before_the_break(string json, string? contactId)
+    {
+        // Latin-1 keeps the test's '\xFF' one raw byte, as a damaged file has it; the rest is ASCII either way.
+        var bytes = Encoding.Latin1.GetBytes(json);
+        var parser = new CtrParser();
+        var parsed = parser.Parse(bytes);
+        Assert.Equal((QuarantineReasons.MalformedJson, contactId), (parsed.Reason, parsed.ContactId)); // was (malformed-json, null)
+
+        // In place, followed by the next record in the buffer: never that record's id.
+        var buffered = bytes.Concat("\n{\"ContactId\":\"next\",\"Channel\":\"VOICE\"}"u8.ToArray()).ToArray();
+        Assert.Equal(LeadingParse.Invalid, parser.ParseLeading(buffered, out _, out var outcome));
+        Assert.Equal((QuarantineReasons.MalformedJson, contactId), (outcome.Reason, outcome.ContactId));
+    }
+
+    [Fact]
+    public void A_record_whose_other_id_is_not_UTF8_is_still_named_by_its_ContactId()
+    {
+        var parser = new CtrParser();
+        var initialBad = Encoding.Latin1.GetBytes("{\"ContactId\":\"c-1\",\"InitialContactId\":\"r-\xFF\",\"Channel\":\"VOICE\"}");
+        Assert.Equal((QuarantineReasons.MalformedJson, "c-1"), (parser.Parse(initialBad).Reason, parser.Parse(initialBad).ContactId)); // was null
+        var ownBad = Encoding.Latin1.GetBytes("{\"ContactId\":\"c-\xFF\",\"PreviousContactId\":\"p-1\",\"Channel\":\"VOICE\"}");
+        Assert.Equal((QuarantineReasons.MalformedJson, (string?)null), (parser.Parse(ownBad).Reason, parser.Parse(ownBad).ContactId));
+    }
+
     [Fact]
     public void Values_an_export_wrote_as_text_read_as_what_they_say()
     {

@@ -51,7 +51,7 @@ internal static class ExplainCommand
                     return ExitCodes.Ok;
                 }
 
-                await env.Error.WriteLineAsync($"error: no contact {id} in {sourcePath}");
+                await env.Error.WriteLineAsync(ConsoleText.Escape($"error: no contact {id} in {sourcePath}"));
                 return ExitCodes.Failure;
             }
 
@@ -63,7 +63,7 @@ internal static class ExplainCommand
                 var unit = rater.RateUnit(nonVoice[0]);
                 await env.Out.WriteAsync(env.Get(parse, json)
                     ? NonVoiceJson(nonVoice[0], unit, rater)
-                    : $"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.{Environment.NewLine}");
+                    : ConsoleText.Escape($"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.") + Environment.NewLine);
                 return ExitCodes.Ok;
             }
 
@@ -74,10 +74,12 @@ internal static class ExplainCommand
         return command;
     }
 
+    /// <summary>The call in words; every line goes through <see cref="ConsoleText"/>, so names from the CTRs cannot drive the terminal or break the layout.</summary>
     private static string Text(ChainResult r, Rater rater, Func<string, string?, string?> show, string asked)
     {
         var c = CultureInfo.InvariantCulture;
-        var w = new StringWriter(c);
+        var text = new StringWriter(c);
+        var w = new ConsoleText.Writer(text);
         var chain = r.Chain;
         w.WriteLine($"Contact {asked} belongs to the call (chain) {chain.RootId}: {chain.Records.Count} contact record(s), instance {chain.InstanceId} in {chain.Region}, reported on {chain.Day:yyyy-MM-dd}.");
         if (chain.IsOrphan)
@@ -129,7 +131,7 @@ internal static class ExplainCommand
         var total = r.Charges.Sum(ch => ch.Cost ?? 0m);
         w.WriteLine();
         w.WriteLine($"Total: {Math.Round(total, 2, MidpointRounding.AwayFromZero).ToString("0.00", c)} {rater.Card.Currency} (unrounded {total.ToString(c)}){(r.Cost is null ? "; some charges are unrated (see above)" : "")}.");
-        return w.ToString();
+        return text.ToString();
     }
 
     private static string Json(ChainResult r, Rater rater, Func<string, string?, string?> show)
@@ -137,6 +139,7 @@ internal static class ExplainCommand
         var payload = new
         {
             chainId = r.Chain.RootId,
+            channel = Channels.Voice, // the chain's voice records are what is rated (a call's chat or task records are contacts of their own)
             day = r.Chain.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             instanceId = r.Chain.InstanceId,
             region = r.Chain.Region,
@@ -175,8 +178,8 @@ internal static class ExplainCommand
     }
 
     private static string QuarantinedText(string id, IReadOnlyList<QuarantineEntry> entries) =>
-        string.Concat(entries.Select(q => string.Create(CultureInfo.InvariantCulture,
-            $"Contact {id} was not rated: its record in {q.Position.Source} (byte {q.Position.Offset}) is in quarantine as {q.Reason}: {q.Detail}.{Environment.NewLine}")));
+        string.Concat(entries.Select(q => ConsoleText.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Contact {id} was not rated: its record in {q.Position.Source} (byte {q.Position.Offset}) is in quarantine as {q.Reason}: {q.Detail}.")) + Environment.NewLine));
 
     private static string QuarantinedJson(string id, IReadOnlyList<QuarantineEntry> entries) =>
         JsonSerializer.Serialize(new

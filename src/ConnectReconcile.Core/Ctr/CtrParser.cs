@@ -57,12 +57,12 @@ public sealed class CtrParser
         }
         catch (JsonException e)
         {
-            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+            return Malformed(json, e.Message);
         }
         catch (InvalidOperationException e)
         {
             // Utf8JsonReader throws this for a value of the wrong type (e.g. a number where a string is due).
-            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+            return Malformed(json, e.Message);
         }
     }
 
@@ -102,7 +102,8 @@ public sealed class CtrParser
         catch (JsonException e)
         {
             length = checked((int)reader.BytesConsumed);
-            outcome = ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message));
+            // Only the well-formed bytes before the break: the span runs on into the records after this one.
+            outcome = Malformed(json[..length], e.Message);
             return LeadingParse.Invalid;
         }
         catch (InvalidOperationException)
@@ -143,6 +144,52 @@ public sealed class CtrParser
             (length, malformed) = (checked((int)reader.BytesConsumed), ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(e.Message)));
             return LeadingParse.Invalid;
         }
+    }
+
+    /// <summary>
+    /// A record that is not well-formed JSON, named by its ContactId when one can be read before the break:
+    /// the error path only (the record's bytes are read again), so quarantine and <c>explain</c> can name it.
+    /// </summary>
+    private ParseOutcome Malformed(ReadOnlySpan<byte> record, string message) =>
+        ParseOutcome.Reject(QuarantineReasons.MalformedJson, Trim(message), ContactIdBeforeBreak(record));
+
+    /// <summary>
+    /// The top-level <c>"ContactId"</c> whose string value lies wholly in the well-formed start of
+    /// <paramref name="record"/> (the last one, as a parse keeps it), under the same rules as a parsed id: blank
+    /// or not valid UTF-8 is no id. A member of a nested object (an attribute, a record swallowed by a cut
+    /// one) is not the record's id.
+    /// </summary>
+    private string? ContactIdBeforeBreak(ReadOnlySpan<byte> record)
+    {
+        string? id = null, bad = null;
+        var reader = new Utf8JsonReader(record, isFinalBlock: false, state: default);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("ContactId"u8))
+                {
+                    if (!reader.Read())
+                    {
+                        break; // the value is cut off
+                    }
+
+                    // As a parse reads it: a number or an object is no id.
+                    id = reader.TokenType == JsonTokenType.String ? IdString(ref reader, ref bad, "ContactId") : null;
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // The break: what came before it stands.
+        }
+
+        return bad is null ? id : null;
     }
 
     private ParseOutcome ReadRecord(ref Utf8JsonReader reader)
@@ -196,7 +243,8 @@ public sealed class CtrParser
 
         if (badId is not null)
         {
-            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, badId);
+            // Named by its ContactId when that is not the damaged id (an InitialContactId or PreviousContactId is).
+            return ParseOutcome.Reject(QuarantineReasons.MalformedJson, badId, badId.StartsWith("ContactId ", StringComparison.Ordinal) ? null : contactId);
         }
 
         if (contactId is null)

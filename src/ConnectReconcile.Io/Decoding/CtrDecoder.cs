@@ -133,6 +133,7 @@ public sealed partial class CtrDecoder
         private long _resyncStart = -1;    // a malformed object's offset while skipping to the next record, else -1
         private long _resyncIndex;
         private string? _resyncDetail;
+        private string? _resyncContactId;
         private byte _lastSignificant;     // while skipping: the last byte before _pos other than ' ', '\t', '\r'
         private int _resyncDepth;          // while skipping: braces open since the malformed object's '{', outside strings
         private bool _resyncInString;
@@ -344,7 +345,7 @@ public sealed partial class CtrDecoder
         /// </summary>
         private void BeginResync(ParseOutcome outcome)
         {
-            (_resyncStart, _resyncIndex, _resyncDetail) = (_base + _pos, _index++, outcome.Detail);
+            (_resyncStart, _resyncIndex, _resyncDetail, _resyncContactId) = (_base + _pos, _index++, outcome.Detail, outcome.ContactId);
             _valueStart = onObject is null ? -1 : _pos;
             (_resyncDepth, _resyncInString, _resyncEscape) = (1, false, false);
             _lastSignificant = (byte)'{';
@@ -463,7 +464,7 @@ public sealed partial class CtrDecoder
             {
                 // Split holds at most a record's worth: a longer one is reported here, as the scan reports an oversized object.
                 sink.OnQuarantine(new QuarantineEntry(position, onObject is null ? QuarantineReasons.MalformedJson : QuarantineReasons.RecordTooLarge,
-                    $"{_resyncDetail} ({end - _resyncStart} bytes set aside, {upTo})"));
+                    $"{_resyncDetail} ({end - _resyncStart} bytes set aside, {upTo})", onObject is null ? _resyncContactId : null));
             }
 
             (_resyncStart, _valueStart, _oversized) = (-1, -1, false);
