@@ -419,6 +419,21 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Whatif_shows_a_queue_name_with_control_characters_escaped()
+    {
+        // A queue name is CTR text: raw, "\u001b[2K\r" erased the line on a terminal and printed what followed in its place.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        var s02 = await File.ReadAllTextAsync(Fixture("scenarios", "s02-ivr-queue-agent", "ctrs.json"));
+        await File.WriteAllTextAsync(Path.Combine(dir.Sub("ctr"), "calls.json"), s02.Replace("\"Name\":\"support\"", "\"Name\":\"support\\u001b[2K\\rTotal: 0.00\"", StringComparison.Ordinal));
+        var (exit, stdout, err) = await CliRunner.RunAsync("whatif", "--source", dir.Sub("ctr"), "--all-softphone");
+        Assert.True(exit == 0, err);
+        Assert.DoesNotContain('\u001b', stdout);
+        Assert.DoesNotContain('\r', stdout);
+        Assert.Contains("support\\u001B[2K\\rTotal: 0.00", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_record_arriving_after_its_days_look_ahead_is_named_by_the_night_that_reads_it_with_the_look_ahead_that_takes_it_in()
     {
         // A call from 23:50 to 02:50: its transfer child arrives in the look-ahead, its root (delivered late) two nights on.

@@ -376,7 +376,8 @@ internal sealed class TextTable
         _headers = headers.Select(h => h.TrimStart('>')).ToArray();
     }
 
-    public void Add(params string[] cells) => _rows.Add(cells);
+    /// <summary>A row; cells may hold CTR text (a queue's name), shown with its control characters escaped.</summary>
+    public void Add(params string[] cells) => _rows.Add([.. cells.Select(ConsoleText.Escape)]);
 
     public void Total(params string[] cells) => _total = cells;
 
