@@ -725,9 +725,7 @@ public sealed class StreamWorker
 
     private async Task PublishQuarantineAsync(DateOnly day)
     {
-        using var stagingDirectory = _options.Output is LocalObjectStore local
-            ? local.CreateStaging(Warn)
-            : StagingDirectory.CreateInScratch(_options.ScratchDirectory, Warn);
+        using var stagingDirectory = StagingDirectory.For(_options.Output, _options.ScratchDirectory, Warn);
         var staging = stagingDirectory.Folder;
         var rows = State.QuarantineFor(day).Select(QuarantineRow.From).ToList();
         using var writer = new ParquetTableWriter(staging);

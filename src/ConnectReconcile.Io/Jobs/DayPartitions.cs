@@ -51,7 +51,7 @@ internal sealed class DayPartitions : IDisposable
         _selector = selector;
         _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString());
         _dailyUsage = _mapper.NewDailyUsage();
-        _stagingDirectory = options.Output is null ? null : PrepareStaging(options);
+        _stagingDirectory = options.Output is null ? null : StagingDirectory.For(options.Output, options.ScratchDirectory, options.Warn);
         _staging = _stagingDirectory?.Folder ?? string.Empty;
         _writer = new ParquetTableWriter(_staging);
         _parts = Enumerable.Range(0, 2 * Math.Max(1, options.Parallelism)).Select(_ => new SlicePart(_mapper)).ToArray();
@@ -413,10 +413,6 @@ internal sealed class DayPartitions : IDisposable
         var hour = _selector.ArrivalHour(entry.Position.Source.Replace('\\', '/'));
         return hour is { } h ? DateOnly.FromDateTime(h) : _options.From ?? firstDay ?? DateOnly.FromDateTime(DateTime.UnixEpoch);
     }
-
-    private static StagingDirectory PrepareStaging(BillingJobOptions options) => options.Output is LocalObjectStore local
-        ? local.CreateStaging(options.Warn)
-        : StagingDirectory.CreateInScratch(options.ScratchDirectory, options.Warn);
 
     /// <summary>
     /// A table's rows: mapped into a small block of reused rows, which is added to the row group column

@@ -38,6 +38,10 @@ public sealed class StagingDirectory : IDisposable
 
     public string Folder { get; }
 
+    /// <summary>A run's staging for <paramref name="output"/>: beside a local folder (publishing is a rename), else in the scratch folder.</summary>
+    public static StagingDirectory For(IObjectStore output, string? scratch, Action<string>? warn) =>
+        output is LocalObjectStore local ? local.CreateStaging(warn) : CreateInScratch(scratch, warn);
+
     /// <summary>Staging in the scratch folder (default: the temp folder), for an output that is not a local folder.</summary>
     public static StagingDirectory CreateInScratch(string? scratch, Action<string>? warn) =>
         Create(scratch ?? Path.GetTempPath(), ScratchPrefix, removeEmptyParent: false, warn);
