@@ -8,6 +8,7 @@ using ConnectReconcile.Aws.S3;
 using ConnectReconcile.Cli;
 using ConnectReconcile.Generator;
 using ConnectReconcile.Io.Parquet;
+using ConnectReconcile.Io.Storage;
 using ConnectReconcile.TestServices;
 using global::Parquet.Serialization;
 
@@ -232,8 +233,10 @@ public static class Trees
         return tree;
     }
 
+    /// <summary>A local output's files, as an S3 one would hold them: without the lock that orders local publishes.</summary>
     public static SortedDictionary<string, byte[]> Local(string dir) =>
         new(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetRelativePath(dir, f) != LocalObjectStore.PublishLock)
             .ToDictionary(f => Path.GetRelativePath(dir, f).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllBytes), StringComparer.Ordinal);
 
     /// <summary>
