@@ -115,7 +115,7 @@ public sealed class BillingJob(BillingJobOptions options)
             progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
         }
 
-        var late = new LateArrivals(options.From, options.LookAheadHours, _selector);
+        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken, late.Observe).ConfigureAwait(false);
         return await RateAsync(loaded, releaseRecords: true, late.Days, progress, cancellationToken).ConfigureAwait(false);
@@ -139,7 +139,7 @@ public sealed class BillingJob(BillingJobOptions options)
         var totalBytes = objects.Sum(o => o.Size);
         long read = 0, bytes = 0;
         Instant? watermark = null;
-        var late = new LateArrivals(options.From, options.LookAheadHours, _selector);
+        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
         ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict, windowKeys: true);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
