@@ -21,22 +21,16 @@ public sealed class ObjectDecoderTests : IDisposable
         "\"Queue\":{\"Name\":\"q" + (n % 3) + "\"}}";
 
     /// <summary>Serves a local folder the way S3 does: response streams that are not files and cannot seek.</summary>
-    private sealed class RemoteLikeStore(IObjectStore inner) : IObjectStore
+    private sealed class RemoteLikeStore(IObjectStore inner) : ForwardingStore(inner)
     {
         public int Opened;
-        public string Describe(string key) => inner.Describe(key);
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
 
-        public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+        public override async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Opened);
-            await using var file = await inner.OpenReadAsync(key, cancellationToken);
+            await using var file = await base.OpenReadAsync(key, cancellationToken);
             return new DecoderTests.ForwardOnlyStream(await ReadAllAsync(file, cancellationToken));
         }
-
-        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-        public Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken) => inner.PublishAsync(plan, cancellationToken);
 
         private static async Task<byte[]> ReadAllAsync(Stream s, CancellationToken ct)
         {

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
@@ -88,7 +87,7 @@ public sealed class StagingCleanupTests : IDisposable
         var warnings = new List<string>();
         using (HoldLock(live))
         {
-            await RunAsync(new ElsewhereStore(Output()), warnings.Add, scratch: scratch);
+            await RunAsync(new ForwardingStore(Output()), warnings.Add, scratch: scratch); // seen as remote (as S3 is): it stages in the scratch folder
         }
 
         Assert.False(Directory.Exists(killed));
@@ -163,24 +162,5 @@ public sealed class StagingCleanupTests : IDisposable
             ScratchDirectory = scratch,
             Warn = warn,
         }).RunAsync(null, CancellationToken.None);
-    }
-
-    /// <summary>A local folder seen as a remote store (as S3 is): the run stages in its scratch folder.</summary>
-    private sealed class ElsewhereStore(LocalObjectStore inner) : IObjectStore
-    {
-        public string Describe(string key) => inner.Describe(key);
-
-        public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (var o in inner.ListAsync(prefix, cancellationToken))
-            {
-                yield return o;
-            }
-        }
-
-        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-        public Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken) => inner.PublishAsync(plan, cancellationToken);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
@@ -22,24 +21,15 @@ public sealed class StorageTests : IDisposable
     }
 
     /// <summary>Records every LIST prefix, to prove which prefixes a dated run touches.</summary>
-    private sealed class CountingStore(IObjectStore inner) : IObjectStore
+    private sealed class CountingStore(IObjectStore inner) : ForwardingStore(inner)
     {
         public List<string> Listed { get; } = [];
-        public string Describe(string key) => inner.Describe(key);
 
-        public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken)
         {
             Listed.Add(prefix);
-            await foreach (var o in inner.ListAsync(prefix, cancellationToken))
-            {
-                yield return o;
-            }
+            return base.ListAsync(prefix, cancellationToken);
         }
-
-        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-        public Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken) => inner.PublishAsync(plan, cancellationToken);
     }
 
     [Fact]
