@@ -103,6 +103,16 @@ public sealed class ReferenceTests
     }
 
     [Theory]
+    [InlineData("+81312340001", "+81312340001")]
+    [InlineData("+81 3 1234 0001", "+81312340001")]
+    [InlineData("0081312340001", "+81312340001")]
+    [InlineData("anonymous", null)]
+    [InlineData("Softphone", null)]
+    [InlineData("sip:alice@example.com", null)]
+    [InlineData(" ", null)]
+    public void A_number_reads_as_one_E164_form_and_anything_else_as_none(string written, string? e164) => Assert.Equal(e164, PhoneNumbers.AsE164(written));
+
+    [Theory]
     [InlineData("call +81 90 1111 2222 now", "call +8190****2222 now")]
     [InlineData("(206) 555-0123", "206****123")]
     [InlineData("as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678", "as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678")] // dates and counts stay

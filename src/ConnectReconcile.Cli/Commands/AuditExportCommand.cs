@@ -292,7 +292,7 @@ internal static class AuditExportCommand
 
         // One number however it is written (+1 206…, 001206…): its E.164 digits. Anything that is no number
         // (anonymous, a SIP address) as written: its digits alone made every such value one pseudonym.
-        static string Identity(string n) => PhoneNumbers.E164(n) is { } e164 && PhoneNumbers.IsE164(e164) ? e164[1..] : n.Trim();
+        static string Identity(string n) => PhoneNumbers.AsE164(n) is { } e164 ? e164[1..] : n.Trim();
     }
 
     internal sealed class AuditRow

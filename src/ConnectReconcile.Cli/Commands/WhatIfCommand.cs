@@ -164,7 +164,7 @@ internal static class WhatIfCommand
     private static NumberInventory Retype(NumberInventory numbers, string value)
     {
         var parts = value.Split([':', '='], 2, StringSplitOptions.TrimEntries);
-        if (parts.Length != 2 || PhoneNumbers.E164(parts[0]) is not ['+', _, ..] number || number.AsSpan(1).ContainsAnyExceptInRange('0', '9'))
+        if (parts.Length != 2 || PhoneNumbers.AsE164(parts[0]) is not { } number)
         {
             throw new FormatException("number-type needs +E164:TYPE, e.g. number-type=+18005550100:DID.");
         }

@@ -161,6 +161,13 @@ public static partial class PhoneNumbers
     public static bool IsE164(string? number) => number is ['+', _, ..] && number.AsSpan(1).ContainsAnyExceptInRange('0', '9') is false;
 
     /// <summary>
+    /// The number in E.164 however it is written (<see cref="E164"/>), or null when it is no number
+    /// (<c>anonymous</c>, <c>Softphone</c>, a SIP address); one already in E.164 is returned as it is.
+    /// </summary>
+    public static string? AsE164(string? number) =>
+        IsE164(number) ? number : E164(number) is { } written && IsE164(written) ? written : null;
+
+    /// <summary>
     /// Masks a number for logs and exports. Only its first and last digits stay: at most four of each,
     /// at most two thirds of them, and always at least four hidden, so a short number is not shown
     /// whole: <c>+819011112222</c> → <c>+8190****2222</c>, <c>+14155550123</c> → <c>+141****0123</c>,

@@ -76,7 +76,7 @@ internal sealed class DayPartitions : IDisposable
         _homeVotes[home] = _homeVotes.GetValueOrDefault(home) + 1;
         // One number however it is written; "anonymous" or "Softphone" (a callback answered on a softphone) is none.
         if (chain.Head.SystemEndpoint is { IsTelephoneNumber: true, Address: var address }
-            && (PhoneNumbers.IsE164(address) ? address : PhoneNumbers.E164(address)) is { } number && PhoneNumbers.IsE164(number)
+            && PhoneNumbers.AsE164(address) is { } number
             && (!_numberHomes.TryGetValue(number, out var known) || Earlier(chain, known.Start, known.Root)))
         {
             _numberHomes[number] = (chain.Start, chain.RootId, home);
