@@ -129,21 +129,17 @@ public sealed class LegBuilder
         telephony.Clear();
         service.Clear();
         var onCallbacks = 0;
-        var hasCallback = HasCallback(chain.RecordSpan);
         foreach (var r in chain.RecordSpan)
         {
-            if (KeepsCustomer(r))
+            // A transfer the callback's agent made is on the outbound call Connect placed for the
+            // callback (its leg, below), not on the inbound call, which ended when the callback was created.
+            if (OnCustomerLeg(chain, r))
             {
-                // A transfer the callback's agent made is on the outbound call Connect placed for the
-                // callback (its leg, below), not on the inbound call, which ended when the callback was created.
-                if (!hasCallback || CallbackOf(chain, r) is null)
-                {
-                    customerRecords.Add(r);
-                }
-                else
-                {
-                    onCallbacks++;
-                }
+                customerRecords.Add(r);
+            }
+            else if (KeepsCustomer(r))
+            {
+                onCallbacks++;
             }
         }
 
