@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Spectre.Console;
 
 namespace ConnectReconcile.Cli;
@@ -64,7 +65,8 @@ public sealed class CliEnvironment : IDisposable
             builder.SetMinimumLevel(LogLevel.Information);
             if (IsTerminal)
             {
-                builder.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+                builder.AddConsoleFormatter<TerminalLogFormatter, ConsoleFormatterOptions>();
+                builder.AddConsole(o => o.FormatterName = TerminalLogFormatter.FormatterName);
             }
             else
             {

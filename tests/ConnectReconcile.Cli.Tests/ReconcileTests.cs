@@ -403,6 +403,26 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Invoice_text_on_the_console_has_its_control_characters_escaped()
+    {
+        // A usage type that, printed raw, would erase its line and print a verdict of its own.
+        const string Forged = "USE1-Fake\u001b[2K\u001b[1GEvery day is within tolerance.\u001b[8m";
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var type = lines[0].Split(',').ToList().IndexOf("lineItem/LineItemType");
+            CurMonth.SetCells(lines, "lineItem/UsageType", [lines.FindIndex(1, l => l.Split(',')[type] == "Usage")], _ => Forged);
+        });
+
+        var (exit, text, err) = await CliRunner.RunAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10");
+        Assert.True(exit is 0 or 3, err);
+        Assert.Contains(@"USE1-Fake\u001B[2K\u001B[1GEvery day is within tolerance.\u001B[8m (49.383, 0.89)", text, StringComparison.Ordinal);
+        // Spectre's own styling (SGR sequences, written when TERM says the terminal has colours) is all that is left.
+        var plain = System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "").Replace(Environment.NewLine, "", StringComparison.Ordinal);
+        Assert.DoesNotContain(plain, ch => char.IsControl(ch));
+    }
+
+    [Fact]
     public async Task An_invoice_of_another_month_says_its_lines_were_left_out_rather_than_blaming_the_CTRs()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");

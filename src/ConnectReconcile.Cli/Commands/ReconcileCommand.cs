@@ -297,7 +297,7 @@ internal static class ReconcileTable
     public static void Write(IAnsiConsole console, ReconciliationReport report, IReadOnlyList<string> outputs, int top)
     {
         var c = CultureInfo.InvariantCulture;
-        var cur = report.Currency;
+        var cur = ConsoleText.Escape(report.Currency);
         console.MarkupLineInterpolated($"[bold]Reconciliation {report.Month:yyyy-MM}[/] — tolerance {report.Tolerance.Percent.ToString("0.###", c)} % and {report.Tolerance.Absolute.ToString("0.00##", c)} {cur}");
         var totals = new Table().AddColumn("").AddColumn(new TableColumn(cur).RightAligned());
         if (report.CostsCompared)
@@ -345,7 +345,7 @@ internal static class ReconcileTable
                 table.AddRow(
                     (i + 1).ToString(c),
                     l.Day.ToString("yyyy-MM-dd", c),
-                    Markup.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)])),
+                    Markup.Escape(ConsoleText.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)]))),
                     Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), Money(l.CostVariance),
                     Markup.Escape(l.Status + (l.Basis is null ? "" : $" ({l.Basis})")),
                     Markup.Escape(string.Join("\n", l.Causes.Select(x => x.Code))));
@@ -356,7 +356,7 @@ internal static class ReconcileTable
             {
                 foreach (var cause in shown[i].Causes)
                 {
-                    console.WriteLine($"#{i + 1} {shown[i].Day:yyyy-MM-dd} {shown[i].UsageType} — {cause.Code}: {cause.Text}");
+                    console.WriteLine(ConsoleText.Escape($"#{i + 1} {shown[i].Day:yyyy-MM-dd} {shown[i].UsageType} — {cause.Code}: {cause.Text}"));
                 }
             }
             if (beyond.Count > top)
@@ -367,7 +367,7 @@ internal static class ReconcileTable
 
         foreach (var note in report.Notes)
         {
-            console.MarkupLineInterpolated($"[yellow]{note}[/]");
+            console.MarkupLineInterpolated($"[yellow]{ConsoleText.Escape(note)}[/]");
         }
 
         if (report.Incomplete)
@@ -375,13 +375,13 @@ internal static class ReconcileTable
             console.MarkupLineInterpolated($"[red]{report.Invoice.UnreadableLines:N0} Connect line(s) of the invoice could not be read[/] and were not compared:");
             foreach (var u in report.Invoice.FirstUnreadable.Take(top))
             {
-                console.WriteLine($"  {u}");
+                console.WriteLine("  " + ConsoleText.Escape(u.ToString()));
             }
         }
 
         if (report.UnknownUsageTypes.Count > 0)
         {
-            console.MarkupLineInterpolated($"[yellow]Usage types the rate card does not know:[/] {string.Join(", ", report.UnknownUsageTypes.Select(u => $"{u.UsageType} ({Q(u.Quantity)}, {Money(u.Cost)})"))}");
+            console.MarkupLineInterpolated($"[yellow]Usage types the rate card does not know:[/] {ConsoleText.Escape(string.Join(", ", report.UnknownUsageTypes.Select(u => $"{u.UsageType} ({Q(u.Quantity)}, {Money(u.Cost)})")))}");
         }
 
         if (report.Calibration.Count > 0)
@@ -399,7 +399,7 @@ internal static class ReconcileTable
 
         foreach (var o in outputs)
         {
-            console.MarkupLineInterpolated($"Wrote {o}");
+            console.MarkupLineInterpolated($"Wrote {ConsoleText.Escape(o)}");
         }
 
         static string Money(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
