@@ -523,6 +523,7 @@ public sealed class CommandTests
         (exit, _, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--out", dir.Sub("audit.csv"));
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
+        Assert.Contains($"Information: Wrote 0 charges of 0 contacts to {dir.Sub("audit.csv")}", logs); // a log line (JSON off a terminal), not plain text
         (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--all-softphone");
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));

@@ -7,6 +7,7 @@ using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Parquet;
+using Microsoft.Extensions.Logging;
 using Parquet.Serialization.Attributes;
 
 namespace ConnectReconcile.Cli.Commands;
@@ -128,7 +129,7 @@ internal static class AuditExportCommand
                 File.Delete(partial);
             }
 
-            await env.Error.WriteLineAsync($"Wrote {written} charges of {result.Counts.Chains} contacts to {outPath}");
+            env.Logger.LogInformation("Wrote {Charges} charges of {Contacts} contacts to {Path}", written, result.Counts.Chains, outPath);
             return ExitCodes.Ok;
         }, ct));
         return command;
