@@ -475,6 +475,76 @@ public sealed class CommandTests
         Assert.DoesNotContain((await Night("2026-10-15")).Logs, l => l.Contains("did not read them", StringComparison.Ordinal));
     }
 
+    [Theory]
+    // A transfer after midnight of a call that began before it, delivered after that day's look-ahead: it is late for its chain's day.
+    [InlineData("late-child", "2026-11-01", "2026-10-31:8")]
+    // A parent delivered two nights late, whose child (after midnight, on time) its night rated alone as an orphan:
+    // late for its own day, and for each day its call spanned, whose run rated such children.
+    [InlineData("late-parent", "2026-11-03", "2026-10-31:61,2026-11-01:37")]
+    public async Task A_late_record_names_every_night_it_changes_and_running_them_again_as_told_bills_the_chain_once(string kind, string reading, string named)
+    {
+        using var dir = new TempDir();
+        const string root = "2be51ae2-75ac-43dd-8e2e-8243a6dd658f", child = "7c1f0d3e-9a55-4b8e-a0c4-5f3a2d1e6b70";
+        static string Record(string id, string? previous, string method, string init, string disconnect) =>
+            $$$"""{"ContactId":"{{{id}}}","InitialContactId":{{{(previous is null ? "null" : $"\"{previous}\"")}}},"PreviousContactId":{{{(previous is null ? "null" : $"\"{previous}\"")}}},"Channel":"VOICE","InitiationMethod":"{{{method}}}","InitiationTimestamp":"{{{init}}}","ConnectedToSystemTimestamp":"{{{init}}}","DisconnectTimestamp":"{{{disconnect}}}","LastUpdateTimestamp":"{{{disconnect}}}","InstanceARN":"arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001","CustomerEndpoint":{"Address":"+12065550123","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"}}""";
+        void Put(string hour, string json) => File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/" + hour)).FullName, "part"), json);
+        long whole;
+        if (kind == "late-child")
+        {
+            Put("2026/11/01/00", Record(root, null, "INBOUND", "2026-10-31T23:50:00Z", "2026-11-01T00:10:00Z"));
+            Put("2026/11/01/07", Record(child, root, "TRANSFER", "2026-11-01T00:10:00Z", "2026-11-01T07:00:00Z"));
+            whole = 25_800; // 23:50 to 07:00
+        }
+        else
+        {
+            Put("2026/11/01/00", Record(child, root, "TRANSFER", "2026-11-01T00:01:00Z", "2026-11-01T00:05:00Z"));
+            Put("2026/11/03/12", Record(root, null, "INBOUND", "2026-10-31T23:50:00Z", "2026-11-01T00:01:00Z"));
+            whole = 900; // 23:50 to 00:05
+        }
+
+        async Task<(long Seconds, IReadOnlyList<string> Logs)> Night(string date, params string[] extra)
+        {
+            var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync(["nightly", "--date", date, "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json", .. extra]);
+            Assert.True(exit == 0, string.Join('\n', logs));
+            using var summary = JsonDocument.Parse(stdout);
+            return (summary.RootElement.GetProperty("billedSeconds").TryGetProperty("telephony:inbound-did", out var s) ? s.GetInt64() : 0, logs);
+        }
+
+        long Published()
+        {
+            using var db = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT CAST(coalesce(sum(billed_seconds), 0) AS BIGINT) FROM read_parquet('{dir.Sub("out")}/charges/*/*.parquet') WHERE charge_kind = 'telephony:inbound-did'";
+            return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var (replayed, json, _) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("whole"), "--summary", "json");
+        Assert.Equal(0, replayed);
+        Assert.Equal(whole, JsonDocument.Parse(json).RootElement.GetProperty("billedSeconds").GetProperty("telephony:inbound-did").GetInt64());
+        foreach (var day in new[] { "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03" })
+        {
+            await Night(day);
+        }
+
+        Assert.NotEqual(whole, Published()); // the nights alone lose the late child, or bill the orphan child besides nothing
+        var (_, logs) = await Night(reading);
+        var told = named.Split(',').Select(n => n.Split(':')).ToList();
+        foreach (var n in told)
+        {
+            Assert.Contains(logs, l => l.Contains($" record(s) of calls on {n[0]} arrived more than 6 h", StringComparison.Ordinal)
+                && l.EndsWith($"run it again: nightly --date {n[0]} --look-ahead-hours {n[1]}", StringComparison.Ordinal));
+        }
+
+        Assert.Equal(told.Count, logs.Count(l => l.Contains("run it again: nightly", StringComparison.Ordinal)));
+        foreach (var n in told)
+        {
+            await Night(n[0], "--look-ahead-hours", n[1]);
+        }
+
+        Assert.Equal(whole, Published()); // once, on 2026-10-31, as a replay of the month bills it
+    }
+
     [Fact]
     public async Task A_source_holding_no_objects_is_a_usage_error_for_every_command_that_reads_ctrs_and_what_was_published_stays()
     {

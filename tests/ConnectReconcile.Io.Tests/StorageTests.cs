@@ -98,6 +98,22 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_above_the_hour_folders_is_listed_whole_and_filtered_not_taken_for_a_quiet_range()
+    {
+        // A bucket's root above Firehose's prefix: its own hour prefixes hold nothing.
+        Write("ctr/2026/10/13/05/a.gz");
+        Write("ctr/2026/10/14/05/b.gz");
+        Write("ctr/2026/10/15/05/c.gz");
+        Write("ctr/2026/10/15/06/d.gz");
+        var day14 = new DateOnly(2026, 10, 14);
+
+        // Was empty, a quiet day: the nightly published empty tables over the day's.
+        var selected = await new InputSelector().SelectAsync(new LocalObjectStore(Root), day14, day14, 6, CancellationToken.None);
+
+        Assert.Equal(["ctr/2026/10/14/05/b.gz", "ctr/2026/10/15/05/c.gz"], selected.Select(o => o.Key));
+    }
+
+    [Fact]
     public async Task A_source_without_the_hour_layout_is_read_whole()
     {
         Write("flat/a.json");

@@ -83,21 +83,30 @@ public sealed partial class InputSelector
         Other,
     }
 
-    /// <summary>Looks at no more than 1000 keys of the root (on S3 one page, however large the bucket).</summary>
+    /// <summary>
+    /// Looks at no more than 1000 keys of the root (on S3 one page, however large the bucket). Hours
+    /// below the root (<c>ctr/2026/10/31/23/…</c> under a bucket's root) make it <see cref="RootLayout.Other"/>:
+    /// the root's hour prefixes cannot list them, and taking the range for a quiet one would publish
+    /// empty days over good ones.
+    /// </summary>
     private async Task<RootLayout> RootLayoutAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        var looked = 0;
+        var (looked, atRoot) = (0, false);
         await foreach (var obj in store.SampleAsync(string.Empty, 1000, cancellationToken).ConfigureAwait(false))
         {
-            if (ArrivalHour(obj.Key) is not null)
-            {
-                return RootLayout.ByHour;
-            }
-
             looked++;
+            if (_pattern.Match(obj.Key) is { Success: true } hour && ArrivalHour(obj.Key) is not null)
+            {
+                if (hour.Index > 0)
+                {
+                    return RootLayout.Other;
+                }
+
+                atRoot = true;
+            }
         }
 
-        return looked == 0 ? RootLayout.Empty : RootLayout.Other;
+        return atRoot ? RootLayout.ByHour : looked == 0 ? RootLayout.Empty : RootLayout.Other;
     }
 
     /// <summary>
