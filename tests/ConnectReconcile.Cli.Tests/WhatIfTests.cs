@@ -110,6 +110,40 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
     }
 
     [Fact]
+    public async Task A_scenario_card_in_another_currency_is_refused_rather_than_subtracted()
+    {
+        using var dir = new TempDir();
+        var euro = dir.Sub("eur.json");
+        var card = System.Text.Json.Nodes.JsonNode.Parse(BuiltInRateCards.Default.ToJson())!;
+        card["currency"] = "EUR";
+        await File.WriteAllTextAsync(euro, card.ToJsonString());
+
+        // Was exit 0: "Total: 416.91 → 375.22 USD", a euro total taken from a dollar one.
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--scenario", "card=" + euro, "--json");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Contains("prices in USD and the scenario's in EUR", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_baseline_that_costs_nothing_has_no_share_rather_than_a_missing_key()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        await File.WriteAllTextAsync(dir.Sub("ctr/chat.json"),
+            """{"ContactId":"chat-1","Channel":"CHAT","InitiationMethod":"API","InitiationTimestamp":"2026-10-14T11:00:00Z","DisconnectTimestamp":"2026-10-14T11:01:00Z"}""");
+
+        var (exit, json, stderr) = await CliRunner.RunAsync("whatif", "--source", dir.Sub("ctr"), "--scenario", "policy=minimums=none", "--json");
+
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(0m, doc.RootElement.GetProperty("baseline").GetProperty("total").GetDecimal());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("shareOfBaselineTotal").ValueKind);
+        Assert.All(doc.RootElement.GetProperty("byChargeKind").EnumerateArray(), r => Assert.Equal(JsonValueKind.Null, r.GetProperty("shareOfBaselineTotal").ValueKind));
+    }
+
+    [Fact]
     public async Task Number_type_changes_a_held_number_however_it_is_written_and_refuses_one_the_centre_does_not_hold()
     {
         var tollFree = File.ReadLines(month.Numbers).Skip(1).Select(l => l.Split(',')).First(f => f[1] == "TOLL_FREE" && f[0].StartsWith("+1", StringComparison.Ordinal))[0];

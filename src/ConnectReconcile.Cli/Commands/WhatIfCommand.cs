@@ -71,6 +71,13 @@ internal static class WhatIfCommand
             }
 
             var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, (setup, spec) => Apply(setup, spec, s3));
+            if (scenarioSetup.Card.Currency != baselineSetup.Card.Currency)
+            {
+                // A difference of totals in two currencies is no amount in either.
+                throw new UsageException($"The baseline's rate card prices in {baselineSetup.Card.Currency} and the scenario's in {scenarioSetup.Card.Currency}: " +
+                    "their difference would mix currencies. Compare cards of one currency (--baseline card=FILE for a baseline in the scenario's).");
+            }
+
             async Task<Totals> Run(Setup setup, string name)
             {
                 var totals = new Totals(setup);
@@ -290,7 +297,7 @@ internal static class WhatIfCommand
         var c = CultureInfo.InvariantCulture;
         string Money(decimal amount) => RunTotals.Cents(amount).ToString("N2", c);
         string Signed(decimal amount) => RunTotals.Cents(amount).ToString("+#,0.00;-#,0.00;0.00", c);
-        string Share(decimal amount) => before.Total == 0 ? "" : (amount / before.Total * 100).ToString("+0.00;-0.00;0.00", c) + " %";
+        string Share(decimal amount) => before.Total == 0 ? "n/a" : (amount / before.Total * 100).ToString("+0.00;-0.00;0.00", c) + " %";
         var o = env.Out;
         var currency = before.Setup.Card.Currency;
         o.WriteLine($"Baseline: {before.Setup.Label} (rate card {before.Setup.Card.Version}, policy {before.Setup.Policy})");
@@ -337,10 +344,7 @@ internal static class WhatIfCommand
             }
 
             w.WriteNumber("difference", after.Total - before.Total);
-            if (before.Total != 0)
-            {
-                w.WriteNumber("shareOfBaselineTotal", (after.Total - before.Total) / before.Total);
-            }
+            WriteShare(after.Total - before.Total);
 
             foreach (var (dimension, _, _) in Dimensions)
             {
@@ -352,11 +356,7 @@ internal static class WhatIfCommand
                     w.WriteNumber("baseline", row.Baseline);
                     w.WriteNumber("scenario", row.Scenario);
                     w.WriteNumber("difference", row.Difference);
-                    if (before.Total != 0)
-                    {
-                        w.WriteNumber("shareOfBaselineTotal", row.Difference / before.Total);
-                    }
-
+                    WriteShare(row.Difference);
                     w.WriteEndObject();
                 }
 
@@ -364,6 +364,19 @@ internal static class WhatIfCommand
             }
 
             w.WriteEndObject();
+
+            // Null when the baseline costs nothing (a chat-only month): a share of zero is no number, and the key is documented.
+            void WriteShare(decimal difference)
+            {
+                if (before.Total == 0)
+                {
+                    w.WriteNull("shareOfBaselineTotal");
+                }
+                else
+                {
+                    w.WriteNumber("shareOfBaselineTotal", difference / before.Total);
+                }
+            }
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
