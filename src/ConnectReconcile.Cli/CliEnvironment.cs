@@ -53,11 +53,18 @@ public sealed class CliEnvironment : IDisposable
                 .AddEnvironmentVariables(EnvironmentPrefix)
                 .Build();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
             // Reported by CheckSettings as a usage error, inside the command's error handling.
-            _settingsFileError = $"{Path.Combine(directory, SettingsFile)} is not valid: {e.InnerException?.InnerException?.Message ?? e.InnerException?.Message ?? e.Message}";
+            _settingsFileError = e is InvalidDataException
+                ? $"{_settingsPath} is not valid: {e.InnerException?.InnerException?.Message ?? e.InnerException?.Message ?? e.Message}"
+                : $"{_settingsPath} cannot be read: {e.Message}";
             _settings = new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).Build();
+        }
+
+        if (Directory.Exists(_settingsPath))
+        {
+            _settingsFileError = $"{_settingsPath} is a folder, not a settings file.";
         }
         IsTerminal = stderr is null && !Console.IsErrorRedirected;
         _loggers = LoggerFactory.Create(builder =>
@@ -104,6 +111,19 @@ public sealed class CliEnvironment : IDisposable
     public IAnsiConsole ErrorConsole { get; }
 
     public IAnsiConsole OutConsole { get; }
+
+    /// <summary>
+    /// A usage error: <c>error: …</c> on stderr, as documented; off a terminal also an Error entry of the JSON
+    /// log, so a pipeline that keeps only JSON lines still has the reason the run stopped.
+    /// </summary>
+    public async Task UsageErrorAsync(string message)
+    {
+        await Error.WriteLineAsync("error: " + message);
+        if (!IsTerminal)
+        {
+            Logger.LogError("Usage error: {Message}", message);
+        }
+    }
 
     /// <summary>Logs a warning for the operator (a job's <c>Warn</c> callback).</summary>
     public void Warn(string message) => Logger.LogWarning("{Warning}", message);
@@ -290,13 +310,15 @@ public sealed class CliEnvironment : IDisposable
     {
         if (parse.GetResult(option) is { Implicit: false })
         {
-            return parse.GetValue(option);
+            var given = parse.GetValue(option);
+            return given is string { Length: 0 } ? throw new UsageException($"{option.Name} is empty: give a value, or leave the option out.") : given;
         }
 
         var key = option.Name.TrimStart('-');
         var configured = Setting(key, SettingCatalog.ScopeOf(parse));
-        if (configured is null)
+        if (string.IsNullOrEmpty(configured))
         {
+            // An empty variable (CONNECT_RECONCILE_OUT=, or a template's unfilled value) is one not set.
             return parse.GetValue(option);
         }
 
@@ -306,6 +328,8 @@ public sealed class CliEnvironment : IDisposable
             return (T)(type == typeof(string) ? configured
                 : type == typeof(DateOnly) ? (Commands.SharedOptions.TryParseDay(configured, out var day) ? day : throw new FormatException())
                 : type.IsEnum ? Enum.Parse(type, configured, ignoreCase: true)
+                : type == typeof(decimal) ? (Commands.SharedOptions.TryParseNumber(configured, out var number) ? number : throw new FormatException())
+                : type == typeof(double) ? (Commands.SharedOptions.TryParseSeconds(configured, out var seconds) ? seconds : throw new FormatException())
                 : Convert.ChangeType(configured, type, System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (Exception e) when (e is FormatException or OverflowException)
@@ -331,7 +355,7 @@ public sealed class CliEnvironment : IDisposable
             var t when t == typeof(DateOnly) => "a date (YYYY-MM-DD)",
             var t when t == typeof(int) => "a whole number up to 2147483647",
             var t when t == typeof(long) => "a whole number",
-            var t when t == typeof(decimal) || t == typeof(double) => "a number",
+            var t when t == typeof(decimal) || t == typeof(double) => "a number (digits, with a decimal point: 1.5)",
             var t when t == typeof(bool) => "true or false",
             _ => null,
         };

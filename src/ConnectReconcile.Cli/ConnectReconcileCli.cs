@@ -51,7 +51,7 @@ public static partial class ConnectReconcileCli
                 using var errors = env();
                 foreach (var error in parse.Errors)
                 {
-                    await errors.Error.WriteLineAsync("error: " + Readable(error.Message));
+                    await errors.UsageErrorAsync(Readable(error.Message));
                 }
 
                 await errors.Error.WriteLineAsync("See --help.");

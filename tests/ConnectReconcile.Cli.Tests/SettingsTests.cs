@@ -117,4 +117,45 @@ public sealed class SettingsTests
             Assert.Contains(why, err, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_number_with_a_comma_an_empty_value_and_a_folder_for_appsettings_are_usage_errors_not_other_values()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+
+        // Was 15 and 50: the comma read as a thousands separator, and a failing reconciliation passed (exit 0).
+        foreach (var args in new[] { new[] { "--tolerance-pct", "1,5" }, ["--tolerance-abs", "0,50"] })
+        {
+            var (exit, _, err) = await CliRunner.RunAsync(["reconcile", "--cur", dir.Path, "--rated", dir.Path, "--month", "2026-10", .. args]);
+            Assert.Equal(2, exit);
+            Assert.Contains($"'{args[1]}' is not a number (digits, with a decimal point: 1.5)", err, StringComparison.Ordinal);
+        }
+
+        var (settingExit, _, settingErr, _) = await WithSettings(dir, Json(new { reconcile = new { tolerance_pct = "1,5" } }),
+            "reconcile", "--cur", dir.Path, "--rated", dir.Path, "--month", "2026-10");
+        Assert.Equal(2, settingExit);
+        Assert.Contains("is not a number (digits, with a decimal point: 1.5): '1,5'", settingErr, StringComparison.Ordinal);
+
+        // Was a TimeSpan's exception and a stack trace, exit 1.
+        var (nanExit, _, nanErr) = await CliRunner.RunAsync("stream", "--stream", "s", "--out", dir.Sub("out"), "--batch-seconds", "NaN");
+        Assert.Equal(2, nanExit);
+        Assert.Contains("'NaN' is not a number", nanErr, StringComparison.Ordinal);
+
+        // Was "The value cannot be an empty string", exit 1. An empty setting is one not given.
+        var (emptyExit, _, emptyErr) = await CliRunner.RunAsync("replay", "--source", source, "--out", "");
+        Assert.Equal(2, emptyExit);
+        Assert.Contains("error: --out is empty", emptyErr, StringComparison.Ordinal);
+        var (unsetExit, _, unsetErr, _) = await WithSettings(dir, Json(new { replay = new { @out = dir.Sub("out"), policy = "" } }), "replay", "--source", source);
+        Assert.True(unsetExit == 0, unsetErr);
+
+        // Was ignored without a word.
+        File.Delete(dir.Sub("appsettings.json"));
+        Directory.CreateDirectory(dir.Sub("appsettings.json"));
+        var (folderExit, _, folderErr, logs) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", source, "--out", dir.Sub("out"));
+        Assert.Equal(2, folderExit);
+        Assert.Contains("appsettings.json is a folder, not a settings file.", folderErr, StringComparison.Ordinal);
+        // Off a terminal the reason is in the JSON log too, for a pipeline that keeps only its lines.
+        Assert.Contains(logs, l => l.StartsWith("Error: Usage error: ", StringComparison.Ordinal) && l.EndsWith("is a folder, not a settings file.", StringComparison.Ordinal));
+    }
 }

@@ -71,7 +71,7 @@ internal static class GenerateCommand
             }
 
             return ExitCodes.Ok;
-        }, ct));
+        }, ct, cancelled: "Cancelled; the output folder holds part of the sample month: run generate again to write it whole."));
         return command;
     }
 

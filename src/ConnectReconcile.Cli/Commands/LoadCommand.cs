@@ -75,7 +75,7 @@ internal static class LoadCommand
             {
                 (store as IDisposable)?.Dispose();
             }
-        }, ct));
+        }, ct, cancelled: "Cancelled; the records put before it are on the stream."));
         return command;
     }
 }

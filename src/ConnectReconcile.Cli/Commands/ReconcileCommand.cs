@@ -27,8 +27,8 @@ internal static class ReconcileCommand
         var month = new Option<string?>("--month") { Description = "The billing month, YYYY-MM (required)" };
         var through = SharedOptions.Day("--through", "Compare only the days up to and including this one (the CUR of a running month lags a day or more; default: the whole month)");
         var account = new Option<string?>("--account") { Description = "Compare only this AWS account's usage (line_item_usage_account_id, 12 digits): an organization's CUR holds every member account's (default: all)" };
-        var tolerancePct = new Option<decimal?>("--tolerance-pct") { Description = "Relative tolerance in percent of what we expected (default 1)" };
-        var toleranceAbs = new Option<decimal?>("--tolerance-abs") { Description = "Absolute tolerance in the invoice's currency (default 0.01). A variance counts when it exceeds both" };
+        var tolerancePct = SharedOptions.Number("--tolerance-pct", "Relative tolerance in percent of what we expected (default 1)");
+        var toleranceAbs = SharedOptions.Number("--tolerance-abs", "Absolute tolerance in the invoice's currency (default 0.01). A variance counts when it exceeds both");
         var output = SharedOptions.Out("Where to write the reconciliation tables and reports/reconciliation-YYYY-MM.html (default: the --rated location)");
         var html = new Option<string?>("--html") { Description = "Write the HTML report to this local file instead" };
         var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (docs/billing.md, Policy) and rank them against the invoice; needs --source" };

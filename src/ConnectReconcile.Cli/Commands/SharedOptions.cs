@@ -56,6 +56,39 @@ internal static class SharedOptions
         return null;
     }
 
+    /// <summary>
+    /// A number option read with a decimal point only: the parser's default takes a comma as a thousands
+    /// separator, so a tolerance written 1,5 (a decimal comma) became 15 and a failing reconciliation passed.
+    /// </summary>
+    public static Option<decimal?> Number(string name, string description) =>
+        new(name) { Description = description, CustomParser = r => Parsed<decimal>(r, TryParseNumber(Last(r), out var value) ? value : null) };
+
+    /// <summary>A number of seconds: as <see cref="Number"/>, finite (NaN and Infinity are no durations).</summary>
+    public static Option<double?> Seconds(string name, string description) =>
+        new(name) { Description = description, CustomParser = r => Parsed<double>(r, TryParseSeconds(Last(r), out var value) ? value : null) };
+
+    private const NumberStyles PlainNumber = NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint;
+
+    /// <summary>Digits with an optional sign and decimal point, as flags, environment variables and appsettings.json give numbers.</summary>
+    public static bool TryParseNumber(string text, out decimal value) => decimal.TryParse(text, PlainNumber, CultureInfo.InvariantCulture, out value);
+
+    /// <summary>As <see cref="TryParseNumber"/>, for a finite number of seconds.</summary>
+    public static bool TryParseSeconds(string text, out double value) =>
+        double.TryParse(text, PlainNumber, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    private static string Last(ArgumentResult result) => result.Tokens.Count == 0 ? "" : result.Tokens[^1].Value;
+
+    private static T? Parsed<T>(ArgumentResult result, T? value)
+        where T : struct
+    {
+        if (value is null)
+        {
+            result.AddError($"{(result.Parent as OptionResult)?.Option.Name}: '{Last(result)}' is not a number (digits, with a decimal point: 1.5).");
+        }
+
+        return value;
+    }
+
     /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
     public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)
     {

@@ -34,11 +34,11 @@ internal static class StreamCommand
         var checkpointTable = new Option<string?>("--checkpoint-table") { Description = "DynamoDB table for checkpoints and leases (partition key streamName, sort key shardId), instead of a file" };
         var dynamoEndpoint = new Option<string?>("--dynamodb-endpoint-url") { Description = "DynamoDB-compatible endpoint URL; AWS_ENDPOINT_URL_DYNAMODB also works" };
         var batchRecords = new Option<int?>("--batch-records") { Description = "Flush a micro-batch once it holds this many Kinesis records (default 5000)" };
-        var batchSeconds = new Option<double?>("--batch-seconds") { Description = "...or once its oldest record waited this long (default 10)" };
-        var stopWhenIdle = new Option<double?>("--stop-when-idle") { Description = "Exit 0 once every shard is drained and no record arrived for this many seconds (default: run until SIGTERM/Ctrl-C)" };
+        var batchSeconds = SharedOptions.Seconds("--batch-seconds", "...or once its oldest record waited this long (default 10)");
+        var stopWhenIdle = SharedOptions.Seconds("--stop-when-idle", "Exit 0 once every shard is drained and no record arrived for this many seconds (default: run until SIGTERM/Ctrl-C)");
         var workerId = new Option<string?>("--worker-id") { Description = "Lease owner id (default host:pid); a restarted worker with the same id takes its leases back at once" };
-        var leaseSeconds = new Option<double?>("--lease-seconds") { Description = "Lease duration; a standby worker takes over this long after the active one died (default 30)" };
-        var healthSeconds = new Option<double?>("--health-seconds") { Description = "Period of the health log line (default 30)" };
+        var leaseSeconds = SharedOptions.Seconds("--lease-seconds", "Lease duration; a standby worker takes over this long after the active one died (default 30)");
+        var healthSeconds = SharedOptions.Seconds("--health-seconds", "Period of the health log line (default 30)");
         var getRecordsLimit = new Option<int?>("--get-records-limit") { Description = "Records per GetRecords call (default 1000)" };
         var parallelism = SharedOptions.Parallelism();
         var rating = new RatingInputs();
