@@ -4,8 +4,12 @@ using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Rating;
 
-/// <summary>Where a number is billed: its instance and region (numbers carry neither in the inventory CSV).</summary>
-public sealed record NumberHome(string InstanceId, string Region);
+/// <summary>Where a number is billed: its instance and region (the inventory CSV need not carry either).</summary>
+public sealed record NumberHome(string InstanceId, string Region)
+{
+    /// <summary>The instance or region of a number nothing placed: its number-days are written unpriced.</summary>
+    public const string Unknown = "unknown";
+}
 
 /// <summary>
 /// Phone numbers are billed per day held, prorated by hour (a number held 5 h of a day is 5/24 of
@@ -61,7 +65,9 @@ public sealed class NumberDayRater(RateCard card)
                     Cost = cost,
                     RateRowId = row?.Id,
                     Currency = card.Currency,
-                    UnratedReason = row is null ? $"no rate-card row for {kind} {number.Country} in {home.Region}" : null,
+                    UnratedReason = row is not null ? null
+                        : home.Region == NumberHome.Unknown ? $"no region for {kind} {number.Country}: no call in the run placed the number and the number inventory names no region"
+                        : $"no rate-card row for {kind} {number.Country} in {home.Region}",
                     Why = estimated
                         ? $"number seen in SystemEndpoint; no number inventory given, so held all day is assumed"
                         : "number held per the number inventory",

@@ -2,8 +2,11 @@ using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Reference;
 
-/// <summary>A claimed phone number: its type, country and the time it was held [claimed, released).</summary>
-public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null)
+/// <summary>
+/// A claimed phone number: its type, country and the time it was held [claimed, released); where the
+/// inventory says so, the instance and region it is claimed in (which price its number-days).
+/// </summary>
+public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null, string? Region = null)
 {
     public Interval HeldWithin(Interval window) =>
         new Interval(ClaimedAt ?? window.Start, ReleasedAt ?? window.End).Intersect(window);

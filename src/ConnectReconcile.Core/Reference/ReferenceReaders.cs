@@ -28,7 +28,10 @@ public static class ReferenceReaders
             Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
     }
 
-    /// <summary>CSV <c>number,type,country,claimed_at,released_at</c>, or list-phone-numbers-v2 JSON.</summary>
+    /// <summary>
+    /// CSV <c>number,type,country,claimed_at,released_at</c> (optionally <c>instance_id</c> and <c>region</c>),
+    /// or list-phone-numbers-v2 JSON.
+    /// </summary>
     public static NumberInventory ReadNumbers(string text)
     {
         var trimmed = text.TrimStart();
@@ -47,7 +50,9 @@ public static class ReferenceReaders
                 NormaliseNumberType(r["type"]),
                 Empty(r["country"]) ?? PhoneNumbers.CountryOf(number),
                 Empty(r["claimed_at"]) is { } c ? ParseTime(c, "claimed_at") : null,
-                Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null);
+                Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null,
+                Empty(r.GetValueOrDefault("instance_id")),
+                Empty(r.GetValueOrDefault("region")));
         }));
     }
 
@@ -117,13 +122,32 @@ public static class ReferenceReaders
             throw new FormatException($"Expected `aws connect list-phone-numbers-v2` output or a phone number object (with a PhoneNumber), found {Quote(e.GetRawText())}.");
         }
 
+        // Where the number is claimed: v2 names the instance (InstanceId, TargetArn) and its own ARN the region;
+        // the older form's Arn is the instance's (arn:aws:connect:REGION:ACCOUNT:instance/ID/phone-number/ID).
+        var target = ArnOf(Str(e, "TargetArn"));
+        var own = ArnOf(Str(e, "PhoneNumberArn") ?? Str(e, "Arn"));
         yield return new ClaimedNumber(
             number,
             NormaliseNumberType(Str(e, "PhoneNumberType") ?? NumberTypes.Did),
             Str(e, "PhoneNumberCountryCode") ?? PhoneNumbers.CountryOf(number),
             null,
             null,
-            Str(e, "InstanceId"));
+            Empty(Str(e, "InstanceId")) ?? target.InstanceId ?? own.InstanceId,
+            target.Region ?? own.Region);
+    }
+
+    /// <summary>The region and instance id an ARN names (<c>arn:aws:connect:REGION:ACCOUNT:instance/ID…</c>); null where it names none.</summary>
+    private static (string? Region, string? InstanceId) ArnOf(string? arn)
+    {
+        var fields = arn?.Split(':', 6);
+        if (fields is not { Length: 6 } || fields[0] != "arn")
+        {
+            return (null, null);
+        }
+
+        var resource = fields[5].Split('/');
+        var instance = resource.Length > 1 && resource[0] == "instance" ? Empty(resource[1]) : null;
+        return (Empty(fields[3]), instance);
     }
 
     private static string NormalisePhoneType(string value) =>

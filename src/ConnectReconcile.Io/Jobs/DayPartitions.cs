@@ -132,7 +132,7 @@ internal sealed class DayPartitions : IDisposable
         progress?.Report(new JobProgress("rate", 0, remaining + 1, 0, 0, read));
         await FlushThroughAsync(DateOnly.MaxValue, () => progress?.Report(new JobProgress("rate", remaining - _open.Count, remaining + 1, 0, 0, read)), cancellationToken).ConfigureAwait(false);
 
-        var days = ReportDays();
+        var days = ReportDays(inputs);
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
         {
@@ -369,8 +369,12 @@ internal sealed class DayPartitions : IDisposable
     private static bool Earlier(Chain chain, Instant start, string root) =>
         chain.Start != start ? chain.Start < start : string.CompareOrdinal(chain.RootId, root) < 0;
 
-    /// <summary>Every day of the requested range (so emptied days replace stale partitions), else the days seen.</summary>
-    private List<DateOnly> ReportDays()
+    /// <summary>
+    /// Every day of the requested range (so emptied days replace stale partitions), else the days seen;
+    /// with a number inventory also the quiet days between them, when the numbers were held too, as far
+    /// as the source's objects arrived (a stray record years off adds its own day, not the years between).
+    /// </summary>
+    private List<DateOnly> ReportDays(IReadOnlyList<InputFile> inputs)
     {
         var set = new SortedSet<DateOnly>(_flushed);
         if (_options.From is { } from && _options.To is { } to)
@@ -380,10 +384,32 @@ internal sealed class DayPartitions : IDisposable
                 set.Add(d);
             }
         }
+        else if (_options.Numbers.IsProvided && set.Count > 1)
+        {
+            var first = set.Min;
+            var last = set.Max;
+            var arrivals = inputs.Select(i => _selector.ArrivalHour(i.Key.Replace('\\', '/'))).OfType<DateTime>().Select(DateOnly.FromDateTime).ToList();
+            if (arrivals.Count > 0)
+            {
+                first = first > arrivals.Min() ? first : arrivals.Min();
+                last = last < arrivals.Max() ? last : arrivals.Max();
+            }
+
+            for (var d = first; d < last; d = d.AddDays(1))
+            {
+                set.Add(d);
+            }
+        }
 
         return set.ToList();
     }
 
+    /// <summary>
+    /// The number-days of the report days. A number's home (instance and region, which price it) is
+    /// the inventory's, else that of the earliest chain that used it, else the run's busiest home; in a
+    /// run without calls, the rate card's when it has one region (one instance). Otherwise the charges
+    /// stay unpriced in region <c>unknown</c> and one warning says how to place them.
+    /// </summary>
     private List<Charge> RateNumbers(IReadOnlyList<DateOnly> days)
     {
         if (days.Count == 0)
@@ -392,16 +418,47 @@ internal sealed class DayPartitions : IDisposable
         }
 
         var numbers = _options.Numbers;
-        var fallback = _homeVotes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.InstanceId, StringComparer.Ordinal).Select(kv => kv.Key).FirstOrDefault()
-            ?? new NumberHome("unknown", _options.Rater.Card.Instances.Count > 0 ? BuiltInRateCards.Regions[0] : "unknown");
+        var card = _options.Rater.Card;
+        var busiest = _homeVotes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.InstanceId, StringComparer.Ordinal).ThenBy(kv => kv.Key.Region, StringComparer.Ordinal)
+            .Select(kv => kv.Key).FirstOrDefault();
+        var cardRegions = card.Rows.Select(r => r.Region).Distinct(StringComparer.Ordinal).Take(2).ToList();
+        var cardInstances = card.Instances.Select(i => i.InstanceId).Where(i => i != "*").Distinct(StringComparer.Ordinal).Take(2).ToList();
         var claimed = numbers.IsProvided
             ? numbers.Numbers.ToList()
             : _numberHomes.Keys.Order(StringComparer.Ordinal).Select(n => new ClaimedNumber(n, numbers.TypeOf(n), numbers.CountryOf(n), null, null)).ToList();
-        NumberHome? HomeOf(string number) => _numberHomes.TryGetValue(number, out var h) ? h.Home : null;
-        return new NumberDayRater(_options.Rater.Card)
-            .Rate(claimed, days, n => n.InstanceId is { } id ? new NumberHome(id, HomeOf(n.Number)?.Region ?? fallback.Region) : HomeOf(n.Number) ?? fallback,
-                estimated: !numbers.IsProvided)
-            .ToList();
+        var unplaced = new HashSet<string>(StringComparer.Ordinal);
+
+        NumberHome HomeOf(ClaimedNumber n)
+        {
+            var seen = _numberHomes.TryGetValue(n.Number, out var h) ? h.Home : null;
+            var instance = n.InstanceId ?? seen?.InstanceId;
+            // An instance the inventory names is in the region its calls were in, whichever number took them.
+            var region = n.Region ?? seen?.Region ?? (instance is null ? null
+                : _homeVotes.Where(kv => kv.Key.InstanceId == instance).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Region, StringComparer.Ordinal)
+                    .Select(kv => kv.Key.Region).FirstOrDefault());
+            instance ??= busiest?.InstanceId ?? (cardInstances.Count == 1 ? cardInstances[0] : NumberHome.Unknown);
+            region ??= busiest?.Region ?? (cardRegions.Count == 1 ? cardRegions[0] : null);
+            if (region is null)
+            {
+                unplaced.Add(n.Number);
+            }
+
+            return new NumberHome(instance, region ?? NumberHome.Unknown);
+        }
+
+        var charges = new NumberDayRater(card).Rate(claimed, days, HomeOf, estimated: !numbers.IsProvided).ToList();
+        var lost = charges.Where(c => c.Number is { } n && unplaced.Contains(n)).ToList();
+        if (lost.Count > 0)
+        {
+            var which = lost.Select(c => c.Number!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var on = lost.Select(c => c.Day).Distinct().Order().Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            _options.Warn?.Invoke($"{lost.Count} number-day charge(s) of {which.Count} number(s) ({string.Join(", ", which.Take(5))}{(which.Count > 5 ? ", …" : "")}) " +
+                $"on {string.Join(", ", on.Take(5))}{(on.Count > 5 ? ", …" : "")} are unpriced: no call in this run placed the numbers in a region, the number inventory names none " +
+                "and the rate card prices more than one region. Give --numbers as `aws connect list-phone-numbers-v2` JSON (its TargetArn names the instance and region), " +
+                "add instance_id and region columns to the CSV, or rate with a card of one region.");
+        }
+
+        return charges;
     }
 
     /// <summary>
