@@ -497,6 +497,27 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task A_card_derived_from_an_invoice_rate_no_card_may_hold_is_refused_not_written()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var header = lines[0].Split(',').ToList();
+            var (type, rate) = (header.IndexOf("lineItem/LineItemType"), header.IndexOf("lineItem/UnblendedRate"));
+            CurMonth.SetCells(lines, "lineItem/UnblendedRate", Enumerable.Range(1, lines.Count - 1).Where(i => lines[i].Split(',')[type] == "Usage" && lines[i].Split(',')[rate].Length > 0), _ => "300000");
+        });
+        var card = Path.Combine(month.Data, "huge-card.json");
+
+        // Was exit 0, and every command then refused the card it had written.
+        var (exit, _, err) = await CliRunner.RunAsync("ratecard", "derive", "--cur", month.Cur, "--out", card, "--month", "2026-10");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("The card derived from the invoice would not load, so it was not written: Rate card row cur-", err, StringComparison.Ordinal);
+        Assert.Contains("price 300000 is not below 100000", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(card));
+    }
+
+    [Fact]
     public async Task A_damaged_rated_partition_fails_naming_the_file_and_what_to_do()
     {
         using var copy = new TempDir();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Io.Cur;
 using Microsoft.Extensions.Logging;
@@ -73,13 +74,24 @@ internal static class RateCardCommand
 
             var first = invoice.FirstUsageDay;
             var derived = RateCardDeriver.Derive(invoice, card, cardVersion ?? $"invoice-{first:yyyy-MM}", env.Get(parse, invoiceOnly));
+            var json = derived.Card.ToJson() + "\n";
+            try
+            {
+                // The card is written only if it loads as every command would load it.
+                _ = RateCard.FromJson(json);
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException($"The card derived from the invoice would not load, so it was not written: {e.Message} Check the invoice's unit rates for that usage type.");
+            }
+
             var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (dir is not null)
             {
                 Directory.CreateDirectory(dir);
             }
 
-            await File.WriteAllTextAsync(outPath, derived.Card.ToJson() + "\n", ct);
+            await File.WriteAllTextAsync(outPath, json, ct);
             env.Logger.LogInformation("Read {Lines} invoice lines ({Connect} Connect) from {Files} file(s); wrote {Rows} rows to {Out}",
                 reader.Stats.Rows, reader.Stats.ConnectRows, reader.Stats.ParquetFiles + reader.Stats.CsvFiles, derived.Card.Rows.Count, outPath);
             if (invoice.FirstUnreadable.Count > 0)
