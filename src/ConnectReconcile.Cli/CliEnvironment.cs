@@ -66,6 +66,7 @@ public sealed class CliEnvironment : IDisposable
         {
             _settingsFileError = $"{_settingsPath} is a folder, not a settings file.";
         }
+
         IsTerminal = stderr is null && !Console.IsErrorRedirected;
         _loggers = LoggerFactory.Create(builder =>
         {
