@@ -61,9 +61,31 @@ public static class AwsEndpoints
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"Endpoint URL '{url}' is not an absolute http(s) URL.", nameof(url));
+            throw new ArgumentException($"Endpoint URL '{ForDisplay(url)}' is not an absolute http(s) URL.", nameof(url));
         }
 
         return url.TrimEnd('/');
+    }
+
+    /// <summary>The URL as a message may show it: a user name and password in it (<c>http://user:secret@host/</c>) become <c>***@</c>.</summary>
+    public static string ForDisplay(Uri? url) => url is null ? "" : ForDisplay(url.OriginalString);
+
+    /// <summary>
+    /// The URL as a message may show it: whatever precedes an <c>@</c> in its authority (user name and
+    /// password) becomes <c>***</c>. Works on text that does not parse as a URL too (a bad port, no
+    /// scheme), since that is when an error quotes it.
+    /// </summary>
+    public static string ForDisplay(string? url)
+    {
+        if (string.IsNullOrEmpty(url))
+        {
+            return url ?? "";
+        }
+
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme >= 0 ? scheme + 3 : 0;
+        var end = url.IndexOfAny(['/', '?', '#', '\\'], start);
+        var at = url.AsSpan(start, (end < 0 ? url.Length : end) - start).LastIndexOf('@');
+        return at < 0 ? url : string.Concat(url.AsSpan(0, start), "***", url.AsSpan(start + at));
     }
 }

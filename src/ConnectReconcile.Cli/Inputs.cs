@@ -141,6 +141,11 @@ public static class Inputs
             }
         }
 
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"The {what} file '{path}' is a folder; give the file itself.");
+        }
+
         if (!File.Exists(path))
         {
             throw new UsageException($"The {what} file '{path}' does not exist.");
@@ -150,9 +155,38 @@ public static class Inputs
         {
             return File.ReadAllText(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // A file without read permission throws UnauthorizedAccessException, which is no IOException.
             throw new UsageException($"Cannot read the {what} file '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The secret key in <c>--hash-key-file</c>, as its trimmed UTF-8 bytes. The setting's value is echoed
+    /// only once it names a file: one that names nothing may be the key itself, pasted where its path goes.
+    /// </summary>
+    public static byte[] HashKey(string keyFile)
+    {
+        var path = LocalOnly(keyFile, "--hash-key-file");
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"--hash-key-file '{path}' is a folder; give the file holding the key.");
+        }
+
+        if (!File.Exists(path))
+        {
+            // Not quoted: a CONNECT_RECONCILE_HASH_KEY_FILE holding the key rather than its path would print the key.
+            throw new UsageException($"The --hash-key-file path does not exist (a value of {path.Length} characters, not shown: it may be the key itself). Give the path of a file holding the key.");
+        }
+
+        try
+        {
+            return System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--hash-key-file '{path}' cannot be read: {e.Message}");
         }
     }
 }

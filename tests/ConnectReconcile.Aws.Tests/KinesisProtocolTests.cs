@@ -161,6 +161,45 @@ public class KinesisProtocolTests
     }
 
     [Fact]
+    public async Task An_error_names_the_endpoint_without_the_password_in_its_url()
+    {
+        // Printed whole, "http://admin:hunter2pw@127.0.0.1:PORT/" put the password in the log of a failed run.
+        await using var server = new CannedHttpServer(_ => new CannedResponse(400, """{"__type":"ResourceNotFoundException","message":"Stream nosuch not found."}"""));
+        using var client = new KinesisClient(new KinesisClientOptions
+        {
+            EndpointUrl = server.Url.Replace("http://", "http://admin:hunter2pw@", StringComparison.Ordinal),
+            Credentials = new BasicAWSCredentials("a", "b"),
+            MaxRetries = 0,
+        });
+
+        var error = await Assert.ThrowsAsync<ResourceNotFoundException>(() => client.DescribeStreamSummaryAsync("nosuch", CancellationToken.None));
+
+        Assert.DoesNotContain("hunter2pw", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("admin", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"at http://***@127.0.0.1:{server.Port}/ failed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_timeout_names_the_endpoint_without_the_password_in_its_url()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start(); // accepts connections (backlog) but never answers
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var client = new KinesisClient(new KinesisClientOptions
+        {
+            EndpointUrl = $"http://admin:hunter2pw@127.0.0.1:{port}",
+            Credentials = new BasicAWSCredentials("a", "b"),
+            RequestTimeout = TimeSpan.FromMilliseconds(200),
+            MaxRetries = 0,
+        });
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => client.DescribeStreamSummaryAsync("s", CancellationToken.None));
+
+        Assert.DoesNotContain("hunter2pw", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"at http://***@127.0.0.1:{port}/ did not answer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PutRecords_rejects_oversized_batches_before_sending()
     {
         using var client = new KinesisClient(new KinesisClientOptions { EndpointUrl = "http://127.0.0.1:9", Credentials = new BasicAWSCredentials("a", "b") });

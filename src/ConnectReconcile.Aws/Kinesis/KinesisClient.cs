@@ -417,7 +417,7 @@ public sealed class KinesisClient : IKinesisClient
                     if (attempt >= _options.MaxRetries)
                     {
                         throw new TimeoutException(
-                            $"Kinesis {operation} at {Endpoint} did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s ({attempt + 1} attempts).", e);
+                            $"Kinesis {operation} at {AwsEndpoints.ForDisplay(Endpoint)} did not answer within {_options.RequestTimeout.TotalSeconds:0.###} s ({attempt + 1} attempts).", e);
                     }
                 }
                 catch (HttpRequestException) when (attempt < _options.MaxRetries)
@@ -456,7 +456,7 @@ public sealed class KinesisClient : IKinesisClient
         type = NormalizeErrorType(type, response.StatusCode);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
         // The endpoint named: a setting that sent the calls elsewhere (an S3 endpoint, say) shows at once.
-        var text = $"Kinesis {operation} at {response.RequestMessage?.RequestUri} failed with {type} (HTTP {(int)response.StatusCode}): {message}";
+        var text = $"Kinesis {operation} at {AwsEndpoints.ForDisplay(response.RequestMessage?.RequestUri)} failed with {type} (HTTP {(int)response.StatusCode}): {message}";
         return type switch
         {
             "ProvisionedThroughputExceededException" => new ProvisionedThroughputExceededException(text, type, response.StatusCode, requestId),

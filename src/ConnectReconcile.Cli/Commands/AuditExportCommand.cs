@@ -274,15 +274,7 @@ internal static class AuditExportCommand
             throw new UsageException("--hash-numbers needs --hash-key-file: a file holding a secret key. An unkeyed hash of a phone number can be reversed by hashing every possible number.");
         }
 
-        byte[] key;
-        try
-        {
-            key = Encoding.UTF8.GetBytes(File.ReadAllText(keyFile).Trim());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--hash-key-file '{keyFile}' cannot be read: {e.Message}");
-        }
+        var key = Inputs.HashKey(keyFile);
 
         if (key.Length < 16)
         {

@@ -36,6 +36,9 @@ internal static class ExplainCommand
             var (rater, _) = rating.Resolve(env, parse, s3);
             var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
                 .LoadAsync(null, null, 0, null, ct);
+            // A record in an object that could not be read is neither found nor in quarantine on its own.
+            ReplayCommand.WarnOfUnreadableObjects(env, loaded.Quarantined);
+            var unreadable = ReplayCommand.UnreadableObjects(loaded.Quarantined).Count;
             var records = loaded.Dedupe.Records.ToList();
             // Connect writes ids in lower case; one pasted from elsewhere may not be.
             var asked = records.FirstOrDefault(r => r.ContactId == id) ?? records.FirstOrDefault(r => string.Equals(r.ContactId, id, StringComparison.OrdinalIgnoreCase));
@@ -51,7 +54,9 @@ internal static class ExplainCommand
                     return ExitCodes.Ok;
                 }
 
-                await env.Error.WriteLineAsync(ConsoleText.Escape($"error: no contact {id} in {sourcePath}"));
+                await env.Error.WriteLineAsync(ConsoleText.Escape(unreadable == 0
+                    ? $"error: no contact {id} in {sourcePath}"
+                    : $"error: no contact {id} in what could be read of {sourcePath}: {unreadable} object(s) could not be read (see the warning above), and it may be in one of them"));
                 return ExitCodes.Failure;
             }
 

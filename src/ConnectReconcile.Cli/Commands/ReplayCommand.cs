@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ConnectReconcile.Core.Accounting;
+using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Generator;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Parquet;
 using Microsoft.Extensions.Logging;
@@ -147,6 +149,34 @@ internal static class ReplayCommand
         {
             env.Logger.LogWarning("No CTRs were read from {Source} (days {From}..{To}): check --source and the dates", source, Day(from), Day(to));
         }
+
+        WarnOfUnreadableObjects(env, result.Quarantined);
+    }
+
+    /// <summary>How many input objects could not be read (quarantined as unreadable-object), and the first few of them.</summary>
+    internal static IReadOnlyList<QuarantineEntry> UnreadableObjects(IEnumerable<QuarantineEntry> quarantined) =>
+        quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject)
+            .DistinctBy(q => q.Position.Source, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>
+    /// An object that cannot be opened (no permission, a network error after the retries) is quarantined as
+    /// one row, and the run goes on without its records: the totals are short by however many it held, and
+    /// nothing else says so. One warning for every command that reads CTRs, with the count and the first keys.
+    /// </summary>
+    internal static void WarnOfUnreadableObjects(CliEnvironment env, IEnumerable<QuarantineEntry> quarantined)
+    {
+        var unreadable = UnreadableObjects(quarantined);
+        if (unreadable.Count == 0)
+        {
+            return;
+        }
+
+        const int Shown = 3;
+        env.Logger.LogWarning("{Count} input object(s) could not be read (or not to the end), so their records are missing from this run (quarantined as {Reason}): {Objects}{More}; " +
+            "the first failed with: {Detail}. Check their permissions (or the connection) and run again",
+            unreadable.Count, QuarantineReasons.UnreadableObject, string.Join(", ", unreadable.Take(Shown).Select(q => q.Position.Source)),
+            unreadable.Count > Shown ? $" and {unreadable.Count - Shown} more" : "", unreadable[0].Detail.TrimEnd('.'));
     }
 
     /// <summary>The charges look like any others; run.json's numberInventoryProvided is the only other trace.</summary>
