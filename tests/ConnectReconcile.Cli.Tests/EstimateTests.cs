@@ -125,6 +125,141 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Fact]
+    public async Task An_estimate_moved_to_another_region_prices_the_calls_in_that_regions_country()
+    {
+        // A derived profile names its country (US): moved to Tokyo as it was, every telephony minute and number-day was
+        // unrated, the total fell 24 %, and the text called that "what that change would make".
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--region", "ap-northeast-1", "--json");
+        Assert.True(exit == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var root = doc.RootElement;
+            Assert.Equal("JP", root.GetProperty("country").GetString());
+            Assert.All(root.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("chargeKind").GetString()!.Contains(':', StringComparison.Ordinal)),
+                l => Assert.Equal(0m, Dec(l.GetProperty("unratedQuantity"))));
+            Assert.Contains(root.GetProperty("lines").EnumerateArray(), l => l.GetProperty("usageType").GetString() == "APN1-JP-did-inbound-mins" && Dec(l.GetProperty("cost")) > 0);
+            var replay = root.GetProperty("replay");
+            Assert.Equal(["region us-east-1 → ap-northeast-1", "home country US → JP"], replay.GetProperty("moved").EnumerateArray().Select(m => m.GetString()));
+            Assert.Empty(replay.GetProperty("unratedInEstimate").EnumerateArray());
+        }
+
+        // US numbers in Tokyo, asked for: the card has no rows for them, and the closing line says the unrated usage explains the difference.
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--region", "ap-northeast-1", "--country", "US");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("unrated usage explains (part of) its -", stdout, StringComparison.Ordinal);
+        Assert.Contains("telephony:inbound-did", stdout[stdout.IndexOf("Replayed cost", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.DoesNotContain("is what that change would make", stdout, StringComparison.Ordinal);
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--region", "ap-northeast-1", "--country", "US", "--json");
+        Assert.True(exit == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout))
+        {
+            var replay = doc.RootElement.GetProperty("replay");
+            Assert.False(replay.GetProperty("comparable").GetBoolean());
+            Assert.Contains("telephony:outbound", replay.GetProperty("unratedInEstimate").EnumerateArray().Select(k => k.GetString()));
+        }
+
+        // A region without a default country, priced by a card that does not say which: refused, asking for one.
+        using var tmp = new TempDir();
+        var card = tmp.Sub("card.json");
+        await File.WriteAllTextAsync(card, Paris);
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", Example("us-east-1.yaml"), "--rate-card", card, "--region", "eu-west-3");
+        Assert.Equal(2, exit);
+        Assert.Contains("give --country XX", stderr, StringComparison.Ordinal);
+        (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", Example("us-east-1.yaml"), "--rate-card", card, "--region", "eu-west-3", "--country", "FR");
+        Assert.True(exit == 0, stderr);
+    }
+
+    /// <summary>A rate card pricing French and Belgian numbers in eu-west-3 (which has no default country).</summary>
+    private const string Paris = """
+        {"format": "connect-reconcile/rate-card@1", "version": "paris-test", "currency": "USD",
+         "regionCodes": {"eu-west-3": "EUW3"},
+         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "number-days:did": "{REGION}-{CC}-did-numbers"}},
+         "instances": [{"instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01"}],
+         "rows": [
+          {"id": "euw3-service", "region": "eu-west-3", "pricingModel": "per-feature", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins",
+           "unit": "minute", "price": 0.018, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"},
+          {"id": "euw3-fr-did-number", "region": "eu-west-3", "pricingModel": "per-feature", "chargeKind": "number-days:did", "country": "FR",
+           "usageType": "{REGION}-{CC}-did-numbers", "unit": "number-day", "price": 0.03, "effectiveFrom": "2018-01-01", "source": "test"},
+          {"id": "euw3-be-did-number", "region": "eu-west-3", "pricingModel": "per-feature", "chargeKind": "number-days:did", "country": "BE",
+           "usageType": "{REGION}-{CC}-did-numbers", "unit": "number-day", "price": 0.03, "effectiveFrom": "2018-01-01", "source": "test"}
+         ]}
+        """;
+
+    [Fact]
+    public async Task A_usage_type_priced_at_several_rates_shows_mixed_and_each_rows_part()
+    {
+        using var tmp = new TempDir();
+        var profile = tmp.Sub("prefix.yaml");
+        await File.WriteAllTextAsync(profile, """
+            region: us-east-1
+            month: 2026-11
+            days: 1
+            callsPerDay: {outbound: {"+1206": 10, US: 10}}
+            outbound:
+              answeredShare: 1
+              ringSeconds: {average: 10, shape: fixed}
+              talkSeconds: {average: 120, shape: fixed}
+            numbers: {did: 0, tollFree: 0}
+            """);
+        var card = tmp.Sub("card.json");
+        await File.WriteAllTextAsync(card, Prefixed);
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--profile", profile, "--rate-card", card);
+        Assert.True(exit == 0, stderr);
+        // 20 min × 0.0048 + 20 min × 0.01 = 0.296: the first charge's 0.01 was shown as the line's rate.
+        var line = stdout.Split('\n').Single(l => l.StartsWith("USE1-US-outbound-mins", StringComparison.Ordinal));
+        Assert.Matches(@"40\.00\s+minute\s+mixed\s+0\.30", line);
+        Assert.Contains("20.00 minute at 0.0048 = 0.10 (row use1-us-out); 20.00 minute at 0.01 = 0.20 (row use1-us-out-1206)", stdout, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--profile", profile, "--rate-card", card, "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var lines = doc.RootElement.GetProperty("lines").EnumerateArray().ToList();
+        var outbound = lines.Single(l => l.GetProperty("chargeKind").GetString() == "telephony:outbound");
+        Assert.Equal(JsonValueKind.Null, outbound.GetProperty("rate").ValueKind);
+        Assert.Equal([("use1-us-out", 0.0048m, 0.096m), ("use1-us-out-1206", 0.01m, 0.2m)],
+            outbound.GetProperty("rateRows").EnumerateArray().Select(r => (r.GetProperty("row").GetString(), Dec(r.GetProperty("rate")), Dec(r.GetProperty("cost")))));
+        Assert.Equal(0.018m, Dec(lines.Single(l => l.GetProperty("chargeKind").GetString() == "service").GetProperty("rate")));
+    }
+
+    /// <summary>us-east-1 service and outbound, and a dearer row for +1206 numbers.</summary>
+    private const string Prefixed = """
+        {"format": "connect-reconcile/rate-card@1", "version": "prefix-test", "currency": "USD",
+         "regionCodes": {"us-east-1": "USE1"},
+         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "telephony:outbound": "{REGION}-{CC}-outbound-mins"}},
+         "instances": [{"instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01"}],
+         "rows": [
+          {"id": "use1-service", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins",
+           "unit": "minute", "price": 0.018, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"},
+          {"id": "use1-us-out", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "telephony:outbound", "country": "US",
+           "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.0048, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"},
+          {"id": "use1-us-out-1206", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "telephony:outbound", "country": "US", "prefix": "+1206",
+           "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.01, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"}
+         ]}
+        """;
+
+    [Fact]
+    public async Task An_estimate_of_a_few_days_says_so_instead_of_a_month()
+    {
+        // The generated month is 4 days of CTRs: its derived profile covers those 4 days, not a month.
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Cost for 4 days by charge kind", stdout, StringComparison.Ordinal);
+        Assert.Contains("Calls (and numbers, contacts) for 4 days by kind", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Total: [\d,.]+ USD for 4 days", stdout);
+        Assert.DoesNotContain("a month", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Monthly", stdout, StringComparison.Ordinal);
+
+        // A whole month still reads as one.
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--profile", Example("us-east-1.yaml"));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Monthly cost by charge kind", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Total: [\d,.]+ USD a month", stdout);
+    }
+
+    [Fact]
     public async Task A_Tokyo_month_also_lands_within_2_percent()
     {
         using var tmp = new TempDir();

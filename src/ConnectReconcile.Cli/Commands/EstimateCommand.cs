@@ -21,11 +21,12 @@ internal static class EstimateCommand
     public static Command Create(Func<CliEnvironment> envFactory)
     {
         var command = new Command("estimate",
-            "Monthly cost of a call-volume profile (YAML or JSON, docs/estimate.md), by charge kind and usage type, with the assumptions printed. " +
+            "Monthly cost (or the cost of the profile's days) of a call-volume profile (YAML or JSON, docs/estimate.md), by charge kind and usage type, with the assumptions printed. " +
             "--from-ctrs derives the profile from real CTRs instead (save it with --save-profile, edit it, estimate again).");
         var profileOption = new Option<string?>("--profile") { Description = "Volume profile, YAML or JSON (examples/profiles/)" };
         var fromCtrs = new Option<string?>("--from-ctrs") { Description = "Derive the profile from these CTRs (a folder, a file, s3://bucket/prefix/ or s3://bucket/key)" };
-        var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's" };
+        var region = new Option<string?>("--region") { Description = "Price in this region instead of the profile's (the home country moves to the region's, see --country)" };
+        var country = new Option<string?>("--country") { Description = "Home country (numbers, customers, desk phones), ISO alpha-2, instead of the profile's or the one --region implies" };
         var pricingModel = new Option<string?>("--pricing-model") { Description = "per-feature or unlimited-ai, instead of the profile's" };
         var month = new Option<string?>("--month") { Description = "Month to estimate, YYYY-MM (default: the profile's month, else the current UTC month)" };
         var from = SharedOptions.Day("--from", "With --from-ctrs: first UTC day of chains to measure");
@@ -35,7 +36,7 @@ internal static class EstimateCommand
         var resolution = new Option<int?>("--resolution") { Description = "Representative calls per kind of call (default 200)" };
         var endpoint = SharedOptions.EndpointUrl();
         var rating = new RatingInputs();
-        foreach (var o in new Option[] { profileOption, fromCtrs, region, pricingModel, month, from, to, save, json, resolution, endpoint })
+        foreach (var o in new Option[] { profileOption, fromCtrs, region, country, pricingModel, month, from, to, save, json, resolution, endpoint })
         {
             command.Options.Add(o);
         }
@@ -109,9 +110,13 @@ internal static class EstimateCommand
                 }
             }
 
-            if (env.Get(parse, region) is { } r)
+            var wantedRegion = env.Get(parse, region);
+            var wantedCountry = env.Get(parse, country);
+            if ((wantedRegion is not null && wantedRegion != profile.Region) || wantedCountry is not null)
             {
-                profile = profile with { Region = r };
+                // The home country moves with the region: US numbers priced in Tokyo have no rows, and an estimate missing its telephony looked cheaper.
+                var before = profile;
+                profile = Usage(() => before.MoveTo(wantedRegion ?? before.Region, wantedCountry, card), wantedCountry is null ? "--region" : "--country");
             }
 
             if (env.Get(parse, pricingModel) is { } model)
@@ -123,6 +128,7 @@ internal static class EstimateCommand
             var moved = derived is null ? [] : new[]
             {
                 profile.Region != derived.Profile.Region ? $"region {derived.Profile.Region} → {profile.Region}" : null,
+                profile.Country != derived.Profile.Country ? $"home country {derived.Profile.Country} → {profile.Country}" : null,
                 profile.PricingModel != derived.Profile.PricingModel ? $"pricing model {derived.Profile.PricingModel} → {profile.PricingModel}" : null,
             }.OfType<string>().ToArray();
 
@@ -153,13 +159,14 @@ internal static class EstimateCommand
             }
 
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
+            var unpriced = derived is null ? [] : UnpricedInEstimate(result, derived);
             if (env.Get(parse, json))
             {
-                await env.Out.WriteLineAsync(Json(result, derived, moved));
+                await env.Out.WriteLineAsync(Json(result, derived, moved, unpriced));
             }
             else
             {
-                Print(env, result, derived, moved);
+                Print(env, result, derived, moved, unpriced);
             }
 
             return ExitCodes.Ok;
@@ -184,7 +191,16 @@ internal static class EstimateCommand
     private static string Percent(decimal part, decimal whole) =>
         whole == 0 ? "" : (part / whole * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived, string[] moved)
+    /// <summary>
+    /// Charge kinds the estimate left (partly) unrated that the replay priced in full: the estimate's total lacks them,
+    /// so its difference from the replay is (partly) that usage, not a measure of the estimate.
+    /// </summary>
+    private static string[] UnpricedInEstimate(EstimateResult r, DerivedProfile derived) =>
+        r.Lines.Where(l => l.UnratedQuantity > 0).Select(l => l.ChargeKind).Distinct(StringComparer.Ordinal)
+            .Where(kind => !derived.Replay.Totals.ByKind.TryGetValue(kind, out var replayed) || replayed.Unrated == 0)
+            .Order(StringComparer.Ordinal).ToArray();
+
+    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced)
     {
         var c = CultureInfo.InvariantCulture;
         var o = env.Out;
@@ -198,7 +214,7 @@ internal static class EstimateCommand
         }
 
         o.WriteLine();
-        var kinds = new TextTable("Monthly cost by charge kind", "charge kind", ">cost", ">share");
+        var kinds = new TextTable(r.WholeMonth ? "Monthly cost by charge kind" : $"Cost {r.Period} by charge kind", "charge kind", ">cost", ">share");
         foreach (var k in r.ByChargeKind)
         {
             kinds.Add(k.Key, Money(k.Cost), Percent(k.Cost, r.Total));
@@ -210,11 +226,22 @@ internal static class EstimateCommand
         var usage = new TextTable("By usage type", "usage type", "charge kind", ">quantity", "unit", ">rate", ">cost", ">unrated");
         foreach (var l in r.Lines)
         {
-            usage.Add(l.UsageType, l.ChargeKind, l.Quantity.ToString("N2", c), l.Unit, l.Rate?.ToString(c) ?? "",
+            // One rate only when one applies: prefix rows or a price change inside the days price parts of a line differently.
+            usage.Add(l.UsageType, l.ChargeKind, l.Quantity.ToString("N2", c), l.Unit, l.MixedRates ? "mixed" : l.Rate?.ToString(c) ?? "",
                 Money(l.Cost), l.UnratedQuantity == 0 ? "" : l.UnratedQuantity.ToString("N2", c));
         }
 
         usage.WriteTo(o);
+        foreach (var l in r.Lines.Where(l => l.MixedRates))
+        {
+            o.WriteLine($"Mixed rates of {ConsoleText.Escape(l.UsageType)}: " +
+                string.Join("; ", l.Rates.Select(p => $"{p.Quantity.ToString("N2", c)} {l.Unit} at {p.Rate.ToString(c)} = {Money(p.Cost)} (row {ConsoleText.Escape(p.RowId)})")));
+        }
+
+        if (r.Lines.Any(l => l.MixedRates))
+        {
+            o.WriteLine();
+        }
 
         var segments = new TextTable("By segment (IVR / queue / agent …)", "segment", ">cost", ">share");
         foreach (var s in r.BySegment)
@@ -224,7 +251,7 @@ internal static class EstimateCommand
 
         segments.WriteTo(o);
 
-        var calls = new TextTable("Calls (and numbers, contacts) a month by kind", "kind", ">count", ">cost", ">each");
+        var calls = new TextTable($"Calls (and numbers, contacts) {r.Period} by kind", "kind", ">count", ">cost", ">each");
         foreach (var g in r.Calls)
         {
             calls.Add(g.Group, g.CallsPerMonth.ToString("N1", c), Money(g.Cost), g.CallsPerMonth == 0 ? "" : (g.Cost / g.CallsPerMonth).ToString("0.0000", c));
@@ -236,18 +263,30 @@ internal static class EstimateCommand
             o.WriteLine("Unrated (no rate-card row, not priced): " + reason);
         }
 
-        o.WriteLine($"Total: {Money(r.Total)} {r.Currency} a month");
+        o.WriteLine($"Total: {Money(r.Total)} {r.Currency} {r.Period}");
         if (derived is not null)
         {
             var difference = derived.ReplayCost == 0 ? "n/a" : ((r.Total - derived.ReplayCost) / derived.ReplayCost * 100).ToString("+0.00;-0.00;0.00", c) + " %";
-            o.WriteLine(moved.Length == 0
-                ? $"Replayed cost of the same CTRs: {Money(derived.ReplayCost)} {r.Currency}; the estimate from the derived profile differs by {difference}."
-                : $"Replayed cost of the same CTRs, as they were billed: {Money(derived.ReplayCost)} {r.Currency}. This estimate moves them ({string.Join(", ", moved)}), " +
-                  $"so its {difference} is what that change would make, not an error of the estimate.");
+            if (unpriced.Length > 0)
+            {
+                // A total that lacks usage the replay priced is not comparable with it, moved or not.
+                var replayed = unpriced.Sum(k => derived.Replay.Totals.ByKind.TryGetValue(k, out var t) ? t.Cost : 0);
+                o.WriteLine($"Replayed cost of the same CTRs{(moved.Length == 0 ? "" : ", as they were billed")}: {Money(derived.ReplayCost)} {r.Currency}." +
+                    (moved.Length == 0 ? "" : $" This estimate moves them ({string.Join(", ", moved)}).") +
+                    $" It leaves {string.Join(", ", unpriced)} usage unrated (no rate-card row{(moved.Length == 0 ? "" : " in " + r.Region)}: not in its total), which the replay priced at {Money(replayed)} {r.Currency}," +
+                    $" so unrated usage explains (part of) its {difference}, which is no measure of the estimate's error{(moved.Length == 0 ? "" : " nor of what that change would make")}.");
+            }
+            else
+            {
+                o.WriteLine(moved.Length == 0
+                    ? $"Replayed cost of the same CTRs: {Money(derived.ReplayCost)} {r.Currency}; the estimate from the derived profile differs by {difference}."
+                    : $"Replayed cost of the same CTRs, as they were billed: {Money(derived.ReplayCost)} {r.Currency}. This estimate moves them ({string.Join(", ", moved)}), " +
+                      $"so its {difference} is what that change would make, not an error of the estimate.");
+            }
         }
     }
 
-    private static string Json(EstimateResult r, DerivedProfile? derived, string[] moved)
+    private static string Json(EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -281,6 +320,27 @@ internal static class EstimateCommand
                 w.WriteNumber("quantity", l.Quantity);
                 w.WriteNumber("cost", l.Cost);
                 w.WriteNumber("unratedQuantity", l.UnratedQuantity);
+                if (l.Rate is { } rate)
+                {
+                    w.WriteNumber("rate", rate);
+                }
+                else
+                {
+                    w.WriteNull("rate"); // none rated, or several rates (rateRows)
+                }
+
+                w.WriteStartArray("rateRows");
+                foreach (var part in l.Rates)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("row", part.RowId);
+                    w.WriteNumber("rate", part.Rate);
+                    w.WriteNumber("quantity", part.Quantity);
+                    w.WriteNumber("cost", part.Cost);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
 
@@ -326,11 +386,20 @@ internal static class EstimateCommand
                 w.WriteStartObject("replay");
                 w.WriteNumber("cost", derived.ReplayCost);
                 w.WriteNumber("chains", derived.Replay.Counts.Chains);
-                w.WriteBoolean("comparable", moved.Length == 0); // false: --region or --pricing-model moved the estimate away from how the CTRs were billed
+                // false: --region, --country or --pricing-model moved the estimate away from how the CTRs were billed,
+                // or the estimate left usage unrated that the replay priced (unratedInEstimate)
+                w.WriteBoolean("comparable", moved.Length == 0 && unpriced.Length == 0);
                 w.WriteStartArray("moved");
                 foreach (var change in moved)
                 {
                     w.WriteStringValue(change);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("unratedInEstimate");
+                foreach (var kind in unpriced)
+                {
+                    w.WriteStringValue(kind);
                 }
 
                 w.WriteEndArray();

@@ -17,6 +17,9 @@ public sealed record SyntheticCall(Chain Chain, decimal Weight, string Group);
 /// hypercube), so each part keeps its exact distribution while sums are spread realistically.
 /// Yes/no properties (desk phone, Contact Lens, transfers) are not sampled: every combination is
 /// rated with its probability as weight. Deterministic: the same profile gives the same calls.
+/// A price change inside the month (a date given to the constructor) cuts it into periods, and the
+/// whole set of representative calls is placed in each period, weighted by its share of the days:
+/// each side of the date gets the same mix of durations, as every day of the real month would.
 /// </summary>
 public sealed class ChainSynthesizer
 {
@@ -26,7 +29,6 @@ public sealed class ChainSynthesizer
     private const string Telephone = "TELEPHONE_NUMBER";
 
     private readonly VolumeProfile _profile;
-    private readonly DateOnly _start;
     private readonly int _days;
     private readonly int _n;
     private readonly string _arn;
@@ -34,15 +36,18 @@ public sealed class ChainSynthesizer
     private readonly string _customer;
     private readonly string _third;
     private readonly string _deskNumber;
+    private readonly List<Period> _periods;
 
-    public ChainSynthesizer(VolumeProfile profile, DateOnly start, int days, int resolution = 200)
+    /// <param name="priceChanges">Days on which a price may change (a rate row or an instance's pricing model starts or ends);
+    /// those inside the estimated days cut them into periods that each get every representative call.</param>
+    public ChainSynthesizer(VolumeProfile profile, DateOnly start, int days, int resolution = 200, IEnumerable<DateOnly>? priceChanges = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(resolution, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
         _profile = profile;
-        _start = start;
         _days = days;
         _n = resolution;
+        _periods = Periods(start, days, priceChanges ?? []);
         _country = profile.HomeCountry;
         _arn = $"arn:aws:connect:{profile.Region}:000000000000:instance/{InstanceId}";
         _customer = ExampleNumbers.For(_country, 1);
@@ -129,11 +134,10 @@ public sealed class ChainSynthesizer
         }
 
         var ivr = Column(_profile.Inbound.IvrOnlySeconds, group, 0);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
-            var t0 = Start(i);
-            var root = Record($"{group}-{i}", null, null, InitiationMethods.Inbound, t0, t0, t0.PlusSeconds(ivr[i]), number);
-            yield return new SyntheticCall(new Chain(root.ContactId, [root]), calls / _n, group);
+            var root = Record($"{group}-{i}{tag}", null, null, InitiationMethods.Inbound, t0, t0, t0.PlusSeconds(ivr[i]), number);
+            yield return new SyntheticCall(new Chain(root.ContactId, [root]), calls / _n * share, group);
         }
     }
 
@@ -146,16 +150,15 @@ public sealed class ChainSynthesizer
 
         var ivr = Column(_profile.Inbound.IvrSeconds, group, 0);
         var wait = Column(_profile.Inbound.AbandonSeconds, group, 1);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
-            var t0 = Start(i);
             var enqueued = t0.PlusSeconds(ivr[i]);
             var end = enqueued.PlusSeconds(wait[i]);
-            var root = Record($"{group}-{i}", null, null, InitiationMethods.Inbound, t0, t0, end, number) with
+            var root = Record($"{group}-{i}{tag}", null, null, InitiationMethods.Inbound, t0, t0, end, number) with
             {
                 Queue = Queue(enqueued, end),
             };
-            yield return new SyntheticCall(new Chain(root.ContactId, [root]), calls / _n, group);
+            yield return new SyntheticCall(new Chain(root.ContactId, [root]), calls / _n * share, group);
         }
     }
 
@@ -170,12 +173,11 @@ public sealed class ChainSynthesizer
         var wait = Column(_profile.Callbacks.QueueSeconds, group, 1);
         var ring = Column(_profile.Callbacks.RingSeconds, group, 2);
         var talk = Column(_profile.Callbacks.TalkSeconds, group, 3);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
             foreach (var (desk, pDesk) in Options(_profile.DeskPhoneShare))
             {
-                var id = $"{group}-{i}-{(desk ? "desk" : "soft")}";
-                var t0 = Start(i);
+                var id = $"{group}-{i}{tag}-{(desk ? "desk" : "soft")}";
                 var enqueued = t0.PlusSeconds(ivr[i]);
                 var created = enqueued.PlusSeconds(wait[i]);
                 var root = Record(id, null, null, InitiationMethods.Inbound, t0, t0, created, number) with { Queue = Queue(enqueued, created) };
@@ -187,7 +189,7 @@ public sealed class ChainSynthesizer
                     Queue = Queue(created, accepted),
                     Agent = Agent(desk, accepted, end),
                 };
-                yield return new SyntheticCall(new Chain(id, [root, callback]), calls / _n * pDesk, group);
+                yield return new SyntheticCall(new Chain(id, [root, callback]), calls / _n * share * pDesk, group);
             }
         }
     }
@@ -204,7 +206,7 @@ public sealed class ChainSynthesizer
         var queue = Column(b.QueueSeconds, group, 1);
         var talk = Column(b.TalkSeconds, group, 2);
         var external = Column(b.ExternalSeconds, group, 3);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
             foreach (var (transfer, pTransfer) in Options(b.InternalTransferShare))
             foreach (var (ext, pExt) in Options(b.ExternalTransferShare))
@@ -212,8 +214,7 @@ public sealed class ChainSynthesizer
             foreach (var (deskB, pB) in transfer ? Options(_profile.DeskPhoneShare) : [(false, 1m)])
             foreach (var (lens, pLens) in Options(_profile.ContactLensShare))
             {
-                var id = $"{group}-{i}-{(transfer ? "t" : "")}{(ext ? "x" : "")}{(deskA ? "A" : "a")}{(deskB ? "B" : "b")}{(lens ? "L" : "l")}";
-                var t0 = Start(i);
+                var id = $"{group}-{i}{tag}-{(transfer ? "t" : "")}{(ext ? "x" : "")}{(deskA ? "A" : "a")}{(deskB ? "B" : "b")}{(lens ? "L" : "l")}";
                 var enqueued = t0.PlusSeconds(ivr[i]);
                 var connected = enqueued.PlusSeconds(queue[i]);
                 var agentsLeave = connected.PlusSeconds(talk[i]);
@@ -243,7 +244,7 @@ public sealed class ChainSynthesizer
                     records.Add(ext ? External(root, agentsLeave) : root);
                 }
 
-                yield return new SyntheticCall(new Chain(id, records), calls / _n * pTransfer * pExt * pA * pB * pLens, group);
+                yield return new SyntheticCall(new Chain(id, records), calls / _n * share * pTransfer * pExt * pA * pB * pLens, group);
             }
         }
     }
@@ -264,13 +265,12 @@ public sealed class ChainSynthesizer
 
         var ring = Column(_profile.Outbound.RingSeconds, group, 0);
         var talk = Column(_profile.Outbound.TalkSeconds, group, 1);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
             foreach (var (desk, pDesk) in Options(_profile.DeskPhoneShare))
             foreach (var (lens, pLens) in Options(_profile.ContactLensShare))
             {
-                var id = $"{group}-{i}-{(desk ? "A" : "a")}{(lens ? "L" : "l")}";
-                var t0 = Start(i);
+                var id = $"{group}-{i}{tag}-{(desk ? "A" : "a")}{(lens ? "L" : "l")}";
                 var answered = t0.PlusSeconds(ring[i]);
                 var end = answered.PlusSeconds(talk[i]);
                 var root = Record(id, null, null, InitiationMethods.Outbound, t0, answered, end, DidNumber) with
@@ -279,7 +279,7 @@ public sealed class ChainSynthesizer
                     Agent = Agent(desk, t0, end),
                     ContactLensEnabled = lens,
                 };
-                yield return new SyntheticCall(new Chain(id, [root]), calls / _n * pDesk * pLens, group);
+                yield return new SyntheticCall(new Chain(id, [root]), calls / _n * share * pDesk * pLens, group);
             }
         }
     }
@@ -292,19 +292,18 @@ public sealed class ChainSynthesizer
         }
 
         var dialling = Column(_profile.Outbound.NoAnswerSeconds, group, 0);
-        for (var i = 0; i < _n; i++)
+        foreach (var (i, t0, share, tag) in Slots())
         {
             foreach (var (desk, pDesk) in Options(_profile.DeskPhoneShare))
             {
-                var id = $"{group}-{i}-{(desk ? "A" : "a")}";
-                var t0 = Start(i);
+                var id = $"{group}-{i}{tag}-{(desk ? "A" : "a")}";
                 var end = t0.PlusSeconds(dialling[i]);
                 var root = Record(id, null, null, InitiationMethods.Outbound, t0, null, end, DidNumber) with
                 {
                     CustomerEndpoint = new Endpoint(number, Telephone),
                     Agent = Agent(desk, t0, end),
                 };
-                yield return new SyntheticCall(new Chain(id, [root]), calls / _n * pDesk, group);
+                yield return new SyntheticCall(new Chain(id, [root]), calls / _n * share * pDesk, group);
             }
         }
     }
@@ -340,8 +339,39 @@ public sealed class ChainSynthesizer
         return list;
     }
 
-    /// <summary>Representative call i starts at 03:00 UTC of a day spread evenly over the month (so rate-card dates apply).</summary>
-    private Instant Start(int i) => Instant.FromDate(_start.AddDays((int)((long)i * _days / _n))).PlusSeconds(3 * 3600);
+    /// <summary>The periods between price changes; one (the whole range) when nothing changes inside it.</summary>
+    private static List<Period> Periods(DateOnly start, int days, IEnumerable<DateOnly> changes)
+    {
+        var end = start.AddDays(days);
+        var cuts = changes.Where(d => d > start && d < end).Distinct().Order().ToList();
+        var periods = new List<Period>(cuts.Count + 1);
+        var first = start;
+        foreach (var cut in cuts.Append(end))
+        {
+            var length = cut.DayNumber - first.DayNumber;
+            periods.Add(new Period(first, length, (decimal)length / days, cuts.Count == 0 ? "" : $"@{first:yyyyMMdd}"));
+            first = cut;
+        }
+
+        return periods;
+    }
+
+    /// <summary>
+    /// Every representative call in every period: call i of a period starts at 03:00 UTC of a day spread evenly over
+    /// that period (so rate-card dates apply), and stands for the period's share of the days.
+    /// </summary>
+    private IEnumerable<(int I, Instant Start, decimal Share, string Tag)> Slots()
+    {
+        foreach (var period in _periods)
+        {
+            for (var i = 0; i < _n; i++)
+            {
+                yield return (i, Instant.FromDate(period.First.AddDays((int)((long)i * period.Days / _n))).PlusSeconds(3 * 3600), period.Share, period.Tag);
+            }
+        }
+    }
+
+    private sealed record Period(DateOnly First, int Days, decimal Share, string Tag);
 
     private ContactRecord Record(string id, string? root, string? previous, string method, Instant initiated, Instant? connected, Instant end, string? system) => new()
     {

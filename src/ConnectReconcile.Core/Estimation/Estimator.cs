@@ -38,7 +38,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
         var days = profile.Days ?? DateTime.DaysInMonth(month.Year, month.Month);
         var monthDays = Enumerable.Range(0, days).Select(month.AddDays).ToList();
         var rateCard = profile.PricingModel is { } model && model != card.PricingModelFor(ChainSynthesizer.InstanceId, month) ? card.WithPricingModel(model) : card;
-        var synth = new ChainSynthesizer(profile, month, days, options.Resolution);
+        var synth = new ChainSynthesizer(profile, month, days, options.Resolution, PriceChanges(rateCard, profile.Region));
         var rater = new Rater(rateCard, policy, synth.Agents, synth.Numbers);
 
         var lines = new Dictionary<(string Kind, string UsageType, string Unit), EstimateLine>();
@@ -53,16 +53,17 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             var key = (charge.ChargeKind, charge.UsageType, charge.Unit);
             if (!lines.TryGetValue(key, out var line))
             {
-                lines[key] = line = new EstimateLine { ChargeKind = charge.ChargeKind, UsageType = charge.UsageType, Unit = charge.Unit, Rate = charge.Rate, RateRowId = charge.RateRowId };
+                lines[key] = line = new EstimateLine { ChargeKind = charge.ChargeKind, UsageType = charge.UsageType, Unit = charge.Unit };
             }
 
-            line.Quantity += charge.Quantity * weight;
             if (charge.Cost is { } cost)
             {
-                line.Cost += cost * weight;
+                // By row: prefix rows or a price change inside the month may price one usage type at several rates.
+                line.AddRated(charge.RateRowId, charge.Rate ?? 0, charge.Quantity * weight, cost * weight);
             }
             else
             {
+                line.Quantity += charge.Quantity * weight;
                 line.UnratedQuantity += charge.Quantity * weight;
                 if (charge.UnratedReason is { } reason)
                 {
@@ -174,6 +175,11 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
         return result0 with { Assumptions = Assumptions(profile, result0) };
     }
 
+    /// <summary>The days a price of the region may change: a rate row's or an instance's pricing model's first day, or the day after its last.</summary>
+    private static IEnumerable<DateOnly> PriceChanges(RateCard card, string region) =>
+        card.Rows.Where(r => r.Region == region).SelectMany(r => r.EffectiveTo is { } to ? new[] { r.EffectiveFrom, to } : [r.EffectiveFrom])
+            .Concat(card.Instances.SelectMany(i => i.To is { } to ? new[] { i.From, to } : [i.From]));
+
     private static void Add(Dictionary<string, decimal> map, string key, decimal amount) =>
         map[key] = map.GetValueOrDefault(key) + amount;
 
@@ -195,7 +201,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
         var inbound = p.CallsPerDay.InboundDid + p.CallsPerDay.InboundTollFree;
         if (inbound > 0)
         {
-            list.Add($"Inbound: {N(p.CallsPerDay.InboundDid)} DID + {N(p.CallsPerDay.InboundTollFree)} toll-free calls a day ({N(inbound * r.Days)} a month); " +
+            list.Add($"Inbound: {N(p.CallsPerDay.InboundDid)} DID + {N(p.CallsPerDay.InboundTollFree)} toll-free calls a day ({N(inbound * r.Days)} {(r.WholeMonth ? "a month" : $"in {r.Days} days")}); " +
                 $"{Pct(p.Inbound.IvrOnlyShare)} end in the IVR, {Pct(p.Inbound.AbandonedShare)} hang up in queue, {Pct(p.CallbackShare)} leave the queue for a callback " +
                 $"({N(p.CallsPerDay.Callbacks)} a day), {Pct(p.AnsweredShare)} reach an agent.");
             list.Add(D("inbound.ivrOnlySeconds", p.Inbound.IvrOnlySeconds));
@@ -232,7 +238,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
 
         list.Add($"Agents: {Pct(p.DeskPhoneShare)} of agent time on desk phones (each adds an outbound leg to the desk phone); " +
             $"Contact Lens on {Pct(p.ContactLensShare)} of agent-handled calls.");
-        list.Add($"Numbers held all month: {N(p.Numbers.Did)} DID, {N(p.Numbers.TollFree)} toll-free ({r.Country}).");
+        list.Add($"Numbers held all {(r.WholeMonth ? "month" : $"{r.Days} days")}: {N(p.Numbers.Did)} DID, {N(p.Numbers.TollFree)} toll-free ({r.Country}).");
         foreach (var (kind, perDay) in p.OtherContactsPerDay.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             list.Add($"{kind}: {N(perDay)} contacts a day, rated per contact where the rate card has a row.");

@@ -211,6 +211,126 @@ public sealed class EstimatorTests
         Assert.Contains(mixed.Notes, n => n.StartsWith("The CTRs span regions: priced as ap-northeast-1", StringComparison.Ordinal) && n.Contains("us-east-1 (", StringComparison.Ordinal));
     }
 
+    /// <summary>The built-in cards with rows added (and, by id, ended).</summary>
+    private static RateCard WithRows(IEnumerable<RateRow> added, IReadOnlyDictionary<string, DateOnly>? endedOn = null)
+    {
+        var card = BuiltInRateCards.Default;
+        return new RateCard
+        {
+            Version = card.Version + "+test",
+            Currency = card.Currency,
+            RegionCodes = card.RegionCodes,
+            UsageTypes = card.UsageTypes,
+            Instances = card.Instances,
+            Rows = [.. card.Rows.Select(r => endedOn is not null && endedOn.TryGetValue(r.Id, out var to) ? r with { EffectiveTo = to } : r), .. added],
+        };
+    }
+
+    [Fact]
+    public void A_price_change_inside_the_month_weights_each_side_by_its_days_whatever_the_durations()
+    {
+        // Service 0.018 until 16 November, then 0.036: 15 days each side. 300 IVR-only calls averaging 605 s (half
+        // 100–120 s, half 1,000–1,200 s) are 3,025 minutes, 1,512.5 on each side: 27.225 + 54.45 = 81.675. Calls of
+        // each duration were assigned to days after a shuffle, so which durations fell after the change was chance (79.34).
+        var service = BuiltInRateCards.Default.Rows.Single(r => r.Id == "use1-service");
+        var card = WithRows([service with { Id = "use1-service-new", Price = 0.036m, EffectiveFrom = new DateOnly(2026, 11, 16) }],
+            new Dictionary<string, DateOnly> { ["use1-service"] = new(2026, 11, 16) });
+        var profile = new VolumeProfile
+        {
+            Region = "us-east-1",
+            Month = November,
+            CallsPerDay = new CallVolumes { InboundDid = 10 },
+            Inbound = new InboundBehaviour
+            {
+                IvrOnlyShare = 1,
+                IvrOnlySeconds = DurationDistribution.FromBuckets([new DurationBucket(100, 120, 0.5), new DurationBucket(1000, 1200, 0.5)]),
+            },
+        };
+        var result = new Estimator(card, BillingPolicy.Default).Estimate(profile);
+        var line = result.Lines.Single(l => l.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(3025m, Math.Round(line.Quantity, 10));
+        Assert.Equal(81.675m, Math.Round(line.Cost, 10));
+
+        // A change on the 11th: a third of the days at the old price, whatever the resolution.
+        var eleventh = WithRows([service with { Id = "use1-service-new", Price = 0.036m, EffectiveFrom = new DateOnly(2026, 11, 11) }],
+            new Dictionary<string, DateOnly> { ["use1-service"] = new(2026, 11, 11) });
+        foreach (var resolution in new[] { 7, 200 })
+        {
+            var cost = new Estimator(eleventh, BillingPolicy.Default).Estimate(profile, new EstimateOptions { Resolution = resolution })
+                .Lines.Single(l => l.ChargeKind == ChargeKinds.Service).Cost;
+            Assert.Equal(Math.Round(3025m / 3 * 0.018m + 3025m * 2 / 3 * 0.036m, 8), Math.Round(cost, 8));
+        }
+    }
+
+    [Fact]
+    public void A_line_priced_at_several_rates_shows_no_single_rate_but_each_rows_part()
+    {
+        // Outbound to +1206 has its own row (0.01) beside the country's (0.0048): 20 minutes each, 0.296 in all.
+        var outbound = BuiltInRateCards.Default.Rows.Single(r => r.Id == "use1-us-out");
+        var card = WithRows([outbound with { Id = "use1-us-out-1206", Price = 0.01m, Prefix = "+1206" }]);
+        var profile = new VolumeProfile
+        {
+            Region = "us-east-1",
+            Month = November,
+            Days = 1,
+            CallsPerDay = new CallVolumes { Outbound = new Dictionary<string, decimal> { ["+1206"] = 10, ["US"] = 10 } },
+            Outbound = new OutboundBehaviour { RingSeconds = DurationDistribution.Fixed(10), TalkSeconds = DurationDistribution.Fixed(120) },
+        };
+        var result = new Estimator(card, BillingPolicy.Default).Estimate(profile);
+        var line = result.Lines.Single(l => l.ChargeKind == ChargeKinds.TelephonyOutbound);
+        Assert.Equal(40m, line.Quantity);
+        Assert.Equal(0.296m, line.Cost);
+        Assert.Null(line.Rate); // was the first charge's 0.01, which 40 minutes at does not make 0.296
+        Assert.Null(line.RateRowId);
+        Assert.True(line.MixedRates);
+        Assert.Equal([("use1-us-out", 0.0048m, 20m, 0.096m), ("use1-us-out-1206", 0.01m, 20m, 0.2m)],
+            line.Rates.Select(p => (p.RowId, p.Rate, p.Quantity, p.Cost)));
+
+        // One rate: shown, with its row.
+        var service = result.Lines.Single(l => l.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(0.018m, service.Rate);
+        Assert.Equal("use1-service", service.RateRowId);
+        Assert.False(service.MixedRates);
+    }
+
+    [Fact]
+    public void Moving_a_profile_to_another_region_moves_its_home_country_where_the_card_prices_it()
+    {
+        var us = new VolumeProfile
+        {
+            Region = "us-east-1",
+            Country = "US",
+            Month = November,
+            CallsPerDay = new CallVolumes { InboundDid = 10, Outbound = new Dictionary<string, decimal> { ["US"] = 5, ["+8190"] = 1 } },
+            Inbound = new InboundBehaviour { ExternalCountry = "US" },
+            Numbers = new NumbersHeld { Did = 1 },
+        };
+        var card = BuiltInRateCards.Default;
+        var tokyo = us.MoveTo("ap-northeast-1", null, card);
+        Assert.Equal("ap-northeast-1", tokyo.Region);
+        Assert.Equal("JP", tokyo.Country);
+        Assert.Equal(5m, tokyo.CallsPerDay.Outbound["JP"]); // domestic stays domestic
+        Assert.Equal(1m, tokyo.CallsPerDay.Outbound["+8190"]);
+        Assert.False(tokyo.CallsPerDay.Outbound.ContainsKey("US"));
+        Assert.Null(tokyo.Inbound.ExternalCountry);
+        Assert.Contains(tokyo.Notes, n => n.Contains("home country JP instead of us-east-1 (US)", StringComparison.Ordinal));
+        var estimate = new Estimator(card, BillingPolicy.Default).Estimate(tokyo);
+        Assert.Empty(estimate.UnratedReasons);
+        Assert.All(estimate.Lines, l => Assert.Equal(0m, l.UnratedQuantity));
+
+        // Priced where the profile's own country has rows, or asked for: kept; another region of the same country: unchanged.
+        Assert.Same(us, us.MoveTo("us-east-1", null, card));
+        Assert.Equal("US", us.MoveTo("ap-northeast-1", "us", card).Country);
+
+        // No clear country: a region without a default one whose card prices numbers of two others.
+        var did = card.Rows.Single(r => r.Id == "use1-us-did-number");
+        var paris = WithRows([did with { Id = "fr", Region = "eu-west-3", Country = "FR" }, did with { Id = "be", Region = "eu-west-3", Country = "BE" }]);
+        var e = Assert.Throws<FormatException>(() => us.MoveTo("eu-west-3", null, paris));
+        Assert.Contains("give --country", e.Message, StringComparison.Ordinal);
+        Assert.Equal("FR", us.MoveTo("eu-west-3", "FR", paris).Country);
+        Assert.Equal("FR", us.MoveTo("eu-west-3", null, WithRows([did with { Id = "fr", Region = "eu-west-3", Country = "FR" }])).Country);
+    }
+
     [Theory]
     [InlineData("US", "+12015550100")]
     [InlineData("CA", "+12045550100")]
