@@ -28,6 +28,7 @@ public sealed class UnreadableInputTests
     [InlineData("replay")]
     [InlineData("audit-export")]
     [InlineData("whatif")]
+    [InlineData("estimate")]
     [InlineData("explain")]
     public async Task Every_command_that_reads_ctrs_warns_once_of_an_object_it_could_not_read(string command)
     {
