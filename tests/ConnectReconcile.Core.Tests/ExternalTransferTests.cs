@@ -51,4 +51,58 @@ public sealed class ExternalTransferTests
         Assert.Equal((600L, true), (flow.Seconds, flow.Estimated));
         Assert.Contains("an upper bound", flow.Why, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("12065550199")] // the same number without its +
+    [InlineData("+1 206-555-0199")]
+    [InlineData(null)] // a leg record that names no number can only be that leg
+    public void The_leg_record_of_the_transfer_is_its_leg_however_its_number_is_written(string? written)
+    {
+        var leg = new ContactRecord
+        {
+            ContactId = "x-leg",
+            InitialContactId = "x-root",
+            PreviousContactId = "x-root",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.ExternalOutbound,
+            InitiationTimestamp = At("10:02:00"),
+            ConnectedToSystemTimestamp = At("10:02:10"),
+            DisconnectTimestamp = At("10:10:00"),
+            CustomerEndpoint = written is null ? null : new Endpoint(written, "TELEPHONE_NUMBER"),
+            InstanceArn = Call().InstanceArn,
+        };
+
+        var legs = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("x-root", [Call(completed: At("10:02:00")), leg])).Legs;
+
+        // Was two third-party legs unless the record wrote the number exactly as TransferredToEndpoint: 470 s more of each.
+        var third = Assert.Single(legs, l => l.Kind == LegKinds.ThirdParty);
+        Assert.Equal(("x-leg", 470L), (third.ContactId, third.Seconds));
+    }
+
+    [Fact]
+    public void An_inbound_call_whose_dialled_number_is_unknown_is_priced_as_a_guess_and_says_so()
+    {
+        var call = Call() with { SystemEndpoint = new Endpoint("sip:+18005550100@example", "VOIP"), TransferredToEndpoint = null };
+
+        var result = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing).Rate(new Chain("x-root", [call]));
+
+        var customer = Assert.Single(result.Legs);
+        Assert.True(customer.Estimated); // was a DID of the caller's country, unflagged: a toll-free line billed at a fifth of its rate
+        Assert.StartsWith("the number the customer called is unknown (SystemEndpoint is not a telephone number): estimated as a DID in the caller's country (US)", customer.Why, StringComparison.Ordinal);
+        Assert.Contains(ChainFlags.Estimated, result.Flags);
+    }
+
+    [Theory]
+    [InlineData("minimums=none", "29 s actual → 29 s billed (per second, no minimum)")]
+    [InlineData("minimums=per-leg", "29 s actual → 60 s billed (first 60 s, then 1 s)")]
+    public void The_arithmetic_names_the_increments_the_policy_applied(string policy, string expected)
+    {
+        var call = Call() with { DisconnectTimestamp = At("10:00:29"), TransferredToEndpoint = null };
+
+        var charges = new Rater(BuiltInRateCards.Default, BillingPolicy.Parse(policy), AgentDirectory.Empty, NumberInventory.Missing).Rate(new Chain("x-root", [call])).Charges;
+
+        // Was "(first 60 s, then 1 s)" under minimums=none too, beside 29 s billed.
+        Assert.StartsWith(expected, charges.Single(c => c.ChargeKind.StartsWith("telephony:", StringComparison.Ordinal)).Arithmetic, StringComparison.Ordinal);
+    }
 }

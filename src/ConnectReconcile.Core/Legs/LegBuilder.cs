@@ -193,8 +193,14 @@ public sealed class LegBuilder
                 Intervals = union,
                 Shares = shares,
                 ContactId = head.ContactId,
+                // No dialled number (a SystemEndpoint that is no telephone number): its type and country are guesses,
+                // and a toll-free number priced as a DID is billed at a fifth of its rate, so the leg says so.
+                Estimated = !outbound && number is null,
                 Why = (outbound
                     ? "Connect dialled the customer; billed from answer to the customer's last disconnect, overlaps across records counted once"
+                    : number is null
+                        ? $"the number the customer called is unknown (SystemEndpoint is not a telephone number): estimated as a {numberType} in the caller's country ({country}); " +
+                          "billed from connection to the customer's last disconnect, overlaps across records counted once"
                     : numberType == NumberTypes.TollFree
                         ? "the customer called a toll-free number; billed from connection to the customer's last disconnect, overlaps across records counted once"
                         : "the customer called a DID; billed from connection to the customer's last disconnect, overlaps across records counted once")
@@ -333,9 +339,17 @@ public sealed class LegBuilder
         AddService(usages, [(r.ContactId, interval)], kind, leg.Index, r.ContactId, number, leg.Country, serviceWhy);
     }
 
-    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address) =>
-        chain.ChildrenOf(r.ContactId).Any(c =>
-            c.InitiationMethod == InitiationMethods.ExternalOutbound && c.CustomerEndpoint?.Address == address);
+    /// <summary>
+    /// Whether an EXTERNAL_OUTBOUND child of <paramref name="r"/> is the leg to <paramref name="address"/>: the
+    /// same number however it is written (18002430000 is +18002430000), or a child that names no number, which
+    /// can only be that leg. Else the transfer and its leg record were each billed as a third-party leg.
+    /// </summary>
+    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address)
+    {
+        var number = PhoneNumbers.AsE164(address) ?? address;
+        return chain.ChildrenOf(r.ContactId).Any(c => c.InitiationMethod == InitiationMethods.ExternalOutbound
+            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number));
+    }
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {

@@ -37,13 +37,19 @@ public sealed record Charge
     /// <summary>The increments the rate row applied (1/1 when unrated).</summary>
     public int FirstIncrement { get; init; } = 1;
     public int Increment { get; init; } = 1;
+
+    /// <summary>The increments applied to each record's share of the leg (policy minimums=per-record), not to the leg once.</summary>
+    public bool IncrementsPerRecord { get; init; }
     public required string Why { get; init; }
 
     /// <summary>The computation in words, built on demand (it is only shown in explain and audit exports).</summary>
+    private string IncrementsText => FirstIncrement == 1 && Increment == 1 ? "per second, no minimum"
+        : $"first {FirstIncrement} s, then {Increment} s{(IncrementsPerRecord ? ", for each record's share" : "")}";
+
     public string Arithmetic => Unit switch
     {
         Units.Minute when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{ActualSeconds} s actual → {BilledSeconds} s billed (first {FirstIncrement} s, then {Increment} s) × {rate} {Currency}/min ÷ 60 = {Cost}"),
+            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {Cost}"),
         Units.Minute => $"{ActualSeconds} s actual → {BilledSeconds} s billed; unrated",
         Units.NumberDay when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
             $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {Cost}"),

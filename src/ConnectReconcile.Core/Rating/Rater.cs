@@ -96,7 +96,8 @@ public sealed class Rater
         var country = u.ChargeKind == ChargeKinds.Service || u.ChargeKind == ChargeKinds.ContactLens ? null : u.Country;
         var row = _card.Find(region, model, u.ChargeKind, country, u.Number, day);
         var actual = u.Seconds;
-        var (first, increment) = row is null ? (1, 1) : (row.FirstIncrement, row.Increment);
+        // The increments as applied: none under minimums=none (the arithmetic then says per second).
+        var (first, increment) = row is null || _policy.Minimums == MinimumScope.None ? (1, 1) : (row.FirstIncrement, row.Increment);
         var billed = _policy.Minimums switch
         {
             MinimumScope.PerLeg => Increments.Bill(actual, first, increment),
@@ -132,6 +133,7 @@ public sealed class Rater
             UnratedReason = row is null ? $"no rate-card row for {u.ChargeKind} in {region} ({model}{(country is null ? "" : ", " + country)}) on {day:yyyy-MM-dd}" : null,
             FirstIncrement = first,
             Increment = increment,
+            IncrementsPerRecord = _policy.Minimums == MinimumScope.PerRecord && u.Shares.Count > 1,
             Why = u.Why,
         };
     }
