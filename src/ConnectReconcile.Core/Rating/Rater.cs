@@ -55,6 +55,8 @@ public sealed class Rater
         var day = chain.Day;
         var model = _card.PricingModelFor(chain.InstanceId, day);
         var charges = new List<Charge>(usage.Usages.Count);
+        // What the segmenter allocates: each priced leg charge with the intervals it was metered over.
+        var allocations = new List<LegCharge>(usage.Usages.Count);
         // Indexed loops over the IReadOnlyLists here and in the totals: foreach would box an enumerator per chain.
         for (var i = 0; i < usage.Usages.Count; i++)
         {
@@ -64,7 +66,12 @@ public sealed class Rater
                 continue; // Contact Lens is included in unlimited-AI pricing (billing-model §4)
             }
 
-            charges.Add(Price(chain, u, model));
+            var charge = Price(chain, u, model);
+            charges.Add(charge);
+            if (charge is { LegIndex: { } legIndex, Cost: { } cost })
+            {
+                allocations.Add(new LegCharge(legIndex, cost, TopUpCost(charge), u.Intervals));
+            }
         }
 
         var segments = new List<Segment>();
@@ -72,13 +79,7 @@ public sealed class Rater
         for (var i = 0; i < usage.Legs.Count; i++)
         {
             var leg = usage.Legs[i];
-            var legCost = 0m;
-            foreach (var charge in charges)
-            {
-                legCost += charge.LegIndex == leg.Index ? charge.Cost ?? 0m : 0m;
-            }
-
-            Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds, legCost, segments);
+            Segmenter.Split(chain, leg, charges.TelephonyOf(leg.Index)?.BilledSeconds ?? leg.Seconds, allocations, segments);
             estimated |= leg.Estimated;
         }
 
@@ -88,6 +89,15 @@ public sealed class Rater
         if (charges.Exists(c => c.Cost is null)) flags.Add(ChainFlags.Unrated);
         return new ChainResult(chain, usage.Legs, segments, charges, flags);
     }
+
+    /// <summary>
+    /// The part of a per-minute charge's cost its minimums and increments add: (billed − actual) seconds
+    /// at its rate, priced as <see cref="Price"/> prices the whole (billed × rate ÷ 60).
+    /// </summary>
+    private static decimal TopUpCost(Charge charge) =>
+        charge is { Unit: Units.Minute, Rate: { } rate } && charge.BilledSeconds > charge.ActualSeconds
+            ? (charge.BilledSeconds - charge.ActualSeconds) * rate / 60m
+            : 0m;
 
     private Charge Price(Chain chain, MeteredUsage u, string model)
     {

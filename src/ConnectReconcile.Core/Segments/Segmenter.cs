@@ -32,9 +32,20 @@ public sealed record Segment
     public string? Queue { get; init; }
     public string? Agent { get; init; }
     public string? RoutingProfile { get; init; }
-    /// <summary>The leg's cost allocated to this segment by seconds.</summary>
+    /// <summary>
+    /// This segment's part of the leg's charges: each charge's minimum top-up on <c>minimum</c>, the rest of
+    /// each charge by the segment's seconds inside that charge's metered interval (<see cref="Segmenter.Split"/>).
+    /// </summary>
     public decimal Cost { get; init; }
 }
+
+/// <summary>
+/// A priced charge of a leg as the segmenter allocates it: its cost, the part of the cost its minimum
+/// top-up priced (billed − actual seconds × rate), and the intervals it was metered over (telephony:
+/// the leg; service: from dialling or connection; Contact Lens: the agent-connected time under the
+/// default policy).
+/// </summary>
+public readonly record struct LegCharge(int? LegIndex, decimal Cost, decimal TopUpCost, IReadOnlyList<Interval> Intervals);
 
 /// <summary>
 /// Splits legs into segments. For the customer leg, each second goes to the strongest claim on it:
@@ -59,20 +70,27 @@ public static class Segmenter
         public List<Mark> Marks { get; } = [];
         public List<Piece> Pieces { get; } = [];
         public List<Instant> Points { get; } = [];
+        public List<decimal> Costs { get; } = [];
+        public List<long> Weights { get; } = [];
 
         public void Clear()
         {
             Records.Clear();
             Marks.Clear();
             Pieces.Clear();
+            Costs.Clear();
+            Weights.Clear();
         }
     }
 
     /// <summary>
-    /// Adds the leg's segments to <paramref name="into"/>, with <paramref name="legCost"/> spread over
-    /// them by seconds (the last takes the remainder, so they sum to it exactly).
+    /// Adds the leg's segments to <paramref name="into"/>, each charge of the leg allocated over them
+    /// (<see cref="LegCharge"/>): its minimum top-up to the <c>minimum</c> segment, the rest to the
+    /// segments its metered interval covers, by seconds of overlap. The segment costs of the leg sum
+    /// exactly to the costs of its charges.
     /// </summary>
-    public static void Split(Chain chain, Leg leg, long billedSeconds, decimal legCost, List<Segment> into)
+    /// <param name="charges">The chain's priced charges; those of other legs are skipped.</param>
+    public static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into)
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Clear(); // also after a leg that threw
@@ -92,28 +110,131 @@ public static class Segmenter
             pieces.Add(new Piece(SegmentKinds.Minimum, topUp, null, leg.ContactId));
         }
 
-        long totalSeconds = 0;
-        foreach (var piece in pieces)
+        var costs = scratch.Costs;
+        for (var i = 0; i < pieces.Count; i++)
         {
-            totalSeconds += piece.Seconds;
+            costs.Add(0m);
         }
 
-        var allocated = 0m;
+        var legCost = 0m;
+        for (var c = 0; c < charges.Count; c++)
+        {
+            if (charges[c].LegIndex == leg.Index)
+            {
+                legCost += charges[c].Cost;
+                Allocate(charges[c], pieces, costs, scratch.Weights);
+            }
+        }
+
+        // Every cost so far is on the 12-place grid; the leg's residue below it (decimal division's
+        // last digits) goes to its last timed segment, so one segment per leg carries more than 12 places
+        // and the leg's segments still sum exactly to its charges.
+        var sum = 0m;
+        var residueTo = pieces.Count - 1;
+        for (var i = 0; i < costs.Count; i++)
+        {
+            sum += costs[i];
+            residueTo = pieces[i].Interval is not null ? i : residueTo;
+        }
+
+        if (sum != legCost && residueTo >= 0)
+        {
+            costs[residueTo] += legCost - sum;
+        }
+
         for (var i = 0; i < pieces.Count; i++)
         {
             var p = pieces[i];
-            var cost = i == pieces.Count - 1 || totalSeconds == 0
-                ? legCost - allocated
-                : Math.Round(legCost * p.Seconds / totalSeconds, 12, MidpointRounding.AwayFromZero);
-            allocated += cost;
             into.Add(new Segment
             {
                 LegIndex = leg.Index, Kind = p.Kind, Seconds = p.Seconds, Interval = p.Interval, ContactId = p.ContactId,
-                Queue = p.Queue, Agent = p.Agent, RoutingProfile = p.RoutingProfile, Cost = cost,
+                Queue = p.Queue, Agent = p.Agent, RoutingProfile = p.RoutingProfile, Cost = costs[i],
             });
         }
 
         scratch.Clear();
+    }
+
+    /// <summary>
+    /// One charge's cost (to 12 places) over the leg's pieces: its top-up to <c>minimum</c> (when the leg has
+    /// one, else with the rest), the rest by each piece's seconds inside the charge's intervals, each share
+    /// rounded to 12 places and the last piece it covers taking the charge's remainder. A charge that covers
+    /// no piece (none in practice) is spread over every timed piece by seconds.
+    /// </summary>
+    private static void Allocate(in LegCharge charge, List<Piece> pieces, List<decimal> costs, List<long> weights)
+    {
+        var rest = Math.Round(charge.Cost, 12, MidpointRounding.AwayFromZero);
+        var last = pieces.Count - 1;
+        if (last >= 0 && pieces[last].Kind == SegmentKinds.Minimum && pieces[last].Interval is null && charge.TopUpCost != 0m)
+        {
+            var topUp = Math.Round(charge.TopUpCost, 12, MidpointRounding.AwayFromZero);
+            costs[last] += topUp;
+            rest -= topUp;
+        }
+
+        weights.Clear();
+        long total = 0;
+        foreach (var p in pieces)
+        {
+            var w = p.Interval is { } span ? Overlap(span, charge.Intervals) : 0;
+            weights.Add(w);
+            total += w;
+        }
+
+        if (total == 0)
+        {
+            // No overlap: every timed piece by its seconds (a leg of only a top-up cannot occur, but then that).
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                weights[i] = pieces[i].Interval is null ? 0 : pieces[i].Seconds;
+                total += weights[i];
+            }
+
+            if (total == 0)
+            {
+                for (var i = 0; i < pieces.Count; i++)
+                {
+                    weights[i] = pieces[i].Seconds;
+                    total += weights[i];
+                }
+            }
+        }
+
+        var lastCovered = -1;
+        for (var i = 0; i < weights.Count; i++)
+        {
+            lastCovered = weights[i] > 0 ? i : lastCovered;
+        }
+
+        if (lastCovered < 0)
+        {
+            return; // no pieces with seconds: nothing to carry a cost (a leg has seconds, so never)
+        }
+
+        var allocated = 0m;
+        for (var i = 0; i <= lastCovered; i++)
+        {
+            if (weights[i] == 0)
+            {
+                continue;
+            }
+
+            var share = i == lastCovered ? rest - allocated : Math.Round(rest * weights[i] / total, 12, MidpointRounding.AwayFromZero);
+            allocated += share;
+            costs[i] += share;
+        }
+    }
+
+    /// <summary>Seconds of <paramref name="span"/> inside the (disjoint) intervals.</summary>
+    private static long Overlap(Interval span, IReadOnlyList<Interval> intervals)
+    {
+        long seconds = 0;
+        for (var i = 0; i < intervals.Count; i++)
+        {
+            seconds += span.Intersect(intervals[i]).Seconds;
+        }
+
+        return seconds;
     }
 
     private static void SplitCustomerLeg(Chain chain, Leg leg, Scratch scratch)
