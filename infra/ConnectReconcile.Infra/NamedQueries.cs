@@ -64,7 +64,7 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-queue",
-            "Voice cost per queue and segment kind (the legs' charges allocated to their segments by seconds). Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per queue and segment kind (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`). Parameters: first day, last day (yyyy-MM-dd).",
             """
             -- Cost by queue: charges carry no queue; segments do, with the leg's charges allocated by
             -- seconds (voice only; chat, task and email charges are in charges). Parameters: first day, last day (yyyy-MM-dd).
@@ -93,7 +93,7 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-agent",
-            "Voice cost per agent (the legs' charges allocated to their segments by seconds). Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per agent (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`). Parameters: first day, last day (yyyy-MM-dd).",
             """
             -- Cost by agent: from segments (charges carry no agent), voice only. Parameters: first day, last day (yyyy-MM-dd).
             SELECT coalesce(agent, '(no agent)') AS agent,
