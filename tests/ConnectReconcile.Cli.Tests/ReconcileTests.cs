@@ -258,6 +258,27 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Calibration_says_when_an_input_object_could_not_be_read()
+    {
+        var hour = Directory.GetDirectories(clean.Month.Ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).First();
+        var link = Path.Combine(hour, "zz-unreadable.json.gz");
+        File.CreateSymbolicLink(link, Path.Combine(clean.Month.Data, "gone.json.gz")); // listed, then failing to open
+        try
+        {
+            var (exit, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", clean.Month.Cur, "--rated", clean.Month.Rated, "--month", "2026-10",
+                "--calibrate", "--source", clean.Month.Ctr, "--agents", clean.Month.Agents, "--numbers", clean.Month.Numbers, "--out", Path.Combine(clean.Month.Data, "calibrated"));
+
+            // Was silent: every policy rated without the object's records.
+            Assert.True(exit is 0 or 3, string.Join('\n', logs));
+            Assert.Contains(logs, l => l.StartsWith("Warning: 1 input object(s) could not be read while calibrating", StringComparison.Ordinal) && l.Contains("zz-unreadable.json.gz", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(link);
+        }
+    }
+
+    [Fact]
     public async Task Calibration_ranks_the_policy_the_month_was_rated_with_even_two_settings_from_the_default()
     {
         // Not among the single-setting departures: it was never tried, and calibration recommended a worse fit than the one in use.

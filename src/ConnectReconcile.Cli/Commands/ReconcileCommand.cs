@@ -102,6 +102,7 @@ internal static class ReconcileCommand
                     LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),
+                    Warn = env.Warn,
                 };
             }
 

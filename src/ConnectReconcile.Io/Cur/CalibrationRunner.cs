@@ -1,4 +1,5 @@
 using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
@@ -20,6 +21,9 @@ public sealed record CalibrationInputs
     public string? HourPattern { get; init; }
     /// <summary>The policies to try; default: billing-model §6's alternatives.</summary>
     public IReadOnlyList<BillingPolicy>? Policies { get; init; }
+
+    /// <summary>Told of input objects that could not be read (the ranking then rates the month without their records).</summary>
+    public Action<string>? Warn { get; init; }
 }
 
 /// <summary>
@@ -36,6 +40,13 @@ public static class CalibrationRunner
         var last = first.AddMonths(1).AddDays(-1);
         var loaded = await new RecordLoader(inputs.Source, inputs.Parallelism, inputs.HourPattern)
             .LoadAsync(first, last, inputs.LookAheadHours, progress, ct).ConfigureAwait(false);
+        var unreadable = loaded.Quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject).Select(q => q.Position.Source).Distinct(StringComparer.Ordinal).ToList();
+        if (unreadable.Count > 0)
+        {
+            inputs.Warn?.Invoke($"{unreadable.Count} input object(s) could not be read while calibrating ({string.Join(", ", unreadable.Take(3))}{(unreadable.Count > 3 ? ", …" : "")}): " +
+                "every policy was tried without their records, so the ranking may differ from one over the whole month. Check their permissions (or the connection) and run again");
+        }
+
         var chains = loaded.Dedupe.Records.Where(r => r.IsVoice)
             .GroupBy(r => r.RootId, StringComparer.Ordinal)
             .Select(g => new Chain(g.Key, g.ToList()))
