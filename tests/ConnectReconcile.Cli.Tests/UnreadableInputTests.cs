@@ -55,6 +55,20 @@ public sealed class UnreadableInputTests
     }
 
     [Fact]
+    public async Task An_estimate_from_a_source_none_of_which_could_be_read_says_so()
+    {
+        using var dir = new TempDir();
+        var ctr = Directory.CreateDirectory(dir.Sub("ctr")).FullName;
+        File.CreateSymbolicLink(Path.Combine(ctr, "calls.json.gz"), dir.Sub("gone.json.gz"));
+
+        // Was "The source holds no contact records to derive a profile from.", as if it held none.
+        var (exit, _, err) = await CliRunner.RunAsync("estimate", "--from-ctrs", ctr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("holds no contact records to derive a profile from that could be read: 1 input object(s) could not be", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_readable_source_gives_no_such_warning()
     {
         using var dir = new TempDir();

@@ -1,3 +1,4 @@
+using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Estimation;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Io.Jobs;
@@ -51,8 +52,10 @@ public static class ProfileDeriver
         var replay = await job.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         if (replay.Counts.Chains == 0 && replay.Counts.NonVoice == 0)
         {
+            var unreadable = replay.Quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject).Select(q => q.Position.Source).Distinct(StringComparer.Ordinal).Count();
             throw new NothingToReadException("The source holds no contact records to derive a profile from" +
-                (options.From is not null || options.To is not null ? " in the range given." : "."));
+                (options.From is not null || options.To is not null ? " in the range given" : "") +
+                (unreadable > 0 ? $" that could be read: {unreadable} input object(s) could not be (check their permissions or the connection)." : "."));
         }
 
         return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay);
