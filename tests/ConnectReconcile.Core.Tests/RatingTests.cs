@@ -78,6 +78,34 @@ public sealed class RatingTests
     }
 
     [Fact]
+    public void A_number_moved_from_one_instance_to_another_is_charged_in_each_for_its_own_time()
+    {
+        // Released in instance a at 12:00 on the 5th and claimed in instance c at once: two rows of the inventory.
+        var inventory = ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at,instance_id,region
+            +12025550199,DID,US,2026-09-01T00:00:00Z,2026-10-05T12:00:00Z,a,us-east-1
+            +12025550199,DID,US,2026-10-05T12:00:00Z,,c,us-east-1
+            """);
+        var days = Enumerable.Range(0, 31).Select(d => new DateOnly(2026, 10, 1).AddDays(d)).ToList();
+
+        var charges = new NumberDayRater(BuiltInRateCards.Default)
+            .Rate(inventory.Numbers, days, n => new NumberHome(n.InstanceId!, n.Region!), estimated: false).ToList();
+
+        // Was instance c's 26.5 days only: the later row replaced the earlier one.
+        Assert.Equal([("a", 4.5m), ("c", 26.5m)],
+            charges.GroupBy(c => c.InstanceId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Sum(c => c.Quantity))));
+
+        // Held twice at once is a mistake in the file, not two numbers' charges.
+        var e = Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at,instance_id
+            +12025550199,DID,US,2026-09-01T00:00:00Z,2026-10-06T00:00:00Z,a
+            +12025550199,DID,US,2026-10-05T12:00:00Z,,c
+            """));
+        Assert.StartsWith("the number inventory holds +12025550199 twice at once (2026-09-01T00:00:00Z to 2026-10-06T00:00:00Z in a and 2026-10-05T12:00:00Z to still held in c)", e.Message, StringComparison.Ordinal);
+        Assert.Single(ReferenceReaders.ReadNumbers("number,type,country,claimed_at,released_at\n+12025550199,DID,US,,\n+12025550199,DID,US,,\n").Numbers); // the same row twice is one
+    }
+
+    [Fact]
     public void A_rate_card_gap_is_reported_per_charge_never_priced_at_zero()
     {
         var card = RateCard.FromJson("""

@@ -183,17 +183,24 @@ internal static class WhatIfCommand
             var other => throw new FormatException($"number type must be DID or TOLL_FREE, found '{other}'."),
         };
         var list = numbers.Numbers.ToList();
-        var existing = list.FindIndex(n => n.Number == number);
-        if (existing >= 0)
+        var held = false;
+        for (var i = 0; i < list.Count; i++)
         {
-            list[existing] = list[existing] with { Type = type };
+            // Every holding of it (a number released in one instance and claimed in another is two).
+            if (list[i].Number == number)
+            {
+                list[i] = list[i] with { Type = type };
+                held = true;
+            }
         }
-        else if (numbers.IsProvided)
+
+        if (!held && numbers.IsProvided)
         {
             // Adding it would invent a number-day charge for a number the centre does not hold (a typo, most likely).
             throw new FormatException($"the number inventory does not hold {number}: number-type changes the type of a number the centre holds.");
         }
-        else
+
+        if (!held)
         {
             list.Add(new ClaimedNumber(number, type, PhoneNumbers.CountryOf(number), null, null));
         }

@@ -12,17 +12,41 @@ public sealed record ClaimedNumber(string Number, string Type, string Country, I
         new Interval(ClaimedAt ?? window.Start, ReleasedAt ?? window.End).Intersect(window);
 }
 
-/// <summary>Number → type and country. Without an inventory, types fall back to the toll-free prefix table.</summary>
+/// <summary>
+/// Number → type and country, and every holding of each number: one released in one instance and claimed
+/// in another is two rows, each charged for its own time. Without an inventory, types fall back to the
+/// toll-free prefix table.
+/// </summary>
 public sealed class NumberInventory
 {
     private readonly Dictionary<string, ClaimedNumber> _numbers;
+    private readonly List<ClaimedNumber> _holdings;
 
+    /// <exception cref="FormatException">A number held twice at once (rows that differ and overlap in time).</exception>
     public NumberInventory(IEnumerable<ClaimedNumber> numbers, bool isProvided = true)
     {
         _numbers = new Dictionary<string, ClaimedNumber>(StringComparer.Ordinal);
-        foreach (var n in numbers)
+        _holdings = [];
+        foreach (var group in numbers.GroupBy(n => n.Number, StringComparer.Ordinal))
         {
-            _numbers[n.Number] = n;
+            ClaimedNumber? previous = null;
+            foreach (var n in group.OrderBy(n => n.ClaimedAt?.UnixSeconds ?? long.MinValue).ThenBy(n => n.ReleasedAt?.UnixSeconds ?? long.MaxValue))
+            {
+                if (previous is not null && (previous.ReleasedAt?.UnixSeconds ?? long.MaxValue) > (n.ClaimedAt?.UnixSeconds ?? long.MinValue))
+                {
+                    if (n == previous)
+                    {
+                        continue; // the same row twice
+                    }
+
+                    throw new FormatException($"the number inventory holds {n.Number} twice at once ({Held(previous)} and {Held(n)}): " +
+                        "a number is released before it is claimed again.");
+                }
+
+                _holdings.Add(n);
+                _numbers[n.Number] = n; // type and country: the latest holding's
+                previous = n;
+            }
         }
 
         IsProvided = isProvided;
@@ -33,7 +57,8 @@ public sealed class NumberInventory
     /// <summary>False when the user gave no inventory: number-days are then estimated from numbers seen.</summary>
     public bool IsProvided { get; }
 
-    public IReadOnlyCollection<ClaimedNumber> Numbers => _numbers.Values;
+    /// <summary>Every holding, a number's in the order it was held.</summary>
+    public IReadOnlyCollection<ClaimedNumber> Numbers => _holdings;
 
     public bool Contains(string number) => _numbers.ContainsKey(number);
 
@@ -43,4 +68,7 @@ public sealed class NumberInventory
 
     public string CountryOf(string? number) =>
         number is not null && _numbers.TryGetValue(number, out var n) ? n.Country : PhoneNumbers.CountryOf(number);
+
+    private static string Held(ClaimedNumber n) =>
+        $"{n.ClaimedAt?.ToString() ?? "always"} to {n.ReleasedAt?.ToString() ?? "still held"}{(n.InstanceId is null ? "" : " in " + n.InstanceId)}";
 }
