@@ -39,6 +39,21 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void Two_instances_agents_of_one_username_are_told_apart_by_their_arn()
+    {
+        // Tokyo's sato is on a desk phone; Virginia's, changed later, on a softphone.
+        var agents = ReferenceReaders.ReadAgents("""
+            {"User":{"Arn":"arn:aws:connect:ap-northeast-1:1:instance/b/agent/s1","Username":"sato","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+81355550001"},"LastModifiedTime":"2026-09-01T00:00:00Z"}}
+            {"User":{"Arn":"arn:aws:connect:us-east-1:1:instance/a/agent/s2","Username":"sato","PhoneConfig":{"PhoneType":"SOFT_PHONE"},"LastModifiedTime":"2026-09-15T00:00:00Z"}}
+            """);
+        var at = Instant.Parse("2026-10-01T00:00:00Z");
+
+        // Was SOFT_PHONE for both: the username matched first, and its latest row was Virginia's.
+        Assert.Equal(PhoneTypes.DeskPhone, agents.Lookup("sato", "arn:aws:connect:ap-northeast-1:1:instance/b/agent/s1", at)?.PhoneType);
+        Assert.Equal(PhoneTypes.SoftPhone, agents.Lookup("sato", "arn:aws:connect:us-east-1:1:instance/a/agent/s2", at)?.PhoneType);
+    }
+
+    [Fact]
     public void Number_inventory_reads_csv_and_list_phone_numbers_v2()
     {
         var csv = ReferenceReaders.ReadNumbers("""

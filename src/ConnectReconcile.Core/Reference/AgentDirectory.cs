@@ -36,11 +36,11 @@ public sealed class AgentDirectory
 
     public IEnumerable<AgentPhoneEntry> Entries => _byKey.Values.SelectMany(v => v);
 
-    /// <summary>The row in force at <paramref name="at"/> for the agent, matched by username or ARN.</summary>
-    public AgentPhoneEntry? Lookup(string? username, string? arn, Instant at)
-    {
-        return Find(username, at) ?? Find(arn, at);
-    }
+    /// <summary>
+    /// The row in force at <paramref name="at"/> for the agent, matched by ARN, else username: a username is
+    /// only unique within an instance (two instances' "sato" are two agents), an ARN everywhere.
+    /// </summary>
+    public AgentPhoneEntry? Lookup(string? username, string? arn, Instant at) => Find(arn, at) ?? Find(username, at);
 
     /// <summary>A copy where every agent is on a softphone (the what-if "all softphone").</summary>
     public AgentDirectory AllSoftphone() =>
