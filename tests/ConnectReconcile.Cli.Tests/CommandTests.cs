@@ -546,6 +546,26 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_chain_whose_records_name_two_instances_is_warned_about()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        static string Record(string id, string? root, string method, string instance, string start, string end) =>
+            $$$"""{"ContactId":"{{{id}}}","InitialContactId":{{{(root is null ? "null" : $"\"{root}\"")}}},"PreviousContactId":{{{(root is null ? "null" : $"\"{root}\"")}}},"Channel":"VOICE","InitiationMethod":"{{{method}}}","InitiationTimestamp":"{{{start}}}","ConnectedToSystemTimestamp":"{{{start}}}","DisconnectTimestamp":"{{{end}}}","InstanceARN":"{{{instance}}}","CustomerEndpoint":{"Address":"+12065550123","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"}}""";
+        await File.WriteAllTextAsync(dir.Sub("ctr/calls.json"), string.Join('\n',
+            Record("c0ffee00-0000-4000-8000-000000000001", null, "INBOUND", "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001", "2026-10-14T10:00:00Z", "2026-10-14T10:05:00Z"),
+            Record("c0ffee00-0000-4000-8000-000000000002", "c0ffee00-0000-4000-8000-000000000001", "TRANSFER", "arn:aws:connect:ap-northeast-1:111122223333:instance/bbbbbbbb-0000-4000-8000-000000000002", "2026-10-14T10:05:00Z", "2026-10-14T10:09:00Z"),
+            Record("c0ffee00-0000-4000-8000-000000000003", null, "INBOUND", "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001", "2026-10-14T11:00:00Z", "2026-10-14T11:05:00Z")));
+
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"));
+
+        // Was billed wholly in the first record's instance and region, without a word.
+        Assert.True(exit == 0, string.Join('\n', logs));
+        var warning = Assert.Single(logs, l => l.Contains("more than one instance", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: 1 chain(s) hold records of more than one instance (the first: root c0ffee00-0000-4000-8000-000000000001)", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_source_holding_no_objects_is_a_usage_error_for_every_command_that_reads_ctrs_and_what_was_published_stays()
     {
         using var dir = new TempDir();

@@ -44,6 +44,8 @@ internal sealed class DayPartitions : IDisposable
     private long _rated;
     private long _nonVoice;
     private long _outOfRange;
+    private long _spanningInstances;
+    private string? _firstSpanning;
 
     public DayPartitions(BillingJobOptions options, InputSelector selector)
     {
@@ -69,6 +71,12 @@ internal sealed class DayPartitions : IDisposable
         if (_flushed.Contains(chain.Day))
         {
             return false;
+        }
+
+        if (SpansInstances(chain))
+        {
+            _spanningInstances++;
+            _firstSpanning ??= chain.RootId;
         }
 
         Buffer(chain.Day).Chains.Add(chain);
@@ -182,6 +190,14 @@ internal sealed class DayPartitions : IDisposable
                 Record(_writer.EnsureFile<SegmentRow>("segments", day));
                 Record(_writer.EnsureFile<QuarantineRow>("quarantine", day));
             }
+        }
+
+        if (_spanningInstances > 0)
+        {
+            // Connect cannot transfer a call between instances: such a chain is most likely ids reused across
+            // instances, or a record whose instance tag and ARN disagree. It is billed as its first record's.
+            _options.Warn?.Invoke($"{_spanningInstances} chain(s) hold records of more than one instance (the first: root {_firstSpanning}); each is billed in the instance " +
+                "and region of its first record. Check the records' InstanceARN and aws:connect:instanceId tag (explain shows the chain).");
         }
 
         var counts = new RunCounts
@@ -364,6 +380,23 @@ internal sealed class DayPartitions : IDisposable
         }
 
         return buffer;
+    }
+
+    /// <summary>Whether the chain's records name more than one instance (compared as written first: they are pooled strings).</summary>
+    private static bool SpansInstances(Chain chain)
+    {
+        var records = chain.RecordSpan;
+        var head = records[0];
+        for (var i = 1; i < records.Length; i++)
+        {
+            var r = records[i];
+            if ((!ReferenceEquals(r.InstanceIdTag, head.InstanceIdTag) || !ReferenceEquals(r.InstanceArn, head.InstanceArn)) && r.InstanceId != head.InstanceId)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Earlier(Chain chain, Instant start, string root) =>
