@@ -106,6 +106,44 @@ public sealed class RatingTests
     }
 
     [Fact]
+    public void A_leg_that_begins_after_midnight_on_a_switch_to_unlimited_ai_takes_that_days_model_and_rows()
+    {
+        // Per-feature until 2026-06-16, unlimited AI from then; each model's rows only while it applies.
+        var card = RateCard.FromJson("""
+        { "format": "connect-reconcile/rate-card@1", "version": "switch", "currency": "USD",
+          "instances": [ { "instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01", "to": "2026-06-16" },
+                         { "instanceId": "*", "pricingModel": "unlimited-ai", "from": "2026-06-16" } ],
+          "rows": [
+            { "id": "svc-old", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "unit": "minute", "price": 0.018, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2018-01-01", "effectiveTo": "2026-06-16", "source": "test" },
+            { "id": "svc-ai", "region": "us-east-1", "pricingModel": "unlimited-ai", "chargeKind": "service", "usageType": "{REGION}-ai-end-customer-mins", "unit": "minute", "price": 0.038, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2026-06-16", "source": "test" },
+            { "id": "out-old", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "telephony:outbound", "country": "US", "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.0048, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "effectiveTo": "2026-06-16", "source": "test" },
+            { "id": "out-ai", "region": "us-east-1", "pricingModel": "unlimited-ai", "chargeKind": "telephony:outbound", "country": "US", "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.006, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2026-06-16", "source": "test" }
+          ] }
+        """);
+        // Dialled at 23:59:50 on the 15th (its report day), answered at 00:00:10 on the 16th.
+        var call = new ContactRecord
+        {
+            ContactId = "sw-1",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.Outbound,
+            InitiationTimestamp = Instant.Parse("2026-06-15T23:59:50Z"),
+            ConnectedToSystemTimestamp = Instant.Parse("2026-06-16T00:00:10Z"),
+            DisconnectTimestamp = Instant.Parse("2026-06-16T00:02:10Z"),
+            CustomerEndpoint = new Endpoint("+12065550123", "TELEPHONE_NUMBER"),
+            SystemEndpoint = new Endpoint("+12065550100", "TELEPHONE_NUMBER"),
+            InstanceArn = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001",
+        };
+
+        var charges = DefaultRater(card).Rate(new Chain("sw-1", [call])).Charges;
+
+        // Was unrated: the 15th's per-feature model looked up among the 16th's rows.
+        var telephony = charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyOutbound);
+        Assert.Equal(("out-ai", PricingModels.UnlimitedAi, new DateOnly(2026, 6, 15)), (telephony.RateRowId, telephony.PricingModel, telephony.Day));
+        var service = charges.Single(c => c.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(("svc-old", PricingModels.PerFeature), (service.RateRowId, service.PricingModel)); // dialling began on the 15th
+    }
+
+    [Fact]
     public void A_rate_card_gap_is_reported_per_charge_never_priced_at_zero()
     {
         var card = RateCard.FromJson("""

@@ -53,7 +53,7 @@ public sealed class Rater
     {
         var usage = _legs.Build(chain);
         var day = chain.Day;
-        var model = _card.PricingModelFor(chain.InstanceId, day);
+        var chainModel = _card.PricingModelFor(chain.InstanceId, day);
         var charges = new List<Charge>(usage.Usages.Count);
         // What the segmenter allocates: each priced leg charge with the intervals it was metered over.
         var allocations = new List<LegCharge>(usage.Usages.Count);
@@ -61,12 +61,17 @@ public sealed class Rater
         for (var i = 0; i < usage.Usages.Count; i++)
         {
             var u = usage.Usages[i];
+            // Row and pricing model both from the day the usage started: a leg that begins after midnight on a
+            // price change or a switch to unlimited AI is priced as that day's (the chain's first day's model with
+            // the next day's rows left such a leg unrated).
+            var usageDay = u.Start.UnixSeconds == 0 ? day : u.Start.UtcDate;
+            var model = usageDay == day ? chainModel : _card.PricingModelFor(chain.InstanceId, usageDay);
             if (u.ChargeKind == ChargeKinds.ContactLens && model == PricingModels.UnlimitedAi)
             {
                 continue; // Contact Lens is included in unlimited-AI pricing (billing-model §4)
             }
 
-            var charge = Price(chain, u, model);
+            var charge = Price(chain, u, model, usageDay);
             charges.Add(charge);
             if (charge is { LegIndex: { } legIndex, Cost: { } cost })
             {
@@ -99,9 +104,8 @@ public sealed class Rater
             ? (charge.BilledSeconds - charge.ActualSeconds) * rate / 60m
             : 0m;
 
-    private Charge Price(Chain chain, MeteredUsage u, string model)
+    private Charge Price(Chain chain, MeteredUsage u, string model, DateOnly day)
     {
-        var day = u.Start.UnixSeconds == 0 ? chain.Day : u.Start.UtcDate;
         var region = chain.Region;
         var country = u.ChargeKind == ChargeKinds.Service || u.ChargeKind == ChargeKinds.ContactLens ? null : u.Country;
         var row = _card.Find(region, model, u.ChargeKind, country, u.Number, day);
