@@ -145,6 +145,8 @@ public sealed class CommandTests
         Assert.True(exit == 0, err);
         var lines = await File.ReadAllLinesAsync(csv);
         Assert.StartsWith("chain_id,contact_id,day,leg_index,leg_kind", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",rate_card_version,policy,instance_id,region", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.EndsWith(",aaaaaaaa-0000-4000-8000-000000000001,us-east-1", StringComparison.Ordinal)); // the chain's instance and region
         var raw = await File.ReadAllTextAsync(csv);
         Assert.EndsWith("\r\n", raw, StringComparison.Ordinal); // RFC 4180: every record ends with CRLF, none with a bare LF
         Assert.Equal(raw.Split("\r\n").Length - 1, raw.Count(ch => ch == '\n'));

@@ -147,9 +147,10 @@ internal static class AuditExportCommand
         Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
         RateSource = c.RateRowId is null ? null : context.Sources[c.RateRowId],
         UnratedReason = c.UnratedReason, Arithmetic = c.Arithmetic, RateCardVersion = context.RateCardVersion, Policy = context.Policy,
+        InstanceId = c.InstanceId, Region = c.Region,
     };
 
-    private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy\r\n"; // RFC 4180 ends records with CRLF
+    private const string CsvHeader = "chain_id,contact_id,day,leg_index,leg_kind,leg_start,leg_end,leg_seconds,customer_number,leg_number,charge_kind,usage_type,unit,actual_seconds,billed_seconds,quantity,rate,cost,currency,rate_row_id,rate_source,unrated_reason,arithmetic,rate_card_version,policy,instance_id,region\r\n"; // RFC 4180 ends records with CRLF
 
     private static void AppendCsv(TextWriter writer, AuditRow r)
     {
@@ -159,6 +160,7 @@ internal static class AuditExportCommand
             r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
             r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
             Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? Scaled(cost, 12) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            r.InstanceId, r.Region,
         ];
         for (var i = 0; i < cells.Length; i++)
         {
@@ -315,5 +317,8 @@ internal static class AuditExportCommand
         [JsonPropertyName("arithmetic")] public string Arithmetic { get; set; } = "";
         [JsonPropertyName("rate_card_version")] public string RateCardVersion { get; set; } = "";
         [JsonPropertyName("policy")] public string Policy { get; set; } = "";
+        // Last, so the earlier columns keep their places: an estate of several instances tells its rows apart by them.
+        [JsonPropertyName("instance_id")] public string InstanceId { get; set; } = "";
+        [JsonPropertyName("region")] public string Region { get; set; } = "";
     }
 }
