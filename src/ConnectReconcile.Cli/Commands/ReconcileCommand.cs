@@ -194,6 +194,15 @@ internal static class ReconcileCommand
             w.WriteEndArray();
             w.WriteString("account", report.Invoice.Account);
             w.WriteNumber("otherAccountLines", report.Invoice.OtherAccountLines);
+            if (report.AccountScope is { } scope)
+            {
+                // Our tables carry no account: the instances whose CTRs were compared with the account's lines.
+                w.WriteBoolean("instancesFiltered", scope.Filtered);
+                Strings(w, "instancesCompared", scope.Compared);
+                Strings(w, "instancesLeftOut", scope.LeftOut);
+            }
+
+            Strings(w, "instancesWithoutCtrs", report.InstancesWithoutCtrs.Select(i => i.InstanceId));
             w.WriteStartObject("rows");
             foreach (var s in Statuses.All)
             {
@@ -287,6 +296,17 @@ internal static class ReconcileCommand
         }
 
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var v in values)
+        {
+            w.WriteStringValue(v);
+        }
+
+        w.WriteEndArray();
     }
 
     private static string Cents(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture);

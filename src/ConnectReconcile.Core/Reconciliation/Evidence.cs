@@ -2,8 +2,11 @@ using ConnectReconcile.Core.Rating;
 
 namespace ConnectReconcile.Core.Reconciliation;
 
-/// <summary>A day × name cell (a number, an agent, a usage type).</summary>
-public readonly record struct DayKey(DateOnly Day, string Name);
+/// <summary>
+/// A day × name cell (a number, an agent, a usage type); of one instance when the charge or segment
+/// names one ("" when it does not, or when the cell sums every instance).
+/// </summary>
+public readonly record struct DayKey(DateOnly Day, string Name, string InstanceId = "");
 
 /// <summary>
 /// What the explanation rules can look at besides the comparison rows. Every part is optional: a rule
@@ -15,10 +18,19 @@ public sealed record ReconciliationEvidence
     /// <summary>Days on which the CTRs produced any voice usage.</summary>
     public IReadOnlySet<DateOnly>? DaysWithCtrs { get; init; }
 
-    /// <summary>Our usage per invoice hour (see <see cref="InvoiceHours"/>) × usage type.</summary>
+    /// <summary>
+    /// The same per instance: a row of one instance looks at that instance's days only (another
+    /// instance's CTRs do not cover its gaps). Null: not known per instance (every row looks at <see cref="DaysWithCtrs"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<DateOnly>>? DaysWithCtrsByInstance { get; init; }
+
+    /// <summary>Instances whose CTRs produced any contact usage (number-days aside) in the month; null when not known.</summary>
+    public IReadOnlySet<string>? InstancesWithCtrs { get; init; }
+
+    /// <summary>Our usage per invoice hour (see <see cref="InvoiceHours"/>) × usage type × instance.</summary>
     public IReadOnlyDictionary<HourKey, decimal>? ExpectedHourly { get; init; }
 
-    /// <summary>The invoice's usage per hour × usage type (hourly exports only).</summary>
+    /// <summary>The invoice's usage per hour × usage type × instance (hourly exports only).</summary>
     public IReadOnlyDictionary<HourKey, decimal>? InvoicedHourly { get; init; }
 
     /// <summary>Numbers we charged number-days for, per day × number-days charge kind (the inventory in use).</summary>
@@ -55,6 +67,38 @@ public sealed record ReconciliationEvidence
     public bool CostsCompared { get; init; } = true;
 
     public UsageTypeCatalog? Catalog { get; init; }
+
+    /// <summary>
+    /// The evidence a row of <paramref name="instance"/> may look at: the cells of that instance only,
+    /// or — for a row summed over instances (null) — every instance's cells summed. Keys come back
+    /// without an instance (""), as the rules look them up.
+    /// </summary>
+    public ReconciliationEvidence ForInstance(string? instance)
+    {
+        bool Of(string cell) => instance is null || string.Equals(cell, instance, StringComparison.Ordinal);
+        Dictionary<HourKey, decimal>? Hours(IReadOnlyDictionary<HourKey, decimal>? cells) => cells is null ? null
+            : cells.Where(kv => Of(kv.Key.InstanceId)).GroupBy(kv => kv.Key with { InstanceId = "" }).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
+        Dictionary<DayKey, T>? Days<T>(IReadOnlyDictionary<DayKey, T>? cells, Func<IEnumerable<T>, T> merge) => cells is null ? null
+            : cells.Where(kv => Of(kv.Key.InstanceId)).GroupBy(kv => kv.Key with { InstanceId = "" }).ToDictionary(g => g.Key, g => merge(g.Select(kv => kv.Value)));
+
+        return this with
+        {
+            DaysWithCtrs = instance is not null && DaysWithCtrsByInstance is { } byInstance
+                ? byInstance.GetValueOrDefault(instance) ?? new HashSet<DateOnly>()
+                : DaysWithCtrs,
+            ExpectedHourly = Hours(ExpectedHourly),
+            InvoicedHourly = Hours(InvoicedHourly),
+            InventoryNumbers = Days(InventoryNumbers, sets => (IReadOnlySet<string>)sets.SelectMany(x => x).ToHashSet(StringComparer.Ordinal)),
+            CalledNumbers = Days(CalledNumbers, calls => (IReadOnlyDictionary<string, long>)calls.SelectMany(x => x)
+                .GroupBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal)),
+            AgentSeconds = Days(AgentSeconds, seconds => seconds.Sum()),
+            MinimumTopUpMinutes = Days(MinimumTopUpMinutes, minutes => minutes.Sum()),
+        };
+    }
+
+    /// <summary>True when the row's instance is known to have no CTRs at all in the month (its invoice usage cannot be ours).</summary>
+    public bool InstanceWithoutCtrs(string? instance) =>
+        instance is not null && InstancesWithCtrs is { } withCtrs && !withCtrs.Contains(instance);
 }
 
 /// <summary>Our usage of one chain × usage type (from the charges table), for per-contact reconciliation.</summary>

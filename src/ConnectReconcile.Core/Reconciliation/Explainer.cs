@@ -9,14 +9,18 @@ namespace ConnectReconcile.Core.Reconciliation;
 /// Each rule is independent and conservative (it names a cause only when its own evidence points
 /// at it); a variance no rule explains is marked <see cref="CauseCodes.Unexplained"/>. Rules:
 /// <list type="bullet">
+/// <item>an instance without CTRs (the invoice bills an instance none of whose CTRs were rated in the month);</item>
 /// <item>missing CTRs for a day (invoice usage, no CTR usage at all that day);</item>
 /// <item>missing CTRs for hours (hourly exports: hours where the invoice bills usage and our CTRs cover less than half of it);</item>
 /// <item>numbers billed but not in the inventory (number-days over; numbers that took calls but have no number-day charge);</item>
 /// <item>desk-phone agents not in the directory (outbound minutes over; agents seen in the CTRs the directory lacks);</item>
 /// <item>rate differences (the invoice's line_item_unblended_rate vs our rate);</item>
 /// <item>minimum-charge effects (invoice lower by no more than the minutes our first increments add);</item>
-/// <item>unknown usage types, unrated charges, per-contact variances and policy calibration as context.</item>
+/// <item>unrated charges (no rate-card row: our cost and quantity for them are incomplete);</item>
+/// <item>unknown usage types, per-contact variances and policy calibration as context.</item>
 /// </list>
+/// Evidence is scoped to the row's instance when the row names one (another instance's CTRs, numbers
+/// and agents say nothing about it); a row summed over instances looks at all of them.
 /// </summary>
 public static class Explainer
 {
@@ -26,7 +30,21 @@ public static class Explainer
     {
         var contactsByCell = (evidence.Contacts ?? []).GroupBy(c => new DayKey(c.Day, c.UsageType)).ToDictionary(g => g.Key, g => g.ToList());
         var minuteUsageTypes = lines.Where(l => l.Unit == Units.Minute).Select(l => l.UsageType).Distinct(StringComparer.Ordinal).ToList();
-        return lines.Select(l => l with { Causes = CausesFor(l, evidence, contactsByCell, minuteUsageTypes) }).ToList();
+        // A row of one instance looks at that instance's evidence only: another instance's CTRs, numbers
+        // and agents say nothing about it. Scoped once per instance (null: every instance summed).
+        var scoped = new Dictionary<string, ReconciliationEvidence>(StringComparer.Ordinal);
+        ReconciliationEvidence For(string? instance)
+        {
+            var key = instance ?? "\0all";
+            if (!scoped.TryGetValue(key, out var ev))
+            {
+                scoped[key] = ev = evidence.ForInstance(instance);
+            }
+
+            return ev;
+        }
+
+        return lines.Select(l => l with { Causes = CausesFor(l, l.BeyondTolerance ? For(l.InstanceId) : evidence, contactsByCell, minuteUsageTypes) }).ToList();
     }
 
     private static List<Cause> CausesFor(ReconciliationLine l, ReconciliationEvidence ev, Dictionary<DayKey, List<ContactVariance>> contacts, IReadOnlyCollection<string> minuteUsageTypes)
@@ -41,9 +59,7 @@ public static class Explainer
 
         if (l.UnratedCharges > 0)
         {
-            causes.Add(new Cause(CauseCodes.Unrated,
-                $"{l.UnratedCharges:N0} of our {l.Charges:N0} charges have no rate-card row, so our cost leaves them out" +
-                (l.Unit == Units.Unit ? " (CTRs carry no message counts: our quantity counts contacts)" : "")));
+            causes.Add(Unrated(l, ev));
         }
 
         if (!l.BeyondTolerance)
@@ -51,20 +67,30 @@ public static class Explainer
             return causes;
         }
 
-        Add(causes, MissingDay(l, ev));
-        if (!causes.Any(c => c.Code == CauseCodes.MissingCtrsDay))
+        if (ev.InstanceWithoutCtrs(l.InstanceId))
         {
-            Add(causes, MissingHours(l, ev, minuteUsageTypes));
+            // Nothing of this instance was rated: the day, hour, number and agent rules would only
+            // look at an empty instance (or, before, at other instances' CTRs).
+            Add(causes, InstanceWithoutCtrs(l, ev));
+        }
+        else
+        {
+            Add(causes, MissingDay(l, ev));
+            if (!causes.Any(c => c.Code == CauseCodes.MissingCtrsDay))
+            {
+                Add(causes, MissingHours(l, ev, minuteUsageTypes));
+            }
+
+            Add(causes, UnlistedNumber(l, ev));
+            Add(causes, DeskAgent(l, ev));
+            Add(causes, RateDifference(l, ev));
+            Add(causes, Minimums(l, ev));
         }
 
-        Add(causes, UnlistedNumber(l, ev));
-        Add(causes, DeskAgent(l, ev));
-        Add(causes, RateDifference(l, ev));
-        Add(causes, Minimums(l, ev));
         Add(causes, Policy(l, ev));
         Add(causes, Contacts(l, contacts));
         Add(causes, Unreadable(l, ev));
-        if (causes.All(c => c.Code is CauseCodes.Contacts or CauseCodes.Unrated))
+        if (causes.All(c => c.Code is CauseCodes.Contacts))
         {
             causes.Add(new Cause(CauseCodes.Unexplained,
                 $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)}" + (ev.CostsCompared ? $" / {Signed(l.CostVariance, 2)} {Money(ev)}" : "") +
@@ -72,6 +98,28 @@ public static class Explainer
         }
 
         return causes;
+    }
+
+    /// <summary>
+    /// Charges of the row the rate card has no row for: our cost leaves them out, and (minutes) their
+    /// quantity is their actual seconds, with none of the card's increments or minimums. A variance
+    /// of such a row is the missing rate's before anything else, so this explains it.
+    /// </summary>
+    private static Cause Unrated(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        var whole = l.UnratedCharges == l.Charges;
+        var what = $"{l.ChargeKind ?? l.UsageType} in {l.Region ?? "its region"}";
+        var text = (whole ? $"none of our {l.Charges:N0} charges" : $"{l.UnratedCharges:N0} of our {l.Charges:N0} charges") +
+            $" of {l.UsageType} could be priced: no rate-card row for {what}" + (ev.Card is { } card ? $" in the card {card.Version}" : "") +
+            ", so our cost leaves them out" +
+            (l.Unit == Units.Minute ? " and their minutes are actual seconds, without the card's increments and minimums" : "") +
+            (l.Unit == Units.Unit ? " (CTRs carry no message counts: our quantity counts contacts)" : "");
+        if (l.InvoiceLines > 0 && ev.CostsCompared && l.InvoicedCost != 0m)
+        {
+            text += $"; the invoice charges {l.InvoicedCost.ToString("#,0.00", C)} {Money(ev)} for it, against our {l.ExpectedCost.ToString("#,0.00", C)}";
+        }
+
+        return new Cause(CauseCodes.Unrated, text + $" — add a row for {what} to the rate card (or --rate-card one that has it), re-run replay and reconcile again");
     }
 
     /// <summary>The invoice's currency, in which its costs, rates and the variances are.</summary>
@@ -99,6 +147,20 @@ public static class Explainer
     }
 
     private static bool IsVoice(ReconciliationLine l) => l.Unit == Units.Minute;
+
+    /// <summary>The row's instance has no CTRs rated in the whole month, while the invoice bills it usage.</summary>
+    private static Cause? InstanceWithoutCtrs(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (l.QuantityVariance <= 0 && l.CostVariance <= 0)
+        {
+            return null;
+        }
+
+        return new Cause(CauseCodes.MissingCtrsInstance,
+            $"no CTRs of instance {l.InstanceId} were rated this month (no contact usage on any day), but the invoice bills it {Q(l.InvoicedQuantity)} {UnitText(l.Unit)} of {l.UsageType} on {l.Day:yyyy-MM-dd}: " +
+            "the instance's CTRs are not in the source (its own bucket, prefix or stream left out of --source?) — add them and re-run replay",
+            l.QuantityVariance, ev.CostsCompared ? l.CostVariance : null);
+    }
 
     private static Cause? MissingDay(ReconciliationLine l, ReconciliationEvidence ev)
     {

@@ -3,8 +3,11 @@ namespace ConnectReconcile.Core.Reconciliation;
 /// <summary>Day × usage type × instance ("" when the invoice does not say) — the invoice side of a comparison row.</summary>
 public readonly record struct UsageKey(DateOnly Day, string UsageType, string InstanceId);
 
-/// <summary>An hour × usage type cell, for the hourly diagnostics.</summary>
-public readonly record struct HourKey(DateTime Hour, string UsageType);
+/// <summary>
+/// An hour × usage type cell, for the hourly diagnostics; of one instance when the line or charge
+/// names one ("" when it does not, or when the cell sums every instance).
+/// </summary>
+public readonly record struct HourKey(DateTime Hour, string UsageType, string InstanceId = "");
 
 /// <summary>A contact (from a granular resource id) × usage type cell.</summary>
 public readonly record struct ContactKey(string ContactId, string UsageType);
@@ -53,6 +56,8 @@ public sealed class InvoiceAggregate
     private readonly SortedDictionary<string, string> _usageTypes = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _currencies = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _accounts = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _instances = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _otherAccountInstances = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The invoice of one calendar month (lines whose usage starts in it; others are counted and
@@ -121,6 +126,15 @@ public sealed class InvoiceAggregate
     /// <summary>Connect lines of the month skipped because they are another account's.</summary>
     public long OtherAccountLines { get; private set; }
 
+    /// <summary>The instances the compared usage lines name (tag or resource id).</summary>
+    public IReadOnlyCollection<string> Instances => _instances;
+
+    /// <summary>Usage lines compared that name no instance.</summary>
+    public long LinesWithoutInstance { get; private set; }
+
+    /// <summary>The instances named by usage lines skipped as another account's (with <c>account</c>).</summary>
+    public IReadOnlyCollection<string> OtherAccountInstances => _otherAccountInstances;
+
     public long LinesRead { get; private set; }
 
     public long ConnectLines { get; private set; }
@@ -168,6 +182,11 @@ public sealed class InvoiceAggregate
             if (Account is not null && !string.Equals(account, Account, StringComparison.Ordinal))
             {
                 OtherAccountLines++;
+                if (CurClassifier.KindOf(line) is LineKinds.Usage or LineKinds.FreeTier && CurClassifier.InstanceOf(line) is { } other)
+                {
+                    _otherAccountInstances.Add(other);
+                }
+
                 return;
             }
         }
@@ -224,6 +243,15 @@ public sealed class InvoiceAggregate
 
         var instance = CurClassifier.InstanceOf(line);
         HasInstances |= instance is not null;
+        if (instance is null)
+        {
+            LinesWithoutInstance++;
+        }
+        else
+        {
+            _instances.Add(instance);
+        }
+
         var key = new UsageKey(day, line.UsageType, instance ?? "");
         if (!_usage.TryGetValue(key, out var u))
         {
@@ -256,7 +284,7 @@ public sealed class InvoiceAggregate
         }
 
         var hour = new DateTime(start.Year, start.Month, start.Day, start.Hour, 0, 0, DateTimeKind.Utc);
-        var hk = new HourKey(hour, line.UsageType);
+        var hk = new HourKey(hour, line.UsageType, instance ?? "");
         _hourly[hk] = _hourly.GetValueOrDefault(hk) + line.UsageAmount;
 
         if (CurClassifier.ContactOf(line) is { } contact)

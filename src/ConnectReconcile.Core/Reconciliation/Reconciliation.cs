@@ -52,6 +52,7 @@ public static class CauseCodes
 {
     public const string MissingCtrsDay = "missing-ctrs-day";
     public const string MissingCtrsHour = "missing-ctrs-hour";
+    public const string MissingCtrsInstance = "missing-ctrs-instance";
     public const string UnlistedNumber = "unlisted-number";
     public const string DeskAgentMissing = "desk-agent-missing";
     public const string RateDifference = "rate-difference";
@@ -268,6 +269,68 @@ public static class Reconciler
             return (dc > 0 ? Statuses.Over : Statuses.Under, true, "cost");
         }
 
+        // Some of our usage could not be priced (no rate-card row): our cost leaves it out, so a cost the
+        // invoice charges beyond ours is not a variance a tolerance can absorb — it is unverified.
+        if (l.UnratedCharges > 0 && Math.Abs(dc) > Tolerance.CostEpsilon)
+        {
+            return (dc > 0 ? Statuses.Over : Statuses.Under, true, "cost");
+        }
+
         return (Statuses.WithinTolerance, false, null);
     }
+}
+
+/// <summary>
+/// What <c>--account</c> keeps of the expected side. Our rated tables carry no account, only instances;
+/// the invoice's lines name the account and (with resource ids or instance tags) the instance, so the
+/// CTRs compared are those of the instances the account's lines name. When some of its lines name no
+/// instance (or it has no usage lines), instances no other account's lines name are kept too: they
+/// may be its. When no line of any account names an instance, nothing can be told apart: every
+/// instance is kept and the note says so.
+/// </summary>
+public sealed record AccountScope(string Account, IReadOnlyList<string> Compared, IReadOnlyList<string> LeftOut, bool Filtered, bool KeepsUnnamed)
+{
+    /// <summary>How an expected row without an instance is listed.</summary>
+    public const string NoInstance = "(no instance)";
+
+    private readonly HashSet<string> _compared = new(Compared, StringComparer.Ordinal);
+
+    /// <summary>Whether the expected rows of <paramref name="instance"/> are compared.</summary>
+    public bool Keeps(string instance) => !Filtered || _compared.Contains(instance.Length == 0 ? NoInstance : instance);
+
+    /// <summary>The scope of <paramref name="invoice"/>'s account over <paramref name="expected"/>; null when every account is compared.</summary>
+    public static AccountScope? Of(InvoiceAggregate invoice, IEnumerable<ExpectedUsage> expected)
+    {
+        if (invoice.Account is not { } account)
+        {
+            return null;
+        }
+
+        var instances = expected.Where(e => e.Day >= invoice.MonthStart && e.Day <= invoice.MonthEnd)
+            .Select(e => e.InstanceId.Length == 0 ? NoInstance : e.InstanceId).ToHashSet(StringComparer.Ordinal);
+        var named = invoice.Instances.ToHashSet(StringComparer.Ordinal);
+        var others = invoice.OtherAccountInstances.Where(i => !named.Contains(i)).ToHashSet(StringComparer.Ordinal);
+        if (named.Count == 0 && others.Count == 0)
+        {
+            return new AccountScope(account, instances.Order(StringComparer.Ordinal).ToList(), [], false, true);
+        }
+
+        var keepsUnnamed = invoice.LinesWithoutInstance > 0 || named.Count == 0;
+        bool Keep(string i) => named.Contains(i) || (keepsUnnamed && !others.Contains(i));
+        return new AccountScope(account,
+            instances.Where(Keep).Order(StringComparer.Ordinal).ToList(),
+            instances.Where(i => !Keep(i)).Order(StringComparer.Ordinal).ToList(),
+            true, keepsUnnamed);
+    }
+
+    /// <summary>Which instances' CTRs were compared with the account's lines, which were left out, or why none could be.</summary>
+    public string Note => !Filtered
+        ? $"--account {Account}: the invoice's lines name no instance (no line_item_resource_id or aws:connect:instanceId tag), so the CTR side could not be filtered: " +
+          $"the CTRs of every instance rated ({List(Compared)}) were compared with account {Account}'s lines alone. To compare one account, replay only its instances' CTRs into their own --out and reconcile that " +
+          "(--rated), or export the CUR with resource ids (Data Exports: include resource IDs) so the lines name their instances."
+        : $"--account {Account}: compared the CTRs of {(Compared.Count == 0 ? "no instance" : $"instance(s) {List(Compared)}")}" +
+          (KeepsUnnamed ? $" (the instances its lines name, and those no other account's lines name, as some of its usage lines name no instance)" : " (the instances its invoice lines name)") +
+          (LeftOut.Count == 0 ? "." : $"; left out the CTRs of instance(s) {List(LeftOut)}, {(KeepsUnnamed ? "named by other accounts' lines" : "which its lines do not name")}.");
+
+    private static string List(IReadOnlyList<string> items) => items.Count == 0 ? "none" : string.Join(", ", items);
 }

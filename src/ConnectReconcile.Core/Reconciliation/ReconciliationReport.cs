@@ -104,8 +104,20 @@ public sealed record ReconciliationReport
         }
     }
 
-    /// <summary>What a reader must know about how the comparison was made (the currency, months, accounts and rating notes that apply).</summary>
-    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, MixedRatingNote }.OfType<string>();
+    /// <summary>With <c>--account</c>: the instances whose CTRs were compared and those left out (null: every account compared).</summary>
+    public AccountScope? AccountScope { get; init; }
+
+    /// <summary>Instances the invoice bills usage for but none of whose CTRs were rated in the month, with what the invoice charges them.</summary>
+    public IReadOnlyList<(string InstanceId, decimal InvoicedCost)> InstancesWithoutCtrs { get; init; } = [];
+
+    /// <summary>What a reader must know when the invoice bills instances we have no CTRs of (else null).</summary>
+    public string? InstancesWithoutCtrsNote => InstancesWithoutCtrs.Count == 0 ? null
+        : $"The invoice bills {InstancesWithoutCtrs.Count} instance(s) none of whose CTRs were rated in {Month:yyyy-MM}: " +
+          string.Join(", ", InstancesWithoutCtrs.Select(i => CostsCompared ? $"{i.InstanceId} ({i.InvoicedCost.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)} {Currency})" : i.InstanceId)) +
+          ". Their CTRs are not in the source (another bucket, prefix or stream?): add them and re-run replay; their rows are missing-ctrs-instance.";
+
+    /// <summary>What a reader must know about how the comparison was made (the currency, months, accounts, instances and rating notes that apply).</summary>
+    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, AccountScope?.Note, InstancesWithoutCtrsNote, MixedRatingNote }.OfType<string>();
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
@@ -136,8 +148,12 @@ public sealed record ReconciliationReport
         var lines = Reconciler.Compare(expected, invoice, catalog, tolerance);
         var costsCompared = Reconciler.CostsComparable(invoice, catalog);
         evidence = evidence with { InvoiceCurrency = invoice.Currencies.FirstOrDefault(), CostsCompared = costsCompared };
+        var withoutCtrs = lines.Where(l => l.InvoiceLines > 0 && evidence.InstanceWithoutCtrs(l.InstanceId))
+            .GroupBy(l => l.InstanceId!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Sum(l => l.InvoicedCost))).ToList();
         return new ReconciliationReport
         {
+            InstancesWithoutCtrs = withoutCtrs,
             Month = invoice.MonthStart,
             Tolerance = tolerance,
             Lines = Explainer.Explain(lines, evidence),

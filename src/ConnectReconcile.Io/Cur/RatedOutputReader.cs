@@ -145,6 +145,7 @@ public sealed class RatedOutputReader(IObjectStore store)
             var billed = await ParquetColumns.LongsAsync(group, f["billed_seconds"], n, ct).ConfigureAwait(false);
             var actual = await ParquetColumns.LongsAsync(group, f["actual_seconds"], n, ct).ConfigureAwait(false);
             var quantity = (await ParquetColumns.DecimalsAsync(group, f["quantity"], n, ct).ConfigureAwait(false)).Values;
+            var instance = await InstancesAsync(group, f, n, ct).ConfigureAwait(false);
             string?[]? chain = null, contact = null;
             decimal?[]? cost = null;
             if (perContact)
@@ -165,11 +166,12 @@ public sealed class RatedOutputReader(IObjectStore store)
                 var ut = usageType[i] ?? "";
                 var minutes = unit[i] == Units.Minute;
                 var q = minutes ? (billed[i] ?? 0) / 60m : quantity[i] ?? 0m;
-                var hk = new HourKey(InvoiceHours.HourOf(d, start[i]), ut);
+                var inst = instance[i] ?? "";
+                var hk = new HourKey(InvoiceHours.HourOf(d, start[i]), ut, inst);
                 facts.Hourly[hk] = facts.Hourly.GetValueOrDefault(hk) + q;
                 if (minutes && billed[i] > actual[i])
                 {
-                    var dk = new DayKey(d, ut);
+                    var dk = new DayKey(d, ut, inst);
                     facts.MinimumTopUpMinutes[dk] = facts.MinimumTopUpMinutes.GetValueOrDefault(dk) + ((billed[i] ?? 0) - (actual[i] ?? 0)) / 60m;
                 }
 
@@ -178,7 +180,7 @@ public sealed class RatedOutputReader(IObjectStore store)
                 {
                     if (k.StartsWith("number-days:", StringComparison.Ordinal))
                     {
-                        var dk = new DayKey(d, k);
+                        var dk = new DayKey(d, k, inst);
                         if (!facts.InventoryNumbers.TryGetValue(dk, out var set))
                         {
                             facts.InventoryNumbers[dk] = set = new HashSet<string>(StringComparer.Ordinal);
@@ -188,7 +190,7 @@ public sealed class RatedOutputReader(IObjectStore store)
                     }
                     else if (legKind[i] == LegKinds.CustomerInbound && (k == ChargeKinds.TelephonyInboundDid || k == ChargeKinds.TelephonyInboundTollFree))
                     {
-                        var dk = new DayKey(d, k == ChargeKinds.TelephonyInboundDid ? ChargeKinds.NumberDaysDid : ChargeKinds.NumberDaysTollFree);
+                        var dk = new DayKey(d, k == ChargeKinds.TelephonyInboundDid ? ChargeKinds.NumberDaysDid : ChargeKinds.NumberDaysTollFree, inst);
                         if (!facts.CalledNumbers.TryGetValue(dk, out var calls))
                         {
                             facts.CalledNumbers[dk] = calls = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -240,11 +242,12 @@ public sealed class RatedOutputReader(IObjectStore store)
                 var agent = await ParquetColumns.StringsAsync(group, f["agent"], n, ct).ConfigureAwait(false);
                 var kind = await ParquetColumns.StringsAsync(group, f["segment_kind"], n, ct).ConfigureAwait(false);
                 var seconds = await ParquetColumns.LongsAsync(group, f["seconds"], n, ct).ConfigureAwait(false);
+                var instance = await InstancesAsync(group, f, n, ct).ConfigureAwait(false);
                 for (var i = 0; i < n; i++)
                 {
                     if (day[i] is { } d && agent[i] is { Length: > 0 } a && kind[i] is "agent" or "hold")
                     {
-                        var k = new DayKey(DateOnly.FromDateTime(d), a);
+                        var k = new DayKey(DateOnly.FromDateTime(d), a, instance[i] ?? "");
                         agentSeconds[k] = agentSeconds.GetValueOrDefault(k) + (seconds[i] ?? 0);
                     }
                 }
@@ -300,6 +303,12 @@ public sealed class RatedOutputReader(IObjectStore store)
             throw new InvalidDataException($"{store.Describe(key)} cannot be read as rated output ({e.Message}): re-run replay or nightly for that day to write it again.", e);
         }
     }
+
+    /// <summary>The <c>instance_id</c> column (all null for a file written before it, or without it): evidence is kept per instance.</summary>
+    private static async Task<string?[]> InstancesAsync(ParquetRowGroupReader group, Dictionary<string, DataField> fields, int n, CancellationToken ct) =>
+        fields.TryGetValue("instance_id", out var field)
+            ? await ParquetColumns.StringsAsync(group, field, n, ct).ConfigureAwait(false)
+            : new string?[n];
 
     private static Dictionary<string, DataField> Fields(ParquetSchema schema) =>
         schema.GetDataFields().Where(f => f.Path.Length == 1).GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

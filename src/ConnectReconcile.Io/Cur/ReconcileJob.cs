@@ -77,16 +77,29 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             throw new NothingToReadException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
         }
 
+        // --account: our tables carry no account, so the expected side keeps the instances the account's lines name.
+        var scope = AccountScope.Of(invoice, ratedMonth.Rows);
+        if (scope is { Filtered: true })
+        {
+            ratedMonth = ratedMonth with { Rows = ratedMonth.Rows.Where(r => scope.Keeps(r.InstanceId)).ToList() };
+        }
+
         Phase("read-daily-usage");
         var catalog = new UsageTypeCatalog(options.Card);
         var firstPass = Reconciler.Compare(ratedMonth.Rows, invoice, catalog, options.Tolerance);
         Phase("compare");
 
+        var voiceRows = ratedMonth.Rows.Where(r => ChargeKinds.Voice.Contains(r.ChargeKind) && r.Charges > 0).ToList();
         var evidence = new ReconciliationEvidence
         {
             Card = options.Card,
             Catalog = catalog,
-            DaysWithCtrs = ratedMonth.Rows.Where(r => ChargeKinds.Voice.Contains(r.ChargeKind) && r.Charges > 0).Select(r => r.Day).ToHashSet(),
+            DaysWithCtrs = voiceRows.Select(r => r.Day).ToHashSet(),
+            DaysWithCtrsByInstance = voiceRows.GroupBy(r => r.InstanceId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (IReadOnlySet<DateOnly>)g.Select(r => r.Day).ToHashSet(), StringComparer.Ordinal),
+            // Number-days come from the inventory, not the CTRs: an instance with only those has no CTRs.
+            InstancesWithCtrs = ratedMonth.Rows.Where(r => r.Charges > 0 && !r.ChargeKind.StartsWith("number-days:", StringComparison.Ordinal))
+                .Select(r => r.InstanceId).ToHashSet(StringComparer.Ordinal),
             UnreadableLines = invoice.FirstUnreadable,
         };
         var needEvidence = firstPass.Any(l => l.BeyondTolerance);
@@ -116,6 +129,12 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             // ranking without them could only recommend a worse fit than the one in use.
             var tried = (calibrate.Policies ?? BillingPolicy.Alternatives).Concat(ratedMonth.Policies.Select(BillingPolicy.Parse)).Distinct().ToList();
             var alternatives = await CalibrationRunner.RunAsync(calibrate with { Policies = tried }, month, ratedMonth.Rows, progress, ct).ConfigureAwait(false);
+            if (scope is { Filtered: true })
+            {
+                // The CTRs are re-rated whole: an --account comparison ranks its own instances only.
+                alternatives = alternatives.Select(a => (a.Policy, (IReadOnlyCollection<ExpectedUsage>)a.Expected.Where(r => scope.Keeps(r.InstanceId)).ToList())).ToList();
+            }
+
             evidence = evidence with
             {
                 Calibration = Calibration.Rank(alternatives, invoice, catalog, options.Tolerance, current),
@@ -128,6 +147,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             RateCardVersion = string.Join(",", ratedMonth.RateCardVersions),
             RateCards = ratedMonth.RateCards,
             Policy = string.Join(",", ratedMonth.Policies),
+            AccountScope = scope,
         };
         Phase("explain");
 
