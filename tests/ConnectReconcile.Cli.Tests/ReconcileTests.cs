@@ -515,6 +515,13 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
 
         await month.ReplayAsync("--rate-card", card);
         Assert.Equal(0, (await month.ReconcileAsync("--rate-card", card)).Exit);
+
+        // Compared with the built-in card instead (no --rate-card), the reader is told: it explained the rows with
+        // another card's usage types, currency and rates, without a word.
+        var (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10");
+        Assert.Contains(logs, l => l.StartsWith($"Warning: The month was rated with the rate card {derived.Version} and compared with {BuiltInRateCards.Default.Version}", StringComparison.Ordinal));
+        (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10", "--rate-card", card);
+        Assert.DoesNotContain(logs, l => l.Contains("compared with", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -116,8 +116,23 @@ public sealed record ReconciliationReport
           string.Join(", ", InstancesWithoutCtrs.Select(i => CostsCompared ? $"{i.InstanceId} ({i.InvoicedCost.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)} {Currency})" : i.InstanceId)) +
           ". Their CTRs are not in the source (another bucket, prefix or stream?): add them and re-run replay; their rows are missing-ctrs-instance.";
 
+    /// <summary>The version of the card the comparison was given (its usage-type map, currency and rates explain the rows).</summary>
+    public string ComparedWithCard { get; init; } = "";
+
+    /// <summary>When the month was rated with another card than the one the comparison was given (else null).</summary>
+    public string? OtherCardNote
+    {
+        get
+        {
+            var rated = RateCardVersion.Split(',', StringSplitOptions.RemoveEmptyEntries);
+            return ComparedWithCard.Length == 0 || rated.Length == 0 || rated.Contains(ComparedWithCard, StringComparer.Ordinal) ? null
+                : $"The month was rated with the rate card {string.Join(", ", rated)} and compared with {ComparedWithCard} (--rate-card, else the built-in cards): " +
+                  $"its usage types, currency ({ExpectedCurrency}) and rates explain the rows. Give --rate-card the card the month was rated with.";
+        }
+    }
+
     /// <summary>What a reader must know about how the comparison was made (the currency, months, accounts, instances and rating notes that apply).</summary>
-    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, AccountScope?.Note, InstancesWithoutCtrsNote, MixedRatingNote }.OfType<string>();
+    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, AccountScope?.Note, InstancesWithoutCtrsNote, MixedRatingNote, OtherCardNote }.OfType<string>();
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 

@@ -145,6 +145,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var report = ReconciliationReport.Build(ratedMonth.Rows, invoice, catalog, options.Tolerance, evidence) with
         {
             RateCardVersion = string.Join(",", ratedMonth.RateCardVersions),
+            ComparedWithCard = options.Card.Version,
             RateCards = ratedMonth.RateCards,
             Policy = string.Join(",", ratedMonth.Policies),
             AccountScope = scope,
