@@ -312,7 +312,9 @@ public static class Explainer
             : null;
         return new Cause(CauseCodes.RateDifference,
             $"the invoice charges {R(theirs)} {Money(ev)} per {UnitText(l.Unit, singular: true)} (line_item_unblended_rate), our rate card {R(ours)}" +
-            (row is null ? "" : $" (row {row.Id}, source: {row.Source})") +
+            // Our rate is the row's own only when they are equal: else the day's charges took several rows
+            // (prefixes, a dated change), and naming the country row would quote a price nobody paid.
+            (row is null ? "" : row.Price == ours ? $" (row {row.Id}, source: {row.Source})" : " (a blend of several of its rows: prefixes or a dated change)") +
             $": that accounts for {Signed(explained, 2)} of the {Signed(l.CostVariance, 2)} {Money(ev)} variance. `connect-reconcile ratecard derive --cur …` writes a card with the invoice's own rates.",
             null, explained);
     }

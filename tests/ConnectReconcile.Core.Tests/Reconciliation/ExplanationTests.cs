@@ -127,6 +127,12 @@ public sealed class ExplanationTests
         Assert.Equal(1.8m, cause.ExplainedCost);
         Assert.Contains("0.0198", cause.Text, StringComparison.Ordinal);
         Assert.Contains("row use1-service", cause.Text, StringComparison.Ordinal);
+
+        // Our cost per minute a blend of rows (prefixes, a dated change): no single row is named as if it priced it all.
+        var blended = Assert.Single(Explain([Expected(Day1, Service, 1000m, 0.0185m)], Invoice(Usage(Day1, Service, 1000m, 0.0198m)), new ReconciliationEvidence()));
+        var blend = Assert.Single(blended.Causes, c => c.Code == CauseCodes.RateDifference);
+        Assert.DoesNotContain("row use1-service", blend.Text, StringComparison.Ordinal); // was named beside 0.0185, its price 0.018
+        Assert.Contains("our rate card 0.0185 (a blend of several of its rows", blend.Text, StringComparison.Ordinal);
     }
 
     [Fact]
