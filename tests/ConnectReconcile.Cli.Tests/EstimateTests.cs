@@ -176,7 +176,9 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     private const string Paris = """
         {"format": "connect-reconcile/rate-card@1", "version": "paris-test", "currency": "USD",
          "regionCodes": {"eu-west-3": "EUW3"},
-         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "number-days:did": "{REGION}-{CC}-did-numbers"}},
+         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "telephony:inbound-did": "{REGION}-{CC}-did-inbound-mins",
+           "telephony:inbound-tollfree": "{REGION}-{CC}-tollfree-inbound-mins", "telephony:outbound": "{REGION}-{CC}-outbound-mins", "contact-lens": "{REGION}-ContactLens-voice-mins",
+           "number-days:did": "{REGION}-{CC}-did-numbers", "number-days:tollfree": "{REGION}-{CC}-tollfree-numbers"}},
          "instances": [{"instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01"}],
          "rows": [
           {"id": "euw3-service", "region": "eu-west-3", "pricingModel": "per-feature", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins",
@@ -228,7 +230,9 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     private const string Prefixed = """
         {"format": "connect-reconcile/rate-card@1", "version": "prefix-test", "currency": "USD",
          "regionCodes": {"us-east-1": "USE1"},
-         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "telephony:outbound": "{REGION}-{CC}-outbound-mins"}},
+         "usageTypes": {"per-feature": {"service": "{REGION}-end-customer-mins", "telephony:inbound-did": "{REGION}-{CC}-did-inbound-mins",
+           "telephony:inbound-tollfree": "{REGION}-{CC}-tollfree-inbound-mins", "telephony:outbound": "{REGION}-{CC}-outbound-mins", "contact-lens": "{REGION}-ContactLens-voice-mins",
+           "number-days:did": "{REGION}-{CC}-did-numbers", "number-days:tollfree": "{REGION}-{CC}-tollfree-numbers"}},
          "instances": [{"instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01"}],
          "rows": [
           {"id": "use1-service", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins",

@@ -109,8 +109,8 @@ public sealed class RatingTests
     public void A_leg_that_begins_after_midnight_on_a_switch_to_unlimited_ai_takes_that_days_model_and_rows()
     {
         // Per-feature until 2026-06-16, unlimited AI from then; each model's rows only while it applies.
-        var card = RateCard.FromJson("""
-        { "format": "connect-reconcile/rate-card@1", "version": "switch", "currency": "USD",
+        var card = RateCard.FromJson($$"""
+        { "version": "switch", {{TestCards.Head}}
           "instances": [ { "instanceId": "*", "pricingModel": "per-feature", "from": "2017-01-01", "to": "2026-06-16" },
                          { "instanceId": "*", "pricingModel": "unlimited-ai", "from": "2026-06-16" } ],
           "rows": [
@@ -146,9 +146,10 @@ public sealed class RatingTests
     [Fact]
     public void A_rate_card_gap_is_reported_per_charge_never_priced_at_zero()
     {
-        var card = RateCard.FromJson("""
-        { "format": "connect-reconcile/rate-card@1", "version": "gappy", "currency": "USD",
-          "rows": [ { "region": "ap-northeast-1", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "price": 0.018, "firstIncrement": 10, "source": "test" } ] }
+        var card = RateCard.FromJson($$"""
+        { "version": "gappy", {{TestCards.Head}}
+          "rows": [ { "id": "apn1-service", "region": "ap-northeast-1", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "price": 0.018, "firstIncrement": 10, "increment": 1,
+                      "effectiveFrom": "2018-01-01", "source": "test" } ] }
         """);
         var result = DefaultRater(card).Rate(new Chain("tokyo-1", [TokyoCall(150)]));
         var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
@@ -165,13 +166,13 @@ public sealed class RatingTests
     [InlineData("\"chargeKind\": \"number-days:did\", \"price\": 0.03", "unit 'minute'")] // number-days need unit number-day
     [InlineData("\"chargeKind\": \"service\", \"price\": -0.018", "price -0.018 is negative")]
     [InlineData("\"chargeKind\": \"service\", \"price\": 1e15", "is not below 100000 per minute")] // would overflow the outputs' decimals
-    [InlineData("\"chargeKind\": \"service\", \"price\": 0.018, \"effectiveFrom\": \"2027-01-01\", \"effectiveTo\": \"2026-01-01\"", "so the row never applies")]
+    [InlineData("\"chargeKind\": \"service\", \"price\": 0.018, \"effectiveTo\": \"2017-01-01\"", "so the row never applies")]
     [InlineData("\"chargeKind\": \"telephony:outbound\", \"prefix\": \"1206\", \"price\": 0.01", "prefix '1206' is not an E.164 prefix")]
     public void A_rate_card_row_that_could_only_misprice_is_refused_when_the_card_is_read(string fields, string expected)
     {
         var json = $$"""
-        { "format": "connect-reconcile/rate-card@1", "version": "v", "currency": "USD",
-          "rows": [ { "id": "r1", "region": "us-east-1", "usageType": "{REGION}-x", "source": "test", {{fields}} } ] }
+        { "version": "v", {{TestCards.Head}}
+          "rows": [ { "id": "r1", "region": "us-east-1", "usageType": "{REGION}-x", "firstIncrement": 1, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test", {{fields}} } ] }
         """;
         var e = Assert.Throws<FormatException>(() => RateCard.FromJson(json));
         Assert.Contains("Rate card row r1: ", e.Message, StringComparison.Ordinal);
@@ -179,7 +180,7 @@ public sealed class RatingTests
 
         // The same rows well formed are read, a channel's per-unit row among them.
         Assert.Equal(2, RateCard.FromJson(json.Replace(fields, "\"chargeKind\": \"number-days:did\", \"unit\": \"number-day\", \"price\": 0.03", StringComparison.Ordinal)
-            .Replace("\"rows\": [", "\"rows\": [ { \"id\": \"c\", \"region\": \"us-east-1\", \"chargeKind\": \"chat\", \"unit\": \"unit\", \"usageType\": \"chat\", \"price\": 0.004 },", StringComparison.Ordinal)).Rows.Count);
+            .Replace("\"rows\": [", "\"rows\": [ { \"id\": \"c\", \"region\": \"us-east-1\", \"chargeKind\": \"chat\", \"unit\": \"unit\", \"usageType\": \"chat\", \"price\": 0.004, \"effectiveFrom\": \"2018-01-01\" },", StringComparison.Ordinal)).Rows.Count);
     }
 
     [Theory]
@@ -187,13 +188,13 @@ public sealed class RatingTests
     [InlineData("\"rows\": [null]", "rows must be a list of row objects")]
     [InlineData("\"rows\": [{ROW}, {ROW}]", "have the id 'r1'")]
     [InlineData("\"version\": \" \", \"rows\": []", "has no version")]
-    [InlineData("\"rows\": [{ROW}, { \"id\": \"r2\", \"region\": \"us-east-1\", \"chargeKind\": \"service\", \"usageType\": \"x\", \"price\": 0.02 }]", "rows r1 and r2 price the same case (service, us-east-1, per-feature) from the same day")]
+    [InlineData("\"rows\": [{ROW}, { \"id\": \"r2\", \"region\": \"us-east-1\", \"chargeKind\": \"service\", \"usageType\": \"x\", \"price\": 0.02, \"firstIncrement\": 10, \"increment\": 1, \"effectiveFrom\": \"2018-01-01\" }]", "rows r1 and r2 price the same case (service, us-east-1, per-feature) from the same day")]
     [InlineData("\"rows\": [{ROW}], \"efectiveTo\": \"2026-01-01\"", "Rate card: 'efectiveTo' at $.efectiveTo is not a key of the format")] // a misspelt key is not ignored
     [InlineData("\"rows\": {ROW}", "Rate card: the value at $.rows is not of the format's type")]
     [InlineData("\"rows\": [{ROW} {ROW}]", "Rate card is not valid JSON: '{' is invalid after a value")]
     public void A_rate_card_of_the_wrong_shape_is_refused_when_the_card_is_read(string body, string expected)
     {
-        const string row = """{ "id": "r1", "region": "us-east-1", "chargeKind": "service", "usageType": "x", "price": 0.018 }""";
+        const string row = """{ "id": "r1", "region": "us-east-1", "chargeKind": "service", "usageType": "x", "price": 0.018, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2018-01-01" }""";
         var json = """{ "format": "connect-reconcile/rate-card@1", "version": "v", """ + body.Replace("{ROW}", row, StringComparison.Ordinal) + " }";
         json = json.Replace("\"version\": \"v\", \"version\"", "\"version\"", StringComparison.Ordinal);
         var e = Assert.ThrowsAny<Exception>(() => RateCard.FromJson(json));
@@ -204,12 +205,12 @@ public sealed class RatingTests
     [Fact]
     public void Longest_prefix_and_effective_dates_pick_the_row()
     {
-        var card = RateCard.FromJson("""
-        { "format": "connect-reconcile/rate-card@1", "version": "prefixes", "currency": "USD",
+        var card = RateCard.FromJson($$"""
+        { "version": "prefixes", {{TestCards.Head}}
           "rows": [
-            { "id": "jp", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "usageType": "x", "price": 0.10, "firstIncrement": 60, "source": "t" },
-            { "id": "jp-mobile", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.20, "firstIncrement": 60, "source": "t" },
-            { "id": "jp-mobile-2030", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.30, "firstIncrement": 60, "effectiveFrom": "2030-01-01", "source": "t" }
+            { "id": "jp", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "usageType": "x", "price": 0.10, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "t" },
+            { "id": "jp-mobile", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.20, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "t" },
+            { "id": "jp-mobile-2030", "region": "ap-northeast-1", "chargeKind": "telephony:outbound", "country": "JP", "prefix": "+8190", "usageType": "x", "price": 0.30, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2030-01-01", "source": "t" }
           ] }
         """);
         var day = new DateOnly(2026, 10, 1);

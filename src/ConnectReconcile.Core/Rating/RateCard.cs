@@ -130,24 +130,19 @@ public sealed partial class RateCard
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Template, string Region, string Country), string> _usageTypes = new(LookupKeyComparer.Instance);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string InstanceId, DateOnly Day), string> _pricingModels = new(LookupKeyComparer.Instance);
 
-    /// <summary>The unit a metered charge kind is priced in; null for a channel's per-unit kind (or an unknown kind).</summary>
-    private static string? UnitOf(string chargeKind) => chargeKind switch
-    {
-        ChargeKinds.NumberDaysDid or ChargeKinds.NumberDaysTollFree => Units.NumberDay,
-        _ when ChargeKinds.Voice.Contains(chargeKind) => Units.Minute,
-        _ => null,
-    };
-
-    /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
-    private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
-
     [System.Text.RegularExpressions.GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
     private static partial System.Text.RegularExpressions.Regex UnknownKey();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.(effectiveFrom|effectiveTo|from|to)$")]
+    private static partial System.Text.RegularExpressions.Regex DateKey();
 
     /// <summary>The highest price a row may have, exclusive, in the card's currency per unit.</summary>
     public const decimal MaxPrice = 100_000m;
 
-    /// <summary>Reads the JSON format of docs/rate-card.md.</summary>
+    /// <summary>The most decimal places a price may have: the outputs' rate column is DECIMAL(18,8).</summary>
+    public const int PriceDecimals = 8;
+
+    /// <summary>Reads the JSON format of docs/rate-card.md, refusing a card that could only misprice (<see cref="Check"/>).</summary>
     public static RateCard FromJson(string json)
     {
         RateCardFile file;
@@ -161,8 +156,9 @@ public sealed partial class RateCard
             var unknown = UnknownKey().Match(e.Message);
             throw new FormatException(
                 unknown.Success ? $"Rate card: '{unknown.Groups[1].Value}' at {e.Path} is not a key of the format (docs/rate-card.md); misspelt?"
-                : e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) ? $"Rate card: the value at {e.Path} is not of the format's type (docs/rate-card.md)."
-                : $"Rate card is not valid JSON: {e.Message}", e);
+                : !e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) ? $"Rate card is not valid JSON: {e.Message}"
+                : e.Path is { } path && DateKey().IsMatch(path) ? $"Rate card: the value at {path} is not a day: a UTC day written yyyy-MM-dd is expected (e.g. \"2026-06-16\"; dates are whole UTC days, with no time or zone)."
+                : $"Rate card: the value at {e.Path} is not of the format's type (docs/rate-card.md).", e);
         }
 
         if (file.Format != RateCardFile.FormatName)
@@ -180,85 +176,81 @@ public sealed partial class RateCard
             throw new FormatException("Rate card has no version (outputs carry it as rate_card_version).");
         }
 
-        var rows = file.Rows.OfType<RateRowJson>().Select((r, i) => new RateRow
-        {
-            Id = r.Id ?? $"row-{i + 1}",
-            Region = r.Region ?? throw new FormatException($"Rate card row {i + 1} has no region."),
-            PricingModel = r.PricingModel ?? PricingModels.PerFeature,
-            ChargeKind = r.ChargeKind ?? throw new FormatException($"Rate card row {i + 1} has no chargeKind."),
-            Country = r.Country,
-            Prefix = r.Prefix,
-            UsageType = r.UsageType ?? throw new FormatException($"Rate card row {i + 1} has no usageType."),
-            Unit = r.Unit ?? Units.Minute,
-            Price = r.Price ?? throw new FormatException($"Rate card row {i + 1} has no price."),
-            FirstIncrement = r.FirstIncrement ?? 1,
-            Increment = r.Increment ?? 1,
-            EffectiveFrom = r.EffectiveFrom ?? DateOnly.MinValue,
-            EffectiveTo = r.EffectiveTo,
-            Source = r.Source ?? "unspecified",
-        }).ToList();
-
-        foreach (var row in rows)
-        {
-            if (row.FirstIncrement < 0 || row.Increment < 1)
-            {
-                throw new FormatException($"Rate card row {row.Id}: increments must be firstIncrement ≥ 0 and increment ≥ 1.");
-            }
-
-            // A typo here would not fail a run, only leave every charge it meant to price unrated or mispriced.
-            if (row.Price < 0)
-            {
-                throw new FormatException($"Rate card row {row.Id}: price {row.Price} is negative (credits are invoice lines, not prices).");
-            }
-
-            // Far above any Connect price in any currency, and low enough that a charge's cost fits the outputs' DECIMAL(24,12).
-            if (row.Price >= MaxPrice)
-            {
-                throw new FormatException($"Rate card row {row.Id}: price {row.Price} is not below {MaxPrice} per {row.Unit}: a misplaced decimal point?");
-            }
-
-            if (row.Prefix is { } prefix && (prefix.Length < 2 || prefix[0] != '+' || prefix.AsSpan(1).ContainsAnyExceptInRange('0', '9')))
-            {
-                throw new FormatException($"Rate card row {row.Id}: prefix '{prefix}' is not an E.164 prefix like +1206, so it matches no number.");
-            }
-
-            if (row.EffectiveTo is { } to && to <= row.EffectiveFrom)
-            {
-                throw new FormatException($"Rate card row {row.Id}: effectiveTo {to:yyyy-MM-dd} (exclusive) is not after effectiveFrom {row.EffectiveFrom:yyyy-MM-dd}, so the row never applies.");
-            }
-
-            if (UnitOf(row.ChargeKind) is { } unit ? unit != row.Unit : row.Unit != Units.Unit || !IsChannel(row.ChargeKind))
-            {
-                throw new FormatException($"Rate card row {row.Id}: charge kind '{row.ChargeKind}' with unit '{row.Unit}': " +
-                    $"{string.Join(", ", ChargeKinds.Voice)} are per minute, {ChargeKinds.NumberDaysDid} and {ChargeKinds.NumberDaysTollFree} per number-day, " +
-                    "and a channel's kind (chat, task, email) per unit.");
-            }
-        }
-
-        // Outputs name the row that priced a charge by its id: two rows with one id could not be told apart.
-        if (rows.GroupBy(r => r.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new FormatException($"Rate card rows {twice.Count()} times have the id '{twice.Key}': ids must be unique.");
-        }
-
-        // Of two rows for the same case, the later effectiveFrom wins (a new price supersedes the old);
-        // from the same day, the file's order would decide, so a card that says both is refused.
-        if (rows.GroupBy(r => (r.ChargeKind, r.Region, r.PricingModel, r.Country, r.Prefix, r.EffectiveFrom)).FirstOrDefault(g => g.Count() > 1) is { } same)
-        {
-            throw new FormatException($"Rate card rows {string.Join(" and ", same.Select(r => r.Id))} price the same case ({same.Key.ChargeKind}, {same.Key.Region}, " +
-                $"{same.Key.PricingModel}{(same.Key.Country is null ? "" : ", " + same.Key.Country)}{(same.Key.Prefix is null ? "" : ", " + same.Key.Prefix)}) from the same day: keep one.");
-        }
-
-        return new RateCard
+        var card = new RateCard
         {
             Version = file.Version,
             Currency = file.Currency ?? "USD",
             RegionCodes = file.RegionCodes ?? new Dictionary<string, string>(),
             UsageTypes = (file.UsageTypes ?? new Dictionary<string, Dictionary<string, string>>())
                 .ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, string>)kv.Value),
-            Instances = (file.Instances ?? []).Select(i => new InstancePricing(i.InstanceId ?? "*", i.PricingModel ?? PricingModels.PerFeature, i.From ?? DateOnly.MinValue, i.To)).ToList(),
-            Rows = rows,
+            Instances = ReadInstances(file.Instances),
+            Rows = file.Rows.OfType<RateRowJson>().Select(ReadRow).ToList(),
         };
+        Check(card);
+        return card;
+    }
+
+    /// <summary>
+    /// A row as written, its required keys present: <c>id</c> first (later messages name the row by it), then
+    /// <c>region</c>, <c>chargeKind</c>, <c>usageType</c>, <c>price</c>, <c>effectiveFrom</c>, and for a per-minute
+    /// row <c>firstIncrement</c> and <c>increment</c> (a number-day or unit row is not billed in seconds).
+    /// </summary>
+    private static RateRow ReadRow(RateRowJson r, int i)
+    {
+        if (string.IsNullOrWhiteSpace(r.Id))
+        {
+            throw new FormatException($"Rate card row {i + 1} ($.rows[{i}]) has no id: outputs name the row that priced a charge by it, so each row needs its own.");
+        }
+
+        var id = r.Id;
+        var unit = r.Unit ?? Units.Minute;
+        if (unit == Units.Minute && UnitOf(r.ChargeKind ?? "") == Units.Minute && (r.FirstIncrement is null || r.Increment is null))
+        {
+            throw new FormatException($"Rate card row {id} has no {(r.FirstIncrement is null ? "firstIncrement" : "increment")}: a per-minute row says how its seconds are billed " +
+                "(e.g. \"firstIncrement\": 60, \"increment\": 1 for a 60-second minimum, then per second).");
+        }
+
+        return new RateRow
+        {
+            Id = id,
+            Region = r.Region ?? throw new FormatException($"Rate card row {id} has no region."),
+            PricingModel = r.PricingModel ?? PricingModels.PerFeature,
+            ChargeKind = r.ChargeKind ?? throw new FormatException($"Rate card row {id} has no chargeKind."),
+            Country = r.Country,
+            Prefix = r.Prefix,
+            UsageType = r.UsageType ?? throw new FormatException($"Rate card row {id} has no usageType."),
+            Unit = unit,
+            Price = r.Price ?? throw new FormatException($"Rate card row {id} has no price."),
+            FirstIncrement = r.FirstIncrement ?? 1,
+            Increment = r.Increment ?? 1,
+            EffectiveFrom = r.EffectiveFrom ?? throw new FormatException($"Rate card row {id} has no effectiveFrom: give the UTC day (yyyy-MM-dd) its price applies from " +
+                "(e.g. \"2018-01-01\" for a price that has always applied); without it the row would apply from year 1 and lose to every dated row of its case."),
+            EffectiveTo = r.EffectiveTo,
+            Source = r.Source ?? "unspecified",
+        };
+    }
+
+    /// <summary>The <c>instances</c> entries, each with its <c>instanceId</c>, <c>pricingModel</c> and <c>from</c>; none (or an empty list): every instance per-feature.</summary>
+    private static List<InstancePricing> ReadInstances(List<InstancePricingJson?>? instances)
+    {
+        var read = new List<InstancePricing>();
+        for (var i = 0; i < (instances?.Count ?? 0); i++)
+        {
+            var entry = instances![i] ?? throw new FormatException($"Rate card instances entry {i + 1} ($.instances[{i}]) is null: each entry is an object " +
+                "{ \"instanceId\": …, \"pricingModel\": …, \"from\": \"yyyy-MM-dd\" }.");
+            var missing = string.IsNullOrWhiteSpace(entry.InstanceId) ? "instanceId (the instance's id, or \"*\" for every instance)"
+                : string.IsNullOrWhiteSpace(entry.PricingModel) ? "pricingModel"
+                : entry.From is null ? "from (the UTC day, yyyy-MM-dd, the instance is on the model from)"
+                : null;
+            if (missing is not null)
+            {
+                throw new FormatException($"Rate card instances entry {i + 1} ($.instances[{i}]) has no {missing}.");
+            }
+
+            read.Add(new InstancePricing(entry.InstanceId!, entry.PricingModel!, entry.From!.Value, entry.To));
+        }
+
+        return read;
     }
 
     public string ToJson() => JsonSerializer.Serialize(new RateCardFile
@@ -268,7 +260,7 @@ public sealed partial class RateCard
         Currency = Currency,
         RegionCodes = RegionCodes.OrderBy(k => k.Key, StringComparer.Ordinal).ToDictionary(k => k.Key, k => k.Value),
         UsageTypes = UsageTypes.ToDictionary(k => k.Key, k => k.Value.ToDictionary(x => x.Key, x => x.Value)),
-        Instances = Instances.Select(i => new InstancePricingJson { InstanceId = i.InstanceId, PricingModel = i.PricingModel, From = i.From, To = i.To }).ToList(),
+        Instances = Instances.Select(i => (InstancePricingJson?)new InstancePricingJson { InstanceId = i.InstanceId, PricingModel = i.PricingModel, From = i.From, To = i.To }).ToList(),
         Rows = Rows.Select(r => (RateRowJson?)new RateRowJson
         {
             Id = r.Id, Region = r.Region, PricingModel = r.PricingModel, ChargeKind = r.ChargeKind, Country = r.Country, Prefix = r.Prefix,
@@ -286,7 +278,7 @@ internal sealed class RateCardFile
     public string? Currency { get; set; }
     public Dictionary<string, string>? RegionCodes { get; set; }
     public Dictionary<string, Dictionary<string, string>>? UsageTypes { get; set; }
-    public List<InstancePricingJson>? Instances { get; set; }
+    public List<InstancePricingJson?>? Instances { get; set; }
     public List<RateRowJson?>? Rows { get; set; } = [];
 }
 
