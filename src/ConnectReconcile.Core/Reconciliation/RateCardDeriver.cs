@@ -78,6 +78,13 @@ public static class RateCardDeriver
                 {
                     var s = segments[i];
                     var from = i == 0 ? monthStart : s.From;
+                    // A card keeps 8 places (the outputs' rate column); an invoice rate may carry more.
+                    var price = Math.Round(s.Rate, 8, MidpointRounding.AwayFromZero);
+                    if (price != s.Rate && m == matches[0])
+                    {
+                        notes.Add($"{usageType}: the invoice's rate {s.Rate.ToString(CultureInfo.InvariantCulture)} is rounded to {price.ToString(CultureInfo.InvariantCulture)} (a card keeps 8 decimal places)");
+                    }
+
                     var baseRow = baseCard.Find(m.Region, m.PricingModel, m.ChargeKind, m.Country, null, from);
                     rows.Add(new RateRow
                     {
@@ -88,7 +95,7 @@ public static class RateCardDeriver
                         Country = m.Country,
                         UsageType = m.Template,
                         Unit = baseRow?.Unit ?? m.Unit,
-                        Price = s.Rate,
+                        Price = price,
                         FirstIncrement = baseRow?.FirstIncrement ?? DefaultFirstIncrement(m.ChargeKind),
                         Increment = baseRow?.Increment ?? 1,
                         EffectiveFrom = from,

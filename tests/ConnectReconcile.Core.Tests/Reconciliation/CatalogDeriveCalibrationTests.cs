@@ -101,6 +101,17 @@ public sealed class CatalogDeriveCalibrationTests
     }
 
     [Fact]
+    public void An_invoice_rate_with_more_places_than_a_card_keeps_is_rounded_and_said_so()
+    {
+        // The card's check refuses a price past 8 places (the outputs' rate column): derive must not write one.
+        var derived = RateCardDeriver.Derive(Invoice(Usage(Day1, Service, 100m, 0.0029000005m)), BuiltInRateCards.Default, "invoice-test");
+
+        Assert.Equal(0.00290000m, Assert.Single(derived.Card.Rows, r => r.Id == "cur-use1-end-customer-mins-per-feature").Price);
+        Assert.Contains("USE1-end-customer-mins: the invoice's rate 0.0029000005 is rounded to 0.00290000 (a card keeps 8 decimal places)", derived.Notes);
+        _ = RateCard.FromJson(derived.Card.ToJson()); // loads: was refused, "price 0.0029000005 has more than 8 decimal places"
+    }
+
+    [Fact]
     public void Calibration_ranks_policies_by_absolute_quantity_variance_and_marks_ties()
     {
         var invoice = Invoice(Usage(Day1, Service, 100m, 0.018m), Usage(Day1, Did, 80m, 0.0022m, product: "ContactCenterTelecomm"));
