@@ -38,7 +38,7 @@ internal static class ExplainCommand
                 .LoadAsync(null, null, 0, null, ct);
             // A record in an object that could not be read is neither found nor in quarantine on its own.
             ReplayCommand.WarnOfUnreadableObjects(env, loaded.Quarantined);
-            var unreadable = ReplayCommand.UnreadableObjects(loaded.Quarantined).Count;
+            var unreadable = QuarantineEntry.UnreadableObjects(loaded.Quarantined).Count;
             var records = loaded.Dedupe.Records.ToList();
             // Connect writes ids in lower case; one pasted from elsewhere may not be.
             var asked = records.FirstOrDefault(r => r.ContactId == id) ?? records.FirstOrDefault(r => string.Equals(r.ContactId, id, StringComparison.OrdinalIgnoreCase));

@@ -153,12 +153,6 @@ internal static class ReplayCommand
         WarnOfUnreadableObjects(env, result.Quarantined);
     }
 
-    /// <summary>How many input objects could not be read (quarantined as unreadable-object), and the first few of them.</summary>
-    internal static IReadOnlyList<QuarantineEntry> UnreadableObjects(IEnumerable<QuarantineEntry> quarantined) =>
-        quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject)
-            .DistinctBy(q => q.Position.Source, StringComparer.Ordinal)
-            .ToList();
-
     /// <summary>
     /// An object that cannot be opened (no permission, a network error after the retries) is quarantined as
     /// one row, and the run goes on without its records: the totals are short by however many it held, and
@@ -166,7 +160,7 @@ internal static class ReplayCommand
     /// </summary>
     internal static void WarnOfUnreadableObjects(CliEnvironment env, IEnumerable<QuarantineEntry> quarantined)
     {
-        var unreadable = UnreadableObjects(quarantined);
+        var unreadable = QuarantineEntry.UnreadableObjects(quarantined);
         if (unreadable.Count == 0)
         {
             return;

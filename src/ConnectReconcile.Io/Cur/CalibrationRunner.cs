@@ -1,9 +1,9 @@
 using ConnectReconcile.Core.Chains;
-using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
 
@@ -40,7 +40,7 @@ public static class CalibrationRunner
         var last = first.AddMonths(1).AddDays(-1);
         var loaded = await new RecordLoader(inputs.Source, inputs.Parallelism, inputs.HourPattern)
             .LoadAsync(first, last, inputs.LookAheadHours, progress, ct).ConfigureAwait(false);
-        var unreadable = loaded.Quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject).Select(q => q.Position.Source).Distinct(StringComparer.Ordinal).ToList();
+        var unreadable = QuarantineEntry.UnreadableObjects(loaded.Quarantined).Select(q => q.Position.Source).ToList();
         if (unreadable.Count > 0)
         {
             inputs.Warn?.Invoke($"{unreadable.Count} input object(s) could not be read while calibrating ({string.Join(", ", unreadable.Take(3))}{(unreadable.Count > 3 ? ", …" : "")}): " +

@@ -10,7 +10,12 @@ namespace ConnectReconcile.Io.Decoding;
 public readonly record struct SourcePosition(string Source, long Offset, long Index);
 
 /// <summary>A record or span of bytes that could not be used, with where it was and why; <see cref="ContactId"/> when the record named one.</summary>
-public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail, string? ContactId = null);
+public sealed record QuarantineEntry(SourcePosition Position, string Reason, string Detail, string? ContactId = null)
+{
+    /// <summary>The input objects that could not be opened or read (one entry each, the first), which every reader of CTRs reports.</summary>
+    public static IReadOnlyList<QuarantineEntry> UnreadableObjects(IEnumerable<QuarantineEntry> quarantined) =>
+        quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject).DistinctBy(q => q.Position.Source, StringComparer.Ordinal).ToList();
+}
 
 /// <summary>Receives what the decoder finds, in the order it appears in the object.</summary>
 public interface IDecodeSink

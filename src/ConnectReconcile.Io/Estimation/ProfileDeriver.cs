@@ -1,6 +1,6 @@
-using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Estimation;
 using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
 
@@ -52,7 +52,7 @@ public static class ProfileDeriver
         var replay = await job.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         if (replay.Counts.Chains == 0 && replay.Counts.NonVoice == 0)
         {
-            var unreadable = replay.Quarantined.Where(q => q.Reason == QuarantineReasons.UnreadableObject).Select(q => q.Position.Source).Distinct(StringComparer.Ordinal).Count();
+            var unreadable = QuarantineEntry.UnreadableObjects(replay.Quarantined).Count;
             throw new NothingToReadException("The source holds no contact records to derive a profile from" +
                 (options.From is not null || options.To is not null ? " in the range given" : "") +
                 (unreadable > 0 ? $" that could be read: {unreadable} input object(s) could not be (check their permissions or the connection)." : "."));
