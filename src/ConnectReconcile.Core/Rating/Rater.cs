@@ -49,6 +49,10 @@ public sealed class Rater
 
     public BillingPolicy Policy => _policy;
 
+    // What the segmenter allocates, reused per thread: a list per chain was ~0.1 GB more garbage a 1 M month.
+    [ThreadStatic]
+    private static List<LegCharge>? t_allocations;
+
     public ChainResult Rate(Chain chain)
     {
         var usage = _legs.Build(chain);
@@ -56,7 +60,8 @@ public sealed class Rater
         var chainModel = _card.PricingModelFor(chain.InstanceId, day);
         var charges = new List<Charge>(usage.Usages.Count);
         // What the segmenter allocates: each priced leg charge with the intervals it was metered over.
-        var allocations = new List<LegCharge>(usage.Usages.Count);
+        var allocations = t_allocations ??= [];
+        allocations.Clear();
         // Indexed loops over the IReadOnlyLists here and in the totals: foreach would box an enumerator per chain.
         for (var i = 0; i < usage.Usages.Count; i++)
         {
@@ -88,6 +93,7 @@ public sealed class Rater
             estimated |= leg.Estimated;
         }
 
+        allocations.Clear(); // holds the usages' intervals: not past this chain
         var flags = new List<string>(0);
         if (chain.IsOrphan) flags.Add(ChainFlags.Orphan);
         if (estimated) flags.Add(ChainFlags.Estimated);
