@@ -1,5 +1,6 @@
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
 
 namespace ConnectReconcile.Core.Estimation;
 
@@ -51,7 +52,7 @@ public static class ProfileMoves
     {
         var old = profile.Country ?? VolumeProfile.CountryOfRegion(profile.Region);
         var home = country?.ToUpperInvariant() ?? HomeCountryIn(card, region, old);
-        if (home.Length != 2 || !home.All(char.IsAsciiLetterUpper))
+        if (!PhoneNumbers.IsCountryCode(home))
         {
             throw new FormatException($"The home country must be an ISO 3166 alpha-2 code, found '{home}'.");
         }

@@ -114,7 +114,7 @@ public sealed partial class RateCard
             throw new FormatException($"Rate card row {row.Id}: pricing model '{row.PricingModel}' is not one of {Known(KnownPricingModels)}, so no instance is ever on it; misspelt?");
         }
 
-        if (row.Country is { } country && (country.Length != 2 || !country.All(char.IsAsciiLetterUpper)))
+        if (row.Country is { } country && !PhoneNumbers.IsCountryCode(country))
         {
             throw new FormatException($"Rate card row {row.Id}: country '{country}' is not an ISO 3166 alpha-2 code in upper case (like US, GB, JP), so it matches no call or number.");
         }

@@ -167,6 +167,9 @@ public static partial class PhoneNumbers
     public static string? AsE164(string? number) =>
         IsE164(number) ? number : E164(number) is { } written && IsE164(written) ? written : null;
 
+    /// <summary>An ISO 3166 alpha-2 country code as calls and cards name countries: two upper-case letters (US, GB, JP).</summary>
+    public static bool IsCountryCode(string code) => code.Length == 2 && code.All(char.IsAsciiLetterUpper);
+
     /// <summary>
     /// Masks a number for logs and exports. Only its first and last digits stay: at most four of each,
     /// at most two thirds of them, and always at least four hidden, so a short number is not shown
