@@ -27,9 +27,11 @@ public sealed partial class InputSelector
     [GeneratedRegex(@"(?:^|/)(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/(?<h>\d{2})/", RegexOptions.CultureInvariant)]
     private static partial Regex FirehoseHour();
 
-    public DateTime? ArrivalHour(string key)
+    public DateTime? ArrivalHour(string key) => ArrivalHour(_pattern.Match(key));
+
+    /// <summary>The hour a match of the pattern names; null when it did not match or names no valid hour.</summary>
+    private static DateTime? ArrivalHour(Match match)
     {
-        var match = _pattern.Match(key);
         if (!match.Success)
         {
             return null;
@@ -95,7 +97,8 @@ public sealed partial class InputSelector
         await foreach (var obj in store.SampleAsync(string.Empty, 1000, cancellationToken).ConfigureAwait(false))
         {
             looked++;
-            if (_pattern.Match(obj.Key) is { Success: true } hour && ArrivalHour(obj.Key) is not null)
+            var hour = _pattern.Match(obj.Key);
+            if (ArrivalHour(hour) is not null)
             {
                 if (hour.Index > 0)
                 {
