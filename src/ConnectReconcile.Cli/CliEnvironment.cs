@@ -113,16 +113,20 @@ public sealed class CliEnvironment : IDisposable
 
     public IAnsiConsole OutConsole { get; }
 
+    /// <summary>A usage error (exit 2), written as <see cref="ErrorAsync"/> writes one.</summary>
+    public Task UsageErrorAsync(string message) => ErrorAsync(message, "Usage error");
+
     /// <summary>
-    /// A usage error: <c>error: …</c> on stderr, as documented; off a terminal also an Error entry of the JSON
-    /// log, so a pipeline that keeps only JSON lines still has the reason the run stopped.
+    /// An error that ends the command: <c>error: …</c> on stderr, as documented, escaped (it quotes ids, paths and
+    /// flags as given); off a terminal also an Error entry of the JSON log, so a pipeline that keeps only JSON
+    /// lines still has the reason the run stopped.
     /// </summary>
-    public async Task UsageErrorAsync(string message)
+    public async Task ErrorAsync(string message, string what = "Error")
     {
-        await Error.WriteLineAsync("error: " + message);
+        await Error.WriteLineAsync(ConsoleText.Escape("error: " + message));
         if (!IsTerminal)
         {
-            Logger.LogError("Usage error: {Message}", message);
+            Logger.LogError("{What}: {Message}", what, message);
         }
     }
 

@@ -54,9 +54,9 @@ internal static class ExplainCommand
                     return ExitCodes.Ok;
                 }
 
-                await env.Error.WriteLineAsync(ConsoleText.Escape(unreadable == 0
-                    ? $"error: no contact {id} in {sourcePath}"
-                    : $"error: no contact {id} in what could be read of {sourcePath}: {unreadable} object(s) could not be read (see the warning above), and it may be in one of them"));
+                await env.ErrorAsync(unreadable == 0
+                    ? $"no contact {id} in {sourcePath}"
+                    : $"no contact {id} in what could be read of {sourcePath}: {unreadable} object(s) could not be read (see the warning above), and it may be in one of them");
                 return ExitCodes.Failure;
             }
 
