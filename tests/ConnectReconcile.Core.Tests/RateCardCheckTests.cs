@@ -57,6 +57,15 @@ public sealed class RateCardCheckTests
         ["prefix row without the country a country row has"] = (c => Row(c, "out-gb-mob").Remove("country"),
             "Rate card row out-gb-mob: prefix '+447' (GB numbers) has no country, so row out-gb (country GB) of the same case always beats it " +
             "(a row with a country beats one without, whatever the prefix): give it \"country\": \"GB\"."),
+        ["country on a service row"] = (c => Row(c, "svc-new")["country"] = "US",
+            "Rate card row svc-new: a service row has country 'US', but only telephony and number-day charges have a far end's country and number, so the row would match nothing; leave it out."),
+        ["prefix on a service row"] = (c => Row(c, "svc-ai")["prefix"] = "+1206", "Rate card row svc-ai: a service row has prefix '+1206', but only telephony"),
+        ["country on a Contact Lens row"] = (c => c["rows"]!.AsArray().Add(new JsonObject { ["id"] = "cl", ["region"] = "us-east-1", ["chargeKind"] = "contact-lens", ["country"] = "US",
+                ["usageType"] = "{REGION}-ContactLens-voice-mins", ["price"] = 0.015, ["firstIncrement"] = 1, ["increment"] = 1, ["effectiveFrom"] = "2018-01-01" }),
+            "Rate card row cl: a contact-lens row has country 'US', but only telephony"),
+        ["country on a chat row"] = (c => c["rows"]!.AsArray().Add(new JsonObject { ["id"] = "chat-us", ["region"] = "us-east-1", ["chargeKind"] = "chat", ["unit"] = "unit", ["country"] = "US",
+                ["usageType"] = "{REGION}-chat-message", ["price"] = 0.004, ["effectiveFrom"] = "2018-01-01" }),
+            "Rate card row chat-us: a chat row has country 'US', but only telephony"),
 
         // 2. Instances, pricing models and regions.
         ["instance to before from"] = (c => Instance(c, 1)["to"] = "2026-06-01",

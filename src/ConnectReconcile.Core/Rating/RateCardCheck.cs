@@ -43,6 +43,10 @@ public sealed partial class RateCard
         _ => null,
     };
 
+    /// <summary>Telephony and number-day charges: the only ones a country or prefix can price.</summary>
+    private static bool HasFarEnd(string chargeKind) =>
+        chargeKind != ChargeKinds.Service && chargeKind != ChargeKinds.ContactLens && UnitOf(chargeKind) is not null;
+
     /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
     private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
 
@@ -122,6 +126,13 @@ public sealed partial class RateCard
         if (row.Prefix is { } prefix && (prefix.Length < 2 || prefix[0] != '+' || prefix.AsSpan(1).ContainsAnyExceptInRange('0', '9')))
         {
             throw new FormatException($"Rate card row {row.Id}: prefix '{prefix}' is not an E.164 prefix like +1206, so it matches no number.");
+        }
+
+        // Only telephony and numbers have a far end: the rater asks these rows for no country or number.
+        if ((row.Country is not null || row.Prefix is not null) && !HasFarEnd(row.ChargeKind))
+        {
+            throw new FormatException($"Rate card row {row.Id}: a {row.ChargeKind} row has {(row.Country is null ? $"prefix '{row.Prefix}'" : $"country '{row.Country}'")}, " +
+                "but only telephony and number-day charges have a far end's country and number, so the row would match nothing; leave it out.");
         }
 
         if (row.EffectiveTo is { } to && to <= row.EffectiveFrom)

@@ -113,8 +113,10 @@ public sealed class Rater
     private Charge Price(Chain chain, MeteredUsage u, string model, DateOnly day)
     {
         var region = chain.Region;
-        var country = u.ChargeKind == ChargeKinds.Service || u.ChargeKind == ChargeKinds.ContactLens ? null : u.Country;
-        var row = _card.Find(region, model, u.ChargeKind, country, u.Number, day);
+        // Service and Contact Lens are priced by region alone (their rows have no country or prefix).
+        var farEnd = u.ChargeKind != ChargeKinds.Service && u.ChargeKind != ChargeKinds.ContactLens;
+        var country = farEnd ? u.Country : null;
+        var row = _card.Find(region, model, u.ChargeKind, country, farEnd ? u.Number : null, day);
         var actual = u.Seconds;
         // The increments as applied: none under minimums=none (the arithmetic then says per second).
         var (first, increment) = row is null || _policy.Minimums == MinimumScope.None ? (1, 1) : (row.FirstIncrement, row.Increment);
