@@ -135,6 +135,27 @@ public sealed class NumberDayTests : IDisposable
     }
 
     [Fact]
+    public async Task A_number_without_calls_or_a_home_put_in_the_busiest_of_several_instances_is_named_in_a_warning()
+    {
+        const string Other = "bbbbbbbb-0000-4000-8000-000000000002";
+        Put("2026/10/16/10", Ctr(3, "2026-10-16T10:00:00Z", "2026-10-16T10:01:00Z", "+81312340001", Other));
+        var inventory = ReferenceReaders.ReadNumbers(Csv + "\n+81312340099,DID,JP,2026-10-13T00:00:00Z,");
+
+        var (_, warnings) = await RunAsync(inventory);
+
+        Assert.All(NumberDayCharges.Where(c => c.Number == "+81312340099"), c => Assert.Equal((Instance, "ap-northeast-1"), (c.InstanceId, c.Region)));
+        var warning = Assert.Single(warnings, w => w.Contains("busiest", StringComparison.Ordinal));
+        Assert.Contains("1 number(s) (+81312340099) took no call", warning, StringComparison.Ordinal);
+        Assert.Contains($"{Instance} in ap-northeast-1", warning, StringComparison.Ordinal);
+
+        // With one instance there is nothing to guess.
+        File.Delete(Path.Combine(_dir.Sub("src"), "2026/10/16/10", "ctr-0.json"));
+        NumberDayCharges.Clear();
+        (_, warnings) = await RunAsync(inventory);
+        Assert.DoesNotContain(warnings, w => w.Contains("busiest", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_day_with_calls_still_places_numbers_by_the_calls()
     {
         var (_, warnings) = await RunAsync(ReferenceReaders.ReadNumbers(Csv), new DateOnly(2026, 10, 14));
@@ -175,12 +196,12 @@ public sealed class NumberDayTests : IDisposable
         File.WriteAllText(Path.Combine(folder, $"ctr-{Directory.GetFiles(folder).Length}.json"), json);
     }
 
-    private static string Ctr(int id, string start, string end, string system) => $$"""
+    private static string Ctr(int id, string start, string end, string system, string instance = Instance) => $$"""
         {"AWSAccountId":"111122223333","AWSContactTraceRecordFormatVersion":"2017-03-10","Agent":null,"Attributes":{},
          "Channel":"VOICE","ConnectedToSystemTimestamp":"{{start}}","ContactId":"{{new Guid(id, 0, 0, new byte[8])}}",
          "CustomerEndpoint":{"Address":"+819011112224","Type":"TELEPHONE_NUMBER"},"DisconnectTimestamp":"{{end}}",
          "InitialContactId":null,"InitiationMethod":"INBOUND","InitiationTimestamp":"{{start}}",
-         "InstanceARN":"arn:aws:connect:ap-northeast-1:111122223333:instance/{{Instance}}","LastUpdateTimestamp":"{{end}}",
+         "InstanceARN":"arn:aws:connect:ap-northeast-1:111122223333:instance/{{instance}}","LastUpdateTimestamp":"{{end}}",
          "NextContactId":null,"PreviousContactId":null,"Queue":null,
          "SystemEndpoint":{"Address":"{{system}}","Type":"TELEPHONE_NUMBER"},"TransferCompletedTimestamp":null,"TransferredToEndpoint":null}
         """;

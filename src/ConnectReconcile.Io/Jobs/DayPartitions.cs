@@ -460,6 +460,7 @@ internal sealed class DayPartitions : IDisposable
             ? numbers.Numbers.ToList()
             : _numberHomes.Keys.Order(StringComparer.Ordinal).Select(n => new ClaimedNumber(n, numbers.TypeOf(n), numbers.CountryOf(n), null, null)).ToList();
         var unplaced = new HashSet<string>(StringComparer.Ordinal);
+        var guessed = new SortedSet<string>(StringComparer.Ordinal); // put in the busiest of several homes
 
         NumberHome HomeOf(ClaimedNumber n)
         {
@@ -469,6 +470,11 @@ internal sealed class DayPartitions : IDisposable
             var region = n.Region ?? seen?.Region ?? (instance is null ? null
                 : _homeVotes.Where(kv => kv.Key.InstanceId == instance).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Region, StringComparer.Ordinal)
                     .Select(kv => kv.Key.Region).FirstOrDefault());
+            if (busiest is not null && _homeVotes.Count > 1 && (instance is null || region is null))
+            {
+                guessed.Add(n.Number);
+            }
+
             instance ??= busiest?.InstanceId ?? (cardInstances.Count == 1 ? cardInstances[0] : NumberHome.Unknown);
             region ??= busiest?.Region ?? (cardRegions.Count == 1 ? cardRegions[0] : null);
             if (region is null)
@@ -489,6 +495,13 @@ internal sealed class DayPartitions : IDisposable
                 $"on {string.Join(", ", on.Take(5))}{(on.Count > 5 ? ", …" : "")} are unpriced: no call in this run placed the numbers in a region, the number inventory names none " +
                 "and the rate card prices more than one region. Give --numbers as `aws connect list-phone-numbers-v2` JSON (its TargetArn names the instance and region), " +
                 "add instance_id and region columns to the CSV, or rate with a card of one region.");
+        }
+
+        if (guessed.Count > 0)
+        {
+            _options.Warn?.Invoke($"{guessed.Count} number(s) ({string.Join(", ", guessed.Take(5))}{(guessed.Count > 5 ? ", …" : "")}) took no call in this run " +
+                $"and the number inventory does not say where they are held: their number-days are put in the busiest instance, {busiest!.InstanceId} in {busiest.Region}, " +
+                "one of several this run saw. Give --numbers as `aws connect list-phone-numbers-v2` JSON or add instance_id and region columns to the CSV to place them.");
         }
 
         return charges;
