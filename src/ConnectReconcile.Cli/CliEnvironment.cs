@@ -255,17 +255,20 @@ public sealed class CliEnvironment : IDisposable
     /// command's own section comes first in each: CONNECT_RECONCILE_STREAM__ENDPOINT_URL, "stream": { "endpoint-url": … },
     /// so options that mean different things in different commands can be set apart.
     /// </summary>
-    public string? Setting(string name, string? scope = null)
+    public string? Setting(string name, string? scope = null) => Find(name, scope).Value;
+
+    /// <summary>A setting's value and whether it was found at the top level rather than in the command's section.</summary>
+    private (string? Value, bool TopLevel) Find(string name, string? scope)
     {
         foreach (var (provider, key) in Lookups(name, scope))
         {
             if (provider.TryGet(key, out var value) && value is not null)
             {
-                return value;
+                return (value, !key.Contains(':', StringComparison.Ordinal));
             }
         }
 
-        return null;
+        return (null, false);
     }
 
     /// <summary>A list setting (an option given several times): an appsettings.json array, or one value.</summary>
@@ -320,7 +323,8 @@ public sealed class CliEnvironment : IDisposable
         }
 
         var key = option.Name.TrimStart('-');
-        var configured = Setting(key, SettingCatalog.ScopeOf(parse));
+        var scope = SettingCatalog.ScopeOf(parse);
+        var (configured, topLevel) = Find(key, scope);
         if (string.IsNullOrEmpty(configured))
         {
             // An empty variable (CONNECT_RECONCILE_OUT=, or a template's unfilled value) is one not set.
@@ -339,8 +343,27 @@ public sealed class CliEnvironment : IDisposable
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'.");
+            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'." +
+                (topLevel ? SectionHint(parse, key, scope) : ""));
         }
+    }
+
+    /// <summary>
+    /// For a top-level setting another command reads differently (<c>"cur"</c>: reconcile's file, generate's switch):
+    /// where to put it so that only the command it is meant for reads it.
+    /// </summary>
+    private static string SectionHint(ParseResult parse, string key, string scope)
+    {
+        var others = SettingCatalog.CommandsWith(parse.RootCommandResult.Command, key).Where(c => c != scope).ToList();
+        if (others.Count == 0)
+        {
+            return "";
+        }
+
+        var sections = others[0].Split(':');
+        var json = sections.Reverse().Aggregate($"\"{key}\": …", (inner, section) => $"\"{section}\": {{ {inner} }}");
+        return $" A top-level setting applies to every command with --{key}; one meant for {string.Join(" or ", others.Select(o => o.Replace(':', ' ')))} " +
+            $"goes in that command's section: {{ {json} }} (CONNECT_RECONCILE_{string.Join("__", sections.Select(x => x.Replace('-', '_').ToUpperInvariant()))}__{key.Replace('-', '_').ToUpperInvariant()}).";
     }
 
     /// <summary>A repeatable option's values: the flags given, else the setting (a list in appsettings.json, or one value), else none.</summary>

@@ -53,6 +53,24 @@ public sealed class SettingCatalog
         return string.Join(':', names);
     }
 
+    /// <summary>The commands below <paramref name="root"/> that have the option <paramref name="name"/>, as scopes (<c>ratecard:derive</c>), in the tree's order.</summary>
+    public static IEnumerable<string> CommandsWith(Command root, string name, string? scope = null)
+    {
+        foreach (var sub in root.Subcommands)
+        {
+            var path = scope is null ? sub.Name : $"{scope}:{sub.Name}";
+            if (sub.Options.Any(o => NameOf(o) == name))
+            {
+                yield return path;
+            }
+
+            foreach (var deeper in CommandsWith(sub, name, path))
+            {
+                yield return deeper;
+            }
+        }
+    }
+
     /// <summary>A setting name (normalised: <c>RATE_CARD</c> → <c>rate-card</c>).</summary>
     public static string Normalise(string key) => key.Replace('_', '-').ToLowerInvariant();
 

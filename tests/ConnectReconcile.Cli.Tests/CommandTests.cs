@@ -653,6 +653,23 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_top_level_setting_another_command_reads_differently_says_which_section_to_put_it_in()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "cur": "invoice/cur.csv" }"""); // reconcile's file, read by generate as its switch
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "generate", "--out", dir.Sub("out"), "--contacts", "10");
+        Assert.Equal(2, exit);
+        Assert.Contains("Setting 'cur' from the environment or appsettings.json is not true or false: 'invoice/cur.csv'. A top-level setting applies to every command with --cur; " +
+            "one meant for reconcile or ratecard derive goes in that command's section: { \"reconcile\": { \"cur\": … } } (CONNECT_RECONCILE_RECONCILE__CUR).", err, StringComparison.Ordinal);
+
+        // In generate's own section the same value needs no hint.
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "generate": { "cur": "invoice/cur.csv" } }""");
+        (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "generate", "--out", dir.Sub("out"), "--contacts", "10");
+        Assert.Equal(2, exit);
+        Assert.DoesNotContain("top-level", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Generate_again_replaces_the_whole_month_invoice_included()
     {
         using var dir = new TempDir();
