@@ -36,6 +36,9 @@ public sealed class StreamLoader(IKinesisClient kinesis, string streamName, IStr
     /// <summary>Pace the puts to about this many records per second; 0 = as fast as PutRecords goes.</summary>
     public int RecordsPerSecond { get; init; }
 
+    /// <summary>Records the stream has taken so far: what a cancelled load leaves on it.</summary>
+    public long RecordsPut { get; private set; }
+
     public async Task<LoadResult> LoadAsync(IObjectStore source, DateOnly? from, DateOnly? to, int lookAheadHours, string? hourPattern, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -85,6 +88,7 @@ public sealed class StreamLoader(IKinesisClient kinesis, string streamName, IStr
         {
             var put = await kinesis.PutAllAsync(streamName, chunk, cancellationToken: cancellationToken).ConfigureAwait(false);
             records += put.Succeeded;
+            RecordsPut = records;
             failed += put.Failed.Count;
             calls += put.Calls;
             bytes += chunk.Sum(e => (long)e.Data.Length);

@@ -46,9 +46,9 @@ internal static class LoadCommand
 
             var store = Inputs.Existing(sourcePath, "--source", env.S3(parse, s3Endpoint));
             using var kinesis = StreamCommand.CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
+            var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = perSecond ?? 0 };
             try
             {
-                var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = perSecond ?? 0 };
                 var result = await loader.LoadAsync(store, first, last, SharedOptions.LookAheadHoursOf(env, parse, lookAhead, fallback: 0), SharedOptions.HourPatternOf(env, parse, hourPattern), ct);
                 foreach (var entry in result.NotLoaded.Take(MaxNotLoadedLogged))
                 {
@@ -70,6 +70,12 @@ internal static class LoadCommand
                     recordsPerSecond = Math.Round(result.RecordsPerSecond, 1),
                 }));
                 return result.Failed > 0 ? ExitCodes.Failure : ExitCodes.Ok;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The stream keeps what it took: say how much, so a re-run can be judged (the worker dedupes copies).
+                env.Logger.LogInformation("Put {Records} CTRs onto {Stream} before the cancel", loader.RecordsPut, streamName);
+                throw;
             }
             finally
             {

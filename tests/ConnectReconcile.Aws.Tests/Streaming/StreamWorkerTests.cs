@@ -189,6 +189,32 @@ public sealed partial class StreamWorkerTests(AwsServicesFixture services, Strea
         Assert.NotEmpty(await ReadAsync<ContactRow>(outDir, "contacts"));
     }
 
+    [Fact]
+    public async Task A_cancelled_load_says_how_many_records_the_stream_took()
+    {
+        var stream = await StreamAsserts.NewStreamAsync(services.Kinesis, 1, "cancel-load");
+        // Paced to 50 records a second (puts of 10): cancelled once 20 are on the stream, long before the end.
+        var loader = new StreamLoader(services.Kinesis, stream) { RecordsPerSecond = 50 };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var watch = Task.Run(async () =>
+        {
+            while (loader.RecordsPut < 20 && !cancel.IsCancellationRequested)
+            {
+                await Task.Delay(10);
+            }
+
+            await cancel.CancelAsync();
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loader.LoadAsync(new LocalObjectStore(data.Ctr), null, null, 0, null, cancel.Token));
+        await watch;
+
+        Assert.InRange(loader.RecordsPut, 20, data.Truth.Records - 1);
+        var shard = Assert.Single(await services.Kinesis.ListShardsAsync(stream, CancellationToken.None));
+        var held = await KinesisIntegrationTests.ReadShardAsync(services.Kinesis, stream, shard.ShardId, ShardIteratorPosition.TrimHorizon, 1000);
+        Assert.InRange(held.Count, loader.RecordsPut, loader.RecordsPut + 10); // a put the cancel cut may have landed
+    }
+
     /// <summary>The quarantine reason the parser gives a generated object, or null for a good CTR.</summary>
     private static string? Reason(byte[] json) => new Core.Ctr.CtrParser().Parse(json).Reason;
 
