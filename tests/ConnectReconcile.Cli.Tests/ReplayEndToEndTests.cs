@@ -81,6 +81,26 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
             Assert.True(Directory.EnumerateFiles(tmp.Sub("out"), "*.parquet", SearchOption.AllDirectories).Any(f => f.Contains(Path.DirectorySeparatorChar + table + Path.DirectorySeparatorChar, StringComparison.Ordinal)), table);
         }
 
+        // The totals written beside the charges tie out with them exactly, as a finance SQL check would ask:
+        // a day's usage type and a call's total are sums of the stored charge costs (prices ÷ 60 repeat past 12 places).
+        var read = (string name) => $"read_parquet('{Path.Combine(tmp.Sub("out"), name, "*", "*.parquet")}', hive_partitioning = true)";
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                WITH c AS (SELECT day, instance_id, usage_type, sum(cost) AS cost FROM {read("charges")} GROUP BY ALL)
+                SELECT count(*), count(*) FILTER (WHERE u.cost IS DISTINCT FROM coalesce(c.cost, 0)),
+                       (SELECT count(*) FROM {read("contacts")} k
+                        JOIN (SELECT chain_id, sum(cost) AS cost FROM {read("charges")} WHERE leg_kind NOT IN ('number', 'none') GROUP BY 1) x USING (chain_id)
+                        WHERE k.total_cost <> coalesce(x.cost, 0))
+                FROM {read("daily_usage")} u LEFT JOIN c USING (day, instance_id, usage_type)
+                """;
+            using var r = cmd.ExecuteReader();
+            Assert.True(r.Read());
+            Assert.True(Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal(0L, Convert.ToInt64(r.GetValue(1), System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(0L, Convert.ToInt64(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         // Customer numbers never appear in clear in any output.
         using (var cmd = db.CreateCommand())
         {

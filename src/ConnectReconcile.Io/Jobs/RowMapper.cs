@@ -149,7 +149,7 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         for (var i = 0; i < r.Charges.Count; i++)
         {
             var c = r.Charges[i];
-            var cost = c.Cost ?? 0m;
+            var cost = StoredCost.Of(c.Cost);
             total += cost;
             switch (c.ChargeKind)
             {
@@ -217,7 +217,7 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
             row.Quantity += c.Quantity; // per-minute rows take their quantity from the billed seconds in Rows
         }
 
-        row.Cost += c.Cost ?? 0m;
+        row.Cost += StoredCost.Of(c.Cost);
         row.UnratedCharges += c.Cost is null ? 1 : 0;
     }
 

@@ -7,6 +7,16 @@ namespace ConnectReconcile.Io.Parquet;
 // Athena/Glue; money is DECIMAL with fixed precision and scale; times are UTC TIMESTAMP(µs).
 // Precision: cost DECIMAL(24,12) keeps per-charge cost effectively unrounded; quantity DECIMAL(18,6).
 
+/// <summary>Money as the DECIMAL(24,12) cost columns hold it.</summary>
+public static class StoredCost
+{
+    /// <summary>
+    /// A cost to 12 places, truncated as the column stores it. A total written beside the charges (a contact's,
+    /// a day's usage type) sums these, not the unrounded costs, so it equals SUM(charges.cost) exactly.
+    /// </summary>
+    public static decimal Of(decimal? cost) => cost is { } c ? decimal.Round(c, 12, MidpointRounding.ToZero) : 0m;
+}
+
 public sealed class ChargeRow
 {
     [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
