@@ -125,6 +125,59 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_chat_or_task_record_in_a_chain_explains_that_contact_not_the_chains_first()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        const string Instance = "\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001\"";
+        await File.WriteAllLinesAsync(dir.Sub("ctr/ctrs.json"),
+        [
+            // A call, a chat it was transferred to and a task made from it; and a chat transferred twice.
+            $$"""{"ContactId":"call-1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-15T09:00:00Z","ConnectedToSystemTimestamp":"2026-10-15T09:00:00Z","DisconnectTimestamp":"2026-10-15T09:03:00Z","CustomerEndpoint":{"Address":"+12065550123","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"},{{Instance}}}""",
+            $$"""{"ContactId":"chat-1","Channel":"CHAT","InitiationMethod":"TRANSFER","InitialContactId":"call-1","PreviousContactId":"call-1","InitiationTimestamp":"2026-10-15T09:03:00Z","DisconnectTimestamp":"2026-10-15T09:10:00Z",{{Instance}}}""",
+            $$"""{"ContactId":"task-1","Channel":"TASK","InitiationMethod":"API","InitialContactId":"call-1","PreviousContactId":"call-1","InitiationTimestamp":"2026-10-15T09:04:00Z","DisconnectTimestamp":"2026-10-15T09:30:00Z",{{Instance}}}""",
+            $$"""{"ContactId":"c-1","Channel":"CHAT","InitiationMethod":"API","InitiationTimestamp":"2026-10-16T09:00:00Z","DisconnectTimestamp":"2026-10-16T09:05:00Z",{{Instance}}}""",
+            $$"""{"ContactId":"c-2","Channel":"CHAT","InitiationMethod":"TRANSFER","InitialContactId":"c-1","PreviousContactId":"c-1","InitiationTimestamp":"2026-10-16T09:05:00Z","DisconnectTimestamp":"2026-10-16T09:15:00Z",{{Instance}}}""",
+            $$"""{"ContactId":"c-3","Channel":"CHAT","InitiationMethod":"TRANSFER","InitialContactId":"c-1","PreviousContactId":"c-2","InitiationTimestamp":"2026-10-16T09:15:00Z","DisconnectTimestamp":"2026-10-16T09:25:00Z",{{Instance}}}""",
+        ]);
+        var card = System.Text.Json.Nodes.JsonNode.Parse(Core.Rating.BuiltInRateCards.Default.ToJson())!;
+        card["rows"]!.AsArray().Add(System.Text.Json.Nodes.JsonNode.Parse(
+            """{"id":"use1-chat","region":"us-east-1","chargeKind":"chat","usageType":"{REGION}-chat-message","unit":"unit","price":0.004,"effectiveFrom":"2018-01-01","source":"test"}"""));
+        File.WriteAllText(dir.Sub("card.json"), card.ToJsonString());
+
+        async Task<JsonElement> Json(string contact)
+        {
+            var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--rate-card", dir.Sub("card.json"), "--contact", contact, "--json");
+            Assert.True(exit == 0, err);
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.Clone();
+        }
+
+        // Was the call (chat-1, task-1) or the first chat (c-3): docs/billing.md says a non-voice contact is a contact of its own.
+        foreach (var (contact, channel, previous, total) in new[] { ("chat-1", "CHAT", "call-1", "0.004"), ("task-1", "TASK", "call-1", "0"), ("c-3", "CHAT", "c-2", "0.004"), ("c-1", "CHAT", null, "0.004") })
+        {
+            var e = await Json(contact);
+            Assert.Equal((contact, channel, total), (e.GetProperty("chainId").GetString(), e.GetProperty("channel").GetString(), e.GetProperty("total").GetString()));
+            var record = Assert.Single(e.GetProperty("records").EnumerateArray());
+            Assert.Equal((contact, previous), (record.GetProperty("contactId").GetString(), record.GetProperty("previousContactId").GetString()));
+            Assert.Equal(["non-voice"], e.GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
+        }
+
+        // The call itself is still the call: its voice record only, no chat or task unit among its charges.
+        var callJson = await Json("call-1");
+        Assert.Equal(("call-1", "VOICE"), (callJson.GetProperty("chainId").GetString(), callJson.GetProperty("channel").GetString()));
+        Assert.Equal(["call-1"], callJson.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("contactId").GetString()));
+        Assert.DoesNotContain(callJson.GetProperty("charges").EnumerateArray(), c => c.GetProperty("chargeKind").GetString() is "chat" or "task");
+
+        var (textExit, text, textErr) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--rate-card", dir.Sub("card.json"), "--contact", "chat-1");
+        Assert.True(textExit == 0, textErr);
+        Assert.Equal("Contact chat-1 is a CHAT contact: no telephony and no voice minutes. 1 unit × 0.004 USD = 0.004. It follows contact call-1 in a chain, and is billed as a contact of its own." + Environment.NewLine, text);
+        (textExit, text, textErr) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--rate-card", dir.Sub("card.json"), "--contact", "C-3");
+        Assert.True(textExit == 0, textErr);
+        Assert.StartsWith("Contact C-3 is a CHAT contact: no telephony and no voice minutes. 1 unit × 0.004 USD = 0.004. It follows contact c-1 in a chain", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_of_a_desk_phone_call_uses_the_agent_directory()
     {
         using var tmp = new TempDir();

@@ -241,6 +241,31 @@ public sealed class RatingTests
     }
 
     [Fact]
+    public void A_chat_or_task_record_in_a_calls_chain_is_charged_as_a_contact_of_its_own()
+    {
+        // A chat after the call and a task made from it: Connect gives both the call's InitialContactId.
+        ContactRecord Record(string id, string channel, string? previous) => new()
+        {
+            ContactId = id,
+            Channel = channel,
+            InitiationMethod = previous is null ? InitiationMethods.Api : InitiationMethods.Transfer,
+            InitialContactId = previous is null ? null : "call-1",
+            PreviousContactId = previous,
+            InitiationTimestamp = Instant.Parse("2020-06-01T09:03:00Z"),
+            DisconnectTimestamp = Instant.Parse("2020-06-01T09:10:00Z"),
+            InstanceArn = "arn:aws:connect:ap-northeast-1:111122223333:instance/i-tokyo",
+        };
+
+        foreach (var (id, channel) in new[] { ("chat-1", Channels.Chat), ("task-1", Channels.Task) })
+        {
+            var unit = DefaultRater().RateUnit(Record(id, channel, "call-1"));
+            Assert.Equal((id, id), (unit.ChainId, unit.ContactId)); // was the call's "call-1": its charges then summed to more than the call's contacts row
+        }
+
+        Assert.Equal("chat-0", DefaultRater().RateUnit(Record("chat-0", Channels.Chat, null)).ChainId);
+    }
+
+    [Fact]
     public void An_orphan_is_rated_alone_and_flagged_and_the_full_chain_rates_as_one_call_once_the_root_arrives()
     {
         var path = Path.Combine(Fixtures.ScenarioDir("s03-internal-transfer"), "ctrs.json");

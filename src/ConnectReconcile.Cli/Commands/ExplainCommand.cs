@@ -42,8 +42,18 @@ internal static class ExplainCommand
             var records = loaded.Dedupe.Records.ToList();
             // Connect writes ids in lower case; one pasted from elsewhere may not be.
             var asked = records.FirstOrDefault(r => r.ContactId == id) ?? records.FirstOrDefault(r => string.Equals(r.ContactId, id, StringComparison.OrdinalIgnoreCase));
+            if (asked is { IsVoice: false })
+            {
+                // A chat, task or email record is a contact of its own, also inside a call's chain or a chat's
+                // transfers: its one unit, as the charges table has it (chain_id its own ContactId).
+                var unit = rater.RateUnit(asked);
+                await env.Out.WriteAsync(env.Get(parse, json) ? NonVoiceJson(asked, unit, rater) : NonVoiceText(id, asked, unit));
+                return ExitCodes.Ok;
+            }
+
+            // What is rated of a chain is its voice records; its other records are contacts of their own.
             var rootId = asked?.RootId ?? id;
-            var members = records.Where(r => r.RootId == rootId).ToList();
+            var members = records.Where(r => r.RootId == rootId && r.IsVoice).ToList();
             if (members.Count == 0)
             {
                 // Not rated because its record could not be used: that is the explanation.
@@ -62,17 +72,7 @@ internal static class ExplainCommand
 
             var show = env.Get(parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
             string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind) ? number : show(number);
-            var nonVoice = members.Where(r => !r.IsVoice).ToList();
-            if (nonVoice.Count == members.Count)
-            {
-                var unit = rater.RateUnit(nonVoice[0]);
-                await env.Out.WriteAsync(env.Get(parse, json)
-                    ? NonVoiceJson(nonVoice[0], unit, rater)
-                    : ConsoleText.Escape($"Contact {id} is a {nonVoice[0].Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}.") + Environment.NewLine);
-                return ExitCodes.Ok;
-            }
-
-            var result = rater.Rate(new Chain(rootId, members.Where(r => r.IsVoice).ToList()));
+            var result = rater.Rate(new Chain(rootId, members));
             await env.Out.WriteAsync(env.Get(parse, json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));
             return ExitCodes.Ok;
         }, ct));
@@ -159,6 +159,11 @@ internal static class ExplainCommand
         };
         return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
     }
+
+    /// <summary>A chat, task or email contact in one sentence (escaped: the id and channel come from the CTR).</summary>
+    private static string NonVoiceText(string asked, ContactRecord record, Charge unit) =>
+        ConsoleText.Escape($"Contact {asked} is a {record.Channel} contact: no telephony and no voice minutes. {unit.Arithmetic}{(unit.UnratedReason is null ? "" : " (" + unit.UnratedReason + ")")}." +
+                           (record.RootId == record.ContactId ? "" : $" It follows contact {record.RootId} in a chain, and is billed as a contact of its own.")) + Environment.NewLine;
 
     /// <summary>A chat, task or email contact: the same keys as a call's, with its one per-unit charge and no legs.</summary>
     private static string NonVoiceJson(ContactRecord record, Charge unit, Rater rater)

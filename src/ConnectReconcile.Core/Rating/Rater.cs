@@ -163,7 +163,9 @@ public sealed class Rater
     /// <summary>
     /// A non-voice contact (chat, task, email) as one unit of its channel's kind. CTRs carry no
     /// message counts, so per-message pricing cannot be derived: without a per-contact row it is
-    /// reported unrated rather than dropped.
+    /// reported unrated rather than dropped. It is a contact of its own, even when its record is in a
+    /// call's chain (a chat after a transfer, a task made from a call): its chain is its own ContactId,
+    /// so charges summed by chain match the call's <c>contacts</c> row and what explain shows for it.
     /// </summary>
     public Charge RateUnit(ContactRecord record)
     {
@@ -173,7 +175,7 @@ public sealed class Rater
         var row = _card.Find(record.Region, model, kind, null, null, day);
         return new Charge
         {
-            ChainId = record.RootId,
+            ChainId = record.ContactId,
             ContactId = record.ContactId,
             ChargeKind = kind,
             LegKind = "none",
