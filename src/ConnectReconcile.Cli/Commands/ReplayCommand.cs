@@ -237,7 +237,7 @@ internal static class ReplayCommand
 }
 
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
-internal static class ProgressDisplay
+public static class ProgressDisplay
 {
     public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work)
     {
@@ -251,11 +251,7 @@ internal static class ProgressDisplay
                 if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
                 {
                     last.Restart();
-                    var elapsed = started.Elapsed.TotalSeconds;
-                    var fraction = p.BytesTotal > 0 ? (double)p.BytesDone / p.BytesTotal : p.Total > 0 ? (double)p.Done / p.Total : 0;
-                    var remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : double.NaN;
-                    env.Logger.LogInformation("{Phase}: {Done}/{Total} {Unit}, {Records} records ({RecordsPerSecond:F0}/s), {Percent:F0} % done, about {Remaining:F0} s left",
-                        p.Phase, p.Done, p.Total, p.Phase == "decode" ? "objects" : "steps", p.Records, p.Records / Math.Max(elapsed, 0.001), 100 * fraction, remaining);
+                    Log(env.Logger, p, started.Elapsed.TotalSeconds);
                 }
             });
             return await work(reporter);
@@ -288,6 +284,28 @@ internal static class ProgressDisplay
                 rate.Value = rate.MaxValue;
             });
         return result;
+    }
+
+    /// <summary>
+    /// A progress log line. Every figure is finite: the JSON log cannot write NaN, and the throw, on the thread
+    /// pool where progress is reported, ended a scheduled run before it published (with nothing done yet
+    /// there is no ETA to give).
+    /// </summary>
+    public static void Log(ILogger logger, JobProgress p, double elapsedSeconds)
+    {
+        var fraction = p.BytesTotal > 0 ? (double)p.BytesDone / p.BytesTotal : p.Total > 0 ? (double)p.Done / p.Total : 0;
+        var unit = p.Phase == "decode" ? "objects" : "steps";
+        var perSecond = p.Records / Math.Max(elapsedSeconds, 0.001);
+        if (fraction > 0)
+        {
+            logger.LogInformation("{Phase}: {Done}/{Total} {Unit}, {Records} records ({RecordsPerSecond:F0}/s), {Percent:F0} % done, about {Remaining:F0} s left",
+                p.Phase, p.Done, p.Total, unit, p.Records, perSecond, 100 * fraction, elapsedSeconds * (1 - fraction) / fraction);
+        }
+        else
+        {
+            logger.LogInformation("{Phase}: {Done}/{Total} {Unit}, {Records} records ({RecordsPerSecond:F0}/s), starting",
+                p.Phase, p.Done, p.Total, unit, p.Records, perSecond);
+        }
     }
 
     private sealed class SyncProgress(Action<JobProgress> report) : IProgress<JobProgress>
