@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.Text.RegularExpressions;
@@ -37,6 +38,11 @@ public static partial class ConnectReconcileCli
 
     public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
     {
+        // Partition names, files and text are the same on every machine. The build's invariant globalization
+        // is undone by DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=0 (some container images set it): a Thai locale
+        // then named partitions dt=2569-10-14, an Arabic one dt=1448-04-22, and reconcile found no month.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
         // A signal before the invocation takes Ctrl-C / SIGTERM (while the command tree is built and parsed: a
         // second or more on a busy machine) would end the process at once, exit 143: the stream worker a
         // scheduler stops as it starts did. Held here, it reaches the command as a cancelled token.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Reference;
@@ -349,7 +350,7 @@ public sealed class ChainSynthesizer
         foreach (var cut in cuts.Append(end))
         {
             var length = cut.DayNumber - first.DayNumber;
-            periods.Add(new Period(first, length, (decimal)length / days, cuts.Count == 0 ? "" : $"@{first:yyyyMMdd}"));
+            periods.Add(new Period(first, length, (decimal)length / days, cuts.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"@{first:yyyyMMdd}")));
             first = cut;
         }
 

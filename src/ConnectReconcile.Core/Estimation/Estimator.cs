@@ -134,7 +134,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             {
                 var record = new ContactRecord
                 {
-                    ContactId = $"estimate-{kind}-{day:yyyyMMdd}",
+                    ContactId = string.Create(CultureInfo.InvariantCulture, $"estimate-{kind}-{day:yyyyMMdd}"),
                     Channel = kind.ToUpperInvariant(),
                     InitiationMethod = InitiationMethods.Api,
                     InitiationTimestamp = Instant.FromDate(day).PlusSeconds(12 * 3600),

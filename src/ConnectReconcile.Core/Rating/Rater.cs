@@ -1,3 +1,4 @@
+using System.Globalization;
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
@@ -152,7 +153,7 @@ public sealed class Rater
             Cost = cost,
             RateRowId = row?.Id,
             Currency = _card.Currency,
-            UnratedReason = row is null ? $"no rate-card row for {u.ChargeKind} in {region} ({model}{(country is null ? "" : ", " + country)}) on {day:yyyy-MM-dd}" : null,
+            UnratedReason = row is null ? string.Create(CultureInfo.InvariantCulture, $"no rate-card row for {u.ChargeKind} in {region} ({model}{(country is null ? "" : ", " + country)}) on {day:yyyy-MM-dd}") : null,
             FirstIncrement = first,
             Increment = increment,
             IncrementsPerRecord = _policy.Minimums == MinimumScope.PerRecord && u.Shares.Count > 1,

@@ -132,8 +132,8 @@ public static class CurWriter
         {
             var list = period.ToList();
             var path = o.Format == CurFormat.Parquet
-                ? Path.Combine(curRoot, ExportName, "data", $"BILLING_PERIOD={period.Key:yyyy-MM}", $"{ExportName}-00001.snappy.parquet")
-                : Path.Combine(curRoot, ExportName, $"{period.Key:yyyyMMdd}-{period.Key.AddMonths(1):yyyyMMdd}", $"{ExportName}-00001.csv.gz");
+                ? Path.Combine(curRoot, ExportName, "data", string.Create(C, $"BILLING_PERIOD={period.Key:yyyy-MM}"), $"{ExportName}-00001.snappy.parquet")
+                : Path.Combine(curRoot, ExportName, string.Create(C, $"{period.Key:yyyyMMdd}-{period.Key.AddMonths(1):yyyyMMdd}"), $"{ExportName}-00001.csv.gz");
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             if (o.Format == CurFormat.Parquet)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using ConnectReconcile.Core.Legs;
@@ -175,7 +176,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             }
             else
             {
-                var key = options.HtmlKey ?? $"reports/reconciliation-{month:yyyy-MM}.html";
+                var key = options.HtmlKey ?? string.Create(CultureInfo.InvariantCulture, $"reports/reconciliation-{month:yyyy-MM}.html");
                 using var stream = new MemoryStream(new UTF8Encoding(false).GetBytes(html));
                 await output.PutAsync(key, stream, ct).ConfigureAwait(false);
                 outputs.Add(output.Describe(key));

@@ -21,7 +21,7 @@ public static class RunManifest
     /// <c>_runs/FROM_TO/run.json</c> so parallel days never overwrite each other's manifest.
     /// </summary>
     public static string PathFor(DateOnly? from, DateOnly? to) =>
-        from is null && to is null ? FileName : $"_runs/{from?.ToString("yyyy-MM-dd") ?? "start"}_{to?.ToString("yyyy-MM-dd") ?? "end"}/{FileName}";
+        from is null && to is null ? FileName : $"_runs/{from?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "start"}_{to?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "end"}/{FileName}";
     public const string Format = "connect-reconcile/run@1";
 
     public static string ToJson(JobResult result, BillingJobOptions options, Rater rater)
@@ -36,8 +36,8 @@ public static class RunManifest
             // Two cards can carry one version (an edited file, a derived card): the rows' checksum tells them apart.
             w.WriteString("rateCardSha256", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rater.Card.ToJson()))));
             w.WriteString("policy", rater.Policy.ToString());
-            w.WriteString("from", options.From?.ToString("yyyy-MM-dd"));
-            w.WriteString("to", options.To?.ToString("yyyy-MM-dd"));
+            w.WriteString("from", options.From?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            w.WriteString("to", options.To?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             w.WriteNumber("lookAheadHours", options.LookAheadHours);
             w.WriteBoolean("numberInventoryProvided", options.Numbers.IsProvided);
             w.WriteBoolean("agentDirectoryProvided", !ReferenceEquals(rater.Agents, AgentDirectory.Empty));

@@ -20,7 +20,7 @@ public sealed partial class ParquetTableWriter(string stagingRoot) : IDisposable
 {
     private readonly ConcurrentDictionary<string, PartitionFile> _files = new(StringComparer.Ordinal);
 
-    public static string PartitionPrefix(string table, DateOnly day) => $"{table}/dt={day:yyyy-MM-dd}/";
+    public static string PartitionPrefix(string table, DateOnly day) => string.Create(CultureInfo.InvariantCulture, $"{table}/dt={day:yyyy-MM-dd}/");
 
     /// <summary>The day of the partition a key lies in (<see cref="PartitionPrefix"/>'s <c>dt=YYYY-MM-DD/</c>), null outside one.</summary>
     public static DateOnly? PartitionDay(string key) =>
