@@ -225,13 +225,12 @@ internal static class ReplayCommand
     private static (string Source, string Agents, string Numbers, string Out) SampleMonthFor(CliEnvironment env, string? outPath)
     {
         var root = Path.Combine(Path.GetTempPath(), "connect-reconcile-sample");
-        var data = Path.Combine(root, "data");
-        if (!File.Exists(Path.Combine(data, "truth.json")))
+        const string Sample = "5,000 contacts, 30 days, seed 42";
+        var data = SampleFolder.Ensure(root, Sample, folder =>
         {
-            env.Logger.LogInformation("No --source given: generating a sample month (5,000 contacts, 30 days, seed 42) in {Folder}", data);
-            SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, data) { Overwrite = true });
-        }
-
+            env.Logger.LogInformation("No --source given: generating a sample month ({Sample}) for {Folder}", Sample, Path.Combine(root, "data"));
+            SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, folder));
+        }, env.Warn);
         return (Path.Combine(data, "ctr"), Path.Combine(data, "agents.csv"), Path.Combine(data, "numbers.csv"), outPath ?? Path.Combine(root, "out"));
     }
 }
