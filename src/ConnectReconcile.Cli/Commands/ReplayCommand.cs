@@ -301,7 +301,7 @@ internal static class SummaryTable
     public static void Write(IAnsiConsole console, RunCounts counts, RunTotals totals, string outPath)
     {
         var c = CultureInfo.InvariantCulture;
-        var records = new Table().Title("Records").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        var records = new Table().Title("Records").AddColumn("").AddColumn(FigureTables.Column("count"));
         records.AddRow("read", counts.Read.ToString("N0", c));
         records.AddRow("rated (voice, unique)", counts.Rated.ToString("N0", c));
         records.AddRow("superseded duplicates", counts.Superseded.ToString("N0", c));
@@ -325,8 +325,8 @@ internal static class SummaryTable
         }
 
         var money = new Table().Title("Charges").AddColumn("charge kind")
-            .AddColumn(new TableColumn("billed minutes").RightAligned()).AddColumn(new TableColumn("quantity").RightAligned())
-            .AddColumn(new TableColumn("cost").RightAligned()).AddColumn(new TableColumn("unrated").RightAligned());
+            .AddColumn(FigureTables.Column("billed minutes")).AddColumn(FigureTables.Column("quantity"))
+            .AddColumn(FigureTables.Column("cost")).AddColumn(FigureTables.Column("unrated"));
         foreach (var (kind, t) in totals.ByKind)
         {
             money.AddRow(kind, !ChargeKinds.Voice.Contains(kind) ? "" : (t.BilledSeconds / 60m).ToString("N1", c), t.Quantity.ToString("N2", c),
@@ -334,8 +334,8 @@ internal static class SummaryTable
         }
 
         money.AddRow("[bold]total[/]", "", "", "[bold]" + RunTotals.Cents(totals.ByKind.Values.Sum(t => t.Cost)).ToString("N2", c) + "[/]", "");
-        console.Write(records);
-        console.Write(money);
+        FigureTables.Write(console, records);
+        FigureTables.Write(console, money);
         console.MarkupLineInterpolated($"Outputs: {outPath}");
     }
 }
