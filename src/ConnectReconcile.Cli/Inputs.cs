@@ -55,6 +55,8 @@ public static class Inputs
     /// <summary>
     /// Fails with a usage error when <paramref name="output"/> (--out) lies inside <paramref name="source"/>
     /// (--source): every later run of that source would read the outputs back as CTRs and quarantine them.
+    /// Local paths are compared as written and with their symbolic links resolved, as either may lead into
+    /// the source (a link to the source folder, or a link to it along --out).
     /// </summary>
     public static void OutsideSource(string output, string source)
     {
@@ -63,13 +65,29 @@ public static class Inputs
             return; // a source that does not exist is reported as such when it is opened
         }
 
-        var inside = IsS3(output)
-            ? Under(output["s3://".Length..], source["s3://".Length..], '/')
-            : Under(Path.GetFullPath(output), Path.GetFullPath(source), Path.DirectorySeparatorChar);
-        if (inside)
+        if (IsS3(output))
         {
-            throw new UsageException($"--out '{output}' is inside --source '{source}': later runs would read the outputs as CTRs. Write them elsewhere.");
+            if (Under(output["s3://".Length..], source["s3://".Length..], '/'))
+            {
+                throw Inside("");
+            }
+
+            return;
         }
+
+        if (Under(Path.GetFullPath(output), Path.GetFullPath(source), Path.DirectorySeparatorChar))
+        {
+            throw Inside("");
+        }
+
+        var (realOutput, realSource) = (RealPath.Of(output), RealPath.Of(source));
+        if (Under(realOutput, realSource, Path.DirectorySeparatorChar))
+        {
+            throw Inside($" (through a symbolic link: '{realOutput}' is in '{realSource}')");
+        }
+
+        UsageException Inside(string how) =>
+            new($"--out '{output}' is inside --source '{source}'{how}: later runs would read the outputs as CTRs. Write them elsewhere.");
 
         static bool Under(string inner, string outer, char separator) =>
             (inner.TrimEnd(separator) + separator).StartsWith(outer.TrimEnd(separator) + separator, StringComparison.Ordinal);

@@ -9,10 +9,22 @@ namespace ConnectReconcile.Cli;
 /// escaped by <see cref="ConsoleText"/>: log messages quote data (object keys, queue names, invoice text), and
 /// the built-in simple formatter would let a control character in them move the cursor or erase the line.
 /// When stderr is not a terminal the JSON formatter is used instead, whose encoding escapes them already.
+/// With NO_COLOR set the level is printed without colour, as Spectre then prints the tables and progress.
 /// </summary>
-public sealed class TerminalLogFormatter() : ConsoleFormatter(FormatterName)
+public sealed class TerminalLogFormatter : ConsoleFormatter
 {
     public const string FormatterName = "connect-reconcile-terminal";
+
+    private readonly bool _colour;
+
+    public TerminalLogFormatter()
+        : this(Environment.GetEnvironmentVariable("NO_COLOR"))
+    {
+    }
+
+    /// <param name="noColor">NO_COLOR's value: set at all (even empty, as Spectre reads it), no colour.</param>
+    internal TerminalLogFormatter(string? noColor)
+        : base(FormatterName) => _colour = noColor is null;
 
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
@@ -32,9 +44,18 @@ public sealed class TerminalLogFormatter() : ConsoleFormatter(FormatterName)
             _ => ("crit", "\e[1;31m"),
         };
         textWriter.Write(DateTimeOffset.Now.ToString("HH:mm:ss ", System.Globalization.CultureInfo.InvariantCulture));
-        textWriter.Write(colour);
-        textWriter.Write(level);
-        textWriter.Write("\e[0m: ");
+        if (_colour)
+        {
+            textWriter.Write(colour);
+            textWriter.Write(level);
+            textWriter.Write("\e[0m");
+        }
+        else
+        {
+            textWriter.Write(level);
+        }
+
+        textWriter.Write(": ");
         textWriter.Write(ConsoleText.Escape(message));
         if (logEntry.Exception is { } exception)
         {

@@ -324,6 +324,52 @@ public sealed class CommandTests
     }
 
     [Theory]
+    [InlineData("replay", "out-through-link")]
+    [InlineData("replay", "source-through-link")]
+    [InlineData("replay", "parent-through-relative-link")]
+    [InlineData("audit-export", "out-through-link")]
+    [InlineData("audit-export", "source-through-link")]
+    public async Task An_output_inside_the_source_through_a_symbolic_link_is_refused_too(string command, string how)
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("ctr");
+        File.Copy(Fixture("scenarios", "s01-ivr-only", "ctrs.json"), Path.Combine(Directory.CreateDirectory(source).FullName, "ctrs.json"));
+        Directory.CreateDirectory(dir.Sub("w"));
+        var file = command == "replay" ? "out" : "audit.csv";
+        var (sourceArg, outArg) = how switch
+        {
+            // ln -s …/ctr w/link: the same folder under another name, on either side.
+            "out-through-link" => (source, Path.Combine(Link(dir.Sub("w/link"), source), file)),
+            "source-through-link" => (Link(dir.Sub("w/link"), source), Path.Combine(source, file)),
+            // ln -s ../.. w/up (relative, to the TempDir): w/up/ctr/out is ctr/out.
+            _ => (source, Path.Combine(Link(dir.Sub("w/up"), "../"), "ctr", file)),
+        };
+
+        var (exit, _, err) = await CliRunner.RunAsync(command, "--source", sourceArg, "--out", outArg);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is inside --source", err, StringComparison.Ordinal);
+        Assert.Contains("through a symbolic link", err, StringComparison.Ordinal);
+        Assert.Equal(["ctrs.json"], Directory.GetFileSystemEntries(source).Select(Path.GetFileName));
+
+        static string Link(string link, string target) => File.CreateSymbolicLink(link, target).FullName;
+    }
+
+    [Fact]
+    public async Task An_output_beside_the_source_through_a_symbolic_link_is_no_output_inside_it()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("ctr");
+        File.Copy(Fixture("scenarios", "s01-ivr-only", "ctrs.json"), Path.Combine(Directory.CreateDirectory(source).FullName, "ctrs.json"));
+        var results = Directory.CreateDirectory(dir.Sub("results")).FullName;
+        File.CreateSymbolicLink(dir.Sub("ctr-results"), results); // named as the source starts, pointing beside it
+
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", source, "--out", Path.Combine(dir.Sub("ctr-results"), "out"));
+        Assert.True(exit == 0, err);
+        Assert.True(File.Exists(Path.Combine(results, "out", "run.json")));
+    }
+
+    [Theory]
     [InlineData("s3://bucket/ctr/results/", "s3://bucket/ctr/", true)]
     [InlineData("s3://bucket/ctr", "s3://bucket/ctr/", true)]
     [InlineData("s3://bucket/results/", "s3://bucket/", true)]

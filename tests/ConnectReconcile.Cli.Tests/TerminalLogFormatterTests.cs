@@ -14,7 +14,7 @@ public sealed class TerminalLogFormatterTests
         var entry = new LogEntry<string>(LogLevel.Warning, "connect-reconcile", new EventId(0), $"Not loaded: {Key}", null, (s, _) => s);
         using var text = new StringWriter();
 
-        new TerminalLogFormatter().Write(entry, null, text);
+        new TerminalLogFormatter(noColor: null).Write(entry, null, text);
 
         var line = text.ToString();
         Assert.Contains(@"Not loaded: ctr/2026/10/14/10/evil\u001B[2K\r\nFAKE info: all loaded\u0007.gz", line, StringComparison.Ordinal);
@@ -23,5 +23,18 @@ public sealed class TerminalLogFormatterTests
         // The only escape sequences left are the formatter's own colour for the level and its reset.
         Assert.Equal(["\u001b[33mwarn\u001b[0m"], System.Text.RegularExpressions.Regex.Matches(line, "\u001b\\[[0-9;]*m[a-z]*\u001b\\[0m").Select(m => m.Value));
         Assert.Equal(2, line.Count(ch => ch == '\u001b'));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("")] // set at all, as Spectre reads it for the tables and progress
+    public void With_NO_COLOR_set_the_level_is_printed_without_colour(string noColor)
+    {
+        var entry = new LogEntry<string>(LogLevel.Information, "connect-reconcile", new EventId(0), "Rating ctr/ → out/", null, (s, _) => s);
+        using var text = new StringWriter();
+
+        new TerminalLogFormatter(noColor).Write(entry, null, text);
+
+        Assert.Matches(@"^\d\d:\d\d:\d\d info: Rating ctr/ → out/\r?\n$", text.ToString());
     }
 }

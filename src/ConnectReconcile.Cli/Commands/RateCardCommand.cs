@@ -108,13 +108,13 @@ internal static class RateCardCommand
 
             var fromInvoice = derived.Card.Rows.Where(r => r.Id.StartsWith("cur-", StringComparison.Ordinal)).ToList();
             var table = new Table().Title(Markup.Escape($"Rate card {derived.Card.Version}")).AddColumn("row").AddColumn("charge kind").AddColumn("usage type")
-                .AddColumn(new TableColumn("price").RightAligned()).AddColumn("from").AddColumn("source");
+                .AddColumn(FigureTables.Column("price")).AddColumn("from").AddColumn("source");
             foreach (var r in fromInvoice)
             {
                 table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.ChargeKind), Markup.Escape(r.UsageType), r.Price.ToString(c), r.EffectiveFrom.ToString("yyyy-MM-dd", c), Markup.Escape(r.Source));
             }
 
-            env.OutConsole.Write(table);
+            FigureTables.Write(env.OutConsole, table);
             if (derived.Card.Rows.Count > fromInvoice.Count)
             {
                 env.OutConsole.MarkupLineInterpolated($"Kept {derived.Card.Rows.Count - fromInvoice.Count} row(s) of the base card for usage the invoice does not show (--invoice-only leaves them out).");

@@ -320,7 +320,7 @@ internal static class ReconcileTable
         var c = CultureInfo.InvariantCulture;
         var cur = ConsoleText.Escape(report.Currency);
         console.MarkupLineInterpolated($"[bold]Reconciliation {report.Month:yyyy-MM}[/] — tolerance {report.Tolerance.Percent.ToString("0.###", c)} % and {report.Tolerance.Absolute.ToString("0.00##", c)} {cur}");
-        var totals = new Table().AddColumn("").AddColumn(new TableColumn(cur).RightAligned());
+        var totals = new Table().AddColumn("").AddColumn(FigureTables.Column(cur));
         if (report.CostsCompared)
         {
             totals.AddRow("expected from CTRs", Money(report.ExpectedCost));
@@ -346,7 +346,7 @@ internal static class ReconcileTable
             }
         }
 
-        console.Write(totals);
+        FigureTables.Write(console, totals);
         console.MarkupLineInterpolated($"Rows: {string.Join(", ", Statuses.All.Select(s => $"{report.Count(s):N0} {s}"))}");
 
         var beyond = report.BeyondTolerance.ToList();
@@ -357,8 +357,8 @@ internal static class ReconcileTable
         else
         {
             console.MarkupLineInterpolated($"[red]{beyond.Count} row(s) beyond tolerance[/] (largest first):");
-            var table = new Table().AddColumn(new TableColumn("#").RightAligned()).AddColumn("day").AddColumn("usage type").AddColumn(new TableColumn("expected").RightAligned()).AddColumn(new TableColumn("invoiced").RightAligned())
-                .AddColumn(new TableColumn("Δ qty").RightAligned()).AddColumn(new TableColumn("Δ " + cur).RightAligned()).AddColumn("status").AddColumn("causes");
+            var table = new Table().AddColumn(FigureTables.Column("#")).AddColumn("day").AddColumn("usage type").AddColumn(FigureTables.Column("expected")).AddColumn(FigureTables.Column("invoiced"))
+                .AddColumn(FigureTables.Column("Δ qty")).AddColumn(FigureTables.Column("Δ " + cur)).AddColumn("status").AddColumn("causes");
             var shown = beyond.Take(top).ToList();
             for (var i = 0; i < shown.Count; i++)
             {
@@ -372,7 +372,7 @@ internal static class ReconcileTable
                     Markup.Escape(string.Join("\n", l.Causes.Select(x => x.Code))));
             }
 
-            console.Write(table);
+            FigureTables.Write(console, table);
             for (var i = 0; i < shown.Count; i++)
             {
                 foreach (var cause in shown[i].Causes)
@@ -407,15 +407,15 @@ internal static class ReconcileTable
 
         if (report.Calibration.Count > 0)
         {
-            var cal = new Table().Title("Metering policies ranked against the invoice").AddColumn(new TableColumn("rank").RightAligned()).AddColumn("policy")
-                .AddColumn(new TableColumn("|Δ quantity|").RightAligned()).AddColumn(new TableColumn("|Δ cost|").RightAligned()).AddColumn("");
+            var cal = new Table().Title("Metering policies ranked against the invoice").AddColumn(FigureTables.Column("rank")).AddColumn("policy")
+                .AddColumn(FigureTables.Column("|Δ quantity|")).AddColumn(FigureTables.Column("|Δ cost|")).AddColumn("");
             foreach (var r in report.Calibration)
             {
                 cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), Money(r.AbsCostVariance),
                     (r.IsCurrent ? "current" : "") + (r.TiedWithBest && r.Rank > 1 ? " tied with best" : ""));
             }
 
-            console.Write(cal);
+            FigureTables.Write(console, cal);
         }
 
         foreach (var o in outputs)

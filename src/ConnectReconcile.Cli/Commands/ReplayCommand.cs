@@ -225,13 +225,12 @@ internal static class ReplayCommand
     private static (string Source, string Agents, string Numbers, string Out) SampleMonthFor(CliEnvironment env, string? outPath)
     {
         var root = Path.Combine(Path.GetTempPath(), "connect-reconcile-sample");
-        var data = Path.Combine(root, "data");
-        if (!File.Exists(Path.Combine(data, "truth.json")))
+        const string Sample = "5,000 contacts, 30 days, seed 42";
+        var data = SampleFolder.Ensure(root, Sample, folder =>
         {
-            env.Logger.LogInformation("No --source given: generating a sample month (5,000 contacts, 30 days, seed 42) in {Folder}", data);
-            SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, data) { Overwrite = true });
-        }
-
+            env.Logger.LogInformation("No --source given: generating a sample month ({Sample}) for {Folder}", Sample, Path.Combine(root, "data"));
+            SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, folder));
+        }, env.Warn);
         return (Path.Combine(data, "ctr"), Path.Combine(data, "agents.csv"), Path.Combine(data, "numbers.csv"), outPath ?? Path.Combine(root, "out"));
     }
 }
@@ -320,7 +319,7 @@ internal static class SummaryTable
     public static void Write(IAnsiConsole console, RunCounts counts, RunTotals totals, string outPath)
     {
         var c = CultureInfo.InvariantCulture;
-        var records = new Table().Title("Records").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        var records = new Table().Title("Records").AddColumn("").AddColumn(FigureTables.Column("count"));
         records.AddRow("read", counts.Read.ToString("N0", c));
         records.AddRow("rated (voice, unique)", counts.Rated.ToString("N0", c));
         records.AddRow("superseded duplicates", counts.Superseded.ToString("N0", c));
@@ -344,8 +343,8 @@ internal static class SummaryTable
         }
 
         var money = new Table().Title("Charges").AddColumn("charge kind")
-            .AddColumn(new TableColumn("billed minutes").RightAligned()).AddColumn(new TableColumn("quantity").RightAligned())
-            .AddColumn(new TableColumn("cost").RightAligned()).AddColumn(new TableColumn("unrated").RightAligned());
+            .AddColumn(FigureTables.Column("billed minutes")).AddColumn(FigureTables.Column("quantity"))
+            .AddColumn(FigureTables.Column("cost")).AddColumn(FigureTables.Column("unrated"));
         foreach (var (kind, t) in totals.ByKind)
         {
             money.AddRow(kind, !ChargeKinds.Voice.Contains(kind) ? "" : (t.BilledSeconds / 60m).ToString("N1", c), t.Quantity.ToString("N2", c),
@@ -353,8 +352,8 @@ internal static class SummaryTable
         }
 
         money.AddRow("[bold]total[/]", "", "", "[bold]" + RunTotals.Cents(totals.ByKind.Values.Sum(t => t.Cost)).ToString("N2", c) + "[/]", "");
-        console.Write(records);
-        console.Write(money);
+        FigureTables.Write(console, records);
+        FigureTables.Write(console, money);
         console.MarkupLineInterpolated($"Outputs: {outPath}");
     }
 }
