@@ -236,7 +236,7 @@ internal static class ReplayCommand
 }
 
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
-public static class ProgressDisplay
+internal static class ProgressDisplay
 {
     public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work)
     {
