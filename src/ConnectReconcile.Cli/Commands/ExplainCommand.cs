@@ -17,7 +17,7 @@ internal static class ExplainCommand
     {
         var command = new Command("explain", "Explain how one contact was billed: its chain, each leg and why it exists, each segment, each charge with rate row and arithmetic");
         var source = SharedOptions.Source(required: true);
-        var contact = new Option<string?>("--contact") { Description = "Any ContactId of the call (root or child record; required)" };
+        var contact = new Option<string?>("--contact") { Description = "Any ContactId of the call (root or child record), or of a chat, task or email contact (required)" };
         var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of text" };
         var unmask = new Option<bool>("--unmask") { Description = "Show customer phone numbers in full" };
         var endpoint = SharedOptions.EndpointUrl();
