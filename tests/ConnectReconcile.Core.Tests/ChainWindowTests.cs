@@ -53,6 +53,62 @@ public sealed class ChainWindowTests
     }
 
     [Fact]
+    public void A_record_stamped_months_ahead_closes_by_the_hour_it_arrived_in_so_its_day_is_handed_on()
+    {
+        // Read in the 01:00 arrival hour like the calls around it, but stamped 2027-01-01: it must not
+        // hold 2026-10-01 (and every day after it) open until the input ends.
+        var window = new ChainWindow(Hold, _ => true);
+        var closedAt = new Dictionary<string, int>();
+        void AdvanceTo(int hour)
+        {
+            foreach (var group in window.Advance(Day1.PlusSeconds(hour * 3600L)))
+            {
+                closedAt[group.Chain!.RootId] = hour;
+            }
+        }
+
+        AdvanceTo(1);
+        var future = Call(Id(9), 3600, 100, lastUpdate: 92 * 86_400);
+        window.Offer(future);
+        window.Offer(Call(Id(1), 3700, 60)); // stamped 01:02:40
+        window.Offer(Call(Id(2), 7000, 100, lastUpdate: 7800)); // stamped 02:10 but read under 01:00 (Firehose's buffering)
+        for (var hour = 2; hour <= 31; hour++) // to 2026-10-02 07:00
+        {
+            AdvanceTo(hour);
+        }
+
+        // Ordinary stamps keep their full hold; the bogus one counts as 03:00 (the next hour read, plus an hour's grace).
+        Assert.Equal(8, closedAt.GetValueOrDefault(Id(1)));
+        Assert.Equal(9, closedAt.GetValueOrDefault(Id(2)));
+        Assert.Equal(9, closedAt.GetValueOrDefault(Id(9)));
+        Assert.Equal(0, window.OpenGroups);
+        Assert.Equal(new DateOnly(2026, 10, 1), window.ClosedThrough);
+
+        // Dedupe still trusts the stamp: a later copy stamped earlier loses, whatever it says.
+        window.Offer(future with { DisconnectTimestamp = Day1.PlusSeconds(3600 + 200), LastUpdateTimestamp = Day1.PlusSeconds(31 * 3600) });
+        Assert.Equal(1, window.Superseded);
+        Assert.Equal(0, window.LateCorrections);
+    }
+
+    [Fact]
+    public void Stamps_past_the_arrival_grace_are_counted_and_records_read_before_any_arrival_hour_keep_their_stamps()
+    {
+        var window = new ChainWindow(Hold, _ => true);
+        window.Offer(Call(Id(5), 0, 60, lastUpdate: 3 * 86_400)); // input without an arrival hour is read first: nothing bounds it
+        window.Advance(Day1.PlusSeconds(3600));
+        window.Offer(Call(Id(9), 3600, 100, lastUpdate: 92 * 86_400));
+        window.Offer(Call(Id(2), 7000, 100, lastUpdate: 7800)); // within the grace
+        window.Advance(Day1.PlusSeconds(2 * 3600));
+
+        Assert.Equal(1, window.StampedPastArrival);
+        Assert.Equal(Id(9), window.FirstStampedPastArrival);
+        var closed = window.Advance(Day1.PlusSeconds(2 * 86_400));
+        Assert.Equal([Id(2), Id(9)], closed.Select(g => g.Chain!.RootId).Order(StringComparer.Ordinal));
+        Assert.Equal(1, window.OpenGroups); // Id(5), until the watermark passes its stamp
+        Assert.Equal(1, window.StampedPastArrival);
+    }
+
+    [Fact]
     public void Late_exact_copies_and_updates_that_only_move_LastUpdateTimestamp_change_nothing()
     {
         var window = new ChainWindow(Hold, _ => true);

@@ -30,10 +30,21 @@ public readonly record struct RecordKey(Guid Id, bool IsGuid, ulong Fingerprint)
 /// </para>
 /// Dedupe rules are <see cref="Deduplicator"/>'s: the latest LastUpdateTimestamp wins, ties go to
 /// the later-arrived copy.
+/// <para>
+/// A record cannot have been updated after it arrived, so for closing a group its records' stamps
+/// count no later than an hour past the arrival hour that follows them (see <see cref="Advance"/>): a bogus
+/// LastUpdateTimestamp months ahead cannot hold its group, and with it every day from its own on, open.
+/// </para>
 /// </summary>
 public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported, IClosedContactLog? closedLog = null)
 {
     private const ushort NoDay = ushort.MaxValue;
+
+    /// <summary>
+    /// Firehose names an object by its oldest record's arrival and buffers up to 15 minutes, so a record
+    /// can be read under an hour earlier than its own arrival; an hour covers that and clock skew.
+    /// </summary>
+    private const long ArrivalGraceSeconds = 3600;
 
     // ContactIds are GUIDs in practice: 16-byte keys instead of 36-char strings. Those of open groups are
     // in a dictionary; a closed contact moves to the closed index, whose log the caller may keep out of
@@ -44,6 +55,10 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     private readonly Dictionary<string, Entry> _byText = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
     private readonly List<OpenGroup> _closing = [];
+
+    // False until the first Advance: records offered before it (input without an arrival hour, which
+    // is read first) have no arrival to bound their stamps by.
+    private bool _arrivalKnown;
 
     // Chains closed without their root record, by root id → report day: a late root must not start a second chain.
     private readonly Dictionary<string, ushort> _closedOrphans = new(StringComparer.Ordinal);
@@ -60,6 +75,15 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     public DateOnly? ClosedThrough { get; private set; }
 
     public int OpenGroups => _open.Count;
+
+    /// <summary>
+    /// Groups given a record stamped (LastUpdateTimestamp) more than <see cref="ArrivalGraceSeconds"/> past
+    /// the arrival hour that followed it: a clock or a writer gone wrong. They close by its arrival.
+    /// </summary>
+    public long StampedPastArrival { get; private set; }
+
+    /// <summary>The root id of the first group counted in <see cref="StampedPastArrival"/>.</summary>
+    public string? FirstStampedPastArrival { get; private set; }
 
     /// <summary>The index key of a record: pure and thread-safe, so decoding threads can compute it.</summary>
     public static RecordKey KeyOf(ContactRecord record)
@@ -86,7 +110,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             entry.Stamp = stamp;
             if (!entry.Closed)
             {
-                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key))
+                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key, _arrivalKnown))
                 {
                     LateCorrections++; // its root id changed between copies: only a whole-range read gets this right
                 }
@@ -117,7 +141,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         if (_open.TryGetValue(record.RootId, out var open))
         {
             AddOpen(record.ContactId, key, stamp);
-            open.Add(record, key);
+            open.Add(record, key, _arrivalKnown);
             return;
         }
 
@@ -144,7 +168,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         }
 
         AddOpen(record.ContactId, key, stamp);
-        _open[record.RootId] = new OpenGroup(record.RootId, record, key);
+        _open[record.RootId] = new OpenGroup(record.RootId, record, key, _arrivalKnown);
     }
 
     /// <summary>A later copy of a closed contact that changes it cannot be patched into a reported day.</summary>
@@ -156,14 +180,26 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         }
     }
 
-    /// <summary>Closes the groups whose last activity is at least <c>hold</c> before the watermark.</summary>
+    /// <summary>
+    /// Closes the groups whose last activity is at least <c>hold</c> before the watermark, the arrival
+    /// hour about to be read. Every record offered since the last call arrived before it, so their
+    /// stamps count for closing no later than the watermark (plus <see cref="ArrivalGraceSeconds"/>);
+    /// dedupe still compares their stamps as they are.
+    /// </summary>
     public List<ClosedGroup> Advance(Instant watermark)
     {
         var cutoff = watermark.PlusSeconds(-holdSeconds);
+        var arrivedBy = watermark.PlusSeconds(ArrivalGraceSeconds);
         _closing.Clear();
         DateOnly? firstOpenDay = null;
         foreach (var group in _open.Values)
         {
+            if (group.BoundActivity(arrivedBy))
+            {
+                StampedPastArrival++;
+                FirstStampedPastArrival ??= group.Root;
+            }
+
             if (group.LastActivity <= cutoff)
             {
                 _closing.Add(group);
@@ -188,6 +224,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             ClosedThrough = through;
         }
 
+        _arrivalKnown = true;
         return closed;
     }
 
@@ -374,34 +411,50 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         public bool Closed;
     }
 
-    private sealed class OpenGroup(string root, ContactRecord first, RecordKey firstKey)
+    private sealed class OpenGroup
     {
-        private ContactRecord[] _records = [first];
-        private RecordKey _firstKey = firstKey;
+        private static readonly Instant None = new(long.MinValue);
+
+        private ContactRecord[] _records;
+        private RecordKey _firstKey;
         private RecordKey[]? _keys; // made when a second record joins: most groups hold one
 
-        public string Root { get; } = root;
+        // The latest stamp of the records offered since the last Advance, which bounds it by their arrival.
+        private Instant _unbounded = None;
+
+        public OpenGroup(string root, ContactRecord first, RecordKey firstKey, bool arrivalKnown)
+        {
+            Root = root;
+            _records = [first];
+            _firstKey = firstKey;
+            FirstDay = first.InitiationTimestamp.UtcDate;
+            LastActivity = None;
+            Touch(first, arrivalKnown);
+        }
+
+        public string Root { get; }
 
         /// <summary>The group's records, exactly sized (most groups hold one record: no list around it).</summary>
         public ContactRecord[] Records => _records;
 
         public RecordKey KeyAt(int index) => _keys is null ? _firstKey : _keys[index];
 
-        public Instant LastActivity { get; private set; } = Deduplicator.Stamp(first);
+        /// <summary>The latest stamp of its records, each no later than the arrival bound it was given.</summary>
+        public Instant LastActivity { get; private set; }
 
-        public DateOnly FirstDay { get; private set; } = first.InitiationTimestamp.UtcDate;
+        public DateOnly FirstDay { get; private set; }
 
-        public void Add(ContactRecord record, RecordKey key)
+        public void Add(ContactRecord record, RecordKey key, bool arrivalKnown)
         {
             _keys ??= [_firstKey];
             Array.Resize(ref _records, _records.Length + 1);
             Array.Resize(ref _keys, _keys.Length + 1);
             _records[^1] = record;
             _keys[^1] = key;
-            Touch(record);
+            Touch(record, arrivalKnown);
         }
 
-        public bool Replace(ContactRecord record, RecordKey key)
+        public bool Replace(ContactRecord record, RecordKey key, bool arrivalKnown)
         {
             var i = Array.FindIndex(_records, r => r.ContactId == record.ContactId);
             if (i < 0)
@@ -419,13 +472,36 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
                 _keys[i] = key;
             }
 
-            Touch(record);
+            Touch(record, arrivalKnown);
             return true;
         }
 
-        private void Touch(ContactRecord record)
+        /// <summary>Moves the stamps offered since the last Advance into the activity, no later than <paramref name="arrivedBy"/>; true when one was later.</summary>
+        public bool BoundActivity(Instant arrivedBy)
         {
-            LastActivity = Instant.Max(LastActivity, Deduplicator.Stamp(record));
+            if (_unbounded == None)
+            {
+                return false;
+            }
+
+            LastActivity = Instant.Max(LastActivity, Instant.Min(_unbounded, arrivedBy));
+            var past = _unbounded > arrivedBy;
+            _unbounded = None;
+            return past;
+        }
+
+        private void Touch(ContactRecord record, bool arrivalKnown)
+        {
+            var stamp = Deduplicator.Stamp(record);
+            if (arrivalKnown)
+            {
+                _unbounded = Instant.Max(_unbounded, stamp);
+            }
+            else
+            {
+                LastActivity = Instant.Max(LastActivity, stamp);
+            }
+
             var day = record.InitiationTimestamp.UtcDate;
             FirstDay = day < FirstDay ? day : FirstDay;
         }

@@ -150,7 +150,7 @@ public sealed class BillingJob(BillingJobOptions options)
                 watermark = Instant.FromDateTime(hour);
                 if (!Hand(window.Advance(watermark.Value), days))
                 {
-                    return null;
+                    return Abandon(window);
                 }
 
                 await days.FlushThroughAsync(window.ClosedThrough, cancellationToken).ConfigureAwait(false);
@@ -163,7 +163,7 @@ public sealed class BillingJob(BillingJobOptions options)
 
             if (window.LateCorrections > 0)
             {
-                return null;
+                return Abandon(window);
             }
 
             quarantined.AddRange(decoded.Quarantined);
@@ -175,8 +175,10 @@ public sealed class BillingJob(BillingJobOptions options)
 
         if (!Hand(window.CloseAll(), days))
         {
-            return null;
+            return Abandon(window);
         }
+
+        WarnStampedPastArrival(window);
 
         days.CountOutOfRange(window.Absorbed);
         var superseded = window.Superseded;
@@ -186,6 +188,27 @@ public sealed class BillingJob(BillingJobOptions options)
         window = null;
         decoder = null;
         return await days.FinishAsync(read, superseded, quarantined, inputs, late.Days, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A windowed pass given up for a re-read, which has no arrival to hold stamps against: what it saw is still worth a warning.</summary>
+    private JobResult? Abandon(ChainWindow window)
+    {
+        WarnStampedPastArrival(window);
+        return null;
+    }
+
+    /// <summary>
+    /// Records stamped after they arrived are rated as they are (the spec's dedupe trusts
+    /// LastUpdateTimestamp), but such a copy beats every later copy of its contact: worth a look at the source.
+    /// </summary>
+    private void WarnStampedPastArrival(ChainWindow window)
+    {
+        if (window.StampedPastArrival > 0)
+        {
+            options.Warn?.Invoke($"{window.StampedPastArrival} chain(s) (the first: root {window.FirstStampedPastArrival}) hold a record whose LastUpdateTimestamp is " +
+                "more than an hour past the end of the arrival hour it was read in: such a copy wins dedupe against every later copy of its contact; " +
+                "check the clock of whatever wrote them.");
+        }
     }
 
     /// <summary>Hands closed groups to their days; false when one belongs to a day already written.</summary>
