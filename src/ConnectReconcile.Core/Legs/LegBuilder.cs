@@ -30,82 +30,18 @@ public sealed class LegBuilder
     {
         var legs = new List<Leg>();
         var usages = new List<MeteredUsage>();
-        AddCustomerLeg(chain, legs, usages);
-        AddCallbackLegs(chain, legs, usages);
+        var calls = CallbackCalls.Of(chain);
+        AddCustomerLeg(chain, calls, legs, usages);
+        AddCallbackLegs(chain, calls, legs, usages);
         AddThirdPartyLegs(chain, legs, usages);
         AddDeskPhoneLegs(chain, legs, usages);
-        AddContactLens(chain, legs, usages);
+        AddContactLens(chain, calls, legs, usages);
         return new ChainUsage(legs, usages);
     }
 
     /// <summary>Records that carry the customer: everything but external legs, callbacks and monitoring.</summary>
     public static bool KeepsCustomer(ContactRecord r) =>
         r.InitiationMethod is not (InitiationMethods.ExternalOutbound or InitiationMethods.Callback or InitiationMethods.Monitor);
-
-    /// <summary>
-    /// The CALLBACK record whose call <paramref name="record"/> is on: its nearest CALLBACK ancestor through
-    /// <c>PreviousContactId</c> within the chain (a TRANSFER the callback's agent made, and that transfer's own
-    /// transfers). Null when it descends from none, or its line of parents leaves the chain before reaching
-    /// one. A CALLBACK record is not its own: for it this names an earlier callback it descends from, if any.
-    /// </summary>
-    public static ContactRecord? CallbackOf(Chain chain, ContactRecord record)
-    {
-        var records = chain.RecordSpan;
-        if (!HasCallback(records))
-        {
-            return null; // most chains
-        }
-
-        var current = record;
-        // At most one step per record: a PreviousContactId loop (malformed data) ends rather than spins.
-        for (var steps = 0; steps < records.Length && current.PreviousContactId is { } parentId; steps++)
-        {
-            ContactRecord? parent = null;
-            foreach (var r in records)
-            {
-                if (string.Equals(r.ContactId, parentId, StringComparison.Ordinal))
-                {
-                    parent = r;
-                    break;
-                }
-            }
-
-            if (parent is null)
-            {
-                return null;
-            }
-
-            if (parent.InitiationMethod == InitiationMethods.Callback)
-            {
-                return parent;
-            }
-
-            current = parent;
-        }
-
-        return null;
-    }
-
-    /// <summary>A record the chain's own customer leg unions: it keeps the customer and is not on a callback's call.</summary>
-    public static bool OnCustomerLeg(Chain chain, ContactRecord r) => KeepsCustomer(r) && CallbackOf(chain, r) is null;
-
-    /// <summary>A record a callback leg unions: the CALLBACK record itself, or a record on its call that keeps the customer.</summary>
-    public static bool OnCallbackLeg(Chain chain, string callbackId, ContactRecord r) =>
-        string.Equals(r.ContactId, callbackId, StringComparison.Ordinal)
-        || (KeepsCustomer(r) && CallbackOf(chain, r) is { } of && string.Equals(of.ContactId, callbackId, StringComparison.Ordinal));
-
-    private static bool HasCallback(ReadOnlySpan<ContactRecord> records)
-    {
-        foreach (var r in records)
-        {
-            if (r.InitiationMethod == InitiationMethods.Callback)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     public static bool IsOutboundChain(Chain chain)
     {
@@ -121,7 +57,7 @@ public sealed class LegBuilder
     [ThreadStatic]
     private static (List<ContactRecord> Records, List<(string ContactId, Interval Interval)> Telephony, List<(string ContactId, Interval Interval)> Service)? t_customer;
 
-    private void AddCustomerLeg(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddCustomerLeg(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
         // Loops rather than LINQ here and below: this runs for every chain of the month.
         var (customerRecords, telephony, service) = t_customer ??= ([], [], []);
@@ -129,15 +65,16 @@ public sealed class LegBuilder
         telephony.Clear();
         service.Clear();
         var onCallbacks = 0;
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        for (var i = 0; i < records.Length; i++)
         {
             // A transfer the callback's agent made is on the outbound call Connect placed for the
             // callback (its leg, below), not on the inbound call, which ended when the callback was created.
-            if (OnCustomerLeg(chain, r))
+            if (calls.OnCustomerLeg(i))
             {
-                customerRecords.Add(r);
+                customerRecords.Add(records[i]);
             }
-            else if (KeepsCustomer(r))
+            else if (KeepsCustomer(records[i]))
             {
                 onCallbacks++;
             }
@@ -236,9 +173,10 @@ public sealed class LegBuilder
         return r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default;
     }
 
-    private void AddCallbackLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddCallbackLegs(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        foreach (var r in records)
         {
             // A callback the customer never answered has no telephony and no service (nor do records after it).
             if (r.InitiationMethod != InitiationMethods.Callback || r.ConnectedToSystemTimestamp is not { } answered)
@@ -251,9 +189,10 @@ public sealed class LegBuilder
             // so the leg is the union of the callback's [answer, disconnect) and those records' intervals, as
             // the customer leg unions its records; telephony and service over the union, once.
             List<(string ContactId, Interval Interval)>? parts = null;
-            foreach (var d in chain.RecordSpan)
+            for (var i = 0; i < records.Length; i++)
             {
-                if (!ReferenceEquals(d, r) && OnCallbackLeg(chain, r.ContactId, d))
+                var d = records[i];
+                if (!ReferenceEquals(d, r) && calls.OnCallbackLeg(i, r.ContactId))
                 {
                     parts ??= [(r.ContactId, new Interval(answered, r.End))];
                     // Not before the customer answered the callback: they were not on the line.
@@ -401,19 +340,20 @@ public sealed class LegBuilder
     /// <c>customer-leg</c>: the whole customer leg the record belongs to — its own callback leg for a
     /// CALLBACK, the chain's customer leg for any other record.
     /// </summary>
-    private void AddContactLens(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddContactLens(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
-        ContactRecord? first = null;
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        var first = -1;
+        for (var i = 0; i < records.Length; i++)
         {
-            if (r.ContactLensEnabled)
+            if (records[i].ContactLensEnabled)
             {
-                first = r;
+                first = i;
                 break;
             }
         }
 
-        if (first is null)
+        if (first < 0)
         {
             return; // most chains: no list built
         }
@@ -432,8 +372,9 @@ public sealed class LegBuilder
         var agentPolicy = _policy.ContactLensInterval == ContactLensInterval.AgentConnected;
         var customerLegAdded = false;
         List<int>? callbacksAdded = null;
-        foreach (var r in chain.RecordSpan)
+        for (var index = first; index < records.Length; index++)
         {
+            var r = records[index];
             if (!r.ContactLensEnabled)
             {
                 continue;
@@ -446,7 +387,7 @@ public sealed class LegBuilder
                     parts.Add((r.ContactId, new Interval(connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
                 }
             }
-            else if (CallbackFor(chain, r) is { } callbackRecord)
+            else if (calls.CallbackFor(index) is { } callbackRecord)
             {
                 // A CALLBACK, or a record on its call (a transfer its agent made): the callback's leg, once.
                 if (CallbackLegOf(legs, callbackRecord) is { } callback && !(callbacksAdded ??= []).Contains(callback.Index))
@@ -475,7 +416,7 @@ public sealed class LegBuilder
         }
 
         // Reported on the leg of the first analysed record: its callback's leg, else the customer leg.
-        var leg = (CallbackFor(chain, first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
+        var leg = (calls.CallbackFor(first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
         usages.Add(new MeteredUsage
         {
             ChargeKind = ChargeKinds.ContactLens,
@@ -483,7 +424,7 @@ public sealed class LegBuilder
             LegIndex = leg?.Index,
             Intervals = union,
             Shares = shares,
-            ContactId = first.ContactId,
+            ContactId = records[first].ContactId,
             Number = leg?.Number,
             Country = leg?.Country ?? "ZZ",
             Why = agentPolicy
@@ -491,10 +432,6 @@ public sealed class LegBuilder
                 : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
         });
     }
-
-    /// <summary>The CALLBACK whose leg a record belongs to: itself for a CALLBACK, else the callback whose call it is on.</summary>
-    private static ContactRecord? CallbackFor(Chain chain, ContactRecord r) =>
-        r.InitiationMethod == InitiationMethods.Callback ? r : CallbackOf(chain, r);
 
     /// <summary>The leg of a CALLBACK record (null when the customer never answered it).</summary>
     private static Leg? CallbackLegOf(List<Leg> legs, ContactRecord callback)
