@@ -31,11 +31,11 @@ public sealed class LegBuilder
         var legs = new List<Leg>();
         var usages = new List<MeteredUsage>();
         var calls = CallbackCalls.Of(chain);
-        AddCustomerLeg(chain, calls, legs, usages);
+        var customerSpan = AddCustomerLeg(chain, calls, legs, usages);
         AddCallbackLegs(chain, calls, legs, usages);
         AddThirdPartyLegs(chain, legs, usages);
         AddDeskPhoneLegs(chain, legs, usages);
-        AddContactLens(chain, calls, legs, usages);
+        AddContactLens(chain, calls, customerSpan, legs, usages);
         return new ChainUsage(legs, usages);
     }
 
@@ -57,7 +57,14 @@ public sealed class LegBuilder
     [ThreadStatic]
     private static (List<ContactRecord> Records, List<(string ContactId, Interval Interval)> Telephony, List<(string ContactId, Interval Interval)> Service)? t_customer;
 
-    private void AddCustomerLeg(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
+    /// <summary>
+    /// The customer's connected time on the chain's own call (the customer leg's intervals, overlaps once), what
+    /// <c>contact-lens=customer-leg</c> meters; also for an in-app call, which has it but no telephony leg.
+    /// Labelled as the customer's service charge is (its kind, number and country).
+    /// </summary>
+    private readonly record struct CustomerSpan(string Kind, string ContactId, string? Number, string Country, IReadOnlyList<Interval> Intervals);
+
+    private CustomerSpan? AddCustomerLeg(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
         // Loops rather than LINQ here and below: this runs for every chain of the month.
         var (customerRecords, telephony, service) = t_customer ??= ([], [], []);
@@ -82,7 +89,7 @@ public sealed class LegBuilder
 
         if (customerRecords.Count == 0)
         {
-            return;
+            return null;
         }
 
         var outbound = IsOutboundChain(chain);
@@ -156,6 +163,7 @@ public sealed class LegBuilder
             outbound && _policy.OutboundServiceStart == OutboundServiceStart.Dialling
                 ? "Connect voice minutes of the customer, from dialling (InitiationTimestamp) to the last disconnect"
                 : "Connect voice minutes of the customer leg");
+        return new CustomerSpan(kind, head.ContactId, number, country, union);
     }
 
     private Interval ServiceInterval(ContactRecord r, bool outboundChain)
@@ -338,9 +346,10 @@ public sealed class LegBuilder
     /// its initiation method (a CALLBACK's agent talks to the customer too), unioned over the chain so
     /// overlaps count once. Policy <c>agent</c>: each record's [agent connected, ACW start ?? disconnect);
     /// <c>customer-leg</c>: the whole customer leg the record belongs to — its own callback leg for a
-    /// CALLBACK, the chain's customer leg for any other record.
+    /// CALLBACK or a record on its call, the customer's connected time on the chain's own call for any other
+    /// record (the customer leg's intervals; an in-app call has that time but no telephony leg).
     /// </summary>
-    private void AddContactLens(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddContactLens(Chain chain, CallbackCalls calls, CustomerSpan? customer, List<Leg> legs, List<MeteredUsage> usages)
     {
         var records = chain.RecordSpan;
         var first = -1;
@@ -399,12 +408,12 @@ public sealed class LegBuilder
                     }
                 }
             }
-            else if (customerLeg is not null && !customerLegAdded)
+            else if (customer is { } span && !customerLegAdded)
             {
                 customerLegAdded = true;
-                foreach (var i in customerLeg.Intervals)
+                foreach (var i in span.Intervals)
                 {
-                    parts.Add((customerLeg.ContactId, i));
+                    parts.Add((span.ContactId, i));
                 }
             }
         }
@@ -415,21 +424,25 @@ public sealed class LegBuilder
             return;
         }
 
-        // Reported on the leg of the first analysed record: its callback's leg, else the customer leg.
+        // Reported on the leg of the first analysed record: its callback's leg, else the customer leg. Without
+        // one (an in-app call, an outbound call never answered) it is labelled as the customer's service charge is,
+        // outbound when Connect dialled the customer.
         var leg = (calls.CallbackFor(first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
         usages.Add(new MeteredUsage
         {
             ChargeKind = ChargeKinds.ContactLens,
-            LegKind = leg?.Kind ?? LegKinds.CustomerInbound,
+            LegKind = leg?.Kind ?? customer?.Kind ?? (IsOutboundChain(chain) ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound),
             LegIndex = leg?.Index,
             Intervals = union,
             Shares = shares,
             ContactId = records[first].ContactId,
-            Number = leg?.Number,
-            Country = leg?.Country ?? "ZZ",
+            Number = leg is null ? customer?.Number : leg.Number,
+            Country = leg?.Country ?? customer?.Country ?? "ZZ",
             Why = agentPolicy
                 ? "Contact Lens conversational analytics was enabled; counted from agent connection to after-contact work"
-                : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
+                : customerLegAdded && customerLeg is null
+                    ? "Contact Lens conversational analytics was enabled; counted over the customer's connected time (policy; an in-app call has no telephony leg)"
+                    : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
         });
     }
 
