@@ -213,4 +213,55 @@ public sealed class LongChainTests
         Assert.Equal(1_000 * 5, segments.Where(s => s.Kind == SegmentKinds.Hold).Sum(s => s.Seconds));
         Assert.Equal(result.Charges.Where(c => c.LegIndex == callback.Index).Sum(c => c.Cost ?? 0m), segments.Sum(s => s.Cost));
     }
+
+    [Fact]
+    public void In_a_long_chain_each_external_transfer_is_one_third_party_leg_with_or_without_its_leg_record()
+    {
+        // 40 transfers of 60 s; every 4th goes to an external number at its 30th second. Every 8th has its
+        // EXTERNAL_OUTBOUND record (the number written without its +): that record is the leg. The others have none:
+        // the transfer is, from TransferCompletedTimestamp to its disconnect.
+        var records = new List<ContactRecord>();
+        for (var i = 0; i <= 40; i++)
+        {
+            var start = T0.PlusSeconds(60 * i);
+            var external = i > 0 && i % 4 == 0;
+            records.Add(new ContactRecord
+            {
+                ContactId = $"t{i:D2}",
+                InitialContactId = i == 0 ? null : "t00",
+                PreviousContactId = i == 0 ? null : $"t{i - 1:D2}",
+                Channel = Channels.Voice,
+                InitiationMethod = i == 0 ? InitiationMethods.Inbound : InitiationMethods.Transfer,
+                InitiationTimestamp = start,
+                ConnectedToSystemTimestamp = start,
+                DisconnectTimestamp = start.PlusSeconds(60),
+                TransferCompletedTimestamp = external ? start.PlusSeconds(30) : null,
+                TransferredToEndpoint = external ? new Endpoint("+13125550142", "TELEPHONE_NUMBER") : null,
+                SystemEndpoint = new Endpoint("+18005550100", "TELEPHONE_NUMBER"),
+                CustomerEndpoint = new Endpoint("+12065550166", "TELEPHONE_NUMBER"),
+                InstanceArn = Instance,
+            });
+            if (i > 0 && i % 8 == 0)
+            {
+                records.Add(records[^1] with
+                {
+                    ContactId = $"x{i:D2}",
+                    PreviousContactId = $"t{i:D2}",
+                    InitiationMethod = InitiationMethods.ExternalOutbound,
+                    InitiationTimestamp = start.PlusSeconds(30),
+                    ConnectedToSystemTimestamp = start.PlusSeconds(35),
+                    DisconnectTimestamp = start.PlusSeconds(60),
+                    CustomerEndpoint = new Endpoint("13125550142", "TELEPHONE_NUMBER"),
+                    TransferCompletedTimestamp = null,
+                    TransferredToEndpoint = null,
+                });
+            }
+        }
+
+        var usage = new LegBuilder(AgentDirectory.Empty, NumberInventory.Missing, BillingPolicy.Default).Build(new Chain("t00", records));
+
+        var thirdParty = usage.Legs.Where(l => l.Kind == LegKinds.ThirdParty).ToList();
+        Assert.Equal(["t04", "t12", "t20", "t28", "t36", "x08", "x16", "x24", "x32", "x40"], thirdParty.Select(l => l.ContactId).Order(StringComparer.Ordinal));
+        Assert.All(thirdParty, l => Assert.Equal(l.ContactId[0] == 'x' ? 25 : 30, l.Seconds));
+    }
 }
