@@ -89,4 +89,77 @@ public sealed class ContactLensTests
         Assert.Equal(0, LensSeconds(Rate("contact-lens=customer-leg", Inbound(), unanswered)));
         Assert.Equal(360, LensSeconds(Rate("contact-lens=agent", Inbound(), unanswered)));
     }
+
+    // An in-app call (WEBRTC_API, no telephone network): smith 09:01–09:05, then a transfer jones takes at 09:05:10.
+    private static ContactRecord InApp() => new()
+    {
+        ContactId = "app-1",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.WebRtcApi,
+        InitiationTimestamp = At("09:00:00"),
+        ConnectedToSystemTimestamp = At("09:00:00"),
+        DisconnectTimestamp = At("09:05:00"),
+        Agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("09:01:00"), AfterContactWorkStartTimestamp = At("09:05:00") },
+        ContactLensEnabled = true,
+        InstanceArn = Instance,
+    };
+
+    private static ContactRecord InAppTransfer() => InApp() with
+    {
+        ContactId = "app-2",
+        InitialContactId = "app-1",
+        PreviousContactId = "app-1",
+        InitiationMethod = InitiationMethods.Transfer,
+        InitiationTimestamp = At("09:05:00"),
+        ConnectedToSystemTimestamp = At("09:05:00"),
+        DisconnectTimestamp = At("09:07:00"),
+        Agent = new AgentInfo { Username = "jones", ConnectedToAgentTimestamp = At("09:05:10"), AfterContactWorkStartTimestamp = At("09:07:00") },
+    };
+
+    [Fact]
+    public void Under_customer_leg_policy_an_in_app_call_meters_the_customers_connected_time()
+    {
+        static ChainResult RateInApp(string policy) =>
+            new Rater(BuiltInRateCards.Default, BillingPolicy.Parse(policy), AgentDirectory.Empty, NumberInventory.Missing)
+                .Rate(new Chain("app-1", [InApp(), InAppTransfer()]));
+
+        // Agents: 09:01–09:05 and 09:05:10–09:07. The customer: 09:00–09:07, the time service is charged on.
+        Assert.Equal(240 + 110, LensSeconds(RateInApp("contact-lens=agent")));
+        var result = RateInApp("contact-lens=customer-leg");
+        Assert.Empty(result.Legs); // no telephony leg, yet the customer was connected
+        var lens = Assert.Single(result.Charges, c => c.ChargeKind == ChargeKinds.ContactLens);
+        var service = Assert.Single(result.Charges, c => c.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(420, lens.ActualSeconds);
+        Assert.Equal(service.ActualSeconds, lens.ActualSeconds);
+        Assert.Equal(420 * 0.015m / 60m, lens.Cost);
+        Assert.Equal(LegKinds.CustomerInbound, lens.LegKind);
+        Assert.Null(lens.LegIndex);
+    }
+
+    [Fact]
+    public void Contact_lens_on_an_outbound_call_the_customer_never_answered_is_on_the_outbound_side_as_its_service()
+    {
+        // smith is connected at 10:00:00 and dials; nobody answers; the call ends at 10:00:40.
+        var dialled = new ContactRecord
+        {
+            ContactId = "out-1",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.Outbound,
+            InitiationTimestamp = At("10:00:00"),
+            DisconnectTimestamp = At("10:00:40"),
+            SystemEndpoint = new Endpoint("+12065550100", "TELEPHONE_NUMBER"),
+            CustomerEndpoint = new Endpoint("+442079460000", "TELEPHONE_NUMBER"),
+            Agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("10:00:00"), AfterContactWorkStartTimestamp = At("10:00:40") },
+            ContactLensEnabled = true,
+            InstanceArn = Instance,
+        };
+        var result = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("out-1", [dialled]));
+
+        var lens = Assert.Single(result.Charges, c => c.ChargeKind == ChargeKinds.ContactLens);
+        var service = Assert.Single(result.Charges, c => c.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(40, lens.ActualSeconds);
+        Assert.Equal((LegKinds.CustomerOutbound, "GB"), (service.LegKind, service.Country));
+        Assert.Equal((service.LegKind, service.Number, service.Country), (lens.LegKind, lens.Number, lens.Country));
+    }
 }

@@ -30,82 +30,21 @@ public sealed class LegBuilder
     {
         var legs = new List<Leg>();
         var usages = new List<MeteredUsage>();
-        AddCustomerLeg(chain, legs, usages);
-        AddCallbackLegs(chain, legs, usages);
+        var calls = CallbackCalls.Of(chain);
+        var customerSpan = AddCustomerLeg(chain, calls, legs, usages);
+        AddCallbackLegs(chain, calls, legs, usages);
         AddThirdPartyLegs(chain, legs, usages);
         AddDeskPhoneLegs(chain, legs, usages);
-        AddContactLens(chain, legs, usages);
+        AddContactLens(chain, calls, customerSpan, legs, usages);
         return new ChainUsage(legs, usages);
     }
+
+    // Up to this many records a chain is scanned rather than indexed (as Chain's orphan check); most have 1–4.
+    private const int SmallChain = 16;
 
     /// <summary>Records that carry the customer: everything but external legs, callbacks and monitoring.</summary>
     public static bool KeepsCustomer(ContactRecord r) =>
         r.InitiationMethod is not (InitiationMethods.ExternalOutbound or InitiationMethods.Callback or InitiationMethods.Monitor);
-
-    /// <summary>
-    /// The CALLBACK record whose call <paramref name="record"/> is on: its nearest CALLBACK ancestor through
-    /// <c>PreviousContactId</c> within the chain (a TRANSFER the callback's agent made, and that transfer's own
-    /// transfers). Null when it descends from none, or its line of parents leaves the chain before reaching
-    /// one. A CALLBACK record is not its own: for it this names an earlier callback it descends from, if any.
-    /// </summary>
-    public static ContactRecord? CallbackOf(Chain chain, ContactRecord record)
-    {
-        var records = chain.RecordSpan;
-        if (!HasCallback(records))
-        {
-            return null; // most chains
-        }
-
-        var current = record;
-        // At most one step per record: a PreviousContactId loop (malformed data) ends rather than spins.
-        for (var steps = 0; steps < records.Length && current.PreviousContactId is { } parentId; steps++)
-        {
-            ContactRecord? parent = null;
-            foreach (var r in records)
-            {
-                if (string.Equals(r.ContactId, parentId, StringComparison.Ordinal))
-                {
-                    parent = r;
-                    break;
-                }
-            }
-
-            if (parent is null)
-            {
-                return null;
-            }
-
-            if (parent.InitiationMethod == InitiationMethods.Callback)
-            {
-                return parent;
-            }
-
-            current = parent;
-        }
-
-        return null;
-    }
-
-    /// <summary>A record the chain's own customer leg unions: it keeps the customer and is not on a callback's call.</summary>
-    public static bool OnCustomerLeg(Chain chain, ContactRecord r) => KeepsCustomer(r) && CallbackOf(chain, r) is null;
-
-    /// <summary>A record a callback leg unions: the CALLBACK record itself, or a record on its call that keeps the customer.</summary>
-    public static bool OnCallbackLeg(Chain chain, string callbackId, ContactRecord r) =>
-        string.Equals(r.ContactId, callbackId, StringComparison.Ordinal)
-        || (KeepsCustomer(r) && CallbackOf(chain, r) is { } of && string.Equals(of.ContactId, callbackId, StringComparison.Ordinal));
-
-    private static bool HasCallback(ReadOnlySpan<ContactRecord> records)
-    {
-        foreach (var r in records)
-        {
-            if (r.InitiationMethod == InitiationMethods.Callback)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     public static bool IsOutboundChain(Chain chain)
     {
@@ -121,7 +60,14 @@ public sealed class LegBuilder
     [ThreadStatic]
     private static (List<ContactRecord> Records, List<(string ContactId, Interval Interval)> Telephony, List<(string ContactId, Interval Interval)> Service)? t_customer;
 
-    private void AddCustomerLeg(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    /// <summary>
+    /// The customer's connected time on the chain's own call (the customer leg's intervals, overlaps once), what
+    /// <c>contact-lens=customer-leg</c> meters; also for an in-app call, which has it but no telephony leg.
+    /// Labelled as the customer's service charge is (its kind, number and country).
+    /// </summary>
+    private readonly record struct CustomerSpan(string Kind, string ContactId, string? Number, string Country, IReadOnlyList<Interval> Intervals);
+
+    private CustomerSpan? AddCustomerLeg(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
         // Loops rather than LINQ here and below: this runs for every chain of the month.
         var (customerRecords, telephony, service) = t_customer ??= ([], [], []);
@@ -129,15 +75,16 @@ public sealed class LegBuilder
         telephony.Clear();
         service.Clear();
         var onCallbacks = 0;
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        for (var i = 0; i < records.Length; i++)
         {
             // A transfer the callback's agent made is on the outbound call Connect placed for the
             // callback (its leg, below), not on the inbound call, which ended when the callback was created.
-            if (OnCustomerLeg(chain, r))
+            if (calls.OnCustomerLeg(i))
             {
-                customerRecords.Add(r);
+                customerRecords.Add(records[i]);
             }
-            else if (KeepsCustomer(r))
+            else if (KeepsCustomer(records[i]))
             {
                 onCallbacks++;
             }
@@ -145,7 +92,7 @@ public sealed class LegBuilder
 
         if (customerRecords.Count == 0)
         {
-            return;
+            return null;
         }
 
         var outbound = IsOutboundChain(chain);
@@ -219,6 +166,7 @@ public sealed class LegBuilder
             outbound && _policy.OutboundServiceStart == OutboundServiceStart.Dialling
                 ? "Connect voice minutes of the customer, from dialling (InitiationTimestamp) to the last disconnect"
                 : "Connect voice minutes of the customer leg");
+        return new CustomerSpan(kind, head.ContactId, number, country, union);
     }
 
     private Interval ServiceInterval(ContactRecord r, bool outboundChain)
@@ -236,9 +184,10 @@ public sealed class LegBuilder
         return r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default;
     }
 
-    private void AddCallbackLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddCallbackLegs(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        foreach (var r in records)
         {
             // A callback the customer never answered has no telephony and no service (nor do records after it).
             if (r.InitiationMethod != InitiationMethods.Callback || r.ConnectedToSystemTimestamp is not { } answered)
@@ -251,9 +200,10 @@ public sealed class LegBuilder
             // so the leg is the union of the callback's [answer, disconnect) and those records' intervals, as
             // the customer leg unions its records; telephony and service over the union, once.
             List<(string ContactId, Interval Interval)>? parts = null;
-            foreach (var d in chain.RecordSpan)
+            for (var i = 0; i < records.Length; i++)
             {
-                if (!ReferenceEquals(d, r) && OnCallbackLeg(chain, r.ContactId, d))
+                var d = records[i];
+                if (!ReferenceEquals(d, r) && calls.OnCallbackLeg(i, r.ContactId))
                 {
                     parts ??= [(r.ContactId, new Interval(answered, r.End))];
                     // Not before the customer answered the callback: they were not on the line.
@@ -299,6 +249,7 @@ public sealed class LegBuilder
 
     private void AddThirdPartyLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
+        Dictionary<string, List<ContactRecord>>? externalByParent = null;
         foreach (var r in chain.RecordSpan)
         {
             if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
@@ -308,7 +259,7 @@ public sealed class LegBuilder
                     "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
                     "Connect voice minutes of the third-party leg");
             }
-            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
+            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!, ref externalByParent))
             {
                 // With neither a completed transfer nor an agent (a flow's transfer), nothing says when the third party
                 // was dialled: from the call's connection is an upper bound, flagged, where no leg would hide it.
@@ -344,11 +295,59 @@ public sealed class LegBuilder
     /// same number however it is written (18002430000 is +18002430000), or a child that names no number, which
     /// can only be that leg. Else the transfer and its leg record were each billed as a third-party leg.
     /// </summary>
-    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address)
+    /// <param name="externalByParent">
+    /// A large chain's EXTERNAL_OUTBOUND records by parent, built on the first question: scanning the chain per
+    /// transfer made a long chain of external transfers quadratic. Small chains scan.
+    /// </param>
+    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address, ref Dictionary<string, List<ContactRecord>>? externalByParent)
     {
         var number = PhoneNumbers.AsE164(address) ?? address;
-        return chain.ChildrenOf(r.ContactId).Any(c => c.InitiationMethod == InitiationMethods.ExternalOutbound
-            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number));
+        var records = chain.RecordSpan;
+        if (records.Length <= SmallChain)
+        {
+            foreach (var c in records)
+            {
+                if (string.Equals(c.PreviousContactId, r.ContactId, StringComparison.Ordinal) && IsLegTo(c, number))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        if (externalByParent is null)
+        {
+            externalByParent = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
+            foreach (var c in records)
+            {
+                if (c is { InitiationMethod: InitiationMethods.ExternalOutbound, PreviousContactId: { } parent })
+                {
+                    if (!externalByParent.TryGetValue(parent, out var children))
+                    {
+                        externalByParent[parent] = children = [];
+                    }
+
+                    children.Add(c);
+                }
+            }
+        }
+
+        if (externalByParent.TryGetValue(r.ContactId, out var external))
+        {
+            foreach (var c in external)
+            {
+                if (IsLegTo(c, number))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+
+        static bool IsLegTo(ContactRecord c, string number) => c.InitiationMethod == InitiationMethods.ExternalOutbound
+            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number);
     }
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
@@ -399,21 +398,23 @@ public sealed class LegBuilder
     /// its initiation method (a CALLBACK's agent talks to the customer too), unioned over the chain so
     /// overlaps count once. Policy <c>agent</c>: each record's [agent connected, ACW start ?? disconnect);
     /// <c>customer-leg</c>: the whole customer leg the record belongs to — its own callback leg for a
-    /// CALLBACK, the chain's customer leg for any other record.
+    /// CALLBACK or a record on its call, the customer's connected time on the chain's own call for any other
+    /// record (the customer leg's intervals; an in-app call has that time but no telephony leg).
     /// </summary>
-    private void AddContactLens(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
+    private void AddContactLens(Chain chain, CallbackCalls calls, CustomerSpan? customer, List<Leg> legs, List<MeteredUsage> usages)
     {
-        ContactRecord? first = null;
-        foreach (var r in chain.RecordSpan)
+        var records = chain.RecordSpan;
+        var first = -1;
+        for (var i = 0; i < records.Length; i++)
         {
-            if (r.ContactLensEnabled)
+            if (records[i].ContactLensEnabled)
             {
-                first = r;
+                first = i;
                 break;
             }
         }
 
-        if (first is null)
+        if (first < 0)
         {
             return; // most chains: no list built
         }
@@ -432,8 +433,9 @@ public sealed class LegBuilder
         var agentPolicy = _policy.ContactLensInterval == ContactLensInterval.AgentConnected;
         var customerLegAdded = false;
         List<int>? callbacksAdded = null;
-        foreach (var r in chain.RecordSpan)
+        for (var index = first; index < records.Length; index++)
         {
+            var r = records[index];
             if (!r.ContactLensEnabled)
             {
                 continue;
@@ -446,7 +448,7 @@ public sealed class LegBuilder
                     parts.Add((r.ContactId, new Interval(connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
                 }
             }
-            else if (CallbackFor(chain, r) is { } callbackRecord)
+            else if (calls.CallbackFor(index) is { } callbackRecord)
             {
                 // A CALLBACK, or a record on its call (a transfer its agent made): the callback's leg, once.
                 if (CallbackLegOf(legs, callbackRecord) is { } callback && !(callbacksAdded ??= []).Contains(callback.Index))
@@ -458,12 +460,12 @@ public sealed class LegBuilder
                     }
                 }
             }
-            else if (customerLeg is not null && !customerLegAdded)
+            else if (customer is { } span && !customerLegAdded)
             {
                 customerLegAdded = true;
-                foreach (var i in customerLeg.Intervals)
+                foreach (var i in span.Intervals)
                 {
-                    parts.Add((customerLeg.ContactId, i));
+                    parts.Add((span.ContactId, i));
                 }
             }
         }
@@ -474,27 +476,27 @@ public sealed class LegBuilder
             return;
         }
 
-        // Reported on the leg of the first analysed record: its callback's leg, else the customer leg.
-        var leg = (CallbackFor(chain, first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
+        // Reported on the leg of the first analysed record: its callback's leg, else the customer leg. Without
+        // one (an in-app call, an outbound call never answered) it is labelled as the customer's service charge is,
+        // outbound when Connect dialled the customer.
+        var leg = (calls.CallbackFor(first) is { } firstCallback ? CallbackLegOf(legs, firstCallback) : null) ?? customerLeg;
         usages.Add(new MeteredUsage
         {
             ChargeKind = ChargeKinds.ContactLens,
-            LegKind = leg?.Kind ?? LegKinds.CustomerInbound,
+            LegKind = leg?.Kind ?? customer?.Kind ?? (IsOutboundChain(chain) ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound),
             LegIndex = leg?.Index,
             Intervals = union,
             Shares = shares,
-            ContactId = first.ContactId,
-            Number = leg?.Number,
-            Country = leg?.Country ?? "ZZ",
+            ContactId = records[first].ContactId,
+            Number = leg is null ? customer?.Number : leg.Number,
+            Country = leg?.Country ?? customer?.Country ?? "ZZ",
             Why = agentPolicy
                 ? "Contact Lens conversational analytics was enabled; counted from agent connection to after-contact work"
-                : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
+                : customerLegAdded && customerLeg is null
+                    ? "Contact Lens conversational analytics was enabled; counted over the customer's connected time (policy; an in-app call has no telephony leg)"
+                    : "Contact Lens conversational analytics was enabled; counted over the whole customer leg (policy)",
         });
     }
-
-    /// <summary>The CALLBACK whose leg a record belongs to: itself for a CALLBACK, else the callback whose call it is on.</summary>
-    private static ContactRecord? CallbackFor(Chain chain, ContactRecord r) =>
-        r.InitiationMethod == InitiationMethods.Callback ? r : CallbackOf(chain, r);
 
     /// <summary>The leg of a CALLBACK record (null when the customer never answered it).</summary>
     private static Leg? CallbackLegOf(List<Leg> legs, ContactRecord callback)

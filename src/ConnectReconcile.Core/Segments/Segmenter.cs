@@ -90,14 +90,25 @@ public static class Segmenter
     /// exactly to the costs of its charges.
     /// </summary>
     /// <param name="charges">The chain's priced charges; those of other legs are skipped.</param>
-    public static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into)
+    public static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into) =>
+        Split(chain, leg, billedSeconds, charges, into, indexed: null);
+
+    // Up to this many records a leg is sliced by scanning every mark and record per piece (nothing allocated; most
+    // legs are 1–4 records); above, by one sweep with heaps, which a long chain needs (a scan is quadratic).
+    private const int SmallLeg = 16;
+
+    /// <summary>
+    /// As the public <c>Split</c>; <paramref name="indexed"/> forces the scans (false) or the sweeps (true) when slicing,
+    /// carving holds and allocating, else each is chosen by size (tests compare the two).
+    /// </summary>
+    internal static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into, bool? indexed)
     {
         var scratch = t_scratch ??= new Scratch();
         scratch.Clear(); // also after a leg that threw
         var pieces = scratch.Pieces;
         if (leg.Kind is LegKinds.CustomerInbound or LegKinds.CustomerOutbound or LegKinds.Callback)
         {
-            SplitCustomerLeg(chain, leg, scratch);
+            SplitCustomerLeg(chain, leg, scratch, indexed);
         }
         else
         {
@@ -122,7 +133,7 @@ public static class Segmenter
             if (charges[c].LegIndex == leg.Index)
             {
                 legCost += charges[c].Cost;
-                Allocate(charges[c], pieces, costs, scratch.Weights);
+                Allocate(charges[c], pieces, costs, scratch.Weights, indexed);
             }
         }
 
@@ -161,7 +172,7 @@ public static class Segmenter
     /// rounded to 12 places and the last piece it covers taking the charge's remainder. A charge that covers
     /// no piece (none in practice) is spread over every timed piece by seconds.
     /// </summary>
-    private static void Allocate(in LegCharge charge, List<Piece> pieces, List<decimal> costs, List<long> weights)
+    private static void Allocate(in LegCharge charge, List<Piece> pieces, List<decimal> costs, List<long> weights, bool? indexed)
     {
         var rest = Math.Round(charge.Cost, 12, MidpointRounding.AwayFromZero);
         var last = pieces.Count - 1;
@@ -174,11 +185,18 @@ public static class Segmenter
 
         weights.Clear();
         long total = 0;
-        foreach (var p in pieces)
+        if ((indexed ?? (long)pieces.Count * charge.Intervals.Count > SmallOverlap) && InTimeOrder(pieces, charge.Intervals))
         {
-            var w = p.Interval is { } span ? Overlap(span, charge.Intervals) : 0;
-            weights.Add(w);
-            total += w;
+            total = OverlapsInOnePass(pieces, charge.Intervals, weights);
+        }
+        else
+        {
+            foreach (var p in pieces)
+            {
+                var w = p.Interval is { } span ? Overlap(span, charge.Intervals) : 0;
+                weights.Add(w);
+                total += w;
+            }
         }
 
         if (total == 0)
@@ -225,6 +243,69 @@ public static class Segmenter
         }
     }
 
+    // Pieces × intervals up to which each piece's overlap is summed over every interval (a long chain's Contact Lens
+    // charge has an interval per analysed agent, its leg a piece per record: both run to thousands).
+    private const int SmallOverlap = 256;
+
+    /// <summary>Whether the timed pieces follow one another and the intervals are sorted and disjoint, as a leg's are.</summary>
+    private static bool InTimeOrder(List<Piece> pieces, IReadOnlyList<Interval> intervals)
+    {
+        for (var i = 1; i < intervals.Count; i++)
+        {
+            if (intervals[i].Start < intervals[i - 1].End)
+            {
+                return false;
+            }
+        }
+
+        Instant? previousEnd = null;
+        foreach (var p in pieces)
+        {
+            if (p.Interval is { } span)
+            {
+                if (previousEnd is { } end && span.Start < end)
+                {
+                    return false;
+                }
+
+                previousEnd = span.End;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Each piece's seconds inside the intervals (as <see cref="Overlap"/> per piece), both walked once in time
+    /// order: an interval that ended by a piece's start covers no later piece either. Returns their sum.
+    /// </summary>
+    private static long OverlapsInOnePass(List<Piece> pieces, IReadOnlyList<Interval> intervals, List<long> weights)
+    {
+        long total = 0;
+        var next = 0;
+        foreach (var p in pieces)
+        {
+            long w = 0;
+            if (p.Interval is { } span)
+            {
+                while (next < intervals.Count && intervals[next].End <= span.Start)
+                {
+                    next++;
+                }
+
+                for (var j = next; j < intervals.Count && intervals[j].Start < span.End; j++)
+                {
+                    w += span.Intersect(intervals[j]).Seconds;
+                }
+            }
+
+            weights.Add(w);
+            total += w;
+        }
+
+        return total;
+    }
+
     /// <summary>Seconds of <paramref name="span"/> inside the (disjoint) intervals.</summary>
     private static long Overlap(Interval span, IReadOnlyList<Interval> intervals)
     {
@@ -237,14 +318,17 @@ public static class Segmenter
         return seconds;
     }
 
-    private static void SplitCustomerLeg(Chain chain, Leg leg, Scratch scratch)
+    private static void SplitCustomerLeg(Chain chain, Leg leg, Scratch scratch, bool? indexed)
     {
         var records = scratch.Records;
         var hasExternal = false;
-        foreach (var r in chain.RecordSpan)
+        var all = chain.RecordSpan;
+        var calls = indexed is { } forced ? CallbackCalls.Of(chain, forced) : CallbackCalls.Of(chain);
+        for (var i = 0; i < all.Length; i++)
         {
             // The leg's own records: a callback leg's CALLBACK and the transfers on its call, the customer leg the rest.
-            if (leg.Kind == LegKinds.Callback ? LegBuilder.OnCallbackLeg(chain, leg.ContactId, r) : LegBuilder.OnCustomerLeg(chain, r))
+            var r = all[i];
+            if (leg.Kind == LegKinds.Callback ? calls.OnCallbackLeg(i, leg.ContactId) : calls.OnCustomerLeg(i))
             {
                 records.Add(r);
             }
@@ -280,9 +364,42 @@ public static class Segmenter
             }
         }
 
+        // Each piece between boundaries goes to its strongest mark; a piece no mark covers is ivr before the first
+        // agent, external after the last one when the call went to an external number, flow otherwise.
+        var unmarked = new Unmarked(firstAgent, lastAgentEnd, hasExternal, leg.ContactId);
+        if (indexed ?? records.Count > SmallLeg)
+        {
+            SliceBySweep(leg.Intervals, records, marks, scratch, unmarked);
+            CarveHoldsInOnePass(scratch.Pieces, records);
+        }
+        else
+        {
+            SliceByScan(leg.Intervals, records, marks, scratch, unmarked);
+            CarveHolds(scratch.Pieces, records);
+        }
+    }
+
+    /// <summary>What a piece that no mark covers is: its kind by where it lies against the agents' time, and its record.</summary>
+    private readonly record struct Unmarked(Instant? FirstAgent, Instant? LastAgentEnd, bool HasExternal, string LegContactId)
+    {
+        public Piece For(Interval piece, string? owner) => new(
+            FirstAgent is null || piece.End <= FirstAgent ? SegmentKinds.Ivr
+                : HasExternal && LastAgentEnd is { } last && piece.Start >= last ? SegmentKinds.External
+                : SegmentKinds.Flow,
+            piece.Seconds,
+            piece,
+            owner ?? LegContactId);
+    }
+
+    private static Piece Marked(in Mark m, Interval piece) =>
+        new(m.Kind, piece.Seconds, piece, m.Record.ContactId, m.Queue, m.Agent, m.RoutingProfile);
+
+    /// <summary>A small leg's pieces: for each, every mark and record scanned.</summary>
+    private static void SliceByScan(IReadOnlyList<Interval> spans, List<ContactRecord> records, List<Mark> marks, Scratch scratch, in Unmarked unmarked)
+    {
         var pieces = scratch.Pieces;
         var points = scratch.Points;
-        foreach (var span in leg.Intervals)
+        foreach (var span in spans)
         {
             // The span's ends and every mark boundary inside it, sorted and distinct.
             points.Clear();
@@ -294,17 +411,7 @@ public static class Segmenter
                 if (m.Interval.End > span.Start && m.Interval.End < span.End) points.Add(m.Interval.End);
             }
 
-            points.Sort();
-            var distinct = 1;
-            for (var i = 1; i < points.Count; i++)
-            {
-                if (points[i] != points[distinct - 1])
-                {
-                    points[distinct++] = points[i];
-                }
-            }
-
-            points.RemoveRange(distinct, points.Count - distinct);
+            SortDistinct(points);
             for (var i = 0; i + 1 < points.Count; i++)
             {
                 var piece = new Interval(points[i], points[i + 1]);
@@ -318,19 +425,119 @@ public static class Segmenter
                     }
                 }
 
-                Append(pieces, best >= 0
-                    ? new Piece(marks[best].Kind, piece.Seconds, piece, marks[best].Record.ContactId, marks[best].Queue, marks[best].Agent, marks[best].RoutingProfile)
-                    : new Piece(
-                        firstAgent is null || piece.End <= firstAgent ? SegmentKinds.Ivr
-                            : hasExternal && lastAgentEnd is { } last && piece.Start >= last ? SegmentKinds.External
-                            : SegmentKinds.Flow,
-                        piece.Seconds,
-                        piece,
-                        OwnerOf(records, piece) ?? leg.ContactId));
+                Append(pieces, best >= 0 ? Marked(marks[best], piece) : unmarked.For(piece, OwnerOf(records, piece)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A large leg's pieces, the same as <see cref="SliceByScan"/> gives, in one sweep in time order: the mark
+    /// boundaries sorted once; the marks begun by a piece's start in a heap by strength, the records connected by
+    /// then in a heap by chain order, each dropped when it surfaces ended before the piece's end (it covers no
+    /// later piece either). A piece costs a few heap steps, not a scan of every mark and record.
+    /// </summary>
+    private static void SliceBySweep(IReadOnlyList<Interval> spans, List<ContactRecord> records, List<Mark> marks, Scratch scratch, in Unmarked unmarked)
+    {
+        for (var i = 1; i < spans.Count; i++)
+        {
+            if (spans[i].Start < spans[i - 1].End)
+            {
+                SliceByScan(spans, records, marks, scratch, unmarked); // not a leg's sorted, disjoint spans: never, but then safely
+                return;
             }
         }
 
-        CarveHolds(pieces, records);
+        var bounds = scratch.Points;
+        bounds.Clear();
+        foreach (var m in marks)
+        {
+            bounds.Add(m.Interval.Start);
+            bounds.Add(m.Interval.End);
+        }
+
+        SortDistinct(bounds);
+        var marksByStart = new int[marks.Count];
+        var starts = new Instant[marks.Count];
+        for (var i = 0; i < marks.Count; i++)
+        {
+            marksByStart[i] = i;
+            starts[i] = marks[i].Interval.Start;
+        }
+
+        Array.Sort(starts, marksByStart);
+        var recordsByStart = new int[records.Count];
+        var connected = new Instant[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            recordsByStart[i] = i;
+            connected[i] = records[i].ConnectedToSystemTimestamp ?? records[i].InitiationTimestamp;
+        }
+
+        Array.Sort(connected, recordsByStart);
+        var strongest = new PriorityQueue<int, int>(Comparer<int>.Create((a, b) => Strength(marks[a], a, marks[b], b)));
+        var earliest = new PriorityQueue<int, int>(); // by chain order, as OwnerOf takes the first covering record
+        int nextBound = 0, nextMark = 0, nextRecord = 0;
+        var pieces = scratch.Pieces;
+        foreach (var span in spans)
+        {
+            while (nextBound < bounds.Count && bounds[nextBound] <= span.Start)
+            {
+                nextBound++;
+            }
+
+            for (var from = span.Start; from < span.End;)
+            {
+                var to = nextBound < bounds.Count && bounds[nextBound] < span.End ? bounds[nextBound++] : span.End;
+                var piece = new Interval(from, to);
+                while (nextMark < marksByStart.Length && starts[nextMark] <= from)
+                {
+                    strongest.Enqueue(marksByStart[nextMark], marksByStart[nextMark]);
+                    nextMark++;
+                }
+
+                while (strongest.TryPeek(out var top, out _) && marks[top].Interval.End < to)
+                {
+                    strongest.Dequeue();
+                }
+
+                if (strongest.TryPeek(out var best, out _))
+                {
+                    Append(pieces, Marked(marks[best], piece));
+                }
+                else
+                {
+                    while (nextRecord < recordsByStart.Length && connected[nextRecord] <= from)
+                    {
+                        earliest.Enqueue(recordsByStart[nextRecord], recordsByStart[nextRecord]);
+                        nextRecord++;
+                    }
+
+                    while (earliest.TryPeek(out var first, out _) && records[first].End < to)
+                    {
+                        earliest.Dequeue();
+                    }
+
+                    Append(pieces, unmarked.For(piece, earliest.TryPeek(out var owner, out _) ? records[owner].ContactId : null));
+                }
+
+                from = to;
+            }
+        }
+    }
+
+    private static void SortDistinct(List<Instant> points)
+    {
+        points.Sort();
+        var distinct = points.Count == 0 ? 0 : 1;
+        for (var i = 1; i < points.Count; i++)
+        {
+            if (points[i] != points[distinct - 1])
+            {
+                points[distinct++] = points[i];
+            }
+        }
+
+        points.RemoveRange(distinct, points.Count - distinct);
     }
 
     /// <summary>Agent over queue; among equals the earliest start, then the lowest ContactId.</summary>
@@ -338,6 +545,10 @@ public static class Segmenter
         candidate.Rank > best.Rank
         || (candidate.Rank == best.Rank && (candidate.Interval.Start < best.Interval.Start
             || (candidate.Interval.Start == best.Interval.Start && string.CompareOrdinal(candidate.Record.ContactId, best.Record.ContactId) < 0)));
+
+    /// <summary><see cref="Stronger"/> as an order (the stronger first), ties to the earlier mark as the scan keeps the first it finds.</summary>
+    private static int Strength(in Mark a, int aIndex, in Mark b, int bIndex) =>
+        Stronger(a, b) ? -1 : Stronger(b, a) ? 1 : aIndex.CompareTo(bIndex);
 
     private static string? OwnerOf(List<ContactRecord> records, Interval piece)
     {
@@ -396,5 +607,68 @@ public static class Segmenter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="CarveHolds"/> for a large leg, in one pass from the end: each agent piece gives its record's holds
+    /// from its end backwards, as <see cref="CarveHolds"/> does record by record (a ContactId seen twice carving
+    /// after the first), without scanning the leg once per record.
+    /// </summary>
+    private static void CarveHoldsInOnePass(List<Piece> pieces, List<ContactRecord> records)
+    {
+        // Per ContactId, the hold seconds still to carve, the next at the end.
+        Dictionary<string, List<long>>? owed = null;
+        for (var i = records.Count - 1; i >= 0; i--)
+        {
+            if (records[i].Agent?.CustomerHoldDuration is > 0 and var hold)
+            {
+                owed ??= new Dictionary<string, List<long>>(StringComparer.Ordinal);
+                if (!owed.TryGetValue(records[i].ContactId, out var holds))
+                {
+                    owed[records[i].ContactId] = holds = [];
+                }
+
+                holds.Add(hold);
+            }
+        }
+
+        if (owed is null)
+        {
+            return; // most legs
+        }
+
+        var reversed = new List<Piece>(pieces.Count + records.Count);
+        for (var i = pieces.Count - 1; i >= 0; i--)
+        {
+            var s = pieces[i];
+            if (s.Kind == SegmentKinds.Agent && s.Interval is not null && owed.TryGetValue(s.ContactId, out var holds))
+            {
+                // Holds off the piece's end, latest first; what is left stays agent time before them.
+                while (holds.Count > 0 && s.Interval is { } span)
+                {
+                    var take = Math.Min(holds[^1], s.Seconds);
+                    var holdStart = span.End.PlusSeconds(-take);
+                    reversed.Add(s with { Kind = SegmentKinds.Hold, Seconds = take, Interval = new Interval(holdStart, span.End) });
+                    holds[^1] -= take;
+                    if (holds[^1] == 0)
+                    {
+                        holds.RemoveAt(holds.Count - 1);
+                    }
+
+                    s = take == s.Seconds ? s with { Seconds = 0, Interval = null } : s with { Seconds = s.Seconds - take, Interval = new Interval(span.Start, holdStart) };
+                }
+
+                if (s.Interval is null)
+                {
+                    continue; // all hold
+                }
+            }
+
+            reversed.Add(s);
+        }
+
+        reversed.Reverse();
+        pieces.Clear();
+        pieces.AddRange(reversed);
     }
 }
