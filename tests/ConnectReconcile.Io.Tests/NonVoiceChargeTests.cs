@@ -64,7 +64,7 @@ public sealed class NonVoiceChargeTests : IDisposable
         var contacts = $"read_parquet('{Path.Combine(_dir.Sub("out"), "contacts", "*", "*.parquet")}')";
 
         // The call's charges, summed by chain_id, are its contacts row's total: no chat or task unit among them.
-        var call = Rows(db, $"SELECT c.total_cost, (SELECT sum(h.cost) FROM {charges} h WHERE h.chain_id = c.chain_id) FROM {contacts} c WHERE c.chain_id = 'call-1'").Single();
+        var call = DuckDbRows.Query(db, $"SELECT c.total_cost, (SELECT sum(h.cost) FROM {charges} h WHERE h.chain_id = c.chain_id) FROM {contacts} c WHERE c.chain_id = 'call-1'").Single();
         var total = Convert.ToDecimal(call[0], CultureInfo.InvariantCulture);
         Assert.True(total > 0);
         Assert.Equal(total, Convert.ToDecimal(call[1], CultureInfo.InvariantCulture)); // was 0.064 more: the chat's 0.004 and the task's 0.06
@@ -72,26 +72,6 @@ public sealed class NonVoiceChargeTests : IDisposable
         // Each non-voice contact is its own chain (chat-1 and task-1 were the call's "call-1"; c-2 and c-3 were "c-1").
         Assert.Equal(
             [("c-1", "c-1"), ("c-2", "c-2"), ("c-3", "c-3"), ("chat-1", "chat-1"), ("task-1", "task-1")],
-            Rows(db, $"SELECT contact_id, chain_id FROM {charges} WHERE unit = 'unit' ORDER BY contact_id").Select(r => ((string)r[0]!, (string)r[1]!)));
-    }
-
-    private static List<object?[]> Rows(DuckDBConnection db, string sql)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
+            DuckDbRows.Query(db, $"SELECT contact_id, chain_id FROM {charges} WHERE unit = 'unit' ORDER BY contact_id").Select(r => ((string)r[0]!, (string)r[1]!)));
     }
 }

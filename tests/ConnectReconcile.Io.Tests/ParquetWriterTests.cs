@@ -111,10 +111,10 @@ public sealed class ParquetWriterTests : IDisposable
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
         var checkedColumns = 0;
-        foreach (var (column, nulls, min, max) in Query(db, $"SELECT path_in_schema, stats_null_count, stats_min_value, stats_max_value FROM parquet_metadata('{path}')")
+        foreach (var (column, nulls, min, max) in DuckDbRows.Query(db, $"SELECT path_in_schema, stats_null_count, stats_min_value, stats_max_value FROM parquet_metadata('{path}')")
             .Select(r => ((string)r[0]!, Convert.ToInt64(r[1], CultureInfo.InvariantCulture), r[2] as string, r[3] as string)))
         {
-            var actual = Query(db, $"SELECT count(*) - count(\"{column}\"), min(\"{column}\")::VARCHAR, max(\"{column}\")::VARCHAR FROM read_parquet('{path}')").Single();
+            var actual = DuckDbRows.Query(db, $"SELECT count(*) - count(\"{column}\"), min(\"{column}\")::VARCHAR, max(\"{column}\")::VARCHAR FROM read_parquet('{path}')").Single();
             Assert.Equal(Convert.ToInt64(actual[0], CultureInfo.InvariantCulture), nulls);
             if (min is not null)
             {
@@ -135,7 +135,7 @@ public sealed class ParquetWriterTests : IDisposable
 
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
-        var encodings = Query(db, $"SELECT path_in_schema, encodings FROM parquet_metadata('{Path.Combine(_dir, relative!)}')")
+        var encodings = DuckDbRows.Query(db, $"SELECT path_in_schema, encodings FROM parquet_metadata('{Path.Combine(_dir, relative!)}')")
             .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
         Assert.Contains("DICTIONARY", encodings["chain_id"], StringComparison.Ordinal); // 3 rows a chain: 43 bytes for 120
         Assert.Contains("DICTIONARY", encodings["currency"], StringComparison.Ordinal);
@@ -199,9 +199,9 @@ public sealed class ParquetWriterTests : IDisposable
         Assert.Empty(await Read<ChargeRow>(empty));
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
-        Assert.Equal(320L, Convert.ToInt64(Query(db, $"SELECT count(*) FROM read_parquet('{path}')").Single()[0], CultureInfo.InvariantCulture));
-        Assert.Equal(0L, Convert.ToInt64(Query(db, $"SELECT count(*) FROM read_parquet('{empty}')").Single()[0], CultureInfo.InvariantCulture));
-        Assert.Equal(typeof(ChargeRow).GetProperties().Length, Query(db, $"DESCRIBE SELECT * FROM read_parquet('{empty}')").Count);
+        Assert.Equal(320L, Convert.ToInt64(DuckDbRows.Query(db, $"SELECT count(*) FROM read_parquet('{path}')").Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal(0L, Convert.ToInt64(DuckDbRows.Query(db, $"SELECT count(*) FROM read_parquet('{empty}')").Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal(typeof(ChargeRow).GetProperties().Length, DuckDbRows.Query(db, $"DESCRIBE SELECT * FROM read_parquet('{empty}')").Count);
     }
 
     private async Task AssertSameAsParquetNet<T>(string table, IReadOnlyList<List<T>> slices)
@@ -235,12 +235,12 @@ public sealed class ParquetWriterTests : IDisposable
         // DuckDB sees the same column names and types, and the same values, in both files.
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
-        var schemaOurs = Query(db, $"DESCRIBE SELECT * FROM read_parquet('{ours}', hive_partitioning = false)").Select(r => $"{r[0]} {r[1]}").ToList();
-        var schemaTheirs = Query(db, $"DESCRIBE SELECT * FROM read_parquet('{reference}', hive_partitioning = false)").Select(r => $"{r[0]} {r[1]}").ToList();
+        var schemaOurs = DuckDbRows.Query(db, $"DESCRIBE SELECT * FROM read_parquet('{ours}', hive_partitioning = false)").Select(r => $"{r[0]} {r[1]}").ToList();
+        var schemaTheirs = DuckDbRows.Query(db, $"DESCRIBE SELECT * FROM read_parquet('{reference}', hive_partitioning = false)").Select(r => $"{r[0]} {r[1]}").ToList();
         Assert.Equal(schemaTheirs, schemaOurs);
         Assert.NotEmpty(schemaOurs);
-        var rowsOurs = Query(db, $"SELECT * FROM read_parquet('{ours}', hive_partitioning = false)").Select(Line).ToList();
-        var rowsTheirs = Query(db, $"SELECT * FROM read_parquet('{reference}', hive_partitioning = false)").Select(Line).ToList();
+        var rowsOurs = DuckDbRows.Query(db, $"SELECT * FROM read_parquet('{ours}', hive_partitioning = false)").Select(Line).ToList();
+        var rowsTheirs = DuckDbRows.Query(db, $"SELECT * FROM read_parquet('{reference}', hive_partitioning = false)").Select(Line).ToList();
         Assert.Equal(slices.Sum(s => s.Count), rowsOurs.Count);
         Assert.Equal(rowsTheirs, rowsOurs);
     }
@@ -255,24 +255,4 @@ public sealed class ParquetWriterTests : IDisposable
     private static string Json<T>(IList<T> rows) => JsonSerializer.Serialize(rows);
 
     private static string Line(object?[] row) => string.Join("|", row.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "NULL"));
-
-    private static List<object?[]> Query(DuckDBConnection db, string sql)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 }
