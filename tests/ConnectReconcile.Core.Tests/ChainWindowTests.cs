@@ -226,6 +226,32 @@ public sealed class ChainWindowTests
     }
 
     [Fact]
+    public void A_group_of_a_thousand_records_closes_into_a_chain_of_exactly_them_with_each_key_in_its_place()
+    {
+        // Past 16 records a group's arrays grow by doubling (by one each was quadratic) and are trimmed at close.
+        var window = new ChainWindow(Hold, _ => true);
+        var records = Enumerable.Range(1, 1000).Select(n => Call(Id(n), 60 + 30L * n, 30, root: n == 1 ? null : Id(1))).ToList();
+        records.ForEach(window.Offer);
+        var newer = records[499] with { DisconnectTimestamp = records[499].DisconnectTimestamp!.Value.PlusSeconds(5), LastUpdateTimestamp = Day1.PlusSeconds(90_000) };
+        window.Offer(newer);
+
+        var chain = Assert.Single(window.CloseAll()).Chain!;
+        Assert.Equal(1000, chain.Records.Count);
+        Assert.All(chain.Records, r => Assert.NotNull(r));
+        Assert.Equal(records.Select(r => r.ContactId).Order(StringComparer.Ordinal), chain.Records.Select(r => r.ContactId).Order(StringComparer.Ordinal));
+        Assert.Same(newer, chain.Records.Single(r => r.ContactId == newer.ContactId));
+        Assert.Equal(1, window.Superseded);
+
+        // Each closed contact kept its own key: exact late copies change nothing, a changed one is a correction.
+        window.Offer(records[699]);
+        window.Offer(records[999]);
+        window.Offer(newer);
+        Assert.Equal(0, window.LateCorrections);
+        window.Offer(records[10] with { DisconnectTimestamp = records[10].DisconnectTimestamp!.Value.PlusSeconds(7), LastUpdateTimestamp = Day1.PlusSeconds(90_000) });
+        Assert.Equal(1, window.LateCorrections);
+    }
+
+    [Fact]
     public void Within_the_window_the_latest_copy_wins_and_ties_go_to_the_later_arrival()
     {
         var window = new ChainWindow(Hold, _ => true);

@@ -243,7 +243,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         foreach (var group in groups)
         {
             _open.Remove(group.Root);
-            var records = group.Records;
+            var records = group.ExactRecords();
             var voiceCount = 0;
             Instant? voiceStart = null;
             foreach (var record in records)
@@ -415,7 +415,12 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     {
         private static readonly Instant None = new(long.MinValue);
 
+        // Exactly sized up to SmallGroup records (the array becomes the chain's); above, doubled as it fills and
+        // trimmed once at close, as growing by one per record was quadratic in a chain of thousands.
+        private const int SmallGroup = 16;
+
         private ContactRecord[] _records;
+        private int _count = 1;
         private RecordKey _firstKey;
         private RecordKey[]? _keys; // made when a second record joins: most groups hold one
 
@@ -434,8 +439,16 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         public string Root { get; }
 
-        /// <summary>The group's records, exactly sized (most groups hold one record: no list around it).</summary>
-        public ContactRecord[] Records => _records;
+        /// <summary>The group's records, exactly sized (most groups hold one record: no list around it), read at close.</summary>
+        public ContactRecord[] ExactRecords()
+        {
+            if (_records.Length != _count)
+            {
+                Array.Resize(ref _records, _count);
+            }
+
+            return _records;
+        }
 
         public RecordKey KeyAt(int index) => _keys is null ? _firstKey : _keys[index];
 
@@ -447,16 +460,22 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         public void Add(ContactRecord record, RecordKey key, bool arrivalKnown)
         {
             _keys ??= [_firstKey];
-            Array.Resize(ref _records, _records.Length + 1);
-            Array.Resize(ref _keys, _keys.Length + 1);
-            _records[^1] = record;
-            _keys[^1] = key;
+            if (_count == _records.Length)
+            {
+                var size = _count < SmallGroup ? _count + 1 : 2 * _count;
+                Array.Resize(ref _records, size);
+                Array.Resize(ref _keys, size);
+            }
+
+            _records[_count] = record;
+            _keys[_count] = key;
+            _count++;
             Touch(record, arrivalKnown);
         }
 
         public bool Replace(ContactRecord record, RecordKey key, bool arrivalKnown)
         {
-            var i = Array.FindIndex(_records, r => r.ContactId == record.ContactId);
+            var i = Array.FindIndex(_records, 0, _count, r => r.ContactId == record.ContactId);
             if (i < 0)
             {
                 return false;
