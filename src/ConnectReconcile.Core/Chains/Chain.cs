@@ -77,8 +77,15 @@ public sealed class Chain
     /// </summary>
     public bool IsOrphan { get; }
 
-    // Below this many records a nested loop beats building a set (and allocates nothing); most chains are 1–3 records.
-    private const int SmallChain = 16;
+    /// <summary>
+    /// Up to this many records a chain is scanned, for its orphan check, its children, its callbacks and its
+    /// segments (nothing allocated; most chains are 1–3 records); above, indexed, as a scan per record is
+    /// quadratic in a chain of thousands.
+    /// </summary>
+    internal const int SmallChain = 16;
+
+    // Parent ContactId → its children in chain order: built on the first question about a chain above SmallChain.
+    private Dictionary<string, List<ContactRecord>>? _children;
 
     private static bool HasMissingParent(ContactRecord[] records)
     {
@@ -151,8 +158,35 @@ public sealed class Chain
 
     public string Region { get; }
 
-    public IEnumerable<ContactRecord> ChildrenOf(string contactId) =>
-        Records.Where(r => r.PreviousContactId == contactId);
+    /// <summary>The records whose <c>PreviousContactId</c> is <paramref name="contactId"/>, in chain order.</summary>
+    public IEnumerable<ContactRecord> ChildrenOf(string contactId)
+    {
+        if (_records.Length <= SmallChain)
+        {
+            return _records.Where(r => r.PreviousContactId == contactId);
+        }
+
+        if (_children is null)
+        {
+            var children = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
+            foreach (var r in _records)
+            {
+                if (r.PreviousContactId is { } parent)
+                {
+                    if (!children.TryGetValue(parent, out var list))
+                    {
+                        children[parent] = list = [];
+                    }
+
+                    list.Add(r);
+                }
+            }
+
+            _children = children;
+        }
+
+        return _children.TryGetValue(contactId, out var found) ? found : [];
+    }
 }
 
 /// <summary>Groups deduplicated voice records into chains by root id.</summary>

@@ -17,9 +17,6 @@ namespace ConnectReconcile.Core.Legs;
 /// </summary>
 public readonly struct CallbackCalls
 {
-    // Up to this many records walking the parents beats building an index (as Chain's orphan check).
-    private const int SmallChain = 16;
-
     private const int None = -1;
     private const int Unresolved = -2;
     private const int Resolving = -3;
@@ -38,7 +35,7 @@ public readonly struct CallbackCalls
     }
 
     /// <summary>Resolves <paramref name="chain"/>: nothing for a chain without a CALLBACK (most), an index for a large one.</summary>
-    public static CallbackCalls Of(Chain chain) => Of(chain, indexed: chain.RecordSpan.Length > SmallChain);
+    public static CallbackCalls Of(Chain chain) => Of(chain, indexed: chain.RecordSpan.Length > Chain.SmallChain);
 
     /// <summary>As <see cref="Of(Chain)"/>, the walk or the index chosen by the caller (tests compare the two).</summary>
     internal static CallbackCalls Of(Chain chain, bool indexed)

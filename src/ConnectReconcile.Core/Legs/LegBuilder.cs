@@ -39,9 +39,6 @@ public sealed class LegBuilder
         return new ChainUsage(legs, usages);
     }
 
-    // Up to this many records a chain is scanned rather than indexed (as Chain's orphan check); most have 1–4.
-    private const int SmallChain = 16;
-
     /// <summary>Records that carry the customer: everything but external legs, callbacks and monitoring.</summary>
     public static bool KeepsCustomer(ContactRecord r) =>
         r.InitiationMethod is not (InitiationMethods.ExternalOutbound or InitiationMethods.Callback or InitiationMethods.Monitor);
@@ -249,7 +246,6 @@ public sealed class LegBuilder
 
     private void AddThirdPartyLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {
-        Dictionary<string, List<ContactRecord>>? externalByParent = null;
         foreach (var r in chain.RecordSpan)
         {
             if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
@@ -259,7 +255,7 @@ public sealed class LegBuilder
                     "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
                     "Connect voice minutes of the third-party leg");
             }
-            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!, ref externalByParent))
+            else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
             {
                 // With neither a completed transfer nor an agent (a flow's transfer), nothing says when the third party
                 // was dialled: from the call's connection is an upper bound, flagged, where no leg would hide it.
@@ -295,59 +291,11 @@ public sealed class LegBuilder
     /// same number however it is written (18002430000 is +18002430000), or a child that names no number, which
     /// can only be that leg. Else the transfer and its leg record were each billed as a third-party leg.
     /// </summary>
-    /// <param name="externalByParent">
-    /// A large chain's EXTERNAL_OUTBOUND records by parent, built on the first question: scanning the chain per
-    /// transfer made a long chain of external transfers quadratic. Small chains scan.
-    /// </param>
-    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address, ref Dictionary<string, List<ContactRecord>>? externalByParent)
+    private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address)
     {
         var number = PhoneNumbers.AsE164(address) ?? address;
-        var records = chain.RecordSpan;
-        if (records.Length <= SmallChain)
-        {
-            foreach (var c in records)
-            {
-                if (string.Equals(c.PreviousContactId, r.ContactId, StringComparison.Ordinal) && IsLegTo(c, number))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        if (externalByParent is null)
-        {
-            externalByParent = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
-            foreach (var c in records)
-            {
-                if (c is { InitiationMethod: InitiationMethods.ExternalOutbound, PreviousContactId: { } parent })
-                {
-                    if (!externalByParent.TryGetValue(parent, out var children))
-                    {
-                        externalByParent[parent] = children = [];
-                    }
-
-                    children.Add(c);
-                }
-            }
-        }
-
-        if (externalByParent.TryGetValue(r.ContactId, out var external))
-        {
-            foreach (var c in external)
-            {
-                if (IsLegTo(c, number))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-
-        static bool IsLegTo(ContactRecord c, string number) => c.InitiationMethod == InitiationMethods.ExternalOutbound
-            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number);
+        return chain.ChildrenOf(r.ContactId).Any(c => c.InitiationMethod == InitiationMethods.ExternalOutbound
+            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number));
     }
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)

@@ -93,9 +93,8 @@ public static class Segmenter
     public static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into) =>
         Split(chain, leg, billedSeconds, charges, into, indexed: null);
 
-    // Up to this many records a leg is sliced by scanning every mark and record per piece (nothing allocated; most
-    // legs are 1–4 records); above, by one sweep with heaps, which a long chain needs (a scan is quadratic).
-    private const int SmallLeg = 16;
+    // Up to Chain.SmallChain records a leg is sliced by scanning every mark and record per piece (nothing
+    // allocated); above, by one sweep with heaps, which a long chain needs (a scan is quadratic).
 
     /// <summary>
     /// As the public <c>Split</c>; <paramref name="indexed"/> forces the scans (false) or the sweeps (true) when slicing,
@@ -367,7 +366,7 @@ public static class Segmenter
         // Each piece between boundaries goes to its strongest mark; a piece no mark covers is ivr before the first
         // agent, external after the last one when the call went to an external number, flow otherwise.
         var unmarked = new Unmarked(firstAgent, lastAgentEnd, hasExternal, leg.ContactId);
-        if (indexed ?? records.Count > SmallLeg)
+        if (indexed ?? records.Count > Chain.SmallChain)
         {
             SliceBySweep(leg.Intervals, records, marks, scratch, unmarked);
             CarveHoldsInOnePass(scratch.Pieces, records);
