@@ -19,6 +19,13 @@ public static class ChargeKinds
     public static readonly IReadOnlyList<string> Voice =
         [Service, TelephonyInboundDid, TelephonyInboundTollFree, TelephonyOutbound, ContactLens];
 
+    /// <summary>
+    /// Telephony and number-day kinds: priced by the far end's country and number. Service, Contact Lens and
+    /// channels are priced by region alone, so a rate row of theirs has neither.
+    /// </summary>
+    public static bool HasFarEnd(string chargeKind) =>
+        chargeKind is TelephonyInboundDid or TelephonyInboundTollFree or TelephonyOutbound or NumberDaysDid or NumberDaysTollFree;
+
     public static string TelephonyFor(Leg leg) =>
         leg.Direction == Directions.Outbound ? TelephonyOutbound
         : leg.NumberType == Reference.NumberTypes.TollFree ? TelephonyInboundTollFree

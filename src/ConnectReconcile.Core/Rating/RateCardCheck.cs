@@ -43,10 +43,6 @@ public sealed partial class RateCard
         _ => null,
     };
 
-    /// <summary>Telephony and number-day charges: the only ones a country or prefix can price.</summary>
-    private static bool HasFarEnd(string chargeKind) =>
-        chargeKind != ChargeKinds.Service && chargeKind != ChargeKinds.ContactLens && UnitOf(chargeKind) is not null;
-
     /// <summary>A non-voice channel's kind, as <see cref="ChargeKinds.ForChannel"/> makes it: lower-case letters.</summary>
     private static bool IsChannel(string chargeKind) => chargeKind.Length > 0 && chargeKind.All(char.IsAsciiLetterLower);
 
@@ -129,7 +125,7 @@ public sealed partial class RateCard
         }
 
         // Only telephony and numbers have a far end: the rater asks these rows for no country or number.
-        if ((row.Country is not null || row.Prefix is not null) && !HasFarEnd(row.ChargeKind))
+        if ((row.Country is not null || row.Prefix is not null) && !ChargeKinds.HasFarEnd(row.ChargeKind))
         {
             throw new FormatException($"Rate card row {row.Id}: a {row.ChargeKind} row has {(row.Country is null ? $"prefix '{row.Prefix}'" : $"country '{row.Country}'")}, " +
                 "but only telephony and number-day charges have a far end's country and number, so the row would match nothing; leave it out.");

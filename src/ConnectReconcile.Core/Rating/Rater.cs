@@ -114,8 +114,7 @@ public sealed class Rater
     private Charge Price(Chain chain, MeteredUsage u, string model, DateOnly day)
     {
         var region = chain.Region;
-        // Service and Contact Lens are priced by region alone (their rows have no country or prefix).
-        var farEnd = u.ChargeKind != ChargeKinds.Service && u.ChargeKind != ChargeKinds.ContactLens;
+        var farEnd = ChargeKinds.HasFarEnd(u.ChargeKind);
         var country = farEnd ? u.Country : null;
         var row = _card.Find(region, model, u.ChargeKind, country, farEnd ? u.Number : null, day);
         var actual = u.Seconds;
