@@ -344,7 +344,7 @@ public sealed class CliEnvironment : IDisposable
         catch (Exception e) when (e is FormatException or OverflowException)
         {
             throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'." +
-                (topLevel ? SectionHint(parse, key, scope) : ""));
+                (topLevel ? SectionHint(key, scope) : ""));
         }
     }
 
@@ -352,9 +352,9 @@ public sealed class CliEnvironment : IDisposable
     /// For a top-level setting another command reads differently (<c>"cur"</c>: reconcile's file, generate's switch):
     /// where to put it so that only the command it is meant for reads it.
     /// </summary>
-    private static string SectionHint(ParseResult parse, string key, string scope)
+    private static string SectionHint(string key, string scope)
     {
-        var others = SettingCatalog.CommandsWith(parse.RootCommandResult.Command, key).Where(c => c != scope).ToList();
+        var others = ConnectReconcileCli.Settings.ScopesWith(key).Where(c => c != scope).ToList();
         if (others.Count == 0)
         {
             return "";

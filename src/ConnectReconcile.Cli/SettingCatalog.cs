@@ -14,14 +14,16 @@ public sealed class SettingCatalog
     private readonly FrozenSet<string> _names;
     private readonly FrozenSet<string> _lists;
     private readonly FrozenDictionary<string, FrozenSet<string>> _scopes;
+    private readonly string[] _scopeOrder; // the commands in the tree's order, for messages
 
-    private SettingCatalog(FrozenSet<string> names, FrozenSet<string> lists, FrozenDictionary<string, FrozenSet<string>> scopes) =>
-        (_names, _lists, _scopes) = (names, lists, scopes);
+    private SettingCatalog(FrozenSet<string> names, FrozenSet<string> lists, FrozenDictionary<string, FrozenSet<string>> scopes, string[] scopeOrder) =>
+        (_names, _lists, _scopes, _scopeOrder) = (names, lists, scopes, scopeOrder);
 
     /// <summary>Walks <paramref name="root"/>; <paramref name="extra"/> are settings without a flag (S3 encryption).</summary>
     public static SettingCatalog Of(Command root, IEnumerable<string> extra)
     {
         var scopes = new Dictionary<string, FrozenSet<string>>(StringComparer.Ordinal);
+        var order = new List<string>();
         var names = new HashSet<string>(extra, StringComparer.Ordinal);
         var lists = new HashSet<string>(StringComparer.Ordinal);
         void Walk(Command command, string? scope)
@@ -30,6 +32,7 @@ public sealed class SettingCatalog
             {
                 var path = scope is null ? sub.Name : $"{scope}:{sub.Name}";
                 scopes[path] = sub.Options.Select(NameOf).ToFrozenSet(StringComparer.Ordinal);
+                order.Add(path);
                 names.UnionWith(sub.Options.Select(NameOf));
                 lists.UnionWith(sub.Options.Where(o => o.ValueType.IsArray).Select(NameOf));
                 Walk(sub, path);
@@ -37,7 +40,7 @@ public sealed class SettingCatalog
         }
 
         Walk(root, null);
-        return new SettingCatalog(names.ToFrozenSet(StringComparer.Ordinal), lists.ToFrozenSet(StringComparer.Ordinal), scopes.ToFrozenDictionary(StringComparer.Ordinal));
+        return new SettingCatalog(names.ToFrozenSet(StringComparer.Ordinal), lists.ToFrozenSet(StringComparer.Ordinal), scopes.ToFrozenDictionary(StringComparer.Ordinal), order.ToArray());
     }
 
     /// <summary>The scope of a command being run: its path below the root, ':'-separated (<c>ratecard:derive</c>).</summary>
@@ -53,23 +56,8 @@ public sealed class SettingCatalog
         return string.Join(':', names);
     }
 
-    /// <summary>The commands below <paramref name="root"/> that have the option <paramref name="name"/>, as scopes (<c>ratecard:derive</c>), in the tree's order.</summary>
-    public static IEnumerable<string> CommandsWith(Command root, string name, string? scope = null)
-    {
-        foreach (var sub in root.Subcommands)
-        {
-            var path = scope is null ? sub.Name : $"{scope}:{sub.Name}";
-            if (sub.Options.Any(o => NameOf(o) == name))
-            {
-                yield return path;
-            }
-
-            foreach (var deeper in CommandsWith(sub, name, path))
-            {
-                yield return deeper;
-            }
-        }
-    }
+    /// <summary>The commands that have the option <paramref name="name"/>, as scopes (<c>ratecard:derive</c>), in the tree's order.</summary>
+    public IEnumerable<string> ScopesWith(string name) => _scopeOrder.Where(scope => _scopes[scope].Contains(name));
 
     /// <summary>A setting name (normalised: <c>RATE_CARD</c> → <c>rate-card</c>).</summary>
     public static string Normalise(string key) => key.Replace('_', '-').ToLowerInvariant();
