@@ -491,20 +491,23 @@ internal sealed class DayPartitions : IDisposable
         {
             var which = lost.Select(c => c.Number!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var on = lost.Select(c => c.Day).Distinct().Order().Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToList();
-            _options.Warn?.Invoke($"{lost.Count} number-day charge(s) of {which.Count} number(s) ({string.Join(", ", which.Take(5))}{(which.Count > 5 ? ", …" : "")}) " +
-                $"on {string.Join(", ", on.Take(5))}{(on.Count > 5 ? ", …" : "")} are unpriced: no call in this run placed the numbers in a region, the number inventory names none " +
+            _options.Warn?.Invoke($"{lost.Count} number-day charge(s) of {which.Count} number(s) ({Listed(which)}) " +
+                $"on {Listed(on)} are unpriced: no call in this run placed the numbers in a region, the number inventory names none " +
                 "and the rate card prices more than one region. Give --numbers as `aws connect list-phone-numbers-v2` JSON (its TargetArn names the instance and region), " +
                 "add instance_id and region columns to the CSV, or rate with a card of one region.");
         }
 
         if (guessed.Count > 0)
         {
-            _options.Warn?.Invoke($"{guessed.Count} number(s) ({string.Join(", ", guessed.Take(5))}{(guessed.Count > 5 ? ", …" : "")}) took no call in this run " +
+            _options.Warn?.Invoke($"{guessed.Count} number(s) ({Listed(guessed)}) took no call in this run " +
                 $"and the number inventory does not say where they are held: their number-days are put in the busiest instance, {busiest!.InstanceId} in {busiest.Region}, " +
                 "one of several this run saw. Give --numbers as `aws connect list-phone-numbers-v2` JSON or add instance_id and region columns to the CSV to place them.");
         }
 
         return charges;
+
+        // The first few of a warning's numbers or days: the warning is for a person, the rows hold them all.
+        static string Listed(IReadOnlyCollection<string> items) => string.Join(", ", items.Take(5)) + (items.Count > 5 ? ", …" : "");
     }
 
     /// <summary>
