@@ -64,16 +64,31 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-queue",
-            "Voice cost per queue and segment kind (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`). Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per queue and segment kind (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`; a call without a telephony leg under `(no leg)`). Parameters: first day, last day, first day, last day (yyyy-MM-dd).",
             """
             -- Cost by queue: charges carry no queue; segments do, with the leg's charges allocated by
-            -- seconds (voice only; chat, task and email charges are in charges). Parameters: first day, last day (yyyy-MM-dd).
+            -- seconds (voice only; chat, task and email charges are in charges). A call without a
+            -- telephony leg (in-app, outbound never answered) has no segments: its charges (leg_index
+            -- NULL) go to its contacts row's queue, so the costs tie to contacts.total_cost.
+            -- Parameters: first day, last day (segments), then first day, last day again (charges).
+            WITH allocated AS (
+                SELECT chain_id, queue, segment_kind, seconds, cost
+                FROM segments
+                WHERE dt BETWEEN ? AND ?
+                UNION ALL
+                SELECT h.chain_id, k.queue, '(no leg)' AS segment_kind,
+                       CASE WHEN h.charge_kind = 'service' THEN h.billed_seconds ELSE 0 END AS seconds, h.cost
+                FROM charges h
+                JOIN contacts k ON k.chain_id = h.chain_id AND k.dt = h.dt
+                WHERE h.dt BETWEEN ? AND ?
+                  AND h.leg_index IS NULL
+                  AND h.unit = 'minute'
+            )
             SELECT coalesce(queue, '(no queue)') AS queue, segment_kind,
                    count(DISTINCT chain_id) AS calls,
                    round(sum(seconds) / 60.0, 2) AS minutes,
                    round(sum(cost), 2) AS cost
-            FROM segments
-            WHERE dt BETWEEN ? AND ?
+            FROM allocated
             GROUP BY 1, 2
             ORDER BY sum(cost) DESC
             """),
@@ -93,15 +108,30 @@ public static class NamedQueries
             ORDER BY 1, 2
             """),
         new("cost-by-agent",
-            "Voice cost per agent (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`). Parameters: first day, last day (yyyy-MM-dd).",
+            "Voice cost per agent (each charge allocated to the segments its metered time covers; minimum top-ups to `minimum`; a call without a telephony leg to its first agent). Parameters: first day, last day, first day, last day (yyyy-MM-dd).",
             """
-            -- Cost by agent: from segments (charges carry no agent), voice only. Parameters: first day, last day (yyyy-MM-dd).
+            -- Cost by agent: from segments (charges carry no agent), voice only. A call without a
+            -- telephony leg (in-app, outbound never answered) has no segments: its charges (leg_index
+            -- NULL) go to its contacts row's agent, so the costs tie to contacts.total_cost.
+            -- Parameters: first day, last day (segments), then first day, last day again (charges).
+            WITH allocated AS (
+                SELECT chain_id, agent, seconds, cost
+                FROM segments
+                WHERE dt BETWEEN ? AND ?
+                UNION ALL
+                SELECT h.chain_id, k.agent,
+                       CASE WHEN h.charge_kind = 'service' THEN h.billed_seconds ELSE 0 END AS seconds, h.cost
+                FROM charges h
+                JOIN contacts k ON k.chain_id = h.chain_id AND k.dt = h.dt
+                WHERE h.dt BETWEEN ? AND ?
+                  AND h.leg_index IS NULL
+                  AND h.unit = 'minute'
+            )
             SELECT coalesce(agent, '(no agent)') AS agent,
                    count(DISTINCT chain_id) AS calls,
                    round(sum(seconds) / 60.0, 2) AS minutes,
                    round(sum(cost), 2) AS cost
-            FROM segments
-            WHERE dt BETWEEN ? AND ?
+            FROM allocated
             GROUP BY 1
             ORDER BY sum(cost) DESC
             """),
