@@ -171,17 +171,20 @@ internal sealed class DayPartitions : IDisposable
         _outOfRange += quarantined.Count - ours.Count;
         quarantined = ours;
 
-        var quarantineDays = new HashSet<DateOnly>();
+        // The days this run publishes: its report days and, in a whole replay, an arrival day that holds
+        // only quarantined records (a dated run's are within its days). Every table gets each one's file,
+        // without rows where it has none, and no number-days (a day without calls is not a report day).
+        var published = new SortedSet<DateOnly>(days);
         if (_options.Output is not null)
         {
             foreach (var group in quarantined.GroupBy(q => QuarantineDay(q, firstDay)).OrderBy(g => g.Key))
             {
-                quarantineDays.Add(group.Key);
+                published.Add(group.Key);
                 var rows = group.Select(QuarantineRow.From).ToList();
                 Record(await _writer.AppendAsync("quarantine", group.Key, rows, cancellationToken).ConfigureAwait(false));
             }
 
-            foreach (var day in days)
+            foreach (var day in published)
             {
                 Record(_writer.EnsureFile<ChargeRow>("charges", day));
                 Record(_writer.EnsureFile<ContactRow>("contacts", day));
@@ -224,9 +227,7 @@ internal sealed class DayPartitions : IDisposable
         var result = new JobResult(counts, _totals, inputs, written, quarantined) { LateArrivals = late };
         if (_options.Output is { } output)
         {
-            var partitions = BillingJob.Tables.Where(t => t != "quarantine").SelectMany(t => days.Select(d => ParquetTableWriter.PartitionPrefix(t, d)))
-                .Concat(days.Concat(quarantineDays).Distinct().Order().Select(d => ParquetTableWriter.PartitionPrefix("quarantine", d)))
-                .ToList();
+            var partitions = BillingJob.Tables.SelectMany(t => published.Select(d => ParquetTableWriter.PartitionPrefix(t, d))).ToList();
             var manifest = RunManifest.PathFor(_options.From, _options.To);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_staging, manifest))!);
             await File.WriteAllTextAsync(Path.Combine(_staging, manifest), RunManifest.ToJson(result, _options, _options.Rater), cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,64 @@
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Io.Tests;
+
+/// <summary>
+/// Every day a run publishes has its file in every table: also an arrival day of a whole replay that
+/// holds only quarantined records, whose other tables get the same empty files a nightly of that day writes.
+/// </summary>
+public sealed class QuarantineOnlyDayTests : IDisposable
+{
+    private const string Instance = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001";
+
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_replay_day_of_only_quarantined_records_publishes_every_tables_file_as_a_nightly_of_that_day_does()
+    {
+        Put("2026/11/03/12", """{"ContactId":"call-1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-11-03T12:00:00Z","ConnectedToSystemTimestamp":"2026-11-03T12:00:00Z","DisconnectTimestamp":"2026-11-03T12:03:00Z","CustomerEndpoint":{"Address":"+12065550123","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"},""" + $"\"InstanceARN\":\"{Instance}\"}}");
+        Put("2026/11/04/09", "not a record\n{\"Channel\":\"VOICE\"}");
+
+        var replay = await RunAsync("replay", null);
+        var nightly = await RunAsync("nightly", new DateOnly(2026, 11, 4));
+
+        const string Day = "dt=2026-11-04";
+        foreach (var table in BillingJob.Tables)
+        {
+            Assert.Equal(["dt=2026-11-03", Day], Directory.GetDirectories(Path.Combine(_dir.Sub("replay"), table)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var file = $"{table}/{Day}/part-00000.parquet";
+            Assert.Equal(table == "quarantine" ? 2 : 0, replay.Outputs.Single(o => o.Path == file).Rows);
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_dir.Sub("nightly"), file)), File.ReadAllBytes(Path.Combine(_dir.Sub("replay"), file)));
+            Assert.Contains($"\"{file}\"", await File.ReadAllTextAsync(Path.Combine(_dir.Sub("replay"), "run.json")), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(12, replay.Outputs.Count);
+        Assert.Equal((2, 1), (replay.Counts.Quarantined, replay.Counts.Rated));
+        Assert.Equal(2, nightly.Counts.Quarantined);
+    }
+
+    private async Task<JobResult> RunAsync(string output, DateOnly? day)
+    {
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
+        return await new BillingJob(new BillingJobOptions
+        {
+            Source = new LocalObjectStore(_dir.Sub("src")),
+            Output = new LocalObjectStore(_dir.Sub(output)),
+            From = day,
+            To = day,
+            Rater = rater,
+            Numbers = NumberInventory.Missing,
+        }).RunAsync(null, CancellationToken.None);
+    }
+
+    private void Put(string hour, string text)
+    {
+        var folder = Path.Combine(_dir.Sub("src"), hour);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "ctr.json"), text);
+    }
+}
