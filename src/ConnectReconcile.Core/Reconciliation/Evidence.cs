@@ -168,7 +168,7 @@ public static class ContactReconciler
             .Where(kv => Math.Abs(kv.Value.InvoicedQuantity - kv.Value.ExpectedQuantity) > Tolerance.QuantityEpsilon
                 || Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon)
             .Select(kv => new ContactVariance(kv.Value.Day, kv.Key.UsageType, kv.Key.Chain, string.Join(' ', kv.Value.Contacts.Order(StringComparer.Ordinal)),
-                Math.Round(kv.Value.ExpectedQuantity, 6, MidpointRounding.AwayFromZero), Math.Round(kv.Value.InvoicedQuantity, 6, MidpointRounding.AwayFromZero),
+                StoredQuantity.Of(kv.Value.ExpectedQuantity), StoredQuantity.Of(kv.Value.InvoicedQuantity),
                 kv.Value.ExpectedCost, kv.Value.InvoicedCost, kv.Value.InCtrs))
             .OrderBy(v => v.Day).ThenBy(v => v.UsageType, StringComparer.Ordinal)
             .ThenByDescending(v => Math.Abs(v.QuantityVariance)).ThenBy(v => v.ChainId, StringComparer.Ordinal)

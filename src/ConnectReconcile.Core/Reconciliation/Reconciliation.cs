@@ -195,8 +195,8 @@ public static class Reconciler
         UsageTypeCatalog catalog, Tolerance tolerance, bool compareCosts)
     {
         var match = catalog.Match(usageType);
-        var expectedQuantity = Math.Round(e.Sum(x => x.Quantity), 6, MidpointRounding.AwayFromZero);
-        var invoicedQuantity = Math.Round(i.Sum(x => x.Quantity), 6, MidpointRounding.AwayFromZero);
+        var expectedQuantity = StoredQuantity.Of(e.Sum(x => x.Quantity));
+        var invoicedQuantity = StoredQuantity.Of(i.Sum(x => x.Quantity));
         var expectedCost = e.Sum(x => x.Cost);
         var invoicedCost = i.Sum(x => x.Cost);
         var rated = e.Where(x => x.UnratedCharges < x.Charges).ToList();

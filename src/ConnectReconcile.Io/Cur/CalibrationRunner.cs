@@ -81,7 +81,8 @@ public static class CalibrationRunner
 
             var expected = cells.Select(kv => new ExpectedUsage(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4, kv.Key.Item5, kv.Key.Item6, kv.Key.Item7,
                     kv.Value.Charges, kv.Value.BilledSeconds,
-                    Math.Round(kv.Key.Item6 == Units.Minute ? kv.Value.BilledSeconds / 60m : kv.Value.Quantity, 6, MidpointRounding.AwayFromZero),
+                    // Exact, as the reconcile reads daily_usage; the comparison cuts the row's sum to 6 places.
+                    kv.Key.Item6 == Units.Minute ? kv.Value.BilledSeconds / 60m : kv.Value.Quantity,
                     kv.Value.Cost, kv.Value.Unrated))
                 .Concat(policyIndependent)
                 .ToList();

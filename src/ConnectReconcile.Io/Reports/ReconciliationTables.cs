@@ -201,7 +201,8 @@ public static class ReconciliationTables
         }
     }
 
-    private static decimal Q(decimal v) => Math.Round(v, 6, MidpointRounding.AwayFromZero);
+    // DECIMAL(18,6): truncated, as the rated tables' quantities are (the Core's quantities and percentages already have 6 places).
+    private static decimal Q(decimal v) => StoredQuantity.Of(v);
 
     private static decimal M(decimal v) => Math.Round(v, 12, MidpointRounding.AwayFromZero);
 

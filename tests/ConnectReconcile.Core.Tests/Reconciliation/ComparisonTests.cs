@@ -24,6 +24,15 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void Quantities_are_cut_to_6_places_as_daily_usage_stores_them_not_rounded()
+    {
+        // 16369 billed seconds = 272.8166666… minutes: daily_usage.quantity holds 272.816666.
+        var line = Assert.Single(Compare([Expected(Day1, Service, 16369m / 60m, 0.018m)], Invoice(Usage(Day1, Service, (decimal)(16369.0 / 60.0), 0.018m))));
+        Assert.Equal((272.816666m, 272.816666m), (line.ExpectedQuantity, line.InvoicedQuantity)); // was 272.816667 for both
+        Assert.Equal(Statuses.Match, line.Status);
+    }
+
+    [Fact]
     public void Quantities_are_compared_first_then_cost()
     {
         var quantityOff = Assert.Single(Compare([Expected(Day1, Service, 100m, 0.018m)], Invoice(Usage(Day1, Service, 110m, 0.018m))));
