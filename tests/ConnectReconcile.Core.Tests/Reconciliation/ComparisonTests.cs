@@ -30,6 +30,13 @@ public sealed class ComparisonTests
         var line = Assert.Single(Compare([Expected(Day1, Service, 16369m / 60m, 0.018m)], Invoice(Usage(Day1, Service, (decimal)(16369.0 / 60.0), 0.018m))));
         Assert.Equal((272.816666m, 272.816666m), (line.ExpectedQuantity, line.InvoicedQuantity)); // was 272.816667 for both
         Assert.Equal(Statuses.Match, line.Status);
+
+        // Three hourly lines of 20 s as doubles read back (0.333333333333333 each) add up to a hair under
+        // one minute: the cut keeps them one minute, not 0.999999.
+        var third = (decimal)(20.0 / 60.0);
+        var split = Assert.Single(Compare([Expected(Day1, Service, 1m, 0.018m)],
+            Invoice(Usage(Day1, Service, third, 0.018m, hour: 9), Usage(Day1, Service, third, 0.018m, hour: 10), Usage(Day1, Service, third, 0.018m, hour: 11))));
+        Assert.Equal((1m, 0m), (split.InvoicedQuantity, split.QuantityVariance));
     }
 
     [Fact]
