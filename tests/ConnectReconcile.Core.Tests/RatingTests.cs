@@ -309,4 +309,54 @@ public sealed class RatingTests
         Assert.Equal(BillingPolicy.Default, BillingPolicy.Parse("default"));
         Assert.Throws<FormatException>(() => BillingPolicy.Parse("minimums=sometimes"));
     }
+    [Fact]
+    public void Minimums_none_drops_the_first_increment_but_still_counts_time_in_the_rows_increment()
+    {
+        // A card billing in 6-second steps: service with a 12-second minimum, DID telephony with none.
+        var card = RateCard.FromJson($$"""
+        { "version": "steps", {{TestCards.Head}}
+          "rows": [
+            { "id": "svc", "region": "ap-northeast-1", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "price": 0.018, "firstIncrement": 12, "increment": 6, "effectiveFrom": "2018-01-01", "source": "test" },
+            { "id": "did", "region": "ap-northeast-1", "chargeKind": "telephony:inbound-did", "country": "JP", "usageType": "{REGION}-{CC}-did-inbound-mins", "price": 0.003, "firstIncrement": 6, "increment": 6, "effectiveFrom": "2018-01-01", "source": "test" }
+          ] }
+        """);
+        long Billed(string policy, int seconds, string kind) => new Rater(card, BillingPolicy.Parse(policy), AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("tokyo-1", [TokyoCall(seconds)])).Charges.Single(c => c.ChargeKind == kind).BilledSeconds;
+
+        Assert.Equal(66, Billed("minimums=none", 61, ChargeKinds.Service)); // was 61: per second
+        Assert.Equal(66, Billed("minimums=none", 61, ChargeKinds.TelephonyInboundDid));
+        Assert.Equal(6, Billed("minimums=none", 5, ChargeKinds.Service)); // no 12-second minimum, one 6-second step
+        Assert.Equal(12, Billed("default", 5, ChargeKinds.Service));
+        Assert.Equal(66, Billed("default", 61, ChargeKinds.Service));
+    }
+    [Fact]
+    public void A_far_end_number_written_without_its_plus_meets_the_cards_prefix_row()
+    {
+        // 18002430000 is +18002430000: the +1800 row prices it, not the country's row.
+        var card = RateCard.FromJson($$"""
+        { "version": "prefix", {{TestCards.Head}}
+          "rows": [
+            { "id": "svc", "region": "us-east-1", "chargeKind": "service", "usageType": "{REGION}-end-customer-mins", "price": 0.018, "firstIncrement": 1, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test" },
+            { "id": "out-us", "region": "us-east-1", "chargeKind": "telephony:outbound", "country": "US", "usageType": "{REGION}-{CC}-outbound-mins", "price": 0.0048, "firstIncrement": 1, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test" },
+            { "id": "out-1800", "region": "us-east-1", "chargeKind": "telephony:outbound", "country": "US", "prefix": "+1800", "usageType": "{REGION}-{CC}-outbound-mins", "price": 0.001, "firstIncrement": 1, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test" }
+          ] }
+        """);
+        var call = new ContactRecord
+        {
+            ContactId = "out-1",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.Outbound,
+            InitiationTimestamp = Instant.Parse("2026-06-15T10:00:00Z"),
+            ConnectedToSystemTimestamp = Instant.Parse("2026-06-15T10:00:00Z"),
+            DisconnectTimestamp = Instant.Parse("2026-06-15T10:02:00Z"),
+            CustomerEndpoint = new Endpoint("18002430000", "TELEPHONE_NUMBER"),
+            SystemEndpoint = new Endpoint("+12065550100", "TELEPHONE_NUMBER"),
+            InstanceArn = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001",
+        };
+
+        var result = DefaultRater(card).Rate(new Chain("out-1", [call]));
+        var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyOutbound);
+        Assert.Equal(("out-1800", "+18002430000", 0.002m), (telephony.RateRowId, telephony.Number, telephony.Cost));
+        Assert.Equal("+18002430000", result.Legs.Single().Number);
+    }
 }

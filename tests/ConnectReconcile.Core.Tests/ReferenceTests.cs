@@ -128,6 +128,19 @@ public sealed class ReferenceTests
     public void A_number_reads_as_one_E164_form_and_anything_else_as_none(string written, string? e164) => Assert.Equal(e164, PhoneNumbers.AsE164(written));
 
     [Theory]
+    [InlineData("+34900123456", true)] // Spain's freephone 900
+    [InlineData("+34800123456", true)]
+    [InlineData("+34807123456", false)] // premium rate, not free
+    [InlineData("+34912345678", false)] // Madrid landline
+    [InlineData("+33801123456", true)] // France 0801..0804 are free calls as 0800 and 0805
+    [InlineData("+33804123456", true)]
+    [InlineData("+33806123456", false)]
+    [InlineData("+18005550100", true)]
+    [InlineData("+12065550100", false)]
+    public void Without_an_inventory_a_number_is_toll_free_by_its_countrys_freephone_prefixes(string number, bool tollFree) =>
+        Assert.Equal(tollFree, PhoneNumbers.LooksTollFree(number));
+
+    [Theory]
     [InlineData("call +81 90 1111 2222 now", "call +8190****2222 now")]
     [InlineData("(206) 555-0123", "206****123")]
     [InlineData("as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678", "as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678")] // dates and counts stay

@@ -109,12 +109,12 @@ public sealed class LegBuilder
         string? numberType = null;
         if (outbound)
         {
-            number = head.CustomerEndpoint?.Address;
+            number = Dialled(head.CustomerEndpoint?.Address);
             country = PhoneNumbers.CountryOf(number);
         }
         else
         {
-            number = head.SystemEndpoint is { IsTelephoneNumber: true } se ? se.Address : null;
+            number = head.SystemEndpoint is { IsTelephoneNumber: true } se ? Dialled(se.Address) : null;
             country = number is null ? PhoneNumbers.CountryOf(head.CustomerEndpoint?.Address) : _numbers.CountryOf(number);
             numberType = _numbers.TypeOf(number);
         }
@@ -222,7 +222,7 @@ public sealed class LegBuilder
                 continue;
             }
 
-            var number = r.CustomerEndpoint?.Address;
+            var number = Dialled(r.CustomerEndpoint?.Address);
             var transfers = parts.Count - 1;
             var leg = new Leg
             {
@@ -281,6 +281,7 @@ public sealed class LegBuilder
             return;
         }
 
+        number = Dialled(number);
         var leg = AddLeg(legs, kind, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval, why, estimated);
         usages.Add(Telephony(leg));
         AddService(usages, [(r.ContactId, interval)], kind, leg.Index, r.ContactId, number, leg.Country, serviceWhy);
@@ -293,10 +294,17 @@ public sealed class LegBuilder
     /// </summary>
     private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address)
     {
-        var number = PhoneNumbers.AsE164(address) ?? address;
+        var number = Dialled(address);
         return chain.ChildrenOf(r.ContactId).Any(c => c.InitiationMethod == InitiationMethods.ExternalOutbound
-            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || (PhoneNumbers.AsE164(child) ?? child) == number));
+            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || Dialled(child) == number));
     }
+
+    /// <summary>
+    /// A leg's number as rate cards and the inventory write it (E.164): CTRs do, but a hand-made or
+    /// converted record may say <c>18002430000</c>, which must still meet the card's <c>+1800</c> prefix row
+    /// and the inventory's <c>+1…</c> entry. What is no number (a SIP address, <c>anonymous</c>) is kept as written.
+    /// </summary>
+    private static string? Dialled(string? address) => PhoneNumbers.AsE164(address) ?? address;
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {

@@ -118,14 +118,14 @@ public sealed class Rater
         var country = farEnd ? u.Country : null;
         var row = _card.Find(region, model, u.ChargeKind, country, farEnd ? u.Number : null, day);
         var actual = u.Seconds;
-        // The increments as applied: none under minimums=none (the arithmetic then says per second).
-        var (first, increment) = row is null || _policy.Minimums == MinimumScope.None ? (1, 1) : (row.FirstIncrement, row.Increment);
-        var billed = _policy.Minimums switch
-        {
-            MinimumScope.PerLeg => Increments.Bill(actual, first, increment),
-            MinimumScope.PerRecord => u.Shares.Sum(s => Increments.Bill(s.Seconds, first, increment)),
-            _ => actual,
-        };
+        // The increments as applied. minimums=none drops the first increment (the minimum) only: the row's
+        // increment is how time is counted, not a minimum, so a 6-second row still bills in 6-second steps.
+        var (first, increment) = row is null ? (1, 1)
+            : _policy.Minimums == MinimumScope.None ? (row.Increment, row.Increment)
+            : (row.FirstIncrement, row.Increment);
+        var billed = _policy.Minimums == MinimumScope.PerRecord
+            ? u.Shares.Sum(s => Increments.Bill(s.Seconds, first, increment))
+            : Increments.Bill(actual, first, increment);
         var quantity = billed / 60m;
         var usageType = _card.UsageTypeFor(row, model, u.ChargeKind, region, country ?? u.Country);
         decimal? cost = row is null ? null : billed * row.Price / 60m;

@@ -83,8 +83,8 @@ public static partial class PhoneNumbers
         "+44800", "+44808", // UK
         "+611800", // Australia 1800
         "+49800", // Germany
-        "+33800", "+33805", // France
-        "+3480", // Spain 800/900 freephone
+        "+33800", "+33801", "+33802", "+33803", "+33804", "+33805", // France 0800-0805 (free calls)
+        "+34800", "+34900", // Spain 800/900 freephone (803, 806, 807 are premium rate)
         "+39800", // Italy
         "+65800", // Singapore
     ];
