@@ -634,7 +634,11 @@ public sealed class StreamWorker
             .ToList();
         var archive = ctrs.Count == 0
             ? (Key: (string?)null, Bytes: 0L, Sha256: (string?)null)
-            : await RetryAsync("archive", () => _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None)).ConfigureAwait(false);
+            : await RetryAsync("archive", async () =>
+            {
+                await EnsureLeasesAsync().ConfigureAwait(false);
+                return await _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
         var supersededBefore = State.Dedupe.Superseded;
         var days = State.Apply(ctrs.Select(c => c.Record));
@@ -652,6 +656,7 @@ public sealed class StreamWorker
             days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max());
         await RetryAsync("manifest", async () =>
         {
+            await EnsureLeasesAsync().ConfigureAwait(false);
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
@@ -695,6 +700,7 @@ public sealed class StreamWorker
         {
             await RetryAsync("publish quarantine " + Day(day), async () =>
             {
+                await EnsureLeasesAsync().ConfigureAwait(false);
                 await PublishQuarantineAsync(day).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
@@ -716,7 +722,11 @@ public sealed class StreamWorker
                 ScratchDirectory = _options.ScratchDirectory,
                 Warn = Warn,
             });
-            var result = await RetryAsync("publish " + Day(day), () => job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None)).ConfigureAwait(false);
+            var result = await RetryAsync("publish " + Day(day), async () =>
+            {
+                await EnsureLeasesAsync().ConfigureAwait(false);
+                return await job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             chains += result.Counts.Chains;
         }
 
@@ -740,6 +750,31 @@ public sealed class StreamWorker
         await _options.Output.PublishAsync(
             new PublishPlan(staging, [ParquetTableWriter.PartitionPrefix("quarantine", day)], written is null ? [] : [written.Path], manifest),
             CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Confirms with the lease store, right before each write to the output, that this worker still holds its
+    /// leases, and renews them: a worker that was paused past its lease (GC, a frozen VM, SIGSTOP) while a standby
+    /// took over must not archive, commit or publish over the new owner's newer output. The renewal loop alone
+    /// only notices within a third of a lease, and a flush does not watch it. Throws <see cref="LeaseLostException"/>.
+    /// </summary>
+    private async Task EnsureLeasesAsync()
+    {
+        if (Volatile.Read(ref _fatal) is { } lost)
+        {
+            throw new LeaseLostException(lost.Message, lost);
+        }
+
+        try
+        {
+            await _leases.RenewAllAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LeaseLostException e)
+        {
+            _log.Log(StreamLogLevel.Error, e, "Lease lost: {Message}; stopping without writing to the output or checkpointing", e.Message);
+            Interlocked.CompareExchange(ref _fatal, e, null);
+            throw;
+        }
     }
 
     private void Warn(string message) => _log.Log(StreamLogLevel.Warning, null, "{Warning}", message);
