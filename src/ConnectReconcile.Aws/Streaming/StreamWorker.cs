@@ -499,6 +499,9 @@ public sealed class StreamWorker
         }
     }
 
+    /// <summary>How far before its first LATEST iterator an expired shard with nothing read resumes (clock skew with Kinesis).</summary>
+    private static readonly TimeSpan LatestSkewMargin = TimeSpan.FromSeconds(5);
+
     private static string Describe(ShardIteratorPosition p) => p.Type switch
     {
         ShardIteratorType.AfterSequenceNumber => "after " + p.SequenceNumber,
@@ -511,15 +514,30 @@ public sealed class StreamWorker
     {
         try
         {
-            return await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, position, ct).ConfigureAwait(false);
+            return await GetIteratorOnceAsync(reader, position, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (position.Type == ShardIteratorType.AtTimestamp && e is TimeoutException or InvalidArgumentException)
         {
             // kinesalite never answers AT_TIMESTAMP past the last record and rejects future timestamps: both mean "nothing yet".
             _log.Log(StreamLogLevel.Warning, null, "GetShardIterator AT_TIMESTAMP on {Shard} failed ({Message}); reading from LATEST", reader.ShardId, e.Message);
             reader.StartPosition = ShardIteratorPosition.Latest;
-            return await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
+            return await GetIteratorOnceAsync(reader, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
         }
+    }
+
+    private async Task<string> GetIteratorOnceAsync(ShardReader reader, ShardIteratorPosition position, CancellationToken ct)
+    {
+        // LATEST has no position to come back to: remember when it was asked for, so an iterator that expires before
+        // the first record resumes AT_TIMESTAMP from then. The clock is read before the call (a record arriving during
+        // it is read, not skipped) and moved back by a margin for clock skew with Kinesis: a re-read is deduplicated.
+        var since = Now - LatestSkewMargin;
+        var iterator = await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, position, ct).ConfigureAwait(false);
+        if (position.Type == ShardIteratorType.Latest)
+        {
+            reader.LatestSince ??= since;
+        }
+
+        return iterator;
     }
 
     private async Task<(ShardReader Reader, GetRecordsResult? Result, List<DecodedKinesisRecord> Decoded)> PollAsync(ShardReader reader, CancellationToken ct)
@@ -539,10 +557,11 @@ public sealed class StreamWorker
         }
         catch (ExpiredIteratorException)
         {
-            _log.Log(StreamLogLevel.Information, null, "Iterator of {Shard} expired; getting a new one", reader.ShardId);
             try
             {
-                reader.Iterator = await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, reader.ResumePosition, ct).ConfigureAwait(false);
+                var resume = reader.ResumePosition;
+                _log.Log(StreamLogLevel.Information, null, "Iterator of {Shard} expired; getting a new one from {Position}", reader.ShardId, Describe(resume));
+                reader.Iterator = await GetIteratorAsync(reader, resume, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is KinesisException or TimeoutException or HttpRequestException && !ct.IsCancellationRequested)
             {
