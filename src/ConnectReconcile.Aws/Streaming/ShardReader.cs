@@ -53,8 +53,16 @@ internal sealed class ShardReader(KinesisShard shard)
     /// <summary>A shard still to be read by this worker.</summary>
     public bool Active => Started && !Ended && Iterator is not null;
 
+    /// <summary>When this worker first asked for a LATEST iterator on the shard (<see cref="StartPosition"/> is LATEST).</summary>
+    public DateTimeOffset? LatestSince { get; set; }
+
+    /// <summary>
+    /// Where a new iterator starts when the current one expired: after the last record read; before any record,
+    /// at the time LATEST was first asked for (LATEST again would skip whatever arrived while the iterator sat unused).
+    /// </summary>
     public ShardIteratorPosition ResumePosition =>
         LastRead is not null ? ShardIteratorPosition.AfterSequenceNumber(LastRead)
+        : StartPosition?.Type == ShardIteratorType.Latest && LatestSince is { } since ? ShardIteratorPosition.AtTimestamp(since)
         : StartPosition ?? ShardIteratorPosition.TrimHorizon;
 }
 

@@ -155,9 +155,9 @@ public sealed record BatchManifest(
 }
 
 /// <summary>
-/// The worker's durable journal under the output: <c>_stream/ctr/batch-N.ndjson.gz</c> holds the exact bytes
-/// of every CTR a batch accepted (one JSON object per line, readable by the normal decoder and by any NDJSON
-/// tool), <c>_stream/batches/batch-N.json</c> its <see cref="BatchManifest"/>. The leading underscore keeps
+/// The worker's durable journal under the output: <c>_stream/ctr/batch-N.ndjson.gz</c> holds the bytes of every
+/// CTR a batch accepted (one JSON object per line, line breaks between its tokens turned into spaces; readable by
+/// the normal decoder and by any NDJSON tool), <c>_stream/batches/batch-N.json</c> its <see cref="BatchManifest"/>. The leading underscore keeps
 /// both out of Hive/Athena/DuckDB table scans.
 /// </summary>
 public sealed class StreamArchive(IObjectStore output)
@@ -182,7 +182,7 @@ public sealed class StreamArchive(IObjectStore output)
         {
             foreach (var json in jsonObjects)
             {
-                await gzip.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+                await gzip.WriteAsync(OneLine(json), cancellationToken).ConfigureAwait(false);
                 gzip.WriteByte((byte)'\n');
             }
         }
@@ -191,6 +191,24 @@ public sealed class StreamArchive(IObjectStore output)
         var key = ArchiveKey(batch);
         await output.PutAsync(key, new MemoryStream(bytes, writable: false), cancellationToken).ConfigureAwait(false);
         return (key, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>
+    /// A CTR's bytes on one line: a record put pretty-printed holds CR/LF between its tokens. JSON does not allow a
+    /// raw CR or LF inside a string, so both are whitespace there, and a space instead parses to the same object
+    /// (same length, so the SHA-256 and offsets describe what recovery reads). Anything else is kept byte for byte.
+    /// </summary>
+    internal static byte[] OneLine(byte[] json)
+    {
+        if (json.AsSpan().IndexOfAny((byte)'\n', (byte)'\r') < 0)
+        {
+            return json;
+        }
+
+        var line = json.AsSpan().ToArray();
+        line.AsSpan().Replace((byte)'\n', (byte)' ');
+        line.AsSpan().Replace((byte)'\r', (byte)' ');
+        return line;
     }
 
     public Task WriteManifestAsync(BatchManifest manifest, CancellationToken cancellationToken) =>

@@ -499,6 +499,9 @@ public sealed class StreamWorker
         }
     }
 
+    /// <summary>How far before its first LATEST iterator an expired shard with nothing read resumes (clock skew with Kinesis).</summary>
+    private static readonly TimeSpan LatestSkewMargin = TimeSpan.FromSeconds(5);
+
     private static string Describe(ShardIteratorPosition p) => p.Type switch
     {
         ShardIteratorType.AfterSequenceNumber => "after " + p.SequenceNumber,
@@ -511,15 +514,30 @@ public sealed class StreamWorker
     {
         try
         {
-            return await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, position, ct).ConfigureAwait(false);
+            return await GetIteratorOnceAsync(reader, position, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (position.Type == ShardIteratorType.AtTimestamp && e is TimeoutException or InvalidArgumentException)
         {
             // kinesalite never answers AT_TIMESTAMP past the last record and rejects future timestamps: both mean "nothing yet".
             _log.Log(StreamLogLevel.Warning, null, "GetShardIterator AT_TIMESTAMP on {Shard} failed ({Message}); reading from LATEST", reader.ShardId, e.Message);
             reader.StartPosition = ShardIteratorPosition.Latest;
-            return await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
+            return await GetIteratorOnceAsync(reader, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
         }
+    }
+
+    private async Task<string> GetIteratorOnceAsync(ShardReader reader, ShardIteratorPosition position, CancellationToken ct)
+    {
+        // LATEST has no position to come back to: remember when it was asked for, so an iterator that expires before
+        // the first record resumes AT_TIMESTAMP from then. The clock is read before the call (a record arriving during
+        // it is read, not skipped) and moved back by a margin for clock skew with Kinesis: a re-read is deduplicated.
+        var since = Now - LatestSkewMargin;
+        var iterator = await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, position, ct).ConfigureAwait(false);
+        if (position.Type == ShardIteratorType.Latest)
+        {
+            reader.LatestSince ??= since;
+        }
+
+        return iterator;
     }
 
     private async Task<(ShardReader Reader, GetRecordsResult? Result, List<DecodedKinesisRecord> Decoded)> PollAsync(ShardReader reader, CancellationToken ct)
@@ -539,10 +557,11 @@ public sealed class StreamWorker
         }
         catch (ExpiredIteratorException)
         {
-            _log.Log(StreamLogLevel.Information, null, "Iterator of {Shard} expired; getting a new one", reader.ShardId);
             try
             {
-                reader.Iterator = await _kinesis.GetShardIteratorAsync(Stream, reader.ShardId, reader.ResumePosition, ct).ConfigureAwait(false);
+                var resume = reader.ResumePosition;
+                _log.Log(StreamLogLevel.Information, null, "Iterator of {Shard} expired; getting a new one from {Position}", reader.ShardId, Describe(resume));
+                reader.Iterator = await GetIteratorAsync(reader, resume, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is KinesisException or TimeoutException or HttpRequestException && !ct.IsCancellationRequested)
             {
@@ -634,7 +653,11 @@ public sealed class StreamWorker
             .ToList();
         var archive = ctrs.Count == 0
             ? (Key: (string?)null, Bytes: 0L, Sha256: (string?)null)
-            : await RetryAsync("archive", () => _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None)).ConfigureAwait(false);
+            : await RetryAsync("archive", async () =>
+            {
+                await EnsureLeasesAsync().ConfigureAwait(false);
+                return await _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
         var supersededBefore = State.Dedupe.Superseded;
         var days = State.Apply(ctrs.Select(c => c.Record));
@@ -652,6 +675,7 @@ public sealed class StreamWorker
             days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max());
         await RetryAsync("manifest", async () =>
         {
+            await EnsureLeasesAsync().ConfigureAwait(false);
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
@@ -695,6 +719,7 @@ public sealed class StreamWorker
         {
             await RetryAsync("publish quarantine " + Day(day), async () =>
             {
+                await EnsureLeasesAsync().ConfigureAwait(false);
                 await PublishQuarantineAsync(day).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
@@ -716,7 +741,11 @@ public sealed class StreamWorker
                 ScratchDirectory = _options.ScratchDirectory,
                 Warn = Warn,
             });
-            var result = await RetryAsync("publish " + Day(day), () => job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None)).ConfigureAwait(false);
+            var result = await RetryAsync("publish " + Day(day), async () =>
+            {
+                await EnsureLeasesAsync().ConfigureAwait(false);
+                return await job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             chains += result.Counts.Chains;
         }
 
@@ -740,6 +769,31 @@ public sealed class StreamWorker
         await _options.Output.PublishAsync(
             new PublishPlan(staging, [ParquetTableWriter.PartitionPrefix("quarantine", day)], written is null ? [] : [written.Path], manifest),
             CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Confirms with the lease store, right before each write to the output, that this worker still holds its
+    /// leases, and renews them: a worker that was paused past its lease (GC, a frozen VM, SIGSTOP) while a standby
+    /// took over must not archive, commit or publish over the new owner's newer output. The renewal loop alone
+    /// only notices within a third of a lease, and a flush does not watch it. Throws <see cref="LeaseLostException"/>.
+    /// </summary>
+    private async Task EnsureLeasesAsync()
+    {
+        if (Volatile.Read(ref _fatal) is { } lost)
+        {
+            throw new LeaseLostException(lost.Message, lost);
+        }
+
+        try
+        {
+            await _leases.RenewAllAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LeaseLostException e)
+        {
+            _log.Log(StreamLogLevel.Error, e, "Lease lost: {Message}; stopping without writing to the output or checkpointing", e.Message);
+            Interlocked.CompareExchange(ref _fatal, e, null);
+            throw;
+        }
     }
 
     private void Warn(string message) => _log.Log(StreamLogLevel.Warning, null, "{Warning}", message);
