@@ -49,11 +49,13 @@ public static partial class CurClassifier
 {
     /// <summary>
     /// Connect's product codes: <c>AmazonConnect</c> (service, chat, numbers), <c>ContactCenterTelecomm</c>
-    /// and its country variants (<c>ContactCenterTelecommKR</c>, …) and <c>ContactLensAmazonConnect</c>.
+    /// and its country variants (<c>ContactCenterTelecommKR</c>, …), <c>ContactLensAmazonConnect</c> and
+    /// <c>CustomerProfiles</c> (we model none of its usage types: they are reported as unknown, not dropped).
     /// </summary>
     public static bool IsConnect(string productCode) =>
         productCode == "AmazonConnect"
         || productCode == "ContactLensAmazonConnect"
+        || productCode == "CustomerProfiles"
         || productCode.StartsWith("ContactCenterTelecomm", StringComparison.Ordinal);
 
     /// <summary>

@@ -36,6 +36,7 @@ public sealed class CatalogDeriveCalibrationTests
     [InlineData("ContactCenterTelecomm", true)]
     [InlineData("ContactCenterTelecommKR", true)]
     [InlineData("ContactLensAmazonConnect", true)]
+    [InlineData("CustomerProfiles", true)]
     [InlineData("AmazonLex", false)]
     [InlineData("AWSLambda", false)]
     public void Connect_lines_are_recognised_by_product_code(string product, bool connect) => Assert.Equal(connect, CurClassifier.IsConnect(product));

@@ -165,6 +165,18 @@ public sealed class ComparisonTests
     }
 
     [Fact]
+    public void Customer_profiles_lines_are_connect_usage_reported_as_unknown_usage_types()
+    {
+        // cur-facts.md lists CustomerProfiles among Connect's product codes; we model none of its usage types.
+        var invoice = Invoice(Usage(Day2, "USE1-ProfilesIngestion", 100m, 0.01m, product: "CustomerProfiles"), Usage(Day1, Service, 10m, 0.018m));
+        var lines = Compare([Expected(Day1, Service, 10m, 0.018m)], invoice);
+        Assert.Empty(invoice.OtherProducts);
+        var row = Assert.Single(lines, l => l.UsageType == "USE1-ProfilesIngestion");
+        Assert.Equal((Statuses.OnlyInInvoice, false, "CustomerProfiles"), (row.Status, row.KnownUsageType, row.ProductCode));
+        Assert.Equal(new UnknownUsageType("USE1-ProfilesIngestion", "CustomerProfiles", 100m, 1m), Assert.Single(Reconciler.Unknown(invoice, Catalog)));
+    }
+
+    [Fact]
     public void An_invoice_in_another_currency_than_the_card_has_its_quantities_compared_and_its_costs_not()
     {
         // Billed in JPY at 150 yen to the dollar: the same minutes cost 150 times as much.
