@@ -444,6 +444,58 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task A_monthly_invoice_is_compared_per_month_and_says_days_cannot_be_compared()
+    {
+        using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv", "--cur-granularity", "daily");
+        var (_, daily, _) = await month.ReconcileAsync();
+        // Exported monthly: one usage line per product, usage type, resource and rate, covering the whole month.
+        await month.EditLegacyCsvAsync(lines =>
+        {
+            var h = lines[0].Split(',').ToList();
+            int At(string column) => h.IndexOf(column);
+            var monthly = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var kept = new List<string> { lines[0] };
+            foreach (var line in lines.Skip(1))
+            {
+                var f = line.Split(',');
+                if (f[At("lineItem/LineItemType")] != "Usage")
+                {
+                    kept.Add(line);
+                    continue;
+                }
+
+                var key = string.Join('|', f[At("lineItem/ProductCode")], f[At("lineItem/UsageType")], f[At("lineItem/ResourceId")], f[At("lineItem/UnblendedRate")]);
+                if (!monthly.TryGetValue(key, out var m))
+                {
+                    monthly[key] = m = [.. f];
+                    (m[At("lineItem/UsageStartDate")], m[At("lineItem/UsageEndDate")]) = ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z");
+                    (m[At("lineItem/UsageAmount")], m[At("lineItem/UnblendedCost")]) = ("0", "0");
+                }
+
+                foreach (var column in (string[])["lineItem/UsageAmount", "lineItem/UnblendedCost"])
+                {
+                    m[At(column)] = (decimal.Parse(m[At(column)], C) + decimal.Parse(f[At(column)], NumberStyles.Float, C)).ToString(C);
+                }
+            }
+
+            lines.Clear();
+            lines.AddRange(kept.Concat(monthly.Values.Select(m => string.Join(',', m))));
+        });
+
+        var (exit, summary, _) = await month.ReconcileAsync();
+        // Before, the month landed on its first day: every usage type over on the 1st and only-in-ctrs on the others, exit 3.
+        Assert.Equal(0, exit);
+        Assert.Equal(("daily", "monthly"), (daily.GetProperty("invoiceGranularity").GetString(), summary.GetProperty("invoiceGranularity").GetString()));
+        Assert.Contains(summary.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("exported at monthly time granularity", StringComparison.Ordinal));
+        Assert.Equal(daily.GetProperty("invoicedUsageCost").GetString(), summary.GetProperty("invoicedUsageCost").GetString());
+        var rows = summary.GetProperty("rows");
+        Assert.Equal((0, 0, 0), (rows.GetProperty(Statuses.Over).GetInt32(), rows.GetProperty(Statuses.Under).GetInt32(), summary.GetProperty("variances").GetArrayLength()));
+        var html = await File.ReadAllTextAsync(Path.Combine(month.Rated, "reports", "reconciliation-2026-10.html"));
+        Assert.Contains("<td>2026-10 (month)</td>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<td>2026-10-02</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_invoice_of_another_month_says_its_lines_were_left_out_rather_than_blaming_the_CTRs()
     {
         using var month = await CurMonth.CreateAsync("--cur-format", "legacy-csv");

@@ -185,6 +185,9 @@ internal static class ReconcileCommand
             w.WriteString("expectedCurrency", report.ExpectedCurrency);
             w.WriteBoolean("costsCompared", report.CostsCompared);
             w.WriteNumber("otherMonthLines", report.Invoice.OtherMonthLines);
+            // monthly (or mixed): every row is the month × usage type, dated the month's first day.
+            w.WriteString("invoiceGranularity", report.Invoice.Granularity);
+            Strings(w, "notes", report.Notes);
             w.WriteStartArray("accounts");
             foreach (var a in report.Invoice.Accounts)
             {
@@ -243,6 +246,11 @@ internal static class ReconcileCommand
             {
                 w.WriteStartObject();
                 w.WriteString("day", l.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                if (l.WholeMonth)
+                {
+                    w.WriteString("period", "month");
+                }
+
                 w.WriteString("usageType", l.UsageType);
                 if (l.InstanceId is not null)
                 {
@@ -352,7 +360,7 @@ internal static class ReconcileTable
         var beyond = report.BeyondTolerance.ToList();
         if (beyond.Count == 0)
         {
-            console.MarkupLine("[green]Every day and usage type is within tolerance.[/]");
+            console.MarkupLine(report.Invoice.Monthly ? "[green]Every usage type of the month is within tolerance.[/]" : "[green]Every day and usage type is within tolerance.[/]");
         }
         else
         {
@@ -365,7 +373,7 @@ internal static class ReconcileTable
                 var l = shown[i];
                 table.AddRow(
                     (i + 1).ToString(c),
-                    l.Day.ToString("yyyy-MM-dd", c),
+                    DayText(l),
                     Markup.Escape(ConsoleText.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)]))),
                     Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), Money(l.CostVariance),
                     Markup.Escape(l.Status + (l.Basis is null ? "" : $" ({l.Basis})")),
@@ -377,7 +385,7 @@ internal static class ReconcileTable
             {
                 foreach (var cause in shown[i].Causes)
                 {
-                    console.WriteLine(ConsoleText.Escape($"#{i + 1} {shown[i].Day:yyyy-MM-dd} {shown[i].UsageType} — {cause.Code}: {cause.Text}"));
+                    console.WriteLine(ConsoleText.Escape($"#{i + 1} {DayText(shown[i])} {shown[i].UsageType} — {cause.Code}: {cause.Text}"));
                 }
             }
             if (beyond.Count > top)
@@ -425,5 +433,7 @@ internal static class ReconcileTable
 
         static string Money(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
         static string Q(decimal v) => Math.Round(v, 3, MidpointRounding.AwayFromZero).ToString("#,0.###", CultureInfo.InvariantCulture);
+        // A month row (monthly invoice) shows its month, not the first day it is dated.
+        static string DayText(ReconciliationLine l) => l.WholeMonth ? l.Day.ToString("yyyy-MM", CultureInfo.InvariantCulture) + " (month)" : l.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 }

@@ -20,7 +20,9 @@ namespace ConnectReconcile.Core.Reconciliation;
 /// <item>unknown usage types, per-contact variances and policy calibration as context.</item>
 /// </list>
 /// Evidence is scoped to the row's instance when the row names one (another instance's CTRs, numbers
-/// and agents say nothing about it); a row summed over instances looks at all of them.
+/// and agents say nothing about it); a row summed over instances looks at all of them. A month row
+/// (a monthly invoice) looks at every day of its month, and the rules that need one day's figures
+/// from the invoice (missing hours, unlisted numbers) do not run on it.
 /// </summary>
 public static class Explainer
 {
@@ -131,10 +133,10 @@ public static class Explainer
     /// </summary>
     private static Cause? Unreadable(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        var lines = ev.UnreadableLines.Where(u => u.Day == l.Day && string.Equals(u.UsageType, l.UsageType, StringComparison.Ordinal)
+        var lines = ev.UnreadableLines.Where(u => u.Day is { } day && l.Covers(day) && string.Equals(u.UsageType, l.UsageType, StringComparison.Ordinal)
             && (string.IsNullOrEmpty(u.InstanceId) || string.IsNullOrEmpty(l.InstanceId) || string.Equals(u.InstanceId, l.InstanceId, StringComparison.Ordinal))).ToList();
         return lines.Count == 0 ? null : new Cause(CauseCodes.UnreadableInvoiceLine,
-            $"{lines.Count} invoice line(s) of this day and usage type could not be read, so the invoiced figure leaves them out: " +
+            $"{lines.Count} invoice line(s) of this {(l.WholeMonth ? "month" : "day")} and usage type could not be read, so the invoiced figure leaves them out: " +
             $"{lines[0].Source} row {lines[0].Row}, {lines[0].Reason}");
     }
 
@@ -148,6 +150,9 @@ public static class Explainer
 
     private static bool IsVoice(ReconciliationLine l) => l.Unit == Units.Minute;
 
+    /// <summary>"on the day" or, for a month row, "in the month", for cause texts.</summary>
+    private static string When(ReconciliationLine l) => l.WholeMonth ? $"in {l.Day.ToString("yyyy-MM", C)}" : $"on {l.Day.ToString("yyyy-MM-dd", C)}";
+
     /// <summary>The row's instance has no CTRs rated in the whole month, while the invoice bills it usage.</summary>
     private static Cause? InstanceWithoutCtrs(ReconciliationLine l, ReconciliationEvidence ev)
     {
@@ -157,13 +162,18 @@ public static class Explainer
         }
 
         return new Cause(CauseCodes.MissingCtrsInstance,
-            $"no CTRs of instance {l.InstanceId} were rated this month (no contact usage on any day), but the invoice bills it {Q(l.InvoicedQuantity)} {UnitText(l.Unit)} of {l.UsageType} on {l.Day:yyyy-MM-dd}: " +
+            $"no CTRs of instance {l.InstanceId} were rated this month (no contact usage on any day), but the invoice bills it {Q(l.InvoicedQuantity)} {UnitText(l.Unit)} of {l.UsageType} {When(l)}: " +
             "the instance's CTRs are not in the source (its own bucket, prefix or stream left out of --source?) — add them and re-run replay",
             l.QuantityVariance, ev.CostsCompared ? l.CostVariance : null);
     }
 
     private static Cause? MissingDay(ReconciliationLine l, ReconciliationEvidence ev)
     {
+        if (l.WholeMonth)
+        {
+            return MissingDaysOfMonth(l, ev);
+        }
+
         if (!IsVoice(l) || l.QuantityVariance <= 0 || ev.DaysWithCtrs is not { } days || days.Contains(l.Day))
         {
             return null;
@@ -172,6 +182,32 @@ public static class Explainer
         return new Cause(CauseCodes.MissingCtrsDay,
             $"no CTRs were rated for {l.Day:yyyy-MM-dd}, but the invoice bills {Q(l.InvoicedQuantity)} {UnitText(l.Unit)} of {l.UsageType} that day: the day's CTRs are missing from the source (a failed delivery or a wrong --source/--from/--to?)",
             l.QuantityVariance);
+    }
+
+    /// <summary>
+    /// A month row: days without CTRs between the month's first and last days with CTRs (days before
+    /// or after them may be a partial month, not a gap). The invoice does not say how much of its
+    /// month they hold, so the cause names them without claiming a share of the variance.
+    /// </summary>
+    private static Cause? MissingDaysOfMonth(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        var rated = ev.DaysWithCtrs?.Where(l.Covers).ToList() ?? [];
+        if (!IsVoice(l) || l.QuantityVariance <= 0 || rated.Count == 0)
+        {
+            return null;
+        }
+
+        var (first, last) = (rated.Min(), rated.Max());
+        var missing = Enumerable.Range(0, last.DayNumber - first.DayNumber + 1).Select(first.AddDays).Where(d => !rated.Contains(d)).ToList();
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+
+        return new Cause(CauseCodes.MissingCtrsDay,
+            $"no CTRs were rated for {missing.Count} day(s) of {l.Day:yyyy-MM} ({string.Join(", ", missing.Take(10).Select(d => d.ToString("yyyy-MM-dd", C)))}{(missing.Count > 10 ? ", …" : "")}), " +
+            $"and the invoice bills {Q(l.QuantityVariance)} {UnitText(l.Unit)} of {l.UsageType} more than we expect over the month (it is monthly, so how much of it those days hold cannot be told): " +
+            "the days' CTRs may be missing from the source (a failed delivery or a wrong --source/--from/--to?)");
     }
 
     /// <summary>
@@ -209,7 +245,7 @@ public static class Explainer
 
     private static Cause? MissingHours(ReconciliationLine l, ReconciliationEvidence ev, IReadOnlyCollection<string> minuteUsageTypes)
     {
-        if (!IsVoice(l) || l.QuantityVariance <= 0 || ev.ExpectedHourly is not { } expected || ev.InvoicedHourly is not { } invoiced)
+        if (!IsVoice(l) || l.WholeMonth || l.QuantityVariance <= 0 || ev.ExpectedHourly is not { } expected || ev.InvoicedHourly is not { } invoiced)
         {
             return null;
         }
@@ -237,7 +273,8 @@ public static class Explainer
 
     private static Cause? UnlistedNumber(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        if (l.Unit != Units.NumberDay || l.QuantityVariance <= 0)
+        // A month row's number-days cannot be set against one day's inventory.
+        if (l.Unit != Units.NumberDay || l.WholeMonth || l.QuantityVariance <= 0)
         {
             return null;
         }
@@ -276,8 +313,10 @@ public static class Explainer
         }
 
         var candidates = (ev.AgentSeconds ?? new Dictionary<DayKey, long>())
-            .Where(kv => kv.Key.Day == l.Day && !directory.Contains(kv.Key.Name))
-            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Name, StringComparer.Ordinal)
+            .Where(kv => l.Covers(kv.Key.Day) && !directory.Contains(kv.Key.Name))
+            .GroupBy(kv => kv.Key.Name, StringComparer.Ordinal)
+            .Select(g => (Name: g.Key, Value: g.Sum(kv => kv.Value)))
+            .OrderByDescending(c => c.Value).ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
         if (candidates.Count == 0)
         {
@@ -286,8 +325,8 @@ public static class Explainer
 
         var minutes = candidates.Sum(c => c.Value) / 60m;
         return new Cause(CauseCodes.DeskAgentMissing,
-            $"{Q(l.QuantityVariance)} outbound minutes the CTRs do not explain; agents who handled calls on {l.Day:yyyy-MM-dd} but are not in the agent directory: " +
-            string.Join(", ", candidates.Take(10).Select(c => $"{c.Key.Name} ({Q(c.Value / 60m)} min connected)")) +
+            $"{Q(l.QuantityVariance)} outbound minutes the CTRs do not explain; agents who handled calls {When(l)} but are not in the agent directory: " +
+            string.Join(", ", candidates.Take(10).Select(c => $"{c.Name} ({Q(c.Value / 60m)} min connected)")) +
             ". An agent on a desk phone is reached by an outbound call from Connect for every contact; missing from the directory, they are rated as a softphone. Add them (phone type DESK_PHONE) and re-run replay.",
             Math.Min(l.QuantityVariance, minutes));
     }
@@ -326,14 +365,14 @@ public static class Explainer
             return null;
         }
 
-        var added = topUps.GetValueOrDefault(new DayKey(l.Day, l.UsageType));
+        var added = topUps.Where(kv => l.Covers(kv.Key.Day) && string.Equals(kv.Key.Name, l.UsageType, StringComparison.Ordinal)).Sum(kv => kv.Value);
         if (added <= 0 || -l.QuantityVariance > added * 1.001m)
         {
             return null;
         }
 
         return new Cause(CauseCodes.MinimumCharge,
-            $"the invoice bills {Q(-l.QuantityVariance)} min less than we expect, within the {Q(added)} min our minimums (first increments) add that day: " +
+            $"the invoice bills {Q(-l.QuantityVariance)} min less than we expect, within the {Q(added)} min our minimums (first increments) add {(l.WholeMonth ? "that month" : "that day")}: " +
             "the invoice may apply minimums differently (per record, or not at all) — `reconcile --calibrate` compares the policies",
             l.QuantityVariance);
     }
@@ -358,7 +397,10 @@ public static class Explainer
 
     private static Cause? Contacts(ReconciliationLine l, Dictionary<DayKey, List<ContactVariance>> contacts)
     {
-        if (!contacts.TryGetValue(new DayKey(l.Day, l.UsageType), out var list) || list.Count == 0)
+        var list = l.WholeMonth
+            ? contacts.Where(kv => l.Covers(kv.Key.Day) && string.Equals(kv.Key.Name, l.UsageType, StringComparison.Ordinal)).SelectMany(kv => kv.Value).ToList()
+            : contacts.GetValueOrDefault(new DayKey(l.Day, l.UsageType)) ?? [];
+        if (list.Count == 0)
         {
             return null;
         }

@@ -148,6 +148,21 @@ public sealed class InvoiceAggregate
     /// <summary>True when usage lines cover at most an hour (an hourly export): the hourly diagnostics can run.</summary>
     public bool HasHourlyLines { get; private set; }
 
+    /// <summary>Usage lines compared (free-tier usage included).</summary>
+    public long UsageLines { get; private set; }
+
+    /// <summary>
+    /// Of <see cref="UsageLines"/>, those covering more than a day: an export at monthly time
+    /// granularity, whose one line per usage type holds the whole month on its first day.
+    /// </summary>
+    public long MonthlyLines { get; private set; }
+
+    /// <summary>
+    /// True when some usage line covers more than a day: its days cannot be told apart, so the
+    /// comparison is per month × usage type (× instance), not per day.
+    /// </summary>
+    public bool ComparedPerMonth => MonthlyLines > 0;
+
     /// <summary>True when some usage line carried a contact id (granular billing).</summary>
     public bool HasContacts => _contacts.Count > 0;
 
@@ -277,10 +292,15 @@ public sealed class InvoiceAggregate
             u.RatedCost += line.UnblendedCost;
         }
 
+        UsageLines++;
         var hourly = line.UsageEnd is not { } end || (end - line.UsageStart) <= TimeSpan.FromHours(1);
         if (hourly)
         {
             HasHourlyLines = true;
+        }
+        else if (line.UsageEnd - line.UsageStart > TimeSpan.FromDays(1))
+        {
+            MonthlyLines++;
         }
 
         var hour = new DateTime(start.Year, start.Month, start.Day, start.Hour, 0, 0, DateTimeKind.Utc);

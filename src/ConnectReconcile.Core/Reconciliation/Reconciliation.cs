@@ -66,12 +66,22 @@ public static class CauseCodes
 }
 
 /// <summary>
-/// One comparison row: day × usage type (× instance where the invoice names instances). Variances
-/// are invoiced − expected; percentages are of what we expected (null when we expected nothing).
+/// One comparison row: day × usage type (× instance where the invoice names instances), or month ×
+/// usage type when the invoice was exported monthly. Variances are invoiced − expected; percentages
+/// are of what we expected (null when we expected nothing).
 /// </summary>
 public sealed record ReconciliationLine
 {
+    /// <summary>The day compared; for a month row, the month's first day.</summary>
     public required DateOnly Day { get; init; }
+    /// <summary>Null for a day row; for a month row (an invoice whose lines cover more than a day), the last day it covers.</summary>
+    public DateOnly? PeriodEnd { get; init; }
+    /// <summary>True for a row of the whole month (<see cref="PeriodEnd"/> set): its days cannot be told apart.</summary>
+    public bool WholeMonth => PeriodEnd is not null;
+
+    /// <summary>Whether <paramref name="day"/> is in the row: its day, or any day of its month.</summary>
+    public bool Covers(DateOnly day) => PeriodEnd is { } end ? day >= Day && day <= end : day == Day;
+
     public required string UsageType { get; init; }
     /// <summary>The instance, or null when the invoice does not split by instance (both sides summed).</summary>
     public string? InstanceId { get; init; }
@@ -129,11 +139,16 @@ public static class Reconciler
         var monthStart = invoice.MonthStart;
         var monthEnd = invoice.MonthEnd;
         var compareCosts = CostsComparable(invoice, catalog);
+        // An invoice line covering more than a day (a monthly export) puts the month on its first day:
+        // then both sides are summed over the month, as days cannot be compared.
+        var perMonth = invoice.ComparedPerMonth;
+        DateOnly Period(DateOnly day) => perMonth ? monthStart : day;
+        DateOnly? periodEnd = perMonth ? monthEnd : null;
         var exp = expected.Where(e => e.Day >= monthStart && e.Day <= monthEnd)
-            .GroupBy(e => (e.Day, e.UsageType))
+            .GroupBy(e => (Day: Period(e.Day), e.UsageType))
             .ToDictionary(g => g.Key, g => g.ToList());
         var inv = invoice.Usage
-            .GroupBy(kv => (kv.Key.Day, kv.Key.UsageType))
+            .GroupBy(kv => (Day: Period(kv.Key.Day), kv.Key.UsageType))
             .ToDictionary(g => g.Key, g => g.ToList());
 
         var lines = new List<ReconciliationLine>();
@@ -149,12 +164,12 @@ public static class Reconciler
                 {
                     lines.Add(Line(key.Day, key.UsageType, instance,
                         e.Where(x => x.InstanceId == instance).ToList(),
-                        i.Where(x => x.Key.InstanceId == instance).Select(x => x.Value).ToList(), catalog, tolerance, compareCosts));
+                        i.Where(x => x.Key.InstanceId == instance).Select(x => x.Value).ToList(), catalog, tolerance, compareCosts) with { PeriodEnd = periodEnd });
                 }
             }
             else
             {
-                lines.Add(Line(key.Day, key.UsageType, null, e, i.Select(x => x.Value).ToList(), catalog, tolerance, compareCosts));
+                lines.Add(Line(key.Day, key.UsageType, null, e, i.Select(x => x.Value).ToList(), catalog, tolerance, compareCosts) with { PeriodEnd = periodEnd });
             }
         }
 

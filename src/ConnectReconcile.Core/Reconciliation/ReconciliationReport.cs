@@ -15,11 +15,27 @@ public sealed record InvoiceStats(
     string? Account,
     IReadOnlyCollection<string> Accounts,
     long OtherAccountLines,
-    long OtherMonthLines)
+    long OtherMonthLines,
+    long UsageLines = 0,
+    long MonthlyLines = 0)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines);
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines);
+
+    /// <summary>True when usage lines cover more than a day (a monthly export): rows are per month, not per day.</summary>
+    public bool Monthly => MonthlyLines > 0;
+
+    /// <summary>The invoice's time granularity as the report names it: <c>hourly</c>, <c>daily</c>, <c>monthly</c> or <c>mixed</c>.</summary>
+    public string Granularity => !Monthly ? (Hourly ? "hourly" : "daily") : MonthlyLines == UsageLines ? "monthly" : "mixed";
+
+    /// <summary>What a reader must know when the rows are per month (else null).</summary>
+    public string? MonthlyNote(DateOnly month) => !Monthly ? null
+        : (MonthlyLines == UsageLines
+            ? $"The invoice was exported at monthly time granularity: each line covers the whole of {month:yyyy-MM}"
+            : $"{MonthlyLines:N0} of the invoice's {UsageLines:N0} usage lines cover more than a day (a monthly line among daily or hourly ones)") +
+          ", so days cannot be compared. Every row is the month × usage type, dated its first day, with our CTRs summed over the month, " +
+          "and the causes that need a day (missing hours, unlisted numbers) are not looked for. Export the CUR at daily or hourly granularity to compare days.";
 
     /// <summary>What a reader must know when Connect lines of other months were left out (else null): a wrong --month or folder leaves nothing to compare.</summary>
     public string? OtherMonthsNote(DateOnly month) => OtherMonthLines == 0 ? null
@@ -132,7 +148,7 @@ public sealed record ReconciliationReport
     }
 
     /// <summary>What a reader must know about how the comparison was made (the currency, months, accounts, instances and rating notes that apply).</summary>
-    public IEnumerable<string> Notes => new[] { CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, AccountScope?.Note, InstancesWithoutCtrsNote, MixedRatingNote, OtherCardNote }.OfType<string>();
+    public IEnumerable<string> Notes => new[] { Invoice.MonthlyNote(Month), CurrencyNote, Invoice.OtherMonthsNote(Month), Invoice.AccountsNote, AccountScope?.Note, InstancesWithoutCtrsNote, MixedRatingNote, OtherCardNote }.OfType<string>();
 
     public bool AnyBeyondTolerance => Lines.Any(l => l.BeyondTolerance);
 
