@@ -59,7 +59,8 @@ if (opts.Phase is { } phase)
 
 if ((opts.Data is not null || opts.Against is not null) && opts.Ctrs.Length > 1)
 {
-    throw new ArgumentException("--data and --against take one month: give one --ctrs size with them");
+    Console.Error.WriteLine("--data and --against take one month: give one --ctrs size with them");
+    return 2;
 }
 
 var months = opts.Ctrs.Select(n => (Ctrs: n, Data: opts.Data ?? Path.Combine(Path.GetTempPath(), $"cr-bench-{n}"))).ToList();
