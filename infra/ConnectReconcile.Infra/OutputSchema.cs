@@ -114,7 +114,7 @@ public static class OutputSchema
         new("reconciliation", "Expected against invoiced per day and usage type (row_kind usage), and the invoice's adjustments, per month.",
         [
             // `month` is also a column of the files: declared once, as the partition key (see above).
-            C("row_kind", S), C("day", "date"), C("usage_type", S), C("instance_id", S), C("region", S),
+            C("row_kind", S), C("day", "date"), C("period_end", "date"), C("usage_type", S), C("instance_id", S), C("region", S),
             C("charge_kind", S), C("unit", S), C("product_code", S), C("known_usage_type", "boolean"),
             C("expected_quantity", Qty), C("invoiced_quantity", Qty), C("quantity_variance", Qty),
             C("quantity_variance_pct", Qty), C("free_tier_quantity", Qty), C("expected_cost", Money),

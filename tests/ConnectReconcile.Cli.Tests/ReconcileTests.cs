@@ -493,6 +493,13 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         var html = await File.ReadAllTextAsync(Path.Combine(month.Rated, "reports", "reconciliation-2026-10.html"));
         Assert.Contains("<td>2026-10 (month)</td>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<td>2026-10-02</td>", html, StringComparison.Ordinal);
+
+        // The table says so too: every usage row is the month, from its first day to its last.
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        Assert.Equal("2026-10-01..2026-10-31 0", Convert.ToString(Scalar(db,
+            $"SELECT min(day)::VARCHAR || '..' || max(period_end)::VARCHAR || ' ' || count(*) FILTER (WHERE period_end IS NULL OR day <> DATE '2026-10-01')::VARCHAR " +
+            $"FROM read_parquet('{month.Table("reconciliation")}') WHERE row_kind = 'usage'"), C));
     }
 
     [Fact]

@@ -19,6 +19,8 @@ public sealed class ReconciliationRow
     [JsonPropertyName("month")] public string Month { get; set; } = "";
     [JsonPropertyName("row_kind")] public string RowKind { get; set; } = "";
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
+    /// <summary>Null for a day's row; for a month row (an invoice exported monthly), the last day it covers.</summary>
+    [JsonPropertyName("period_end")] public DateOnly? PeriodEnd { get; set; }
     [JsonPropertyName("usage_type")] public string UsageType { get; set; } = "";
     [JsonPropertyName("instance_id")] public string? InstanceId { get; set; }
     [JsonPropertyName("region")] public string? Region { get; set; }
@@ -104,6 +106,7 @@ public static class ReconciliationTables
             Month = month,
             RowKind = LineKinds.Usage,
             Day = l.Day,
+            PeriodEnd = l.PeriodEnd,
             UsageType = l.UsageType,
             InstanceId = l.InstanceId,
             Region = l.Region,
