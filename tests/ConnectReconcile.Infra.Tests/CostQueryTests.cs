@@ -3,6 +3,7 @@ using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
+using ConnectReconcile.Tests;
 using DuckDB.NET.Data;
 
 namespace ConnectReconcile.Infra.Tests;
@@ -32,13 +33,13 @@ public sealed class CostQueryTests : IDisposable
     public async Task Cost_by_queue_and_by_agent_include_the_charges_of_a_call_without_a_telephony_leg_and_tie_to_contacts()
     {
         using var db = await Replayed();
-        var total = Convert.ToDecimal(Rows(db, "SELECT sum(total_cost) FROM contacts", []).Single()[0], CultureInfo.InvariantCulture);
+        var total = Convert.ToDecimal(DuckDbRows.Query(db, "SELECT sum(total_cost) FROM contacts").Single()[0], CultureInfo.InvariantCulture);
         Assert.Equal(0.764m, total); // in-app 0.36 (service only) + inbound 0.404
 
-        var byQueue = Rows(db, Query("cost-by-queue").Sql, [Day, Day, Day, Day]);
+        var byQueue = DuckDbRows.Query(db, Query("cost-by-queue").Sql, Day, Day, Day, Day);
         var app = byQueue.Single(r => (string?)r[0] == "AppQueue");
         Assert.Equal(("(no leg)", 1L, 20m, 0.36m), ((string)app[1]!, Convert.ToInt64(app[2], CultureInfo.InvariantCulture), Dec(app[3]), Dec(app[4])));
-        var byAgent = Rows(db, Query("cost-by-agent").Sql, [Day, Day, Day, Day]);
+        var byAgent = DuckDbRows.Query(db, Query("cost-by-agent").Sql, Day, Day, Day, Day);
         var appAgent = byAgent.Single(r => (string?)r[0] == "app.agent");
         Assert.Equal((1L, 20m, 0.36m), (Convert.ToInt64(appAgent[1], CultureInfo.InvariantCulture), Dec(appAgent[2]), Dec(appAgent[3])));
 
@@ -47,7 +48,7 @@ public sealed class CostQueryTests : IDisposable
         {
             var sql = Query(name).Sql;
             Assert.Contains("round(sum(cost), 2) AS cost", sql, StringComparison.Ordinal);
-            var rows = Rows(db, sql.Replace("round(sum(cost), 2) AS cost", "sum(cost) AS cost", StringComparison.Ordinal), [Day, Day, Day, Day]);
+            var rows = DuckDbRows.Query(db, sql.Replace("round(sum(cost), 2) AS cost", "sum(cost) AS cost", StringComparison.Ordinal), Day, Day, Day, Day);
             Assert.Equal(total, rows.Sum(r => Dec(r[^1])));
         }
     }
@@ -83,34 +84,9 @@ public sealed class CostQueryTests : IDisposable
         foreach (var table in new[] { "segments", "charges", "contacts" })
         {
             var files = Path.Combine(root, "out", table, "*", "*.parquet");
-            Rows(db, $"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})", []);
+            DuckDbRows.Query(db, $"CREATE VIEW {table} AS SELECT * FROM read_parquet('{files}', hive_partitioning = true, hive_types = {{'dt': VARCHAR}})");
         }
 
         return db;
-    }
-
-    private static List<object?[]> Rows(DuckDBConnection db, string sql, string[] parameters)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var p in parameters)
-        {
-            cmd.Parameters.Add(new DuckDBParameter(p));
-        }
-
-        using var r = cmd.ExecuteReader();
-        var rows = new List<object?[]>();
-        while (r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
     }
 }
