@@ -373,7 +373,7 @@ internal static class ReconcileTable
                 var l = shown[i];
                 table.AddRow(
                     (i + 1).ToString(c),
-                    DayText(l),
+                    l.PeriodText,
                     Markup.Escape(ConsoleText.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)]))),
                     Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), Money(l.CostVariance),
                     Markup.Escape(l.Status + (l.Basis is null ? "" : $" ({l.Basis})")),
@@ -385,7 +385,7 @@ internal static class ReconcileTable
             {
                 foreach (var cause in shown[i].Causes)
                 {
-                    console.WriteLine(ConsoleText.Escape($"#{i + 1} {DayText(shown[i])} {shown[i].UsageType} — {cause.Code}: {cause.Text}"));
+                    console.WriteLine(ConsoleText.Escape($"#{i + 1} {shown[i].PeriodText} {shown[i].UsageType} — {cause.Code}: {cause.Text}"));
                 }
             }
             if (beyond.Count > top)
@@ -433,7 +433,5 @@ internal static class ReconcileTable
 
         static string Money(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
         static string Q(decimal v) => Math.Round(v, 3, MidpointRounding.AwayFromZero).ToString("#,0.###", CultureInfo.InvariantCulture);
-        // A month row (monthly invoice) shows its month, not the first day it is dated.
-        static string DayText(ReconciliationLine l) => l.WholeMonth ? l.Day.ToString("yyyy-MM", CultureInfo.InvariantCulture) + " (month)" : l.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 }

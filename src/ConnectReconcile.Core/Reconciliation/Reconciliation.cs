@@ -82,6 +82,11 @@ public sealed record ReconciliationLine
     /// <summary>Whether <paramref name="day"/> is in the row: its day, or any day of its month.</summary>
     public bool Covers(DateOnly day) => PeriodEnd is { } end ? day >= Day && day <= end : day == Day;
 
+    /// <summary>The row's day as reports show it, or its month for a month row: <c>2026-10 (month)</c>.</summary>
+    public string PeriodText => WholeMonth
+        ? Day.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) + " (month)"
+        : Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
     public required string UsageType { get; init; }
     /// <summary>The instance, or null when the invoice does not split by instance (both sides summed).</summary>
     public string? InstanceId { get; init; }

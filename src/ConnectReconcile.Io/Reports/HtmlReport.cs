@@ -91,7 +91,7 @@ public static class HtmlReport
             sb.Append("<table><thead><tr><th>day</th><th>usage type</th><th>instance</th><th class=\"n\">expected</th><th class=\"n\">invoiced</th><th class=\"n\">Δ quantity</th><th class=\"n\">Δ cost</th><th>status</th><th>likely cause</th></tr></thead><tbody>\n");
             foreach (var l in beyond.Take(topVariances))
             {
-                sb.Append("<tr class=\"alert\" data-status=\"").Append(l.Status).Append("\"><td>").Append(DayText(l)).Append("</td><td>")
+                sb.Append("<tr class=\"alert\" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
                   .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">")
                   .Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">").Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">")
                   .Append(SignedQ(l.QuantityVariance)).Append("</td><td class=\"n\">").Append(Signed(l.CostVariance, currency)).Append("</td><td>")
@@ -211,7 +211,7 @@ public static class HtmlReport
         sb.Append("<section id=\"all-rows\"><details><summary>All ").Append(report.Lines.Count.ToString("N0", C)).Append(" rows</summary>\n<table><thead><tr><th>day</th><th>usage type</th><th>instance</th><th class=\"n\">expected qty</th><th class=\"n\">invoiced qty</th><th class=\"n\">Δ %</th><th class=\"n\">expected cost</th><th class=\"n\">invoiced cost</th><th class=\"n\">Δ cost</th><th>status</th><th>causes</th></tr></thead><tbody>\n");
         foreach (var l in report.Lines)
         {
-            sb.Append(l.BeyondTolerance ? "<tr class=\"alert\"" : "<tr").Append(" data-status=\"").Append(l.Status).Append("\"><td>").Append(DayText(l)).Append("</td><td>")
+            sb.Append(l.BeyondTolerance ? "<tr class=\"alert\"" : "<tr").Append(" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
               .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">").Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">")
               .Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">").Append(l.QuantityVariancePercent is { } p ? p.ToString("+0.##;-0.##;0", C) : "").Append("</td><td class=\"n\">")
               .Append(Money(l.ExpectedCost, currency)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, currency)).Append("</td><td class=\"n\">").Append(Signed(l.CostVariance, currency))
@@ -224,9 +224,6 @@ public static class HtmlReport
           .Append(") · quantities compared first, then cost · this page loads nothing from the network</footer>\n</body>\n</html>\n");
         return sb.ToString();
     }
-
-    /// <summary>A row's day, or its month for a month row (a monthly invoice).</summary>
-    private static string DayText(ReconciliationLine l) => l.WholeMonth ? l.Day.ToString("yyyy-MM", C) + " (month)" : l.Day.ToString("yyyy-MM-dd", C);
 
     private static void Card(StringBuilder sb, string title, string value, string note, bool alert = false) =>
         sb.Append("<div class=\"card").Append(alert ? " alert" : "").Append("\"><div class=\"t\">").Append(E(title)).Append("</div><div class=\"v\">").Append(E(value))
