@@ -653,11 +653,7 @@ public sealed class StreamWorker
             .ToList();
         var archive = ctrs.Count == 0
             ? (Key: (string?)null, Bytes: 0L, Sha256: (string?)null)
-            : await RetryAsync("archive", async () =>
-            {
-                await EnsureLeasesAsync().ConfigureAwait(false);
-                return await _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            : await WriteOutputAsync("archive", () => _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None)).ConfigureAwait(false);
 
         var supersededBefore = State.Dedupe.Superseded;
         var days = State.Apply(ctrs.Select(c => c.Record));
@@ -673,9 +669,8 @@ public sealed class StreamWorker
         var arrivals = pending.Items.Select(i => i.Record.ApproximateArrivalTimestamp).ToList();
         var manifest = new BatchManifest(batch, Stream, Now, archive.Key, archive.Bytes, archive.Sha256, pending.Records, ctrs.Count, ranges,
             days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max());
-        await RetryAsync("manifest", async () =>
+        await WriteOutputAsync("manifest", async () =>
         {
-            await EnsureLeasesAsync().ConfigureAwait(false);
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
@@ -717,9 +712,8 @@ public sealed class StreamWorker
         var reportDays = days.ToHashSet();
         foreach (var day in quarantineDays.Where(d => !reportDays.Contains(d)).Order())
         {
-            await RetryAsync("publish quarantine " + Day(day), async () =>
+            await WriteOutputAsync("publish quarantine " + Day(day), async () =>
             {
-                await EnsureLeasesAsync().ConfigureAwait(false);
                 await PublishQuarantineAsync(day).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
@@ -741,11 +735,7 @@ public sealed class StreamWorker
                 ScratchDirectory = _options.ScratchDirectory,
                 Warn = Warn,
             });
-            var result = await RetryAsync("publish " + Day(day), async () =>
-            {
-                await EnsureLeasesAsync().ConfigureAwait(false);
-                return await job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            var result = await WriteOutputAsync("publish " + Day(day), () => job.RateAndPublishAsync(State.ForDay(day), null, CancellationToken.None)).ConfigureAwait(false);
             chains += result.Counts.Chains;
         }
 
@@ -770,6 +760,13 @@ public sealed class StreamWorker
             new PublishPlan(staging, [ParquetTableWriter.PartitionPrefix("quarantine", day)], written is null ? [] : [written.Path], manifest),
             CancellationToken.None).ConfigureAwait(false);
     }
+
+    /// <summary>A write to the output (archive, manifest, a day's publish), retried, each attempt behind <see cref="EnsureLeasesAsync"/>.</summary>
+    private Task<T> WriteOutputAsync<T>(string what, Func<Task<T>> write) => RetryAsync(what, async () =>
+    {
+        await EnsureLeasesAsync().ConfigureAwait(false);
+        return await write().ConfigureAwait(false);
+    });
 
     /// <summary>
     /// Confirms with the lease store, right before each write to the output, that this worker still holds its
