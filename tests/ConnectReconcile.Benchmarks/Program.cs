@@ -606,19 +606,19 @@ internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListen
     public void Print(int top)
     {
         Console.WriteLine($"  allocation samples (~{_bytes.Values.Sum() / 1e9:N1} GB):");
-        foreach (var (type, bytes) in _bytes.OrderByDescending(p => p.Value).Take(top))
+        foreach (var (type, bytes) in _bytes.ToArray().OrderByDescending(p => p.Value).Take(top))
         {
             Console.WriteLine($"    {bytes / 1e6,8:N0} MB  {type}");
         }
 
         Console.WriteLine($"  of which on the large-object heap (~{_largeBytes.Values.Sum() / 1e6:N0} MB):");
-        foreach (var (type, bytes) in _largeBytes.OrderByDescending(p => p.Value).Take(top))
+        foreach (var (type, bytes) in _largeBytes.ToArray().OrderByDescending(p => p.Value).Take(top))
         {
             Console.WriteLine($"    {bytes / 1e6,8:N1} MB  {type}");
         }
 
         Console.WriteLine("  collections by generation and trigger:");
-        foreach (var (key, count) in _collections.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (key, count) in _collections.ToArray().OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             Console.WriteLine($"    {count,8:N0}  {key}");
         }
@@ -663,14 +663,17 @@ internal sealed class JitSampler : System.Diagnostics.Tracing.EventListener
 
     public void Print(int top)
     {
-        Console.WriteLine($"  JIT: {_byMethod.Values.Sum(v => v.Ms) / 1000:N2} s over {_byMethod.Values.Sum(v => v.Count):N0} compilations of {_byMethod.Count:N0} methods; top methods (ms, compilations):");
-        foreach (var (method, (ms, count)) in _byMethod.OrderByDescending(p => p.Value.Ms).Take(top))
+        // A snapshot: the runtime's tier-1 compilations go on arriving while this prints, and enumerating the
+        // live dictionary through LINQ's ICollection copy fails when it grows meanwhile.
+        var byMethod = _byMethod.ToArray();
+        Console.WriteLine($"  JIT: {byMethod.Sum(p => p.Value.Ms) / 1000:N2} s over {byMethod.Sum(p => p.Value.Count):N0} compilations of {byMethod.Length:N0} methods; top methods (ms, compilations):");
+        foreach (var (method, (ms, count)) in byMethod.OrderByDescending(p => p.Value.Ms).Take(top))
         {
             Console.WriteLine($"    {ms,8:N1}  {count,3}  {(method.Length > 150 ? method[..150] : method)}");
         }
 
         Console.WriteLine("  by namespace (ms, compilations):");
-        foreach (var group in _byMethod.GroupBy(p => string.Join('.', p.Key.Split("::")[0].Split('`')[0].Split('[')[0].Split('.').Take(3))).OrderByDescending(g => g.Sum(p => p.Value.Ms)).Take(top))
+        foreach (var group in byMethod.GroupBy(p => string.Join('.', p.Key.Split("::")[0].Split('`')[0].Split('[')[0].Split('.').Take(3))).OrderByDescending(g => g.Sum(p => p.Value.Ms)).Take(top))
         {
             Console.WriteLine($"    {group.Sum(p => p.Value.Ms),8:N1}  {group.Sum(p => p.Value.Count),5}  {group.Key}");
         }
