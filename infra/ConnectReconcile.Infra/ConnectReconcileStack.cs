@@ -219,11 +219,7 @@ public sealed class ConnectReconcileStack : Stack
 
         batchStatements.AddRange(Access.WritePrefix("OutputPrefix", OutputBucket.BucketArn, outputPrefix));
         batchStatements.Add(Access.KeyUse("DataKeyViaS3", DataKey.KeyArn, encrypt: true, "s3"));
-        foreach (var (_, key, location) in settings.ReferenceFiles)
-        {
-            batchStatements.Add(Access.ReadObject(ReferenceSid(key), location));
-        }
-
+        batchStatements.AddRange(ReferenceStatements(settings));
         AttachPolicy("BatchTaskPolicy", BatchTaskRole, batchStatements);
 
         // ---- Log groups (KMS, retention). ----
@@ -338,7 +334,9 @@ public sealed class ConnectReconcileStack : Stack
             AlarmOnAny("ReplayFailedAlarm", "A ConnectReconcile month replay execution failed, timed out or was aborted",
                 new MathExpression(new MathExpressionProps
                 {
-                    Expression = "failed + timedout + aborted",
+                    // Each metric is sparse (no datapoint while nothing failed): without FILL one
+                    // missing term makes the sum missing, and a lone failure would not alarm.
+                    Expression = "FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)",
                     UsingMetrics = new Dictionary<string, IMetric>
                     {
                         ["failed"] = Replay.StateMachine.MetricFailed(fiveMinuteSum),
@@ -370,6 +368,7 @@ public sealed class ConnectReconcileStack : Stack
         Out("DataKeyArn", DataKey.KeyArn, "KMS key of the output bucket, table, topic and logs");
         Out("AlertsTopicArn", AlertsTopic.TopicArn, "Subscribe to receive failures and variances");
         Out("ClusterName", Cluster.ClusterName, "ECS cluster");
+        Out("BatchTaskRoleArn", BatchTaskRole.RoleArn, "Role of the nightly/replay tasks: the principal a CUR bucket in another (payer) account must allow to read");
         Out("NightlyTaskDefinitionArn", NightlyTask.TaskDefinitionArn, "Run once by hand with aws ecs run-task (override REPORT_DATE)");
         Out("TaskSubnetIds", Fn.Join(",", subnets.Select(s => s.SubnetId).ToArray()), "Subnets for a manual aws ecs run-task");
         Out("TaskSecurityGroupId", taskSecurityGroup.SecurityGroupId, "Security group for a manual aws ecs run-task");
@@ -492,21 +491,16 @@ public sealed class ConnectReconcileStack : Stack
             new(new PolicyStatementProps
             {
                 Sid = "ReadCtrStream",
-                Actions =
-                [
-                    "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards",
-                    "kinesis:GetShardIterator", "kinesis:GetRecords",
-                ],
+                // Exactly what StreamWorker sends (src/ConnectReconcile.Aws/Kinesis/KinesisClient.cs).
+                Actions = ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords"],
                 Resources = [streamArn],
             }),
             new(new PolicyStatementProps
             {
                 Sid = "CheckpointsAndLeases",
-                Actions =
-                [
-                    "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                    "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem", "dynamodb:Query", "dynamodb:Scan",
-                ],
+                // Exactly what DynamoDbCheckpointStore sends: leases and checkpoints are conditional
+                // UpdateItems, reads are GetItem and Query (src/ConnectReconcile.Aws/Checkpoints).
+                Actions = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
                 Resources = [table.TableArn],
             }),
             Access.KeyUse("DataKeyViaS3AndDynamoDb", DataKey.KeyArn, encrypt: true, "s3", "dynamodb"),
@@ -517,11 +511,7 @@ public sealed class ConnectReconcileStack : Stack
             statements.Add(Access.KeyUse("StreamKeyDecrypt", streamKey, encrypt: false, "kinesis"));
         }
 
-        foreach (var (_, key, location) in settings.ReferenceFiles)
-        {
-            statements.Add(Access.ReadObject(ReferenceSid(key), location));
-        }
-
+        statements.AddRange(ReferenceStatements(settings));
         AttachPolicy("StreamTaskPolicy", role, statements);
 
         var logs = NewLogGroup("StreamLogs", $"/{StackName}/stream", retention);
@@ -569,6 +559,23 @@ public sealed class ConnectReconcileStack : Stack
             }).AddAlarmAction(alarmAction);
         }
 
+        // The worker keeps every CTR it has read in memory and decodes the whole archive again at start
+        // (docs/stream.md, Limits), so its memory only grows and a restart does not shed it: warn
+        // before the task is killed for memory (and then fails again as it reloads the archive).
+        new Alarm(this, "StreamWorkerMemoryAlarm", new AlarmProps
+        {
+            AlarmDescription = "The ConnectReconcile stream worker uses over 80 % of its memory: raise streamMemoryMiB before it is killed for memory",
+            Metric = FiveMinuteMetric("AWS/ECS", "MemoryUtilization", "Maximum", new Dictionary<string, string>
+            {
+                ["ClusterName"] = Cluster.ClusterName,
+                ["ServiceName"] = service.ServiceName,
+            }),
+            Threshold = 80,
+            EvaluationPeriods = 3,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        }).AddAlarmAction(alarmAction);
+
         new Alarm(this, "StreamIteratorAgeAlarm", new AlarmProps
         {
             AlarmDescription = "CTRs wait in the Kinesis stream for more than an hour: the stream worker is behind or stopped",
@@ -605,14 +612,44 @@ public sealed class ConnectReconcileStack : Stack
             "through=\"$(date -u -d \"$day -1 day\" +%Y-%m-%d)\"",
             "echo \"ConnectReconcile nightly for $day (reconciling through $through)\"",
         };
+        // Both commands get the reference files: reconcile prices the expected side with the same rate
+        // card as the rating (without it, the built-in USD card is compared with the invoice) and
+        // reads the agent directory to explain outbound variances.
+        var references = string.Concat(settings.ReferenceFiles.Select(r => $" {r.Option} '{r.Location.Uri}'"));
         if (settings.CtrSource is { } ctr)
         {
-            var references = string.Concat(settings.ReferenceFiles.Select(r => $" {r.Option} '{r.Location.Uri}'"));
             lines.Add($"connect-reconcile nightly --date \"$day\" --source '{ctr.Uri}' --out '{outputUri}'{references}");
         }
 
-        lines.Add($"exec connect-reconcile reconcile --cur '{settings.CurSource.Uri}' --rated '{outputUri}' --month \"${{through%-*}}\" --through \"$through\"");
+        var account = ReconcileAccount(settings) is { } id ? $" --account '{id}'" : "";
+        lines.Add($"exec connect-reconcile reconcile --cur '{settings.CurSource.Uri}' --rated '{outputUri}' --month \"${{through%-*}}\" --through \"$through\"{account}{references}");
         return string.Join("\n", lines);
+    }
+
+    /// <summary>
+    /// The <c>--account</c> reconcile gets: curAccount, else the account the stack is deployed in (the
+    /// one whose CTRs it rates; a payer account's CUR lists every member account's usage), or null when
+    /// curAccount=all (every account's usage is compared).
+    /// </summary>
+    public static string? ReconcileAccount(InfraSettings settings) => settings.CurAccount switch
+    {
+        null => Aws.ACCOUNT_ID,
+        InfraSettings.AllAccounts => null,
+        var account => account,
+    };
+
+    /// <summary>s3:GetObject on each reference object, and decrypt with their bucket's key if it has one.</summary>
+    private static IEnumerable<PolicyStatement> ReferenceStatements(InfraSettings settings)
+    {
+        foreach (var (_, key, location) in settings.ReferenceFiles)
+        {
+            yield return Access.ReadObject(ReferenceSid(key), location);
+        }
+
+        if (settings.ReferenceKmsKeyArn is { } referenceKey)
+        {
+            yield return Access.KeyUse("ReferenceKeyDecrypt", referenceKey, encrypt: false, "s3");
+        }
     }
 
     /// <summary>IAM statement id for a reference file: rateCard → RateCard.</summary>

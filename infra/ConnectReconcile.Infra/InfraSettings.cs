@@ -34,6 +34,18 @@ public sealed partial record InfraSettings
 
     public string? CurKmsKeyArn { get; init; }
 
+    /// <summary>
+    /// The AWS account whose Connect usage reconcile compares (<c>--account</c>): a payer account's CUR
+    /// lists every member account's. Null: the account the stack is deployed in, the one whose CTRs it
+    /// reads. <see cref="AllAccounts"/> ("all"): no <c>--account</c>, every account's usage is compared.
+    /// </summary>
+    public string? CurAccount { get; init; }
+
+    public const string AllAccounts = "all";
+
+    /// <summary>Customer-managed KMS key of the reference objects' bucket, if any (decrypt via S3 only).</summary>
+    public string? ReferenceKmsKeyArn { get; init; }
+
     /// <summary>Name for the created output bucket; CloudFormation generates one when null.</summary>
     public string? OutputBucketName { get; init; }
 
@@ -61,6 +73,12 @@ public sealed partial record InfraSettings
         .Where(r => r.Location is not null)
         .Select(r => (r.Option, r.Key, r.Location!))
         .ToList();
+
+    /// <summary>
+    /// The replay state machine's name, fixed so that its role can name its Distributed Map child
+    /// executions (execution ARNs carry the state machine's name, not its ARN).
+    /// </summary>
+    public string ReplayStateMachineName => StackName + "-replay";
 
     /// <summary>
     /// Let a replay fan each day out over instance sub-prefixes (execution input "instances"). Off by
@@ -127,8 +145,8 @@ public sealed partial record InfraSettings
 
     /// <summary>
     /// Reads settings from CDK context. Keys (all optional):
-    /// stackName, ctrSource, ctrKmsKeyArn, kinesisStreamArn, kinesisKmsKeyArn, curSource, curKmsKeyArn,
-    /// outputBucketName, outputPrefix, rateCard, agents, numbers, schedule, scheduleTimezone, replayConcurrency,
+    /// stackName, ctrSource, ctrKmsKeyArn, kinesisStreamArn, kinesisKmsKeyArn, curSource, curKmsKeyArn, curAccount,
+    /// outputBucketName, outputPrefix, rateCard, agents, numbers, referenceKmsKeyArn, schedule, scheduleTimezone, replayConcurrency,
     /// replayInstancePartitions, replayInstanceConcurrency, streamWorkers, logRetentionDays, athenaResultsRetentionDays, alarmEmail,
     /// vpcId, subnetIds (comma-separated), assignPublicIp, imageUri, imageAssetDirectory, cpuArchitecture,
     /// batchCpu, batchMemoryMiB, streamCpu, streamMemoryMiB, glueDatabase, athenaWorkgroup, partitionStart.
@@ -183,6 +201,7 @@ public sealed partial record InfraSettings
             var other => [Convert.ToString(other, CultureInfo.InvariantCulture) ?? ""],
         };
 
+        var curAccount = Str("curAccount");
         var settings = new InfraSettings
         {
             StackName = Str("stackName") ?? defaults.StackName,
@@ -192,11 +211,13 @@ public sealed partial record InfraSettings
             KinesisKmsKeyArn = Str("kinesisKmsKeyArn"),
             CurSource = Str("curSource") is { } cur ? S3Location.Parse(cur) : defaults.CurSource,
             CurKmsKeyArn = Str("curKmsKeyArn"),
+            CurAccount = string.Equals(curAccount, AllAccounts, StringComparison.OrdinalIgnoreCase) ? AllAccounts : curAccount,
             OutputBucketName = Str("outputBucketName"),
             OutputPrefix = Str("outputPrefix") ?? defaults.OutputPrefix,
             RateCard = Str("rateCard") is { } card ? S3Location.Parse(card, isObject: true) : null,
             Agents = Str("agents") is { } agents ? S3Location.Parse(agents, isObject: true) : null,
             Numbers = Str("numbers") is { } numbers ? S3Location.Parse(numbers, isObject: true) : null,
+            ReferenceKmsKeyArn = Str("referenceKmsKeyArn"),
             ReplayInstancePartitions = Str("replayInstancePartitions") is { } partitions && bool.Parse(partitions),
             Schedule = Str("schedule") ?? defaults.Schedule,
             ScheduleTimezone = Str("scheduleTimezone") ?? defaults.ScheduleTimezone,
@@ -238,12 +259,31 @@ public sealed partial record InfraSettings
             throw new ArgumentException($"kinesisStreamArn '{KinesisStreamArn}' is not arn:PARTITION:kinesis:REGION:ACCOUNT:stream/NAME.");
         }
 
-        foreach (var (key, arn) in new[] { ("ctrKmsKeyArn", CtrKmsKeyArn), ("kinesisKmsKeyArn", KinesisKmsKeyArn), ("curKmsKeyArn", CurKmsKeyArn) })
+        if (!StackNamePattern().IsMatch(StackName))
+        {
+            throw new ArgumentException($"stackName '{StackName}' must start with a letter and have at most 73 letters, digits and hyphens: " +
+                $"the replay state machine is named STACKNAME-replay (80 characters at most).");
+        }
+
+        if (CurAccount is not null && CurAccount != AllAccounts && !AccountPattern().IsMatch(CurAccount))
+        {
+            throw new ArgumentException($"curAccount '{CurAccount}' must be a 12-digit AWS account id, or '{AllAccounts}' to compare every account's usage.");
+        }
+
+        foreach (var (key, arn) in new[]
+        {
+            ("ctrKmsKeyArn", CtrKmsKeyArn), ("kinesisKmsKeyArn", KinesisKmsKeyArn), ("curKmsKeyArn", CurKmsKeyArn), ("referenceKmsKeyArn", ReferenceKmsKeyArn),
+        })
         {
             if (arn is not null && !KeyArnPattern().IsMatch(arn))
             {
                 throw new ArgumentException($"{key} '{arn}' must be a key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID): grants name the key, never kms:*.");
             }
+        }
+
+        if (ReferenceKmsKeyArn is not null && ReferenceFiles.Count == 0)
+        {
+            throw new ArgumentException("referenceKmsKeyArn is the key of the rateCard/agents/numbers objects: give at least one of them.");
         }
 
         if (VpcId is not null && SubnetIds.Count == 0)
@@ -282,6 +322,12 @@ public sealed partial record InfraSettings
 
     [GeneratedRegex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")]
     private static partial Regex KeyArnPattern();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9-]{0,72}$")]
+    private static partial Regex StackNamePattern();
+
+    [GeneratedRegex("^[0-9]{12}$")]
+    private static partial Regex AccountPattern();
 
     [GeneratedRegex("^[a-z0-9_]{1,255}$")]
     private static partial Regex GlueNamePattern();

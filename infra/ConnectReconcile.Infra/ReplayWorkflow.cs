@@ -91,6 +91,12 @@ public sealed class ReplayWorkflow : Construct
             fixedLocations[key] = location.Uri;
         }
 
+        var account = ConnectReconcileStack.ReconcileAccount(settings);
+        if (account is not null)
+        {
+            fixedLocations["account"] = account;
+        }
+
         var defaults = new Dictionary<string, object> { ["concurrency"] = settings.ReplayConcurrency };
         // Instance partitions are opt-in (replayInstancePartitions): otherwise the execution input
         // cannot ask for them, because two partitions of one day would write the same files.
@@ -227,14 +233,27 @@ public sealed class ReplayWorkflow : Construct
             },
             ResultPath = "$.reconcile",
         });
+        // The same account filter and reference files as the nightly reconcile (the rate card prices
+        // the expected side; without it the built-in USD card is compared with the invoice).
+        var reconcileArgs = new List<string>
+        {
+            "reconcile", "--cur", JsonPath.StringAt("$.reconcile.config.cur"),
+            "--rated", JsonPath.StringAt("$.reconcile.config.out"), "--month", JsonPath.StringAt("$.reconcile.config.month"),
+            "--through", JsonPath.StringAt("$.reconcile.config.through"),
+        };
+        if (account is not null)
+        {
+            reconcileArgs.AddRange(["--account", JsonPath.StringAt("$.reconcile.config.account")]);
+        }
+
+        foreach (var (option, key, _) in settings.ReferenceFiles)
+        {
+            reconcileArgs.AddRange([option, JsonPath.StringAt("$.reconcile.config." + key)]);
+        }
+
         var reconcileCommand = new Pass(this, "ReconcileCommand", new PassProps
         {
-            Parameters = new Dictionary<string, object>
-            {
-                ["command"] = JsonPath.Array("reconcile", "--cur", JsonPath.StringAt("$.reconcile.config.cur"),
-                    "--rated", JsonPath.StringAt("$.reconcile.config.out"), "--month", JsonPath.StringAt("$.reconcile.config.month"),
-                    "--through", JsonPath.StringAt("$.reconcile.config.through")),
-            },
+            Parameters = new Dictionary<string, object> { ["command"] = JsonPath.Array(reconcileArgs.ToArray()) },
             ResultPath = "$.reconcile",
         });
         var reconcile = RunTask("ReconcileMonth", props,
@@ -302,6 +321,7 @@ public sealed class ReplayWorkflow : Construct
 
         StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
         {
+            StateMachineName = settings.ReplayStateMachineName,
             Comment = "ConnectReconcile month replay: days x instances on Fargate, then reconcile",
             StateMachineType = StateMachineType.STANDARD,
             DefinitionBody = DefinitionBody.FromChainable(loadSettings.Next(mergeConfig).Next(checkInput)),
@@ -320,6 +340,25 @@ public sealed class ReplayWorkflow : Construct
         {
             StateMachine.AddToRolePolicy(statement);
         }
+
+        StateMachine.AddToRolePolicy(ChildExecutionPermissions(settings.ReplayStateMachineName));
+    }
+
+    /// <summary>
+    /// The Distributed Map's child executions are <c>execution:NAME/LABEL:ID</c>, not under the
+    /// state machine's ARN, so the statement CDK generates for the map (on <c>stateMachine:NAME:*</c>)
+    /// never matches them. Describe and stop them (a failed or stopped replay stops its days), and
+    /// redrive them when a failed replay is redriven.
+    /// </summary>
+    private static PolicyStatement ChildExecutionPermissions(string stateMachineName)
+    {
+        var executions = $"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{stateMachineName}";
+        return new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DistributedMapChildExecutions",
+            Actions = ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+            Resources = [$"{executions}:*", $"{executions}/*:*"],
+        });
     }
 
     /// <summary>

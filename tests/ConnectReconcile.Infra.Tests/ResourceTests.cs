@@ -249,6 +249,12 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Contains("exec connect-reconcile reconcile --cur 's3://", script, StringComparison.Ordinal);
         Assert.Contains("through=\"$(date -u -d \"$day -1 day\" +%Y-%m-%d)\"", script, StringComparison.Ordinal);
         Assert.Contains("--month \"${through%-*}\" --through \"$through\"", script, StringComparison.Ordinal);
+        // reconcile prices the expected side with the deployed rate card and compares one account:
+        // curAccount, else the stack's own (an organization's CUR lists every member account).
+        var reconcileLine = script.Split('\n')[^1];
+        Assert.EndsWith(config == "full"
+            ? "--through \"$through\" --account '444455556666' --rate-card 's3://acme-config/connect/rate-card-2025.json' --agents 's3://acme-config/connect/agents.csv'"
+            : "--through \"$through\" --account '${AWS::AccountId}'", reconcileLine, StringComparison.Ordinal);
         if (config == "full")
         {
             Assert.Contains("--source 's3://acme-connect-ctr/firehose/ctr/' --out 's3://${OutputBucket", script, StringComparison.Ordinal);
@@ -314,6 +320,16 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         var alarms = t.Resources("AWS::CloudWatch::Alarm").Select(a => (string?)a.Props["MetricName"]).ToList();
         Assert.Contains("GetRecords.IteratorAgeMilliseconds", alarms);
         Assert.Contains("RunningTaskCount", alarms);
+
+        // Every CTR read stays in memory (docs/stream.md, Limits): alarm before the task is killed.
+        var topicId = t.LogicalId((Amazon.CDK.CfnElement)t.Stack.AlertsTopic.Node.DefaultChild!);
+        var serviceId = t.LogicalId((Amazon.CDK.CfnElement)t.Stack.StreamService!.Node.DefaultChild!);
+        var memory = Assert.Single(t.Resources("AWS::CloudWatch::Alarm"), a => (string?)a.Props["MetricName"] == "MemoryUtilization").Props;
+        Assert.Equal("AWS/ECS", (string?)memory["Namespace"]);
+        Assert.Equal(80, (double)memory["Threshold"]!);
+        Assert.Equal("GreaterThanThreshold", (string?)memory["ComparisonOperator"]);
+        Assert.Contains("${" + serviceId + ".Name}", memory["Dimensions"]!.AsArray().Select(d => Render.Value(d!["Value"])));
+        Assert.Equal("${" + topicId + "}", Render.Value(memory["AlarmActions"]));
         synth.Default.Template.ResourceCountIs("AWS::DynamoDB::Table", 0);
         synth.Default.Template.ResourceCountIs("AWS::ECS::Service", 0);
     }
@@ -357,7 +373,8 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal("States.JsonMerge($.monthEnd, $.config, false)", (string?)states["PrepareReconcile"]!["Parameters"]!["config.$"]);
         Assert.Equal("ReconcileCommand", (string?)states["PrepareReconcile"]!["Next"]);
         var reconcile = (string)states["ReconcileCommand"]!["Parameters"]!["command.$"]!;
-        Assert.Equal("States.Array('reconcile', '--cur', $.reconcile.config.cur, '--rated', $.reconcile.config.out, '--month', $.reconcile.config.month, '--through', $.reconcile.config.through)", reconcile);
+        Assert.Equal("States.Array('reconcile', '--cur', $.reconcile.config.cur, '--rated', $.reconcile.config.out, '--month', $.reconcile.config.month, '--through', $.reconcile.config.through, '--account', $.reconcile.config.account"
+            + (config == "full" ? ", '--rate-card', $.reconcile.config.rateCard, '--agents', $.reconcile.config.agents)" : ")"), reconcile);
         Assert.Equal("ReconcileMonth", (string?)states["ReconcileCommand"]!["Next"]);
         var exit = states["ReconcileExit"]!["Choices"]!.AsArray();
         Assert.Contains(exit, c => c!["And"]![1]!["NumericEquals"]!.GetValue<int>() == 3 && (string?)c["Next"] == "NotifyVariance");
@@ -371,6 +388,7 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         Assert.Equal(config == "full", fixedLocations.ContainsKey("rateCard"));
         Assert.Equal(config == "full", fixedLocations.ContainsKey("agents"));
         Assert.False(fixedLocations.ContainsKey("numbers"));
+        Assert.Equal(config == "full" ? Synthesized.CurAccount : "${AWS::AccountId}", (string?)fixedLocations["account"]);
         if (config == "full")
         {
             Assert.EndsWith(", '--rate-card', $.rateCard, '--agents', $.agents)", command, StringComparison.Ordinal);
@@ -481,7 +499,11 @@ public sealed class ResourceTests(Synthesized synth, ITestOutputHelper output)
         var (_, sm) = t.One("AWS::StepFunctions::StateMachine");
         Assert.Equal("STANDARD", (string?)sm["StateMachineType"]);
         Assert.Equal("ALL", (string?)sm["LoggingConfiguration"]!["Level"]);
-        Assert.Contains(t.Resources("AWS::CloudWatch::Alarm"), a => ((string?)a.Props["AlarmDescription"])!.Contains("month replay", StringComparison.Ordinal));
+        var alarm = Assert.Single(t.Resources("AWS::CloudWatch::Alarm"), a => ((string?)a.Props["AlarmDescription"])!.Contains("month replay", StringComparison.Ordinal)).Props;
+        // Each Step Functions metric has no datapoint while nothing happened: a sum without FILL is
+        // missing whenever one term is, so a lone failed execution would not alarm.
+        var expression = Assert.Single(alarm["Metrics"]!.AsArray(), m => m!["Expression"] is not null)!;
+        Assert.Equal("FILL(failed, 0) + FILL(timedout, 0) + FILL(aborted, 0)", (string?)expression["Expression"]);
     }
 
     // ---------------- Query layer ----------------

@@ -68,6 +68,11 @@ public sealed class SettingsTests
     [InlineData("vpcId", "vpc-123")]
     [InlineData("glueDatabase", "Connect-Reconcile")]
     [InlineData("partitionStart", "2020-1-1")]
+    [InlineData("curAccount", "12345")]
+    [InlineData("curAccount", "arn:aws:iam::111122223333:root")]
+    [InlineData("stackName", "1stack")]
+    [InlineData("stackName", "a-stack-name-so-long-that-its-replay-state-machine-name-would-pass-eighty-chars")]
+    [InlineData("referenceKmsKeyArn", "alias/aws/s3")]
     public void Bad_context_fails_synth_with_a_message(string key, string value)
     {
         var ex = Assert.Throws<ArgumentException>(() => From(("ctrSource", "s3://ctr-bucket/ctr/"), (key, value)));
@@ -98,9 +103,26 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void A_reference_key_needs_a_reference_file()
+    {
+        Assert.Throws<ArgumentException>(() => From(("ctrSource", "s3://ctr-bucket/ctr/"), ("referenceKmsKeyArn", Synthesized.ReferenceKeyArn)));
+        _ = From(("rateCard", "s3://cfg/card.json"), ("referenceKmsKeyArn", Synthesized.ReferenceKeyArn));
+    }
+
+    [Fact]
+    public void A_stack_name_may_be_73_characters_so_that_its_replay_state_machine_name_fits_in_80()
+    {
+        var longest = "S" + new string('x', 72);
+        Assert.Equal(longest, From(("stackName", longest)).StackName);
+        Assert.Throws<ArgumentException>(() => From(("stackName", longest + "x")));
+    }
+
+    [Fact]
     public void Nightly_script_rates_yesterday_then_reconciles_through_the_day_before()
     {
-        var s = From(("ctrSource", "s3://ctr-bucket/ctr/"), ("curSource", "s3://cur-bucket/cur/"), ("rateCard", "s3://cfg/card.json"));
+        // reconcile gets the rating's reference files (the rate card prices what we expected) and the account.
+        var s = From(("ctrSource", "s3://ctr-bucket/ctr/"), ("curSource", "s3://cur-bucket/cur/"), ("rateCard", "s3://cfg/card.json"),
+            ("curAccount", "123456789012"));
         var script = ConnectReconcileStack.NightlyScript(s, "s3://out/rated/");
         Assert.Equal(
             """
@@ -109,15 +131,25 @@ public sealed class SettingsTests
             through="$(date -u -d "$day -1 day" +%Y-%m-%d)"
             echo "ConnectReconcile nightly for $day (reconciling through $through)"
             connect-reconcile nightly --date "$day" --source 's3://ctr-bucket/ctr/' --out 's3://out/rated/' --rate-card 's3://cfg/card.json'
-            exec connect-reconcile reconcile --cur 's3://cur-bucket/cur/' --rated 's3://out/rated/' --month "${through%-*}" --through "$through"
+            exec connect-reconcile reconcile --cur 's3://cur-bucket/cur/' --rated 's3://out/rated/' --month "${through%-*}" --through "$through" --account '123456789012' --rate-card 's3://cfg/card.json'
             """.ReplaceLineEndings("\n"),
             script);
     }
 
     [Fact]
+    public void Nightly_script_compares_every_account_with_curAccount_all()
+    {
+        var s = From(("ctrSource", "s3://ctr-bucket/ctr/"), ("curAccount", "ALL"), ("agents", "s3://cfg/agents.csv"));
+        var script = ConnectReconcileStack.NightlyScript(s, "s3://out/rated/");
+        Assert.DoesNotContain("--account", script, StringComparison.Ordinal);
+        Assert.EndsWith("--through \"$through\" --agents 's3://cfg/agents.csv'", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Nightly_script_without_a_CTR_bucket_only_reconciles()
     {
-        var s = From(("kinesisStreamArn", Synthesized.StreamArn));
+        // An explicit curAccount keeps these tests off jsii (the default is the AWS::AccountId token).
+        var s = From(("kinesisStreamArn", Synthesized.StreamArn), ("curAccount", "123456789012"));
         var script = ConnectReconcileStack.NightlyScript(s, "s3://out/rated/");
         Assert.DoesNotContain("connect-reconcile nightly", script, StringComparison.Ordinal);
         Assert.Contains("exec connect-reconcile reconcile", script, StringComparison.Ordinal);
@@ -127,7 +159,7 @@ public sealed class SettingsTests
     public void Nightly_script_is_valid_POSIX_shell()
     {
         // `sh -n` parses without running; skipped silently where no sh exists.
-        var script = ConnectReconcileStack.NightlyScript(From(("rateCard", "s3://cfg/card.json")), "s3://out/rated/");
+        var script = ConnectReconcileStack.NightlyScript(From(("rateCard", "s3://cfg/card.json"), ("curAccount", "123456789012")), "s3://out/rated/");
         if (!File.Exists("/bin/sh"))
         {
             return;

@@ -16,6 +16,8 @@ public sealed class Synthesized : IDisposable
     public const string StreamKeyArn = "arn:aws:kms:eu-west-2:111122223333:key/11111111-2222-3333-4444-555555555555";
     public const string CtrKeyArn = "arn:aws:kms:eu-west-2:111122223333:key/aaaaaaaa-2222-3333-4444-555555555555";
     public const string CurKeyArn = "arn:aws:kms:eu-west-2:111122223333:key/bbbbbbbb-2222-3333-4444-555555555555";
+    public const string ReferenceKeyArn = "arn:aws:kms:eu-west-2:111122223333:key/cccccccc-2222-3333-4444-555555555555";
+    public const string CurAccount = "444455556666";
     public const string ImageUri = "111122223333.dkr.ecr.eu-west-2.amazonaws.com/connect-reconcile:1.2.3";
 
     public static readonly Dictionary<string, object> FullContext = new()
@@ -27,10 +29,12 @@ public sealed class Synthesized : IDisposable
         ["kinesisKmsKeyArn"] = StreamKeyArn,
         ["curSource"] = "s3://acme-billing/cur2/connect/",
         ["curKmsKeyArn"] = CurKeyArn,
+        ["curAccount"] = CurAccount,
         ["outputBucketName"] = "acme-connect-reconcile-out",
         ["outputPrefix"] = "rated",
         ["rateCard"] = "s3://acme-config/connect/rate-card-2025.json",
         ["agents"] = "s3://acme-config/connect/agents.csv",
+        ["referenceKmsKeyArn"] = ReferenceKeyArn,
         ["replayInstancePartitions"] = "true",
         ["schedule"] = "cron(15 7 * * ? *)",
         ["scheduleTimezone"] = "Europe/London",
