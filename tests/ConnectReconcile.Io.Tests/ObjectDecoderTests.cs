@@ -107,4 +107,23 @@ public sealed class ObjectDecoderTests : IDisposable
             remote.SelectMany(d => d.Records).Select(r => (r.Record, r.Position.Offset, r.Position.Index)));
         Assert.All(remote, d => Assert.Empty(d.Quarantined));
     }
+
+    [Fact]
+    public async Task A_loader_that_keeps_some_records_holds_only_those_and_still_counts_every_record_read()
+    {
+        var objects = await WriteHoursAsync(hours: 6, perHour: 40);
+        var store = new LocalObjectStore(Root);
+        var all = await new Jobs.RecordLoader(store, 2).LoadAsync(objects, null, CancellationToken.None);
+        var kept = await new Jobs.RecordLoader(store, 2, keep: (input, r) =>
+        {
+            Assert.Contains(input, objects); // told which object a record is in
+            return r.Queue?.DisplayName == "q1";
+        }).LoadAsync(objects, null, CancellationToken.None);
+
+        Assert.Equal(all.Dedupe.Records.Where(r => r.Queue?.DisplayName == "q1"), kept.Dedupe.Records);
+        Assert.Equal(80, kept.Dedupe.Count);
+        // Read and each object's count are of what was decoded, as without a filter (the manifest's figures).
+        Assert.Equal(240L, kept.Read);
+        Assert.Equal(all.Inputs, kept.Inputs);
+    }
 }

@@ -34,14 +34,13 @@ internal static class ExplainCommand
             var id = env.Required(parse, contact).Trim() is { Length: > 0 } given ? given : throw new UsageException("--contact needs a contact id.");
             var s3 = env.S3(parse, endpoint);
             var (rater, _) = rating.Resolve(env, parse, s3);
-            var loaded = await new RecordLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
-                .LoadAsync(null, null, 0, null, ct);
+            // Holds only the asked contact's records and its chain's, not the month's.
+            var found = await ProgressDisplay.RunAsync(env, progress => new ContactLoader(Inputs.Existing(sourcePath, "--source", s3), Environment.ProcessorCount)
+                .LoadAsync(id, progress, ct), ProgressDisplay.Reading);
             // A record in an object that could not be read is neither found nor in quarantine on its own.
-            ReplayCommand.WarnOfUnreadableObjects(env, loaded.Quarantined);
-            var unreadable = QuarantineEntry.UnreadableObjects(loaded.Quarantined).Count;
-            var records = loaded.Dedupe.Records.ToList();
-            // Connect writes ids in lower case; one pasted from elsewhere may not be.
-            var asked = records.FirstOrDefault(r => r.ContactId == id) ?? records.FirstOrDefault(r => string.Equals(r.ContactId, id, StringComparison.OrdinalIgnoreCase));
+            ReplayCommand.WarnOfUnreadableObjects(env, found.Quarantined);
+            var unreadable = QuarantineEntry.UnreadableObjects(found.Quarantined).Count;
+            var asked = found.Asked;
             if (asked is { IsVoice: false })
             {
                 // A chat, task or email record is a contact of its own, also inside a call's chain or a chat's
@@ -52,12 +51,12 @@ internal static class ExplainCommand
             }
 
             // What is rated of a chain is its voice records; its other records are contacts of their own.
-            var rootId = asked?.RootId ?? id;
-            var members = records.Where(r => r.RootId == rootId && r.IsVoice).ToList();
+            var rootId = found.RootId;
+            var members = found.Chain.Where(r => r.IsVoice).ToList();
             if (members.Count == 0)
             {
                 // Not rated because its record could not be used: that is the explanation.
-                var quarantined = loaded.Quarantined.Where(q => string.Equals(q.ContactId, id, StringComparison.OrdinalIgnoreCase)).ToList();
+                var quarantined = found.Quarantined.Where(q => string.Equals(q.ContactId, id, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (quarantined.Count > 0)
                 {
                     await env.Out.WriteAsync(env.Get(parse, json) ? QuarantinedJson(id, quarantined) : QuarantinedText(id, quarantined));

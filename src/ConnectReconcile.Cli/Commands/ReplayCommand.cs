@@ -238,8 +238,15 @@ internal static class ReplayCommand
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work)
+    /// <summary>The bars of a job that reads, rates and writes.</summary>
+    public static readonly (string Decode, string? Finish) Rating = ("read CTRs, rate and write days", "rate and write the last days, publish");
+
+    /// <summary>The one bar of a command that only reads (explain).</summary>
+    public static readonly (string Decode, string? Finish) Reading = ("read CTRs", null);
+
+    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, (string Decode, string? Finish)? bars = null)
     {
+        var (decodeBar, finishBar) = bars ?? Rating;
         if (!env.IsTerminal)
         {
             // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
@@ -261,8 +268,8 @@ internal static class ProgressDisplay
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var decode = ctx.AddTask("read CTRs, rate and write days", maxValue: 1);
-                var rate = ctx.AddTask("rate and write the last days, publish", autoStart: false, maxValue: 1);
+                var decode = ctx.AddTask(decodeBar, maxValue: 1);
+                var rate = finishBar is null ? null : ctx.AddTask(finishBar, autoStart: false, maxValue: 1);
                 var reporter = new SyncProgress(p =>
                 {
                     if (p.Phase == "decode")
@@ -270,7 +277,7 @@ internal static class ProgressDisplay
                         decode.MaxValue = Math.Max(1, p.BytesTotal);
                         decode.Value = p.BytesDone;
                     }
-                    else
+                    else if (rate is not null)
                     {
                         decode.Value = decode.MaxValue;
                         rate.StartTask();
@@ -280,7 +287,10 @@ internal static class ProgressDisplay
                 });
                 result = await work(reporter);
                 decode.Value = decode.MaxValue;
-                rate.Value = rate.MaxValue;
+                if (rate is not null)
+                {
+                    rate.Value = rate.MaxValue;
+                }
             });
         return result;
     }

@@ -15,7 +15,16 @@ public sealed record DecodedObject(
     IReadOnlyList<RecordKey> Keys,
     IReadOnlyList<QuarantineEntry> Quarantined,
     long Bytes,
-    string Sha256);
+    string Sha256)
+{
+    /// <summary>Records decoded but not kept: the decoder's <see cref="KeepRecord"/> turned them away.</summary>
+    public long Dropped { get; init; }
+}
+
+/// <summary>Whether a reader keeps <paramref name="record"/>, found in <paramref name="input"/>. Asked on the
+/// decoding thread, so what is turned away is never held; called concurrently for different objects, in order
+/// within one.</summary>
+public delegate bool KeepRecord(StoredObject input, ContactRecord record);
 
 /// <summary>
 /// Decodes many objects concurrently but hands them back in input (arrival) order, so dedupe ties
@@ -25,9 +34,10 @@ public sealed record DecodedObject(
 /// threads than cores only add context switches and records held in flight. With
 /// <paramref name="windowKeys"/> each record's <see cref="ChainWindow.KeyOf"/> is computed here too, for
 /// a caller that feeds a <see cref="ChainWindow"/> (readers that deduplicate otherwise skip that work).
+/// With <paramref name="keep"/> only the records it accepts are handed back (a reader after one contact).
 /// </summary>
 #pragma warning disable CA1001 // see _decoding
-public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false, bool windowKeys = false)
+public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool strict = false, bool windowKeys = false, KeepRecord? keep = null)
 {
     /// <summary>Remote objects up to this size are read into memory before they wait for a decoder.</summary>
     public const long PrefetchBytes = 16 << 20;
@@ -68,7 +78,7 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
     {
         var recordsSeen = Interlocked.Read(ref _recordsSeen);
         var bytesPerRecord = recordsSeen == 0 ? 0 : Math.Max(1, Interlocked.Read(ref _bytesSeen) / recordsSeen);
-        var sink = new CollectingSink(windowKeys, bytesPerRecord == 0 ? 0 : (int)Math.Min(obj.Size / bytesPerRecord * 9 / 8 + 16, 1 << 20));
+        var sink = new CollectingSink(obj, windowKeys, keep, keep is not null || bytesPerRecord == 0 ? 0 : (int)Math.Min(obj.Size / bytesPerRecord * 9 / 8 + 16, 1 << 20));
         var source = store.Describe(obj.Key);
         try
         {
@@ -87,14 +97,14 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
             }
 
             Interlocked.Add(ref _bytesSeen, obj.Size);
-            Interlocked.Add(ref _recordsSeen, sink.Records.Count);
-            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, hashing.BytesRead, hashing.Sha256Hex());
+            Interlocked.Add(ref _recordsSeen, sink.Records.Count + sink.Dropped);
+            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, hashing.BytesRead, hashing.Sha256Hex()) { Dropped = sink.Dropped };
         }
         catch (Exception e) when (!strict && e is not OperationCanceledException)
         {
             // A permanently unreadable object costs one quarantine entry, not the run.
-            sink.Quarantined.Add(new QuarantineEntry(new SourcePosition(source, 0, sink.Records.Count + sink.Quarantined.Count), QuarantineReasons.UnreadableObject, e.Message));
-            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, 0, string.Empty);
+            sink.Quarantined.Add(new QuarantineEntry(new SourcePosition(source, 0, sink.Records.Count + sink.Dropped + sink.Quarantined.Count), QuarantineReasons.UnreadableObject, e.Message));
+            return new DecodedObject(obj, sink.Records, sink.Keys, sink.Quarantined, 0, string.Empty) { Dropped = sink.Dropped };
         }
     }, cancellationToken);
 
@@ -115,7 +125,7 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
         }
     }
 
-    private sealed class CollectingSink(bool windowKeys, int capacity) : IDecodeSink
+    private sealed class CollectingSink(StoredObject input, bool windowKeys, KeepRecord? keep, int capacity) : IDecodeSink
     {
         public List<(ContactRecord, SourcePosition)> Records { get; } = new(capacity);
 
@@ -123,8 +133,16 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
 
         public List<QuarantineEntry> Quarantined { get; } = [];
 
+        public long Dropped { get; private set; }
+
         public void OnRecord(ContactRecord record, SourcePosition position)
         {
+            if (keep is not null && !keep(input, record))
+            {
+                Dropped++;
+                return;
+            }
+
             Records.Add((record, position));
             if (windowKeys)
             {

@@ -17,8 +17,9 @@ public sealed record LoadedRecords(
     IReadOnlyList<InputFile> Inputs,
     long Read);
 
-/// <summary>The first half of every job: select → decode (in parallel, merged in arrival order) → dedupe.</summary>
-public sealed class RecordLoader(IObjectStore source, int parallelism, string? hourPattern = null, bool strict = false)
+/// <summary>The first half of every job: select → decode (in parallel, merged in arrival order) → dedupe.
+/// With <paramref name="keep"/> only the records it accepts are deduplicated and held (the rest are still counted as read).</summary>
+public sealed class RecordLoader(IObjectStore source, int parallelism, string? hourPattern = null, bool strict = false, KeepRecord? keep = null)
 {
     public async Task<LoadedRecords> LoadAsync(DateOnly? from, DateOnly? to, int lookAheadHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
@@ -34,7 +35,7 @@ public sealed class RecordLoader(IObjectStore source, int parallelism, string? h
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         long read = 0, bytes = 0;
-        var decoder = new ObjectDecoder(source, parallelism, strict);
+        var decoder = new ObjectDecoder(source, parallelism, strict, keep: keep);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
             observe?.Invoke(decoded);
@@ -44,9 +45,9 @@ public sealed class RecordLoader(IObjectStore source, int parallelism, string? h
             }
 
             quarantined.AddRange(decoded.Quarantined);
-            read += decoded.Records.Count + decoded.Quarantined.Count;
+            read += decoded.Records.Count + decoded.Dropped + decoded.Quarantined.Count;
             bytes += decoded.Input.Size;
-            inputs.Add(new InputFile(decoded.Input.Key, decoded.Bytes, decoded.Sha256, decoded.Records.Count, decoded.Quarantined.Count));
+            inputs.Add(new InputFile(decoded.Input.Key, decoded.Bytes, decoded.Sha256, decoded.Records.Count + decoded.Dropped, decoded.Quarantined.Count));
             progress?.Report(new JobProgress("decode", inputs.Count, objects.Count, bytes, totalBytes, read));
         }
 
