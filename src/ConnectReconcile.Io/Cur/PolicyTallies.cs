@@ -24,9 +24,17 @@ internal sealed class PolicyTallies(IReadOnlyList<Rater> raters, int parallelism
         }
 
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = ct };
-        // Rated chain by chain (a policy each would leave cores idle with fewer policies than cores), added up policy by policy.
-        var charges = new IReadOnlyList<Charge>[(raters.Count - 1) * n];
-        Parallel.For(0, charges.Length, options, i => charges[i] = raters[1 + (i / n)].Rate(results[i % n].Chain).Charges);
+        // Each chain under every other policy in turn, while its records are in the core's cache (a policy
+        // per thread would leave cores idle with fewer policies than cores); then added up policy by policy.
+        var others = raters.Count - 1;
+        var charges = new IReadOnlyList<Charge>[others * n];
+        Parallel.For(0, others == 0 ? 0 : n, options, j =>
+        {
+            for (var p = 0; p < others; p++)
+            {
+                charges[(p * n) + j] = raters[1 + p].Rate(results[j].Chain).Charges;
+            }
+        });
         Parallel.For(0, raters.Count, options, p =>
         {
             var cells = _cells[p];
