@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reconciliation;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Io.Cur;
+using ConnectReconcile.Io.Jobs;
+using ConnectReconcile.Io.Storage;
+
+namespace ConnectReconcile.Cli.Tests;
+
+/// <summary>Four generated days across the end of October (30 Oct – 2 Nov): calibrating October reads into November's first hours.</summary>
+public sealed class MonthEndMonth : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public MonthEndMonth()
+    {
+        Generator.SampleMonth.Generate(new Generator.GeneratorOptions(2_000, 4, 17, Data) { Start = new DateTime(2026, 10, 30, 0, 0, 0, DateTimeKind.Utc), Overwrite = true });
+    }
+
+    public string Data => _dir.Sub("data");
+
+    public string Ctr => Path.Combine(Data, "ctr");
+
+    public string Agents => Path.Combine(Data, "agents.csv");
+
+    public string Numbers => Path.Combine(Data, "numbers.csv");
+
+    public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>
+/// Calibration reads the month through the billing job's window and adds each policy's usage up day by
+/// day, instead of holding the month's records: every policy's figures must be those the run holding
+/// every record gave (captured from it), a late correction that forces a re-read included.
+/// </summary>
+public sealed class CalibrationRunnerTests(MonthEndMonth month) : IClassFixture<MonthEndMonth>
+{
+    private static readonly DateOnly October = new(2026, 10, 1);
+
+    // A policy-independent row (taken from the rated month as it is) and a voice row (replaced by the re-rating).
+    private static readonly ExpectedUsage Chat = new(new DateOnly(2026, 10, 30), "i-1", "us-east-1", "USE1-chat-message", "chat", "message", "on-demand", 3, 0, 3m, 0.012m, 0);
+    private static readonly ExpectedUsage RatedService = new(new DateOnly(2026, 10, 30), "i-1", "us-east-1", "USE1-end-customer-mins", ChargeKinds.Service, Units.Minute, "on-demand", 1, 60, 1m, 0.018m, 0);
+
+    // Each policy's rows (count, sums, and a digest of every row in key order), as the run holding the whole month gave them.
+    private static readonly string[] Held =
+    [
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1158435, quantity 19310.250000000000000000000000, cost 227.58066000000000000000000000, unrated 0, digest ba41326cdda9a139",
+        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1169758, quantity 19498.966666666666666666666666, cost 230.97756000000000000000000000, unrated 0, digest 83fa4516768723cd",
+        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1187845, quantity 19800.416666666666666666666667, cost 236.40366000000000000000000000, unrated 0, digest d1ab1e46f974491b",
+        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1155857, quantity 19267.283333333333333333333333, cost 226.80726000000000000000000000, unrated 0, digest 719d9418dfce813e",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1158684, quantity 19314.400000000000000000000000, cost 227.61216666666666666666666667, unrated 0, digest 62d41e42581d9273",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1155866, quantity 19267.433333333333333333333334, cost 227.36171333333333333333333334, unrated 0, digest 9d49cfb324d069cf",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1171527, quantity 19528.450000000000000000000000, cost 230.85366000000000000000000000, unrated 0, digest 732bebfd25874c76",
+    ];
+
+    private static readonly string[] HeldWithLateCorrection =
+    [
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1165635, quantity 19430.250000000000000000000000, cost 228.79266000000000000000000000, unrated 0, digest 90d3fbcdd447814b",
+        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1176958, quantity 19618.966666666666666666666666, cost 232.18956000000000000000000000, unrated 0, digest 34bbb07fc464731c",
+        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1195045, quantity 19920.416666666666666666666667, cost 237.61566000000000000000000000, unrated 0, digest 3cb3a2d01e42f6e8",
+        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1163057, quantity 19387.283333333333333333333333, cost 228.01926000000000000000000000, unrated 0, digest f125f3b228034c57",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1165884, quantity 19434.400000000000000000000000, cost 228.82416666666666666666666667, unrated 0, digest e264254c162e20f1",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1163066, quantity 19387.433333333333333333333334, cost 228.57371333333333333333333334, unrated 0, digest a27192a87de0e3db",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1182327, quantity 19708.450000000000000000000000, cost 232.96566000000000000000000000, unrated 0, digest b1075644d2f5b595",
+    ];
+
+    [Fact]
+    public async Task Every_policy_rates_the_month_as_the_run_holding_every_record_did_and_days_are_rated_while_reading()
+    {
+        var phases = new List<JobProgress>();
+        var results = await RunAsync(month.Ctr, phases);
+        Assert.Equal(Held, results.Select(Figures));
+        Assert.All(results, r => Assert.Contains(Chat, r.Expected));
+        Assert.All(results, r => Assert.DoesNotContain(RatedService, r.Expected));
+
+        // Read through the window: October's days are rated while November's hours are still being decoded,
+        // so at the end of the input at most the last day is left (plus the closing step); nothing re-read.
+        var firstRate = phases.FindIndex(p => p.Phase == "rate");
+        Assert.True(firstRate >= 0, string.Join(", ", phases.Select(p => p.Phase).Distinct()));
+        Assert.True(phases[firstRate].Total <= 2, $"{phases[firstRate].Total} steps left to rate at the end");
+        Assert.DoesNotContain(phases, p => p.Phase == "re-read");
+    }
+
+    [Fact]
+    public async Task A_late_correction_to_a_rated_day_starts_the_totals_over_on_the_re_read()
+    {
+        using var tmp = new TempDir();
+        var ctr = tmp.Sub("ctr");
+        foreach (var file in Directory.EnumerateFiles(month.Ctr, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(ctr, Path.GetRelativePath(month.Ctr, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        // A copy of a first-hour inbound call, an hour longer and updated, arriving in November's last hour that calibrating October reads.
+        var hours = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
+        var lastRead = hours.Last(h => string.CompareOrdinal(Path.GetRelativePath(ctr, h).Replace('\\', '/'), "2026/11/01/05") <= 0);
+        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+        var corrected = original.DeepClone().AsObject();
+        var disconnect = DateTime.Parse(original["DisconnectTimestamp"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+        corrected["DisconnectTimestamp"] = disconnect.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        corrected["LastUpdateTimestamp"] = disconnect.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(Path.Combine(lastRead, "zz-late-correction"), corrected.ToJsonString(), Encoding.UTF8);
+
+        var phases = new List<JobProgress>();
+        var results = await RunAsync(ctr, phases);
+        Assert.Equal(HeldWithLateCorrection, results.Select(Figures));
+        Assert.NotEqual(Held, HeldWithLateCorrection);
+        Assert.Contains(phases, p => p.Phase == "re-read");
+    }
+
+    private async Task<IReadOnlyList<(BillingPolicy Policy, IReadOnlyCollection<ExpectedUsage> Expected)>> RunAsync(string ctr, List<JobProgress> phases)
+    {
+        var numbers = ReferenceReaders.ReadNumbers(await File.ReadAllTextAsync(month.Numbers));
+        var inputs = new CalibrationInputs
+        {
+            Source = new LocalObjectStore(ctr),
+            Card = BuiltInRateCards.Default,
+            Agents = ReferenceReaders.ReadAgents(await File.ReadAllTextAsync(month.Agents)),
+            Numbers = numbers,
+            Parallelism = 2,
+        };
+        return await CalibrationRunner.RunAsync(inputs, October, [Chat, RatedService], new ReplayEndToEndTests.SyncProgress(phases.Add), CancellationToken.None);
+    }
+
+    private static string Figures((BillingPolicy Policy, IReadOnlyCollection<ExpectedUsage> Expected) result)
+    {
+        // In key order: the sums of 28-digit quantities depend on the order they are added in.
+        var rows = result.Expected
+            .OrderBy(e => e.Day).ThenBy(e => e.InstanceId, StringComparer.Ordinal).ThenBy(e => e.Region, StringComparer.Ordinal).ThenBy(e => e.UsageType, StringComparer.Ordinal)
+            .ThenBy(e => e.ChargeKind, StringComparer.Ordinal).ThenBy(e => e.Unit, StringComparer.Ordinal).ThenBy(e => e.PricingModel, StringComparer.Ordinal)
+            .ToList();
+        var text = string.Join('\n', rows.Select(e => string.Join('|', e.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), e.InstanceId, e.Region, e.UsageType, e.ChargeKind, e.Unit, e.PricingModel,
+            e.Charges.ToString(CultureInfo.InvariantCulture), e.BilledSeconds.ToString(CultureInfo.InvariantCulture), e.Quantity.ToString(CultureInfo.InvariantCulture),
+            e.Cost.ToString(CultureInfo.InvariantCulture), e.UnratedCharges.ToString(CultureInfo.InvariantCulture))));
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+        return FormattableString.Invariant($"{result.Policy}: rows {rows.Count}, charges {rows.Sum(e => e.Charges)}, seconds {rows.Sum(e => e.BilledSeconds)}, ") +
+            FormattableString.Invariant($"quantity {rows.Sum(e => e.Quantity)}, cost {rows.Sum(e => e.Cost)}, unrated {rows.Sum(e => e.UnratedCharges)}, digest {digest}");
+    }
+
+    /// <summary>The first answered inbound call of a generated object (null if a planted bad record comes first).</summary>
+    private static JsonObject? FirstInboundCall(string gzipFile)
+    {
+        using var stream = new GZipStream(File.OpenRead(gzipFile), CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var reader = new Utf8JsonReader(buffer.ToArray(), new JsonReaderOptions { AllowMultipleValues = true });
+        try
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                if (JsonNode.Parse(ref reader) is JsonObject record && record["Channel"]?.GetValue<string>() == "VOICE"
+                    && record["InitiationMethod"]?.GetValue<string>() == "INBOUND" && record["DisconnectTimestamp"] is not null && record["Agent"] is not null)
+                {
+                    return record;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+}
