@@ -238,15 +238,28 @@ internal static class ReplayCommand
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
 internal static class ProgressDisplay
 {
-    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress reporter. On a terminal, a job that reads CTRs and
+    /// rates them (replay, audit-export) shows its two bars; with <paramref name="phases"/> (phase →
+    /// label), a bar per phase as it starts.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string>? phases = null)
     {
         if (!env.IsTerminal)
         {
             // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
+            // A job of phases (each counting its own records) gives each phase's rate and ETA from its own start.
             var started = Stopwatch.StartNew();
             var last = Stopwatch.StartNew();
+            string? phase = null;
             var reporter = new Progress<JobProgress>(p =>
             {
+                if (phases is not null && p.Phase != phase)
+                {
+                    phase = p.Phase;
+                    started.Restart();
+                }
+
                 if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
                 {
                     last.Restart();
@@ -254,6 +267,11 @@ internal static class ProgressDisplay
                 }
             });
             return await work(reporter);
+        }
+
+        if (phases is not null)
+        {
+            return await PhaseBarsAsync(env, work, phases);
         }
 
         T result = default!;
@@ -285,6 +303,39 @@ internal static class ProgressDisplay
         return result;
     }
 
+    /// <summary>A bar per phase, added when the phase first reports; a phase that starts completes the ones before it.</summary>
+    private static async Task<T> PhaseBarsAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string> phases)
+    {
+        T result = default!;
+        await env.ErrorConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bars = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                var reporter = new SyncProgress(p =>
+                {
+                    if (!bars.TryGetValue(p.Phase, out var bar))
+                    {
+                        foreach (var done in bars.Values)
+                        {
+                            done.Value = done.MaxValue;
+                        }
+
+                        bars[p.Phase] = bar = ctx.AddTask(Markup.Escape(phases.GetValueOrDefault(p.Phase, p.Phase)), maxValue: 1);
+                    }
+
+                    bar.MaxValue = Math.Max(1, p.BytesTotal > 0 ? p.BytesTotal : p.Total);
+                    bar.Value = p.BytesTotal > 0 ? p.BytesDone : p.Done;
+                });
+                result = await work(reporter);
+                foreach (var bar in bars.Values)
+                {
+                    bar.Value = bar.MaxValue;
+                }
+            });
+        return result;
+    }
+
     /// <summary>
     /// A progress log line. Every figure is finite: the JSON log cannot write NaN, and the throw, on the thread
     /// pool where progress is reported, ended a scheduled run before it published (with nothing done yet
@@ -293,7 +344,12 @@ internal static class ProgressDisplay
     public static void Log(ILogger logger, JobProgress p, double elapsedSeconds)
     {
         var fraction = p.BytesTotal > 0 ? (double)p.BytesDone / p.BytesTotal : p.Total > 0 ? (double)p.Done / p.Total : 0;
-        var unit = p.Phase == "decode" ? "objects" : "steps";
+        var unit = p.Phase switch
+        {
+            "decode" => "objects",
+            "read-cur" or "read-charges" or "read-segments" => "files",
+            _ => "steps",
+        };
         var perSecond = p.Records / Math.Max(elapsedSeconds, 0.001);
         if (fraction > 0)
         {
