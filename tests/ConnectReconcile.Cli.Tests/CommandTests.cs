@@ -481,6 +481,17 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Audit_export_logs_progress_as_the_replay_does_and_writes_nothing_to_stdout()
+    {
+        // 16 s at 1 M CTRs without a line: the docs promise progress every 2 s for long runs.
+        using var dir = new TempDir();
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", Fixture("scenarios"), "--out", dir.Sub("audit.csv"));
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: decode: (\d+)/\1 objects, \d+ records \(\d+/s\), 100 % done, about 0 s left$"));
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public async Task A_day_whose_look_ahead_has_not_passed_is_rated_with_a_warning_that_it_is_incomplete()
     {
         using var dir = new TempDir();

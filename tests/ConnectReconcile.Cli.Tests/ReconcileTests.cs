@@ -560,6 +560,21 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Reconcile_logs_its_progress_and_keeps_stdout_to_the_summary()
+    {
+        // 43 s against a granular invoice of 1 M CTRs without a line: reading the invoice and our charges and segments say how far they are.
+        using var month = await CurMonth.CreateAsync("--cur-resource-ids", "contact");
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10", "--summary", "json");
+        Assert.True(exit is 0 or 3, string.Join('\n', logs));
+        Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: read-cur: (\d+)/\1 files, \d+ records \(\d+/s\), 100 % done, about 0 s left$"));
+        Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: read-charges: (\d+)/\1 files, \d+ records .*100 % done"));
+        Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: read-segments: (\d+)/\1 files, \d+ records .*100 % done"));
+        using var summary = JsonDocument.Parse(stdout); // one JSON object, nothing else
+        Assert.Equal(JsonValueKind.Object, summary.RootElement.ValueKind);
+        Assert.Equal(stdout.TrimEnd().Length, stdout.TrimEnd().LastIndexOf('}') + 1);
+    }
+
+    [Fact]
     public async Task A_rate_card_derived_from_the_invoice_reprices_the_month_exactly()
     {
         using var month = await CurMonth.CreateAsync("--inject", "rate-diff");

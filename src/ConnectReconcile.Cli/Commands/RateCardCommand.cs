@@ -56,7 +56,9 @@ internal static class RateCardCommand
 
             var card = Inputs.RateCard(env.Get(parse, baseCard), s3);
             var reader = new CurReader(curStore);
-            var invoice = await reader.AggregateAsync(monthStart is { } ms ? new InvoiceAggregate(ms) : InvoiceAggregate.AllMonths(), monthStart, ct);
+            // Deriving reads the day cells only: a granular invoice's per-contact cells would be most of the memory.
+            var invoice = await reader.AggregateAsync(
+                monthStart is { } ms ? new InvoiceAggregate(ms) { TrackContacts = false } : InvoiceAggregate.AllMonths(trackContacts: false), monthStart, ct);
             if (invoice.Usage.Count == 0)
             {
                 throw new UsageException($"No Amazon Connect usage lines in '{curPath}'{(monthStart is null ? "" : $" for {monthStart:yyyy-MM}")}.");

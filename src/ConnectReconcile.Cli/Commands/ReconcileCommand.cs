@@ -126,10 +126,8 @@ internal static class ReconcileCommand
             env.Logger.LogInformation("Reconciling {Month}: invoice {Cur} vs rated {Rated} (tolerance {Pct} % / {Abs}{Calibrate})",
                 monthText, curPath, ratedPath, tolerance.Percent, tolerance.Absolute, calibration is null ? "" : ", calibrating");
             var stopwatch = Stopwatch.StartNew();
-            // Only calibration re-rates CTRs; without it there is no progress worth a bar.
-            var result = calibration is null
-                ? await new ReconcileJob(options).RunAsync(null, ct)
-                : await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct));
+            // A granular invoice is millions of lines, and its evidence every charge of the month: progress as a replay's.
+            var result = await ProgressDisplay.RunAsync(env, progress => new ReconcileJob(options).RunAsync(progress, ct), Phases);
 
             var report = result.Report;
             env.Logger.LogInformation("Done in {Seconds:F1} s ({Phases}): {Lines} invoice lines ({Connect} Connect), {Rows} rows, {Beyond} beyond tolerance",
@@ -171,6 +169,17 @@ internal static class ReconcileCommand
         }, ct));
         return command;
     }
+
+    /// <summary>What each phase's bar says on a terminal.</summary>
+    private static readonly Dictionary<string, string> Phases = new(StringComparer.Ordinal)
+    {
+        ["read-cur"] = "read the invoice",
+        ["read-charges"] = "read our charges (evidence)",
+        ["read-segments"] = "read our segments (evidence)",
+        ["decode"] = "read CTRs to calibrate",
+        ["calibrate"] = "re-rate under each policy",
+        ["write"] = "write the tables and report",
+    };
 
     /// <summary>The machine-readable verdict for the nightly job: counts, totals, and the variances with their causes.</summary>
     internal static string SummaryJson(ReconciliationReport report, IReadOnlyList<string> outputs)

@@ -238,22 +238,31 @@ internal static class ReplayCommand
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
 internal static class ProgressDisplay
 {
-    /// <summary>The bars of a job that reads, rates and writes.</summary>
-    public static readonly (string Decode, string? Finish) Rating = ("read CTRs, rate and write days", "rate and write the last days, publish");
+    /// <summary>The one phase of a command that only reads CTRs (explain).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Reading = new Dictionary<string, string>(StringComparer.Ordinal) { ["decode"] = "read CTRs" };
 
-    /// <summary>The one bar of a command that only reads (explain).</summary>
-    public static readonly (string Decode, string? Finish) Reading = ("read CTRs", null);
-
-    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, (string Decode, string? Finish)? bars = null)
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress reporter. On a terminal, a job that reads CTRs and
+    /// rates them (replay, audit-export) shows its two bars; with <paramref name="phases"/> (phase →
+    /// label), a bar per phase as it starts.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string>? phases = null)
     {
-        var (decodeBar, finishBar) = bars ?? Rating;
         if (!env.IsTerminal)
         {
             // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
+            // A job of phases (each counting its own records) gives each phase's rate and ETA from its own start.
             var started = Stopwatch.StartNew();
             var last = Stopwatch.StartNew();
+            string? phase = null;
             var reporter = new Progress<JobProgress>(p =>
             {
+                if (phases is not null && p.Phase != phase)
+                {
+                    phase = p.Phase;
+                    started.Restart();
+                }
+
                 if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
                 {
                     last.Restart();
@@ -263,13 +272,18 @@ internal static class ProgressDisplay
             return await work(reporter);
         }
 
+        if (phases is not null)
+        {
+            return await PhaseBarsAsync(env, work, phases);
+        }
+
         T result = default!;
         await env.ErrorConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var decode = ctx.AddTask(decodeBar, maxValue: 1);
-                var rate = finishBar is null ? null : ctx.AddTask(finishBar, autoStart: false, maxValue: 1);
+                var decode = ctx.AddTask("read CTRs, rate and write days", maxValue: 1);
+                var rate = ctx.AddTask("rate and write the last days, publish", autoStart: false, maxValue: 1);
                 var reporter = new SyncProgress(p =>
                 {
                     if (p.Phase == "decode")
@@ -277,7 +291,7 @@ internal static class ProgressDisplay
                         decode.MaxValue = Math.Max(1, p.BytesTotal);
                         decode.Value = p.BytesDone;
                     }
-                    else if (rate is not null)
+                    else
                     {
                         decode.Value = decode.MaxValue;
                         rate.StartTask();
@@ -287,9 +301,39 @@ internal static class ProgressDisplay
                 });
                 result = await work(reporter);
                 decode.Value = decode.MaxValue;
-                if (rate is not null)
+                rate.Value = rate.MaxValue;
+            });
+        return result;
+    }
+
+    /// <summary>A bar per phase, added when the phase first reports; a phase that starts completes the ones before it.</summary>
+    private static async Task<T> PhaseBarsAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string> phases)
+    {
+        T result = default!;
+        await env.ErrorConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var bars = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                var reporter = new SyncProgress(p =>
                 {
-                    rate.Value = rate.MaxValue;
+                    if (!bars.TryGetValue(p.Phase, out var bar))
+                    {
+                        foreach (var done in bars.Values)
+                        {
+                            done.Value = done.MaxValue;
+                        }
+
+                        bars[p.Phase] = bar = ctx.AddTask(Markup.Escape(phases.GetValueOrDefault(p.Phase, p.Phase)), maxValue: 1);
+                    }
+
+                    bar.MaxValue = Math.Max(1, p.BytesTotal > 0 ? p.BytesTotal : p.Total);
+                    bar.Value = p.BytesTotal > 0 ? p.BytesDone : p.Done;
+                });
+                result = await work(reporter);
+                foreach (var bar in bars.Values)
+                {
+                    bar.Value = bar.MaxValue;
                 }
             });
         return result;
@@ -303,7 +347,12 @@ internal static class ProgressDisplay
     public static void Log(ILogger logger, JobProgress p, double elapsedSeconds)
     {
         var fraction = p.BytesTotal > 0 ? (double)p.BytesDone / p.BytesTotal : p.Total > 0 ? (double)p.Done / p.Total : 0;
-        var unit = p.Phase == "decode" ? "objects" : "steps";
+        var unit = p.Phase switch
+        {
+            "decode" => "objects",
+            "read-cur" or "read-charges" or "read-segments" => "files",
+            _ => "steps",
+        };
         var perSecond = p.Records / Math.Max(elapsedSeconds, 0.001);
         if (fraction > 0)
         {

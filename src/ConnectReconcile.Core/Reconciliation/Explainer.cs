@@ -90,7 +90,7 @@ public static class Explainer
         }
 
         Add(causes, Policy(l, ev));
-        Add(causes, Contacts(l, contacts));
+        Add(causes, Contacts(l, contacts, ev));
         Add(causes, Unreadable(l, ev));
         if (causes.All(c => c.Code is CauseCodes.Contacts))
         {
@@ -395,7 +395,11 @@ public static class Explainer
             $"calibration: the invoice fits the metering policy '{best.Policy}' better than ours ('{current.Policy}'): total |quantity variance| {Q(best.AbsQuantityVariance)} vs {Q(current.AbsQuantityVariance)} — re-run replay with --policy \"{best.Policy}\"");
     }
 
-    private static Cause? Contacts(ReconciliationLine l, Dictionary<DayKey, List<ContactVariance>> contacts)
+    /// <summary>
+    /// The contacts behind a row, largest first. A row beyond tolerance on cost (a rate difference: the
+    /// minutes agree) names them by their cost variance: by quantity, each read "0 min".
+    /// </summary>
+    private static Cause? Contacts(ReconciliationLine l, Dictionary<DayKey, List<ContactVariance>> contacts, ReconciliationEvidence ev)
     {
         var list = l.WholeMonth
             ? contacts.Where(kv => l.Covers(kv.Key.Day) && string.Equals(kv.Key.Name, l.UsageType, StringComparison.Ordinal)).SelectMany(kv => kv.Value).ToList()
@@ -405,11 +409,35 @@ public static class Explainer
             return null;
         }
 
-        var top = list.OrderByDescending(c => Math.Abs(c.QuantityVariance)).ThenByDescending(c => Math.Abs(c.CostVariance)).ThenBy(c => c.ChainId, StringComparer.Ordinal).Take(5).ToList();
+        var onCost = ev.CostsCompared && l.Basis == "cost";
+        var top = (onCost
+                ? list.OrderByDescending(c => Math.Abs(c.CostVariance)).ThenByDescending(c => Math.Abs(c.QuantityVariance))
+                : list.OrderByDescending(c => Math.Abs(c.QuantityVariance)).ThenByDescending(c => Math.Abs(c.CostVariance)))
+            .ThenBy(c => c.ChainId, StringComparer.Ordinal).Take(5).ToList();
+        string Variance(ContactVariance c)
+        {
+            var quantity = $"{Signed(c.QuantityVariance)} {UnitText(l.Unit)}";
+            if (!ev.CostsCompared || !(onCost || c.QuantityVariance == 0m))
+            {
+                return quantity;
+            }
+
+            var cost = $"{SignedCost(c.CostVariance)} {Money(ev)}";
+            return c.QuantityVariance == 0m ? cost : $"{quantity}, {cost}";
+        }
+
         return new Cause(CauseCodes.Contacts,
             $"{list.Count:N0} contact(s) differ on the invoice (granular billing); largest: " +
-            string.Join(", ", top.Select(c => $"{c.ChainId} ({Signed(c.QuantityVariance)} {UnitText(l.Unit)}{(c.InCtrs ? "" : ", contact id not in our charges or segments")})")),
+            string.Join(", ", top.Select(c => $"{c.ChainId} ({Variance(c)}{(c.InCtrs ? "" : ", contact id not in our charges or segments")})")),
             list.Sum(c => c.QuantityVariance), list.Sum(c => c.CostVariance));
+    }
+
+    /// <summary>A contact's cost variance: cents would hide most of them (a contact's is often a fraction of one).</summary>
+    private static string SignedCost(decimal v)
+    {
+        var rounded = Math.Round(v, 4, MidpointRounding.AwayFromZero);
+        var text = rounded.ToString("#,0.00##", C);
+        return rounded > 0 ? "+" + text : text;
     }
 
     private static string UnitText(string unit, bool singular = false) => unit switch

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Io.Decoding;
+using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Storage;
 using global::Parquet;
 using global::Parquet.Schema;
@@ -37,10 +38,14 @@ public sealed class CurReadStats
 /// reader. Only Amazon Connect lines are yielded (<see cref="CurClassifier.IsConnect"/>); the rest
 /// are counted. When a legacy manifest (<c>*-Manifest.json</c> with <c>reportKeys</c>) is present,
 /// only the report files it names are read, so superseded assemblies never double count.
+/// Progress ("read-cur": files, bytes, lines) is reported after each Parquet row group, every
+/// <see cref="CsvProgressRows"/> CSV lines and at the end of each file.
 /// </summary>
-public sealed partial class CurReader(IObjectStore store)
+public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>? progress = null)
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    private readonly RepeatedValues _pools = new();
 
     public CurReadStats Stats { get; } = new();
 
@@ -87,17 +92,38 @@ public sealed partial class CurReader(IObjectStore store)
     /// <summary>Connect lines of the selected files, in file order then row order.</summary>
     public async IAsyncEnumerable<CurLine> ReadAsync(DateOnly? month, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var o in await SelectAsync(month, cancellationToken).ConfigureAwait(false))
+        var selected = await SelectAsync(month, cancellationToken).ConfigureAwait(false);
+        _files = selected.Count;
+        _bytesTotal = selected.Sum(o => o.Size);
+        foreach (var o in selected)
         {
             var name = o.Key.Length == 0 ? store.Describe(o.Key) : o.Key;
             Stats.Bytes += o.Size;
+            _fileSize = o.Size;
             var lines = FormatOf(name) == "parquet" ? ReadParquetAsync(o.Key, cancellationToken) : ReadCsvAsync(o.Key, name, cancellationToken);
             await foreach (var line in lines.ConfigureAwait(false))
             {
                 yield return line;
             }
+
+            _filesDone++;
+            _bytesDone += o.Size;
+            Report(0);
         }
     }
+
+    /// <summary>How many CSV lines between progress reports (a row group's worth).</summary>
+    public const int CsvProgressRows = 250_000;
+
+    private int _files;
+    private int _filesDone;
+    private long _bytesTotal;
+    private long _bytesDone;
+    private long _fileSize;
+
+    /// <summary>Reports progress, <paramref name="fileFraction"/> of the file being read done.</summary>
+    private void Report(double fileFraction) =>
+        progress?.Report(new JobProgress("read-cur", _filesDone, _files, _bytesDone + (long)(_fileSize * fileFraction), _bytesTotal, Stats.Rows));
 
     /// <summary>Reads every Connect line into an aggregate for one month (or <see cref="InvoiceAggregate.AllMonths"/>).</summary>
     public async Task<InvoiceAggregate> AggregateAsync(InvoiceAggregate aggregate, DateOnly? month, CancellationToken cancellationToken)
@@ -248,7 +274,7 @@ public sealed partial class CurReader(IObjectStore store)
             reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
             schema = reader.Schema; // decoded from the footer on first use
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
             // A cut or damaged footer: as with a gzip CSV damaged before its header ends, the whole file is one unreadable line.
             if (reader is not null)
@@ -272,34 +298,46 @@ public sealed partial class CurReader(IObjectStore store)
             {
                 var rows = reader.RowGroups[g].RowCount;
                 Stats.Rows += rows;
-                List<CurLine> lines;
+                RowGroupColumns? read;
                 try
                 {
-                    lines = await ReadRowGroupAsync(reader, g, columns, source, firstRow, ct).ConfigureAwait(false);
+                    read = await ReadRowGroupAsync(reader, g, columns, ct).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
                 {
-                    // Row groups are read independently: the others still count.
+                    // Row groups are read independently: the others still count. Running out of memory
+                    // is no damage of the file: read as one, it left a month's card or comparison short.
                     Unreadable(source, firstRow + 1, $"row group {g + 1} of {reader.RowGroupCount} cannot be read ({e.Message}): its {rows:N0} rows are missing");
-                    lines = [];
+                    read = null;
+                }
+
+                if (read is not null)
+                {
+                    foreach (var line in LinesOf(read, source, firstRow))
+                    {
+                        yield return line;
+                    }
                 }
 
                 firstRow += rows;
-                foreach (var line in lines)
+                if (g + 1 < reader.RowGroupCount)
                 {
-                    yield return line;
+                    Report((double)(g + 1) / reader.RowGroupCount);
                 }
             }
         }
     }
 
-    /// <summary>A row group's Connect lines; other products are tallied and Connect lines without a start reported.</summary>
-    private async Task<List<CurLine>> ReadRowGroupAsync(ParquetReader reader, int g, ParquetCurColumns columns, string source, long firstRow, CancellationToken ct)
+    /// <summary>
+    /// A row group's columns, null when it holds no Connect line; other products are tallied. The lines
+    /// are made from them one at a time (<see cref="LinesOf"/>): a list of a granular CUR's ~250 k lines
+    /// lived through the whole group and was most of what the read held.
+    /// </summary>
+    private async Task<RowGroupColumns?> ReadRowGroupAsync(ParquetReader reader, int g, ParquetCurColumns columns, CancellationToken ct)
     {
-        var lines = new List<CurLine>();
         using var group = reader.OpenRowGroupReader(g);
         var rows = checked((int)group.RowCount);
-        var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct).ConfigureAwait(false);
+        var products = await ParquetColumns.StringsAsync(group, columns.Product, rows, ct, _pools.Product).ConfigureAwait(false);
         var connect = new bool[rows];
         var any = false;
         for (var i = 0; i < rows; i++)
@@ -311,70 +349,81 @@ public sealed partial class CurReader(IObjectStore store)
         if (!any)
         {
             CountOthers(products, connect);
-            return lines;
+            return null;
         }
 
         var start = await ParquetColumns.TimesAsync(group, columns.UsageStart, rows, ct).ConfigureAwait(false);
         var end = columns.UsageEnd is null ? null : (await ParquetColumns.TimesAsync(group, columns.UsageEnd, rows, ct).ConfigureAwait(false)).Values;
-        var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct).ConfigureAwait(false);
-        var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct).ConfigureAwait(false);
+        var usageType = await ParquetColumns.StringsAsync(group, columns.UsageType, rows, ct, _pools.UsageType).ConfigureAwait(false);
+        var lineType = await ParquetColumns.StringsAsync(group, columns.LineType, rows, ct, _pools.LineType).ConfigureAwait(false);
         var amount = await ParquetColumns.DecimalsAsync(group, columns.Amount, rows, ct).ConfigureAwait(false);
         var cost = await ParquetColumns.DecimalsAsync(group, columns.Cost, rows, ct).ConfigureAwait(false);
-        var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct).ConfigureAwait(false);
+        var operation = columns.Operation is null ? null : await ParquetColumns.StringsAsync(group, columns.Operation, rows, ct, _pools.Operation).ConfigureAwait(false);
         var resource = columns.Resource is null ? null : await ParquetColumns.StringsAsync(group, columns.Resource, rows, ct).ConfigureAwait(false);
-        var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct).ConfigureAwait(false);
+        var unit = columns.Unit is null ? null : await ParquetColumns.StringsAsync(group, columns.Unit, rows, ct, _pools.Unit).ConfigureAwait(false);
         var rate = columns.Rate is null ? null : (await ParquetColumns.DecimalsAsync(group, columns.Rate, rows, ct).ConfigureAwait(false)).Values;
-        var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct).ConfigureAwait(false);
-        var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct).ConfigureAwait(false);
-        var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct).ConfigureAwait(false);
-        var tags = columns.TagKey is null || columns.TagValue is null ? null : await ParquetColumns.MapAsync(group, columns.TagKey, columns.TagValue, rows, ct).ConfigureAwait(false);
-        var account = columns.Account is null ? null : await ParquetColumns.StringsAsync(group, columns.Account, rows, ct).ConfigureAwait(false);
+        var currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct, _pools.Currency).ConfigureAwait(false);
+        var description = columns.Description is null ? null : await ParquetColumns.StringsAsync(group, columns.Description, rows, ct, _pools.Description).ConfigureAwait(false);
+        var instanceTag = columns.InstanceTag is null ? null : await ParquetColumns.StringsAsync(group, columns.InstanceTag, rows, ct, _pools.InstanceTag).ConfigureAwait(false);
+        var tags = columns.TagKey is null || columns.TagValue is null ? null
+            : await ParquetColumns.MapValueAsync(group, columns.TagKey, columns.TagValue, rows, IsInstanceTagKey, _pools.TagKey, _pools.TagValue, ct).ConfigureAwait(false);
+        var account = columns.Account is null ? null : await ParquetColumns.StringsAsync(group, columns.Account, rows, ct, _pools.Account).ConfigureAwait(false);
 
         // Counted once every column is read, so a row group that fails part-way counts only as unreadable.
         CountOthers(products, connect);
-        for (var i = 0; i < rows; i++)
+        return new RowGroupColumns(rows, connect, products, start, end, usageType, lineType, amount, cost, operation, resource, unit, rate, currency, description, instanceTag, tags, account);
+    }
+
+    /// <summary>The Connect lines of a row group read whole; Connect lines without a start, amount or cost are reported.</summary>
+    private IEnumerable<CurLine> LinesOf(RowGroupColumns c, string source, long firstRow)
+    {
+        for (var i = 0; i < c.Rows; i++)
         {
-            if (!connect[i])
+            if (!c.Connect[i])
             {
                 continue;
             }
 
-            if (start.Values[i] is not { } s)
+            if (c.Start.Values[i] is not { } s)
             {
-                Unreadable(source, firstRow + i + 1, NoStart(start.NotTimes?[i]));
+                Unreadable(source, firstRow + i + 1, NoStart(c.Start.NotTimes?[i]));
                 continue;
             }
 
-            var instance = NullIfEmpty(instanceTag?[i]) ?? InstanceFromTags(tags?[i]);
-            if ((Implausible(amount.Values[i], amount.NotNumbers?[i], "usage amount") ?? Implausible(cost.Values[i], cost.NotNumbers?[i], "cost")) is { } reason)
+            var instance = NullIfEmpty(c.InstanceTag?[i]) ?? c.Tags?[i];
+            if ((Implausible(c.Amount.Values[i], c.Amount.NotNumbers?[i], "usage amount") ?? Implausible(c.Cost.Values[i], c.Cost.NotNumbers?[i], "cost")) is { } reason)
             {
-                Unreadable(source, firstRow + i + 1, reason, DateOnly.FromDateTime(s), usageType[i], CurClassifier.InstanceOf(instance, NullIfEmpty(resource?[i])));
+                Unreadable(source, firstRow + i + 1, reason, DateOnly.FromDateTime(s), c.UsageType[i], CurClassifier.InstanceOf(instance, NullIfEmpty(c.Resource?[i])));
                 continue;
             }
 
             Stats.ConnectRows++;
-            lines.Add(new CurLine
+            yield return new CurLine
             {
                 UsageStart = s,
-                UsageEnd = end?[i],
-                ProductCode = products[i]!,
-                UsageType = usageType[i] ?? "",
-                Operation = operation?[i] ?? "",
-                LineItemType = lineType[i] ?? "",
-                ResourceId = NullIfEmpty(resource?[i]),
-                UsageAmount = amount.Values[i] ?? 0m,
-                PricingUnit = unit?[i],
-                UnblendedRate = rate?[i],
-                UnblendedCost = cost.Values[i] ?? 0m,
-                Currency = currency?[i],
-                Description = description?[i],
+                UsageEnd = c.End?[i],
+                ProductCode = c.Products[i]!,
+                UsageType = c.UsageType[i] ?? "",
+                Operation = c.Operation?[i] ?? "",
+                LineItemType = c.LineType[i] ?? "",
+                ResourceId = NullIfEmpty(c.Resource?[i]),
+                UsageAmount = c.Amount.Values[i] ?? 0m,
+                PricingUnit = c.Unit?[i],
+                UnblendedRate = c.Rate?[i],
+                UnblendedCost = c.Cost.Values[i] ?? 0m,
+                Currency = c.Currency?[i],
+                Description = c.Description?[i],
                 InstanceTag = instance,
-                UsageAccountId = NullIfEmpty(account?[i]),
-            });
+                UsageAccountId = NullIfEmpty(c.Account?[i]),
+            };
         }
-
-        return lines;
     }
+
+    /// <summary>The columns of one row group, a value per row (optional columns null when the file lacks them).</summary>
+    private sealed record RowGroupColumns(
+        int Rows, bool[] Connect, string?[] Products, (DateTime?[] Values, string?[]? NotTimes) Start, DateTime?[]? End, string?[] UsageType, string?[] LineType,
+        (decimal?[] Values, string?[]? NotNumbers) Amount, (decimal?[] Values, string?[]? NotNumbers) Cost, string?[]? Operation, string?[]? Resource, string?[]? Unit,
+        decimal?[]? Rate, string?[]? Currency, string?[]? Description, string?[]? InstanceTag, string?[]? Tags, string?[]? Account);
 
     private void CountOthers(string?[] products, bool[] connect)
     {
@@ -389,6 +438,25 @@ public sealed partial class CurReader(IObjectStore store)
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
+    /// <summary>
+    /// The columns whose few values repeat on every line, each decoded into one string per value for
+    /// the whole read (not the resource id: a contact's or number's, nearly every line its own).
+    /// </summary>
+    private sealed class RepeatedValues
+    {
+        public StringPool Product { get; } = new();
+        public StringPool UsageType { get; } = new();
+        public StringPool LineType { get; } = new();
+        public StringPool Operation { get; } = new();
+        public StringPool Unit { get; } = new();
+        public StringPool Currency { get; } = new();
+        public StringPool Description { get; } = new();
+        public StringPool InstanceTag { get; } = new();
+        public StringPool TagKey { get; } = new();
+        public StringPool TagValue { get; } = new();
+        public StringPool Account { get; } = new();
+    }
+
     internal static string? InstanceFromTags(IEnumerable<KeyValuePair<string, string?>>? tags)
     {
         if (tags is null)
@@ -398,14 +466,33 @@ public sealed partial class CurReader(IObjectStore store)
 
         foreach (var (k, v) in tags)
         {
-            // aws:connect:instanceId, aws_connect_instance_id, user:…, resourceTags/… all normalize to end the same way.
-            if (ParquetColumns.Normalize(k).EndsWith("awsconnectinstanceid", StringComparison.Ordinal) && !string.IsNullOrEmpty(v))
+            if (IsInstanceKey(k) && !string.IsNullOrEmpty(v))
             {
                 return v;
             }
         }
 
         return null;
+    }
+
+    /// <summary>aws:connect:instanceId, aws_connect_instance_id, user:…, resourceTags/… all normalize to end the same way.</summary>
+    private static bool IsInstanceKey(string key) => ParquetColumns.Normalize(key).EndsWith("awsconnectinstanceid", StringComparison.Ordinal);
+
+    private readonly Dictionary<string, bool> _instanceKeys = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="IsInstanceKey"/> once per distinct key: a tag map names the same few keys on every line.</summary>
+    private bool IsInstanceTagKey(string key)
+    {
+        if (!_instanceKeys.TryGetValue(key, out var yes))
+        {
+            yes = IsInstanceKey(key);
+            if (_instanceKeys.Count < StringPool.Capacity)
+            {
+                _instanceKeys[key] = yes;
+            }
+        }
+
+        return yes;
     }
 
     // ---- CSV ----------------------------------------------------------------------------------
@@ -513,6 +600,10 @@ public sealed partial class CurReader(IObjectStore store)
 
             Stats.Rows++;
             row++;
+            if ((row - 1) % CsvProgressRows == 0)
+            {
+                Report(0);
+            }
             var product = Field(f, map.Product) ?? "";
             if (!CurClassifier.IsConnect(product))
             {

@@ -49,13 +49,14 @@ internal static class ParquetColumns
         return temp;
     }
 
-    public static async Task<string?[]> StringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct)
+    /// <summary>A text column's values; with a <paramref name="pool"/>, one string per distinct value instead of one per row.</summary>
+    public static async Task<string?[]> StringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct, StringPool? pool = null)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
         {
-            RawColumnData<ReadOnlyMemory<char>> s => Unpack(s, field, rows, v => v.ToString()),
-            RawColumnData<ReadOnlyMemory<byte>> b => Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)),
+            RawColumnData<ReadOnlyMemory<char>> s => pool is null ? Unpack(s, field, rows, v => v.ToString()) : Unpack(s, field, rows, v => pool.Get(v.Span)),
+            RawColumnData<ReadOnlyMemory<byte>> b => pool is null ? Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)) : Unpack(b, field, rows, v => pool.Get(v.Span)),
             RawColumnData<double> d => Unpack(d, field, rows, v => v.ToString("R", C)),
             RawColumnData<float> f => Unpack(f, field, rows, v => v.ToString("R", C)),
             RawColumnData<decimal> m => Unpack(m, field, rows, v => v.ToString(C)),
@@ -82,10 +83,31 @@ internal static class ParquetColumns
             RawColumnData<decimal> m => (Unpack(m, field, rows, v => (decimal?)v), null),
             RawColumnData<long> l => (Unpack(l, field, rows, v => (decimal?)v), null),
             RawColumnData<int> i => (Unpack(i, field, rows, v => (decimal?)v), null),
-            RawColumnData<ReadOnlyMemory<char>> s => Parse(Unpack(s, field, rows, v => v.ToString()), ParseDecimal),
+            RawColumnData<ReadOnlyMemory<char>> s => ParseDecimals(Unpack(s, field, rows, v => (ReadOnlyMemory<char>?)v)),
             RawColumnData<ReadOnlyMemory<byte>> b => Parse(Unpack(b, field, rows, v => System.Text.Encoding.UTF8.GetString(v.Span)), ParseDecimal),
             _ => throw Unsupported(field, raw),
         };
+    }
+
+    /// <summary>
+    /// <see cref="Parse{T}"/> for decimals in text, read from the column's own characters: CUR 2.0 writes
+    /// <c>line_item_unblended_rate</c> as text, and a string per row was garbage for every line read.
+    /// Only a text that is no number becomes a string.
+    /// </summary>
+    private static (decimal?[] Values, string?[]? Rejected) ParseDecimals(ReadOnlyMemory<char>?[] texts)
+    {
+        var values = new decimal?[texts.Length];
+        var rejected = new string?[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            if (texts[i] is { } text && !text.Span.IsWhiteSpace())
+            {
+                values[i] = ParseDecimal(text.Span);
+                rejected[i] = values[i] is null ? text.ToString() : null;
+            }
+        }
+
+        return (values, rejected);
     }
 
     /// <summary>A time column, with the text of rows whose text is no ISO time (see <see cref="DecimalsAsync"/>).</summary>
@@ -151,8 +173,13 @@ internal static class ParquetColumns
         return (values, rejected);
     }
 
-    /// <summary>A map&lt;string,string&gt; column (CUR 2.0 <c>resource_tags</c>): per row its entries, null for a null or empty map.</summary>
-    public static async Task<List<KeyValuePair<string, string?>>?[]> MapAsync(ParquetRowGroupReader group, DataField keyField, DataField valueField, int rows, CancellationToken ct)
+    /// <summary>
+    /// A map&lt;string,string&gt; column (CUR 2.0 <c>resource_tags</c>): per row the first non-empty value
+    /// whose key <paramref name="isKey"/> accepts, null when none does. Only that value is kept: a list
+    /// of every row's entries was a granular CUR's largest garbage after its resource ids.
+    /// </summary>
+    public static async Task<string?[]> MapValueAsync(ParquetRowGroupReader group, DataField keyField, DataField valueField, int rows, Func<string, bool> isKey,
+        StringPool keyPool, StringPool valuePool, CancellationToken ct)
     {
         using var keys = await group.ReadRawColumnDataBaseAsync(keyField, ct).ConfigureAwait(false);
         using var values = await group.ReadRawColumnDataBaseAsync(valueField, ct).ConfigureAwait(false);
@@ -161,17 +188,12 @@ internal static class ParquetColumns
             throw new FormatException($"Map column '{keyField.Path}' is not a map of strings.");
         }
 
-        return ZipMap(k, keyField, v, valueField, rows);
-    }
-
-    private static List<KeyValuePair<string, string?>>?[] ZipMap(RawColumnData<ReadOnlyMemory<char>> keys, DataField keyField, RawColumnData<ReadOnlyMemory<char>> values, DataField valueField, int rows)
-    {
-        var result = new List<KeyValuePair<string, string?>>?[rows];
-        var kdl = keys.DefinitionLevels;
-        var krl = keys.RepetitionLevels;
-        var vdl = values.DefinitionLevels;
-        var kv = keys.Values;
-        var vv = values.Values;
+        var result = new string?[rows];
+        var kdl = k.DefinitionLevels;
+        var krl = k.RepetitionLevels;
+        var vdl = v.DefinitionLevels;
+        var kv = k.Values;
+        var vv = v.Values;
         int row = -1, ki = 0, vi = 0;
         for (var i = 0; i < kdl.Length; i++)
         {
@@ -181,14 +203,17 @@ internal static class ParquetColumns
             }
 
             var hasKey = kdl[i] == keyField.MaxDefinitionLevel;
-            var hasValue = vdl[i] == valueField.MaxDefinitionLevel;
-            string? value = hasValue ? vv[vi++].ToString() : null;
-            if (!hasKey || row < 0 || row >= rows)
+            ReadOnlyMemory<char>? value = vdl[i] == valueField.MaxDefinitionLevel ? vv[vi++] : null;
+            if (!hasKey)
             {
                 continue;
             }
 
-            (result[row] ??= []).Add(new KeyValuePair<string, string?>(kv[ki++].ToString(), value));
+            var key = keyPool.Get(kv[ki++].Span);
+            if (row >= 0 && row < rows && result[row] is null && value is { IsEmpty: false } found && isKey(key))
+            {
+                result[row] = valuePool.Get(found.Span);
+            }
         }
 
         return result;
@@ -267,4 +292,58 @@ internal static class ParquetColumns
 
     private static FormatException Unsupported(DataField field, RawColumnData raw) =>
         new($"Column '{field.Path}' has an unsupported type ({raw.GetType().GenericTypeArguments.FirstOrDefault()?.Name ?? raw.GetType().Name}).");
+}
+
+/// <summary>
+/// One string per distinct value of a column whose values repeat (usage type, product, unit,
+/// description, …). Decoding made a new string per row: a row group of a granular CUR is ~250 k lines,
+/// each holding several copies of the same few texts until the group is read. Up to
+/// <see cref="Capacity"/> values are kept, so a column of unique values costs a lookup, not memory.
+/// Not thread-safe: one reader's.
+/// </summary>
+internal sealed class StringPool
+{
+    public const int Capacity = 4096;
+
+    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public StringPool()
+    {
+        _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public int Count => _strings.Count;
+
+    public string Get(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty)
+        {
+            return "";
+        }
+
+        if (_lookup.TryGetValue(value, out var pooled))
+        {
+            return pooled;
+        }
+
+        var text = value.ToString();
+        if (_strings.Count < Capacity)
+        {
+            _strings.Add(text, text);
+        }
+
+        return text;
+    }
+
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 1024)
+        {
+            return System.Text.Encoding.UTF8.GetString(utf8);
+        }
+
+        Span<char> chars = stackalloc char[System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length)];
+        return Get(chars[..System.Text.Encoding.UTF8.GetChars(utf8, chars)]);
+    }
 }

@@ -36,9 +36,11 @@ public sealed class ChargeFacts
 /// <summary>
 /// Reads a month of ConnectReconcile's own outputs (<c>daily_usage</c>, and for the explanations
 /// <c>charges</c> and <c>segments</c>) from any <see cref="IObjectStore"/>, Hive partitions
-/// <c>TABLE/dt=YYYY-MM-DD/</c>, decoding only the columns needed.
+/// <c>TABLE/dt=YYYY-MM-DD/</c>, decoding only the columns needed. Reading <c>charges</c> and
+/// <c>segments</c> (a granular invoice's evidence: every charge of the month) reports progress per
+/// partition file ("read-charges", "read-segments").
 /// </summary>
-public sealed class RatedOutputReader(IObjectStore store)
+public sealed class RatedOutputReader(IObjectStore store, IProgress<JobProgress>? progress = null)
 {
     private string? _reading; // the partition file being read, named when it cannot be read
 
@@ -272,17 +274,26 @@ public sealed class RatedOutputReader(IObjectStore store)
     private async IAsyncEnumerable<(ParquetRowGroupReader Group, Dictionary<string, DataField> Fields, int Rows)> RowGroupsAsync(
         string tablePrefix, DateOnly month, [EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var key in await PartitionKeysAsync(tablePrefix, month, ct).ConfigureAwait(false))
+        var keys = await PartitionKeysAsync(tablePrefix, month, ct).ConfigureAwait(false);
+        var phase = "read-" + tablePrefix.TrimEnd('/');
+        long rows = 0;
+        for (var i = 0; i < keys.Count; i++)
         {
+            var key = keys[i];
             _reading = key;
-            await using var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-            await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false);
-            var fields = Fields(reader.Schema);
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            await using (var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false))
+            await using (var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct).ConfigureAwait(false))
             {
-                using var group = reader.OpenRowGroupReader(g);
-                yield return (group, fields, checked((int)group.RowCount));
+                var fields = Fields(reader.Schema);
+                for (var g = 0; g < reader.RowGroupCount; g++)
+                {
+                    using var group = reader.OpenRowGroupReader(g);
+                    rows += group.RowCount;
+                    yield return (group, fields, checked((int)group.RowCount));
+                }
             }
+
+            progress?.Report(new JobProgress(phase, i + 1, keys.Count, 0, 0, rows));
         }
 
         _reading = null;

@@ -44,7 +44,8 @@ public sealed record ReconcileJobResult(ReconciliationReport Report, IReadOnlyLi
 /// <summary>
 /// <c>reconcile</c>: read the invoice (streaming) and our daily usage, compare, gather evidence for
 /// the explanations only when something is beyond tolerance (or the invoice is per contact), explain,
-/// optionally calibrate, and write the reconciliation tables and the HTML report.
+/// optionally calibrate, and write the reconciliation tables and the HTML report. Progress: reading
+/// the invoice ("read-cur"), our charges and segments, calibrating, writing.
 /// </summary>
 public sealed class ReconcileJob(ReconcileJobOptions options)
 {
@@ -59,7 +60,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         }
 
         var month = new DateOnly(options.Month.Year, options.Month.Month, 1);
-        var reader = new CurReader(options.Cur);
+        var reader = new CurReader(options.Cur, progress);
         var invoice = await reader.AggregateAsync(new InvoiceAggregate(month, options.Through, options.Account), month, ct).ConfigureAwait(false);
         if (reader.Stats.ParquetFiles + reader.Stats.CsvFiles == 0)
         {
@@ -67,7 +68,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         }
 
         Phase("read-cur");
-        var rated = new RatedOutputReader(options.Rated);
+        var rated = new RatedOutputReader(options.Rated, progress);
         var ratedMonth = await rated.ReadDailyUsageAsync(month, ct).ConfigureAwait(false);
         if (options.Through is { } through)
         {
@@ -156,6 +157,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
         var outputs = new List<string>();
         if (options.Output is { } output)
         {
+            progress?.Report(new JobProgress("write", 0, 1, 0, 0, report.Lines.Count));
             foreach (var file in await ReconciliationTables.WriteAsync(output, report, ct).ConfigureAwait(false))
             {
                 outputs.Add(output.Describe(file.Path));
@@ -183,6 +185,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             }
 
             Phase("write");
+            progress?.Report(new JobProgress("write", 1, 1, 0, 0, report.Lines.Count));
         }
 
         return new ReconcileJobResult(report, outputs, phases, reader.Stats);

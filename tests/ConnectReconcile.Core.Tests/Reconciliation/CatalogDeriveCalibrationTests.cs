@@ -132,4 +132,29 @@ public sealed class CatalogDeriveCalibrationTests
         Assert.True(ranked[1].TiedWithBest); // unrated usage the invoice lacks does not count
         Assert.Equal((10m, true, false), (ranked[2].AbsQuantityVariance, ranked[2].IsCurrent, ranked[2].TiedWithBest));
     }
+
+    [Fact]
+    public void An_aggregate_that_does_not_track_contacts_derives_the_same_card_and_still_knows_the_invoice_is_granular()
+    {
+        // A granular invoice: a line per contact. Deriving reads the day cells only, so it turns the per-contact cells off.
+        CurLine Contact(int i, string usageType, decimal rate) =>
+            Usage(Day1, usageType, 1m + (i % 7), rate, hour: i % 24, product: usageType == Service ? "AmazonConnect" : "ContactCenterTelecomm",
+                resource: $"arn:aws:connect:us-east-1:111111111111:instance/{Instance}/contact/{Guid.NewGuid()}");
+        var lines = Enumerable.Range(0, 200).Select(i => Contact(i, i % 2 == 0 ? Service : Did, i % 2 == 0 ? 0.018m : 0.0023m)).ToList();
+        var tracking = new InvoiceAggregate(Day1);
+        var days = new InvoiceAggregate(Day1) { TrackContacts = false };
+        foreach (var line in lines)
+        {
+            tracking.Add(line);
+            days.Add(line);
+        }
+
+        Assert.Equal(200, tracking.Contacts.Count);
+        Assert.Empty(days.Contacts);
+        Assert.True(days.HasContacts);
+        Assert.Equal(
+            RateCardDeriver.Derive(tracking, BuiltInRateCards.Default, "invoice-test").Card.ToJson(),
+            RateCardDeriver.Derive(days, BuiltInRateCards.Default, "invoice-test").Card.ToJson());
+        Assert.False(InvoiceAggregate.AllMonths(trackContacts: false).TrackContacts);
+    }
 }

@@ -176,6 +176,37 @@ public sealed class ExplanationTests
     }
 
     [Fact]
+    public void Contacts_behind_a_variance_in_cost_are_named_by_their_cost_variance_not_a_zero_quantity()
+    {
+        // The invoice's rate is higher; the minutes agree. Each contact's quantity variance is 0: "(0 min)" said nothing.
+        var evidence = new ReconciliationEvidence
+        {
+            Contacts =
+            [
+                new ContactVariance(Day1, Service, "chain-small", "chain-small", 10m, 10m, 0.18m, 0.2m, true),
+                new ContactVariance(Day1, Service, "chain-large", "chain-large", 50m, 50m, 0.9m, 1.0623m, true),
+            ],
+        };
+        var line = Assert.Single(Explain([Expected(Day1, Service, 60m, 0.018m)], Invoice(Usage(Day1, Service, 60m, 0.0210372m)), evidence));
+        Assert.Equal("cost", line.Basis);
+        var contacts = Assert.Single(line.Causes, c => c.Code == CauseCodes.Contacts);
+        Assert.EndsWith("largest: chain-large (+0.1623 USD), chain-small (+0.02 USD)", contacts.Text, StringComparison.Ordinal);
+
+        // On a quantity row, a contact whose minutes differ keeps its minutes; one whose minutes agree shows its cost.
+        var quantity = new ReconciliationEvidence
+        {
+            Contacts =
+            [
+                new ContactVariance(Day1, Service, "chain-a", "chain-a", 1m, 9m, 0.018m, 0.162m, true),
+                new ContactVariance(Day1, Service, "chain-b", "chain-b", 2m, 2m, 0.036m, 0.05m, true),
+            ],
+        };
+        var byQuantity = Assert.Single(Explain([Expected(Day1, Service, 3m, 0.018m)], Invoice(Usage(Day1, Service, 11m, 0.018m)), quantity));
+        Assert.Equal("quantity", byQuantity.Basis);
+        Assert.EndsWith("largest: chain-a (+8 min), chain-b (+0.014 USD)", Assert.Single(byQuantity.Causes, c => c.Code == CauseCodes.Contacts).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rows_within_tolerance_get_no_causes_but_unknown_usage_types_always_say_so()
     {
         var lines = Explain([Expected(Day1, Service, 100m, 0.018m)],

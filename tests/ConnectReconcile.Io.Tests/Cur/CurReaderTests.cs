@@ -116,6 +116,80 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Values_that_repeat_are_read_as_one_string_each_and_progress_is_reported_per_row_group()
+    {
+        // A granular export's row group is ~250 k lines of a few usage types, units and descriptions: a string per
+        // row for each held hundreds of MB. Two row groups of three lines; the tag map names another tag first.
+        var path = Path.Combine(_dir, "granular.parquet");
+        var start = new DateTimeDataField("line_item_usage_start_date", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Millis);
+        var product = new DataField<string>("line_item_product_code");
+        var usageType = new DataField<string>("line_item_usage_type");
+        var lineType = new DataField<string>("line_item_line_item_type");
+        var resource = new DataField<string>("line_item_resource_id");
+        var amount = new DataField<double>("line_item_usage_amount");
+        var unit = new DataField<string>("pricing_unit");
+        var rate = new DataField<string>("line_item_unblended_rate");
+        var cost = new DataField<double>("line_item_unblended_cost");
+        var description = new DataField<string>("line_item_line_item_description");
+        var tags = new MapField("resource_tags", new DataField<string>("key", false), new DataField<string>("value"));
+        var schema = new ParquetSchema(start, product, usageType, lineType, resource, amount, unit, rate, cost, description, tags);
+        var data = schema.GetDataFields();
+        var t0 = new DateTime(2026, 10, 3, 14, 0, 0, DateTimeKind.Utc);
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, file))
+        {
+            for (var g = 0; g < 2; g++)
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync<DateTime>(start, Enumerable.Repeat(t0, 3).ToArray());
+                await group.WriteAsync(product, Enumerable.Repeat("AmazonConnect", 3).ToArray());
+                await group.WriteAsync(usageType, Enumerable.Repeat("USE1-end-customer-mins", 3).ToArray());
+                await group.WriteAsync(lineType, Enumerable.Repeat("Usage", 3).ToArray());
+                await group.WriteAsync(resource, Enumerable.Range(0, 3).Select(i => $"arn:aws:connect:us-east-1:111122223333:instance/{Instance}/contact/{g}{i}").ToArray());
+                await group.WriteAsync<double>(amount, new[] { 1.0, 2.0, 3.0 });
+                await group.WriteAsync(unit, Enumerable.Repeat("Minutes", 3).ToArray());
+                await group.WriteAsync(rate, Enumerable.Repeat("0.01980", 3).ToArray());
+                await group.WriteAsync<double>(cost, new[] { 0.0198, 0.0396, 0.0594 });
+                await group.WriteAsync(description, Enumerable.Repeat("$0.01980 per minute for USE1-end-customer-mins", 3).ToArray());
+                await group.WriteAsync(data.First(f => f.Path.FirstPart == "resource_tags" && f.Name == "key"),
+                    new[] { "user:team", "aws:connect:instanceId", "aws:connect:instanceId", "aws:connect:instanceId" }, new[] { 0, 1, 0, 0 });
+                await group.WriteAsync(data.First(f => f.Path.FirstPart == "resource_tags" && f.Name == "value"),
+                    new[] { "sales", Instance, Instance, Instance }, new[] { 0, 1, 0, 0 });
+            }
+        }
+
+        var reports = new List<Jobs.JobProgress>();
+        var reader = new CurReader(new LocalObjectStore(path), new RecordingProgress(reports));
+        var lines = new List<CurLine>();
+        await foreach (var l in reader.ReadAsync(null, CancellationToken.None))
+        {
+            lines.Add(l);
+        }
+
+        Assert.Equal(6, lines.Count);
+        Assert.All(lines, l => Assert.Equal(("USE1-end-customer-mins", "Minutes", 0.0198m, Instance), (l.UsageType, l.PricingUnit, l.UnblendedRate, l.InstanceTag)));
+        Assert.Equal(6, lines.Select(l => l.ResourceId).Distinct().Count());
+        foreach (var l in lines.Skip(1))
+        {
+            Assert.Same(lines[0].UsageType, l.UsageType);
+            Assert.Same(lines[0].ProductCode, l.ProductCode);
+            Assert.Same(lines[0].LineItemType, l.LineItemType);
+            Assert.Same(lines[0].PricingUnit, l.PricingUnit);
+            Assert.Same(lines[0].Description, l.Description);
+            Assert.Same(lines[0].InstanceTag, l.InstanceTag);
+        }
+
+        var size = new FileInfo(path).Length;
+        Assert.Equal([("read-cur", 0L, 1L, size / 2, 3L), ("read-cur", 1L, 1L, size, 6L)], reports.Select(p => (p.Phase, p.Done, p.Total, p.BytesDone, p.Records)));
+        Assert.All(reports, p => Assert.Equal(size, p.BytesTotal));
+    }
+
+    private sealed class RecordingProgress(List<Jobs.JobProgress> reports) : IProgress<Jobs.JobProgress>
+    {
+        public void Report(Jobs.JobProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public async Task Money_as_DECIMAL_or_text_and_times_as_text_are_read_too()
     {
         var path = Path.Combine(_dir, "other-encodings.parquet");
@@ -371,6 +445,77 @@ public sealed class CurReaderTests : IDisposable
         Assert.EndsWith("the whole file is missing", invoice.FirstUnreadable[2].Reason, StringComparison.Ordinal);
         Assert.Equal((3L, 7L, 4L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines)); // lines read: 4 Connect + 3 unreadable
         Assert.Equal(60m, invoice.Usage.Values.Sum(u => u.Quantity)); // groups 1 and 3: 4 lines, 10 + 20 minutes each
+    }
+
+    [Fact]
+    public async Task Running_out_of_memory_while_reading_a_row_group_fails_the_read_rather_than_reporting_the_rows_unreadable()
+    {
+        // It was caught as a damaged row group: `ratecard derive` wrote a card from the rest with a warning.
+        var path = Path.Combine(_dir, "month.parquet");
+        var start = new DataField<string>("line_item_usage_start_date");
+        await WriteServiceMinutesAsync(path, start, 2, (g, i) => g.WriteAsync(start, new[] { $"2026-10-0{i + 1}T07:00:00Z", $"2026-10-0{i + 1}T08:00:00Z" }));
+        var reader = new CurReader(new OutOfMemoryStore(new LocalObjectStore(_dir)));
+        await Assert.ThrowsAsync<OutOfMemoryException>(() => reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None));
+    }
+
+    /// <summary>A store whose files run out of memory on reading row-group data (the footer, at the end, reads).</summary>
+    private sealed class OutOfMemoryStore(IObjectStore inner) : ForwardingStore(inner)
+    {
+        public override async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) =>
+            new DataOutOfMemory(await base.OpenReadAsync(key, cancellationToken));
+
+        private sealed class DataOutOfMemory(Stream inner) : Stream
+        {
+            private readonly long _footer = FooterStart(inner);
+
+            public override bool CanRead => true;
+            public override bool CanSeek => true;
+            public override bool CanWrite => false;
+            public override long Length => inner.Length;
+            public override long Position { get => inner.Position; set => inner.Position = value; }
+
+            public override int Read(byte[] buffer, int offset, int count) => Check().Read(buffer, offset, count);
+
+            public override int Read(Span<byte> buffer) => Check().Read(buffer);
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Check().ReadAsync(buffer, cancellationToken);
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Check().ReadAsync(buffer, offset, count, cancellationToken);
+
+            public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+            public override void Flush()
+            {
+            }
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    inner.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+
+#pragma warning disable CA2201 // the runtime's exception is the one under test
+            private Stream Check() => inner.Position >= 4 && inner.Position < _footer ? throw new OutOfMemoryException() : inner;
+#pragma warning restore CA2201
+
+            /// <summary>Where the footer starts: its length is the 4 bytes before the closing magic.</summary>
+            private static long FooterStart(Stream stream)
+            {
+                var length = new byte[4];
+                stream.Position = stream.Length - 8;
+                stream.ReadExactly(length);
+                stream.Position = 0;
+                return stream.Length - 8 - BitConverter.ToInt32(length);
+            }
+        }
     }
 
     [Fact]
