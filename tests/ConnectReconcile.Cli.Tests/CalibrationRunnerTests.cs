@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
@@ -103,7 +100,7 @@ public sealed class CalibrationRunnerTests(MonthEndMonth month) : IClassFixture<
         // A copy of a first-hour inbound call, an hour longer and updated, arriving in November's last hour that calibrating October reads.
         var hours = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
         var lastRead = hours.Last(h => string.CompareOrdinal(Path.GetRelativePath(ctr, h).Replace('\\', '/'), "2026/11/01/05") <= 0);
-        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(WindowedReplayTests.FirstInboundCall).First(r => r is not null)!;
         var corrected = original.DeepClone().AsObject();
         var disconnect = DateTime.Parse(original["DisconnectTimestamp"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
         corrected["DisconnectTimestamp"] = disconnect.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -144,30 +141,5 @@ public sealed class CalibrationRunnerTests(MonthEndMonth month) : IClassFixture<
         var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
         return FormattableString.Invariant($"{result.Policy}: rows {rows.Count}, charges {rows.Sum(e => e.Charges)}, seconds {rows.Sum(e => e.BilledSeconds)}, ") +
             FormattableString.Invariant($"quantity {rows.Sum(e => e.Quantity)}, cost {rows.Sum(e => e.Cost)}, unrated {rows.Sum(e => e.UnratedCharges)}, digest {digest}");
-    }
-
-    /// <summary>The first answered inbound call of a generated object (null if a planted bad record comes first).</summary>
-    private static JsonObject? FirstInboundCall(string gzipFile)
-    {
-        using var stream = new GZipStream(File.OpenRead(gzipFile), CompressionMode.Decompress);
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        var reader = new Utf8JsonReader(buffer.ToArray(), new JsonReaderOptions { AllowMultipleValues = true });
-        try
-        {
-            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-            {
-                if (JsonNode.Parse(ref reader) is JsonObject record && record["Channel"]?.GetValue<string>() == "VOICE"
-                    && record["InitiationMethod"]?.GetValue<string>() == "INBOUND" && record["DisconnectTimestamp"] is not null && record["Agent"] is not null)
-                {
-                    return record;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return null;
     }
 }

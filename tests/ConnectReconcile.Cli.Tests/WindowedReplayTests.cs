@@ -197,7 +197,7 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
     }
 
     /// <summary>The first answered inbound call of a generated object (null if a planted bad record comes first).</summary>
-    private static JsonObject? FirstInboundCall(string gzipFile)
+    internal static JsonObject? FirstInboundCall(string gzipFile)
     {
         using var stream = new GZipStream(File.OpenRead(gzipFile), CompressionMode.Decompress);
         using var buffer = new MemoryStream();
