@@ -444,17 +444,17 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
     /// </summary>
     private sealed class RepeatedValues
     {
-        public StringPool Product { get; } = new();
-        public StringPool UsageType { get; } = new();
-        public StringPool LineType { get; } = new();
-        public StringPool Operation { get; } = new();
-        public StringPool Unit { get; } = new();
-        public StringPool Currency { get; } = new();
-        public StringPool Description { get; } = new();
-        public StringPool InstanceTag { get; } = new();
-        public StringPool TagKey { get; } = new();
-        public StringPool TagValue { get; } = new();
-        public StringPool Account { get; } = new();
+        public ColumnValuePool Product { get; } = new();
+        public ColumnValuePool UsageType { get; } = new();
+        public ColumnValuePool LineType { get; } = new();
+        public ColumnValuePool Operation { get; } = new();
+        public ColumnValuePool Unit { get; } = new();
+        public ColumnValuePool Currency { get; } = new();
+        public ColumnValuePool Description { get; } = new();
+        public ColumnValuePool InstanceTag { get; } = new();
+        public ColumnValuePool TagKey { get; } = new();
+        public ColumnValuePool TagValue { get; } = new();
+        public ColumnValuePool Account { get; } = new();
     }
 
     internal static string? InstanceFromTags(IEnumerable<KeyValuePair<string, string?>>? tags)
@@ -486,7 +486,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
         if (!_instanceKeys.TryGetValue(key, out var yes))
         {
             yes = IsInstanceKey(key);
-            if (_instanceKeys.Count < StringPool.Capacity)
+            if (_instanceKeys.Count < ColumnValuePool.Capacity)
             {
                 _instanceKeys[key] = yes;
             }

@@ -50,7 +50,7 @@ internal static class ParquetColumns
     }
 
     /// <summary>A text column's values; with a <paramref name="pool"/>, one string per distinct value instead of one per row.</summary>
-    public static async Task<string?[]> StringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct, StringPool? pool = null)
+    public static async Task<string?[]> StringsAsync(ParquetRowGroupReader group, DataField field, int rows, CancellationToken ct, ColumnValuePool? pool = null)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field, ct).ConfigureAwait(false);
         return raw switch
@@ -179,7 +179,7 @@ internal static class ParquetColumns
     /// of every row's entries was a granular CUR's largest garbage after its resource ids.
     /// </summary>
     public static async Task<string?[]> MapValueAsync(ParquetRowGroupReader group, DataField keyField, DataField valueField, int rows, Func<string, bool> isKey,
-        StringPool keyPool, StringPool valuePool, CancellationToken ct)
+        ColumnValuePool keyPool, ColumnValuePool valuePool, CancellationToken ct)
     {
         using var keys = await group.ReadRawColumnDataBaseAsync(keyField, ct).ConfigureAwait(false);
         using var values = await group.ReadRawColumnDataBaseAsync(valueField, ct).ConfigureAwait(false);
@@ -301,14 +301,14 @@ internal static class ParquetColumns
 /// <see cref="Capacity"/> values are kept, so a column of unique values costs a lookup, not memory.
 /// Not thread-safe: one reader's.
 /// </summary>
-internal sealed class StringPool
+internal sealed class ColumnValuePool
 {
     public const int Capacity = 4096;
 
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
 
-    public StringPool()
+    public ColumnValuePool()
     {
         _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
