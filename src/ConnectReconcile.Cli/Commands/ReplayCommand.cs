@@ -252,21 +252,27 @@ internal static class ProgressDisplay
         {
             // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
             // A job of phases (each counting its own records) gives each phase's rate and ETA from its own start.
+            // Reported and logged on the reporting thread, under a lock: Progress<T> would post each report to the
+            // thread pool, so lines could come out of order and a phase's last one after the command had ended.
             var started = Stopwatch.StartNew();
             var last = Stopwatch.StartNew();
             string? phase = null;
-            var reporter = new Progress<JobProgress>(p =>
+            var gate = new Lock();
+            var reporter = new SyncProgress(p =>
             {
-                if (phases is not null && p.Phase != phase)
+                lock (gate)
                 {
-                    phase = p.Phase;
-                    started.Restart();
-                }
+                    if (phases is not null && p.Phase != phase)
+                    {
+                        phase = p.Phase;
+                        started.Restart();
+                    }
 
-                if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
-                {
-                    last.Restart();
-                    Log(env.Logger, p, started.Elapsed.TotalSeconds);
+                    if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
+                    {
+                        last.Restart();
+                        Log(env.Logger, p, started.Elapsed.TotalSeconds);
+                    }
                 }
             });
             return await work(reporter);
