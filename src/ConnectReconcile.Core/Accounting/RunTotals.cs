@@ -46,17 +46,7 @@ public sealed class RunTotals
             _byKind[charge.ChargeKind] = total;
         }
 
-        total.Charges++;
-        total.BilledSeconds += charge.BilledSeconds;
-        total.Quantity += charge.Quantity;
-        if (charge.Cost is { } cost)
-        {
-            total.Cost += cost;
-        }
-        else
-        {
-            total.Unrated++;
-        }
+        total.Add(charge);
     }
 
     /// <summary>Billed seconds of the time-based kinds (number-days and per-unit kinds are not seconds).</summary>
@@ -67,6 +57,7 @@ public sealed class RunTotals
     public static decimal Cents(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 }
 
+/// <summary>Charges added up: their count, billed seconds, quantity and cost, and how many had no rate.</summary>
 public sealed class KindTotal
 {
     public long Charges { get; set; }
@@ -74,4 +65,19 @@ public sealed class KindTotal
     public decimal Quantity { get; set; }
     public decimal Cost { get; set; }
     public long Unrated { get; set; }
+
+    public void Add(Charge charge)
+    {
+        Charges++;
+        BilledSeconds += charge.BilledSeconds;
+        Quantity += charge.Quantity;
+        if (charge.Cost is { } cost)
+        {
+            Cost += cost;
+        }
+        else
+        {
+            Unrated++;
+        }
+    }
 }

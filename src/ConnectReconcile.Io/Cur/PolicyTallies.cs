@@ -1,3 +1,4 @@
+using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
 
@@ -11,7 +12,7 @@ namespace ConnectReconcile.Io.Cur;
 /// </summary>
 internal sealed class PolicyTallies(IReadOnlyList<Rater> raters, int parallelism)
 {
-    private readonly Dictionary<Key, Cell>[] _cells = raters.Select(_ => new Dictionary<Key, Cell>()).ToArray();
+    private readonly Dictionary<Key, KindTotal>[] _cells = raters.Select(_ => new Dictionary<Key, KindTotal>()).ToArray();
 
     public long Chains { get; private set; }
 
@@ -60,32 +61,19 @@ internal sealed class PolicyTallies(IReadOnlyList<Rater> raters, int parallelism
             .Concat(policyIndependent)
             .ToList();
 
-    private static void Add(Dictionary<Key, Cell> cells, IReadOnlyList<Charge> charges)
+    private static void Add(Dictionary<Key, KindTotal> cells, IReadOnlyList<Charge> charges)
     {
         foreach (var c in charges)
         {
             var key = new Key(c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel);
             if (!cells.TryGetValue(key, out var cell))
             {
-                cells[key] = cell = new Cell();
+                cells[key] = cell = new KindTotal();
             }
 
-            cell.Charges++;
-            cell.BilledSeconds += c.BilledSeconds;
-            cell.Quantity += c.Quantity;
-            cell.Cost += c.Cost ?? 0m;
-            cell.Unrated += c.Cost is null ? 1 : 0;
+            cell.Add(c);
         }
     }
 
     private readonly record struct Key(DateOnly Day, string InstanceId, string Region, string UsageType, string ChargeKind, string Unit, string PricingModel);
-
-    private sealed class Cell
-    {
-        public long Charges { get; set; }
-        public long BilledSeconds { get; set; }
-        public decimal Quantity { get; set; }
-        public decimal Cost { get; set; }
-        public long Unrated { get; set; }
-    }
 }
