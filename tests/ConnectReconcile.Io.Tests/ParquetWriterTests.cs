@@ -103,11 +103,18 @@ public sealed class ParquetWriterTests : IDisposable
     [Fact]
     public async Task Statistics_agree_with_the_data_for_DuckDB()
     {
-        var rows = Charges(2000, 5);
         using var writer = new ParquetTableWriter(_dir);
-        var relative = await writer.AppendAsync("charges", Day, rows, CancellationToken.None);
-        var path = Path.Combine(_dir, relative!);
+        var charges = await writer.AppendAsync("charges", Day, Charges(2000, 5), CancellationToken.None);
+        Assert.True(AssertStatistics(Path.Combine(_dir, charges!)) >= 15);
 
+        // Booleans too (false < true): `estimated` all false, `orphan` and `unrated` mixed.
+        var contacts = await writer.AppendAsync("contacts", Day, Contacts(3000).Where(c => !c.Estimated).ToList(), CancellationToken.None);
+        AssertStatistics(Path.Combine(_dir, contacts!));
+    }
+
+    /// <summary>Every column holding a value has a null count, min and max equal to the data's; returns how many were checked.</summary>
+    private static int AssertStatistics(string path)
+    {
         using var db = new DuckDBConnection("Data Source=:memory:");
         db.Open();
         var checkedColumns = 0;
@@ -116,6 +123,7 @@ public sealed class ParquetWriterTests : IDisposable
         {
             var actual = DuckDbRows.Query(db, $"SELECT count(*) - count(\"{column}\"), min(\"{column}\")::VARCHAR, max(\"{column}\")::VARCHAR FROM read_parquet('{path}')").Single();
             Assert.Equal(Convert.ToInt64(actual[0], CultureInfo.InvariantCulture), nulls);
+            Assert.True(min is not null || actual[1] is null, $"{column} has no min/max");
             if (min is not null)
             {
                 Assert.Equal(actual[1] as string, min);
@@ -124,7 +132,7 @@ public sealed class ParquetWriterTests : IDisposable
             }
         }
 
-        Assert.True(checkedColumns >= 15, $"min/max checked on {checkedColumns} columns");
+        return checkedColumns;
     }
 
     [Fact]

@@ -782,16 +782,22 @@ internal static class FlatParquetWriter<T>
             var bytes = (rows + 7) / 8;
             var bits = scratch.Body.GetSpan(bytes)[..bytes];
             bits.Clear();
+            var trues = 0;
             for (var i = 0; i < values.Length; i++)
             {
                 if (values[i])
                 {
                     bits[i >> 3] |= (byte)(1 << (i & 7));
+                    trues++;
                 }
             }
 
             scratch.Body.Advance(bytes);
-            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows, 0, null, null, null, 0);
+            // Statistics as for any column (false < true, one byte each), so a reader can skip a row
+            // group of `WHERE orphan` with no orphan in it.
+            byte[]? min = rows == 0 ? null : [trues == rows ? (byte)1 : (byte)0];
+            byte[]? max = rows == 0 ? null : [trues > 0 ? (byte)1 : (byte)0];
+            return DataPage(scratch, Physical.Boolean, PageEncoding.Plain, rows, 0, min, max, null, 0);
         }
     }
 
