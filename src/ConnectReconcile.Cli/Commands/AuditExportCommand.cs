@@ -116,7 +116,7 @@ internal static class AuditExportCommand
                             written = 0;
                         },
                     });
-                    result = await ProgressDisplay.RunAsync(env, progress => job.RunAsync(progress, ct));
+                    result = await ProgressDisplay.RunAsync(env, progress => job.RunAsync(progress, ct), JobBars.Export);
                     ReplayCommand.WarnIfNothingRead(env, result, sourcePath, fromDay, toDay);
                     ReplayCommand.WarnOfLateArrivals(env, result, lookAheadHours);
                     sink.Complete();

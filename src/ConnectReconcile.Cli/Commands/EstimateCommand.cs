@@ -100,7 +100,7 @@ internal static class EstimateCommand
                     Numbers = numbers,
                 };
                 env.Logger.LogInformation("Deriving a volume profile from {Source} (rate card {RateCard}, policy {Policy})", ctrPath, card.Version, policy);
-                derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct));
+                derived = await ProgressDisplay.RunAsync(env, progress => ProfileDeriver.DeriveAsync(options, "derived from " + ctrPath, progress, ct), JobBars.Totals);
                 ReplayCommand.WarnOfUnreadableObjects(env, derived.Replay.Quarantined);
                 profile = derived.Profile;
                 if (env.Get(parse, save) is { } savePath)

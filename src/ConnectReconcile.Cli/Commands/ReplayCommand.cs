@@ -117,7 +117,7 @@ internal static class ReplayCommand
                     Day(last), complete.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), options.LookAheadHours);
             }
             var stopwatch = Stopwatch.StartNew();
-            var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
+            var result = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct), JobBars.Replay);
             env.Logger.LogInformation("Done in {Seconds:F1} s: {Records} records read, {Chains} chains, {Files} files published",
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
             WarnIfNothingRead(env, result, sourcePath, from, to);
@@ -235,61 +235,73 @@ internal static class ReplayCommand
     }
 }
 
+/// <summary>A billing job's two bars on a terminal: reading the CTRs (rating and writing days as they close), then the last days.</summary>
+internal sealed record JobBars(string Reading, string Closing)
+{
+    public static readonly JobBars Replay = new("read CTRs, rate and write days", "rate and write the last days, publish");
+
+    /// <summary>audit-export writes its rows to one file, which it moves into place at the end.</summary>
+    public static readonly JobBars Export = new("read CTRs, rate and export days", "rate and export the last days");
+
+    /// <summary>whatif and estimate --from-ctrs only total what they rate.</summary>
+    public static readonly JobBars Totals = new("read CTRs and rate days", "rate the last days");
+}
+
 /// <summary>Renders job progress: a bar with rate and ETA on a terminal, periodic log lines otherwise.</summary>
 internal static class ProgressDisplay
 {
     /// <summary>The one phase of a command that only reads CTRs (explain).</summary>
     public static readonly IReadOnlyDictionary<string, string> Reading = new Dictionary<string, string>(StringComparer.Ordinal) { ["decode"] = "read CTRs" };
 
+    /// <summary>Runs a job that reads CTRs and rates them (<see cref="BillingJob"/>): on a terminal, its two bars.</summary>
+    public static Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, JobBars bars) =>
+        env.IsTerminal ? JobBarsAsync(env, work, bars) : LogLinesAsync(work, env, byPhase: false);
+
+    /// <summary>Runs a job of phases (phase → label): on a terminal, a bar per phase as it starts.</summary>
+    public static Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string> phases) =>
+        env.IsTerminal ? PhaseBarsAsync(env, work, phases) : LogLinesAsync(work, env, byPhase: true);
+
     /// <summary>
-    /// Runs <paramref name="work"/> with a progress reporter. On a terminal, a job that reads CTRs and
-    /// rates them (replay, audit-export) shows its two bars; with <paramref name="phases"/> (phase →
-    /// label), a bar per phase as it starts.
+    /// A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving. A job of
+    /// phases (each counting its own records) gives each phase's rate and ETA from its own start.
     /// </summary>
-    public static async Task<T> RunAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, IReadOnlyDictionary<string, string>? phases = null)
+    private static Task<T> LogLinesAsync<T>(Func<IProgress<JobProgress>, Task<T>> work, CliEnvironment env, bool byPhase)
     {
-        if (!env.IsTerminal)
+        // Reported and logged on the reporting thread, under a lock: Progress<T> would post each report to the
+        // thread pool, so lines could come out of order and a phase's last one after the command had ended.
+        var started = Stopwatch.StartNew();
+        var last = Stopwatch.StartNew();
+        string? phase = null;
+        var gate = new Lock();
+        return work(new SyncProgress(p =>
         {
-            // A log line every 2 s, with the rate and an ETA, so a scheduled job's log shows it is moving.
-            // A job of phases (each counting its own records) gives each phase's rate and ETA from its own start.
-            // Reported and logged on the reporting thread, under a lock: Progress<T> would post each report to the
-            // thread pool, so lines could come out of order and a phase's last one after the command had ended.
-            var started = Stopwatch.StartNew();
-            var last = Stopwatch.StartNew();
-            string? phase = null;
-            var gate = new Lock();
-            var reporter = new SyncProgress(p =>
+            lock (gate)
             {
-                lock (gate)
+                if (byPhase && p.Phase != phase)
                 {
-                    if (phases is not null && p.Phase != phase)
-                    {
-                        phase = p.Phase;
-                        started.Restart();
-                    }
-
-                    if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
-                    {
-                        last.Restart();
-                        Log(env.Logger, p, started.Elapsed.TotalSeconds);
-                    }
+                    phase = p.Phase;
+                    started.Restart();
                 }
-            });
-            return await work(reporter);
-        }
 
-        if (phases is not null)
-        {
-            return await PhaseBarsAsync(env, work, phases);
-        }
+                if (last.Elapsed.TotalSeconds >= 2 || p.Done == p.Total)
+                {
+                    last.Restart();
+                    Log(env.Logger, p, started.Elapsed.TotalSeconds);
+                }
+            }
+        }));
+    }
 
+    /// <summary>Reading CTRs by bytes (with the transfer rate), then the last days by steps.</summary>
+    private static async Task<T> JobBarsAsync<T>(CliEnvironment env, Func<IProgress<JobProgress>, Task<T>> work, JobBars bars)
+    {
         T result = default!;
         await env.ErrorConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
-                var decode = ctx.AddTask("read CTRs, rate and write days", maxValue: 1);
-                var rate = ctx.AddTask("rate and write the last days, publish", autoStart: false, maxValue: 1);
+                var decode = ctx.AddTask(bars.Reading, maxValue: 1);
+                var rate = ctx.AddTask(bars.Closing, autoStart: false, maxValue: 1);
                 var reporter = new SyncProgress(p =>
                 {
                     if (p.Phase == "decode")

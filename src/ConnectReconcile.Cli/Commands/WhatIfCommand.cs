@@ -94,7 +94,7 @@ internal static class WhatIfCommand
                     OnRestart = () => totals = new Totals(setup),
                 };
                 env.Logger.LogInformation("Rating {Source} for the {Name}: rate card {RateCard}, policy {Policy}", sourcePath, name, setup.Card.Version, setup.Policy);
-                totals.Job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct));
+                totals.Job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct), JobBars.Totals);
                 return totals;
             }
 
