@@ -25,7 +25,7 @@ internal static class AuditExportCommand
         var from = SharedOptions.Day("--from", "First UTC day");
         var to = SharedOptions.Day("--to", "Last UTC day");
         var output = new Option<string?>("--out") { Description = "F.csv or F.parquet (required)" };
-        var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
+        var unmask = SharedOptions.Unmask("Write customer numbers in full (personal data!)");
         var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };
         var hashKey = new Option<string?>("--hash-key-file") { Description = "With --hash-numbers: a file holding the secret key (16 bytes or more); the same key gives the same pseudonyms across exports" };
         var endpoint = SharedOptions.EndpointUrl();
@@ -49,7 +49,7 @@ internal static class AuditExportCommand
 
             Inputs.OutsideSource(outPath, sourcePath);
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-            var (unmasked, hashed) = (env.Get(parse, unmask), env.Get(parse, hash));
+            var (unmasked, hashed) = (SharedOptions.UnmaskOf(env, parse, unmask), env.Get(parse, hash));
             if (unmasked && hashed)
             {
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
