@@ -167,6 +167,18 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void A_desk_phone_in_the_directory_is_known_as_an_agents_however_written_and_in_an_all_softphone_what_if_too()
+    {
+        var agents = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nsmith,DESK_PHONE,+1 (206) 555-0147,2026-11-01\njones,SOFT_PHONE,,\n");
+        Assert.True(agents.IsDeskPhone("+12065550147")); // in any row, in force or not (smith's starts in November)
+        Assert.True(agents.IsDeskPhone("001 206 555 0147"));
+        Assert.True(agents.AllSoftphone().IsDeskPhone("+12065550147")); // the what-if changes the billing, not whose number it is
+        Assert.False(agents.IsDeskPhone("+12065550100"));
+        Assert.False(agents.IsDeskPhone(null));
+        Assert.False(AgentDirectory.Empty.IsDeskPhone("+12065550147"));
+    }
+
+    [Fact]
     public void An_agent_row_without_a_date_is_in_force_at_any_time_and_its_desk_leg_says_so()
     {
         // Both forms: a CSV row with an empty as_of, describe-user output without LastModifiedTime.
