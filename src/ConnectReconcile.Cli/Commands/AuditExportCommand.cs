@@ -63,7 +63,7 @@ internal static class AuditExportCommand
 
             Func<string?, string?> protect = unmasked ? n => n
                 : hashed ? Pseudonyms(keyFile)
-                : n => n is null ? null : PhoneNumbers.Mask(n);
+                : n => n is null ? null : PhoneNumbers.MaskDialled(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
             ReplayCommand.WarnIfNumbersEstimated(env, numbers);

@@ -69,7 +69,7 @@ internal static class ExplainCommand
                 return ExitCodes.Failure;
             }
 
-            var show = SharedOptions.UnmaskOf(env, parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
+            var show = SharedOptions.UnmaskOf(env, parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.MaskDialled(n);
             string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind, number, rater.Agents) ? number : show(number);
             var result = rater.Rate(new Chain(rootId, members));
             await env.Out.WriteAsync(env.Get(parse, json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));

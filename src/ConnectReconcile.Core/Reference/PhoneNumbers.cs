@@ -193,6 +193,13 @@ public static partial class PhoneNumbers
     }
 
     /// <summary>
+    /// Masks a number as the legs carry it: its E.164 form where it is a telephone number (<see cref="AsE164"/>),
+    /// else as written. So one number however a record writes it (<c>0081 90 3333 4444</c>, <c>+81 90…</c>) masks
+    /// the same in every table: <c>+8190****4444</c>.
+    /// </summary>
+    public static string MaskDialled(string number) => Mask(AsE164(number) ?? number);
+
+    /// <summary>
     /// Text with every run that reads as a phone number masked (<see cref="Mask"/>): a '+' and 7 or more
     /// digits, or 9 or more digits, with any run of separators between them: spaces and dashes of any
     /// kind (a spreadsheet's no-break space or non-breaking hyphen), dots and brackets. For messages

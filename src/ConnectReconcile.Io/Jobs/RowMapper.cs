@@ -22,11 +22,11 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
         legKind is LegKinds.CustomerInbound or "number" && !agents.IsDeskPhone(number);
 
     public string? MaskUnlessOwn(string legKind, string? number) =>
-        IsCentresOwnNumber(legKind, number, _agents) || number is null ? number : PhoneNumbers.Mask(number);
+        IsCentresOwnNumber(legKind, number, _agents) || number is null ? number : PhoneNumbers.MaskDialled(number);
 
     /// <summary>The contact's SystemEndpoint: the centre's number in full, an agent's desk phone masked.</summary>
     public string? SystemNumber(string? address) =>
-        address is not null && _agents.IsDeskPhone(address) ? PhoneNumbers.Mask(PhoneNumbers.AsE164(address) ?? address) : address;
+        address is not null && _agents.IsDeskPhone(address) ? PhoneNumbers.MaskDialled(address) : address;
 
     // Each Add method fills the buffer's next reused rows (RowBuffer), setting every column: a month
     // writes ~5 M rows, and allocating each was ~1 GB of the replay's garbage. A column left out would
@@ -139,7 +139,7 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
         row.InitiationMethod = head.InitiationMethod;
         row.Records = r.Chain.Records.Count;
         row.Legs = r.Legs.Count;
-        row.CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null;
+        row.CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.MaskDialled(customer) : null;
         row.SystemNumber = SystemNumber(head.SystemEndpoint?.Address);
         row.Orphan = r.Chain.IsOrphan;
         row.Estimated = r.Flags.Contains(ChainFlags.Estimated);
