@@ -366,6 +366,44 @@ public sealed class CliEnvironment : IDisposable
             $"goes in that command's section: {{ {json} }} (CONNECT_RECONCILE_{string.Join("__", sections.Select(x => x.Replace('-', '_').ToUpperInvariant()))}__{key.Replace('-', '_').ToUpperInvariant()}).";
     }
 
+    /// <summary>
+    /// A switch only the command line turns on (<c>--unmask</c>: personal numbers in full). The same setting in
+    /// the environment or appsettings.json is ignored, with a warning for each place it is found: one left in a
+    /// shared appsettings.json or a container's environment would otherwise unmask every run, unseen.
+    /// </summary>
+    public bool CommandLineOnly(ParseResult parse, Option<bool> option, string ignored)
+    {
+        if (parse.GetResult(option) is { Implicit: false })
+        {
+            return parse.GetValue(option);
+        }
+
+        var name = option.Name.TrimStart('-');
+        var places = new List<string>();
+        foreach (var (provider, key) in Lookups(name, SettingCatalog.ScopeOf(parse)))
+        {
+            if (provider.TryGet(key, out var value) && !string.IsNullOrEmpty(value))
+            {
+                // The key as the user would write it: "audit-export:unmask" in the file, CONNECT_RECONCILE_AUDIT_EXPORT__UNMASK outside.
+                var section = key.LastIndexOf(':') is var colon and >= 0 ? key[..(colon + 1)] : "";
+                var place = provider is JsonConfigurationProvider
+                    ? $"{SettingsFile}: \"{section}{name}\""
+                    : EnvironmentPrefix + (section + name).Replace(":", "__", StringComparison.Ordinal).Replace('-', '_').ToUpperInvariant();
+                if (!places.Contains(place))
+                {
+                    places.Add(place);
+                }
+            }
+        }
+
+        foreach (var place in places)
+        {
+            Logger.LogWarning("{Setting} is ignored: {Option} counts only on the command line; {Ignored}", place, option.Name, ignored);
+        }
+
+        return false;
+    }
+
     /// <summary>A repeatable option's values: the flags given, else the setting (a list in appsettings.json, or one value), else none.</summary>
     public IReadOnlyList<string> GetAll(ParseResult parse, Option<string[]> option) =>
         parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) ?? []

@@ -41,8 +41,8 @@ public sealed class SettingsTests
         Assert.True(settings.Exit == 0, settings.Err);
         Assert.Equal(fromFlags, settings.Out);
 
-        // audit-export --out and --unmask
-        settings = await WithSettings(dir, Json(new Dictionary<string, object> { ["audit-export"] = new { @out = dir.Sub("audit.csv"), unmask = true } }), "audit-export", "--source", source);
+        // audit-export --out from the settings; --unmask only on the command line (below)
+        settings = await WithSettings(dir, Json(new Dictionary<string, object> { ["audit-export"] = new { @out = dir.Sub("audit.csv") } }), "audit-export", "--source", source, "--unmask");
         Assert.True(settings.Exit == 0, settings.Err + string.Join('\n', settings.Logs));
         Assert.Contains("+819011112222", File.ReadAllText(dir.Sub("audit.csv")), StringComparison.Ordinal);
 
@@ -116,6 +116,35 @@ public sealed class SettingsTests
             Assert.True(exit == 2, json + err);
             Assert.Contains(why, err, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Unmask_in_appsettings_is_ignored_with_a_warning_and_numbers_stay_masked()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+
+        // Was: a shared appsettings.json's "unmask": true wrote every customer number in full, without a word.
+        foreach (var json in new[] { """{ "unmask": true }""", """{ "audit-export": { "unmask": true } }""" })
+        {
+            File.Delete(dir.Sub("audit.csv"));
+            var (exit, _, err, logs) = await WithSettings(dir, json, "audit-export", "--source", source, "--out", dir.Sub("audit.csv"));
+            Assert.True(exit == 0, err);
+            var audit = File.ReadAllText(dir.Sub("audit.csv"));
+            Assert.DoesNotContain("+819011112222", audit, StringComparison.Ordinal);
+            Assert.Contains("+8190****2222", audit, StringComparison.Ordinal);
+            var warning = Assert.Single(logs, l => l.Contains("is ignored: --unmask counts only on the command line", StringComparison.Ordinal));
+            Assert.StartsWith(json.Contains("audit-export", StringComparison.Ordinal) ? "Warning: appsettings.json: \"audit-export:unmask\"" : "Warning: appsettings.json: \"unmask\"", warning, StringComparison.Ordinal);
+        }
+
+        // explain's too; the flag still counts.
+        var outbound = Fixture("scenarios", "s10-short-outbound");
+        var masked = await WithSettings(dir, """{ "explain": { "unmask": true } }""", "explain", "--source", outbound, "--contact", "66a931db-d070-53a5-84c3-1469d5d75d06");
+        Assert.True(masked.Exit == 0, masked.Err);
+        Assert.DoesNotContain("+12065550188", masked.Out, StringComparison.Ordinal);
+        Assert.Contains(masked.Logs, l => l.StartsWith("Warning: appsettings.json: \"explain:unmask\" is ignored", StringComparison.Ordinal));
+        var shown = await WithSettings(dir, "{}", "explain", "--source", outbound, "--contact", "66a931db-d070-53a5-84c3-1469d5d75d06", "--unmask");
+        Assert.Contains("+12065550188", shown.Out, StringComparison.Ordinal);
     }
 
     [Fact]

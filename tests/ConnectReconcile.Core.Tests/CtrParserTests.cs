@@ -165,6 +165,36 @@ public sealed class CtrParserTests
     }
 
     [Theory]
+    [InlineData("+819044445555")] // a phone number in the wrong field was written to contacts.initiation_method in full
+    [InlineData("819044445555")] // without its '+': digits only, no letter first
+    [InlineData("+81 90 4444 5555")]
+    [InlineData("INBOUND CALL")]
+    [InlineData("IN-BOUND")]
+    [InlineData("ınbound")] // dotless i
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG")] // 33 characters
+    public void An_initiation_method_that_is_not_a_plain_token_is_quarantined_without_echoing_it(string written)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE","InitiationMethod":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        Assert.Null(outcome.Record);
+        Assert.Equal(QuarantineReasons.BadInitiationMethod, outcome.Reason);
+        Assert.Equal("x", outcome.ContactId);
+        Assert.DoesNotContain("4444", outcome.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("INBOUND", "INBOUND")]
+    [InlineData("EXTERNAL_OUTBOUND", "EXTERNAL_OUTBOUND")]
+    [InlineData("NEW_METHOD_2", "NEW_METHOD_2")] // the set is open
+    [InlineData(" callback ", "CALLBACK")]
+    [InlineData("", "UNKNOWN")]
+    [InlineData("  ", "UNKNOWN")]
+    public void A_well_formed_initiation_method_is_kept_in_connects_spelling(string written, string read)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE","InitiationMethod":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        Assert.Equal(read, outcome.Record?.InitiationMethod);
+    }
+
+    [Theory]
     [InlineData("\"InitiationTimestamp\":\"9999-12-31T23:00:00Z\"", "InitiationTimestamp 9999-12-31T23:00:00Z is outside the years 2000 to 9998")] // was a crash in number-days
     [InlineData("\"InitiationTimestamp\":\"1970-01-01T00:00:00Z\"", "InitiationTimestamp 1970-01-01T00:00:00Z is outside the years 2000 to 9998")]
     [InlineData("\"InitiationTimestamp\":\"2026-10-14T10:00:00Z\",\"ConnectedToSystemTimestamp\":\"2026-10-14T09:00:00Z\"", "ConnectedToSystemTimestamp 2026-10-14T09:00:00Z is before InitiationTimestamp")] // billed an hour that never happened

@@ -114,7 +114,7 @@ public sealed class ReferenceTests
         // A desk phone is an agent's number: the message once showed it whole, in logs and on the console.
         var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(file)).Message;
         Assert.DoesNotContain("555", message, StringComparison.Ordinal);
-        Assert.Contains("****", message, StringComparison.Ordinal);
+        Assert.Contains("***", message, StringComparison.Ordinal); // masked (a clip may cut the stars too)
     }
 
     [Theory]
@@ -144,7 +144,39 @@ public sealed class ReferenceTests
     [InlineData("call +81 90 1111 2222 now", "call +8190****2222 now")]
     [InlineData("(206) 555-0123", "206****123")]
     [InlineData("as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678", "as_of 2026-10-14T10:00:00Z, 42 rows, id 12345678")] // dates and counts stay
+    [InlineData("+44\u00a020\u00a07946\u00a00018", "+4420****0018")] // a spreadsheet's no-break spaces
+    [InlineData("+1\u2011206\u2011555\u20110147", "+120****0147")] // non-breaking hyphens
+    [InlineData("+1 (206) - 555 - 0147", "+120****0147")] // runs of separators
+    [InlineData("tel. 206\u2013555\u20130147", "tel. 206****147")] // en dashes
+    [InlineData("from 2026\u201310\u201314 to 2026-10-15", "from 2026\u201310\u201314 to 2026-10-15")]
     public void Numbers_in_a_message_are_masked_and_nothing_else(string text, string masked) => Assert.Equal(masked, PhoneNumbers.MaskNumbersIn(text));
+
+    [Theory]
+    [InlineData("jane.doe,DESK_PHONE,+44\u00a020\u00a07946\u00a00018,2026-01-01", "7946")] // the header row is missing: the first row is quoted
+    [InlineData("jane.doe,DESK_PHONE,+1\u2011206\u2011555\u20110147,2026-01-01", "555")]
+    [InlineData("jane.doe,DESK_PHONE,+1 (206) - 555 - 0147,2026-01-01", "555")]
+    [InlineData("username,phone_type,desk_phone_number,as_of\njane.doe,,DESK_PHONE,+1\u2011206\u2011555\u20110147", "555")] // columns shifted: the number is the as_of
+    [InlineData("customer.service.representative.jane.doe,DESK_PHONE,12065550147,2026-01-01", "6555")] // clipped at 60 characters inside the number
+    [InlineData("customer.service.representative.jane.doe1,DESK_PHONE,+12065550147,2026-01-01", "2065")]
+    [InlineData("""{"User":{"Username":"service.rep.jane.do","Phone":"+12065550147"}}""", "2065")] // describe-user without PhoneConfig: the JSON is quoted
+    public void An_agent_directory_error_does_not_show_a_desk_phone_number(string text, string hidden)
+    {
+        var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(text)).Message;
+        Assert.DoesNotContain(hidden, message, StringComparison.Ordinal);
+        Assert.Contains("***", message, StringComparison.Ordinal); // masked (a clip may cut the stars too)
+    }
+
+    [Fact]
+    public void A_desk_phone_in_the_directory_is_known_as_an_agents_however_written_and_in_an_all_softphone_what_if_too()
+    {
+        var agents = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nsmith,DESK_PHONE,+1 (206) 555-0147,2026-11-01\njones,SOFT_PHONE,,\n");
+        Assert.True(agents.IsDeskPhone("+12065550147")); // in any row, in force or not (smith's starts in November)
+        Assert.True(agents.IsDeskPhone("001 206 555 0147"));
+        Assert.True(agents.AllSoftphone().IsDeskPhone("+12065550147")); // the what-if changes the billing, not whose number it is
+        Assert.False(agents.IsDeskPhone("+12065550100"));
+        Assert.False(agents.IsDeskPhone(null));
+        Assert.False(AgentDirectory.Empty.IsDeskPhone("+12065550147"));
+    }
 
     [Fact]
     public void An_agent_row_without_a_date_is_in_force_at_any_time_and_its_desk_leg_says_so()

@@ -42,6 +42,27 @@ public sealed class RowMapperTests
         }
     }
 
+    [Theory]
+    [InlineData("0081 90 3333 4444")] // the international prefix as dialled from Japan
+    [InlineData("+81 90-3333-4444")]
+    [InlineData("+819033334444")]
+    public void A_customer_number_masks_the_same_in_contacts_and_legs_however_it_is_written(string written)
+    {
+        // Was: contacts.customer_number 0081****4444 (as written), legs.number +8190****4444 (E.164).
+        var json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "scenarios", "s10-short-outbound", "ctrs.json"))
+            .Replace("\"+12065550188\"", $"\"{written}\"", StringComparison.Ordinal);
+        var record = Assert.Single(DecoderTests.Decode(System.Text.Encoding.UTF8.GetBytes(json)).Records).Record;
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
+        var result = rater.Rate(Assert.Single(ChainBuilder.Build([record])));
+
+        var contacts = new RowBuffer<ContactRow>();
+        Mapper.AddContact(result, contacts);
+        var legs = new RowBuffer<LegRow>();
+        Mapper.AddLegs(result, legs);
+        Assert.Equal("+8190****4444", contacts[0].CustomerNumber);
+        Assert.Equal("+8190****4444", legs[0].Number);
+    }
+
     private static void AssertSame<TItem, TRow>(TItem item, Action<TItem, RowBuffer<TRow>> map)
         where TRow : class, new()
     {

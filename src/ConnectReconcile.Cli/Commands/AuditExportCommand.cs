@@ -25,7 +25,7 @@ internal static class AuditExportCommand
         var from = SharedOptions.Day("--from", "First UTC day");
         var to = SharedOptions.Day("--to", "Last UTC day");
         var output = new Option<string?>("--out") { Description = "F.csv or F.parquet (required)" };
-        var unmask = new Option<bool>("--unmask") { Description = "Write customer numbers in full (personal data!)" };
+        var unmask = SharedOptions.Unmask("Write customer numbers in full (personal data!)");
         var hash = new Option<bool>("--hash-numbers") { Description = "Write a keyed pseudonym (HMAC-SHA256, needs --hash-key-file) of each customer number instead of the masked form" };
         var hashKey = new Option<string?>("--hash-key-file") { Description = "With --hash-numbers: a file holding the secret key (16 bytes or more); the same key gives the same pseudonyms across exports" };
         var endpoint = SharedOptions.EndpointUrl();
@@ -49,7 +49,7 @@ internal static class AuditExportCommand
 
             Inputs.OutsideSource(outPath, sourcePath);
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-            var (unmasked, hashed) = (env.Get(parse, unmask), env.Get(parse, hash));
+            var (unmasked, hashed) = (SharedOptions.UnmaskOf(env, parse, unmask), env.Get(parse, hash));
             if (unmasked && hashed)
             {
                 throw new UsageException("--unmask and --hash-numbers exclude each other.");
@@ -63,7 +63,7 @@ internal static class AuditExportCommand
 
             Func<string?, string?> protect = unmasked ? n => n
                 : hashed ? Pseudonyms(keyFile)
-                : n => n is null ? null : PhoneNumbers.Mask(n);
+                : n => n is null ? null : PhoneNumbers.MaskDialled(n);
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
             ReplayCommand.WarnIfNumbersEstimated(env, numbers);
@@ -72,7 +72,8 @@ internal static class AuditExportCommand
                 protect,
                 rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal),
                 rater.Card.Version,
-                rater.Policy.ToString());
+                rater.Policy.ToString(),
+                rater.Agents);
 
             // Rows stream to a temporary file beside the output a day at a time, and it replaces the
             // output only once complete: a month is millions of rows, and a failed run leaves the old file.
@@ -135,14 +136,14 @@ internal static class AuditExportCommand
         return command;
     }
 
-    /// <summary>What every row of one export shares: how numbers are protected, rate-row sources by id, card version and policy.</summary>
-    private sealed record RowContext(Func<string?, string?> Protect, Dictionary<string, string> Sources, string RateCardVersion, string Policy);
+    /// <summary>What every row of one export shares: how numbers are protected, rate-row sources by id, card version and policy, whose desk phones are whose.</summary>
+    private sealed record RowContext(Func<string?, string?> Protect, Dictionary<string, string> Sources, string RateCardVersion, string Policy, AgentDirectory Agents);
 
     private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, RowContext context) => new()
     {
         ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
-        LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind) ? c.Number : context.Protect(c.Number),
+        LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind, c.Number, context.Agents) ? c.Number : context.Protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
         Quantity = c.Quantity, Rate = c.Rate, Cost = c.Cost, Currency = c.Currency, RateRowId = c.RateRowId,
         RateSource = c.RateRowId is null ? null : context.Sources[c.RateRowId],

@@ -19,7 +19,7 @@ internal static class ExplainCommand
         var source = SharedOptions.Source(required: true);
         var contact = new Option<string?>("--contact") { Description = "Any ContactId of the call (root or child record), or of a chat, task or email contact (required)" };
         var json = new Option<bool>("--json") { Description = "Print JSON for machines instead of text" };
-        var unmask = new Option<bool>("--unmask") { Description = "Show customer phone numbers in full" };
+        var unmask = SharedOptions.Unmask("Show customer phone numbers in full");
         var endpoint = SharedOptions.EndpointUrl();
         var rating = new RatingInputs();
         foreach (var o in new Option[] { source, contact, json, unmask, endpoint })
@@ -69,8 +69,8 @@ internal static class ExplainCommand
                 return ExitCodes.Failure;
             }
 
-            var show = env.Get(parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.Mask(n);
-            string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind) ? number : show(number);
+            var show = SharedOptions.UnmaskOf(env, parse, unmask) ? (Func<string?, string?>)(n => n) : n => n is null ? null : PhoneNumbers.MaskDialled(n);
+            string? ShowLeg(string kind, string? number) => RowMapper.IsCentresOwnNumber(kind, number, rater.Agents) ? number : show(number);
             var result = rater.Rate(new Chain(rootId, members));
             await env.Out.WriteAsync(env.Get(parse, json) ? Json(result, rater, ShowLeg) : Text(result, rater, ShowLeg, id));
             return ExitCodes.Ok;

@@ -18,6 +18,16 @@ internal static class SharedOptions
     public static Option<string?> Out(string description = "Output: a folder or s3://bucket/prefix/ (Parquet tables partitioned by dt=YYYY-MM-DD, plus run.json)", string? required = null) =>
         new("--out") { Description = required is null ? description : $"{description} ({required})" };
 
+    /// <summary>
+    /// --unmask: personal numbers in full. A command-line decision only (<see cref="CliEnvironment.CommandLineOnly"/>):
+    /// the environment and appsettings.json cannot turn masking off.
+    /// </summary>
+    public static Option<bool> Unmask(string description) => new("--unmask") { Description = description + "; on the command line only, a setting is ignored" };
+
+    /// <summary>Unmasked by <see cref="Unmask"/>: what the warning about an ignored unmask setting says happens instead.</summary>
+    public static bool UnmaskOf(CliEnvironment env, ParseResult parse, Option<bool> unmask) =>
+        env.CommandLineOnly(parse, unmask, "customer, third-party and desk-phone numbers stay masked (give --unmask on the command line to show them in full)");
+
     public static Option<string?> RateCard() => new("--rate-card") { Description = "Rate card JSON (docs/rate-card.md); default: the built-in us-east-1 and ap-northeast-1 cards" };
 
     public static Option<string?> Agents() => new("--agents") { Description = "Agent directory: CSV username,phone_type,desk_phone_number,as_of or `aws connect describe-user` JSON" };

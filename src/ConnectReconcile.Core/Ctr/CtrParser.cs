@@ -32,6 +32,13 @@ public sealed class CtrParser
 
     private const int MaxChannelLength = 32;
 
+    // An InitiationMethod as Connect writes it (INBOUND, EXTERNAL_OUTBOUND…): upper-case ASCII letters, digits and
+    // underscores, a letter first (so a number without its '+' is none); before upper-casing, ASCII letters of either case.
+    private static readonly SearchValues<char> MethodChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    private static readonly SearchValues<char> MethodTokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+    private const int MaxMethodLength = 32;
+
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
     private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
@@ -282,6 +289,21 @@ public sealed class CtrParser
             }
 
             channel = token.ToString().ToUpperInvariant();
+        }
+
+        if (method is not null && (method.Length is 0 or > MaxMethodLength || !char.IsAsciiLetterUpper(method[0]) || method.AsSpan().ContainsAnyExcept(MethodChars)))
+        {
+            // The set of methods is open (a new one is rated as a customer record), but like Channel it must be a
+            // plain token: a phone number in the field would be written to contacts.initiation_method and shown
+            // by explain, unmasked. Set aside without echoing the value; a blank one is no method ("UNKNOWN").
+            var token = method.AsSpan().Trim();
+            if (token.Length > MaxMethodLength || (token.Length > 0 && (!char.IsAsciiLetter(token[0]) || token.ContainsAnyExcept(MethodTokenChars))))
+            {
+                return ParseOutcome.Reject(QuarantineReasons.BadInitiationMethod,
+                    $"InitiationMethod is not a plain token (1 to {MaxMethodLength} ASCII letters, digits or underscores, a letter first; {token.Length} characters given)", contactId);
+            }
+
+            method = token.Length == 0 ? null : token.ToString().ToUpperInvariant();
         }
 
         if (disconnect is { } d && d < initiation.Value)

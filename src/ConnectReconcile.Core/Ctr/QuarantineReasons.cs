@@ -8,6 +8,7 @@ public static class QuarantineReasons
     public const string MissingContactId = "missing-contact-id";
     public const string MissingChannel = "missing-channel";
     public const string BadChannel = "bad-channel";
+    public const string BadInitiationMethod = "bad-initiation-method";
     public const string DisconnectBeforeInitiation = "disconnect-before-initiation";
     public const string BadTimestamp = "bad-timestamp";
     public const string NotJson = "not-json";

@@ -1,4 +1,5 @@
 using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Reference;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -155,7 +156,7 @@ public sealed partial class RateCard
             // The serializer names .NET types for a key or value of the wrong kind; a user needs the place in the file.
             var unknown = UnknownKey().Match(e.Message);
             throw new FormatException(
-                unknown.Success ? $"Rate card: '{unknown.Groups[1].Value}' at {e.Path} is not a key of the format (docs/rate-card.md); misspelt?"
+                unknown.Success ? $"Rate card: '{QuotedInput.Of(unknown.Groups[1].Value)}' at {e.Path} is not a key of the format (docs/rate-card.md); misspelt?"
                 : !e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) ? $"Rate card is not valid JSON: {e.Message}"
                 : e.Path is { } path && DateKey().IsMatch(path) ? $"Rate card: the value at {path} is not a day: a UTC day written yyyy-MM-dd is expected (e.g. \"2026-06-16\"; dates are whole UTC days, with no time or zone)."
                 : $"Rate card: the value at {e.Path} is not of the format's type (docs/rate-card.md).", e);
@@ -163,7 +164,7 @@ public sealed partial class RateCard
 
         if (file.Format != RateCardFile.FormatName)
         {
-            throw new FormatException($"Rate card format must be '{RateCardFile.FormatName}', found '{file.Format}'.");
+            throw new FormatException($"Rate card format must be '{RateCardFile.FormatName}', found '{QuotedInput.Of(file.Format ?? "")}'.");
         }
 
         if (file.Rows is null || file.Rows.Any(r => r is null))

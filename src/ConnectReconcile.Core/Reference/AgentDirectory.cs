@@ -22,12 +22,19 @@ public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskP
 public sealed class AgentDirectory
 {
     private readonly Dictionary<string, List<AgentPhoneEntry>> _byKey;
+    private readonly HashSet<string> _deskPhones;
 
     public AgentDirectory(IEnumerable<AgentPhoneEntry> entries)
+        : this(entries.ToList(), null)
+    {
+    }
+
+    private AgentDirectory(List<AgentPhoneEntry> entries, HashSet<string>? deskPhones)
     {
         _byKey = entries
             .GroupBy(e => e.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.AsOf).ToList(), StringComparer.Ordinal);
+        _deskPhones = deskPhones ?? entries.Select(e => Normalised(e.DeskPhoneNumber)).OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
 
     public static AgentDirectory Empty { get; } = new([]);
@@ -42,9 +49,21 @@ public sealed class AgentDirectory
     /// </summary>
     public AgentPhoneEntry? Lookup(string? username, string? arn, Instant at) => Find(arn, at) ?? Find(username, at);
 
-    /// <summary>A copy where every agent is on a softphone (the what-if "all softphone").</summary>
+    /// <summary>
+    /// Whether <paramref name="number"/> (however written) is a desk phone of an agent in the directory, in any
+    /// row, in force or not: an agent's own line, personal data, never a number the centre holds; a callback's
+    /// SystemEndpoint can be one (it follows the agent's endpoint).
+    /// </summary>
+    public bool IsDeskPhone(string? number) => _deskPhones.Count > 0 && Normalised(number) is { } n && _deskPhones.Contains(n);
+
+    /// <summary>
+    /// A copy where every agent is on a softphone (the what-if "all softphone"). The desk phones stay known as
+    /// the agents' (<see cref="IsDeskPhone"/>): a what-if changes the billing, not whose numbers they are.
+    /// </summary>
     public AgentDirectory AllSoftphone() =>
-        new(Entries.Select(e => e with { PhoneType = PhoneTypes.SoftPhone, DeskPhoneNumber = null }));
+        new(Entries.Select(e => e with { PhoneType = PhoneTypes.SoftPhone, DeskPhoneNumber = null }).ToList(), _deskPhones);
+
+    private static string? Normalised(string? number) => PhoneNumbers.AsE164(number) ?? (string.IsNullOrWhiteSpace(number) ? null : number.Trim());
 
     private AgentPhoneEntry? Find(string? key, Instant at)
     {

@@ -193,14 +193,23 @@ public static partial class PhoneNumbers
     }
 
     /// <summary>
+    /// Masks a number as the legs carry it: its E.164 form where it is a telephone number (<see cref="AsE164"/>),
+    /// else as written. So one number however a record writes it (<c>0081 90 3333 4444</c>, <c>+81 90…</c>) masks
+    /// the same in every table: <c>+8190****4444</c>.
+    /// </summary>
+    public static string MaskDialled(string number) => Mask(AsE164(number) ?? number);
+
+    /// <summary>
     /// Text with every run that reads as a phone number masked (<see cref="Mask"/>): a '+' and 7 or more
-    /// digits, or 9 or more digits, spaces, dashes, dots and brackets between them allowed. For messages
+    /// digits, or 9 or more digits, with any run of separators between them: spaces and dashes of any
+    /// kind (a spreadsheet's no-break space or non-breaking hyphen), dots and brackets. For messages
     /// that quote a user's file; a date (8 digits) or a small count stays as it is.
     /// </summary>
     public static string MaskNumbersIn(string text) =>
-        NumberLike().Replace(text, m => m.Value.StartsWith('+') || m.Value.Count(char.IsAsciiDigit) >= 9 ? Mask(m.Value) : m.Value);
+        NumberLike().Replace(text, m => m.Value.StartsWith('+') || m.Value.Count(char.IsDigit) >= 9 ? Mask(m.Value) : m.Value);
 
-    [GeneratedRegex(@"\+?\(?\d(?:[ \-.()]{0,2}\d){6,}", RegexOptions.CultureInvariant)]
+    // \d is any decimal digit (full-width ones too): a number in digits Mask does not keep is hidden whole.
+    [GeneratedRegex(@"\+?\(?\d(?:[\p{Zs}\p{Pd}.()]*\d){6,}", RegexOptions.CultureInvariant)]
     private static partial Regex NumberLike();
 
     /// <summary>The number's ASCII digits (at most the buffer's length: calling codes need only the first few).</summary>

@@ -176,7 +176,7 @@ public static class ReferenceReaders
         e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Quote(e.GetRawText())}.");
 
     /// <summary>File content quoted in a message, clipped, any phone number in it masked (an agent's desk phone is personal data).</summary>
-    private static string Quote(string text) => PhoneNumbers.MaskNumbersIn(text.Length <= 60 ? text : text[..60] + "…");
+    private static string Quote(string text) => QuotedInput.Of(text);
 
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

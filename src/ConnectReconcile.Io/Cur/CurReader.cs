@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
@@ -675,14 +676,14 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
     }
 
     /// <summary>Why a line without a usable start is unreadable: none, or <paramref name="text"/> that is no time.</summary>
-    private static string NoStart(string? text) => text is null ? "no usage start time" : $"usage start time '{text}' is not a time";
+    private static string NoStart(string? text) => text is null ? "no usage start time" : $"usage start time '{QuotedInput.Of(text)}' is not a time";
 
     /// <summary>
     /// No amount an invoice line of Connect could hold reaches 10^12 (the reconciliation table's columns
     /// stop there): such a value is a damaged line, reported like text that is no number.
     /// </summary>
     private static string? Implausible(decimal? value, string? notANumber, string what) =>
-        notANumber is not null ? $"{what} '{notANumber}' is not a number"
+        notANumber is not null ? $"{what} '{QuotedInput.Of(notANumber)}' is not a number"
         : value is { } v && Math.Abs(v) >= MaxAmount ? $"{what} {v.ToString(C)} is beyond any Connect line (10^12)" : null;
 
     private const decimal MaxAmount = 1_000_000_000_000m;

@@ -51,7 +51,7 @@ internal sealed class DayPartitions : IDisposable
     {
         _options = options;
         _selector = selector;
-        _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString());
+        _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString(), options.Rater.Agents);
         _dailyUsage = _mapper.NewDailyUsage();
         _stagingDirectory = options.Output is null ? null : StagingDirectory.For(options.Output, options.ScratchDirectory, options.Warn);
         _staging = _stagingDirectory?.Folder ?? string.Empty;
@@ -82,9 +82,11 @@ internal sealed class DayPartitions : IDisposable
         Buffer(chain.Day).Chains.Add(chain);
         var home = new NumberHome(chain.InstanceId, chain.Region);
         _homeVotes[home] = _homeVotes.GetValueOrDefault(home) + 1;
-        // One number however it is written; "anonymous" or "Softphone" (a callback answered on a softphone) is none.
+        // One number however it is written; "anonymous" or "Softphone" (a callback answered on a softphone) is none,
+        // and an agent's desk phone (a callback's SystemEndpoint follows the agent's) is the agent's, not the centre's.
         if (chain.Head.SystemEndpoint is { IsTelephoneNumber: true, Address: var address }
             && PhoneNumbers.AsE164(address) is { } number
+            && !_options.Rater.Agents.IsDeskPhone(number)
             && (!_numberHomes.TryGetValue(number, out var known) || Earlier(chain, known.Start, known.Root)))
         {
             _numberHomes[number] = (chain.Start, chain.RootId, home);

@@ -9,13 +9,24 @@ namespace ConnectReconcile.Io.Jobs;
 /// Billing results → output rows. Customer-side numbers (the customer, third parties, desk phones)
 /// are masked here, at the edge; only the centre's own dialled numbers stay readable.
 /// </summary>
-public sealed class RowMapper(string rateCardVersion, string policy)
+/// <param name="agents">Whose desk phones they are: such a number is masked wherever it is written, also as a SystemEndpoint.</param>
+public sealed class RowMapper(string rateCardVersion, string policy, AgentDirectory? agents = null)
 {
-    /// <summary>The number on this kind of leg or charge is the centre's own (a DID or toll-free it holds), not personal data.</summary>
-    public static bool IsCentresOwnNumber(string legKind) => legKind is LegKinds.CustomerInbound or "number";
+    private readonly AgentDirectory _agents = agents ?? AgentDirectory.Empty;
 
-    public static string? MaskUnlessOwn(string legKind, string? number) =>
-        IsCentresOwnNumber(legKind) || number is null ? number : PhoneNumbers.Mask(number);
+    /// <summary>
+    /// The number on this kind of leg or charge is the centre's own (a DID or toll-free it holds), not personal data;
+    /// unless the agent directory gives it as an agent's desk phone (a callback's SystemEndpoint can be one).
+    /// </summary>
+    public static bool IsCentresOwnNumber(string legKind, string? number, AgentDirectory agents) =>
+        legKind is LegKinds.CustomerInbound or "number" && !agents.IsDeskPhone(number);
+
+    public string? MaskUnlessOwn(string legKind, string? number) =>
+        IsCentresOwnNumber(legKind, number, _agents) || number is null ? number : PhoneNumbers.MaskDialled(number);
+
+    /// <summary>The contact's SystemEndpoint: the centre's number in full, an agent's desk phone masked.</summary>
+    public string? SystemNumber(string? address) =>
+        address is not null && _agents.IsDeskPhone(address) ? PhoneNumbers.MaskDialled(address) : address;
 
     // Each Add method fills the buffer's next reused rows (RowBuffer), setting every column: a month
     // writes ~5 M rows, and allocating each was ~1 GB of the replay's garbage. A column left out would
@@ -128,8 +139,8 @@ public sealed class RowMapper(string rateCardVersion, string policy)
         row.InitiationMethod = head.InitiationMethod;
         row.Records = r.Chain.Records.Count;
         row.Legs = r.Legs.Count;
-        row.CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.Mask(customer) : null;
-        row.SystemNumber = head.SystemEndpoint?.Address;
+        row.CustomerNumber = head.CustomerEndpoint?.Address is { } customer ? PhoneNumbers.MaskDialled(customer) : null;
+        row.SystemNumber = SystemNumber(head.SystemEndpoint?.Address);
         row.Orphan = r.Chain.IsOrphan;
         row.Estimated = r.Flags.Contains(ChainFlags.Estimated);
         row.Unrated = r.Flags.Contains(ChainFlags.Unrated);

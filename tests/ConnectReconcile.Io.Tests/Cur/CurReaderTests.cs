@@ -345,6 +345,23 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unreadable_lines_reason_masks_a_phone_number_in_the_cell_and_clips_a_long_one()
+    {
+        var path = Path.Combine(_dir, "shifted.csv");
+        await File.WriteAllTextAsync(path,
+            "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost\n" +
+            "+1 206 555 0147,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18\n" + // a tag's value in the wrong column
+            "2026-10-01T01:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10," + new string('x', 70) + "\n");
+
+        var reader = new CurReader(new LocalObjectStore(path));
+        var invoice = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+
+        Assert.Equal(
+            ["usage start time '+120****0147' is not a time", $"cost '{new string('x', 60)}…' is not a number"],
+            invoice.FirstUnreadable.Select(u => u.Reason));
+    }
+
+    [Fact]
     public async Task An_unreadable_line_keeps_the_day_usage_type_and_instance_it_could_read()
     {
         var invoice = await AggregateFileAsync("instances.csv", Encoding.UTF8.GetBytes(
