@@ -143,6 +143,22 @@ internal sealed class DayPartitions : IDisposable
         await FlushThroughAsync(DateOnly.MaxValue, () => progress?.Report(new JobProgress("rate", remaining - _open.Count, remaining + 1, 0, 0, read)), cancellationToken).ConfigureAwait(false);
 
         var days = ReportDays(inputs);
+
+        // A dated run reads into the next day's arrival hours; what it finds unusable there is that
+        // day's to report (its run replaces that quarantine partition), so here it counts as another day's.
+        var firstDay = days.Count > 0 ? days[0] : (DateOnly?)null;
+        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q, firstDay))).ToList();
+        _outOfRange += quarantined.Count - ours.Count;
+        quarantined = ours;
+
+        // A whole replay publishes an arrival day that holds only quarantined records, replacing that day's
+        // tables: with an inventory it charges the day's number-days as a nightly of the day does, or the
+        // replay would publish the day without the numbers a nightly had charged there.
+        if (_options.Numbers.IsProvided)
+        {
+            days = [.. days.Union(quarantined.Select(q => QuarantineDay(q, firstDay))).Order()];
+        }
+
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
         {
@@ -166,16 +182,9 @@ internal sealed class DayPartitions : IDisposable
             }
         }
 
-        // A dated run reads into the next day's arrival hours; what it finds unusable there is that
-        // day's to report (its run replaces that quarantine partition), so here it counts as another day's.
-        var firstDay = days.Count > 0 ? days[0] : (DateOnly?)null;
-        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q, firstDay))).ToList();
-        _outOfRange += quarantined.Count - ours.Count;
-        quarantined = ours;
-
         // The days this run publishes: its report days and, in a whole replay, an arrival day that holds
         // only quarantined records (a dated run's are within its days). Every table gets each one's file,
-        // without rows where it has none, and no number-days (a day without calls is not a report day).
+        // without rows where it has none.
         var published = new SortedSet<DateOnly>(days);
         if (_options.Output is not null)
         {
