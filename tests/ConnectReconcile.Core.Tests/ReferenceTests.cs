@@ -121,6 +121,9 @@ public sealed class ReferenceTests
     [InlineData("+81312340001", "+81312340001")]
     [InlineData("+81 3 1234 0001", "+81312340001")]
     [InlineData("0081312340001", "+81312340001")]
+    [InlineData("+1\u2011206\u2011555\u20110147", "+12065550147")] // non-breaking hyphens, as a word processor writes them
+    [InlineData("+44\u202F20\u20097946\u00A00018", "+442079460018")] // narrow, thin and no-break spaces
+    [InlineData("+1 206 \u2013 555 \u2013 0147", "+12065550147")]   // en dashes
     [InlineData("anonymous", null)]
     [InlineData("Softphone", null)]
     [InlineData("sip:alice@example.com", null)]

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace ConnectReconcile.Core.Reference;
@@ -151,8 +152,10 @@ public static partial class PhoneNumbers
         }
 
         // "+44 (0)20 …": the bracketed trunk zero is dialled at home only. A leading ' is a spreadsheet's
-        // (or our CSV exports') guard against formulas.
-        var kept = string.Concat(number.Trim().TrimStart('\'').Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not (' ' or '-' or '.' or '(' or ')' or '\u00a0')));
+        // (or our CSV exports') guard against formulas. Spaces and dashes of every kind: a number copied
+        // from a document carries no-break spaces and non-breaking hyphens.
+        var kept = string.Concat(number.Trim().TrimStart('\'').Replace("(0)", "", StringComparison.Ordinal).Where(c => c is not ('.' or '(' or ')')
+            && char.GetUnicodeCategory(c) is not (UnicodeCategory.SpaceSeparator or UnicodeCategory.DashPunctuation)));
         var digits = kept.StartsWith('+') ? kept[1..] : kept.StartsWith("00", StringComparison.Ordinal) ? kept[2..] : kept;
         return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
     }
