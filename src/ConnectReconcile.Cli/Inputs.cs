@@ -108,8 +108,24 @@ public static class Inputs
     public static RateCard RateCard(string? path, S3Access? s3 = null) =>
         path is null ? BuiltInRateCards.Default : Read(path, "rate card", Core.Rating.RateCard.FromJson, s3);
 
-    public static AgentDirectory Agents(string? path, S3Access? s3 = null) =>
-        path is null ? AgentDirectory.Empty : Read(path, "agent directory", ReferenceReaders.ReadAgents, s3);
+    /// <param name="warn">Told of desk phones written without a country code, which may be read as another country's.</param>
+    public static AgentDirectory Agents(string? path, Action<string> warn, S3Access? s3 = null)
+    {
+        if (path is null)
+        {
+            return AgentDirectory.Empty;
+        }
+
+        var directory = Read(path, "agent directory", ReferenceReaders.ReadAgents, s3);
+        if (directory.DeskPhonesWithoutCountryCode() is [var first, ..] unmarked)
+        {
+            var e164 = PhoneNumbers.AsE164(first.DeskPhoneNumber)!;
+            warn($"{unmarked.Count} desk phone number(s) in the agent directory {path} have no country code ('+' or '00'), so their first digits are read as one: " +
+                $"{first.Key}'s reads as {PhoneNumbers.Mask(e164)} ({PhoneNumbers.CountryOf(e164)}). If that is not the country meant, write them in E.164 (+1 206 555 0147).");
+        }
+
+        return directory;
+    }
 
     public static NumberInventory Numbers(string? path, S3Access? s3 = null) =>
         path is null ? NumberInventory.Missing : Read(path, "number inventory", ReferenceReaders.ReadNumbers, s3);

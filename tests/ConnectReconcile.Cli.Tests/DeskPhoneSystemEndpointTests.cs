@@ -67,6 +67,27 @@ public sealed class DeskPhoneSystemEndpointTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("(206) 555-0147", true)]   // national form: read as +2065550147, a number in Egypt
+    [InlineData("206-555-0147", true)]
+    [InlineData("+1 (206) 555-0147", false)]
+    [InlineData("001 206 555 0147", false)]
+    [InlineData("'+12065550147", false)]   // a spreadsheet's guard
+    public async Task A_desk_phone_without_a_country_code_is_warned_about_with_the_country_it_reads_as(string written, bool warned)
+    {
+        File.WriteAllText(_dir.Sub("national.csv"), $"username,phone_type,desk_phone_number,as_of\nsmith,DESK_PHONE,{written},\n");
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", _dir.Sub("ctr"), "--out", _dir.Sub("out"), "--agents", _dir.Sub("national.csv"));
+        Assert.Equal(0, exit);
+        var warning = logs.SingleOrDefault(m => m.StartsWith("Warning: 1 desk phone number(s) in the agent directory", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains("smith's reads as +206****147 (EG)", warning, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(logs, m => m.Contains("5550147", StringComparison.Ordinal)); // the number masked in the warning too
+    }
+
     private static List<string> Query(DuckDBConnection db, string sql)
     {
         using var cmd = db.CreateCommand();

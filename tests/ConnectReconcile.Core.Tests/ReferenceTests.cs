@@ -117,6 +117,20 @@ public sealed class ReferenceTests
         Assert.Contains("***", message, StringComparison.Ordinal); // masked (a clip may cut the stars too)
     }
 
+    [Fact]
+    public void Desk_phones_written_without_a_country_code_are_listed_for_a_warning()
+    {
+        var agents = ReferenceReaders.ReadAgents("""
+            username,phone_type,desk_phone_number,as_of
+            a,DESK_PHONE,(206) 555-0147,
+            b,DESK_PHONE,+1 206 555 0148,
+            c,DESK_PHONE,0012065550149,
+            d,SOFT_PHONE,,
+            e,DESK_PHONE,18005550100,
+            """);
+        Assert.Equal(["a", "e"], agents.DeskPhonesWithoutCountryCode().Select(e => e.Key));
+    }
+
     [Theory]
     [InlineData("+81312340001", "+81312340001")]
     [InlineData("+81 3 1234 0001", "+81312340001")]

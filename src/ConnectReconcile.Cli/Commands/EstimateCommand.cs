@@ -89,7 +89,7 @@ internal static class EstimateCommand
             {
                 var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
                 var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption), s3);
-                var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption), s3), numbers);
+                var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption), env.Warn, s3), numbers);
                 var options = new BillingJobOptions
                 {
                     Source = Inputs.Existing(ctrPath!, "--from-ctrs", s3),

@@ -24,7 +24,7 @@ internal sealed class RatingInputs
     public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, S3Access? s3 = null, string? defaultAgents = null, string? defaultNumbers = null)
     {
         var card = Inputs.RateCard(env.Get(parse, RateCardOption), s3);
-        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, s3);
+        var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, env.Warn, s3);
         var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, s3);
         var policy = Inputs.Policy(env.Get(parse, PolicyOption));
         return (new Rater(card, policy, agents, numbers), numbers);

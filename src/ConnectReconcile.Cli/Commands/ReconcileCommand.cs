@@ -88,7 +88,7 @@ internal static class ReconcileCommand
             var s3 = env.S3(parse, endpoint);
             var card = Inputs.RateCard(env.Get(parse, rateCard), s3);
             var agentsPath = env.Get(parse, agents);
-            var directory = agentsPath is null ? null : Inputs.Agents(agentsPath, s3);
+            var directory = agentsPath is null ? null : Inputs.Agents(agentsPath, env.Warn, s3);
             CalibrationInputs? calibration = null;
             if (env.Get(parse, calibrate))
             {

@@ -57,8 +57,8 @@ internal static class WhatIfCommand
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
 
             var s3 = env.S3(parse, endpoint);
-            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), s3), Inputs.Numbers(env.Get(parse, numbers), s3), []);
-            var baselineSetup = env.GetAll(parse, baseline).Aggregate(start, (setup, spec) => Apply(setup, spec, s3));
+            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), env.Warn, s3), Inputs.Numbers(env.Get(parse, numbers), s3), []);
+            var baselineSetup = env.GetAll(parse, baseline).Aggregate(start, (setup, spec) => Apply(setup, spec, s3, env.Warn));
             var scenarioSpecs = env.GetAll(parse, scenario).ToList();
             if (env.Get(parse, allSoftphone))
             {
@@ -70,7 +70,7 @@ internal static class WhatIfCommand
                 throw new UsageException("Give at least one --scenario (or --all-softphone): " + SpecHelp);
             }
 
-            var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, (setup, spec) => Apply(setup, spec, s3));
+            var scenarioSetup = scenarioSpecs.Aggregate(baselineSetup with { Changes = [] }, (setup, spec) => Apply(setup, spec, s3, env.Warn));
             if (scenarioSetup.Card.Currency != baselineSetup.Card.Currency)
             {
                 // A difference of totals in two currencies is no amount in either.
@@ -122,7 +122,7 @@ internal static class WhatIfCommand
     }
 
     /// <summary>Applies one <c>--baseline</c>/<c>--scenario</c> part; files it names may be s3:// locations, read through <paramref name="s3"/>.</summary>
-    internal static Setup Apply(Setup setup, string spec, S3Access? s3)
+    internal static Setup Apply(Setup setup, string spec, S3Access? s3, Action<string> warn)
     {
         var text = spec.Trim();
         var cut = text.IndexOfAny(['=', ':']);
@@ -142,7 +142,7 @@ internal static class WhatIfCommand
                 case "pricing-model":
                     return changed with { Card = setup.Card.WithPricingModel(Required(value, key)) };
                 case "agents":
-                    return changed with { Agents = Inputs.Agents(Required(value, key), s3) };
+                    return changed with { Agents = Inputs.Agents(Required(value, key), warn, s3) };
                 case "all-softphone" when value.Length == 0:
                     return changed with { Agents = setup.Agents.AllSoftphone() };
                 case "numbers":

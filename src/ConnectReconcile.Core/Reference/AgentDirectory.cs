@@ -9,7 +9,8 @@ public static class PhoneTypes
 }
 
 /// <summary>One as-of row: from <see cref="AsOf"/> on (always, when it has no date), the agent uses this phone type.</summary>
-public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant? AsOf)
+/// <param name="DeskPhoneCountryAssumed">The desk phone was written without its country code marked ('+' or 00), so its first digits were taken as one (<see cref="PhoneNumbers.MarksItsCountryCode"/>).</param>
+public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant? AsOf, bool DeskPhoneCountryAssumed = false)
 {
     /// <summary>How the row is named in a leg's reason.</summary>
     public string Describe() => AsOf is { } asOf ? $"directory as of {asOf}" : "directory row without a date";
@@ -55,6 +56,13 @@ public sealed class AgentDirectory
     /// SystemEndpoint can be one (it follows the agent's endpoint).
     /// </summary>
     public bool IsDeskPhone(string? number) => _deskPhones.Count > 0 && Normalised(number) is { } n && _deskPhones.Contains(n);
+
+    /// <summary>
+    /// Rows whose desk phone was written with no country code marked (<see cref="AgentPhoneEntry.DeskPhoneCountryAssumed"/>):
+    /// a number in national form is then priced as a call abroad. Worth a warning.
+    /// </summary>
+    public IReadOnlyList<AgentPhoneEntry> DeskPhonesWithoutCountryCode() =>
+        Entries.Where(e => e is { DeskPhoneCountryAssumed: true, DeskPhoneNumber: not null }).OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.AsOf).ToList();
 
     /// <summary>
     /// A copy where every agent is on a softphone (the what-if "all softphone"). The desk phones stay known as

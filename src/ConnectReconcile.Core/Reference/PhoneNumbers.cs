@@ -160,6 +160,14 @@ public static partial class PhoneNumbers
         return digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "+" + digits : number.Trim();
     }
 
+    /// <summary>
+    /// Whether <paramref name="number"/> is written with its country code marked, by '+' or the international
+    /// prefix 00. Without one, <see cref="E164"/> reads its first digits as the country code, which a national
+    /// form gets wrong: <c>(206) 555-0147</c> reads as <c>+2065550147</c>, a number in Egypt.
+    /// </summary>
+    public static bool MarksItsCountryCode(string number) =>
+        number.Trim().TrimStart('\'').TrimStart() is var t && (t.StartsWith('+') || t.StartsWith("00", StringComparison.Ordinal));
+
     /// <summary>Whether <paramref name="number"/> is written as E.164: a '+' and digits only.</summary>
     public static bool IsE164(string? number) => number is ['+', _, ..] && number.AsSpan(1).ContainsAnyExceptInRange('0', '9') is false;
 

@@ -25,7 +25,8 @@ public static class ReferenceReaders
             r["username"],
             NormalisePhoneType(r["phone_type"]),
             PhoneNumbers.E164(r["desk_phone_number"]),
-            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null)));
+            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null,
+            CountryAssumed(r["desk_phone_number"]))));
     }
 
     /// <summary>
@@ -80,14 +81,15 @@ public static class ReferenceReaders
 
         var phone = Object(config, "PhoneConfig");
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
-        var desk = PhoneNumbers.E164(Str(phone, "DeskPhoneNumber"));
+        var written = Str(phone, "DeskPhoneNumber");
+        var desk = PhoneNumbers.E164(written);
         // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
         var asOf = Str(user, "LastModifiedTime") is { } modified ? ParseTime(modified, "LastModifiedTime") : (Instant?)null;
         foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
         {
             if (!string.IsNullOrEmpty(key))
             {
-                yield return new AgentPhoneEntry(key, type, Empty(desk), asOf);
+                yield return new AgentPhoneEntry(key, type, Empty(desk), asOf, CountryAssumed(written));
             }
         }
     }
@@ -174,6 +176,10 @@ public static class ReferenceReaders
     /// <summary>The element, when it is an object; a file of another shape is refused, not read as empty.</summary>
     private static JsonElement Object(JsonElement e, string what) =>
         e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Quote(e.GetRawText())}.");
+
+    /// <summary>A number read as E.164 although written without its country code marked: its first digits were taken as one.</summary>
+    private static bool CountryAssumed(string? written) =>
+        written is not null && PhoneNumbers.AsE164(written) is not null && !PhoneNumbers.MarksItsCountryCode(written);
 
     /// <summary>File content quoted in a message, clipped, any phone number in it masked (an agent's desk phone is personal data).</summary>
     private static string Quote(string text) => QuotedInput.Of(text);
