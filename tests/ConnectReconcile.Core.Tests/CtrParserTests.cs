@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using ConnectReconcile.Core.Ctr;
 
 namespace ConnectReconcile.Core.Tests;
@@ -27,6 +28,58 @@ public sealed class CtrParserTests
                 Assert.True(parser.ParseLeading(value.AsSpan(0, cut), out _, out _) == LeadingParse.Incomplete, $"{file}: not incomplete when cut at {cut}");
             }
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(RealFiles))]
+    public void A_value_of_any_type_in_any_field_is_read_past_and_the_next_record_is_found(string file)
+    {
+        // An object in a duration (Queue.Duration: {}) once left the reader inside it: the object never
+        // ended, and every later record of the file was lost without a word.
+        var parser = new CtrParser();
+        var next = """{"ContactId":"next"}"""u8.ToArray();
+        foreach (var value in Fixtures.SplitValues(File.ReadAllBytes(Path.Combine(Fixtures.Root, "ctr", "real", file))))
+        {
+            foreach (var path in Paths(JsonNode.Parse(value)!.AsObject(), []).ToList())
+            {
+                foreach (var replacement in new[] { """{"a":{"b":[1]}}""", "[1,[2],{}]", "12", "\"text\"", "true", "null" })
+                {
+                    // A fresh copy each time, the field at the path replaced.
+                    var mutated = JsonNode.Parse(value)!.AsObject();
+                    var parent = path[..^1].Aggregate(mutated, (o, name) => o[name]!.AsObject());
+                    parent[path[^1]] = JsonNode.Parse(replacement);
+                    var bytes = Encoding.UTF8.GetBytes(mutated.ToJsonString());
+                    var result = parser.ParseLeading([.. bytes, .. next], out var length, out _);
+                    Assert.True(result == LeadingParse.Parsed && length == bytes.Length, $"{file}: {string.Join('.', path)} = {replacement}: {result}, {length} of {bytes.Length} bytes");
+                }
+            }
+        }
+
+        static IEnumerable<string[]> Paths(JsonObject o, string[] at)
+        {
+            foreach (var (name, child) in o)
+            {
+                yield return [.. at, name];
+                if (child is JsonObject inner)
+                {
+                    foreach (var path in Paths(inner, [.. at, name]))
+                    {
+                        yield return path;
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"ContactId":"a1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-02T05:00:00Z","DisconnectTimestamp":"2026-10-02T05:01:00Z","Queue":{"Duration":{"a":1}}}""")]
+    [InlineData("""{"ContactId":"a1","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-02T05:00:00Z","DisconnectTimestamp":"2026-10-02T05:01:00Z","Agent":{"AgentInteractionDuration":[1,2]}}""")]
+    public void An_object_or_array_in_a_duration_is_read_past(string record)
+    {
+        var bytes = Encoding.UTF8.GetBytes(record);
+        Assert.Equal(LeadingParse.Parsed, new CtrParser().ParseLeading([.. bytes, .. "{\"ContactId\":\"b2\"}"u8], out var length, out var outcome));
+        Assert.Equal(bytes.Length, length);
+        Assert.NotNull(outcome.Record);
     }
 
     [Fact]

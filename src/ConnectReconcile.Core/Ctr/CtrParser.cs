@@ -599,16 +599,29 @@ public sealed class CtrParser
     private static readonly Instant EarliestTimestamp = Instant.Parse("2000-01-01T00:00:00Z");
     private static readonly Instant LatestTimestamp = Instant.Parse("9998-12-31T23:59:59Z");
 
-    /// <summary>A whole number of seconds, also when written as a string ("30"), as exports that type every value as text leave it.</summary>
-    private static long ReadLong(ref Utf8JsonReader reader) =>
-        reader.TokenType switch
+    /// <summary>
+    /// A whole number of seconds, also when written as a string ("30"), as exports that type every value as text
+    /// leave it; anything else is 0. An object or array in its place is skipped whole: left where it stood, the
+    /// reader lost its place and every later record of the object with it.
+    /// </summary>
+    private long ReadLong(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
         {
-            JsonTokenType.Number when reader.TryGetInt64(out var v) => v,
-            JsonTokenType.Number when reader.TryGetDecimal(out var d) && d == decimal.Truncate(d) && Math.Abs(d) <= long.MaxValue => (long)d, // 30.0
-            JsonTokenType.String when !reader.ValueIsEscaped && reader.ValueSpan.Trim((byte)' ') is var text
-                && Utf8Parser.TryParse(text, out long s, out var used) && used == text.Length => s,
-            _ => 0,
-        };
+            case JsonTokenType.Number when reader.TryGetInt64(out var v):
+                return v;
+            case JsonTokenType.Number when reader.TryGetDecimal(out var d) && d == decimal.Truncate(d) && Math.Abs(d) <= long.MaxValue:
+                return (long)d; // 30.0
+            case JsonTokenType.String when !reader.ValueIsEscaped && reader.ValueSpan.Trim((byte)' ') is var text
+                && Utf8Parser.TryParse(text, out long s, out var used) && used == text.Length:
+                return s;
+            case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                Skip(ref reader);
+                return 0;
+            default:
+                return 0;
+        }
+    }
 
     private string? NullableString(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.String ? reader.GetString() : SkipAndNull(ref reader);
