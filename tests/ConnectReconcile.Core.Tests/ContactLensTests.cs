@@ -55,6 +55,24 @@ public sealed class ContactLensTests
     private static long LensSeconds(ChainResult result) =>
         result.Charges.Where(c => c.ChargeKind == ChargeKinds.ContactLens).Sum(c => c.ActualSeconds);
 
+    [Theory]
+    [InlineData("2026-10-14T11:39:00Z", "2026-10-15T11:45:00Z")] // after-contact work a day late
+    [InlineData("2026-10-13T11:39:00Z", "2026-10-14T11:45:00Z")] // connected a day early
+    [InlineData("2026-10-14T11:39:00Z", "9998-12-31T00:00:00Z")]
+    public void Agent_times_outside_the_record_bill_no_time_beyond_it(string connected, string afterContactWork)
+    {
+        // Contact Lens (and a desk phone's leg) ran from the agent's connection to after-contact work as written:
+        // a day late billed 86,640 s of Contact Lens on a 6-minute call.
+        var agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = Instant.Parse(connected), AfterContactWorkStartTimestamp = Instant.Parse(afterContactWork) };
+        var callback = Callback() with { Agent = agent };
+        var desk = new AgentDirectory([new AgentPhoneEntry("smith", PhoneTypes.DeskPhone, "+12065550199", null)]);
+        var result = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, desk, NumberInventory.Missing).Rate(new Chain("t6-b", [Inbound(), callback]));
+
+        var span = (callback.DisconnectTimestamp!.Value.UnixSeconds - callback.InitiationTimestamp.UnixSeconds);
+        Assert.InRange(LensSeconds(result), 1, span);
+        Assert.InRange(result.Legs.Single(l => l.Kind == LegKinds.DeskPhone).Seconds, 1, span);
+    }
+
     [Fact]
     public void A_callback_with_contact_lens_is_metered_over_its_agent_connected_time()
     {

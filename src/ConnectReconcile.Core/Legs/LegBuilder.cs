@@ -266,11 +266,18 @@ public sealed class LegBuilder
                     _ => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp,
                         "transferred to an external number with no leg record, no TransferCompletedTimestamp and no agent; start estimated as the call's connection (an upper bound)"),
                 };
-                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, new Interval(start, r.End), why,
+                AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, OnRecord(r, start, r.End), why,
                     "Connect voice minutes of the third-party leg", estimated: r.TransferCompletedTimestamp is null);
             }
         }
     }
+
+    /// <summary>
+    /// [start, end) kept within the record's own [Initiation, Disconnect): agent times (connected, after-contact
+    /// work) and a completed transfer lie inside it in every real record, and one outside it (a clock's or an
+    /// export's error, ACW a day late) would bill desk-phone, third-party and Contact Lens time the call never had.
+    /// </summary>
+    private static Interval OnRecord(ContactRecord r, Instant start, Instant end) => new Interval(start, end).Intersect(new Interval(r.InitiationTimestamp, r.End));
 
     /// <summary>A one-record outbound leg that carries telephony and service (callbacks, third parties).</summary>
     private void AddServedOutboundLeg(List<Leg> legs, List<MeteredUsage> usages, string kind, ContactRecord r, string? number,
@@ -329,7 +336,7 @@ public sealed class LegBuilder
                 continue;
             }
 
-            var interval = new Interval(start.Value, agent.AfterContactWorkStartTimestamp ?? r.End);
+            var interval = OnRecord(r, start.Value, agent.AfterContactWorkStartTimestamp ?? r.End);
             if (interval.IsEmpty)
             {
                 continue;
@@ -401,7 +408,7 @@ public sealed class LegBuilder
             {
                 if (r.Agent is { ConnectedToAgentTimestamp: { } connected } agent)
                 {
-                    parts.Add((r.ContactId, new Interval(connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
+                    parts.Add((r.ContactId, OnRecord(r, connected, agent.AfterContactWorkStartTimestamp ?? r.End)));
                 }
             }
             else if (calls.CallbackFor(index) is { } callbackRecord)
