@@ -185,11 +185,20 @@ internal static class ReplayCommand
     /// <summary>Records of earlier days this dated run read after those days' look-ahead: counted as other days', so say which.</summary>
     internal static void WarnOfLateArrivals(CliEnvironment env, JobResult result, int lookAheadHours)
     {
-        foreach (var late in result.LateArrivals)
+        // One line a day, but not thousands: a record stamped years early names every day since.
+        const int Listed = 5;
+        foreach (var late in result.LateArrivals.Take(Listed))
         {
             env.Logger.LogWarning("{Records} record(s) of calls on {Day} arrived more than {LookAhead} h (this run's look-ahead) after that day, so a run of it with that look-ahead " +
                 "did not read them: unless they repeat records it had (a re-delivery), its published tables lack them. To take them in, run it again: nightly --date {Date} --look-ahead-hours {Needed}",
                 late.Records, Day(late.Day), lookAheadHours, Day(late.Day), late.LookAheadHours);
+        }
+
+        if (result.LateArrivals.Count > Listed)
+        {
+            var rest = result.LateArrivals.Skip(Listed).ToList();
+            env.Logger.LogWarning("{Days} more earlier day(s), {First} to {Last}, have {Records} record(s) that arrived after their look-ahead too: run.json's lateArrivals lists each day with the --look-ahead-hours a run of it needs",
+                rest.Count, Day(rest[0].Day), Day(rest[^1].Day), rest.Sum(l => l.Records));
         }
     }
 
