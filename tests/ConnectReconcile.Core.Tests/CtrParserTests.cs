@@ -183,6 +183,7 @@ public sealed class CtrParserTests
     [InlineData("\"Channel\":\"\",", "Channel is empty")]
     [InlineData("\"Channel\":\"  \",", "Channel is empty")]
     [InlineData("", "no Channel")]
+    [InlineData("\"Channel\":null,", "no Channel")]
     public void A_record_without_a_channel_is_quarantined(string channel, string detail)
     {
         var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x",{{channel}}"InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
@@ -205,6 +206,17 @@ public sealed class CtrParserTests
         Assert.Null(outcome.Record);
         Assert.Equal(QuarantineReasons.BadChannel, outcome.Reason);
         Assert.Equal("x", outcome.ContactId);
+    }
+
+    [Theory]
+    [InlineData("12345", "Channel is not text (Number)")] // was "missing-channel: no Channel"
+    [InlineData("{\"Type\":\"VOICE\"}", "Channel is not text (StartObject)")]
+    [InlineData("[\"VOICE\"]", "Channel is not text (StartArray)")]
+    [InlineData("true", "Channel is not text (True)")]
+    public void A_channel_that_is_not_text_is_a_bad_channel_not_a_missing_one(string written, string detail)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":{{written}},"InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Equal((QuarantineReasons.BadChannel, detail), (outcome.Reason, outcome.Detail));
     }
 
     [Theory]

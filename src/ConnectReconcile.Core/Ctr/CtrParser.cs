@@ -202,6 +202,7 @@ public sealed class CtrParser
     private ParseOutcome ReadRecord(ref Utf8JsonReader reader)
     {
         string? contactId = null, initialId = null, previousId = null, channel = null, method = null;
+        var channelType = JsonTokenType.None; // a Channel of another type than text is a bad one, not a missing one
         string? instanceArn = null, instanceTag = null, badTimestamp = null, badId = null;
         Instant? initiation = null, connected = null, disconnect = null, lastUpdate = null, transferCompleted = null;
         Endpoint? customer = null, system = null, transferredTo = null;
@@ -220,7 +221,7 @@ public sealed class CtrParser
                 case 5 when name.SequenceEqual("Agent"u8): agent = ReadAgent(ref reader, ref badTimestamp); continue;
                 case 5 when name.SequenceEqual("Queue"u8): queue = ReadQueue(ref reader, ref badTimestamp); continue;
                 case 4 when name.SequenceEqual("Tags"u8): instanceTag = ReadInstanceTag(ref reader); continue;
-                case 7 when name.SequenceEqual("Channel"u8): channel = PooledString(ref reader); continue;
+                case 7 when name.SequenceEqual("Channel"u8): channelType = reader.TokenType; channel = PooledString(ref reader); continue;
                 case 9 when name.SequenceEqual("ContactId"u8): contactId = IdString(ref reader, ref badId, "ContactId"); continue;
                 case 9 when name.SequenceEqual("EventType"u8) || name.SequenceEqual("eventType"u8): looksLikeEvent = true; break;
                 case 11 when name.SequenceEqual("InstanceARN"u8): instanceArn = PooledString(ref reader); continue;
@@ -269,6 +270,11 @@ public sealed class CtrParser
         if (initiation is null)
         {
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "InitiationTimestamp missing", contactId);
+        }
+
+        if (channel is null && channelType is not (JsonTokenType.None or JsonTokenType.Null))
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadChannel, $"Channel is not text ({channelType})", contactId);
         }
 
         if (string.IsNullOrWhiteSpace(channel))
