@@ -209,6 +209,17 @@ public sealed class CtrParserTests
     }
 
     [Theory]
+    [InlineData("2000-01-01T00:00:00Z", "2026-10-14T10:00:45Z", false)] // a wrong year: was billed as 26 years
+    [InlineData("2026-10-14T10:00:00Z", "9998-12-31T00:00:00Z", false)] // was about 88 M USD for one IVR call
+    [InlineData("2026-10-14T10:00:00Z", "2026-10-21T10:00:01Z", false)]
+    [InlineData("2026-10-14T10:00:00Z", "2026-10-21T10:00:00Z", true)]  // a week: still a call
+    public void A_call_longer_than_a_week_is_a_bad_timestamp(string initiation, string disconnect, bool kept)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE","InitiationTimestamp":"{{initiation}}","DisconnectTimestamp":"{{disconnect}}"}"""));
+        Assert.Equal(kept ? null : QuarantineReasons.BadTimestamp, outcome.Reason);
+    }
+
+    [Theory]
     [InlineData("12345", "Channel is not text (Number)")] // was "missing-channel: no Channel"
     [InlineData("{\"Type\":\"VOICE\"}", "Channel is not text (StartObject)")]
     [InlineData("[\"VOICE\"]", "Channel is not text (StartArray)")]

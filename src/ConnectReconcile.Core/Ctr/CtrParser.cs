@@ -39,6 +39,12 @@ public sealed class CtrParser
 
     private const int MaxMethodLength = 32;
 
+    /// <summary>
+    /// The longest a voice record may last: Connect publishes no limit, and a week is far beyond any call;
+    /// a longer one is a timestamp gone wrong, not a call to bill.
+    /// </summary>
+    private const long MaxCallSeconds = 7 * 86_400;
+
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
     private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
@@ -335,6 +341,14 @@ public sealed class CtrParser
             // Connect writes a CTR once the contact has ended; a call without its end has legs of no
             // length and would be rated as free, unflagged.
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "DisconnectTimestamp missing: a call's legs end there, so it cannot be billed", contactId);
+        }
+
+        if (channel == Channels.Voice && disconnect is { } last && last.UnixSeconds - initiation.Value.UnixSeconds > MaxCallSeconds)
+        {
+            // One wrong year in a timestamp (a 2000 start, a 9998 end) made a 45 s call of decades: a bill of
+            // millions on one line, and a late warning for every day between.
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
+                $"DisconnectTimestamp {last} is {(last.UnixSeconds - initiation.Value.UnixSeconds) / 86_400} days after InitiationTimestamp {initiation.Value}: a call lasts at most {MaxCallSeconds / 86_400} days", contactId);
         }
 
         return ParseOutcome.Ok(new ContactRecord
