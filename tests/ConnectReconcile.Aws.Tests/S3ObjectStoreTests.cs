@@ -144,6 +144,40 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task A_request_that_never_gets_response_headers_is_abandoned_and_retried()
+    {
+        // A server (or something between) that takes a request and never answers: a GET of a source object,
+        // then a copy of the publish. Each hangs once; the request timeout abandons it and the SDK retries.
+        var bucket = await services.CreateBucketAsync("hang");
+        var data = RandomBytes(100_000, seed: 5);
+        await NewStore(bucket, "p/").PutAsync("ctr.json.gz", new MemoryStream(data), CancellationToken.None);
+        var hung = 0;
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            HangWhen = r => (r is { Method: "GET" } && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal)
+                || r.Header("x-amz-copy-source") is not null) && Interlocked.Increment(ref hung) is 1 or 3,
+        }));
+        using var store = S3ObjectStore.Create($"s3://{bucket}/p/", new S3StoreOptions
+        {
+            EndpointUrl = proxy.Proxy.Url,
+            Credentials = AwsServicesFixture.S3Credentials,
+            Region = AwsServicesFixture.Region,
+            RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+        var limit = TimeSpan.FromSeconds(30); // without a request timeout each would wait for ever
+
+        Assert.Equal(data, await ReadAllAsync(store, "ctr.json.gz").WaitAsync(limit));
+        using var tree = new LocalTree("v1", "p/dt=1/a", "manifest.json");
+        await store.PublishAsync(tree.Plan(["p/dt=1/"]), CancellationToken.None).WaitAsync(limit);
+
+        Assert.Equal(2, proxy.Proxy.Count(InjectedFault.Hung));
+        Assert.Equal(2, proxy.Proxy.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal)));
+        Assert.Equal("v1:p/dt=1/a", await ReadTextAsync(store, "p/dt=1/a"));
+        Assert.Equal("v1:manifest.json", await ReadTextAsync(store, "manifest.json"));
+        Assert.Equal(TimeSpan.FromMinutes(2), S3ObjectStore.CreateConfig(new S3StoreOptions()).Timeout);
+    }
+
+    [Fact]
     public async Task Without_resume_attempts_a_reset_fails_the_read()
     {
         // Control: proves the proxy really breaks reads, so the test above can fail.

@@ -19,6 +19,9 @@ public enum InjectedFault
 
     /// <summary>Answered <see cref="FaultProxyOptions.FailWith"/>'s status without forwarding.</summary>
     Failed,
+
+    /// <summary>Read the request and never answered (<see cref="FaultProxyOptions.HangWhen"/>): no status line, no headers.</summary>
+    Hung,
 }
 
 /// <summary>A request seen by the proxy (headers lower-cased).</summary>
@@ -53,6 +56,9 @@ public sealed class FaultProxyOptions
 
     /// <summary>Deterministic failures: return a status (e.g. 500) to answer a request with it instead of forwarding.</summary>
     public Func<ProxiedRequest, int?>? FailWith { get; set; }
+
+    /// <summary>Requests never answered: the connection stays open and silent until the client gives up (or the proxy stops).</summary>
+    public Func<ProxiedRequest, bool>? HangWhen { get; set; }
 }
 
 /// <summary>
@@ -170,6 +176,17 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             var request = ParseRequest(head);
             var fault = Decide(request);
             request.Fault = fault;
+            if (fault == InjectedFault.Hung)
+            {
+                await DrainBodyAsync(clientStream, request, leftover).ConfigureAwait(false);
+                // Silent until the client closes its side (a read of 0) or the proxy stops.
+                while (await clientStream.ReadAsync(new byte[1024], _stop.Token).ConfigureAwait(false) > 0)
+                {
+                }
+
+                return;
+            }
+
             if (fault is InjectedFault.SlowDown or InjectedFault.Failed)
             {
                 await DrainBodyAsync(clientStream, request, leftover).ConfigureAwait(false);
@@ -234,6 +251,11 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             if (Options.FailWith?.Invoke(request) is not null)
             {
                 return InjectedFault.Failed;
+            }
+
+            if (Options.HangWhen?.Invoke(request) == true)
+            {
+                return InjectedFault.Hung;
             }
 
             if (!Enabled || _faults >= Options.MaxFaults || !(Options.Eligible?.Invoke(request) ?? true))

@@ -76,7 +76,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     /// <summary>
     /// The client configuration used by <see cref="Create(string, S3StoreOptions?)"/>: standard retry mode
-    /// (throttling and transient errors, <see cref="S3StoreOptions.MaxErrorRetry"/> retries); region from the
+    /// (throttling and transient errors, <see cref="S3StoreOptions.MaxErrorRetry"/> retries), each attempt
+    /// abandoned after <see cref="S3StoreOptions.RequestTimeout"/> without response headers; region from the
     /// options or the SDK chain; a custom endpoint (options, else <c>AWS_ENDPOINT_URL_S3</c>/<c>AWS_ENDPOINT_URL</c>)
     /// sets <c>ServiceURL</c> and path-style addressing. Checksum settings stay at the SDK's defaults.
     /// </summary>
@@ -87,6 +88,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = options.MaxErrorRetry,
+            Timeout = options.RequestTimeout,
         };
 
         var endpoint = AwsEndpoints.Resolve(options.EndpointUrl, "S3");
