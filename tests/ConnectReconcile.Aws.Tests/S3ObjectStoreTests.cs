@@ -295,12 +295,10 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
         Assert.Equal("v1:charges/dt=2026-10-02/part-0.parquet", await ReadTextAsync(store, "charges/dt=2026-10-02/part-0.parquet"));
         Assert.Equal("v2:manifest.json", await ReadTextAsync(store, "manifest.json"));
 
-        // Order of writes as S3 saw them: staged puts, copies, prunes, staging deletes, then the manifest.
+        // Order of writes as S3 saw them: staged puts, copies, prunes, the manifest, then the staging deletes.
         var writes = proxy.Proxy.Requests.Where(r => r.Method is "PUT" or "DELETE" or "POST").ToList();
-        var last = writes[^1];
-        Assert.Equal("PUT", last.Method);
-        Assert.EndsWith("/out/manifest.json", last.Path, StringComparison.Ordinal);
-        Assert.Null(last.Header("x-amz-copy-source"));
+        var manifestPut = Assert.Single(writes, r => r.Method == "PUT" && r.Path.EndsWith("/out/manifest.json", StringComparison.Ordinal));
+        Assert.Null(manifestPut.Header("x-amz-copy-source"));
         foreach (var w in writes)
         {
             output.WriteLine($"{w.Index} {w.Method} {w.Target} copy={w.Header("x-amz-copy-source")}");
@@ -308,16 +306,47 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
 
         var stagedPuts = writes.Where(r => r.Method == "PUT" && r.Path.Contains("/out/_staging/", StringComparison.Ordinal)).ToList();
         var copies = writes.Where(r => r.Header("x-amz-copy-source") is not null).ToList();
-        var deletes = writes.Where(r => r.Method == "DELETE").ToList();
+        var prunes = writes.Where(r => r.Method == "DELETE" && !r.Path.Contains("/_staging/", StringComparison.Ordinal)).ToList();
+        var stagingDeletes = writes.Where(r => r.Method == "DELETE" && r.Path.Contains("/_staging/", StringComparison.Ordinal)).ToList();
         // Distinct paths: a request the SDK retried shows up twice in the log.
         Assert.Equal(2, stagedPuts.Select(r => r.Path).Distinct().Count());
         Assert.Equal(2, copies.Select(r => r.Path).Distinct().Count());
-        Assert.Equal(4, deletes.Select(r => r.Path).Distinct().Count()); // part-1, part-2, and two staged copies
-        Assert.Equal(2, deletes.Where(r => r.Path.Contains("/_staging/", StringComparison.Ordinal)).Select(r => r.Path).Distinct().Count());
+        Assert.Equal(2, prunes.Select(r => r.Path).Distinct().Count()); // part-1, part-2
+        Assert.Equal(2, stagingDeletes.Select(r => r.Path).Distinct().Count());
         Assert.True(stagedPuts.Max(r => r.Index) < copies.Min(r => r.Index), "all staged before any copy");
-        Assert.True(copies.Max(r => r.Index) < deletes.Min(r => r.Index), "all copied before any delete");
-        Assert.True(deletes.Max(r => r.Index) < last.Index, "manifest after every delete");
+        Assert.True(copies.Max(r => r.Index) < prunes.Min(r => r.Index), "all copied before any prune");
+        Assert.True(prunes.Max(r => r.Index) < manifestPut.Index, "manifest after every partition is replaced");
+        Assert.True(manifestPut.Index < stagingDeletes.Min(r => r.Index), "staging removed after the manifest");
         Assert.Empty(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task A_staged_object_that_cannot_be_deleted_is_left_with_a_warning_after_the_manifest()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("stagingleft");
+        var warnings = new List<string>();
+        var store = NewStore(bucket, "out/", new S3StoreOptions { MaxErrorRetry = 1, Warn = warnings.Add }, proxy.Proxy.Url);
+        using var v1 = new LocalTree("v1", "d/dt=1/a", "d/dt=2/a", "manifest.json");
+        await store.PublishAsync(v1.Plan(["d/dt=1/", "d/dt=2/"]), CancellationToken.None);
+
+        // A policy that denies deleting one staged object (the explorer's case: 403 on one partition's copy).
+        proxy.Proxy.Options.FailWith = r => r.Method == "DELETE" && r.Path.Contains("/_staging/", StringComparison.Ordinal)
+            && r.Path.EndsWith("/d/dt=2/a", StringComparison.Ordinal) ? 403 : null;
+        using var v2 = new LocalTree("v2", "d/dt=1/a", "d/dt=2/a", "manifest.json");
+        await store.PublishAsync(v2.Plan(["d/dt=1/", "d/dt=2/"]), CancellationToken.None);
+
+        // Published: every partition and the manifest are the new run's.
+        Assert.Equal("v2:d/dt=1/a", await ReadTextAsync(store, "d/dt=1/a"));
+        Assert.Equal("v2:d/dt=2/a", await ReadTextAsync(store, "d/dt=2/a"));
+        Assert.Equal("v2:manifest.json", await ReadTextAsync(store, "manifest.json"));
+        // Only the copy that could not be deleted is left, and the warning names it and where it lies.
+        var left = Assert.Single(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+        Assert.EndsWith("/d/dt=2/a", left.Key, StringComparison.Ordinal);
+        var warning = Assert.Single(warnings);
+        output.WriteLine(warning);
+        Assert.Contains($"1 of 2 staged object(s) could not be deleted and stay under s3://{bucket}/out/{left.Key[..^"d/dt=2/a".Length]}", warning, StringComparison.Ordinal);
+        Assert.Contains("(d/dt=2/a;", warning, StringComparison.Ordinal);
     }
 
     [Fact]

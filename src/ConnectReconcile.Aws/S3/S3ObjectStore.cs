@@ -257,9 +257,11 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// <summary>
     /// Publishes <paramref name="plan"/> in this order: (1) upload every file to <c>_staging/&lt;unique&gt;/</c>;
     /// (2) copy each staged object to its final key; (3) under each partition prefix, delete objects the plan
-    /// does not name; (4) delete the staged objects (single deletes); (5) write the manifest. A failure in
-    /// (1) leaves the published tree untouched; any failure before (5) leaves the previous manifest in place.
-    /// Staged objects are removed on failure too (best effort).
+    /// does not name; (4) write the manifest; (5) delete the staged objects (single deletes, best effort). A
+    /// failure in (1) leaves the published tree untouched; any failure before (4) leaves the previous manifest
+    /// in place, and staged objects are removed then too (best effort). After (4) the run is published: a
+    /// staged object that cannot be deleted is left under <c>_staging/</c> with a warning
+    /// (<see cref="S3StoreOptions.Warn"/>), never a failed run.
     /// </summary>
     public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
     {
@@ -346,13 +348,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
             await Parallel.ForEachAsync(stale, parallel, async (key, ct) => await DeleteAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
-            // 4. Remove the staging copies (single deletes: DeleteObjects is not needed and races on some servers).
-            await Parallel.ForEachAsync(staged, parallel, async (key, ct) =>
-                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, ct).ConfigureAwait(false))
-                .ConfigureAwait(false);
-            staged.Clear();
-
-            // 5. The manifest, last: readers that start from it never see a partial publish.
+            // 4. The manifest, once every partition is in place: the commit point, so readers that start from
+            //    it never see a partial publish, and nothing after it can withhold it.
             var manifestStream = new FileStream(LocalPath(plan.LocalRoot, manifest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await using (manifestStream.ConfigureAwait(false))
             {
@@ -367,6 +364,33 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 await DeleteBestEffortAsync(staged).ConfigureAwait(false);
             }
+        }
+
+        // 5. Remove the staging copies (single deletes: DeleteObjects is not needed and races on some servers).
+        //    The run is published: a copy that cannot be deleted (a policy without s3:DeleteObject on _staging/)
+        //    stays where no table prefix looks, for a lifecycle rule, and the user is told which.
+        var left = new List<(string Key, string Error)>();
+        await Parallel.ForEachAsync(staged, parallel, async (key, ct) =>
+        {
+            try
+            {
+                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                lock (left)
+                {
+                    left.Add((key, e.Message));
+                }
+            }
+        }).ConfigureAwait(false);
+        if (left.Count > 0)
+        {
+            left.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+            _options.Warn?.Invoke(
+                $"Published, but {left.Count} of {staged.Count} staged object(s) could not be deleted and stay under s3://{Root.Bucket}/{Root.KeyFor(staging)} " +
+                $"({string.Join(", ", left.Take(3).Select(l => l.Key[Root.KeyFor(staging).Length..]))}{(left.Count > 3 ? ", …" : string.Empty)}; the first failed with: {left[0].Error}). " +
+                "Readers never look there; delete them, or let a lifecycle rule on _staging/ expire them.");
         }
     }
 

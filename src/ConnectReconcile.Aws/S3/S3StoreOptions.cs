@@ -63,6 +63,9 @@ public sealed record S3StoreOptions
     /// <summary>A single body read that makes no progress for this long counts as a dropped connection.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where the store reports what a user should know but that does not fail the operation (staged objects it could not delete).</summary>
+    public Action<string>? Warn { get; init; }
+
     /// <summary>Concurrent uploads/copies/deletes during <see cref="S3ObjectStore.PublishAsync"/>.</summary>
     public int PublishConcurrency { get; init; } = 4;
 
