@@ -178,6 +178,31 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task An_answer_shorter_than_the_listed_size_is_read_again_and_never_taken_for_a_smaller_object()
+    {
+        var bucket = await services.CreateBucketAsync("short");
+        var data = RandomBytes(200_001, seed: 8);
+        await NewStore(bucket, "p/").PutAsync("ctr.json.gz", new MemoryStream(data), CancellationToken.None);
+        var cut = 0;
+        var shortened = 2;
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            // A 200 with half the body and a Content-Length that says so: the first two answers.
+            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal) && Interlocked.Increment(ref cut) <= shortened,
+        }));
+        var store = NewStore(bucket, "p/", new S3StoreOptions { MaxResumeAttempts = 3, ResumeBaseDelay = TimeSpan.FromMilliseconds(10) }, proxy.Proxy.Url);
+        var listed = Assert.Single(await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None)));
+
+        Assert.Equal(data, await ReadAllAsync(store, listed));
+        Assert.Equal(2, proxy.Proxy.Count(InjectedFault.ShortBody));
+
+        // Cut every time: the object is unreadable (an IOException naming it), never 100,000 bytes of data.
+        (cut, shortened) = (0, int.MaxValue);
+        var e = await Assert.ThrowsAsync<IOException>(() => ReadAllAsync(store, listed));
+        Assert.Contains($"s3://{bucket}/p/ctr.json.gz was answered with 100000 bytes 4 times, where its listing says 200001", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_resume_attempts_a_reset_fails_the_read()
     {
         // Control: proves the proxy really breaks reads, so the test above can fail.
@@ -456,6 +481,14 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key)
     {
         await using var stream = await store.OpenReadAsync(key, CancellationToken.None);
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IObjectStore store, StoredObject listed)
+    {
+        await using var stream = await store.OpenReadAsync(listed, CancellationToken.None);
         var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();

@@ -226,20 +226,51 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return new StoredObject(string.Empty, found.Size);
     }
 
-    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => OpenAsync(key, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenReadAsync(string, CancellationToken)"/>, checking the answer against the listed size: a
+    /// 200 that announces (and sends) fewer bytes is a cut answer, which the SDK catches only when the ETag is an
+    /// MD5 (not for multipart uploads), so the object is asked for again, up to
+    /// <see cref="S3StoreOptions.MaxResumeAttempts"/> times, then reported unreadable.
+    /// </summary>
+    public Task<Stream> OpenReadAsync(StoredObject listed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        return OpenAsync(listed.Key, listed.Size, cancellationToken);
+    }
+
+    private async Task<Stream> OpenAsync(string key, long? listedSize, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = Root.Bucket, Key = FullKey(key) };
-        GetObjectResponse response;
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
-        }
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
+            }
 
-        return new ResumableS3ReadStream(_client, Root.Bucket, request.Key, response, _options);
+            if (listedSize is not { } size || response.ContentLength == size)
+            {
+                return new ResumableS3ReadStream(_client, Root.Bucket, request.Key, response, _options);
+            }
+
+            var answered = response.ContentLength;
+            response.Dispose();
+            if (attempt >= _options.MaxResumeAttempts)
+            {
+                throw new IOException(
+                    $"{Describe(key)} was answered with {answered} bytes {attempt + 1} times, where its listing says {size}: " +
+                    "a cut answer (a proxy or network fault) or an object replaced since it was listed.");
+            }
+
+            await Task.Delay(Internal.Backoff.Delay(attempt, _options.ResumeBaseDelay, TimeSpan.FromSeconds(5)), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
