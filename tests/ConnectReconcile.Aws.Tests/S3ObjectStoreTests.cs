@@ -290,6 +290,35 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task A_refused_request_names_the_operation_and_the_object_and_keeps_the_S3_error()
+    {
+        var bucket = await services.CreateBucketAsync("denied");
+        await NewStore(bucket, "p/").PutAsync("a.json", new MemoryStream([1, 2, 3]), CancellationToken.None);
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions { FailWith = _ => 403 }));
+        var store = NewStore(bucket, "p/", serviceUrl: proxy.Proxy.Url);
+
+        async Task<AmazonS3Exception> Refused(Func<Task> operation, string expected)
+        {
+            var e = await Assert.ThrowsAsync<AmazonS3Exception>(operation);
+            output.WriteLine(e.Message);
+            Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+            Assert.EndsWith(" failed: Injected by FaultInjectingProxy", e.Message, StringComparison.Ordinal); // the SDK's message, which named nothing
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.StatusCode); // what exit codes and retries go by
+            Assert.Equal("InternalError", e.ErrorCode);
+            return e;
+        }
+
+        await Refused(() => store.OpenReadAsync("a.json", CancellationToken.None), $"Reading s3://{bucket}/p/a.json failed: ");
+        await Refused(() => store.PutAsync("b.json", new MemoryStream([1]), CancellationToken.None), $"Writing s3://{bucket}/p/b.json failed: ");
+        await Refused(() => store.DeleteAsync("a.json", CancellationToken.None), $"Deleting s3://{bucket}/p/a.json failed: ");
+        await Refused(() => ToListAsync(store.ListAsync("2026/", CancellationToken.None)), $"Listing s3://{bucket}/p/2026/ failed: ");
+        using var tree = new LocalTree("v1", "d/dt=1/a", "manifest.json");
+        proxy.Proxy.Options.FailWith = r => r.Header("x-amz-copy-source") is not null ? 403 : null;
+        var copy = await Refused(() => store.PublishAsync(tree.Plan(["d/dt=1/"]), CancellationToken.None), $"Copying s3://{bucket}/p/_staging/");
+        Assert.Contains($" to s3://{bucket}/p/d/dt=1/a failed: ", copy.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reading_a_missing_key_is_FileNotFound()
     {
         var store = await NewStoreAsync();

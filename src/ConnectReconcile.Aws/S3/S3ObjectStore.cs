@@ -146,7 +146,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         var sorted = true;
         while (true)
         {
-            var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var response = await NamedAsync("Listing", request.Prefix, () => _client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
             foreach (var item in Objects(response))
             {
                 sorted &= objects.Count == 0 || string.CompareOrdinal(objects[^1].Key, item.Key) < 0;
@@ -192,7 +192,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
 
         var request = new ListObjectsV2Request { BucketName = Root.Bucket, Prefix = Root.KeyFor(prefix), MaxKeys = Math.Clamp(atMost, 1, _options.ListPageSize) };
-        var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+        var response = await NamedAsync("Listing", request.Prefix, () => _client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
         var any = false;
         foreach (var item in Objects(response))
         {
@@ -254,6 +254,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
             }
+            catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+            {
+                throw Named("Reading", request.Key, e);
+            }
 
             if (listedSize is not { } size || response.ContentLength == size)
             {
@@ -281,7 +285,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) }, cancellationToken)
+        await NamedAsync("Deleting", Root.KeyFor(key), () => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) }, cancellationToken))
             .ConfigureAwait(false);
     }
 
@@ -360,7 +364,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     DestinationKey = Root.KeyFor(file),
                 };
                 ApplySse(copy);
-                await _client.CopyObjectAsync(copy, ct).ConfigureAwait(false);
+                await NamedAsync($"Copying s3://{Root.Bucket}/{copy.SourceKey} to", copy.DestinationKey, () => _client.CopyObjectAsync(copy, ct)).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             // 3. Prune each replaced partition of objects the plan does not name.
@@ -450,6 +454,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // one, which must still read as an empty source, not as a failed run.
             return null;
         }
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        {
+            throw Named("Looking up", key, e);
+        }
     }
 
     public void Dispose()
@@ -461,7 +469,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>One PutObject for bodies up to <see cref="S3StoreOptions.PartSize"/>, multipart upload above.</summary>
-    private async Task PutObjectAsync(string fullKey, Stream content, CancellationToken cancellationToken)
+    private Task PutObjectAsync(string fullKey, Stream content, CancellationToken cancellationToken) =>
+        NamedAsync("Writing", fullKey, async () =>
+        {
+            await PutObjectCoreAsync(fullKey, content, cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+
+    private async Task PutObjectCoreAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
         if (content.CanSeek && content.Length - content.Position <= _options.PartSize)
         {
@@ -565,6 +580,34 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs one S3 request, naming it and its object in an error (<c>Reading s3://bucket/key failed: Access
+    /// Denied</c>): the SDK's message names neither. The error keeps its type, status and S3 error code (which
+    /// decide exit codes and retries); the SDK's is its inner exception.
+    /// </summary>
+    private async Task<T> NamedAsync<T>(string operation, string fullKey, Func<Task<T>> request)
+    {
+        try
+        {
+            return await request().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        {
+            throw Named(operation, fullKey, e);
+        }
+    }
+
+    private Exception Named(string operation, string fullKey, Exception e)
+    {
+        var message = $"{operation} s3://{Root.Bucket}/{fullKey} failed: {e.Message}";
+        return e switch
+        {
+            AmazonS3Exception s3 => new AmazonS3Exception(message, s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode),
+            AmazonServiceException service => new AmazonServiceException(message, service, service.ErrorType, service.ErrorCode, service.RequestId, service.StatusCode),
+            _ => new AmazonClientException(message, e),
+        };
     }
 
     private async Task DeleteBestEffortAsync(IEnumerable<string> fullKeys)
