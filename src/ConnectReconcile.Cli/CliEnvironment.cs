@@ -247,7 +247,7 @@ public sealed class CliEnvironment : IDisposable
 
     /// <summary>How the command reaches s3:// locations: the endpoint flag's value (or setting) and the encryption settings.</summary>
     public S3Access S3(ParseResult parse, Option<string?> endpoint) =>
-        new(Get(parse, endpoint), Setting(S3Stores.SseSetting), Setting(S3Stores.KmsKeyIdSetting));
+        new(Get(parse, endpoint), Setting(S3Stores.SseSetting), Setting(S3Stores.KmsKeyIdSetting), Warn);
 
     /// <summary>
     /// A setting by its long name (<c>rate-card</c>): CONNECT_RECONCILE_RATE_CARD, else appsettings.json's

@@ -3,8 +3,11 @@ using ConnectReconcile.Io.Storage;
 
 namespace ConnectReconcile.Cli;
 
-/// <summary>How a command reaches s3:// locations: its endpoint and its server-side encryption settings, as resolved.</summary>
-public sealed record S3Access(string? EndpointUrl, string? Sse, string? KmsKeyId);
+/// <summary>
+/// How a command reaches s3:// locations: its endpoint and its server-side encryption settings, as resolved,
+/// and where the stores' warnings go (the command's log).
+/// </summary>
+public sealed record S3Access(string? EndpointUrl, string? Sse, string? KmsKeyId, Action<string>? Warn = null);
 
 /// <summary>Builds S3 stores from the CLI's settings; the AWS edge is wired in this one place.</summary>
 internal static class S3Stores
@@ -35,6 +38,7 @@ internal static class S3Stores
                 var other => throw new UsageException($"Unknown server-side encryption '{other}' (none, s3 or kms)."),
             },
             KmsKeyId = kmsKeyId,
+            Warn = access?.Warn,
         };
     }
 

@@ -144,6 +144,65 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task A_request_that_never_gets_response_headers_is_abandoned_and_retried()
+    {
+        // A server (or something between) that takes a request and never answers: a GET of a source object,
+        // then a copy of the publish. Each hangs once; the request timeout abandons it and the SDK retries.
+        var bucket = await services.CreateBucketAsync("hang");
+        var data = RandomBytes(100_000, seed: 5);
+        await NewStore(bucket, "p/").PutAsync("ctr.json.gz", new MemoryStream(data), CancellationToken.None);
+        var hung = 0;
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            HangWhen = r => (r is { Method: "GET" } && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal)
+                || r.Header("x-amz-copy-source") is not null) && Interlocked.Increment(ref hung) is 1 or 3,
+        }));
+        using var store = S3ObjectStore.Create($"s3://{bucket}/p/", new S3StoreOptions
+        {
+            EndpointUrl = proxy.Proxy.Url,
+            Credentials = AwsServicesFixture.S3Credentials,
+            Region = AwsServicesFixture.Region,
+            RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+        var limit = TimeSpan.FromSeconds(30); // without a request timeout each would wait for ever
+
+        Assert.Equal(data, await ReadAllAsync(store, "ctr.json.gz").WaitAsync(limit));
+        using var tree = new LocalTree("v1", "p/dt=1/a", "manifest.json");
+        await store.PublishAsync(tree.Plan(["p/dt=1/"]), CancellationToken.None).WaitAsync(limit);
+
+        Assert.Equal(2, proxy.Proxy.Count(InjectedFault.Hung));
+        Assert.Equal(2, proxy.Proxy.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal)));
+        Assert.Equal("v1:p/dt=1/a", await ReadTextAsync(store, "p/dt=1/a"));
+        Assert.Equal("v1:manifest.json", await ReadTextAsync(store, "manifest.json"));
+        Assert.Equal(TimeSpan.FromMinutes(2), S3ObjectStore.CreateConfig(new S3StoreOptions()).Timeout);
+    }
+
+    [Fact]
+    public async Task An_answer_shorter_than_the_listed_size_is_read_again_and_never_taken_for_a_smaller_object()
+    {
+        var bucket = await services.CreateBucketAsync("short");
+        var data = RandomBytes(200_001, seed: 8);
+        await NewStore(bucket, "p/").PutAsync("ctr.json.gz", new MemoryStream(data), CancellationToken.None);
+        var cut = 0;
+        var shortened = 2;
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            // A 200 with half the body and a Content-Length that says so: the first two answers.
+            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/ctr.json.gz", StringComparison.Ordinal) && Interlocked.Increment(ref cut) <= shortened,
+        }));
+        var store = NewStore(bucket, "p/", new S3StoreOptions { MaxResumeAttempts = 3, ResumeBaseDelay = TimeSpan.FromMilliseconds(10) }, proxy.Proxy.Url);
+        var listed = Assert.Single(await ToListAsync(store.ListAsync(string.Empty, CancellationToken.None)));
+
+        Assert.Equal(data, await ReadAllAsync(store, listed));
+        Assert.Equal(2, proxy.Proxy.Count(InjectedFault.ShortBody));
+
+        // Cut every time: the object is unreadable (an IOException naming it), never 100,000 bytes of data.
+        (cut, shortened) = (0, int.MaxValue);
+        var e = await Assert.ThrowsAsync<IOException>(() => ReadAllAsync(store, listed));
+        Assert.Contains($"s3://{bucket}/p/ctr.json.gz was answered with 100000 bytes 4 times, where its listing says 200001", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_resume_attempts_a_reset_fails_the_read()
     {
         // Control: proves the proxy really breaks reads, so the test above can fail.
@@ -231,6 +290,35 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     }
 
     [Fact]
+    public async Task A_refused_request_names_the_operation_and_the_object_and_keeps_the_S3_error()
+    {
+        var bucket = await services.CreateBucketAsync("denied");
+        await NewStore(bucket, "p/").PutAsync("a.json", new MemoryStream([1, 2, 3]), CancellationToken.None);
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port, new FaultProxyOptions { FailWith = _ => 403 }));
+        var store = NewStore(bucket, "p/", serviceUrl: proxy.Proxy.Url);
+
+        async Task<AmazonS3Exception> Refused(Func<Task> operation, string expected)
+        {
+            var e = await Assert.ThrowsAsync<AmazonS3Exception>(operation);
+            output.WriteLine(e.Message);
+            Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+            Assert.EndsWith(" failed: Injected by FaultInjectingProxy", e.Message, StringComparison.Ordinal); // the SDK's message, which named nothing
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.StatusCode); // what exit codes and retries go by
+            Assert.Equal("InternalError", e.ErrorCode);
+            return e;
+        }
+
+        await Refused(() => store.OpenReadAsync("a.json", CancellationToken.None), $"Reading s3://{bucket}/p/a.json failed: ");
+        await Refused(() => store.PutAsync("b.json", new MemoryStream([1]), CancellationToken.None), $"Writing s3://{bucket}/p/b.json failed: ");
+        await Refused(() => store.DeleteAsync("a.json", CancellationToken.None), $"Deleting s3://{bucket}/p/a.json failed: ");
+        await Refused(() => ToListAsync(store.ListAsync("2026/", CancellationToken.None)), $"Listing s3://{bucket}/p/2026/ failed: ");
+        using var tree = new LocalTree("v1", "d/dt=1/a", "manifest.json");
+        proxy.Proxy.Options.FailWith = r => r.Header("x-amz-copy-source") is not null ? 403 : null;
+        var copy = await Refused(() => store.PublishAsync(tree.Plan(["d/dt=1/"]), CancellationToken.None), $"Copying s3://{bucket}/p/_staging/");
+        Assert.Contains($" to s3://{bucket}/p/d/dt=1/a failed: ", copy.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reading_a_missing_key_is_FileNotFound()
     {
         var store = await NewStoreAsync();
@@ -261,12 +349,10 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
         Assert.Equal("v1:charges/dt=2026-10-02/part-0.parquet", await ReadTextAsync(store, "charges/dt=2026-10-02/part-0.parquet"));
         Assert.Equal("v2:manifest.json", await ReadTextAsync(store, "manifest.json"));
 
-        // Order of writes as S3 saw them: staged puts, copies, prunes, staging deletes, then the manifest.
+        // Order of writes as S3 saw them: staged puts, copies, prunes, the manifest, then the staging deletes.
         var writes = proxy.Proxy.Requests.Where(r => r.Method is "PUT" or "DELETE" or "POST").ToList();
-        var last = writes[^1];
-        Assert.Equal("PUT", last.Method);
-        Assert.EndsWith("/out/manifest.json", last.Path, StringComparison.Ordinal);
-        Assert.Null(last.Header("x-amz-copy-source"));
+        var manifestPut = Assert.Single(writes, r => r.Method == "PUT" && r.Path.EndsWith("/out/manifest.json", StringComparison.Ordinal));
+        Assert.Null(manifestPut.Header("x-amz-copy-source"));
         foreach (var w in writes)
         {
             output.WriteLine($"{w.Index} {w.Method} {w.Target} copy={w.Header("x-amz-copy-source")}");
@@ -274,16 +360,47 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
 
         var stagedPuts = writes.Where(r => r.Method == "PUT" && r.Path.Contains("/out/_staging/", StringComparison.Ordinal)).ToList();
         var copies = writes.Where(r => r.Header("x-amz-copy-source") is not null).ToList();
-        var deletes = writes.Where(r => r.Method == "DELETE").ToList();
+        var prunes = writes.Where(r => r.Method == "DELETE" && !r.Path.Contains("/_staging/", StringComparison.Ordinal)).ToList();
+        var stagingDeletes = writes.Where(r => r.Method == "DELETE" && r.Path.Contains("/_staging/", StringComparison.Ordinal)).ToList();
         // Distinct paths: a request the SDK retried shows up twice in the log.
         Assert.Equal(2, stagedPuts.Select(r => r.Path).Distinct().Count());
         Assert.Equal(2, copies.Select(r => r.Path).Distinct().Count());
-        Assert.Equal(4, deletes.Select(r => r.Path).Distinct().Count()); // part-1, part-2, and two staged copies
-        Assert.Equal(2, deletes.Where(r => r.Path.Contains("/_staging/", StringComparison.Ordinal)).Select(r => r.Path).Distinct().Count());
+        Assert.Equal(2, prunes.Select(r => r.Path).Distinct().Count()); // part-1, part-2
+        Assert.Equal(2, stagingDeletes.Select(r => r.Path).Distinct().Count());
         Assert.True(stagedPuts.Max(r => r.Index) < copies.Min(r => r.Index), "all staged before any copy");
-        Assert.True(copies.Max(r => r.Index) < deletes.Min(r => r.Index), "all copied before any delete");
-        Assert.True(deletes.Max(r => r.Index) < last.Index, "manifest after every delete");
+        Assert.True(copies.Max(r => r.Index) < prunes.Min(r => r.Index), "all copied before any prune");
+        Assert.True(prunes.Max(r => r.Index) < manifestPut.Index, "manifest after every partition is replaced");
+        Assert.True(manifestPut.Index < stagingDeletes.Min(r => r.Index), "staging removed after the manifest");
         Assert.Empty(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task A_staged_object_that_cannot_be_deleted_is_left_with_a_warning_after_the_manifest()
+    {
+        using var proxy = new ProxyScope(new FaultInjectingProxy(services.S3Port));
+        var bucket = await services.CreateBucketAsync("stagingleft");
+        var warnings = new List<string>();
+        var store = NewStore(bucket, "out/", new S3StoreOptions { MaxErrorRetry = 1, Warn = warnings.Add }, proxy.Proxy.Url);
+        using var v1 = new LocalTree("v1", "d/dt=1/a", "d/dt=2/a", "manifest.json");
+        await store.PublishAsync(v1.Plan(["d/dt=1/", "d/dt=2/"]), CancellationToken.None);
+
+        // A policy that denies deleting one staged object (the explorer's case: 403 on one partition's copy).
+        proxy.Proxy.Options.FailWith = r => r.Method == "DELETE" && r.Path.Contains("/_staging/", StringComparison.Ordinal)
+            && r.Path.EndsWith("/d/dt=2/a", StringComparison.Ordinal) ? 403 : null;
+        using var v2 = new LocalTree("v2", "d/dt=1/a", "d/dt=2/a", "manifest.json");
+        await store.PublishAsync(v2.Plan(["d/dt=1/", "d/dt=2/"]), CancellationToken.None);
+
+        // Published: every partition and the manifest are the new run's.
+        Assert.Equal("v2:d/dt=1/a", await ReadTextAsync(store, "d/dt=1/a"));
+        Assert.Equal("v2:d/dt=2/a", await ReadTextAsync(store, "d/dt=2/a"));
+        Assert.Equal("v2:manifest.json", await ReadTextAsync(store, "manifest.json"));
+        // Only the copy that could not be deleted is left, and the warning names it and where it lies.
+        var left = Assert.Single(await ToListAsync(store.ListAsync(S3ObjectStore.StagingFolder, CancellationToken.None)));
+        Assert.EndsWith("/d/dt=2/a", left.Key, StringComparison.Ordinal);
+        var warning = Assert.Single(warnings);
+        output.WriteLine(warning);
+        Assert.Contains($"1 of 2 staged object(s) could not be deleted and stay under s3://{bucket}/out/{left.Key[..^"d/dt=2/a".Length]}", warning, StringComparison.Ordinal);
+        Assert.Contains("(d/dt=2/a;", warning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -393,6 +510,14 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
     private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key)
     {
         await using var stream = await store.OpenReadAsync(key, CancellationToken.None);
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IObjectStore store, StoredObject listed)
+    {
+        await using var stream = await store.OpenReadAsync(listed, CancellationToken.None);
         var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();

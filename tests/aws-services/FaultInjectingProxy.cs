@@ -19,6 +19,15 @@ public enum InjectedFault
 
     /// <summary>Answered <see cref="FaultProxyOptions.FailWith"/>'s status without forwarding.</summary>
     Failed,
+
+    /// <summary>Read the request and never answered (<see cref="FaultProxyOptions.HangWhen"/>): no status line, no headers.</summary>
+    Hung,
+
+    /// <summary>
+    /// Forwarded, then answered with the status but half the body, the Content-Length saying so, and a
+    /// multipart-style ETag (<c>"…-2"</c>), so no client can tell it from a smaller object (<see cref="FaultProxyOptions.ShortenWhen"/>).
+    /// </summary>
+    ShortBody,
 }
 
 /// <summary>A request seen by the proxy (headers lower-cased).</summary>
@@ -53,6 +62,12 @@ public sealed class FaultProxyOptions
 
     /// <summary>Deterministic failures: return a status (e.g. 500) to answer a request with it instead of forwarding.</summary>
     public Func<ProxiedRequest, int?>? FailWith { get; set; }
+
+    /// <summary>Requests never answered: the connection stays open and silent until the client gives up (or the proxy stops).</summary>
+    public Func<ProxiedRequest, bool>? HangWhen { get; set; }
+
+    /// <summary>Requests whose response is cut to half its body with a matching Content-Length (<see cref="InjectedFault.ShortBody"/>).</summary>
+    public Func<ProxiedRequest, bool>? ShortenWhen { get; set; }
 }
 
 /// <summary>
@@ -170,6 +185,17 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             var request = ParseRequest(head);
             var fault = Decide(request);
             request.Fault = fault;
+            if (fault == InjectedFault.Hung)
+            {
+                await DrainBodyAsync(clientStream, request, leftover).ConfigureAwait(false);
+                // Silent until the client closes its side (a read of 0) or the proxy stops.
+                while (await clientStream.ReadAsync(new byte[1024], _stop.Token).ConfigureAwait(false) > 0)
+                {
+                }
+
+                return;
+            }
+
             if (fault is InjectedFault.SlowDown or InjectedFault.Failed)
             {
                 await DrainBodyAsync(clientStream, request, leftover).ConfigureAwait(false);
@@ -197,7 +223,14 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             var requestPump = PumpAsync(clientStream, upstreamStream, pumpStop.Token);
             try
             {
-                await RelayResponseAsync(upstreamStream, clientStream, client, request, fault == InjectedFault.ResetMidBody).ConfigureAwait(false);
+                if (fault == InjectedFault.ShortBody)
+                {
+                    await RelayShortAsync(upstreamStream, clientStream).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RelayResponseAsync(upstreamStream, clientStream, client, request, fault == InjectedFault.ResetMidBody).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -234,6 +267,16 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
             if (Options.FailWith?.Invoke(request) is not null)
             {
                 return InjectedFault.Failed;
+            }
+
+            if (Options.HangWhen?.Invoke(request) == true)
+            {
+                return InjectedFault.Hung;
+            }
+
+            if (Options.ShortenWhen?.Invoke(request) == true)
+            {
+                return InjectedFault.ShortBody;
             }
 
             if (!Enabled || _faults >= Options.MaxFaults || !(Options.Eligible?.Invoke(request) ?? true))
@@ -329,6 +372,29 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
         // Connection: close upstream, so the body ends when upstream closes.
         await upstream.CopyToAsync(client, _stop.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>The whole upstream response, relayed with half its body, a Content-Length of that half and a multipart-style ETag.</summary>
+    private async Task RelayShortAsync(NetworkStream upstream, NetworkStream client)
+    {
+        var (head, leftover) = await ReadHeadAsync(upstream, _stop.Token).ConfigureAwait(false);
+        if (head is null)
+        {
+            return;
+        }
+
+        var rest = new MemoryStream();
+        rest.Write(leftover);
+        await upstream.CopyToAsync(rest, _stop.Token).ConfigureAwait(false); // Connection: close upstream
+        var body = rest.ToArray();
+        var cut = body.Length / 2;
+        var lines = Encoding.Latin1.GetString(head).Split("\r\n").Select(l =>
+            l.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase) ? $"Content-Length: {cut}"
+            : l.StartsWith("etag:", StringComparison.OrdinalIgnoreCase) ? $"ETag: \"{l[5..].Trim().Trim('"')}-2\""
+            : l);
+        await client.WriteAsync(Encoding.Latin1.GetBytes(string.Join("\r\n", lines)), _stop.Token).ConfigureAwait(false);
+        await client.WriteAsync(body.AsMemory(0, cut), _stop.Token).ConfigureAwait(false);
+        await client.FlushAsync(_stop.Token).ConfigureAwait(false);
     }
 
     private double NextDouble()

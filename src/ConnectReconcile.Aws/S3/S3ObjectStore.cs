@@ -76,7 +76,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     /// <summary>
     /// The client configuration used by <see cref="Create(string, S3StoreOptions?)"/>: standard retry mode
-    /// (throttling and transient errors, <see cref="S3StoreOptions.MaxErrorRetry"/> retries); region from the
+    /// (throttling and transient errors, <see cref="S3StoreOptions.MaxErrorRetry"/> retries), each attempt
+    /// abandoned after <see cref="S3StoreOptions.RequestTimeout"/> without response headers; region from the
     /// options or the SDK chain; a custom endpoint (options, else <c>AWS_ENDPOINT_URL_S3</c>/<c>AWS_ENDPOINT_URL</c>)
     /// sets <c>ServiceURL</c> and path-style addressing. Checksum settings stay at the SDK's defaults.
     /// </summary>
@@ -87,6 +88,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = options.MaxErrorRetry,
+            Timeout = options.RequestTimeout,
         };
 
         var endpoint = AwsEndpoints.Resolve(options.EndpointUrl, "S3");
@@ -144,7 +146,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         var sorted = true;
         while (true)
         {
-            var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            var response = await NamedAsync("Listing", request.Prefix, () => _client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
             foreach (var item in Objects(response))
             {
                 sorted &= objects.Count == 0 || string.CompareOrdinal(objects[^1].Key, item.Key) < 0;
@@ -190,7 +192,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
 
         var request = new ListObjectsV2Request { BucketName = Root.Bucket, Prefix = Root.KeyFor(prefix), MaxKeys = Math.Clamp(atMost, 1, _options.ListPageSize) };
-        var response = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+        var response = await NamedAsync("Listing", request.Prefix, () => _client.ListObjectsV2Async(request, cancellationToken)).ConfigureAwait(false);
         var any = false;
         foreach (var item in Objects(response))
         {
@@ -224,20 +226,55 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return new StoredObject(string.Empty, found.Size);
     }
 
-    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => OpenAsync(key, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="OpenReadAsync(string, CancellationToken)"/>, checking the answer against the listed size: a
+    /// 200 that announces (and sends) fewer bytes is a cut answer, which the SDK catches only when the ETag is an
+    /// MD5 (not for multipart uploads), so the object is asked for again, up to
+    /// <see cref="S3StoreOptions.MaxResumeAttempts"/> times, then reported unreadable.
+    /// </summary>
+    public Task<Stream> OpenReadAsync(StoredObject listed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        return OpenAsync(listed.Key, listed.Size, cancellationToken);
+    }
+
+    private async Task<Stream> OpenAsync(string key, long? listedSize, CancellationToken cancellationToken)
     {
         var request = new GetObjectRequest { BucketName = Root.Bucket, Key = FullKey(key) };
-        GetObjectResponse response;
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
-        }
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
+            }
+            catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+            {
+                throw Named("Reading", request.Key, e);
+            }
 
-        return new ResumableS3ReadStream(_client, Root.Bucket, request.Key, response, _options);
+            if (listedSize is not { } size || response.ContentLength == size)
+            {
+                return new ResumableS3ReadStream(_client, Root.Bucket, request.Key, response, _options);
+            }
+
+            var answered = response.ContentLength;
+            response.Dispose();
+            if (attempt >= _options.MaxResumeAttempts)
+            {
+                throw new IOException(
+                    $"{Describe(key)} was answered with {answered} bytes {attempt + 1} times, where its listing says {size}: " +
+                    "a cut answer (a proxy or network fault) or an object replaced since it was listed.");
+            }
+
+            await Task.Delay(Internal.Backoff.Delay(attempt, _options.ResumeBaseDelay, TimeSpan.FromSeconds(5)), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
@@ -248,16 +285,18 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) }, cancellationToken)
+        await NamedAsync("Deleting", Root.KeyFor(key), () => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = Root.KeyFor(key) }, cancellationToken))
             .ConfigureAwait(false);
     }
 
     /// <summary>
     /// Publishes <paramref name="plan"/> in this order: (1) upload every file to <c>_staging/&lt;unique&gt;/</c>;
     /// (2) copy each staged object to its final key; (3) under each partition prefix, delete objects the plan
-    /// does not name; (4) delete the staged objects (single deletes); (5) write the manifest. A failure in
-    /// (1) leaves the published tree untouched; any failure before (5) leaves the previous manifest in place.
-    /// Staged objects are removed on failure too (best effort).
+    /// does not name; (4) write the manifest; (5) delete the staged objects (single deletes, best effort). A
+    /// failure in (1) leaves the published tree untouched; any failure before (4) leaves the previous manifest
+    /// in place, and staged objects are removed then too (best effort). After (4) the run is published: a
+    /// staged object that cannot be deleted is left under <c>_staging/</c> with a warning
+    /// (<see cref="S3StoreOptions.Warn"/>), never a failed run.
     /// </summary>
     public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
     {
@@ -325,7 +364,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
                     DestinationKey = Root.KeyFor(file),
                 };
                 ApplySse(copy);
-                await _client.CopyObjectAsync(copy, ct).ConfigureAwait(false);
+                await NamedAsync($"Copying s3://{Root.Bucket}/{copy.SourceKey} to", copy.DestinationKey, () => _client.CopyObjectAsync(copy, ct)).ConfigureAwait(false);
             }).ConfigureAwait(false);
 
             // 3. Prune each replaced partition of objects the plan does not name.
@@ -344,13 +383,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
             await Parallel.ForEachAsync(stale, parallel, async (key, ct) => await DeleteAsync(key, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
-            // 4. Remove the staging copies (single deletes: DeleteObjects is not needed and races on some servers).
-            await Parallel.ForEachAsync(staged, parallel, async (key, ct) =>
-                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, ct).ConfigureAwait(false))
-                .ConfigureAwait(false);
-            staged.Clear();
-
-            // 5. The manifest, last: readers that start from it never see a partial publish.
+            // 4. The manifest, once every partition is in place: the commit point, so readers that start from
+            //    it never see a partial publish, and nothing after it can withhold it.
             var manifestStream = new FileStream(LocalPath(plan.LocalRoot, manifest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await using (manifestStream.ConfigureAwait(false))
             {
@@ -365,6 +399,33 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 await DeleteBestEffortAsync(staged).ConfigureAwait(false);
             }
+        }
+
+        // 5. Remove the staging copies (single deletes: DeleteObjects is not needed and races on some servers).
+        //    The run is published: a copy that cannot be deleted (a policy without s3:DeleteObject on _staging/)
+        //    stays where no table prefix looks, for a lifecycle rule, and the user is told which.
+        var left = new List<(string Key, string Error)>();
+        await Parallel.ForEachAsync(staged, parallel, async (key, ct) =>
+        {
+            try
+            {
+                await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Root.Bucket, Key = key }, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                lock (left)
+                {
+                    left.Add((key, e.Message));
+                }
+            }
+        }).ConfigureAwait(false);
+        if (left.Count > 0)
+        {
+            left.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+            _options.Warn?.Invoke(
+                $"Published, but {left.Count} of {staged.Count} staged object(s) could not be deleted and stay under s3://{Root.Bucket}/{Root.KeyFor(staging)} " +
+                $"({string.Join(", ", left.Take(3).Select(l => l.Key[Root.KeyFor(staging).Length..]))}{(left.Count > 3 ? ", …" : string.Empty)}; the first failed with: {left[0].Error}). " +
+                "Readers never look there; delete them, or let a lifecycle rule on _staging/ expire them.");
         }
     }
 
@@ -393,6 +454,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // one, which must still read as an empty source, not as a failed run.
             return null;
         }
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        {
+            throw Named("Looking up", key, e);
+        }
     }
 
     public void Dispose()
@@ -404,7 +469,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>One PutObject for bodies up to <see cref="S3StoreOptions.PartSize"/>, multipart upload above.</summary>
-    private async Task PutObjectAsync(string fullKey, Stream content, CancellationToken cancellationToken)
+    private Task PutObjectAsync(string fullKey, Stream content, CancellationToken cancellationToken) =>
+        NamedAsync("Writing", fullKey, async () =>
+        {
+            await PutObjectCoreAsync(fullKey, content, cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+
+    private async Task PutObjectCoreAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
         if (content.CanSeek && content.Length - content.Position <= _options.PartSize)
         {
@@ -508,6 +580,34 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs one S3 request, naming it and its object in an error (<c>Reading s3://bucket/key failed: Access
+    /// Denied</c>): the SDK's message names neither. The error keeps its type, status and S3 error code (which
+    /// decide exit codes and retries); the SDK's is its inner exception.
+    /// </summary>
+    private async Task<T> NamedAsync<T>(string operation, string fullKey, Func<Task<T>> request)
+    {
+        try
+        {
+            return await request().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        {
+            throw Named(operation, fullKey, e);
+        }
+    }
+
+    private Exception Named(string operation, string fullKey, Exception e)
+    {
+        var message = $"{operation} s3://{Root.Bucket}/{fullKey} failed: {e.Message}";
+        return e switch
+        {
+            AmazonS3Exception s3 => new AmazonS3Exception(message, s3, s3.ErrorType, s3.ErrorCode, s3.RequestId, s3.StatusCode),
+            AmazonServiceException service => new AmazonServiceException(message, service, service.ErrorType, service.ErrorCode, service.RequestId, service.StatusCode),
+            _ => new AmazonClientException(message, e),
+        };
     }
 
     private async Task DeleteBestEffortAsync(IEnumerable<string> fullKeys)

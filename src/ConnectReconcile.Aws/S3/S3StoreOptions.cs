@@ -50,8 +50,21 @@ public sealed record S3StoreOptions
     /// <summary>First resume delay; doubles per consecutive failure (with jitter), capped at 5 s.</summary>
     public TimeSpan ResumeBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long one request may take to send its body and get the response headers; then it is abandoned
+    /// and retried like a dropped connection. Without it, a server that accepts a request and never answers
+    /// hangs the run for ever. It does not cover reading a GET's body (that is <see cref="ReadTimeout"/>, per
+    /// read), so a slow large download is never cut; it does cover an upload of up to <see cref="PartSize"/>
+    /// (16 MiB in 2 minutes needs about 140 KB/s) and a server-side copy, which S3 answers within seconds
+    /// for objects of our size.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>A single body read that makes no progress for this long counts as a dropped connection.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where the store reports what a user should know but that does not fail the operation (staged objects it could not delete).</summary>
+    public Action<string>? Warn { get; init; }
 
     /// <summary>Concurrent uploads/copies/deletes during <see cref="S3ObjectStore.PublishAsync"/>.</summary>
     public int PublishConcurrency { get; init; } = 4;

@@ -226,7 +226,7 @@ public sealed class StreamArchive(IObjectStore output)
                 continue;
             }
 
-            await using var stream = await output.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
+            await using var stream = await output.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
             BatchManifest manifest;

@@ -53,7 +53,7 @@ public sealed class StreamLoader(IKinesisClient kinesis, string streamName, IStr
         {
             var sink = new Sink(notLoaded);
             var describe = source.Describe(obj.Key);
-            await using (var raw = await source.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false))
+            await using (var raw = await source.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false))
             {
                 framer.Split(raw, describe, (json, position) =>
                 {

@@ -101,7 +101,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
             var name = o.Key.Length == 0 ? store.Describe(o.Key) : o.Key;
             Stats.Bytes += o.Size;
             _fileSize = o.Size;
-            var lines = FormatOf(name) == "parquet" ? ReadParquetAsync(o.Key, cancellationToken) : ReadCsvAsync(o.Key, name, cancellationToken);
+            var lines = FormatOf(name) == "parquet" ? ReadParquetAsync(o, cancellationToken) : ReadCsvAsync(o, name, cancellationToken);
             await foreach (var line in lines.ConfigureAwait(false))
             {
                 yield return line;
@@ -190,7 +190,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
         {
             try
             {
-                await using var stream = await store.OpenReadAsync(o.Key, cancellationToken).ConfigureAwait(false);
+                await using var stream = await store.OpenReadAsync(o, cancellationToken).ConfigureAwait(false);
                 using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("reportKeys", out var rk) && rk.ValueKind == JsonValueKind.Array)
                 {
@@ -263,11 +263,12 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
 
     // ---- Parquet ------------------------------------------------------------------------------
 
-    private async IAsyncEnumerable<CurLine> ReadParquetAsync(string key, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<CurLine> ReadParquetAsync(StoredObject listed, [EnumeratorCancellation] CancellationToken ct)
     {
+        var key = listed.Key;
         Stats.ParquetFiles++;
         var source = store.Describe(key);
-        var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(key, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        var stream = await ParquetColumns.SeekableAsync(await store.OpenReadAsync(listed, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         ParquetReader? reader = null;
         ParquetSchema schema;
         try
@@ -498,10 +499,11 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
 
     // ---- CSV ----------------------------------------------------------------------------------
 
-    private async IAsyncEnumerable<CurLine> ReadCsvAsync(string key, string name, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<CurLine> ReadCsvAsync(StoredObject listed, string name, [EnumeratorCancellation] CancellationToken ct)
     {
         Stats.CsvFiles++;
-        var raw = await store.OpenReadAsync(key, ct).ConfigureAwait(false);
+        var key = listed.Key;
+        var raw = await store.OpenReadAsync(listed, ct).ConfigureAwait(false);
         await using var _ = raw.ConfigureAwait(false);
         if (!name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {

@@ -110,7 +110,7 @@ public sealed class ObjectDecoder(IObjectStore store, int parallelism, bool stri
 
     private async Task<Stream> OpenAsync(StoredObject obj, CancellationToken cancellationToken)
     {
-        var raw = await store.OpenReadAsync(obj.Key, cancellationToken).ConfigureAwait(false);
+        var raw = await store.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
         if (raw is FileStream || obj.Size > PrefetchBytes)
         {
             return raw; // local reads do not wait on a network; large objects stream

@@ -45,6 +45,14 @@ public interface IObjectStore
     /// <summary>Opens an object for streaming reads (the caller disposes the stream).</summary>
     Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens an object as a listing found it: a store that can be answered short (S3 through a faulty proxy:
+    /// a 200 whose body and Content-Length stop early) re-reads an object whose answer is not
+    /// <see cref="StoredObject.Size"/> bytes, and fails (an <see cref="IOException"/>, an unreadable object)
+    /// when it never is, so a cut answer is never taken for a smaller object.
+    /// </summary>
+    Task<Stream> OpenReadAsync(StoredObject listed, CancellationToken cancellationToken) => OpenReadAsync(listed.Key, cancellationToken);
+
     Task PutAsync(string key, Stream content, CancellationToken cancellationToken);
 
     Task DeleteAsync(string key, CancellationToken cancellationToken);

@@ -27,6 +27,9 @@ public sealed class PrefixedObjectStore(IObjectStore inner, string prefix) : IOb
 
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(_prefix + key, cancellationToken);
 
+    public Task<Stream> OpenReadAsync(StoredObject listed, CancellationToken cancellationToken) =>
+        inner.OpenReadAsync(listed with { Key = _prefix + listed.Key }, cancellationToken);
+
     public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(_prefix + key, content, cancellationToken);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(_prefix + key, cancellationToken);

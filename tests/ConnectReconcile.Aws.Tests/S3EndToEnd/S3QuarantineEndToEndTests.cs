@@ -107,6 +107,43 @@ public sealed class S3QuarantineEndToEndTests(AwsServicesFixture services, ITest
     }
 
     [Fact]
+    public async Task An_object_always_answered_short_is_unreadable_not_damaged_and_strict_fails()
+    {
+        var source = await S3Source.GetAsync(services);
+        var month = source.Month;
+        var victim = month.Keys.First(k => k.StartsWith("2026/10/02/", StringComparison.Ordinal));
+        var victimUri = source.Uri + victim;
+        // Every GET of one object is a 200 with half its body, a Content-Length saying so and a multipart-style
+        // ETag (the SDK checks no MD5 then): it looked like a smaller object whose gzip stops inside a record.
+        await using var proxy = new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/" + victim, StringComparison.Ordinal),
+        });
+
+        var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/short/", "--endpoint-url", proxy.Url));
+
+        Assert.True(lenient.Exit == 0, lenient.ToString());
+        var tree = await Trees.DownloadAsync(services.S3, source.Bucket, "results/short/");
+        var rows = new List<Io.Parquet.QuarantineRow>();
+        foreach (var (_, parquet) in tree.Where(kv => kv.Key.StartsWith("quarantine/", StringComparison.Ordinal)))
+        {
+            rows.AddRange(await Trees.QuarantineRowsAsync(parquet));
+        }
+
+        var row = Assert.Single(rows, r => r.Source == victimUri);
+        output.WriteLine($"{row.Source}: {row.Reason}: {row.Detail}");
+        Assert.Equal("unreadable-object", row.Reason);
+        Assert.Contains("where its listing says", row.Detail, StringComparison.Ordinal);
+        Assert.Equal(6, proxy.Count(InjectedFault.ShortBody)); // the first answer and 5 more (MaxResumeAttempts)
+
+        var strictPrefix = "results/short-strict/";
+        var strict = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/{strictPrefix}", "--endpoint-url", proxy.Url, "--strict"));
+
+        Assert.True(strict.Exit == 1, strict.ToString());
+        Assert.Empty(await Trees.DownloadAsync(services.S3, source.Bucket, strictPrefix));
+    }
+
+    [Fact]
     public async Task A_read_that_keeps_breaking_mid_object_fails_a_strict_run()
     {
         var source = await S3Source.GetAsync(services);

@@ -50,6 +50,26 @@ public sealed partial class S3SourceEndToEndTests(AwsServicesFixture services, I
     }
 
     [Fact]
+    public async Task A_refused_write_names_the_operation_and_the_object_and_fails_with_exit_1()
+    {
+        var source = await S3Source.GetAsync(services);
+        const string outPrefix = "results/denied-out/";
+        // A role without s3:PutObject under --out: every upload is refused. The message was "Failed: Access Denied".
+        await using var proxy = new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            FailWith = r => r.Method == "PUT" && r.Path.Contains("/" + outPrefix, StringComparison.Ordinal) ? 403 : null,
+        });
+        var (process, _, stderr) = S3Cli.Start(null, [.. source.Month.NightlyArgs(Day, source.Uri, $"s3://{source.Bucket}/{outPrefix}", "--endpoint-url", proxy.Url)]);
+        using var _ = process;
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        var err = stderr.ToString();
+        output.WriteLine(err[Math.Max(0, err.Length - 1500)..]);
+        Assert.Equal(1, process.ExitCode);
+        Assert.Matches($@"Failed: Writing s3://{Regex.Escape(source.Bucket)}/{outPrefix}_staging/[^ ]+ failed: ", err);
+    }
+
+    [Fact]
     public async Task A_single_object_as_source_is_read_alone_and_rates_as_the_same_file_given_locally()
     {
         var source = await S3Source.GetAsync(services);

@@ -62,7 +62,7 @@ public sealed class StreamTestData : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public Rater Rater() => new(BuiltInRateCards.Default, BillingPolicy.Parse(null), Inputs.Agents(Agents), Inputs.Numbers(Numbers));
+    public Rater Rater() => new(BuiltInRateCards.Default, BillingPolicy.Parse(null), Inputs.Agents(Agents, _ => { }), Inputs.Numbers(Numbers));
 
     public NumberInventory NumberInventory() => Inputs.Numbers(Numbers);
 
