@@ -320,6 +320,22 @@ public static class Trees
         return (await ParquetSerializer.DeserializeAsync<QuarantineRow>(stream)).Data.ToList();
     }
 
+    /// <summary>Every quarantine row a run published under <c>s3://bucket/prefix</c>.</summary>
+    public static async Task<List<QuarantineRow>> QuarantineRowsAsync(IAmazonS3 s3, string bucket, string prefix) =>
+        await QuarantineRowsAsync(await DownloadAsync(s3, bucket, prefix));
+
+    /// <summary>Every quarantine row of a downloaded tree (<see cref="DownloadAsync"/>).</summary>
+    public static async Task<List<QuarantineRow>> QuarantineRowsAsync(IReadOnlyDictionary<string, byte[]> tree)
+    {
+        var rows = new List<QuarantineRow>();
+        foreach (var (_, parquet) in tree.Where(kv => kv.Key.StartsWith("quarantine/", StringComparison.Ordinal)))
+        {
+            rows.AddRange(await QuarantineRowsAsync(parquet));
+        }
+
+        return rows;
+    }
+
     /// <summary>run.json with the size and hash of quarantine files removed (they hold source locations).</summary>
     public static string NormalizedManifest(byte[] manifest)
     {

@@ -35,11 +35,7 @@ public sealed class S3QuarantineEndToEndTests(AwsServicesFixture services, ITest
 
         Assert.True(run.Exit == 0, run.ToString());
         var tree = await Trees.DownloadAsync(services.S3, bucket, "results/");
-        var rows = new List<Io.Parquet.QuarantineRow>();
-        foreach (var (_, parquet) in tree.Where(kv => kv.Key.StartsWith("quarantine/", StringComparison.Ordinal)))
-        {
-            rows.AddRange(await Trees.QuarantineRowsAsync(parquet));
-        }
+        var rows = await Trees.QuarantineRowsAsync(tree);
 
         var damaged = rows.Where(r => r.Source == corruptUri).ToList();
         foreach (var r in damaged)
@@ -86,12 +82,7 @@ public sealed class S3QuarantineEndToEndTests(AwsServicesFixture services, ITest
         var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/unreadable/", "--endpoint-url", proxy.Url));
 
         Assert.True(lenient.Exit == 0, lenient.ToString());
-        var tree = await Trees.DownloadAsync(services.S3, source.Bucket, "results/unreadable/");
-        var rows = new List<Io.Parquet.QuarantineRow>();
-        foreach (var (_, parquet) in tree.Where(kv => kv.Key.StartsWith("quarantine/", StringComparison.Ordinal)))
-        {
-            rows.AddRange(await Trees.QuarantineRowsAsync(parquet));
-        }
+        var rows = await Trees.QuarantineRowsAsync(services.S3, source.Bucket, "results/unreadable/");
 
         var row = Assert.Single(rows, r => r.Source == victimUri);
         Assert.Equal("unreadable-object", row.Reason);
@@ -123,12 +114,7 @@ public sealed class S3QuarantineEndToEndTests(AwsServicesFixture services, ITest
         var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/short/", "--endpoint-url", proxy.Url));
 
         Assert.True(lenient.Exit == 0, lenient.ToString());
-        var tree = await Trees.DownloadAsync(services.S3, source.Bucket, "results/short/");
-        var rows = new List<Io.Parquet.QuarantineRow>();
-        foreach (var (_, parquet) in tree.Where(kv => kv.Key.StartsWith("quarantine/", StringComparison.Ordinal)))
-        {
-            rows.AddRange(await Trees.QuarantineRowsAsync(parquet));
-        }
+        var rows = await Trees.QuarantineRowsAsync(services.S3, source.Bucket, "results/short/");
 
         var row = Assert.Single(rows, r => r.Source == victimUri);
         output.WriteLine($"{row.Source}: {row.Reason}: {row.Detail}");
