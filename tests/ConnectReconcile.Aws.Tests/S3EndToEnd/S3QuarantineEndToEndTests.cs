@@ -69,63 +69,54 @@ public sealed class S3QuarantineEndToEndTests(AwsServicesFixture services, ITest
     [Fact]
     public async Task An_object_that_cannot_be_read_is_quarantined_and_the_run_continues_but_strict_fails_and_publishes_nothing()
     {
-        var source = await S3Source.GetAsync(services);
-        var month = source.Month;
-        var victim = month.Keys.First(k => k.StartsWith("2026/10/02/", StringComparison.Ordinal));
-        var victimUri = source.Uri + victim;
         // Every GET of one object is refused (403 is not retried), as with a key the role may not read.
-        await using var proxy = new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        await UnreadableAsync("unreadable", victim => new FaultProxyOptions
         {
             FailWith = r => r.Method == "GET" && r.Path.EndsWith("/" + victim, StringComparison.Ordinal) ? 403 : null,
-        });
-
-        var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/unreadable/", "--endpoint-url", proxy.Url));
-
-        Assert.True(lenient.Exit == 0, lenient.ToString());
-        var rows = await Trees.QuarantineRowsAsync(services.S3, source.Bucket, "results/unreadable/");
-
-        var row = Assert.Single(rows, r => r.Source == victimUri);
-        Assert.Equal("unreadable-object", row.Reason);
-        output.WriteLine($"{row.Source}: {row.Reason}: {row.Detail}");
-        Assert.True(proxy.Count(InjectedFault.Failed) >= 1);
-
-        var strictPrefix = "results/unreadable-strict/";
-        var strict = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/{strictPrefix}", "--endpoint-url", proxy.Url, "--strict"));
-
-        Assert.True(strict.Exit == 1, strict.ToString());
-        Assert.Equal(string.Empty, strict.Out); // no summary: the run failed before rating
-        Assert.Empty(await Trees.DownloadAsync(services.S3, source.Bucket, strictPrefix));
+        }, (_, proxy) => Assert.True(proxy.Count(InjectedFault.Failed) >= 1));
     }
 
     [Fact]
     public async Task An_object_always_answered_short_is_unreadable_not_damaged_and_strict_fails()
     {
+        // Every GET of one object is a 200 with half its body, a Content-Length saying so and a multipart-style
+        // ETag (the SDK checks no MD5 then): it looked like a smaller object whose gzip stops inside a record.
+        await UnreadableAsync("short", victim => new FaultProxyOptions
+        {
+            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/" + victim, StringComparison.Ordinal),
+        }, (row, proxy) =>
+        {
+            Assert.Contains("where its listing says", row.Detail, StringComparison.Ordinal);
+            Assert.Equal(6, proxy.Count(InjectedFault.ShortBody)); // the first answer and 5 more (MaxResumeAttempts)
+        });
+    }
+
+    /// <summary>
+    /// A nightly of 2026-10-02 through a proxy breaking every GET of one object: without --strict it ends 0 with
+    /// that object's one quarantine row, <c>unreadable-object</c>, which <paramref name="check"/> looks at with the
+    /// proxy's counts; with --strict it fails and publishes nothing.
+    /// </summary>
+    private async Task UnreadableAsync(string name, Func<string, FaultProxyOptions> breaking, Action<Io.Parquet.QuarantineRow, FaultInjectingProxy> check)
+    {
         var source = await S3Source.GetAsync(services);
         var month = source.Month;
         var victim = month.Keys.First(k => k.StartsWith("2026/10/02/", StringComparison.Ordinal));
-        var victimUri = source.Uri + victim;
-        // Every GET of one object is a 200 with half its body, a Content-Length saying so and a multipart-style
-        // ETag (the SDK checks no MD5 then): it looked like a smaller object whose gzip stops inside a record.
-        await using var proxy = new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
-        {
-            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/" + victim, StringComparison.Ordinal),
-        });
+        await using var proxy = new FaultInjectingProxy(services.S3Port, breaking(victim));
 
-        var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/short/", "--endpoint-url", proxy.Url));
+        var lenient = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/results/{name}/", "--endpoint-url", proxy.Url));
 
         Assert.True(lenient.Exit == 0, lenient.ToString());
-        var rows = await Trees.QuarantineRowsAsync(services.S3, source.Bucket, "results/short/");
-
-        var row = Assert.Single(rows, r => r.Source == victimUri);
+        var rows = await Trees.QuarantineRowsAsync(services.S3, source.Bucket, $"results/{name}/");
+        var row = Assert.Single(rows, r => r.Source == source.Uri + victim);
         output.WriteLine($"{row.Source}: {row.Reason}: {row.Detail}");
         Assert.Equal("unreadable-object", row.Reason);
-        Assert.Contains("where its listing says", row.Detail, StringComparison.Ordinal);
-        Assert.Equal(6, proxy.Count(InjectedFault.ShortBody)); // the first answer and 5 more (MaxResumeAttempts)
+        check(row, proxy);
 
-        var strictPrefix = "results/short-strict/";
+        var strictPrefix = $"results/{name}-strict/";
         var strict = await S3Cli.RunAsync(month.NightlyArgs("2026-10-02", source.Uri, $"s3://{source.Bucket}/{strictPrefix}", "--endpoint-url", proxy.Url, "--strict"));
 
         Assert.True(strict.Exit == 1, strict.ToString());
+        Assert.Equal(string.Empty, strict.Out); // no summary: the run failed before rating
         Assert.Empty(await Trees.DownloadAsync(services.S3, source.Bucket, strictPrefix));
     }
 
