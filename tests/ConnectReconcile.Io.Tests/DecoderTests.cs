@@ -367,6 +367,43 @@ public sealed class DecoderTests
         Assert.Equal("TCC Refrig AC LLA", transfer.Queue?.Name);
     }
 
+    public static TheoryData<string, bool> RealRecordFiles() => new()
+    {
+        { "voice_external_transfer_v1.json", false },
+        { "voice_external_transfer_v1.json", true },
+        { "voice_inbound_agent_recording_2022.json", false },
+        { "voice_inbound_agent_recording_2022.json", true },
+        { "voice_inbound_agent_recording_2020_mongo_export.json", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(RealRecordFiles))]
+    public void A_record_cut_across_two_files_costs_one_entry_in_each(string file, bool pretty)
+    {
+        // Firehose never cuts a record, but a copy or a hand-made split can: the tail's nested objects
+        // (an endpoint, a queue, the agent) are not records, and each had cost a not-a-ctr and a not-json entry.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(Fixture("ctr", "real", file)))!;
+        var record = json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = pretty });
+        var neighbour = Ctr("next");
+        var worst = (Cut: 0, Head: 0, Tail: 0);
+        for (var cut = 1; cut < record.Length - 1; cut++)
+        {
+            var head = Decode(Encoding.UTF8.GetBytes(Ctr("before") + record[..cut]));
+            var tail = Decode(Encoding.UTF8.GetBytes(record[cut..] + neighbour));
+            Assert.Equal(["before"], head.Records.Select(r => r.Record.ContactId));
+            Assert.Equal(["next"], tail.Records.Select(r => r.Record.ContactId));
+            var split = new List<string>();
+            new CtrDecoder().Split(new MemoryStream(Encoding.UTF8.GetBytes(record[cut..] + neighbour)), "t", (bytes, _) => split.Add(Encoding.UTF8.GetString(bytes)), new Collector());
+            Assert.Equal(neighbour, split[^1]); // what load puts on a stream: the record after the tail, whole
+            if (head.Quarantined.Count + tail.Quarantined.Count > worst.Head + worst.Tail)
+            {
+                worst = (cut, head.Quarantined.Count, tail.Quarantined.Count);
+            }
+        }
+
+        Assert.True(worst.Head <= 1 && worst.Tail <= 2, $"cut at {worst.Cut}: {worst.Head} entries for the head, {worst.Tail} for the tail");
+    }
+
     [Fact]
     public void The_three_real_redeliveries_dedupe_to_the_latest_one()
     {

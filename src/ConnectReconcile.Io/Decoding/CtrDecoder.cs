@@ -133,6 +133,7 @@ public sealed partial class CtrDecoder
         private bool _oversized;
         private long _garbageStart = -1;
         private long _garbageEnd;
+        private byte _garbageLast;         // the garbage's last byte that is not white space
         private long _index;
         private bool _fillBuffer;          // an object is cut by the buffer's end: read until it is full
         private long _resyncStart = -1;    // a malformed object's offset while skipping to the next record, else -1
@@ -292,6 +293,29 @@ public sealed partial class CtrDecoder
 
                     if (b == (byte)'{')
                     {
+                        if (_garbageStart >= 0 && _garbageLast is (byte)':' or (byte)',' or (byte)'[')
+                        {
+                            // Garbage that ends where a value goes ("…"Queue": {"): the tail of a record cut off in another
+                            // object. Its nested objects (an endpoint, the queue) are not records: only a whole valid record ends it.
+                            var nested = owner._parser.ParseLeading(span[_pos..], out var whole, out var found);
+                            if (nested == LeadingParse.Incomplete && _end - _pos <= MaxRecordBytes)
+                            {
+                                _fillBuffer = true;
+                                return;
+                            }
+
+                            if (nested != LeadingParse.Parsed || whole > MaxRecordBytes || found.Record is null)
+                            {
+                                (_garbageEnd, _garbageLast) = (_base + _pos + 1, b);
+                                _pos++;
+                                continue;
+                            }
+
+                            FlushGarbage();
+                            Emit(span.Slice(_pos, whole), found);
+                            continue;
+                        }
+
                         FlushGarbage();
                         // Decode parses the object; Split (raw objects for a stream) only measures it.
                         var outcome = default(ParseOutcome);
@@ -328,7 +352,7 @@ public sealed partial class CtrDecoder
 
                         if (b is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
                         {
-                            _garbageEnd = _base + _pos + 1;
+                            (_garbageEnd, _garbageLast) = (_base + _pos + 1, b);
                         }
 
                         _pos++;
