@@ -127,8 +127,25 @@ public static class Inputs
         return directory;
     }
 
-    public static NumberInventory Numbers(string? path, S3Access? s3 = null) =>
-        path is null ? NumberInventory.Missing : Read(path, "number inventory", ReferenceReaders.ReadNumbers, s3);
+    /// <param name="warn">Told of numbers written in national form, which match no CTR's number (those are E.164).</param>
+    public static NumberInventory Numbers(string? path, Action<string> warn, S3Access? s3 = null)
+    {
+        if (path is null)
+        {
+            return NumberInventory.Missing;
+        }
+
+        var inventory = Read(path, "number inventory", ReferenceReaders.ReadNumbers, s3);
+        if (inventory.WithoutCountryCode() is [var first, ..] unmarked)
+        {
+            warn($"{unmarked.Count} number(s) in the number inventory {path} have no country code ('+' or '00'), so their first digits are read as one: " +
+                $"the first reads as {PhoneNumbers.Mask(first.Number)} ({PhoneNumbers.CountryOf(first.Number)}) where its row says {first.Country}. " +
+                "CTRs give numbers in E.164, so these match none of them (calls to them are typed by prefix, and reconcile lists them as unlisted numbers): " +
+                "write them in E.164 (+1 206 555 0147).");
+        }
+
+        return inventory;
+    }
 
     public static BillingPolicy Policy(string? text)
     {

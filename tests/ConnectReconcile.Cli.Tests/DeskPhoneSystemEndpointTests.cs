@@ -88,6 +88,23 @@ public sealed class DeskPhoneSystemEndpointTests : IDisposable
         Assert.DoesNotContain(logs, m => m.Contains("5550147", StringComparison.Ordinal)); // the number masked in the warning too
     }
 
+    [Theory]
+    [InlineData("(206) 555-0100", true)]    // national form: read as +2065550100, Egypt's code, though its row says US
+    [InlineData("+1 206 555 0100", false)]
+    [InlineData("12065550100", false)]      // the country code in digits alone names the row's country
+    public async Task An_inventory_number_without_a_country_code_is_warned_about(string written, bool warned)
+    {
+        File.WriteAllText(_dir.Sub("national-numbers.csv"), $"number,type,country,claimed_at,released_at\n{written},DID,US,,\n");
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", _dir.Sub("ctr"), "--out", _dir.Sub("out"), "--numbers", _dir.Sub("national-numbers.csv"));
+        Assert.Equal(0, exit);
+        var warning = logs.SingleOrDefault(m => m.StartsWith("Warning: 1 number(s) in the number inventory", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains("the first reads as +206****100 (EG) where its row says US", warning, StringComparison.Ordinal);
+        }
+    }
+
     private static List<string> Query(DuckDBConnection db, string sql)
     {
         using var cmd = db.CreateCommand();

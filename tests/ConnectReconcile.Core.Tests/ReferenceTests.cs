@@ -131,6 +131,23 @@ public sealed class ReferenceTests
         Assert.Equal(["a", "e"], agents.DeskPhonesWithoutCountryCode().Select(e => e.Key));
     }
 
+    [Fact]
+    public void Inventory_numbers_in_national_form_are_listed_for_a_warning()
+    {
+        // CTRs give E.164: "(646) 856-0587" reads as +6468560587 (New Zealand's code) and matches none of them.
+        var inventory = ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at
+            (646) 856-0587,DID,US,,
+            +1 646 856 0588,DID,US,,
+            0016468560589,DID,US,,
+            442079460018,DID,GB,,
+            2079460019,DID,,,
+            """);
+        Assert.Equal(["+2079460019", "+6468560587"], inventory.WithoutCountryCode().Select(n => n.Number).Order(StringComparer.Ordinal));
+        var json = ReferenceReaders.ReadNumbers("""{"ListPhoneNumbersSummaryList":[{"PhoneNumber":"+16468560590","PhoneNumberType":"DID","PhoneNumberCountryCode":"US"},{"PhoneNumber":"646-856-0591","PhoneNumberType":"DID","PhoneNumberCountryCode":"US"}]}""");
+        Assert.Equal(["+6468560591"], json.WithoutCountryCode().Select(n => n.Number));
+    }
+
     [Theory]
     [InlineData("+81312340001", "+81312340001")]
     [InlineData("+81 3 1234 0001", "+81312340001")]

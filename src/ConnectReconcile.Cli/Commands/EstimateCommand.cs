@@ -88,7 +88,7 @@ internal static class EstimateCommand
             else
             {
                 var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
-                var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption), s3);
+                var numbers = Inputs.Numbers(env.Get(parse, rating.NumbersOption), env.Warn, s3);
                 var rater = new Rater(card, policy, Inputs.Agents(env.Get(parse, rating.AgentsOption), env.Warn, s3), numbers);
                 var options = new BillingJobOptions
                 {

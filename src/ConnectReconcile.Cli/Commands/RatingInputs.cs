@@ -25,7 +25,7 @@ internal sealed class RatingInputs
     {
         var card = Inputs.RateCard(env.Get(parse, RateCardOption), s3);
         var agents = Inputs.Agents(env.Get(parse, AgentsOption) ?? defaultAgents, env.Warn, s3);
-        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, s3);
+        var numbers = Inputs.Numbers(env.Get(parse, NumbersOption) ?? defaultNumbers, env.Warn, s3);
         var policy = Inputs.Policy(env.Get(parse, PolicyOption));
         return (new Rater(card, policy, agents, numbers), numbers);
     }

@@ -98,7 +98,7 @@ internal static class ReconcileCommand
                     Source = Inputs.Existing(sourcePath, "--source", s3),
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
-                    Numbers = Inputs.Numbers(env.Get(parse, numbers), s3),
+                    Numbers = Inputs.Numbers(env.Get(parse, numbers), env.Warn, s3),
                     LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),

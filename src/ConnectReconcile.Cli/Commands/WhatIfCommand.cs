@@ -57,7 +57,7 @@ internal static class WhatIfCommand
             var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
 
             var s3 = env.S3(parse, endpoint);
-            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), env.Warn, s3), Inputs.Numbers(env.Get(parse, numbers), s3), []);
+            var start = new Setup(BuiltInRateCards.Default, BillingPolicy.Default, Inputs.Agents(env.Get(parse, agents), env.Warn, s3), Inputs.Numbers(env.Get(parse, numbers), env.Warn, s3), []);
             var baselineSetup = env.GetAll(parse, baseline).Aggregate(start, (setup, spec) => Apply(setup, spec, s3, env.Warn));
             var scenarioSpecs = env.GetAll(parse, scenario).ToList();
             if (env.Get(parse, allSoftphone))
@@ -146,7 +146,7 @@ internal static class WhatIfCommand
                 case "all-softphone" when value.Length == 0:
                     return changed with { Agents = setup.Agents.AllSoftphone() };
                 case "numbers":
-                    return changed with { Numbers = Inputs.Numbers(Required(value, key), s3) };
+                    return changed with { Numbers = Inputs.Numbers(Required(value, key), warn, s3) };
                 case "number-type":
                     return changed with { Numbers = Retype(setup.Numbers, Required(value, key)) };
             }

@@ -6,7 +6,11 @@ namespace ConnectReconcile.Core.Reference;
 /// A claimed phone number: its type, country and the time it was held [claimed, released); where the
 /// inventory says so, the instance and region it is claimed in (which price its number-days).
 /// </summary>
-public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null, string? Region = null)
+/// <param name="CountryCodeAssumed">
+/// Written without its country code marked ('+' or 00), with no country beside it or another country than its
+/// first digits name: a number in national form, which then matches no CTR's number (those are E.164).
+/// </param>
+public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null, string? Region = null, bool CountryCodeAssumed = false)
 {
     public Interval HeldWithin(Interval window) =>
         new Interval(ClaimedAt ?? window.Start, ReleasedAt ?? window.End).Intersect(window);
@@ -61,6 +65,9 @@ public sealed class NumberInventory
     public IReadOnlyCollection<ClaimedNumber> Numbers => _holdings;
 
     public bool Contains(string number) => _numbers.ContainsKey(number);
+
+    /// <summary>Holdings whose number was written without its country code (<see cref="ClaimedNumber.CountryCodeAssumed"/>), worth a warning.</summary>
+    public IReadOnlyList<ClaimedNumber> WithoutCountryCode() => _holdings.Where(n => n.CountryCodeAssumed).ToList();
 
     public string TypeOf(string? number) =>
         number is not null && _numbers.TryGetValue(number, out var n) ? n.Type

@@ -46,14 +46,16 @@ public static class ReferenceReaders
         return new NumberInventory(rows.Select(r =>
         {
             var number = PhoneNumbers.E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
+            var country = Empty(r["country"]);
             return new ClaimedNumber(
                 number,
                 NormaliseNumberType(r["type"]),
-                Empty(r["country"]) ?? PhoneNumbers.CountryOf(number),
+                country ?? PhoneNumbers.CountryOf(number),
                 Empty(r["claimed_at"]) is { } c ? ParseTime(c, "claimed_at") : null,
                 Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null,
                 Empty(r.GetValueOrDefault("instance_id")),
-                Empty(r.GetValueOrDefault("region")));
+                Empty(r.GetValueOrDefault("region")),
+                NationalForm(r["number"], number, country));
         }));
     }
 
@@ -128,14 +130,16 @@ public static class ReferenceReaders
         // the older form's Arn is the instance's (arn:aws:connect:REGION:ACCOUNT:instance/ID/phone-number/ID).
         var target = ArnOf(Str(e, "TargetArn"));
         var own = ArnOf(Str(e, "PhoneNumberArn") ?? Str(e, "Arn"));
+        var country = Str(e, "PhoneNumberCountryCode");
         yield return new ClaimedNumber(
             number,
             NormaliseNumberType(Str(e, "PhoneNumberType") ?? NumberTypes.Did),
-            Str(e, "PhoneNumberCountryCode") ?? PhoneNumbers.CountryOf(number),
+            country ?? PhoneNumbers.CountryOf(number),
             null,
             null,
             Empty(Str(e, "InstanceId")) ?? target.InstanceId ?? own.InstanceId,
-            target.Region ?? own.Region);
+            target.Region ?? own.Region,
+            NationalForm(Str(e, "PhoneNumber"), number, country));
     }
 
     /// <summary>The region and instance id an ARN names (<c>arn:aws:connect:REGION:ACCOUNT:instance/ID…</c>); null where it names none.</summary>
@@ -176,6 +180,13 @@ public static class ReferenceReaders
     /// <summary>The element, when it is an object; a file of another shape is refused, not read as empty.</summary>
     private static JsonElement Object(JsonElement e, string what) =>
         e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"Expected {what} to be a JSON object, found {e.ValueKind}: {Quote(e.GetRawText())}.");
+
+    /// <summary>
+    /// An inventory number written without its country code, with no country beside it or one its first digits do not
+    /// name (<c>(646) 856-0587</c> for US reads as New Zealand's +64…): a country code in digits alone (4420… for GB) is fine.
+    /// </summary>
+    private static bool NationalForm(string? written, string number, string? country) =>
+        CountryAssumed(written) && (country is null || !string.Equals(country.Trim(), PhoneNumbers.CountryOf(number), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A number read as E.164 although written without its country code marked: its first digits were taken as one.</summary>
     private static bool CountryAssumed(string? written) =>

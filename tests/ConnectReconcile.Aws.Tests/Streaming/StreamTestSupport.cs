@@ -62,9 +62,9 @@ public sealed class StreamTestData : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public Rater Rater() => new(BuiltInRateCards.Default, BillingPolicy.Parse(null), Inputs.Agents(Agents, _ => { }), Inputs.Numbers(Numbers));
+    public Rater Rater() => new(BuiltInRateCards.Default, BillingPolicy.Parse(null), Inputs.Agents(Agents, _ => { }), Inputs.Numbers(Numbers, _ => { }));
 
-    public NumberInventory NumberInventory() => Inputs.Numbers(Numbers);
+    public NumberInventory NumberInventory() => Inputs.Numbers(Numbers, _ => { });
 
     /// <summary>Every framed JSON object of the files in arrival order, as the loader puts them.</summary>
     public List<byte[]> RawObjects()
