@@ -343,12 +343,16 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "DisconnectTimestamp missing: a call's legs end there, so it cannot be billed", contactId);
         }
 
-        if (channel == Channels.Voice && disconnect is { } last && last.UnixSeconds - initiation.Value.UnixSeconds > MaxCallSeconds)
+        // A queued callback's InitiationTimestamp is when the customer asked for it: its delays and retries run to
+        // days, and it waits in queue up to 14 of them, so its call is measured from when it was dialled (its leg's start).
+        var (callStart, callStartName) = method == InitiationMethods.Callback
+            ? (connected, "ConnectedToSystemTimestamp") : (initiation, "InitiationTimestamp");
+        if (channel == Channels.Voice && disconnect is { } last && callStart is { } start && last.UnixSeconds - start.UnixSeconds > MaxCallSeconds)
         {
             // One wrong year in a timestamp (a 2000 start, a 9998 end) made a 45 s call of decades: a bill of
             // millions on one line, and a late warning for every day between.
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
-                $"DisconnectTimestamp {last} is {(last.UnixSeconds - initiation.Value.UnixSeconds) / 86_400} days after InitiationTimestamp {initiation.Value}: a call lasts at most {MaxCallSeconds / 86_400} days", contactId);
+                $"DisconnectTimestamp {last} is more than {MaxCallSeconds / 86_400} days after {callStartName} {start}: a call lasts at most {MaxCallSeconds / 86_400} days", contactId);
         }
 
         return ParseOutcome.Ok(new ContactRecord
