@@ -600,9 +600,17 @@ public sealed class CommandTests
         var late = logs.Where(l => l.Contains("arrived more than 6 h", StringComparison.Ordinal)).ToList();
         Assert.Equal(5, late.Count);
         Assert.StartsWith("Warning: 1 record(s) of calls on 2026-10-07 arrived", late[0], StringComparison.Ordinal);
-        Assert.Contains("Warning: 2 more earlier day(s), 2026-10-12 to 2026-10-13, have 2 record(s) that arrived after their look-ahead too: run.json's lateArrivals lists each day with the --look-ahead-hours a run of it needs", logs);
+        Assert.Contains("Warning: 2 more earlier day(s), 2026-10-12 to 2026-10-13, have 2 record(s) that arrived after their look-ahead too: " +
+            "replay --from 2026-10-12 --to 2026-10-13 --look-ahead-hours 37 reads them all (run.json's lateArrivals lists each day with the --look-ahead-hours a run of it needs)", logs);
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(dir.Sub("out/_runs/2026-10-14_2026-10-14/run.json")));
         Assert.Equal(7, manifest.RootElement.GetProperty("lateArrivals").GetArrayLength());
+        Assert.Contains(manifest.RootElement.GetProperty("lateArrivals").EnumerateArray(), d => d.GetProperty("day").GetString() == "2026-10-12" && d.GetProperty("lookAheadHours").GetInt32() == 37);
+
+        // audit-export writes no run.json: its folded line had pointed to one, and the days' look-ahead was lost.
+        var (auditExit, _, auditLogs) = await CliRunner.RunWithLogsAsync("audit-export", "--from", "2026-10-14", "--to", "2026-10-14", "--source", dir.Sub("ctr"), "--out", dir.Sub("audit.csv"));
+        Assert.Equal(0, auditExit);
+        Assert.Contains("Warning: 2 more earlier day(s), 2026-10-12 to 2026-10-13, have 2 record(s) that arrived after their look-ahead too: " +
+            "replay --from 2026-10-12 --to 2026-10-13 --look-ahead-hours 37 reads them all", auditLogs);
     }
 
     [Theory]

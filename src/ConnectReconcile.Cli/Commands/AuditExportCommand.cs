@@ -119,7 +119,7 @@ internal static class AuditExportCommand
                     });
                     result = await ProgressDisplay.RunAsync(env, progress => job.RunAsync(progress, ct), JobBars.Export);
                     ReplayCommand.WarnIfNothingRead(env, result, sourcePath, fromDay, toDay);
-                    ReplayCommand.WarnOfLateArrivals(env, result, lookAheadHours);
+                    ReplayCommand.WarnOfLateArrivals(env, result, lookAheadHours, manifest: false);
                     sink.Complete();
                 }
 

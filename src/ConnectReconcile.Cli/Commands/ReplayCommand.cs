@@ -183,7 +183,8 @@ internal static class ReplayCommand
     }
 
     /// <summary>Records of earlier days this dated run read after those days' look-ahead: counted as other days', so say which.</summary>
-    internal static void WarnOfLateArrivals(CliEnvironment env, JobResult result, int lookAheadHours)
+    /// <param name="manifest">Whether the run writes a run.json, whose lateArrivals lists every day (audit-export writes none).</param>
+    internal static void WarnOfLateArrivals(CliEnvironment env, JobResult result, int lookAheadHours, bool manifest = true)
     {
         // One line a day, but not thousands: a record stamped years early names every day since.
         const int Listed = 5;
@@ -196,9 +197,12 @@ internal static class ReplayCommand
 
         if (result.LateArrivals.Count > Listed)
         {
+            // The folded days still get a command that reads them all: the largest look-ahead any of them needs.
             var rest = result.LateArrivals.Skip(Listed).ToList();
-            env.Logger.LogWarning("{Days} more earlier day(s), {First} to {Last}, have {Records} record(s) that arrived after their look-ahead too: run.json's lateArrivals lists each day with the --look-ahead-hours a run of it needs",
-                rest.Count, Day(rest[0].Day), Day(rest[^1].Day), rest.Sum(l => l.Records));
+            env.Logger.LogWarning("{Days} more earlier day(s), {First} to {Last}, have {Records} record(s) that arrived after their look-ahead too: " +
+                "replay --from {From} --to {To} --look-ahead-hours {Needed} reads them all{Manifest}",
+                rest.Count, Day(rest[0].Day), Day(rest[^1].Day), rest.Sum(l => l.Records), Day(rest[0].Day), Day(rest[^1].Day), rest.Max(l => l.LookAheadHours),
+                manifest ? " (run.json's lateArrivals lists each day with the --look-ahead-hours a run of it needs)" : "");
         }
     }
 
