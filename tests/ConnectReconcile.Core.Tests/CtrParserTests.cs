@@ -266,9 +266,14 @@ public sealed class CtrParserTests
     [InlineData("IN-BOUND")]
     [InlineData("ınbound")] // dotless i
     [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG")] // 33 characters
-    public void An_initiation_method_that_is_not_a_plain_token_is_quarantined_without_echoing_it(string written)
+    [InlineData("INBOUND_819044445555")] // a letter first, then a number's digits: was rated, the number written in full
+    [InlineData("inbound_4444555")]
+    [InlineData(819044445555L)] // a JSON number: was read as UNKNOWN and rated (a Channel so written is bad-channel)
+    [InlineData(true)]
+    public void An_initiation_method_that_is_not_a_plain_token_is_quarantined_without_echoing_it(object written)
     {
-        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE","InitiationMethod":"{{written}}","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        var value = written is string text ? $"\"{text}\"" : System.Text.Json.JsonSerializer.Serialize(written);
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"x","Channel":"VOICE","InitiationMethod":{{value}},"InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
         Assert.Null(outcome.Record);
         Assert.Equal(QuarantineReasons.BadInitiationMethod, outcome.Reason);
         Assert.Equal("x", outcome.ContactId);
@@ -279,6 +284,7 @@ public sealed class CtrParserTests
     [InlineData("INBOUND", "INBOUND")]
     [InlineData("EXTERNAL_OUTBOUND", "EXTERNAL_OUTBOUND")]
     [InlineData("NEW_METHOD_2", "NEW_METHOD_2")] // the set is open
+    [InlineData("METHOD_202612", "METHOD_202612")] // six digits in a row are no phone number
     [InlineData(" callback ", "CALLBACK")]
     [InlineData("", "UNKNOWN")]
     [InlineData("  ", "UNKNOWN")]

@@ -45,6 +45,9 @@ public sealed class CtrParser
     /// </summary>
     private const long MaxCallSeconds = 7 * 86_400;
 
+    /// <summary>A run of this many digits in a token is a phone number's (the shortest subscriber numbers have 7).</summary>
+    private const int PhoneDigits = 7;
+
     private readonly StringPool _pool = new();
     private readonly StringPool _recentIds = new(capacity: 16_384, clearWhenFull: true);
     private readonly Dictionary<(string Address, string? Type), Endpoint> _systemEndpoints = [];
@@ -159,6 +162,21 @@ public sealed class CtrParser
         }
     }
 
+    private static bool HasDigitRun(ReadOnlySpan<char> text, int length)
+    {
+        var run = 0;
+        foreach (var c in text)
+        {
+            run = char.IsAsciiDigit(c) ? run + 1 : 0;
+            if (run == length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// A record that is not well-formed JSON, named by its ContactId when one can be read before the break:
     /// the error path only (the record's bytes are read again), so quarantine and <c>explain</c> can name it.
@@ -209,6 +227,7 @@ public sealed class CtrParser
     {
         string? contactId = null, initialId = null, previousId = null, channel = null, method = null;
         var channelType = JsonTokenType.None; // a Channel of another type than text is a bad one, not a missing one
+        var methodType = JsonTokenType.None;  // so is an InitiationMethod
         string? instanceArn = null, instanceTag = null, badTimestamp = null, badId = null;
         Instant? initiation = null, connected = null, disconnect = null, lastUpdate = null, transferCompleted = null;
         Endpoint? customer = null, system = null, transferredTo = null;
@@ -234,7 +253,7 @@ public sealed class CtrParser
                 case 11 when name.SequenceEqual("ContactLens"u8): contactLens = ReadContactLensEnabled(ref reader); continue;
                 case 11 when name.SequenceEqual("detail-type"u8): looksLikeEvent = true; break;
                 case 16 when name.SequenceEqual("InitialContactId"u8): initialId = IdString(ref reader, ref badId, "InitialContactId"); continue;
-                case 16 when name.SequenceEqual("InitiationMethod"u8): method = PooledString(ref reader); continue;
+                case 16 when name.SequenceEqual("InitiationMethod"u8): methodType = reader.TokenType; method = PooledString(ref reader); continue;
                 case 16 when name.SequenceEqual("CustomerEndpoint"u8): customer = ReadEndpoint(ref reader, pooled: false); continue;
                 case 14 when name.SequenceEqual("SystemEndpoint"u8): system = ReadEndpoint(ref reader, pooled: true); continue;
                 case 17 when name.SequenceEqual("PreviousContactId"u8): previousId = IdString(ref reader, ref badId, "PreviousContactId"); continue;
@@ -303,16 +322,23 @@ public sealed class CtrParser
             channel = token.ToString().ToUpperInvariant();
         }
 
-        if (method is not null && (method.Length is 0 or > MaxMethodLength || !char.IsAsciiLetterUpper(method[0]) || method.AsSpan().ContainsAnyExcept(MethodChars)))
+        if (method is null && methodType is not (JsonTokenType.None or JsonTokenType.Null))
+        {
+            return ParseOutcome.Reject(QuarantineReasons.BadInitiationMethod, $"InitiationMethod is not text ({methodType})", contactId);
+        }
+
+        if (method is not null && (method.Length is 0 or > MaxMethodLength || !char.IsAsciiLetterUpper(method[0])
+            || method.AsSpan().ContainsAnyExcept(MethodChars) || method.AsSpan().ContainsAnyInRange('0', '9')))
         {
             // The set of methods is open (a new one is rated as a customer record), but like Channel it must be a
             // plain token: a phone number in the field would be written to contacts.initiation_method and shown
             // by explain, unmasked. Set aside without echoing the value; a blank one is no method ("UNKNOWN").
             var token = method.AsSpan().Trim();
-            if (token.Length > MaxMethodLength || (token.Length > 0 && (!char.IsAsciiLetter(token[0]) || token.ContainsAnyExcept(MethodTokenChars))))
+            if (token.Length > MaxMethodLength
+                || (token.Length > 0 && (!char.IsAsciiLetter(token[0]) || token.ContainsAnyExcept(MethodTokenChars) || HasDigitRun(token, PhoneDigits))))
             {
                 return ParseOutcome.Reject(QuarantineReasons.BadInitiationMethod,
-                    $"InitiationMethod is not a plain token (1 to {MaxMethodLength} ASCII letters, digits or underscores, a letter first; {token.Length} characters given)", contactId);
+                    $"InitiationMethod is not a plain token (1 to {MaxMethodLength} ASCII letters, digits or underscores, a letter first, no run of {PhoneDigits} digits; {token.Length} characters given)", contactId);
             }
 
             method = token.Length == 0 ? null : token.ToString().ToUpperInvariant();
