@@ -162,6 +162,7 @@ public sealed class CtrParser
         }
     }
 
+    /// <summary>Whether <paramref name="length"/> digits stand in a row in <paramref name="text"/> (a phone number's, in a token).</summary>
     private static bool HasDigitRun(ReadOnlySpan<char> text, int length)
     {
         var run = 0;
