@@ -24,6 +24,13 @@ public sealed class StreamState
     /// <summary>Superseded copies per held contact (only contacts that have some), taken out of the count when it is evicted.</summary>
     private readonly Dictionary<string, int> _copies = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Evicted voice chains with a record whose own start day is still open (a call across midnight): root → the
+    /// latest such day. A copy of that record arriving later belongs to the closed chain, not to a chain of its own.
+    /// Forgotten once that day closes too, so this stays as small as the calls that straddle the closing day.
+    /// </summary>
+    private readonly Dictionary<string, DateOnly> _closedRoots = new(StringComparer.Ordinal);
+
     public Deduplicator Dedupe { get; } = new();
 
     /// <summary>CTRs offered to the deduplicator (winners and superseded copies), evicted ones included.</summary>
@@ -124,11 +131,29 @@ public sealed class StreamState
     }
 
     /// <summary>
+    /// Whether a CTR belongs to a closed report day (before <paramref name="firstOpenDay"/>): its own start day is
+    /// closed, or it is a voice record of a chain already closed. Every held chain's day is open, so a record for an
+    /// open day keeps its chain open. A record whose chain is not held and was not seen straddling the closing day
+    /// counts by its own day (its root may have closed without a trace).
+    /// </summary>
+    public bool IsLate(ContactRecord record, DateOnly? firstOpenDay) =>
+        firstOpenDay is { } open
+        && (record.InitiationTimestamp.UtcDate < open || (record.IsVoice && _closedRoots.ContainsKey(record.RootId)));
+
+    /// <summary>
     /// Forgets every record whose report day is before <paramref name="firstOpenDay"/> (a voice record goes with
     /// its whole chain) and the quarantine rows that arrived before it. Returns how many of each left.
     /// </summary>
     public (int Contacts, int Quarantined) Evict(DateOnly firstOpenDay)
     {
+        foreach (var (root, lastDay) in _closedRoots)
+        {
+            if (lastDay < firstOpenDay)
+            {
+                _closedRoots.Remove(root);
+            }
+        }
+
         var contacts = 0;
         var emptied = new List<string>();
         foreach (var (root, ids) in _contactsOfRoot)
@@ -140,6 +165,12 @@ public sealed class StreamState
                     && (record.IsVoice ? voiceDay!.Value : record.InitiationTimestamp.UtcDate) >= firstOpenDay)
                 {
                     return false;
+                }
+
+                if (record is { IsVoice: true } && record.InitiationTimestamp.UtcDate >= firstOpenDay
+                    && (!_closedRoots.TryGetValue(root, out var last) || last < record.InitiationTimestamp.UtcDate))
+                {
+                    _closedRoots[root] = record.InitiationTimestamp.UtcDate;
                 }
 
                 _copies.Remove(id, out var copies);

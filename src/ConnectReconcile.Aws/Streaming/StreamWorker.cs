@@ -445,7 +445,8 @@ public sealed class StreamWorker
                     }
 
                     var decoded = archives.Current;
-                    State.Replay(decoded.Records.Select(r => r.Record).Where(r => !_retention.IsClosed(r.InitiationTimestamp.UtcDate)));
+                    var open = _retention.FirstOpenDay;
+                    State.Replay(decoded.Records.Select(r => r.Record).Where(r => !State.IsLate(r, open)));
                     ctrs += decoded.Records.Count;
                 }
 
@@ -460,7 +461,7 @@ public sealed class StreamWorker
                     await PublishDaysAsync(m.Days, m.QuarantineDays).ConfigureAwait(false);
                 }
 
-                CloseDays(m.LastArrival);
+                CloseDays(m.RetentionClock);
             }
         }
 
@@ -480,10 +481,10 @@ public sealed class StreamWorker
         string? Committed(string shardId) => _readers.TryGetValue(shardId, out var r) ? r.Committed : null;
     }
 
-    /// <summary>Moves the retention clock to a committed batch's latest arrival and forgets the days that closed.</summary>
-    private void CloseDays(DateTimeOffset? lastArrival)
+    /// <summary>Moves the retention clock to what a committed batch set and forgets the days that closed.</summary>
+    private void CloseDays(DateTimeOffset? batchClock)
     {
-        if (!_retention.Advance(lastArrival) || _retention.FirstOpenDay is not { } open)
+        if (!_retention.Advance(batchClock) || _retention.FirstOpenDay is not { } open)
         {
             return;
         }
@@ -491,7 +492,7 @@ public sealed class StreamWorker
         var (contacts, quarantined) = State.Evict(open);
         if (contacts + quarantined > 0)
         {
-            _log.Log(StreamLogLevel.Information, null, "Closed the days before {FirstOpenDay} (latest arrival {Clock}): {Contacts} contacts and {Quarantined} quarantine rows left memory, {Held} contacts held",
+            _log.Log(StreamLogLevel.Information, null, "Closed the days before {FirstOpenDay} (retention clock {Clock}): {Contacts} contacts and {Quarantined} quarantine rows left memory, {Held} contacts held",
                 Day(open), _retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture), contacts, quarantined, State.Dedupe.Count);
         }
     }
@@ -707,6 +708,7 @@ public sealed class StreamWorker
         var batch = _nextBatch;
         var ctrs = pending.Items.SelectMany(i => i.Ctrs).ToList();
         var (offered, quarantine, lateDays) = Sort(pending);
+        var retentionClock = pending.Items.SelectMany(i => i.Ctrs.Select(c => (DateTimeOffset?)StreamRetention.ClockOf(c.Record, i.Record.ApproximateArrivalTimestamp))).Max();
         var archive = ctrs.Count == 0
             ? (Key: (string?)null, Bytes: 0L, Sha256: (string?)null)
             : await WriteOutputAsync("archive", () => _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None)).ConfigureAwait(false);
@@ -724,7 +726,7 @@ public sealed class StreamWorker
 
         var arrivals = pending.Items.Select(i => i.Record.ApproximateArrivalTimestamp).ToList();
         var manifest = new BatchManifest(batch, Stream, Now, archive.Key, archive.Bytes, archive.Sha256, pending.Records, ctrs.Count, ranges,
-            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max());
+            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max(), retentionClock);
         await WriteOutputAsync("manifest", async () =>
         {
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
@@ -737,12 +739,12 @@ public sealed class StreamWorker
         if (lateDays.Count > 0)
         {
             _log.Log(StreamLogLevel.Warning, null,
-                "Batch {Batch}: {Late} CTRs arrived for closed days {LateDays} (days before {FirstOpenDay} are closed, --retain-days {RetainDays}); they are archived and quarantined " +
+                "Batch {Batch}: {Late} CTRs arrived for closed report days (they started on {LateDays}; days before {FirstOpenDay} are closed, --retain-days {RetainDays}); they are archived and quarantined " +
                 "as late-for-closed-day, and those days' partitions are not rewritten. To rate such a day D again with them: connect-reconcile replay --source {Archive} --from D --to D --out ANOTHER_FOLDER",
                 batch, ctrs.Count - offered.Count, string.Join(",", lateDays.Select(Day)), Day(_retention.FirstOpenDay!.Value), _options.RetainDays, _options.Output.Describe(StreamArchive.CtrFolder));
         }
 
-        CloseDays(arrivals.Max());
+        CloseDays(retentionClock);
 
         var committedAt = Now;
         var sinceLast = _lastCommitAt is { } last ? committedAt - last : committedAt - (pending.Since ?? committedAt);
@@ -772,10 +774,9 @@ public sealed class StreamWorker
 
     /// <summary>
     /// Splits a batch by the days open before it: the CTRs to offer, and the quarantine rows (on their record's arrival
-    /// day) with a <c>late-for-closed-day</c> row for each CTR whose own day is closed. Only a CTR's own start day
-    /// decides: every held chain's day is open, so a record for an open day keeps its chain open, and one for a
-    /// closed day would move its chain there. A row whose arrival day is itself closed (a shard more than the
-    /// retention behind another) goes on the oldest open day, so that no closed partition is rewritten.
+    /// day) with a <c>late-for-closed-day</c> row for each CTR of a closed day (<see cref="StreamState.IsLate"/>).
+    /// A row whose arrival day is itself closed (a shard more than the retention behind another) goes on the oldest
+    /// open day, so that no closed partition is rewritten.
     /// </summary>
     private (List<ContactRecord> Offered, List<StreamQuarantineEntry> Quarantine, SortedSet<DateOnly> LateDays) Sort(PendingBatch pending)
     {
@@ -799,15 +800,15 @@ public sealed class StreamWorker
             foreach (var c in i.Ctrs)
             {
                 var day = c.Record.InitiationTimestamp.UtcDate;
-                if (!_retention.IsClosed(day))
+                if (!State.IsLate(c.Record, open))
                 {
                     offered.Add(c.Record);
                     continue;
                 }
 
                 lateDays.Add(day);
-                var detail = $"report day {Day(day)} was closed (--retain-days {_options.RetainDays}, latest arrival {_retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture)}); " +
-                             "the CTR is in the archive";
+                var why = day < open!.Value ? $"report day {Day(day)} was closed" : $"its call chain {c.Record.RootId} was closed with an earlier report day";
+                var detail = $"{why} (--retain-days {_options.RetainDays}, retention clock {_retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture)}); the CTR is in the archive";
                 quarantine.Add(new StreamQuarantineEntry(i.ShardId, i.Record.SequenceNumber,
                     new QuarantineEntry(c.Position, QuarantineReasons.LateForClosedDay, detail, c.Record.ContactId), arrival));
             }
