@@ -6,7 +6,7 @@ namespace ConnectReconcile.Aws.Streaming;
 /// Which report days the worker still keeps open. Its clock is data, not the wall clock: the latest
 /// <see cref="ClockOf">time</see> of any committed CTR, so a worker catching up on a backlog, or recovering,
 /// closes days exactly as the live run did. Day D is closed once the clock's UTC date is after D + N days,
-/// i.e. once N whole days have passed since D ended: with N = 14, a record that arrived on 2026-10-20 closes
+/// i.e. once N whole days have passed since D ended: with N = 14, a clock on 2026-10-20 closes
 /// 2026-10-05 and keeps 2026-10-06 open. A closed day's partitions are never rewritten again.
 /// </summary>
 public sealed class StreamRetention
