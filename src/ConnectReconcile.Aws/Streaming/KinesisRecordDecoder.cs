@@ -4,8 +4,8 @@ using ConnectReconcile.Io.Decoding;
 
 namespace ConnectReconcile.Aws.Streaming;
 
-/// <summary>A CTR taken from a Kinesis record: the parsed record and the exact bytes of its JSON object (for the archive).</summary>
-public sealed record AcceptedCtr(ContactRecord Record, byte[] Json);
+/// <summary>A CTR taken from a Kinesis record: the parsed record, the exact bytes of its JSON object (for the archive) and where it was in the record.</summary>
+public sealed record AcceptedCtr(ContactRecord Record, byte[] Json, SourcePosition Position);
 
 /// <summary>What one Kinesis record held: normally one CTR; agent events, garbage and damaged JSON become quarantine entries.</summary>
 public sealed record DecodedKinesisRecord(
@@ -38,7 +38,7 @@ public sealed class KinesisRecordDecoder
                 var outcome = _parser.Parse(json);
                 if (outcome.Record is { } parsed)
                 {
-                    ctrs.Add(new AcceptedCtr(parsed, json.ToArray()));
+                    ctrs.Add(new AcceptedCtr(parsed, json.ToArray(), position));
                 }
                 else
                 {

@@ -14,7 +14,8 @@ public sealed record ShardRange(string ShardId, string? FirstSequenceNumber, str
 /// <summary>
 /// <c>_stream/batches/batch-N.json</c>: what batch N read (per shard sequence ranges), where its accepted CTRs
 /// are archived, what it quarantined, which report days it re-rated (<see cref="Days"/>) and which arrival
-/// days' quarantine partitions it rewrote (<see cref="QuarantineDays"/>). Written after the archive and
+/// days' quarantine partitions it rewrote (<see cref="QuarantineDays"/>), and the retention clock its CTRs set
+/// (<see cref="RetentionClock"/>, see <see cref="StreamRetention"/>; absent in manifests written before retention). Written after the archive and
 /// before the days are published: it is the batch's commit record, so recovery trusts exactly the archives
 /// that have a manifest.
 /// </summary>
@@ -32,7 +33,8 @@ public sealed record BatchManifest(
     IReadOnlyList<DateOnly> QuarantineDays,
     IReadOnlyList<StreamQuarantineEntry> Quarantine,
     DateTimeOffset? FirstArrival,
-    DateTimeOffset? LastArrival)
+    DateTimeOffset? LastArrival,
+    DateTimeOffset? RetentionClock = null)
 {
     public const string Format = "connect-reconcile/stream-batch@1";
 
@@ -54,6 +56,7 @@ public sealed record BatchManifest(
             w.WriteNumber("quarantined", Quarantine.Count);
             w.WriteString("firstArrival", FirstArrival?.ToString("O", CultureInfo.InvariantCulture));
             w.WriteString("lastArrival", LastArrival?.ToString("O", CultureInfo.InvariantCulture));
+            w.WriteString("retentionClock", RetentionClock?.ToString("O", CultureInfo.InvariantCulture));
             w.WriteStartArray("shards");
             foreach (var s in Shards)
             {
@@ -145,7 +148,8 @@ public sealed record BatchManifest(
                     q.TryGetProperty("contactId", out var id) ? id.GetString() : null), // absent in manifests written before it was kept
                 DateOnly.ParseExact(q.GetProperty("arrivalDay").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture))).ToList(),
             Instant(root, "firstArrival"),
-            Instant(root, "lastArrival"));
+            Instant(root, "lastArrival"),
+            Instant(root, "retentionClock"));
     }
 
     private static DateTimeOffset? Instant(JsonElement e, string name) =>

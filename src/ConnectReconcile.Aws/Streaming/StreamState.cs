@@ -9,11 +9,11 @@ namespace ConnectReconcile.Aws.Streaming;
 public sealed record StreamQuarantineEntry(string ShardId, string SequenceNumber, QuarantineEntry Entry, DateOnly ArrivalDay);
 
 /// <summary>
-/// Everything the worker has accepted so far: one <see cref="Deduplicator"/> over every CTR (offered in
+/// What the worker holds of its open days: one <see cref="Deduplicator"/> over their CTRs (offered in
 /// arrival order: per shard in sequence order, parents before children), the quarantine, and an index
 /// root → contacts so that a batch can tell which report days it changed. A report day is the one
 /// <see cref="BillingJob"/> uses: a voice chain's day is the UTC day its first record started; a
-/// non-voice record's day is its own initiation day.
+/// non-voice record's day is its own initiation day. <see cref="Evict"/> drops closed days.
 /// </summary>
 public sealed class StreamState
 {
@@ -21,9 +21,19 @@ public sealed class StreamState
     private readonly Dictionary<string, HashSet<string>> _contactsOfRoot = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StreamQuarantineEntry> _quarantine = new(StringComparer.Ordinal);
 
+    /// <summary>Superseded copies per held contact (only contacts that have some), taken out of the count when it is evicted.</summary>
+    private readonly Dictionary<string, int> _copies = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Evicted voice chains with a record whose own start day is still open (a call across midnight): root → the
+    /// latest such day. A copy of that record arriving later belongs to the closed chain, not to a chain of its own.
+    /// Forgotten once that day closes too, so this stays as small as the calls that straddle the closing day.
+    /// </summary>
+    private readonly Dictionary<string, DateOnly> _closedRoots = new(StringComparer.Ordinal);
+
     public Deduplicator Dedupe { get; } = new();
 
-    /// <summary>CTRs offered to the deduplicator (winners and superseded copies).</summary>
+    /// <summary>CTRs offered to the deduplicator (winners and superseded copies), evicted ones included.</summary>
     public long Offered { get; private set; }
 
     public int QuarantineCount => _quarantine.Count;
@@ -106,35 +116,117 @@ public sealed class StreamState
             return;
         }
 
-        DateOnly? voiceDay = null;
-        foreach (var id in contacts)
-        {
-            if (!Dedupe.TryGet(id, out var record))
-            {
-                continue;
-            }
-
-            var day = record.InitiationTimestamp.UtcDate;
-            if (!record.IsVoice)
-            {
-                days.Add(day);
-            }
-            else if (voiceDay is null || day < voiceDay)
-            {
-                voiceDay = day;
-            }
-        }
-
-        if (voiceDay is { } d)
+        if (VoiceDay(contacts) is { } d)
         {
             days.Add(d);
         }
+
+        foreach (var id in contacts)
+        {
+            if (Dedupe.TryGet(id, out var record) && !record.IsVoice)
+            {
+                days.Add(record.InitiationTimestamp.UtcDate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a CTR belongs to a closed report day (before <paramref name="firstOpenDay"/>): its own start day is
+    /// closed, or it is a voice record of a chain already closed. Every held chain's day is open, so a record for an
+    /// open day keeps its chain open. A record whose chain is not held and was not seen straddling the closing day
+    /// counts by its own day (its root may have closed without a trace).
+    /// </summary>
+    public bool IsLate(ContactRecord record, DateOnly? firstOpenDay) =>
+        firstOpenDay is { } open
+        && (record.InitiationTimestamp.UtcDate < open || (record.IsVoice && _closedRoots.ContainsKey(record.RootId)));
+
+    /// <summary>
+    /// Forgets every record whose report day is before <paramref name="firstOpenDay"/> (a voice record goes with
+    /// its whole chain) and the quarantine rows that arrived before it. Returns how many of each left.
+    /// </summary>
+    public (int Contacts, int Quarantined) Evict(DateOnly firstOpenDay)
+    {
+        foreach (var (root, lastDay) in _closedRoots)
+        {
+            if (lastDay < firstOpenDay)
+            {
+                _closedRoots.Remove(root);
+            }
+        }
+
+        var contacts = 0;
+        var emptied = new List<string>();
+        foreach (var (root, ids) in _contactsOfRoot)
+        {
+            var voiceDay = VoiceDay(ids);
+            contacts += ids.RemoveWhere(id =>
+            {
+                if (Dedupe.TryGet(id, out var record)
+                    && (record.IsVoice ? voiceDay!.Value : record.InitiationTimestamp.UtcDate) >= firstOpenDay)
+                {
+                    return false;
+                }
+
+                if (record is { IsVoice: true } && record.InitiationTimestamp.UtcDate >= firstOpenDay
+                    && (!_closedRoots.TryGetValue(root, out var last) || last < record.InitiationTimestamp.UtcDate))
+                {
+                    _closedRoots[root] = record.InitiationTimestamp.UtcDate;
+                }
+
+                _copies.Remove(id, out var copies);
+                Dedupe.Remove(id, copies);
+                _rootOfContact.Remove(id);
+                return true;
+            });
+            if (ids.Count == 0)
+            {
+                emptied.Add(root);
+            }
+        }
+
+        foreach (var root in emptied)
+        {
+            _contactsOfRoot.Remove(root);
+        }
+
+        var quarantined = 0;
+        foreach (var (key, entry) in _quarantine)
+        {
+            if (entry.ArrivalDay < firstOpenDay && _quarantine.Remove(key))
+            {
+                quarantined++;
+            }
+        }
+
+        return (contacts, quarantined);
+    }
+
+    /// <summary>The UTC day the earliest held voice record of these contacts started (their chain's report day).</summary>
+    private DateOnly? VoiceDay(HashSet<string> contacts)
+    {
+        DateOnly? voiceDay = null;
+        foreach (var id in contacts)
+        {
+            if (Dedupe.TryGet(id, out var record) && record.IsVoice && (voiceDay is null || record.InitiationTimestamp.UtcDate < voiceDay))
+            {
+                voiceDay = record.InitiationTimestamp.UtcDate;
+            }
+        }
+
+        return voiceDay;
     }
 
     private void Offer(ContactRecord record)
     {
         Offered++;
-        if (!Dedupe.Offer(record))
+        var superseded = Dedupe.Superseded;
+        var kept = Dedupe.Offer(record);
+        if (Dedupe.Superseded != superseded)
+        {
+            _copies[record.ContactId] = _copies.GetValueOrDefault(record.ContactId) + 1;
+        }
+
+        if (!kept)
         {
             return;
         }

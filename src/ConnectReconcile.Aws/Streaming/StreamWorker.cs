@@ -3,6 +3,7 @@ using System.Globalization;
 using ConnectReconcile.Aws.Checkpoints;
 using ConnectReconcile.Aws.Kinesis;
 using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Io.Decoding;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Parquet;
 using ConnectReconcile.Io.Storage;
@@ -24,7 +25,10 @@ public sealed record BatchReport(
     double? NewestLagMs,
     double FlushMs,
     double RecordsPerSecond,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt,
+    int Late = 0,
+    int HeldCtrs = 0,
+    DateOnly? FirstOpenDay = null);
 
 /// <summary>How a run ended and what it did.</summary>
 public sealed record StreamRunResult(string StopReason, long Batches, long Records, long Ctrs, long Quarantined, int AbandonedRecords, TimeSpan Elapsed);
@@ -38,13 +42,15 @@ public sealed record StreamRunResult(string StopReason, long Batches, long Recor
 /// <item>Decodes each record (one CTR per record; agent events, garbage and damaged JSON are quarantined with
 /// source <c>kinesis://STREAM/SHARD/SEQUENCE</c>) into a pending batch.</item>
 /// <item>Flushes the batch when it is big or old enough: (1) archives its accepted CTR bytes to
-/// <c>_stream/ctr/batch-N.ndjson.gz</c>; (2) offers them to the deduplicator holding every CTR seen and works out
-/// the report days they changed; (3) writes <c>_stream/batches/batch-N.json</c>; (4) re-rates those whole days
+/// <c>_stream/ctr/batch-N.ndjson.gz</c>; (2) offers them to the deduplicator holding the open days' CTRs and works out
+/// the report days they changed (a CTR for a closed day is quarantined <c>late-for-closed-day</c> instead); (3) writes <c>_stream/batches/batch-N.json</c>; (4) re-rates those whole days
 /// from the state with <see cref="BillingJob.RateAndPublishAsync"/>, which replaces their partitions
 /// atomically — so a chain whose records straddle batches is rated again and its old rows vanish with the old
-/// partition; (5) only then checkpoints each shard's last sequence number (SHARD_END for drained closed shards).</item>
-/// <item>On start it rebuilds the state from the archive (batches with a manifest), republishes the days of a batch
-/// that was interrupted after its manifest, moves the checkpoints up to the archive, and resumes after them.</item>
+/// partition; (5) only then checkpoints each shard's last sequence number (SHARD_END for drained closed shards); (6) moves the
+/// retention clock to the batch's latest arrival and forgets the days that closed (<see cref="StreamRetention"/>).</item>
+/// <item>On start it rebuilds the state from the archive (batches with a manifest), batch by batch with the same
+/// closing of days as the live run, republishes the days of a batch that was interrupted after its manifest, moves
+/// the checkpoints up to the archive, and resumes after them.</item>
 /// </list>
 /// At-least-once input + dedupe by ContactId + whole-day replacement = each chain counted once in the output.
 /// </summary>
@@ -56,6 +62,7 @@ public sealed class StreamWorker
     private readonly IStreamLog _log;
     private readonly StreamArchive _archive;
     private readonly ShardLeases _leases;
+    private readonly StreamRetention _retention;
     private readonly Dictionary<string, ShardReader> _readers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _standbyWarned = new(StringComparer.Ordinal);
     private List<string> _order = [];
@@ -83,16 +90,21 @@ public sealed class StreamWorker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchRecords, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BatchAge, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LeaseDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RetainDays, 1);
         _kinesis = kinesis;
         _checkpoints = checkpoints;
         _options = options;
         _log = options.Log;
         _archive = new StreamArchive(options.Output);
         _leases = new ShardLeases(checkpoints, options.StreamName, options);
+        _retention = new StreamRetention(options.RetainDays);
     }
 
-    /// <summary>Every CTR accepted so far (deduplicated) and the quarantine.</summary>
+    /// <summary>The open days' CTRs (deduplicated) and quarantine rows.</summary>
     public StreamState State { get; } = new();
+
+    /// <summary>The oldest report day still open; null before the first batch.</summary>
+    public DateOnly? FirstOpenDay => _retention.FirstOpenDay;
 
     private string Stream => _options.StreamName;
 
@@ -103,8 +115,8 @@ public sealed class StreamWorker
     public async Task<StreamRunResult> RunAsync(CancellationToken stopping)
     {
         var clock = Stopwatch.StartNew();
-        _log.Log(StreamLogLevel.Information, null, "Stream worker {Owner} starting on {Stream} → {Out} (start {Start}, batches of {BatchRecords} records / {BatchSeconds} s)",
-            _options.OwnerId, Stream, _options.Output.Describe(string.Empty), _options.Start.ToString(), _options.BatchRecords, _options.BatchAge.TotalSeconds);
+        _log.Log(StreamLogLevel.Information, null, "Stream worker {Owner} starting on {Stream} → {Out} (start {Start}, batches of {BatchRecords} records / {BatchSeconds} s, days kept open {RetainDays})",
+            _options.OwnerId, Stream, _options.Output.Describe(string.Empty), _options.Start.ToString(), _options.BatchRecords, _options.BatchAge.TotalSeconds, _options.RetainDays);
         string reason;
         using var renewalStop = new CancellationTokenSource();
         using var fatal = new CancellationTokenSource();
@@ -373,17 +385,16 @@ public sealed class StreamWorker
         }
     }
 
-    /// <summary>Rebuilds the state from the archive and repairs a batch interrupted between its manifest and its checkpoints.</summary>
+    /// <summary>
+    /// Rebuilds the state from the archive and repairs a batch interrupted between its manifest and its checkpoints.
+    /// Batches are replayed in order with the live run's rules (a CTR whose day was closed when its batch came is left
+    /// out, the clock moves to each batch's latest arrival, closed days are forgotten), so the state held at the end
+    /// is the one the live worker held.
+    /// </summary>
     private async Task RecoverAsync(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var manifests = await _archive.ReadManifestsAsync(Stream, ct).ConfigureAwait(false);
-        long ctrs = 0;
-        await foreach (var decoded in _archive.ReadArchivesAsync(manifests, _options.Parallelism, ct).ConfigureAwait(false))
-        {
-            State.Replay(decoded.Records.Select(r => r.Record));
-            ctrs += decoded.Records.Count;
-        }
 
         // A killed publish's staging (and replaced partitions) is removed by the next run that stages in that
         // folder, this worker's first publish included; a live nightly's beside it in a shared --out is kept.
@@ -391,11 +402,6 @@ public sealed class StreamWorker
         var archived = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var m in manifests)
         {
-            foreach (var q in m.Quarantine)
-            {
-                State.AddQuarantine(q);
-            }
-
             foreach (var r in m.Shards)
             {
                 if (Position(r) is { } p && SequenceNumbers.IsAfter(p, archived.GetValueOrDefault(r.ShardId)))
@@ -420,22 +426,75 @@ public sealed class StreamWorker
         var dirty = manifests.Where(m => m.Shards.Any(r => _readers.ContainsKey(r.ShardId) && SequenceNumbers.IsAfter(Position(r), Committed(r.ShardId)))).ToList();
         if (dirty.Count > 0)
         {
-            var days = new SortedSet<DateOnly>(dirty.SelectMany(m => m.Days));
-            var quarantineDays = new SortedSet<DateOnly>(dirty.SelectMany(m => m.QuarantineDays));
             _log.Log(StreamLogLevel.Warning, null, "Batches {First}..{Last} were interrupted before their checkpoints: republishing days {Days} and moving the checkpoints up",
-                dirty[0].Batch, dirty[^1].Batch, string.Join(",", days.Concat(quarantineDays).Distinct().Order().Select(Day)));
-            await PublishDaysAsync(days, quarantineDays).ConfigureAwait(false);
+                dirty[0].Batch, dirty[^1].Batch, string.Join(",", dirty.SelectMany(m => m.Days.Concat(m.QuarantineDays)).Distinct().Order().Select(Day)));
+        }
+
+        long ctrs = 0;
+        var dirtyBatches = dirty.Select(m => m.Batch).ToHashSet();
+        var archives = _archive.ReadArchivesAsync(manifests, _options.Parallelism, ct).GetAsyncEnumerator(ct);
+        await using (archives.ConfigureAwait(false))
+        {
+            foreach (var m in manifests)
+            {
+                if (m.Archive is not null)
+                {
+                    if (!await archives.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        throw new InvalidOperationException($"The archive of batch {m.Batch} was not read.");
+                    }
+
+                    var decoded = archives.Current;
+                    var open = _retention.FirstOpenDay;
+                    State.Replay(decoded.Records.Select(r => r.Record).Where(r => !State.IsLate(r, open)));
+                    ctrs += decoded.Records.Count;
+                }
+
+                foreach (var q in m.Quarantine)
+                {
+                    State.AddQuarantine(q);
+                }
+
+                if (dirtyBatches.Contains(m.Batch))
+                {
+                    // Published with the state the batch left, before the days it closes are forgotten: as the live run did.
+                    await PublishDaysAsync(m.Days, m.QuarantineDays).ConfigureAwait(false);
+                }
+
+                CloseDays(m.RetentionClock);
+            }
+        }
+
+        if (dirty.Count > 0)
+        {
             var ranges = archived.Select(kv => new ShardRange(kv.Key, null, kv.Value == CheckpointStore.ShardEnd ? null : kv.Value, 0, kv.Value == CheckpointStore.ShardEnd));
             await CheckpointAsync(ranges.ToList()).ConfigureAwait(false);
         }
 
         if (manifests.Count > 0)
         {
-            _log.Log(StreamLogLevel.Information, null, "Recovered {Batches} batches from the archive: {Ctrs} CTRs ({Unique} unique contacts), {Quarantined} quarantined, in {Seconds} s",
-                manifests.Count, ctrs, State.Dedupe.Count, State.QuarantineCount, Math.Round(clock.Elapsed.TotalSeconds, 2));
+            _log.Log(StreamLogLevel.Information, null,
+                "Recovered {Batches} batches from the archive: {Ctrs} CTRs decoded, {Unique} unique contacts and {Quarantined} quarantine rows held for the days from {FirstOpenDay}, in {Seconds} s",
+                manifests.Count, ctrs, State.Dedupe.Count, State.QuarantineCount, _retention.FirstOpenDay is { } open ? Day(open) : "(none closed)", Math.Round(clock.Elapsed.TotalSeconds, 2));
         }
 
         string? Committed(string shardId) => _readers.TryGetValue(shardId, out var r) ? r.Committed : null;
+    }
+
+    /// <summary>Moves the retention clock to what a committed batch set and forgets the days that closed.</summary>
+    private void CloseDays(DateTimeOffset? batchClock)
+    {
+        if (!_retention.Advance(batchClock) || _retention.FirstOpenDay is not { } open)
+        {
+            return;
+        }
+
+        var (contacts, quarantined) = State.Evict(open);
+        if (contacts + quarantined > 0)
+        {
+            _log.Log(StreamLogLevel.Information, null, "Closed the days before {FirstOpenDay} (retention clock {Clock}): {Contacts} contacts and {Quarantined} quarantine rows left memory, {Held} contacts held",
+                Day(open), _retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture), contacts, quarantined, State.Dedupe.Count);
+        }
     }
 
     private static string? Position(ShardRange r) => r.Ended ? CheckpointStore.ShardEnd : r.LastSequenceNumber;
@@ -648,15 +707,14 @@ public sealed class StreamWorker
 
         var batch = _nextBatch;
         var ctrs = pending.Items.SelectMany(i => i.Ctrs).ToList();
-        var quarantine = pending.Items
-            .SelectMany(i => i.Quarantined.Select(q => new StreamQuarantineEntry(i.ShardId, i.Record.SequenceNumber, q, DateOnly.FromDateTime(i.Record.ApproximateArrivalTimestamp.UtcDateTime))))
-            .ToList();
+        var (offered, quarantine, lateDays) = Sort(pending);
+        var retentionClock = pending.Items.SelectMany(i => i.Ctrs.Select(c => (DateTimeOffset?)StreamRetention.ClockOf(c.Record, i.Record.ApproximateArrivalTimestamp))).Max();
         var archive = ctrs.Count == 0
             ? (Key: (string?)null, Bytes: 0L, Sha256: (string?)null)
             : await WriteOutputAsync("archive", () => _archive.WriteArchiveAsync(batch, ctrs.Select(c => c.Json), CancellationToken.None)).ConfigureAwait(false);
 
         var supersededBefore = State.Dedupe.Superseded;
-        var days = State.Apply(ctrs.Select(c => c.Record));
+        var days = State.Apply(offered);
         var quarantineDays = new SortedSet<DateOnly>();
         foreach (var q in quarantine)
         {
@@ -668,7 +726,7 @@ public sealed class StreamWorker
 
         var arrivals = pending.Items.Select(i => i.Record.ApproximateArrivalTimestamp).ToList();
         var manifest = new BatchManifest(batch, Stream, Now, archive.Key, archive.Bytes, archive.Sha256, pending.Records, ctrs.Count, ranges,
-            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max());
+            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max(), retentionClock);
         await WriteOutputAsync("manifest", async () =>
         {
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
@@ -678,6 +736,15 @@ public sealed class StreamWorker
 
         var chains = await PublishDaysAsync(days, quarantineDays).ConfigureAwait(false);
         await CheckpointAsync(ranges).ConfigureAwait(false);
+        if (lateDays.Count > 0)
+        {
+            _log.Log(StreamLogLevel.Warning, null,
+                "Batch {Batch}: {Late} CTRs arrived for closed report days (they started on {LateDays}; days before {FirstOpenDay} are closed, --retain-days {RetainDays}); they are archived and quarantined " +
+                "as late-for-closed-day, and those days' partitions are not rewritten. To rate such a day D again with them: connect-reconcile replay --source {Archive} --from D --to D --out ANOTHER_FOLDER",
+                batch, ctrs.Count - offered.Count, string.Join(",", lateDays.Select(Day)), Day(_retention.FirstOpenDay!.Value), _options.RetainDays, _options.Output.Describe(StreamArchive.CtrFolder));
+        }
+
+        CloseDays(retentionClock);
 
         var committedAt = Now;
         var sinceLast = _lastCommitAt is { } last ? committedAt - last : committedAt - (pending.Since ?? committedAt);
@@ -693,7 +760,10 @@ public sealed class StreamWorker
             (committedAt - arrivals.Max()).TotalMilliseconds,
             clock.Elapsed.TotalMilliseconds,
             sinceLast > TimeSpan.Zero ? pending.Records / sinceLast.TotalSeconds : 0,
-            committedAt);
+            committedAt,
+            ctrs.Count - offered.Count,
+            State.Dedupe.Count,
+            _retention.FirstOpenDay);
         _log.Log(StreamLogLevel.Information, null,
             "Batch {Batch}: {Records} records ({Ctrs} CTRs, {Quarantined} quarantined, {Superseded} superseded), {Chains} chains re-rated, days {Days} republished in {FlushMs} ms; " +
             "millisBehindLatest {MillisBehindLatest}, lag {LagMs} ms (newest record {NewestLagMs} ms), {RecordsPerSecond} records/s",
@@ -703,7 +773,52 @@ public sealed class StreamWorker
     }
 
     /// <summary>
-    /// Re-rates each report day from the whole state and replaces its partitions (one atomic publish per day,
+    /// Splits a batch by the days open before it: the CTRs to offer, and the quarantine rows (on their record's arrival
+    /// day) with a <c>late-for-closed-day</c> row for each CTR of a closed day (<see cref="StreamState.IsLate"/>).
+    /// A row whose arrival day is itself closed (a shard more than the retention behind another) goes on the oldest
+    /// open day, so that no closed partition is rewritten.
+    /// </summary>
+    private (List<ContactRecord> Offered, List<StreamQuarantineEntry> Quarantine, SortedSet<DateOnly> LateDays) Sort(PendingBatch pending)
+    {
+        var open = _retention.FirstOpenDay;
+        var offered = new List<ContactRecord>();
+        var quarantine = new List<StreamQuarantineEntry>();
+        var lateDays = new SortedSet<DateOnly>();
+        foreach (var i in pending.Items)
+        {
+            var arrival = DateOnly.FromDateTime(i.Record.ApproximateArrivalTimestamp.UtcDateTime);
+            if (open is { } o && arrival < o)
+            {
+                arrival = o;
+            }
+
+            foreach (var q in i.Quarantined)
+            {
+                quarantine.Add(new StreamQuarantineEntry(i.ShardId, i.Record.SequenceNumber, q, arrival));
+            }
+
+            foreach (var c in i.Ctrs)
+            {
+                var day = c.Record.InitiationTimestamp.UtcDate;
+                if (!State.IsLate(c.Record, open))
+                {
+                    offered.Add(c.Record);
+                    continue;
+                }
+
+                lateDays.Add(day);
+                var why = day < open!.Value ? $"report day {Day(day)} was closed" : $"its call chain {c.Record.RootId} was closed with an earlier report day";
+                var detail = $"{why} (--retain-days {_options.RetainDays}, retention clock {_retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture)}); the CTR is in the archive";
+                quarantine.Add(new StreamQuarantineEntry(i.ShardId, i.Record.SequenceNumber,
+                    new QuarantineEntry(c.Position, QuarantineReasons.LateForClosedDay, detail, c.Record.ContactId), arrival));
+            }
+        }
+
+        return (offered, quarantine, lateDays);
+    }
+
+    /// <summary>
+    /// Re-rates each report day from the state and replaces its partitions (one atomic publish per day,
     /// its quarantine partition included); an arrival day that only gained quarantine rows gets just its
     /// quarantine partition rewritten (rating it would invent number-day charges for a day without calls).
     /// </summary>

@@ -136,6 +136,12 @@ public sealed record StreamWorkerOptions
     /// <summary>Local staging folder when the output is not a local folder.</summary>
     public string? ScratchDirectory { get; init; }
 
+    /// <summary>
+    /// Report days stay open (held in memory, re-rated when a record for them arrives) until the latest arrival is
+    /// more than this many days after them; see <see cref="StreamRetention"/>. At least 1.
+    /// </summary>
+    public int RetainDays { get; init; } = 14;
+
     /// <summary>Attempts for each idempotent write of a flush (archive, manifest, publish, checkpoint) before the worker gives up.</summary>
     public int WriteAttempts { get; init; } = 3;
 

@@ -22,7 +22,8 @@ internal static class StreamCommand
         var command = new Command("stream",
             "Consume CTRs from a Kinesis data stream (every shard, following resharding), rate them in micro-batches and keep the Parquet output " +
             "equal to a replay of everything read so far: each batch re-rates the report days it touched and replaces their partitions; " +
-            "checkpoints are committed after the batch is durably written.");
+            "checkpoints are committed after the batch is durably written. A report day closes --retain-days after it (by the latest arrival): " +
+            "its CTRs leave memory and a CTR arriving for it later is archived and quarantined as late-for-closed-day.");
         var stream = new Option<string?>("--stream") { Description = "Kinesis data stream name (required)" };
         var from = new Option<string?>("--from") { Description = "Where shards without a checkpoint start: trim-horizon (default), latest, timestamp (with --from-timestamp) or an ISO-8601 instant" };
         var fromTimestamp = new Option<string?>("--from-timestamp") { Description = "The instant for --from timestamp, e.g. 2026-10-01T00:00:00Z" };
@@ -40,10 +41,15 @@ internal static class StreamCommand
         var leaseSeconds = SharedOptions.Seconds("--lease-seconds", "Lease duration; a standby worker takes over this long after the active one died (default 30)");
         var healthSeconds = SharedOptions.Seconds("--health-seconds", "Period of the health log line (default 30)");
         var getRecordsLimit = new Option<int?>("--get-records-limit") { Description = "Records per GetRecords call (default 1000)" };
+        var retainDays = new Option<int?>("--retain-days")
+        {
+            Description = "Keep a report day open (in memory, re-rated by late records) until a record arrives more than this many days after it; " +
+                          "later CTRs for it are archived and quarantined as late-for-closed-day (default 14, at least 1)",
+        };
         var parallelism = SharedOptions.Parallelism();
         var rating = new RatingInputs();
         foreach (var option in new Option[] { stream, from, fromTimestamp, output, endpoint, s3Endpoint, region, checkpointFile, checkpointTable, dynamoEndpoint,
-                     batchRecords, batchSeconds, stopWhenIdle, workerId, leaseSeconds, healthSeconds, getRecordsLimit, parallelism })
+                     batchRecords, batchSeconds, stopWhenIdle, workerId, leaseSeconds, healthSeconds, getRecordsLimit, retainDays, parallelism })
         {
             command.Options.Add(option);
         }
@@ -77,6 +83,12 @@ internal static class StreamCommand
             if (records < 1 || seconds <= 0 || lease <= 0 || health <= 0 || idle < 0)
             {
                 throw new UsageException("--batch-records, --batch-seconds, --lease-seconds and --health-seconds must be positive, --stop-when-idle zero or more.");
+            }
+
+            var retain = env.Get(parse, retainDays) ?? 14;
+            if (retain < 1)
+            {
+                throw new UsageException($"--retain-days must be 1 or more, got {retain}.");
             }
 
             if (limit is < 1 or > 10_000)
@@ -122,6 +134,7 @@ internal static class StreamCommand
                     BatchAge = TimeSpan.FromSeconds(seconds),
                     StopWhenIdle = idle is { } i ? TimeSpan.FromSeconds(i) : null,
                     GetRecordsLimit = limit,
+                    RetainDays = retain,
                     HealthInterval = TimeSpan.FromSeconds(health),
                     OwnerId = env.Get(parse, workerId) ?? StreamWorkerOptions.DefaultOwnerId(),
                     LeaseDuration = TimeSpan.FromSeconds(lease),
@@ -140,6 +153,7 @@ internal static class StreamCommand
                     abandoned = result.AbandonedRecords,
                     uniqueContacts = worker.State.Dedupe.Count,
                     superseded = worker.State.Dedupe.Superseded,
+                    firstOpenDay = worker.FirstOpenDay?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                     seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
                 }));
                 return ExitCodes.Ok;

@@ -42,6 +42,24 @@ public sealed class Deduplicator
         _latest.TrimExcess();
     }
 
+    /// <summary>
+    /// Forgets a contact (a stream worker dropping a closed day): its kept record leaves <see cref="Count"/> and
+    /// <paramref name="supersededCopies"/> (its copies the caller counted) leave <see cref="Superseded"/>, so that
+    /// Count + Superseded stays the number of records offered and not removed. False when the contact is not held.
+    /// </summary>
+    public bool Remove(string contactId, long supersededCopies = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(supersededCopies);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(supersededCopies, Superseded);
+        if (!_latest.Remove(contactId))
+        {
+            return false;
+        }
+
+        Superseded -= supersededCopies;
+        return true;
+    }
+
     public bool TryGet(string contactId, out ContactRecord record) => _latest.TryGetValue(contactId, out record!);
 
     internal static Instant Stamp(ContactRecord r) => r.LastUpdateTimestamp ?? r.End;

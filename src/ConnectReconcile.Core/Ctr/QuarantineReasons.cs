@@ -16,4 +16,7 @@ public static class QuarantineReasons
     public const string CorruptCompression = "corrupt-gzip";
     public const string RecordTooLarge = "record-too-large";
     public const string UnreadableObject = "unreadable-object";
+
+    /// <summary>The stream worker read a CTR for a report day it had already closed (see docs/stream.md, retention).</summary>
+    public const string LateForClosedDay = "late-for-closed-day";
 }

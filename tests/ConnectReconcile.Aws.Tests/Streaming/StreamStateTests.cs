@@ -148,6 +148,74 @@ public class StreamStateTests
         Assert.True(ShardLeases.IsDeadLocalOwner($"{Environment.MachineName}:{int.MaxValue - 7}"));
     }
 
+    [Fact]
+    public void A_day_closes_once_the_clock_is_past_it_by_the_retention_and_the_boundary_day_stays_open()
+    {
+        var retention = new StreamRetention(2);
+        Assert.Null(retention.FirstOpenDay);
+        Assert.False(retention.IsClosed(Oct1)); // nothing closes before the first batch
+
+        // Oct 1 ended at Oct 2 00:00; two whole days later (Oct 4 00:00) it closes, not a second before.
+        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 3, 23, 59, 59, TimeSpan.Zero)));
+        Assert.Equal(new DateOnly(2026, 10, 1), retention.FirstOpenDay);
+        Assert.False(retention.IsClosed(Oct1));
+        Assert.True(retention.IsClosed(new DateOnly(2026, 9, 30)));
+
+        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 3, 12, 0, 0, TimeSpan.Zero))); // the clock never goes back
+        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 4, 0, 0, 0, TimeSpan.Zero)));
+        Assert.True(retention.IsClosed(Oct1));
+        Assert.False(retention.IsClosed(Oct2));
+        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 4, 23, 0, 0, TimeSpan.Zero))); // same day: nothing new closes
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StreamRetention(0));
+    }
+
+    [Fact]
+    public void The_retention_clock_is_arrival_capped_by_the_ctrs_own_last_update()
+    {
+        var call = Voice("a", null, At(Oct1, 10, 0, 0), lastUpdate: At(Oct1, 10, 5, 0));
+        var loadedLater = new DateTimeOffset(2026, 12, 2, 7, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 10, 1, 10, 5, 0, TimeSpan.Zero), StreamRetention.ClockOf(call, loadedLater)); // a backlog put today
+        var live = new DateTimeOffset(2026, 10, 1, 10, 4, 0, TimeSpan.Zero);
+        Assert.Equal(live, StreamRetention.ClockOf(call, live)); // stamped ahead of its arrival
+    }
+
+    [Fact]
+    public void Eviction_drops_closed_chains_whole_with_their_copies_and_a_late_copy_of_a_cross_midnight_record_stays_out()
+    {
+        var state = new StreamState();
+        var oct3 = new DateOnly(2026, 10, 3);
+        state.Apply([
+            Voice("root", null, At(Oct1, 23, 59, 0)),
+            Voice("child", "root", At(Oct2, 0, 1, 0)),                             // across midnight: reported under Oct 1
+            Voice("child", "root", At(Oct2, 0, 1, 0), lastUpdate: At(Oct2, 0, 9, 0)), // a newer copy
+            Voice("b", null, At(Oct2, 10, 0, 0)),
+            Chat("chat-1", At(Oct1, 9, 0, 0)),
+            Chat("chat-2", At(oct3, 9, 0, 0)),
+        ]);
+        state.AddQuarantine(new StreamQuarantineEntry("shardId-000000000000", "1",
+            new QuarantineEntry(new SourcePosition("kinesis://s/shardId-000000000000/1", 0, 0), QuarantineReasons.NotJson, "x"), Oct1));
+        state.AddQuarantine(new StreamQuarantineEntry("shardId-000000000000", "2",
+            new QuarantineEntry(new SourcePosition("kinesis://s/shardId-000000000000/2", 0, 0), QuarantineReasons.NotJson, "x"), Oct2));
+        Assert.Equal((5, 1L), (state.Dedupe.Count, state.Dedupe.Superseded));
+
+        Assert.Equal((3, 1), state.Evict(Oct2)); // root + child (the chain's day is Oct 1) + chat-1
+        Assert.Equal((2, 0L), (state.Dedupe.Count, state.Dedupe.Superseded));
+        Assert.True(state.Dedupe.TryGet("b", out _));
+        Assert.Equal(1, state.QuarantineCount);
+        Assert.Equal(state.Dedupe.Count + state.Dedupe.Superseded + 1, state.ForDay(Oct2).Read);
+
+        // A re-delivered copy of the child started on open Oct 2, but its chain closed with Oct 1; a new call on Oct 2 is not late.
+        Assert.True(state.IsLate(Voice("child", "root", At(Oct2, 0, 1, 0)), Oct2));
+        Assert.True(state.IsLate(Voice("c", null, At(Oct1, 8, 0, 0)), Oct2));
+        Assert.False(state.IsLate(Voice("d", null, At(Oct2, 8, 0, 0)), Oct2));
+        Assert.False(state.IsLate(Voice("c", null, At(Oct1, 8, 0, 0)), null));
+
+        // Once Oct 2 closes as well, nothing of the old chain is remembered.
+        Assert.Equal((1, 1), state.Evict(oct3));
+        Assert.False(state.IsLate(Voice("child", "root", At(oct3, 0, 1, 0)), oct3));
+        Assert.Equal((1, 0L), (state.Dedupe.Count, state.Dedupe.Superseded));
+    }
+
     internal static Instant At(DateOnly day, int h, int m, int s) => Instant.FromDateTime(day.ToDateTime(new TimeOnly(h, m, s), DateTimeKind.Utc));
 
     private static ContactRecord Voice(string id, string? root, Instant start, Instant? lastUpdate = null) => new()

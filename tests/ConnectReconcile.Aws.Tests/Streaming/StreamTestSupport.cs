@@ -24,7 +24,15 @@ public sealed class StreamTestData : IAsyncLifetime
     public static readonly string[] RatedTables = ["charges", "contacts", "daily_usage", "legs", "segments"];
     public static readonly DateOnly[] Days = [new(2026, 10, 1), new(2026, 10, 2)];
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "cr-stream-" + Guid.NewGuid().ToString("N"));
+    public StreamTestData()
+        : this(Path.Combine(Path.GetTempPath(), "cr-stream-" + Guid.NewGuid().ToString("N")))
+    {
+    }
+
+    /// <summary>Files already generated under <paramref name="root"/>/data (the reference is not built).</summary>
+    internal StreamTestData(string root) => Root = root;
+
+    public string Root { get; }
 
     public string Data => Path.Combine(Root, "data");
 

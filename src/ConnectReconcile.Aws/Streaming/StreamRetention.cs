@@ -1,0 +1,54 @@
+using ConnectReconcile.Core.Ctr;
+
+namespace ConnectReconcile.Aws.Streaming;
+
+/// <summary>
+/// Which report days the worker still keeps open. Its clock is data, not the wall clock: the latest
+/// <see cref="ClockOf">time</see> of any committed CTR, so a worker catching up on a backlog, or recovering,
+/// closes days exactly as the live run did. Day D is closed once the clock's UTC date is after D + N days,
+/// i.e. once N whole days have passed since D ended: with N = 14, a clock on 2026-10-20 closes
+/// 2026-10-05 and keeps 2026-10-06 open. A closed day's partitions are never rewritten again.
+/// </summary>
+public sealed class StreamRetention
+{
+    public StreamRetention(int retainDays)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retainDays, 1);
+        RetainDays = retainDays;
+    }
+
+    public int RetainDays { get; }
+
+    /// <summary>The latest <see cref="ClockOf"/> of a committed CTR; null before the first batch with a CTR.</summary>
+    public DateTimeOffset? Clock { get; private set; }
+
+    /// <summary>The oldest open day; null while nothing is closed (no batch yet).</summary>
+    public DateOnly? FirstOpenDay => Clock is { } c ? DateOnly.FromDateTime(c.UtcDateTime).AddDays(-RetainDays) : null;
+
+    public bool IsClosed(DateOnly day) => FirstOpenDay is { } open && day < open;
+
+    /// <summary>
+    /// What one CTR tells the clock: its <c>ApproximateArrivalTimestamp</c>, but no later than the CTR's own
+    /// <c>LastUpdateTimestamp</c> (else its end). Live, Connect writes a CTR as it is updated, so the two agree;
+    /// a backlog put on the stream today (files loaded with <c>load</c>) would otherwise close every day at once,
+    /// and the cap on arrival keeps a CTR stamped in the future from closing days that are still live.
+    /// </summary>
+    public static DateTimeOffset ClockOf(ContactRecord record, DateTimeOffset arrival)
+    {
+        var stamp = new DateTimeOffset(DateTime.SpecifyKind((record.LastUpdateTimestamp ?? record.End).ToDateTime(), DateTimeKind.Utc));
+        return stamp < arrival ? stamp : arrival;
+    }
+
+    /// <summary>Moves the clock to <paramref name="arrival"/> (a batch's latest <see cref="ClockOf"/>) if it is later; true when that closed a day.</summary>
+    public bool Advance(DateTimeOffset? arrival)
+    {
+        if (arrival is not { } a || (Clock is { } c && a <= c))
+        {
+            return false;
+        }
+
+        var before = FirstOpenDay;
+        Clock = a;
+        return before != FirstOpenDay;
+    }
+}
