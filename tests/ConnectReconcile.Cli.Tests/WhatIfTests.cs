@@ -127,6 +127,32 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
     }
 
     [Fact]
+    public async Task A_callback_dialled_the_next_morning_is_in_the_totals()
+    {
+        // It arrives a day after its call's day was rated: the job reads the month again, and whatif failed with a
+        // NullReferenceException (its totals were replaced by the re-read while the run's result was being assigned).
+        using var dir = new TempDir();
+        const string Common = "\"Channel\":\"VOICE\",\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-0000-0000-000000000001\",\"CustomerEndpoint\":{\"Address\":\"+13125550111\",\"Type\":\"TELEPHONE_NUMBER\"},\"SystemEndpoint\":{\"Address\":\"+12065550100\",\"Type\":\"TELEPHONE_NUMBER\"}";
+        Directory.CreateDirectory(dir.Sub("ctr/2026/10/07/10"));
+        Directory.CreateDirectory(dir.Sub("ctr/2026/10/08/09"));
+        await File.WriteAllTextAsync(dir.Sub("ctr/2026/10/07/10/part"),
+            $$"""{"ContactId":"in-1",{{Common}},"InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-07T10:00:00Z","ConnectedToSystemTimestamp":"2026-10-07T10:00:00Z","DisconnectTimestamp":"2026-10-07T10:02:00Z","LastUpdateTimestamp":"2026-10-07T10:03:00Z"}""");
+        await File.WriteAllTextAsync(dir.Sub("ctr/2026/10/08/09/part"),
+            $$"""{"ContactId":"cb-1","InitialContactId":"in-1","PreviousContactId":"in-1",{{Common}},"InitiationMethod":"CALLBACK","InitiationTimestamp":"2026-10-07T10:02:00Z","ConnectedToSystemTimestamp":"2026-10-08T09:00:00Z","DisconnectTimestamp":"2026-10-08T09:05:00Z","LastUpdateTimestamp":"2026-10-08T09:06:00Z"}""");
+
+        var (replayExit, summary, replayErr) = await CliRunner.RunAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json");
+        Assert.True(replayExit == 0, replayErr);
+        var (exit, json, stderr) = await CliRunner.RunAsync("whatif", "--source", dir.Sub("ctr"), "--scenario", "policy=minimums=none", "--json");
+
+        Assert.True(exit == 0, stderr);
+        using var replayed = JsonDocument.Parse(summary);
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(300, replayed.RootElement.GetProperty("billedSeconds").GetProperty("telephony:outbound").GetInt64()); // the callback's 5 minutes
+        Assert.Equal(decimal.Parse(replayed.RootElement.GetProperty("totalCost").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            Math.Round(doc.RootElement.GetProperty("baseline").GetProperty("total").GetDecimal(), 2));
+    }
+
+    [Fact]
     public async Task A_baseline_that_costs_nothing_has_no_share_rather_than_a_missing_key()
     {
         using var dir = new TempDir();

@@ -94,7 +94,9 @@ internal static class WhatIfCommand
                     OnRestart = () => totals = new Totals(setup),
                 };
                 env.Logger.LogInformation("Rating {Source} for the {Name}: rate card {RateCard}, policy {Policy}", sourcePath, name, setup.Card.Version, setup.Policy);
-                totals.Job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct), JobBars.Totals);
+                // Assigned after the run: a re-read (a late record for a day already rated) replaces totals during it.
+                var job = await ProgressDisplay.RunAsync(env, progress => new BillingJob(options).RunAsync(progress, ct), JobBars.Totals);
+                totals.Job = job;
                 return totals;
             }
 
