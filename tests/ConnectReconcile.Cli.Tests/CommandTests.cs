@@ -614,6 +614,23 @@ public sealed class CommandTests
             "replay --from 2026-10-12 --to 2026-10-13 --look-ahead-hours 37 reads them all", auditLogs);
     }
 
+    [Fact]
+    public async Task A_callback_dialled_days_after_it_was_asked_for_is_late_for_its_chains_day_only()
+    {
+        // Its InitiationTimestamp is the request's (10-12), its call the 22nd's: the nightly of the 22nd named every day it
+        // waited in queue (10-12 to 10-21), ten days to run again where one has records of the chain.
+        using var dir = new TempDir();
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/2026/10/22/10")).FullName, "part"),
+            """{"ContactId":"cb-1","InitialContactId":"in-1","PreviousContactId":"in-1","Channel":"VOICE","InitiationMethod":"CALLBACK","InitiationTimestamp":"2026-10-12T09:01:00Z","ConnectedToSystemTimestamp":"2026-10-22T10:00:00Z","DisconnectTimestamp":"2026-10-22T10:05:00Z","CustomerEndpoint":{"Address":"+13125550111","Type":"TELEPHONE_NUMBER"}}""");
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("nightly", "--date", "2026-10-22", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"));
+        Assert.Equal(0, exit);
+        var late = Assert.Single(logs, l => l.Contains("arrived more than 6 h", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: 1 record(s) of calls on 2026-10-12 arrived", late, StringComparison.Ordinal);
+        Assert.EndsWith("nightly --date 2026-10-12 --look-ahead-hours 227", late, StringComparison.Ordinal);
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(dir.Sub("out/_runs/2026-10-22_2026-10-22/run.json")));
+        Assert.Equal(["2026-10-12"], manifest.RootElement.GetProperty("lateArrivals").EnumerateArray().Select(d => d.GetProperty("day").GetString()));
+    }
+
     [Theory]
     // A transfer after midnight of a call that began before it, delivered after that day's look-ahead: it is late for its chain's day.
     [InlineData("late-child", "2026-11-01", "2026-10-31:8")]

@@ -223,17 +223,19 @@ public sealed class CtrParserTests
     [InlineData("2026-10-09T11:39:10Z", true)]  // asked for on the 1st, dialled on the 9th (delays and retries run to days): a 6-minute call
     [InlineData(null, true)]                    // never dialled (expired after days in queue): no leg to bill
     [InlineData("2026-10-01T11:38:00Z", false)] // dialled, then 8 days on the line
-    public void A_queued_callback_is_measured_from_when_it_was_dialled(string? dialled, bool kept)
+    [InlineData("2026-10-09T11:39:10Z", false, "2016-10-01T11:37:00Z")] // a wrong year in the request dated the whole chain 2016
+    [InlineData(null, false, "2026-09-01T11:37:00Z")] // never dialled, but 38 days in queue
+    public void A_queued_callback_is_measured_from_when_it_was_dialled(string? dialled, bool kept, string requested = "2026-10-01T11:37:00Z")
     {
         // Its InitiationTimestamp is when the customer asked for it: 8 days before its end was quarantined as
-        // bad-timestamp, and a transfer from it then fell on the inbound call as inbound minutes.
+        // bad-timestamp, and a transfer from it then fell on the inbound call as inbound minutes. Its wait has a bound of its own.
         var connected = dialled is null ? "" : $",\"ConnectedToSystemTimestamp\":\"{dialled}\"";
         var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes(
-            $$"""{"ContactId":"cb","Channel":"VOICE","InitiationMethod":"CALLBACK","InitiationTimestamp":"2026-10-01T11:37:00Z"{{connected}},"DisconnectTimestamp":"2026-10-09T11:45:00Z"}"""));
+            $$"""{"ContactId":"cb","Channel":"VOICE","InitiationMethod":"CALLBACK","InitiationTimestamp":"{{requested}}"{{connected}},"DisconnectTimestamp":"2026-10-09T11:45:00Z"}"""));
         Assert.Equal(kept ? null : QuarantineReasons.BadTimestamp, outcome.Reason);
         if (!kept)
         {
-            Assert.Contains("more than 7 days after ConnectedToSystemTimestamp", outcome.Detail, StringComparison.Ordinal);
+            Assert.Contains(requested == "2026-10-01T11:37:00Z" ? "more than 7 days after ConnectedToSystemTimestamp" : "a queued callback waits at most 30 days", outcome.Detail, StringComparison.Ordinal);
         }
     }
 

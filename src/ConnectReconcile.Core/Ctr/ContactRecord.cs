@@ -38,9 +38,20 @@ public sealed record ContactRecord
     /// <summary>The end of the record: its disconnect, else its initiation (an unfinished record has no length).</summary>
     public Instant End => DisconnectTimestamp ?? InitiationTimestamp;
 
+    /// <summary>When the call itself started (<see cref="CallStartOf"/>); null for a queued callback never dialled.</summary>
+    public Instant? CallStart => CallStartOf(InitiationMethod, InitiationTimestamp, ConnectedToSystemTimestamp);
+
     public string Region => ArnParts.Of(InstanceArn).Region ?? "unknown";
 
     public string InstanceId => InstanceIdTag ?? ArnParts.Of(InstanceArn).InstanceId ?? "unknown";
+
+    /// <summary>
+    /// When a record's call started: its InitiationTimestamp, but a queued callback's is when the customer asked for it,
+    /// days before it was dialled (flow delays and retries, days in queue); its call starts when it is dialled, and one
+    /// never dialled has none (null).
+    /// </summary>
+    public static Instant? CallStartOf(string? method, Instant initiation, Instant? connected) =>
+        method == InitiationMethods.Callback ? connected : initiation;
 
     // Optional times are stored as raw seconds (8 bytes, not 16 for Instant?): days of records are held in memory.
     private readonly long _connectedToSystemTimestamp = Instants.None;

@@ -45,6 +45,12 @@ public sealed class CtrParser
     /// </summary>
     private const long MaxCallSeconds = 7 * 86_400;
 
+    /// <summary>
+    /// The longest a queued callback may wait between its request (InitiationTimestamp) and its call: Connect keeps
+    /// one queued up to 14 days, after a first delay and retries of up to 3 days each; 30 is far beyond that.
+    /// </summary>
+    private const long MaxCallbackWaitSeconds = 30 * 86_400;
+
     /// <summary>A run of this many digits in a token is a phone number's (the shortest subscriber numbers have 7).</summary>
     private const int PhoneDigits = 7;
 
@@ -370,16 +376,23 @@ public sealed class CtrParser
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, "DisconnectTimestamp missing: a call's legs end there, so it cannot be billed", contactId);
         }
 
-        // A queued callback's InitiationTimestamp is when the customer asked for it: its delays and retries run to
-        // days, and it waits in queue up to 14 of them, so its call is measured from when it was dialled (its leg's start).
-        var (callStart, callStartName) = method == InitiationMethods.Callback
-            ? (connected, "ConnectedToSystemTimestamp") : (initiation, "InitiationTimestamp");
+        // A queued callback's call is measured from when it was dialled (its leg's start), and its wait on its own.
+        var callStart = ContactRecord.CallStartOf(method, initiation.Value, connected);
         if (channel == Channels.Voice && disconnect is { } last && callStart is { } start && last.UnixSeconds - start.UnixSeconds > MaxCallSeconds)
         {
             // One wrong year in a timestamp (a 2000 start, a 9998 end) made a 45 s call of decades: a bill of
             // millions on one line, and a late warning for every day between.
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
-                $"DisconnectTimestamp {last} is more than {MaxCallSeconds / 86_400} days after {callStartName} {start}: a call lasts at most {MaxCallSeconds / 86_400} days", contactId);
+                $"DisconnectTimestamp {last} is more than {MaxCallSeconds / 86_400} days after {(start == initiation.Value ? "InitiationTimestamp" : "ConnectedToSystemTimestamp")} {start}: " +
+                $"a call lasts at most {MaxCallSeconds / 86_400} days", contactId);
+        }
+
+        if (method == InitiationMethods.Callback && (connected ?? disconnect) is { } reached && reached.UnixSeconds - initiation.Value.UnixSeconds > MaxCallbackWaitSeconds)
+        {
+            // A wrong year in the request time would date the whole chain (its day is its first record's start) years early.
+            return ParseOutcome.Reject(QuarantineReasons.BadTimestamp,
+                $"{(connected is null ? "DisconnectTimestamp" : "ConnectedToSystemTimestamp")} {reached} is more than {MaxCallbackWaitSeconds / 86_400} days after the callback's InitiationTimestamp {initiation.Value}: " +
+                $"a queued callback waits at most {MaxCallbackWaitSeconds / 86_400} days", contactId);
         }
 
         return ParseOutcome.Ok(new ContactRecord

@@ -54,7 +54,15 @@ public sealed class LateArrivals(DateOnly? from, DateOnly? to, int lookAheadHour
                 Note(chainDay, hour);
             }
 
-            for (var day = start; day < first && day <= record.End.UtcDate; day = day.AddDays(1))
+            // The days its call spanned: a queued callback's from when it was dialled (its chain's day, the request's,
+            // is noted on its own: nothing of the chain starts on the days it waited), none if it never was.
+            var callDay = record.CallStart?.UtcDate;
+            if ((callDay is null || callDay > start) && start < first)
+            {
+                Note(start, hour);
+            }
+
+            for (var day = callDay ?? first; day < first && day <= record.End.UtcDate; day = day.AddDays(1))
             {
                 Note(day, hour);
             }
