@@ -123,6 +123,8 @@ public sealed class ProfileBuilder(BillingPolicy policy)
                 _agentSeconds += ring + cb.Seconds;
             }
 
+            // The profile's external transfers are those of answered inbound calls (a share of them).
+            SkipThirdPartyLegs("third-party legs of callback calls", result);
             return;
         }
 
@@ -175,12 +177,7 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         _outbound[destination] = _outbound.GetValueOrDefault(destination) + 1;
         _outTotal++;
         CountDeskAndLens(result);
-        if (result.Legs.Any(l => l.Kind == LegKinds.ThirdParty))
-        {
-            var cost = result.Charges.Where(c => c.LegKind == LegKinds.ThirdParty).Sum(c => c.Cost ?? 0);
-            var previous = _skipped.GetValueOrDefault("third-party legs of outbound calls");
-            _skipped["third-party legs of outbound calls"] = (previous.Chains + 1, previous.Cost + cost);
-        }
+        SkipThirdPartyLegs("third-party legs of outbound calls", result);
 
         if (leg is not null && head.ConnectedToSystemTimestamp is { } answered)
         {
@@ -203,6 +200,17 @@ public sealed class ProfileBuilder(BillingPolicy policy)
     {
         _deskSeconds += result.Legs.Where(l => l.Kind == LegKinds.DeskPhone).Sum(l => l.Seconds);
         _lensSeconds += result.Charges.Where(c => c.ChargeKind == ChargeKinds.ContactLens).Sum(c => c.ActualSeconds);
+    }
+
+    /// <summary>A chain's third-party legs where the profile has no place for them: named with their cost, not dropped silently.</summary>
+    private void SkipThirdPartyLegs(string why, ChainResult result)
+    {
+        if (result.Legs.Any(l => l.Kind == LegKinds.ThirdParty))
+        {
+            var cost = result.Charges.Where(c => c.LegKind == LegKinds.ThirdParty).Sum(c => c.Cost ?? 0);
+            var previous = _skipped.GetValueOrDefault(why);
+            _skipped[why] = (previous.Chains + 1, previous.Cost + cost);
+        }
     }
 
     private void Skip(string why, ChainResult result)

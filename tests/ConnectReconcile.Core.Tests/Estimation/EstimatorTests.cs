@@ -211,6 +211,42 @@ public sealed class EstimatorTests
         Assert.Contains(mixed.Notes, n => n.StartsWith("The CTRs span regions: priced as ap-northeast-1", StringComparison.Ordinal) && n.Contains("us-east-1 (", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_callbacks_external_transfer_is_named_with_its_cost_not_dropped()
+    {
+        // The profile's external transfers are a share of answered inbound calls; one made from a callback has no place
+        // in it, and was left out without a word (a quarter of the replay's cost in one explorer's month).
+        var t0 = Time.Instant.Parse("2026-10-07T10:00:00Z");
+        var inbound = new Ctr.ContactRecord
+        {
+            ContactId = "in", Channel = Ctr.Channels.Voice, InitiationMethod = Ctr.InitiationMethods.Inbound,
+            InitiationTimestamp = t0, ConnectedToSystemTimestamp = t0, DisconnectTimestamp = t0.PlusSeconds(120),
+            SystemEndpoint = new Ctr.Endpoint("+12065550100", "TELEPHONE_NUMBER"), CustomerEndpoint = new Ctr.Endpoint("+13125550111", "TELEPHONE_NUMBER"),
+            Queue = new Ctr.QueueInfo { Name = "q", EnqueueTimestamp = t0.PlusSeconds(60) },
+            InstanceArn = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001",
+        };
+        var callback = inbound with
+        {
+            ContactId = "cb", InitialContactId = "in", PreviousContactId = "in", InitiationMethod = Ctr.InitiationMethods.Callback,
+            InitiationTimestamp = t0.PlusSeconds(120), ConnectedToSystemTimestamp = t0.PlusSeconds(82_800), DisconnectTimestamp = t0.PlusSeconds(83_340),
+            Queue = null,
+            Agent = new Ctr.AgentInfo { Username = "a", ConnectedToAgentTimestamp = t0.PlusSeconds(82_805), AfterContactWorkStartTimestamp = t0.PlusSeconds(83_340) },
+            TransferredToEndpoint = new Ctr.Endpoint("+13125550999", "TELEPHONE_NUMBER"), TransferCompletedTimestamp = t0.PlusSeconds(83_040),
+        };
+        var rated = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, Reference.AgentDirectory.Empty, Reference.NumberInventory.Missing)
+            .Rate(new Chains.Chain("in", [inbound, callback]));
+        var external = Assert.Single(rated.Legs, l => l.Kind == LegKinds.ThirdParty);
+        Assert.Equal(300, external.Seconds);
+
+        var builder = new ProfileBuilder(BillingPolicy.Default);
+        builder.AddDay(new DateOnly(2026, 10, 7));
+        builder.Add(rated);
+        var cost = rated.Charges.Where(c => c.LegKind == LegKinds.ThirdParty).Sum(c => c.Cost ?? 0);
+        Assert.True(cost > 0);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Not modelled: 1 third-party legs of callback calls, rated at {cost:0.00} in the replay."),
+            builder.Build().Notes);
+    }
+
     /// <summary>The built-in cards with rows added (and, by id, ended).</summary>
     private static RateCard WithRows(IEnumerable<RateRow> added, IReadOnlyDictionary<string, DateOnly>? endedOn = null)
     {
