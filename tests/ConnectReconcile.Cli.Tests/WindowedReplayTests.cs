@@ -119,6 +119,7 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
             }
         }), CancellationToken.None);
         Assert.Contains("re-read", events);
+        Assert.Null(corrected1.WindowHoldHours); // three days late: past what a longer hold is for
 
         // The re-read holds the whole range and rates it at the end: each day is reported as it is written.
         var days = corrected1.Outputs.Where(o => o.Path.StartsWith("contacts/", StringComparison.Ordinal)).Count();
@@ -160,6 +161,47 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         // And the correction took effect: the month bills more seconds than without it.
         var uncorrected = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
         Assert.True(corrected1.Totals.ByKind.Values.Sum(t => t.BilledSeconds) > uncorrected.Totals.ByKind.Values.Sum(t => t.BilledSeconds));
+    }
+
+    [Fact]
+    public async Task A_callback_dialled_the_next_morning_is_met_by_a_longer_hold_not_by_holding_the_month()
+    {
+        using var tmp = new TempDir();
+        var ctr = tmp.Sub("ctr");
+        CopyTree(month.Ctr, ctr);
+        var first = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).First();
+        var call = Directory.GetFiles(first).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+
+        // The customer asked for a callback as the call ended; an agent dialled back 20 hours later, past the 6 h look-ahead
+        // that closed the call's chain and wrote its day. Before, one such record made the job hold the whole month.
+        static string At(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var ended = DateTime.Parse(call["DisconnectTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        var dialled = ended.AddHours(20);
+        var callback = call.DeepClone().AsObject();
+        callback["ContactId"] = "7f3a9c1e-0000-4000-8000-00000000cb01";
+        callback["InitialContactId"] = call["InitialContactId"]?.GetValue<string>() ?? call["ContactId"]!.GetValue<string>();
+        callback["PreviousContactId"] = call["ContactId"]!.GetValue<string>();
+        callback["InitiationMethod"] = "CALLBACK";
+        callback["InitiationTimestamp"] = At(ended);
+        callback["ConnectedToSystemTimestamp"] = At(dialled);
+        callback["DisconnectTimestamp"] = At(dialled.AddMinutes(5));
+        callback["LastUpdateTimestamp"] = At(dialled.AddMinutes(6));
+        callback["Agent"]!["ConnectedToAgentTimestamp"] = At(dialled.AddSeconds(5));
+        callback["Agent"]!["AfterContactWorkStartTimestamp"] = At(dialled.AddMinutes(5));
+        callback.Remove("Queue");
+        var arrived = Directory.CreateDirectory(Path.Combine(ctr, dialled.AddMinutes(6).ToString("yyyy/MM/dd/HH", System.Globalization.CultureInfo.InvariantCulture))).FullName;
+        await File.WriteAllTextAsync(Path.Combine(arrived, "zz-callback"), callback.ToJsonString(), Encoding.UTF8);
+
+        var events = new List<string>();
+        var windowed = await new BillingJob(Options(ctr, tmp.Sub("windowed"))).RunAsync(new ReplayEndToEndTests.SyncProgress(p => events.Add(p.Phase)), CancellationToken.None);
+
+        Assert.Contains("re-read", events);
+        Assert.InRange(windowed.WindowHoldHours ?? 0, 21, BillingJob.MaxHoldHours); // read again through a window that held the chain open
+        await HeldRunAsync(ctr, tmp.Sub("held"));
+        AssertSameOutput(tmp.Sub("held"), tmp.Sub("windowed"));
+        var legs = windowed.Totals.ByKind[Core.Legs.ChargeKinds.TelephonyOutbound];
+        var without = await new BillingJob(Options(month.Ctr, null)).RunAsync(null, CancellationToken.None);
+        Assert.Equal(without.Totals.ByKind[Core.Legs.ChargeKinds.TelephonyOutbound].BilledSeconds + 300, legs.BilledSeconds); // the callback's 5 minutes
     }
 
     /// <summary>Records each progress report's phase, with "+written" once a Parquet file is staged under <paramref name="outDir"/>.</summary>

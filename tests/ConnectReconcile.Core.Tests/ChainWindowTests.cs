@@ -203,6 +203,15 @@ public sealed class ChainWindowTests
         reported.Offer(Call(Id(2), 3900, 200, root: Id(1)));
         Assert.Equal(1, reported.LateCorrections);
 
+        // A window holding chains from the start of their day to the arrival hour it came in (and an hour more) meets it.
+        Assert.Equal(2 * 86_400 + 3600, reported.HoldForCorrections);
+        var longer = new ChainWindow(reported.HoldForCorrections, _ => true);
+        longer.Offer(Call(Id(1), 3600, 300));
+        Assert.Empty(longer.Advance(Day1.PlusSeconds(2 * 86_400)));
+        longer.Offer(Call(Id(2), 3900, 200, root: Id(1)));
+        Assert.Equal(0, longer.LateCorrections);
+        Assert.Equal(2, Assert.Single(longer.CloseAll()).Chain!.Records.Count);
+
         var unreported = new ChainWindow(Hold, _ => false);
         unreported.Offer(Call(Id(1), 3600, 300));
         unreported.Advance(Day1.PlusSeconds(2 * 86_400));

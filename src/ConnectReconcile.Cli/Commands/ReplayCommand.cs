@@ -122,6 +122,13 @@ internal static class ReplayCommand
                 stopwatch.Elapsed.TotalSeconds, result.Counts.Read, result.Counts.Chains, result.Outputs.Count);
             WarnIfNothingRead(env, result, sourcePath, from, to);
             WarnOfLateArrivals(env, result, options.LookAheadHours);
+            if (result.WindowHoldHours is not { } hold || hold > options.LookAheadHours)
+            {
+                // Said because it costs a second read (and, held, memory): a late record changed a day already written.
+                env.Logger.LogInformation("A record changed a day already written, so the range was read again {How}",
+                    result.WindowHoldHours is { } longer ? $"holding chains open {longer} h (the look-ahead is {options.LookAheadHours} h)" : "holding every record (it came days late)");
+            }
+
             if (from is null && to is null)
             {
                 await WarnOfDaysLeftAsync(env, options.Output, result, outPath, ct);

@@ -71,6 +71,16 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     /// <summary>Late changes to closed, reported days: the windowed result would differ from a whole-range read.</summary>
     public long LateCorrections { get; private set; }
 
+    /// <summary>
+    /// The hold (seconds) that would have kept every chain a <see cref="LateCorrections">late correction</see> reached
+    /// open until it came: from the start of its day to the arrival hour it came in, and an hour more (it arrived
+    /// within that hour). <see cref="long.MaxValue"/> when no hold would do (a copy that moved to another chain, a
+    /// record read before any arrival hour); 0 without corrections.
+    /// </summary>
+    public long HoldForCorrections { get; private set; }
+
+    private Instant? _watermark;
+
     /// <summary>Every chain of this day and earlier has closed; null until one day has.</summary>
     public DateOnly? ClosedThrough { get; private set; }
 
@@ -112,7 +122,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             {
                 if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key, _arrivalKnown))
                 {
-                    LateCorrections++; // its root id changed between copies: only a whole-range read gets this right
+                    Correction(null); // its root id changed between copies: only a whole-range read gets this right
                 }
 
                 return;
@@ -152,7 +162,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             AddClosed(record.ContactId, key, stamp, chainDay);
             if (Reported(chainDay) || reported(day))
             {
-                LateCorrections++;
+                Correction(EarlierOf(chainDay, day));
             }
             else
             {
@@ -164,7 +174,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         if (ClosedThrough is { } closedThrough && day <= closedThrough && reported(day))
         {
-            LateCorrections++; // a new contact of a day already written
+            Correction(day); // a new contact of a day already written
         }
 
         AddOpen(record.ContactId, key, stamp);
@@ -176,9 +186,22 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     {
         if (key.Fingerprint != fingerprint && (Reported(day) || reported(record.InitiationTimestamp.UtcDate)))
         {
-            LateCorrections++;
+            Correction(EarlierOf(day, record.InitiationTimestamp.UtcDate));
         }
     }
+
+    /// <summary>Counts a late correction to a chain of <paramref name="day"/> (null: no hold would have avoided it).</summary>
+    private void Correction(DateOnly? day)
+    {
+        LateCorrections++;
+        var hold = day is { } d && _watermark is { } w
+            ? Math.Max(0, w.UnixSeconds - Instant.FromDate(d).UnixSeconds) + ArrivalGraceSeconds
+            : long.MaxValue;
+        HoldForCorrections = Math.Max(HoldForCorrections, hold);
+    }
+
+    private static DateOnly EarlierOf(ushort day, DateOnly other) =>
+        day != NoDay && DateOnly.FromDayNumber(day + EpochDay) is var d && d < other ? d : other;
 
     /// <summary>
     /// Closes the groups whose last activity is at least <c>hold</c> before the watermark, the arrival
@@ -190,6 +213,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     {
         var cutoff = watermark.PlusSeconds(-holdSeconds);
         var arrivedBy = watermark.PlusSeconds(ArrivalGraceSeconds);
+        _watermark = watermark;
         _closing.Clear();
         DateOnly? firstOpenDay = null;
         foreach (var group in _open.Values)

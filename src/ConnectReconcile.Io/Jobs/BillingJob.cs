@@ -73,6 +73,12 @@ public sealed record JobResult(
 {
     /// <summary>Earlier days whose records this dated run read after those days' look-ahead (<see cref="LateArrivals"/>).</summary>
     public IReadOnlyList<LateDay> LateArrivals { get; init; } = [];
+
+    /// <summary>
+    /// How long the pass that rated the range held a chain open after its last activity: the look-ahead, or more when
+    /// a late record made the job read the range again; null when it held every record of the range instead.
+    /// </summary>
+    public int? WindowHoldHours { get; init; }
 }
 
 /// <summary>
@@ -81,7 +87,8 @@ public sealed record JobResult(
 /// arrival hours have moved <see cref="BillingJobOptions.LookAheadHours"/> past its last record, and a
 /// day's partitions are written once all its chains are, so memory holds a compact dedupe index and a
 /// few hours of records, not the month. Should a late record change a day already written, the job
-/// re-reads the range holding every record (the answer never depends on the window); a job with an
+/// reads the range again with chains held open long enough to meet it (a callback dialled the next
+/// morning), or, for a record days late, holding every record (the answer never depends on the window); a job with an
 /// <see cref="BillingJobOptions.OnDayRated"/> consumer that cannot forget what a first pass gave it
 /// (no <see cref="BillingJobOptions.OnRestart"/>) holds the range from the start. The output is
 /// published atomically at the end with run.json written last.
@@ -92,6 +99,12 @@ public sealed class BillingJob(BillingJobOptions options)
     private readonly InputSelector _selector = new(options.HourPattern);
 
     public static readonly IReadOnlyList<string> Tables = ["charges", "contacts", "daily_usage", "legs", "segments", "quarantine"];
+
+    /// <summary>
+    /// The longest a windowed pass holds chains open to meet late records (a weekend's callbacks); a record later still
+    /// makes the job read the range holding every record.
+    /// </summary>
+    public const int MaxHoldHours = 96;
 
     public async Task<JobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
@@ -106,13 +119,26 @@ public sealed class BillingJob(BillingJobOptions options)
         // A consumer of OnDayRated that cannot forget what a windowed pass gave it before a re-read gets the held path.
         if (options.OnDayRated is null || options.OnRestart is not null)
         {
-            if (await RunWindowedAsync(objects, progress, cancellationToken).ConfigureAwait(false) is { } result)
+            // A record late for a day already written (a callback dialled the next morning) is read again with chains held
+            // long enough to meet it, while that is hours; days late, the range is held whole.
+            var holdHours = options.LookAheadHours;
+            while (true)
             {
-                return result;
-            }
+                var (result, needed) = await RunWindowedAsync(objects, holdHours, progress, cancellationToken).ConfigureAwait(false);
+                if (result is not null)
+                {
+                    return result;
+                }
 
-            options.OnRestart?.Invoke();
-            progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
+                options.OnRestart?.Invoke();
+                progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
+                if (needed > MaxHoldHours || holdHours >= MaxHoldHours)
+                {
+                    break;
+                }
+
+                holdHours = Math.Min(MaxHoldHours, Math.Max(needed, 2 * holdHours));
+            }
         }
 
         var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
@@ -128,12 +154,16 @@ public sealed class BillingJob(BillingJobOptions options)
     public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
         RateAsync(loaded, releaseRecords: false, [], progress, cancellationToken);
 
-    /// <returns>Null when a late record changed a day already written: the caller re-reads holding everything.</returns>
-    private async Task<JobResult?> RunWindowedAsync(IReadOnlyList<StoredObject> objects, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="holdHours">How long a chain stays open after its last activity (the look-ahead, or more after a late record).</param>
+    /// <returns>
+    /// The result; or, when a late record changed a day already written, none and the hold (hours) that would have met
+    /// the late records seen (<see cref="int.MaxValue"/> when no hold would do).
+    /// </returns>
+    private async Task<(JobResult? Result, int HoldNeeded)> RunWindowedAsync(IReadOnlyList<StoredObject> objects, int holdHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var days = new DayPartitions(options, _selector);
         using var closedContacts = new FileClosedContactLog(options.ScratchDirectory ?? Path.GetTempPath());
-        ChainWindow? window = new(options.LookAheadHours * 3600L, options.Covers, closedContacts);
+        ChainWindow? window = new(holdHours * 3600L, options.Covers, closedContacts);
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         var totalBytes = objects.Sum(o => o.Size);
@@ -150,7 +180,7 @@ public sealed class BillingJob(BillingJobOptions options)
                 watermark = Instant.FromDateTime(hour);
                 if (!Hand(window.Advance(watermark.Value), days))
                 {
-                    return Abandon(window);
+                    return (null, Abandon(window));
                 }
 
                 await days.FlushThroughAsync(window.ClosedThrough, cancellationToken).ConfigureAwait(false);
@@ -163,7 +193,7 @@ public sealed class BillingJob(BillingJobOptions options)
 
             if (window.LateCorrections > 0)
             {
-                return Abandon(window);
+                return (null, Abandon(window));
             }
 
             quarantined.AddRange(decoded.Quarantined);
@@ -175,7 +205,7 @@ public sealed class BillingJob(BillingJobOptions options)
 
         if (!Hand(window.CloseAll(), days))
         {
-            return Abandon(window);
+            return (null, Abandon(window));
         }
 
         WarnStampedPastArrival(window);
@@ -187,14 +217,19 @@ public sealed class BillingJob(BillingJobOptions options)
         // long as it does, so let go of it before the last days are rated.
         window = null;
         decoder = null;
-        return await days.FinishAsync(read, superseded, quarantined, inputs, late.Days, progress, cancellationToken).ConfigureAwait(false);
+        var result = await days.FinishAsync(read, superseded, quarantined, inputs, late.Days, progress, cancellationToken).ConfigureAwait(false);
+        return (result with { WindowHoldHours = holdHours }, 0);
     }
 
-    /// <summary>A windowed pass given up for a re-read, which has no arrival to hold stamps against: what it saw is still worth a warning.</summary>
-    private JobResult? Abandon(ChainWindow window)
+    /// <summary>
+    /// A windowed pass given up for a re-read (which may hold no arrival to bound stamps by: what it saw is still worth
+    /// a warning); returns the hold in whole hours that would have met its late records.
+    /// </summary>
+    private int Abandon(ChainWindow window)
     {
         WarnStampedPastArrival(window);
-        return null;
+        var seconds = window.HoldForCorrections;
+        return seconds > (long)MaxHoldHours * 3600 ? int.MaxValue : (int)((seconds + 3599) / 3600);
     }
 
     /// <summary>
