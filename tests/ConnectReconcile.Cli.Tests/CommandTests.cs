@@ -620,12 +620,7 @@ public sealed class CommandTests
     public async Task A_record_that_changes_a_written_day_says_how_the_range_was_read_again(string dialledHour, string how)
     {
         using var dir = new TempDir();
-        const string Common = "\"Channel\":\"VOICE\",\"CustomerEndpoint\":{\"Address\":\"+13125550111\",\"Type\":\"TELEPHONE_NUMBER\"},\"SystemEndpoint\":{\"Address\":\"+12065550100\",\"Type\":\"TELEPHONE_NUMBER\"}";
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/2026/10/07/10")).FullName, "part"),
-            $$"""{"ContactId":"in-1",{{Common}},"InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-07T10:00:00Z","DisconnectTimestamp":"2026-10-07T10:02:00Z"}""");
-        var hour = dialledHour.Replace('-', '/').Replace('T', '/');
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/" + hour)).FullName, "part"),
-            $$"""{"ContactId":"cb-1","InitialContactId":"in-1","PreviousContactId":"in-1",{{Common}},"InitiationMethod":"CALLBACK","InitiationTimestamp":"2026-10-07T10:02:00Z","ConnectedToSystemTimestamp":"{{dialledHour}}:00:00Z","DisconnectTimestamp":"{{dialledHour}}:05:00Z"}""");
+        QueuedCallback.Write(dir.Sub("ctr"), dialledHour);
         var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"));
         Assert.Equal(0, exit);
         Assert.Contains("Information: A record changed a day already written, so the range was read again " + how, logs);

@@ -132,13 +132,7 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
         // It arrives a day after its call's day was rated: the job reads the month again, and whatif failed with a
         // NullReferenceException (its totals were replaced by the re-read while the run's result was being assigned).
         using var dir = new TempDir();
-        const string Common = "\"Channel\":\"VOICE\",\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-0000-0000-000000000001\",\"CustomerEndpoint\":{\"Address\":\"+13125550111\",\"Type\":\"TELEPHONE_NUMBER\"},\"SystemEndpoint\":{\"Address\":\"+12065550100\",\"Type\":\"TELEPHONE_NUMBER\"}";
-        Directory.CreateDirectory(dir.Sub("ctr/2026/10/07/10"));
-        Directory.CreateDirectory(dir.Sub("ctr/2026/10/08/09"));
-        await File.WriteAllTextAsync(dir.Sub("ctr/2026/10/07/10/part"),
-            $$"""{"ContactId":"in-1",{{Common}},"InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-07T10:00:00Z","ConnectedToSystemTimestamp":"2026-10-07T10:00:00Z","DisconnectTimestamp":"2026-10-07T10:02:00Z","LastUpdateTimestamp":"2026-10-07T10:03:00Z"}""");
-        await File.WriteAllTextAsync(dir.Sub("ctr/2026/10/08/09/part"),
-            $$"""{"ContactId":"cb-1","InitialContactId":"in-1","PreviousContactId":"in-1",{{Common}},"InitiationMethod":"CALLBACK","InitiationTimestamp":"2026-10-07T10:02:00Z","ConnectedToSystemTimestamp":"2026-10-08T09:00:00Z","DisconnectTimestamp":"2026-10-08T09:05:00Z","LastUpdateTimestamp":"2026-10-08T09:06:00Z"}""");
+        QueuedCallback.Write(dir.Sub("ctr"), "2026-10-08T09");
 
         var (replayExit, summary, replayErr) = await CliRunner.RunAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--summary", "json");
         Assert.True(replayExit == 0, replayErr);
