@@ -258,7 +258,8 @@ public sealed class CommandTests
     [InlineData("--from (2026-10-05) is after --to (2026-10-01)", "estimate", "--from-ctrs", ".", "--from", "2026-10-05", "--to", "2026-10-01")]
     [InlineData("--get-records-limit must be 1 to 10000", "stream", "--stream", "s", "--out", "../x", "--get-records-limit", "20000")]
     [InlineData("--health-seconds must be positive", "stream", "--stream", "s", "--out", "../x", "--health-seconds", "0")]
-    [InlineData("--retain-days must be 1 or more, got 0", "stream", "--stream", "s", "--out", "../x", "--retain-days", "0")]
+    [InlineData("--retain-days must be 1 to 3650, got 0", "stream", "--stream", "s", "--out", "../x", "--retain-days", "0")]
+    [InlineData("--retain-days must be 1 to 3650, got 1000000", "stream", "--stream", "s", "--out", "../x", "--retain-days", "1000000")] // was an overflow after the first batch
     [InlineData("--days 1 to 366", "generate", "--out", "../g", "--days", "400")]
     [InlineData("--cur-format must be parquet or legacy-csv", "generate", "--out", "../g", "--cur-format", "xml")]
     [InlineData("has no prices for region 'mars-1'", "estimate", "--from-ctrs", ".", "--region", "mars-1")]

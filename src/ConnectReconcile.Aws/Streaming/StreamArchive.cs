@@ -15,7 +15,8 @@ public sealed record ShardRange(string ShardId, string? FirstSequenceNumber, str
 /// <c>_stream/batches/batch-N.json</c>: what batch N read (per shard sequence ranges), where its accepted CTRs
 /// are archived, what it quarantined, which report days it re-rated (<see cref="Days"/>) and which arrival
 /// days' quarantine partitions it rewrote (<see cref="QuarantineDays"/>), and the retention clock its CTRs set
-/// (<see cref="RetentionClock"/>, see <see cref="StreamRetention"/>; absent in manifests written before retention). Written after the archive and
+/// (<see cref="RetentionClock"/>, see <see cref="StreamRetention"/>) with the <c>--retain-days</c> it ran under
+/// (<see cref="RetainDays"/>); both absent in manifests written before retention. Written after the archive and
 /// before the days are published: it is the batch's commit record, so recovery trusts exactly the archives
 /// that have a manifest.
 /// </summary>
@@ -34,7 +35,8 @@ public sealed record BatchManifest(
     IReadOnlyList<StreamQuarantineEntry> Quarantine,
     DateTimeOffset? FirstArrival,
     DateTimeOffset? LastArrival,
-    DateTimeOffset? RetentionClock = null)
+    DateTimeOffset? RetentionClock = null,
+    int? RetainDays = null)
 {
     public const string Format = "connect-reconcile/stream-batch@1";
 
@@ -57,6 +59,10 @@ public sealed record BatchManifest(
             w.WriteString("firstArrival", FirstArrival?.ToString("O", CultureInfo.InvariantCulture));
             w.WriteString("lastArrival", LastArrival?.ToString("O", CultureInfo.InvariantCulture));
             w.WriteString("retentionClock", RetentionClock?.ToString("O", CultureInfo.InvariantCulture));
+            if (RetainDays is { } retain)
+            {
+                w.WriteNumber("retainDays", retain);
+            }
             w.WriteStartArray("shards");
             foreach (var s in Shards)
             {
@@ -149,7 +155,8 @@ public sealed record BatchManifest(
                 DateOnly.ParseExact(q.GetProperty("arrivalDay").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture))).ToList(),
             Instant(root, "firstArrival"),
             Instant(root, "lastArrival"),
-            Instant(root, "retentionClock"));
+            Instant(root, "retentionClock"),
+            root.TryGetProperty("retainDays", out var retain) && retain.ValueKind == JsonValueKind.Number ? retain.GetInt32() : null);
     }
 
     private static DateTimeOffset? Instant(JsonElement e, string name) =>

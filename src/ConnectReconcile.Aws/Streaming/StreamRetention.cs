@@ -5,25 +5,21 @@ namespace ConnectReconcile.Aws.Streaming;
 /// <summary>
 /// Which report days the worker still keeps open. Its clock is data, not the wall clock: the latest
 /// <see cref="ClockOf">time</see> of any committed CTR, so a worker catching up on a backlog, or recovering,
-/// closes days exactly as the live run did. Day D is closed once the clock's UTC date is after D + N days,
-/// i.e. once N whole days have passed since D ended: with N = 14, a clock on 2026-10-20 closes
-/// 2026-10-05 and keeps 2026-10-06 open. A closed day's partitions are never rewritten again.
+/// closes days exactly as the live run did. Day D is closed once the clock's UTC date is after D + N days
+/// (N = <c>--retain-days</c>), i.e. once N whole days have passed since D ended: with N = 14, a clock on
+/// 2026-10-20 closes 2026-10-05 and keeps 2026-10-06 open. A closed day stays closed, whatever N a later run
+/// is given (<see cref="FirstOpenDay"/> never moves back), and its partitions are never rewritten again.
 /// </summary>
 public sealed class StreamRetention
 {
-    public StreamRetention(int retainDays)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(retainDays, 1);
-        RetainDays = retainDays;
-    }
-
-    public int RetainDays { get; }
+    /// <summary>Ten years: beyond that a day would never close in practice, and dates would run out of range.</summary>
+    public const int MaxRetainDays = 3650;
 
     /// <summary>The latest <see cref="ClockOf"/> of a committed CTR; null before the first batch with a CTR.</summary>
     public DateTimeOffset? Clock { get; private set; }
 
     /// <summary>The oldest open day; null while nothing is closed (no batch yet).</summary>
-    public DateOnly? FirstOpenDay => Clock is { } c ? DateOnly.FromDateTime(c.UtcDateTime).AddDays(-RetainDays) : null;
+    public DateOnly? FirstOpenDay { get; private set; }
 
     public bool IsClosed(DateOnly day) => FirstOpenDay is { } open && day < open;
 
@@ -39,16 +35,32 @@ public sealed class StreamRetention
         return stamp < arrival ? stamp : arrival;
     }
 
-    /// <summary>Moves the clock to <paramref name="arrival"/> (a batch's latest <see cref="ClockOf"/>) if it is later; true when that closed a day.</summary>
-    public bool Advance(DateTimeOffset? arrival)
+    /// <summary>
+    /// Moves the clock to <paramref name="clock"/> (a batch's latest <see cref="ClockOf"/>) if it is later, and closes
+    /// the days <paramref name="retainDays"/> behind it; true when that closed a day. A smaller N than before closes
+    /// more days at once; a larger one reopens none.
+    /// </summary>
+    public bool Advance(DateTimeOffset? clock, int retainDays)
     {
-        if (arrival is not { } a || (Clock is { } c && a <= c))
+        ArgumentOutOfRangeException.ThrowIfLessThan(retainDays, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(retainDays, MaxRetainDays);
+        if (clock is { } c && (Clock is not { } known || c > known))
+        {
+            Clock = c;
+        }
+
+        if (Clock is not { } now)
         {
             return false;
         }
 
-        var before = FirstOpenDay;
-        Clock = a;
-        return before != FirstOpenDay;
+        var open = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-retainDays);
+        if (FirstOpenDay >= open)
+        {
+            return false;
+        }
+
+        FirstOpenDay = open;
+        return true;
     }
 }

@@ -26,10 +26,11 @@ public sealed class StreamState
 
     /// <summary>
     /// Evicted voice chains with a record whose own start day is still open (a call across midnight): root → the
-    /// latest such day. A copy of that record arriving later belongs to the closed chain, not to a chain of its own.
-    /// Forgotten once that day closes too, so this stays as small as the calls that straddle the closing day.
+    /// chain's report day and the latest such day. A copy of that record arriving later belongs to the closed chain,
+    /// not to a chain of its own. Forgotten once that day closes too, so this stays as small as the calls that
+    /// straddle the closing day.
     /// </summary>
-    private readonly Dictionary<string, DateOnly> _closedRoots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateOnly ReportDay, DateOnly LastDay)> _closedRoots = new(StringComparer.Ordinal);
 
     public Deduplicator Dedupe { get; } = new();
 
@@ -141,12 +142,19 @@ public sealed class StreamState
         && (record.InitiationTimestamp.UtcDate < open || (record.IsVoice && _closedRoots.ContainsKey(record.RootId)));
 
     /// <summary>
+    /// The report day a <see cref="IsLate">late</see> CTR would change: its closed chain's when this state saw that
+    /// chain straddle the closing day, else its own start day (its root, earlier still, closed without a trace).
+    /// </summary>
+    public DateOnly LateReportDay(ContactRecord record) =>
+        record.IsVoice && _closedRoots.TryGetValue(record.RootId, out var chain) ? chain.ReportDay : record.InitiationTimestamp.UtcDate;
+
+    /// <summary>
     /// Forgets every record whose report day is before <paramref name="firstOpenDay"/> (a voice record goes with
     /// its whole chain) and the quarantine rows that arrived before it. Returns how many of each left.
     /// </summary>
     public (int Contacts, int Quarantined) Evict(DateOnly firstOpenDay)
     {
-        foreach (var (root, lastDay) in _closedRoots)
+        foreach (var (root, (_, lastDay)) in _closedRoots)
         {
             if (lastDay < firstOpenDay)
             {
@@ -168,9 +176,9 @@ public sealed class StreamState
                 }
 
                 if (record is { IsVoice: true } && record.InitiationTimestamp.UtcDate >= firstOpenDay
-                    && (!_closedRoots.TryGetValue(root, out var last) || last < record.InitiationTimestamp.UtcDate))
+                    && (!_closedRoots.TryGetValue(root, out var last) || last.LastDay < record.InitiationTimestamp.UtcDate))
                 {
-                    _closedRoots[root] = record.InitiationTimestamp.UtcDate;
+                    _closedRoots[root] = (voiceDay!.Value, record.InitiationTimestamp.UtcDate);
                 }
 
                 _copies.Remove(id, out var copies);

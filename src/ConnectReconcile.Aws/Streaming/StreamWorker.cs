@@ -91,13 +91,14 @@ public sealed class StreamWorker
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BatchAge, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LeaseDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RetainDays, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.RetainDays, StreamRetention.MaxRetainDays);
         _kinesis = kinesis;
         _checkpoints = checkpoints;
         _options = options;
         _log = options.Log;
         _archive = new StreamArchive(options.Output);
         _leases = new ShardLeases(checkpoints, options.StreamName, options);
-        _retention = new StreamRetention(options.RetainDays);
+        _retention = new StreamRetention();
     }
 
     /// <summary>The open days' CTRs (deduplicated) and quarantine rows.</summary>
@@ -461,9 +462,19 @@ public sealed class StreamWorker
                     await PublishDaysAsync(m.Days, m.QuarantineDays).ConfigureAwait(false);
                 }
 
-                CloseDays(m.RetentionClock);
+                // Each batch as it ran: under the --retain-days it was written with, whatever this run was given.
+                CloseDays(m.RetentionClock, m.RetainDays ?? _options.RetainDays);
             }
         }
+
+        if (manifests.LastOrDefault(m => m.RetainDays is not null)?.RetainDays is { } before && before != _options.RetainDays)
+        {
+            _log.Log(StreamLogLevel.Warning, null,
+                "--retain-days changed from {Before} to {After}: days the archive's batches closed stay closed (their partitions are final){More}",
+                before, _options.RetainDays, _options.RetainDays < before ? ", and the days now more than the new value behind the retention clock close without being rewritten" : "");
+        }
+
+        CloseDays(null, _options.RetainDays);
 
         if (dirty.Count > 0)
         {
@@ -481,10 +492,10 @@ public sealed class StreamWorker
         string? Committed(string shardId) => _readers.TryGetValue(shardId, out var r) ? r.Committed : null;
     }
 
-    /// <summary>Moves the retention clock to what a committed batch set and forgets the days that closed.</summary>
-    private void CloseDays(DateTimeOffset? batchClock)
+    /// <summary>Moves the retention clock to what a committed batch set and forgets the days that closed under <paramref name="retainDays"/>.</summary>
+    private void CloseDays(DateTimeOffset? batchClock, int retainDays)
     {
-        if (!_retention.Advance(batchClock) || _retention.FirstOpenDay is not { } open)
+        if (!_retention.Advance(batchClock, retainDays) || _retention.FirstOpenDay is not { } open)
         {
             return;
         }
@@ -726,7 +737,7 @@ public sealed class StreamWorker
 
         var arrivals = pending.Items.Select(i => i.Record.ApproximateArrivalTimestamp).ToList();
         var manifest = new BatchManifest(batch, Stream, Now, archive.Key, archive.Bytes, archive.Sha256, pending.Records, ctrs.Count, ranges,
-            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max(), retentionClock);
+            days.ToList(), quarantineDays.ToList(), quarantine, arrivals.Min(), arrivals.Max(), retentionClock, _options.RetainDays);
         await WriteOutputAsync("manifest", async () =>
         {
             await _archive.WriteManifestAsync(manifest, CancellationToken.None).ConfigureAwait(false);
@@ -739,12 +750,13 @@ public sealed class StreamWorker
         if (lateDays.Count > 0)
         {
             _log.Log(StreamLogLevel.Warning, null,
-                "Batch {Batch}: {Late} CTRs arrived for closed report days (they started on {LateDays}; days before {FirstOpenDay} are closed, --retain-days {RetainDays}); they are archived and quarantined " +
-                "as late-for-closed-day, and those days' partitions are not rewritten. To rate such a day D again with them: connect-reconcile replay --source {Archive} --from D --to D --out ANOTHER_FOLDER",
-                batch, ctrs.Count - offered.Count, string.Join(",", lateDays.Select(Day)), Day(_retention.FirstOpenDay!.Value), _options.RetainDays, _options.Output.Describe(StreamArchive.CtrFolder));
+                "Batch {Batch}: {Late} CTRs arrived for closed report days ({LateDays}; days before {FirstOpenDay} are closed, --retain-days {RetainDays}); they are archived and quarantined " +
+                "as late-for-closed-day, and those days' partitions are not rewritten. To rate such a day D again with them: connect-reconcile replay --source {Archive} --from D --to D --out ANOTHER_FOLDER{Rating}",
+                batch, ctrs.Count - offered.Count, string.Join(",", lateDays.Select(Day)), Day(_retention.FirstOpenDay!.Value), _options.RetainDays, _options.Output.Describe(StreamArchive.CtrFolder),
+                _options.RatingArguments);
         }
 
-        CloseDays(retentionClock);
+        CloseDays(retentionClock, _options.RetainDays);
 
         var committedAt = Now;
         var sinceLast = _lastCommitAt is { } last ? committedAt - last : committedAt - (pending.Since ?? committedAt);
@@ -806,8 +818,9 @@ public sealed class StreamWorker
                     continue;
                 }
 
-                lateDays.Add(day);
-                var why = day < open!.Value ? $"report day {Day(day)} was closed" : $"its call chain {c.Record.RootId} was closed with an earlier report day";
+                var reportDay = State.LateReportDay(c.Record);
+                lateDays.Add(reportDay);
+                var why = day < open!.Value ? $"report day {Day(day)} was closed" : $"its call chain {c.Record.RootId} was closed with report day {Day(reportDay)}";
                 var detail = $"{why} (--retain-days {_options.RetainDays}, retention clock {_retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture)}); the CTR is in the archive";
                 quarantine.Add(new StreamQuarantineEntry(i.ShardId, i.Record.SequenceNumber,
                     new QuarantineEntry(c.Position, QuarantineReasons.LateForClosedDay, detail, c.Record.ContactId), arrival));

@@ -142,6 +142,9 @@ public sealed record StreamWorkerOptions
     /// </summary>
     public int RetainDays { get; init; } = 14;
 
+    /// <summary>The rating options the worker was started with, as command-line arguments, for the replay a warning suggests.</summary>
+    public string RatingArguments { get; init; } = "";
+
     /// <summary>Attempts for each idempotent write of a flush (archive, manifest, publish, checkpoint) before the worker gives up.</summary>
     public int WriteAttempts { get; init; } = 3;
 

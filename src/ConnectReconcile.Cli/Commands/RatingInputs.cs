@@ -20,6 +20,11 @@ internal sealed class RatingInputs
         command.Options.Add(PolicyOption);
     }
 
+    /// <summary>These options as given (each where set), for a command line a message suggests: <c> --agents 'a.csv' …</c>.</summary>
+    public string AsArguments(CliEnvironment env, ParseResult parse) =>
+        string.Concat(new[] { RateCardOption, AgentsOption, NumbersOption, PolicyOption }
+            .Select(o => env.Get(parse, o) is { } value ? $" {o.Name} '{value.Replace("'", "'\\''", StringComparison.Ordinal)}'" : ""));
+
     /// <param name="s3">How the command reaches S3, for s3:// reference files.</param>
     public (Rater Rater, NumberInventory Numbers) Resolve(CliEnvironment env, ParseResult parse, S3Access? s3 = null, string? defaultAgents = null, string? defaultNumbers = null)
     {

@@ -44,7 +44,7 @@ internal static class StreamCommand
         var retainDays = new Option<int?>("--retain-days")
         {
             Description = "Keep a report day open (in memory, re-rated by late records) until a record arrives more than this many days after it; " +
-                          "later CTRs for it are archived and quarantined as late-for-closed-day (default 14, at least 1)",
+                          "later CTRs for it are archived and quarantined as late-for-closed-day (default 14, 1 to 3650)",
         };
         var parallelism = SharedOptions.Parallelism();
         var rating = new RatingInputs();
@@ -86,9 +86,9 @@ internal static class StreamCommand
             }
 
             var retain = env.Get(parse, retainDays) ?? 14;
-            if (retain < 1)
+            if (retain is < 1 or > StreamRetention.MaxRetainDays)
             {
-                throw new UsageException($"--retain-days must be 1 or more, got {retain}.");
+                throw new UsageException($"--retain-days must be 1 to {StreamRetention.MaxRetainDays}, got {retain}.");
             }
 
             if (limit is < 1 or > 10_000)
@@ -135,6 +135,7 @@ internal static class StreamCommand
                     StopWhenIdle = idle is { } i ? TimeSpan.FromSeconds(i) : null,
                     GetRecordsLimit = limit,
                     RetainDays = retain,
+                    RatingArguments = rating.AsArguments(env, parse),
                     HealthInterval = TimeSpan.FromSeconds(health),
                     OwnerId = env.Get(parse, workerId) ?? StreamWorkerOptions.DefaultOwnerId(),
                     LeaseDuration = TimeSpan.FromSeconds(lease),

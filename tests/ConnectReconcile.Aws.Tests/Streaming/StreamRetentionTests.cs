@@ -54,7 +54,7 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         await PutAsync(stream, data.Objects);
 
         // (a) Without retention (as before) and with one day kept open, from the same records.
-        var everything = await RunAsync(stream, "all", retainDays: 100_000);
+        var everything = await RunAsync(stream, "all", retainDays: StreamRetention.MaxRetainDays);
         var retained = await RunAsync(stream, "retained", retainDays: 3);
         var firstOpen = retained.Worker.FirstOpenDay ?? throw new InvalidOperationException("no day closed");
         output.WriteLine($"first open day {firstOpen:yyyy-MM-dd}; held {retained.Worker.State.Dedupe.Count} of {everything.Worker.State.Dedupe.Count} contacts");
@@ -78,8 +78,10 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         Assert.NotEmpty(lateBefore); // the generator's re-deliveries days later: some came after their day closed
         await PutAsync(stream, [update]);
 
-        // (c) The restart rebuilds the open state from the archive (replayed with the same closing of days).
-        var again = await RunAsync(stream, "retained", retainDays: 3);
+        // (c) The restart rebuilds the open state from the archive (replayed with the same closing of days), even when it is
+        // given a larger --retain-days: the days that closed stay closed (a restart with 30 had reopened and rewritten them).
+        var again = await RunAsync(stream, "retained", retainDays: 30);
+        Assert.Contains(again.Log, l => l.Contains("--retain-days changed from 3 to 30", StringComparison.Ordinal));
         Assert.Equal(1, again.Result.Records);
         Assert.Equal(1, again.Result.Quarantined);
         Assert.Equal(firstOpen, again.Worker.FirstOpenDay);

@@ -151,22 +151,38 @@ public class StreamStateTests
     [Fact]
     public void A_day_closes_once_the_clock_is_past_it_by_the_retention_and_the_boundary_day_stays_open()
     {
-        var retention = new StreamRetention(2);
+        var retention = new StreamRetention();
         Assert.Null(retention.FirstOpenDay);
         Assert.False(retention.IsClosed(Oct1)); // nothing closes before the first batch
 
         // Oct 1 ended at Oct 2 00:00; two whole days later (Oct 4 00:00) it closes, not a second before.
-        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 3, 23, 59, 59, TimeSpan.Zero)));
+        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 3, 23, 59, 59, TimeSpan.Zero), 2));
         Assert.Equal(new DateOnly(2026, 10, 1), retention.FirstOpenDay);
         Assert.False(retention.IsClosed(Oct1));
         Assert.True(retention.IsClosed(new DateOnly(2026, 9, 30)));
 
-        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 3, 12, 0, 0, TimeSpan.Zero))); // the clock never goes back
-        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 4, 0, 0, 0, TimeSpan.Zero)));
+        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 3, 12, 0, 0, TimeSpan.Zero), 2)); // the clock never goes back
+        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 4, 0, 0, 0, TimeSpan.Zero), 2));
         Assert.True(retention.IsClosed(Oct1));
         Assert.False(retention.IsClosed(Oct2));
-        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 4, 23, 0, 0, TimeSpan.Zero))); // same day: nothing new closes
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StreamRetention(0));
+        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 4, 23, 0, 0, TimeSpan.Zero), 2)); // same day: nothing new closes
+        Assert.Throws<ArgumentOutOfRangeException>(() => retention.Advance(null, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => retention.Advance(null, StreamRetention.MaxRetainDays + 1)); // was an overflow after the first batch
+    }
+
+    [Fact]
+    public void A_closed_day_stays_closed_whatever_retention_a_later_run_is_given()
+    {
+        // An operator lowers --retain-days after a crash, or raises it: a day once closed had its partitions published as final.
+        var retention = new StreamRetention();
+        Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 10, 8, 0, 0, TimeSpan.Zero), 5));
+        Assert.Equal(new DateOnly(2026, 10, 5), retention.FirstOpenDay);
+        Assert.False(retention.Advance(null, 14)); // larger: reopens nothing
+        Assert.Equal(new DateOnly(2026, 10, 5), retention.FirstOpenDay);
+        Assert.True(retention.Advance(null, 2)); // smaller: closes more at once, without a batch
+        Assert.Equal(new DateOnly(2026, 10, 8), retention.FirstOpenDay);
+        Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 11, 8, 0, 0, TimeSpan.Zero), 14));
+        Assert.Equal(new DateOnly(2026, 10, 8), retention.FirstOpenDay);
     }
 
     [Fact]
@@ -206,7 +222,9 @@ public class StreamStateTests
 
         // A re-delivered copy of the child started on open Oct 2, but its chain closed with Oct 1; a new call on Oct 2 is not late.
         Assert.True(state.IsLate(Voice("child", "root", At(Oct2, 0, 1, 0)), Oct2));
+        Assert.Equal(Oct1, state.LateReportDay(Voice("child", "root", At(Oct2, 0, 1, 0)))); // the day it would change (the warning had named Oct 2)
         Assert.True(state.IsLate(Voice("c", null, At(Oct1, 8, 0, 0)), Oct2));
+        Assert.Equal(Oct1, state.LateReportDay(Voice("c", null, At(Oct1, 8, 0, 0))));
         Assert.False(state.IsLate(Voice("d", null, At(Oct2, 8, 0, 0)), Oct2));
         Assert.False(state.IsLate(Voice("c", null, At(Oct1, 8, 0, 0)), null));
 
