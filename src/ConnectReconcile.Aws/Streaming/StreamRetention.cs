@@ -21,8 +21,6 @@ public sealed class StreamRetention
     /// <summary>The oldest open day; null while nothing is closed (no batch yet).</summary>
     public DateOnly? FirstOpenDay { get; private set; }
 
-    public bool IsClosed(DateOnly day) => FirstOpenDay is { } open && day < open;
-
     /// <summary>
     /// What one CTR tells the clock: its <c>ApproximateArrivalTimestamp</c>, but no later than the CTR's own
     /// <c>LastUpdateTimestamp</c> (else its end). Live, Connect writes a CTR as it is updated, so the two agree;

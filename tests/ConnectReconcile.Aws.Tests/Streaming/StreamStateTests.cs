@@ -153,18 +153,15 @@ public class StreamStateTests
     {
         var retention = new StreamRetention();
         Assert.Null(retention.FirstOpenDay);
-        Assert.False(retention.IsClosed(Oct1)); // nothing closes before the first batch
+        Assert.False(retention.Advance(null, 2)); // nothing closes before the first batch
 
         // Oct 1 ended at Oct 2 00:00; two whole days later (Oct 4 00:00) it closes, not a second before.
         Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 3, 23, 59, 59, TimeSpan.Zero), 2));
-        Assert.Equal(new DateOnly(2026, 10, 1), retention.FirstOpenDay);
-        Assert.False(retention.IsClosed(Oct1));
-        Assert.True(retention.IsClosed(new DateOnly(2026, 9, 30)));
+        Assert.Equal(Oct1, retention.FirstOpenDay); // Sep 30 closed, Oct 1 open
 
         Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 3, 12, 0, 0, TimeSpan.Zero), 2)); // the clock never goes back
         Assert.True(retention.Advance(new DateTimeOffset(2026, 10, 4, 0, 0, 0, TimeSpan.Zero), 2));
-        Assert.True(retention.IsClosed(Oct1));
-        Assert.False(retention.IsClosed(Oct2));
+        Assert.Equal(Oct2, retention.FirstOpenDay);
         Assert.False(retention.Advance(new DateTimeOffset(2026, 10, 4, 23, 0, 0, TimeSpan.Zero), 2)); // same day: nothing new closes
         Assert.Throws<ArgumentOutOfRangeException>(() => retention.Advance(null, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => retention.Advance(null, StreamRetention.MaxRetainDays + 1)); // was an overflow after the first batch
