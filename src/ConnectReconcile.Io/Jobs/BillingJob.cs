@@ -98,6 +98,9 @@ public sealed class BillingJob(BillingJobOptions options)
     // One selector (and so one compiled hour pattern) per job, not one per object or quarantined record.
     private readonly InputSelector _selector = new(options.HourPattern);
 
+    // What the last windowed pass given up saw of records stamped past their arrival (warned about by the held read).
+    private (long Count, string? FirstRoot) _stampedInAbandonedPass;
+
     public static readonly IReadOnlyList<string> Tables = ["charges", "contacts", "daily_usage", "legs", "segments", "quarantine"];
 
     /// <summary>
@@ -141,6 +144,8 @@ public sealed class BillingJob(BillingJobOptions options)
             }
         }
 
+        // The held read has no arrival to bound stamps by: what the last windowed pass saw is still worth a warning.
+        WarnStampedPastArrival(_stampedInAbandonedPass);
         var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken, late.Observe).ConfigureAwait(false);
@@ -208,7 +213,7 @@ public sealed class BillingJob(BillingJobOptions options)
             return (null, Abandon(window));
         }
 
-        WarnStampedPastArrival(window);
+        WarnStampedPastArrival((window.StampedPastArrival, window.FirstStampedPastArrival));
 
         days.CountOutOfRange(window.Absorbed);
         var superseded = window.Superseded;
@@ -222,12 +227,12 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <summary>
-    /// A windowed pass given up for a re-read (which may hold no arrival to bound stamps by: what it saw is still worth
-    /// a warning); returns the hold in whole hours that would have met its late records.
+    /// A windowed pass given up for a re-read; returns the hold in whole hours that would have met its late records.
+    /// Its stamps past arrival are warned about by the pass that finishes (once, not once a pass).
     /// </summary>
     private int Abandon(ChainWindow window)
     {
-        WarnStampedPastArrival(window);
+        _stampedInAbandonedPass = (window.StampedPastArrival, window.FirstStampedPastArrival);
         var seconds = window.HoldForCorrections;
         return seconds > (long)MaxHoldHours * 3600 ? int.MaxValue : (int)((seconds + 3599) / 3600);
     }
@@ -236,11 +241,11 @@ public sealed class BillingJob(BillingJobOptions options)
     /// Records stamped after they arrived are rated as they are (the spec's dedupe trusts
     /// LastUpdateTimestamp), but such a copy beats every later copy of its contact: worth a look at the source.
     /// </summary>
-    private void WarnStampedPastArrival(ChainWindow window)
+    private void WarnStampedPastArrival((long Count, string? FirstRoot) stamped)
     {
-        if (window.StampedPastArrival > 0)
+        if (stamped.Count > 0)
         {
-            options.Warn?.Invoke($"{window.StampedPastArrival} chain(s) (the first: root {window.FirstStampedPastArrival}) hold a record whose LastUpdateTimestamp is " +
+            options.Warn?.Invoke($"{stamped.Count} chain(s) (the first: root {stamped.FirstRoot}) hold a record whose LastUpdateTimestamp is " +
                 "more than an hour past the end of the arrival hour it was read in: such a copy wins dedupe against every later copy of its contact; " +
                 "check the clock of whatever wrote them.");
         }
