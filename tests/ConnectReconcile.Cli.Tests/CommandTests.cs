@@ -617,14 +617,36 @@ public sealed class CommandTests
 
     [Theory]
     [InlineData("2026-10-08T09", "holding chains open 34 h (the look-ahead is 6 h)")] // the next morning: a longer hold meets it
-    [InlineData("2026-10-12T09", "holding every record (it came days late)")]
+    [InlineData("2026-10-12T09", "holding every record")] // days late
     public async Task A_record_that_changes_a_written_day_says_how_the_range_was_read_again(string dialledHour, string how)
     {
         using var dir = new TempDir();
         QueuedCallback.Write(dir.Sub("ctr"), dialledHour);
         var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"));
         Assert.Equal(0, exit);
-        Assert.Contains("Information: A record changed a day already written, so the range was read again " + how, logs);
+        Assert.Contains("Information: A late or changed record made the run read the range again, " + how, logs);
+    }
+
+    [Fact]
+    public async Task A_root_read_after_its_child_with_no_look_ahead_ends_in_a_held_read_not_a_loop()
+    {
+        // The root (Oct 3, 23:50) joins its child's group, opened on Oct 4 in the same hour: the group's day becomes Oct 3,
+        // already written, with no late record counted. The windowed re-read then had no hold to grow and read for ever.
+        using var dir = new TempDir();
+        static string Call(string id, string method, string start, string end, string? root = null) =>
+            $$$"""{"ContactId":"{{{id}}}",{{{(root is null ? "" : $"\"InitialContactId\":\"{root}\",\"PreviousContactId\":\"{root}\",")}}}"Channel":"VOICE","InitiationMethod":"{{{method}}}","InitiationTimestamp":"{{{start}}}","ConnectedToSystemTimestamp":"{{{start}}}","DisconnectTimestamp":"{{{end}}}","CustomerEndpoint":{"Address":"+13125550111","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+12065550100","Type":"TELEPHONE_NUMBER"}}""";
+        void Put(string hour, string name, string json) => File.WriteAllText(Path.Combine(Directory.CreateDirectory(dir.Sub("ctr/" + hour)).FullName, name), json);
+        Put("2026/10/03/22", "a", Call("c-1", "INBOUND", "2026-10-03T22:00:00Z", "2026-10-03T22:10:00Z"));
+        Put("2026/10/04/00", "a-child", Call("x-2", "TRANSFER", "2026-10-04T00:05:00Z", "2026-10-04T00:20:00Z", root: "x-1"));
+        Put("2026/10/04/00", "b-root", Call("x-1", "INBOUND", "2026-10-03T23:50:00Z", "2026-10-04T00:05:00Z"));
+        Put("2026/10/04/05", "c", Call("c-2", "INBOUND", "2026-10-04T05:00:00Z", "2026-10-04T05:10:00Z"));
+
+        var run = CliRunner.RunWithLogsAsync("replay", "--source", dir.Sub("ctr"), "--out", dir.Sub("out"), "--look-ahead-hours", "0", "--summary", "json");
+        var (exit, json, logs) = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, exit);
+        using var summary = JsonDocument.Parse(json);
+        Assert.Equal(3, summary.RootElement.GetProperty("chains").GetInt32());
+        Assert.Contains("Information: A late or changed record made the run read the range again, holding every record", logs);
     }
 
     [Fact]

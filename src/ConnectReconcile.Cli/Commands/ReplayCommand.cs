@@ -125,8 +125,8 @@ internal static class ReplayCommand
             if (result.WindowHoldHours is not { } hold || hold > options.LookAheadHours)
             {
                 // Said because it costs a second read (and, held, memory): a late record changed a day already written.
-                env.Logger.LogInformation("A record changed a day already written, so the range was read again {How}",
-                    result.WindowHoldHours is { } longer ? $"holding chains open {longer} h (the look-ahead is {options.LookAheadHours} h)" : "holding every record (it came days late)");
+                env.Logger.LogInformation("A late or changed record made the run read the range again, {How}",
+                    result.WindowHoldHours is { } longer ? $"holding chains open {longer} h (the look-ahead is {options.LookAheadHours} h)" : "holding every record");
             }
 
             if (from is null && to is null)

@@ -88,7 +88,8 @@ public sealed record JobResult(
 /// day's partitions are written once all its chains are, so memory holds a compact dedupe index and a
 /// few hours of records, not the month. Should a late record change a day already written, the job
 /// reads the range again with chains held open long enough to meet it (a callback dialled the next
-/// morning), or, for a record days late, holding every record (the answer never depends on the window); a job with an
+/// morning), once, or, for a record days late or a second late record, holding every record (the answer never
+/// depends on the window); a job with an
 /// <see cref="BillingJobOptions.OnDayRated"/> consumer that cannot forget what a first pass gave it
 /// (no <see cref="BillingJobOptions.OnRestart"/>) holds the range from the start. The output is
 /// published atomically at the end with run.json written last.
@@ -122,10 +123,11 @@ public sealed class BillingJob(BillingJobOptions options)
         // A consumer of OnDayRated that cannot forget what a windowed pass gave it before a re-read gets the held path.
         if (options.OnDayRated is null || options.OnRestart is not null)
         {
-            // A record late for a day already written (a callback dialled the next morning) is read again with chains held
-            // long enough to meet it, while that is hours; days late, the range is held whole.
+            // A record late for a day already written (a callback dialled the next morning) is read again once with chains
+            // held long enough to meet it, while that is hours; days late, or late again, the range is held whole (a pass
+            // stops at its first late record, so more passes could only creep up on the next one: at most three reads).
             var holdHours = options.LookAheadHours;
-            while (true)
+            for (var pass = 0; ; pass++)
             {
                 var (result, needed) = await RunWindowedAsync(objects, holdHours, progress, cancellationToken).ConfigureAwait(false);
                 if (result is not null)
@@ -135,12 +137,12 @@ public sealed class BillingJob(BillingJobOptions options)
 
                 options.OnRestart?.Invoke();
                 progress?.Report(new JobProgress("re-read", 0, objects.Count, 0, 0, 0));
-                if (needed > MaxHoldHours || holdHours >= MaxHoldHours)
+                if (pass > 0 || needed > MaxHoldHours || holdHours >= MaxHoldHours)
                 {
                     break;
                 }
 
-                holdHours = Math.Min(MaxHoldHours, Math.Max(needed, 2 * holdHours));
+                holdHours = Math.Min(MaxHoldHours, Math.Max(needed, Math.Max(2 * holdHours, holdHours + 1)));
             }
         }
 
@@ -233,6 +235,11 @@ public sealed class BillingJob(BillingJobOptions options)
     private int Abandon(ChainWindow window)
     {
         _stampedInAbandonedPass = (window.StampedPastArrival, window.FirstStampedPastArrival);
+        if (window.LateCorrections == 0)
+        {
+            return int.MaxValue; // a chain refused by a day already written, its record not counted late: no hold to estimate
+        }
+
         var seconds = window.HoldForCorrections;
         return seconds > (long)MaxHoldHours * 3600 ? int.MaxValue : (int)((seconds + 3599) / 3600);
     }
