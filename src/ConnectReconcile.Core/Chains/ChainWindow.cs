@@ -56,10 +56,6 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     private readonly Dictionary<string, OpenGroup> _open = new(StringComparer.Ordinal);
     private readonly List<OpenGroup> _closing = [];
 
-    // False until the first Advance: records offered before it (input without an arrival hour, which
-    // is read first) have no arrival to bound their stamps by.
-    private bool _arrivalKnown;
-
     // Chains closed without their root record, by root id → report day: a late root must not start a second chain.
     private readonly Dictionary<string, ushort> _closedOrphans = new(StringComparer.Ordinal);
 
@@ -79,7 +75,11 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     /// </summary>
     public long HoldForCorrections { get; private set; }
 
+    // The arrival hour of the last Advance; null before the first: records offered before it (input without an
+    // arrival hour, which is read first) have no arrival to bound their stamps by.
     private Instant? _watermark;
+
+    private bool ArrivalKnown => _watermark is not null;
 
     /// <summary>Every chain of this day and earlier has closed; null until one day has.</summary>
     public DateOnly? ClosedThrough { get; private set; }
@@ -120,7 +120,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             entry.Stamp = stamp;
             if (!entry.Closed)
             {
-                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key, _arrivalKnown))
+                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key, ArrivalKnown))
                 {
                     Correction(null); // its root id changed between copies: only a whole-range read gets this right
                 }
@@ -151,7 +151,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         if (_open.TryGetValue(record.RootId, out var open))
         {
             AddOpen(record.ContactId, key, stamp);
-            open.Add(record, key, _arrivalKnown);
+            open.Add(record, key, ArrivalKnown);
             return;
         }
 
@@ -178,7 +178,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         }
 
         AddOpen(record.ContactId, key, stamp);
-        _open[record.RootId] = new OpenGroup(record.RootId, record, key, _arrivalKnown);
+        _open[record.RootId] = new OpenGroup(record.RootId, record, key, ArrivalKnown);
     }
 
     /// <summary>A later copy of a closed contact that changes it cannot be patched into a reported day.</summary>
@@ -248,7 +248,6 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             ClosedThrough = through;
         }
 
-        _arrivalKnown = true;
         return closed;
     }
 

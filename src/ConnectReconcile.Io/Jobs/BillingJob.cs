@@ -142,7 +142,7 @@ public sealed class BillingJob(BillingJobOptions options)
                     break;
                 }
 
-                holdHours = Math.Min(MaxHoldHours, Math.Max(needed, Math.Max(2 * holdHours, holdHours + 1)));
+                holdHours = Math.Min(MaxHoldHours, Math.Max(needed, 2 * holdHours));
             }
         }
 
