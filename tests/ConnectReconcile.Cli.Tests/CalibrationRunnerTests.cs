@@ -98,13 +98,13 @@ public sealed class CalibrationRunnerTests(MonthEndMonth month) : IClassFixture<
         }
 
         // A copy of a first-hour inbound call, an hour longer and updated, arriving in November's last hour that calibrating October reads.
-        var hours = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
+        var hours = WindowedReplayTests.HourFolders(ctr);
         var lastRead = hours.Last(h => string.CompareOrdinal(Path.GetRelativePath(ctr, h).Replace('\\', '/'), "2026/11/01/05") <= 0);
-        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(WindowedReplayTests.FirstInboundCall).First(r => r is not null)!;
+        var original = WindowedReplayTests.FirstInboundCallIn(hours[0]);
         var corrected = original.DeepClone().AsObject();
-        var disconnect = DateTime.Parse(original["DisconnectTimestamp"]!.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
-        corrected["DisconnectTimestamp"] = disconnect.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        corrected["LastUpdateTimestamp"] = disconnect.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var disconnect = WindowedReplayTests.Utc(original["DisconnectTimestamp"]!);
+        corrected["DisconnectTimestamp"] = WindowedReplayTests.At(disconnect.AddHours(1));
+        corrected["LastUpdateTimestamp"] = WindowedReplayTests.At(disconnect.AddDays(3));
         await File.WriteAllTextAsync(Path.Combine(lastRead, "zz-late-correction"), corrected.ToJsonString(), Encoding.UTF8);
 
         var phases = new List<JobProgress>();

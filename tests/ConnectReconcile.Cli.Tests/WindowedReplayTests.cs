@@ -98,14 +98,14 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         using var tmp = new TempDir();
         var ctr = tmp.Sub("ctr");
         CopyTree(month.Ctr, ctr);
-        var hours = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
+        var hours = HourFolders(ctr);
 
         // A copy of a first-hour inbound call, an hour longer and updated, arriving in the last hour of the data.
-        var original = Directory.GetFiles(hours[0]).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+        var original = FirstInboundCallIn(hours[0]);
         var corrected = original.DeepClone().AsObject();
-        var disconnect = DateTime.Parse(original["DisconnectTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
-        corrected["DisconnectTimestamp"] = disconnect.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        corrected["LastUpdateTimestamp"] = disconnect.AddDays(3).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var disconnect = Utc(original["DisconnectTimestamp"]!);
+        corrected["DisconnectTimestamp"] = At(disconnect.AddHours(1));
+        corrected["LastUpdateTimestamp"] = At(disconnect.AddDays(3));
         await File.WriteAllTextAsync(Path.Combine(hours[^1], "zz-late-correction"), corrected.ToJsonString(), Encoding.UTF8);
 
         var events = new List<string>();
@@ -169,13 +169,11 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         using var tmp = new TempDir();
         var ctr = tmp.Sub("ctr");
         CopyTree(month.Ctr, ctr);
-        var first = Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).First();
-        var call = Directory.GetFiles(first).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+        var call = FirstInboundCallIn(HourFolders(ctr)[0]);
 
         // The customer asked for a callback as the call ended; an agent dialled back 20 hours later, past the 6 h look-ahead
         // that closed the call's chain and wrote its day. Before, one such record made the job hold the whole month.
-        static string At(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var ended = DateTime.Parse(call["DisconnectTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        var ended = Utc(call["DisconnectTimestamp"]!);
         var dialled = ended.AddHours(20);
         var callback = call.DeepClone().AsObject();
         callback["ContactId"] = "7f3a9c1e-0000-4000-8000-00000000cb01";
@@ -237,6 +235,19 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(expected.Keys, actual.Keys);
         Assert.All(expected, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(actual[kv.Key]), kv.Key));
     }
+
+    /// <summary>The arrival-hour folders that hold objects, earliest first.</summary>
+    internal static List<string> HourFolders(string ctr) =>
+        Directory.GetDirectories(ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The first answered inbound call among an hour folder's objects.</summary>
+    internal static JsonObject FirstInboundCallIn(string hour) =>
+        Directory.GetFiles(hour).Order(StringComparer.Ordinal).Select(FirstInboundCall).First(r => r is not null)!;
+
+    internal static DateTime Utc(JsonNode timestamp) =>
+        DateTime.Parse(timestamp.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+
+    internal static string At(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The first answered inbound call of a generated object (null if a planted bad record comes first).</summary>
     internal static JsonObject? FirstInboundCall(string gzipFile)
