@@ -26,6 +26,23 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void An_agent_is_found_by_arn_or_username_whichever_the_directory_is_keyed_by()
+    {
+        const string arn = "arn:aws:connect:us-east-1:1:instance/i/agent/u1";
+        var at = Instant.Parse("2026-10-01T00:00:00Z");
+        var byUsername = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nsmith,DESK_PHONE,+12065550111,\n");
+        Assert.Equal("+12065550111", byUsername.Lookup("smith", arn, at)?.DeskPhoneNumber);
+        Assert.Null(byUsername.Lookup("jones", arn, at));
+
+        // An ARN key wins over the username's row; a key that merely looks unlike an ARN is still matched as given.
+        var byArn = ReferenceReaders.ReadAgents($"username,phone_type,desk_phone_number,as_of\n{arn},DESK_PHONE,+12065550112,\nsmith,DESK_PHONE,+12065550111,\nnot-an-arn,DESK_PHONE,+12065550113,\n");
+        Assert.Equal("+12065550112", byArn.Lookup("smith", arn, at)?.DeskPhoneNumber);
+        Assert.Equal("+12065550113", byArn.Lookup("x", "not-an-arn", at)?.DeskPhoneNumber);
+        var oddArn = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nagent-7,DESK_PHONE,+12065550114,\n");
+        Assert.Equal("+12065550114", oddArn.Lookup(null, "agent-7", at)?.DeskPhoneNumber);
+    }
+
+    [Fact]
     public void Describe_user_json_is_accepted_one_or_many()
     {
         var json = """

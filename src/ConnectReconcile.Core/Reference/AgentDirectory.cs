@@ -25,6 +25,10 @@ public sealed class AgentDirectory
     private readonly Dictionary<string, List<AgentPhoneEntry>> _byKey;
     private readonly HashSet<string> _deskPhones;
 
+    // Whether any row is keyed by something ARN-shaped. A directory keyed by usernames (the CSV's usual
+    // form) then cannot match a CTR's agent ARN, and the ~100-character ARN is not hashed for every record.
+    private readonly bool _hasArnKeys;
+
     public AgentDirectory(IEnumerable<AgentPhoneEntry> entries)
         : this(entries.ToList(), null)
     {
@@ -35,6 +39,7 @@ public sealed class AgentDirectory
         _byKey = entries
             .GroupBy(e => e.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.AsOf).ToList(), StringComparer.Ordinal);
+        _hasArnKeys = _byKey.Keys.Any(IsArnShaped);
         _deskPhones = deskPhones ?? entries.Select(e => Normalised(e.DeskPhoneNumber)).OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
 
@@ -48,7 +53,8 @@ public sealed class AgentDirectory
     /// The row in force at <paramref name="at"/> for the agent, matched by ARN, else username: a username is
     /// only unique within an instance (two instances' "sato" are two agents), an ARN everywhere.
     /// </summary>
-    public AgentPhoneEntry? Lookup(string? username, string? arn, Instant at) => Find(arn, at) ?? Find(username, at);
+    public AgentPhoneEntry? Lookup(string? username, string? arn, Instant at) =>
+        (_hasArnKeys || !IsArnShaped(arn) ? Find(arn, at) : null) ?? Find(username, at);
 
     /// <summary>
     /// Whether <paramref name="number"/> (however written) is a desk phone of an agent in the directory, in any
@@ -70,6 +76,8 @@ public sealed class AgentDirectory
     /// </summary>
     public AgentDirectory AllSoftphone() =>
         new(Entries.Select(e => e with { PhoneType = PhoneTypes.SoftPhone, DeskPhoneNumber = null }).ToList(), _deskPhones);
+
+    private static bool IsArnShaped(string? key) => key is not null && key.StartsWith("arn:", StringComparison.Ordinal);
 
     private static string? Normalised(string? number) => PhoneNumbers.AsE164(number) ?? (string.IsNullOrWhiteSpace(number) ? null : number.Trim());
 

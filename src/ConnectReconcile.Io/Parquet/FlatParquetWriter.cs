@@ -242,6 +242,12 @@ internal static class FlatParquetWriter<T>
         public readonly ByteSink Header = new(256);
         public readonly Dictionary<string, int> Dictionary = new(StringComparer.Ordinal);
         public readonly List<string> DictionaryValues = [];
+
+        // In front of Dictionary: a value's index by the string instance, one slot per identity-hash bucket.
+        // A column's few distinct values are mostly the same few instances (pooled while parsing, or
+        // constants), so most rows find theirs here without hashing their characters.
+        public readonly string?[] KnownInstances = new string?[256];
+        public readonly int[] KnownIndices = new int[256];
         public byte[] Compressed = new byte[64 * 1024];
         private ThriftCompactWriter? _headerWriter;
         private int[] _indices = [];
@@ -602,6 +608,8 @@ internal static class FlatParquetWriter<T>
             var distinct = scratch.DictionaryValues;
             dictionary.Clear();
             distinct.Clear();
+            var (known, knownAt) = (scratch.KnownInstances, scratch.KnownIndices);
+            Array.Clear(known);
             var indices = scratch.Indices(values.Length);
             var count = 0;
             long plainChars = 0, distinctChars = 0;
@@ -617,12 +625,23 @@ internal static class FlatParquetWriter<T>
 
                 if (!ReferenceEquals(value, last))
                 {
-                    if (!dictionary.TryGetValue(value, out var at))
+                    var slot = RuntimeHelpers.GetHashCode(value) & (known.Length - 1);
+                    int at;
+                    if (ReferenceEquals(known[slot], value))
                     {
-                        at = distinct.Count;
-                        dictionary.Add(value, at);
-                        distinct.Add(value);
-                        distinctChars += 4 + value.Length;
+                        at = knownAt[slot];
+                    }
+                    else
+                    {
+                        if (!dictionary.TryGetValue(value, out at))
+                        {
+                            at = distinct.Count;
+                            dictionary.Add(value, at);
+                            distinct.Add(value);
+                            distinctChars += 4 + value.Length;
+                        }
+
+                        (known[slot], knownAt[slot]) = (value, at);
                     }
 
                     runs += at == lastIndex ? 0 : 1;
