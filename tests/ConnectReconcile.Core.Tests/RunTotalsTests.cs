@@ -26,6 +26,29 @@ public sealed class RunTotalsTests
         Assert.Equal((20L, 1200L, 0.20m), (outbound.Charges, outbound.BilledSeconds, outbound.Cost));
     }
 
+    [Fact]
+    public void Totals_added_up_in_parts_and_joined_equal_those_added_up_at_once()
+    {
+        var charges = Enumerable.Range(0, 30).Select(i => Charge(i % 3 == 0 ? ChargeKinds.Service : ChargeKinds.TelephonyOutbound, 7 + i, i % 5 == 0 ? null : 0.0001m * i)).ToList();
+        var whole = new RunTotals();
+        charges.ForEach(whole.Add);
+        var (first, second, joined) = (new RunTotals(), new RunTotals(), new RunTotals());
+        charges.Take(11).ToList().ForEach(first.Add);
+        charges.Skip(11).ToList().ForEach(second.Add);
+        joined.Add(second);
+        joined.Add(first);
+
+        Assert.Equal(whole.ByKind.Keys, joined.ByKind.Keys);
+        foreach (var (kind, total) in whole.ByKind)
+        {
+            var other = joined.ByKind[kind];
+            Assert.Equal((total.Charges, total.BilledSeconds, total.Quantity, total.Cost, total.Unrated), (other.Charges, other.BilledSeconds, other.Quantity, other.Cost, other.Unrated));
+            Assert.Equal(total.Cost.ToString(System.Globalization.CultureInfo.InvariantCulture), other.Cost.ToString(System.Globalization.CultureInfo.InvariantCulture)); // the same scale too
+        }
+
+        Assert.Equal((whole.Chains, whole.Orphans), (joined.Chains, joined.Orphans));
+    }
+
     private static Charge Charge(string kind, long seconds, decimal? cost) => new()
     {
         ChainId = "c", ContactId = "c", ChargeKind = kind, LegKind = "customer-inbound", Day = new DateOnly(2026, 10, 1),

@@ -38,15 +38,33 @@ public sealed class RunTotals
         }
     }
 
-    public void Add(Charge charge)
+    /// <summary>Adds another run's totals (e.g. those a part of the job added up on its own thread).</summary>
+    public void Add(RunTotals other)
     {
-        if (!_byKind.TryGetValue(charge.ChargeKind, out var total))
+        Chains += other.Chains;
+        Orphans += other.Orphans;
+        foreach (var (kind, legs) in other._legs)
         {
-            total = new KindTotal();
-            _byKind[charge.ChargeKind] = total;
+            _legs[kind] = _legs.GetValueOrDefault(kind) + legs;
         }
 
-        total.Add(charge);
+        foreach (var (kind, total) in other._byKind)
+        {
+            Total(kind).Add(total);
+        }
+    }
+
+    public void Add(Charge charge) => Total(charge.ChargeKind).Add(charge);
+
+    private KindTotal Total(string kind)
+    {
+        if (!_byKind.TryGetValue(kind, out var total))
+        {
+            total = new KindTotal();
+            _byKind[kind] = total;
+        }
+
+        return total;
     }
 
     /// <summary>Billed seconds of the time-based kinds (number-days and per-unit kinds are not seconds).</summary>
@@ -79,5 +97,14 @@ public sealed class KindTotal
         {
             Unrated++;
         }
+    }
+
+    public void Add(KindTotal other)
+    {
+        Charges += other.Charges;
+        BilledSeconds += other.BilledSeconds;
+        Quantity += other.Quantity;
+        Cost += other.Cost;
+        Unrated += other.Unrated;
     }
 }

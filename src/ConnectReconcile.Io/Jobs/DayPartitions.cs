@@ -159,6 +159,13 @@ internal sealed class DayPartitions : IDisposable
             days = [.. days.Union(quarantined.Select(q => QuarantineDay(q, firstDay))).Order()];
         }
 
+        foreach (var part in _parts)
+        {
+            _totals.Add(part.Totals);
+            _dailyUsage.Add(part.DailyUsage);
+            _rated += part.Rated;
+        }
+
         var numberCharges = RateNumbers(days).GroupBy(c => c.Day).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var day in days)
         {
@@ -283,25 +290,7 @@ internal sealed class DayPartitions : IDisposable
             });
             var results = _parts.SelectMany(p => p.Results).ToList();
 
-            // The running totals and the four tables are independent of each other: add up while writing
-            // (the totals alone left a core idle for each of a month's ~180 slices).
-            var work = new List<Task<string?>>(5)
-            {
-                Task.Run(() =>
-                {
-                    foreach (var result in results)
-                    {
-                        _totals.Add(result);
-                        _rated += result.Chain.Records.Count;
-                        for (var i = 0; i < result.Charges.Count; i++)
-                        {
-                            _dailyUsage.Add(result.Charges[i]);
-                        }
-                    }
-
-                    return (string?)null;
-                }, cancellationToken),
-            };
+            var work = new List<Task<string?>>(4);
             if (mapRows)
             {
                 // The tables are independent files: write them in parallel.
@@ -580,6 +569,7 @@ internal sealed class DayPartitions : IDisposable
 
         public SlicePart(RowMapper mapper)
         {
+            DailyUsage = mapper.NewDailyUsage();
             _charges = mapper.AddCharges;
             _contact = mapper.AddContact;
             _legs = mapper.AddLegs;
@@ -587,6 +577,15 @@ internal sealed class DayPartitions : IDisposable
         }
 
         public List<ChainResult> Results { get; } = [];
+
+        // What this part rated over the whole run, added up while each result is still in the core's cache
+        // (a second pass over a slice's results waited on memory); the parts' sums are joined at the end.
+        // Sums of decimals and integers are exact, so the totals do not depend on how the chains were split.
+        public RunTotals Totals { get; } = new();
+
+        public DailyUsageTotals DailyUsage { get; }
+
+        public long Rated { get; private set; }
 
         public TableRows<ChargeRow> Charges { get; } = new();
 
@@ -607,6 +606,13 @@ internal sealed class DayPartitions : IDisposable
             {
                 var result = rater.Rate(chain);
                 Results.Add(result);
+                Totals.Add(result);
+                Rated += chain.Records.Count;
+                for (var i = 0; i < result.Charges.Count; i++)
+                {
+                    DailyUsage.Add(result.Charges[i]);
+                }
+
                 if (mapRows)
                 {
                     Charges.Map(result, _charges);

@@ -200,27 +200,7 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
 
     public void Add(Charge c)
     {
-        ref var rows = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byUsageType, c.UsageType, out _);
-        rows ??= [];
-        DailyUsageRow? row = null;
-        for (var i = rows.Count - 1; i >= 0 && row is null; i--) // the day being added is at the end
-        {
-            var r = rows[i];
-            if (r.Day == c.Day && r.InstanceId == c.InstanceId && r.Region == c.Region && r.ChargeKind == c.ChargeKind && r.Unit == c.Unit && r.PricingModel == c.PricingModel)
-            {
-                row = r;
-            }
-        }
-
-        if (row is null)
-        {
-            rows.Add(row = new DailyUsageRow
-            {
-                Day = c.Day, InstanceId = c.InstanceId, Region = c.Region, UsageType = c.UsageType, ChargeKind = c.ChargeKind,
-                Unit = c.Unit, PricingModel = c.PricingModel, RateCardVersion = rateCardVersion, Policy = policy,
-            });
-        }
-
+        var row = Row(c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel);
         row.Charges++;
         row.BilledSeconds += c.BilledSeconds;
         if (c.Unit != Units.Minute)
@@ -232,12 +212,52 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
         row.UnratedCharges += c.Cost is null ? 1 : 0;
     }
 
+    /// <summary>Adds totals another instance added up (a part of the job, on its own thread).</summary>
+    public void Add(DailyUsageTotals other)
+    {
+        foreach (var rows in other._byUsageType.Values)
+        {
+            foreach (var o in rows)
+            {
+                var row = Row(o.Day, o.InstanceId, o.Region, o.UsageType, o.ChargeKind, o.Unit, o.PricingModel);
+                row.Charges += o.Charges;
+                row.BilledSeconds += o.BilledSeconds;
+                row.Quantity += o.Quantity;
+                row.Cost += o.Cost;
+                row.UnratedCharges += o.UnratedCharges;
+            }
+        }
+    }
+
+    private DailyUsageRow Row(DateOnly day, string instanceId, string region, string usageType, string chargeKind, string unit, string pricingModel)
+    {
+        ref var rows = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byUsageType, usageType, out _);
+        rows ??= [];
+        for (var i = rows.Count - 1; i >= 0; i--) // the day being added is at the end
+        {
+            var r = rows[i];
+            if (r.Day == day && r.InstanceId == instanceId && r.Region == region && r.ChargeKind == chargeKind && r.Unit == unit && r.PricingModel == pricingModel)
+            {
+                return r;
+            }
+        }
+
+        var row = new DailyUsageRow
+        {
+            Day = day, InstanceId = instanceId, Region = region, UsageType = usageType, ChargeKind = chargeKind,
+            Unit = unit, PricingModel = pricingModel, RateCardVersion = rateCardVersion, Policy = policy,
+        };
+        rows.Add(row);
+        return row;
+    }
+
     /// <summary>The day's rows in a fixed order; per-minute quantities are the billed seconds in minutes.</summary>
     public List<DailyUsageRow> Rows(DateOnly day)
     {
         var rows = _byUsageType.Values.SelectMany(r => r).Where(r => r.Day == day)
             .OrderBy(r => r.InstanceId, StringComparer.Ordinal).ThenBy(r => r.UsageType, StringComparer.Ordinal)
             .ThenBy(r => r.ChargeKind, StringComparer.Ordinal).ThenBy(r => r.PricingModel, StringComparer.Ordinal)
+            .ThenBy(r => r.Region, StringComparer.Ordinal).ThenBy(r => r.Unit, StringComparer.Ordinal) // a total order: the parts' rows are joined in an order that depends on how many parts there were
             .ToList();
         foreach (var row in rows.Where(r => r.Unit == Units.Minute))
         {
