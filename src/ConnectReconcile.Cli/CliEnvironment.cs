@@ -245,9 +245,18 @@ public sealed class CliEnvironment : IDisposable
         }
     }
 
-    /// <summary>How the command reaches s3:// locations: the endpoint flag's value (or setting) and the encryption settings.</summary>
-    public S3Access S3(ParseResult parse, Option<string?> endpoint) =>
-        new(Get(parse, endpoint), Setting(S3Stores.SseSetting), Setting(S3Stores.KmsKeyIdSetting), Warn);
+    /// <summary>
+    /// How the command reaches s3:// locations: the endpoint flag's value (or setting) and the encryption settings,
+    /// checked as the command starts. Checked only when an S3 store was built, a wrong <c>sse</c> let every run on
+    /// local paths pass and stopped the first one that wrote to S3.
+    /// </summary>
+    public S3Access S3(ParseResult parse, Option<string?> endpoint)
+    {
+        var (sse, kmsKeyId) = (Find(S3Stores.SseSetting, null), Find(S3Stores.KmsKeyIdSetting, null));
+        var access = new S3Access(Get(parse, endpoint), sse.Value, kmsKeyId.Value, Warn);
+        S3Stores.Check(access, sse.Place ?? S3Stores.SseSetting, kmsKeyId.Place ?? S3Stores.KmsKeyIdSetting);
+        return access;
+    }
 
     /// <summary>
     /// A setting by its long name (<c>rate-card</c>): CONNECT_RECONCILE_RATE_CARD, else appsettings.json's
@@ -257,26 +266,55 @@ public sealed class CliEnvironment : IDisposable
     /// </summary>
     public string? Setting(string name, string? scope = null) => Find(name, scope).Value;
 
-    /// <summary>A setting's value and whether it was found at the top level rather than in the command's section.</summary>
-    private (string? Value, bool TopLevel) Find(string name, string? scope)
+    /// <summary>
+    /// A setting's value, whether it was found at the top level rather than in the command's section, and where
+    /// (<see cref="Place"/>). A blank value (<c>CONNECT_RECONCILE_SOURCE=</c>) is one not given, so the lookup goes
+    /// on: stopping there hid appsettings.json's "source", and replay rated the sample month into the real --out.
+    /// </summary>
+    private (string? Value, bool TopLevel, string? Place) Find(string name, string? scope)
     {
         foreach (var (provider, key) in Lookups(name, scope))
         {
-            if (provider.TryGet(key, out var value) && value is not null)
+            if (provider.TryGet(key, out var value) && !string.IsNullOrWhiteSpace(value))
             {
-                return (value, !key.Contains(':', StringComparison.Ordinal));
+                return (value, !key.Contains(':', StringComparison.Ordinal), Place(provider, key));
             }
         }
 
-        return (null, false);
+        return (null, false, null);
     }
+
+    /// <summary>
+    /// Where a setting was found, as the user would look for it: <c>CONNECT_RECONCILE_AUDIT_EXPORT__UNMASK</c>, or
+    /// <c>appsettings.json: "audit-export:unmask"</c> spelt as in the file.
+    /// </summary>
+    private static string Place(IConfigurationProvider provider, string key)
+    {
+        if (provider is not JsonConfigurationProvider)
+        {
+            return EnvironmentPrefix + key.Replace(":", "__", StringComparison.Ordinal).Replace('-', '_').ToUpperInvariant();
+        }
+
+        string? path = null;
+        foreach (var part in key.Split(':'))
+        {
+            var spelt = provider.GetChildKeys([], path).FirstOrDefault(k => string.Equals(k, part, StringComparison.OrdinalIgnoreCase)) ?? part;
+            path = path is null ? spelt : $"{path}:{spelt}";
+        }
+
+        return $"{SettingsFile}: \"{path}\"";
+    }
+
+    /// <summary>Where an option's value comes from: its flag, or the variable or appsettings.json key that gives it (null: nowhere, its default).</summary>
+    public string? Origin(ParseResult parse, Option option) =>
+        parse.GetResult(option) is { Implicit: false } ? option.Name : Find(option.Name.TrimStart('-'), SettingCatalog.ScopeOf(parse)).Place;
 
     /// <summary>A list setting (an option given several times): an appsettings.json array, or one value.</summary>
     private IReadOnlyList<string>? Settings(string name, string? scope)
     {
         foreach (var (provider, key) in Lookups(name, scope))
         {
-            if (provider.TryGet(key, out var value) && value is not null)
+            if (provider.TryGet(key, out var value) && !string.IsNullOrWhiteSpace(value))
             {
                 return [value];
             }
@@ -319,42 +357,60 @@ public sealed class CliEnvironment : IDisposable
         if (parse.GetResult(option) is { Implicit: false })
         {
             var given = parse.GetValue(option);
-            return given is string { Length: 0 } ? throw new UsageException($"{option.Name} is empty: give a value, or leave the option out.") : given;
+            // A blank value (' ') is as empty as "": it made a folder named ' '.
+            return given is string text && string.IsNullOrWhiteSpace(text)
+                ? throw new UsageException($"{option.Name} is {(text.Length == 0 ? "empty" : "blank")}: give a value, or leave the option out.")
+                : given;
         }
 
         var key = option.Name.TrimStart('-');
         var scope = SettingCatalog.ScopeOf(parse);
-        var (configured, topLevel) = Find(key, scope);
-        if (string.IsNullOrEmpty(configured))
+        var (configured, topLevel, place) = Find(key, scope);
+        if (configured is null)
         {
             // An empty variable (CONNECT_RECONCILE_OUT=, or a template's unfilled value) is one not set.
             return parse.GetValue(option);
         }
 
         var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (!TryConvert(configured, type, out var value))
+        {
+            throw new UsageException($"{place} is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'." +
+                (topLevel ? SectionHint(key, scope, configured, type) : ""));
+        }
+
+        return (T)value;
+    }
+
+    /// <summary>A setting's text as a value of an option's type, read as the flags are (days YYYY-MM-DD, numbers with a decimal point).</summary>
+    private static bool TryConvert(string configured, Type type, out object value)
+    {
         try
         {
-            return (T)(type == typeof(string) ? configured
+            value = type == typeof(string) ? configured
                 : type == typeof(DateOnly) ? (Commands.SharedOptions.TryParseDay(configured, out var day) ? day : throw new FormatException())
                 : type.IsEnum ? Enum.Parse(type, configured, ignoreCase: true)
                 : type == typeof(decimal) ? (Commands.SharedOptions.TryParseNumber(configured, out var number) ? number : throw new FormatException())
                 : type == typeof(double) ? (Commands.SharedOptions.TryParseSeconds(configured, out var seconds) ? seconds : throw new FormatException())
-                : Convert.ChangeType(configured, type, System.Globalization.CultureInfo.InvariantCulture));
+                : Convert.ChangeType(configured, type, System.Globalization.CultureInfo.InvariantCulture);
+            return true;
         }
-        catch (Exception e) when (e is FormatException or OverflowException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new UsageException($"Setting '{key}' from the environment or appsettings.json is not {Expected(type) ?? "a valid " + type.Name}: '{configured}'." +
-                (topLevel ? SectionHint(key, scope) : ""));
+            value = configured;
+            return false;
         }
     }
 
     /// <summary>
     /// For a top-level setting another command reads differently (<c>"cur"</c>: reconcile's file, generate's switch):
-    /// where to put it so that only the command it is meant for reads it.
+    /// where to put it so that only the command it is meant for reads it. Only when the value suits that command's
+    /// option: a value wrong for every command ('six' hours) is not helped by moving it.
     /// </summary>
-    private static string SectionHint(string key, string scope)
+    private static string SectionHint(string key, string scope, string configured, Type type)
     {
-        var others = ConnectReconcileCli.Settings.ScopesWith(key).Where(c => c != scope).ToList();
+        var catalog = ConnectReconcileCli.Settings;
+        var others = catalog.ScopesWith(key).Where(c => c != scope && catalog.TypeOf(c, key) is { } other && other != type && TryConvert(configured, other, out _)).ToList();
         if (others.Count == 0)
         {
             return "";
@@ -384,11 +440,7 @@ public sealed class CliEnvironment : IDisposable
         {
             if (provider.TryGet(key, out var value) && !string.IsNullOrEmpty(value))
             {
-                // The key as the user would write it: "audit-export:unmask" in the file, CONNECT_RECONCILE_AUDIT_EXPORT__UNMASK outside.
-                var section = key.LastIndexOf(':') is var colon and >= 0 ? key[..(colon + 1)] : "";
-                var place = provider is JsonConfigurationProvider
-                    ? $"{SettingsFile}: \"{section}{name}\""
-                    : EnvironmentPrefix + (section + name).Replace(":", "__", StringComparison.Ordinal).Replace('-', '_').ToUpperInvariant();
+                var place = Place(provider, key);
                 if (!places.Contains(place))
                 {
                     places.Add(place);

@@ -23,11 +23,13 @@ internal static class S3Stores
     /// resolved like every other setting (<see cref="CliEnvironment.Setting"/>) — CONNECT_RECONCILE_SSE /
     /// CONNECT_RECONCILE_KMS_KEY_ID, else appsettings.json ("sse", "kms-key-id" or "SSE", "KMS_KEY_ID").
     /// </summary>
-    private static S3StoreOptions Options(S3Access? access)
+    /// <param name="sseFrom">Where <c>sse</c> was set, for the message (CONNECT_RECONCILE_SSE, appsettings.json: "sse").</param>
+    /// <param name="kmsKeyIdFrom">Where <c>kms-key-id</c> was set.</param>
+    private static S3StoreOptions Options(S3Access? access, string sseFrom = SseSetting, string kmsKeyIdFrom = KmsKeyIdSetting)
     {
         var sse = Trimmed(access?.Sse);
         var kmsKeyId = Trimmed(access?.KmsKeyId);
-        return new S3StoreOptions
+        var options = new S3StoreOptions
         {
             EndpointUrl = access?.EndpointUrl,
             Sse = sse?.ToUpperInvariant() switch
@@ -35,12 +37,25 @@ internal static class S3Stores
                 null or "" or "NONE" => kmsKeyId is null ? S3ServerSideEncryption.None : S3ServerSideEncryption.Kms,
                 "S3" or "AES256" or "SSE-S3" => S3ServerSideEncryption.S3Managed,
                 "KMS" or "SSE-KMS" or "AWS:KMS" => S3ServerSideEncryption.Kms,
-                var other => throw new UsageException($"Unknown server-side encryption '{other}' (none, s3 or kms)."),
+                _ => throw new UsageException($"{sseFrom}: unknown server-side encryption '{sse}' (none, s3 or kms)."),
             },
             KmsKeyId = kmsKeyId,
             Warn = access?.Warn,
         };
+        try
+        {
+            _ = options.EffectiveSse;
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"{sseFrom} with {kmsKeyIdFrom}: {e.Message}");
+        }
+
+        return options;
     }
+
+    /// <summary>Refuses (usage error) encryption settings a store would refuse, naming where each was set, before anything is read or written.</summary>
+    public static void Check(S3Access access, string sseFrom, string kmsKeyIdFrom) => Options(access, sseFrom, kmsKeyIdFrom);
 
     private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -14,10 +14,12 @@ public sealed class SettingCatalog
     private readonly FrozenSet<string> _names;
     private readonly FrozenSet<string> _lists;
     private readonly FrozenDictionary<string, FrozenSet<string>> _scopes;
+    private readonly FrozenDictionary<(string Scope, string Name), Type> _types;
     private readonly string[] _scopeOrder; // the commands in the tree's order, for messages
 
-    private SettingCatalog(FrozenSet<string> names, FrozenSet<string> lists, FrozenDictionary<string, FrozenSet<string>> scopes, string[] scopeOrder) =>
-        (_names, _lists, _scopes, _scopeOrder) = (names, lists, scopes, scopeOrder);
+    private SettingCatalog(FrozenSet<string> names, FrozenSet<string> lists, FrozenDictionary<string, FrozenSet<string>> scopes,
+        FrozenDictionary<(string Scope, string Name), Type> types, string[] scopeOrder) =>
+        (_names, _lists, _scopes, _types, _scopeOrder) = (names, lists, scopes, types, scopeOrder);
 
     /// <summary>Walks <paramref name="root"/>; <paramref name="extra"/> are settings without a flag (S3 encryption).</summary>
     public static SettingCatalog Of(Command root, IEnumerable<string> extra)
@@ -26,6 +28,7 @@ public sealed class SettingCatalog
         var order = new List<string>();
         var names = new HashSet<string>(extra, StringComparer.Ordinal);
         var lists = new HashSet<string>(StringComparer.Ordinal);
+        var types = new Dictionary<(string, string), Type>();
         void Walk(Command command, string? scope)
         {
             foreach (var sub in command.Subcommands)
@@ -35,12 +38,20 @@ public sealed class SettingCatalog
                 order.Add(path);
                 names.UnionWith(sub.Options.Select(NameOf));
                 lists.UnionWith(sub.Options.Where(o => o.ValueType.IsArray).Select(NameOf));
+                foreach (var option in sub.Options)
+                {
+                    // What one value of it is: int for int?, string for string[].
+                    var type = option.ValueType.IsArray ? option.ValueType.GetElementType()! : option.ValueType;
+                    types[(path, NameOf(option))] = Nullable.GetUnderlyingType(type) ?? type;
+                }
+
                 Walk(sub, path);
             }
         }
 
         Walk(root, null);
-        return new SettingCatalog(names.ToFrozenSet(StringComparer.Ordinal), lists.ToFrozenSet(StringComparer.Ordinal), scopes.ToFrozenDictionary(StringComparer.Ordinal), order.ToArray());
+        return new SettingCatalog(names.ToFrozenSet(StringComparer.Ordinal), lists.ToFrozenSet(StringComparer.Ordinal), scopes.ToFrozenDictionary(StringComparer.Ordinal),
+            types.ToFrozenDictionary(), order.ToArray());
     }
 
     /// <summary>The scope of a command being run: its path below the root, ':'-separated (<c>ratecard:derive</c>).</summary>
@@ -58,6 +69,9 @@ public sealed class SettingCatalog
 
     /// <summary>The commands that have the option <paramref name="name"/>, as scopes (<c>ratecard:derive</c>), in the tree's order.</summary>
     public IEnumerable<string> ScopesWith(string name) => _scopeOrder.Where(scope => _scopes[scope].Contains(name));
+
+    /// <summary>The type of one value of the option <paramref name="name"/> in the command <paramref name="scope"/> (null: it has none).</summary>
+    public Type? TypeOf(string scope, string name) => _types.GetValueOrDefault((scope, name));
 
     /// <summary>A setting name (normalised: <c>RATE_CARD</c> → <c>rate-card</c>).</summary>
     public static string Normalise(string key) => key.Replace('_', '-').ToLowerInvariant();

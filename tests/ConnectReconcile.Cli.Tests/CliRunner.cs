@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ConnectReconcile.Cli;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,37 @@ internal static class CliRunner
         var logs = new CollectingLogs();
         var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, stderr, logs, settingsDirectory));
         return (exit, stdout.ToString(), stderr.ToString(), logs.Lines);
+    }
+
+    /// <summary>
+    /// Runs the CLI as a child process, with <paramref name="environment"/> added to this one's (a value may be empty:
+    /// in-process, setting a variable to "" removes it) and <paramref name="workingDirectory"/> for its appsettings.json.
+    /// </summary>
+    public static async Task<(int Exit, string Out, string Err)> RunProcessAsync(IReadOnlyDictionary<string, string> environment, string? workingDirectory, params string[] args)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connect-reconcile.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the CLI.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     private sealed class CollectingLogs : ILoggerProvider, ILogger

@@ -271,6 +271,15 @@ public sealed class CommandTests
     [InlineData("lacks the named group(s) d", "replay", "--source", ".", "--out", "../x", "--hour-pattern", @"(?<y>\d{4})/(?<m>\d{2})/")]
     [InlineData("--date (9999-12-31) must be a day from 1970 to 9998", "nightly", "--date", "9999-12-31", "--source", ".", "--out", "../x")]
     [InlineData("--to (9999-12-31) must be a day from 1970 to 9998", "replay", "--to", "9999-12-31", "--source", ".", "--out", "../x")]
+    // Each a day and a look-ahead within their limits whose end passes the calendar's: was an exception, exit 1.
+    [InlineData("--date (9998-12-31) is too late for a look-ahead of 8784 h (--look-ahead-hours): the run would read past the calendar's last day, 9999-12-31. With that look-ahead the last day is 9998-12-29.",
+        "nightly", "--date", "9998-12-31", "--look-ahead-hours", "8784", "--source", ".", "--out", "../x")]
+    [InlineData("--to (9998-12-31) is too late for a look-ahead of 8784 h", "replay", "--to", "9998-12-31", "--look-ahead-hours", "8784", "--source", ".", "--out", "../x")]
+    [InlineData("--to (9998-12-30) is too late for a look-ahead of 8784 h", "audit-export", "--to", "9998-12-30", "--look-ahead-hours", "8784", "--source", ".", "--out", "../x.csv")]
+    [InlineData("--to (9998-12-31) is too late for a look-ahead of 8784 h", "load", "--to", "9998-12-31", "--look-ahead-hours", "8784", "--source", ".", "--stream", "s", "--endpoint-url", "http://127.0.0.1:9")]
+    [InlineData("--month's last day (9998-12-31) is too late for a look-ahead of 8784 h", "reconcile", "--cur", ".", "--rated", ".", "--month", "9998-12", "--calibrate", "--source", ".", "--look-ahead-hours", "8784")]
+    [InlineData("--month must be 9998-12 or earlier, got '9999-12'", "reconcile", "--cur", ".", "--rated", ".", "--month", "9999-12")]
+    [InlineData("--month must be 9998-12 or earlier, got '9999-12'", "ratecard", "derive", "--cur", ".", "--month", "9999-12", "--out", "../card.json")]
     [InlineData("--look-ahead-hours must be at most 8784", "replay", "--source", ".", "--out", "../x", "--look-ahead-hours", "2000000000")]
     [InlineData("--parallelism must be at most 1024", "replay", "--source", ".", "--out", "../x", "--parallelism", "2000000000")]
     [InlineData("--tolerance-pct must be from 0 to 100", "reconcile", "--cur", ".", "--rated", ".", "--month", "2026-10", "--tolerance-pct", "99999999999999999999")]
@@ -281,8 +290,8 @@ public sealed class CommandTests
     [InlineData("--from-timestamp goes with --from timestamp, not with --from latest", "stream", "--stream", "s", "--out", "../x", "--from", "latest", "--from-timestamp", "2026-10-01T00:00:00Z")]
     [InlineData("--records-per-second must be positive", "load", "--source", ".", "--stream", "s", "--records-per-second", "0")]
     [InlineData("--hash-numbers needs --hash-key-file", "audit-export", "--source", ".", "--out", "../x.csv", "--hash-numbers")]
-    [InlineData("--version must not be blank", "ratecard", "derive", "--cur", ".", "--out", "../card.json", "--version", " ")]
-    [InlineData("--contact needs a contact id", "explain", "--source", ".", "--contact", " ")]
+    [InlineData("--version is blank: give a value", "ratecard", "derive", "--cur", ".", "--out", "../card.json", "--version", " ")]
+    [InlineData("--contact is blank: give a value", "explain", "--source", ".", "--contact", " ")]
     [InlineData("--out 's3://b/audit.csv' must be a local path", "audit-export", "--source", ".", "--out", "s3://b/audit.csv")] // was written to ./s3:/b/
     [InlineData("--out 's3://b/card.json' must be a local path", "ratecard", "derive", "--cur", ".", "--out", "s3://b/card.json")]
     [InlineData("--out 's3://b/g/' must be a local path", "generate", "--out", "s3://b/g/")]
@@ -491,6 +500,30 @@ public sealed class CommandTests
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^Information: decode: (\d+)/\1 objects, \d+ records \(\d+/s\), 100 % done, about 0 s left$"));
         Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task Audit_export_accounts_for_every_record_it_read_as_the_replay_does_and_warns_of_those_it_quarantined()
+    {
+        // Was only "Wrote N charges": the records set aside (the fixtures' README and expected.json files, a broken
+        // record) and those of other days were not mentioned, and the export lacked them without a word.
+        using var dir = new TempDir();
+        string[] range = ["--source", Fixture("scenarios"), "--from", "2026-10-14", "--to", "2026-10-14"];
+        var (exit, json, err) = await CliRunner.RunAsync(["replay", .. range, "--out", dir.Sub("out"), "--summary", "json"]);
+        Assert.True(exit == 0, err);
+        var replay = JsonDocument.Parse(json).RootElement;
+        long Count(string name) => replay.GetProperty(name).GetInt64();
+        Assert.True(Count("quarantined") > 0 && Count("outOfRange") > 0, json);
+
+        var (auditExit, stdout, logs) = await CliRunner.RunWithLogsAsync(["audit-export", .. range, "--out", dir.Sub("audit.csv")]);
+        Assert.True(auditExit == 0, string.Join('\n', logs));
+        Assert.Equal("", stdout);
+        var reasons = string.Join(", ", replay.GetProperty("quarantinedByReason").EnumerateObject().Select(r => $"{r.Name} {r.Value.GetInt64()}"));
+        Assert.Contains($"Information: Records: {Count("records")} read = {Count("rated")} rated (voice, unique) + {Count("duplicates")} superseded duplicates + " +
+            $"{Count("quarantined")} quarantined ({reasons}) + {Count("nonVoiceContacts")} non-voice contacts + {Count("outOfRange")} other days (look-ahead)", logs);
+        var warning = Assert.Single(logs, l => l.Contains("were quarantined", StringComparison.Ordinal));
+        Assert.StartsWith($"Warning: {Count("quarantined")} record(s) could not be used and were quarantined, so the export lacks them ({reasons}); the first: ", warning, StringComparison.Ordinal);
+        Assert.Contains("replay (or nightly) of the same source and days writes each to the quarantine table", warning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -829,8 +862,8 @@ public sealed class CommandTests
     [Theory]
     [InlineData("""{ "agents": "agents.csv", """, "appsettings.json is not valid")]
     [InlineData("""{ "agents": { "path": "agents.csv" } }""", "appsettings.json: \"agents\" must be a single value, not an object or array.")]
-    [InlineData("""{ "from": "10/02/2026" }""", "Setting 'from' from the environment or appsettings.json is not a date (YYYY-MM-DD): '10/02/2026'.")]
-    [InlineData("""{ "parallelism": "99999999999" }""", "Setting 'parallelism' from the environment or appsettings.json is not a whole number up to 2147483647")] // was an OverflowException
+    [InlineData("""{ "from": "10/02/2026" }""", "error: appsettings.json: \"from\" is not a date (YYYY-MM-DD): '10/02/2026'.")]
+    [InlineData("""{ "parallelism": "99999999999" }""", "error: appsettings.json: \"parallelism\" is not a whole number up to 2147483647")] // was an OverflowException
     public async Task An_appsettings_json_that_does_not_parse_or_holds_a_setting_as_an_object_is_a_usage_error_and_nothing_is_written(string json, string why)
     {
         using var dir = new TempDir();
@@ -848,7 +881,7 @@ public sealed class CommandTests
         File.WriteAllText(dir.Sub("appsettings.json"), """{ "cur": "invoice/cur.csv" }"""); // reconcile's file, read by generate as its switch
         var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "generate", "--out", dir.Sub("out"), "--contacts", "10");
         Assert.Equal(2, exit);
-        Assert.Contains("Setting 'cur' from the environment or appsettings.json is not true or false: 'invoice/cur.csv'. A top-level setting applies to every command with --cur; " +
+        Assert.Contains("appsettings.json: \"cur\" is not true or false: 'invoice/cur.csv'. A top-level setting applies to every command with --cur; " +
             "one meant for reconcile or ratecard derive goes in that command's section: { \"reconcile\": { \"cur\": … } } (CONNECT_RECONCILE_RECONCILE__CUR).", err, StringComparison.Ordinal);
 
         // In generate's own section the same value needs no hint.
@@ -856,6 +889,26 @@ public sealed class CommandTests
         (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "generate", "--out", dir.Sub("out"), "--contacts", "10");
         Assert.Equal(2, exit);
         Assert.DoesNotContain("top-level", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_setting_wrong_for_every_command_names_where_it_was_set_and_is_not_sent_to_another_section()
+    {
+        // Was "Setting 'look-ahead-hours' from the environment or appsettings.json …", then told to move the value to
+        // nightly's section, where 'six' is no number either.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), """{ "look_ahead_hours": "six" }""");
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("error: appsettings.json: \"look_ahead_hours\" is not a whole number up to 2147483647: 'six'.", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("section", err, StringComparison.Ordinal);
+
+        var variable = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_LOOK_AHEAD_HOURS"] = "six" }, Directory.CreateDirectory(dir.Sub("cwd")).FullName,
+            "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, variable.Exit);
+        Assert.Contains("error: CONNECT_RECONCILE_LOOK_AHEAD_HOURS is not a whole number up to 2147483647: 'six'.", variable.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("section", variable.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
     [Fact]

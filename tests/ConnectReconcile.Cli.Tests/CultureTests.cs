@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ConnectReconcile.Cli.Tests;
 
 /// <summary>
@@ -13,12 +11,12 @@ public sealed class CultureTests
     public async Task A_thai_locale_with_icu_on_names_partitions_and_runs_by_the_gregorian_day()
     {
         using var dir = new TempDir();
-        var (exit, stderr) = await RunCliAsync(new Dictionary<string, string>
+        var (exit, _, stderr) = await CliRunner.RunProcessAsync(new Dictionary<string, string>
         {
             ["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "0",
             ["LANG"] = "th_TH.UTF-8",
             ["LC_ALL"] = "th_TH.UTF-8",
-        }, "replay", "--source", Path.Combine(AppContext.BaseDirectory, "fixtures", "scenarios"), "--out", dir.Sub("out"), "--from", "2026-10-14", "--to", "2026-10-14");
+        }, null, "replay", "--source", Path.Combine(AppContext.BaseDirectory, "fixtures", "scenarios"), "--out", dir.Sub("out"), "--from", "2026-10-14", "--to", "2026-10-14");
         if (exit != 0 && stderr.Contains("ICU", StringComparison.Ordinal))
         {
             return; // a machine without ICU cannot have the culture at all
@@ -29,28 +27,5 @@ public sealed class CultureTests
         var manifest = Path.Combine(dir.Sub("out"), "_runs", "2026-10-14_2026-10-14", "run.json");
         Assert.True(File.Exists(manifest), string.Join(", ", Directory.GetDirectories(dir.Sub("out/_runs"))));
         Assert.Contains("\"from\":\"2026-10-14\"", (await File.ReadAllTextAsync(manifest)).Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Exit, string Err)> RunCliAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h && File.Exists(h) ? h : "dotnet";
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "connect-reconcile.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the CLI.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await stdout;
-        return (process.ExitCode, await stderr);
     }
 }

@@ -187,4 +187,91 @@ public sealed class SettingsTests
         // Off a terminal the reason is in the JSON log too, for a pipeline that keeps only its lines.
         Assert.Contains(logs, l => l.StartsWith("Error: Usage error: ", StringComparison.Ordinal) && l.EndsWith("is a folder, not a settings file.", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_empty_variable_is_one_not_given_and_the_lookup_goes_on_to_the_next_place()
+    {
+        using var dir = new TempDir();
+        var source = Fixture("scenarios");
+        var (exit, fromFlags, err) = await CliRunner.RunAsync("replay", "--source", source, "--out", dir.Sub("flags"), "--summary", "json", "--look-ahead-hours", "5");
+        Assert.True(exit == 0, err);
+
+        // Was: the empty CONNECT_RECONCILE_SOURCE hid appsettings.json's "source", and replay rated the generated sample
+        // month into its "out" (exit 0); the empty CONNECT_RECONCILE_OUT hid "out"; the empty section variable hid
+        // the top-level one (6 h, the default, not 5). In-process a variable cannot be empty: a child process.
+        File.WriteAllText(dir.Sub("appsettings.json"), Json(new Dictionary<string, object> { ["source"] = source, ["out"] = dir.Sub("out"), ["summary"] = "json", ["look-ahead-hours"] = 3 }));
+        var temp = Directory.CreateDirectory(dir.Sub("tmp")).FullName;
+        var run = await CliRunner.RunProcessAsync(new Dictionary<string, string>
+        {
+            ["CONNECT_RECONCILE_SOURCE"] = "",
+            ["CONNECT_RECONCILE_OUT"] = "",
+            ["CONNECT_RECONCILE_REPLAY__LOOK_AHEAD_HOURS"] = "",
+            ["CONNECT_RECONCILE_LOOK_AHEAD_HOURS"] = "5",
+            ["TMPDIR"] = temp,
+        }, dir.Path, "replay");
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.Equal(fromFlags, run.Out);
+        Assert.Equal(5, JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("out"), "run.json"))).RootElement.GetProperty("lookAheadHours").GetInt32());
+        Assert.Empty(Directory.GetFileSystemEntries(temp, "connect-reconcile-sample"));
+
+        // So in appsettings.json: an empty value in the command's section leaves the top level's (3 h).
+        var inFile = await WithSettings(dir, """{ "look-ahead-hours": 3, "replay": { "look-ahead-hours": "" } }""", "replay", "--source", source, "--out", dir.Sub("file"));
+        Assert.True(inFile.Exit == 0, inFile.Err);
+        Assert.Equal(3, JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Sub("file"), "run.json"))).RootElement.GetProperty("lookAheadHours").GetInt32());
+    }
+
+    [Fact]
+    public async Task Replay_without_a_source_refuses_an_out_given_by_a_flag_or_a_setting_as_the_sample_month_goes_to_its_own_folder_only()
+    {
+        // Was: the generated sample month rated and published into that --out, exit 0.
+        using var dir = new TempDir();
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --out is given but --source is not: give --source too.", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+
+        var settings = await WithSettings(dir, Json(new { replay = new { @out = dir.Sub("out") } }), "replay");
+        Assert.Equal(2, settings.Exit);
+        Assert.Contains("error: --out is given (appsettings.json: \"replay:out\") but --source is not", settings.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task A_blank_value_is_an_empty_one_a_usage_error_as_a_flag_and_none_given_as_a_setting()
+    {
+        // Was: a folder named ' ' in the working directory, published into (exit 0).
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", source, "--out", " ");
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --out is blank: give a value, or leave the option out.", err, StringComparison.Ordinal);
+
+        var settings = await WithSettings(dir, Json(new { @out = " ", replay = new { summary = "\t" } }), "replay", "--source", source);
+        Assert.Equal(2, settings.Exit);
+        Assert.Contains("error: --out is required", settings.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, " ")));
+    }
+
+    [Fact]
+    public async Task A_wrong_encryption_setting_is_a_usage_error_for_every_command_that_reaches_s3_not_only_once_it_writes_there()
+    {
+        // Was exit 0 on every run with local paths: the first that wrote to S3 was the one to stop.
+        using var dir = new TempDir();
+        var source = Fixture("scenarios", "s01-ivr-only");
+        foreach (var (json, why) in new[]
+                 {
+                     ("""{ "sse": "aes" }""", "error: appsettings.json: \"sse\": unknown server-side encryption 'aes' (none, s3 or kms)."),
+                     ("""{ "SSE": "s3", "kms-key-id": "alias/billing" }""", "error: appsettings.json: \"SSE\" with appsettings.json: \"kms-key-id\": A KMS key id was given together with SSE-S3"),
+                 })
+        {
+            var replay = await WithSettings(dir, json, "replay", "--source", source, "--out", dir.Sub("out"));
+            Assert.True(replay.Exit == 2, json + replay.Err);
+            Assert.Contains(why, replay.Err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir.Sub("out")));
+
+            var explain = await WithSettings(dir, json, "explain", "--source", source, "--contact", "9941a295-adcd-5df4-af2e-6de4ea0d72a4");
+            Assert.True(explain.Exit == 2, json + explain.Err);
+            Assert.Contains(why, explain.Err, StringComparison.Ordinal);
+        }
+    }
 }

@@ -48,7 +48,8 @@ internal static class AuditExportCommand
             }
 
             Inputs.OutsideSource(outPath, sourcePath);
-            var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to);
+            var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
+            var (fromDay, toDay) = SharedOptions.DaysOf(env, parse, from, to, lookAheadHours);
             var (unmasked, hashed) = (SharedOptions.UnmaskOf(env, parse, unmask), env.Get(parse, hash));
             if (unmasked && hashed)
             {
@@ -67,7 +68,6 @@ internal static class AuditExportCommand
             var s3 = env.S3(parse, endpoint);
             var (rater, numbers) = rating.Resolve(env, parse, s3);
             ReplayCommand.WarnIfNumbersEstimated(env, numbers);
-            var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
             var context = new RowContext(
                 protect,
                 rater.Card.Rows.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Source, StringComparer.Ordinal),
@@ -130,6 +130,10 @@ internal static class AuditExportCommand
                 File.Delete(partial);
             }
 
+            // No summary on stdout and no quarantine table: the counts and the records set aside are told here.
+            SummaryTable.Log(env.Logger, result.Counts);
+            ReplayCommand.WarnOfQuarantined(env, result, "the export",
+                "replay (or nightly) of the same source and days writes each to the quarantine table, with its object, byte offset and reason (explain --contact shows one contact's)");
             env.Logger.LogInformation("Wrote {Charges} charges of {Contacts} contacts to {Path}", written, result.Counts.Chains, outPath);
             return ExitCodes.Ok;
         }, ct));

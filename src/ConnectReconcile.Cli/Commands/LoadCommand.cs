@@ -36,7 +36,8 @@ internal static class LoadCommand
         {
             var sourcePath = env.Get(parse, source) ?? throw new UsageException("--source is required.");
             var streamName = env.Get(parse, stream) is { Length: > 0 } s ? s : throw new UsageException("--stream is required.");
-            var (first, last) = SharedOptions.DaysOf(env, parse, from, to);
+            var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead, fallback: 0);
+            var (first, last) = SharedOptions.DaysOf(env, parse, from, to, lookAheadHours);
 
             var perSecond = env.Get(parse, rate);
             if (perSecond is <= 0)
@@ -49,7 +50,7 @@ internal static class LoadCommand
             var loader = new StreamLoader(kinesis, streamName, new CliStreamLog(env.Logger)) { RecordsPerSecond = perSecond ?? 0 };
             try
             {
-                var result = await loader.LoadAsync(store, first, last, SharedOptions.LookAheadHoursOf(env, parse, lookAhead, fallback: 0), SharedOptions.HourPatternOf(env, parse, hourPattern), ct);
+                var result = await loader.LoadAsync(store, first, last, lookAheadHours, SharedOptions.HourPatternOf(env, parse, hourPattern), ct);
                 foreach (var entry in result.NotLoaded.Take(MaxNotLoadedLogged))
                 {
                     env.Logger.LogWarning("Not loaded: {Source} at byte {Offset}: {Reason} ({Detail})", entry.Position.Source, entry.Position.Offset, entry.Reason, entry.Detail);

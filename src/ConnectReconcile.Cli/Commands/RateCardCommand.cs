@@ -43,16 +43,7 @@ internal static class RateCardCommand
             var s3 = env.S3(parse, endpoint);
             var curStore = Inputs.Existing(curPath, "--cur", s3);
 
-            DateOnly? monthStart = null;
-            if (env.Get(parse, month) is { } m)
-            {
-                if (!DateOnly.TryParseExact(m + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                {
-                    throw new UsageException($"--month must be YYYY-MM, got '{m}'.");
-                }
-
-                monthStart = d;
-            }
+            DateOnly? monthStart = env.Get(parse, month) is { } m ? SharedOptions.MonthOf(m, month.Name) : null;
 
             var card = Inputs.RateCard(env.Get(parse, baseCard), s3);
             var reader = new CurReader(curStore);

@@ -52,10 +52,7 @@ internal static class ReconcileCommand
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required (the CUR export: folder, file or s3://…).");
             var ratedPath = env.Get(parse, rated) ?? throw new UsageException("--rated is required (replay's --out for the month).");
             var monthText = env.Get(parse, month) ?? throw new UsageException("--month is required (YYYY-MM).");
-            if (!DateOnly.TryParseExact(monthText + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var monthStart))
-            {
-                throw new UsageException($"--month must be YYYY-MM, got '{monthText}'.");
-            }
+            var monthStart = SharedOptions.MonthOf(monthText, month.Name);
 
             if (env.Get(parse, through) is { } last && (last.Year != monthStart.Year || last.Month != monthStart.Month))
             {
@@ -93,13 +90,15 @@ internal static class ReconcileCommand
             if (env.Get(parse, calibrate))
             {
                 var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
+                var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
+                SharedOptions.InRange(monthStart.AddMonths(1).AddDays(-1), $"{month.Name}'s last day", lookAheadHours);
                 calibration = new CalibrationInputs
                 {
                     Source = Inputs.Existing(sourcePath, "--source", s3),
                     Card = card,
                     Agents = directory ?? Core.Reference.AgentDirectory.Empty,
                     Numbers = Inputs.Numbers(env.Get(parse, numbers), env.Warn, s3),
-                    LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
+                    LookAheadHours = lookAheadHours,
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     HourPattern = SharedOptions.HourPatternOf(env, parse, hourPattern),
                     Warn = env.Warn,

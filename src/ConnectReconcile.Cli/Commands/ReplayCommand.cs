@@ -34,7 +34,7 @@ internal static class ReplayCommand
     private static Command Build(Command command, Func<CliEnvironment> envFactory, Option<DateOnly?>? fromOption, Option<DateOnly?>? toOption, Option<DateOnly?>? nightlyDate)
     {
         var source = SharedOptions.Source(required: nightlyDate is not null);
-        var output = SharedOptions.Out(required: nightlyDate is not null ? "required" : "required with --source");
+        var output = SharedOptions.Out(required: nightlyDate is not null ? "required" : "required with --source, and only with it: the sample month of a run without --source goes to its own temp folder");
         var rating = new RatingInputs();
         var summary = new Option<string?>("--summary") { Description = "'table' (default) or 'json': print the totals as one JSON object on stdout and nothing else there" };
         var endpoint = SharedOptions.EndpointUrl();
@@ -59,14 +59,16 @@ internal static class ReplayCommand
                 throw new UsageException("--summary must be 'table' or 'json'.");
             }
 
+            // Before the days: the last day's end is checked with the look-ahead read past it.
+            var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
             DateOnly? from = null, to = null;
             if (nightlyDate is not null)
             {
-                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate) ?? throw new UsageException($"{nightlyDate.Name} is required (the UTC day to rate, YYYY-MM-DD)."), nightlyDate.Name);
+                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate) ?? throw new UsageException($"{nightlyDate.Name} is required (the UTC day to rate, YYYY-MM-DD)."), nightlyDate.Name, lookAheadHours);
             }
             else
             {
-                (from, to) = SharedOptions.DaysOf(env, parse, fromOption!, toOption!);
+                (from, to) = SharedOptions.DaysOf(env, parse, fromOption!, toOption!, lookAheadHours);
             }
 
             var sourcePath = env.Get(parse, source);
@@ -79,7 +81,16 @@ internal static class ReplayCommand
                     throw new UsageException("nightly needs --source.");
                 }
 
-                (sourcePath, sampleAgents, sampleNumbers, outPath) = SampleMonthFor(env, outPath);
+                if (outPath is not null)
+                {
+                    // The sample month goes to its own temp folder only: rated into an --out meant for real data
+                    // (a blank or missing source setting beside one), it was published over real days, exit 0.
+                    var origin = env.Origin(parse, output);
+                    throw new UsageException($"--out is given{(origin == output.Name ? "" : $" ({origin})")} but --source is not: give --source too. " +
+                        "Without either, replay rates a generated sample month into its own temp folder.");
+                }
+
+                (sourcePath, sampleAgents, sampleNumbers, outPath) = GeneratedSample(env);
             }
 
             if (outPath is null)
@@ -98,7 +109,7 @@ internal static class ReplayCommand
                 Output = Inputs.Output(outPath, "--out", s3),
                 From = from,
                 To = to,
-                LookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead),
+                LookAheadHours = lookAheadHours,
                 Rater = rater,
                 Numbers = numbers,
                 Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
@@ -180,6 +191,24 @@ internal static class ReplayCommand
             unreadable.Count > Shown ? $" and {unreadable.Count - Shown} more" : "", unreadable[0].Detail.TrimEnd('.'));
     }
 
+    /// <summary>
+    /// Records set aside, by reason, with the first of them: for a command that writes no quarantine table
+    /// (audit-export), whose output otherwise lacks them without a word. <paramref name="instead"/> says where to see them all.
+    /// </summary>
+    internal static void WarnOfQuarantined(CliEnvironment env, JobResult result, string missingFrom, string instead)
+    {
+        if (result.Counts.Quarantined == 0)
+        {
+            return;
+        }
+
+        const int Shown = 3;
+        env.Logger.LogWarning("{Count} record(s) could not be used and were quarantined, so {MissingFrom} lacks them ({Reasons}); the first: {Records}{More}. {Instead}",
+            result.Counts.Quarantined, missingFrom, SummaryTable.Reasons(result.Counts),
+            string.Join(", ", result.Quarantined.Take(Shown).Select(q => $"{q.Reason} in {q.Position.Source} at byte {q.Position.Offset.ToString(CultureInfo.InvariantCulture)}")),
+            result.Quarantined.Count > Shown ? $" and {result.Quarantined.Count - Shown} more" : "", instead);
+    }
+
     /// <summary>The charges look like any others; run.json's numberInventoryProvided is the only other trace.</summary>
     internal static void WarnIfNumbersEstimated(CliEnvironment env, Core.Reference.NumberInventory numbers)
     {
@@ -242,7 +271,7 @@ internal static class ReplayCommand
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";
 
     /// <summary>The embedded default: a generated sample month in a temp folder, so a newcomer sees the product work.</summary>
-    private static (string Source, string Agents, string Numbers, string Out) SampleMonthFor(CliEnvironment env, string? outPath)
+    private static (string Source, string Agents, string Numbers, string Out) GeneratedSample(CliEnvironment env)
     {
         var root = Path.Combine(Path.GetTempPath(), "connect-reconcile-sample");
         const string Sample = "5,000 contacts, 30 days, seed 42";
@@ -251,7 +280,7 @@ internal static class ReplayCommand
             env.Logger.LogInformation("No --source given: generating a sample month ({Sample}) for {Folder}", Sample, Path.Combine(root, "data"));
             SampleMonth.Generate(new GeneratorOptions(5_000, 30, 42, folder));
         }, env.Warn);
-        return (Path.Combine(data, "ctr"), Path.Combine(data, "agents.csv"), Path.Combine(data, "numbers.csv"), outPath ?? Path.Combine(root, "out"));
+        return (Path.Combine(data, "ctr"), Path.Combine(data, "agents.csv"), Path.Combine(data, "numbers.csv"), Path.Combine(root, "out"));
     }
 }
 
@@ -413,23 +442,27 @@ internal static class ProgressDisplay
 /// <summary>The end-of-run table: counts, then billed minutes, quantity and cost by charge kind.</summary>
 internal static class SummaryTable
 {
+    // The records' parts, in the table and in the log line of a command without the table: one wording for both.
+    private const string Read = "read", Rated = "rated (voice, unique)", Superseded = "superseded duplicates", Quarantined = "quarantined",
+        NonVoice = "non-voice contacts", OtherDays = "other days (look-ahead)";
+
     public static void Write(IAnsiConsole console, RunCounts counts, RunTotals totals, string outPath)
     {
         var c = CultureInfo.InvariantCulture;
         var records = new Table().Title("Records").AddColumn("").AddColumn(FigureTables.Column("count"));
-        records.AddRow("read", counts.Read.ToString("N0", c));
-        records.AddRow("rated (voice, unique)", counts.Rated.ToString("N0", c));
-        records.AddRow("superseded duplicates", counts.Superseded.ToString("N0", c));
-        records.AddRow("quarantined", counts.Quarantined.ToString("N0", c));
+        records.AddRow(Read, counts.Read.ToString("N0", c));
+        records.AddRow(Rated, counts.Rated.ToString("N0", c));
+        records.AddRow(Superseded, counts.Superseded.ToString("N0", c));
+        records.AddRow(Quarantined, counts.Quarantined.ToString("N0", c));
         foreach (var (reason, n) in counts.QuarantinedByReason)
         {
             records.AddRow("  " + reason, n.ToString("N0", c));
         }
 
-        records.AddRow("non-voice contacts", counts.NonVoice.ToString("N0", c));
+        records.AddRow(NonVoice, counts.NonVoice.ToString("N0", c));
         if (counts.OutOfRange > 0)
         {
-            records.AddRow("other days (look-ahead)", counts.OutOfRange.ToString("N0", c));
+            records.AddRow(OtherDays, counts.OutOfRange.ToString("N0", c));
         }
 
         records.AddRow("contacts (chains)", counts.Chains.ToString("N0", c));
@@ -453,4 +486,21 @@ internal static class SummaryTable
         FigureTables.Write(console, money);
         console.MarkupLineInterpolated($"Outputs: {outPath}");
     }
+
+    /// <summary>
+    /// The Records table's sum on one log line (<c>Records: 5 read = 1 rated (voice, unique) + 1 superseded duplicates + …</c>),
+    /// for a command whose stdout carries no summary (audit-export): every run accounts for what it read.
+    /// </summary>
+    public static void Log(ILogger logger, RunCounts counts)
+    {
+        var c = CultureInfo.InvariantCulture;
+        logger.LogInformation("Records: {Read} {ReadLabel} = {Rated} {RatedLabel} + {Superseded} {SupersededLabel} + {Quarantined} {QuarantinedLabel}{Reasons} + {NonVoice} {NonVoiceLabel}{OtherDays}",
+            counts.Read, Read, counts.Rated, Rated, counts.Superseded, Superseded, counts.Quarantined, Quarantined,
+            counts.Quarantined == 0 ? "" : $" ({Reasons(counts)})", counts.NonVoice, NonVoice,
+            counts.OutOfRange > 0 ? $" + {counts.OutOfRange.ToString(c)} {OtherDays}" : "");
+    }
+
+    /// <summary>The quarantined records by reason, in name order: <c>not-json 2, truncated-record 1</c>.</summary>
+    public static string Reasons(RunCounts counts) =>
+        string.Join(", ", counts.QuarantinedByReason.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value.ToString(CultureInfo.InvariantCulture)}"));
 }

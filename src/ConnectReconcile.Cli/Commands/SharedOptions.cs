@@ -99,19 +99,48 @@ internal static class SharedOptions
         return value;
     }
 
-    /// <summary>The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.</summary>
-    public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to)
+    /// <summary>
+    /// The UTC days from <paramref name="from"/> to <paramref name="to"/> as resolved (either may be open); --from after --to is a usage error.
+    /// <paramref name="lookAheadHours"/>: the arrival hours the command reads past the last day (<see cref="InRange"/>).
+    /// </summary>
+    public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to, int lookAheadHours = 0)
     {
-        var (first, last) = (InRange(env.Get(parse, from), from.Name), InRange(env.Get(parse, to), to.Name));
+        var (first, last) = (InRange(env.Get(parse, from), from.Name), InRange(env.Get(parse, to), to.Name, lookAheadHours));
         return first > last ? throw new UsageException($"{from.Name} ({first:yyyy-MM-dd}) is after {to.Name} ({last:yyyy-MM-dd}).") : (first, last);
     }
 
     /// <summary>
-    /// The day, if between 1970 and 9998: CTRs carry Unix times, and a run reads a day or more past
-    /// its last day (look-ahead), which the calendar's last day would overflow.
+    /// The day, if between 1970 and 9998 (CTRs carry Unix times) and, as the last day of a range, not so late that
+    /// the arrival hours read past it (the next day plus <paramref name="lookAheadHours"/>) run past the calendar's
+    /// end: 9998-12-31 with a year of look-ahead had stopped the run with an exception (exit 1).
     /// </summary>
-    public static DateOnly? InRange(DateOnly? day, string flag) =>
-        day is { Year: < 1970 or > 9998 } ? throw new UsageException($"{flag} ({day:yyyy-MM-dd}) must be a day from 1970 to 9998.") : day;
+    public static DateOnly? InRange(DateOnly? day, string flag, int lookAheadHours = 0)
+    {
+        if (day is not { } given)
+        {
+            return null;
+        }
+
+        if (given.Year is < 1970 or > 9998)
+        {
+            throw new UsageException($"{flag} ({given:yyyy-MM-dd}) must be a day from 1970 to 9998.");
+        }
+
+        // The end of the read is midnight after the last day plus the look-ahead, so that midnight must be this many hours before the calendar's end.
+        var latest = DateOnly.FromDateTime(DateTime.MaxValue.AddHours(-lookAheadHours)).AddDays(-1);
+        return given <= latest ? given
+            : throw new UsageException($"{flag} ({given:yyyy-MM-dd}) is too late for a look-ahead of {lookAheadHours} h (--look-ahead-hours): the run would read past " +
+                $"the calendar's last day, 9999-12-31. With that look-ahead the last day is {latest:yyyy-MM-dd}.");
+    }
+
+    /// <summary>
+    /// A billing month, YYYY-MM, as its first day. Up to 9998-12, as days are: 9999-12 has no next month to end it,
+    /// and reconcile and ratecard derive stopped on it with an exception (exit 1).
+    /// </summary>
+    public static DateOnly MonthOf(string text, string flag) =>
+        !DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first) ? throw new UsageException($"{flag} must be YYYY-MM, got '{text}'.")
+        : first.Year > 9998 ? throw new UsageException($"{flag} must be 9998-12 or earlier, got '{text}'.")
+        : first;
 
     /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
     public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
