@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
@@ -123,6 +124,86 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
             Assert.Equal(r.GetValue(1), r.GetValue(0));
             Assert.Equal(0L, Convert.ToInt64(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+    [Fact]
+    public async Task Explain_gives_a_calls_costs_and_total_as_the_replays_tables_record_them()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        var (exit, _, stderr) = await CliRunner.RunAsync(ReplayArgs(outDir));
+        Assert.True(exit == 0, stderr);
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        string Read(string table) => $"read_parquet('{Path.Combine(outDir, table, "*", "*.parquet")}')";
+        static string Figure(decimal? cost) => cost?.ToString("0.############", CultureInfo.InvariantCulture) ?? "unrated";
+        static decimal? Dec(JsonElement e) => e.GetString() is { } s ? decimal.Parse(s, CultureInfo.InvariantCulture) : null;
+
+        // Calls with a cost cut at the 12th place (a price per minute ÷ 60 that repeats), those with the most charges first.
+        var calls = DuckDbRows.Query(db, $"""
+            SELECT chain_id, any_value(k.total_cost) FROM {Read("contacts")} k JOIN {Read("charges")} c USING (chain_id)
+            GROUP BY chain_id HAVING bool_or(c.cost <> round(c.cost, 10)) ORDER BY count(*) DESC, chain_id LIMIT 4
+            """);
+        Assert.Equal(4, calls.Count);
+        foreach (var call in calls)
+        {
+            var id = (string)call[0]!;
+            var totalCost = (decimal)call[1]!;
+            string[] explain = ["explain", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--contact", id];
+            var (jsonExit, json, jsonErr) = await CliRunner.RunAsync([.. explain, "--json"]);
+            Assert.True(jsonExit == 0, jsonErr);
+            using var doc = JsonDocument.Parse(json);
+            var e = doc.RootElement;
+
+            // Was the exact sum (0.4876866666666666666666666667 beside total_cost 0.487686666666), and so each charge's cost.
+            Assert.Equal(totalCost, Dec(e.GetProperty("total")));
+            Assert.Equal(
+                DuckDbRows.Query(db, $"SELECT charge_kind, leg_index, cost FROM {Read("charges")} WHERE chain_id = ?", id)
+                    .Select(r => $"{r[0]} #{r[1]} {Figure((decimal?)r[2])}").Order(StringComparer.Ordinal),
+                e.GetProperty("charges").EnumerateArray()
+                    .Select(c => $"{c.GetProperty("chargeKind").GetString()} #{(c.GetProperty("legIndex").ValueKind == JsonValueKind.Number ? c.GetProperty("legIndex").GetInt32() : (int?)null)} {Figure(Dec(c.GetProperty("cost")))}")
+                    .Order(StringComparer.Ordinal));
+            Assert.Equal(
+                DuckDbRows.Query(db, $"SELECT cost FROM {Read("segments")} WHERE chain_id = ? ORDER BY segment_index", id).Select(r => Figure((decimal)r[0]!)),
+                e.GetProperty("segments").EnumerateArray().Select(s => Figure(Dec(s.GetProperty("cost")))));
+            Assert.All(e.GetProperty("charges").EnumerateArray().Where(c => c.GetProperty("cost").GetString() is not null),
+                c => Assert.EndsWith("= " + c.GetProperty("cost").GetString(), c.GetProperty("arithmetic").GetString(), StringComparison.Ordinal));
+
+            var (textExit, text, textErr) = await CliRunner.RunAsync(explain);
+            Assert.True(textExit == 0, textErr);
+            var recorded = System.Text.RegularExpressions.Regex.Match(text, @"^Total: [\d.]+ USD \(([\d.]+) as recorded, to 12 places\)", System.Text.RegularExpressions.RegexOptions.Multiline);
+            Assert.True(recorded.Success, text);
+            Assert.Equal(totalCost, decimal.Parse(recorded.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public async Task Each_audit_rows_arithmetic_ends_with_the_figure_in_its_cost_column()
+    {
+        using var tmp = new TempDir();
+        string[] export = ["audit-export", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out"];
+        var (exit, _, err) = await CliRunner.RunAsync([.. export, tmp.Sub("audit.csv")]);
+        Assert.True(exit == 0, err);
+        (exit, _, err) = await CliRunner.RunAsync([.. export, tmp.Sub("audit.parquet")]);
+        Assert.True(exit == 0, err);
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+
+        // The CSV's cells as written: the arithmetic's last figure is the cost cell's text (was the exact cost, 28 places, in 861 of 6,255 rows of a month).
+        var csv = DuckDbRows.Query(db, $"""
+            SELECT count(*), count(*) FILTER (WHERE cost::DECIMAL(24,12) <> round(cost::DECIMAL(24,12), 10)), count(*) FILTER (WHERE NOT ends_with(arithmetic, ' = ' || cost))
+            FROM read_csv('{tmp.Sub("audit.csv")}', header = true, all_varchar = true) WHERE cost IS NOT NULL AND cost <> ''
+            """).Single();
+        Assert.True(Convert.ToInt64(csv[1], CultureInfo.InvariantCulture) > 0); // rows whose exact cost runs past 12 places are among them
+        Assert.Equal(0L, Convert.ToInt64(csv[2], CultureInfo.InvariantCulture));
+
+        // The Parquet's DECIMAL(24,12) cost: the same figure.
+        var parquet = DuckDbRows.Query(db, $"""
+            SELECT count(*), count(*) FILTER (WHERE regexp_extract(arithmetic, ' = ([0-9.]+)$', 1)::DECIMAL(38,28) <> cost)
+            FROM read_parquet('{tmp.Sub("audit.parquet")}') WHERE cost IS NOT NULL
+            """).Single();
+        Assert.Equal(csv[0], parquet[0]);
+        Assert.Equal(0L, Convert.ToInt64(parquet[1], CultureInfo.InvariantCulture));
     }
 
     [Theory]

@@ -5,8 +5,8 @@ namespace ConnectReconcile.Core.Rating;
 
 /// <summary>
 /// One priced line: a metered usage after minimums, with the rate row and arithmetic that priced it.
-/// <see cref="Cost"/> is unrounded (rounding happens only in summaries) and null when the rate card
-/// has no row for it (<see cref="UnratedReason"/> says why): a gap is reported, never priced at zero.
+/// <see cref="Cost"/> is exact (unrounded; what is recorded and shown of it is <see cref="RecordedCost"/>, 12 places)
+/// and null when the rate card has no row for it (<see cref="UnratedReason"/> says why): a gap is reported, never priced at zero.
 /// </summary>
 public sealed record Charge
 {
@@ -46,15 +46,16 @@ public sealed record Charge
     private string IncrementsText => FirstIncrement == 1 && Increment == 1 ? "per second, no minimum"
         : $"first {FirstIncrement} s, then {Increment} s{(IncrementsPerRecord ? ", for each record's share" : "")}";
 
+    /// <summary>Ends with the cost as recorded (12 places, truncated), the figure beside it in audit-export and explain.</summary>
     public string Arithmetic => Unit switch
     {
         Units.Minute when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {Cost}"),
+            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {RecordedCost.Of(this)}"),
         Units.Minute => $"{ActualSeconds} s actual → {BilledSeconds} s billed; unrated",
         Units.NumberDay when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {Cost}"),
+            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {RecordedCost.Of(this)}"),
         Units.NumberDay => string.Create(CultureInfo.InvariantCulture, $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days; unrated"),
-        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {Cost}"),
+        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {RecordedCost.Of(this)}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit}; unrated"),
     };
 }

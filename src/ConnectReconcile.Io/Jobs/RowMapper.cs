@@ -160,7 +160,7 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
         for (var i = 0; i < r.Charges.Count; i++)
         {
             var c = r.Charges[i];
-            var cost = StoredCost.Of(c.Cost);
+            var cost = RecordedCost.Of(c) ?? 0m; // as stored, so total_cost = SUM(charges.cost) exactly
             total += cost;
             switch (c.ChargeKind)
             {
@@ -208,7 +208,7 @@ public sealed class DailyUsageTotals(string rateCardVersion, string policy)
             row.Quantity += c.Quantity; // per-minute rows take their quantity from the billed seconds in Rows
         }
 
-        row.Cost += StoredCost.Of(c.Cost);
+        row.Cost += RecordedCost.Of(c) ?? 0m;
         row.UnratedCharges += c.Cost is null ? 1 : 0;
     }
 

@@ -5,17 +5,8 @@ namespace ConnectReconcile.Io.Parquet;
 
 // Column contracts of the Parquet outputs (documented in docs/outputs.md). Names are snake_case for
 // Athena/Glue; money is DECIMAL with fixed precision and scale; times are UTC TIMESTAMP(µs).
-// Precision: cost DECIMAL(24,12) keeps per-charge cost effectively unrounded; quantity DECIMAL(18,6).
-
-/// <summary>Money as the DECIMAL(24,12) cost columns hold it.</summary>
-public static class StoredCost
-{
-    /// <summary>
-    /// A cost to 12 places, truncated as the column stores it. A total written beside the charges (a contact's,
-    /// a day's usage type) sums these, not the unrounded costs, so it equals SUM(charges.cost) exactly.
-    /// </summary>
-    public static decimal Of(decimal? cost) => cost is { } c ? decimal.Round(c, 12, MidpointRounding.ToZero) : 0m;
-}
+// Precision: cost DECIMAL(24,12) holds the cost as recorded (RecordedCost: 12 places, truncated, as the writer
+// cuts a decimal to its scale); quantity DECIMAL(18,6).
 
 public sealed class ChargeRow
 {

@@ -1,0 +1,32 @@
+namespace ConnectReconcile.Core.Rating;
+
+/// <summary>
+/// A cost as recorded: to 12 places, truncated. A charge's <see cref="Charge.Cost"/> is exact (a price per
+/// minute ÷ 60 can repeat forever); every figure given for it — the DECIMAL(24,12) cost columns, audit-export's
+/// <c>cost</c> and <c>arithmetic</c>, explain — is this one, and a total of charges (a contact's, a day's usage
+/// type, explain's) adds these, so it equals SUM(charges.cost) to the last place. Only summaries in cents
+/// (the run summary) round the exact sums instead.
+/// </summary>
+public static class RecordedCost
+{
+    /// <summary>The places a cost is recorded to: the scale of the cost columns.</summary>
+    public const int Places = 12;
+
+    /// <summary>Truncated, not rounded: a DECIMAL column drops the digits beyond its scale, and the figures agree with it.</summary>
+    public static decimal Of(decimal cost) => decimal.Round(cost, Places, MidpointRounding.ToZero);
+
+    /// <summary>A charge's recorded cost; null when it is unrated (a gap, never a zero).</summary>
+    public static decimal? Of(Charge charge) => charge.Cost is { } cost ? Of(cost) : null;
+
+    /// <summary>The charges' recorded costs added up; an unrated charge adds nothing.</summary>
+    public static decimal Total(IReadOnlyList<Charge> charges)
+    {
+        var total = 0m;
+        for (var i = 0; i < charges.Count; i++)
+        {
+            total += Of(charges[i]) ?? 0m;
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,63 @@
+using ConnectReconcile.Core.Chains;
+using ConnectReconcile.Core.Ctr;
+using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reference;
+using ConnectReconcile.Core.Time;
+
+namespace ConnectReconcile.Core.Tests;
+
+public sealed class RecordedCostTests
+{
+    /// <summary>A US DID call: 1198 s at 0.0022 USD/min ÷ 60 repeats forever; service at 0.018 is exact.</summary>
+    private static ChainResult Rate1198SecondCall()
+    {
+        var start = Instant.Parse("2026-10-03T21:40:17Z");
+        var call = new ContactRecord
+        {
+            ContactId = "did-1",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.Inbound,
+            InitiationTimestamp = start,
+            ConnectedToSystemTimestamp = start,
+            DisconnectTimestamp = start.PlusSeconds(1198),
+            SystemEndpoint = new Endpoint("+12065550100", "TELEPHONE_NUMBER"),
+            CustomerEndpoint = new Endpoint("+12065550123", "TELEPHONE_NUMBER"),
+            InstanceArn = "arn:aws:connect:us-east-1:111122223333:instance/i-1",
+        };
+        return new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing).Rate(new Chain("did-1", [call]));
+    }
+
+    [Fact]
+    public void A_cost_is_recorded_to_12_places_truncated_not_rounded()
+    {
+        Assert.Equal(0.043926666666m, RecordedCost.Of(0.0439266666666666666666666667m)); // rounded it would be …667
+        Assert.Equal(0.0075m, RecordedCost.Of(0.0075m));
+        Assert.Equal(0m, RecordedCost.Of(0.0000000000009m));
+        Assert.Equal(12, RecordedCost.Places);
+    }
+
+    [Fact]
+    public void A_charges_arithmetic_ends_with_its_recorded_cost_and_a_total_adds_recorded_costs()
+    {
+        var result = Rate1198SecondCall();
+        var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
+        var service = result.Charges.Single(c => c.ChargeKind == ChargeKinds.Service);
+        Assert.Equal(1198 * 0.0022m / 60m, telephony.Cost); // exact in memory
+        Assert.Equal(0.043926666666m, RecordedCost.Of(telephony));
+
+        // Was "… ÷ 60 = 0.0439266666666666666666666667", beside 0.043926666666 in the audit row's cost.
+        Assert.EndsWith("× 0.0022 USD/min ÷ 60 = 0.043926666666", telephony.Arithmetic, StringComparison.Ordinal);
+        Assert.EndsWith("= 0.3594", service.Arithmetic, StringComparison.Ordinal);
+        Assert.Equal(0.3594m + 0.043926666666m, RecordedCost.Total(result.Charges));
+
+        // Two such charges: their recorded costs add to …332, where the exact sum cut to 12 places is …333.
+        Assert.Equal(0.087853333332m, RecordedCost.Total([telephony, telephony]));
+        Assert.Equal(0.087853333333m, RecordedCost.Of(2 * telephony.Cost!.Value));
+
+        // An unrated charge has no recorded cost and adds nothing (a gap, not a zero).
+        var unrated = telephony with { Rate = null, Cost = null, RateRowId = null, UnratedReason = "no rate-card row" };
+        Assert.Null(RecordedCost.Of(unrated));
+        Assert.Equal(0.043926666666m, RecordedCost.Total([telephony, unrated]));
+    }
+}
