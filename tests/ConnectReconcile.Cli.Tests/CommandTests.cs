@@ -190,6 +190,28 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task An_audit_export_to_a_file_another_export_is_writing_fails_and_leaves_that_exports_partial_file_alone()
+    {
+        using var tmp = new TempDir();
+        var csv = tmp.Sub("audit.csv");
+        await File.WriteAllTextAsync(csv, "the previous export\r\n");
+
+        // The other run: its partial file open and locked, half written.
+        using (var other = new FileStream(csv + ".partial", FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        {
+            other.Write("half an export"u8);
+            other.Flush();
+            var (exit, _, err) = await CliRunner.RunAsync("audit-export", "--source", Fixture("scenarios"), "--out", csv);
+            Assert.Equal(1, exit);
+            Assert.Contains("Another audit-export to", err, StringComparison.Ordinal);
+            Assert.True(File.Exists(csv + ".partial"), "the other run's partial file was deleted");
+            Assert.Equal(14, other.Length);
+        }
+
+        Assert.Equal("the previous export\r\n", await File.ReadAllTextAsync(csv));
+    }
+
+    [Fact]
     public async Task Audit_export_masks_numbers_by_default_and_is_safe_to_open_in_a_spreadsheet()
     {
         using var tmp = new TempDir();

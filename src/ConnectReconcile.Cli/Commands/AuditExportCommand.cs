@@ -79,11 +79,24 @@ internal static class AuditExportCommand
             // output only once complete: a month is millions of rows, and a failed run leaves the old file.
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
             var partial = outPath + ".partial";
+            AuditSink opened;
+            try
+            {
+                opened = AuditSink.Create(partial, format);
+            }
+            catch (IOException e) when (File.Exists(partial))
+            {
+                // Most likely another export to the same file, holding its partial file open (locked): that file
+                // is the other run's, not this one's to delete, and its run goes on.
+                await env.ErrorAsync($"cannot write {partial}: {e.Message.TrimEnd('.')}. Another audit-export to {outPath} may be running: wait for it to finish or give another --out");
+                return ExitCodes.Failure;
+            }
+
             long written = 0;
             JobResult result;
             try
             {
-                using (var sink = AuditSink.Create(partial, format))
+                using (var sink = opened)
                 {
                     var job = new BillingJob(new BillingJobOptions
                     {
@@ -164,7 +177,7 @@ internal static class AuditExportCommand
         [
             r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
             r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
-            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? Scaled(cost, 12) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? Scaled(cost, RecordedCost.Places) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
             r.InstanceId, r.Region,
         ];
         for (var i = 0; i < cells.Length; i++)
