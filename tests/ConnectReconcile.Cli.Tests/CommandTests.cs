@@ -283,6 +283,8 @@ public sealed class CommandTests
     [InlineData("--retain-days must be 1 to 3650, got 0", "stream", "--stream", "s", "--out", "../x", "--retain-days", "0")]
     [InlineData("--retain-days must be 1 to 3650, got 1000000", "stream", "--stream", "s", "--out", "../x", "--retain-days", "1000000")] // was an overflow after the first batch
     [InlineData("--days 1 to 366", "generate", "--out", "../g", "--days", "400")]
+    [InlineData("give 9998-12-31 to 9999-01-01: the days must lie from 1970 to 9998", "generate", "--out", "../g", "--start", "9998-12-31", "--days", "2")]
+    [InlineData("give 1969-12-31 to 1969-12-31", "generate", "--out", "../g", "--start", "1969-12-31", "--days", "1")]
     [InlineData("--cur-format must be parquet or legacy-csv", "generate", "--out", "../g", "--cur-format", "xml")]
     [InlineData("has no prices for region 'mars-1'", "estimate", "--from-ctrs", ".", "--region", "mars-1")]
     [InlineData("--out '..' is a folder", "audit-export", "--source", ".", "--out", "..")]

@@ -49,6 +49,14 @@ internal static class GenerateCommand
                 throw new UsageException("--contacts must be at least 1 and --days 1 to 366.");
             }
 
+            // Every generated day must be one the other commands take (--from/--to, 1970 to 9998): a month that ran
+            // off the calendar's end stopped the generator with an exception (exit 1).
+            var lastDay = DateOnly.FromDateTime(options.Start).AddDays(options.Days - 1);
+            if (DateOnly.FromDateTime(options.Start).Year < 1970 || lastDay.Year > 9998)
+            {
+                throw new UsageException($"--start and --days give {DateOnly.FromDateTime(options.Start):yyyy-MM-dd} to {lastDay:yyyy-MM-dd}: the days must lie from 1970 to 9998, as the other commands' --from and --to do.");
+            }
+
             RefuseWhenTheDiskIsTooSmall(options);
 
             var curOptions = cur.Resolve(env, parse, options.OutputDirectory, env.S3(parse, endpoint));
