@@ -127,6 +127,23 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task A_sparse_generated_month_invoices_its_numbers_on_every_day_and_reconciles_with_a_replay_of_those_days()
+    {
+        // 5 calls over 30 days: most days have none, but the numbers are rented on all of them.
+        using var dir = new TempDir();
+        var data = dir.Sub("data");
+        var gen = await CliRunner.RunAsync("generate", "--contacts", "5", "--days", "30", "--out", data, "--cur");
+        Assert.True(gen.Exit == 0, gen.Err);
+        var replay = await CliRunner.RunAsync("replay", "--source", Path.Combine(data, "ctr"), "--agents", Path.Combine(data, "agents.csv"),
+            "--numbers", Path.Combine(data, "numbers.csv"), "--from", "2026-10-01", "--to", "2026-10-30", "--out", dir.Sub("rated"));
+        Assert.True(replay.Exit == 0, replay.Err);
+        var (exit, stdout, err) = await CliRunner.RunAsync("reconcile", "--cur", Path.Combine(data, "cur"), "--rated", dir.Sub("rated"), "--month", "2026-10", "--summary", "json");
+        using var summary = JsonDocument.Parse(stdout);
+        Assert.True(exit == 0, err + stdout); // was 3: the invoice rented the numbers only up to the last day with a call
+        Assert.Equal(0, summary.RootElement.GetProperty("rows").GetProperty("only-in-ctrs").GetInt32());
+    }
+
+    [Fact]
     public async Task A_consistent_generated_month_reconciles_to_zero_variance()
     {
         var month = clean.Month;

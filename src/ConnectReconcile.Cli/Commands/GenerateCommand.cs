@@ -51,10 +51,10 @@ internal static class GenerateCommand
 
             // Every generated day must be one the other commands take (--from/--to, 1970 to 9998): a month that ran
             // off the calendar's end stopped the generator with an exception (exit 1).
-            var lastDay = DateOnly.FromDateTime(options.Start).AddDays(options.Days - 1);
-            if (DateOnly.FromDateTime(options.Start).Year < 1970 || lastDay.Year > 9998)
+            var (firstDay, lastDay) = (DateOnly.FromDateTime(options.Start), DateOnly.FromDateTime(options.Start).AddDays(options.Days - 1));
+            if (firstDay.Year < 1970 || lastDay.Year > 9998)
             {
-                throw new UsageException($"--start and --days give {DateOnly.FromDateTime(options.Start):yyyy-MM-dd} to {lastDay:yyyy-MM-dd}: the days must lie from 1970 to 9998, as the other commands' --from and --to do.");
+                throw new UsageException($"--start and --days give {firstDay:yyyy-MM-dd} to {lastDay:yyyy-MM-dd}: the days must lie from 1970 to 9998, as the other commands' --from and --to do.");
             }
 
             RefuseWhenTheDiskIsTooSmall(options);
@@ -68,7 +68,7 @@ internal static class GenerateCommand
             if (curOptions is not null)
             {
                 stopwatch.Restart();
-                var written = await CurWriter.WriteAsync(curOptions, ct);
+                var written = await CurWriter.WriteAsync(curOptions with { From = firstDay, To = lastDay }, ct);
                 env.Logger.LogInformation("Wrote the invoice (CUR, {Format}, {Granularity}, resource ids {ResourceIds}, policy {Policy}): {Lines} lines in {Files} file(s) under {Out} in {Seconds:F1} s",
                     curOptions.Format, curOptions.Granularity, curOptions.ResourceIds, written.Policy, written.Lines, written.Files.Count,
                     Path.Combine(options.OutputDirectory, "cur"), stopwatch.Elapsed.TotalSeconds);

@@ -53,6 +53,14 @@ public sealed record CurGenerationOptions
     public bool FreeTierCredit { get; init; } = true;
     public decimal RateDiffFactor { get; init; } = 1.10m;
     public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The generated month's days. Numbers are rented every day of it, calls or not, as a replay of those days
+    /// charges them; without the range only days with calls were billed (a sparse month's quiet days had none).
+    /// </summary>
+    public DateOnly? From { get; init; }
+
+    public DateOnly? To { get; init; }
 }
 
 /// <summary>A planted discrepancy: what it is and where reconcile should find it.</summary>
@@ -104,6 +112,8 @@ public static class CurWriter
         {
             Source = new LocalObjectStore(ctrDir),
             Output = null,
+            From = o.From,
+            To = o.To,
             Rater = rater,
             Numbers = numbers,
             Parallelism = o.Parallelism,
