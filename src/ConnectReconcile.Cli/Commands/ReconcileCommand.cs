@@ -222,12 +222,13 @@ internal static class ReconcileCommand
 
             w.WriteEndObject();
             w.WriteString("expectedCost", Cents(report.ExpectedCost));
-            w.WriteString("invoicedUsageCost", Cents(report.InvoicedUsageCost));
-            w.WriteString("taxes", Cents(report.AdjustmentTotal(LineKinds.Tax)));
-            w.WriteString("credits", Cents(report.AdjustmentTotal(LineKinds.Credit)));
-            w.WriteString("refunds", Cents(report.AdjustmentTotal(LineKinds.Refund)));
-            w.WriteString("freeTier", Cents(report.FreeTierTotal));
-            w.WriteString("otherAdjustments", Cents(report.AdjustmentTotal(LineKinds.Other)));
+            // An invoice mixing currencies: its amounts are not added up (null), yen and dollars make no total.
+            CentsOrNull(w, "invoicedUsageCost", report.InvoicedUsageCostTotal);
+            CentsOrNull(w, "taxes", report.AdjustmentTotalOrNull(LineKinds.Tax));
+            CentsOrNull(w, "credits", report.AdjustmentTotalOrNull(LineKinds.Credit));
+            CentsOrNull(w, "refunds", report.AdjustmentTotalOrNull(LineKinds.Refund));
+            CentsOrNull(w, "freeTier", report.FreeTierTotalOrNull);
+            CentsOrNull(w, "otherAdjustments", report.AdjustmentTotalOrNull(LineKinds.Other));
             w.WriteStartArray("unknownUsageTypes");
             foreach (var u in report.UnknownUsageTypes)
             {
@@ -269,7 +270,8 @@ internal static class ReconcileCommand
                 w.WriteString("basis", l.Basis);
                 w.WriteNumber("expectedQuantity", l.ExpectedQuantity);
                 w.WriteNumber("invoicedQuantity", l.InvoicedQuantity);
-                w.WriteString("costVariance", Cents(l.CostVariance));
+                // Null when costs were not compared: our cost and the invoice's are in two currencies.
+                CentsOrNull(w, "costVariance", report.CostVarianceOf(l));
                 w.WriteStartArray("causes");
                 foreach (var c in l.Causes)
                 {
@@ -325,6 +327,18 @@ internal static class ReconcileCommand
         w.WriteEndArray();
     }
 
+    private static void CentsOrNull(Utf8JsonWriter w, string name, decimal? v)
+    {
+        if (v is { } value)
+        {
+            w.WriteString(name, Cents(value));
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
     private static string Cents(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("0.00", CultureInfo.InvariantCulture);
 }
 
@@ -347,7 +361,7 @@ internal static class ReconcileTable
         {
             // Two currencies: each total in its own, and no difference between them.
             totals.AddRow(Markup.Escape($"expected from CTRs ({report.ExpectedCurrency})"), Money(report.ExpectedCost));
-            totals.AddRow("invoiced usage", Money(report.InvoicedUsageCost));
+            totals.AddRow("invoiced usage", MoneyOrMixed(report.InvoicedUsageCostTotal));
             totals.AddRow("usage variance", "not compared");
         }
 
@@ -358,7 +372,7 @@ internal static class ReconcileTable
             if (report.Adjustments.Any(a => a.Kind == kind) || (isFreeTier && report.FreeTierValue != 0))
             {
                 totals.AddRow(isFreeTier ? "free tier (credits and zero-priced usage, apart)" : Markup.Escape($"{kind} lines (apart)"),
-                    Money(isFreeTier ? report.FreeTierTotal : report.AdjustmentTotal(kind)));
+                    MoneyOrMixed(isFreeTier ? report.FreeTierTotalOrNull : report.AdjustmentTotalOrNull(kind)));
             }
         }
 
@@ -374,7 +388,7 @@ internal static class ReconcileTable
         {
             console.MarkupLineInterpolated($"[red]{beyond.Count} row(s) beyond tolerance[/] (largest first):");
             var table = new Table().AddColumn(FigureTables.Column("#")).AddColumn("day").AddColumn("usage type").AddColumn(FigureTables.Column("expected")).AddColumn(FigureTables.Column("invoiced"))
-                .AddColumn(FigureTables.Column("Δ qty")).AddColumn(FigureTables.Column("Δ " + cur)).AddColumn("status").AddColumn("causes");
+                .AddColumn(FigureTables.Column("Δ qty")).AddColumn(FigureTables.Column(report.CostsCompared ? "Δ " + cur : "Δ cost")).AddColumn("status").AddColumn("causes");
             var shown = beyond.Take(top).ToList();
             for (var i = 0; i < shown.Count; i++)
             {
@@ -383,7 +397,7 @@ internal static class ReconcileTable
                     (i + 1).ToString(c),
                     l.PeriodText,
                     Markup.Escape(ConsoleText.Escape(l.UsageType + (l.InstanceId is null ? "" : " @" + l.InstanceId[..Math.Min(8, l.InstanceId.Length)]))),
-                    Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), Money(l.CostVariance),
+                    Q(l.ExpectedQuantity), Q(l.InvoicedQuantity), Q(l.QuantityVariance), report.CostVarianceOf(l) is { } dc ? Money(dc) : "—",
                     Markup.Escape(l.Status + (l.Basis is null ? "" : $" ({l.Basis})")),
                     Markup.Escape(string.Join("\n", l.Causes.Select(x => x.Code))));
             }
@@ -427,7 +441,7 @@ internal static class ReconcileTable
                 .AddColumn(FigureTables.Column("|Δ quantity|")).AddColumn(FigureTables.Column("|Δ cost|")).AddColumn("");
             foreach (var r in report.Calibration)
             {
-                cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), Money(r.AbsCostVariance),
+                cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), report.CostsCompared ? Money(r.AbsCostVariance) : "—",
                     (r.IsCurrent ? "current" : "") + (r.TiedWithBest && r.Rank > 1 ? " tied with best" : ""));
             }
 
@@ -439,6 +453,8 @@ internal static class ReconcileTable
             console.MarkupLineInterpolated($"Wrote {ConsoleText.Escape(o)}");
         }
 
+        // An invoice mixing currencies: its amounts are not added up.
+        static string MoneyOrMixed(decimal? v) => v is { } value ? Money(value) : "not summed (mixed currencies)";
         static string Money(decimal v) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", CultureInfo.InvariantCulture);
         static string Q(decimal v) => Math.Round(v, 3, MidpointRounding.AwayFromZero).ToString("#,0.###", CultureInfo.InvariantCulture);
     }

@@ -96,7 +96,10 @@ public static class Explainer
         {
             causes.Add(new Cause(CauseCodes.Unexplained,
                 $"no detectable cause for {Signed(l.QuantityVariance)} {UnitText(l.Unit)}" + (ev.CostsCompared ? $" / {Signed(l.CostVariance, 2)} {Money(ev)}" : "") +
-                ": check the CTR source for gaps and the rate card for this usage type"));
+                (l.InvoiceLines == 0 && l.Status == Statuses.OnlyInCtrs
+                    // Our CTRs have the usage and the invoice has no line of it: the gap is on the invoice's side.
+                    ? $": the invoice bills nothing for this {(l.WholeMonth ? "month" : "day")} and usage type (a day missing from the export, or not yet billed?): check the invoice files and the rate card for this usage type"
+                    : ": check the CTR source for gaps and the rate card for this usage type")));
         }
 
         return causes;

@@ -161,7 +161,8 @@ public static class Reconciler
         {
             var e = exp.GetValueOrDefault(key) ?? [];
             var i = inv.GetValueOrDefault(key) ?? [];
-            var perInstance = i.Count == 0 || i.All(x => x.Key.InstanceId.Length > 0);
+            // A key the invoice has no lines for follows the invoice as a whole: split only when every line names an instance.
+            var perInstance = i.Count > 0 ? i.All(x => x.Key.InstanceId.Length > 0) : invoice.HasInstances && invoice.LinesWithoutInstance == 0;
             if (perInstance)
             {
                 var instances = e.Select(x => x.InstanceId).Concat(i.Select(x => x.Key.InstanceId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);

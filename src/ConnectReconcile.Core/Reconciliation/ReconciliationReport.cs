@@ -155,20 +155,63 @@ public sealed record ReconciliationReport
     /// <summary>Some Connect lines of the invoice could not be read, so the comparison is incomplete: a person must look.</summary>
     public bool Incomplete => Invoice.UnreadableLines > 0;
 
-    public IEnumerable<ReconciliationLine> BeyondTolerance => Lines.Where(l => l.BeyondTolerance)
-        .OrderByDescending(l => Math.Abs(l.CostVariance)).ThenByDescending(l => Math.Abs(l.QuantityVariance))
-        .ThenBy(l => l.Day).ThenBy(l => l.UsageType, StringComparer.Ordinal);
+    /// <summary>
+    /// The rows beyond tolerance, largest first: by cost variance, or, when costs were not compared, by the
+    /// quantity variance valued at our rate (a difference between two currencies would rank nothing).
+    /// </summary>
+    public IEnumerable<ReconciliationLine> BeyondTolerance
+    {
+        get
+        {
+            var beyond = Lines.Where(l => l.BeyondTolerance);
+            IOrderedEnumerable<ReconciliationLine> ordered;
+            if (CostsCompared)
+            {
+                ordered = beyond.OrderByDescending(l => Math.Abs(l.CostVariance));
+            }
+            else
+            {
+                // A row only the invoice has carries no rate of ours: its usage type's rate on other rows.
+                var rates = Lines.Where(l => l.ExpectedRate is not null).GroupBy(l => l.UsageType, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.First().ExpectedRate!.Value, StringComparer.Ordinal);
+                ordered = beyond.OrderByDescending(l => Math.Abs(l.QuantityVariance * (l.ExpectedRate ?? rates.GetValueOrDefault(l.UsageType))));
+            }
+
+            return ordered.ThenByDescending(l => Math.Abs(l.QuantityVariance)).ThenBy(l => l.Day).ThenBy(l => l.UsageType, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>A row's cost variance, or null when costs were not compared (invoiced in another currency than ours).</summary>
+    public decimal? CostVarianceOf(ReconciliationLine line) => CostsCompared ? line.CostVariance : null;
+
+    /// <summary>The month's usage cost variance (net of the free tier), or null when costs were not compared.</summary>
+    public decimal? UsageCostVariance => CostsCompared ? Lines.Sum(l => l.CostVariance) : null;
+
+    /// <summary>False when the invoice's amounts are in more than one currency: they are not added up.</summary>
+    public bool InvoiceAmountsSummable => Invoice.Currencies.Count <= 1;
 
     public decimal ExpectedCost => Lines.Sum(l => l.ExpectedCost);
 
     public decimal InvoicedUsageCost => Lines.Sum(l => l.InvoicedCost);
 
+    /// <summary>The invoice's usage cost, or null when it mixes currencies.</summary>
+    public decimal? InvoicedUsageCostTotal => InvoiceAmountsSummable ? InvoicedUsageCost : null;
+
     public decimal FreeTierValue => Lines.Sum(l => l.ExpectedCost - l.ExpectedCostNet);
 
-    /// <summary>What the free tier took off: its credit lines plus the value at our rates of usage it priced at zero (negative).</summary>
-    public decimal FreeTierTotal => AdjustmentTotal(LineKinds.FreeTier) - FreeTierValue;
+    /// <summary>
+    /// What the free tier took off: its credit lines plus the value at our rates of usage it priced at zero
+    /// (negative). When costs were not compared, the credits alone: our rates are in another currency.
+    /// </summary>
+    public decimal FreeTierTotal => AdjustmentTotal(LineKinds.FreeTier) - (CostsCompared ? FreeTierValue : 0m);
 
     public decimal AdjustmentTotal(string kind) => Adjustments.Where(a => a.Kind == kind).Sum(a => a.Amount);
+
+    /// <summary>An adjustment total as reports show it, or null when the invoice mixes currencies (amounts not added up).</summary>
+    public decimal? AdjustmentTotalOrNull(string kind) => InvoiceAmountsSummable ? AdjustmentTotal(kind) : null;
+
+    /// <summary>The free tier's total as reports show it, or null when the invoice mixes currencies.</summary>
+    public decimal? FreeTierTotalOrNull => InvoiceAmountsSummable ? FreeTierTotal : null;
 
     public int Count(string status) => Lines.Count(l => l.Status == status);
 

@@ -28,6 +28,9 @@ public static class HtmlReport
     {
         var month = report.Month.ToString("yyyy-MM", C);
         var currency = report.Currency;
+        // Our costs are in the card's currency; when the invoice's is another, no difference between them is shown.
+        var ours = report.ExpectedCurrency;
+        string Delta(decimal? v) => v is { } d ? Signed(d, currency) : "—";
         var beyond = report.BeyondTolerance.ToList();
         var sb = new StringBuilder(64 * 1024);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -54,13 +57,20 @@ public static class HtmlReport
 
         // Key figures.
         sb.Append("<section id=\"summary\" class=\"cards\">\n");
-        Card(sb, "Expected from CTRs", Money(report.ExpectedCost, currency), "our rating of the month");
-        Card(sb, "Invoiced usage", Money(report.InvoicedUsageCost, currency), $"{report.Invoice.ConnectLines:N0} Connect lines");
-        var variance = report.Lines.Sum(l => l.CostVariance);
-        Card(sb, "Usage variance", Signed(variance, currency), "invoiced − expected, net of free tier", Math.Abs(variance) > report.Tolerance.Absolute && beyond.Count > 0);
-        Card(sb, "Taxes", Money(report.AdjustmentTotal(LineKinds.Tax), currency), "shown apart, not a variance");
-        Card(sb, "Credits & refunds", Money(report.AdjustmentTotal(LineKinds.Credit) + report.AdjustmentTotal(LineKinds.Refund), currency), "shown apart");
-        Card(sb, "Free tier", Money(report.FreeTierTotal, currency), "credits and zero-priced usage");
+        Card(sb, "Expected from CTRs", Money(report.ExpectedCost, ours), "our rating of the month");
+        Card(sb, "Invoiced usage", MoneyOrMixed(report.InvoicedUsageCostTotal, currency), $"{report.Invoice.ConnectLines:N0} Connect lines");
+        if (report.UsageCostVariance is { } variance)
+        {
+            Card(sb, "Usage variance", Signed(variance, currency), "invoiced − expected, net of free tier", Math.Abs(variance) > report.Tolerance.Absolute && beyond.Count > 0);
+        }
+        else
+        {
+            Card(sb, "Usage variance", "not compared", $"invoiced in {currency}, expected in {ours}");
+        }
+
+        Card(sb, "Taxes", MoneyOrMixed(report.AdjustmentTotalOrNull(LineKinds.Tax), currency), "shown apart, not a variance");
+        Card(sb, "Credits & refunds", MoneyOrMixed(report.InvoiceAmountsSummable ? report.AdjustmentTotal(LineKinds.Credit) + report.AdjustmentTotal(LineKinds.Refund) : null, currency), "shown apart");
+        Card(sb, "Free tier", MoneyOrMixed(report.FreeTierTotalOrNull, currency), report.CostsCompared ? "credits and zero-priced usage" : "credits");
         Card(sb, "Rows beyond tolerance", $"{beyond.Count:N0} of {report.Lines.Count:N0}", string.Join(" · ", Statuses.All.Where(s => report.Count(s) > 0).Select(s => $"{report.Count(s):N0} {s}")), beyond.Count > 0);
         sb.Append("</section>\n");
 
@@ -70,7 +80,16 @@ public static class HtmlReport
           .Append(AlertColour).Append("\"></span>beyond tolerance</p>\n");
         var days = Enumerable.Range(0, report.Month.AddMonths(1).DayNumber - report.Month.DayNumber).Select(i => report.Month.AddDays(i)).ToList();
         var byDay = report.Lines.GroupBy(l => l.Day).ToDictionary(g => g.Key, g => (E: g.Sum(x => x.ExpectedCost), I: g.Sum(x => x.InvoicedCost), Alert: g.Any(x => x.BeyondTolerance)));
-        Chart(sb, $"All usage types, cost ({currency})", days, d => byDay.TryGetValue(d, out var v) ? v : (0m, 0m, false), v => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", C));
+        if (report.CostsCompared)
+        {
+            Chart(sb, $"All usage types, cost ({currency})", days, d => byDay.TryGetValue(d, out var v) ? v : (0m, 0m, false), v => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", C));
+        }
+        else
+        {
+            // Bars in two currencies side by side would read as a variance: each usage type in its unit only.
+            sb.Append("<p class=\"meta\">No cost chart: the invoice is in ").Append(E(currency)).Append(", our costs in ").Append(E(ours)).Append(".</p>\n");
+        }
+
         foreach (var g in report.Lines.GroupBy(l => l.UsageType, StringComparer.Ordinal).OrderByDescending(g => g.Sum(x => Math.Max(x.ExpectedCost, x.InvoicedCost))).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
             var cells = g.GroupBy(l => l.Day).ToDictionary(x => x.Key, x => (E: x.Sum(y => y.ExpectedQuantity), I: x.Sum(y => y.InvoicedQuantity), Alert: x.Any(y => y.BeyondTolerance)));
@@ -94,7 +113,7 @@ public static class HtmlReport
                 sb.Append("<tr class=\"alert\" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
                   .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">")
                   .Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">").Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">")
-                  .Append(SignedQ(l.QuantityVariance)).Append("</td><td class=\"n\">").Append(Signed(l.CostVariance, currency)).Append("</td><td>")
+                  .Append(SignedQ(l.QuantityVariance)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l))).Append("</td><td>")
                   .Append(l.Status).Append(l.Basis is null ? "" : $" ({l.Basis})").Append("</td><td>");
                 foreach (var c in l.Causes)
                 {
@@ -121,8 +140,8 @@ public static class HtmlReport
             sb.Append(n > 0 ? "<tr class=\"alert\">" : "<tr>").Append("<td>").Append(E(g.Key)).Append(g.All(x => x.KnownUsageType) ? "" : " <em>(unknown)</em>").Append("</td><td>")
               .Append(E(g.First().ChargeKind ?? "")).Append("</td><td class=\"n\">").Append(Q(g.Sum(x => x.ExpectedQuantity))).Append("</td><td class=\"n\">")
               .Append(Q(g.Sum(x => x.InvoicedQuantity))).Append("</td><td class=\"n\">").Append(SignedQ(g.Sum(x => x.QuantityVariance))).Append("</td><td class=\"n\">")
-              .Append(Money(g.Sum(x => x.ExpectedCost), currency)).Append("</td><td class=\"n\">").Append(Money(g.Sum(x => x.InvoicedCost), currency)).Append("</td><td class=\"n\">")
-              .Append(Signed(g.Sum(x => x.CostVariance), currency)).Append("</td><td class=\"n\">").Append(n).Append("</td></tr>\n");
+              .Append(Money(g.Sum(x => x.ExpectedCost), ours)).Append("</td><td class=\"n\">").Append(Money(g.Sum(x => x.InvoicedCost), currency)).Append("</td><td class=\"n\">")
+              .Append(Delta(report.CostsCompared ? g.Sum(x => x.CostVariance) : null)).Append("</td><td class=\"n\">").Append(n).Append("</td></tr>\n");
         }
 
         sb.Append("</tbody></table></section>\n");
@@ -187,7 +206,7 @@ public static class HtmlReport
             foreach (var c in report.Calibration)
             {
                 sb.Append(c.Rank == 1 ? "<tr class=\"best\">" : "<tr>").Append("<td class=\"n\">").Append(c.Rank).Append("</td><td><code>").Append(E(c.Policy)).Append("</code></td><td class=\"n\">")
-                  .Append(Q(c.AbsQuantityVariance)).Append("</td><td class=\"n\">").Append(Money(c.AbsCostVariance, currency)).Append("</td><td class=\"n\">").Append(c.RowsBeyondTolerance)
+                  .Append(Q(c.AbsQuantityVariance)).Append("</td><td class=\"n\">").Append(report.CostsCompared ? Money(c.AbsCostVariance, currency) : "—").Append("</td><td class=\"n\">").Append(c.RowsBeyondTolerance)
                   .Append("</td><td>").Append(c.IsCurrent ? "current" : "").Append(c.TiedWithBest && c.Rank > 1 ? " tied with best" : "").Append("</td></tr>\n");
             }
 
@@ -214,7 +233,7 @@ public static class HtmlReport
             sb.Append(l.BeyondTolerance ? "<tr class=\"alert\"" : "<tr").Append(" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
               .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">").Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">")
               .Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">").Append(l.QuantityVariancePercent is { } p ? p.ToString("+0.##;-0.##;0", C) : "").Append("</td><td class=\"n\">")
-              .Append(Money(l.ExpectedCost, currency)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, currency)).Append("</td><td class=\"n\">").Append(Signed(l.CostVariance, currency))
+              .Append(Money(l.ExpectedCost, ours)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, currency)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l)))
               .Append("</td><td>").Append(l.Status).Append("</td><td>").Append(E(string.Join(", ", l.Causes.Select(c => c.Code)))).Append("</td></tr>\n");
         }
 
@@ -277,6 +296,9 @@ public static class HtmlReport
         var r = Math.Round(v, 3, MidpointRounding.AwayFromZero);
         return (r > 0 ? "+" : "") + r.ToString("#,0.###", C);
     }
+
+    /// <summary>An invoice total, or "not summed" when the invoice mixes currencies.</summary>
+    private static string MoneyOrMixed(decimal? v, string currency) => v is { } value ? Money(value, currency) : $"not summed ({currency})";
 
     private static string Money(decimal v, string currency) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", C) + " " + currency;
 

@@ -205,6 +205,39 @@ public sealed class ComparisonTests
         Assert.Contains(line.Causes, c => c.Code == CauseCodes.RateDifference);
     }
 
+    /// <summary>A month billed in EUR against the USD card: day 1 over by 10 min, day 2 by 5 min, at an EUR rate that makes day 2's USD − EUR difference the larger.</summary>
+    internal static ReconciliationReport EuroReport()
+    {
+        CurLine Euro(DateOnly day, decimal minutes) => Usage(day, Service, minutes, 0.0166m) with { Currency = "EUR" };
+        var expected = new[] { Expected(Day1, Service, 100m, 0.018m), Expected(Day2, Service, 100m, 0.018m) };
+        return ReconciliationReport.Build(expected, Invoice(Euro(Day1, 110m), Euro(Day2, 105m)), Catalog, Tolerance.Default,
+            new ReconciliationEvidence { Card = BuiltInRateCards.Default, Catalog = Catalog, DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+    }
+
+    [Fact]
+    public void Costs_in_two_currencies_give_no_cost_variance_and_rows_rank_by_quantity_valued_at_our_rate()
+    {
+        var report = EuroReport();
+        Assert.False(report.CostsCompared);
+        // USD 1.80 against EUR 1.826 and 1.743: the cost "variances" (+0.03, -0.06) mean nothing and would put day 2 first.
+        Assert.Equal([Day1, Day2], report.BeyondTolerance.Select(l => l.Day));
+        Assert.All(report.Lines, l => Assert.Null(report.CostVarianceOf(l)));
+        Assert.Null(report.UsageCostVariance);
+    }
+
+    [Fact]
+    public void An_invoice_mixing_currencies_adds_up_none_of_its_amounts()
+    {
+        var invoice = Invoice(Usage(Day1, Service, 100m, 0.018m), Usage(Day2, Service, 100m, 0.018m * 150m) with { Currency = "JPY" },
+            Usage(Day1, "", 0m, 0m, lineType: "Tax", cost: 0.4m), Usage(Day2, "", 0m, 0m, lineType: "Tax", cost: 60m) with { Currency = "JPY" });
+        var report = ReconciliationReport.Build([Expected(Day1, Service, 100m, 0.018m), Expected(Day2, Service, 100m, 0.018m)], invoice, Catalog, Tolerance.Default,
+            new ReconciliationEvidence { Card = BuiltInRateCards.Default, Catalog = Catalog, DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+        Assert.Equal("JPY,USD", report.Currency);
+        Assert.Null(report.InvoicedUsageCostTotal); // not 271.80 "JPY,USD"
+        Assert.Null(report.AdjustmentTotalOrNull(LineKinds.Tax));
+        Assert.Null(report.FreeTierTotalOrNull);
+    }
+
     [Fact]
     public void An_organizations_invoice_is_compared_for_the_account_asked_for_and_says_when_it_holds_several()
     {

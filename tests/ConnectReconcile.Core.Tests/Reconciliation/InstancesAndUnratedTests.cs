@@ -25,6 +25,31 @@ public sealed class InstancesAndUnratedTests
         ReconciliationReport.Build(expected, invoice, Catalog, Tolerance.Default, evidence with { Card = BuiltInRateCards.Default, Catalog = Catalog });
 
     [Fact]
+    public void A_day_the_invoice_lacks_is_summed_over_instances_when_the_invoice_names_none()
+    {
+        // The invoice names no instance and has no line of day 2: our two instances' day 2 is one row, like day 1.
+        var expected = new[]
+        {
+            Expected(Day1, Service, 60m, 0.018m, instance: A), Expected(Day1, Service, 40m, 0.018m, instance: B),
+            Expected(Day2, Service, 60m, 0.018m, instance: A), Expected(Day2, Service, 40m, 0.018m, instance: B),
+        };
+        var report = Build(expected, Invoice(Usage(Day1, Service, 100m, 0.018m)), new ReconciliationEvidence { DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+
+        Assert.All(report.Lines, l => Assert.Null(l.InstanceId)); // day 2 was split into @A and @B
+        var day2 = Assert.Single(report.Lines, l => l.Day == Day2);
+        Assert.Equal((Statuses.OnlyInCtrs, 100m), (day2.Status, day2.ExpectedQuantity));
+        var cause = Assert.Single(day2.Causes);
+        Assert.Equal(CauseCodes.Unexplained, cause.Code);
+        Assert.Contains("the invoice bills nothing for this day and usage type", cause.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("CTR source for gaps", cause.Text, StringComparison.Ordinal);
+
+        // An invoice naming the instance on every line still splits the day it lacks per instance.
+        var named = Build(expected, Invoice(Of(Usage(Day1, Service, 60m, 0.018m), A), Of(Usage(Day1, Service, 40m, 0.018m), B)),
+            new ReconciliationEvidence { DaysWithCtrs = new HashSet<DateOnly> { Day1, Day2 } });
+        Assert.Equal([A, B], named.Lines.Where(l => l.Day == Day2).Select(l => l.InstanceId));
+    }
+
+    [Fact]
     public void An_hour_one_instance_lacks_is_not_covered_by_another_instances_CTRs()
     {
         // Instance B's CTRs of 10:00 are missing; A had calls that hour. Summed over instances, A's minutes hid B's gap.

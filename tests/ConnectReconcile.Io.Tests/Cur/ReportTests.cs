@@ -116,6 +116,23 @@ public sealed partial class ReportTests : IDisposable
     }
 
     [Fact]
+    public void An_invoice_in_another_currency_has_each_side_in_its_own_and_no_cost_variance_in_the_HTML()
+    {
+        // Over by 100 min, billed at 0.0166 EUR: 18.26 EUR against our 18.00 USD is no variance.
+        var invoice = new InvoiceAggregate(Day1);
+        invoice.Add(Line(Day1, "USE1-end-customer-mins", 1100m, 0.0166m) with { Currency = "EUR" });
+        var catalog = new UsageTypeCatalog(BuiltInRateCards.Default);
+        var report = ReconciliationReport.Build([Expected(Day1, "USE1-end-customer-mins", ChargeKinds.Service, 1000m, 0.018m)], invoice, catalog, Tolerance.Default,
+            new ReconciliationEvidence { Card = BuiltInRateCards.Default, Catalog = catalog });
+        var html = HtmlReport.Render(report, new ReportSources("cur", "out"));
+
+        Assert.Contains("18.00 USD", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("18.00 EUR", html, StringComparison.Ordinal); // our cost was labelled EUR
+        Assert.DoesNotContain("0.26 EUR", html, StringComparison.Ordinal); // nor 18.26 EUR − 18.00 USD shown as a variance
+        Assert.Contains("not compared", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_HTML_report_is_self_contained()
     {
         var html = HtmlReport.Render(SampleReport(), new ReportSources("s3://bill/cur/", "/data/out"));
