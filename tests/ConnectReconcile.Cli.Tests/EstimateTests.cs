@@ -264,6 +264,23 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Fact]
+    public async Task An_estimate_of_another_month_than_the_measured_days_is_not_compared_with_their_replay()
+    {
+        // 4 measured days estimated as 30 days of November read as "differs by +650 %", comparable.
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--month", "2030-11", "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var replay = doc.RootElement.GetProperty("replay");
+        Assert.False(replay.GetProperty("comparable").GetBoolean());
+        Assert.Contains("→ 2030-11-01 to 2030-11-30 (30)", Assert.Single(replay.GetProperty("moved").EnumerateArray()).GetString(), StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--month", "2030-11");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("is what that change would make", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_Tokyo_month_also_lands_within_2_percent()
     {
         using var tmp = new TempDir();

@@ -160,6 +160,13 @@ internal static class EstimateCommand
             }
 
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
+            if (derived?.Profile is { Month: { } measuredFrom, Days: { } measuredDays } && (result.From != measuredFrom || result.Days != measuredDays))
+            {
+                // --month: a month of other days (or more of them) than the replay's is a what-if too, not a check of the estimate.
+                moved = [.. moved, string.Create(CultureInfo.InvariantCulture,
+                    $"days {measuredFrom:yyyy-MM-dd} to {measuredFrom.AddDays(measuredDays - 1):yyyy-MM-dd} ({measuredDays}) → {result.From:yyyy-MM-dd} to {result.To:yyyy-MM-dd} ({result.Days})")];
+            }
+
             var unpriced = derived is null ? [] : UnpricedInEstimate(result, derived);
             if (env.Get(parse, json))
             {
@@ -387,7 +394,7 @@ internal static class EstimateCommand
                 w.WriteStartObject("replay");
                 w.WriteNumber("cost", derived.ReplayCost);
                 w.WriteNumber("chains", derived.Replay.Counts.Chains);
-                // false: --region, --country or --pricing-model moved the estimate away from how the CTRs were billed,
+                // false: --region, --country, --pricing-model or --month moved the estimate away from how the CTRs were billed,
                 // or the estimate left usage unrated that the replay priced (unratedInEstimate)
                 w.WriteBoolean("comparable", moved.Length == 0 && unpriced.Length == 0);
                 w.WriteStartArray("moved");
