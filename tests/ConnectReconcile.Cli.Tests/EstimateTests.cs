@@ -337,6 +337,21 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Theory]
+    [InlineData("inboundDid: 1e27", "callsPerDay.inboundDid must be at most 1,000,000,000, found")]  // was exit 1, a decimal overflow without an error line
+    [InlineData("inboundDid: 2e9", "callsPerDay.inboundDid must be at most 1,000,000,000, found")]
+    [InlineData("outbound: {US: 1e27}", "callsPerDay.outbound.US must be at most 1,000,000,000")]
+    [InlineData("inboundDid: 1e30", "callsPerDay.inboundDid is too large, found '1e30'")]             // was "must be a number"
+    public async Task A_volume_beyond_the_bound_is_a_usage_error_naming_the_setting(string volume, string message)
+    {
+        using var tmp = new TempDir();
+        var bad = tmp.Sub("huge.yaml");
+        await File.WriteAllTextAsync(bad, $"region: us-east-1\ncallsPerDay:\n  {volume}\n");
+        var (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("region: us-east-1\nnotes: &n [*n]\n")]                                          // a sequence holding itself: was a stack overflow
     [InlineData("region: us-east-1\ncallsPerDay: &c {inboundDid: 10, outbound: *c}\n")]          // a mapping holding itself: was a hang
     [InlineData("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +

@@ -422,6 +422,12 @@ public static class ProfileReader
             return value;
         }
 
+        if (raw is Scalar big && double.TryParse(big.Text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            // A number beyond decimal's range (1e30) is one: "must be a number" sent the user looking for a typo.
+            throw new FormatException($"{path} is too large, found '{big.Text}'.");
+        }
+
         throw new FormatException($"{path} must be a number, found '{(raw as Scalar)?.Text ?? raw?.GetType().Name ?? "nothing"}'.");
     }
 
