@@ -281,6 +281,34 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Fact]
+    public async Task Measured_days_that_switch_pricing_model_are_said_to_and_not_compared_with_their_replay()
+    {
+        // The card moves every instance to unlimited-ai on the generated month's second day: the derived profile priced
+        // all 4 days on the majority model and still read as comparable (+16 %).
+        using var tmp = new TempDir();
+        var builtIn = BuiltInRateCards.Default;
+        var card = tmp.Sub("card-ai.json");
+        await File.WriteAllTextAsync(card, new RateCard
+        {
+            Version = "test-ai",
+            Currency = builtIn.Currency,
+            RegionCodes = builtIn.RegionCodes,
+            UsageTypes = builtIn.UsageTypes,
+            Instances = [.. builtIn.Instances, new InstancePricing("*", PricingModels.UnlimitedAi, new DateOnly(2026, 10, 2))],
+            Rows = builtIn.Rows,
+        }.ToJson());
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--rate-card", card, "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var replay = doc.RootElement.GetProperty("replay");
+        Assert.False(replay.GetProperty("comparable").GetBoolean());
+        Assert.Contains(replay.GetProperty("moved").EnumerateArray(), m => m.GetString()!.StartsWith("pricing models ", StringComparison.Ordinal));
+        Assert.Contains(doc.RootElement.GetProperty("assumptions").EnumerateArray(),
+            a => a.GetString()!.Contains("priced under several pricing models", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_Tokyo_month_also_lands_within_2_percent()
     {
         using var tmp = new TempDir();

@@ -160,6 +160,12 @@ internal static class EstimateCommand
             }
 
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
+            if (derived?.ModelsUsed is { Count: > 1 } models)
+            {
+                // The measured days switched pricing model; the profile carries one, so every day is priced on it.
+                moved = [.. moved, $"pricing models {string.Join(" and ", models)} → {result.PricingModel} every day"];
+            }
+
             if (derived?.Profile is { Month: { } measuredFrom, Days: { } measuredDays } && (result.From != measuredFrom || result.Days != measuredDays))
             {
                 // --month: a month of other days (or more of them) than the replay's is a what-if too, not a check of the estimate.

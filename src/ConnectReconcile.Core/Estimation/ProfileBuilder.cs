@@ -219,6 +219,13 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         _skipped[why] = (previous.Chains + 1, previous.Cost + result.Charges.Sum(c => c.Cost ?? 0));
     }
 
+    /// <summary>
+    /// The pricing models the measured charges were priced under, with their charge counts, most first. More than one
+    /// (an instance switching model inside the measured days) cannot be carried by a profile's single model.
+    /// </summary>
+    public IReadOnlyList<(string Model, long Charges)> ModelsUsed =>
+        _models.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToList();
+
     private static void Vote(Dictionary<string, long> votes, string key) => votes[key] = votes.GetValueOrDefault(key) + 1;
 
     private static string? Winner(Dictionary<string, long> votes) =>
@@ -252,6 +259,13 @@ public sealed class ProfileBuilder(BillingPolicy policy)
             // A profile has one region: the others' calls are priced at its rates.
             var others = _regions.Where(kv => kv.Key != region).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal);
             notes.Add(string.Create(c, $"The CTRs span regions: priced as {region} ({_regions[region]:#,0} chains); {string.Join(", ", others.Select(kv => string.Create(c, $"{kv.Key} ({kv.Value:#,0} chains)")))} priced at {region}'s rates too. Estimate each region's CTRs on their own (--from-ctrs of that instance's folder) for its prices."));
+        }
+
+        if (_models.Count > 1)
+        {
+            // The profile has one pricing model: every day is estimated on it, while the replay priced each day on its own.
+            var model = Winner(_models)!;
+            notes.Add(string.Create(c, $"The measured charges were priced under several pricing models ({string.Join(", ", ModelsUsed.Select(m => string.Create(c, $"{m.Model}: {m.Charges:#,0} charges")))}): every day is estimated as {model}, so the estimate is not comparable with the replay."));
         }
 
         foreach (var (why, (chains, cost)) in _skipped.OrderBy(kv => kv.Key, StringComparer.Ordinal))

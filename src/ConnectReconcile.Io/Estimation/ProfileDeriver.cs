@@ -7,7 +7,8 @@ using ConnectReconcile.Io.Storage;
 namespace ConnectReconcile.Io.Estimation;
 
 /// <summary>A profile derived from real CTRs, and the replay of those CTRs it was measured on.</summary>
-public sealed record DerivedProfile(VolumeProfile Profile, JobResult Replay)
+/// <param name="ModelsUsed">The pricing models the replay's charges used, most first (more than one: a switch the profile cannot carry).</param>
+public sealed record DerivedProfile(VolumeProfile Profile, JobResult Replay, IReadOnlyList<string>? ModelsUsed = null)
 {
     /// <summary>What the replay rated (unrated charges count zero, as in every summary).</summary>
     public decimal ReplayCost => Replay.Totals.ByKind.Values.Sum(t => t.Cost);
@@ -58,6 +59,6 @@ public static class ProfileDeriver
                 (unreadable > 0 ? $" that could be read: {unreadable} input object(s) could not be (check their permissions or the connection)." : "."));
         }
 
-        return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay);
+        return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay, builder.ModelsUsed.Select(m => m.Model).ToList());
     }
 }
