@@ -380,6 +380,26 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Theory]
+    [InlineData("otherContactsPerDay: {chatt: 300}", "otherContactsPerDay.chatt is not a channel: the channels are chat, email, task")]
+    [InlineData("otherContactsPerDay: {fax: 3}", "otherContactsPerDay.fax is not a channel")]
+    [InlineData("callsPerDay: {outbound: {\"+99999\": 20}}", "'+99999' starts with no country calling code known")]
+    public async Task A_misspelt_channel_or_destination_is_a_usage_error_naming_it(string setting, string message)
+    {
+        // Both were accepted: the typo became its own unrated line (country ZZ) and dropped out of the total.
+        using var tmp = new TempDir();
+        var bad = tmp.Sub("typo.yaml");
+        await File.WriteAllTextAsync(bad, $"region: us-east-1\n{setting}\n");
+        var (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+
+        // The real ones still read.
+        await File.WriteAllTextAsync(bad, "region: us-east-1\notherContactsPerDay: {Chat: 3, task: 1, email: 1}\ncallsPerDay: {outbound: {\"+8190\": 2, \"+44\": 1}}\n");
+        (exit, _, var err) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.True(exit == 0, err);
+    }
+
+    [Theory]
     [InlineData("region: us-east-1\nnotes: &n [*n]\n")]                                          // a sequence holding itself: was a stack overflow
     [InlineData("region: us-east-1\ncallsPerDay: &c {inboundDid: 10, outbound: *c}\n")]          // a mapping holding itself: was a hang
     [InlineData("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +

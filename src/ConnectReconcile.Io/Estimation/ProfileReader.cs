@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Legs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -237,6 +239,12 @@ public static class ProfileReader
             {
                 foreach (var (kind, value) in channels.Map.Entries)
                 {
+                    // A misspelt channel (chatt) became its own unrated line and the chat estimate was dropped.
+                    if (!KnownChannels.Contains(kind.ToLowerInvariant(), StringComparer.Ordinal))
+                    {
+                        throw new FormatException($"{Join(channels.Map.Path, kind)} is not a channel: the channels are {string.Join(", ", KnownChannels)}.");
+                    }
+
                     other[kind.ToLowerInvariant()] = Number(value, Join(channels.Map.Path, kind));
                 }
             }
@@ -411,6 +419,9 @@ public static class ProfileReader
                 : throw new FormatException($"month must be YYYY-MM (or the first day, YYYY-MM-DD), found '{text}'.");
         }
     }
+
+    /// <summary>Channels other than voice that Amazon Connect bills per contact (CTR <c>Channel</c>), as charge kinds.</summary>
+    private static readonly string[] KnownChannels = [.. new[] { Channels.Chat, Channels.Email, Channels.Task }.Select(ChargeKinds.ForChannel).Order(StringComparer.Ordinal)];
 
     private static List<object?> List(object raw, string path) =>
         raw as List<object?> ?? throw new FormatException($"{path} must be a list.");
