@@ -309,6 +309,36 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Fact]
+    public async Task Prefix_rows_and_per_record_service_are_said_not_to_be_modelled_and_not_compared()
+    {
+        // A +1212 outbound row priced measured legs the profile prices by country (-23 % on outbound telephony), and
+        // per-record service lost the records' overlap (-2.3 % on service): both read as comparable.
+        using var tmp = new TempDir();
+        var builtIn = BuiltInRateCards.Default;
+        var outbound = builtIn.Rows.Single(r => r.Id == "use1-us-out");
+        var card = tmp.Sub("card-prefix.json");
+        await File.WriteAllTextAsync(card, new RateCard
+        {
+            Version = "test-prefix",
+            Currency = builtIn.Currency,
+            RegionCodes = builtIn.RegionCodes,
+            UsageTypes = builtIn.UsageTypes,
+            Instances = builtIn.Instances,
+            Rows = [.. builtIn.Rows, outbound with { Id = "use1-us-out-1212", Prefix = "+1212", Price = 0.05m }],
+        }.ToJson());
+        foreach (var (option, value, expected) in new[] { ("--rate-card", card, "prefix rows"), ("--policy", "service=per-record", "per-record service") })
+        {
+            var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+                option, value, "--json");
+            Assert.True(exit == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var replay = doc.RootElement.GetProperty("replay");
+            Assert.False(replay.GetProperty("comparable").GetBoolean());
+            Assert.Contains(expected, Assert.Single(replay.GetProperty("notModelled").EnumerateArray()).GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_Tokyo_month_also_lands_within_2_percent()
     {
         using var tmp = new TempDir();

@@ -26,6 +26,10 @@ public sealed class ProfileBuilder(BillingPolicy policy)
     private long _deskSeconds, _agentSeconds, _lensSeconds, _lensBase, _chains;
     private decimal _didDays, _tollFreeDays;
     private readonly Dictionary<string, (long Chains, decimal Cost)> _skipped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, decimal> _rows = new(StringComparer.Ordinal);
+
+    /// <summary>Rate rows that priced the measured chains, with their cost (a profile keys outbound by country, not by a row's prefix).</summary>
+    public IReadOnlyDictionary<string, decimal> RowsUsed => _rows;
 
     /// <summary>A day the source covers (every reported day counts, even one without calls).</summary>
     public void AddDay(DateOnly day) => _days.Add(day);
@@ -67,6 +71,10 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         foreach (var charge in result.Charges)
         {
             Vote(_models, charge.PricingModel);
+            if (charge.RateRowId is { } row)
+            {
+                _rows[row] = _rows.GetValueOrDefault(row) + (charge.Cost ?? 0);
+            }
         }
 
         if (LegBuilder.IsOutboundChain(chain))
