@@ -264,6 +264,81 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
     }
 
     [Fact]
+    public async Task An_estimate_of_another_month_than_the_measured_days_is_not_compared_with_their_replay()
+    {
+        // 4 measured days estimated as 30 days of November read as "differs by +650 %", comparable.
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--month", "2030-11", "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var replay = doc.RootElement.GetProperty("replay");
+        Assert.False(replay.GetProperty("comparable").GetBoolean());
+        Assert.Contains("→ 2030-11-01 to 2030-11-30 (30)", Assert.Single(replay.GetProperty("moved").EnumerateArray()).GetString(), StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--month", "2030-11");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("is what that change would make", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Measured_days_that_switch_pricing_model_are_said_to_and_not_compared_with_their_replay()
+    {
+        // The card moves every instance to unlimited-ai on the generated month's second day: the derived profile priced
+        // all 4 days on the majority model and still read as comparable (+16 %).
+        using var tmp = new TempDir();
+        var builtIn = BuiltInRateCards.Default;
+        var card = tmp.Sub("card-ai.json");
+        await File.WriteAllTextAsync(card, new RateCard
+        {
+            Version = "test-ai",
+            Currency = builtIn.Currency,
+            RegionCodes = builtIn.RegionCodes,
+            UsageTypes = builtIn.UsageTypes,
+            Instances = [.. builtIn.Instances, new InstancePricing("*", PricingModels.UnlimitedAi, new DateOnly(2026, 10, 2))],
+            Rows = builtIn.Rows,
+        }.ToJson());
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--rate-card", card, "--json");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var replay = doc.RootElement.GetProperty("replay");
+        Assert.False(replay.GetProperty("comparable").GetBoolean());
+        Assert.Contains(replay.GetProperty("moved").EnumerateArray(), m => m.GetString()!.StartsWith("pricing models ", StringComparison.Ordinal));
+        Assert.Contains(doc.RootElement.GetProperty("assumptions").EnumerateArray(),
+            a => a.GetString()!.Contains("priced under several pricing models", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Prefix_rows_and_per_record_service_are_said_not_to_be_modelled_and_not_compared()
+    {
+        // A +1212 outbound row priced measured legs the profile prices by country (-23 % on outbound telephony), and
+        // per-record service lost the records' overlap (-2.3 % on service): both read as comparable.
+        using var tmp = new TempDir();
+        var builtIn = BuiltInRateCards.Default;
+        var outbound = builtIn.Rows.Single(r => r.Id == "use1-us-out");
+        var card = tmp.Sub("card-prefix.json");
+        await File.WriteAllTextAsync(card, new RateCard
+        {
+            Version = "test-prefix",
+            Currency = builtIn.Currency,
+            RegionCodes = builtIn.RegionCodes,
+            UsageTypes = builtIn.UsageTypes,
+            Instances = builtIn.Instances,
+            Rows = [.. builtIn.Rows, outbound with { Id = "use1-us-out-1212", Prefix = "+1212", Price = 0.05m }],
+        }.ToJson());
+        foreach (var (option, value, expected) in new[] { ("--rate-card", card, "prefix rows"), ("--policy", "service=per-record", "per-record service") })
+        {
+            var (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--from-ctrs", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+                option, value, "--json");
+            Assert.True(exit == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var replay = doc.RootElement.GetProperty("replay");
+            Assert.False(replay.GetProperty("comparable").GetBoolean());
+            Assert.Contains(expected, Assert.Single(replay.GetProperty("notModelled").EnumerateArray()).GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_Tokyo_month_also_lands_within_2_percent()
     {
         using var tmp = new TempDir();
@@ -317,6 +392,41 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         Assert.Equal(2, exit);
         (exit, _, _) = await CliRunner.RunAsync("estimate", "--profile", bad, "--from-ctrs", month.Ctr);
         Assert.Equal(2, exit);
+    }
+
+    [Theory]
+    [InlineData("inboundDid: 1e27", "callsPerDay.inboundDid must be at most 1,000,000,000, found")]  // was exit 1, a decimal overflow without an error line
+    [InlineData("inboundDid: 2e9", "callsPerDay.inboundDid must be at most 1,000,000,000, found")]
+    [InlineData("outbound: {US: 1e27}", "callsPerDay.outbound.US must be at most 1,000,000,000")]
+    [InlineData("inboundDid: 1e30", "callsPerDay.inboundDid is too large, found '1e30'")]             // was "must be a number"
+    public async Task A_volume_beyond_the_bound_is_a_usage_error_naming_the_setting(string volume, string message)
+    {
+        using var tmp = new TempDir();
+        var bad = tmp.Sub("huge.yaml");
+        await File.WriteAllTextAsync(bad, $"region: us-east-1\ncallsPerDay:\n  {volume}\n");
+        var (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("otherContactsPerDay: {chatt: 300}", "otherContactsPerDay.chatt is not a channel: the channels are chat, email, task")]
+    [InlineData("otherContactsPerDay: {fax: 3}", "otherContactsPerDay.fax is not a channel")]
+    [InlineData("callsPerDay: {outbound: {\"+99999\": 20}}", "'+99999' starts with no country calling code known")]
+    public async Task A_misspelt_channel_or_destination_is_a_usage_error_naming_it(string setting, string message)
+    {
+        // Both were accepted: the typo became its own unrated line (country ZZ) and dropped out of the total.
+        using var tmp = new TempDir();
+        var bad = tmp.Sub("typo.yaml");
+        await File.WriteAllTextAsync(bad, $"region: us-east-1\n{setting}\n");
+        var (exit, _, stderr) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+
+        // The real ones still read.
+        await File.WriteAllTextAsync(bad, "region: us-east-1\notherContactsPerDay: {Chat: 3, task: 1, email: 1}\ncallsPerDay: {outbound: {\"+8190\": 2, \"+44\": 1}}\n");
+        (exit, _, var err) = await CliRunner.RunAsync("estimate", "--profile", bad);
+        Assert.True(exit == 0, err);
     }
 
     [Theory]

@@ -160,14 +160,28 @@ internal static class EstimateCommand
             }
 
             var result = Usage(() => new Estimator(card, policy).Estimate(profile, estimateOptions), profilePath ?? "the derived profile");
+            if (derived?.ModelsUsed is { Count: > 1 } models)
+            {
+                // The measured days switched pricing model; the profile carries one, so every day is priced on it.
+                moved = [.. moved, $"pricing models {string.Join(" and ", models)} → {result.PricingModel} every day"];
+            }
+
+            if (derived?.Profile is { Month: { } measuredFrom, Days: { } measuredDays } && (result.From != measuredFrom || result.Days != measuredDays))
+            {
+                // --month: a month of other days (or more of them) than the replay's is a what-if too, not a check of the estimate.
+                moved = [.. moved, string.Create(CultureInfo.InvariantCulture,
+                    $"days {measuredFrom:yyyy-MM-dd} to {measuredFrom.AddDays(measuredDays - 1):yyyy-MM-dd} ({measuredDays}) → {result.From:yyyy-MM-dd} to {result.To:yyyy-MM-dd} ({result.Days})")];
+            }
+
             var unpriced = derived is null ? [] : UnpricedInEstimate(result, derived);
+            var notModelled = derived is null ? [] : NotModelled(card, policy, derived);
             if (env.Get(parse, json))
             {
-                await env.Out.WriteLineAsync(Json(result, derived, moved, unpriced));
+                await env.Out.WriteLineAsync(Json(result, derived, moved, unpriced, notModelled));
             }
             else
             {
-                Print(env, result, derived, moved, unpriced);
+                Print(env, result, derived, moved, unpriced, notModelled);
             }
 
             return ExitCodes.Ok;
@@ -201,7 +215,31 @@ internal static class EstimateCommand
             .Where(kind => !derived.Replay.Totals.ByKind.TryGetValue(kind, out var replayed) || replayed.Unrated == 0)
             .Order(StringComparer.Ordinal).ToArray();
 
-    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced)
+    /// <summary>
+    /// What the replay priced that a derived profile cannot carry: prefix rate rows (a profile keys outbound by country, and
+    /// transfers and callbacks get one number a country) and per-record service (synthetic records never overlap).
+    /// </summary>
+    private static string[] NotModelled(RateCard card, BillingPolicy policy, DerivedProfile derived)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var list = new List<string>();
+        var prefixRows = card.Rows.Where(r => r.Prefix is not null && derived.RowsUsed is not null && derived.RowsUsed.ContainsKey(r.Id))
+            .OrderBy(r => r.Id, StringComparer.Ordinal).ToList();
+        if (prefixRows.Count > 0)
+        {
+            list.Add("the rate card's prefix rows that priced measured legs (" +
+                string.Join(", ", prefixRows.Select(r => string.Create(c, $"{r.Id} {r.Prefix}: {Money(derived.RowsUsed![r.Id])}"))) + "); it prices destinations by country");
+        }
+
+        if (policy.ServiceMetering == ServiceMetering.PerRecord)
+        {
+            list.Add("per-record service metering (service=per-record): its synthetic transfers' records do not overlap, so service is metered as per-leg");
+        }
+
+        return [.. list];
+    }
+
+    private static void Print(CliEnvironment env, EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced, string[] notModelled)
     {
         var c = CultureInfo.InvariantCulture;
         var o = env.Out;
@@ -284,10 +322,15 @@ internal static class EstimateCommand
                     : $"Replayed cost of the same CTRs, as they were billed: {Money(derived.ReplayCost)} {r.Currency}. This estimate moves them ({string.Join(", ", moved)}), " +
                       $"so its {difference} is what that change would make, not an error of the estimate.");
             }
+
+            foreach (var what in notModelled)
+            {
+                o.WriteLine($"Not comparable with the replay: the estimate does not model {what}.");
+            }
         }
     }
 
-    private static string Json(EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced)
+    private static string Json(EstimateResult r, DerivedProfile? derived, string[] moved, string[] unpriced, string[] notModelled)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -387,9 +430,17 @@ internal static class EstimateCommand
                 w.WriteStartObject("replay");
                 w.WriteNumber("cost", derived.ReplayCost);
                 w.WriteNumber("chains", derived.Replay.Counts.Chains);
-                // false: --region, --country or --pricing-model moved the estimate away from how the CTRs were billed,
+                // false: --region, --country, --pricing-model or --month moved the estimate away from how the CTRs were billed,
                 // or the estimate left usage unrated that the replay priced (unratedInEstimate)
-                w.WriteBoolean("comparable", moved.Length == 0 && unpriced.Length == 0);
+                // or the replay priced something a profile cannot carry (notModelled)
+                w.WriteBoolean("comparable", moved.Length == 0 && unpriced.Length == 0 && notModelled.Length == 0);
+                w.WriteStartArray("notModelled");
+                foreach (var what in notModelled)
+                {
+                    w.WriteStringValue(what);
+                }
+
+                w.WriteEndArray();
                 w.WriteStartArray("moved");
                 foreach (var change in moved)
                 {

@@ -37,7 +37,10 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             ?? throw new FormatException("The profile names no month and none was given.");
         var days = profile.Days ?? DateTime.DaysInMonth(month.Year, month.Month);
         var monthDays = Enumerable.Range(0, days).Select(month.AddDays).ToList();
-        var rateCard = profile.PricingModel is { } model && model != card.PricingModelFor(ChainSynthesizer.InstanceId, month) ? card.WithPricingModel(model) : card;
+        // A model given applies to every day: compared with the first day's only, a card switching later in the month kept its switch.
+        var rateCard = profile.PricingModel is { } model && monthDays.Any(d => card.PricingModelFor(ChainSynthesizer.InstanceId, d) != model)
+            ? card.WithPricingModel(model)
+            : card;
         var synth = new ChainSynthesizer(profile, month, days, options.Resolution, PriceChanges(rateCard, profile.Region));
         var rater = new Rater(rateCard, policy, synth.Agents, synth.Numbers);
 

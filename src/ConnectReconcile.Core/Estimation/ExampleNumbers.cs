@@ -30,7 +30,11 @@ public static class ExampleNumbers
             }
 
             var body = digits.Length >= 9 ? digits : digits + new string('5', 9 - digits.Length);
-            return "+" + body + suffix;
+
+            // A typo such as +99999 was priced as country ZZ: unrated, and the calls silently left out of the total.
+            return PhoneNumbers.CountryOf("+" + body + suffix) == "ZZ"
+                ? throw new FormatException($"'{destination}' starts with no country calling code known (ITU-T E.164, e.g. +44, +8190): give a prefix of a country's numbers or its ISO alpha-2 code.")
+                : "+" + body + suffix;
         }
 
         var country = destination.ToUpperInvariant();

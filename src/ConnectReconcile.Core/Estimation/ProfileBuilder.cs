@@ -26,6 +26,10 @@ public sealed class ProfileBuilder(BillingPolicy policy)
     private long _deskSeconds, _agentSeconds, _lensSeconds, _lensBase, _chains;
     private decimal _didDays, _tollFreeDays;
     private readonly Dictionary<string, (long Chains, decimal Cost)> _skipped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, decimal> _rows = new(StringComparer.Ordinal);
+
+    /// <summary>Rate rows that priced the measured chains, with their cost (a profile keys outbound by country, not by a row's prefix).</summary>
+    public IReadOnlyDictionary<string, decimal> RowsUsed => _rows;
 
     /// <summary>A day the source covers (every reported day counts, even one without calls).</summary>
     public void AddDay(DateOnly day) => _days.Add(day);
@@ -67,6 +71,10 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         foreach (var charge in result.Charges)
         {
             Vote(_models, charge.PricingModel);
+            if (charge.RateRowId is { } row)
+            {
+                _rows[row] = _rows.GetValueOrDefault(row) + (charge.Cost ?? 0);
+            }
         }
 
         if (LegBuilder.IsOutboundChain(chain))
@@ -219,6 +227,13 @@ public sealed class ProfileBuilder(BillingPolicy policy)
         _skipped[why] = (previous.Chains + 1, previous.Cost + result.Charges.Sum(c => c.Cost ?? 0));
     }
 
+    /// <summary>
+    /// The pricing models the measured charges were priced under, with their charge counts, most first. More than one
+    /// (an instance switching model inside the measured days) cannot be carried by a profile's single model.
+    /// </summary>
+    public IReadOnlyList<(string Model, long Charges)> ModelsUsed =>
+        _models.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToList();
+
     private static void Vote(Dictionary<string, long> votes, string key) => votes[key] = votes.GetValueOrDefault(key) + 1;
 
     private static string? Winner(Dictionary<string, long> votes) =>
@@ -252,6 +267,13 @@ public sealed class ProfileBuilder(BillingPolicy policy)
             // A profile has one region: the others' calls are priced at its rates.
             var others = _regions.Where(kv => kv.Key != region).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal);
             notes.Add(string.Create(c, $"The CTRs span regions: priced as {region} ({_regions[region]:#,0} chains); {string.Join(", ", others.Select(kv => string.Create(c, $"{kv.Key} ({kv.Value:#,0} chains)")))} priced at {region}'s rates too. Estimate each region's CTRs on their own (--from-ctrs of that instance's folder) for its prices."));
+        }
+
+        if (_models.Count > 1)
+        {
+            // The profile has one pricing model: every day is estimated on it, while the replay priced each day on its own.
+            var model = Winner(_models)!;
+            notes.Add(string.Create(c, $"The measured charges were priced under several pricing models ({string.Join(", ", ModelsUsed.Select(m => string.Create(c, $"{m.Model}: {m.Charges:#,0} charges")))}): every day is estimated as {model}, so the estimate is not comparable with the replay."));
         }
 
         foreach (var (why, (chains, cost)) in _skipped.OrderBy(kv => kv.Key, StringComparer.Ordinal))

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace ConnectReconcile.Core.Estimation;
 
 /// <summary>
@@ -69,10 +70,17 @@ public sealed record VolumeProfile
         _ => null,
     };
 
+    /// <summary>
+    /// Largest volume or count a profile may give (calls or contacts a day, numbers held): far beyond any contact centre,
+    /// and small enough that weights × prices × days stay inside decimal (1e27 calls a day crashed the estimate).
+    /// </summary>
+    public const decimal MaxCount = 1_000_000_000m;
+
     /// <summary>Throws <see cref="FormatException"/> with every problem found.</summary>
     public void Validate()
     {
         var problems = new List<string>();
+        var tooLarge = false;
         void Share(string name, decimal value)
         {
             if (value < 0 || value > 1)
@@ -86,6 +94,11 @@ public sealed record VolumeProfile
             if (value < 0)
             {
                 problems.Add($"{name} must be zero or more, found {value}.");
+            }
+            else if (value > MaxCount)
+            {
+                tooLarge = true;
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be at most {MaxCount:#,0}, found {value}."));
             }
         }
 
@@ -116,12 +129,13 @@ public sealed record VolumeProfile
             problems.Add($"days must be between 1 and 366, found {Days}.");
         }
 
-        var inbound = CallsPerDay.InboundDid + CallsPerDay.InboundTollFree;
-        if (CallsPerDay.Callbacks > 0 && CallsPerDay.Callbacks > inbound)
+        // Sums of values out of bounds may overflow: those are reported already.
+        var inbound = tooLarge ? 0 : CallsPerDay.InboundDid + CallsPerDay.InboundTollFree;
+        if (!tooLarge && CallsPerDay.Callbacks > 0 && CallsPerDay.Callbacks > inbound)
         {
             problems.Add($"callsPerDay.callbacks ({CallsPerDay.Callbacks}) counts inbound calls that left the queue for a callback, so it cannot exceed the inbound calls ({inbound}).");
         }
-        else if (Inbound.IvrOnlyShare + Inbound.AbandonedShare + CallbackShare > 1)
+        else if (!tooLarge && Inbound.IvrOnlyShare + Inbound.AbandonedShare + CallbackShare > 1)
         {
             problems.Add($"inbound.ivrOnlyShare + inbound.abandonedShare + the callback share (callbacks ÷ inbound calls = {CallbackShare:0.####}) exceed 1.");
         }

@@ -7,7 +7,9 @@ using ConnectReconcile.Io.Storage;
 namespace ConnectReconcile.Io.Estimation;
 
 /// <summary>A profile derived from real CTRs, and the replay of those CTRs it was measured on.</summary>
-public sealed record DerivedProfile(VolumeProfile Profile, JobResult Replay)
+/// <param name="ModelsUsed">The pricing models the replay's charges used, most first (more than one: a switch the profile cannot carry).</param>
+/// <param name="RowsUsed">Rate rows that priced the replay's chains, with their cost.</param>
+public sealed record DerivedProfile(VolumeProfile Profile, JobResult Replay, IReadOnlyList<string>? ModelsUsed = null, IReadOnlyDictionary<string, decimal>? RowsUsed = null)
 {
     /// <summary>What the replay rated (unrated charges count zero, as in every summary).</summary>
     public decimal ReplayCost => Replay.Totals.ByKind.Values.Sum(t => t.Cost);
@@ -58,6 +60,6 @@ public static class ProfileDeriver
                 (unreadable > 0 ? $" that could be read: {unreadable} input object(s) could not be (check their permissions or the connection)." : "."));
         }
 
-        return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay);
+        return new DerivedProfile(builder.Build(name, BuiltInRateCards.Regions[0]), replay, builder.ModelsUsed.Select(m => m.Model).ToList(), builder.RowsUsed);
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Estimation;
+using ConnectReconcile.Core.Legs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -237,6 +239,12 @@ public static class ProfileReader
             {
                 foreach (var (kind, value) in channels.Map.Entries)
                 {
+                    // A misspelt channel (chatt) became its own unrated line and the chat estimate was dropped.
+                    if (!KnownChannels.Contains(kind.ToLowerInvariant(), StringComparer.Ordinal))
+                    {
+                        throw new FormatException($"{Join(channels.Map.Path, kind)} is not a channel: the channels are {string.Join(", ", KnownChannels)}.");
+                    }
+
                     other[kind.ToLowerInvariant()] = Number(value, Join(channels.Map.Path, kind));
                 }
             }
@@ -412,6 +420,9 @@ public static class ProfileReader
         }
     }
 
+    /// <summary>Channels other than voice that Amazon Connect bills per contact (CTR <c>Channel</c>), as charge kinds.</summary>
+    private static readonly string[] KnownChannels = [.. new[] { Channels.Chat, Channels.Email, Channels.Task }.Select(ChargeKinds.ForChannel).Order(StringComparer.Ordinal)];
+
     private static List<object?> List(object raw, string path) =>
         raw as List<object?> ?? throw new FormatException($"{path} must be a list.");
 
@@ -420,6 +431,12 @@ public static class ProfileReader
         if (raw is Scalar s && decimal.TryParse(s.Text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
             return value;
+        }
+
+        if (raw is Scalar big && double.TryParse(big.Text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            // A number beyond decimal's range (1e30) is one: "must be a number" sent the user looking for a typo.
+            throw new FormatException($"{path} is too large, found '{big.Text}'.");
         }
 
         throw new FormatException($"{path} must be a number, found '{(raw as Scalar)?.Text ?? raw?.GetType().Name ?? "nothing"}'.");

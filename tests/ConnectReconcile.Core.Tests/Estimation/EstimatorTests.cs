@@ -263,6 +263,38 @@ public sealed class EstimatorTests
     }
 
     [Fact]
+    public void A_pricing_model_given_applies_to_every_day_even_when_the_card_switches_later_in_the_month()
+    {
+        // The card moves every instance to unlimited-ai on 2 November; the profile asks for per-feature. Compared with the
+        // first day's model only, 29 of 30 days were priced unlimited-ai while the output said per-feature.
+        var builtIn = BuiltInRateCards.Default;
+        var card = new RateCard
+        {
+            Version = "test-ai",
+            Currency = builtIn.Currency,
+            RegionCodes = builtIn.RegionCodes,
+            UsageTypes = builtIn.UsageTypes,
+            Instances = [.. builtIn.Instances, new InstancePricing("*", PricingModels.UnlimitedAi, new DateOnly(2026, 11, 2))],
+            Rows = builtIn.Rows,
+        };
+        var profile = new VolumeProfile
+        {
+            Region = "us-east-1",
+            Month = November,
+            CallsPerDay = new CallVolumes { InboundTollFree = 100 },
+            Inbound = new InboundBehaviour { TalkSeconds = DurationDistribution.Fixed(300), IvrSeconds = DurationDistribution.Fixed(30), QueueSeconds = DurationDistribution.Fixed(30) },
+            ContactLensShare = 0.25m,
+            PricingModel = PricingModels.PerFeature,
+        };
+        var pinned = new Estimator(card, BillingPolicy.Default).Estimate(profile);
+        var plain = new Estimator(BuiltInRateCards.Default, BillingPolicy.Default).Estimate(profile);
+        Assert.Equal(PricingModels.PerFeature, pinned.PricingModel);
+        Assert.Equal(Kind(plain, ChargeKinds.Service), Kind(pinned, ChargeKinds.Service));
+        Assert.Equal(Kind(plain, ChargeKinds.ContactLens), Kind(pinned, ChargeKinds.ContactLens));
+        Assert.Equal(plain.Total, pinned.Total);
+    }
+
+    [Fact]
     public void A_price_change_inside_the_month_weights_each_side_by_its_days_whatever_the_durations()
     {
         // Service 0.018 until 16 November, then 0.036: 15 days each side. 300 IVR-only calls averaging 605 s (half
