@@ -51,7 +51,8 @@ internal static class GenerateCommand
 
             // Every generated day must be one the other commands take (--from/--to, 1970 to 9998): a month that ran
             // off the calendar's end stopped the generator with an exception (exit 1).
-            var (firstDay, lastDay) = (DateOnly.FromDateTime(options.Start), DateOnly.FromDateTime(options.Start).AddDays(options.Days - 1));
+            var firstDay = DateOnly.FromDateTime(options.Start);
+            var lastDay = firstDay.AddDays(options.Days - 1);
             if (firstDay.Year < 1970 || lastDay.Year > 9998)
             {
                 throw new UsageException($"--start and --days give {firstDay:yyyy-MM-dd} to {lastDay:yyyy-MM-dd}: the days must lie from 1970 to 9998, as the other commands' --from and --to do.");

@@ -69,7 +69,7 @@ public static class HtmlReport
         }
 
         Card(sb, "Taxes", MoneyOrMixed(report.AdjustmentTotalOrNull(LineKinds.Tax), currency), "shown apart, not a variance");
-        Card(sb, "Credits & refunds", MoneyOrMixed(report.InvoiceAmountsSummable ? report.AdjustmentTotal(LineKinds.Credit) + report.AdjustmentTotal(LineKinds.Refund) : null, currency), "shown apart");
+        Card(sb, "Credits & refunds", MoneyOrMixed(report.AdjustmentTotalOrNull(LineKinds.Credit) + report.AdjustmentTotalOrNull(LineKinds.Refund), currency), "shown apart");
         Card(sb, "Free tier", MoneyOrMixed(report.FreeTierTotalOrNull, currency), report.CostsCompared ? "credits and zero-priced usage" : "credits");
         Card(sb, "Rows beyond tolerance", $"{beyond.Count:N0} of {report.Lines.Count:N0}", string.Join(" · ", Statuses.All.Where(s => report.Count(s) > 0).Select(s => $"{report.Count(s):N0} {s}")), beyond.Count > 0);
         sb.Append("</section>\n");
