@@ -122,7 +122,7 @@ public sealed class PropertyTests
                 Assert.True(result.Segments.Where(s => s.LegIndex == leg.Index).All(s => s.Seconds > 0), $"seed {seed}: empty segment");
             }
 
-            var legCost = result.Charges.Where(c => c.LegIndex is not null).Sum(c => c.Cost ?? 0m);
+            var legCost = RecordedCost.Total(result.Charges.Where(c => c.LegIndex is not null).ToList());
             Assert.True(legCost == result.Segments.Sum(s => s.Cost), $"seed {seed}: segment costs {result.Segments.Sum(s => s.Cost)} ≠ leg costs {legCost}");
         }
     }

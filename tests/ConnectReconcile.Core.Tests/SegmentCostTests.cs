@@ -11,7 +11,7 @@ namespace ConnectReconcile.Core.Tests;
 /// <summary>
 /// How a leg's charges are allocated to its segments (billing-model §3): each charge over the segments
 /// its own metered interval covers, its minimum top-up on <c>minimum</c>; the segments of a leg sum
-/// exactly to the leg's charges.
+/// exactly to the leg's charges as recorded (12 places).
 /// </summary>
 public sealed class SegmentCostTests
 {
@@ -81,7 +81,7 @@ public sealed class SegmentCostTests
         Assert.Equal(30 * 0.0048m / 60, CostOf(result, SegmentKinds.Minimum)); // 0.0024
         // The agent's segment: its 30 s of telephony and all of the service (dialling included).
         Assert.Equal(30 * 0.0048m / 60 + 55 * 0.018m / 60, CostOf(result, SegmentKinds.Agent)); // 0.0189
-        Assert.Equal(telephony.Cost + service.Cost, result.Segments.Sum(s => s.Cost));
+        Assert.Equal(RecordedCost.Of(telephony.Cost!.Value) + RecordedCost.Of(service.Cost!.Value), result.Segments.Sum(s => s.Cost));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class SegmentCostTests
         // Agent and hold share the Contact Lens charge by their seconds (180 : 60).
         Assert.Equal(180 * perSecond + lens.Cost!.Value * 180 / 240, CostOf(result, SegmentKinds.Agent), 11);
         Assert.Equal(60 * perSecond + lens.Cost!.Value * 60 / 240, CostOf(result, SegmentKinds.Hold), 11);
-        Assert.Equal(result.Charges.Sum(c => c.Cost), result.Segments.Sum(s => s.Cost));
+        Assert.Equal(RecordedCost.Total(result.Charges), result.Segments.Sum(s => s.Cost));
     }
 
     [Fact]
@@ -127,7 +127,28 @@ public sealed class SegmentCostTests
         Assert.Equal(300, lens.BilledSeconds);
         var without = Rate("contact-lens=customer-leg", Inbound(lens: false));
         Assert.Equal(CostOf(without, SegmentKinds.Ivr) + lens.Cost!.Value * 20 / 300, CostOf(result, SegmentKinds.Ivr), 11);
-        Assert.Equal(result.Charges.Sum(c => c.Cost), result.Segments.Sum(s => s.Cost));
+        Assert.Equal(RecordedCost.Total(result.Charges), result.Segments.Sum(s => s.Cost));
+    }
+
+    [Fact]
+    public void A_cost_of_a_few_billionths_of_a_cent_is_never_split_into_a_negative_share()
+    {
+        // IVR, queue, agent and hold 10 s each, and a charge of 2·10⁻¹² over all four: rounding each
+        // quarter (0.5·10⁻¹²) alone gave 1, 1, 1 and then −1 to balance.
+        var record = Inbound(lens: false) with
+        {
+            DisconnectTimestamp = At("10:00:40"),
+            Queue = new QueueInfo { Name = "sales", EnqueueTimestamp = At("10:00:10"), DequeueTimestamp = At("10:00:20") },
+            Agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("10:00:20"), AfterContactWorkStartTimestamp = At("10:00:40"), CustomerHoldDuration = 10 },
+        };
+        var chain = new Chain(record.ContactId, [record]);
+        var leg = Assert.Single(new LegBuilder(AgentDirectory.Empty, NumberInventory.Missing, BillingPolicy.Default).Build(chain).Legs);
+        List<Segment> segments = [];
+        Segmenter.Split(chain, leg, leg.Seconds, [new LegCharge(leg.Index, 0.000000000002m, 0m, leg.Intervals)], segments);
+
+        Assert.Equal([$"{SegmentKinds.Ivr} 10", $"{SegmentKinds.Queue} 10", $"{SegmentKinds.Agent} 10", $"{SegmentKinds.Hold} 10"], segments.Select(s => $"{s.Kind} {s.Seconds}"));
+        Assert.All(segments, s => Assert.True(s.Cost >= 0, $"{s.Kind}: {s.Cost}"));
+        Assert.Equal(0.000000000002m, segments.Sum(s => s.Cost));
     }
 
     /// <summary>The top-up priced as the charge is: (billed − actual) seconds at its rate per minute.</summary>
@@ -149,15 +170,15 @@ public sealed class SegmentCostTests
                     var charges = result.Charges.Where(c => c.LegIndex == leg.Index && c.Cost is not null).ToList();
                     var segments = result.Segments.Where(s => s.LegIndex == leg.Index).ToList();
                     var where = $"policy {policy}, seed {seed}, leg {leg.Index} {leg.Kind}";
-                    Assert.True(charges.Sum(c => c.Cost!.Value) == segments.Sum(s => s.Cost), $"{where}: segments {segments.Sum(s => s.Cost)} ≠ charges {charges.Sum(c => c.Cost)}");
+                    // The DECIMAL(24,12) columns hold every figure exactly: SUM(segments.cost) of a leg is SUM(charges.cost).
+                    var recorded = RecordedCost.Total(charges);
+                    Assert.True(recorded == segments.Sum(s => s.Cost), $"{where}: segments {segments.Sum(s => s.Cost)} ≠ charges as recorded {recorded}");
                     Assert.True(segments.All(s => s.Cost >= 0), $"{where}: a negative segment cost");
-                    // One segment at most carries digits past the 12th place (the output's scale), so the table's
-                    // DECIMAL(24,12) costs of a leg still sum to its charges.
-                    Assert.True(segments.Count(s => s.Cost != Math.Round(s.Cost, 12)) <= 1, $"{where}: several segments past 12 places");
+                    Assert.True(segments.All(s => s.Cost == RecordedCost.Of(s.Cost)), $"{where}: a segment cost past 12 places");
                     if (segments.SingleOrDefault(s => s.Kind == SegmentKinds.Minimum) is { } minimum)
                     {
-                        // Every top-up of the leg (each to 12 places), and nothing else.
-                        var topUps = charges.Sum(c => Math.Round(TopUp(c), 12, MidpointRounding.AwayFromZero));
+                        // Every top-up of the leg (each as recorded), and nothing else.
+                        var topUps = charges.Sum(c => RecordedCost.Of(TopUp(c)));
                         Assert.True(topUps == minimum.Cost, $"{where}: minimum {minimum.Cost} ≠ top-ups {topUps}");
                     }
                 }

@@ -1,6 +1,7 @@
 using ConnectReconcile.Core.Chains;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Legs;
+using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Segments;
@@ -86,8 +87,9 @@ public static class Segmenter
     /// <summary>
     /// Adds the leg's segments to <paramref name="into"/>, each charge of the leg allocated over them
     /// (<see cref="LegCharge"/>): its minimum top-up to the <c>minimum</c> segment, the rest to the
-    /// segments its metered interval covers, by seconds of overlap. The segment costs of the leg sum
-    /// exactly to the costs of its charges.
+    /// segments its metered interval covers, by seconds of overlap. Each segment cost is on the 12-place
+    /// grid the cost columns hold, and the segment costs of the leg sum exactly to its charges' recorded
+    /// costs (<see cref="RecordedCost"/>), so SUM(segments.cost) and SUM(charges.cost) of a leg agree.
     /// </summary>
     /// <param name="charges">The chain's priced charges; those of other legs are skipped.</param>
     public static void Split(Chain chain, Leg leg, long billedSeconds, IReadOnlyList<LegCharge> charges, List<Segment> into) =>
@@ -131,14 +133,13 @@ public static class Segmenter
         {
             if (charges[c].LegIndex == leg.Index)
             {
-                legCost += charges[c].Cost;
+                legCost += RecordedCost.Of(charges[c].Cost);
                 Allocate(charges[c], pieces, costs, scratch.Weights, indexed);
             }
         }
 
-        // Every cost so far is on the 12-place grid; the leg's residue below it (decimal division's
-        // last digits) goes to its last timed segment, so one segment per leg carries more than 12 places
-        // and the leg's segments still sum exactly to its charges.
+        // Each charge's recorded cost is spread whole, so the sums agree; were a charge to cover no piece
+        // (a leg always has seconds, so never), its cost would go to the last timed segment.
         var sum = 0m;
         var residueTo = pieces.Count - 1;
         for (var i = 0; i < costs.Count; i++)
@@ -166,18 +167,19 @@ public static class Segmenter
     }
 
     /// <summary>
-    /// One charge's cost (to 12 places) over the leg's pieces: its top-up to <c>minimum</c> (when the leg has
-    /// one, else with the rest), the rest by each piece's seconds inside the charge's intervals, each share
-    /// rounded to 12 places and the last piece it covers taking the charge's remainder. A charge that covers
-    /// no piece (none in practice) is spread over every timed piece by seconds.
+    /// One charge's recorded cost (12 places, as its row holds it) over the leg's pieces: its top-up to
+    /// <c>minimum</c> (when the leg has one, else with the rest), the rest by each piece's seconds inside the
+    /// charge's intervals, each share rounded to 12 places and the last piece it covers taking the charge's
+    /// remainder. A charge that covers no piece (none in practice) is spread over every timed piece by seconds.
     /// </summary>
     private static void Allocate(in LegCharge charge, List<Piece> pieces, List<decimal> costs, List<long> weights, bool? indexed)
     {
-        var rest = Math.Round(charge.Cost, 12, MidpointRounding.AwayFromZero);
+        var rest = RecordedCost.Of(charge.Cost);
         var last = pieces.Count - 1;
         if (last >= 0 && pieces[last].Kind == SegmentKinds.Minimum && pieces[last].Interval is null && charge.TopUpCost != 0m)
         {
-            var topUp = Math.Round(charge.TopUpCost, 12, MidpointRounding.AwayFromZero);
+            // Truncated as the cost is: the top-up is part of the cost, so it never exceeds it.
+            var topUp = RecordedCost.Of(charge.TopUpCost);
             costs[last] += topUp;
             rest -= topUp;
         }
@@ -217,28 +219,27 @@ public static class Segmenter
             }
         }
 
-        var lastCovered = -1;
-        for (var i = 0; i < weights.Count; i++)
-        {
-            lastCovered = weights[i] > 0 ? i : lastCovered;
-        }
-
-        if (lastCovered < 0)
+        if (total == 0)
         {
             return; // no pieces with seconds: nothing to carry a cost (a leg has seconds, so never)
         }
 
+        // Shares by rounding the running total, not each share: no share is negative or off by more than
+        // 10⁻¹² (rounding each share alone, four equal pieces of 2·10⁻¹² took 1, 1, 1 and −1), and the last
+        // covered piece brings the running total to the whole cost.
+        long covered = 0;
         var allocated = 0m;
-        for (var i = 0; i <= lastCovered; i++)
+        for (var i = 0; i < weights.Count; i++)
         {
             if (weights[i] == 0)
             {
                 continue;
             }
 
-            var share = i == lastCovered ? rest - allocated : Math.Round(rest * weights[i] / total, 12, MidpointRounding.AwayFromZero);
-            allocated += share;
-            costs[i] += share;
+            covered += weights[i];
+            var upTo = covered == total ? rest : Math.Round(rest * covered / total, RecordedCost.Places, MidpointRounding.AwayFromZero);
+            costs[i] += upTo - allocated;
+            allocated = upTo;
         }
     }
 
