@@ -548,6 +548,16 @@ public sealed class CommandTests
         var warning = Assert.Single(logs, l => l.Contains("were quarantined", StringComparison.Ordinal));
         Assert.StartsWith($"Warning: {Count("quarantined")} record(s) could not be used and were quarantined, so the export lacks them ({reasons}); the first: ", warning, StringComparison.Ordinal);
         Assert.Contains("replay (or nightly) of the same source and days writes each to the quarantine table", warning, StringComparison.Ordinal);
+
+        // The last line accounts for every row of the file: the calls' charges, the chat contact's and the numbers' (it counted calls only).
+        var wrote = Assert.Single(logs, l => l.StartsWith("Information: Wrote ", StringComparison.Ordinal));
+        var parts = System.Text.RegularExpressions.Regex.Match(wrote, @"^Information: Wrote (\d+) charges to .+: (\d+) of (\d+) calls, (\d+) of chat, task and email contacts, (\d+) number-days$");
+        Assert.True(parts.Success, wrote);
+        long Part(int i) => long.Parse(parts.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(File.ReadLines(dir.Sub("audit.csv")).Count() - 1, Part(1));
+        Assert.Equal(Part(1), Part(2) + Part(4) + Part(5));
+        Assert.Equal((Count("chains"), Count("nonVoiceContacts")), (Part(3), Part(4)));
+        Assert.True(Part(5) > 0, wrote);
     }
 
     [Fact]
@@ -861,7 +871,7 @@ public sealed class CommandTests
         (exit, _, logs) = await CliRunner.RunWithLogsAsync("audit-export", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--out", dir.Sub("audit.csv"));
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));
-        Assert.Contains($"Information: Wrote 0 charges of 0 contacts to {dir.Sub("audit.csv")}", logs); // a log line (JSON off a terminal), not plain text
+        Assert.Contains($"Information: Wrote 0 charges to {dir.Sub("audit.csv")}: 0 of 0 calls, 0 of chat, task and email contacts, 0 number-days", logs); // a log line (JSON off a terminal), not plain text
         (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", dir.Sub("ctr"), "--from", "2026-11-20", "--to", "2026-11-20", "--all-softphone");
         Assert.True(exit == 0, string.Join('\n', logs));
         Assert.Contains(logs, l => l.StartsWith("Warning: No CTRs were read from", StringComparison.Ordinal));

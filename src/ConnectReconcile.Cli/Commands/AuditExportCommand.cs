@@ -92,7 +92,8 @@ internal static class AuditExportCommand
                 return ExitCodes.Failure;
             }
 
-            long written = 0;
+            // Charges by what they are for, so the last line accounts for every row, not only the calls'.
+            long calls = 0, callCharges = 0, contactCharges = 0, numberDayCharges = 0;
             JobResult result;
             try
             {
@@ -120,14 +121,27 @@ internal static class AuditExportCommand
                                 }
                             }
 
-                            rows.AddRange(extra.Select(charge => Row(charge, null, null, null, null, context)));
+                            calls += results.Count;
+                            callCharges += rows.Count;
+                            foreach (var charge in extra)
+                            {
+                                rows.Add(Row(charge, null, null, null, null, context));
+                                if (charge.Unit == Units.NumberDay)
+                                {
+                                    numberDayCharges++;
+                                }
+                                else
+                                {
+                                    contactCharges++;
+                                }
+                            }
+
                             sink.Write(rows);
-                            written += rows.Count;
                         },
                         OnRestart = () =>
                         {
                             sink.Restart();
-                            written = 0;
+                            (calls, callCharges, contactCharges, numberDayCharges) = (0, 0, 0, 0);
                         },
                     });
                     result = await ProgressDisplay.RunAsync(env, progress => job.RunAsync(progress, ct), JobBars.Export);
@@ -147,7 +161,8 @@ internal static class AuditExportCommand
             SummaryTable.Log(env.Logger, result.Counts);
             ReplayCommand.WarnOfQuarantined(env, result, "the export",
                 "replay (or nightly) of the same source and days writes each to the quarantine table, with its object, byte offset and reason (explain --contact shows one contact's)");
-            env.Logger.LogInformation("Wrote {Charges} charges of {Contacts} contacts to {Path}", written, result.Counts.Chains, outPath);
+            env.Logger.LogInformation("Wrote {Charges} charges to {Path}: {CallCharges} of {Calls} calls, {ContactCharges} of chat, task and email contacts, {NumberDayCharges} number-days",
+                callCharges + contactCharges + numberDayCharges, outPath, callCharges, calls, contactCharges, numberDayCharges);
             return ExitCodes.Ok;
         }, ct));
         return command;
