@@ -336,4 +336,49 @@ public sealed class CtrParserTests
             Assert.Equal("ContactId is not valid UTF-8", outcome.Detail);
         }
     }
+
+    [Theory]
+    [InlineData("ContactId", "+819012345678")]
+    [InlineData("ContactId", "(206) 555-0147")]
+    [InlineData("InitialContactId", "090-1234-5678")]
+    [InlineData("PreviousContactId", "+44 20 7946 0958")]
+    public void An_id_that_reads_as_a_phone_number_is_quarantined_without_it(string field, string number)
+    {
+        // A customer's number in an id field was the contact's name in every table and log line, unmasked.
+        var ids = field == "ContactId" ? $"\"ContactId\":\"{number}\"" : $"\"ContactId\":\"c-1\",\"{field}\":\"{number}\"";
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes(
+            $$"""{{{ids}},"Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        Assert.Null(outcome.Record);
+        Assert.Equal(QuarantineReasons.BadContactId, outcome.Reason);
+        Assert.Equal($"{field} reads as a phone number, not a contact id (not shown: personal data)", outcome.Detail);
+        Assert.Null(outcome.ContactId);
+
+        // Nor is it the name of a record rejected for another reason.
+        var broken = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"{{number}}","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"""));
+        Assert.Equal((QuarantineReasons.MalformedJson, (string?)null), (broken.Reason, broken.ContactId));
+    }
+
+    [Theory]
+    [InlineData("15a5cf14-3212-45a1-9f86-a8e97db8afaf")]
+    [InlineData("12345678-1234-4234-8234-123456789012")] // a UUID of digits only: 32 of them, more than a number has
+    [InlineData("c-1")]
+    [InlineData("1000001")] // a short numeric id: 7 digits without a '+' read as a count, not a number
+    public void Ids_that_do_not_read_as_phone_numbers_are_kept(string id)
+    {
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes(
+            $$"""{"ContactId":"{{id}}","InitialContactId":"{{id}}","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        Assert.Equal(id, outcome.Record?.ContactId);
+    }
+
+    [Fact]
+    public void A_phone_number_where_the_instance_arn_names_the_region_or_instance_is_written_as_unknown()
+    {
+        static ContactRecord Parse(string fields) => new CtrParser().Parse(Encoding.UTF8.GetBytes(
+            $$"""{"ContactId":"c-1","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z",{{fields}}}""")).Record!;
+
+        var phoneArn = Parse("\"InstanceARN\":\"arn:aws:connect:+819012345678:111122223333:instance/+819011112222\"");
+        Assert.Equal(("unknown", "unknown"), (phoneArn.Region, phoneArn.InstanceId)); // was contacts.region "+819012345678"
+        var phoneTag = Parse("\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/i-1\",\"Tags\":{\"aws:connect:instanceId\":\"+819011112222\"}");
+        Assert.Equal(("us-east-1", "i-1"), (phoneTag.Region, phoneTag.InstanceId)); // the tag is passed over for the ARN's id
+    }
 }

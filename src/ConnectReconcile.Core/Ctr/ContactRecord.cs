@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Ctr;
@@ -81,7 +82,10 @@ public sealed record ContactRecord
 
             var fields = arn.Split(':');
             var slash = arn.LastIndexOf('/');
-            parts = (fields.Length > 3 && fields[3].Length > 0 ? fields[3] : null, slash >= 0 ? arn[(slash + 1)..] : null);
+            // A customer's number where the region or instance id belongs is not written out as one: "unknown".
+            var region = fields.Length > 3 && fields[3].Length > 0 && !PhoneNumbers.ReadsAsNumber(fields[3]) ? fields[3] : null;
+            var instanceId = slash >= 0 && arn[(slash + 1)..] is var id && !PhoneNumbers.ReadsAsNumber(id) ? id : null;
+            parts = (region, instanceId);
             if (Known.Count < 4_096)
             {
                 Known.TryAdd(arn, parts);

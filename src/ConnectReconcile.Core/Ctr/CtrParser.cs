@@ -2,16 +2,20 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Ctr;
 
-/// <summary>The outcome of parsing one JSON value: a record, or the reason it was rejected.</summary>
-/// <summary>A parsed record, or why there is none; <see cref="ContactId"/> names a rejected record that had one.</summary>
+/// <summary>
+/// The outcome of parsing one JSON value: a record, or why there is none; <see cref="ContactId"/> names a rejected
+/// record that had one, unless it reads as a phone number (the quarantine table would show a customer's number).
+/// </summary>
 public readonly record struct ParseOutcome(ContactRecord? Record, string? Reason, string? Detail, string? ContactId = null)
 {
     public static ParseOutcome Ok(ContactRecord record) => new(record, null, null);
-    public static ParseOutcome Reject(string reason, string detail, string? contactId = null) => new(null, reason, detail, contactId);
+    public static ParseOutcome Reject(string reason, string detail, string? contactId = null) =>
+        new(null, reason, detail, PhoneNumbers.ReadsAsNumber(contactId) ? null : contactId);
 }
 
 /// <summary>
@@ -294,6 +298,14 @@ public sealed class CtrParser
                 : ParseOutcome.Reject(QuarantineReasons.NotACtr, "no ContactId, InitiationMethod or Channel: not a contact trace record");
         }
 
+        if (PhoneNumbers.ReadsAsNumber(contactId) || PhoneNumbers.ReadsAsNumber(initialId) || PhoneNumbers.ReadsAsNumber(previousId))
+        {
+            // Connect's ids are UUIDs; a customer's number in one would be written to every table and log as the
+            // contact's name. Set aside without it: neither the detail nor the quarantine row names the id.
+            var field = PhoneNumbers.ReadsAsNumber(contactId) ? "ContactId" : PhoneNumbers.ReadsAsNumber(initialId) ? "InitialContactId" : "PreviousContactId";
+            return ParseOutcome.Reject(QuarantineReasons.BadContactId, $"{field} reads as a phone number, not a contact id (not shown: personal data)");
+        }
+
         if (badTimestamp is not null)
         {
             return ParseOutcome.Reject(QuarantineReasons.BadTimestamp, badTimestamp, contactId);
@@ -568,7 +580,7 @@ public sealed class CtrParser
             }
         }
 
-        return value;
+        return PhoneNumbers.ReadsAsNumber(value) ? null : value; // a customer's number is no instance id: the ARN's, else "unknown"
     }
 
     /// <summary>ContactLens.ConversationalAnalytics.Configuration.Enabled, tolerating any of it being absent.</summary>

@@ -6,6 +6,8 @@ public static class QuarantineReasons
     public const string NotACtr = "not-a-ctr";
     public const string MalformedJson = "malformed-json";
     public const string MissingContactId = "missing-contact-id";
+    /// <summary>A ContactId, InitialContactId or PreviousContactId that reads as a phone number: personal data, never an id to write out.</summary>
+    public const string BadContactId = "bad-contact-id";
     public const string MissingChannel = "missing-channel";
     public const string BadChannel = "bad-channel";
     public const string BadInitiationMethod = "bad-initiation-method";

@@ -219,6 +219,24 @@ public static partial class PhoneNumbers
     public static string MaskNumbersIn(string text) =>
         NumberLike().Replace(text, m => m.Value.StartsWith('+') || m.Value.Count(char.IsDigit) >= 9 ? Mask(m.Value) : m.Value);
 
+    /// <summary>
+    /// Whether the whole of <paramref name="text"/> reads as a phone number by <see cref="MaskNumbersIn"/>'s rule, with
+    /// at most 15 digits as E.164 allows: a customer's number in a field meant for an id (a UUID has letters, or 32 digits).
+    /// </summary>
+    public static bool ReadsAsNumber(string? text)
+    {
+        // Letters first: the ids and ARNs this is asked about nearly always have some, and then no regex runs.
+        if (string.IsNullOrWhiteSpace(text) || text.AsSpan().ContainsAnyInRange('a', 'z') || text.AsSpan().ContainsAnyInRange('A', 'Z'))
+        {
+            return false;
+        }
+
+        var trimmed = text.Trim();
+        var match = NumberLike().Match(trimmed);
+        var digits = trimmed.Count(char.IsDigit);
+        return match.Success && match.Index == 0 && match.Length == trimmed.Length && digits <= 15 && (trimmed.StartsWith('+') || digits >= 9);
+    }
+
     // \d is any decimal digit (full-width ones too): a number in digits Mask does not keep is hidden whole.
     [GeneratedRegex(@"\+?\(?\d(?:[\p{Zs}\p{Pd}.()]*\d){6,}", RegexOptions.CultureInvariant)]
     private static partial Regex NumberLike();
