@@ -169,8 +169,8 @@ public static class Segmenter
     /// <summary>
     /// One charge's recorded cost (12 places, as its row holds it) over the leg's pieces: its top-up to
     /// <c>minimum</c> (when the leg has one, else with the rest), the rest by each piece's seconds inside the
-    /// charge's intervals, each share rounded to 12 places and the last piece it covers taking the charge's
-    /// remainder. A charge that covers no piece (none in practice) is spread over every timed piece by seconds.
+    /// charge's intervals (the running total rounded to 12 places, below). A charge that covers no piece (none
+    /// in practice) is spread over every timed piece by seconds.
     /// </summary>
     private static void Allocate(in LegCharge charge, List<Piece> pieces, List<decimal> costs, List<long> weights, bool? indexed)
     {
