@@ -84,4 +84,13 @@ public sealed class ReconcileCurrencyOutputTests
         Assert.DoesNotContain("13.59", text, StringComparison.Ordinal);
         Assert.Contains("not summed (mixed currencies)", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_unknown_usage_type_of_an_invoice_mixing_currencies_is_shown_in_its_own_currency()
+    {
+        var report = Report(Line(Day1, 100m, 0.018m, "USD"), Line(Day1, 10m, 3m, "JPY") with { UsageType = "USE1-new-thing" });
+        Assert.Equal("JPY,USD", report.Currency);
+        var text = Console(report);
+        Assert.Contains("USE1-new-thing (10, 30.00 JPY)", text, StringComparison.Ordinal); // was "(10, 30.00)" under a "JPY,USD" header
+    }
 }

@@ -435,6 +435,16 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         var (_, _, logs) = await CliRunner.RunWithLogsAsync("reconcile", "--cur", month.Cur, "--rated", month.Rated, "--month", "2026-10");
         Assert.Contains(logs, l => l.Contains("The invoice mixes currencies (JPY, USD)", StringComparison.Ordinal));
 
+        // The table records no cost variance either (it was our USD minus the line's yen on one row, dollars on the rest).
+        using (var db = new DuckDBConnection("Data Source=:memory:"))
+        {
+            db.Open();
+            var rec = month.Table("reconciliation");
+            Assert.Equal("DECIMAL(24,12)", Convert.ToString(Scalar(db, $"SELECT typeof(cost_variance) FROM read_parquet('{rec}') LIMIT 1"), C));
+            Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{rec}') WHERE row_kind = 'usage' AND (cost_variance IS NOT NULL OR cost_variance_pct IS NOT NULL)"), C));
+            Assert.True(Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{rec}') WHERE row_kind = 'usage'"), C) > 0);
+        }
+
         var derive = await CliRunner.RunAsync("ratecard", "derive", "--cur", month.Cur, "--out", Path.Combine(month.Data, "card.json"), "--month", "2026-10");
         Assert.Equal(2, derive.Exit);
         Assert.Contains("mixes currencies (JPY, USD)", derive.Err, StringComparison.Ordinal);

@@ -213,7 +213,7 @@ internal static class ReconcileCommand
                 Strings(w, "instancesLeftOut", scope.LeftOut);
             }
 
-            Strings(w, "instancesWithoutCtrs", report.InstancesWithoutCtrs.Select(i => i.InstanceId));
+            Strings(w, "instancesWithoutCtrs", report.InstancesWithoutCtrs.Select(i => i.InstanceId).Distinct(StringComparer.Ordinal));
             w.WriteStartObject("rows");
             foreach (var s in Statuses.All)
             {
@@ -432,7 +432,7 @@ internal static class ReconcileTable
 
         if (report.UnknownUsageTypes.Count > 0)
         {
-            console.MarkupLineInterpolated($"[yellow]Usage types the rate card does not know:[/] {ConsoleText.Escape(string.Join(", ", report.UnknownUsageTypes.Select(u => $"{u.UsageType} ({Q(u.Quantity)}, {Money(u.Cost)})")))}");
+            console.MarkupLineInterpolated($"[yellow]Usage types the rate card does not know:[/] {ConsoleText.Escape(string.Join(", ", report.UnknownUsageTypes.Select(u => $"{u.UsageType} ({Q(u.Quantity)}, {Money(u.Cost)}{OwnCurrency(u.Currency)})")))}");
         }
 
         if (report.Calibration.Count > 0)
@@ -441,7 +441,7 @@ internal static class ReconcileTable
                 .AddColumn(FigureTables.Column("|Δ quantity|")).AddColumn(FigureTables.Column("|Δ cost|")).AddColumn("");
             foreach (var r in report.Calibration)
             {
-                cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), report.CostsCompared ? Money(r.AbsCostVariance) : "—",
+                cal.AddRow(r.Rank.ToString(c), Markup.Escape(r.Policy), Q(r.AbsQuantityVariance), r.AbsCostVariance is { } abs ? Money(abs) : "—",
                     (r.IsCurrent ? "current" : "") + (r.TiedWithBest && r.Rank > 1 ? " tied with best" : ""));
             }
 
@@ -452,6 +452,9 @@ internal static class ReconcileTable
         {
             console.MarkupLineInterpolated($"Wrote {ConsoleText.Escape(o)}");
         }
+
+        // An invoice mixing currencies: each amount is labelled with its own lines' currency (else the totals' column names it).
+        string OwnCurrency(string? currency) => report.InvoiceAmountsSummable ? "" : " " + (currency ?? report.Currency);
 
         // An invoice mixing currencies: its amounts are not added up.
         static string MoneyOrMixed(decimal? v) => v is { } value ? Money(value) : "not summed (mixed currencies)";

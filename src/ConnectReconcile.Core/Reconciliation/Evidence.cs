@@ -132,12 +132,14 @@ public static class ContactReconciler
 {
     /// <summary>
     /// Chains × usage types whose invoiced and expected quantities differ (by more than 10⁻⁶) or cost
-    /// (by more than half a cent). Only usage types the invoice bills per contact are compared.
+    /// (by more than half a cent, when <paramref name="compareCosts"/>: an invoice in another currency
+    /// than ours differs in cost on every contact). Only usage types the invoice bills per contact are compared.
     /// </summary>
     public static IReadOnlyList<ContactVariance> Compare(
         IReadOnlyDictionary<ContactKey, ContactUsage> invoice,
         IEnumerable<ExpectedChainUsage> expected,
-        IReadOnlyDictionary<string, string> contactToChain)
+        IReadOnlyDictionary<string, string> contactToChain,
+        bool compareCosts = true)
     {
         var perContactTypes = invoice.Keys.Select(k => k.UsageType).ToHashSet(StringComparer.Ordinal);
         var cells = new Dictionary<(string Chain, string UsageType), Cell>();
@@ -166,7 +168,7 @@ public static class ContactReconciler
 
         return cells
             .Where(kv => Math.Abs(kv.Value.InvoicedQuantity - kv.Value.ExpectedQuantity) > Tolerance.QuantityEpsilon
-                || Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon)
+                || (compareCosts && Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon))
             .Select(kv => new ContactVariance(kv.Value.Day, kv.Key.UsageType, kv.Key.Chain, string.Join(' ', kv.Value.Contacts.Order(StringComparer.Ordinal)),
                 StoredQuantity.Of(kv.Value.ExpectedQuantity), StoredQuantity.Of(kv.Value.InvoicedQuantity),
                 kv.Value.ExpectedCost, kv.Value.InvoicedCost, kv.Value.InCtrs))

@@ -56,7 +56,7 @@ public static class Explainer
         {
             causes.Add(new Cause(CauseCodes.UnknownUsageType,
                 $"{l.UsageType} is not in the rate card's usage-type map (a new AWS usage type?); it is listed, not dropped — add it to the card's usageTypes or a row so it is expected and rated",
-                l.QuantityVariance, l.CostVariance));
+                l.QuantityVariance, ev.CostsCompared ? l.CostVariance : null));
         }
 
         if (l.UnratedCharges > 0)
@@ -159,7 +159,8 @@ public static class Explainer
     /// <summary>The row's instance has no CTRs rated in the whole month, while the invoice bills it usage.</summary>
     private static Cause? InstanceWithoutCtrs(ReconciliationLine l, ReconciliationEvidence ev)
     {
-        if (l.QuantityVariance <= 0 && l.CostVariance <= 0)
+        // Costs in two currencies say nothing: then only the quantity tells whether the invoice bills more.
+        if (l.QuantityVariance <= 0 && (!ev.CostsCompared || l.CostVariance <= 0))
         {
             return null;
         }
@@ -413,9 +414,10 @@ public static class Explainer
         }
 
         var onCost = ev.CostsCompared && l.Basis == "cost";
+        // A cost difference between two currencies ranks nothing, not even ties of quantity.
         var top = (onCost
                 ? list.OrderByDescending(c => Math.Abs(c.CostVariance)).ThenByDescending(c => Math.Abs(c.QuantityVariance))
-                : list.OrderByDescending(c => Math.Abs(c.QuantityVariance)).ThenByDescending(c => Math.Abs(c.CostVariance)))
+                : list.OrderByDescending(c => Math.Abs(c.QuantityVariance)).ThenByDescending(c => ev.CostsCompared ? Math.Abs(c.CostVariance) : 0m))
             .ThenBy(c => c.ChainId, StringComparer.Ordinal).Take(5).ToList();
         string Variance(ContactVariance c)
         {
@@ -432,7 +434,7 @@ public static class Explainer
         return new Cause(CauseCodes.Contacts,
             $"{list.Count:N0} contact(s) differ on the invoice (granular billing); largest: " +
             string.Join(", ", top.Select(c => $"{c.ChainId} ({Variance(c)}{(c.InCtrs ? "" : ", contact id not in our charges or segments")})")),
-            list.Sum(c => c.QuantityVariance), list.Sum(c => c.CostVariance));
+            list.Sum(c => c.QuantityVariance), ev.CostsCompared ? list.Sum(c => c.CostVariance) : null);
     }
 
     /// <summary>A contact's cost variance: cents would hide most of them (a contact's is often a fraction of one).</summary>

@@ -28,6 +28,11 @@ public sealed class InvoiceUsage
     public decimal RatedCost { get; internal set; }
     /// <summary>Quantity billed at each distinct <c>line_item_unblended_rate</c>.</summary>
     public SortedDictionary<decimal, decimal> QuantityByRate { get; } = [];
+    /// <summary>
+    /// <see cref="Cost"/> per <c>line_item_currency_code</c> ("" when a line names none): an invoice mixing
+    /// currencies labels each amount with its own lines' currency, never with all of them.
+    /// </summary>
+    public SortedDictionary<string, decimal> CostByCurrency { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Amount of a non-usage line group (tax, credit, refund, free tier, other).</summary>
@@ -38,7 +43,8 @@ public sealed class AdjustmentTotal
     public decimal Amount { get; internal set; }
 }
 
-public readonly record struct AdjustmentKey(string Kind, DateOnly Day, string ProductCode, string UsageType, string Description);
+/// <summary>An adjustment group; lines in different currencies are kept apart (their amounts do not add up).</summary>
+public readonly record struct AdjustmentKey(string Kind, DateOnly Day, string ProductCode, string UsageType, string Description, string Currency);
 
 /// <summary>
 /// The invoice for one month, summed as the CUR streams past: usage per day × usage type × instance
@@ -284,6 +290,8 @@ public sealed class InvoiceAggregate
         u.Lines++;
         u.Quantity += line.UsageAmount;
         u.Cost += line.UnblendedCost;
+        var currency = line.Currency ?? "";
+        u.CostByCurrency[currency] = u.CostByCurrency.GetValueOrDefault(currency) + line.UnblendedCost;
         if (freeTier)
         {
             u.FreeTierQuantity += line.UsageAmount;
@@ -337,7 +345,7 @@ public sealed class InvoiceAggregate
     private void AddAdjustment(string kind, DateOnly day, CurLine line)
     {
         var description = line.Description ?? "";
-        var key = new AdjustmentKey(kind, day, line.ProductCode, line.UsageType, description);
+        var key = new AdjustmentKey(kind, day, line.ProductCode, line.UsageType, description, line.Currency ?? "");
         if (!_adjustments.TryGetValue(key, out var a))
         {
             _adjustments[key] = a = new AdjustmentTotal();

@@ -101,11 +101,18 @@ public sealed record ReconciliationLine
     public decimal? QuantityVariancePercent => Percent(QuantityVariance, ExpectedQuantity);
     public decimal ExpectedCost { get; init; }
     public decimal InvoicedCost { get; init; }
+    /// <summary>The currency of the row's invoice lines (comma-joined when they mix); null when it has none or they name none.</summary>
+    public string? InvoiceCurrency { get; init; }
     /// <summary>Free-tier usage inside <see cref="InvoicedQuantity"/> (priced at zero by AWS).</summary>
     public decimal FreeTierQuantity { get; init; }
     /// <summary>What we expected to pay, net of the free-tier allowance valued at our rate.</summary>
     public decimal ExpectedCostNet => ExpectedCost - (ExpectedRate is { } r ? FreeTierQuantity * r : 0m);
     public decimal CostVariance => InvoicedCost - ExpectedCostNet;
+    /// <summary>
+    /// The cost variance as the <c>reconciliation</c> table records it (<see cref="RecordedCost"/>: 12 places,
+    /// truncated; the free tier valued at our rate can repeat forever): what totals of the rows add up.
+    /// </summary>
+    public decimal RecordedCostVariance => RecordedCost.Of(CostVariance);
     public decimal? CostVariancePercent => Percent(CostVariance, ExpectedCostNet);
     public decimal? ExpectedRate { get; init; }
     public decimal? InvoicedRate { get; init; }
@@ -128,12 +135,21 @@ public sealed record ReconciliationLine
 /// <summary>A line that is not usage: tax, credit, refund, free tier, other; shown apart, never in a variance.</summary>
 public sealed record AdjustmentLine(string Kind, DateOnly Day, string ProductCode, string UsageType, string Description, decimal Quantity, decimal Amount, long Lines)
 {
-    /// <summary>For free-tier usage (priced at zero), its value at our rate.</summary>
+    /// <summary>For free-tier usage (priced at zero), its value at our rate (in the rate card's currency).</summary>
     public decimal? ValueAtOurRate { get; init; }
+    /// <summary>The currency of <see cref="Amount"/> (its lines'); null when they name none.</summary>
+    public string? Currency { get; init; }
 }
 
-/// <summary>A Connect usage type the rate card's templates do not know: listed, with what the invoice bills for it.</summary>
-public sealed record UnknownUsageType(string UsageType, string ProductCode, decimal Quantity, decimal Cost);
+/// <summary>
+/// A Connect usage type the rate card's templates do not know: listed, with what the invoice bills for it
+/// (once per currency when the invoice bills it in several: amounts of two currencies do not add up).
+/// </summary>
+public sealed record UnknownUsageType(string UsageType, string ProductCode, decimal Quantity, decimal Cost)
+{
+    /// <summary>The currency of <see cref="Cost"/>; null when its lines name none.</summary>
+    public string? Currency { get; init; }
+}
 
 /// <summary>The pure comparison of our daily usage with the invoice, before explanations are attached.</summary>
 public static class Reconciler
@@ -198,19 +214,46 @@ public static class Reconciler
             .Select(kv => new AdjustmentLine(kv.Key.Kind, kv.Key.Day, kv.Key.ProductCode, kv.Key.UsageType, kv.Key.Description, kv.Value.Quantity, kv.Value.Amount, kv.Value.Lines)
             {
                 ValueAtOurRate = kv.Key.Kind == LineKinds.FreeTier && kv.Value.Amount == 0m && rates.TryGetValue(kv.Key.UsageType, out var r) ? -kv.Value.Quantity * r : null,
+                Currency = CurrencyOf([kv.Key.Currency]),
             })
             .OrderBy(a => a.Kind, StringComparer.Ordinal).ThenBy(a => a.Day).ThenBy(a => a.ProductCode, StringComparer.Ordinal)
             .ThenBy(a => a.UsageType, StringComparer.Ordinal).ThenBy(a => a.Description, StringComparer.Ordinal)
+            .ThenBy(a => a.Currency, StringComparer.Ordinal)
             .ToList();
     }
 
-    public static IReadOnlyList<UnknownUsageType> Unknown(InvoiceAggregate invoice, UsageTypeCatalog catalog) =>
-        invoice.Usage
-            .Where(kv => !catalog.IsKnown(kv.Key.UsageType))
-            .GroupBy(kv => kv.Key.UsageType, StringComparer.Ordinal)
-            .Select(g => new UnknownUsageType(g.Key, g.First().Value.ProductCode, g.Sum(x => x.Value.Quantity), g.Sum(x => x.Value.Cost)))
-            .OrderBy(u => u.UsageType, StringComparer.Ordinal)
-            .ToList();
+    public static IReadOnlyList<UnknownUsageType> Unknown(InvoiceAggregate invoice, UsageTypeCatalog catalog)
+    {
+        var unknown = invoice.Usage.Where(kv => !catalog.IsKnown(kv.Key.UsageType)).GroupBy(kv => kv.Key.UsageType, StringComparer.Ordinal);
+        var list = new List<UnknownUsageType>();
+        foreach (var g in unknown.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var productCode = g.First().Value.ProductCode;
+            var costs = g.SelectMany(x => x.Value.CostByCurrency).GroupBy(c => c.Key, StringComparer.Ordinal).OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
+            if (costs.Count <= 1)
+            {
+                list.Add(new UnknownUsageType(g.Key, productCode, g.Sum(x => x.Value.Quantity), g.Sum(x => x.Value.Cost)) { Currency = CurrencyOf(costs.Select(c => c.Key)) });
+                continue;
+            }
+
+            // Billed in several currencies: one entry per currency, with the quantity of the cells billed in it
+            // (a cell mixing currencies puts its quantity on its first currency's entry, so the quantities still add up).
+            foreach (var c in costs)
+            {
+                var quantity = g.Where(x => x.Value.CostByCurrency.Keys.First() == c.Key).Sum(x => x.Value.Quantity);
+                list.Add(new UnknownUsageType(g.Key, productCode, quantity, c.Sum(x => x.Value)) { Currency = CurrencyOf([c.Key]) });
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>Currencies as reports label an amount: comma-joined in order (when the lines mix them), null when none is named.</summary>
+    public static string? CurrencyOf(IEnumerable<string> currencies)
+    {
+        var named = currencies.Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return named.Count == 0 ? null : string.Join(",", named);
+    }
 
     private static ReconciliationLine Line(DateOnly day, string usageType, string? instance, IReadOnlyList<ExpectedUsage> e, IReadOnlyList<InvoiceUsage> i,
         UsageTypeCatalog catalog, Tolerance tolerance, bool compareCosts)
@@ -240,6 +283,7 @@ public static class Reconciler
             InvoicedQuantity = invoicedQuantity,
             ExpectedCost = expectedCost,
             InvoicedCost = invoicedCost,
+            InvoiceCurrency = CurrencyOf(i.SelectMany(x => x.CostByCurrency.Keys)),
             FreeTierQuantity = i.Sum(x => x.FreeTierQuantity),
             ExpectedRate = expectedRate,
             InvoicedRate = invoicedRate,

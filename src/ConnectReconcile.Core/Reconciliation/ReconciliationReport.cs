@@ -123,14 +123,30 @@ public sealed record ReconciliationReport
     /// <summary>With <c>--account</c>: the instances whose CTRs were compared and those left out (null: every account compared).</summary>
     public AccountScope? AccountScope { get; init; }
 
-    /// <summary>Instances the invoice bills usage for but none of whose CTRs were rated in the month, with what the invoice charges them.</summary>
-    public IReadOnlyList<(string InstanceId, decimal InvoicedCost)> InstancesWithoutCtrs { get; init; } = [];
+    /// <summary>
+    /// Instances the invoice bills usage for but none of whose CTRs were rated in the month, with what the invoice
+    /// charges them: once per currency when an invoice mixing currencies bills one in several.
+    /// </summary>
+    public IReadOnlyList<(string InstanceId, decimal InvoicedCost, string? Currency)> InstancesWithoutCtrs { get; init; } = [];
 
     /// <summary>What a reader must know when the invoice bills instances we have no CTRs of (else null).</summary>
-    public string? InstancesWithoutCtrsNote => InstancesWithoutCtrs.Count == 0 ? null
-        : $"The invoice bills {InstancesWithoutCtrs.Count} instance(s) none of whose CTRs were rated in {Month:yyyy-MM}: " +
-          string.Join(", ", InstancesWithoutCtrs.Select(i => CostsCompared ? $"{i.InstanceId} ({i.InvoicedCost.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)} {Currency})" : i.InstanceId)) +
-          ". Their CTRs are not in the source (another bucket, prefix or stream?): add them and re-run replay; their rows are missing-ctrs-instance.";
+    public string? InstancesWithoutCtrsNote
+    {
+        get
+        {
+            if (InstancesWithoutCtrs.Count == 0)
+            {
+                return null;
+            }
+
+            // Each amount in its own lines' currency: an invoice's amounts are its own whatever our card's currency.
+            var instances = InstancesWithoutCtrs.GroupBy(i => i.InstanceId, StringComparer.Ordinal)
+                .Select(g => $"{g.Key} ({string.Join(", ", g.Select(i => $"{i.InvoicedCost.ToString("#,0.00", System.Globalization.CultureInfo.InvariantCulture)} {i.Currency ?? Currency}"))})")
+                .ToList();
+            return $"The invoice bills {instances.Count} instance(s) none of whose CTRs were rated in {Month:yyyy-MM}: " + string.Join(", ", instances) +
+                ". Their CTRs are not in the source (another bucket, prefix or stream?): add them and re-run replay; their rows are missing-ctrs-instance.";
+        }
+    }
 
     /// <summary>The version of the card the comparison was given (its usage-type map, currency and rates explain the rows).</summary>
     public string ComparedWithCard { get; init; } = "";
@@ -171,18 +187,30 @@ public sealed record ReconciliationReport
             }
             else
             {
-                // A row only the invoice has carries no rate of ours: its usage type's rate on other rows.
-                var rates = Lines.Where(l => l.ExpectedRate is not null).GroupBy(l => l.UsageType, StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => g.First().ExpectedRate!.Value, StringComparer.Ordinal);
-                ordered = beyond.OrderByDescending(l => Math.Abs(l.QuantityVariance * (l.ExpectedRate ?? rates.GetValueOrDefault(l.UsageType))));
+                var value = QuantityValuer();
+                ordered = beyond.OrderByDescending(l => Math.Abs(value(l, l.QuantityVariance)));
             }
 
             return ordered.ThenByDescending(l => Math.Abs(l.QuantityVariance)).ThenBy(l => l.Day).ThenBy(l => l.UsageType, StringComparer.Ordinal);
         }
     }
 
+    /// <summary>
+    /// Values a row's quantity at our rate, in the card's currency: what ranks rows when costs were not
+    /// compared. A row only the invoice has carries no rate of ours: its usage type's rate on other rows (else 0).
+    /// </summary>
+    public Func<ReconciliationLine, decimal, decimal> QuantityValuer()
+    {
+        var rates = Lines.Where(l => l.ExpectedRate is not null).GroupBy(l => l.UsageType, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().ExpectedRate!.Value, StringComparer.Ordinal);
+        return (l, quantity) => quantity * (l.ExpectedRate ?? rates.GetValueOrDefault(l.UsageType));
+    }
+
     /// <summary>A row's cost variance, or null when costs were not compared (invoiced in another currency than ours).</summary>
     public decimal? CostVarianceOf(ReconciliationLine line) => CostsCompared ? line.CostVariance : null;
+
+    /// <summary>A row's cost variance as the <c>reconciliation</c> table records it, or null when costs were not compared.</summary>
+    public decimal? RecordedCostVarianceOf(ReconciliationLine line) => CostsCompared ? line.RecordedCostVariance : null;
 
     /// <summary>The month's usage cost variance (net of the free tier), or null when costs were not compared.</summary>
     public decimal? UsageCostVariance => CostsCompared ? Lines.Sum(l => l.CostVariance) : null;
@@ -223,8 +251,8 @@ public sealed record ReconciliationReport
         var costsCompared = Reconciler.CostsComparable(invoice, catalog);
         evidence = evidence with { InvoiceCurrency = invoice.Currencies.FirstOrDefault(), CostsCompared = costsCompared };
         var withoutCtrs = lines.Where(l => l.InvoiceLines > 0 && evidence.InstanceWithoutCtrs(l.InstanceId))
-            .GroupBy(l => l.InstanceId!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, g.Sum(l => l.InvoicedCost))).ToList();
+            .GroupBy(l => (Instance: l.InstanceId!, Currency: l.InvoiceCurrency ?? "")).OrderBy(g => g.Key.Instance, StringComparer.Ordinal).ThenBy(g => g.Key.Currency, StringComparer.Ordinal)
+            .Select(g => (g.Key.Instance, g.Sum(l => l.InvoicedCost), g.Key.Currency.Length == 0 ? null : g.Key.Currency)).ToList();
         return new ReconciliationReport
         {
             InstancesWithoutCtrs = withoutCtrs,

@@ -119,7 +119,7 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
                 MinimumTopUpMinutes = facts.MinimumTopUpMinutes,
                 DirectoryAgents = options.Agents is null ? null : options.Agents.Entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal),
                 AgentSeconds = needAgents ? facts.AgentSeconds : null,
-                Contacts = invoice.HasContacts ? ContactReconciler.Compare(invoice.Contacts, facts.ChainUsage!, facts.ContactToChain!) : null,
+                Contacts = invoice.HasContacts ? ContactReconciler.Compare(invoice.Contacts, facts.ChainUsage!, facts.ContactToChain!, Reconciler.CostsComparable(invoice, catalog)) : null,
             };
             Phase("evidence");
         }

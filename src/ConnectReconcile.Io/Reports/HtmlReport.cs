@@ -90,7 +90,13 @@ public static class HtmlReport
             sb.Append("<p class=\"meta\">No cost chart: the invoice is in ").Append(E(currency)).Append(", our costs in ").Append(E(ours)).Append(".</p>\n");
         }
 
-        foreach (var g in report.Lines.GroupBy(l => l.UsageType, StringComparer.Ordinal).OrderByDescending(g => g.Sum(x => Math.Max(x.ExpectedCost, x.InvoicedCost))).ThenBy(g => g.Key, StringComparer.Ordinal))
+        // Largest usage types first: by cost, or, when the invoice's costs are in another currency, by the
+        // quantities valued at our rate (the larger of two currencies' figures would rank by exchange rate).
+        var value = report.QuantityValuer();
+        var size = report.CostsCompared
+            ? (Func<ReconciliationLine, decimal>)(x => Math.Max(x.ExpectedCost, x.InvoicedCost))
+            : x => Math.Max(value(x, x.ExpectedQuantity), value(x, x.InvoicedQuantity));
+        foreach (var g in report.Lines.GroupBy(l => l.UsageType, StringComparer.Ordinal).OrderByDescending(g => g.Sum(size)).ThenBy(g => g.Key, StringComparer.Ordinal))
         {
             var cells = g.GroupBy(l => l.Day).ToDictionary(x => x.Key, x => (E: x.Sum(y => y.ExpectedQuantity), I: x.Sum(y => y.InvoicedQuantity), Alert: x.Any(y => y.BeyondTolerance)));
             var unit = UnitText(g.First().Unit);
@@ -140,7 +146,7 @@ public static class HtmlReport
             sb.Append(n > 0 ? "<tr class=\"alert\">" : "<tr>").Append("<td>").Append(E(g.Key)).Append(g.All(x => x.KnownUsageType) ? "" : " <em>(unknown)</em>").Append("</td><td>")
               .Append(E(g.First().ChargeKind ?? "")).Append("</td><td class=\"n\">").Append(Q(g.Sum(x => x.ExpectedQuantity))).Append("</td><td class=\"n\">")
               .Append(Q(g.Sum(x => x.InvoicedQuantity))).Append("</td><td class=\"n\">").Append(SignedQ(g.Sum(x => x.QuantityVariance))).Append("</td><td class=\"n\">")
-              .Append(Money(g.Sum(x => x.ExpectedCost), ours)).Append("</td><td class=\"n\">").Append(Money(g.Sum(x => x.InvoicedCost), currency)).Append("</td><td class=\"n\">")
+              .Append(Money(g.Sum(x => x.ExpectedCost), ours)).Append("</td><td class=\"n\">").Append(InvoicedMoney(g.ToList(), currency)).Append("</td><td class=\"n\">")
               .Append(Delta(report.CostsCompared ? g.Sum(x => x.CostVariance) : null)).Append("</td><td class=\"n\">").Append(n).Append("</td></tr>\n");
         }
 
@@ -159,7 +165,7 @@ public static class HtmlReport
             {
                 sb.Append("<tr><td>").Append(E(a.Kind)).Append("</td><td>").Append(a.Day.ToString("yyyy-MM-dd", C)).Append("</td><td>").Append(E(a.ProductCode)).Append("</td><td>")
                   .Append(E(a.UsageType)).Append("</td><td>").Append(E(a.Description)).Append("</td><td class=\"n\">").Append(Q(a.Quantity)).Append("</td><td class=\"n\">")
-                  .Append(Money(a.Amount, currency)).Append(a.ValueAtOurRate is { } v ? $" (worth {Money(v, currency)} at our rate)" : "").Append("</td></tr>\n");
+                  .Append(Money(a.Amount, a.Currency ?? currency)).Append(a.ValueAtOurRate is { } v ? $" (worth {Money(v, ours)} at our rate)" : "").Append("</td></tr>\n");
             }
 
             sb.Append("</tbody></table>\n");
@@ -194,7 +200,7 @@ public static class HtmlReport
             foreach (var u in report.UnknownUsageTypes)
             {
                 sb.Append("<tr class=\"alert\"><td>").Append(E(u.UsageType)).Append("</td><td>").Append(E(u.ProductCode)).Append("</td><td class=\"n\">").Append(Q(u.Quantity))
-                  .Append("</td><td class=\"n\">").Append(Money(u.Cost, currency)).Append("</td></tr>\n");
+                  .Append("</td><td class=\"n\">").Append(Money(u.Cost, u.Currency ?? currency)).Append("</td></tr>\n");
             }
 
             sb.Append("</tbody></table></section>\n");
@@ -206,7 +212,7 @@ public static class HtmlReport
             foreach (var c in report.Calibration)
             {
                 sb.Append(c.Rank == 1 ? "<tr class=\"best\">" : "<tr>").Append("<td class=\"n\">").Append(c.Rank).Append("</td><td><code>").Append(E(c.Policy)).Append("</code></td><td class=\"n\">")
-                  .Append(Q(c.AbsQuantityVariance)).Append("</td><td class=\"n\">").Append(report.CostsCompared ? Money(c.AbsCostVariance, currency) : "—").Append("</td><td class=\"n\">").Append(c.RowsBeyondTolerance)
+                  .Append(Q(c.AbsQuantityVariance)).Append("</td><td class=\"n\">").Append(c.AbsCostVariance is { } abs ? Money(abs, currency) : "—").Append("</td><td class=\"n\">").Append(c.RowsBeyondTolerance)
                   .Append("</td><td>").Append(c.IsCurrent ? "current" : "").Append(c.TiedWithBest && c.Rank > 1 ? " tied with best" : "").Append("</td></tr>\n");
             }
 
@@ -216,7 +222,11 @@ public static class HtmlReport
         if (report.ContactVariances.Count > 0)
         {
             sb.Append("<section id=\"contacts\"><h2>Contacts that differ (granular billing)</h2>\n<table><thead><tr><th>day</th><th>usage type</th><th>chain</th><th>invoice contact ids</th><th class=\"n\">expected</th><th class=\"n\">invoiced</th><th class=\"n\">Δ</th><th>status</th></tr></thead><tbody>\n");
-            foreach (var c in report.ContactVariances.OrderByDescending(c => Math.Abs(c.CostVariance)).ThenByDescending(c => Math.Abs(c.QuantityVariance)).Take(50))
+            // Largest cost variance first; when costs were not compared, largest quantity variance (a cost in two currencies ranks nothing).
+            var contacts = report.CostsCompared
+                ? report.ContactVariances.OrderByDescending(c => Math.Abs(c.CostVariance)).ThenByDescending(c => Math.Abs(c.QuantityVariance))
+                : report.ContactVariances.OrderByDescending(c => Math.Abs(c.QuantityVariance));
+            foreach (var c in contacts.ThenBy(c => c.Day).ThenBy(c => c.UsageType, StringComparer.Ordinal).ThenBy(c => c.ChainId, StringComparer.Ordinal).Take(50))
             {
                 sb.Append("<tr><td>").Append(c.Day.ToString("yyyy-MM-dd", C)).Append("</td><td>").Append(E(c.UsageType)).Append("</td><td class=\"id\">").Append(E(c.ChainId))
                   .Append("</td><td class=\"id\">").Append(E(c.InvoiceContactIds)).Append("</td><td class=\"n\">").Append(Q(c.ExpectedQuantity)).Append("</td><td class=\"n\">")
@@ -233,7 +243,7 @@ public static class HtmlReport
             sb.Append(l.BeyondTolerance ? "<tr class=\"alert\"" : "<tr").Append(" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
               .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">").Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">")
               .Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">").Append(l.QuantityVariancePercent is { } p ? p.ToString("+0.##;-0.##;0", C) : "").Append("</td><td class=\"n\">")
-              .Append(Money(l.ExpectedCost, ours)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, currency)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l)))
+              .Append(Money(l.ExpectedCost, ours)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, l.InvoiceCurrency ?? currency)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l)))
               .Append("</td><td>").Append(l.Status).Append("</td><td>").Append(E(string.Join(", ", l.Causes.Select(c => c.Code)))).Append("</td></tr>\n");
         }
 
@@ -295,6 +305,15 @@ public static class HtmlReport
     {
         var r = Math.Round(v, 3, MidpointRounding.AwayFromZero);
         return (r > 0 ? "+" : "") + r.ToString("#,0.###", C);
+    }
+
+    /// <summary>What the invoice bills some rows, in their lines' currency; "not summed" when they are in several.</summary>
+    private static string InvoicedMoney(IReadOnlyList<ReconciliationLine> lines, string currency)
+    {
+        var currencies = Reconciler.CurrencyOf(lines.Select(l => l.InvoiceCurrency ?? ""));
+        return currencies is not null && currencies.Contains(',', StringComparison.Ordinal)
+            ? MoneyOrMixed(null, currencies)
+            : Money(lines.Sum(l => l.InvoicedCost), currencies ?? currency);
     }
 
     /// <summary>An invoice total, or "not summed" when the invoice mixes currencies.</summary>

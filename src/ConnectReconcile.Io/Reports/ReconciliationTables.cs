@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
+using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Io.Parquet;
 using ConnectReconcile.Io.Storage;
@@ -35,7 +36,8 @@ public sealed class ReconciliationRow
     [JsonPropertyName("free_tier_quantity"), ParquetDecimal(18, 6)] public decimal FreeTierQuantity { get; set; }
     [JsonPropertyName("expected_cost"), ParquetDecimal(24, 12)] public decimal ExpectedCost { get; set; }
     [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal InvoicedCost { get; set; }
-    [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal CostVariance { get; set; }
+    /// <summary>Null when costs were not compared (the invoice is in another currency than the card, or mixes them); 0 on adjustments.</summary>
+    [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal? CostVariance { get; set; }
     [JsonPropertyName("cost_variance_pct"), ParquetDecimal(18, 6)] public decimal? CostVariancePct { get; set; }
     [JsonPropertyName("expected_rate"), ParquetDecimal(18, 8)] public decimal? ExpectedRate { get; set; }
     [JsonPropertyName("invoiced_rate"), ParquetDecimal(18, 8)] public decimal? InvoicedRate { get; set; }
@@ -68,7 +70,8 @@ public sealed class ReconciliationContactRow
     [JsonPropertyName("quantity_variance"), ParquetDecimal(18, 6)] public decimal QuantityVariance { get; set; }
     [JsonPropertyName("expected_cost"), ParquetDecimal(24, 12)] public decimal ExpectedCost { get; set; }
     [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal InvoicedCost { get; set; }
-    [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal CostVariance { get; set; }
+    /// <summary>Null when costs were not compared.</summary>
+    [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal? CostVariance { get; set; }
     [JsonPropertyName("status")] public string Status { get; set; } = "";
 }
 
@@ -79,7 +82,8 @@ public sealed class CalibrationRow
     [JsonPropertyName("rank")] public int Rank { get; set; }
     [JsonPropertyName("policy")] public string Policy { get; set; } = "";
     [JsonPropertyName("abs_quantity_variance"), ParquetDecimal(18, 6)] public decimal AbsQuantityVariance { get; set; }
-    [JsonPropertyName("abs_cost_variance"), ParquetDecimal(24, 12)] public decimal AbsCostVariance { get; set; }
+    /// <summary>Null when costs were not compared.</summary>
+    [JsonPropertyName("abs_cost_variance"), ParquetDecimal(24, 12)] public decimal? AbsCostVariance { get; set; }
     [JsonPropertyName("rows_beyond_tolerance")] public int RowsBeyondTolerance { get; set; }
     [JsonPropertyName("is_current")] public bool IsCurrent { get; set; }
     [JsonPropertyName("tied_with_best")] public bool TiedWithBest { get; set; }
@@ -121,8 +125,8 @@ public static class ReconciliationTables
             FreeTierQuantity = Q(l.FreeTierQuantity),
             ExpectedCost = M(l.ExpectedCost),
             InvoicedCost = M(l.InvoicedCost),
-            CostVariance = M(l.CostVariance),
-            CostVariancePct = l.CostVariancePercent is { } cp ? Q(cp) : null,
+            CostVariance = report.RecordedCostVarianceOf(l),
+            CostVariancePct = report.CostsCompared && l.CostVariancePercent is { } cp ? Q(cp) : null,
             ExpectedRate = l.ExpectedRate is { } er ? R(er) : null,
             InvoicedRate = l.InvoicedRate is { } ir ? R(ir) : null,
             Charges = l.Charges,
@@ -149,6 +153,7 @@ public static class ReconciliationTables
             InvoicedQuantity = Q(a.Quantity),
             InvoicedCost = M(a.Amount),
             ExpectedCost = a.ValueAtOurRate is { } v ? M(v) : 0m,
+            CostVariance = 0m,
             InvoiceLines = a.Lines,
             Description = a.Description,
             TolerancePct = report.Tolerance.Percent,
@@ -164,14 +169,14 @@ public static class ReconciliationTables
         {
             Month = MonthText(report.Month), Day = c.Day, UsageType = c.UsageType, ChainId = c.ChainId, InvoiceContactIds = c.InvoiceContactIds,
             InCtrs = c.InCtrs, ExpectedQuantity = Q(c.ExpectedQuantity), InvoicedQuantity = Q(c.InvoicedQuantity), QuantityVariance = Q(c.QuantityVariance),
-            ExpectedCost = M(c.ExpectedCost), InvoicedCost = M(c.InvoicedCost), CostVariance = M(c.CostVariance), Status = c.Status,
+            ExpectedCost = M(c.ExpectedCost), InvoicedCost = M(c.InvoicedCost), CostVariance = report.CostsCompared ? M(c.CostVariance) : null, Status = c.Status,
         }).ToList();
 
     public static IReadOnlyList<CalibrationRow> CalibrationRows(ReconciliationReport report) =>
         report.Calibration.Select(c => new CalibrationRow
         {
             Month = MonthText(report.Month), Rank = c.Rank, Policy = c.Policy, AbsQuantityVariance = Q(c.AbsQuantityVariance),
-            AbsCostVariance = M(c.AbsCostVariance), RowsBeyondTolerance = c.RowsBeyondTolerance, IsCurrent = c.IsCurrent, TiedWithBest = c.TiedWithBest,
+            AbsCostVariance = c.AbsCostVariance is { } abs ? M(abs) : null, RowsBeyondTolerance = c.RowsBeyondTolerance, IsCurrent = c.IsCurrent, TiedWithBest = c.TiedWithBest,
         }).ToList();
 
     /// <summary>Writes the tables of a report into a store (local folder or S3); returns what was written.</summary>
@@ -207,7 +212,8 @@ public static class ReconciliationTables
     // DECIMAL(18,6): truncated, as the rated tables' quantities are (the Core's quantities and percentages already have 6 places).
     private static decimal Q(decimal v) => StoredQuantity.Of(v);
 
-    private static decimal M(decimal v) => Math.Round(v, 12, MidpointRounding.AwayFromZero);
+    // DECIMAL(24,12): the cost as recorded (truncated), as the rated tables' costs and the rows' cost_variance are.
+    private static decimal M(decimal v) => RecordedCost.Of(v);
 
     private static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
 }

@@ -173,7 +173,7 @@ public sealed class ComparisonTests
         Assert.Empty(invoice.OtherProducts);
         var row = Assert.Single(lines, l => l.UsageType == "USE1-ProfilesIngestion");
         Assert.Equal((Statuses.OnlyInInvoice, false, "CustomerProfiles"), (row.Status, row.KnownUsageType, row.ProductCode));
-        Assert.Equal(new UnknownUsageType("USE1-ProfilesIngestion", "CustomerProfiles", 100m, 1m), Assert.Single(Reconciler.Unknown(invoice, Catalog)));
+        Assert.Equal(new UnknownUsageType("USE1-ProfilesIngestion", "CustomerProfiles", 100m, 1m) { Currency = "USD" }, Assert.Single(Reconciler.Unknown(invoice, Catalog)));
     }
 
     [Fact]
