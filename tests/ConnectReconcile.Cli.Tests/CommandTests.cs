@@ -29,6 +29,13 @@ public sealed class CommandTests
         Assert.Equal(2, doc.RootElement.GetProperty("legs").GetArrayLength());
         Assert.Equal("VOICE", doc.RootElement.GetProperty("channel").GetString()); // was missing: only a chat's JSON had it
 
+        // One cost is written one way: the total and segments came out as "0.030" beside charges of "0.012" (the exact sum's scale).
+        var costs = charges.Select(c => c.GetProperty("cost").GetString()!)
+            .Concat(doc.RootElement.GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("cost").GetString()!))
+            .Append(doc.RootElement.GetProperty("total").GetString()!).ToList();
+        Assert.All(costs, c => Assert.False(c.Contains('.', StringComparison.Ordinal) && c.EndsWith('0'), $"{c} has trailing zeros"));
+        Assert.All(charges, c => Assert.EndsWith($"= {c.GetProperty("cost").GetString()}", c.GetProperty("arithmetic").GetString(), StringComparison.Ordinal));
+
         // A call's JSON and a chat's have the same keys (docs/billing.md), so a script reads either.
         var (_, chatJson, _) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s12-chat"), "--contact", "7a032154-5870-51d9-984e-6398e65c38c3", "--json");
         using var chat = JsonDocument.Parse(chatJson);

@@ -60,4 +60,13 @@ public sealed class RecordedCostTests
         Assert.Null(RecordedCost.Of(unrated));
         Assert.Equal(0.043926666666m, RecordedCost.Total([telephony, unrated]));
     }
+
+    [Theory]
+    [InlineData("0.030", "0.03")] // a sum keeps its terms' scale: 0.012 + 0.018
+    [InlineData("0.0201000000000", "0.0201")]
+    [InlineData("0.0036666666666666", "0.003666666666")] // truncated to 12 places, as recorded
+    [InlineData("0.000", "0")]
+    [InlineData("12", "12")]
+    public void A_recorded_cost_is_written_one_way_whatever_its_scale(string exact, string text) =>
+        Assert.Equal(text, RecordedCost.Text(decimal.Parse(exact, System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -192,7 +192,7 @@ internal static class AuditExportCommand
         [
             r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
             r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
-            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? Scaled(cost, RecordedCost.Places) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? RecordedCost.Text(cost) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
             r.InstanceId, r.Region,
         ];
         for (var i = 0; i < cells.Length; i++)

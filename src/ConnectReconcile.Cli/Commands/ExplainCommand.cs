@@ -119,7 +119,7 @@ internal static class ExplainCommand
             foreach (var s in r.Segments)
             {
                 var who = string.Join(", ", new[] { s.Queue is null ? null : "queue " + s.Queue, s.Agent is null ? null : "agent " + s.Agent, s.RoutingProfile is null ? null : "profile " + s.RoutingProfile }.Where(x => x is not null));
-                w.WriteLine($"  leg #{s.LegIndex} {s.Kind,-14} {s.Seconds,6} s  {s.Interval?.ToString() ?? "(minimum charge top-up)"}  {who}  cost {RecordedCost.Of(s.Cost).ToString("0.############", c)}");
+                w.WriteLine($"  leg #{s.LegIndex} {s.Kind,-14} {s.Seconds,6} s  {s.Interval?.ToString() ?? "(minimum charge top-up)"}  {who}  cost {RecordedCost.Text(s.Cost)}");
             }
         }
 
@@ -135,7 +135,7 @@ internal static class ExplainCommand
         // The recorded costs added up, as contacts.total_cost and SUM(charges.cost) have them (not the exact sum).
         var total = RecordedCost.Total(r.Charges);
         w.WriteLine();
-        w.WriteLine($"Total: {Math.Round(total, 2, MidpointRounding.AwayFromZero).ToString("0.00", c)} {rater.Card.Currency} ({total.ToString(c)} as recorded, to 12 places){(r.Cost is null ? "; some charges are unrated (see above)" : "")}.");
+        w.WriteLine($"Total: {Math.Round(total, 2, MidpointRounding.AwayFromZero).ToString("0.00", c)} {rater.Card.Currency} ({RecordedCost.Text(total)} as recorded, to 12 places){(r.Cost is null ? "; some charges are unrated (see above)" : "")}.");
         return text.ToString();
     }
 
@@ -153,9 +153,9 @@ internal static class ExplainCommand
             flags = r.Flags,
             records = r.Chain.Records.Select(x => new { contactId = x.ContactId, initiationMethod = x.InitiationMethod, previousContactId = x.PreviousContactId, initiation = x.InitiationTimestamp.ToString(), disconnect = x.DisconnectTimestamp?.ToString() }),
             legs = r.Legs.Select(l => new { index = l.Index, kind = l.Kind, direction = l.Direction, number = show(l.Kind, l.Number), country = l.Country, numberType = l.NumberType, seconds = l.Seconds, start = l.Span.Start.ToString(), end = l.Span.End.ToString(), estimated = l.Estimated, why = l.Why }),
-            segments = r.Segments.Select(s => new { legIndex = s.LegIndex, kind = s.Kind, seconds = s.Seconds, start = s.Interval?.Start.ToString(), end = s.Interval?.End.ToString(), contactId = s.ContactId, queue = s.Queue, agent = s.Agent, routingProfile = s.RoutingProfile, cost = RecordedCost.Of(s.Cost).ToString(CultureInfo.InvariantCulture) }),
+            segments = r.Segments.Select(s => new { legIndex = s.LegIndex, kind = s.Kind, seconds = s.Seconds, start = s.Interval?.Start.ToString(), end = s.Interval?.End.ToString(), contactId = s.ContactId, queue = s.Queue, agent = s.Agent, routingProfile = s.RoutingProfile, cost = RecordedCost.Text(s.Cost) }),
             charges = r.Charges.Select(ChargeJson),
-            total = RecordedCost.Total(r.Charges).ToString(CultureInfo.InvariantCulture),
+            total = RecordedCost.Text(RecordedCost.Total(r.Charges)),
         };
         return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
     }
@@ -182,7 +182,7 @@ internal static class ExplainCommand
             legs = Array.Empty<object>(),
             segments = Array.Empty<object>(),
             charges = new[] { ChargeJson(unit) },
-            total = (RecordedCost.Of(unit) ?? 0m).ToString(CultureInfo.InvariantCulture),
+            total = RecordedCost.Text(unit) ?? "0",
         };
         return JsonSerializer.Serialize(payload, Indented) + Environment.NewLine;
     }
@@ -201,7 +201,7 @@ internal static class ExplainCommand
     private static object ChargeJson(Charge c) => new
     {
         chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds,
-        rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = RecordedCost.Of(c)?.ToString(CultureInfo.InvariantCulture), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic,
+        rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = RecordedCost.Text(c), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic,
     };
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -50,12 +50,12 @@ public sealed record Charge
     public string Arithmetic => Unit switch
     {
         Units.Minute when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {RecordedCost.Of(this)}"),
+            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {RecordedCost.Text(this)}"),
         Units.Minute => $"{ActualSeconds} s actual → {BilledSeconds} s billed; unrated",
         Units.NumberDay when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {RecordedCost.Of(this)}"),
+            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {RecordedCost.Text(this)}"),
         Units.NumberDay => string.Create(CultureInfo.InvariantCulture, $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days; unrated"),
-        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {RecordedCost.Of(this)}"),
+        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {RecordedCost.Text(this)}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit}; unrated"),
     };
 }

@@ -15,8 +15,17 @@ public static class RecordedCost
     /// <summary>Truncated, not rounded: a DECIMAL column drops the digits beyond its scale, and the figures agree with it.</summary>
     public static decimal Of(decimal cost) => decimal.Round(cost, Places, MidpointRounding.ToZero);
 
+    /// <summary>
+    /// A recorded cost as text, however the exact figure's scale ran (<c>0.030</c> and <c>0.03</c> are one cost):
+    /// no trailing zeros, so explain, audit-export and the arithmetic write one cost one way.
+    /// </summary>
+    public static string Text(decimal cost) => Of(cost).ToString("0.############", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A charge's recorded cost; null when it is unrated (a gap, never a zero).</summary>
     public static decimal? Of(Charge charge) => charge.Cost is { } cost ? Of(cost) : null;
+
+    /// <summary>A charge's recorded cost as <see cref="Text(decimal)"/> writes it; null when it is unrated.</summary>
+    public static string? Text(Charge charge) => charge.Cost is { } cost ? Text(cost) : null;
 
     /// <summary>The charges' recorded costs added up; an unrated charge adds nothing.</summary>
     public static decimal Total(IReadOnlyList<Charge> charges)
