@@ -235,8 +235,8 @@ internal static class WhatIfCommand
                     AddCharge(charge);
                     if (charge.LegIndex is null)
                     {
-                        Add("queue", "(not on a leg)", charge.Cost ?? 0);
-                        Add("segment", Estimator.NoLegSegment, charge.Cost ?? 0);
+                        Add("queue", "(not on a leg)", RecordedCost.Of(charge) ?? 0);
+                        Add("segment", Estimator.NoLegSegment, RecordedCost.Of(charge) ?? 0);
                     }
                 }
 
@@ -251,14 +251,15 @@ internal static class WhatIfCommand
             {
                 AddCharge(charge);
                 var where = charge.Unit == Units.NumberDay ? Estimator.NumbersSegment : charge.ChargeKind;
-                Add("queue", "(" + where + ")", charge.Cost ?? 0);
-                Add("segment", where, charge.Cost ?? 0);
+                Add("queue", "(" + where + ")", RecordedCost.Of(charge) ?? 0);
+                Add("segment", where, RecordedCost.Of(charge) ?? 0);
             }
         }
 
         private void AddCharge(Charge charge)
         {
-            var cost = charge.Cost ?? 0;
+            // As recorded (12 places), as the tables and segments hold costs: totals equal SUM(charges.cost) of a replay.
+            var cost = RecordedCost.Of(charge) ?? 0;
             if (charge.Cost is null)
             {
                 Unrated++;

@@ -59,7 +59,8 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
                 lines[key] = line = new EstimateLine { ChargeKind = charge.ChargeKind, UsageType = charge.UsageType, Unit = charge.Unit };
             }
 
-            if (charge.Cost is { } cost)
+            // Costs as recorded (12 places), as segments carry them, so every breakdown adds up to the same total.
+            if (RecordedCost.Of(charge) is { } cost)
             {
                 // By row: prefix rows or a price change inside the month may price one usage type at several rates.
                 line.AddRated(charge.RateRowId, charge.Rate ?? 0, charge.Quantity * weight, cost * weight);
@@ -85,11 +86,11 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             foreach (var charge in result.Charges)
             {
                 AddCharge(charge, call.Weight);
-                cost += (charge.Cost ?? 0) * call.Weight;
+                cost += (RecordedCost.Of(charge) ?? 0) * call.Weight;
                 if (charge.LegIndex is null)
                 {
-                    Add(segments, NoLegSegment, (charge.Cost ?? 0) * call.Weight);
-                    Add(legKinds, charge.LegKind, (charge.Cost ?? 0) * call.Weight);
+                    Add(segments, NoLegSegment, (RecordedCost.Of(charge) ?? 0) * call.Weight);
+                    Add(legKinds, charge.LegKind, (RecordedCost.Of(charge) ?? 0) * call.Weight);
                 }
             }
 
@@ -117,7 +118,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             foreach (var charge in numberRater.Rate([new ClaimedNumber(number, type, country, null, null, ChainSynthesizer.InstanceId)], monthDays, _ => home, estimated: false))
             {
                 AddCharge(charge, count);
-                total += (charge.Cost ?? 0) * count;
+                total += (RecordedCost.Of(charge) ?? 0) * count;
             }
 
             Add(segments, NumbersSegment, total);
@@ -145,7 +146,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
                 };
                 var charge = rater.RateUnit(record);
                 AddCharge(charge, perDay);
-                total += (charge.Cost ?? 0) * perDay;
+                total += (RecordedCost.Of(charge) ?? 0) * perDay;
             }
 
             Add(segments, kind, total);
