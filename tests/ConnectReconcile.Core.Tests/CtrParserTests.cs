@@ -342,6 +342,14 @@ public sealed class CtrParserTests
     [InlineData("ContactId", "(206) 555-0147")]
     [InlineData("InitialContactId", "090-1234-5678")]
     [InlineData("PreviousContactId", "+44 20 7946 0958")]
+    // Dressed so the whole-text match missed them (an explorer's list): brackets around the plus, a spreadsheet's
+    // quote, a '#', a full-width plus, a zero-width space, a tel: scheme.
+    [InlineData("ContactId", "(+44) 20 7946 0958")]
+    [InlineData("ContactId", "'+14155550123")]
+    [InlineData("ContactId", "#14155550123")]
+    [InlineData("ContactId", "\uFF0B14155550123")]
+    [InlineData("ContactId", "\u200B+14155550123")]
+    [InlineData("InitialContactId", "tel:+14155550123")]
     public void An_id_that_reads_as_a_phone_number_is_quarantined_without_it(string field, string number)
     {
         // A customer's number in an id field was the contact's name in every table and log line, unmasked.
@@ -376,9 +384,12 @@ public sealed class CtrParserTests
         static ContactRecord Parse(string fields) => new CtrParser().Parse(Encoding.UTF8.GetBytes(
             $$"""{"ContactId":"c-1","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z",{{fields}}}""")).Record!;
 
-        var phoneArn = Parse("\"InstanceARN\":\"arn:aws:connect:+819012345678:111122223333:instance/+819011112222\"");
-        Assert.Equal(("unknown", "unknown"), (phoneArn.Region, phoneArn.InstanceId)); // was contacts.region "+819012345678"
-        var phoneTag = Parse("\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/i-1\",\"Tags\":{\"aws:connect:instanceId\":\"+819011112222\"}");
-        Assert.Equal(("us-east-1", "i-1"), (phoneTag.Region, phoneTag.InstanceId)); // the tag is passed over for the ARN's id
+        foreach (var (region, id) in new[] { ("+819012345678", "+819011112222"), ("(+44) 20 7946 0958", "'+14155550123") })
+        {
+            var phoneArn = Parse($"\"InstanceARN\":\"arn:aws:connect:{region}:111122223333:instance/{id}\"");
+            Assert.Equal(("unknown", "unknown"), (phoneArn.Region, phoneArn.InstanceId)); // was contacts.region "+819012345678"
+            var phoneTag = Parse($"\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/i-1\",\"Tags\":{{\"aws:connect:instanceId\":\"{id}\"}}");
+            Assert.Equal(("us-east-1", "i-1"), (phoneTag.Region, phoneTag.InstanceId)); // the tag is passed over for the ARN's id
+        }
     }
 }

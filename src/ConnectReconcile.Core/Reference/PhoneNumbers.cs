@@ -220,21 +220,49 @@ public static partial class PhoneNumbers
         NumberLike().Replace(text, m => m.Value.StartsWith('+') || m.Value.Count(char.IsDigit) >= 9 ? Mask(m.Value) : m.Value);
 
     /// <summary>
-    /// Whether the whole of <paramref name="text"/> reads as a phone number by <see cref="MaskNumbersIn"/>'s rule, with
-    /// at most 15 digits as E.164 allows: a customer's number in a field meant for an id (a UUID has letters, or 32 digits).
+    /// Whether <paramref name="text"/> is a phone number however it is dressed: no letters (but a <c>tel:</c> scheme),
+    /// and 7 to 15 digits after a plus (ASCII or full-width), or 9 to 15 digits, with anything else between them
+    /// (brackets, quotes, spaces of any kind, '#'): <see cref="MaskNumbersIn"/>'s rule, with E.164's 15 digits at most.
+    /// For fields meant for an id or a region, where a customer's number must not pass as one (a UUID has letters,
+    /// or 32 digits).
     /// </summary>
     public static bool ReadsAsNumber(string? text)
     {
-        // Letters first: the ids and ARNs this is asked about nearly always have some, and then no regex runs.
-        if (string.IsNullOrWhiteSpace(text) || text.AsSpan().ContainsAnyInRange('a', 'z') || text.AsSpan().ContainsAnyInRange('A', 'Z'))
+        if (string.IsNullOrWhiteSpace(text))
         {
             return false;
         }
 
-        var trimmed = text.Trim();
-        var match = NumberLike().Match(trimmed);
-        var digits = trimmed.Count(char.IsDigit);
-        return match.Success && match.Index == 0 && match.Length == trimmed.Length && digits <= 15 && (trimmed.StartsWith('+') || digits >= 9);
+        var span = text.AsSpan().Trim();
+        if (span.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
+        {
+            span = span[4..];
+        }
+
+        // Letters first: the ids and ARNs this is asked about nearly always have some (ASCII ones: one vectorised scan).
+        if (span.ContainsAnyInRange('a', 'z') || span.ContainsAnyInRange('A', 'Z'))
+        {
+            return false;
+        }
+
+        var (digits, plus) = (0, false);
+        foreach (var c in span)
+        {
+            if (char.IsDigit(c))
+            {
+                digits++;
+            }
+            else if (char.IsLetter(c))
+            {
+                return false;
+            }
+            else if (digits == 0 && c is '+' or '\uFF0B')
+            {
+                plus = true;
+            }
+        }
+
+        return digits <= 15 && (digits >= 9 || (plus && digits >= 7));
     }
 
     // \d is any decimal digit (full-width ones too): a number in digits Mask does not keep is hidden whole.
