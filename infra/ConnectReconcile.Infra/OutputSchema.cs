@@ -118,7 +118,7 @@ public static class OutputSchema
             C("charge_kind", S), C("unit", S), C("product_code", S), C("known_usage_type", "boolean"),
             C("expected_quantity", Qty), C("invoiced_quantity", Qty), C("quantity_variance", Qty),
             C("quantity_variance_pct", Qty), C("free_tier_quantity", Qty), C("expected_cost", Money),
-            C("invoiced_cost", Money), C("cost_variance", Money), C("cost_variance_pct", Qty),
+            C("invoiced_cost", Money), C("invoice_currency", S), C("cost_variance", Money), C("cost_variance_pct", Qty),
             C("expected_rate", Rate), C("invoiced_rate", Rate), C("charges", "bigint"),
             C("unrated_charges", "bigint"), C("invoice_lines", "bigint"), C("status", S),
             C("beyond_tolerance", "boolean"), C("basis", S), C("causes", S), C("explanation", S),

@@ -45,27 +45,28 @@ public sealed class CalibrationRunnerTests(MonthEndMonth month) : IClassFixture<
     private static readonly ExpectedUsage Chat = new(new DateOnly(2026, 10, 30), "i-1", "us-east-1", "USE1-chat-message", "chat", "message", "on-demand", 3, 0, 3m, 0.012m, 0);
     private static readonly ExpectedUsage RatedService = new(new DateOnly(2026, 10, 30), "i-1", "us-east-1", "USE1-end-customer-mins", ChargeKinds.Service, Units.Minute, "on-demand", 1, 60, 1m, 0.018m, 0);
 
-    // Each policy's rows (count, sums, and a digest of every row in key order), as the run holding the whole month gave them.
+    // Each policy's rows (count, sums, and a digest of every row in key order), as the run holding the whole month gave them;
+    // costs are the charges' recorded costs added up, as daily_usage has them (the exact sums were 227.58066, …).
     private static readonly string[] Held =
     [
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1158435, quantity 19310.250000000000000000000000, cost 227.58066000000000000000000000, unrated 0, digest ba41326cdda9a139",
-        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1169758, quantity 19498.966666666666666666666666, cost 230.97756000000000000000000000, unrated 0, digest 83fa4516768723cd",
-        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1187845, quantity 19800.416666666666666666666667, cost 236.40366000000000000000000000, unrated 0, digest d1ab1e46f974491b",
-        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1155857, quantity 19267.283333333333333333333333, cost 226.80726000000000000000000000, unrated 0, digest 719d9418dfce813e",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1158684, quantity 19314.400000000000000000000000, cost 227.61216666666666666666666667, unrated 0, digest 62d41e42581d9273",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1155866, quantity 19267.433333333333333333333334, cost 227.36171333333333333333333334, unrated 0, digest 9d49cfb324d069cf",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1171527, quantity 19528.450000000000000000000000, cost 230.85366000000000000000000000, unrated 0, digest 732bebfd25874c76",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1158435, quantity 19310.250000000000000000000000, cost 227.580659999851, unrated 0, digest dbfbbdac052f9de4",
+        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1169758, quantity 19498.966666666666666666666666, cost 230.977559999851, unrated 0, digest 0c0d629431ce8545",
+        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1187845, quantity 19800.416666666666666666666667, cost 236.403659999851, unrated 0, digest fe84b2b11a124dc3",
+        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1155857, quantity 19267.283333333333333333333333, cost 226.807259999851, unrated 0, digest e098174993c6933d",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1158684, quantity 19314.400000000000000000000000, cost 227.612166666519, unrated 0, digest b66560ffd3f69688",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1155866, quantity 19267.433333333333333333333334, cost 227.361713333174, unrated 0, digest c1a6f8d7e3b75866",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1171527, quantity 19528.450000000000000000000000, cost 230.853659999851, unrated 0, digest 6f9de4edd10904bd",
     ];
 
     private static readonly string[] HeldWithLateCorrection =
     [
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1165635, quantity 19430.250000000000000000000000, cost 228.79266000000000000000000000, unrated 0, digest 90d3fbcdd447814b",
-        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1176958, quantity 19618.966666666666666666666666, cost 232.18956000000000000000000000, unrated 0, digest 34bbb07fc464731c",
-        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1195045, quantity 19920.416666666666666666666667, cost 237.61566000000000000000000000, unrated 0, digest 3cb3a2d01e42f6e8",
-        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1163057, quantity 19387.283333333333333333333333, cost 228.01926000000000000000000000, unrated 0, digest f125f3b228034c57",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1165884, quantity 19434.400000000000000000000000, cost 228.82416666666666666666666667, unrated 0, digest e264254c162e20f1",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1163066, quantity 19387.433333333333333333333334, cost 228.57371333333333333333333334, unrated 0, digest a27192a87de0e3db",
-        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1182327, quantity 19708.450000000000000000000000, cost 232.96566000000000000000000000, unrated 0, digest b1075644d2f5b595",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1165635, quantity 19430.250000000000000000000000, cost 228.792659999851, unrated 0, digest 75f86a8e6b92352f",
+        "service=per-record;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2161, seconds 1176958, quantity 19618.966666666666666666666666, cost 232.189559999851, unrated 0, digest 363de2e56f4a8772",
+        "service=per-leg;desk-service=yes;outbound-start=dialling;minimums=per-leg;contact-lens=agent: rows 11, charges 2242, seconds 1195045, quantity 19920.416666666666666666666667, cost 237.615659999851, unrated 0, digest f06e72e2690f21f8",
+        "service=per-leg;desk-service=no;outbound-start=answer;minimums=per-leg;contact-lens=agent: rows 11, charges 2125, seconds 1163057, quantity 19387.283333333333333333333333, cost 228.019259999851, unrated 0, digest b0e08d8b2cf3091d",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-record;contact-lens=agent: rows 11, charges 2161, seconds 1165884, quantity 19434.400000000000000000000000, cost 228.824166666519, unrated 0, digest 28c2d5796e35d573",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=none;contact-lens=agent: rows 11, charges 2161, seconds 1163066, quantity 19387.433333333333333333333334, cost 228.573713333174, unrated 0, digest 9f86a5e5161f9432",
+        "service=per-leg;desk-service=no;outbound-start=dialling;minimums=per-leg;contact-lens=customer-leg: rows 11, charges 2161, seconds 1182327, quantity 19708.450000000000000000000000, cost 232.965659999851, unrated 0, digest a63aed349f2bf685",
     ];
 
     [Fact]

@@ -56,6 +56,26 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_phone_number_says_why_such_a_record_is_not_found_and_never_repeats_the_number()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        await File.WriteAllTextAsync(dir.Sub("ctr/number.json"),
+            """{"ContactId":"+14155550123","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z"}""");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", "+14155550123");
+        Assert.Equal(1, exit); // not found, as before
+        Assert.Equal("", text);
+        // Was "error: no contact +14155550123 in …": as if the record were not there, and the number in clear.
+        Assert.Contains("error: no contact +141****0123 in ", err, StringComparison.Ordinal);
+        Assert.Contains("contact ids are UUIDs, and a record whose ContactId reads as a phone number is set aside as bad-contact-id (the quarantine table lists it, without the id)", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("14155550123", err, StringComparison.Ordinal);
+
+        var (_, _, logs) = await CliRunner.RunWithLogsAsync("explain", "--source", dir.Sub("ctr"), "--contact", "+1 415 555 0123");
+        Assert.Contains(logs, l => l.Contains("no contact +141****0123 in ", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains("555 0123", StringComparison.Ordinal) || l.Contains("5550123", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Explain_of_a_record_quarantined_as_malformed_JSON_names_it_by_its_ContactId()
     {
         using var dir = new TempDir();

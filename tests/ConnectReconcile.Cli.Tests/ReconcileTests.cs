@@ -268,6 +268,15 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.False(ranking[1].GetProperty("tiedWithBest").GetBoolean());
         Assert.Contains(Variances(summary), v => Codes(v).Contains(CauseCodes.Policy));
         Assert.True(File.Exists(Path.Combine(month.Rated, "reconciliation_calibration", "month=2026-10", "part-00000.parquet")));
+        using (var db = new DuckDBConnection("Data Source=:memory:"))
+        {
+            // The policy in use scores the reconciliation's own rows: its |Δ cost| is theirs added up, to the last place
+            // (it added the exact charge costs, the rows the recorded ones).
+            db.Open();
+            Assert.Equal(
+                Convert.ToDecimal(Scalar(db, $"SELECT sum(abs(cost_variance)) FROM read_parquet('{month.Table("reconciliation")}') WHERE row_kind = 'usage'"), C),
+                Convert.ToDecimal(Scalar(db, $"SELECT abs_cost_variance FROM read_parquet('{month.Table("reconciliation_calibration")}') WHERE is_current"), C));
+        }
 
         // Re-rated with the policy calibration found, the month reconciles.
         await month.ReplayAsync("--policy", "service=per-record");

@@ -63,9 +63,16 @@ internal static class ExplainCommand
                     return ExitCodes.Ok;
                 }
 
+                // A customer's number given as the id: such a record is set aside without its id, so it cannot be found
+                // by it; say why, and do not repeat the number (personal data) on stderr or in the log.
+                var number = PhoneNumbers.ReadsAsNumber(id);
+                var shown = number ? PhoneNumbers.Mask(id) : id;
+                var why = number
+                    ? $"; contact ids are UUIDs, and a record whose ContactId reads as a phone number is set aside as {QuarantineReasons.BadContactId} (the quarantine table lists it, without the id)"
+                    : "";
                 await env.ErrorAsync(unreadable == 0
-                    ? $"no contact {id} in {sourcePath}"
-                    : $"no contact {id} in what could be read of {sourcePath}: {unreadable} object(s) could not be read (see the warning above), and it may be in one of them");
+                    ? $"no contact {shown} in {sourcePath}{why}"
+                    : $"no contact {shown} in what could be read of {sourcePath}: {unreadable} object(s) could not be read (see the warning above), and it may be in one of them{why}");
                 return ExitCodes.Failure;
             }
 

@@ -84,6 +84,12 @@ public sealed class KindTotal
     public decimal Cost { get; set; }
     public long Unrated { get; set; }
 
+    /// <summary>
+    /// Adds each charge's cost as recorded (<see cref="RecordedCost"/>), as daily_usage does, instead of the exact cost
+    /// the run summary rounds to cents: for totals compared with the tables' (calibration's against the reconciliation's).
+    /// </summary>
+    public bool RecordedCosts { get; init; }
+
     public void Add(Charge charge)
     {
         Charges++;
@@ -91,7 +97,7 @@ public sealed class KindTotal
         Quantity += charge.Quantity;
         if (charge.Cost is { } cost)
         {
-            Cost += cost;
+            Cost += RecordedCosts ? RecordedCost.Of(cost) : cost;
         }
         else
         {

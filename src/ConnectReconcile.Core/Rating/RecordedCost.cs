@@ -16,6 +16,13 @@ public static class RecordedCost
     public static decimal Of(decimal cost) => decimal.Round(cost, Places, MidpointRounding.ToZero);
 
     /// <summary>
+    /// An invoice's amount as recorded beside our costs: to 12 places, rounded half away from zero. The CUR's
+    /// amounts are sums of doubles (<c>0.14487000000000003</c>); truncating would keep their noise
+    /// (<c>0.60918</c> → <c>0.609179999999</c>) and write less than AWS billed.
+    /// </summary>
+    public static decimal OfInvoice(decimal amount) => decimal.Round(amount, Places, MidpointRounding.AwayFromZero);
+
+    /// <summary>
     /// A recorded cost as text, however the exact figure's scale ran (<c>0.030</c> and <c>0.03</c> are one cost):
     /// no trailing zeros, so explain, audit-export and the arithmetic write one cost one way.
     /// </summary>

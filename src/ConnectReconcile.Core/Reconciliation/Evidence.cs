@@ -122,6 +122,8 @@ public sealed record ContactVariance(
 {
     public decimal QuantityVariance => InvoicedQuantity - ExpectedQuantity;
     public decimal CostVariance => InvoicedCost - ExpectedCost;
+    /// <summary>The cost variance as <c>reconciliation_contacts</c> records it: invoiced less expected, each as recorded.</summary>
+    public decimal RecordedCostVariance => RecordedCost.OfInvoice(InvoicedCost) - RecordedCost.Of(ExpectedCost);
     public string Status =>
         InvoiceContactIds.Length == 0 ? Statuses.OnlyInCtrs
         : !InCtrs ? Statuses.OnlyInInvoice

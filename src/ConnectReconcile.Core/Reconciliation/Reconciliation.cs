@@ -108,11 +108,14 @@ public sealed record ReconciliationLine
     /// <summary>What we expected to pay, net of the free-tier allowance valued at our rate.</summary>
     public decimal ExpectedCostNet => ExpectedCost - (ExpectedRate is { } r ? FreeTierQuantity * r : 0m);
     public decimal CostVariance => InvoicedCost - ExpectedCostNet;
+    /// <summary>The invoiced cost as the <c>reconciliation</c> table records it (<see cref="RecordedCost.OfInvoice"/>).</summary>
+    public decimal RecordedInvoicedCost => RecordedCost.OfInvoice(InvoicedCost);
     /// <summary>
-    /// The cost variance as the <c>reconciliation</c> table records it (<see cref="RecordedCost"/>: 12 places,
-    /// truncated; the free tier valued at our rate can repeat forever): what totals of the rows add up.
+    /// The cost variance as the <c>reconciliation</c> table records it: the recorded invoiced cost less our net
+    /// expected cost as recorded (12 places, truncated; the free tier valued at our rate can repeat forever), so
+    /// without a free tier it is exactly <c>invoiced_cost − expected_cost</c> as written; what totals of the rows add up.
     /// </summary>
-    public decimal RecordedCostVariance => RecordedCost.Of(CostVariance);
+    public decimal RecordedCostVariance => RecordedInvoicedCost - RecordedCost.Of(ExpectedCostNet);
     public decimal? CostVariancePercent => Percent(CostVariance, ExpectedCostNet);
     public decimal? ExpectedRate { get; init; }
     public decimal? InvoicedRate { get; init; }
@@ -254,6 +257,9 @@ public static class Reconciler
         var named = currencies.Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return named.Count == 0 ? null : string.Join(",", named);
     }
+
+    /// <summary>Whether a label <see cref="CurrencyOf"/> gave lists several currencies: the amounts it labels do not add up.</summary>
+    public static bool Mixes([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? currency) => currency is not null && currency.Contains(',', StringComparison.Ordinal);
 
     private static ReconciliationLine Line(DateOnly day, string usageType, string? instance, IReadOnlyList<ExpectedUsage> e, IReadOnlyList<InvoiceUsage> i,
         UsageTypeCatalog catalog, Tolerance tolerance, bool compareCosts)

@@ -68,7 +68,8 @@ internal sealed class PolicyTallies(IReadOnlyList<Rater> raters, int parallelism
             var key = new Key(c.Day, c.InstanceId, c.Region, c.UsageType, c.ChargeKind, c.Unit, c.PricingModel);
             if (!cells.TryGetValue(key, out var cell))
             {
-                cells[key] = cell = new KindTotal();
+                // Costs as recorded, as daily_usage adds them: the current policy's rows then equal the reconciliation's.
+                cells[key] = cell = new KindTotal { RecordedCosts = true };
             }
 
             cell.Add(c);

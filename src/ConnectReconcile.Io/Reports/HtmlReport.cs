@@ -165,7 +165,7 @@ public static class HtmlReport
             {
                 sb.Append("<tr><td>").Append(E(a.Kind)).Append("</td><td>").Append(a.Day.ToString("yyyy-MM-dd", C)).Append("</td><td>").Append(E(a.ProductCode)).Append("</td><td>")
                   .Append(E(a.UsageType)).Append("</td><td>").Append(E(a.Description)).Append("</td><td class=\"n\">").Append(Q(a.Quantity)).Append("</td><td class=\"n\">")
-                  .Append(Money(a.Amount, a.Currency ?? currency)).Append(a.ValueAtOurRate is { } v ? $" (worth {Money(v, ours)} at our rate)" : "").Append("</td></tr>\n");
+                  .Append(Money(a.Amount, a.Currency ?? Single(currency))).Append(a.ValueAtOurRate is { } v ? $" (worth {Money(v, ours)} at our rate)" : "").Append("</td></tr>\n");
             }
 
             sb.Append("</tbody></table>\n");
@@ -200,7 +200,7 @@ public static class HtmlReport
             foreach (var u in report.UnknownUsageTypes)
             {
                 sb.Append("<tr class=\"alert\"><td>").Append(E(u.UsageType)).Append("</td><td>").Append(E(u.ProductCode)).Append("</td><td class=\"n\">").Append(Q(u.Quantity))
-                  .Append("</td><td class=\"n\">").Append(Money(u.Cost, u.Currency ?? currency)).Append("</td></tr>\n");
+                  .Append("</td><td class=\"n\">").Append(Money(u.Cost, u.Currency ?? Single(currency))).Append("</td></tr>\n");
             }
 
             sb.Append("</tbody></table></section>\n");
@@ -243,7 +243,7 @@ public static class HtmlReport
             sb.Append(l.BeyondTolerance ? "<tr class=\"alert\"" : "<tr").Append(" data-status=\"").Append(l.Status).Append("\"><td>").Append(l.PeriodText).Append("</td><td>")
               .Append(E(l.UsageType)).Append("</td><td class=\"id\">").Append(E(Short(l.InstanceId))).Append("</td><td class=\"n\">").Append(Q(l.ExpectedQuantity)).Append("</td><td class=\"n\">")
               .Append(Q(l.InvoicedQuantity)).Append("</td><td class=\"n\">").Append(l.QuantityVariancePercent is { } p ? p.ToString("+0.##;-0.##;0", C) : "").Append("</td><td class=\"n\">")
-              .Append(Money(l.ExpectedCost, ours)).Append("</td><td class=\"n\">").Append(Money(l.InvoicedCost, l.InvoiceCurrency ?? currency)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l)))
+              .Append(Money(l.ExpectedCost, ours)).Append("</td><td class=\"n\">").Append(InvoicedMoney([l], currency)).Append("</td><td class=\"n\">").Append(Delta(report.CostVarianceOf(l)))
               .Append("</td><td>").Append(l.Status).Append("</td><td>").Append(E(string.Join(", ", l.Causes.Select(c => c.Code)))).Append("</td></tr>\n");
         }
 
@@ -307,19 +307,26 @@ public static class HtmlReport
         return (r > 0 ? "+" : "") + r.ToString("#,0.###", C);
     }
 
-    /// <summary>What the invoice bills some rows, in their lines' currency; "not summed" when they are in several.</summary>
+    /// <summary>
+    /// What the invoice bills some rows, in their lines' currency; "not summed" when they are in several. Rows
+    /// without lines (or whose lines name no currency) take the invoice's currency, unless it lists several.
+    /// </summary>
     private static string InvoicedMoney(IReadOnlyList<ReconciliationLine> lines, string currency)
     {
         var currencies = Reconciler.CurrencyOf(lines.Select(l => l.InvoiceCurrency ?? ""));
-        return currencies is not null && currencies.Contains(',', StringComparison.Ordinal)
+        return Reconciler.Mixes(currencies)
             ? MoneyOrMixed(null, currencies)
-            : Money(lines.Sum(l => l.InvoicedCost), currencies ?? currency);
+            : Money(lines.Sum(l => l.InvoicedCost), currencies ?? Single(currency));
     }
+
+    /// <summary>The invoice's currency as the label of one amount: none when the invoice mixes them (a list labels no single amount).</summary>
+    private static string? Single(string currency) => Reconciler.Mixes(currency) ? null : currency;
 
     /// <summary>An invoice total, or "not summed" when the invoice mixes currencies.</summary>
     private static string MoneyOrMixed(decimal? v, string currency) => v is { } value ? Money(value, currency) : $"not summed ({currency})";
 
-    private static string Money(decimal v, string currency) => Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", C) + " " + currency;
+    private static string Money(decimal v, string? currency) =>
+        Math.Round(v, 2, MidpointRounding.AwayFromZero).ToString("#,0.00", C) + (currency is null ? "" : " " + currency);
 
     private static string Signed(decimal v, string currency)
     {

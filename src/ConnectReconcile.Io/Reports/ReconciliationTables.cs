@@ -35,7 +35,10 @@ public sealed class ReconciliationRow
     [JsonPropertyName("quantity_variance_pct"), ParquetDecimal(18, 6)] public decimal? QuantityVariancePct { get; set; }
     [JsonPropertyName("free_tier_quantity"), ParquetDecimal(18, 6)] public decimal FreeTierQuantity { get; set; }
     [JsonPropertyName("expected_cost"), ParquetDecimal(24, 12)] public decimal ExpectedCost { get; set; }
-    [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal InvoicedCost { get; set; }
+    /// <summary>Null when the row's invoice lines mix currencies: amounts of two currencies do not add up.</summary>
+    [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal? InvoicedCost { get; set; }
+    /// <summary>The currency of the row's invoice lines (comma-joined when they mix); null when it has none or they name none.</summary>
+    [JsonPropertyName("invoice_currency")] public string? InvoiceCurrency { get; set; }
     /// <summary>Null when costs were not compared (the invoice is in another currency than the card, or mixes them); 0 on adjustments.</summary>
     [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal? CostVariance { get; set; }
     [JsonPropertyName("cost_variance_pct"), ParquetDecimal(18, 6)] public decimal? CostVariancePct { get; set; }
@@ -124,7 +127,8 @@ public static class ReconciliationTables
             QuantityVariancePct = l.QuantityVariancePercent is { } qp ? Q(qp) : null,
             FreeTierQuantity = Q(l.FreeTierQuantity),
             ExpectedCost = M(l.ExpectedCost),
-            InvoicedCost = M(l.InvoicedCost),
+            InvoicedCost = Reconciler.Mixes(l.InvoiceCurrency) ? null : l.RecordedInvoicedCost,
+            InvoiceCurrency = l.InvoiceCurrency,
             CostVariance = report.RecordedCostVarianceOf(l),
             CostVariancePct = report.CostsCompared && l.CostVariancePercent is { } cp ? Q(cp) : null,
             ExpectedRate = l.ExpectedRate is { } er ? R(er) : null,
@@ -151,7 +155,8 @@ public static class ReconciliationTables
             ProductCode = a.ProductCode,
             KnownUsageType = true,
             InvoicedQuantity = Q(a.Quantity),
-            InvoicedCost = M(a.Amount),
+            InvoicedCost = RecordedCost.OfInvoice(a.Amount),
+            InvoiceCurrency = a.Currency,
             ExpectedCost = a.ValueAtOurRate is { } v ? M(v) : 0m,
             CostVariance = 0m,
             InvoiceLines = a.Lines,
@@ -169,7 +174,7 @@ public static class ReconciliationTables
         {
             Month = MonthText(report.Month), Day = c.Day, UsageType = c.UsageType, ChainId = c.ChainId, InvoiceContactIds = c.InvoiceContactIds,
             InCtrs = c.InCtrs, ExpectedQuantity = Q(c.ExpectedQuantity), InvoicedQuantity = Q(c.InvoicedQuantity), QuantityVariance = Q(c.QuantityVariance),
-            ExpectedCost = M(c.ExpectedCost), InvoicedCost = M(c.InvoicedCost), CostVariance = report.CostsCompared ? M(c.CostVariance) : null, Status = c.Status,
+            ExpectedCost = M(c.ExpectedCost), InvoicedCost = RecordedCost.OfInvoice(c.InvoicedCost), CostVariance = report.CostsCompared ? c.RecordedCostVariance : null, Status = c.Status,
         }).ToList();
 
     public static IReadOnlyList<CalibrationRow> CalibrationRows(ReconciliationReport report) =>
@@ -212,7 +217,8 @@ public static class ReconciliationTables
     // DECIMAL(18,6): truncated, as the rated tables' quantities are (the Core's quantities and percentages already have 6 places).
     private static decimal Q(decimal v) => StoredQuantity.Of(v);
 
-    // DECIMAL(24,12): the cost as recorded (truncated), as the rated tables' costs and the rows' cost_variance are.
+    // DECIMAL(24,12): our cost as recorded (truncated), as the rated tables' costs are. Invoice amounts are
+    // rounded instead (RecordedCost.OfInvoice) and variances are the difference of the two recorded figures.
     private static decimal M(decimal v) => RecordedCost.Of(v);
 
     private static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);

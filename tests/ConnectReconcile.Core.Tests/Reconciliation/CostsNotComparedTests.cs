@@ -34,8 +34,9 @@ public sealed class CostsNotComparedTests
         Assert.All(lines, l => Assert.NotEqual(l.CostVariance, RecordedCost.Of(l.CostVariance))); // beyond 12 places
 
         var ranked = Calibration.Rank([(BillingPolicy.Default, expected)], invoice, Catalog, Tolerance.Default, BillingPolicy.Default);
-        var recorded = lines.Sum(l => Math.Abs(RecordedCost.Of(l.CostVariance)));
-        Assert.Equal(0.005333333332m, recorded);
+        // As the table records each: the invoiced cost as recorded less our net expected cost as recorded (0.036 − 0.033333333333).
+        var recorded = lines.Sum(l => Math.Abs(RecordedCost.OfInvoice(l.InvoicedCost) - RecordedCost.Of(l.ExpectedCostNet)));
+        Assert.Equal(0.005333333334m, recorded);
         Assert.Equal(recorded, Assert.Single(ranked).AbsCostVariance); // was 0.0053333333333333333333333334
     }
 
