@@ -179,10 +179,15 @@ public static class Inputs
         {
             // s3://bucket/key: read through the same store as the data (the deployed task passes S3 locations).
             var slash = path.LastIndexOf('/');
-            var store = S3Stores.Create(path[..(slash + 1)], s3);
+            using var store = S3Stores.CreateS3(path[..(slash + 1)], s3);
+            var key = path[(slash + 1)..];
             try
             {
-                using var stream = store.OpenReadAsync(path[(slash + 1)..], CancellationToken.None).GetAwaiter().GetResult();
+                // Opened at the size S3 gives it, so an answer cut short (a 200 whose body and Content-Length stop
+                // early) is read again, never taken for a shorter file.
+                var found = store.FindAsync(key, CancellationToken.None).GetAwaiter().GetResult()
+                    ?? throw new FileNotFoundException($"{store.Describe(key)} does not exist.");
+                using var stream = store.OpenReadAsync(found, CancellationToken.None).GetAwaiter().GetResult();
                 using var reader = new StreamReader(stream);
                 return reader.ReadToEnd();
             }

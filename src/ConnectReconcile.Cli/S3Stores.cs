@@ -59,7 +59,10 @@ internal static class S3Stores
 
     private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    public static IObjectStore Create(string location, S3Access? access)
+    public static IObjectStore Create(string location, S3Access? access) => CreateS3(location, access);
+
+    /// <summary>As <see cref="Create"/>, as the S3 store itself (for what only S3 offers, e.g. <see cref="S3ObjectStore.FindAsync"/>).</summary>
+    public static S3ObjectStore CreateS3(string location, S3Access? access)
     {
         try
         {

@@ -229,6 +229,29 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => OpenAsync(key, null, cancellationToken);
 
     /// <summary>
+    /// The object at <paramref name="key"/> with its size, by one HEAD (null when there is none), to open as listed
+    /// (<see cref="OpenReadAsync(StoredObject, CancellationToken)"/>) without a listing: reference files are granted
+    /// s3:GetObject alone, which a HEAD needs too, and a cut answer of a CSV would still parse, with half its rows.
+    /// </summary>
+    public async Task<StoredObject?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Root.Bucket, Key = FullKey(key) }, cancellationToken)
+                .ConfigureAwait(false);
+            return new StoredObject(key, head.ContentLength);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        {
+            throw Named("Looking up", FullKey(key), e);
+        }
+    }
+
+    /// <summary>
     /// As <see cref="OpenReadAsync(string, CancellationToken)"/>, checking the answer against the listed size: a
     /// 200 that announces (and sends) fewer bytes is a cut answer, which the SDK catches only when the ETag is an
     /// MD5 (not for multipart uploads), so the object is asked for again, up to

@@ -169,6 +169,36 @@ public sealed class S3ReplayEndToEndTests(AwsServicesFixture services, ITestOutp
     }
 
     [Fact]
+    public async Task An_s3_reference_file_answered_short_is_read_again_and_never_taken_for_a_shorter_file()
+    {
+        // A 200 with half the body and a Content-Length saying so: a CSV cut in half still parses, with half the
+        // agents (their desk phones' outbound legs unbilled). Opened without a size, the first answer was taken.
+        var source = await S3Source.GetAsync(services);
+        const string key = "reference/cut-agents.csv";
+        await services.S3.PutObjectAsync(new PutObjectRequest { BucketName = source.Bucket, Key = key, ContentBody = await File.ReadAllTextAsync(source.Month.Agents) });
+        var cuts = 1;
+        await using var proxy = new FaultInjectingProxy(services.S3Port, new FaultProxyOptions
+        {
+            ShortenWhen = r => r.Method == "GET" && r.Path.EndsWith("/" + key, StringComparison.Ordinal) && Interlocked.Decrement(ref cuts) >= 0,
+        });
+        string[] Args(string name) =>
+            ["nightly", "--date", "2026-10-01", "--source", source.Uri, "--out", $"s3://{source.Bucket}/results/{name}/",
+             "--agents", $"s3://{source.Bucket}/{key}", "--endpoint-url", proxy.Url, "--summary", "json"];
+
+        var once = await S3Cli.RunAsync(Args("cut-once"));
+        Assert.True(once.Exit == 0, once.ToString());
+        Assert.Equal(1, proxy.Count(InjectedFault.ShortBody));
+        Assert.Equal(2, proxy.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/" + key, StringComparison.Ordinal)));
+
+        cuts = int.MaxValue; // cut every time: the run fails, naming the file, and publishes nothing
+        var always = await S3Cli.RunAsync(Args("cut-always"));
+        Assert.Equal(2, always.Exit);
+        Assert.Contains($"Cannot read the agent directory at 's3://{source.Bucket}/{key}'", always.Err, StringComparison.Ordinal);
+        Assert.Contains("where its listing says", always.Err, StringComparison.Ordinal);
+        Assert.Empty(await Trees.DownloadAsync(services.S3, source.Bucket, "results/cut-always/"));
+    }
+
+    [Fact]
     public async Task Whatif_reads_its_s3_reference_files_and_scenario_rate_card_through_the_endpoint_url_flag()
     {
         var source = await S3Source.GetAsync(services);
