@@ -58,6 +58,15 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
             Assert.Equal(replaySeconds.Count, seen);
         }
 
+        // A number-day belongs to no record: contact_id NULL (it was "", which COUNT(DISTINCT contact_id) counted as a contact).
+        var ids = DuckDbRows.Query(db, $"""
+            SELECT count(*) FILTER (WHERE unit = 'number-day'), count(*) FILTER (WHERE unit = 'number-day' AND contact_id IS NULL),
+                   count(*) FILTER (WHERE contact_id = ''), count(*) FILTER (WHERE unit <> 'number-day' AND contact_id IS NULL)
+            FROM read_parquet('{glob}')
+            """).Single().Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(ids[0] > 0, "the month has number-days");
+        Assert.Equal([ids[0], 0L, 0L], [ids[1], ids[2], ids[3]]);
+
         var types = new Dictionary<string, string>();
         using (var cmd = db.CreateCommand())
         {

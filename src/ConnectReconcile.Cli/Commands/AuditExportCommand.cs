@@ -173,7 +173,7 @@ internal static class AuditExportCommand
 
     private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, RowContext context) => new()
     {
-        ChainId = c.ChainId, ContactId = c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
+        ChainId = c.ChainId, ContactId = c.ContactId.Length == 0 ? null : c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
         LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind, c.Number, context.Agents) ? c.Number : context.Protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,
@@ -326,7 +326,8 @@ internal static class AuditExportCommand
     internal sealed class AuditRow
     {
         [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
-        [JsonPropertyName("contact_id")] public string ContactId { get; set; } = "";
+        /// <summary>Null on number-days (an empty cell in the CSV), as in <c>charges</c>: they belong to no record.</summary>
+        [JsonPropertyName("contact_id")] public string? ContactId { get; set; }
         [JsonPropertyName("day")] public string Day { get; set; } = "";
         [JsonPropertyName("leg_index")] public int? LegIndex { get; set; }
         [JsonPropertyName("leg_kind")] public string LegKind { get; set; } = "";

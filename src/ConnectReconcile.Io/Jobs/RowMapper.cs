@@ -37,7 +37,7 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
     {
         var row = rows.Next();
         row.ChainId = c.ChainId;
-        row.ContactId = c.ContactId;
+        row.ContactId = c.ContactId.Length == 0 ? null : c.ContactId; // a number-day's: no record
         row.Day = c.Day;
         row.StartTime = c.Start.UnixSeconds == 0 ? null : c.Start.ToDateTime();
         row.InstanceId = c.InstanceId;

@@ -11,7 +11,8 @@ namespace ConnectReconcile.Io.Parquet;
 public sealed class ChargeRow
 {
     [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
-    [JsonPropertyName("contact_id")] public string ContactId { get; set; } = "";
+    /// <summary>Null on number-days: they belong to no record (an empty id would count as a contact).</summary>
+    [JsonPropertyName("contact_id")] public string? ContactId { get; set; }
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
     [JsonPropertyName("start_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? StartTime { get; set; }
     [JsonPropertyName("instance_id")] public string InstanceId { get; set; } = "";
