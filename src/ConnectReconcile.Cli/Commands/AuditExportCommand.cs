@@ -173,7 +173,7 @@ internal static class AuditExportCommand
 
     private static AuditRow Row(Charge c, DateTime? legStart, DateTime? legEnd, long? legSeconds, string? customer, RowContext context) => new()
     {
-        ChainId = c.ChainId, ContactId = c.ContactId.Length == 0 ? null : c.ContactId, Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
+        ChainId = c.ChainId, ContactId = RowMapper.ContactIdOf(c), Day = c.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), LegIndex = c.LegIndex, LegKind = c.LegKind,
         LegStart = legStart, LegEnd = legEnd, LegSeconds = legSeconds, CustomerNumber = customer,
         LegNumber = RowMapper.IsCentresOwnNumber(c.LegKind, c.Number, context.Agents) ? c.Number : context.Protect(c.Number),
         ChargeKind = c.ChargeKind, UsageType = c.UsageType, Unit = c.Unit, ActualSeconds = c.ActualSeconds, BilledSeconds = c.BilledSeconds,

@@ -232,11 +232,11 @@ internal static class WhatIfCommand
             {
                 foreach (var charge in result.Charges)
                 {
-                    AddCharge(charge);
+                    var cost = AddCharge(charge);
                     if (charge.LegIndex is null)
                     {
-                        Add("queue", "(not on a leg)", RecordedCost.Of(charge) ?? 0);
-                        Add("segment", Estimator.NoLegSegment, RecordedCost.Of(charge) ?? 0);
+                        Add("queue", "(not on a leg)", cost);
+                        Add("segment", Estimator.NoLegSegment, cost);
                     }
                 }
 
@@ -249,14 +249,15 @@ internal static class WhatIfCommand
 
             foreach (var charge in extra)
             {
-                AddCharge(charge);
+                var cost = AddCharge(charge);
                 var where = charge.Unit == Units.NumberDay ? Estimator.NumbersSegment : charge.ChargeKind;
-                Add("queue", "(" + where + ")", RecordedCost.Of(charge) ?? 0);
-                Add("segment", where, RecordedCost.Of(charge) ?? 0);
+                Add("queue", "(" + where + ")", cost);
+                Add("segment", where, cost);
             }
         }
 
-        private void AddCharge(Charge charge)
+        /// <summary>Adds the charge to the totals by kind, usage type and leg kind; returns its cost as added (0 when unrated).</summary>
+        private decimal AddCharge(Charge charge)
         {
             // As recorded (12 places), as the tables and segments hold costs: totals equal SUM(charges.cost) of a replay.
             var cost = RecordedCost.Of(charge) ?? 0;
@@ -269,6 +270,7 @@ internal static class WhatIfCommand
             Add("chargeKind", charge.ChargeKind, cost);
             Add("usageType", charge.UsageType, cost);
             Add("legKind", charge.LegKind, cost);
+            return cost;
         }
 
         private void Add(string dimension, string key, decimal cost)

@@ -51,7 +51,8 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
         var reasons = new SortedSet<string>(StringComparer.Ordinal);
         var chains = 0;
 
-        void AddCharge(Charge charge, decimal weight)
+        // Adds the charge to its line; returns its cost as recorded × weight (0 when unrated), what the breakdowns add.
+        decimal AddCharge(Charge charge, decimal weight)
         {
             var key = (charge.ChargeKind, charge.UsageType, charge.Unit);
             if (!lines.TryGetValue(key, out var line))
@@ -64,18 +65,19 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             {
                 // By row: prefix rows or a price change inside the month may price one usage type at several rates.
                 line.AddRated(charge.RateRowId, charge.Rate ?? 0, charge.Quantity * weight, cost * weight);
+                return cost * weight;
             }
-            else
+
+            line.Quantity += charge.Quantity * weight;
+            line.UnratedQuantity += charge.Quantity * weight;
+            if (charge.UnratedReason is { } reason)
             {
-                line.Quantity += charge.Quantity * weight;
-                line.UnratedQuantity += charge.Quantity * weight;
-                if (charge.UnratedReason is { } reason)
-                {
-                    // Reasons name the day; one line per kind is enough for a monthly estimate.
-                    var cut = reason.IndexOf(" on ", StringComparison.Ordinal);
-                    reasons.Add(cut > 0 ? reason[..cut] : reason);
-                }
+                // Reasons name the day; one line per kind is enough for a monthly estimate.
+                var cut = reason.IndexOf(" on ", StringComparison.Ordinal);
+                reasons.Add(cut > 0 ? reason[..cut] : reason);
             }
+
+            return 0m;
         }
 
         foreach (var call in synth.Calls())
@@ -85,12 +87,12 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             var cost = 0m;
             foreach (var charge in result.Charges)
             {
-                AddCharge(charge, call.Weight);
-                cost += (RecordedCost.Of(charge) ?? 0) * call.Weight;
+                var weighted = AddCharge(charge, call.Weight);
+                cost += weighted;
                 if (charge.LegIndex is null)
                 {
-                    Add(segments, NoLegSegment, (RecordedCost.Of(charge) ?? 0) * call.Weight);
-                    Add(legKinds, charge.LegKind, (RecordedCost.Of(charge) ?? 0) * call.Weight);
+                    Add(segments, NoLegSegment, weighted);
+                    Add(legKinds, charge.LegKind, weighted);
                 }
             }
 
@@ -117,8 +119,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
             var total = 0m;
             foreach (var charge in numberRater.Rate([new ClaimedNumber(number, type, country, null, null, ChainSynthesizer.InstanceId)], monthDays, _ => home, estimated: false))
             {
-                AddCharge(charge, count);
-                total += (RecordedCost.Of(charge) ?? 0) * count;
+                total += AddCharge(charge, count);
             }
 
             Add(segments, NumbersSegment, total);
@@ -145,8 +146,7 @@ public sealed class Estimator(RateCard card, BillingPolicy policy)
                     InstanceArn = $"arn:aws:connect:{profile.Region}:000000000000:instance/{ChainSynthesizer.InstanceId}",
                 };
                 var charge = rater.RateUnit(record);
-                AddCharge(charge, perDay);
-                total += (RecordedCost.Of(charge) ?? 0) * perDay;
+                total += AddCharge(charge, perDay);
             }
 
             Add(segments, kind, total);

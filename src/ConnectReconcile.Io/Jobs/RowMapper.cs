@@ -14,6 +14,9 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
 {
     private readonly AgentDirectory _agents = agents ?? AgentDirectory.Empty;
 
+    /// <summary>A charge's record as the contact_id columns give it: null on a number-day, which belongs to no record (an empty id would count as a contact).</summary>
+    public static string? ContactIdOf(Charge charge) => charge.ContactId.Length == 0 ? null : charge.ContactId;
+
     /// <summary>
     /// The number on this kind of leg or charge is the centre's own (a DID or toll-free it holds), not personal data;
     /// unless the agent directory gives it as an agent's desk phone (a callback's SystemEndpoint can be one).
@@ -37,7 +40,7 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
     {
         var row = rows.Next();
         row.ChainId = c.ChainId;
-        row.ContactId = c.ContactId.Length == 0 ? null : c.ContactId; // a number-day's: no record
+        row.ContactId = ContactIdOf(c);
         row.Day = c.Day;
         row.StartTime = c.Start.UnixSeconds == 0 ? null : c.Start.ToDateTime();
         row.InstanceId = c.InstanceId;
