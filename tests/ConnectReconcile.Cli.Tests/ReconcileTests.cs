@@ -177,8 +177,15 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
             """), C);
         Assert.Equal(0L, mismatches);
 
+        // Other services' lines (the generator's daily S3 line) are listed as not modelled, with what DuckDB sums them to.
+        var s3 = Scalar(db, $"SELECT count(*) || ' ' || printf('%.2f', sum(line_item_unblended_cost)) || ' ' || any_value(line_item_currency_code) FROM read_parquet('{cur}') WHERE line_item_product_code = 'AmazonS3'");
+        var others = summary.GetProperty("otherServices").EnumerateArray()
+            .Select(o => $"{o.GetProperty("productCode").GetString()} {o.GetProperty("lines").GetInt64()} {o.GetProperty("cost").GetString()} {o.GetProperty("currency").GetString()} {o.GetProperty("linesWithoutCost").GetInt64()}").ToList();
+        Assert.Equal([$"AmazonS3 {s3} 0"], others);
+
         var html = await File.ReadAllTextAsync(Path.Combine(month.Rated, "reports", "reconciliation-2026-10.html"));
         Assert.Contains("Every day and usage type is within tolerance.", html, StringComparison.Ordinal);
+        Assert.Contains("Lines of other services (not Connect, not modelled): AmazonS3 ", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
     }
 

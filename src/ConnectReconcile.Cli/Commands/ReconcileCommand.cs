@@ -229,6 +229,20 @@ internal static class ReconcileCommand
             CentsOrNull(w, "refunds", report.AdjustmentTotalOrNull(LineKinds.Refund));
             CentsOrNull(w, "freeTier", report.FreeTierTotalOrNull);
             CentsOrNull(w, "otherAdjustments", report.AdjustmentTotalOrNull(LineKinds.Other));
+            // Other services' lines (Lex, Lambda, S3, ...): not modelled, listed with what they cost.
+            w.WriteStartArray("otherServices");
+            foreach (var o in report.Invoice.OtherServices ?? [])
+            {
+                w.WriteStartObject();
+                w.WriteString("productCode", o.ProductCode);
+                w.WriteString("currency", o.Currency);
+                w.WriteNumber("lines", o.Lines);
+                w.WriteString("cost", Cents(o.Cost));
+                w.WriteNumber("linesWithoutCost", o.UnpricedLines);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("unknownUsageTypes");
             foreach (var u in report.UnknownUsageTypes)
             {
@@ -377,6 +391,11 @@ internal static class ReconcileTable
         }
 
         FigureTables.Write(console, totals);
+        if (report.Invoice.OtherServices is { Count: > 0 } others)
+        {
+            console.WriteLine(ConsoleText.Escape("Other services' lines (not Connect, not modelled): " + string.Join("; ", others)));
+        }
+
         console.MarkupLineInterpolated($"Rows: {string.Join(", ", Statuses.All.Select(s => $"{report.Count(s):N0} {s}"))}");
 
         var beyond = report.BeyondTolerance.ToList();

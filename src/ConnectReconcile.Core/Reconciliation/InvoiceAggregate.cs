@@ -58,7 +58,7 @@ public sealed class InvoiceAggregate
     private readonly Dictionary<HourKey, decimal> _hourly = [];
     private readonly Dictionary<ContactKey, ContactUsage> _contacts = [];
     private readonly Dictionary<AdjustmentKey, AdjustmentTotal> _adjustments = [];
-    private readonly SortedDictionary<string, long> _otherProducts = new(StringComparer.Ordinal);
+    private readonly OtherServiceTally _otherServices = new();
     private readonly SortedDictionary<string, string> _usageTypes = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _currencies = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _accounts = new(StringComparer.Ordinal);
@@ -117,7 +117,10 @@ public sealed class InvoiceAggregate
     public IReadOnlyDictionary<AdjustmentKey, AdjustmentTotal> Adjustments => _adjustments;
 
     /// <summary>Lines of other AWS services that were skipped, by product code.</summary>
-    public IReadOnlyDictionary<string, long> OtherProducts => _otherProducts;
+    public IReadOnlyDictionary<string, long> OtherProducts => _otherServices.LinesByProduct;
+
+    /// <summary>The same lines with what they cost, by product code × currency (listed as not modelled).</summary>
+    public IReadOnlyList<OtherServiceTotal> OtherServices => _otherServices.Totals;
 
     /// <summary>Every Connect usage type seen, with its product code.</summary>
     public IReadOnlyDictionary<string, string> UsageTypes => _usageTypes;
@@ -187,7 +190,7 @@ public sealed class InvoiceAggregate
         LinesRead++;
         if (!CurClassifier.IsConnect(line.ProductCode))
         {
-            _otherProducts[line.ProductCode] = _otherProducts.GetValueOrDefault(line.ProductCode) + 1;
+            _otherServices.Add(line.ProductCode, string.IsNullOrEmpty(line.Currency) ? null : line.Currency, line.UnblendedCost);
             return;
         }
 
@@ -256,11 +259,11 @@ public sealed class InvoiceAggregate
         FirstUnreadable = [.. FirstUnreadable, .. first];
     }
 
-    /// <summary>Counts lines of another service that a reader skipped before they reached <see cref="Add"/>.</summary>
-    public void CountOtherProduct(string productCode, long lines)
+    /// <summary>Adds the lines of other services that a reader tallied instead of passing them to <see cref="Add"/>.</summary>
+    public void CountOtherServices(OtherServiceTally lines)
     {
-        LinesRead += lines;
-        _otherProducts[productCode] = _otherProducts.GetValueOrDefault(productCode) + lines;
+        LinesRead += lines.Totals.Sum(t => t.Lines);
+        _otherServices.Add(lines);
     }
 
     private void AddUsage(CurLine line, DateTime start, DateOnly day, bool freeTier)

@@ -17,11 +17,12 @@ public sealed record InvoiceStats(
     long OtherAccountLines,
     long OtherMonthLines,
     long UsageLines = 0,
-    long MonthlyLines = 0)
+    long MonthlyLines = 0,
+    IReadOnlyList<OtherServiceTotal>? OtherServices = null)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines);
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines, a.OtherServices);
 
     /// <summary>True when usage lines cover more than a day (a monthly export): rows are per month, not per day.</summary>
     public bool Monthly => MonthlyLines > 0;

@@ -50,8 +50,8 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
 
     public CurReadStats Stats { get; } = new();
 
-    /// <summary>Lines of other services (not yielded), by product code.</summary>
-    public SortedDictionary<string, long> OtherProducts { get; } = new(StringComparer.Ordinal);
+    /// <summary>Lines of other services (not yielded), by product code × currency, with their cost.</summary>
+    public OtherServiceTally OtherServices { get; } = new();
 
     /// <summary>The report files to read, in key order; files whose billing-period folder names another month are left out.</summary>
     public async Task<IReadOnlyList<StoredObject>> SelectAsync(DateOnly? month, CancellationToken cancellationToken)
@@ -135,10 +135,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
         }
 
         // Lines of other services and unreadable lines never reach the aggregate; fold the reader's counts in for the report.
-        foreach (var (product, n) in OtherProducts)
-        {
-            aggregate.CountOtherProduct(product, n);
-        }
+        aggregate.CountOtherServices(OtherServices);
 
         aggregate.CountUnreadable(Stats.UnreadableLines, Stats.FirstUnreadable);
 
@@ -246,10 +243,6 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
     /// <summary>How many unreadable lines are kept to show (all are counted).</summary>
     public const int UnreadableKept = 100;
 
-    private void CountOther(string product)
-    {
-        OtherProducts[product] = OtherProducts.GetValueOrDefault(product) + 1;
-    }
 
     /// <summary>Counts (and keeps the first of) the unreadable lines; <paramref name="source"/> is the file as the user knows it.</summary>
     private void Unreadable(string source, long row, string reason, DateOnly? day = null, string? usageType = null, string? instanceId = null)
@@ -350,7 +343,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
 
         if (!any)
         {
-            CountOthers(products, connect);
+            await CountOthersAsync(group, columns, rows, products, connect, ct).ConfigureAwait(false);
             return null;
         }
 
@@ -372,7 +365,7 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
         var account = columns.Account is null ? null : await ParquetColumns.StringsAsync(group, columns.Account, rows, ct, _pools.Account).ConfigureAwait(false);
 
         // Counted once every column is read, so a row group that fails part-way counts only as unreadable.
-        CountOthers(products, connect);
+        CountOthers(products, connect, cost, currency);
         return new RowGroupColumns(rows, connect, products, start, end, usageType, lineType, amount, cost, operation, resource, unit, rate, currency, description, instanceTag, tags, account);
     }
 
@@ -427,13 +420,37 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
         (decimal?[] Values, string?[]? NotNumbers) Amount, (decimal?[] Values, string?[]? NotNumbers) Cost, string?[]? Operation, string?[]? Resource, string?[]? Unit,
         decimal?[]? Rate, string?[]? Currency, string?[]? Description, string?[]? InstanceTag, string?[]? Tags, string?[]? Account);
 
-    private void CountOthers(string?[] products, bool[] connect)
+    /// <summary>
+    /// Tallies a row group of other services' lines with their cost, decoding only the cost and currency
+    /// columns. Such a group holds no Connect line, so columns that cannot be decoded leave its lines
+    /// counted without a cost rather than reported as unreadable Connect lines.
+    /// </summary>
+    private async Task CountOthersAsync(ParquetRowGroupReader group, ParquetCurColumns columns, int rows, string?[] products, bool[] connect, CancellationToken ct)
+    {
+        (decimal?[] Values, string?[]? NotNumbers)? cost = null;
+        string?[]? currency = null;
+        try
+        {
+            cost = await ParquetColumns.DecimalsAsync(group, columns.Cost, rows, ct).ConfigureAwait(false);
+            currency = columns.Currency is null ? null : await ParquetColumns.StringsAsync(group, columns.Currency, rows, ct, _pools.Currency).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+        {
+            cost = null; // counted, cost unknown
+        }
+
+        CountOthers(products, connect, cost, currency);
+    }
+
+    /// <summary>Tallies the lines of other services among a row group's (cost null: not decoded, so none is known).</summary>
+    private void CountOthers(string?[] products, bool[] connect, (decimal?[] Values, string?[]? NotNumbers)? cost, string?[]? currency)
     {
         for (var i = 0; i < products.Length; i++)
         {
             if (!connect[i])
             {
-                CountOther(products[i] is { Length: > 0 } p ? p : "(none)");
+                decimal? value = cost is { } c && Implausible(c.Values[i], c.NotNumbers?[i], "cost") is null ? c.Values[i] ?? 0m : null;
+                OtherServices.Add(products[i] ?? "", NullIfEmpty(currency?[i]), value);
             }
         }
     }
@@ -610,7 +627,8 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
             var product = Field(f, map.Product) ?? "";
             if (!CurClassifier.IsConnect(product))
             {
-                CountOther(product.Length == 0 ? "(none)" : product);
+                var (otherCost, unpriced) = Number(f, map.Cost, "cost");
+                OtherServices.Add(product, NullIfEmpty(Field(f, map.Currency)), unpriced is null ? otherCost ?? 0m : null);
                 continue;
             }
 

@@ -171,10 +171,10 @@ public static class HtmlReport
             sb.Append("</tbody></table>\n");
         }
 
-        if (report.Invoice.OtherProducts.Count > 0)
+        if (report.Invoice.OtherServices is { Count: > 0 } others)
         {
             sb.Append("<p class=\"meta\">Lines of other services (not Connect, not modelled): ")
-              .Append(E(string.Join(", ", report.Invoice.OtherProducts.Select(kv => $"{kv.Key} {kv.Value:N0}")))).Append(".</p>\n");
+              .Append(E(string.Join("; ", others))).Append(".</p>\n");
         }
 
         sb.Append("</section>\n");

@@ -124,6 +124,7 @@ public sealed class ComparisonTests
             [(LineKinds.Credit, -5m), (LineKinds.FreeTier, -1.62m), (LineKinds.Other, 3m), (LineKinds.Refund, -2m), (LineKinds.Tax, 0.42m)],
             adjustments.Select(a => (a.Kind, a.Amount)).ToArray());
         Assert.Equal(1L, invoice.OtherProducts["AmazonS3"]);
+        Assert.Equal([new OtherServiceTotal("AmazonS3", "USD", 1, 0.23m, 0)], invoice.OtherServices); // listed with its amount, never compared
         Assert.Equal(1L, invoice.OutsideMonth);
         Assert.Equal(month.Month, invoice.MonthStart.Month);
     }

@@ -99,6 +99,8 @@ public sealed class CurReaderTests : IDisposable
         Assert.Equal((1, 6L, 3L), (reader.Stats.ParquetFiles, reader.Stats.Rows, reader.Stats.ConnectRows));
         Assert.Equal(2L, aggregate.OtherProducts["AmazonS3"]);
         Assert.Equal(1L, aggregate.OtherProducts["AWSLambda"]);
+        // Listed with what they cost, from row groups without Connect lines too (no currency column here).
+        Assert.Equal([new OtherServiceTotal("AWSLambda", null, 1, 0.0000004m, 0), new OtherServiceTotal("AmazonS3", null, 2, 0.092m, 0)], aggregate.OtherServices);
 
         var lines = await ReadAll(_dir);
         Assert.Equal(["AmazonConnect", "ContactCenterTelecomm", "ContactCenterTelecomm"], lines.Select(l => l.ProductCode).ToArray());
@@ -296,7 +298,7 @@ public sealed class CurReaderTests : IDisposable
         }
 
         Assert.Equal((1, 3L, 2L), (reader.Stats.CsvFiles, reader.Stats.Rows, reader.Stats.ConnectRows));
-        Assert.Equal(1L, reader.OtherProducts["AmazonLex"]);
+        Assert.Equal([new OtherServiceTotal("AmazonLex", "USD", 1, 0.004m, 0)], reader.OtherServices.Totals);
         Assert.Equal("$0.018 per minute, \"voice\"", lines[0].Description);
         Assert.Equal((100.5m, 0.018m, 1.809m, Instance), (lines[0].UsageAmount, lines[0].UnblendedRate, lines[0].UnblendedCost, lines[0].InstanceTag));
         Assert.Equal(Instance, CurClassifier.InstanceOf(lines[0]));
@@ -342,6 +344,7 @@ public sealed class CurReaderTests : IDisposable
         Assert.All(invoice.FirstUnreadable, u => Assert.EndsWith("damaged.csv", u.Source, StringComparison.Ordinal));
         Assert.Equal((6L, 9L, 2L), (invoice.UnreadableLines, invoice.LinesRead, invoice.ConnectLines));
         Assert.Equal(10m, invoice.Usage.Values.Sum(u => u.Quantity));
+        Assert.Equal([new OtherServiceTotal("AmazonLex", null, 1, 0m, 1)], invoice.OtherServices); // counted, its cost 'y' unknown
     }
 
     [Fact]
