@@ -130,7 +130,7 @@ public static class OutputSchema
             C("day", "date"), C("usage_type", S), C("chain_id", S), C("invoice_contact_ids", S),
             C("in_ctrs", "boolean"), C("expected_quantity", Qty), C("invoiced_quantity", Qty),
             C("quantity_variance", Qty), C("expected_cost", Money), C("invoiced_cost", Money),
-            C("cost_variance", Money), C("status", S),
+            C("invoice_currency", S), C("cost_variance", Money), C("status", S),
         ], OutputPartition.Month),
         new("reconciliation_calibration", "The metering-policy alternatives ranked against the invoice (reconcile --calibrate), per month.",
         [

@@ -600,6 +600,8 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Equal(0L, unexplained);
         Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{contacts}') WHERE status NOT IN ('over', 'only-in-invoice')"), C));
         Assert.True(Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{contacts}') WHERE status = 'over'"), C) > 0);
+        // A USD invoice: each contact's invoiced cost is summed and labelled with its lines' currency, as in reconciliation.
+        Assert.Equal(0L, Convert.ToInt64(Scalar(db, $"SELECT count(*) FROM read_parquet('{contacts}') WHERE invoice_contact_ids <> '' AND (invoice_currency IS DISTINCT FROM 'USD' OR invoiced_cost IS NULL)"), C));
     }
 
     [Fact]

@@ -120,6 +120,10 @@ public sealed record ContactVariance(
     decimal InvoicedCost,
     bool InCtrs)
 {
+    /// <summary>The currency of its invoice lines (comma-joined when they mix); null when it has none or they name none.</summary>
+    public string? InvoiceCurrency { get; init; }
+    /// <summary>False when its invoice lines mix currencies: <see cref="InvoicedCost"/> then adds up amounts that do not add up.</summary>
+    public bool CostSummable => !Reconciler.Mixes(InvoiceCurrency);
     public decimal QuantityVariance => InvoicedQuantity - ExpectedQuantity;
     public decimal CostVariance => InvoicedCost - ExpectedCost;
     /// <summary>The cost variance as <c>reconciliation_contacts</c> records it: invoiced less expected, each as recorded.</summary>
@@ -127,7 +131,7 @@ public sealed record ContactVariance(
     public string Status =>
         InvoiceContactIds.Length == 0 ? Statuses.OnlyInCtrs
         : !InCtrs ? Statuses.OnlyInInvoice
-        : QuantityVariance > 0 || (QuantityVariance == 0 && CostVariance > 0) ? Statuses.Over : Statuses.Under;
+        : QuantityVariance > 0 || (QuantityVariance == 0 && CostSummable && CostVariance > 0) ? Statuses.Over : Statuses.Under;
 }
 
 public static class ContactReconciler
@@ -135,7 +139,8 @@ public static class ContactReconciler
     /// <summary>
     /// Chains × usage types whose invoiced and expected quantities differ (by more than 10⁻⁶) or cost
     /// (by more than half a cent, when <paramref name="compareCosts"/>: an invoice in another currency
-    /// than ours differs in cost on every contact). Only usage types the invoice bills per contact are compared.
+    /// than ours differs in cost on every contact; nor when a cell's lines mix currencies, whose sum means nothing).
+    /// Only usage types the invoice bills per contact are compared.
     /// </summary>
     public static IReadOnlyList<ContactVariance> Compare(
         IReadOnlyDictionary<ContactKey, ContactUsage> invoice,
@@ -166,14 +171,15 @@ public static class ContactReconciler
             cell.Contacts.Add(key.ContactId);
             cell.InvoicedQuantity += usage.Quantity;
             cell.InvoicedCost += usage.Cost;
+            cell.InvoiceCurrency = Reconciler.CurrencyOf(cell.InvoiceCurrency, usage.InvoiceCurrency);
         }
 
         return cells
             .Where(kv => Math.Abs(kv.Value.InvoicedQuantity - kv.Value.ExpectedQuantity) > Tolerance.QuantityEpsilon
-                || (compareCosts && Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon))
+                || (compareCosts && !Reconciler.Mixes(kv.Value.InvoiceCurrency) && Math.Abs(kv.Value.InvoicedCost - kv.Value.ExpectedCost) > Tolerance.CostEpsilon))
             .Select(kv => new ContactVariance(kv.Value.Day, kv.Key.UsageType, kv.Key.Chain, string.Join(' ', kv.Value.Contacts.Order(StringComparer.Ordinal)),
                 StoredQuantity.Of(kv.Value.ExpectedQuantity), StoredQuantity.Of(kv.Value.InvoicedQuantity),
-                kv.Value.ExpectedCost, kv.Value.InvoicedCost, kv.Value.InCtrs))
+                kv.Value.ExpectedCost, kv.Value.InvoicedCost, kv.Value.InCtrs) { InvoiceCurrency = kv.Value.InvoiceCurrency })
             .OrderBy(v => v.Day).ThenBy(v => v.UsageType, StringComparer.Ordinal)
             .ThenByDescending(v => Math.Abs(v.QuantityVariance)).ThenBy(v => v.ChainId, StringComparer.Ordinal)
             .ToList();
@@ -197,6 +203,7 @@ public static class ContactReconciler
         public decimal ExpectedCost { get; set; }
         public decimal InvoicedQuantity { get; set; }
         public decimal InvoicedCost { get; set; }
+        public string? InvoiceCurrency { get; set; }
         public SortedSet<string> Contacts { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -342,6 +342,8 @@ public sealed class InvoiceAggregate
 
             cu.Quantity += line.UsageAmount;
             cu.Cost += line.UnblendedCost;
+            // A currency code is its own label: no list is built for a line in the cell's currency.
+            cu.InvoiceCurrency = Reconciler.CurrencyOf(cu.InvoiceCurrency, currency.Length == 0 ? null : currency);
         }
     }
 
@@ -366,4 +368,9 @@ public sealed class ContactUsage(DateOnly day)
     public DateOnly Day { get; } = day;
     public decimal Quantity { get; internal set; }
     public decimal Cost { get; internal set; }
+    /// <summary>
+    /// The currency of its lines, labelled as <see cref="Reconciler.CurrencyOf(IEnumerable{string})"/> does (comma-joined when
+    /// they mix); null when they name none. A label, not a set: a granular month has millions of these cells.
+    /// </summary>
+    public string? InvoiceCurrency { get; internal set; }
 }

@@ -258,7 +258,13 @@ public static class Reconciler
         return named.Count == 0 ? null : string.Join(",", named);
     }
 
-    /// <summary>Whether a label <see cref="CurrencyOf"/> gave lists several currencies: the amounts it labels do not add up.</summary>
+    /// <summary>Two labels <see cref="CurrencyOf(IEnumerable{string})"/> gave, as one: what the amounts they label come to when put together.</summary>
+    public static string? CurrencyOf(string? label, string? other) =>
+        other is null || string.Equals(label, other, StringComparison.Ordinal) ? label
+        : label is null ? other
+        : CurrencyOf(label.Split(',').Concat(other.Split(',')));
+
+    /// <summary>Whether a label <see cref="CurrencyOf(IEnumerable{string})"/> gave lists several currencies: the amounts it labels do not add up.</summary>
     public static bool Mixes([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? currency) => currency is not null && currency.Contains(',', StringComparison.Ordinal);
 
     private static ReconciliationLine Line(DateOnly day, string usageType, string? instance, IReadOnlyList<ExpectedUsage> e, IReadOnlyList<InvoiceUsage> i,

@@ -72,8 +72,11 @@ public sealed class ReconciliationContactRow
     [JsonPropertyName("invoiced_quantity"), ParquetDecimal(18, 6)] public decimal InvoicedQuantity { get; set; }
     [JsonPropertyName("quantity_variance"), ParquetDecimal(18, 6)] public decimal QuantityVariance { get; set; }
     [JsonPropertyName("expected_cost"), ParquetDecimal(24, 12)] public decimal ExpectedCost { get; set; }
-    [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal InvoicedCost { get; set; }
-    /// <summary>Null when costs were not compared.</summary>
+    /// <summary>Null when the cell's invoice lines mix currencies: amounts of two currencies do not add up.</summary>
+    [JsonPropertyName("invoiced_cost"), ParquetDecimal(24, 12)] public decimal? InvoicedCost { get; set; }
+    /// <summary>The currency of the cell's invoice lines (comma-joined when they mix); null when it has none or they name none.</summary>
+    [JsonPropertyName("invoice_currency")] public string? InvoiceCurrency { get; set; }
+    /// <summary>Null when costs were not compared (the invoice is in another currency than the card, or the cell's lines mix them).</summary>
     [JsonPropertyName("cost_variance"), ParquetDecimal(24, 12)] public decimal? CostVariance { get; set; }
     [JsonPropertyName("status")] public string Status { get; set; } = "";
 }
@@ -174,7 +177,8 @@ public static class ReconciliationTables
         {
             Month = MonthText(report.Month), Day = c.Day, UsageType = c.UsageType, ChainId = c.ChainId, InvoiceContactIds = c.InvoiceContactIds,
             InCtrs = c.InCtrs, ExpectedQuantity = Q(c.ExpectedQuantity), InvoicedQuantity = Q(c.InvoicedQuantity), QuantityVariance = Q(c.QuantityVariance),
-            ExpectedCost = M(c.ExpectedCost), InvoicedCost = RecordedCost.OfInvoice(c.InvoicedCost), CostVariance = report.CostsCompared ? c.RecordedCostVariance : null, Status = c.Status,
+            ExpectedCost = M(c.ExpectedCost), InvoicedCost = c.CostSummable ? RecordedCost.OfInvoice(c.InvoicedCost) : null, InvoiceCurrency = c.InvoiceCurrency,
+            CostVariance = report.CostsCompared && c.CostSummable ? c.RecordedCostVariance : null, Status = c.Status,
         }).ToList();
 
     public static IReadOnlyList<CalibrationRow> CalibrationRows(ReconciliationReport report) =>

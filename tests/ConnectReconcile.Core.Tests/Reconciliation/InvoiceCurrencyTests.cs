@@ -29,6 +29,34 @@ public sealed class InvoiceCurrencyTests
     }
 
     [Fact]
+    public void A_chain_whose_contacts_are_billed_in_two_currencies_is_never_compared_by_its_summed_cost()
+    {
+        // Bare contact ids as resource ids (granular lines); a chain of two contacts, one billed in USD, one in JPY.
+        const string C1 = "00000000-0000-4000-8000-000000000001", C2 = "00000000-0000-4000-8000-000000000002";
+        const string C3 = "00000000-0000-4000-8000-000000000003", C4 = "00000000-0000-4000-8000-000000000004";
+        const string C5 = "00000000-0000-4000-8000-000000000005";
+        var invoice = Invoice(
+            Usage(Day1, Service, 5m, 0.018m, resource: C1), Usage(Day1, Service, 5m, 13.5m, resource: C2) with { Currency = "JPY" },
+            Usage(Day1, Service, 6m, 0.018m, resource: C3), Usage(Day1, Service, 6m, 13.5m, resource: C4) with { Currency = "JPY" },
+            Usage(Day1, Service, 10m, 0.02m, resource: C5));
+        var expected = new[]
+        {
+            new ExpectedChainUsage(Day1, "chain-agrees", Service, 10m, 0.18m), new ExpectedChainUsage(Day1, "chain-over", Service, 10m, 0.18m),
+            new ExpectedChainUsage(Day1, "chain-usd", Service, 10m, 0.18m),
+        };
+        var chains = new Dictionary<string, string> { [C1] = "chain-agrees", [C2] = "chain-agrees", [C3] = "chain-over", [C4] = "chain-over", [C5] = "chain-usd" };
+
+        // Even when asked to compare costs: chain-agrees's minutes agree and its 0.09 USD + 67.5 JPY ("67.59") is no cost.
+        var contacts = ContactReconciler.Compare(invoice.Contacts, expected, chains, compareCosts: true);
+        Assert.Equal([("chain-over", "JPY,USD", Statuses.Over), ("chain-usd", "USD", Statuses.Over)], contacts.Select(c => (c.ChainId, c.InvoiceCurrency, c.Status)));
+        Assert.Equal([false, true], contacts.Select(c => c.CostSummable));
+
+        // Minutes that tie never make a mixed cell over by its sum (67.59 "over" 0.18).
+        var tied = new ContactVariance(Day1, Service, "chain-agrees", $"{C1} {C2}", 10m, 10m, 0.18m, 67.59m, true) { InvoiceCurrency = "JPY,USD" };
+        Assert.NotEqual(Statuses.Over, tied.Status);
+    }
+
+    [Fact]
     public void Each_amount_of_an_invoice_mixing_currencies_carries_its_own_lines_currency()
     {
         const string Unknown = "USE1-new-thing";

@@ -73,7 +73,7 @@ public sealed class RecordedInvoiceFiguresTests : IDisposable
         var invoice = Invoice(Line(Day1, 33.84333m, 0.6091799999999999m, "USD"), Line(Day2, 30m, 0.5400000000000001m, "USD"),
             Line(Day1, 0m, 0.0479999999999999m, "USD", type: "Tax"));
         var calibration = Calibration.Rank([(BillingPolicy.Default, expected)], invoice, Catalog, Tolerance.Default, BillingPolicy.Default);
-        var contacts = new[] { new ContactVariance(Day1, Service, "chain-1", "contact-1", 30m, 33.84333m, 0.5538m, 0.6091799999999999m, true) };
+        var contacts = new[] { new ContactVariance(Day1, Service, "chain-1", "contact-1", 30m, 33.84333m, 0.5538m, 0.6091799999999999m, true) { InvoiceCurrency = "USD" } };
         var report = Report(expected, invoice, new ReconciliationEvidence { Contacts = contacts, Calibration = calibration });
         Assert.True(report.CostsCompared);
         await ReconciliationTables.WriteAsync(new LocalObjectStore(_dir), report, CancellationToken.None);
@@ -87,7 +87,7 @@ public sealed class RecordedInvoiceFiguresTests : IDisposable
         Assert.Equal("0", Scalar(db, $"SELECT count(*) FROM read_parquet('{rec}') WHERE row_kind = 'usage' AND cost_variance <> invoiced_cost - expected_cost"));
 
         var contactsGlob = Glob(ReconciliationTables.ContactsTable);
-        Assert.Equal("0.609180000000 0.055380000000", Scalar(db, $"SELECT invoiced_cost::VARCHAR || ' ' || cost_variance::VARCHAR FROM read_parquet('{contactsGlob}')"));
+        Assert.Equal("0.609180000000 0.055380000000 USD", Scalar(db, $"SELECT invoiced_cost::VARCHAR || ' ' || cost_variance::VARCHAR || ' ' || invoice_currency FROM read_parquet('{contactsGlob}')"));
 
         // Calibration adds up the rows as written.
         Assert.Equal(Scalar(db, $"SELECT sum(abs(cost_variance))::VARCHAR FROM read_parquet('{rec}') WHERE row_kind = 'usage'"),
@@ -100,7 +100,14 @@ public sealed class RecordedInvoiceFiguresTests : IDisposable
         var expected = new[] { Expected(Day1, 100m, 1.8m), Expected(Day2, 10m, 0.18m) };
         // Day 1 is billed in USD in one hour and JPY in the next; day 2 not at all; a tax line in USD.
         var invoice = Invoice(Line(Day1, 50m, 0.9m, "USD"), Line(Day1, 50m, 135m, "JPY", hour: 11), Line(Day1, 0m, 0.09m, "USD", type: "Tax"));
-        var report = Report(expected, invoice, new ReconciliationEvidence());
+        // Chains: one billed in USD and JPY, one in USD, one the invoice does not bill.
+        var contacts = new[]
+        {
+            new ContactVariance(Day1, Service, "chain-mixed", "contact-1 contact-2", 50m, 100m, 0.9m, 135.9m, true) { InvoiceCurrency = "JPY,USD" },
+            new ContactVariance(Day1, Service, "chain-usd", "contact-3", 50m, 60m, 0.9m, 1.08m, true) { InvoiceCurrency = "USD" },
+            new ContactVariance(Day2, Service, "chain-unbilled", "", 10m, 0m, 0.18m, 0m, true),
+        };
+        var report = Report(expected, invoice, new ReconciliationEvidence { Contacts = contacts });
         Assert.Equal("JPY,USD", report.Currency);
         await ReconciliationTables.WriteAsync(new LocalObjectStore(_dir), report, CancellationToken.None);
 
@@ -112,6 +119,20 @@ public sealed class RecordedInvoiceFiguresTests : IDisposable
         Assert.Equal("0.000000000000 null", Row("row_kind = 'usage' AND day = DATE '2026-10-02'"));
         Assert.Equal("0.090000000000 USD", Row("row_kind = 'tax'"));
         Assert.Equal("invoice_currency VARCHAR, invoiced_cost DECIMAL(24,12)", Scalar(db, $"SELECT string_agg(column_name || ' ' || column_type, ', ' ORDER BY column_name) FROM (DESCRIBE SELECT invoiced_cost, invoice_currency FROM read_parquet('{rec}'))"));
+
+        // reconciliation_contacts the same way: invoice_currency right after invoiced_cost, no sum of yen and dollars.
+        var con = Glob(ReconciliationTables.ContactsTable);
+        string Contact(string chain) => Scalar(db, $"SELECT coalesce(invoiced_cost::VARCHAR, 'null') || ' ' || coalesce(invoice_currency, 'null') || ' ' || coalesce(cost_variance::VARCHAR, 'null') || ' ' || status FROM read_parquet('{con}') WHERE chain_id = '{chain}'");
+        Assert.Equal("null JPY,USD null over", Contact("chain-mixed")); // was 135.900000000000, no currency column
+        Assert.Equal("1.080000000000 USD null over", Contact("chain-usd"));
+        Assert.Equal("0.000000000000 null null only-in-ctrs", Contact("chain-unbilled"));
+        Assert.Equal("cost_variance DECIMAL(24,12), invoice_currency VARCHAR, invoiced_cost DECIMAL(24,12)",
+            Scalar(db, $"SELECT string_agg(column_name || ' ' || column_type, ', ' ORDER BY column_name) FROM (DESCRIBE SELECT invoiced_cost, invoice_currency, cost_variance FROM read_parquet('{con}'))"));
+        using var columns = db.CreateCommand();
+        columns.CommandText = $"SELECT * FROM read_parquet('{con}') LIMIT 0";
+        using var reader = columns.ExecuteReader();
+        var order = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        Assert.Equal(["invoiced_cost", "invoice_currency", "cost_variance"], order.Skip(order.IndexOf("invoiced_cost")).Take(3));
 
         var html = HtmlReport.Render(report, new ReportSources("cur", "out"));
         var rows = html[html.IndexOf("id=\"all-rows\"", StringComparison.Ordinal)..];
