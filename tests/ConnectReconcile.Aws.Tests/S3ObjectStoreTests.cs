@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ConnectReconcile.Aws.S3;
@@ -316,6 +317,29 @@ public sealed class S3ObjectStoreTests(AwsServicesFixture services, Xunit.Abstra
         proxy.Proxy.Options.FailWith = r => r.Header("x-amz-copy-source") is not null ? 403 : null;
         var copy = await Refused(() => store.PublishAsync(tree.Plan(["d/dt=1/"]), CancellationToken.None), $"Copying s3://{bucket}/p/_staging/");
         Assert.Contains($" to s3://{bucket}/p/d/dt=1/a failed: ", copy.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_connection_that_fails_under_the_SDK_names_the_operation_and_the_object_too()
+    {
+        // A port nobody listens on: the SDK lets the HttpRequestException ("Connection refused") through as it is.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var store = NewStore("nowhere", "p/", new S3StoreOptions { MaxErrorRetry = 0 }, serviceUrl: $"http://127.0.0.1:{port}");
+
+        async Task Failed(Func<Task> operation, string expected)
+        {
+            var e = await Assert.ThrowsAsync<AmazonClientException>(operation);
+            output.WriteLine(e.Message);
+            Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+            Assert.IsType<HttpRequestException>(e.InnerException);
+        }
+
+        await Failed(() => ToListAsync(store.ListAsync("2026/", CancellationToken.None)), "Listing s3://nowhere/p/2026/ failed: ");
+        await Failed(() => store.OpenReadAsync("a.json", CancellationToken.None), "Reading s3://nowhere/p/a.json failed: ");
+        await Failed(() => store.FindAsync("a.json", CancellationToken.None), "Looking up s3://nowhere/p/a.json failed: ");
     }
 
     [Fact]

@@ -245,7 +245,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return null;
         }
-        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        catch (Exception e) when (IsRequestFailure(e))
         {
             throw Named("Looking up", FullKey(key), e);
         }
@@ -277,7 +277,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             {
                 throw new FileNotFoundException($"{Describe(key)} does not exist ({e.ErrorCode}).", Describe(key), e);
             }
-            catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+            catch (Exception e) when (IsRequestFailure(e))
             {
                 throw Named("Reading", request.Key, e);
             }
@@ -477,7 +477,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // one, which must still read as an empty source, not as a failed run.
             return null;
         }
-        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        catch (Exception e) when (IsRequestFailure(e))
         {
             throw Named("Looking up", key, e);
         }
@@ -616,11 +616,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return await request().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonClientException or AmazonServiceException)
+        catch (Exception e) when (IsRequestFailure(e))
         {
             throw Named(operation, fullKey, e);
         }
     }
+
+    /// <summary>
+    /// A request that failed, to be named: the SDK's errors, and a connection that failed underneath it (refused,
+    /// reset), which the SDK lets through as it is, with a message that names neither request nor object.
+    /// </summary>
+    private static bool IsRequestFailure(Exception e) => e is AmazonClientException or AmazonServiceException or HttpRequestException or IOException;
 
     private Exception Named(string operation, string fullKey, Exception e)
     {
