@@ -97,10 +97,11 @@ public sealed class LegBuilder
         var kind = outbound ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound;
 
         // Telephony: inbound from connection to Connect; outbound only once the customer answered.
+        var answer = outbound && IsDialledByConnect(head) ? head.ConnectedToSystemTimestamp : null;
         foreach (var r in customerRecords)
         {
             telephony.Add((r.ContactId, outbound
-                ? (r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default)
+                ? OnOutboundCall(r, answer)
                 : new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End)));
         }
 
@@ -156,7 +157,7 @@ public sealed class LegBuilder
         // Service: the same union for inbound; outbound starts at dialling by default (billing-model §6).
         foreach (var r in customerRecords)
         {
-            service.Add((r.ContactId, ServiceInterval(r, outbound)));
+            service.Add((r.ContactId, ServiceInterval(r, outbound, answer)));
         }
 
         AddService(usages, service, kind, legIndex, head.ContactId, number, country,
@@ -166,7 +167,7 @@ public sealed class LegBuilder
         return new CustomerSpan(kind, head.ContactId, number, country, union);
     }
 
-    private Interval ServiceInterval(ContactRecord r, bool outboundChain)
+    private Interval ServiceInterval(ContactRecord r, bool outboundChain, Instant? answer)
     {
         if (!outboundChain)
         {
@@ -178,8 +179,18 @@ public sealed class LegBuilder
             return new Interval(r.InitiationTimestamp, r.End);
         }
 
-        return r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default;
+        return OnOutboundCall(r, answer);
     }
+
+    /// <summary>
+    /// A record's time on an outbound chain's call (billing-model §2). The record Connect dialled counts only once
+    /// answered. Any other record (a transfer) keeps the customer on that answered call: it counts from its own
+    /// connection, or its initiation when it has none (as inbound and callback records do), never before the answer.
+    /// </summary>
+    private static Interval OnOutboundCall(ContactRecord r, Instant? answer) =>
+        IsDialledByConnect(r) || answer is not { } answered
+            ? (r.ConnectedToSystemTimestamp is { } connected ? new Interval(connected, r.End) : default)
+            : new Interval(Instant.Max(answered, r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp), r.End);
 
     private void AddCallbackLegs(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
