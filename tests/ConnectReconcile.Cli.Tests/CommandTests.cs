@@ -43,6 +43,43 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_rate_is_written_without_the_trailing_zeros_its_card_wrote()
+    {
+        using var dir = new TempDir();
+        var card = System.Text.Json.Nodes.JsonNode.Parse(Core.Rating.BuiltInRateCards.Default.ToJson())!;
+        foreach (var row in card["rows"]!.AsArray())
+        {
+            row!["price"] = (string?)row["id"] switch
+            {
+                "use1-us-tollfree-in" => 0.0120m, // the card's own scale: read as 0.0120, not 0.012
+                "use1-us-tollfree-number" => 0.060m,
+                _ => row["price"]!.GetValue<decimal>(),
+            };
+        }
+
+        File.WriteAllText(dir.Sub("card.json"), card.ToJsonString());
+        Assert.Contains("\"price\":0.0120", await File.ReadAllTextAsync(dir.Sub("card.json")), StringComparison.Ordinal);
+        var source = Fixture("scenarios", "s06-external-transfer-record-only");
+
+        var (exit, json, err) = await CliRunner.RunAsync("explain", "--source", source, "--rate-card", dir.Sub("card.json"), "--contact", "6fe40d2a-1a89-4d73-bfcf-5d9c33894f47", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(json);
+        var tollFree = doc.RootElement.GetProperty("charges").EnumerateArray().Single(c => c.GetProperty("chargeKind").GetString() == "telephony:inbound-tollfree");
+        // Was "0.0120" and "× 0.0120 USD/min" (docs/billing.md: amounts without trailing zeros).
+        Assert.Equal("0.012", tollFree.GetProperty("rate").GetString());
+        Assert.Contains("× 0.012 USD/min ÷ 60", tollFree.GetProperty("arithmetic").GetString(), StringComparison.Ordinal);
+
+        // audit-export's CSV rate cell likewise (was 0.01200000 cut to 8 places keeping the card's 0.0120, and 0.060).
+        var csv = dir.Sub("audit.csv");
+        (exit, _, err) = await CliRunner.RunAsync("audit-export", "--source", source, "--rate-card", dir.Sub("card.json"), "--out", csv);
+        Assert.True(exit == 0, err);
+        var rows = (await File.ReadAllLinesAsync(csv)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal("0.012", rows.First(r => r[10] == "telephony:inbound-tollfree")[16]);
+        Assert.Equal("0.06", rows.First(r => r[10] == "number-days:tollfree")[16]);
+        Assert.All(rows, r => Assert.False(r[16].Contains('.', StringComparison.Ordinal) && r[16].EndsWith('0'), $"rate {r[16]} has trailing zeros"));
+    }
+
+    [Fact]
     public async Task Explain_of_a_quarantined_contact_gives_the_reason()
     {
         using var dir = new TempDir();

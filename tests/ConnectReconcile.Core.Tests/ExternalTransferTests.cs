@@ -80,17 +80,70 @@ public sealed class ExternalTransferTests
         Assert.Equal(("x-leg", 470L), (third.ContactId, third.Seconds));
     }
 
-    [Fact]
-    public void An_inbound_call_whose_dialled_number_is_unknown_is_priced_as_a_guess_and_says_so()
+    [Theory]
+    [InlineData("sip:+18005550100@example", "VOIP")]
+    [InlineData("Softphone", "TELEPHONE_NUMBER")] // typed a number, holds none: was a DID "Softphone" in ZZ, unrated and unflagged
+    [InlineData("anonymous", "TELEPHONE_NUMBER")]
+    public void An_inbound_call_whose_dialled_number_is_unknown_is_priced_as_a_guess_and_says_so(string address, string type)
     {
-        var call = Call() with { SystemEndpoint = new Endpoint("sip:+18005550100@example", "VOIP"), TransferredToEndpoint = null };
+        var call = Call() with { SystemEndpoint = new Endpoint(address, type), TransferredToEndpoint = null };
 
         var result = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing).Rate(new Chain("x-root", [call]));
 
         var customer = Assert.Single(result.Legs);
         Assert.True(customer.Estimated); // was a DID of the caller's country, unflagged: a toll-free line billed at a fifth of its rate
+        Assert.Equal((null, "US", NumberTypes.Did), (customer.Number, customer.Country, customer.NumberType));
         Assert.StartsWith("the number the customer called is unknown (SystemEndpoint is not a telephone number): estimated as a DID in the caller's country (US)", customer.Why, StringComparison.Ordinal);
         Assert.Contains(ChainFlags.Estimated, result.Flags);
+        var telephony = result.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
+        Assert.Equal((600L, null), (telephony.BilledSeconds, telephony.UnratedReason));
+        Assert.NotNull(telephony.Cost);
+    }
+
+    [Fact]
+    public void A_transfer_to_no_number_is_the_leg_of_its_leg_record_and_else_kept_unpriced_as_written()
+    {
+        var call = Call(completed: At("10:02:00")) with { TransferredToEndpoint = new Endpoint("Softphone", "TELEPHONE_NUMBER") };
+        var leg = new ContactRecord
+        {
+            ContactId = "x-leg",
+            InitialContactId = "x-root",
+            PreviousContactId = "x-root",
+            Channel = Channels.Voice,
+            InitiationMethod = InitiationMethods.ExternalOutbound,
+            InitiationTimestamp = At("10:02:00"),
+            ConnectedToSystemTimestamp = At("10:02:10"),
+            DisconnectTimestamp = At("10:10:00"),
+            CustomerEndpoint = new Endpoint("+12065550199", "TELEPHONE_NUMBER"),
+            InstanceArn = call.InstanceArn,
+        };
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
+
+        // Was a second third-party leg "Softphone" (ZZ, unrated) beside the leg record's.
+        var third = Assert.Single(rater.Rate(new Chain("x-root", [call, leg])).Legs, l => l.Kind == LegKinds.ThirdParty);
+        Assert.Equal(("x-leg", "US"), (third.ContactId, third.Country));
+
+        // Without a leg record the transfer is still a leg, its destination unknown: unrated, never dropped.
+        var alone = rater.Rate(new Chain("x-root", [call]));
+        var unknown = Assert.Single(alone.Legs, l => l.Kind == LegKinds.ThirdParty);
+        Assert.Equal(("Softphone", "ZZ", 480L), (unknown.Number, unknown.Country, unknown.Seconds));
+        Assert.Null(alone.Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyOutbound).Cost);
+    }
+
+    [Fact]
+    public void An_outbound_call_to_an_address_that_is_no_number_has_no_country()
+    {
+        var call = Call() with
+        {
+            InitiationMethod = InitiationMethods.Outbound, SystemEndpoint = null, TransferredToEndpoint = null,
+            CustomerEndpoint = new Endpoint("sip:alice123@example", "TELEPHONE_NUMBER"),
+        };
+
+        var customer = Assert.Single(new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing)
+            .Rate(new Chain("x-root", [call])).Legs);
+
+        // Was US: the digits "123" read as calling code 1.
+        Assert.Equal(("sip:alice123@example", "ZZ"), (customer.Number, customer.Country));
     }
 
     [Theory]

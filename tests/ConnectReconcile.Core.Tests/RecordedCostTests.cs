@@ -62,6 +62,33 @@ public sealed class RecordedCostTests
     }
 
     [Theory]
+    [InlineData("0.0120", "0.012")] // a card's price keeps the scale it was written with
+    [InlineData("0.10", "0.1")]
+    [InlineData("0.00483333", "0.00483333")]
+    [InlineData("1.00000000", "1")]
+    public void A_rate_is_written_like_a_cost_without_trailing_zeros(string price, string text) =>
+        Assert.Equal(text, RecordedRate.Text(decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture)));
+
+    [Fact]
+    public void The_arithmetic_writes_the_rate_and_a_number_days_quantity_as_the_outputs_hold_them()
+    {
+        var telephony = Rate1198SecondCall().Charges.Single(c => c.ChargeKind == ChargeKinds.TelephonyInboundDid);
+
+        // Was "× 0.0220 USD/min": the card's price as written, beside "rate": "0.022" nowhere else.
+        var scaled = telephony with { Rate = 0.0220m, Cost = 1198 * 0.0220m / 60m };
+        Assert.EndsWith("× 0.022 USD/min ÷ 60 = 0.439266666666", scaled.Arithmetic, StringComparison.Ordinal);
+
+        // A number held 14 hours: was "= 0.5833333333333333333333333333 number-days × 0.030 USD/day", beside quantity 0.583333.
+        var numberDay = telephony with
+        {
+            ChargeKind = ChargeKinds.NumberDaysDid, Unit = Units.NumberDay, ActualSeconds = 14 * 3600, BilledSeconds = 14 * 3600,
+            Quantity = 14m / 24m, Rate = 0.030m, Cost = 14m * 0.030m / 24m,
+        };
+        Assert.Equal("14 h held ÷ 24 = 0.583333 number-days × 0.03 USD/day = 0.0175", numberDay.Arithmetic);
+        Assert.Equal("14 h held ÷ 24 = 0.583333 number-days; unrated", (numberDay with { Rate = null, Cost = null }).Arithmetic);
+    }
+
+    [Theory]
     [InlineData("0.030", "0.03")] // a sum keeps its terms' scale: 0.012 + 0.018
     [InlineData("0.0201000000000", "0.0201")]
     [InlineData("0.0036666666666666", "0.003666666666")] // truncated to 12 places, as recorded

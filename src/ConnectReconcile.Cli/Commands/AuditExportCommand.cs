@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
 using ConnectReconcile.Core.Rating;
+using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
 using ConnectReconcile.Io.Parquet;
@@ -192,7 +193,7 @@ internal static class AuditExportCommand
         [
             r.ChainId, r.ContactId, r.Day, r.LegIndex?.ToString(c), r.LegKind, r.LegStart?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c), r.LegEnd?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", c),
             r.LegSeconds?.ToString(c), r.CustomerNumber, r.LegNumber, r.ChargeKind, r.UsageType, r.Unit, r.ActualSeconds.ToString(c), r.BilledSeconds.ToString(c),
-            Scaled(r.Quantity, 6), r.Rate is { } rate ? Scaled(rate, 8) : null, r.Cost is { } cost ? RecordedCost.Text(cost) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
+            StoredQuantity.Of(r.Quantity).ToString(c), r.Rate is { } rate ? RecordedRate.Text(rate) : null, r.Cost is { } cost ? RecordedCost.Text(cost) : null, r.Currency, r.RateRowId, r.RateSource, r.UnratedReason, r.Arithmetic, r.RateCardVersion, r.Policy,
             r.InstanceId, r.Region,
         ];
         for (var i = 0; i < cells.Length; i++)
@@ -207,9 +208,6 @@ internal static class AuditExportCommand
 
         writer.Write("\r\n");
     }
-
-    /// <summary>The places the Parquet file's DECIMAL(18,6), (18,8) and (24,12) keep, cut the same way, so both exports hold the same figures.</summary>
-    private static string Scaled(decimal value, int scale) => decimal.Round(value, scale, MidpointRounding.ToZero).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Where audit rows go as they are rated: a CSV or Parquet file that a re-read starts over.</summary>
     private abstract class AuditSink : IDisposable

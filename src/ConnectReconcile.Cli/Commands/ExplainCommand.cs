@@ -208,7 +208,7 @@ internal static class ExplainCommand
     private static object ChargeJson(Charge c) => new
     {
         chargeKind = c.ChargeKind, legKind = c.LegKind, legIndex = c.LegIndex, usageType = c.UsageType, actualSeconds = c.ActualSeconds, billedSeconds = c.BilledSeconds,
-        rate = c.Rate?.ToString(CultureInfo.InvariantCulture), cost = RecordedCost.Text(c), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic,
+        rate = c.Rate is { } rate ? RecordedRate.Text(rate) : null, cost = RecordedCost.Text(c), rateRowId = c.RateRowId, unratedReason = c.UnratedReason, arithmetic = c.Arithmetic,
     };
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -97,10 +97,11 @@ public sealed class LegBuilder
         var kind = outbound ? LegKinds.CustomerOutbound : LegKinds.CustomerInbound;
 
         // Telephony: inbound from connection to Connect; outbound only once the customer answered.
+        var answer = outbound && IsDialledByConnect(head) ? head.ConnectedToSystemTimestamp : null;
         foreach (var r in customerRecords)
         {
             telephony.Add((r.ContactId, outbound
-                ? (r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default)
+                ? OnOutboundCall(r, answer)
                 : new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End)));
         }
 
@@ -110,12 +111,13 @@ public sealed class LegBuilder
         if (outbound)
         {
             number = Dialled(head.CustomerEndpoint?.Address);
-            country = PhoneNumbers.CountryOf(number);
+            country = CountryOf(number);
         }
         else
         {
-            number = head.SystemEndpoint is { IsTelephoneNumber: true } se ? Dialled(se.Address) : null;
-            country = number is null ? PhoneNumbers.CountryOf(head.CustomerEndpoint?.Address) : _numbers.CountryOf(number);
+            // Typed TELEPHONE_NUMBER yet no number ("Softphone"): the number dialled is unknown, as with no SystemEndpoint.
+            number = head.SystemEndpoint is { IsTelephoneNumber: true } se ? PhoneNumbers.AsE164(se.Address) : null;
+            country = number is null ? CountryOf(head.CustomerEndpoint?.Address) : _numbers.CountryOf(number);
             numberType = _numbers.TypeOf(number);
         }
 
@@ -156,7 +158,7 @@ public sealed class LegBuilder
         // Service: the same union for inbound; outbound starts at dialling by default (billing-model §6).
         foreach (var r in customerRecords)
         {
-            service.Add((r.ContactId, ServiceInterval(r, outbound)));
+            service.Add((r.ContactId, ServiceInterval(r, outbound, answer)));
         }
 
         AddService(usages, service, kind, legIndex, head.ContactId, number, country,
@@ -166,7 +168,7 @@ public sealed class LegBuilder
         return new CustomerSpan(kind, head.ContactId, number, country, union);
     }
 
-    private Interval ServiceInterval(ContactRecord r, bool outboundChain)
+    private Interval ServiceInterval(ContactRecord r, bool outboundChain, Instant? answer)
     {
         if (!outboundChain)
         {
@@ -178,8 +180,18 @@ public sealed class LegBuilder
             return new Interval(r.InitiationTimestamp, r.End);
         }
 
-        return r.ConnectedToSystemTimestamp is { } answered ? new Interval(answered, r.End) : default;
+        return OnOutboundCall(r, answer);
     }
+
+    /// <summary>
+    /// A record's time on an outbound chain's call (billing-model §2). The record Connect dialled counts only once
+    /// answered. Any other record (a transfer) keeps the customer on that answered call: it counts from its own
+    /// connection, or its initiation when it has none (as inbound and callback records do), never before the answer.
+    /// </summary>
+    private static Interval OnOutboundCall(ContactRecord r, Instant? answer) =>
+        IsDialledByConnect(r) || answer is not { } answered
+            ? (r.ConnectedToSystemTimestamp is { } connected ? new Interval(connected, r.End) : default)
+            : new Interval(Instant.Max(answered, r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp), r.End);
 
     private void AddCallbackLegs(Chain chain, CallbackCalls calls, List<Leg> legs, List<MeteredUsage> usages)
     {
@@ -230,7 +242,7 @@ public sealed class LegBuilder
                 Kind = LegKinds.Callback,
                 Direction = Directions.Outbound,
                 Number = number,
-                Country = PhoneNumbers.CountryOf(number),
+                Country = CountryOf(number),
                 Intervals = union,
                 Shares = shares,
                 ContactId = r.ContactId,
@@ -289,7 +301,7 @@ public sealed class LegBuilder
         }
 
         number = Dialled(number);
-        var leg = AddLeg(legs, kind, Directions.Outbound, number, PhoneNumbers.CountryOf(number), r.ContactId, interval, why, estimated);
+        var leg = AddLeg(legs, kind, Directions.Outbound, number, CountryOf(number), r.ContactId, interval, why, estimated);
         usages.Add(Telephony(leg));
         AddService(usages, [(r.ContactId, interval)], kind, leg.Index, r.ContactId, number, leg.Country, serviceWhy);
     }
@@ -297,13 +309,14 @@ public sealed class LegBuilder
     /// <summary>
     /// Whether an EXTERNAL_OUTBOUND child of <paramref name="r"/> is the leg to <paramref name="address"/>: the
     /// same number however it is written (18002430000 is +18002430000), or a child that names no number, which
-    /// can only be that leg. Else the transfer and its leg record were each billed as a third-party leg.
+    /// can only be that leg; likewise any child when the transfer names no number (<c>Softphone</c>), as nothing
+    /// tells them apart. Else the transfer and its leg record were each billed as a third-party leg.
     /// </summary>
     private static bool HasExternalLegRecord(Chain chain, ContactRecord r, string address)
     {
-        var number = Dialled(address);
+        var number = PhoneNumbers.AsE164(address);
         return chain.ChildrenOf(r.ContactId).Any(c => c.InitiationMethod == InitiationMethods.ExternalOutbound
-            && (c.CustomerEndpoint?.Address is not { Length: > 0 } child || Dialled(child) == number));
+            && (number is null || c.CustomerEndpoint?.Address is not { Length: > 0 } child || Dialled(child) == number));
     }
 
     /// <summary>
@@ -312,6 +325,12 @@ public sealed class LegBuilder
     /// and the inventory's <c>+1…</c> entry. What is no number (a SIP address, <c>anonymous</c>) is kept as written.
     /// </summary>
     private static string? Dialled(string? address) => PhoneNumbers.AsE164(address) ?? address;
+
+    /// <summary>
+    /// The country of what reads as a number, else ZZ: the digits of a SIP address or a name (<c>sip:alice123@…</c>)
+    /// are no calling code and would price the call as some country's.
+    /// </summary>
+    private static string CountryOf(string? address) => PhoneNumbers.CountryOf(PhoneNumbers.AsE164(address));
 
     private void AddDeskPhoneLegs(Chain chain, List<Leg> legs, List<MeteredUsage> usages)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ConnectReconcile.Core.Reconciliation;
 using ConnectReconcile.Core.Time;
 
 namespace ConnectReconcile.Core.Rating;
@@ -46,16 +47,19 @@ public sealed record Charge
     private string IncrementsText => FirstIncrement == 1 && Increment == 1 ? "per second, no minimum"
         : $"first {FirstIncrement} s, then {Increment} s{(IncrementsPerRecord ? ", for each record's share" : "")}";
 
-    /// <summary>Ends with the cost as recorded (12 places, truncated), the figure beside it in audit-export and explain.</summary>
+    /// <summary>
+    /// Ends with the cost as recorded (12 places, truncated), the figure beside it in audit-export and explain; the rate
+    /// and a number-day quantity are written as those outputs write them too (<see cref="RecordedRate"/>, <see cref="StoredQuantity"/>).
+    /// </summary>
     public string Arithmetic => Unit switch
     {
         Units.Minute when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {rate} {Currency}/min ÷ 60 = {RecordedCost.Text(this)}"),
+            $"{ActualSeconds} s actual → {BilledSeconds} s billed ({IncrementsText}) × {RecordedRate.Text(rate)} {Currency}/min ÷ 60 = {RecordedCost.Text(this)}"),
         Units.Minute => $"{ActualSeconds} s actual → {BilledSeconds} s billed; unrated",
         Units.NumberDay when Rate is { } rate => string.Create(CultureInfo.InvariantCulture,
-            $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days × {rate} {Currency}/day = {RecordedCost.Text(this)}"),
-        Units.NumberDay => string.Create(CultureInfo.InvariantCulture, $"{BilledSeconds / 3600} h held ÷ 24 = {Quantity} number-days; unrated"),
-        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {rate} {Currency} = {RecordedCost.Text(this)}"),
+            $"{BilledSeconds / 3600} h held ÷ 24 = {StoredQuantity.Of(Quantity)} number-days × {RecordedRate.Text(rate)} {Currency}/day = {RecordedCost.Text(this)}"),
+        Units.NumberDay => string.Create(CultureInfo.InvariantCulture, $"{BilledSeconds / 3600} h held ÷ 24 = {StoredQuantity.Of(Quantity)} number-days; unrated"),
+        _ when Rate is { } rate => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit} × {RecordedRate.Text(rate)} {Currency} = {RecordedCost.Text(this)}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{Quantity} {Unit}; unrated"),
     };
 }

@@ -26,7 +26,13 @@ public static class RecordedCost
     /// A recorded cost as text, however the exact figure's scale ran (<c>0.030</c> and <c>0.03</c> are one cost):
     /// no trailing zeros, so explain, audit-export and the arithmetic write one cost one way.
     /// </summary>
-    public static string Text(decimal cost) => Of(cost).ToString("0.############", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Text(decimal cost) => Figure(Of(cost));
+
+    /// <summary>
+    /// A recorded figure (a cost, a rate) as text: invariant, without trailing zeros, whatever the decimal's scale.
+    /// At most 28 places, a decimal's most; the figures given it are already cut to their columns' places.
+    /// </summary>
+    internal static string Figure(decimal recorded) => recorded.ToString("0.############################", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A charge's recorded cost; null when it is unrated (a gap, never a zero).</summary>
     public static decimal? Of(Charge charge) => charge.Cost is { } cost ? Of(cost) : null;
