@@ -213,6 +213,7 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
         // 20 min × 0.0048 + 20 min × 0.01 = 0.296: the first charge's 0.01 was shown as the line's rate.
         var line = stdout.Split('\n').Single(l => l.StartsWith("USE1-US-outbound-mins", StringComparison.Ordinal));
         Assert.Matches(@"40\.00\s+minute\s+mixed\s+0\.30", line);
+        // The card writes 0.0100: a rate is shown without trailing zeros, as explain and audit-export show it.
         Assert.Contains("20.00 minute at 0.0048 = 0.10 (row use1-us-out); 20.00 minute at 0.01 = 0.20 (row use1-us-out-1206)", stdout, StringComparison.Ordinal);
 
         (exit, stdout, stderr) = await CliRunner.RunAsync("estimate", "--profile", profile, "--rate-card", card, "--json");
@@ -240,7 +241,7 @@ public sealed class EstimateTests(GeneratedMonth month) : IClassFixture<Generate
           {"id": "use1-us-out", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "telephony:outbound", "country": "US",
            "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.0048, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"},
           {"id": "use1-us-out-1206", "region": "us-east-1", "pricingModel": "per-feature", "chargeKind": "telephony:outbound", "country": "US", "prefix": "+1206",
-           "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.01, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"}
+           "usageType": "{REGION}-{CC}-outbound-mins", "unit": "minute", "price": 0.0100, "firstIncrement": 60, "increment": 1, "effectiveFrom": "2018-01-01", "source": "test"}
          ]}
         """;
 

@@ -266,7 +266,7 @@ internal static class EstimateCommand
         foreach (var l in r.Lines)
         {
             // One rate only when one applies: prefix rows or a price change inside the days price parts of a line differently.
-            usage.Add(l.UsageType, l.ChargeKind, l.Quantity.ToString("N2", c), l.Unit, l.MixedRates ? "mixed" : l.Rate?.ToString(c) ?? "",
+            usage.Add(l.UsageType, l.ChargeKind, l.Quantity.ToString("N2", c), l.Unit, l.MixedRates ? "mixed" : l.Rate is { } rate ? RecordedRate.Text(rate) : "",
                 Money(l.Cost), l.UnratedQuantity == 0 ? "" : l.UnratedQuantity.ToString("N2", c));
         }
 
@@ -274,7 +274,7 @@ internal static class EstimateCommand
         foreach (var l in r.Lines.Where(l => l.MixedRates))
         {
             o.WriteLine($"Mixed rates of {ConsoleText.Escape(l.UsageType)}: " +
-                string.Join("; ", l.Rates.Select(p => $"{p.Quantity.ToString("N2", c)} {l.Unit} at {p.Rate.ToString(c)} = {Money(p.Cost)} (row {ConsoleText.Escape(p.RowId)})")));
+                string.Join("; ", l.Rates.Select(p => $"{p.Quantity.ToString("N2", c)} {l.Unit} at {RecordedRate.Text(p.Rate)} = {Money(p.Cost)} (row {ConsoleText.Escape(p.RowId)})")));
         }
 
         if (r.Lines.Any(l => l.MixedRates))
