@@ -353,6 +353,29 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(quarantined, await RowsAsync(Path.Combine(outDir, "quarantine", "dt=2026-10-02")));
     }
 
+    [Fact]
+    public async Task A_stop_signal_once_a_replay_has_published_leaves_it_a_successful_run_with_its_summary()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        using var stop = new CancellationTokenSource();
+        // The job has published when it logs "Done": the signal comes during the whole replay's look at the days it left.
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync(ReplayArgs(outDir), line =>
+        {
+            if (line.StartsWith("Information: Done in ", StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        }, stop.Token);
+
+        Assert.True(stop.IsCancellationRequested);
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.DoesNotContain(logs, l => l.Contains("Cancelled", StringComparison.Ordinal));
+        using var summary = JsonDocument.Parse(stdout);
+        Assert.True(summary.RootElement.GetProperty("records").GetInt64() > 0);
+        Assert.True(File.Exists(Path.Combine(outDir, "run.json")));
+    }
+
     private static async Task<long> RowsAsync(string partition)
     {
         await using var file = File.OpenRead(Directory.EnumerateFiles(partition, "*.parquet").Single());
