@@ -36,7 +36,8 @@ public static partial class ConnectReconcileCli
     private static readonly Lazy<SettingCatalog> s_settings = new(() =>
         SettingCatalog.Of(Build(static () => throw new InvalidOperationException("The tree is only walked, not run.")), S3Stores.SettingNames));
 
-    public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env)
+    /// <param name="stop">Stands for a stop signal (Ctrl-C, SIGTERM): tests stop a run in-process at a chosen point with it.</param>
+    public static async Task<int> RunAsync(string[] args, Func<CliEnvironment> env, CancellationToken stop = default)
     {
         // Partition names, files and text are the same on every machine. The build's invariant globalization
         // is undone by DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=0 (some container images set it): a Thai locale
@@ -46,7 +47,7 @@ public static partial class ConnectReconcileCli
         // A signal before the invocation takes Ctrl-C / SIGTERM (while the command tree is built and parsed: a
         // second or more on a busy machine) would end the process at once, exit 143: the stream worker a
         // scheduler stops as it starts did. Held here, it reaches the command as a cancelled token.
-        using var early = new CancellationTokenSource();
+        using var early = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task<int> invocation;
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Hold))
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Hold))

@@ -25,7 +25,19 @@ internal static class CliRunner
         return (exit, stdout.ToString(), logs.Lines);
     }
 
-    /// <summary>As <see cref="RunWithLogsAsync"/>, reading appsettings.json from <paramref name="settingsDirectory"/> (the working directory is the whole process's).</summary>
+    /// <summary>
+    /// As <see cref="RunWithLogsAsync(string[])"/>, with <paramref name="stop"/> standing for a stop signal (SIGTERM) and
+    /// each log line given to <paramref name="onLog"/> as it is written, so a test can stop a run at a chosen point.
+    /// </summary>
+    public static async Task<(int Exit, string Out, IReadOnlyList<string> Logs)> RunWithLogsAsync(string[] args, Action<string> onLog, CancellationToken stop)
+    {
+        var stdout = new StringWriter();
+        var logs = new CollectingLogs(onLog);
+        var exit = await ConnectReconcileCli.RunAsync(args, () => new CliEnvironment(stdout, new StringWriter(), logs), stop);
+        return (exit, stdout.ToString(), logs.Lines);
+    }
+
+    /// <summary>As <see cref="RunWithLogsAsync(string[])"/>, reading appsettings.json from <paramref name="settingsDirectory"/> (the working directory is the whole process's).</summary>
     public static async Task<(int Exit, string Out, string Err, IReadOnlyList<string> Logs)> RunWithSettingsAsync(string settingsDirectory, params string[] args)
     {
         var stdout = new StringWriter();
@@ -66,7 +78,7 @@ internal static class CliRunner
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private sealed class CollectingLogs : ILoggerProvider, ILogger
+    private sealed class CollectingLogs(Action<string>? onLog = null) : ILoggerProvider, ILogger
     {
         private readonly ConcurrentQueue<string> _lines = new();
 
@@ -79,8 +91,12 @@ internal static class CliRunner
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var line = $"{logLevel}: {formatter(state, exception)}";
+            _lines.Enqueue(line);
+            onLog?.Invoke(line);
+        }
 
         public void Dispose()
         {

@@ -353,6 +353,71 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Equal(quarantined, await RowsAsync(Path.Combine(outDir, "quarantine", "dt=2026-10-02")));
     }
 
+    [Fact]
+    public async Task A_stop_signal_once_a_replay_has_published_leaves_it_a_successful_run_with_its_summary()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        using var stop = new CancellationTokenSource();
+        // The job has published when it logs "Done": the signal comes during the whole replay's look at the days it left.
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync(ReplayArgs(outDir), line =>
+        {
+            if (line.StartsWith("Information: Done in ", StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        }, stop.Token);
+
+        Assert.True(stop.IsCancellationRequested);
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.DoesNotContain(logs, l => l.Contains("Cancelled", StringComparison.Ordinal));
+        using var summary = JsonDocument.Parse(stdout);
+        Assert.True(summary.RootElement.GetProperty("records").GetInt64() > 0);
+        Assert.True(File.Exists(Path.Combine(outDir, "run.json")));
+    }
+
+    [Fact]
+    public async Task A_stop_signal_while_a_nightly_waits_for_another_runs_publish_stops_it_with_nothing_published()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        var nightly = new[] { "nightly", "--date", "2026-10-02", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--summary", "json" };
+        Assert.Equal(0, (await CliRunner.RunAsync(nightly)).Exit);
+        var before = Snapshot(outDir);
+
+        using var stop = new CancellationTokenSource();
+        Task<(int Exit, string Out, IReadOnlyList<string> Logs)> run;
+        using (new FileStream(Path.Combine(outDir, LocalObjectStore.PublishLock), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)) // another run, publishing
+        {
+            run = Task.Run(() => CliRunner.RunWithLogsAsync(nightly, _ => { }, stop.Token));
+            // Its manifest is the last file staged before the publish, which now waits for the lock.
+            var staging = Path.Combine(outDir, LocalObjectStore.StagingFolder);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!(Directory.Exists(staging) && Directory.EnumerateFiles(staging, "run.json", SearchOption.AllDirectories).Any()) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(500);
+            Assert.False(run.IsCompleted);
+            stop.Cancel();
+            // Stopped while waiting, it does not wait for the lock to be let go (it did, for up to 30 min).
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20)));
+            Assert.True(run.IsCompleted, "the run waited on for the publish lock after the stop signal");
+        }
+
+        var (exit, stdout, logs) = await run;
+        Assert.Equal(1, exit);
+        Assert.Contains("Warning: Cancelled; nothing was published.", logs);
+        Assert.Empty(stdout);
+        Assert.False(Directory.Exists(Path.Combine(outDir, LocalObjectStore.StagingFolder)) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, LocalObjectStore.StagingFolder)).Any());
+        var after = Snapshot(outDir);
+        after.Remove(LocalObjectStore.PublishLock);
+        before.Remove(LocalObjectStore.PublishLock);
+        Assert.Equal(before.Keys, after.Keys);
+        Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
+    }
+
     private static async Task<long> RowsAsync(string partition)
     {
         await using var file = File.OpenRead(Directory.EnumerateFiles(partition, "*.parquet").Single());

@@ -74,6 +74,21 @@ public sealed class WindowedReplayTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.Contains("have no arrival hour in their keys", Assert.Single(warnings), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_hour_pattern_that_fits_no_key_is_warned_about_once_naming_it()
+    {
+        const string misspelt = @"(?<y>\d{4})-(?<m>\d{2})-(?<d>\d{2})/(?<h>\d{2})/"; // the keys are YYYY/MM/dd/HH/
+        var warnings = new List<string>();
+        await new BillingJob(Options(month.Ctr, null) with { HourPattern = misspelt, Warn = warnings.Add, HeldInputWarningBytes = long.MaxValue }).RunAsync(null, CancellationToken.None);
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith($"--hour-pattern '{misspelt}' gives none of the ", warning, StringComparison.Ordinal);
+
+        // One that fits says nothing.
+        warnings.Clear();
+        await new BillingJob(Options(month.Ctr, null) with { HourPattern = @"(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/(?<h>\d{2})/", Warn = warnings.Add }).RunAsync(null, CancellationToken.None);
+        Assert.Empty(warnings);
+    }
+
     /// <summary>Cost by table and day as DuckDB reads it back (an independent reader of the row groups).</summary>
     private static List<string> SumCost(string outDir)
     {

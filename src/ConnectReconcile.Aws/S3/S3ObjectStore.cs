@@ -319,7 +319,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// failure in (1) leaves the published tree untouched; any failure before (4) leaves the previous manifest
     /// in place, and staged objects are removed then too (best effort). After (4) the run is published: a
     /// staged object that cannot be deleted is left under <c>_staging/</c> with a warning
-    /// (<see cref="S3StoreOptions.Warn"/>), never a failed run.
+    /// (<see cref="S3StoreOptions.Warn"/>), never a failed run. <paramref name="cancellationToken"/> cancels (1) only:
+    /// from the first copy on, a stopped run's publish finishes.
     /// </summary>
     public async Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken)
     {
@@ -354,14 +355,16 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             CultureInfo.InvariantCulture,
             $"{StagingFolder}{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid():N}/");
         var staged = new List<string>();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.PublishConcurrency), CancellationToken = cancellationToken };
+        // The token cancels staging only: from the first copy into place on, the publish finishes (IObjectStore.PublishAsync).
+        var uploads = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.PublishConcurrency), CancellationToken = cancellationToken };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.PublishConcurrency) };
         var completed = false;
         try
         {
             // 1. Stage: a failure here leaves the published tree as it was. Uploads already in flight when
             //    another fails are let finish (only the caller's token aborts them): an aborted PUT can still
             //    land on the server after the clean-up below has deleted its key.
-            await Parallel.ForEachAsync(files, parallel, async (file, _) =>
+            await Parallel.ForEachAsync(files, uploads, async (file, _) =>
             {
                 var stagedKey = Root.KeyFor(staging + file);
                 lock (staged)
@@ -395,7 +398,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             var stale = new List<string>();
             foreach (var partition in partitions)
             {
-                await foreach (var o in ListAsync(partition, cancellationToken).ConfigureAwait(false))
+                await foreach (var o in ListAsync(partition, CancellationToken.None).ConfigureAwait(false))
                 {
                     if (!keep.Contains(o.Key))
                     {
@@ -411,7 +414,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             var manifestStream = new FileStream(LocalPath(plan.LocalRoot, manifest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await using (manifestStream.ConfigureAwait(false))
             {
-                await PutObjectAsync(Root.KeyFor(manifest), manifestStream, cancellationToken).ConfigureAwait(false);
+                await PutObjectAsync(Root.KeyFor(manifest), manifestStream, CancellationToken.None).ConfigureAwait(false);
             }
 
             completed = true;

@@ -142,7 +142,7 @@ internal static class ReplayCommand
 
             if (from is null && to is null)
             {
-                await WarnOfDaysLeftAsync(env, options.Output, result, outPath, ct);
+                await WarnOfDaysLeftAsync(env, options.Output, result, outPath);
             }
 
             if (summaryMode == "json")
@@ -246,13 +246,17 @@ internal static class ReplayCommand
     /// A whole replay replaces the days it rates. Days an earlier run wrote into the same --out stay as they
     /// were, and a query over the tables would add them to this run's: say which.
     /// </summary>
-    private static async Task WarnOfDaysLeftAsync(CliEnvironment env, Io.Storage.IObjectStore output, JobResult result, string outPath, CancellationToken ct)
+    /// <remarks>
+    /// Runs after the publish, so a stop signal no longer cancels it: the run has published, and its listing, thrown
+    /// out as cancelled, told the operator "nothing was published" (exit 1, no summary).
+    /// </remarks>
+    private static async Task WarnOfDaysLeftAsync(CliEnvironment env, Io.Storage.IObjectStore output, JobResult result, string outPath)
     {
         var written = result.Outputs.Select(o => ParquetTableWriter.PartitionDay(o.Path)).ToHashSet();
         var left = new SortedSet<DateOnly>();
         foreach (var table in BillingJob.Tables)
         {
-            await foreach (var obj in output.ListAsync(table + "/", ct))
+            await foreach (var obj in output.ListAsync(table + "/", CancellationToken.None))
             {
                 if (ParquetTableWriter.PartitionDay(obj.Key) is { } day && !written.Contains(day))
                 {

@@ -97,7 +97,7 @@ public sealed record JobResult(
 public sealed class BillingJob(BillingJobOptions options)
 {
     // One selector (and so one compiled hour pattern) per job, not one per object or quarantined record.
-    private readonly InputSelector _selector = new(options.HourPattern);
+    private readonly InputSelector _selector = new(options.HourPattern, options.Warn);
 
     // What the last windowed pass given up saw of records stamped past their arrival (warned about by the held read).
     private (long Count, string? FirstRoot) _stampedInAbandonedPass;

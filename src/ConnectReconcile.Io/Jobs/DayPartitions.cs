@@ -249,10 +249,11 @@ internal sealed class DayPartitions : IDisposable
             var manifest = RunManifest.PathFor(_options.From, _options.To);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_staging, manifest))!);
             await File.WriteAllTextAsync(Path.Combine(_staging, manifest), RunManifest.ToJson(result, _options, _options.Rater), cancellationToken).ConfigureAwait(false);
-            // Once begun, a publish finishes: stopped half-way (SIGTERM from a scheduler) it would leave some
-            // partitions of this run beside others of the last, which no later message could take back.
+            // The store honours the token only until the first partition changes (waiting for another run's publish,
+            // staging): once begun, a publish finishes, as stopped half-way (SIGTERM from a scheduler) it would leave
+            // some partitions of this run beside others of the last, which no later message could take back.
             cancellationToken.ThrowIfCancellationRequested();
-            await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), CancellationToken.None).ConfigureAwait(false);
+            await output.PublishAsync(new PublishPlan(_staging, partitions, result.Outputs.Select(o => o.Path).ToList(), manifest), cancellationToken).ConfigureAwait(false);
         }
 
         progress?.Report(new JobProgress("rate", remaining + 1, remaining + 1, 0, 0, read));

@@ -17,11 +17,15 @@ public sealed partial class InputSelector
     /// <summary>Keys follow Firehose's own YYYY/MM/dd/HH/ layout, so hours can be listed by prefix.</summary>
     private readonly bool _firehoseLayout;
 
+    private readonly Action<string>? _warn;
+
     /// <param name="hourPattern">Regex with named groups y, m, d and optionally h locating the arrival hour in a key (a key without h: the day's start, e.g. one file per day).</param>
-    public InputSelector(string? hourPattern = null)
+    /// <param name="warn">Told when <paramref name="hourPattern"/> gives no listed key an arrival hour.</param>
+    public InputSelector(string? hourPattern = null, Action<string>? warn = null)
     {
         _pattern = hourPattern is null ? FirehoseHour() : new Regex(hourPattern, RegexOptions.CultureInvariant);
         _firehoseLayout = hourPattern is null;
+        _warn = warn;
     }
 
     [GeneratedRegex(@"(?:^|/)(?<y>\d{4})/(?<m>\d{2})/(?<d>\d{2})/(?<h>\d{2})/", RegexOptions.CultureInvariant)]
@@ -143,9 +147,13 @@ public sealed partial class InputSelector
         if (layout == RootLayout.Other)
         {
             var listed = 0;
+            string? firstKey = null;
+            var dated = false;
             await foreach (var obj in store.ListAsync(string.Empty, cancellationToken))
             {
                 listed++;
+                firstKey ??= obj.Key;
+                dated = dated || ArrivalHour(obj.Key) is not null;
                 if (Wanted(obj.Key, from, to, lookAheadHours))
                 {
                     selected.Add(obj);
@@ -153,6 +161,12 @@ public sealed partial class InputSelector
             }
 
             layout = listed == 0 ? RootLayout.Empty : layout;
+            if (!_firehoseLayout && listed > 0 && !dated)
+            {
+                // A pattern that fits no key (a typo, a folder level too many) is no error, but without a word every object is read as undated.
+                _warn?.Invoke($"--hour-pattern '{_pattern}' gives none of the {listed} object(s) in the source an arrival hour (the first: {firstKey}): " +
+                    "each is read as an object without one, its records held until the run ends and, in a dated run, read whatever its day. Check the pattern against the keys.");
+            }
         }
 
         if (layout == RootLayout.Empty)

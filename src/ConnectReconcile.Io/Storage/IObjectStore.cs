@@ -61,6 +61,9 @@ public interface IObjectStore
     /// Publishes a finished local output tree so that no reader ever sees a half-written partition:
     /// every partition prefix in <see cref="PublishPlan.Partitions"/> is replaced as a whole (objects
     /// under it that the plan does not name are removed) and the manifest is written last.
+    /// <paramref name="cancellationToken"/> cancels only what comes before the first published object changes (waiting
+    /// for another run's publish, staging): from there on the publish runs to its end, so a stopped run never leaves
+    /// some partitions of its own beside others of the last run.
     /// </summary>
     Task PublishAsync(PublishPlan plan, CancellationToken cancellationToken);
 }

@@ -123,6 +123,7 @@ public sealed class LocalObjectStore : IObjectStore
         using var local = CreateStaging();
         foreach (var file in plan.Files.Append(plan.ManifestFile))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var target = Path.Combine(local.Folder, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(Path.Combine(staged, file), target, overwrite: true);
@@ -131,6 +132,7 @@ public sealed class LocalObjectStore : IObjectStore
         await SwapInAsync(plan, local.Folder, cancellationToken);
     }
 
+    /// <param name="cancellationToken">Cancels the wait for the lock only: nothing has changed until it is taken, and from then on the swap finishes.</param>
     private async Task SwapInAsync(PublishPlan plan, string staged, CancellationToken cancellationToken)
     {
         // One publish at a time into a folder: two runs swapping the same day's tables in turn (a nightly during
@@ -139,7 +141,6 @@ public sealed class LocalObjectStore : IObjectStore
         var trash = staged + StagingDirectory.ReplacedSuffix;
         foreach (var partition in plan.Partitions)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var relative = partition.TrimEnd('/');
             var live = Path.Combine(Root, relative);
             var fresh = Path.Combine(staged, relative);
@@ -168,7 +169,7 @@ public sealed class LocalObjectStore : IObjectStore
 
         await using (var manifest = File.OpenRead(Path.Combine(staged, plan.ManifestFile)))
         {
-            await PutAsync(plan.ManifestFile, manifest, cancellationToken);
+            await PutAsync(plan.ManifestFile, manifest, CancellationToken.None);
         }
 
         DeleteQuietly(trash);
