@@ -418,6 +418,53 @@ public sealed class ReplayEndToEndTests(GeneratedMonth month) : IClassFixture<Ge
         Assert.All(before, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
     }
 
+    [Fact]
+    public async Task A_whole_replay_of_a_source_without_a_days_arrival_hours_counts_that_days_chains_and_leaves_its_partitions_alone()
+    {
+        using var tmp = new TempDir();
+        var outDir = tmp.Sub("out");
+        Assert.Equal(0, (await CliRunner.RunAsync(ReplayArgs(outDir))).Exit);
+        var full = Snapshot(outDir);
+
+        // The month without its first day's arrival folder (an extract of the next days): the chains of 2026-10-01 it
+        // holds are only their records that arrived after midnight.
+        var source = tmp.Sub("from-02");
+        foreach (var file in Directory.EnumerateFiles(month.Ctr, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(month.Ctr, file);
+            if (!relative.StartsWith(Path.Combine("2026", "10", "01"), StringComparison.Ordinal))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, relative))!);
+                File.Copy(file, Path.Combine(source, relative));
+            }
+        }
+
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync(["replay", "--source", source, "--agents", month.Agents, "--numbers", month.Numbers, "--out", outDir, "--summary", "json"]);
+        Assert.True(exit == 0, string.Join('\n', logs));
+        var after = Snapshot(outDir);
+        var firstDay = full.Keys.Where(k => k.Contains("dt=2026-10-01", StringComparison.Ordinal)).ToList();
+        Assert.Equal(BillingJob.Tables.Count, firstDay.Count);
+        Assert.All(firstDay, path => Assert.True(full[path].AsSpan().SequenceEqual(after[path]), path));
+
+        // Counted as a dated run from 2026-10-02 counts them: other days', and the counts add up.
+        using var summary = JsonDocument.Parse(stdout);
+        var s = summary.RootElement;
+        var outOfRange = s.GetProperty("outOfRange").GetInt64();
+        Assert.True(outOfRange > 0, "the month has chains that straddle its first midnight");
+        Assert.Equal(s.GetProperty("records").GetInt64(), s.GetProperty("rated").GetInt64() + s.GetProperty("duplicates").GetInt64()
+            + s.GetProperty("quarantined").GetInt64() + s.GetProperty("nonVoiceContacts").GetInt64() + outOfRange);
+        Assert.Contains(logs, l => l.StartsWith("Warning: ", StringComparison.Ordinal) && l.Contains("before 2026-10-02, the first arrival day", StringComparison.Ordinal)
+            && l.Contains("(2026-10-01) are not published", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("were not written by this run", StringComparison.Ordinal) && l.Contains("2026-10-01", StringComparison.Ordinal));
+
+        // The days the source holds are what a dated run from its first arrival day writes.
+        var dated = tmp.Sub("dated");
+        Assert.Equal(0, (await CliRunner.RunAsync(["replay", "--source", source, "--agents", month.Agents, "--numbers", month.Numbers, "--out", dated, "--from", "2026-10-02", "--summary", "json"])).Exit);
+        var expected = Snapshot(dated).Where(kv => kv.Key.Contains("dt=", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(expected);
+        Assert.All(expected, kv => Assert.True(kv.Value.AsSpan().SequenceEqual(after[kv.Key]), kv.Key));
+    }
+
     private static async Task<long> RowsAsync(string partition)
     {
         await using var file = File.OpenRead(Directory.EnumerateFiles(partition, "*.parquet").Single());

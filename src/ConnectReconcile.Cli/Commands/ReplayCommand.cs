@@ -103,10 +103,13 @@ internal static class ReplayCommand
             var (rater, numbers) = rating.Resolve(env, parse, s3, sampleAgents, sampleNumbers);
             WarnIfNumbersEstimated(env, numbers);
 
+            var outStore = Inputs.Output(outPath, "--out", s3);
             var options = new BillingJobOptions
             {
                 Source = Inputs.Existing(sourcePath, "--source", s3),
-                Output = Inputs.Output(outPath, "--out", s3),
+                Output = outStore,
+                // A whole replay leaves the published days before its source's first arrival day alone.
+                PublishedDays = from is null && to is null ? await PublishedDaysAsync(outStore, ct) : null,
                 From = from,
                 To = to,
                 LookAheadHours = lookAheadHours,
@@ -253,23 +256,32 @@ internal static class ReplayCommand
     private static async Task WarnOfDaysLeftAsync(CliEnvironment env, Io.Storage.IObjectStore output, JobResult result, string outPath)
     {
         var written = result.Outputs.Select(o => ParquetTableWriter.PartitionDay(o.Path)).ToHashSet();
-        var left = new SortedSet<DateOnly>();
-        foreach (var table in BillingJob.Tables)
-        {
-            await foreach (var obj in output.ListAsync(table + "/", CancellationToken.None))
-            {
-                if (ParquetTableWriter.PartitionDay(obj.Key) is { } day && !written.Contains(day))
-                {
-                    left.Add(day);
-                }
-            }
-        }
+        var left = new SortedSet<DateOnly>(await PublishedDaysAsync(output, CancellationToken.None));
+        left.ExceptWith(written.OfType<DateOnly>());
 
         if (left.Count > 0)
         {
             env.Logger.LogWarning("{Count} day(s) in {Out} were not written by this run and are left as an earlier run wrote them ({Days}): queries over the tables read them beside this run's days; remove them, or replay into an empty --out",
                 left.Count, outPath, left.Count <= 10 ? string.Join(", ", left.Select(d => Day(d))) : $"{Day(left.Min)}..{Day(left.Max)}");
         }
+    }
+
+    /// <summary>The days the output holds a partition of, in any table.</summary>
+    private static async Task<SortedSet<DateOnly>> PublishedDaysAsync(Io.Storage.IObjectStore output, CancellationToken ct)
+    {
+        var days = new SortedSet<DateOnly>();
+        foreach (var table in BillingJob.Tables)
+        {
+            await foreach (var obj in output.ListAsync(table + "/", ct))
+            {
+                if (ParquetTableWriter.PartitionDay(obj.Key) is { } day)
+                {
+                    days.Add(day);
+                }
+            }
+        }
+
+        return days;
     }
 
     private static string Day(DateOnly? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "all";

@@ -21,6 +21,12 @@ public sealed record BillingJobOptions
 
     /// <summary>Whether a report day is inside [From, To] (open ends cover everything).</summary>
     public bool Covers(DateOnly day) => (From is null || day >= From) && (To is null || day <= To);
+
+    /// <summary>
+    /// Days <see cref="Output"/> already holds partitions of, for a run without From/To: such a day before the
+    /// source's first arrival day is left as it is (<see cref="DayPartitions"/>). Null: none are known.
+    /// </summary>
+    public IReadOnlySet<DateOnly>? PublishedDays { get; init; }
     /// <summary>
     /// Hours past the end of the range whose arrival prefixes are still read (chains straddling midnight,
     /// late records); also how long after a chain's last activity it is held open for more records.
@@ -114,6 +120,9 @@ public sealed class BillingJob(BillingJobOptions options)
     {
         var objects = await _selector.SelectAsync(options.Source, options.From, options.To, options.LookAheadHours, cancellationToken).ConfigureAwait(false);
         var hourless = objects.Where(o => _selector.ArrivalHour(o.Key) is null).ToList();
+
+        // Objects come in arrival order: with every one dated, the first's day is the earliest the source holds whole.
+        var sourceStart = hourless.Count == 0 && objects.Count > 0 ? DateOnly.FromDateTime(_selector.ArrivalHour(objects[0].Key)!.Value) : (DateOnly?)null;
         if (hourless.Sum(o => o.Size) is var held && held > options.HeldInputWarningBytes)
         {
             options.Warn?.Invoke($"{hourless.Count} input object(s), {held / 1e6:N0} MB, have no arrival hour in their keys (Firehose's YYYY/MM/dd/HH/): " +
@@ -129,7 +138,7 @@ public sealed class BillingJob(BillingJobOptions options)
             var holdHours = options.LookAheadHours;
             for (var pass = 0; ; pass++)
             {
-                var (result, needed) = await RunWindowedAsync(objects, holdHours, progress, cancellationToken).ConfigureAwait(false);
+                var (result, needed) = await RunWindowedAsync(objects, sourceStart, holdHours, progress, cancellationToken).ConfigureAwait(false);
                 if (result is not null)
                 {
                     return result;
@@ -151,7 +160,7 @@ public sealed class BillingJob(BillingJobOptions options)
         var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken, late.Observe).ConfigureAwait(false);
-        return await RateAsync(loaded, releaseRecords: true, late.Days, progress, cancellationToken).ConfigureAwait(false);
+        return await RateAsync(loaded, releaseRecords: true, sourceStart, late.Days, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -159,18 +168,19 @@ public sealed class BillingJob(BillingJobOptions options)
     /// with its own state for the days a micro-batch touched.
     /// </summary>
     public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
-        RateAsync(loaded, releaseRecords: false, [], progress, cancellationToken);
+        RateAsync(loaded, releaseRecords: false, sourceStart: null, [], progress, cancellationToken);
 
+    /// <param name="sourceStart">The source's first arrival day when every object has one (<see cref="DayPartitions"/>).</param>
     /// <param name="holdHours">How long a chain stays open after its last activity (the look-ahead, or more after a late record).</param>
     /// <returns>
     /// The result; or, when a late record changed a day already written, none and the hold (hours) that would have met
     /// the late records seen (<see cref="int.MaxValue"/> when no hold would do).
     /// </returns>
-    private async Task<(JobResult? Result, int HoldNeeded)> RunWindowedAsync(IReadOnlyList<StoredObject> objects, int holdHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(JobResult? Result, int HoldNeeded)> RunWindowedAsync(IReadOnlyList<StoredObject> objects, DateOnly? sourceStart, int holdHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        using var days = new DayPartitions(options, _selector);
+        using var days = new DayPartitions(options, _selector, sourceStart);
         using var closedContacts = new FileClosedContactLog(options.ScratchDirectory ?? Path.GetTempPath());
-        ChainWindow? window = new(holdHours * 3600L, options.Covers, closedContacts);
+        ChainWindow? window = new(holdHours * 3600L, days.Covers, closedContacts);
         var quarantined = new List<QuarantineEntry>();
         var inputs = new List<InputFile>(objects.Count);
         var totalBytes = objects.Sum(o => o.Size);
@@ -281,9 +291,9 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <param name="releaseRecords">True when this job owns the records: the dedupe index is freed once chains hold them.</param>
-    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, IReadOnlyList<LateDay> late, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, DateOnly? sourceStart, IReadOnlyList<LateDay> late, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        using var days = new DayPartitions(options, _selector);
+        using var days = new DayPartitions(options, _selector, sourceStart);
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
         foreach (var record in loaded.Dedupe.Records)
         {

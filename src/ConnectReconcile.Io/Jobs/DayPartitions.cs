@@ -21,6 +21,11 @@ internal sealed class DayPartitions : IDisposable
 {
     private readonly BillingJobOptions _options;
     private readonly InputSelector _selector;
+
+    // A whole run's first arrival day when every object of its source has an arrival hour: of an earlier day the
+    // source holds only records that arrived later, so a partition of it already published is not replaced.
+    private readonly DateOnly? _sourceStart;
+    private readonly SortedDictionary<DateOnly, long> _beforeSource = [];
     private readonly RowMapper _mapper;
     private readonly DailyUsageTotals _dailyUsage;
     private readonly StagingDirectory? _stagingDirectory;
@@ -47,10 +52,18 @@ internal sealed class DayPartitions : IDisposable
     private long _spanningInstances;
     private string? _firstSpanning;
 
-    public DayPartitions(BillingJobOptions options, InputSelector selector)
+    /// <param name="sourceStart">
+    /// In a run without --from/--to, the first arrival day of a source whose objects all have arrival hours: the
+    /// chains of earlier days reached it only through records that arrived later, so such a day that the output
+    /// already holds (<see cref="BillingJobOptions.PublishedDays"/>) is another run's, as it is for <c>--from</c>
+    /// that day (counted, not published over the complete day an earlier run wrote). A day the output lacks is
+    /// published with what the source holds of it, as before.
+    /// </param>
+    public DayPartitions(BillingJobOptions options, InputSelector selector, DateOnly? sourceStart = null)
     {
         _options = options;
         _selector = selector;
+        _sourceStart = options.From is null && options.To is null ? sourceStart : null;
         _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString(), options.Rater.Agents);
         _dailyUsage = _mapper.NewDailyUsage();
         _stagingDirectory = options.Output is null ? null : StagingDirectory.For(options.Output, options.ScratchDirectory, options.Warn);
@@ -59,12 +72,15 @@ internal sealed class DayPartitions : IDisposable
         _parts = Enumerable.Range(0, 2 * Math.Max(1, options.Parallelism)).Select(_ => new SlicePart(_mapper)).ToArray();
     }
 
+    /// <summary>Whether this run reports the day: inside the options' range, and not a published day before the source's first arrival day.</summary>
+    public bool Covers(DateOnly day) => _options.Covers(day) && !(day < _sourceStart && _options.PublishedDays?.Contains(day) == true);
+
     /// <summary>Buffers a closed chain under its day; false when that day was already written (the caller must re-read).</summary>
     public bool Add(Chain chain)
     {
-        if (!_options.Covers(chain.Day))
+        if (!Covers(chain.Day))
         {
-            _outOfRange += chain.Records.Count;
+            CountOutOfRange(chain.Day, chain.Records.Count);
             return true;
         }
 
@@ -99,9 +115,9 @@ internal sealed class DayPartitions : IDisposable
     public bool AddNonVoice(ContactRecord record)
     {
         var day = record.InitiationTimestamp.UtcDate;
-        if (!_options.Covers(day))
+        if (!Covers(day))
         {
-            _outOfRange++;
+            CountOutOfRange(day, 1);
             return true;
         }
 
@@ -116,6 +132,15 @@ internal sealed class DayPartitions : IDisposable
 
     /// <summary>Records that belong to days outside the range but were never buffered (late joiners of such chains).</summary>
     public void CountOutOfRange(long records) => _outOfRange += records;
+
+    private void CountOutOfRange(DateOnly day, long records)
+    {
+        _outOfRange += records;
+        if (day < _sourceStart && _options.PublishedDays?.Contains(day) == true)
+        {
+            _beforeSource[day] = _beforeSource.GetValueOrDefault(day) + records;
+        }
+    }
 
     /// <summary>Rates and writes every buffered day up to and including <paramref name="through"/>.</summary>
     public Task FlushThroughAsync(DateOnly? through, CancellationToken cancellationToken) => FlushThroughAsync(through, null, cancellationToken);
@@ -147,7 +172,7 @@ internal sealed class DayPartitions : IDisposable
         // A dated run reads into the next day's arrival hours; what it finds unusable there is that
         // day's to report (its run replaces that quarantine partition), so here it counts as another day's.
         var firstDay = days.Count > 0 ? days[0] : (DateOnly?)null;
-        var ours = quarantined.Where(q => _options.Covers(QuarantineDay(q, firstDay))).ToList();
+        var ours = quarantined.Where(q => Covers(QuarantineDay(q, firstDay))).ToList();
         _outOfRange += quarantined.Count - ours.Count;
         quarantined = ours;
 
@@ -211,6 +236,16 @@ internal sealed class DayPartitions : IDisposable
                 Record(_writer.EnsureFile<SegmentRow>("segments", day));
                 Record(_writer.EnsureFile<QuarantineRow>("quarantine", day));
             }
+        }
+
+        if (_beforeSource.Count > 0)
+        {
+            // Published, such a day would replace the complete partitions an earlier run (last month's replay, a nightly) wrote with a fragment.
+            var first = _sourceStart!.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var on = _beforeSource.Keys.Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            _options.Warn?.Invoke($"{_beforeSource.Values.Sum()} record(s) of calls that began before {first}, the first arrival day in the source, are counted as other days' " +
+                $"and their day(s) ({Listed(on)}) are not published over the partitions an earlier run wrote: the source holds only what of them arrived from {first} on. " +
+                "A run of a source that holds those days' arrival hours (nightly --date) rates them.");
         }
 
         if (_spanningInstances > 0)
@@ -507,10 +542,10 @@ internal sealed class DayPartitions : IDisposable
         }
 
         return charges;
-
-        // The first few of a warning's numbers or days: the warning is for a person, the rows hold them all.
-        static string Listed(IReadOnlyCollection<string> items) => string.Join(", ", items.Take(5)) + (items.Count > 5 ? ", …" : "");
     }
+
+    /// <summary>The first few of a warning's numbers or days: the warning is for a person, the rows hold them all.</summary>
+    private static string Listed(IReadOnlyCollection<string> items) => string.Join(", ", items.Take(5)) + (items.Count > 5 ? ", …" : "");
 
     /// <summary>
     /// The arrival day of the record's object; for an object without arrival times in its key (a flat
