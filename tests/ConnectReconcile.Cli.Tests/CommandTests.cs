@@ -385,6 +385,7 @@ public sealed class CommandTests
     [InlineData("--out 's3://b/g/' must be a local path", "generate", "--out", "s3://b/g/")]
     [InlineData("--profile 's3://b/p.yaml' must be a local path", "estimate", "--profile", "s3://b/p.yaml")]
     [InlineData("--save-profile 's3://b/p.yaml' must be a local path", "estimate", "--from-ctrs", ".", "--save-profile", "s3://b/p.yaml")]
+    [InlineData("--checkpoint-file 's3://b/cp.json' must be a local path", "stream", "--stream", "s", "--out", "../x", "--endpoint-url", "http://127.0.0.1:9", "--checkpoint-file", "s3://b/cp.json")] // was kept in ./s3:/b/
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);
