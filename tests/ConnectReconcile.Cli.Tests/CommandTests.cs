@@ -1014,14 +1014,17 @@ public sealed class CommandTests
     public async Task Generate_again_replaces_the_whole_month_invoice_included()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "2", "--cur")).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "2", "--cur", "--inject", "missing-hour,desk-agent-missing")).Exit);
         Assert.True(Directory.Exists(dir.Sub("cur")));
+        Assert.True(Directory.Exists(dir.Sub("withheld")));
         File.WriteAllText(dir.Sub("notes.txt"), "mine");
 
-        // The old invoice would not match the new CTRs (it was left there, and reconcile read it).
+        // The old invoice would not match the new CTRs (it was left there, and reconcile read it);
+        // the old month's withheld originals were left too, with no cur-planted.json to explain them.
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "60", "--days", "2", "--seed", "7")).Exit);
         Assert.False(Directory.Exists(dir.Sub("cur")));
         Assert.False(File.Exists(dir.Sub("cur-planted.json")));
+        Assert.False(Directory.Exists(dir.Sub("withheld")));
         Assert.Equal("mine", File.ReadAllText(dir.Sub("notes.txt"))); // what generate did not write stays
     }
 
