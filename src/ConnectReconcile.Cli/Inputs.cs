@@ -139,7 +139,7 @@ public static class Inputs
         if (inventory.WithoutCountryCode() is [var first, ..] unmarked)
         {
             warn($"{unmarked.Count} number(s) in the number inventory {path} have no country code ('+' or '00'), so their first digits are read as one: " +
-                $"the first reads as {PhoneNumbers.Mask(first.Number)} ({PhoneNumbers.CountryOf(first.Number)}) where its row says {first.Country}. " +
+                $"the first reads as {PhoneNumbers.Mask(first.Number)} ({PhoneNumbers.CountryOf(first.Number)}) where {(first.CountryNotGiven ? "its row gives no country" : $"its row says {first.Country}")}. " +
                 "CTRs give numbers in E.164, so these match none of them (calls to them are typed by prefix, and reconcile lists them as unlisted numbers): " +
                 "write them in E.164 (+1 206 555 0147).");
         }

@@ -385,6 +385,7 @@ public sealed class CommandTests
     [InlineData("--out 's3://b/g/' must be a local path", "generate", "--out", "s3://b/g/")]
     [InlineData("--profile 's3://b/p.yaml' must be a local path", "estimate", "--profile", "s3://b/p.yaml")]
     [InlineData("--save-profile 's3://b/p.yaml' must be a local path", "estimate", "--from-ctrs", ".", "--save-profile", "s3://b/p.yaml")]
+    [InlineData("--checkpoint-file 's3://b/cp.json' must be a local path", "stream", "--stream", "s", "--out", "../x", "--endpoint-url", "http://127.0.0.1:9", "--checkpoint-file", "s3://b/cp.json")] // was kept in ./s3:/b/
     public async Task Usage_errors_exit_with_2_and_say_why(string why, params string[] args)
     {
         var (exit, _, err) = await CliRunner.RunAsync(args);
@@ -1013,14 +1014,17 @@ public sealed class CommandTests
     public async Task Generate_again_replaces_the_whole_month_invoice_included()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "2", "--cur")).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "50", "--days", "2", "--cur", "--inject", "missing-hour,desk-agent-missing")).Exit);
         Assert.True(Directory.Exists(dir.Sub("cur")));
+        Assert.True(Directory.Exists(dir.Sub("withheld")));
         File.WriteAllText(dir.Sub("notes.txt"), "mine");
 
-        // The old invoice would not match the new CTRs (it was left there, and reconcile read it).
+        // The old invoice would not match the new CTRs (it was left there, and reconcile read it);
+        // the old month's withheld originals were left too, with no cur-planted.json to explain them.
         Assert.Equal(0, (await CliRunner.RunAsync("generate", "--out", dir.Path, "--contacts", "60", "--days", "2", "--seed", "7")).Exit);
         Assert.False(Directory.Exists(dir.Sub("cur")));
         Assert.False(File.Exists(dir.Sub("cur-planted.json")));
+        Assert.False(Directory.Exists(dir.Sub("withheld")));
         Assert.Equal("mine", File.ReadAllText(dir.Sub("notes.txt"))); // what generate did not write stays
     }
 

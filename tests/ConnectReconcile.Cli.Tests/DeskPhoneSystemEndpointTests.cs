@@ -105,6 +105,18 @@ public sealed class DeskPhoneSystemEndpointTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_inventory_number_without_a_country_code_or_country_is_not_said_to_have_its_guessed_country_from_its_row()
+    {
+        // The country cell is empty: EG is the tool's reading of the digits, the very guess the warning is about.
+        File.WriteAllText(_dir.Sub("no-country-numbers.csv"), "number,type,country,claimed_at,released_at\n(206) 555-0199,DID,,2025-01-01,\n");
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("replay", "--source", _dir.Sub("ctr"), "--out", _dir.Sub("out"), "--numbers", _dir.Sub("no-country-numbers.csv"));
+        Assert.Equal(0, exit);
+        var warning = Assert.Single(logs, m => m.StartsWith("Warning: 1 number(s) in the number inventory", StringComparison.Ordinal));
+        Assert.Contains("the first reads as +206****199 (EG) where its row gives no country.", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("its row says", warning, StringComparison.Ordinal);
+    }
+
     private static List<string> Query(DuckDBConnection db, string sql)
     {
         using var cmd = db.CreateCommand();

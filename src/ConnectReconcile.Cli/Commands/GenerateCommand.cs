@@ -87,7 +87,8 @@ internal static class GenerateCommand
     /// <summary>
     /// A month generated here before is replaced whole (the generator replaces its CTRs, agents,
     /// numbers and truth): its invoice would not match the new CTRs, and one in another format would
-    /// be read beside the new one.
+    /// be read beside the new one. Its --inject originals (withheld/) go too: restored into the new
+    /// month they would add the old month's calls, and a new --inject would add its own beside them.
     /// </summary>
     private static void RemovePreviousInvoice(string outDir)
     {
@@ -96,9 +97,12 @@ internal static class GenerateCommand
             return; // not a generated month: leave the folder's other contents alone
         }
 
-        if (Directory.Exists(Path.Combine(outDir, "cur")))
+        foreach (var folder in new[] { "cur", "withheld" })
         {
-            Directory.Delete(Path.Combine(outDir, "cur"), recursive: true);
+            if (Directory.Exists(Path.Combine(outDir, folder)))
+            {
+                Directory.Delete(Path.Combine(outDir, folder), recursive: true);
+            }
         }
 
         File.Delete(Path.Combine(outDir, CurWriter.PlantedFile));

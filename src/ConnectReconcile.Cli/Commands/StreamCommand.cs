@@ -64,6 +64,10 @@ internal static class StreamCommand
                 throw new UsageException("Give --checkpoint-file or --checkpoint-table, not both.");
             }
 
+            // Refused before Kinesis and the leases are touched: taken as a path, s3:// would keep the
+            // checkpoints in a local folder named s3: (lost with the container) while the operator thinks them in S3.
+            var checkpointPath = env.Get(parse, checkpointFile) is { } file ? Inputs.LocalOnly(file, "--checkpoint-file") : null;
+
             StreamStartPosition start;
             try
             {
@@ -100,7 +104,7 @@ internal static class StreamCommand
             var (rater, numbers) = rating.Resolve(env, parse, s3);
             var outStore = Inputs.Output(outPath, "--out", s3);
             using var kinesis = CreateKinesis(env.Get(parse, endpoint), env.Get(parse, region));
-            var (checkpoints, checkpointDescription, isFile) = CreateCheckpointStore(env, parse, checkpointFile, checkpointTable, dynamoEndpoint, region, outPath, streamName);
+            var (checkpoints, checkpointDescription, isFile) = CreateCheckpointStore(env, parse, checkpointPath, checkpointTable, dynamoEndpoint, region, outPath, streamName);
 
             // Take SIGTERM/SIGINT here as well as in the root invocation: the first signal stops the worker gracefully
             // (a batch being written is finished and checkpointed, an unwritten one is abandoned, leases are released,
@@ -185,7 +189,7 @@ internal static class StreamCommand
     }
 
     private static (ICheckpointStore Store, string Description, bool IsFile) CreateCheckpointStore(
-        CliEnvironment env, ParseResult parse, Option<string?> fileOption, Option<string?> tableOption, Option<string?> endpointOption, Option<string?> regionOption,
+        CliEnvironment env, ParseResult parse, string? checkpointPath, Option<string?> tableOption, Option<string?> endpointOption, Option<string?> regionOption,
         string outPath, string streamName)
     {
         if (env.Get(parse, tableOption) is { Length: > 0 } table)
@@ -204,7 +208,7 @@ internal static class StreamCommand
             return (new DynamoDbCheckpointStore(new AmazonDynamoDBClient(config), table), $"DynamoDB table {table}", false);
         }
 
-        var path = env.Get(parse, fileOption)
+        var path = checkpointPath
             ?? (Inputs.IsS3(outPath)
                 ? Path.Combine(Directory.GetCurrentDirectory(), $"connect-reconcile-{streamName}.checkpoints.json")
                 : Path.Combine(outPath, "_stream", "checkpoints.json"));

@@ -10,7 +10,11 @@ namespace ConnectReconcile.Core.Reference;
 /// Written without its country code marked ('+' or 00), with no country beside it or another country than its
 /// first digits name: a number in national form, which then matches no CTR's number (those are E.164).
 /// </param>
-public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null, string? Region = null, bool CountryCodeAssumed = false)
+/// <param name="CountryNotGiven">
+/// Of a number whose country code was assumed: its row gave no country, so <paramref name="Country"/> is the one
+/// its first digits name (set only then, so that it never tells apart rows that were equal before).
+/// </param>
+public sealed record ClaimedNumber(string Number, string Type, string Country, Instant? ClaimedAt, Instant? ReleasedAt, string? InstanceId = null, string? Region = null, bool CountryCodeAssumed = false, bool CountryNotGiven = false)
 {
     public Interval HeldWithin(Interval window) =>
         new Interval(ClaimedAt ?? window.Start, ReleasedAt ?? window.End).Intersect(window);

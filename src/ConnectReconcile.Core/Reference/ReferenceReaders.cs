@@ -47,6 +47,7 @@ public static class ReferenceReaders
         {
             var number = PhoneNumbers.E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
             var country = Empty(r["country"]);
+            var national = NationalForm(r["number"], number, country);
             return new ClaimedNumber(
                 number,
                 NormaliseNumberType(r["type"]),
@@ -55,7 +56,8 @@ public static class ReferenceReaders
                 Empty(r["released_at"]) is { } rel ? ParseTime(rel, "released_at") : null,
                 Empty(r.GetValueOrDefault("instance_id")),
                 Empty(r.GetValueOrDefault("region")),
-                NationalForm(r["number"], number, country));
+                national,
+                national && country is null);
         }));
     }
 
@@ -131,6 +133,7 @@ public static class ReferenceReaders
         var target = ArnOf(Str(e, "TargetArn"));
         var own = ArnOf(Str(e, "PhoneNumberArn") ?? Str(e, "Arn"));
         var country = Str(e, "PhoneNumberCountryCode");
+        var national = NationalForm(Str(e, "PhoneNumber"), number, country);
         yield return new ClaimedNumber(
             number,
             NormaliseNumberType(Str(e, "PhoneNumberType") ?? NumberTypes.Did),
@@ -139,7 +142,8 @@ public static class ReferenceReaders
             null,
             Empty(Str(e, "InstanceId")) ?? target.InstanceId ?? own.InstanceId,
             target.Region ?? own.Region,
-            NationalForm(Str(e, "PhoneNumber"), number, country));
+            national,
+            national && country is null);
     }
 
     /// <summary>The region and instance id an ARN names (<c>arn:aws:connect:REGION:ACCOUNT:instance/ID…</c>); null where it names none.</summary>
