@@ -72,8 +72,11 @@ internal sealed class DayPartitions : IDisposable
         _parts = Enumerable.Range(0, 2 * Math.Max(1, options.Parallelism)).Select(_ => new SlicePart(_mapper)).ToArray();
     }
 
-    /// <summary>Whether this run reports the day: inside the options' range, and not a published day before the source's first arrival day.</summary>
-    public bool Covers(DateOnly day) => _options.Covers(day) && !(day < _sourceStart && _options.PublishedDays?.Contains(day) == true);
+    /// <summary>Whether this run reports the day: inside the options' range, and not left alone (<see cref="LeftAlone"/>).</summary>
+    public bool Covers(DateOnly day) => _options.Covers(day) && !LeftAlone(day);
+
+    /// <summary>A day the output already holds, before the source's first arrival day: the source has only a fragment of it.</summary>
+    private bool LeftAlone(DateOnly day) => day < _sourceStart && _options.PublishedDays?.Contains(day) == true;
 
     /// <summary>Buffers a closed chain under its day; false when that day was already written (the caller must re-read).</summary>
     public bool Add(Chain chain)
@@ -136,7 +139,7 @@ internal sealed class DayPartitions : IDisposable
     private void CountOutOfRange(DateOnly day, long records)
     {
         _outOfRange += records;
-        if (day < _sourceStart && _options.PublishedDays?.Contains(day) == true)
+        if (LeftAlone(day))
         {
             _beforeSource[day] = _beforeSource.GetValueOrDefault(day) + records;
         }
