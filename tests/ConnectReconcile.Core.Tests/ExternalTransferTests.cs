@@ -52,25 +52,28 @@ public sealed class ExternalTransferTests
         Assert.Contains("an upper bound", flow.Why, StringComparison.Ordinal);
     }
 
+    /// <summary>The EXTERNAL_OUTBOUND record of the transfer's leg, 10:02:00–10:10:00, answered at 10:02:10.</summary>
+    private static ContactRecord LegRecord(Endpoint? customer) => new()
+    {
+        ContactId = "x-leg",
+        InitialContactId = "x-root",
+        PreviousContactId = "x-root",
+        Channel = Channels.Voice,
+        InitiationMethod = InitiationMethods.ExternalOutbound,
+        InitiationTimestamp = At("10:02:00"),
+        ConnectedToSystemTimestamp = At("10:02:10"),
+        DisconnectTimestamp = At("10:10:00"),
+        CustomerEndpoint = customer,
+        InstanceArn = Call().InstanceArn,
+    };
+
     [Theory]
     [InlineData("12065550199")] // the same number without its +
     [InlineData("+1 206-555-0199")]
     [InlineData(null)] // a leg record that names no number can only be that leg
     public void The_leg_record_of_the_transfer_is_its_leg_however_its_number_is_written(string? written)
     {
-        var leg = new ContactRecord
-        {
-            ContactId = "x-leg",
-            InitialContactId = "x-root",
-            PreviousContactId = "x-root",
-            Channel = Channels.Voice,
-            InitiationMethod = InitiationMethods.ExternalOutbound,
-            InitiationTimestamp = At("10:02:00"),
-            ConnectedToSystemTimestamp = At("10:02:10"),
-            DisconnectTimestamp = At("10:10:00"),
-            CustomerEndpoint = written is null ? null : new Endpoint(written, "TELEPHONE_NUMBER"),
-            InstanceArn = Call().InstanceArn,
-        };
+        var leg = LegRecord(written is null ? null : new Endpoint(written, "TELEPHONE_NUMBER"));
 
         var legs = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing)
             .Rate(new Chain("x-root", [Call(completed: At("10:02:00")), leg])).Legs;
@@ -104,19 +107,7 @@ public sealed class ExternalTransferTests
     public void A_transfer_to_no_number_is_the_leg_of_its_leg_record_and_else_kept_unpriced_as_written()
     {
         var call = Call(completed: At("10:02:00")) with { TransferredToEndpoint = new Endpoint("Softphone", "TELEPHONE_NUMBER") };
-        var leg = new ContactRecord
-        {
-            ContactId = "x-leg",
-            InitialContactId = "x-root",
-            PreviousContactId = "x-root",
-            Channel = Channels.Voice,
-            InitiationMethod = InitiationMethods.ExternalOutbound,
-            InitiationTimestamp = At("10:02:00"),
-            ConnectedToSystemTimestamp = At("10:02:10"),
-            DisconnectTimestamp = At("10:10:00"),
-            CustomerEndpoint = new Endpoint("+12065550199", "TELEPHONE_NUMBER"),
-            InstanceArn = call.InstanceArn,
-        };
+        var leg = LegRecord(new Endpoint("+12065550199", "TELEPHONE_NUMBER"));
         var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
 
         // Was a second third-party leg "Softphone" (ZZ, unrated) beside the leg record's.
