@@ -1066,6 +1066,17 @@ public sealed class CommandTests
 
         Assert.Contains("3 reconciliation variance", text, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("stream")]
+    [InlineData("load")]
+    public async Task Help_names_both_environment_variables_a_Kinesis_endpoint_is_read_from(string command)
+    {
+        // docs/stream.md: --endpoint-url, then AWS_ENDPOINT_URL_KINESIS, then AWS_ENDPOINT_URL.
+        var (exit, text, _) = await CliRunnerConsole.RunWithConsoleAsync(command, "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("AWS_ENDPOINT_URL_KINESIS, then AWS_ENDPOINT_URL", string.Join(' ', text.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>--help writes through System.CommandLine's own console: capture Console.Out for it.</summary>

@@ -19,7 +19,7 @@ internal static class LoadCommand
         var command = new Command("load", "Put CTR files onto a Kinesis data stream, one CTR per record (partition key = ContactId), in arrival order");
         var source = SharedOptions.Source("CTR files (required): a folder, a file, s3://bucket/prefix/ or s3://bucket/key (Firehose YYYY/MM/dd/HH/ layout, any framing; gzip, ZIP, Snappy or none)");
         var stream = new Option<string?>("--stream") { Description = "Kinesis data stream name (required)" };
-        var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS also works" };
+        var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS, then AWS_ENDPOINT_URL, also work" };
         var s3Endpoint = new Option<string?>("--s3-endpoint-url") { Description = "S3-compatible endpoint for an s3:// --source; AWS_ENDPOINT_URL_S3 also works" };
         var region = new Option<string?>("--region") { Description = "AWS region of the stream (default: the SDK chain, AWS_REGION)" };
         var from = SharedOptions.Day("--from", "First UTC arrival day to load (default: all)");

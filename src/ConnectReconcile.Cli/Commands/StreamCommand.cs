@@ -28,7 +28,7 @@ internal static class StreamCommand
         var from = new Option<string?>("--from") { Description = "Where shards without a checkpoint start: trim-horizon (default), latest, timestamp (with --from-timestamp) or an ISO-8601 instant" };
         var fromTimestamp = new Option<string?>("--from-timestamp") { Description = "The instant for --from timestamp, e.g. 2026-10-01T00:00:00Z" };
         var output = SharedOptions.Out("Output (required): a folder or s3://bucket/prefix/ (Parquet tables by dt=YYYY-MM-DD; the batch archive and manifests under _stream/)");
-        var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS also works" };
+        var endpoint = new Option<string?>("--endpoint-url") { Description = "Kinesis-compatible endpoint URL (e.g. kinesalite); AWS_ENDPOINT_URL_KINESIS, then AWS_ENDPOINT_URL, also work" };
         var s3Endpoint = new Option<string?>("--s3-endpoint-url") { Description = "S3-compatible endpoint for an s3:// --out; AWS_ENDPOINT_URL_S3 also works" };
         var region = new Option<string?>("--region") { Description = "AWS region of the stream (default: the SDK chain, AWS_REGION)" };
         var checkpointFile = new Option<string?>("--checkpoint-file") { Description = "Local checkpoint file (atomic replace). Default: OUT/_stream/checkpoints.json for a local --out, else ./connect-reconcile-STREAM.checkpoints.json" };
