@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Legs;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
@@ -109,6 +110,48 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
         Assert.Equal(2, exit);
         (exit, _, _) = await CliRunner.RunAsync("whatif", "--source", month.Ctr, "--scenario", "policy=minimums=sometimes");
         Assert.Equal(2, exit);
+    }
+
+    [Fact]
+    public async Task A_scenario_card_without_a_row_the_baseline_prices_is_said_to_be_no_saving_and_set_aside_records_are_told()
+    {
+        using var dir = new TempDir();
+        var path = dir.Sub("no-outbound.json");
+        var card = System.Text.Json.Nodes.JsonNode.Parse(BuiltInRateCards.Default.ToJson())!;
+        card["version"] = "no-outbound";
+        var rows = card["rows"]!.AsArray();
+        foreach (var row in rows.Where(r => (string?)r!["chargeKind"] == ChargeKinds.TelephonyOutbound).ToList())
+        {
+            rows.Remove(row);
+        }
+
+        await File.WriteAllTextAsync(path, card.ToJsonString());
+
+        // Was: telephony:outbound 25.39 → 0.00 "-3.98 %", a missing price shown as a saving, and not a word on stderr.
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--scenario", "card=" + path, "--json");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.False(root.GetProperty("comparable").GetBoolean());
+        var unrated = root.GetProperty("scenario").GetProperty("unratedByChargeKind");
+        Assert.True(unrated.GetProperty(ChargeKinds.TelephonyOutbound).GetInt64() > 0);
+        var baseline = Rows(root, "byChargeKind")[ChargeKinds.TelephonyOutbound].Baseline;
+        Assert.True(baseline > 0);
+        var cents = RunTotals.Cents(baseline).ToString("N2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(logs, l => l.Contains("The scenario leaves telephony:outbound (", StringComparison.Ordinal)
+            && l.Contains($"which the baseline prices at {cents} USD", StringComparison.Ordinal));
+
+        // The month's malformed records are in neither total: said, as audit-export says it.
+        Assert.Contains(logs, l => l.Contains("were quarantined, so each total lacks them", StringComparison.Ordinal));
+
+        // A scenario that prices what the baseline prices stays comparable.
+        (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--numbers", month.Numbers,
+            "--scenario", "policy=minimums=none", "--json");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        using var comparable = JsonDocument.Parse(stdout);
+        Assert.True(comparable.RootElement.GetProperty("comparable").GetBoolean());
+        Assert.DoesNotContain(logs, l => l.Contains("not a change in cost", StringComparison.Ordinal));
     }
 
     [Fact]

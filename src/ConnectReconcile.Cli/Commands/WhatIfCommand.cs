@@ -100,9 +100,21 @@ internal static class WhatIfCommand
                 return totals;
             }
 
+            ReplayCommand.WarnIfNumbersEstimated(env, baselineSetup.Numbers);
             var before = await Run(baselineSetup, "baseline");
             ReplayCommand.WarnIfNothingRead(env, before.Job!, sourcePath, fromDay, toDay);
+            ReplayCommand.WarnOfQuarantined(env, before.Job!, "each total",
+                "replay (or nightly) of the same source and days writes each to the quarantine table, with its object, byte offset and reason");
             var after = await Run(scenarioSetup, "scenario");
+            foreach (var (side, other, unpriced) in UnpricedOnOneSide(before, after))
+            {
+                // A charge kind one side prices and the other cannot (no rate-card row) is no saving or extra: say so.
+                env.Logger.LogWarning("The {Side} leaves {Unpriced} unrated (no rate-card row), which the {Other} prices at {Cost} {Currency}: " +
+                    "the difference there is a missing price, not a change in cost",
+                    side, string.Join(", ", unpriced.Select(u => $"{u.Kind} ({u.Charges:#,0} charges)")), other,
+                    RunTotals.Cents(unpriced.Sum(u => u.OtherCost)).ToString("N2", CultureInfo.InvariantCulture), before.Setup.Card.Currency);
+            }
+
             if (env.Get(parse, json))
             {
                 await env.Out.WriteLineAsync(Json(before, after));
@@ -217,6 +229,9 @@ internal static class WhatIfCommand
         public JobResult? Job { get; set; }
         public decimal Total { get; private set; }
         public long Unrated { get; private set; }
+
+        /// <summary>Unrated charges (no rate-card row) by charge kind.</summary>
+        public SortedDictionary<string, long> UnratedByKind { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, Dictionary<string, decimal>> By { get; } = new(StringComparer.Ordinal)
         {
             ["chargeKind"] = new(StringComparer.Ordinal),
@@ -264,6 +279,7 @@ internal static class WhatIfCommand
             if (charge.Cost is null)
             {
                 Unrated++;
+                UnratedByKind[charge.ChargeKind] = UnratedByKind.GetValueOrDefault(charge.ChargeKind) + 1;
             }
 
             Total += cost;
@@ -277,6 +293,26 @@ internal static class WhatIfCommand
         {
             var map = By[dimension];
             map[key] = map.GetValueOrDefault(key) + cost;
+        }
+    }
+
+    /// <summary>
+    /// Charge kinds one side leaves unrated while the other prices them (its cost there): each side's total counts
+    /// them as zero, so their difference is a missing price. Kinds unrated on both sides (chat without a card row)
+    /// cancel out and are not listed.
+    /// </summary>
+    internal static IEnumerable<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> UnpricedOnOneSide(Totals before, Totals after)
+    {
+        foreach (var (side, other, mine, theirs) in new[] { ("baseline", "scenario", before, after), ("scenario", "baseline", after, before) })
+        {
+            var unpriced = mine.UnratedByKind
+                .Select(kv => (Kind: kv.Key, Charges: kv.Value, OtherCost: theirs.By["chargeKind"].GetValueOrDefault(kv.Key)))
+                .Where(u => u.OtherCost != 0)
+                .ToList();
+            if (unpriced.Count > 0)
+            {
+                yield return (side, other, unpriced);
+            }
         }
     }
 
@@ -330,7 +366,13 @@ internal static class WhatIfCommand
 
         if (before.Unrated + after.Unrated > 0)
         {
-            o.WriteLine($"Unrated charges (no rate-card row, counted as zero): baseline {before.Unrated:#,0}, scenario {after.Unrated:#,0}.");
+            static string ByKind(Totals t) => t.Unrated == 0 ? "0" : $"{t.Unrated:#,0} ({string.Join(", ", t.UnratedByKind.Select(kv => $"{kv.Key} {kv.Value:#,0}"))})";
+            o.WriteLine($"Unrated charges (no rate-card row, counted as zero): baseline {ByKind(before)}, scenario {ByKind(after)}.");
+            foreach (var (side, other, unpriced) in UnpricedOnOneSide(before, after))
+            {
+                o.WriteLine($"Not comparable: the {side} leaves {string.Join(", ", unpriced.Select(u => u.Kind))} unrated, which the {other} prices at " +
+                    $"{Money(unpriced.Sum(u => u.OtherCost))}: that part of the difference is a missing price, not a change in cost.");
+            }
         }
 
         o.WriteLine($"Total: {Money(before.Total)} → {Money(after.Total)} {currency} ({Signed(after.Total - before.Total)}, {Share(after.Total - before.Total)}).");
@@ -351,12 +393,21 @@ internal static class WhatIfCommand
                 w.WriteString("currency", t.Setup.Card.Currency);
                 w.WriteNumber("total", t.Total);
                 w.WriteNumber("unratedCharges", t.Unrated);
+                w.WriteStartObject("unratedByChargeKind");
+                foreach (var (kind, n) in t.UnratedByKind)
+                {
+                    w.WriteNumber(kind, n);
+                }
+
+                w.WriteEndObject();
                 w.WriteNumber("chains", t.Job?.Counts.Chains ?? 0);
                 w.WriteEndObject();
             }
 
             w.WriteNumber("difference", after.Total - before.Total);
             WriteShare(after.Total - before.Total);
+            // False when one side leaves unrated a charge kind the other prices: the difference then holds a missing price.
+            w.WriteBoolean("comparable", !UnpricedOnOneSide(before, after).Any());
 
             foreach (var (dimension, _, _) in Dimensions)
             {
