@@ -231,7 +231,7 @@ internal static class ReconcileCommand
             CentsOrNull(w, "otherAdjustments", report.AdjustmentTotalOrNull(LineKinds.Other));
             // Other services' lines (Lex, Lambda, S3, ...): not modelled, listed with what they cost.
             w.WriteStartArray("otherServices");
-            foreach (var o in report.Invoice.OtherServices ?? [])
+            foreach (var o in report.Invoice.OtherServices)
             {
                 w.WriteStartObject();
                 w.WriteString("productCode", o.ProductCode);
@@ -391,7 +391,7 @@ internal static class ReconcileTable
         }
 
         FigureTables.Write(console, totals);
-        if (report.Invoice.OtherServices is { Count: > 0 } others)
+        if (report.Invoice.OtherServices is [_, ..] others)
         {
             console.WriteLine(ConsoleText.Escape("Other services' lines (not Connect, not modelled): " + string.Join("; ", others)));
         }

@@ -228,10 +228,10 @@ internal static class WhatIfCommand
         public Setup Setup { get; } = setup;
         public JobResult? Job { get; set; }
         public decimal Total { get; private set; }
-        public long Unrated { get; private set; }
-
         /// <summary>Unrated charges (no rate-card row) by charge kind.</summary>
         public SortedDictionary<string, long> UnratedByKind { get; } = new(StringComparer.Ordinal);
+
+        public long Unrated => UnratedByKind.Values.Sum();
         public Dictionary<string, Dictionary<string, decimal>> By { get; } = new(StringComparer.Ordinal)
         {
             ["chargeKind"] = new(StringComparer.Ordinal),
@@ -278,7 +278,6 @@ internal static class WhatIfCommand
             var cost = RecordedCost.Of(charge) ?? 0;
             if (charge.Cost is null)
             {
-                Unrated++;
                 UnratedByKind[charge.ChargeKind] = UnratedByKind.GetValueOrDefault(charge.ChargeKind) + 1;
             }
 

@@ -116,10 +116,7 @@ public sealed class InvoiceAggregate
 
     public IReadOnlyDictionary<AdjustmentKey, AdjustmentTotal> Adjustments => _adjustments;
 
-    /// <summary>Lines of other AWS services that were skipped, by product code.</summary>
-    public IReadOnlyDictionary<string, long> OtherProducts => _otherServices.LinesByProduct;
-
-    /// <summary>The same lines with what they cost, by product code × currency (listed as not modelled).</summary>
+    /// <summary>Lines of other AWS services, never compared: how many and what they cost, by product code × currency (listed as not modelled).</summary>
     public IReadOnlyList<OtherServiceTotal> OtherServices => _otherServices.Totals;
 
     /// <summary>Every Connect usage type seen, with its product code.</summary>

@@ -35,10 +35,6 @@ public sealed class OtherServiceTally
         }
     }
 
-    /// <summary>Lines by product code, all currencies together.</summary>
-    public IReadOnlyDictionary<string, long> LinesByProduct =>
-        _cells.GroupBy(kv => kv.Key.Product, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value.Lines), StringComparer.Ordinal);
-
     /// <summary>By product code, then currency (a line naming none sorts first).</summary>
     public IReadOnlyList<OtherServiceTotal> Totals =>
         _cells.Select(kv => new OtherServiceTotal(kv.Key.Product, kv.Key.Currency.Length == 0 ? null : kv.Key.Currency, kv.Value.Lines, kv.Value.Cost, kv.Value.Unpriced)).ToList();

@@ -5,7 +5,7 @@ public sealed record InvoiceStats(
     long LinesRead,
     long ConnectLines,
     long OutsideMonth,
-    IReadOnlyDictionary<string, long> OtherProducts,
+    IReadOnlyList<OtherServiceTotal> OtherServices,
     bool Hourly,
     bool Granular,
     bool ByInstance,
@@ -17,12 +17,11 @@ public sealed record InvoiceStats(
     long OtherAccountLines,
     long OtherMonthLines,
     long UsageLines = 0,
-    long MonthlyLines = 0,
-    IReadOnlyList<OtherServiceTotal>? OtherServices = null)
+    long MonthlyLines = 0)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
-        new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherProducts, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines, a.OtherServices);
+        new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherServices, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines);
 
     /// <summary>True when usage lines cover more than a day (a monthly export): rows are per month, not per day.</summary>
     public bool Monthly => MonthlyLines > 0;

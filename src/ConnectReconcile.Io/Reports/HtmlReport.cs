@@ -171,7 +171,7 @@ public static class HtmlReport
             sb.Append("</tbody></table>\n");
         }
 
-        if (report.Invoice.OtherServices is { Count: > 0 } others)
+        if (report.Invoice.OtherServices is [_, ..] others)
         {
             sb.Append("<p class=\"meta\">Lines of other services (not Connect, not modelled): ")
               .Append(E(string.Join("; ", others))).Append(".</p>\n");

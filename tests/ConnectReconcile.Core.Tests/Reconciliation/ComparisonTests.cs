@@ -123,7 +123,7 @@ public sealed class ComparisonTests
         Assert.Equal(
             [(LineKinds.Credit, -5m), (LineKinds.FreeTier, -1.62m), (LineKinds.Other, 3m), (LineKinds.Refund, -2m), (LineKinds.Tax, 0.42m)],
             adjustments.Select(a => (a.Kind, a.Amount)).ToArray());
-        Assert.Equal(1L, invoice.OtherProducts["AmazonS3"]);
+        Assert.Equal(1L, invoice.OtherServices.Single(o => o.ProductCode == "AmazonS3").Lines);
         Assert.Equal([new OtherServiceTotal("AmazonS3", "USD", 1, 0.23m, 0)], invoice.OtherServices); // listed with its amount, never compared
         Assert.Equal(1L, invoice.OutsideMonth);
         Assert.Equal(month.Month, invoice.MonthStart.Month);
@@ -171,7 +171,7 @@ public sealed class ComparisonTests
         // cur-facts.md lists CustomerProfiles among Connect's product codes; we model none of its usage types.
         var invoice = Invoice(Usage(Day2, "USE1-ProfilesIngestion", 100m, 0.01m, product: "CustomerProfiles"), Usage(Day1, Service, 10m, 0.018m));
         var lines = Compare([Expected(Day1, Service, 10m, 0.018m)], invoice);
-        Assert.Empty(invoice.OtherProducts);
+        Assert.Empty(invoice.OtherServices);
         var row = Assert.Single(lines, l => l.UsageType == "USE1-ProfilesIngestion");
         Assert.Equal((Statuses.OnlyInInvoice, false, "CustomerProfiles"), (row.Status, row.KnownUsageType, row.ProductCode));
         Assert.Equal(new UnknownUsageType("USE1-ProfilesIngestion", "CustomerProfiles", 100m, 1m) { Currency = "USD" }, Assert.Single(Reconciler.Unknown(invoice, Catalog)));

@@ -97,8 +97,8 @@ public sealed class CurReaderTests : IDisposable
         var reader = new CurReader(new LocalObjectStore(_dir));
         var aggregate = await reader.AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), new DateOnly(2026, 10, 1), CancellationToken.None);
         Assert.Equal((1, 6L, 3L), (reader.Stats.ParquetFiles, reader.Stats.Rows, reader.Stats.ConnectRows));
-        Assert.Equal(2L, aggregate.OtherProducts["AmazonS3"]);
-        Assert.Equal(1L, aggregate.OtherProducts["AWSLambda"]);
+        Assert.Equal(2L, aggregate.OtherServices.Single(o => o.ProductCode == "AmazonS3").Lines);
+        Assert.Equal(1L, aggregate.OtherServices.Single(o => o.ProductCode == "AWSLambda").Lines);
         // Listed with what they cost, from row groups without Connect lines too (no currency column here).
         Assert.Equal([new OtherServiceTotal("AWSLambda", null, 1, 0.0000004m, 0), new OtherServiceTotal("AmazonS3", null, 2, 0.092m, 0)], aggregate.OtherServices);
 
