@@ -23,18 +23,8 @@ public sealed class CostsNotComparedOutputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static CurLine Line(string usageType, decimal amount, decimal rate, string currency, string type = "Usage", decimal? cost = null, int hour = 10) => new()
-    {
-        UsageStart = Day1.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc),
-        UsageEnd = Day1.ToDateTime(new TimeOnly(hour + 1, 0), DateTimeKind.Utc),
-        ProductCode = "AmazonConnect",
-        UsageType = usageType,
-        LineItemType = type,
-        UsageAmount = amount,
-        UnblendedRate = rate,
-        UnblendedCost = cost ?? amount * rate,
-        Currency = currency,
-    };
+    private static CurLine Line(string usageType, decimal amount, decimal rate, string currency, string type = "Usage", decimal? cost = null, int hour = 10) =>
+        InvoiceLines.Line(Day1, usageType, amount, rate, type, cost, currency: currency, hour: hour);
 
     private static readonly ExpectedUsage[] Expected =
         [new(Day1, "inst-1", "us-east-1", Service, ChargeKinds.Service, Units.Minute, PricingModels.PerFeature, 10, 6000, 100m, 1.8m, 0)];

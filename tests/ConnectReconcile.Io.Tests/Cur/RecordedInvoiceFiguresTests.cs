@@ -25,18 +25,8 @@ public sealed class RecordedInvoiceFiguresTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static CurLine Line(DateOnly day, decimal amount, decimal cost, string currency, int hour = 10, string type = "Usage") => new()
-    {
-        UsageStart = day.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc),
-        UsageEnd = day.ToDateTime(new TimeOnly(hour + 1, 0), DateTimeKind.Utc),
-        ProductCode = "AmazonConnect",
-        UsageType = Service,
-        LineItemType = type,
-        UsageAmount = amount,
-        UnblendedRate = 0.018m,
-        UnblendedCost = cost,
-        Currency = currency,
-    };
+    private static CurLine Line(DateOnly day, decimal amount, decimal cost, string currency, int hour = 10, string type = "Usage") =>
+        InvoiceLines.Line(day, Service, amount, 0.018m, type, cost, currency: currency, hour: hour);
 
     private static ExpectedUsage Expected(DateOnly day, decimal minutes, decimal cost) =>
         new(day, "inst-1", "us-east-1", Service, ChargeKinds.Service, Units.Minute, PricingModels.PerFeature, 1, (long)(minutes * 60), minutes, cost, 0);

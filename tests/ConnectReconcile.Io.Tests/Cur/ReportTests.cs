@@ -21,19 +21,8 @@ public sealed partial class ReportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static CurLine Line(DateOnly day, string usageType, decimal amount, decimal rate, string type = "Usage", decimal? cost = null, string? description = null) => new()
-    {
-        UsageStart = day.ToDateTime(new TimeOnly(10, 0), DateTimeKind.Utc),
-        UsageEnd = day.ToDateTime(new TimeOnly(11, 0), DateTimeKind.Utc),
-        ProductCode = usageType.Contains("-US-", StringComparison.Ordinal) ? "ContactCenterTelecomm" : "AmazonConnect",
-        UsageType = usageType,
-        LineItemType = type,
-        UsageAmount = amount,
-        UnblendedRate = rate,
-        UnblendedCost = cost ?? amount * rate,
-        Currency = "USD",
-        Description = description,
-    };
+    private static CurLine Line(DateOnly day, string usageType, decimal amount, decimal rate, string type = "Usage", decimal? cost = null, string? description = null) =>
+        InvoiceLines.Line(day, usageType, amount, rate, type, cost, description);
 
     private static ExpectedUsage Expected(DateOnly day, string usageType, string kind, decimal quantity, decimal rate) =>
         new(day, "inst-1", "us-east-1", usageType, kind, Units.Minute, PricingModels.PerFeature, 10, (long)(quantity * 60), quantity, quantity * rate, 0);
