@@ -152,6 +152,24 @@ public sealed class ParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Id_columns_are_stored_uncompressed_and_the_rest_with_Snappy()
+    {
+        using var writer = new ParquetTableWriter(_dir);
+        var rows = Charges(3000, 7);
+        var path = Path.Combine(_dir, (await writer.AppendAsync("charges", Day, rows, CancellationToken.None))!);
+
+        using var db = new DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        var codecs = DuckDbRows.Query(db, $"SELECT DISTINCT path_in_schema, compression FROM parquet_metadata('{path}')")
+            .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+        Assert.Equal("UNCOMPRESSED", codecs["chain_id"]);
+        Assert.Equal("UNCOMPRESSED", codecs["contact_id"]);
+        Assert.All(codecs.Where(c => c.Key is not ("chain_id" or "contact_id")), c => Assert.Equal("SNAPPY", c.Value));
+        var ids = DuckDbRows.Query(db, $"SELECT chain_id, contact_id FROM read_parquet('{path}')").Select(r => ((string)r[0]!, r[1] as string));
+        Assert.Equal(rows.Select(r => (r.ChainId, r.ContactId)), ids);
+    }
+
+    [Fact]
     public async Task Rows_built_in_parts_and_joined_write_the_same_bytes_as_one_list()
     {
         var rows = Charges(3000, 4);

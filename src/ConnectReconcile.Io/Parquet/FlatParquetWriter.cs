@@ -13,7 +13,7 @@ namespace ConnectReconcile.Io.Parquet;
 
 /// <summary>What a row group's column chunk holds, for the footer. Offsets are absolute in the file.</summary>
 internal sealed record ChunkMeta(
-    int PhysicalType, int[] Encodings, long Values, long UncompressedBytes, long CompressedBytes,
+    int PhysicalType, int Codec, int[] Encodings, long Values, long UncompressedBytes, long CompressedBytes,
     long DataPageOffset, long? DictionaryPageOffset, long Nulls, byte[]? Min, byte[]? Max);
 
 /// <summary>One row group: its chunks in schema order, row count and where it starts.</summary>
@@ -27,7 +27,8 @@ internal static class ParquetFormat
 
 /// <summary>
 /// Writes flat row classes (the output tables' rows in Rows.cs, audit rows) as Parquet without a value-by-value
-/// detour through general-purpose machinery: each column chunk is one Snappy-compressed v1 data page,
+/// detour through general-purpose machinery: each column chunk is one v1 data page, Snappy-compressed but for
+/// columns of random ids (<see cref="RandomIdsAttribute"/>),
 /// strings are dictionary-encoded where that is clearly smaller (a PLAIN dictionary page, RLE indices),
 /// everything else is PLAIN; statistics carry null counts and min/max. The schema is the one
 /// Parquet.Net's <c>ParquetSerializer</c> infers from the same class (names from JsonPropertyName,
@@ -118,6 +119,7 @@ internal static class FlatParquetWriter<T>
             for (var i = 0; i < Columns.Length; i++)
             {
                 scratch.Chunk.Clear();
+                scratch.Codec = Columns[i].Codec;
                 var chunk = Columns[i].Write(rows.Buffers[i], rows.Count, scratch);
                 var at = stream.Position;
                 stream.Write(scratch.Chunk.WrittenSpan);
@@ -209,7 +211,7 @@ internal static class FlatParquetWriter<T>
 
         w.BeginListField(3, ThriftCompactWriter.Binary, 1);
         w.BinaryValue(Encoding.UTF8.GetBytes(name));
-        w.I32Field(4, Codec.Snappy);
+        w.I32Field(4, chunk.Codec);
         w.I64Field(5, chunk.Values);
         w.I64Field(6, chunk.UncompressedBytes);
         w.I64Field(7, chunk.CompressedBytes);
@@ -249,6 +251,9 @@ internal static class FlatParquetWriter<T>
         public readonly string?[] KnownInstances = new string?[256];
         public readonly int[] KnownIndices = new int[256];
         public byte[] Compressed = new byte[64 * 1024];
+
+        /// <summary>The codec of the chunk being written (its column's).</summary>
+        public int Codec;
         private ThriftCompactWriter? _headerWriter;
         private int[] _indices = [];
         private int[] _starts = [];
@@ -272,6 +277,7 @@ internal static class FlatParquetWriter<T>
 
     private static class Codec
     {
+        public const int Uncompressed = 0;
         public const int Snappy = 1;
     }
 
@@ -322,6 +328,8 @@ internal static class FlatParquetWriter<T>
     {
         public string Name => name;
 
+        public int Codec { get; private init; } = FlatParquetWriter<T>.Codec.Snappy;
+
         public static Column For(PropertyInfo property)
         {
             var name = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? property.Name;
@@ -330,7 +338,10 @@ internal static class FlatParquetWriter<T>
             var getter = property.GetGetMethod()!;
             if (type == typeof(string))
             {
-                return new StringColumn(name, getter.CreateDelegate<Func<T, string?>>());
+                return new StringColumn(name, getter.CreateDelegate<Func<T, string?>>())
+                {
+                    Codec = property.IsDefined(typeof(RandomIdsAttribute)) ? FlatParquetWriter<T>.Codec.Uncompressed : FlatParquetWriter<T>.Codec.Snappy,
+                };
             }
 
             if (type == typeof(bool) && !optional)
@@ -427,7 +438,7 @@ internal static class FlatParquetWriter<T>
                 h.I32Field(4, PageEncoding.Rle);
             });
             int[] encodings = encoding == PageEncoding.Plain ? [PageEncoding.Plain, PageEncoding.Rle] : [PageEncoding.PlainDictionary, PageEncoding.Rle];
-            return new ChunkMeta(physical, encodings, values, uncompressed, scratch.Chunk.Length, dataOffset, dictionaryOffset, nulls, min, max);
+            return new ChunkMeta(physical, scratch.Codec, encodings, values, uncompressed, scratch.Chunk.Length, dataOffset, dictionaryOffset, nulls, min, max);
         }
 
         /// <summary>Writes the PLAIN values in <see cref="Scratch.Body"/> as a dictionary page; returns its uncompressed size with header.</summary>
@@ -438,14 +449,14 @@ internal static class FlatParquetWriter<T>
         });
 
         /// <summary>
-        /// Appends the body to the chunk as one Snappy-compressed page: the PageHeader (type, sizes, then the
+        /// Appends the body to the chunk as one page in the chunk's codec: the PageHeader (type, sizes, then the
         /// type's own header struct in <paramref name="headerField"/>), then the compressed bytes.
         /// Returns the page's uncompressed size with its header, as the footer counts it.
         /// </summary>
         private static long Page(Scratch scratch, int type, short headerField, Action<ThriftCompactWriter> typeHeader)
         {
             var h = scratch.HeaderWriter;
-            var compressed = Compress(scratch);
+            var compressed = scratch.Codec == FlatParquetWriter<T>.Codec.Snappy ? Compress(scratch) : scratch.Body.WrittenSpan;
             scratch.Header.Clear();
             h.I32Field(1, type);
             h.I32Field(2, scratch.Body.Length);

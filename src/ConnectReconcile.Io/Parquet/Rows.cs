@@ -8,11 +8,18 @@ namespace ConnectReconcile.Io.Parquet;
 // Precision: cost DECIMAL(24,12) holds the cost as recorded (RecordedCost: 12 places, truncated, as the writer
 // cuts a decimal to its scale); quantity DECIMAL(18,6).
 
+/// <summary>
+/// A column of random identifiers (Connect's UUIDs), written without compression: Snappy saves only ~10 %
+/// of them and spends most of a replay's compression time there (short matches in hex text).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class RandomIdsAttribute : Attribute;
+
 public sealed class ChargeRow
 {
-    [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
+    [JsonPropertyName("chain_id"), RandomIds] public string ChainId { get; set; } = "";
     /// <summary>Null on number-days: they belong to no record (an empty id would count as a contact).</summary>
-    [JsonPropertyName("contact_id")] public string? ContactId { get; set; }
+    [JsonPropertyName("contact_id"), RandomIds] public string? ContactId { get; set; }
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
     [JsonPropertyName("start_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? StartTime { get; set; }
     [JsonPropertyName("instance_id")] public string InstanceId { get; set; } = "";
@@ -39,11 +46,11 @@ public sealed class ChargeRow
 
 public sealed class LegRow
 {
-    [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
+    [JsonPropertyName("chain_id"), RandomIds] public string ChainId { get; set; } = "";
     [JsonPropertyName("leg_index")] public int LegIndex { get; set; }
     [JsonPropertyName("leg_kind")] public string LegKind { get; set; } = "";
     [JsonPropertyName("direction")] public string Direction { get; set; } = "";
-    [JsonPropertyName("contact_id")] public string ContactId { get; set; } = "";
+    [JsonPropertyName("contact_id"), RandomIds] public string ContactId { get; set; } = "";
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
     [JsonPropertyName("start_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime StartTime { get; set; }
     [JsonPropertyName("end_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime EndTime { get; set; }
@@ -60,12 +67,12 @@ public sealed class LegRow
 
 public sealed class SegmentRow
 {
-    [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
+    [JsonPropertyName("chain_id"), RandomIds] public string ChainId { get; set; } = "";
     [JsonPropertyName("leg_index")] public int LegIndex { get; set; }
     [JsonPropertyName("leg_kind")] public string LegKind { get; set; } = "";
     [JsonPropertyName("segment_index")] public int SegmentIndex { get; set; }
     [JsonPropertyName("segment_kind")] public string SegmentKind { get; set; } = "";
-    [JsonPropertyName("contact_id")] public string ContactId { get; set; } = "";
+    [JsonPropertyName("contact_id"), RandomIds] public string ContactId { get; set; } = "";
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
     [JsonPropertyName("start_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? StartTime { get; set; }
     [JsonPropertyName("end_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime? EndTime { get; set; }
@@ -81,7 +88,7 @@ public sealed class SegmentRow
 
 public sealed class ContactRow
 {
-    [JsonPropertyName("chain_id")] public string ChainId { get; set; } = "";
+    [JsonPropertyName("chain_id"), RandomIds] public string ChainId { get; set; } = "";
     [JsonPropertyName("day")] public DateOnly Day { get; set; }
     [JsonPropertyName("start_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime StartTime { get; set; }
     [JsonPropertyName("end_time"), ParquetTimestamp(ParquetTimestampResolution.Microseconds)] public DateTime EndTime { get; set; }
@@ -135,7 +142,7 @@ public sealed class QuarantineRow
     [JsonPropertyName("record_index")] public long RecordIndex { get; set; }
     [JsonPropertyName("reason")] public string Reason { get; set; } = "";
     [JsonPropertyName("detail")] public string Detail { get; set; } = "";
-    [JsonPropertyName("contact_id")] public string? ContactId { get; set; }
+    [JsonPropertyName("contact_id"), RandomIds] public string? ContactId { get; set; }
 
     public static QuarantineRow From(Decoding.QuarantineEntry q) => new()
     {
