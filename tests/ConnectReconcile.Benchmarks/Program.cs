@@ -344,9 +344,12 @@ internal static class Phases
                 // The output writer alone: ~1 M charge rows appended in slices like a replay's day files.
                 var rng = new Random(1);
                 var kinds = new[] { "service", "telephony:inbound-did", "telephony:inbound-tollfree", "telephony:outbound" };
+                // Ids as a replay writes them: a chain's id on its ~2.4 adjacent rows, a contact's on ~1.7.
+                var chainIds = Enumerable.Range(0, 420_000).Select(_ => Guid.NewGuid().ToString()).ToArray();
+                var contactIds = Enumerable.Range(0, 590_000).Select(_ => Guid.NewGuid().ToString()).ToArray();
                 var rowsAll = Enumerable.Range(0, 1_000_000).Select(i => new ConnectReconcile.Io.Parquet.ChargeRow
                 {
-                    ChainId = Guid.NewGuid().ToString(), ContactId = Guid.NewGuid().ToString(), Day = new DateOnly(2026, 10, 1 + i / 40_000),
+                    ChainId = chainIds[i * 5 / 12], ContactId = contactIds[i * 10 / 17], Day = new DateOnly(2026, 10, 1 + i / 40_000),
                     StartTime = new DateTime(2026, 10, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i * 2.5), InstanceId = "11111111-2222-3333-4444-555555555555",
                     Region = "us-east-1", ChargeKind = kinds[rng.Next(4)], LegKind = "customer", LegIndex = rng.Next(3), UsageType = "USE1-connect-usage",
                     Unit = "minutes", PricingModel = "per-second", ActualSeconds = rng.Next(600), BilledSeconds = rng.Next(600),

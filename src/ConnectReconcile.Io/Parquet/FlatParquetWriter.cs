@@ -338,9 +338,10 @@ internal static class FlatParquetWriter<T>
             var getter = property.GetGetMethod()!;
             if (type == typeof(string))
             {
-                return new StringColumn(name, getter.CreateDelegate<Func<T, string?>>())
+                var randomIds = property.IsDefined(typeof(RandomIdsAttribute));
+                return new StringColumn(name, getter.CreateDelegate<Func<T, string?>>(), randomIds)
                 {
-                    Codec = property.IsDefined(typeof(RandomIdsAttribute)) ? FlatParquetWriter<T>.Codec.Uncompressed : FlatParquetWriter<T>.Codec.Snappy,
+                    Codec = randomIds ? FlatParquetWriter<T>.Codec.Uncompressed : FlatParquetWriter<T>.Codec.Snappy,
                 };
             }
 
@@ -578,7 +579,7 @@ internal static class FlatParquetWriter<T>
         }
     }
 
-    private sealed class StringColumn(string name, Func<T, string?> get) : Column(name, optional: true)
+    private sealed class StringColumn(string name, Func<T, string?> get, bool randomIds) : Column(name, optional: true)
     {
         // Dictionary-encode when that makes the page clearly smaller: the distinct values once, then a
         // run of indices per change of value, under three quarters of every value PLAIN (Snappy
@@ -636,23 +637,29 @@ internal static class FlatParquetWriter<T>
 
                 if (!ReferenceEquals(value, last))
                 {
-                    var slot = RuntimeHelpers.GetHashCode(value) & (known.Length - 1);
+                    // Random ids are mostly new to the row group: their identity hash would be made (written
+                    // into each string's header, a cache miss on old strings) only to miss the cache.
+                    var slot = randomIds ? -1 : RuntimeHelpers.GetHashCode(value) & (known.Length - 1);
                     int at;
-                    if (ReferenceEquals(known[slot], value))
+                    if (slot >= 0 && ReferenceEquals(known[slot], value))
                     {
                         at = knownAt[slot];
                     }
                     else
                     {
-                        if (!dictionary.TryGetValue(value, out at))
+                        ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(dictionary, value, out var exists);
+                        if (!exists)
                         {
-                            at = distinct.Count;
-                            dictionary.Add(value, at);
+                            entry = distinct.Count;
                             distinct.Add(value);
                             distinctChars += 4 + value.Length;
                         }
 
-                        (known[slot], knownAt[slot]) = (value, at);
+                        at = entry;
+                        if (slot >= 0)
+                        {
+                            (known[slot], knownAt[slot]) = (value, at);
+                        }
                     }
 
                     runs += at == lastIndex ? 0 : 1;
