@@ -48,6 +48,19 @@ public sealed class NumberDayTests : IDisposable
     }
 
     [Fact]
+    public async Task A_number_that_took_calls_but_is_missing_from_the_inventory_is_named_in_a_warning()
+    {
+        var (result, warnings) = await RunAsync(ReferenceReaders.ReadNumbers("""
+            number,type,country,claimed_at,released_at
+            +81312340001,DID,JP,2026-10-14T10:30:00Z,
+            """));
+
+        Assert.False(result.Totals.ByKind.ContainsKey(ChargeKinds.NumberDaysTollFree));
+        var warning = Assert.Single(warnings, w => w.Contains("not in the number inventory", StringComparison.Ordinal));
+        Assert.Contains("1 number(s) (+81120000111) took calls", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_an_inventory_a_whole_run_keeps_to_the_days_with_calls()
     {
         var (result, _) = await RunAsync(NumberInventory.Missing);

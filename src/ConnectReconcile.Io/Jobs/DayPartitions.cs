@@ -537,6 +537,13 @@ internal sealed class DayPartitions : IDisposable
                 "add instance_id and region columns to the CSV, or rate with a card of one region.");
         }
 
+        if (numbers.IsProvided && _numberHomes.Keys.Where(n => !numbers.Contains(n)).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } unlisted)
+        {
+            // The inventory is then incomplete (the number was held: it took calls), so the run's number-days are short.
+            _options.Warn?.Invoke($"{unlisted.Count} number(s) ({Listed(unlisted)}) took calls in this run but are not in the number inventory (--numbers): " +
+                "they have no number-day charges. Add them to the inventory, or leave --numbers out to estimate number-days from the numbers calls used.");
+        }
+
         if (guessed.Count > 0)
         {
             _options.Warn?.Invoke($"{guessed.Count} number(s) ({Listed(guessed)}) took no call in this run " +
