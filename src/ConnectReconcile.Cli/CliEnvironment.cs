@@ -146,6 +146,15 @@ public sealed class CliEnvironment : IDisposable
             throw new UsageException(_settingsFileError);
         }
 
+        // The environment's provider folds case, so CONNECT_RECONCILE_DATE and connect_reconcile_date reach it as
+        // one setting, one value winning by an order the user cannot see: refused as two spellings are below.
+        if (Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Where(k => k.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+                .GroupBy(k => k.ToUpperInvariant()).FirstOrDefault(g => g.Count() > 1) is { } sameButCase)
+        {
+            throw new UsageException($"The environment gives one setting twice: {string.Join(" and ", sameButCase.Order(StringComparer.Ordinal))}.");
+        }
+
         foreach (var provider in _settings.Providers)
         {
             Check(provider, null, null);

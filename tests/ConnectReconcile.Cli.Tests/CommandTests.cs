@@ -1008,6 +1008,13 @@ public sealed class CommandTests
         Assert.Contains("error: CONNECT_RECONCILE_LOOK_AHEAD_HOURS is not a whole number up to 2147483647: 'six'.", variable.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("section", variable.Err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Sub("out")));
+
+        // Two variables that differ only in case: one value would win silently.
+        variable = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_LOOK_AHEAD_HOURS"] = "6", ["connect_reconcile_look_ahead_hours"] = "48" },
+            Directory.CreateDirectory(dir.Sub("cwd")).FullName, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, variable.Exit);
+        Assert.Contains("error: The environment gives one setting twice: CONNECT_RECONCILE_LOOK_AHEAD_HOURS and connect_reconcile_look_ahead_hours.", variable.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
     [Fact]
