@@ -253,6 +253,35 @@ public sealed class CommandTests
         Assert.Contains("= 255 s", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("2026-11-20T00:00:00Z", "dated after the call")] // a dump taken after the month: was no desk-phone leg at all
+    [InlineData("2026-09-20T00:00:00Z", "(directory as of 2026-09-20T00:00:00Z)")]
+    public async Task Explain_of_a_desk_phone_call_takes_a_describe_user_phone_type_dated_after_the_call(string lastModified, string reason)
+    {
+        using var tmp = new TempDir();
+        var agents = tmp.Sub("agents.json");
+        await File.WriteAllTextAsync(agents, $$$"""
+            {"User":{"Arn":"arn:aws:connect:xx:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001/agent/9fd5a375-2114-567b-8801-8f9fca7d9c09","Username":"tanaka","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+81355550001"},"LastModifiedTime":"{{{lastModified}}}"}}
+            """);
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", Fixture("scenarios", "s08-desk-phone-outbound"), "--contact", "b595e48d-44ed-5903-85fb-c1365b7739af", "--agents", agents);
+        Assert.True(exit == 0, err);
+        Assert.Contains("= 255 s", text, StringComparison.Ordinal);
+        Assert.Contains(reason, text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--agents", "username,phone_type,desk_phone_number,as_of\n\"alice,SOFT_PHONE,,\nbob,DESK_PHONE,+819099998888,\n", "agent directory", "line 2: ")]
+    [InlineData("--numbers", "number,type,country,claimed_at,released_at\n+12065550100,DID,US,,,\n", "number inventory", "line 2 has 6 fields")]
+    public async Task A_malformed_reference_csv_is_a_usage_error_naming_the_file_and_line(string option, string csv, string what, string line)
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.Sub("ref.csv"), csv);
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--out", tmp.Sub("out"), option, tmp.Sub("ref.csv"));
+        Assert.Equal(2, exit);
+        Assert.Contains($"The {what} '{tmp.Sub("ref.csv")}' is not valid: {line}", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(tmp.Sub("out")));
+    }
+
     [Fact]
     public async Task An_audit_export_to_a_file_another_export_is_writing_fails_and_leaves_that_exports_partial_file_alone()
     {

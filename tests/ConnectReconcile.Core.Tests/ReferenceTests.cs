@@ -246,6 +246,129 @@ public sealed class ReferenceTests
         }
     }
 
+    [Fact]
+    public void A_quote_never_closed_is_refused_naming_its_line_not_read_as_the_rest_of_the_file()
+    {
+        // Was: "alice… and every line after it one username, bob's desk phone gone, no error.
+        var agents = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents("""
+            username,phone_type,desk_phone_number,as_of
+            "alice,SOFT_PHONE,,
+            bob,DESK_PHONE,+819099998888,
+            """)).Message;
+        Assert.StartsWith("line 2: ", agents, StringComparison.Ordinal);
+        Assert.Contains("never closed", agents, StringComparison.Ordinal);
+
+        // The line the quote opens on, after a quoted field that spans two lines; and the inventory alike.
+        var numbers = Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(
+            "number,type,country,claimed_at,released_at\n\n+12065550100,DID,\"U\nS\",,\n+12065550101,DID,US,,\n+12065550102,\"DID,US,,\n+12065550103,DID,US,,\n")).Message;
+        Assert.StartsWith("line 6: ", numbers, StringComparison.Ordinal);
+
+        // A closed quote, a comma and a doubled quote in it, is still a value.
+        var quoted = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\n\"o\"\"brien, k\",DESK_PHONE,+12065550111,\n");
+        Assert.Equal("+12065550111", quoted.Lookup("o\"brien, k", null, Instant.Parse("2026-10-01T00:00:00Z"))?.DeskPhoneNumber);
+    }
+
+    [Fact]
+    public void A_row_with_more_fields_than_the_header_is_refused_and_one_with_fewer_reads_them_as_empty()
+    {
+        // Was: the fifth field dropped, the as_of read from the desk phone's column.
+        var agents = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(
+            "username,phone_type,desk_phone_number,as_of\nalice,SOFT_PHONE,,\nbob,DESK_PHONE,+81 90,9999 8888,\n")).Message;
+        Assert.StartsWith("line 3 has 5 fields where the header has 4", agents, StringComparison.Ordinal);
+        var numbers = Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(
+            "number,type,country,claimed_at,released_at,instance_id\n+12065550100,DID,US,,,i-1,us-east-1\n")).Message;
+        Assert.StartsWith("line 2 has 7 fields where the header has 6", numbers, StringComparison.Ordinal);
+
+        var short_ = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nbob,DESK_PHONE,+819099998888\n");
+        Assert.Null(short_.Lookup("bob", null, Instant.Parse("2000-01-01T00:00:00Z"))!.AsOf);
+    }
+
+    [Fact]
+    public void A_bad_value_is_refused_naming_its_line()
+    {
+        var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\na,SOFT_PHONE,,\n\nb,DESK_PHONE,+12065550111,soon\n")).Message;
+        Assert.StartsWith("line 4: Column as_of: 'soon'", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bob,DESK_PHONE,+819099998888,\nbob,SOFT_PHONE,,\n")]
+    [InlineData("bob,DESK_PHONE,+819099998888,2026-10-01T00:00:00Z\nbob,DESK_PHONE,+819099997777,2026-10-01T00:00:00Z\n")]
+    public void Two_rows_of_one_agent_as_of_one_time_that_differ_are_refused_naming_both_lines(string rows)
+    {
+        // Was: the later row won, so the bill depended on the order of the rows.
+        var file = "username,phone_type,desk_phone_number,as_of\nalice,SOFT_PHONE,,\n" + rows;
+        var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(file)).Message;
+        Assert.StartsWith("line 3 and line 4 give agent 'bob' two phone settings", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("9999", message, StringComparison.Ordinal); // desk phones masked
+    }
+
+    [Fact]
+    public void The_same_agent_row_twice_is_read_as_one()
+    {
+        var agents = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nbob,DESK_PHONE,+819099998888,\nbob,DESK_PHONE,+81 90 9999 8888,\n");
+        Assert.Single(agents.Entries);
+    }
+
+    [Fact]
+    public void Two_describe_user_outputs_of_one_user_and_one_time_that_differ_are_refused_and_two_instances_users_are_not()
+    {
+        const string smith = """{"User":{"Arn":"arn:aws:connect:us-east-1:1:instance/a/agent/u1","Username":"smith","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065550111"}}}""";
+        var message = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(
+            smith + "\n" + smith.Replace("DESK_PHONE", "SOFT_PHONE", StringComparison.Ordinal))).Message;
+        Assert.StartsWith("user 1 of the JSON and user 2 of the JSON give agent", message, StringComparison.Ordinal);
+        Assert.Single(ReferenceReaders.ReadAgents(smith + "\n" + smith).Entries, e => e.Key == "smith"); // the same output twice
+
+        // Another instance's smith, another agent: found by its ARN.
+        var other = smith.Replace("instance/a/", "instance/b/", StringComparison.Ordinal).Replace("DESK_PHONE", "SOFT_PHONE", StringComparison.Ordinal);
+        var agents = ReferenceReaders.ReadAgents($"[{smith},{other}]");
+        Assert.Equal(PhoneTypes.SoftPhone, agents.Lookup("smith", "arn:aws:connect:us-east-1:1:instance/b/agent/u1", Instant.Parse("2026-10-01T00:00:00Z"))?.PhoneType);
+    }
+
+    [Theory]
+    [InlineData("2026-11-20T00:00:00Z")] // dumped after the month: before the fix, no row in force
+    [InlineData("2026-09-20T00:00:00Z")]
+    public void A_describe_user_phone_type_applies_before_its_last_modified_time_too(string lastModified)
+    {
+        var agents = ReferenceReaders.ReadAgents($$$"""
+            {"User":{"Arn":"arn:aws:connect:us-east-1:1:instance/i/agent/u1","Username":"smith","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065550111"},"LastModifiedTime":"{{{lastModified}}}"}}
+            """);
+        var call = Instant.Parse("2026-10-14T10:00:00Z");
+        var dated = Instant.Parse(lastModified);
+        foreach (var entry in new[] { agents.Lookup("smith", null, call), agents.Lookup(null, "arn:aws:connect:us-east-1:1:instance/i/agent/u1", call) })
+        {
+            Assert.Equal("+12065550111", entry?.DeskPhoneNumber);
+            Assert.Equal(dated, entry!.AsOf);
+            Assert.Equal(dated > call, entry.Describe().Contains("dated after the call", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void A_later_describe_user_output_takes_over_from_its_time_and_csv_rows_keep_their_as_of()
+    {
+        var agents = ReferenceReaders.ReadAgents("""
+            {"User":{"Username":"smith","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065550111"},"LastModifiedTime":"2026-10-10T00:00:00Z"}}
+            {"User":{"Username":"smith","PhoneConfig":{"PhoneType":"SOFT_PHONE"},"LastModifiedTime":"2026-10-20T00:00:00Z"}}
+            """);
+        Assert.Equal(PhoneTypes.DeskPhone, agents.Lookup("smith", null, Instant.Parse("2026-10-01T00:00:00Z"))?.PhoneType); // the earliest, before its date
+        Assert.Equal(PhoneTypes.DeskPhone, agents.Lookup("smith", null, Instant.Parse("2026-10-14T00:00:00Z"))?.PhoneType);
+        Assert.Equal(PhoneTypes.SoftPhone, agents.Lookup("smith", null, Instant.Parse("2026-10-21T00:00:00Z"))?.PhoneType);
+
+        // A CSV row applies from its as_of on only.
+        var csv = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nsmith,DESK_PHONE,+12065550111,2026-10-10T00:00:00Z\n");
+        Assert.Null(csv.Lookup("smith", null, Instant.Parse("2026-10-01T00:00:00Z")));
+    }
+
+    [Fact]
+    public void A_desk_leg_priced_from_a_describe_user_row_dated_after_the_call_says_so()
+    {
+        var agents = ReferenceReaders.ReadAgents("""{"User":{"Username":"desk","PhoneConfig":{"PhoneType":"DESK_PHONE","DeskPhoneNumber":"+12065559999"},"LastModifiedTime":"2999-01-01T00:00:00Z"}}""");
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, agents, NumberInventory.Missing);
+        var desk = Enumerable.Range(0, 40).Select(seed => PropertyTests.RandomChain(new Random(seed)))
+            .SelectMany(records => rater.Rate(new Chain(records[0].ContactId, records)).Legs)
+            .First(l => l.Kind == LegKinds.DeskPhone);
+        Assert.Contains("(directory as of 2999-01-01T00:00:00Z, dated after the call: describe-user gives the current phone type only", desk.Why, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[1]", "Expected describe-user output to be a JSON object, found Number: 1.")]
     [InlineData("""{"User":[]}""", "Expected User to be a JSON object, found Array")]

@@ -10,19 +10,33 @@ public static class PhoneTypes
 
 /// <summary>One as-of row: from <see cref="AsOf"/> on (always, when it has no date), the agent uses this phone type.</summary>
 /// <param name="DeskPhoneCountryAssumed">The desk phone was written without its country code marked ('+' or 00), so its first digits were taken as one (<see cref="PhoneNumbers.MarksItsCountryCode"/>).</param>
-public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant? AsOf, bool DeskPhoneCountryAssumed = false)
+/// <param name="AsOfIsLastEdit">
+/// <see cref="AsOf"/> is the user's last edit of any kind (describe-user's LastModifiedTime, which shows the current
+/// setting only), not when the phone type was set: the agent's earliest such row also applies before it.
+/// </param>
+/// <param name="DatedAfterTheCall">This row was applied to a call before its <see cref="AsOf"/> (see <paramref name="AsOfIsLastEdit"/>).</param>
+public sealed record AgentPhoneEntry(string Key, string PhoneType, string? DeskPhoneNumber, Instant? AsOf, bool DeskPhoneCountryAssumed = false, bool AsOfIsLastEdit = false, bool DatedAfterTheCall = false)
 {
     /// <summary>How the row is named in a leg's reason.</summary>
-    public string Describe() => AsOf is { } asOf ? $"directory as of {asOf}" : "directory row without a date";
+    public string Describe() => AsOf switch
+    {
+        null => "directory row without a date",
+        { } asOf when DatedAfterTheCall => $"directory as of {asOf}, dated after the call: describe-user gives the current phone type only, taken to apply before too",
+        { } asOf => $"directory as of {asOf}",
+    };
 }
 
 /// <summary>
 /// Agent → phone type with as-of dates (the CTR does not carry it). An agent with no row in force
-/// at the time of the call is taken to be on a softphone, which creates no telephony leg.
+/// at the time of the call is taken to be on a softphone, which creates no telephony leg; but before an agent's
+/// earliest row from describe-user (<see cref="AgentPhoneEntry.AsOfIsLastEdit"/>), that row applies.
 /// </summary>
 public sealed class AgentDirectory
 {
     private readonly Dictionary<string, List<AgentPhoneEntry>> _byKey;
+
+    // Per key, the earliest row when its date is a last edit: the row in force before that date, marked so.
+    private readonly Dictionary<string, AgentPhoneEntry> _beforeEarliest;
     private readonly HashSet<string> _deskPhones;
 
     // Whether any row is keyed by something ARN-shaped. A directory keyed by usernames (the CSV's usual
@@ -39,6 +53,9 @@ public sealed class AgentDirectory
         _byKey = entries
             .GroupBy(e => e.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.AsOf).ToList(), StringComparer.Ordinal);
+        _beforeEarliest = _byKey
+            .Where(kv => kv.Value[0] is { AsOfIsLastEdit: true, AsOf: not null })
+            .ToDictionary(kv => kv.Key, kv => kv.Value[0] with { DatedAfterTheCall = true }, StringComparer.Ordinal);
         _hasArnKeys = _byKey.Keys.Any(IsArnShaped);
         _deskPhones = deskPhones ?? entries.Select(e => Normalised(e.DeskPhoneNumber)).OfType<string>().ToHashSet(StringComparer.Ordinal);
     }
@@ -97,6 +114,6 @@ public sealed class AgentDirectory
             }
         }
 
-        return inForce;
+        return inForce ?? _beforeEarliest.GetValueOrDefault(key);
     }
 }

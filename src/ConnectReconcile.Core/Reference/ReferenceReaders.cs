@@ -11,22 +11,23 @@ namespace ConnectReconcile.Core.Reference;
 public static class ReferenceReaders
 {
     /// <summary>CSV <c>username,phone_type,desk_phone_number,as_of</c>, or describe-user JSON (one or many objects, or an array).</summary>
+    /// <exception cref="FormatException">A malformed file, or one agent given two phone settings as of one time.</exception>
     public static AgentDirectory ReadAgents(string text)
     {
         var trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
-            var agents = JsonValues(text).SelectMany(AgentsFromJson).ToList();
-            return agents.Count > 0 ? new AgentDirectory(agents) : throw new FormatException("The JSON holds no user: expected `aws connect describe-user` output (one or many, or an array of them).");
+            var users = JsonValues(text).SelectMany(UsersOf).Select((user, i) => AgentFromJson(user, i + 1)).OfType<AgentRow>().ToList();
+            return users.Count > 0 ? DirectoryOf(users) : throw new FormatException("The JSON holds no user: expected `aws connect describe-user` output (one or many, or an array of them).");
         }
 
         var rows = Csv(text, "username", "phone_type", "desk_phone_number", "as_of");
-        return new AgentDirectory(rows.Select(r => new AgentPhoneEntry(
-            r["username"],
-            NormalisePhoneType(r["phone_type"]),
-            PhoneNumbers.E164(r["desk_phone_number"]),
-            Empty(r["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null,
-            CountryAssumed(r["desk_phone_number"]))));
+        return DirectoryOf(rows.Select(r => Row(r, cells => new AgentRow($"line {r.Line}", new AgentPhoneEntry(
+            cells["username"],
+            NormalisePhoneType(cells["phone_type"]),
+            PhoneNumbers.E164(cells["desk_phone_number"]),
+            Empty(cells["as_of"]) is { } asOf ? ParseTime(asOf, "as_of") : null,
+            CountryAssumed(cells["desk_phone_number"]))))));
     }
 
     /// <summary>
@@ -43,7 +44,7 @@ public static class ReferenceReaders
         }
 
         var rows = Csv(text, "number", "type", "country", "claimed_at", "released_at");
-        return new NumberInventory(rows.Select(r =>
+        return new NumberInventory(rows.Select(row => Row(row, r =>
         {
             var number = PhoneNumbers.E164(r["number"]) ?? throw new FormatException("Column number: a row has no number.");
             var country = Empty(r["country"]);
@@ -58,21 +59,59 @@ public static class ReferenceReaders
                 Empty(r.GetValueOrDefault("region")),
                 national,
                 national && country is null);
-        }));
+        })));
     }
 
-    private static IEnumerable<AgentPhoneEntry> AgentsFromJson(JsonElement e)
+    /// <summary>
+    /// One agent's row as read, where it was read (for a message) and, for describe-user output keyed by its ARN,
+    /// the username it is also found by.
+    /// </summary>
+    private sealed record AgentRow(string Where, AgentPhoneEntry Entry, string? AlsoKnownAs = null);
+
+    /// <summary>
+    /// The directory, refusing two rows of one agent as of one time (both undated too) that differ in phone type or
+    /// desk phone: which one applied would depend on their order in the file. The same row twice is read as one.
+    /// </summary>
+    private static AgentDirectory DirectoryOf(IEnumerable<AgentRow> rows)
     {
-        if (e.ValueKind == JsonValueKind.Array)
+        var first = new Dictionary<(string Key, Instant? AsOf), AgentRow>();
+        var entries = new List<AgentPhoneEntry>();
+        foreach (var row in rows)
         {
-            foreach (var item in e.EnumerateArray().SelectMany(AgentsFromJson))
+            var e = row.Entry;
+            if (first.TryGetValue((e.Key, e.AsOf), out var earlier))
             {
-                yield return item;
+                if (earlier.Entry.PhoneType == e.PhoneType && earlier.Entry.DeskPhoneNumber == e.DeskPhoneNumber)
+                {
+                    continue;
+                }
+
+                throw new FormatException($"{earlier.Where} and {row.Where} give agent '{Quote(e.Key)}' two phone settings " +
+                    $"{(e.AsOf is { } asOf ? $"as of {asOf}" : "without a date")} ({Setting(earlier.Entry)}, then {Setting(e)}): " +
+                    "which applies cannot depend on the order of the rows. Keep the one that is right, or date them apart.");
             }
 
-            yield break;
+            first.Add((e.Key, e.AsOf), row);
+            entries.Add(e);
+            if (row.AlsoKnownAs is { } username)
+            {
+                entries.Add(e with { Key = username });
+            }
         }
 
+        return new AgentDirectory(entries);
+
+        // The desk phone masked: it is the agent's own number.
+        static string Setting(AgentPhoneEntry e) => e.DeskPhoneNumber is { } desk ? $"{e.PhoneType} {PhoneNumbers.Mask(desk)}" : e.PhoneType;
+    }
+
+    /// <summary>The user objects of describe-user output, arrays of them flattened.</summary>
+    private static IEnumerable<JsonElement> UsersOf(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(UsersOf) : [e];
+
+    /// <param name="ordinal">Which user of the file it is (1-based), to name it in a message.</param>
+    private static AgentRow? AgentFromJson(JsonElement e, int ordinal)
+    {
         var output = Object(e, "describe-user output");
         var user = output.TryGetProperty("User", out var u) ? Object(u, "User") : output;
         if (!user.TryGetProperty("PhoneConfig", out var config))
@@ -87,15 +126,19 @@ public static class ReferenceReaders
         var type = NormalisePhoneType(Str(phone, "PhoneType") ?? PhoneTypes.SoftPhone);
         var written = Str(phone, "DeskPhoneNumber");
         var desk = PhoneNumbers.E164(written);
-        // describe-user shows the current setting only; LastModifiedTime is the best as-of we have.
+        // describe-user shows the current setting only, and LastModifiedTime moves on any edit of the user: it is
+        // when this setting was last seen to start, not when it did (AsOfIsLastEdit lets the earliest apply before).
         var asOf = Str(user, "LastModifiedTime") is { } modified ? ParseTime(modified, "LastModifiedTime") : (Instant?)null;
-        foreach (var key in new[] { Str(user, "Username"), Str(user, "Arn") })
+        var username = Empty(Str(user, "Username"));
+        var arn = Empty(Str(user, "Arn"));
+        if ((arn ?? username) is not { } key)
         {
-            if (!string.IsNullOrEmpty(key))
-            {
-                yield return new AgentPhoneEntry(key, type, Empty(desk), asOf, CountryAssumed(written));
-            }
+            return null;
         }
+
+        // Keyed by the ARN, which names one agent everywhere; the username (unique within an instance) finds it too.
+        var entry = new AgentPhoneEntry(key, type, Empty(desk), asOf, CountryAssumed(written), AsOfIsLastEdit: true);
+        return new AgentRow($"user {ordinal} of the JSON", entry, arn is null ? null : username);
     }
 
     private static IEnumerable<ClaimedNumber> NumbersFromJson(JsonElement e)
@@ -218,38 +261,68 @@ public static class ReferenceReaders
         return values;
     }
 
-    /// <summary>A small RFC 4180 reader: header row, quoted fields, required columns checked by name.</summary>
-    private static List<Dictionary<string, string>> Csv(string text, params string[] required)
+    /// <summary>A CSV record: the line it starts on (the header is line 1) and its cells by column name.</summary>
+    private sealed record CsvRow(int Line, Dictionary<string, string> Cells);
+
+    /// <summary>A row read into its value; a value the row cannot give is refused naming the row's line.</summary>
+    private static T Row<T>(CsvRow row, Func<Dictionary<string, string>, T> read)
     {
-        var lines = ParseCsv(text).Where(l => l.Count > 1 || (l.Count == 1 && l[0].Length > 0)).ToList();
-        if (lines.Count == 0)
+        try
+        {
+            return read(row.Cells);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"line {row.Line}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// A small RFC 4180 reader: header row, quoted fields, required columns checked by name. A row with fewer fields
+    /// than the header reads its missing trailing cells as empty; one with more is refused, as a value in it would
+    /// otherwise be dropped or read in another's column.
+    /// </summary>
+    private static List<CsvRow> Csv(string text, params string[] required)
+    {
+        var records = ParseCsv(text).Where(r => r.Fields.Count > 1 || (r.Fields.Count == 1 && r.Fields[0].Length > 0)).ToList();
+        if (records.Count == 0)
         {
             return [];
         }
 
-        var header = lines[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
+        var header = records[0].Fields.Select(h => h.Trim().ToLowerInvariant()).ToList();
         foreach (var column in required.Where(c => !header.Contains(c)))
         {
             throw new FormatException($"CSV header must contain '{column}' (found: {Quote(string.Join(',', header))}).");
         }
 
-        return lines.Skip(1).Select(fields =>
+        return records.Skip(1).Select(record =>
         {
+            if (record.Fields.Count > header.Count)
+            {
+                throw new FormatException($"line {record.Line} has {record.Fields.Count} fields where the header has {header.Count} " +
+                    "(a comma too many, or a value with a comma not in double quotes).");
+            }
+
             var row = new Dictionary<string, string>(StringComparer.Ordinal);
             for (var i = 0; i < header.Count; i++)
             {
-                row[header[i]] = i < fields.Count ? fields[i].Trim() : string.Empty;
+                row[header[i]] = i < record.Fields.Count ? record.Fields[i].Trim() : string.Empty;
             }
 
-            return row;
+            return new CsvRow(record.Line, row);
         }).ToList();
     }
 
-    private static IEnumerable<List<string>> ParseCsv(string text)
+    /// <summary>The records with the line each starts on. A quoted field never closed is refused: it would take in every line after it.</summary>
+    private static IEnumerable<(int Line, List<string> Fields)> ParseCsv(string text)
     {
         var fields = new List<string>();
         var field = new System.Text.StringBuilder();
         var quoted = false;
+        var line = 1;
+        var recordLine = 1;
+        var quoteLine = 1;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
@@ -257,29 +330,42 @@ public static class ReferenceReaders
             {
                 if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
                 else if (c == '"') quoted = false;
-                else field.Append(c);
+                else
+                {
+                    line += c == '\n' ? 1 : 0;
+                    field.Append(c);
+                }
+
                 continue;
             }
 
             switch (c)
             {
-                case '"': quoted = true; break;
+                case '"': quoted = true; quoteLine = line; break;
                 case ',': fields.Add(field.ToString()); field.Clear(); break;
                 case '\r': break;
                 case '\n':
                     fields.Add(field.ToString());
                     field.Clear();
-                    yield return fields;
+                    yield return (recordLine, fields);
                     fields = [];
+                    line++;
+                    recordLine = line;
                     break;
                 default: field.Append(c); break;
             }
         }
 
+        if (quoted)
+        {
+            throw new FormatException($"line {quoteLine}: a field opens a double quote that is never closed, so every line after it " +
+                "would be read as part of that field. Close the quote, or double a quote meant inside a value (\"\").");
+        }
+
         if (field.Length > 0 || fields.Count > 0)
         {
             fields.Add(field.ToString());
-            yield return fields;
+            yield return (recordLine, fields);
         }
     }
 }
