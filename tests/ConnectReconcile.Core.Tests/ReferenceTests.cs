@@ -269,11 +269,11 @@ public sealed class ReferenceTests
     }
 
     [Fact]
-    public void A_row_with_more_fields_than_the_header_is_refused_and_one_with_fewer_reads_them_as_empty()
+    public void A_row_with_a_value_past_the_header_is_refused_and_one_with_fewer_fields_reads_them_as_empty()
     {
         // Was: the fifth field dropped, the as_of read from the desk phone's column.
         var agents = Assert.Throws<FormatException>(() => ReferenceReaders.ReadAgents(
-            "username,phone_type,desk_phone_number,as_of\nalice,SOFT_PHONE,,\nbob,DESK_PHONE,+81 90,9999 8888,\n")).Message;
+            "username,phone_type,desk_phone_number,as_of\nalice,SOFT_PHONE,,\nbob,DESK_PHONE,+81 90,9999 8888,2026-10-01T00:00:00Z\n")).Message;
         Assert.StartsWith("line 3 has 5 fields where the header has 4", agents, StringComparison.Ordinal);
         var numbers = Assert.Throws<FormatException>(() => ReferenceReaders.ReadNumbers(
             "number,type,country,claimed_at,released_at,instance_id\n+12065550100,DID,US,,,i-1,us-east-1\n")).Message;
@@ -281,6 +281,10 @@ public sealed class ReferenceTests
 
         var short_ = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nbob,DESK_PHONE,+819099998888\n");
         Assert.Null(short_.Lookup("bob", null, Instant.Parse("2000-01-01T00:00:00Z"))!.AsOf);
+
+        // A spreadsheet's trailing commas: empty cells past the header, no value lost.
+        var trailing = ReferenceReaders.ReadAgents("username,phone_type,desk_phone_number,as_of\nbob,DESK_PHONE,+819099998888,,,\n");
+        Assert.Equal("+819099998888", trailing.Lookup("bob", null, Instant.Parse("2000-01-01T00:00:00Z"))!.DeskPhoneNumber);
     }
 
     [Fact]

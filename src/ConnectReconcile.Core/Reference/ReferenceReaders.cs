@@ -279,8 +279,8 @@ public static class ReferenceReaders
 
     /// <summary>
     /// A small RFC 4180 reader: header row, quoted fields, required columns checked by name. A row with fewer fields
-    /// than the header reads its missing trailing cells as empty; one with more is refused, as a value in it would
-    /// otherwise be dropped or read in another's column.
+    /// than the header reads its missing trailing cells as empty; one with a value past the header's columns is
+    /// refused, as that value would otherwise be dropped or read in another's column.
     /// </summary>
     private static List<CsvRow> Csv(string text, params string[] required)
     {
@@ -298,7 +298,8 @@ public static class ReferenceReaders
 
         return records.Skip(1).Select(record =>
         {
-            if (record.Fields.Count > header.Count)
+            // Empty cells past the header are a spreadsheet's trailing commas, not values.
+            if (record.Fields.Count > header.Count && record.Fields.Skip(header.Count).Any(f => f.Trim().Length > 0))
             {
                 throw new FormatException($"line {record.Line} has {record.Fields.Count} fields where the header has {header.Count} " +
                     "(a comma too many, or a value with a comma not in double quotes).");
