@@ -93,6 +93,21 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_contact_quarantined_for_a_number_in_its_InitialContactId_gives_the_reason()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        const string id = "16161616-1616-1616-1616-161616161616";
+        await File.WriteAllTextAsync(dir.Sub("ctr/bad.json"),
+            $$"""{"ContactId":"{{id}}","InitialContactId":"+819011118888","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z"}""");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", id);
+        Assert.True(exit == 0, err); // was "error: no contact 16161616-… in …", exit 1
+        Assert.Contains($"Contact {id} was not rated: its record in ", text, StringComparison.Ordinal);
+        Assert.Contains("is in quarantine as bad-contact-id: InitialContactId reads as a phone number", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("11118888", text + err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_of_a_phone_number_says_why_such_a_record_is_not_found_and_never_repeats_the_number()
     {
         using var dir = new TempDir();
