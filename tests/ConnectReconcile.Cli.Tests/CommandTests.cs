@@ -680,6 +680,40 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_tel_uri_gets_the_pseudonym_of_the_number_it_names()
+    {
+        // tel:+81… masked as the number but hashed as written: one customer, two pseudonyms.
+        using var tmp = new TempDir();
+        var s01 = await File.ReadAllTextAsync(Fixture("scenarios", "s01-ivr-only", "ctrs.json"));
+        string[] customers = ["+819012345678", "+81 90 1234 5678", "0081-90-1234-5678", "tel:+819012345678", "TEL:+81-90-1234-5678;ext=101"];
+        var records = customers.Select((number, i) => s01
+            .Replace("9941a295-adcd-5df4-af2e-6de4ea0d72a4", $"9941a295-adcd-5df4-af2e-6de4ea0d72a{i}", StringComparison.Ordinal)
+            .Replace("\"+819011112222\"", $"\"{number}\"", StringComparison.Ordinal));
+        Directory.CreateDirectory(tmp.Sub("ctr"));
+        await File.WriteAllTextAsync(Path.Combine(tmp.Sub("ctr"), "calls.json"), string.Join('\n', records));
+        await File.WriteAllTextAsync(tmp.Sub("key"), "0123456789abcdef0123456789abcdef");
+
+        async Task<Dictionary<char, string>> CustomerByContact(params string[] how)
+        {
+            var csv = tmp.Sub($"{how.Length}.csv");
+            var (exit, _, err) = await CliRunner.RunAsync(["audit-export", "--source", tmp.Sub("ctr"), "--out", csv, .. how]);
+            Assert.True(exit == 0, err);
+            var lines = await File.ReadAllLinesAsync(csv);
+            var header = lines[0].Split(',');
+            var (contact, customer) = (Array.IndexOf(header, "contact_id"), Array.IndexOf(header, "customer_number"));
+            return lines.Skip(1).Select(l => l.Split(',')).Where(f => f[contact].Length > 0).GroupBy(f => f[contact][^1])
+                .ToDictionary(g => g.Key, g => g.Select(f => f[customer]).Distinct().Single());
+        }
+
+        // The masked export shows the bare tel: URI as that number; so is its pseudonym.
+        var masked = await CustomerByContact();
+        Assert.All(masked.Values.Take(4), m => Assert.EndsWith("8190****5678", m, StringComparison.Ordinal));
+        var hashed = await CustomerByContact("--hash-numbers", "--hash-key-file", tmp.Sub("key"));
+        var number = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("0123456789abcdef0123456789abcdef"u8, "819012345678"u8))[..16];
+        Assert.Equal(Enumerable.Repeat(number, customers.Length), "01234".Select(i => hashed[i]));
+    }
+
+    [Fact]
     public async Task Whatif_shows_a_queue_name_with_control_characters_escaped()
     {
         // A queue name is CTR text: raw, "\u001b[2K\r" erased the line on a terminal and printed what followed in its place.
