@@ -93,6 +93,21 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Explain_of_a_contact_quarantined_for_a_number_in_its_InitialContactId_gives_the_reason()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("ctr"));
+        const string id = "16161616-1616-1616-1616-161616161616";
+        await File.WriteAllTextAsync(dir.Sub("ctr/bad.json"),
+            $$"""{"ContactId":"{{id}}","InitialContactId":"+819011118888","Channel":"VOICE","InitiationMethod":"INBOUND","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:05:00Z"}""");
+        var (exit, text, err) = await CliRunner.RunAsync("explain", "--source", dir.Sub("ctr"), "--contact", id);
+        Assert.True(exit == 0, err); // was "error: no contact 16161616-… in …", exit 1
+        Assert.Contains($"Contact {id} was not rated: its record in ", text, StringComparison.Ordinal);
+        Assert.Contains("is in quarantine as bad-contact-id: InitialContactId reads as a phone number", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("11118888", text + err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_of_a_phone_number_says_why_such_a_record_is_not_found_and_never_repeats_the_number()
     {
         using var dir = new TempDir();
@@ -691,6 +706,40 @@ public sealed class CommandTests
         Assert.Equal(byContact['0'], byContact['1']);
         var empty = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("0123456789abcdef0123456789abcdef"u8, ""u8))[..16];
         Assert.Equal(4, new[] { byContact['0'], byContact['2'], byContact['3'], empty }.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_tel_uri_gets_the_pseudonym_of_the_number_it_names()
+    {
+        // tel:+81… masked as the number but hashed as written: one customer, two pseudonyms.
+        using var tmp = new TempDir();
+        var s01 = await File.ReadAllTextAsync(Fixture("scenarios", "s01-ivr-only", "ctrs.json"));
+        string[] customers = ["+819012345678", "+81 90 1234 5678", "0081-90-1234-5678", "tel:+819012345678", "TEL:+81-90-1234-5678;ext=101"];
+        var records = customers.Select((number, i) => s01
+            .Replace("9941a295-adcd-5df4-af2e-6de4ea0d72a4", $"9941a295-adcd-5df4-af2e-6de4ea0d72a{i}", StringComparison.Ordinal)
+            .Replace("\"+819011112222\"", $"\"{number}\"", StringComparison.Ordinal));
+        Directory.CreateDirectory(tmp.Sub("ctr"));
+        await File.WriteAllTextAsync(Path.Combine(tmp.Sub("ctr"), "calls.json"), string.Join('\n', records));
+        await File.WriteAllTextAsync(tmp.Sub("key"), "0123456789abcdef0123456789abcdef");
+
+        async Task<Dictionary<char, string>> CustomerByContact(params string[] how)
+        {
+            var csv = tmp.Sub($"{how.Length}.csv");
+            var (exit, _, err) = await CliRunner.RunAsync(["audit-export", "--source", tmp.Sub("ctr"), "--out", csv, .. how]);
+            Assert.True(exit == 0, err);
+            var lines = await File.ReadAllLinesAsync(csv);
+            var header = lines[0].Split(',');
+            var (contact, customer) = (Array.IndexOf(header, "contact_id"), Array.IndexOf(header, "customer_number"));
+            return lines.Skip(1).Select(l => l.Split(',')).Where(f => f[contact].Length > 0).GroupBy(f => f[contact][^1])
+                .ToDictionary(g => g.Key, g => g.Select(f => f[customer]).Distinct().Single());
+        }
+
+        // The masked export shows the bare tel: URI as that number; so is its pseudonym.
+        var masked = await CustomerByContact();
+        Assert.All(masked.Values.Take(4), m => Assert.EndsWith("8190****5678", m, StringComparison.Ordinal));
+        var hashed = await CustomerByContact("--hash-numbers", "--hash-key-file", tmp.Sub("key"));
+        var number = "hmac:" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData("0123456789abcdef0123456789abcdef"u8, "819012345678"u8))[..16];
+        Assert.Equal(Enumerable.Repeat(number, customers.Length), "01234".Select(i => hashed[i]));
     }
 
     [Fact]

@@ -359,11 +359,30 @@ public sealed class CtrParserTests
         Assert.Null(outcome.Record);
         Assert.Equal(QuarantineReasons.BadContactId, outcome.Reason);
         Assert.Equal($"{field} reads as a phone number, not a contact id (not shown: personal data)", outcome.Detail);
-        Assert.Null(outcome.ContactId);
+        // The record's own ContactId names the row when it is another id field that reads as a number.
+        Assert.Equal(field == "ContactId" ? null : "c-1", outcome.ContactId);
 
         // Nor is it the name of a record rejected for another reason.
         var broken = new CtrParser().Parse(Encoding.UTF8.GetBytes($$"""{"ContactId":"{{number}}","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"""));
         Assert.Equal((QuarantineReasons.MalformedJson, (string?)null), (broken.Reason, broken.ContactId));
+    }
+
+    [Theory]
+    [InlineData("InitialContactId", "+819011118888")]
+    [InlineData("PreviousContactId", "tel:+81-90-1111-8888")]
+    public void A_good_contact_id_names_the_quarantine_row_when_another_id_field_reads_as_a_number(string field, string number)
+    {
+        // Was set aside without its ContactId: the quarantine row's contact_id was null and explain found nothing.
+        const string id = "16161616-1616-1616-1616-161616161616";
+        var outcome = new CtrParser().Parse(Encoding.UTF8.GetBytes(
+            $$"""{"ContactId":"{{id}}","{{field}}":"{{number}}","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z","DisconnectTimestamp":"2026-10-14T10:01:00Z"}"""));
+        Assert.Equal((QuarantineReasons.BadContactId, id), (outcome.Reason, outcome.ContactId));
+        Assert.DoesNotContain("8888", outcome.Detail, StringComparison.Ordinal);
+
+        // Both fields numbers: neither names the row.
+        var both = new CtrParser().Parse(Encoding.UTF8.GetBytes(
+            $$"""{"ContactId":"+819022229999","{{field}}":"{{number}}","Channel":"VOICE","InitiationTimestamp":"2026-10-14T10:00:00Z"}"""));
+        Assert.Equal((QuarantineReasons.BadContactId, (string?)null), (both.Reason, both.ContactId));
     }
 
     [Theory]

@@ -83,6 +83,43 @@ public sealed class ExternalTransferTests
         Assert.Equal(("x-leg", 470L), (third.ContactId, third.Seconds));
     }
 
+    [Fact]
+    public void A_leg_record_without_a_connection_says_it_is_billed_from_its_initiation()
+    {
+        var rater = new Rater(BuiltInRateCards.Default, BillingPolicy.Default, AgentDirectory.Empty, NumberInventory.Missing);
+        var leg = LegRecord(new Endpoint("+12065550199", "TELEPHONE_NUMBER"));
+        Leg ThirdPartyOf(ContactRecord record) => rater.Rate(new Chain("x-root", [Call(completed: At("10:02:00")), record])).Legs.Single(l => l.Kind == LegKinds.ThirdParty);
+
+        var connected = ThirdPartyOf(leg);
+        Assert.Equal(470L, connected.Seconds);
+        Assert.EndsWith("billed from its connection to its disconnect", connected.Why, StringComparison.Ordinal);
+
+        // Was "billed from its connection to its disconnect" for the 480 s from its initiation.
+        var unconnected = ThirdPartyOf(leg with { ConnectedToSystemTimestamp = null });
+        Assert.Equal(480L, unconnected.Seconds);
+        Assert.Contains("billed from its initiation to its disconnect, as it has no ConnectedToSystemTimestamp", unconnected.Why, StringComparison.Ordinal);
+        Assert.DoesNotContain("from its connection", unconnected.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_transfer_whose_agent_has_no_wrap_up_says_so_and_not_that_there_was_no_agent()
+    {
+        // An agent took the call but the record has no after-contact-work start: the leg starts at the call's connection.
+        var agent = new AgentInfo { Username = "smith", ConnectedToAgentTimestamp = At("10:01:00") };
+        var withAgent = ThirdParty(Call(agent: agent));
+        Assert.Equal((600L, true), (withAgent.Seconds, withAgent.Estimated));
+        Assert.Contains("no TransferCompletedTimestamp and no after-contact-work start for its agent; start estimated as the call's connection (an upper bound)", withAgent.Why, StringComparison.Ordinal);
+        Assert.DoesNotContain("no agent", withAgent.Why, StringComparison.Ordinal); // was "… and no agent", beside the agent's name
+
+        var flow = ThirdParty(Call());
+        Assert.Contains("no TransferCompletedTimestamp and no agent; start estimated as the call's connection", flow.Why, StringComparison.Ordinal);
+
+        // No connection either: from the initiation, and the why says so.
+        var unconnected = ThirdParty(Call() with { InitiationTimestamp = At("09:59:50"), ConnectedToSystemTimestamp = null });
+        Assert.Equal(610L, unconnected.Seconds);
+        Assert.Contains("start estimated as the call's initiation, as it has no ConnectedToSystemTimestamp (an upper bound)", unconnected.Why, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("sip:+18005550100@example", "VOIP")]
     [InlineData("Softphone", "TELEPHONE_NUMBER")] // typed a number, holds none: was a DID "Softphone" in ZZ, unrated and unflagged

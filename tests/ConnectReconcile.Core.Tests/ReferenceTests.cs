@@ -179,6 +179,14 @@ public sealed class ReferenceTests
     public void A_number_reads_as_one_E164_form_and_anything_else_as_none(string written, string? e164) => Assert.Equal(e164, PhoneNumbers.AsE164(written));
 
     [Theory]
+    [InlineData("tel:+819012345678", "+819012345678")]
+    [InlineData(" TEL:+81-90-1234-5678;ext=101 ", "+819012345678")] // RFC 3966 visual separators and a parameter
+    [InlineData("+819012345678", null)]                               // no tel: URI (AsE164 reads it)
+    [InlineData("tel:anonymous", null)]
+    [InlineData("sip:+819012345678@example.com", null)]
+    public void A_tel_uri_reads_as_the_number_it_names(string written, string? e164) => Assert.Equal(e164, PhoneNumbers.TelUriAsE164(written));
+
+    [Theory]
     [InlineData("+34900123456", true)] // Spain's freephone 900
     [InlineData("+34800123456", true)]
     [InlineData("+34807123456", false)] // premium rate, not free

@@ -316,9 +316,9 @@ internal static class AuditExportCommand
 
         return n => n is null ? null : "hmac:" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(Identity(n))))[..16];
 
-        // One number however it is written (+1 206…, 001206…): its E.164 digits. Anything that is no number
-        // (anonymous, a SIP address) as written: its digits alone made every such value one pseudonym.
-        static string Identity(string n) => PhoneNumbers.AsE164(n) is { } e164 ? e164[1..] : n.Trim();
+        // One number however it is written (+1 206…, 001206…, tel:+1-206…): its E.164 digits. Anything that is no
+        // number (anonymous, a SIP address) as written: its digits alone made every such value one pseudonym.
+        static string Identity(string n) => (PhoneNumbers.AsE164(n) ?? PhoneNumbers.TelUriAsE164(n)) is { } e164 ? e164[1..] : n.Trim();
     }
 
     internal sealed class AuditRow

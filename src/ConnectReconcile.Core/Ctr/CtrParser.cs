@@ -301,9 +301,11 @@ public sealed class CtrParser
         if (PhoneNumbers.ReadsAsNumber(contactId) || PhoneNumbers.ReadsAsNumber(initialId) || PhoneNumbers.ReadsAsNumber(previousId))
         {
             // Connect's ids are UUIDs; a customer's number in one would be written to every table and log as the
-            // contact's name. Set aside without it: neither the detail nor the quarantine row names the id.
+            // contact's name. Set aside without it: the detail never names the id. The record's own ContactId is
+            // kept when it is another id field that reads as a number, so "where is contact X?" still has an
+            // answer; Reject drops a ContactId that reads as one.
             var field = PhoneNumbers.ReadsAsNumber(contactId) ? "ContactId" : PhoneNumbers.ReadsAsNumber(initialId) ? "InitialContactId" : "PreviousContactId";
-            return ParseOutcome.Reject(QuarantineReasons.BadContactId, $"{field} reads as a phone number, not a contact id (not shown: personal data)");
+            return ParseOutcome.Reject(QuarantineReasons.BadContactId, $"{field} reads as a phone number, not a contact id (not shown: personal data)", contactId);
         }
 
         if (badTimestamp is not null)

@@ -262,27 +262,38 @@ public sealed class LegBuilder
         {
             if (r.InitiationMethod == InitiationMethods.ExternalOutbound)
             {
+                // billing-model §2: from ConnectedToSystemTimestamp, else InitiationTimestamp; the why says which.
                 AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, r.CustomerEndpoint?.Address,
                     new Interval(r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, r.End),
-                    "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
+                    r.ConnectedToSystemTimestamp is null
+                        ? "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its initiation to its disconnect, as it has no ConnectedToSystemTimestamp"
+                        : "an EXTERNAL_OUTBOUND record: Connect dialled a third party; billed from its connection to its disconnect",
                     "Connect voice minutes of the third-party leg");
             }
             else if (r.TransferredToEndpoint is { IsTelephoneNumber: true } target && !HasExternalLegRecord(chain, r, target.Address!))
             {
-                // With neither a completed transfer nor an agent (a flow's transfer), nothing says when the third party
-                // was dialled: from the call's connection is an upper bound, flagged, where no leg would hide it.
+                // With neither a completed transfer nor an after-contact-work start (a flow's transfer, or an agent's
+                // record without one), nothing says when the third party was dialled: from the call's connection
+                // (else its initiation) is an upper bound, flagged, where no leg would hide it.
                 var (start, why) = (r.TransferCompletedTimestamp, r.Agent?.AfterContactWorkStartTimestamp) switch
                 {
                     ({ } completed, _) => (completed, "transferred to an external number with no leg record; billed from TransferCompletedTimestamp to the customer's disconnect"),
                     (null, { } acw) => (acw, "transferred to an external number with no leg record; start estimated from the agent's after-contact-work start"),
-                    _ => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp,
-                        "transferred to an external number with no leg record, no TransferCompletedTimestamp and no agent; start estimated as the call's connection (an upper bound)"),
+                    _ => (r.ConnectedToSystemTimestamp ?? r.InitiationTimestamp, UpperBoundWhy(r)),
                 };
                 AddServedOutboundLeg(legs, usages, LegKinds.ThirdParty, r, target.Address, OnRecord(r, start, r.End), why,
                     "Connect voice minutes of the third-party leg", estimated: r.TransferCompletedTimestamp is null);
             }
         }
     }
+
+    /// <summary>The why of a third-party leg started at the call's connection: what was missing, and what was used.</summary>
+    private static string UpperBoundWhy(ContactRecord r) =>
+        "transferred to an external number with no leg record, no TransferCompletedTimestamp and "
+        + (r.Agent is null ? "no agent" : "no after-contact-work start for its agent")
+        + (r.ConnectedToSystemTimestamp is null
+            ? "; start estimated as the call's initiation, as it has no ConnectedToSystemTimestamp (an upper bound)"
+            : "; start estimated as the call's connection (an upper bound)");
 
     /// <summary>
     /// [start, end) kept within the record's own [Initiation, Disconnect): agent times (connected, after-contact

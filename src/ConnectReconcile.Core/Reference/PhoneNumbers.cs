@@ -233,11 +233,7 @@ public static partial class PhoneNumbers
             return false;
         }
 
-        var span = text.AsSpan().Trim();
-        if (span.StartsWith("tel:", StringComparison.OrdinalIgnoreCase))
-        {
-            span = span[4..];
-        }
+        var span = AfterTelScheme(text.AsSpan().Trim());
 
         // Letters first: the ids and ARNs this is asked about nearly always have some (ASCII ones: one vectorised scan).
         if (span.ContainsAnyInRange('a', 'z') || span.ContainsAnyInRange('A', 'Z'))
@@ -264,6 +260,32 @@ public static partial class PhoneNumbers
 
         return digits <= 15 && (digits >= 9 || (plus && digits >= 7));
     }
+
+    /// <summary>
+    /// The number a <c>tel:</c> URI names (RFC 3966: <c>tel:+81-90-1234-5678;ext=1</c>) in E.164, as <see cref="AsE164"/>
+    /// reads what lies between the scheme and its parameters; null when the text is no <c>tel:</c> URI or names no number.
+    /// </summary>
+    public static string? TelUriAsE164(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var trimmed = text.AsSpan().Trim();
+        var body = AfterTelScheme(trimmed);
+        if (body.Length == trimmed.Length)
+        {
+            return null;
+        }
+
+        var parameters = body.IndexOf(';');
+        return AsE164((parameters < 0 ? body : body[..parameters]).ToString());
+    }
+
+    // The one reading of a tel: scheme, for ReadsAsNumber and TelUriAsE164 alike.
+    private static ReadOnlySpan<char> AfterTelScheme(ReadOnlySpan<char> text) =>
+        text.StartsWith("tel:", StringComparison.OrdinalIgnoreCase) ? text[4..] : text;
 
     // \d is any decimal digit (full-width ones too): a number in digits Mask does not keep is hidden whole.
     [GeneratedRegex(@"\+?\(?\d(?:[\p{Zs}\p{Pd}.()]*\d){6,}", RegexOptions.CultureInvariant)]
