@@ -286,7 +286,7 @@ public sealed class CommandTests
 
     [Theory]
     [InlineData("--agents", "username,phone_type,desk_phone_number,as_of\n\"alice,SOFT_PHONE,,\nbob,DESK_PHONE,+819099998888,\n", "agent directory", "line 2: ")]
-    [InlineData("--numbers", "number,type,country,claimed_at,released_at\n+12065550100,DID,US,,,\n", "number inventory", "line 2 has 6 fields")]
+    [InlineData("--numbers", "number,type,country,claimed_at,released_at\n+12065550100,DID,US,,,us-east-1\n", "number inventory", "line 2 has 6 fields")]
     public async Task A_malformed_reference_csv_is_a_usage_error_naming_the_file_and_line(string option, string csv, string what, string line)
     {
         using var tmp = new TempDir();
