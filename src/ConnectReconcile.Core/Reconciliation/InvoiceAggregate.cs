@@ -28,6 +28,8 @@ public sealed class InvoiceUsage
     public decimal RatedCost { get; internal set; }
     /// <summary>Quantity billed at each distinct <c>line_item_unblended_rate</c>.</summary>
     public SortedDictionary<decimal, decimal> QuantityByRate { get; } = [];
+    /// <summary>The cost of the lines in <see cref="QuantityByRate"/>: what their rates times quantities should come to.</summary>
+    public decimal CostOfRateLines { get; internal set; }
     /// <summary>
     /// <see cref="Cost"/> per <c>line_item_currency_code</c> ("" when a line names none): an invoice mixing
     /// currencies labels each amount with its own lines' currency, never with all of them.
@@ -308,6 +310,7 @@ public sealed class InvoiceAggregate
         else if (line.UnblendedRate is { } rate && rate != 0m)
         {
             u.QuantityByRate[rate] = u.QuantityByRate.GetValueOrDefault(rate) + line.UsageAmount;
+            u.CostOfRateLines += line.UnblendedCost;
             u.RatedQuantity += line.UsageAmount;
             u.RatedCost += line.UnblendedCost;
         }
