@@ -16,7 +16,7 @@ internal static class CommandRunner
             env.CheckSettings(ConnectReconcileCli.Settings);
             return await body(env);
         }
-        catch (Exception e) when (e is UsageException or NothingToReadException or Io.Cur.NotACurException)
+        catch (Exception e) when (e is UsageException or NothingToReadException or Io.Cur.NotACurException or Io.Cur.CalibrationInputException)
         {
             await env.UsageErrorAsync(e.Message);
             return ExitCodes.Usage;

@@ -291,6 +291,26 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
     }
 
     [Fact]
+    public async Task Calibration_without_the_agents_or_numbers_the_month_was_rated_with_is_a_usage_error_naming_them()
+    {
+        // The replay had both (its run.json says so): re-rated without them, the policy in use would not score the reconciliation's rows.
+        var output = Path.Combine(clean.Month.Data, "calibrated-without");
+        var noAgents = await CliRunner.RunAsync("reconcile", "--cur", clean.Month.Cur, "--rated", clean.Month.Rated, "--month", "2026-10",
+            "--calibrate", "--source", clean.Month.Ctr, "--numbers", clean.Month.Numbers, "--out", output);
+        Assert.True(noAgents.Exit == 2, noAgents.Err);
+        Assert.Contains("--agents", noAgents.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("--numbers (", noAgents.Err, StringComparison.Ordinal);
+        Assert.Contains("run.json", noAgents.Err, StringComparison.Ordinal);
+
+        var noNumbers = await CliRunner.RunAsync("reconcile", "--cur", clean.Month.Cur, "--rated", clean.Month.Rated, "--month", "2026-10",
+            "--calibrate", "--source", clean.Month.Ctr, "--agents", clean.Month.Agents, "--out", output);
+        Assert.True(noNumbers.Exit == 2, noNumbers.Err);
+        Assert.Contains("--numbers", noNumbers.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("--agents (", noNumbers.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(output, "reconciliation_calibration"))); // nothing ranked, nothing written
+    }
+
+    [Fact]
     public async Task Calibration_says_when_an_input_object_could_not_be_read()
     {
         var hour = Directory.GetDirectories(clean.Month.Ctr, "*", SearchOption.AllDirectories).Where(d => Directory.GetFiles(d).Length > 0).Order(StringComparer.Ordinal).First();

@@ -31,7 +31,7 @@ internal static class ReconcileCommand
         var toleranceAbs = SharedOptions.Number("--tolerance-abs", "Absolute tolerance in the invoice's currency (default 0.01). A variance counts when it exceeds both");
         var output = SharedOptions.Out("Where to write the reconciliation tables and reports/reconciliation-YYYY-MM.html (default: the --rated location)");
         var html = new Option<string?>("--html") { Description = "Write the HTML report to this local file instead" };
-        var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (docs/billing.md, Policy) and rank them against the invoice; needs --source" };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Re-rate the month under each metering policy alternative (docs/billing.md, Policy) and rank them against the invoice; needs --source, and --agents / --numbers when the replay had them (its run.json says so)" };
         var source = SharedOptions.Source("CTRs of the month, for --calibrate (folder, file, s3://bucket/prefix/ or s3://bucket/key)");
         var rateCard = SharedOptions.RateCard();
         var agents = SharedOptions.Agents();

@@ -15,6 +15,7 @@ namespace ConnectReconcile.Core.Reconciliation;
 /// <item>numbers billed but not in the inventory (number-days over; numbers that took calls but have no number-day charge);</item>
 /// <item>desk-phone agents not in the directory (outbound minutes over; agents seen in the CTRs the directory lacks);</item>
 /// <item>rate differences (the invoice's line_item_unblended_rate vs our rate);</item>
+/// <item>an invoice cost that is not its own rate × quantity (line_item_unblended_cost vs line_item_unblended_rate × usage amount);</item>
 /// <item>minimum-charge effects (invoice lower by no more than the minutes our first increments add);</item>
 /// <item>unrated charges (no rate-card row: our cost and quantity for them are incomplete);</item>
 /// <item>unknown usage types, per-contact variances and policy calibration as context.</item>
@@ -86,6 +87,7 @@ public static class Explainer
             Add(causes, UnlistedNumber(l, ev));
             Add(causes, DeskAgent(l, ev));
             Add(causes, RateDifference(l, ev));
+            Add(causes, CostOffRate(l, ev));
             Add(causes, Minimums(l, ev));
         }
 
@@ -360,6 +362,26 @@ public static class Explainer
             (row is null ? "" : row.Price == ours ? $" (row {row.Id}, source: {row.Source})" : " (a blend of several of its rows: prefixes or a dated change)") +
             $": that accounts for {Signed(explained, 2)} of the {Signed(l.CostVariance, 2)} {Money(ev)} variance. `connect-reconcile ratecard derive --cur …` writes a card with the invoice's own rates.",
             null, explained);
+    }
+
+    /// <summary>
+    /// The invoice's cost is not its own rate × quantity: no rate card can price that, so it is said apart from
+    /// <see cref="RateDifference"/> (a card derived from the invoice has the same rate and leaves the variance).
+    /// </summary>
+    private static Cause? CostOffRate(ReconciliationLine l, ReconciliationEvidence ev)
+    {
+        if (!ev.CostsCompared || l.InvoicedCostOffRate is not { } off || Math.Abs(off) <= Tolerance.CostEpsilon
+            || l.InvoicedCostOfRateLines is not { } cost || l.InvoicedCostAtRate is not { } atRate)
+        {
+            return null;
+        }
+
+        var sameRate = l.ExpectedRate is { } ours && l.InvoicedRate is { } theirs && ours != 0m && Math.Abs(theirs - ours) / ours <= 0.0001m;
+        return new Cause(CauseCodes.CostNotRateTimesQuantity,
+            $"the invoice's cost is not its own rate × quantity: its lines' line_item_unblended_cost comes to {R(cost)} {Money(ev)}, " +
+            $"their line_item_unblended_rate ({(l.InvoicedRate is { } r ? R(r) : "?")}) × usage amount to {R(atRate)}: {Signed(off, 2)} {Money(ev)} of the {Signed(l.CostVariance, 2)} {Money(ev)} variance" +
+            (sameRate ? ". The rate is our rate card's, so no card (not even `ratecard derive`'s) removes it: ask AWS about the lines' cost" : "") + ".",
+            null, off);
     }
 
     private static Cause? Minimums(ReconciliationLine l, ReconciliationEvidence ev)

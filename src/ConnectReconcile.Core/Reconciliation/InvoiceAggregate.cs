@@ -28,6 +28,8 @@ public sealed class InvoiceUsage
     public decimal RatedCost { get; internal set; }
     /// <summary>Quantity billed at each distinct <c>line_item_unblended_rate</c>.</summary>
     public SortedDictionary<decimal, decimal> QuantityByRate { get; } = [];
+    /// <summary>The cost of the lines in <see cref="QuantityByRate"/>: what their rates times quantities should come to.</summary>
+    public decimal CostOfRateLines { get; internal set; }
     /// <summary>
     /// <see cref="Cost"/> per <c>line_item_currency_code</c> ("" when a line names none): an invoice mixing
     /// currencies labels each amount with its own lines' currency, never with all of them.
@@ -109,7 +111,7 @@ public sealed class InvoiceAggregate
 
     public IReadOnlyDictionary<UsageKey, InvoiceUsage> Usage => _usage;
 
-    /// <summary>Usage per hour × usage type; meaningful only when <see cref="HasHourlyLines"/>.</summary>
+    /// <summary>Usage per hour × usage type of the lines within one hour (<see cref="HourlyLines"/>); empty without them.</summary>
     public IReadOnlyDictionary<HourKey, decimal> Hourly => _hourly;
 
     public IReadOnlyDictionary<ContactKey, ContactUsage> Contacts => _contacts;
@@ -159,8 +161,17 @@ public sealed class InvoiceAggregate
     /// <summary>Of <see cref="OutsideMonth"/>, the lines of other months: a wrong month or folder, not a running month's later days.</summary>
     public long OtherMonthLines { get; private set; }
 
-    /// <summary>True when usage lines cover at most an hour (an hourly export): the hourly diagnostics can run.</summary>
-    public bool HasHourlyLines { get; private set; }
+    /// <summary>
+    /// True when some usage line lies within one clock hour: the hourly diagnostics can run, on the
+    /// hours of such lines (<see cref="Hourly"/> holds nothing else).
+    /// </summary>
+    public bool HasHourlyLines => HourlyLines > 0;
+
+    /// <summary>
+    /// Of <see cref="UsageLines"/>, those within one clock hour (start and end in it). A line without an
+    /// end, or of a day, is not: it is compared on its start day, and is no figure of any one hour.
+    /// </summary>
+    public long HourlyLines { get; private set; }
 
     /// <summary>Usage lines compared (free-tier usage included).</summary>
     public long UsageLines { get; private set; }
@@ -299,6 +310,7 @@ public sealed class InvoiceAggregate
         else if (line.UnblendedRate is { } rate && rate != 0m)
         {
             u.QuantityByRate[rate] = u.QuantityByRate.GetValueOrDefault(rate) + line.UsageAmount;
+            u.CostOfRateLines += line.UnblendedCost;
             u.RatedQuantity += line.UsageAmount;
             u.RatedCost += line.UnblendedCost;
         }
@@ -309,19 +321,19 @@ public sealed class InvoiceAggregate
         }
 
         UsageLines++;
-        var hourly = line.UsageEnd is not { } end || (end - line.UsageStart) <= TimeSpan.FromHours(1);
-        if (hourly)
+        var hour = new DateTime(start.Year, start.Month, start.Day, start.Hour, 0, 0, DateTimeKind.Utc);
+        if (line.UsageEnd is { } end && end >= start && end <= hour.AddHours(1))
         {
-            HasHourlyLines = true;
+            // Only a line inside one clock hour is that hour's figure: a daily line (or one without an
+            // end) put in the hour it starts would look like a day's usage billed at midnight.
+            HourlyLines++;
+            var hk = new HourKey(hour, line.UsageType, instance ?? "");
+            _hourly[hk] = _hourly.GetValueOrDefault(hk) + line.UsageAmount;
         }
         else if (line.UsageEnd - line.UsageStart > TimeSpan.FromDays(1))
         {
             MonthlyLines++;
         }
-
-        var hour = new DateTime(start.Year, start.Month, start.Day, start.Hour, 0, 0, DateTimeKind.Utc);
-        var hk = new HourKey(hour, line.UsageType, instance ?? "");
-        _hourly[hk] = _hourly.GetValueOrDefault(hk) + line.UsageAmount;
 
         if (!TrackContacts)
         {

@@ -56,6 +56,7 @@ public static class CauseCodes
     public const string UnlistedNumber = "unlisted-number";
     public const string DeskAgentMissing = "desk-agent-missing";
     public const string RateDifference = "rate-difference";
+    public const string CostNotRateTimesQuantity = "cost-not-rate-times-quantity";
     public const string MinimumCharge = "minimum-charge";
     public const string UnknownUsageType = "unknown-usage-type";
     public const string Unrated = "unrated-charges";
@@ -118,7 +119,14 @@ public sealed record ReconciliationLine
     public decimal RecordedCostVariance => RecordedInvoicedCost - RecordedCost.Of(ExpectedCostNet);
     public decimal? CostVariancePercent => Percent(CostVariance, ExpectedCostNet);
     public decimal? ExpectedRate { get; init; }
+    /// <summary>The invoice's <c>line_item_unblended_rate</c>, weighted by quantity; cost ÷ quantity only when its lines carry no rate.</summary>
     public decimal? InvoicedRate { get; init; }
+    /// <summary>Σ rate × quantity of the invoice lines that carry a rate (null: none does): what their cost should come to.</summary>
+    public decimal? InvoicedCostAtRate { get; init; }
+    /// <summary>The <c>line_item_unblended_cost</c> of those same lines.</summary>
+    public decimal? InvoicedCostOfRateLines { get; init; }
+    /// <summary>How far the invoice's cost is off its own rate × quantity (null when no line carries a rate).</summary>
+    public decimal? InvoicedCostOffRate => InvoicedCostOfRateLines - InvoicedCostAtRate;
     public long Charges { get; init; }
     public long UnratedCharges { get; init; }
     public long InvoiceLines { get; init; }
@@ -278,9 +286,14 @@ public static class Reconciler
         var rated = e.Where(x => x.UnratedCharges < x.Charges).ToList();
         var ratedQuantity = rated.Sum(x => x.Quantity);
         decimal? expectedRate = ratedQuantity != 0m && rated.All(x => x.UnratedCharges == 0) ? expectedCost / ratedQuantity : null;
-        // The invoice's unit rate: line_item_unblended_rate weighted by quantity (exactly that rate when there is one).
+        // The invoice's unit rate: its line_item_unblended_rate weighted by quantity (exactly that rate when there
+        // is one), not cost ÷ quantity, which would quote a cost that is off its own rate as a rate; cost ÷ quantity
+        // only when no line carries a rate.
+        var rateQuantity = i.Sum(x => x.QuantityByRate.Values.Sum());
+        decimal? atRate = rateQuantity != 0m ? i.Sum(x => x.QuantityByRate.Sum(r => r.Key * r.Value)) : null;
         var ratedInvoiceQuantity = i.Sum(x => x.RatedQuantity);
-        decimal? invoicedRate = ratedInvoiceQuantity != 0m ? i.Sum(x => x.RatedCost) / ratedInvoiceQuantity : null;
+        decimal? invoicedRate = atRate is { } a ? a / rateQuantity
+            : ratedInvoiceQuantity != 0m ? i.Sum(x => x.RatedCost) / ratedInvoiceQuantity : null;
         var line = new ReconciliationLine
         {
             Day = day,
@@ -299,6 +312,8 @@ public static class Reconciler
             FreeTierQuantity = i.Sum(x => x.FreeTierQuantity),
             ExpectedRate = expectedRate,
             InvoicedRate = invoicedRate,
+            InvoicedCostAtRate = atRate,
+            InvoicedCostOfRateLines = atRate is null ? null : i.Sum(x => x.CostOfRateLines),
             Charges = e.Sum(x => x.Charges),
             UnratedCharges = e.Sum(x => x.UnratedCharges),
             InvoiceLines = i.Sum(x => x.Lines),

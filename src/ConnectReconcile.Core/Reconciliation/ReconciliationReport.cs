@@ -17,17 +17,22 @@ public sealed record InvoiceStats(
     long OtherAccountLines,
     long OtherMonthLines,
     long UsageLines = 0,
-    long MonthlyLines = 0)
+    long MonthlyLines = 0,
+    long HourlyLines = 0)
 {
     public static InvoiceStats Of(InvoiceAggregate a) =>
         new(a.LinesRead, a.ConnectLines, a.OutsideMonth, a.OtherServices, a.HasHourlyLines, a.HasContacts, a.HasInstances, a.Currencies,
-            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines);
+            a.UnreadableLines, a.FirstUnreadable, a.Account, a.Accounts, a.OtherAccountLines, a.OtherMonthLines, a.UsageLines, a.MonthlyLines, a.HourlyLines);
 
     /// <summary>True when usage lines cover more than a day (a monthly export): rows are per month, not per day.</summary>
     public bool Monthly => MonthlyLines > 0;
 
-    /// <summary>The invoice's time granularity as the report names it: <c>hourly</c>, <c>daily</c>, <c>monthly</c> or <c>mixed</c>.</summary>
-    public string Granularity => !Monthly ? (Hourly ? "hourly" : "daily") : MonthlyLines == UsageLines ? "monthly" : "mixed";
+    /// <summary>
+    /// The invoice's time granularity as the report names it: <c>hourly</c> (every usage line within one hour),
+    /// <c>daily</c> (days compared, some lines of a day or without an end), <c>monthly</c> or <c>mixed</c>.
+    /// </summary>
+    public string Granularity => Monthly ? (MonthlyLines == UsageLines ? "monthly" : "mixed")
+        : Hourly && HourlyLines == UsageLines ? "hourly" : "daily";
 
     /// <summary>What a reader must know when the rows are per month (else null).</summary>
     public string? MonthlyNote(DateOnly month) => !Monthly ? null

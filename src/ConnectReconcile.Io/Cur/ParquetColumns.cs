@@ -260,7 +260,7 @@ internal static class ParquetColumns
     public static decimal? ParseDecimal(ReadOnlySpan<char> text)
     {
         text = text.Trim();
-        if (text.IsEmpty)
+        if (text.IsEmpty || IsPhoneNumber(text))
         {
             return null;
         }
@@ -273,6 +273,13 @@ internal static class ParquetColumns
         // What decimal.TryParse refuses but a double reads.
         return double.TryParse(text, NumberStyles.Float, C, out var x) ? Money(x) : null;
     }
+
+    /// <summary>
+    /// A '+' and 7 to 15 digits, nothing else: an E.164 phone number (a customer's, pasted into the column), which
+    /// reads as a number far below the 10^12 cap. AWS writes no amount with a plus, so it is no amount.
+    /// </summary>
+    private static bool IsPhoneNumber(ReadOnlySpan<char> text) =>
+        text is ['+', .. var digits] && digits.Length is >= 7 and <= 15 && !digits.ContainsAnyExceptInRange('0', '9');
 
     /// <summary>The double as decimal, or null when it is no amount of money: NaN, infinite, or beyond decimal's ~7.9e28 (the cast would throw).</summary>
     private static decimal? Money(double value) => Math.Abs(value) < 7.9e28 ? (decimal)value : null;

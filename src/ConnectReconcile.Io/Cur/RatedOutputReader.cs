@@ -18,6 +18,12 @@ public sealed record RatedMonth(IReadOnlyList<ExpectedUsage> Rows, IReadOnlyList
 {
     /// <summary>The rate cards (version, SHA-256) of the run.json manifests that wrote these daily_usage files, as found.</summary>
     public IReadOnlyList<RateCardDigest> RateCards { get; init; } = [];
+
+    /// <summary>Whether a run that wrote these daily_usage files had an agent directory (run.json <c>agentDirectoryProvided</c>).</summary>
+    public bool AgentDirectoryProvided { get; init; }
+
+    /// <summary>Whether a run that wrote these daily_usage files had a number inventory (run.json <c>numberInventoryProvided</c>).</summary>
+    public bool NumberInventoryProvided { get; init; }
 }
 
 /// <summary>Facts from our charges table that the explanation rules use.</summary>
@@ -73,15 +79,22 @@ public sealed class RatedOutputReader(IObjectStore store, IProgress<JobProgress>
         }
 
         _reading = null;
-        return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions) { RateCards = await RateCardsAsync(files, ct).ConfigureAwait(false) };
+        var runs = await RunsAsync(files, ct).ConfigureAwait(false);
+        return new RatedMonth(rows, versions.ToList(), policies.ToList(), partitions)
+        {
+            RateCards = runs.Cards,
+            AgentDirectoryProvided = runs.Agents,
+            NumberInventoryProvided = runs.Numbers,
+        };
     }
 
     /// <summary>
     /// The rate cards that wrote <paramref name="files"/>, from the manifests (root and <c>_runs/</c>) that list a
     /// file with the bytes it has now: rows carry the card's version only, and an edited card can keep it.
-    /// A manifest that cannot be read, or one from before rateCardSha256, tells nothing.
+    /// A manifest that cannot be read, or one from before rateCardSha256, tells nothing. Also whether any of
+    /// those runs had an agent directory or a number inventory (calibration must re-rate with the same).
     /// </summary>
-    private async Task<IReadOnlyList<RateCardDigest>> RateCardsAsync(Dictionary<string, string> files, CancellationToken ct)
+    private async Task<(IReadOnlyList<RateCardDigest> Cards, bool Agents, bool Numbers)> RunsAsync(Dictionary<string, string> files, CancellationToken ct)
     {
         var manifests = new List<string>();
         foreach (var prefix in new[] { RunManifest.FileName, "_runs/" })
@@ -96,6 +109,7 @@ public sealed class RatedOutputReader(IObjectStore store, IProgress<JobProgress>
         }
 
         var cards = new HashSet<RateCardDigest>();
+        var (agents, numbers) = (false, false);
         foreach (var key in manifests)
         {
             try
@@ -103,8 +117,14 @@ public sealed class RatedOutputReader(IObjectStore store, IProgress<JobProgress>
                 await using var stream = await store.OpenReadAsync(key, ct).ConfigureAwait(false);
                 using var manifest = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
                 var root = manifest.RootElement;
-                if (root.TryGetProperty("rateCardSha256", out var sha) && root.TryGetProperty("rateCardVersion", out var version)
-                    && root.GetProperty("outputs").EnumerateArray().Any(o => files.TryGetValue(o.GetProperty("path").GetString() ?? "", out var now) && now == o.GetProperty("sha256").GetString()))
+                if (!root.GetProperty("outputs").EnumerateArray().Any(o => files.TryGetValue(o.GetProperty("path").GetString() ?? "", out var now) && now == o.GetProperty("sha256").GetString()))
+                {
+                    continue;
+                }
+
+                agents |= root.TryGetProperty("agentDirectoryProvided", out var a) && a.ValueKind == JsonValueKind.True;
+                numbers |= root.TryGetProperty("numberInventoryProvided", out var n) && n.ValueKind == JsonValueKind.True;
+                if (root.TryGetProperty("rateCardSha256", out var sha) && root.TryGetProperty("rateCardVersion", out var version))
                 {
                     cards.Add(new RateCardDigest(version.GetString() ?? "", sha.GetString() ?? ""));
                 }
@@ -115,7 +135,7 @@ public sealed class RatedOutputReader(IObjectStore store, IProgress<JobProgress>
             }
         }
 
-        return cards.OrderBy(c => c.Version, StringComparer.Ordinal).ThenBy(c => c.Sha256, StringComparer.Ordinal).ToList();
+        return (cards.OrderBy(c => c.Version, StringComparer.Ordinal).ThenBy(c => c.Sha256, StringComparer.Ordinal).ToList(), agents, numbers);
     }
 
     /// <summary>

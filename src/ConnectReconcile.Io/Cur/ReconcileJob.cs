@@ -79,6 +79,11 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
             throw new NothingToReadException($"No daily_usage partitions for {month:yyyy-MM} under {options.Rated.Describe("")} (run replay first).");
         }
 
+        if (options.Calibrate is { } wanted)
+        {
+            CheckCalibrationInputs(wanted, ratedMonth);
+        }
+
         // --account: our tables carry no account, so the expected side keeps the instances the account's lines name.
         var scope = AccountScope.Of(invoice, ratedMonth.Rows);
         if (scope is { Filtered: true })
@@ -190,4 +195,33 @@ public sealed class ReconcileJob(ReconcileJobOptions options)
 
         return new ReconcileJobResult(report, outputs, phases, reader.Stats);
     }
+
+    /// <summary>
+    /// Calibration re-rates the CTRs and scores the policy in use against the reconciliation's rows: without the
+    /// agent directory or number inventory the month was rated with, it would rate other charges (softphones
+    /// for desk phones, inbound numbers of no type) and blame the policy for the difference.
+    /// </summary>
+    private static void CheckCalibrationInputs(CalibrationInputs calibrate, RatedMonth rated)
+    {
+        var missing = new List<string>();
+        if (rated.AgentDirectoryProvided && ReferenceEquals(calibrate.Agents, AgentDirectory.Empty))
+        {
+            missing.Add("--agents (the agent directory: without it desk-phone agents are re-rated as softphones)");
+        }
+
+        if (rated.NumberInventoryProvided && !calibrate.Numbers.IsProvided)
+        {
+            missing.Add("--numbers (the number inventory: without it inbound numbers have no type, toll-free or DID)");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new CalibrationInputException(
+                "--calibrate re-rates the CTRs as the month was rated, but its run.json says the replay had inputs this run lacks; give " +
+                string.Join(" and ", missing) + ", the same files the replay was given, or the ranking scores the policy in use against other charges than the reconciliation's.");
+        }
+    }
 }
+
+/// <summary>Calibration lacks a reference file the month was rated with: the user's to fix (a usage error), not a failed run.</summary>
+public sealed class CalibrationInputException(string message) : Exception(message);

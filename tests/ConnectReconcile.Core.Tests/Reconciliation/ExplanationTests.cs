@@ -7,6 +7,8 @@ namespace ConnectReconcile.Core.Tests.Reconciliation;
 
 public sealed class ExplanationTests
 {
+    private const string Lens = "USE1-ContactLens-voice-mins";
+
     private static DateTime At(DateOnly day, int hour) => day.ToDateTime(new TimeOnly(hour, 0), DateTimeKind.Utc);
 
     private static IReadOnlyList<ReconciliationLine> Explain(IReadOnlyCollection<ExpectedUsage> expected, InvoiceAggregate invoice, ReconciliationEvidence evidence) =>
@@ -133,6 +135,28 @@ public sealed class ExplanationTests
         var blend = Assert.Single(blended.Causes, c => c.Code == CauseCodes.RateDifference);
         Assert.DoesNotContain("row use1-service", blend.Text, StringComparison.Ordinal); // was named beside 0.0185, its price 0.018
         Assert.Contains("our rate card 0.0185 (a blend of several of its rows", blend.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cost_off_the_invoices_own_rate_is_said_as_such_not_quoted_as_a_rate_difference()
+    {
+        // The line's rate is the card's; only its cost is not rate × quantity (0.93225 would be).
+        var invoice = Invoice(Usage(Day1, Lens, 62.15m, 0.015m, product: "ContactLensAmazonConnect", cost: 0.95225m));
+        var line = Assert.Single(Explain([Expected(Day1, Lens, 62.15m, 0.015m, kind: ChargeKinds.ContactLens)], invoice, new ReconciliationEvidence()));
+        Assert.Equal((Statuses.Over, "cost"), (line.Status, line.Basis));
+        Assert.Equal(0.015m, line.InvoicedRate); // the rate column, not cost ÷ quantity
+        Assert.DoesNotContain(line.Causes, c => c.Code == CauseCodes.RateDifference);
+        var cause = Assert.Single(line.Causes);
+        Assert.Equal(CauseCodes.CostNotRateTimesQuantity, cause.Code);
+        Assert.Equal(line.CostVariance, cause.ExplainedCost);
+        Assert.Contains("line_item_unblended_rate (0.015)", cause.Text, StringComparison.Ordinal);
+        Assert.Contains("no card", cause.Text, StringComparison.Ordinal);
+
+        // Several rates: the rate quoted is theirs weighted by quantity, and a cost that is rate × quantity says nothing.
+        var twoRates = Invoice(Usage(Day1, Service, 600m, 0.02m), Usage(Day1, Service, 400m, 0.025m, hour: 1));
+        var rated = Assert.Single(Explain([Expected(Day1, Service, 1000m, 0.018m)], twoRates, new ReconciliationEvidence()));
+        Assert.Equal(0.022m, rated.InvoicedRate);
+        Assert.Equal(CauseCodes.RateDifference, Assert.Single(rated.Causes).Code);
     }
 
     [Fact]

@@ -649,6 +649,26 @@ public sealed class CurReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_phone_number_in_an_amount_or_cost_is_no_amount_on_Connect_and_other_services_lines()
+    {
+        // Below the 10^12 cap: read as 16,125,550,000 USD of S3 and 16,125,550,000 minutes of Connect.
+        var path = Path.Combine(_dir, "numbers-as-amounts.csv");
+        await File.WriteAllTextAsync(path,
+            "lineItem/UsageStartDate,lineItem/ProductCode,lineItem/UsageType,lineItem/LineItemType,lineItem/UsageAmount,lineItem/UnblendedCost,lineItem/CurrencyCode\n" +
+            "2026-10-01T00:00:00Z,AmazonS3,USE1-TimedStorage-ByteHrs,Usage,12.5,+16125550000,USD\n" +
+            "2026-10-01T00:00:00Z,AmazonS3,USE1-TimedStorage-ByteHrs,Usage,12.5,+1.15,USD\n" + // a plus on an amount is still one
+            "2026-10-01T00:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,+16125550000,0.18,USD\n" +
+            "2026-10-01T01:00:00Z,AmazonConnect,USE1-end-customer-mins,Usage,10,0.18,USD\n");
+
+        var invoice = await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
+
+        Assert.Equal([new OtherServiceTotal("AmazonS3", "USD", 2, 1.15m, 1)], invoice.OtherServices);
+        var unreadable = Assert.Single(invoice.FirstUnreadable);
+        Assert.Equal("row 4: usage amount '+161****0000' is not a number", $"row {unreadable.Row}: {unreadable.Reason}"); // masked, as numbers are
+        Assert.Equal(10m, invoice.Usage.Values.Sum(u => u.Quantity));
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_a_CUR_is_a_clear_error()
     {
         var path = Path.Combine(_dir, "notes.csv");
