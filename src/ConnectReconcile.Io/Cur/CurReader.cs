@@ -704,7 +704,10 @@ public sealed partial class CurReader(IObjectStore store, IProgress<JobProgress>
     /// </summary>
     private static string? Implausible(decimal? value, string? notANumber, string what) =>
         notANumber is not null ? $"{what} '{QuotedInput.Of(notANumber)}' is not a number"
-        : value is { } v && Math.Abs(v) >= MaxAmount ? $"{what} {v.ToString(C)} is beyond any Connect line (10^12)" : null;
+        : value is { } v && Math.Abs(v) >= MaxAmount ? $"{what} {Shown(v.ToString(C))} is beyond any Connect line (10^12)" : null;
+
+    // 13 to 15 digits can be a phone number pasted into the column: shown masked, as any number in a message.
+    private static string Shown(string amount) => PhoneNumbers.ReadsAsNumber(amount) ? PhoneNumbers.Mask(amount) : amount;
 
     private const decimal MaxAmount = 1_000_000_000_000m;
 

@@ -642,7 +642,7 @@ public sealed class CurReaderTests : IDisposable
         var invoice = await new CurReader(new LocalObjectStore(path)).AggregateAsync(new InvoiceAggregate(new DateOnly(2026, 10, 1)), null, CancellationToken.None);
         Assert.Equal(
             ["row 2: usage start time '05/10/2026' is not a time", "row 3: usage amount 'n/a' is not a number", "row 4: cost 'NaN' is not a number",
-                "row 5: usage amount 15000000000000 is beyond any Connect line (10^12)"],
+                "row 5: usage amount 1500****0000 is beyond any Connect line (10^12)"],
             invoice.FirstUnreadable.Select(u => $"row {u.Row}: {u.Reason}"));
         Assert.Equal((4L, 1L, 10m), (invoice.UnreadableLines, invoice.ConnectLines, invoice.Usage.Values.Sum(u => u.Quantity)));
         Assert.All(invoice.FirstUnreadable.Skip(1), u => Assert.Equal((new DateOnly(2026, 10, 5), "USE1-end-customer-mins"), (u.Day, u.UsageType)));
