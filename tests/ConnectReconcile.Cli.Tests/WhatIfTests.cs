@@ -223,4 +223,115 @@ public sealed class WhatIfTests(GeneratedMonth month) : IClassFixture<GeneratedM
         Assert.Equal(2, exit); // was one more DID number-day, silently
         Assert.Contains("the number inventory does not hold +19999999999", stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Three calls in us-east-1 on 2026-10-10: outbound to the US (+12065550123, which the built-in card prices), outbound
+    /// to France (+33612345678, which it does not) and inbound on the toll-free +18005550100.
+    /// </summary>
+    private static string WriteThreeCalls(TempDir dir)
+    {
+        const string common = "\"Channel\":\"VOICE\",\"InstanceARN\":\"arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001\"";
+        string Outbound(string id, string to, string hour) =>
+            $$"""{"ContactId":"{{id}}",{{common}},"InitiationMethod":"OUTBOUND","CustomerEndpoint":{"Address":"{{to}}","Type":"TELEPHONE_NUMBER"},"InitiationTimestamp":"2026-10-10T{{hour}}:00:00Z","ConnectedToSystemTimestamp":"2026-10-10T{{hour}}:00:10Z","DisconnectTimestamp":"2026-10-10T{{hour}}:02:20Z","Agent":{"Username":"alice","ConnectedToAgentTimestamp":"2026-10-10T{{hour}}:00:00Z","AfterContactWorkStartTimestamp":"2026-10-10T{{hour}}:02:20Z"} }""";
+        var inbound = $$"""{"ContactId":"in-1",{{common}},"InitiationMethod":"INBOUND","CustomerEndpoint":{"Address":"+12125550101","Type":"TELEPHONE_NUMBER"},"SystemEndpoint":{"Address":"+18005550100","Type":"TELEPHONE_NUMBER"},"InitiationTimestamp":"2026-10-10T14:00:00Z","ConnectedToSystemTimestamp":"2026-10-10T14:00:00Z","DisconnectTimestamp":"2026-10-10T14:00:45Z"}""";
+        var ctr = Directory.CreateDirectory(dir.Sub("ctr")).FullName;
+        File.WriteAllLines(Path.Combine(ctr, "ctrs.json"), [Outbound("out-us", "+12065550123", "10"), Outbound("out-fr", "+33612345678", "12"), inbound]);
+        return ctr;
+    }
+
+    [Fact]
+    public async Task A_call_both_sides_leave_unrated_cancels_out_and_stays_comparable()
+    {
+        using var dir = new TempDir();
+        var ctr = WriteThreeCalls(dir);
+
+        // Was comparable false, with two warnings each saying the other side priced telephony:outbound (the US call, priced on both).
+        foreach (var change in new[] { "all-softphone", "policy=minimums=none" })
+        {
+            var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", ctr, "--scenario", change, "--json");
+            Assert.True(exit == 0, string.Join('\n', logs));
+            using var doc = JsonDocument.Parse(stdout);
+            var root = doc.RootElement;
+            foreach (var side in new[] { "baseline", "scenario" })
+            {
+                // The French call, unrated on both sides: the case this is about.
+                Assert.Equal(1, root.GetProperty(side).GetProperty("unratedByChargeKind").GetProperty(ChargeKinds.TelephonyOutbound).GetInt64());
+            }
+
+            Assert.True(Rows(root, "byChargeKind")[ChargeKinds.TelephonyOutbound].Baseline > 0); // the US call, priced on both
+            Assert.True(root.GetProperty("comparable").GetBoolean(), change);
+            Assert.DoesNotContain(logs, l => l.Contains("not a change in cost", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_charge_priced_only_by_the_scenario_is_quoted_at_its_own_cost_not_its_kinds()
+    {
+        using var dir = new TempDir();
+        var ctr = WriteThreeCalls(dir);
+        var path = dir.Sub("with-france.json");
+        var card = System.Text.Json.Nodes.JsonNode.Parse(BuiltInRateCards.Default.ToJson())!;
+        card["version"] = "with-france";
+        var rows = card["rows"]!.AsArray();
+        var us = rows.First(r => (string?)r!["chargeKind"] == ChargeKinds.TelephonyOutbound && (string?)r!["region"] == "us-east-1"
+            && (string?)r!["country"] == "US" && r!["prefix"] is null)!;
+        var france = us.DeepClone();
+        france["id"] = "out-fr";
+        france["country"] = "FR";
+        france["price"] = 0.2m;
+        rows.Add(france);
+        await File.WriteAllTextAsync(path, card.ToJsonString());
+
+        var (exit, stdout, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", ctr, "--scenario", "card=" + path, "--json");
+
+        Assert.True(exit == 0, string.Join('\n', logs));
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.False(root.GetProperty("comparable").GetBoolean());
+        // The US call is priced alike on both sides, so the kind's difference is the French call's scenario cost.
+        var outbound = Rows(root, "byChargeKind")[ChargeKinds.TelephonyOutbound];
+        var franceCost = outbound.Scenario - outbound.Baseline;
+        Assert.True(franceCost > 0);
+        string Cents(decimal amount) => RunTotals.Cents(amount).ToString("N2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotEqual(Cents(franceCost), Cents(outbound.Scenario)); // else the test could not tell the charge from its kind
+        // Was "which the scenario prices at" the kind's whole scenario total, the US call included.
+        Assert.Contains(logs, l => l.Contains("The baseline leaves telephony:outbound (1 charges) unrated", StringComparison.Ordinal)
+            && l.Contains($"which the scenario prices at {Cents(franceCost)} USD", StringComparison.Ordinal));
+        Assert.DoesNotContain(logs, l => l.Contains("The scenario leaves", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task All_softphone_without_an_agent_directory_warns_that_it_changes_nothing()
+    {
+        using var dir = new TempDir();
+        var ctr = WriteThreeCalls(dir);
+
+        var (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", ctr, "--all-softphone");
+
+        Assert.True(exit == 0, string.Join('\n', logs));
+        // Was a 0.00 difference and not a word.
+        Assert.Single(logs, l => l.Contains("all-softphone changes nothing without an agent directory", StringComparison.Ordinal));
+        (exit, _, logs) = await CliRunner.RunWithLogsAsync("whatif", "--source", month.Ctr, "--agents", month.Agents, "--all-softphone");
+        Assert.True(exit == 0, string.Join('\n', logs));
+        Assert.DoesNotContain(logs, l => l.Contains("all-softphone changes nothing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Number_type_without_an_inventory_refuses_a_number_no_call_used_and_retypes_one_a_call_used()
+    {
+        using var dir = new TempDir();
+        var ctr = WriteThreeCalls(dir);
+
+        // Was exit 0 and a 0.00 difference: with --numbers the same typo is a usage error.
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", ctr, "--scenario", "number-type=+19999999999:DID");
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Contains("no CTR used +19999999999", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliRunner.RunAsync("whatif", "--source", ctr, "--scenario", "number-type=+18005550100:DID", "--json");
+        Assert.True(exit == 0, stderr);
+        var kinds = Rows(JsonDocument.Parse(stdout).RootElement, "byChargeKind");
+        Assert.True(kinds[ChargeKinds.NumberDaysTollFree].Baseline > 0 && kinds[ChargeKinds.NumberDaysTollFree].Scenario == 0, stdout);
+        Assert.True(kinds[ChargeKinds.NumberDaysDid].Scenario > 0, stdout);
+    }
 }

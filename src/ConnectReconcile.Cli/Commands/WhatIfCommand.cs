@@ -40,7 +40,7 @@ internal static class WhatIfCommand
         {
             Description = "The change (repeatable; all are applied together, in order, on top of the baseline): " + SpecHelp,
         };
-        var allSoftphone = new Option<bool>("--all-softphone") { Description = "Shortcut for --scenario all-softphone: every desk-phone agent on a softphone" };
+        var allSoftphone = new Option<bool>("--all-softphone") { Description = "Shortcut for --scenario all-softphone: every desk-phone agent of the agent directory on a softphone (needs --agents to change anything)" };
         var agents = SharedOptions.Agents();
         var numbers = SharedOptions.Numbers();
         var json = new Option<bool>("--json") { Description = "Print the comparison as one JSON object (unrounded amounts) on stdout" };
@@ -78,9 +78,9 @@ internal static class WhatIfCommand
                     "their difference would mix currencies. Compare cards of one currency (--baseline card=FILE for a baseline in the scenario's).");
             }
 
-            async Task<Totals> Run(Setup setup, string name)
+            async Task<Totals> Run(Setup setup, string name, Func<ulong, bool>? keepsCostOf)
             {
-                var totals = new Totals(setup);
+                var totals = new Totals(setup, keepsCostOf);
                 var options = new BillingJobOptions
                 {
                     Source = Inputs.Existing(sourcePath, "--source", s3),
@@ -91,7 +91,7 @@ internal static class WhatIfCommand
                     Numbers = setup.Numbers,
                     Parallelism = SharedOptions.ParallelismOf(env, parse, parallelism),
                     OnDayRated = (_, results, extra) => totals.Add(results, extra),
-                    OnRestart = () => totals = new Totals(setup),
+                    OnRestart = () => totals = new Totals(setup, keepsCostOf),
                 };
                 env.Logger.LogInformation("Rating {Source} for the {Name}: rate card {RateCard}, policy {Policy}", sourcePath, name, setup.Card.Version, setup.Policy);
                 // Assigned after the run: a re-read (a late record for a day already rated) replaces totals during it.
@@ -101,12 +101,15 @@ internal static class WhatIfCommand
             }
 
             ReplayCommand.WarnIfNumbersEstimated(env, baselineSetup.Numbers);
-            var before = await Run(baselineSetup, "baseline");
+            // The baseline keeps what it priced each charge at: the scenario's unrated charges are looked up in it.
+            var before = await Run(baselineSetup, "baseline", _ => true);
             ReplayCommand.WarnIfNothingRead(env, before.Job!, sourcePath, fromDay, toDay);
+            RefuseRetypedNumbersNotUsed([baselineSetup, scenarioSetup], before.NumbersCharged);
             ReplayCommand.WarnOfQuarantined(env, before.Job!, "each total",
                 "replay (or nightly) of the same source and days writes each to the quarantine table, with its object, byte offset and reason");
-            var after = await Run(scenarioSetup, "scenario");
-            foreach (var (side, other, unpriced) in UnpricedOnOneSide(before, after))
+            var after = await Run(scenarioSetup, "scenario", before.UnratedCharges.Count == 0 ? null : before.UnratedCharges.ContainsKey);
+            var notComparable = UnpricedOnOneSide(before, after).ToList();
+            foreach (var (side, other, unpriced) in notComparable)
             {
                 // A charge kind one side prices and the other cannot (no rate-card row) is no saving or extra: say so.
                 env.Logger.LogWarning("The {Side} leaves {Unpriced} unrated (no rate-card row), which the {Other} prices at {Cost} {Currency}: " +
@@ -117,11 +120,11 @@ internal static class WhatIfCommand
 
             if (env.Get(parse, json))
             {
-                await env.Out.WriteLineAsync(Json(before, after));
+                await env.Out.WriteLineAsync(Json(before, after, notComparable));
             }
             else
             {
-                Print(env, before, after);
+                Print(env, before, after, notComparable);
             }
 
             return ExitCodes.Ok;
@@ -158,6 +161,7 @@ internal static class WhatIfCommand
                 case "agents":
                     return changed with { Agents = Inputs.Agents(Required(value, key), warn, s3) };
                 case "all-softphone" when value.Length == 0:
+                    WarnIfNoDeskPhones(setup.Agents, warn);
                     return changed with { Agents = setup.Agents.AllSoftphone() };
                 case "numbers":
                     return changed with { Numbers = Inputs.Numbers(Required(value, key), warn, s3) };
@@ -176,6 +180,35 @@ internal static class WhatIfCommand
         }
 
         throw new UsageException($"'{spec}' is neither a known change nor an existing rate-card file. Forms: {SpecHelp}");
+    }
+
+    /// <summary>all-softphone moves desk-phone agents only: without any (no agent directory), the scenario changes nothing.</summary>
+    private static void WarnIfNoDeskPhones(AgentDirectory agents, Action<string> warn)
+    {
+        if (agents.Count == 0)
+        {
+            warn("all-softphone changes nothing without an agent directory: with none, no agent is on a desk phone. " +
+                "Give --agents (or agents=FILE before it) to move the directory's desk-phone agents to softphones.");
+        }
+        else if (!agents.Entries.Any(e => e.PhoneType == PhoneTypes.DeskPhone))
+        {
+            warn("all-softphone changes nothing: the agent directory puts no agent on a desk phone.");
+        }
+    }
+
+    /// <summary>
+    /// Without a number inventory, number-days are of the numbers calls used, so a number-type for a number no CTR used
+    /// changes nothing: refused, as a number the inventory does not hold is (a typo, most likely).
+    /// </summary>
+    internal static void RefuseRetypedNumbersNotUsed(IEnumerable<Setup> setups, IReadOnlySet<string> numbersUsed)
+    {
+        var unused = setups.Where(s => !s.Numbers.IsProvided).SelectMany(s => s.Numbers.Numbers).Select(n => n.Number)
+            .Where(n => !numbersUsed.Contains(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (unused.Count > 0)
+        {
+            throw new UsageException($"number-type: no CTR used {string.Join(", ", unused)} and no number inventory (--numbers) holds it: " +
+                "number-type changes the type of a number the centre holds.");
+        }
     }
 
     private static string Required(string value, string key) =>
@@ -222,16 +255,31 @@ internal static class WhatIfCommand
         return new NumberInventory(list, numbers.IsProvided);
     }
 
-    /// <summary>One run's costs along every dimension the comparison shows; each dimension sums to the total.</summary>
-    internal sealed class Totals(Setup setup)
+    /// <summary>
+    /// One run's costs along every dimension the comparison shows; each dimension sums to the total. It also keeps its
+    /// unrated charges and what it priced the charges <paramref name="keepsCostOf"/> asks for at (by <see cref="ChargeIdentity"/>),
+    /// so that a charge unrated on one side can be found priced on the other.
+    /// </summary>
+    internal sealed class Totals(Setup setup, Func<ulong, bool>? keepsCostOf = null)
     {
+        private readonly Dictionary<ulong, decimal> _pricedAt = [];
+
         public Setup Setup { get; } = setup;
         public JobResult? Job { get; set; }
         public decimal Total { get; private set; }
         /// <summary>Unrated charges (no rate-card row) by charge kind.</summary>
         public SortedDictionary<string, long> UnratedByKind { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The numbers with number-day charges: with no inventory, those the calls used.</summary>
+        public HashSet<string> NumbersCharged { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Each unrated charge's identity and kind.</summary>
+        public Dictionary<ulong, string> UnratedCharges { get; } = [];
+
         public long Unrated => UnratedByKind.Values.Sum();
+
+        /// <summary>What this run priced the charge at, when it priced it and kept its cost; null otherwise.</summary>
+        public decimal? PricedAt(ulong charge) => _pricedAt.TryGetValue(charge, out var cost) ? cost : null;
         public Dictionary<string, Dictionary<string, decimal>> By { get; } = new(StringComparer.Ordinal)
         {
             ["chargeKind"] = new(StringComparer.Ordinal),
@@ -265,6 +313,11 @@ internal static class WhatIfCommand
             foreach (var charge in extra)
             {
                 var cost = AddCharge(charge);
+                if (charge is { Unit: Units.NumberDay, Number: { } number })
+                {
+                    NumbersCharged.Add(number);
+                }
+
                 var where = charge.Unit == Units.NumberDay ? Estimator.NumbersSegment : charge.ChargeKind;
                 Add("queue", "(" + where + ")", cost);
                 Add("segment", where, cost);
@@ -279,6 +332,11 @@ internal static class WhatIfCommand
             if (charge.Cost is null)
             {
                 UnratedByKind[charge.ChargeKind] = UnratedByKind.GetValueOrDefault(charge.ChargeKind) + 1;
+                UnratedCharges.TryAdd(ChargeIdentity.Of(charge), charge.ChargeKind);
+            }
+            else if (keepsCostOf is not null && ChargeIdentity.Of(charge) is var identity && keepsCostOf(identity))
+            {
+                _pricedAt[identity] = _pricedAt.GetValueOrDefault(identity) + cost;
             }
 
             Total += cost;
@@ -296,17 +354,21 @@ internal static class WhatIfCommand
     }
 
     /// <summary>
-    /// Charge kinds one side leaves unrated while the other prices them (its cost there): each side's total counts
-    /// them as zero, so their difference is a missing price. Kinds unrated on both sides (chat without a card row)
-    /// cancel out and are not listed.
+    /// Charges one side leaves unrated that the other prices (the same call's same charge, <see cref="ChargeIdentity"/>),
+    /// by the unrated side's charge kind, with how many and what the other side prices exactly those at: each side's total
+    /// counts an unrated charge as zero, so their difference there is a missing price. A charge unrated on both sides
+    /// (chat without a card row, a call to a country neither card prices) cancels out and is not listed.
     /// </summary>
     internal static IEnumerable<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> UnpricedOnOneSide(Totals before, Totals after)
     {
         foreach (var (side, other, mine, theirs) in new[] { ("baseline", "scenario", before, after), ("scenario", "baseline", after, before) })
         {
-            var unpriced = mine.UnratedByKind
-                .Select(kv => (Kind: kv.Key, Charges: kv.Value, OtherCost: theirs.By["chargeKind"].GetValueOrDefault(kv.Key)))
-                .Where(u => u.OtherCost != 0)
+            var unpriced = mine.UnratedCharges
+                .Select(kv => (Kind: kv.Value, OtherCost: theirs.PricedAt(kv.Key)))
+                .Where(u => u.OtherCost is not null)
+                .GroupBy(u => u.Kind, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (Kind: g.Key, Charges: (long)g.Count(), OtherCost: g.Sum(u => u.OtherCost!.Value)))
                 .ToList();
             if (unpriced.Count > 0)
             {
@@ -339,7 +401,8 @@ internal static class WhatIfCommand
         ("segment", "By segment (IVR / queue / agent …)", "segment"),
     ];
 
-    private static void Print(CliEnvironment env, Totals before, Totals after)
+    private static void Print(CliEnvironment env, Totals before, Totals after,
+        IReadOnlyList<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> notComparable)
     {
         var c = CultureInfo.InvariantCulture;
         string Money(decimal amount) => RunTotals.Cents(amount).ToString("N2", c);
@@ -367,7 +430,7 @@ internal static class WhatIfCommand
         {
             static string ByKind(Totals t) => t.Unrated == 0 ? "0" : $"{t.Unrated:#,0} ({string.Join(", ", t.UnratedByKind.Select(kv => $"{kv.Key} {kv.Value:#,0}"))})";
             o.WriteLine($"Unrated charges (no rate-card row, counted as zero): baseline {ByKind(before)}, scenario {ByKind(after)}.");
-            foreach (var (side, other, unpriced) in UnpricedOnOneSide(before, after))
+            foreach (var (side, other, unpriced) in notComparable)
             {
                 o.WriteLine($"Not comparable: the {side} leaves {string.Join(", ", unpriced.Select(u => u.Kind))} unrated, which the {other} prices at " +
                     $"{Money(unpriced.Sum(u => u.OtherCost))}: that part of the difference is a missing price, not a change in cost.");
@@ -377,7 +440,8 @@ internal static class WhatIfCommand
         o.WriteLine($"Total: {Money(before.Total)} → {Money(after.Total)} {currency} ({Signed(after.Total - before.Total)}, {Share(after.Total - before.Total)}).");
     }
 
-    private static string Json(Totals before, Totals after)
+    private static string Json(Totals before, Totals after,
+        IReadOnlyList<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> notComparable)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -405,8 +469,8 @@ internal static class WhatIfCommand
 
             w.WriteNumber("difference", after.Total - before.Total);
             WriteShare(after.Total - before.Total);
-            // False when one side leaves unrated a charge kind the other prices: the difference then holds a missing price.
-            w.WriteBoolean("comparable", !UnpricedOnOneSide(before, after).Any());
+            // False when one side leaves unrated a charge the other prices: the difference then holds a missing price.
+            w.WriteBoolean("comparable", notComparable.Count == 0);
 
             foreach (var (dimension, _, _) in Dimensions)
             {
