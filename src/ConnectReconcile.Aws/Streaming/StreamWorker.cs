@@ -562,10 +562,20 @@ public sealed class StreamWorker
             }
 
             reader.StartPosition = position;
-            reader.Iterator = await GetIteratorAsync(reader, position, ct).ConfigureAwait(false);
+            try
+            {
+                reader.Iterator = await GetIteratorAsync(reader, position, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is KinesisException or TimeoutException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                // No position to read from: stop rather than start the shard elsewhere (a silent skip once checkpointed).
+                throw new InvalidOperationException(
+                    $"GetShardIterator {Describe(position)} on {id} of {Stream} failed: {e.Message} Nothing was read or checkpointed for {id}; run the worker again.", e);
+            }
+
             reader.Started = true;
             reader.NextPollAt = Now;
-            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(reader.StartPosition ?? position)); // LATEST if AT_TIMESTAMP fell back
+            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(reader.StartPosition ?? position)); // LATEST if a future AT_TIMESTAMP fell back
         }
     }
 
@@ -582,13 +592,16 @@ public sealed class StreamWorker
 
     private async Task<string?> GetIteratorAsync(ShardReader reader, ShardIteratorPosition position, CancellationToken ct)
     {
+        var askedAt = Now;
         try
         {
             return await GetIteratorOnceAsync(reader, position, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (position.Type == ShardIteratorType.AtTimestamp && e is TimeoutException or InvalidArgumentException)
+        catch (InvalidArgumentException e) when (position.Type == ShardIteratorType.AtTimestamp && position.Timestamp >= askedAt - LatestSkewMargin)
         {
-            // kinesalite never answers AT_TIMESTAMP past the last record and rejects future timestamps: both mean "nothing yet".
+            // Kinesis (and kinesalite) refuse a timestamp past their own clock: no record is at or after it yet, so
+            // LATEST reads the same records. Any other failure must not fall back: LATEST would skip every record since
+            // the timestamp, and the first checkpoint after them would make that final.
             _log.Log(StreamLogLevel.Warning, null, "GetShardIterator AT_TIMESTAMP on {Shard} failed ({Message}); reading from LATEST", reader.ShardId, e.Message);
             reader.StartPosition = ShardIteratorPosition.Latest;
             return await GetIteratorOnceAsync(reader, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
