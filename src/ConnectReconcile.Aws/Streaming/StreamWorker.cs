@@ -776,10 +776,10 @@ public sealed class StreamWorker
         _lastCommitAt = committedAt;
         _batches++;
         _records += pending.Records;
-        _ctrs += ctrs.Count;
+        _ctrs += offered.Count; // a late-for-closed-day CTR is counted once, as the quarantine row it became
         _quarantined += quarantine.Count;
         var report = new BatchReport(
-            batch, pending.Records, ctrs.Count, quarantine.Count, State.Dedupe.Superseded - supersededBefore, chains, days.ToList(), ranges,
+            batch, pending.Records, offered.Count, quarantine.Count, State.Dedupe.Superseded - supersededBefore, chains, days.ToList(), ranges,
             _readers.Values.Where(r => r.Active).Select(r => r.MillisBehindLatest).Max(),
             (committedAt - arrivals.Min()).TotalMilliseconds,
             (committedAt - arrivals.Max()).TotalMilliseconds,

@@ -69,6 +69,7 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         var retainedParts = StreamAsserts.RatedPartitions(retained.Out);
         StreamAsserts.SameBytes(OpenDays(allParts, firstOpen), OpenDays(retainedParts, firstOpen), "open days, retained vs everything");
         AssertRunCountsAddUp(retained.Out);
+        AssertEachRecordCountedOnce(retained);
 
         // (b) A later version of a call on a closed day: archived, quarantined late-for-closed-day, no partition rewritten.
         var (update, contactId, day) = StreamWorkerTests.UpdateOfASingleRecordCall(data.Objects);
@@ -84,6 +85,8 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         Assert.Contains(again.Log, l => l.Contains("--retain-days changed from 3 to 30", StringComparison.Ordinal));
         Assert.Equal(1, again.Result.Records);
         Assert.Equal(1, again.Result.Quarantined);
+        Assert.Equal(0, again.Result.Ctrs); // quarantined late-for-closed-day, so not also a CTR
+        AssertEachRecordCountedOnce(again);
         Assert.Equal(firstOpen, again.Worker.FirstOpenDay);
         Assert.Equal(
             retained.Worker.State.Dedupe.Records.Select(r => r.ContactId).Order(StringComparer.Ordinal),
@@ -173,6 +176,17 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
             long N(string name) => c.GetProperty(name).GetInt64();
             Assert.True(N("records") == N("rated") + N("duplicates") + N("quarantined") + N("nonVoiceContacts") + N("outOfRange"), file + ": " + c);
         }
+    }
+
+    /// <summary>Every record (one JSON object each here) is a CTR or quarantined, never both: the run's totals and each batch line.</summary>
+    private static void AssertEachRecordCountedOnce((StreamWorker Worker, StreamRunResult Result, string Out, List<string> Log) run)
+    {
+        Assert.Equal(run.Result.Records, run.Result.Ctrs + run.Result.Quarantined);
+        var batches = run.Log.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^Batch \d+: (\d+) records \((\d+) CTRs, (\d+) quarantined,")).Where(m => m.Success).ToList();
+        Assert.NotEmpty(batches);
+        Assert.All(batches, m => Assert.True(
+            long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) == long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture),
+            m.Value));
     }
 
     private static JsonElement? FindCounts(JsonElement e)
