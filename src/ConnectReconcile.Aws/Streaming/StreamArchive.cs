@@ -168,8 +168,8 @@ public sealed record BatchManifest(
 /// <summary>
 /// The worker's durable journal under the output: <c>_stream/ctr/batch-N.ndjson.gz</c> holds the bytes of every
 /// CTR a batch accepted (one JSON object per line, line breaks between its tokens turned into spaces; readable by
-/// the normal decoder and by any NDJSON tool), <c>_stream/batches/batch-N.json</c> its <see cref="BatchManifest"/>. The leading underscore keeps
-/// both out of Hive/Athena/DuckDB table scans.
+/// the normal decoder and by any NDJSON tool), <c>_stream/batches/batch-N.json</c> its <see cref="BatchManifest"/>, <c>_stream/closed/after-batch-N.json</c> a closing of days without a batch (<see cref="DaysClosed"/>). The leading underscore keeps
+/// them out of Hive/Athena/DuckDB table scans.
 /// </summary>
 public sealed class StreamArchive(IObjectStore output)
 {
@@ -273,6 +273,39 @@ public sealed class StreamArchive(IObjectStore output)
         }
 
         return manifests;
+    }
+
+    public Task WriteDaysClosedAsync(DaysClosed closed, CancellationToken cancellationToken) =>
+        output.PutAsync(DaysClosed.Key(closed.AfterBatch), new MemoryStream(System.Text.Encoding.UTF8.GetBytes(closed.ToJson()), writable: false), cancellationToken);
+
+    /// <summary>The closings of days no manifest carries (<see cref="DaysClosed"/>), by the batch they followed.</summary>
+    public async Task<IReadOnlyDictionary<long, DaysClosed>> ReadDaysClosedAsync(CancellationToken cancellationToken)
+    {
+        var closings = new Dictionary<long, DaysClosed>();
+        await foreach (var obj in output.ListAsync(DaysClosed.Folder + "/", cancellationToken).ConfigureAwait(false))
+        {
+            var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
+            if (!name.StartsWith("after-batch-", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            await using var stream = await output.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var closed = DaysClosed.FromJson(copy.ToArray());
+                closings[closed.AfterBatch] = closed;
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InvalidDataException)
+            {
+                // Ignoring it would reopen days published as final.
+                throw new InvalidDataException($"{output.Describe(obj.Key)} is damaged: {e.Message}", e);
+            }
+        }
+
+        return closings;
     }
 
     /// <summary>

@@ -61,4 +61,16 @@ public sealed class StreamRetention
         FirstOpenDay = open;
         return true;
     }
+
+    /// <summary>Closes the days before <paramref name="firstOpenDay"/> (a closing recorded by an earlier run); true when that closed a day.</summary>
+    public bool CloseBefore(DateOnly firstOpenDay)
+    {
+        if (FirstOpenDay >= firstOpenDay)
+        {
+            return false;
+        }
+
+        FirstOpenDay = firstOpenDay;
+        return true;
+    }
 }

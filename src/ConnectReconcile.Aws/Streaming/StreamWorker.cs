@@ -396,6 +396,7 @@ public sealed class StreamWorker
     {
         var clock = Stopwatch.StartNew();
         var manifests = await _archive.ReadManifestsAsync(Stream, ct).ConfigureAwait(false);
+        var closings = await _archive.ReadDaysClosedAsync(ct).ConfigureAwait(false);
 
         // A killed publish's staging (and replaced partitions) is removed by the next run that stages in that
         // folder, this worker's first publish included; a live nightly's beside it in a shared --out is kept.
@@ -464,6 +465,11 @@ public sealed class StreamWorker
 
                 // Each batch as it ran: under the --retain-days it was written with, whatever this run was given.
                 CloseDays(m.RetentionClock, m.RetainDays ?? _options.RetainDays);
+                if (closings.TryGetValue(m.Batch, out var closed))
+                {
+                    // An earlier run closed more days here without a batch: the later batches ran with them closed.
+                    Forget(_retention.CloseBefore(closed.FirstOpenDay));
+                }
             }
         }
 
@@ -474,7 +480,17 @@ public sealed class StreamWorker
                 before, _options.RetainDays, _options.RetainDays < before ? ", and the days now more than the new value behind the retention clock close without being rewritten" : "");
         }
 
-        CloseDays(null, _options.RetainDays);
+        if (CloseDays(null, _options.RetainDays) && manifests.Count > 0)
+        {
+            // No manifest says so until this run commits a batch, maybe never: recorded now, or a later run given the
+            // old, larger value would reopen these days and republish them.
+            var closed = new DaysClosed(manifests[^1].Batch, _retention.FirstOpenDay!.Value, _options.RetainDays, _retention.Clock!.Value);
+            await WriteOutputAsync("days closed", async () =>
+            {
+                await _archive.WriteDaysClosedAsync(closed, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }).ConfigureAwait(false);
+        }
 
         if (dirty.Count > 0)
         {
@@ -493,11 +509,14 @@ public sealed class StreamWorker
     }
 
     /// <summary>Moves the retention clock to what a committed batch set and forgets the days that closed under <paramref name="retainDays"/>.</summary>
-    private void CloseDays(DateTimeOffset? batchClock, int retainDays)
+    private bool CloseDays(DateTimeOffset? batchClock, int retainDays) => Forget(_retention.Advance(batchClock, retainDays));
+
+    /// <summary>Forgets the days before the first open day when <paramref name="closed"/> (the retention just closed some); returns it.</summary>
+    private bool Forget(bool closed)
     {
-        if (!_retention.Advance(batchClock, retainDays) || _retention.FirstOpenDay is not { } open)
+        if (!closed || _retention.FirstOpenDay is not { } open)
         {
-            return;
+            return closed;
         }
 
         var (contacts, quarantined) = State.Evict(open);
@@ -506,6 +525,8 @@ public sealed class StreamWorker
             _log.Log(StreamLogLevel.Information, null, "Closed the days before {FirstOpenDay} (retention clock {Clock}): {Contacts} contacts and {Quarantined} quarantine rows left memory, {Held} contacts held",
                 Day(open), _retention.Clock!.Value.ToString("O", CultureInfo.InvariantCulture), contacts, quarantined, State.Dedupe.Count);
         }
+
+        return true;
     }
 
     private static string? Position(ShardRange r) => r.Ended ? CheckpointStore.ShardEnd : r.LastSequenceNumber;
@@ -562,10 +583,20 @@ public sealed class StreamWorker
             }
 
             reader.StartPosition = position;
-            reader.Iterator = await GetIteratorAsync(reader, position, ct).ConfigureAwait(false);
+            try
+            {
+                reader.Iterator = await GetIteratorAsync(reader, position, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is KinesisException or TimeoutException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                // No position to read from: stop rather than start the shard elsewhere (a silent skip once checkpointed).
+                throw new InvalidOperationException(
+                    $"GetShardIterator {Describe(position)} on {id} of {Stream} failed: {e.Message} Nothing was read or checkpointed for {id}; run the worker again.", e);
+            }
+
             reader.Started = true;
             reader.NextPollAt = Now;
-            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(reader.StartPosition ?? position)); // LATEST if AT_TIMESTAMP fell back
+            _log.Log(StreamLogLevel.Information, null, "Reading shard {Shard} from {Position}", id, Describe(reader.StartPosition ?? position)); // LATEST if a future AT_TIMESTAMP fell back
         }
     }
 
@@ -582,13 +613,16 @@ public sealed class StreamWorker
 
     private async Task<string?> GetIteratorAsync(ShardReader reader, ShardIteratorPosition position, CancellationToken ct)
     {
+        var askedAt = Now;
         try
         {
             return await GetIteratorOnceAsync(reader, position, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (position.Type == ShardIteratorType.AtTimestamp && e is TimeoutException or InvalidArgumentException)
+        catch (InvalidArgumentException e) when (position.Type == ShardIteratorType.AtTimestamp && position.Timestamp >= askedAt - LatestSkewMargin)
         {
-            // kinesalite never answers AT_TIMESTAMP past the last record and rejects future timestamps: both mean "nothing yet".
+            // Kinesis (and kinesalite) refuse a timestamp past their own clock: no record is at or after it yet, so
+            // LATEST reads the same records. Any other failure must not fall back: LATEST would skip every record since
+            // the timestamp, and the first checkpoint after them would make that final.
             _log.Log(StreamLogLevel.Warning, null, "GetShardIterator AT_TIMESTAMP on {Shard} failed ({Message}); reading from LATEST", reader.ShardId, e.Message);
             reader.StartPosition = ShardIteratorPosition.Latest;
             return await GetIteratorOnceAsync(reader, ShardIteratorPosition.Latest, ct).ConfigureAwait(false);
@@ -763,10 +797,10 @@ public sealed class StreamWorker
         _lastCommitAt = committedAt;
         _batches++;
         _records += pending.Records;
-        _ctrs += ctrs.Count;
+        _ctrs += offered.Count; // a late-for-closed-day CTR is counted once, as the quarantine row it became
         _quarantined += quarantine.Count;
         var report = new BatchReport(
-            batch, pending.Records, ctrs.Count, quarantine.Count, State.Dedupe.Superseded - supersededBefore, chains, days.ToList(), ranges,
+            batch, pending.Records, offered.Count, quarantine.Count, State.Dedupe.Superseded - supersededBefore, chains, days.ToList(), ranges,
             _readers.Values.Where(r => r.Active).Select(r => r.MillisBehindLatest).Max(),
             (committedAt - arrivals.Min()).TotalMilliseconds,
             (committedAt - arrivals.Max()).TotalMilliseconds,

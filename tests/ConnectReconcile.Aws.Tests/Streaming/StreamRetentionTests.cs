@@ -69,6 +69,7 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         var retainedParts = StreamAsserts.RatedPartitions(retained.Out);
         StreamAsserts.SameBytes(OpenDays(allParts, firstOpen), OpenDays(retainedParts, firstOpen), "open days, retained vs everything");
         AssertRunCountsAddUp(retained.Out);
+        AssertEachRecordCountedOnce(retained);
 
         // (b) A later version of a call on a closed day: archived, quarantined late-for-closed-day, no partition rewritten.
         var (update, contactId, day) = StreamWorkerTests.UpdateOfASingleRecordCall(data.Objects);
@@ -84,6 +85,8 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
         Assert.Contains(again.Log, l => l.Contains("--retain-days changed from 3 to 30", StringComparison.Ordinal));
         Assert.Equal(1, again.Result.Records);
         Assert.Equal(1, again.Result.Quarantined);
+        Assert.Equal(0, again.Result.Ctrs); // quarantined late-for-closed-day, so not also a CTR
+        AssertEachRecordCountedOnce(again);
         Assert.Equal(firstOpen, again.Worker.FirstOpenDay);
         Assert.Equal(
             retained.Worker.State.Dedupe.Records.Select(r => r.ContactId).Order(StringComparer.Ordinal),
@@ -104,6 +107,38 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
 
         // The archive still has the late CTR, so a replay of the archive rates that day with it.
         Assert.Equal(data.Objects.Count + 1, await CountArchivedAsync(again.Out));
+    }
+
+    [Fact]
+    public async Task Days_closed_by_a_restart_with_a_smaller_retain_days_that_commits_no_batch_stay_closed_for_a_later_larger_value()
+    {
+        var stream = await StreamAsserts.NewStreamAsync(services.Kinesis, 2, "retainshrink");
+        await PutAsync(stream, data.Objects);
+
+        // Nothing closes under 30; the restart with 3 reads nothing new, so it closes days without a batch of its own.
+        var first = await RunAsync(stream, "out", retainDays: 30);
+        var shrunk = await RunAsync(stream, "out", retainDays: 3);
+        Assert.Equal(0, shrunk.Result.Batches);
+        var firstOpen = shrunk.Worker.FirstOpenDay ?? throw new InvalidOperationException("no day closed");
+        Assert.True(first.Worker.FirstOpenDay < firstOpen, $"3 should close more than 30 ({first.Worker.FirstOpenDay} vs {firstOpen})");
+
+        // An update of a call on a day the restart closed, read by a run given the old value again.
+        var (update, contactId, day) = StreamWorkerTests.UpdateOfASingleRecordCall(data.Objects);
+        Assert.True(day < firstOpen, $"the updated call's day {day} should be closed");
+        Assert.True(day >= first.Worker.FirstOpenDay, $"the updated call's day {day} was open under 30");
+        var before = Checksums(first.Out);
+        await PutAsync(stream, [update]);
+        var again = await RunAsync(stream, "out", retainDays: 30);
+
+        Assert.Equal(firstOpen, again.Worker.FirstOpenDay);
+        Assert.Equal(0, again.Result.Ctrs);
+        Assert.Equal(1, again.Result.Quarantined);
+        var late = Assert.Single(await QuarantineAsync(again.Out), q => q.Reason == QuarantineReasons.LateForClosedDay);
+        Assert.Equal(contactId, late.ContactId);
+        var after = Checksums(again.Out);
+        var changed = after.Where(kv => !before.TryGetValue(kv.Key, out var b) || b != kv.Value).Select(kv => kv.Key).ToList();
+        Assert.All(changed, path => Assert.StartsWith("quarantine/", path, StringComparison.Ordinal)); // the closed day was not republished
+        Assert.Equal(shrunk.Worker.State.Dedupe.Count, again.Worker.State.Dedupe.Count);
     }
 
     private async Task<(StreamWorker Worker, StreamRunResult Result, string Out, List<string> Log)> RunAsync(string stream, string name, int retainDays)
@@ -173,6 +208,17 @@ public sealed class StreamRetentionTests(AwsServicesFixture services, RetentionT
             long N(string name) => c.GetProperty(name).GetInt64();
             Assert.True(N("records") == N("rated") + N("duplicates") + N("quarantined") + N("nonVoiceContacts") + N("outOfRange"), file + ": " + c);
         }
+    }
+
+    /// <summary>Every record (one JSON object each here) is a CTR or quarantined, never both: the run's totals and each batch line.</summary>
+    private static void AssertEachRecordCountedOnce((StreamWorker Worker, StreamRunResult Result, string Out, List<string> Log) run)
+    {
+        Assert.Equal(run.Result.Records, run.Result.Ctrs + run.Result.Quarantined);
+        var batches = run.Log.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^Batch \d+: (\d+) records \((\d+) CTRs, (\d+) quarantined,")).Where(m => m.Success).ToList();
+        Assert.NotEmpty(batches);
+        Assert.All(batches, m => Assert.True(
+            long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) == long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) + long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture),
+            m.Value));
     }
 
     private static JsonElement? FindCounts(JsonElement e)
