@@ -1114,6 +1114,29 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Generate_refuses_a_folder_holding_ctrs_it_did_not_write_and_deletes_nothing()
+    {
+        using var dir = new TempDir();
+        var real = dir.Sub(Path.Combine("ctr", "2026", "09", "01", "00", "real-ctrs.json"));
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllText(real, "{\"ContactId\":\"real\"}");
+        Directory.CreateDirectory(dir.Sub(Path.Combine("ctr", "foo")));
+        File.WriteAllText(dir.Sub(Path.Combine("ctr", "foo", "keep.txt")), "keep");
+        File.WriteAllText(dir.Sub("numbers.csv"), "number,type\n+16125550100,DID\n");
+
+        var (exit, _, err) = await CliRunner.RunAsync("generate", "--contacts", "50", "--days", "1", "--seed", "2", "--out", dir.Path);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("ctr/, numbers.csv but no truth.json", err, StringComparison.Ordinal);
+        Assert.Contains(dir.Path, err, StringComparison.Ordinal);
+        Assert.Equal("{\"ContactId\":\"real\"}", File.ReadAllText(real));
+        Assert.Equal("keep", File.ReadAllText(dir.Sub(Path.Combine("ctr", "foo", "keep.txt"))));
+        Assert.Equal("number,type\n+16125550100,DID\n", File.ReadAllText(dir.Sub("numbers.csv")));
+        Assert.False(File.Exists(dir.Sub("agents.csv")));
+        Assert.False(File.Exists(dir.Sub("truth.json")));
+    }
+
+    [Fact]
     public async Task Generate_stops_before_writing_a_month_that_cannot_fit_on_the_disk()
     {
         using var dir = new TempDir();
