@@ -1114,6 +1114,23 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_rate_card_giving_a_key_twice_is_a_usage_error_naming_it()
+    {
+        using var dir = new TempDir();
+        var card = Core.Rating.BuiltInRateCards.Default.ToJson();
+        var first = card.IndexOf("\"price\":", StringComparison.Ordinal);
+        Assert.True(first > 0);
+        // The second price was taken silently: the row priced at 200 a minute.
+        File.WriteAllText(dir.Sub("card.json"), card.Insert(first, "\"price\": 200, "));
+
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--rate-card", dir.Sub("card.json"), "--out", dir.Sub("out"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"The rate card '{dir.Sub("card.json")}' is not valid: Rate card: the key 'price' is given twice at $.rows[0].price", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
     public async Task Generate_refuses_a_folder_holding_ctrs_it_did_not_write_and_deletes_nothing()
     {
         using var dir = new TempDir();
