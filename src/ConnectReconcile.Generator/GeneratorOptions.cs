@@ -21,7 +21,8 @@ public sealed record GeneratorOptions(int Contacts, int Days, int Seed, string O
     /// <summary>
     /// When the output directory already holds generated output (<c>ctr/</c> with files, agents.csv,
     /// numbers.csv or truth.json), delete it first instead of failing. Off by default, so that a
-    /// mistyped path never loses data and two generations never mix.
+    /// mistyped path never loses data and two generations never mix. Even on, only a generated month
+    /// (truth.json, or a stopped generation's marker) is replaced: ctr/ or numbers.csv without one is refused.
     /// </summary>
     public bool Overwrite { get; init; }
 

@@ -21,7 +21,8 @@ public static class SampleMonth
     /// under <see cref="GeneratorOptions.OutputDirectory"/>. Same options → byte-identical files.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid options (negative contacts, no days, unknown region).</exception>
-    /// <exception cref="IOException">The directory already holds generated output and <see cref="GeneratorOptions.Overwrite"/> is off.</exception>
+    /// <exception cref="IOException">The directory already holds generated output and <see cref="GeneratorOptions.Overwrite"/> is off,
+    /// or holds ctr/, agents.csv or numbers.csv that are not a generated month's (see <see cref="HoldsGeneratedMonth"/>).</exception>
     public static GenerationResult Generate(GeneratorOptions o, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -55,7 +56,8 @@ public static class SampleMonth
         }
 
         var truth = total.ToGroundTruth(inst.Dids.Length * (long)o.Days, inst.TollFrees.Length * (long)o.Days);
-        File.WriteAllText(Path.Combine(outDir, "truth.json"), truth.ToJson(), Utf8NoBom);
+        File.WriteAllText(Path.Combine(outDir, TruthFile), truth.ToJson(), Utf8NoBom);
+        File.Delete(Path.Combine(outDir, IncompleteMarker));
         return new GenerationResult(records, files, bytes, truth);
     }
 
@@ -145,11 +147,29 @@ public static class SampleMonth
         return blocks;
     }
 
+    /// <summary>Written last: a folder holding it holds a month generated here.</summary>
+    public const string TruthFile = "truth.json";
+
+    /// <summary>
+    /// Written before anything else and removed after <see cref="TruthFile"/>: a generation that was stopped
+    /// leaves it, so running again may replace the part it wrote.
+    /// </summary>
+    public const string IncompleteMarker = "generate-incomplete.txt";
+
+    /// <summary>What a generation writes directly under its folder (besides <c>ctr/</c>).</summary>
+    private static readonly string[] OutputFiles = ["agents.csv", "numbers.csv", TruthFile];
+
+    /// <summary>
+    /// Whether <paramref name="directory"/> holds a month this generator wrote (whole, or stopped part-way):
+    /// only such a month is ever replaced; anything else there is someone's data.
+    /// </summary>
+    public static bool HoldsGeneratedMonth(string directory) =>
+        File.Exists(Path.Combine(directory, TruthFile)) || File.Exists(Path.Combine(directory, IncompleteMarker));
+
     private static void PrepareOutput(string outDir, string ctrRoot, bool overwrite)
     {
-        string[] files = ["agents.csv", "numbers.csv", "truth.json"];
         var existing = (Directory.Exists(ctrRoot) && Directory.EnumerateFileSystemEntries(ctrRoot).Any())
-            || files.Any(f => File.Exists(Path.Combine(outDir, f)));
+            || OutputFiles.Any(f => File.Exists(Path.Combine(outDir, f)));
         if (existing)
         {
             if (!overwrite)
@@ -157,15 +177,23 @@ public static class SampleMonth
                 throw new IOException($"'{outDir}' already holds generated output (ctr/, agents.csv, numbers.csv or truth.json); choose an empty directory or overwrite");
             }
 
-            if (Directory.Exists(ctrRoot))
+            // Overwrite replaces a generated month only: a ctr/ or numbers.csv without truth.json is real data.
+            if (!HoldsGeneratedMonth(outDir))
             {
-                Directory.Delete(ctrRoot, recursive: true);
+                throw new IOException($"'{outDir}' holds ctr/, agents.csv or numbers.csv but no {TruthFile}: not a generated month, so nothing there is replaced; choose an empty directory");
             }
+        }
 
-            foreach (var f in files)
-            {
-                File.Delete(Path.Combine(outDir, f));
-            }
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, IncompleteMarker), "A generation started here and has not finished.\n", Utf8NoBom);
+        if (Directory.Exists(ctrRoot))
+        {
+            Directory.Delete(ctrRoot, recursive: true);
+        }
+
+        foreach (var f in OutputFiles)
+        {
+            File.Delete(Path.Combine(outDir, f));
         }
 
         Directory.CreateDirectory(ctrRoot);

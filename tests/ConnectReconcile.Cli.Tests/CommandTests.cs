@@ -1114,6 +1114,46 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_rate_card_giving_a_key_twice_is_a_usage_error_naming_it()
+    {
+        using var dir = new TempDir();
+        var card = Core.Rating.BuiltInRateCards.Default.ToJson();
+        var first = card.IndexOf("\"price\":", StringComparison.Ordinal);
+        Assert.True(first > 0);
+        // The second price was taken silently: the row priced at 200 a minute.
+        File.WriteAllText(dir.Sub("card.json"), card.Insert(first, "\"price\": 200, "));
+
+        var (exit, _, err) = await CliRunner.RunAsync("replay", "--source", Fixture("scenarios"), "--rate-card", dir.Sub("card.json"), "--out", dir.Sub("out"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"The rate card '{dir.Sub("card.json")}' is not valid: Rate card: the key 'price' is given twice at $.rows[0].price", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task Generate_refuses_a_folder_holding_ctrs_it_did_not_write_and_deletes_nothing()
+    {
+        using var dir = new TempDir();
+        var real = dir.Sub(Path.Combine("ctr", "2026", "09", "01", "00", "real-ctrs.json"));
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllText(real, "{\"ContactId\":\"real\"}");
+        Directory.CreateDirectory(dir.Sub(Path.Combine("ctr", "foo")));
+        File.WriteAllText(dir.Sub(Path.Combine("ctr", "foo", "keep.txt")), "keep");
+        File.WriteAllText(dir.Sub("numbers.csv"), "number,type\n+16125550100,DID\n");
+
+        var (exit, _, err) = await CliRunner.RunAsync("generate", "--contacts", "50", "--days", "1", "--seed", "2", "--out", dir.Path);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("ctr/, numbers.csv but no truth.json", err, StringComparison.Ordinal);
+        Assert.Contains(dir.Path, err, StringComparison.Ordinal);
+        Assert.Equal("{\"ContactId\":\"real\"}", File.ReadAllText(real));
+        Assert.Equal("keep", File.ReadAllText(dir.Sub(Path.Combine("ctr", "foo", "keep.txt"))));
+        Assert.Equal("number,type\n+16125550100,DID\n", File.ReadAllText(dir.Sub("numbers.csv")));
+        Assert.False(File.Exists(dir.Sub("agents.csv")));
+        Assert.False(File.Exists(dir.Sub("truth.json")));
+    }
+
+    [Fact]
     public async Task Generate_stops_before_writing_a_month_that_cannot_fit_on_the_disk()
     {
         using var dir = new TempDir();

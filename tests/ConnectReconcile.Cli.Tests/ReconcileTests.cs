@@ -460,6 +460,28 @@ public sealed class ReconcileTests(CleanCurMonth clean) : IClassFixture<CleanCur
         Assert.Contains("price in USD, the invoice in JPY", derive.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("parquet")]
+    [InlineData("legacy-csv")]
+    public async Task A_month_invoiced_with_a_EUR_card_is_in_EUR_and_reconciles_to_zero_with_that_card(string format)
+    {
+        using var dir = new TempDir();
+        var euro = dir.Sub("eur.json");
+        var card = System.Text.Json.Nodes.JsonNode.Parse(BuiltInRateCards.Default.ToJson())!;
+        card["currency"] = "EUR";
+        await File.WriteAllTextAsync(euro, card.ToJsonString());
+
+        // Was labelled USD on every line: "The invoice is in USD and the rate card prices in EUR", costs not compared.
+        using var month = await CurMonth.CreateAsync("--cur-format", format, "--cur-rate-card", euro);
+        await month.ReplayAsync("--rate-card", euro);
+        var (exit, summary, err) = await month.ReconcileAsync("--rate-card", euro);
+
+        Assert.True(exit == 0, err);
+        Assert.Equal(("EUR", true), (summary.GetProperty("currency").GetString(), summary.GetProperty("costsCompared").GetBoolean()));
+        Assert.Empty(Variances(summary));
+        Assert.Equal(summary.GetProperty("expectedCost").GetString(), summary.GetProperty("invoicedUsageCost").GetString());
+    }
+
     [Fact]
     public async Task An_invoice_mixing_currencies_says_so_and_no_card_is_derived_from_it()
     {

@@ -192,10 +192,15 @@ public sealed class RatingTests
     [InlineData("\"rows\": [{ROW}], \"efectiveTo\": \"2026-01-01\"", "Rate card: 'efectiveTo' at $.efectiveTo is not a key of the format")] // a misspelt key is not ignored
     [InlineData("\"rows\": {ROW}", "Rate card: the value at $.rows is not of the format's type")]
     [InlineData("\"rows\": [{ROW} {ROW}]", "Rate card is not valid JSON: '{' is invalid after a value")]
+    [InlineData("\"rows\": [{ROW}], \"currency\": \"USD\", \"currency\": \"EUR\"", "Rate card: the key 'currency' is given twice at $.currency; keep one")]
+    [InlineData("\"rows\": [{ROWTWICE}]", "Rate card: the key 'price' is given twice at $.rows[0].price; keep one")]
+    [InlineData("\"regionCodes\": { \"us-east-1\": \"USE1\", \"us-east-1\": \"X\" }, \"rows\": [{ROW}]", "Rate card: a key is given twice at $.regionCodes.us-east-1; keep one")]
     public void A_rate_card_of_the_wrong_shape_is_refused_when_the_card_is_read(string body, string expected)
     {
         const string row = """{ "id": "r1", "region": "us-east-1", "chargeKind": "service", "usageType": "x", "price": 0.018, "firstIncrement": 10, "increment": 1, "effectiveFrom": "2018-01-01" }""";
-        var json = """{ "format": "connect-reconcile/rate-card@1", "version": "v", """ + body.Replace("{ROW}", row, StringComparison.Ordinal) + " }";
+        // A row whose price is given twice: the last (200 a minute) was taken silently.
+        var twice = row.Replace("\"price\": 0.018", "\"price\": 0.018, \"price\": 200", StringComparison.Ordinal);
+        var json = """{ "format": "connect-reconcile/rate-card@1", "version": "v", """ + body.Replace("{ROWTWICE}", twice, StringComparison.Ordinal).Replace("{ROW}", row, StringComparison.Ordinal) + " }";
         json = json.Replace("\"version\": \"v\", \"version\"", "\"version\"", StringComparison.Ordinal);
         var e = Assert.ThrowsAny<Exception>(() => RateCard.FromJson(json));
         Assert.True(e is FormatException or System.Text.Json.JsonException, e.ToString());

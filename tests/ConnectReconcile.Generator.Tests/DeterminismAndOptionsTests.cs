@@ -48,6 +48,40 @@ public sealed class DeterminismAndOptionsTests
     }
 
     [Fact]
+    public void Overwrite_replaces_only_a_generated_month()
+    {
+        using var dir = new TempDir();
+        var real = Path.Combine(dir.Path, "ctr", "2026", "09", "01", "00", "real-ctrs.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllText(real, "real");
+        File.WriteAllText(Path.Combine(dir.Path, "numbers.csv"), "mine");
+
+        Assert.Throws<IOException>(() => SampleMonth.Generate(new GeneratorOptions(50, 1, 2, dir.Path) { Overwrite = true }));
+        Assert.Equal("real", File.ReadAllText(real));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(dir.Path, "numbers.csv")));
+        Assert.False(SampleMonth.HoldsGeneratedMonth(dir.Path));
+    }
+
+    [Fact]
+    public void A_stopped_generation_can_be_replaced_and_a_finished_one_leaves_no_marker()
+    {
+        using var dir = new TempDir();
+        using (var cts = new CancellationTokenSource())
+        {
+            cts.Cancel();
+            Assert.ThrowsAny<OperationCanceledException>(() => SampleMonth.Generate(new GeneratorOptions(200, 2, 1, dir.Path), cts.Token));
+        }
+
+        // Stopped before truth.json: its agents.csv is there, and so is the marker that says whose it is.
+        Assert.True(File.Exists(Path.Combine(dir.Path, "agents.csv")));
+        Assert.True(SampleMonth.HoldsGeneratedMonth(dir.Path));
+        var result = SampleMonth.Generate(new GeneratorOptions(200, 2, 1, dir.Path) { Overwrite = true });
+        Assert.True(result.Files > 0);
+        Assert.False(File.Exists(Path.Combine(dir.Path, SampleMonth.IncompleteMarker)));
+        Assert.True(SampleMonth.HoldsGeneratedMonth(dir.Path));
+    }
+
+    [Fact]
     public void Invalid_options_are_rejected()
     {
         using var dir = new TempDir();

@@ -58,6 +58,7 @@ internal static class GenerateCommand
                 throw new UsageException($"--start and --days give {firstDay:yyyy-MM-dd} to {lastDay:yyyy-MM-dd}: the days must lie from 1970 to 9998, as the other commands' --from and --to do.");
             }
 
+            RefuseWhenTheFolderHoldsOtherData(options.OutputDirectory);
             RefuseWhenTheDiskIsTooSmall(options);
 
             var curOptions = cur.Resolve(env, parse, options.OutputDirectory, env.S3(parse, endpoint));
@@ -92,7 +93,7 @@ internal static class GenerateCommand
     /// </summary>
     private static void RemovePreviousInvoice(string outDir)
     {
-        if (!File.Exists(Path.Combine(outDir, "truth.json")))
+        if (!SampleMonth.HoldsGeneratedMonth(outDir))
         {
             return; // not a generated month: leave the folder's other contents alone
         }
@@ -106,6 +107,30 @@ internal static class GenerateCommand
         }
 
         File.Delete(Path.Combine(outDir, CurWriter.PlantedFile));
+    }
+
+    /// <summary>What generate writes (and so replaces) in its folder, besides truth.json.</summary>
+    private static readonly string[] GeneratedEntries = ["ctr/", "agents.csv", "numbers.csv", "cur/"];
+
+    /// <summary>
+    /// Only a month generated here is replaced: CTRs, directories or an invoice in a folder without truth.json
+    /// are someone's data (a mistyped --out), and were deleted or overwritten.
+    /// </summary>
+    private static void RefuseWhenTheFolderHoldsOtherData(string outDir)
+    {
+        if (SampleMonth.HoldsGeneratedMonth(outDir))
+        {
+            return;
+        }
+
+        var inTheWay = GeneratedEntries.Where(e => e.EndsWith('/')
+            ? Directory.Exists(Path.Combine(outDir, e[..^1])) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, e[..^1])).Any()
+            : Path.Exists(Path.Combine(outDir, e))).ToList();
+        if (inTheWay.Count > 0)
+        {
+            throw new UsageException($"--out '{outDir}' holds {string.Join(", ", inTheWay)} but no {SampleMonth.TruthFile}: it is not a month generate wrote, "
+                + "and generate would replace them. Choose an empty folder, or move them away.");
+        }
     }
 
     /// <summary>Gzip CTR bytes a generated contact takes on average (a 730,000-contact month wrote 466 MB).</summary>

@@ -134,6 +134,9 @@ public sealed partial class RateCard
     [System.Text.RegularExpressions.GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
     private static partial System.Text.RegularExpressions.Regex UnknownKey();
 
+    [System.Text.RegularExpressions.GeneratedRegex("^Duplicate propert(?:y '([^']*)'|ies not allowed)")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateKey();
+
     [System.Text.RegularExpressions.GeneratedRegex(@"\.(effectiveFrom|effectiveTo|from|to)$")]
     private static partial System.Text.RegularExpressions.Regex DateKey();
 
@@ -155,8 +158,10 @@ public sealed partial class RateCard
         {
             // The serializer names .NET types for a key or value of the wrong kind; a user needs the place in the file.
             var unknown = UnknownKey().Match(e.Message);
+            var duplicate = DuplicateKey().Match(e.Message);
             throw new FormatException(
                 unknown.Success ? $"Rate card: '{QuotedInput.Of(unknown.Groups[1].Value)}' at {e.Path} is not a key of the format (docs/rate-card.md); misspelt?"
+                : duplicate.Success ? $"Rate card: {(duplicate.Groups[1].Success ? $"the key '{QuotedInput.Of(duplicate.Groups[1].Value)}'" : "a key")} is given twice at {e.Path}; keep one (which value was meant cannot be told)."
                 : !e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) ? $"Rate card is not valid JSON: {e.Message}"
                 : e.Path is { } path && DateKey().IsMatch(path) ? $"Rate card: the value at {path} is not a day: a UTC day written yyyy-MM-dd is expected (e.g. \"2026-06-16\"; dates are whole UTC days, with no time or zone)."
                 : $"Rate card: the value at {e.Path} is not of the format's type (docs/rate-card.md).", e);
@@ -312,6 +317,7 @@ internal sealed class RateRowJson
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, NumberHandling = JsonNumberHandling.AllowReadingFromString,
     ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)] // a misspelt key ("efectiveTo") would silently not apply
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, // a misspelt key ("efectiveTo") would silently not apply
+    AllowDuplicateProperties = false)] // a key given twice ("price": 0.02, "price": 200) would price with the last one silently
 [JsonSerializable(typeof(RateCardFile))]
 internal sealed partial class RateCardJsonContext : JsonSerializerContext;

@@ -147,11 +147,11 @@ public static class CurWriter
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             if (o.Format == CurFormat.Parquet)
             {
-                await WriteParquetAsync(path, period.Key, list, ct).ConfigureAwait(false);
+                await WriteParquetAsync(path, period.Key, list, o.Card.Currency, ct).ConfigureAwait(false);
             }
             else
             {
-                await WriteCsvAsync(path, period.Key, list, ct).ConfigureAwait(false);
+                await WriteCsvAsync(path, period.Key, list, o.Card.Currency, ct).ConfigureAwait(false);
             }
 
             files.Add(path);
@@ -490,7 +490,8 @@ public static class CurWriter
     private static readonly DataField<string> RegionCode = new("product_region_code");
     private static readonly MapField Tags = new("resource_tags", new DataField<string>("key", false), new DataField<string>("value"));
 
-    private static async Task WriteParquetAsync(string path, DateOnly period, IReadOnlyList<InvoiceLine> lines, CancellationToken ct)
+    // The lines are priced with the card, so they are in its currency: a EUR card's costs labelled USD were not compared.
+    private static async Task WriteParquetAsync(string path, DateOnly period, IReadOnlyList<InvoiceLine> lines, string currency, CancellationToken ct)
     {
         var schema = new ParquetSchema(PeriodStart, PeriodEnd, Payer, UsageAccount, LineType, UsageStart, UsageEnd, Product, UsageType, Operation, Resource,
             Amount, Unit, Rate, Cost, Currency, Description, RegionCode, Tags);
@@ -521,7 +522,7 @@ public static class CurWriter
             await group.WriteAsync(Unit, chunk.Select(l => l.PricingUnit).ToArray()).ConfigureAwait(false);
             await group.WriteAsync(Rate, chunk.Select(l => l.Rate == 0m ? "" : l.Rate.ToString(C)).ToArray()).ConfigureAwait(false);
             await group.WriteAsync<double>(Cost, chunk.Select(l => (double)l.Cost).ToArray(), cancellationToken: ct).ConfigureAwait(false);
-            await group.WriteAsync(Currency, chunk.Select(_ => "USD").ToArray()).ConfigureAwait(false);
+            await group.WriteAsync(Currency, chunk.Select(_ => currency).ToArray()).ConfigureAwait(false);
             await group.WriteAsync(Description, chunk.Select(l => l.Description).ToArray()).ConfigureAwait(false);
             await group.WriteAsync(RegionCode, chunk.Select(l => l.Region).ToArray()).ConfigureAwait(false);
             var keys = new List<string>(chunk.Count);
@@ -548,7 +549,7 @@ public static class CurWriter
         "lineItem/LineItemDescription", "product/region", "resourceTags/aws:connect:instanceId",
     ];
 
-    private static async Task WriteCsvAsync(string path, DateOnly period, IReadOnlyList<InvoiceLine> lines, CancellationToken ct)
+    private static async Task WriteCsvAsync(string path, DateOnly period, IReadOnlyList<InvoiceLine> lines, string currency, CancellationToken ct)
     {
         var periodStart = period.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var periodEnd = periodStart.AddMonths(1);
@@ -563,7 +564,7 @@ public static class CurWriter
             string[] fields =
             [
                 (++id).ToString("D8", C), Time(periodStart), Time(periodEnd), l.Account, l.Account, l.LineType, Time(l.Start), Time(l.End), l.Product, l.UsageType,
-                l.Operation, l.ResourceId, ((double)l.Amount).ToString("R", C), l.PricingUnit, l.Rate == 0m ? "" : l.Rate.ToString(C), ((double)l.Cost).ToString("R", C), "USD", l.Description,
+                l.Operation, l.ResourceId, ((double)l.Amount).ToString("R", C), l.PricingUnit, l.Rate == 0m ? "" : l.Rate.ToString(C), ((double)l.Cost).ToString("R", C), currency, l.Description,
                 l.Region, l.InstanceTag ?? "",
             ];
             await w.WriteLineAsync(string.Join(',', fields.Select(Quote))).ConfigureAwait(false);
