@@ -439,6 +439,8 @@ public sealed class ReferenceTests
     [InlineData("+123", "+****")]
     [InlineData("+447700900123456", "+4477****3456")]
     [InlineData("customer@example.com", "****")]
+    [InlineData("tel:+819011112222", "+8190****2222")]              // a tel: URI masks as the number it names
+    [InlineData("tel:+81-90-1111-2222;ext=123", "+8190****2222")]   // its parameters' digits left out
     public void Masking_keeps_only_the_ends_and_hides_at_least_four_digits(string number, string masked) => Assert.Equal(masked, PhoneNumbers.Mask(number));
 
     [Theory]

@@ -195,11 +195,18 @@ public static partial class PhoneNumbers
             return string.Empty;
         }
 
+        // A tel: URI masks as the number it names: its '+' kept, its parameters' digits (;ext=12) not mixed in.
+        var text = number.AsSpan().Trim();
+        if (AfterTelScheme(text) is var named && named.Length != text.Length)
+        {
+            text = named.IndexOf(';') is >= 0 and var parameters ? named[..parameters] : named;
+        }
+
         Span<char> buffer = stackalloc char[32];
-        var digits = Digits(number, buffer);
+        var digits = Digits(text, buffer);
         var shown = Math.Max(0, Math.Min(Math.Min(8, digits.Length * 2 / 3), digits.Length - 4));
         var tail = Math.Min(4, (shown + 1) / 2);
-        var plus = number.AsSpan().TrimStart().StartsWith('+') ? "+" : "";
+        var plus = text.TrimStart().StartsWith('+') ? "+" : "";
         return string.Concat(plus, digits[..(shown - tail)], "****", digits[(digits.Length - tail)..]);
     }
 
@@ -292,10 +299,10 @@ public static partial class PhoneNumbers
     private static partial Regex NumberLike();
 
     /// <summary>The number's ASCII digits (at most the buffer's length: calling codes need only the first few).</summary>
-    private static ReadOnlySpan<char> Digits(string? e164, Span<char> buffer)
+    private static ReadOnlySpan<char> Digits(ReadOnlySpan<char> e164, Span<char> buffer)
     {
         var n = 0;
-        foreach (var c in e164.AsSpan())
+        foreach (var c in e164)
         {
             if (char.IsAsciiDigit(c) && n < buffer.Length)
             {
