@@ -36,9 +36,8 @@ public sealed partial class StreamWorkerTests
     }
 
     /// <summary>kinesalite, except that the second GetRecords waits for <see cref="Expire"/> and then answers that its iterator expired.</summary>
-    private sealed class ExpiringOnceKinesisClient(IKinesisClient inner) : IKinesisClient
+    private sealed class ExpiringOnceKinesisClient(IKinesisClient inner) : ForwardingKinesisClient(inner)
     {
-        private readonly List<ShardIteratorPosition> _positions = [];
         private int _calls;
 
         public TaskCompletionSource FirstPoll { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -47,46 +46,12 @@ public sealed partial class StreamWorkerTests
 
         public TaskCompletionSource<GetRecordsResult> FirstPollAfterExpiry { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public IReadOnlyList<ShardIteratorPosition> Positions
-        {
-            get
-            {
-                lock (_positions)
-                {
-                    return _positions.ToList();
-                }
-            }
-        }
-
-        public Uri Endpoint => inner.Endpoint;
-
-        public Task CreateStreamAsync(string streamName, int shardCount, CancellationToken cancellationToken) => inner.CreateStreamAsync(streamName, shardCount, cancellationToken);
-
-        public Task DeleteStreamAsync(string streamName, CancellationToken cancellationToken) => inner.DeleteStreamAsync(streamName, cancellationToken);
-
-        public Task<StreamSummary> DescribeStreamSummaryAsync(string streamName, CancellationToken cancellationToken) => inner.DescribeStreamSummaryAsync(streamName, cancellationToken);
-
-        public Task<ListShardsPage> ListShardsPageAsync(string? streamName, string? nextToken, int? maxResults, CancellationToken cancellationToken) =>
-            inner.ListShardsPageAsync(streamName, nextToken, maxResults, cancellationToken);
-
-        public Task<IReadOnlyList<KinesisShard>> ListShardsAsync(string streamName, CancellationToken cancellationToken) => inner.ListShardsAsync(streamName, cancellationToken);
-
-        public Task<string> GetShardIteratorAsync(string streamName, string shardId, ShardIteratorPosition position, CancellationToken cancellationToken)
-        {
-            lock (_positions)
-            {
-                _positions.Add(position);
-            }
-
-            return inner.GetShardIteratorAsync(streamName, shardId, position, cancellationToken);
-        }
-
-        public async Task<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, CancellationToken cancellationToken)
+        public override async Task<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, CancellationToken cancellationToken)
         {
             switch (Interlocked.Increment(ref _calls))
             {
                 case 1:
-                    var first = await inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
+                    var first = await Inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
                     Assert.Empty(first.Records);
                     FirstPoll.SetResult();
                     return first;
@@ -94,23 +59,12 @@ public sealed partial class StreamWorkerTests
                     await Expire.Task.WaitAsync(cancellationToken);
                     throw new ExpiredIteratorException("Iterator expired (injected by the test).");
                 case 3:
-                    var after = await inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
+                    var after = await Inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
                     FirstPollAfterExpiry.SetResult(after);
                     return after;
                 default:
-                    return await inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
+                    return await Inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
             }
-        }
-
-        public Task<PutRecordsResult> PutRecordsAsync(string streamName, IReadOnlyList<PutRecordsEntry> records, CancellationToken cancellationToken) =>
-            inner.PutRecordsAsync(streamName, records, cancellationToken);
-
-        public Task SplitShardAsync(string streamName, string shardToSplit, string newStartingHashKey, CancellationToken cancellationToken) =>
-            inner.SplitShardAsync(streamName, shardToSplit, newStartingHashKey, cancellationToken);
-
-        public void Dispose()
-        {
-            // The fixture owns the shared kinesalite client.
         }
     }
 }

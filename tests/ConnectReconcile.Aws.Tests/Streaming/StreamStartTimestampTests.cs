@@ -59,58 +59,11 @@ public sealed partial class StreamWorkerTests
     }
 
     /// <summary>kinesalite, except that GetShardIterator AT_TIMESTAMP throws what <c>failure</c> makes (when given).</summary>
-    private sealed class AtTimestampFailingKinesisClient(IKinesisClient inner, Func<Exception>? failure) : IKinesisClient
+    private sealed class AtTimestampFailingKinesisClient(IKinesisClient inner, Func<Exception>? failure) : ForwardingKinesisClient(inner)
     {
-        private readonly List<ShardIteratorPosition> _positions = [];
-
-        public IReadOnlyList<ShardIteratorPosition> Positions
-        {
-            get
-            {
-                lock (_positions)
-                {
-                    return _positions.ToList();
-                }
-            }
-        }
-
-        public Uri Endpoint => inner.Endpoint;
-
-        public Task CreateStreamAsync(string streamName, int shardCount, CancellationToken cancellationToken) => inner.CreateStreamAsync(streamName, shardCount, cancellationToken);
-
-        public Task DeleteStreamAsync(string streamName, CancellationToken cancellationToken) => inner.DeleteStreamAsync(streamName, cancellationToken);
-
-        public Task<StreamSummary> DescribeStreamSummaryAsync(string streamName, CancellationToken cancellationToken) => inner.DescribeStreamSummaryAsync(streamName, cancellationToken);
-
-        public Task<ListShardsPage> ListShardsPageAsync(string? streamName, string? nextToken, int? maxResults, CancellationToken cancellationToken) =>
-            inner.ListShardsPageAsync(streamName, nextToken, maxResults, cancellationToken);
-
-        public Task<IReadOnlyList<KinesisShard>> ListShardsAsync(string streamName, CancellationToken cancellationToken) => inner.ListShardsAsync(streamName, cancellationToken);
-
-        public Task<string> GetShardIteratorAsync(string streamName, string shardId, ShardIteratorPosition position, CancellationToken cancellationToken)
-        {
-            lock (_positions)
-            {
-                _positions.Add(position);
-            }
-
-            return position.Type == ShardIteratorType.AtTimestamp && failure is not null
+        protected override Task<string> ShardIteratorAsync(string streamName, string shardId, ShardIteratorPosition position, CancellationToken cancellationToken) =>
+            position.Type == ShardIteratorType.AtTimestamp && failure is not null
                 ? Task.FromException<string>(failure())
-                : inner.GetShardIteratorAsync(streamName, shardId, position, cancellationToken);
-        }
-
-        public Task<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, CancellationToken cancellationToken) =>
-            inner.GetRecordsAsync(shardIterator, limit, cancellationToken);
-
-        public Task<PutRecordsResult> PutRecordsAsync(string streamName, IReadOnlyList<PutRecordsEntry> records, CancellationToken cancellationToken) =>
-            inner.PutRecordsAsync(streamName, records, cancellationToken);
-
-        public Task SplitShardAsync(string streamName, string shardToSplit, string newStartingHashKey, CancellationToken cancellationToken) =>
-            inner.SplitShardAsync(streamName, shardToSplit, newStartingHashKey, cancellationToken);
-
-        public void Dispose()
-        {
-            // The fixture owns the shared kinesalite client.
-        }
+                : base.ShardIteratorAsync(streamName, shardId, position, cancellationToken);
     }
 }
