@@ -229,31 +229,12 @@ public sealed class StreamArchive(IObjectStore output)
     public async Task<IReadOnlyList<BatchManifest>> ReadManifestsAsync(string streamName, CancellationToken cancellationToken)
     {
         var manifests = new List<BatchManifest>();
-        await foreach (var obj in output.ListAsync(BatchFolder + "/", cancellationToken).ConfigureAwait(false))
+        await foreach (var (key, manifest) in ReadJsonAsync(BatchFolder, "batch-", json => BatchManifest.FromJson(json), "The batch manifest ", cancellationToken).ConfigureAwait(false))
         {
-            var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
-            if (!name.StartsWith("batch-", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            await using var stream = await output.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
-            using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-            BatchManifest manifest;
-            try
-            {
-                manifest = BatchManifest.FromJson(copy.ToArray());
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InvalidDataException)
-            {
-                throw new InvalidDataException($"The batch manifest {output.Describe(obj.Key)} is damaged: {e.Message}", e);
-            }
-
             if (!string.Equals(manifest.StreamName, streamName, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException(
-                    $"{output.Describe(obj.Key)} belongs to stream '{manifest.StreamName}', not '{streamName}': one output holds one stream's results.");
+                    $"{output.Describe(key)} belongs to stream '{manifest.StreamName}', not '{streamName}': one output holds one stream's results.");
             }
 
             manifests.Add(manifest);
@@ -281,31 +262,51 @@ public sealed class StreamArchive(IObjectStore output)
     /// <summary>The closings of days no manifest carries (<see cref="DaysClosed"/>), by the batch they followed.</summary>
     public async Task<IReadOnlyDictionary<long, DaysClosed>> ReadDaysClosedAsync(CancellationToken cancellationToken)
     {
+        // A damaged one stops recovery: ignoring it would reopen days published as final.
         var closings = new Dictionary<long, DaysClosed>();
-        await foreach (var obj in output.ListAsync(DaysClosed.Folder + "/", cancellationToken).ConfigureAwait(false))
+        await foreach (var (_, closed) in ReadJsonAsync(DaysClosed.Folder, "after-batch-", json => DaysClosed.FromJson(json), "", cancellationToken).ConfigureAwait(false))
+        {
+            closings[closed.AfterBatch] = closed;
+        }
+
+        return closings;
+    }
+
+    /// <summary>
+    /// The <c>{prefix}….json</c> objects of <paramref name="folder"/> parsed (leftover temp files and other names ignored);
+    /// one that does not parse is damaged, named after <paramref name="what"/>.
+    /// </summary>
+    private async IAsyncEnumerable<(string Key, T Value)> ReadJsonAsync<T>(string folder, string prefix, Func<byte[], T> parse, string what,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var obj in output.ListAsync(folder + "/", cancellationToken).ConfigureAwait(false))
         {
             var name = obj.Key[(obj.Key.LastIndexOf('/') + 1)..];
-            if (!name.StartsWith("after-batch-", StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal))
+            if (!name.StartsWith(prefix, StringComparison.Ordinal) || !name.EndsWith(".json", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            await using var stream = await output.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
-            using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            byte[] bytes;
+            await using (var stream = await output.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false))
+            {
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+                bytes = copy.ToArray();
+            }
+
+            T value;
             try
             {
-                var closed = DaysClosed.FromJson(copy.ToArray());
-                closings[closed.AfterBatch] = closed;
+                value = parse(bytes);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or InvalidDataException)
             {
-                // Ignoring it would reopen days published as final.
-                throw new InvalidDataException($"{output.Describe(obj.Key)} is damaged: {e.Message}", e);
+                throw new InvalidDataException($"{what}{output.Describe(obj.Key)} is damaged: {e.Message}", e);
             }
-        }
 
-        return closings;
+            yield return (obj.Key, value);
+        }
     }
 
     /// <summary>

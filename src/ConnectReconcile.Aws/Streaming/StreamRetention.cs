@@ -52,17 +52,13 @@ public sealed class StreamRetention
             return false;
         }
 
-        var open = DateOnly.FromDateTime(now.UtcDateTime).AddDays(-retainDays);
-        if (FirstOpenDay >= open)
-        {
-            return false;
-        }
-
-        FirstOpenDay = open;
-        return true;
+        return CloseBefore(DateOnly.FromDateTime(now.UtcDateTime).AddDays(-retainDays));
     }
 
-    /// <summary>Closes the days before <paramref name="firstOpenDay"/> (a closing recorded by an earlier run); true when that closed a day.</summary>
+    /// <summary>
+    /// Closes the days before <paramref name="firstOpenDay"/> (the retention's, or a closing an earlier run recorded); true
+    /// when that closed a day. Days once closed stay closed.
+    /// </summary>
     public bool CloseBefore(DateOnly firstOpenDay)
     {
         if (FirstOpenDay >= firstOpenDay)
