@@ -196,11 +196,7 @@ public static partial class PhoneNumbers
         }
 
         // A tel: URI masks as the number it names: its '+' kept, its parameters' digits (;ext=12) not mixed in.
-        var text = number.AsSpan().Trim();
-        if (AfterTelScheme(text) is var named && named.Length != text.Length)
-        {
-            text = named.IndexOf(';') is >= 0 and var parameters ? named[..parameters] : named;
-        }
+        var text = TelUriNumber(number.AsSpan().Trim());
 
         Span<char> buffer = stackalloc char[32];
         var digits = Digits(text, buffer);
@@ -280,19 +276,20 @@ public static partial class PhoneNumbers
         }
 
         var trimmed = text.AsSpan().Trim();
-        var body = AfterTelScheme(trimmed);
-        if (body.Length == trimmed.Length)
-        {
-            return null;
-        }
-
-        var parameters = body.IndexOf(';');
-        return AsE164((parameters < 0 ? body : body[..parameters]).ToString());
+        var named = TelUriNumber(trimmed);
+        return named.Length == trimmed.Length ? null : AsE164(named.ToString());
     }
 
-    // The one reading of a tel: scheme, for ReadsAsNumber and TelUriAsE164 alike.
+    // The one reading of a tel: scheme, for ReadsAsNumber, Mask and TelUriAsE164 alike.
     private static ReadOnlySpan<char> AfterTelScheme(ReadOnlySpan<char> text) =>
         text.StartsWith("tel:", StringComparison.OrdinalIgnoreCase) ? text[4..] : text;
+
+    /// <summary>What a <c>tel:</c> URI names: the part between its scheme and its parameters; other text as it is.</summary>
+    private static ReadOnlySpan<char> TelUriNumber(ReadOnlySpan<char> text)
+    {
+        var named = AfterTelScheme(text);
+        return named.Length == text.Length ? text : named.IndexOf(';') is >= 0 and var parameters ? named[..parameters] : named;
+    }
 
     // \d is any decimal digit (full-width ones too): a number in digits Mask does not keep is hidden whole.
     [GeneratedRegex(@"\+?\(?\d(?:[\p{Zs}\p{Pd}.()]*\d){6,}", RegexOptions.CultureInvariant)]
