@@ -353,13 +353,16 @@ internal static class WhatIfCommand
         }
     }
 
+    /// <summary>One side's charges the other prices: by charge kind, how many and the other side's cost of exactly those.</summary>
+    internal sealed record NotComparable(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced);
+
     /// <summary>
     /// Charges one side leaves unrated that the other prices (the same call's same charge, <see cref="ChargeIdentity"/>),
     /// by the unrated side's charge kind, with how many and what the other side prices exactly those at: each side's total
     /// counts an unrated charge as zero, so their difference there is a missing price. A charge unrated on both sides
     /// (chat without a card row, a call to a country neither card prices) cancels out and is not listed.
     /// </summary>
-    internal static IEnumerable<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> UnpricedOnOneSide(Totals before, Totals after)
+    internal static IEnumerable<NotComparable> UnpricedOnOneSide(Totals before, Totals after)
     {
         foreach (var (side, other, mine, theirs) in new[] { ("baseline", "scenario", before, after), ("scenario", "baseline", after, before) })
         {
@@ -372,7 +375,7 @@ internal static class WhatIfCommand
                 .ToList();
             if (unpriced.Count > 0)
             {
-                yield return (side, other, unpriced);
+                yield return new NotComparable(side, other, unpriced);
             }
         }
     }
@@ -401,8 +404,7 @@ internal static class WhatIfCommand
         ("segment", "By segment (IVR / queue / agent …)", "segment"),
     ];
 
-    private static void Print(CliEnvironment env, Totals before, Totals after,
-        IReadOnlyList<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> notComparable)
+    private static void Print(CliEnvironment env, Totals before, Totals after, IReadOnlyList<NotComparable> notComparable)
     {
         var c = CultureInfo.InvariantCulture;
         string Money(decimal amount) => RunTotals.Cents(amount).ToString("N2", c);
@@ -440,8 +442,7 @@ internal static class WhatIfCommand
         o.WriteLine($"Total: {Money(before.Total)} → {Money(after.Total)} {currency} ({Signed(after.Total - before.Total)}, {Share(after.Total - before.Total)}).");
     }
 
-    private static string Json(Totals before, Totals after,
-        IReadOnlyList<(string Side, string Other, IReadOnlyList<(string Kind, long Charges, decimal OtherCost)> Unpriced)> notComparable)
+    private static string Json(Totals before, Totals after, IReadOnlyList<NotComparable> notComparable)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
