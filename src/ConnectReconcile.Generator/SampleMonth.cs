@@ -166,6 +166,30 @@ public static class SampleMonth
     public static bool HoldsGeneratedMonth(string directory) =>
         File.Exists(Path.Combine(directory, TruthFile)) || File.Exists(Path.Combine(directory, IncompleteMarker));
 
+    /// <summary>
+    /// What a generation in <paramref name="directory"/> would replace that it did not write: a non-empty <c>ctr/</c>,
+    /// agents.csv, numbers.csv (and the non-empty <paramref name="moreFolders"/> a caller also writes there) when the
+    /// directory holds no generated month (<see cref="HoldsGeneratedMonth"/>); nothing when it does.
+    /// </summary>
+    public static IReadOnlyList<string> NotGeneratedHere(string directory, params string[] moreFolders)
+    {
+        if (HoldsGeneratedMonth(directory))
+        {
+            return [];
+        }
+
+        bool Filled(string folder) => Directory.Exists(Path.Combine(directory, folder)) && Directory.EnumerateFileSystemEntries(Path.Combine(directory, folder)).Any();
+        var found = new List<string>();
+        if (Filled("ctr"))
+        {
+            found.Add("ctr/");
+        }
+
+        found.AddRange(OutputFiles.Where(f => Path.Exists(Path.Combine(directory, f))));
+        found.AddRange(moreFolders.Where(Filled).Select(f => f + "/"));
+        return found;
+    }
+
     private static void PrepareOutput(string outDir, string ctrRoot, bool overwrite)
     {
         var existing = (Directory.Exists(ctrRoot) && Directory.EnumerateFileSystemEntries(ctrRoot).Any())

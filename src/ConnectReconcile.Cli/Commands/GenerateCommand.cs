@@ -109,23 +109,13 @@ internal static class GenerateCommand
         File.Delete(Path.Combine(outDir, CurWriter.PlantedFile));
     }
 
-    /// <summary>What generate writes (and so replaces) in its folder, besides truth.json.</summary>
-    private static readonly string[] GeneratedEntries = ["ctr/", "agents.csv", "numbers.csv", "cur/"];
-
     /// <summary>
     /// Only a month generated here is replaced: CTRs, directories or an invoice in a folder without truth.json
     /// are someone's data (a mistyped --out), and were deleted or overwritten.
     /// </summary>
     private static void RefuseWhenTheFolderHoldsOtherData(string outDir)
     {
-        if (SampleMonth.HoldsGeneratedMonth(outDir))
-        {
-            return;
-        }
-
-        var inTheWay = GeneratedEntries.Where(e => e.EndsWith('/')
-            ? Directory.Exists(Path.Combine(outDir, e[..^1])) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, e[..^1])).Any()
-            : Path.Exists(Path.Combine(outDir, e))).ToList();
+        var inTheWay = SampleMonth.NotGeneratedHere(outDir, "cur");
         if (inTheWay.Count > 0)
         {
             throw new UsageException($"--out '{outDir}' holds {string.Join(", ", inTheWay)} but no {SampleMonth.TruthFile}: it is not a month generate wrote, "
