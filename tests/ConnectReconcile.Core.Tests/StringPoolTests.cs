@@ -73,4 +73,22 @@ public sealed class StringPoolTests
         Assert.Same(a, pool.Get(Encoding.UTF8.GetBytes(pair.Value.A)));
         Assert.Same(b, pool.Get(Encoding.UTF8.GetBytes(pair.Value.B)));
     }
+
+    [Fact]
+    public void Long_values_that_differ_only_before_their_hashed_end_stay_apart()
+    {
+        // Two instances' queues with one queue id: the same length and last 40 bytes, so the same hash.
+        const string Tail = "/queue/9c6f8f96-22b1-489a-854b-5e4dfdad5164";
+        var first = "arn:aws:connect:us-east-1:613483589019:instance/e4974082-95a3-4fcf-8669-9c73c4a1cd10" + Tail;
+        var second = "arn:aws:connect:us-west-2:613483589019:instance/e4974082-95a3-4fcf-8669-9c73c4a1cd10" + Tail;
+        Assert.Equal(StringPool.Hash(Encoding.UTF8.GetBytes(first)), StringPool.Hash(Encoding.UTF8.GetBytes(second)));
+
+        var pool = new StringPool();
+        var a = pool.Get(Encoding.UTF8.GetBytes(first));
+        var b = pool.Get(Encoding.UTF8.GetBytes(second));
+        Assert.Equal(first, a);
+        Assert.Equal(second, b);
+        Assert.Same(a, pool.Get(Encoding.UTF8.GetBytes(first)));
+        Assert.Same(b, pool.Get(Encoding.UTF8.GetBytes(second)));
+    }
 }

@@ -97,7 +97,7 @@ public sealed class KindTotal
         Quantity += charge.Quantity;
         if (charge.Cost is { } cost)
         {
-            Cost += RecordedCosts ? RecordedCost.Of(cost) : cost;
+            Cost += RecordedCosts ? charge.Recorded!.Value : cost;
         }
         else
         {

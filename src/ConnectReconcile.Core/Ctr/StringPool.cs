@@ -16,6 +16,8 @@ namespace ConnectReconcile.Core.Ctr;
 /// </summary>
 internal sealed class StringPool(int capacity = 65_536, bool clearWhenFull = false)
 {
+    private const int HashedTail = 40;
+
     private Slot[] _slots = new Slot[256];
     private int _count;
 
@@ -98,10 +100,15 @@ internal sealed class StringPool(int capacity = 65_536, bool clearWhenFull = fal
         _slots[i] = slot;
     }
 
-    /// <summary>A multiply-xorshift hash eight bytes at a time (values are short; equality is checked on the bytes).</summary>
+    /// <summary>
+    /// A multiply-xorshift hash eight bytes at a time, of the length and at most the last <see cref="HashedTail"/> bytes:
+    /// the long values, ARNs, share their first hundred bytes and differ in the id at their end, and equality is checked
+    /// on all the bytes anyway.
+    /// </summary>
     internal static int Hash(ReadOnlySpan<byte> bytes)
     {
         var h = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+        bytes = bytes.Length > HashedTail ? bytes[^HashedTail..] : bytes;
         while (bytes.Length >= 8)
         {
             h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xFF51AFD7ED558CCDUL;

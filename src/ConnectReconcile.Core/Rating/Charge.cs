@@ -31,7 +31,23 @@ public sealed record Charge
     public string? Country { get; init; }
     public string? Number { get; init; }
     public decimal? Rate { get; init; }
-    public decimal? Cost { get; init; }
+    public decimal? Cost
+    {
+        get => _cost;
+        init
+        {
+            _cost = value;
+            Recorded = value is { } exact ? RecordedCost.Of(exact) : null;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Cost"/> as recorded (<see cref="RecordedCost"/>), worked out once: the cost columns, the contact's and
+    /// the day's totals and the segments all take this figure, and rounding a 28-place quotient is not free.
+    /// </summary>
+    public decimal? Recorded { get; private init; }
+
+    private readonly decimal? _cost;
     public string? RateRowId { get; init; }
     public required string Currency { get; init; }
     public string? UnratedReason { get; init; }

@@ -79,7 +79,7 @@ public sealed class Rater
 
             var charge = Price(chain, u, model, usageDay);
             charges.Add(charge);
-            if (charge is { LegIndex: { } legIndex, Cost: { } cost })
+            if (charge is { LegIndex: { } legIndex, Recorded: { } cost })
             {
                 allocations.Add(new LegCharge(legIndex, cost, TopUpCost(charge), u.Intervals));
             }
@@ -95,11 +95,18 @@ public sealed class Rater
         }
 
         allocations.Clear(); // holds the usages' intervals: not past this chain
-        var flags = new List<string>(0);
-        if (chain.IsOrphan) flags.Add(ChainFlags.Orphan);
+        var unrated = charges.Exists(c => c.Cost is null);
+        return new ChainResult(chain, usage.Legs, segments, charges, chain.IsOrphan || estimated || unrated ? Flags(chain.IsOrphan, estimated, unrated) : []);
+    }
+
+    /// <summary>A flagged chain's flags (most chains have none, and share one empty list).</summary>
+    private static List<string> Flags(bool orphan, bool estimated, bool unrated)
+    {
+        var flags = new List<string>(1);
+        if (orphan) flags.Add(ChainFlags.Orphan);
         if (estimated) flags.Add(ChainFlags.Estimated);
-        if (charges.Exists(c => c.Cost is null)) flags.Add(ChainFlags.Unrated);
-        return new ChainResult(chain, usage.Legs, segments, charges, flags);
+        if (unrated) flags.Add(ChainFlags.Unrated);
+        return flags;
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public static class RecordedCost
     internal static string Figure(decimal recorded) => recorded.ToString("0.############################", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A charge's recorded cost; null when it is unrated (a gap, never a zero).</summary>
-    public static decimal? Of(Charge charge) => charge.Cost is { } cost ? Of(cost) : null;
+    public static decimal? Of(Charge charge) => charge.Recorded;
 
     /// <summary>A charge's recorded cost as <see cref="Text(decimal)"/> writes it; null when it is unrated.</summary>
     public static string? Text(Charge charge) => charge.Cost is { } cost ? Text(cost) : null;

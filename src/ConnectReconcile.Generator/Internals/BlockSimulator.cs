@@ -214,7 +214,7 @@ internal sealed class BlockSimulator(Instance inst, GeneratorOptions options, by
     private static long WriteFile(CtrWriter writer, string path, List<SimRecord> recs, int from, int to, bool newline)
     {
         using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        using (var gz = new GZipStream(fs, CompressionLevel.Fastest, leaveOpen: true))
+        using (var gz = new GZipStream(fs, CompressionLevel.Optimal, leaveOpen: true))
         {
             writer.Clear();
             for (var i = from; i < to; i++)

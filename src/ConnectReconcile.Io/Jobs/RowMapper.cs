@@ -55,7 +55,7 @@ public sealed class RowMapper(string rateCardVersion, string policy, AgentDirect
         row.BilledSeconds = c.BilledSeconds;
         row.Quantity = c.Quantity;
         row.Rate = c.Rate;
-        row.Cost = c.Cost;
+        row.Cost = c.Recorded; // what the DECIMAL(24,12) column keeps of the exact cost
         row.Currency = c.Currency;
         row.Country = c.Country;
         row.Number = MaskUnlessOwn(c.LegKind, c.Number);
