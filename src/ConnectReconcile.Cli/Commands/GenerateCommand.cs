@@ -123,8 +123,8 @@ internal static class GenerateCommand
         }
     }
 
-    /// <summary>Gzip CTR bytes a generated contact takes on average (a 730,000-contact month wrote 466 MB).</summary>
-    private const long BytesPerContact = 640;
+    /// <summary>Gzip CTR bytes a generated contact takes on average (a 730,000-contact month wrote 239 MB).</summary>
+    private const long BytesPerContact = 330;
 
     /// <summary>
     /// Stops before writing when the month clearly cannot fit where it is asked for: a mistyped
