@@ -60,7 +60,7 @@ public sealed class LateArrivals(DateOnly? from, DateOnly? to, int lookAheadHour
             {
                 Note(chainDay, hour);
             }
-            else if (!_published.IsEmpty && start >= first && _published.DayOf(record.RootId) is { } publishedDay)
+            else if (record.InitialContactId is not null && !_published.IsEmpty && start >= first && _published.DayOf(record.RootId) is { } publishedDay)
             {
                 Note(publishedDay, hour);
             }
