@@ -119,6 +119,8 @@ public sealed class BillingJob(BillingJobOptions options)
     public async Task<JobResult> RunAsync(IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var objects = await _selector.SelectAsync(options.Source, options.From, options.To, options.LookAheadHours, cancellationToken).ConfigureAwait(false);
+        // A dated run's orphans may be children of chains the day before already published (PublishedChains).
+        var published = await PublishedChains.LoadAsync(options.Output, options.From, options.Warn, cancellationToken).ConfigureAwait(false);
         var hourless = objects.Where(o => _selector.ArrivalHour(o.Key) is null).ToList();
 
         // Objects come in arrival order: with every one dated, the first's day is the earliest the source holds whole.
@@ -138,7 +140,7 @@ public sealed class BillingJob(BillingJobOptions options)
             var holdHours = options.LookAheadHours;
             for (var pass = 0; ; pass++)
             {
-                var (result, needed) = await RunWindowedAsync(objects, sourceStart, holdHours, progress, cancellationToken).ConfigureAwait(false);
+                var (result, needed) = await RunWindowedAsync(objects, sourceStart, published, holdHours, progress, cancellationToken).ConfigureAwait(false);
                 if (result is not null)
                 {
                     return result;
@@ -157,10 +159,10 @@ public sealed class BillingJob(BillingJobOptions options)
 
         // The held read has no arrival to bound stamps by: what the last windowed pass saw is still worth a warning.
         WarnStampedPastArrival(_stampedInAbandonedPass);
-        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
+        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector, published);
         var loaded = await new RecordLoader(options.Source, options.Parallelism, options.HourPattern, options.Strict)
             .LoadAsync(objects, progress, cancellationToken, late.Observe).ConfigureAwait(false);
-        return await RateAsync(loaded, releaseRecords: true, sourceStart, late.Days, progress, cancellationToken).ConfigureAwait(false);
+        return await RateAsync(loaded, releaseRecords: true, sourceStart, published, late.Days, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -168,7 +170,7 @@ public sealed class BillingJob(BillingJobOptions options)
     /// with its own state for the days a micro-batch touched.
     /// </summary>
     public Task<JobResult> RateAndPublishAsync(LoadedRecords loaded, IProgress<JobProgress>? progress, CancellationToken cancellationToken) =>
-        RateAsync(loaded, releaseRecords: false, sourceStart: null, [], progress, cancellationToken);
+        RateAsync(loaded, releaseRecords: false, sourceStart: null, PublishedChains.None, [], progress, cancellationToken);
 
     /// <param name="sourceStart">The source's first arrival day when every object has one (<see cref="DayPartitions"/>).</param>
     /// <param name="holdHours">How long a chain stays open after its last activity (the look-ahead, or more after a late record).</param>
@@ -176,9 +178,10 @@ public sealed class BillingJob(BillingJobOptions options)
     /// The result; or, when a late record changed a day already written, none and the hold (hours) that would have met
     /// the late records seen (<see cref="int.MaxValue"/> when no hold would do).
     /// </returns>
-    private async Task<(JobResult? Result, int HoldNeeded)> RunWindowedAsync(IReadOnlyList<StoredObject> objects, DateOnly? sourceStart, int holdHours, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(JobResult? Result, int HoldNeeded)> RunWindowedAsync(IReadOnlyList<StoredObject> objects, DateOnly? sourceStart, PublishedChains published, int holdHours,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        using var days = new DayPartitions(options, _selector, sourceStart);
+        using var days = new DayPartitions(options, _selector, sourceStart, published);
         using var closedContacts = new FileClosedContactLog(options.ScratchDirectory ?? Path.GetTempPath());
         ChainWindow? window = new(holdHours * 3600L, days.Covers, closedContacts);
         var quarantined = new List<QuarantineEntry>();
@@ -186,7 +189,7 @@ public sealed class BillingJob(BillingJobOptions options)
         var totalBytes = objects.Sum(o => o.Size);
         long read = 0, bytes = 0;
         Instant? watermark = null;
-        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector);
+        var late = new LateArrivals(options.From, options.To, options.LookAheadHours, _selector, published);
         ObjectDecoder? decoder = new(options.Source, options.Parallelism, options.Strict, windowKeys: true);
         await foreach (var decoded in decoder.DecodeInOrderAsync(objects, cancellationToken).ConfigureAwait(false))
         {
@@ -291,9 +294,10 @@ public sealed class BillingJob(BillingJobOptions options)
     }
 
     /// <param name="releaseRecords">True when this job owns the records: the dedupe index is freed once chains hold them.</param>
-    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, DateOnly? sourceStart, IReadOnlyList<LateDay> late, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    private async Task<JobResult> RateAsync(LoadedRecords loaded, bool releaseRecords, DateOnly? sourceStart, PublishedChains published, IReadOnlyList<LateDay> late,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
-        using var days = new DayPartitions(options, _selector, sourceStart);
+        using var days = new DayPartitions(options, _selector, sourceStart, published);
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
         foreach (var record in loaded.Dedupe.Records)
         {

@@ -26,6 +26,7 @@ internal sealed class DayPartitions : IDisposable
     // source holds only records that arrived later, so a partition of it already published is not replaced.
     private readonly DateOnly? _sourceStart;
     private readonly SortedDictionary<DateOnly, long> _beforeSource = [];
+    private readonly PublishedChains _published;
     private readonly RowMapper _mapper;
     private readonly DailyUsageTotals _dailyUsage;
     private readonly StagingDirectory? _stagingDirectory;
@@ -59,9 +60,11 @@ internal sealed class DayPartitions : IDisposable
     /// that day (counted, not published over the complete day an earlier run wrote). A day the output lacks is
     /// published with what the source holds of it, as before.
     /// </param>
-    public DayPartitions(BillingJobOptions options, InputSelector selector, DateOnly? sourceStart = null)
+    /// <param name="published">In a dated run, the chains the output holds of the day before its range: an orphan chain of the range that is one of them is that day's.</param>
+    public DayPartitions(BillingJobOptions options, InputSelector selector, DateOnly? sourceStart = null, PublishedChains? published = null)
     {
         _options = options;
+        _published = published ?? PublishedChains.None;
         _selector = selector;
         _sourceStart = options.From is null && options.To is null ? sourceStart : null;
         _mapper = new RowMapper(options.Rater.Card.Version, options.Rater.Policy.ToString(), options.Rater.Agents);
@@ -84,6 +87,14 @@ internal sealed class DayPartitions : IDisposable
         if (!Covers(chain.Day))
         {
             CountOutOfRange(chain.Day, chain.Records.Count);
+            return true;
+        }
+
+        // Records of a chain an earlier run published, its root not read here (a transfer after midnight delivered
+        // after that day's look-ahead): that day's, as in a replay, which LateArrivals names; billed here they would be twice.
+        if (chain.Root is null && _published.DayOf(chain.RootId) is { } earlier)
+        {
+            CountOutOfRange(earlier, chain.Records.Count);
             return true;
         }
 

@@ -19,9 +19,16 @@ public sealed record LateDay(DateOnly Day, long Records, int LookAheadHours);
 /// its children, which started within its span, rated alone as orphans on their days, until those days
 /// are run again with a look-ahead that reads the parent and finds them another day's).
 /// </para>
+/// <para>
+/// A chain began on an earlier day when this run read a record of it that started before the range, or when the output
+/// already holds it under the day before the range (<paramref name="published"/>): a transfer after midnight whose
+/// parent this run never read, which the run leaves to that day (<see cref="DayPartitions"/>).
+/// </para>
 /// </summary>
-public sealed class LateArrivals(DateOnly? from, DateOnly? to, int lookAheadHours, InputSelector selector)
+public sealed class LateArrivals(DateOnly? from, DateOnly? to, int lookAheadHours, InputSelector selector, PublishedChains? published = null)
 {
+    private readonly PublishedChains _published = published ?? PublishedChains.None;
+
     private readonly SortedDictionary<DateOnly, (long Records, DateTime LatestHour)> _days = [];
 
     // The earliest start before the range of each chain root this run read a record of: a record of the
@@ -52,6 +59,10 @@ public sealed class LateArrivals(DateOnly? from, DateOnly? to, int lookAheadHour
             if (_earlierChains.TryGetValue(record.RootId, out var chainDay) && chainDay < start)
             {
                 Note(chainDay, hour);
+            }
+            else if (record.InitialContactId is not null && !_published.IsEmpty && start >= first && _published.DayOf(record.RootId) is { } publishedDay)
+            {
+                Note(publishedDay, hour);
             }
 
             // The days its call spanned: a queued callback's from when it was dialled (its chain's day, the request's,
