@@ -541,6 +541,27 @@ public sealed class CommandTests
         Assert.Contains("is a file", err);
     }
 
+    [Theory]
+    [InlineData("replay", "a-file/sub")]
+    [InlineData("nightly", "a-file/sub/deeper")]
+    [InlineData("audit-export", "a-file/audit.csv")]
+    public async Task An_output_under_a_file_is_a_usage_error_naming_the_file_before_anything_is_read(string command, string under)
+    {
+        // It failed with exit 1 and a DirectoryNotFoundException's stack trace, after the whole source was read and rated.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("a-file"), "");
+        var output = Path.Combine(dir.Path, under);
+        string[] args = command == "nightly"
+            ? [command, "--source", Fixture("scenarios"), "--out", output, "--date", "2026-10-01"]
+            : [command, "--source", Fixture("scenarios"), "--out", output];
+
+        var (exit, _, err) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out '{output}' lies under '{dir.Sub("a-file")}', which is a file", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_json_tells_two_cards_of_one_version_apart_and_says_whether_an_agent_directory_was_given()
     {
