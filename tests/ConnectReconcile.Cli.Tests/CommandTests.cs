@@ -1072,6 +1072,47 @@ public sealed class CommandTests
         Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
+    [Theory]
+    [InlineData("""{ "summary": "xml" }""", "error: appsettings.json: \"summary\" must be 'table' or 'json'.")]
+    [InlineData("""{ "replay": { "look_ahead_hours": -1 } }""", "error: appsettings.json: \"replay:look_ahead_hours\" must be at least 0 (got -1).")]
+    [InlineData("""{ "parallelism": 0 }""", "error: appsettings.json: \"parallelism\" must be at least 1 (got 0).")]
+    [InlineData("""{ "to": "9999-12-31" }""", "error: appsettings.json: \"to\" (9999-12-31) must be a day from 1970 to 9998.")]
+    [InlineData("""{ "from": "2026-10-02", "to": "2026-10-01" }""", "error: appsettings.json: \"from\" (2026-10-02) is after appsettings.json: \"to\" (2026-10-01).")]
+    [InlineData("""{ "hour_pattern": "(?<y>\\d{4})/" }""", "error: appsettings.json: \"hour_pattern\" '(?<y>\\d{4})/' lacks the named group(s) m, d")]
+    public async Task A_setting_of_the_right_type_but_a_wrong_value_is_refused_naming_the_key_that_gave_it(string json, string why)
+    {
+        // The error named the flag (--summary must be …), which the user had not typed: only the type errors named the key.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), json);
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains(why, err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Fact]
+    public async Task A_wrong_value_from_the_environment_names_the_variable_and_one_from_a_flag_the_flag()
+    {
+        using var dir = new TempDir();
+        var cwd = Directory.CreateDirectory(dir.Sub("cwd")).FullName;
+        var summary = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_SUMMARY"] = "xml" }, cwd,
+            "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, summary.Exit);
+        Assert.Contains("error: CONNECT_RECONCILE_SUMMARY must be 'table' or 'json'.", summary.Err, StringComparison.Ordinal);
+
+        var nightly = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_NIGHTLY__LOOK_AHEAD_HOURS"] = "-1" }, cwd,
+            "nightly", "--date", "2026-10-01", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, nightly.Exit);
+        Assert.Contains("error: CONNECT_RECONCILE_NIGHTLY__LOOK_AHEAD_HOURS must be at least 0 (got -1).", nightly.Err, StringComparison.Ordinal);
+
+        // The flag wins over the variable, and is what the error names.
+        var flag = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_SUMMARY"] = "json" }, cwd,
+            "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"), "--summary", "xml");
+        Assert.Equal(2, flag.Exit);
+        Assert.Contains("error: --summary must be 'table' or 'json'.", flag.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
     [Fact]
     public async Task A_top_level_setting_another_command_reads_differently_says_which_section_to_put_it_in()
     {

@@ -52,7 +52,7 @@ internal static class ReconcileCommand
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required (the CUR export: folder, file or s3://…).");
             var ratedPath = env.Get(parse, rated) ?? throw new UsageException("--rated is required (replay's --out for the month).");
             var monthText = env.Get(parse, month) ?? throw new UsageException("--month is required (YYYY-MM).");
-            var monthStart = SharedOptions.MonthOf(monthText, month.Name);
+            var monthStart = SharedOptions.MonthOf(monthText, env.NameOfValue(parse, month));
 
             if (env.Get(parse, through) is { } last && (last.Year != monthStart.Year || last.Month != monthStart.Month))
             {
@@ -68,7 +68,7 @@ internal static class ReconcileCommand
             var summaryMode = env.Get(parse, summary) ?? "table";
             if (summaryMode is not ("table" or "json"))
             {
-                throw new UsageException("--summary must be 'table' or 'json'.");
+                throw new UsageException($"{env.NameOfValue(parse, summary)} must be 'table' or 'json'.");
             }
 
             if (env.Get(parse, top) is < 0)
@@ -91,7 +91,7 @@ internal static class ReconcileCommand
             {
                 var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
                 var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
-                SharedOptions.InRange(monthStart.AddMonths(1).AddDays(-1), $"{month.Name}'s last day", lookAheadHours);
+                SharedOptions.InRange(monthStart.AddMonths(1).AddDays(-1), $"{env.NameOfValue(parse, month)}'s last day", lookAheadHours);
                 calibration = new CalibrationInputs
                 {
                     Source = Inputs.Existing(sourcePath, "--source", s3),
