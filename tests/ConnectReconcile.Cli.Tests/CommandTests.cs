@@ -1090,6 +1090,25 @@ public sealed class CommandTests
         Assert.False(Directory.Exists(dir.Sub("out")));
     }
 
+    [Theory]
+    [InlineData("""{ "retain_days": 0 }""", "stream --stream s --out ../x", "error: appsettings.json: \"retain_days\" must be 1 to")]
+    [InlineData("""{ "get_records_limit": 20000 }""", "stream --stream s --out ../x", "error: appsettings.json: \"get_records_limit\" must be 1 to 10000")]
+    [InlineData("""{ "reconcile": { "top": -1 } }""", "reconcile --cur . --rated . --month 2026-10", "error: appsettings.json: \"reconcile:top\" must be 0 or more")]
+    [InlineData("""{ "account": "123" }""", "reconcile --cur . --rated . --month 2026-10", "error: appsettings.json: \"account\" must be a 12-digit AWS account id, got '123'.")]
+    [InlineData("""{ "month": "2026-13" }""", "reconcile --cur . --rated .", "error: appsettings.json: \"month\" must be YYYY-MM, got '2026-13'.")]
+    [InlineData("""{ "generate": { "region": "mars-1" } }""", "generate --out ../x", "error: appsettings.json: \"generate:region\" must be one of")]
+    [InlineData("""{ "audit-export": { "out": "../x.txt" } }""", "audit-export --source .", "error: appsettings.json: \"audit-export:out\" must end in .csv or .parquet.")]
+    [InlineData("""{ "estimate": { "month": "Oct" } }""", "estimate --from-ctrs {s01}", "error: appsettings.json: \"estimate:month\" must be YYYY-MM, found 'Oct'.")]
+    public async Task A_wrong_value_for_another_command_is_refused_naming_the_key_that_gave_it(string json, string command, string why)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), json);
+        var args = command.Split(' ').Select(a => a == "{s01}" ? Fixture("scenarios", "s01-ivr-only") : a).ToArray();
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, args);
+        Assert.Equal(2, exit);
+        Assert.Contains(why, err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_wrong_value_from_the_environment_names_the_variable_and_one_from_a_flag_the_flag()
     {

@@ -62,7 +62,7 @@ internal static class ReconcileCommand
             var accountId = env.Get(parse, account);
             if (accountId is not null && (accountId.Length != 12 || !accountId.All(char.IsAsciiDigit)))
             {
-                throw new UsageException($"--account must be a 12-digit AWS account id, got '{accountId}'.");
+                throw new UsageException($"{env.NameOfValue(parse, account)} must be a 12-digit AWS account id, got '{accountId}'.");
             }
 
             var summaryMode = env.Get(parse, summary) ?? "table";
@@ -73,7 +73,7 @@ internal static class ReconcileCommand
 
             if (env.Get(parse, top) is < 0)
             {
-                throw new UsageException("--top must be 0 or more (the variances to list on the console).");
+                throw new UsageException($"{env.NameOfValue(parse, top)} must be 0 or more (the variances to list on the console).");
             }
 
             var tolerance = new Tolerance(env.Get(parse, tolerancePct) ?? Tolerance.Default.Percent, env.Get(parse, toleranceAbs) ?? Tolerance.Default.Absolute);
