@@ -314,6 +314,12 @@ public sealed class CliEnvironment : IDisposable
         return $"{SettingsFile}: \"{path}\"";
     }
 
+    /// <summary>
+    /// What an error about an option's value calls it: the variable or appsettings.json key that gave the value, else
+    /// its flag (given on the command line, or a default), so the user is sent to where the value is.
+    /// </summary>
+    public string NameOfValue(ParseResult parse, Option option) => Origin(parse, option) ?? option.Name;
+
     /// <summary>Where an option's value comes from: its flag, or the variable or appsettings.json key that gives it (null: nowhere, its default).</summary>
     public string? Origin(ParseResult parse, Option option) =>
         parse.GetResult(option) is { Implicit: false } ? option.Name : Find(option.Name.TrimStart('-'), SettingCatalog.ScopeOf(parse)).Place;

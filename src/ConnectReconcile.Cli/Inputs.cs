@@ -38,12 +38,45 @@ public static class Inputs
             throw new UsageException($"{option} '{location}' is a file; outputs go to a folder (or s3://bucket/prefix/).");
         }
 
+        if (!IsS3(location))
+        {
+            NoFileAlong(location, option, "outputs go to a folder (or s3://bucket/prefix/)");
+        }
+
         return Store(location, s3);
     }
 
     /// <summary>A single file to write (<paramref name="option"/> names it in the error): a local path, not a folder.</summary>
-    public static string OutputFile(string path, string option) =>
-        Directory.Exists(LocalOnly(path, option)) ? throw new UsageException($"{option} '{path}' is a folder; give the file to write.") : path;
+    public static string OutputFile(string path, string option)
+    {
+        if (Directory.Exists(LocalOnly(path, option)))
+        {
+            throw new UsageException($"{option} '{path}' is a folder; give the file to write.");
+        }
+
+        NoFileAlong(path, option, "the file to write must be in a folder");
+        return path;
+    }
+
+    /// <summary>
+    /// Fails with a usage error when a folder above <paramref name="location"/> is a file: creating it then failed
+    /// with a stack trace only after the whole source was read and rated.
+    /// </summary>
+    private static void NoFileAlong(string location, string option, string instead)
+    {
+        for (var above = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(location))); above is not null; above = Path.GetDirectoryName(above))
+        {
+            if (Directory.Exists(above))
+            {
+                return;
+            }
+
+            if (File.Exists(above))
+            {
+                throw new UsageException($"{option} '{location}' lies under '{above}', which is a file; {instead}.");
+            }
+        }
+    }
 
     /// <summary>
     /// A path the command reads or writes as a local file. An s3:// one is refused: taken as a local

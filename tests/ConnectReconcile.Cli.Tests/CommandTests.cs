@@ -541,6 +541,27 @@ public sealed class CommandTests
         Assert.Contains("is a file", err);
     }
 
+    [Theory]
+    [InlineData("replay", "a-file/sub")]
+    [InlineData("nightly", "a-file/sub/deeper")]
+    [InlineData("audit-export", "a-file/audit.csv")]
+    public async Task An_output_under_a_file_is_a_usage_error_naming_the_file_before_anything_is_read(string command, string under)
+    {
+        // It failed with exit 1 and a DirectoryNotFoundException's stack trace, after the whole source was read and rated.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("a-file"), "");
+        var output = Path.Combine(dir.Path, under);
+        string[] args = command == "nightly"
+            ? [command, "--source", Fixture("scenarios"), "--out", output, "--date", "2026-10-01"]
+            : [command, "--source", Fixture("scenarios"), "--out", output];
+
+        var (exit, _, err) = await CliRunner.RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"--out '{output}' lies under '{dir.Sub("a-file")}', which is a file", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_json_tells_two_cards_of_one_version_apart_and_says_whether_an_agent_directory_was_given()
     {
@@ -1060,6 +1081,66 @@ public sealed class CommandTests
         var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
         Assert.Equal(2, exit);
         Assert.Contains(why, err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Theory]
+    [InlineData("""{ "summary": "xml" }""", "error: appsettings.json: \"summary\" must be 'table' or 'json'.")]
+    [InlineData("""{ "replay": { "look_ahead_hours": -1 } }""", "error: appsettings.json: \"replay:look_ahead_hours\" must be at least 0 (got -1).")]
+    [InlineData("""{ "parallelism": 0 }""", "error: appsettings.json: \"parallelism\" must be at least 1 (got 0).")]
+    [InlineData("""{ "to": "9999-12-31" }""", "error: appsettings.json: \"to\" (9999-12-31) must be a day from 1970 to 9998.")]
+    [InlineData("""{ "from": "2026-10-02", "to": "2026-10-01" }""", "error: appsettings.json: \"from\" (2026-10-02) is after appsettings.json: \"to\" (2026-10-01).")]
+    [InlineData("""{ "hour_pattern": "(?<y>\\d{4})/" }""", "error: appsettings.json: \"hour_pattern\" '(?<y>\\d{4})/' lacks the named group(s) m, d")]
+    public async Task A_setting_of_the_right_type_but_a_wrong_value_is_refused_naming_the_key_that_gave_it(string json, string why)
+    {
+        // The error named the flag (--summary must be …), which the user had not typed: only the type errors named the key.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), json);
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, exit);
+        Assert.Contains(why, err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Sub("out")));
+    }
+
+    [Theory]
+    [InlineData("""{ "retain_days": 0 }""", "stream --stream s --out ../x", "error: appsettings.json: \"retain_days\" must be 1 to")]
+    [InlineData("""{ "get_records_limit": 20000 }""", "stream --stream s --out ../x", "error: appsettings.json: \"get_records_limit\" must be 1 to 10000")]
+    [InlineData("""{ "reconcile": { "top": -1 } }""", "reconcile --cur . --rated . --month 2026-10", "error: appsettings.json: \"reconcile:top\" must be 0 or more")]
+    [InlineData("""{ "account": "123" }""", "reconcile --cur . --rated . --month 2026-10", "error: appsettings.json: \"account\" must be a 12-digit AWS account id, got '123'.")]
+    [InlineData("""{ "month": "2026-13" }""", "reconcile --cur . --rated .", "error: appsettings.json: \"month\" must be YYYY-MM, got '2026-13'.")]
+    [InlineData("""{ "generate": { "region": "mars-1" } }""", "generate --out ../x", "error: appsettings.json: \"generate:region\" must be one of")]
+    [InlineData("""{ "audit-export": { "out": "../x.txt" } }""", "audit-export --source .", "error: appsettings.json: \"audit-export:out\" must end in .csv or .parquet.")]
+    [InlineData("""{ "estimate": { "month": "Oct" } }""", "estimate --from-ctrs {s01}", "error: appsettings.json: \"estimate:month\" must be YYYY-MM, found 'Oct'.")]
+    public async Task A_wrong_value_for_another_command_is_refused_naming_the_key_that_gave_it(string json, string command, string why)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("appsettings.json"), json);
+        var args = command.Split(' ').Select(a => a == "{s01}" ? Fixture("scenarios", "s01-ivr-only") : a).ToArray();
+        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, args);
+        Assert.Equal(2, exit);
+        Assert.Contains(why, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_value_from_the_environment_names_the_variable_and_one_from_a_flag_the_flag()
+    {
+        using var dir = new TempDir();
+        var cwd = Directory.CreateDirectory(dir.Sub("cwd")).FullName;
+        var summary = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_SUMMARY"] = "xml" }, cwd,
+            "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, summary.Exit);
+        Assert.Contains("error: CONNECT_RECONCILE_SUMMARY must be 'table' or 'json'.", summary.Err, StringComparison.Ordinal);
+
+        var nightly = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_NIGHTLY__LOOK_AHEAD_HOURS"] = "-1" }, cwd,
+            "nightly", "--date", "2026-10-01", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
+        Assert.Equal(2, nightly.Exit);
+        Assert.Contains("error: CONNECT_RECONCILE_NIGHTLY__LOOK_AHEAD_HOURS must be at least 0 (got -1).", nightly.Err, StringComparison.Ordinal);
+
+        // The flag wins over the variable, and is what the error names.
+        var flag = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["CONNECT_RECONCILE_SUMMARY"] = "json" }, cwd,
+            "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"), "--summary", "xml");
+        Assert.Equal(2, flag.Exit);
+        Assert.Contains("error: --summary must be 'table' or 'json'.", flag.Err, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Sub("out")));
     }
 

@@ -229,6 +229,36 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_that_cannot_be_entered_is_one_unreadable_object_not_the_end_of_the_run()
+    {
+        // Its UnauthorizedAccessException ended the listing, and the run with exit 1, where a file without read
+        // permission beside it cost one quarantine row. Root enters any folder, so the refusal is stood in.
+        Write("ctr/a.json");
+        Write("ctr/locked/b.json");
+        Write("ctr/z.json");
+        var locked = Path.Combine(Root, "ctr", "locked");
+        var store = new LocalObjectStore(Path.Combine(Root, "ctr"), folder =>
+            folder == locked ? throw new UnauthorizedAccessException($"Access to the path '{folder}' is denied.") : LocalObjectStore.ReadFolder(folder));
+
+        var listed = new List<StoredObject>();
+        await foreach (var o in store.ListAsync("", CancellationToken.None))
+        {
+            listed.Add(o);
+        }
+
+        Assert.Equal(["a.json", "locked/", "z.json"], listed.Select(o => o.Key));
+        var decoded = new List<DecodedObject>();
+        await foreach (var d in new ObjectDecoder(store, 2).DecodeInOrderAsync(listed, CancellationToken.None))
+        {
+            decoded.Add(d);
+        }
+
+        var row = Assert.Single(decoded.SelectMany(d => d.Quarantined), q => q.Reason == ConnectReconcile.Core.Ctr.QuarantineReasons.UnreadableObject);
+        Assert.Equal(locked + Path.DirectorySeparatorChar, row.Position.Source);
+        Assert.Contains("is denied", row.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Split_hands_over_each_objects_raw_bytes()
     {
         var text = """{"a":1} {"b":"}{"}""" + "\n" + """[{"c":[1,{"d":2}]}]""";

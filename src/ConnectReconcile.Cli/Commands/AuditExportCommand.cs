@@ -45,7 +45,7 @@ internal static class AuditExportCommand
             var format = Path.GetExtension(outPath).ToLowerInvariant();
             if (format is not (".csv" or ".parquet"))
             {
-                throw new UsageException("--out must end in .csv or .parquet.");
+                throw new UsageException($"{env.NameOfValue(parse, output)} must end in .csv or .parquet.");
             }
 
             Inputs.OutsideSource(outPath, sourcePath);

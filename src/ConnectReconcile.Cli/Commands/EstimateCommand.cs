@@ -140,7 +140,7 @@ internal static class EstimateCommand
             {
                 monthOverride = DateOnly.TryParseExact(m, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
                     ? first
-                    : throw new UsageException($"--month must be YYYY-MM, found '{m}'.");
+                    : throw new UsageException($"{env.NameOfValue(parse, month)} must be YYYY-MM, found '{m}'.");
             }
 
             var now = env.Clock.GetUtcNow().UtcDateTime;
@@ -151,7 +151,7 @@ internal static class EstimateCommand
             };
             if (estimateOptions.Resolution is < 1 or > 5000)
             {
-                throw new UsageException("--resolution must be between 1 and 5000.");
+                throw new UsageException($"{env.NameOfValue(parse, resolution)} must be between 1 and 5000.");
             }
 
             if (monthOverride is not null && profile.Month is not null)

@@ -38,7 +38,7 @@ internal static class GenerateCommand
             {
                 if (!GeneratorOptions.SupportedRegions.Contains(r))
                 {
-                    throw new UsageException($"--region must be one of {string.Join(", ", GeneratorOptions.SupportedRegions)}.");
+                    throw new UsageException($"{env.NameOfValue(parse, region)} must be one of {string.Join(", ", GeneratorOptions.SupportedRegions)}.");
                 }
 
                 options = options with { Region = r };
@@ -198,20 +198,20 @@ internal static class GenerateCommand
                 {
                     "hourly" => CurGranularity.Hourly,
                     "daily" => CurGranularity.Daily,
-                    var g => throw new UsageException($"--cur-granularity must be hourly or daily, got '{g}'."),
+                    var g => throw new UsageException($"{env.NameOfValue(parse, _granularity)} must be hourly or daily, got '{g}'."),
                 },
                 ResourceIds = (env.Get(parse, _resourceIds) ?? "none") switch
                 {
                     "none" => CurResourceIds.None,
                     "instance" => CurResourceIds.Instance,
                     "contact" => CurResourceIds.Contact,
-                    var r => throw new UsageException($"--cur-resource-ids must be none, instance or contact, got '{r}'."),
+                    var r => throw new UsageException($"{env.NameOfValue(parse, _resourceIds)} must be none, instance or contact, got '{r}'."),
                 },
                 Format = (env.Get(parse, _format) ?? "parquet") switch
                 {
                     "parquet" => CurFormat.Parquet,
                     "legacy-csv" => CurFormat.LegacyCsv,
-                    var f => throw new UsageException($"--cur-format must be parquet or legacy-csv, got '{f}'."),
+                    var f => throw new UsageException($"{env.NameOfValue(parse, _format)} must be parquet or legacy-csv, got '{f}'."),
                 },
                 Inject = inject,
             };

@@ -42,7 +42,7 @@ internal static class LoadCommand
             var perSecond = env.Get(parse, rate);
             if (perSecond is <= 0)
             {
-                throw new UsageException($"--records-per-second must be positive (leave it out to put as fast as possible), got {perSecond}.");
+                throw new UsageException($"{env.NameOfValue(parse, rate)} must be positive (leave it out to put as fast as possible), got {perSecond}.");
             }
 
             var store = Inputs.Existing(sourcePath, "--source", env.S3(parse, s3Endpoint));

@@ -43,7 +43,7 @@ internal static class RateCardCommand
             var s3 = env.S3(parse, endpoint);
             var curStore = Inputs.Existing(curPath, "--cur", s3);
 
-            DateOnly? monthStart = env.Get(parse, month) is { } m ? SharedOptions.MonthOf(m, month.Name) : null;
+            DateOnly? monthStart = env.Get(parse, month) is { } m ? SharedOptions.MonthOf(m, env.NameOfValue(parse, month)) : null;
 
             var card = Inputs.RateCard(env.Get(parse, baseCard), s3);
             var reader = new CurReader(curStore);

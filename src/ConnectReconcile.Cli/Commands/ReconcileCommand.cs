@@ -52,7 +52,7 @@ internal static class ReconcileCommand
             var curPath = env.Get(parse, cur) ?? throw new UsageException("--cur is required (the CUR export: folder, file or s3://…).");
             var ratedPath = env.Get(parse, rated) ?? throw new UsageException("--rated is required (replay's --out for the month).");
             var monthText = env.Get(parse, month) ?? throw new UsageException("--month is required (YYYY-MM).");
-            var monthStart = SharedOptions.MonthOf(monthText, month.Name);
+            var monthStart = SharedOptions.MonthOf(monthText, env.NameOfValue(parse, month));
 
             if (env.Get(parse, through) is { } last && (last.Year != monthStart.Year || last.Month != monthStart.Month))
             {
@@ -62,18 +62,18 @@ internal static class ReconcileCommand
             var accountId = env.Get(parse, account);
             if (accountId is not null && (accountId.Length != 12 || !accountId.All(char.IsAsciiDigit)))
             {
-                throw new UsageException($"--account must be a 12-digit AWS account id, got '{accountId}'.");
+                throw new UsageException($"{env.NameOfValue(parse, account)} must be a 12-digit AWS account id, got '{accountId}'.");
             }
 
             var summaryMode = env.Get(parse, summary) ?? "table";
             if (summaryMode is not ("table" or "json"))
             {
-                throw new UsageException("--summary must be 'table' or 'json'.");
+                throw new UsageException($"{env.NameOfValue(parse, summary)} must be 'table' or 'json'.");
             }
 
             if (env.Get(parse, top) is < 0)
             {
-                throw new UsageException("--top must be 0 or more (the variances to list on the console).");
+                throw new UsageException($"{env.NameOfValue(parse, top)} must be 0 or more (the variances to list on the console).");
             }
 
             var tolerance = new Tolerance(env.Get(parse, tolerancePct) ?? Tolerance.Default.Percent, env.Get(parse, toleranceAbs) ?? Tolerance.Default.Absolute);
@@ -91,7 +91,7 @@ internal static class ReconcileCommand
             {
                 var sourcePath = env.Get(parse, source) ?? throw new UsageException("--calibrate re-rates the month's CTRs: give them with --source.");
                 var lookAheadHours = SharedOptions.LookAheadHoursOf(env, parse, lookAhead);
-                SharedOptions.InRange(monthStart.AddMonths(1).AddDays(-1), $"{month.Name}'s last day", lookAheadHours);
+                SharedOptions.InRange(monthStart.AddMonths(1).AddDays(-1), $"{env.NameOfValue(parse, month)}'s last day", lookAheadHours);
                 calibration = new CalibrationInputs
                 {
                     Source = Inputs.Existing(sourcePath, "--source", s3),

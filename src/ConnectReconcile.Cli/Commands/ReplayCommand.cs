@@ -56,7 +56,7 @@ internal static class ReplayCommand
             var summaryMode = env.Get(parse, summary) ?? "table";
             if (summaryMode is not ("table" or "json"))
             {
-                throw new UsageException("--summary must be 'table' or 'json'.");
+                throw new UsageException($"{env.NameOfValue(parse, summary)} must be 'table' or 'json'.");
             }
 
             // Before the days: the last day's end is checked with the look-ahead read past it.
@@ -64,7 +64,7 @@ internal static class ReplayCommand
             DateOnly? from = null, to = null;
             if (nightlyDate is not null)
             {
-                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate) ?? throw new UsageException($"{nightlyDate.Name} is required (the UTC day to rate, YYYY-MM-DD)."), nightlyDate.Name, lookAheadHours);
+                from = to = SharedOptions.InRange(env.Get(parse, nightlyDate) ?? throw new UsageException($"{nightlyDate.Name} is required (the UTC day to rate, YYYY-MM-DD)."), env.NameOfValue(parse, nightlyDate), lookAheadHours);
             }
             else
             {

@@ -105,8 +105,9 @@ internal static class SharedOptions
     /// </summary>
     public static (DateOnly? From, DateOnly? To) DaysOf(CliEnvironment env, ParseResult parse, Option<DateOnly?> from, Option<DateOnly?> to, int lookAheadHours = 0)
     {
-        var (first, last) = (InRange(env.Get(parse, from), from.Name), InRange(env.Get(parse, to), to.Name, lookAheadHours));
-        return first > last ? throw new UsageException($"{from.Name} ({first:yyyy-MM-dd}) is after {to.Name} ({last:yyyy-MM-dd}).") : (first, last);
+        var (fromName, toName) = (env.NameOfValue(parse, from), env.NameOfValue(parse, to));
+        var (first, last) = (InRange(env.Get(parse, from), fromName), InRange(env.Get(parse, to), toName, lookAheadHours));
+        return first > last ? throw new UsageException($"{fromName} ({first:yyyy-MM-dd}) is after {toName} ({last:yyyy-MM-dd}).") : (first, last);
     }
 
     /// <summary>
@@ -144,11 +145,11 @@ internal static class SharedOptions
 
     /// <summary>--parallelism as resolved (flag, environment, appsettings.json), else the number of cores.</summary>
     public static int ParallelismOf(CliEnvironment env, ParseResult parse, Option<int?> option) =>
-        env.Get(parse, option) is { } given ? Within(option, given, 1, 1024, "threads; the default is the number of cores") : Environment.ProcessorCount;
+        env.Get(parse, option) is { } given ? Within(env.NameOfValue(parse, option), given, 1, 1024, "threads; the default is the number of cores") : Environment.ProcessorCount;
 
     /// <summary>--look-ahead-hours as resolved, else <paramref name="fallback"/>. Below 0 would leave a day's last arrival hours unread.</summary>
     public static int LookAheadHoursOf(CliEnvironment env, ParseResult parse, Option<int?> option, int fallback = 6) =>
-        Within(option, env.Get(parse, option) ?? fallback, 0, 8784, "a year of hours");
+        Within(env.NameOfValue(parse, option), env.Get(parse, option) ?? fallback, 0, 8784, "a year of hours");
 
     /// <summary>--hour-pattern as resolved, checked to be a regular expression with the named groups y, m and d (h is optional).</summary>
     public static string? HourPatternOf(CliEnvironment env, ParseResult parse, Option<string?> option)
@@ -165,17 +166,18 @@ internal static class SharedOptions
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"{option.Name} '{pattern}' is not a regular expression: {e.Message}");
+            throw new UsageException($"{env.NameOfValue(parse, option)} '{pattern}' is not a regular expression: {e.Message}");
         }
 
         var missing = DayGroups.Except(groups, StringComparer.Ordinal).ToList();
         return missing.Count == 0 ? pattern
-            : throw new UsageException($"{option.Name} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…) and (?<d>…), and (?<h>…) when keys name the hour.");
+            : throw new UsageException($"{env.NameOfValue(parse, option)} '{pattern}' lacks the named group(s) {string.Join(", ", missing)}: it needs (?<y>…), (?<m>…) and (?<d>…), and (?<h>…) when keys name the hour.");
     }
 
-    private static int Within(Option option, int value, int minimum, int maximum, string whyMaximum) =>
-        value < minimum ? throw new UsageException($"{option.Name} must be at least {minimum} (got {value}).")
-        : value > maximum ? throw new UsageException($"{option.Name} must be at most {maximum} ({whyMaximum}).")
+    /// <param name="name">The flag, or the variable or key that gave the value (<see cref="CliEnvironment.NameOfValue"/>).</param>
+    private static int Within(string name, int value, int minimum, int maximum, string whyMaximum) =>
+        value < minimum ? throw new UsageException($"{name} must be at least {minimum} (got {value}).")
+        : value > maximum ? throw new UsageException($"{name} must be at most {maximum} ({whyMaximum}).")
         : value;
 
     public static Option<bool> Strict() => new("--strict") { Description = "Fail the run when an input object cannot be read, instead of quarantining it" };

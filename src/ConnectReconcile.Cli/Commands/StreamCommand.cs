@@ -92,12 +92,12 @@ internal static class StreamCommand
             var retain = env.Get(parse, retainDays) ?? 14;
             if (retain is < 1 or > StreamRetention.MaxRetainDays)
             {
-                throw new UsageException($"--retain-days must be 1 to {StreamRetention.MaxRetainDays}, got {retain}.");
+                throw new UsageException($"{env.NameOfValue(parse, retainDays)} must be 1 to {StreamRetention.MaxRetainDays}, got {retain}.");
             }
 
             if (limit is < 1 or > 10_000)
             {
-                throw new UsageException($"--get-records-limit must be 1 to 10000 (GetRecords' own limits), got {limit}.");
+                throw new UsageException($"{env.NameOfValue(parse, getRecordsLimit)} must be 1 to 10000 (GetRecords' own limits), got {limit}.");
             }
 
             var s3 = env.S3(parse, s3Endpoint);

@@ -17,9 +17,24 @@ public sealed class LocalObjectStore : IObjectStore
     public static readonly TimeSpan PublishWait = TimeSpan.FromMinutes(30);
 
     public LocalObjectStore(string root)
+        : this(root, ReadFolder)
+    {
+    }
+
+    /// <param name="readFolder">Lists one folder's files and subfolders (a test stands in a folder it cannot enter, as root can enter any).</param>
+    internal LocalObjectStore(string root, Func<string, FolderEntries> readFolder)
     {
         Root = Path.GetFullPath(root);
+        _readFolder = readFolder;
     }
+
+    private readonly Func<string, FolderEntries> _readFolder;
+
+    /// <summary>Folders the listing could not enter, by key, with why: opening one fails as an unreadable file does.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Exception> _unlistable = new(StringComparer.Ordinal);
+
+    /// <summary>What one folder holds: its files and its subfolders, by path.</summary>
+    internal sealed record FolderEntries(IReadOnlyList<string> Files, IReadOnlyList<string> Folders);
 
     public string Root { get; }
 
@@ -48,17 +63,27 @@ public sealed class LocalObjectStore : IObjectStore
         }
 
         var keys = FilesUnder(folder)
-            .Select(f => (Key: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'), Path: f))
+            .Select(f => (Key: KeyOf(f.Path), f.Path, f.Unlistable))
             .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && !f.Key.StartsWith(StagingFolder + "/", StringComparison.Ordinal) && f.Key != PublishLock)
             .OrderBy(f => f.Key, StringComparer.Ordinal);
-        foreach (var (key, path) in keys)
+        foreach (var (key, path, unlistable) in keys)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (unlistable is not null)
+            {
+                // A folder that cannot be entered is listed as one object whose opening fails with why, so a reader
+                // quarantines it as it does a file without read permission, instead of the whole run failing.
+                _unlistable[key] = unlistable;
+                yield return new StoredObject(key, 0);
+                continue;
+            }
+
             yield return new StoredObject(key, new FileInfo(path).Length);
         }
     }
 
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) =>
+        _unlistable.TryGetValue(key, out var why) ? Task.FromException<Stream>(why) :
         Task.FromResult<Stream>(new FileStream(Describe(key), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
 
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
@@ -187,7 +212,8 @@ public sealed class LocalObjectStore : IObjectStore
     /// Every file below the folder, through linked folders too, but never twice into one folder: a link
     /// to a parent would otherwise be walked until the path is too long, reading every file dozens of times.
     /// </summary>
-    private static IEnumerable<string> FilesUnder(string folder)
+    /// <remarks>A folder that cannot be read comes back as one entry with why (its key ends in '/').</remarks>
+    private IEnumerable<(string Path, Exception? Unlistable)> FilesUnder(string folder)
     {
         var walked = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<(string Path, string Real)>();
@@ -199,17 +225,48 @@ public sealed class LocalObjectStore : IObjectStore
                 continue;
             }
 
-            foreach (var file in Directory.EnumerateFiles(dir.Path, "*", SearchOption.TopDirectoryOnly))
+            var (entries, unreadable) = TryReadFolder(dir.Path);
+            if (unreadable is not null)
             {
-                yield return file;
+                yield return (dir.Path + Path.DirectorySeparatorChar, unreadable);
+                continue;
+            }
+
+            foreach (var file in entries!.Files)
+            {
+                yield return (file, null);
             }
 
             // Pushed in reverse, so folders are walked in name order and the path kept for a folder reached twice is always the same.
-            foreach (var sub in Directory.EnumerateDirectories(dir.Path, "*", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal).Reverse())
+            foreach (var sub in entries.Folders.Order(StringComparer.Ordinal).Reverse())
             {
                 pending.Push((sub, new DirectoryInfo(sub).LinkTarget is null ? Path.Combine(dir.Real, Path.GetFileName(sub)) : RealPath(sub)));
             }
         }
+    }
+
+    private (FolderEntries? Entries, Exception? Unreadable) TryReadFolder(string folder)
+    {
+        try
+        {
+            return (_readFolder(folder), null);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return (null, e);
+        }
+    }
+
+    /// <summary>Read whole, so a folder that cannot be read fails here, where the walk can set it aside.</summary>
+    internal static FolderEntries ReadFolder(string folder) =>
+        new([.. Directory.EnumerateFiles(folder, "*", SearchOption.TopDirectoryOnly)], [.. Directory.EnumerateDirectories(folder, "*", SearchOption.TopDirectoryOnly)]);
+
+    /// <summary>A file's key, or an unreadable folder's with a '/' after it (the root's is the empty key, as a single-file source's is).</summary>
+    private string KeyOf(string path)
+    {
+        var trimmed = Path.TrimEndingDirectorySeparator(path);
+        var key = Path.GetRelativePath(Root, trimmed) is var relative and not "." ? relative.Replace(Path.DirectorySeparatorChar, '/') : string.Empty;
+        return key.Length > 0 && trimmed.Length != path.Length ? key + "/" : key;
     }
 
     private static string RealPath(string folder) => new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder);
