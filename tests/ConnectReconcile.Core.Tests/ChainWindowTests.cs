@@ -191,7 +191,37 @@ public sealed class ChainWindowTests
         unreported.Advance(Day1.PlusSeconds(2 * 86_400));
         unreported.Offer(longer);
         Assert.Equal(0, unreported.LateCorrections);
-        Assert.Equal(1, unreported.Superseded);
+        Assert.Equal((0L, 1L), (unreported.Superseded, unreported.Absorbed)); // the copy is the unreported day's record
+    }
+
+    [Fact]
+    public void A_copy_counts_with_the_day_of_the_record_it_lost_to_in_an_open_group_and_after_it_closed()
+    {
+        // Only 10-01 is reported. A call from 23:50 with a transfer child at 00:10 is 10-01's chain, child included;
+        // a chat transferred across midnight is two records of two days; a call at 02:00 is 10-02's.
+        var window = new ChainWindow(Hold, day => day == new DateOnly(2026, 10, 1));
+        var call = Call(Id(1), 86_400 - 600, 300);
+        var child = Call(Id(2), 86_400 + 600, 300, root: Id(1));
+        var chat = Call(Id(3), 86_400 - 300, 200, channel: Channels.Chat);
+        var chatChild = Call(Id(4), 86_400 + 300, 200, root: Id(3), channel: Channels.Chat);
+        var next = Call(Id(5), 86_400 + 7200, 60);
+        foreach (var record in new[] { call, child, chat, chatChild, next })
+        {
+            window.Offer(record);
+            window.Offer(record with { LastUpdateTimestamp = record.LastUpdateTimestamp!.Value.PlusSeconds(60) }); // wins
+            window.Offer(record); // loses
+        }
+
+        Assert.Equal((0L, 0L), (window.Superseded, window.Absorbed)); // open groups count their copies as they close
+        var closed = window.Advance(Day1.PlusSeconds(3 * 86_400));
+        Assert.Equal(3, closed.Count);
+        Assert.Equal((6L, 4L), (window.Superseded, window.Absorbed)); // call, child, chat: 10-01; chat child, next: 10-02
+
+        // Copies read after their groups closed count the same way.
+        window.Offer(child);
+        window.Offer(chatChild);
+        window.Offer(next);
+        Assert.Equal((7L, 6L, 0L), (window.Superseded, window.Absorbed, window.LateCorrections));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class DeduplicatorTests
         dedupe.Offer(Call("a", 250)); // older copy read later: superseded at once
         dedupe.Offer(Call("b", 200));
         Assert.Equal((2, 2L), (dedupe.Count, dedupe.Superseded));
+        Assert.Equal((2, 0), (dedupe.CopiesOf("a"), dedupe.CopiesOf("b"))); // a dated run counts them with a's day
 
         Assert.True(dedupe.Remove("a", supersededCopies: 2));
         Assert.Equal((1, 0L), (dedupe.Count, dedupe.Superseded));
@@ -36,7 +37,7 @@ public sealed class DeduplicatorTests
 
         // Offered again after removal, it is a first copy (nothing left to supersede).
         Assert.True(dedupe.Offer(Call("a", 100)));
-        Assert.Equal((2, 0L), (dedupe.Count, dedupe.Superseded));
+        Assert.Equal((2, 0L, 0), (dedupe.Count, dedupe.Superseded, dedupe.CopiesOf("a")));
     }
 
     [Fact]

@@ -21,9 +21,6 @@ public sealed class StreamState
     private readonly Dictionary<string, HashSet<string>> _contactsOfRoot = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StreamQuarantineEntry> _quarantine = new(StringComparer.Ordinal);
 
-    /// <summary>Superseded copies per held contact (only contacts that have some), taken out of the count when it is evicted.</summary>
-    private readonly Dictionary<string, int> _copies = new(StringComparer.Ordinal);
-
     /// <summary>
     /// Evicted voice chains with a record whose own start day is still open (a call across midnight): root → the
     /// chain's report day and the latest such day. A copy of that record arriving later belongs to the closed chain,
@@ -181,8 +178,7 @@ public sealed class StreamState
                     _closedRoots[root] = (voiceDay!.Value, record.InitiationTimestamp.UtcDate);
                 }
 
-                _copies.Remove(id, out var copies);
-                Dedupe.Remove(id, copies);
+                Dedupe.Remove(id, Dedupe.CopiesOf(id)); // its superseded copies leave the count with it
                 _rootOfContact.Remove(id);
                 return true;
             });
@@ -227,14 +223,7 @@ public sealed class StreamState
     private void Offer(ContactRecord record)
     {
         Offered++;
-        var superseded = Dedupe.Superseded;
-        var kept = Dedupe.Offer(record);
-        if (Dedupe.Superseded != superseded)
-        {
-            _copies[record.ContactId] = _copies.GetValueOrDefault(record.ContactId) + 1;
-        }
-
-        if (!kept)
+        if (!Dedupe.Offer(record))
         {
             return;
         }

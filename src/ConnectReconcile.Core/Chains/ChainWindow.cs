@@ -59,9 +59,17 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
     // Chains closed without their root record, by root id → report day: a late root must not start a second chain.
     private readonly Dictionary<string, ushort> _closedOrphans = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Superseded copies of the reported days' records. A copy counts with the record it lost to, so a copy of another
+    /// day's record is in <see cref="Absorbed"/>: consecutive dated runs then count each duplicate once. Copies in an
+    /// open group are counted when it closes (its chain's day is known then).
+    /// </summary>
     public long Superseded { get; private set; }
 
-    /// <summary>Late records that joined a closed chain of an unreported day (they count as outside the range).</summary>
+    /// <summary>
+    /// Records of unreported days not handed on in a closed group (they count as outside the range): late records
+    /// that joined a closed chain of such a day, and superseded copies of such days' records.
+    /// </summary>
     public long Absorbed { get; private set; }
 
     /// <summary>Late changes to closed, reported days: the windowed result would differ from a whole-range read.</summary>
@@ -111,23 +119,46 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         ref var entry = ref FindOpenOrText(record.ContactId, key);
         if (!Unsafe.IsNullRef(ref entry))
         {
-            Superseded++;
+            if (!entry.Closed)
+            {
+                // The copy is counted with its group when that closes; one whose root id changed between copies has no
+                // group to find here: it counts as this run's.
+                var group = _open.GetValueOrDefault(record.RootId);
+                var at = group?.IndexOf(record.ContactId) ?? -1;
+                if (at < 0)
+                {
+                    Superseded++;
+                }
+                else
+                {
+                    group!.CountCopy(at);
+                }
+
+                if (stamp < entry.Stamp)
+                {
+                    return;
+                }
+
+                entry.Stamp = stamp;
+                if (at < 0)
+                {
+                    Correction(null); // its root id changed between copies: only a whole-range read gets this right
+                }
+                else
+                {
+                    group!.Replace(at, record, key, ArrivalKnown);
+                }
+
+                return;
+            }
+
+            CountCopyOfClosed(entry.Day);
             if (stamp < entry.Stamp)
             {
                 return;
             }
 
             entry.Stamp = stamp;
-            if (!entry.Closed)
-            {
-                if (!_open.TryGetValue(record.RootId, out var group) || !group.Replace(record, key, ArrivalKnown))
-                {
-                    Correction(null); // its root id changed between copies: only a whole-range read gets this right
-                }
-
-                return;
-            }
-
             CountLateChange(record, key, entry.Fingerprint, entry.Day);
             entry.Fingerprint = key.Fingerprint;
             return;
@@ -135,7 +166,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         if (key.IsGuid && _closedByGuid.TryFind(key.Id, out var position, out var closed))
         {
-            Superseded++;
+            CountCopyOfClosed(closed.Day);
             if (stamp < closed.Stamp)
             {
                 return;
@@ -179,6 +210,24 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         AddOpen(record.ContactId, key, stamp);
         _open[record.RootId] = new OpenGroup(record.RootId, record, key, ArrivalKnown);
+    }
+
+    private void CountCopies(ushort day, int copies)
+    {
+        if (Reported(day))
+        {
+            Superseded += copies;
+        }
+        else
+        {
+            Absorbed += copies;
+        }
+    }
+
+    /// <summary>A copy of a closed contact counts with the day of the record it lost to (the chain's day for voice).</summary>
+    private void CountCopyOfClosed(ushort day)
+    {
+        CountCopies(day, 1);
     }
 
     /// <summary>A later copy of a closed contact that changes it cannot be patched into a reported day.</summary>
@@ -290,7 +339,12 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
                 }
 
                 // The group holds the copy that won, so its stamp is the entry's.
-                AddClosed(records[i].ContactId, key, StampOf(records[i]), records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate));
+                var day = records[i].IsVoice ? chainDay : DayNumber(records[i].InitiationTimestamp.UtcDate);
+                AddClosed(records[i].ContactId, key, StampOf(records[i]), day);
+                if (group.CopiesAt(i) is var copies and > 0)
+                {
+                    CountCopies(day, copies);
+                }
             }
 
             Chain? chain = null;
@@ -447,6 +501,10 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         private RecordKey _firstKey;
         private RecordKey[]? _keys; // made when a second record joins: most groups hold one
 
+        // Superseded copies of each record, as the keys: most groups have none, so the array is made at a group's first copy.
+        private int _firstCopies;
+        private int[]? _copies;
+
         // The latest stamp of the records offered since the last Advance, which bounds it by their arrival.
         private Instant _unbounded = None;
 
@@ -475,6 +533,21 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         public RecordKey KeyAt(int index) => _keys is null ? _firstKey : _keys[index];
 
+        /// <summary>The superseded copies of the record at <paramref name="index"/> read while the group was open.</summary>
+        public int CopiesAt(int index) => _keys is null ? _firstCopies : _copies?[index] ?? 0;
+
+        public void CountCopy(int index)
+        {
+            if (_keys is null)
+            {
+                _firstCopies++;
+                return;
+            }
+
+            _copies ??= new int[_keys.Length];
+            _copies[index]++;
+        }
+
         /// <summary>The latest stamp of its records, each no later than the arrival bound it was given.</summary>
         public Instant LastActivity { get; private set; }
 
@@ -482,12 +555,21 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         public void Add(ContactRecord record, RecordKey key, bool arrivalKnown)
         {
-            _keys ??= [_firstKey];
+            if (_keys is null)
+            {
+                _keys = [_firstKey];
+                _copies = _firstCopies > 0 ? [_firstCopies] : null;
+            }
+
             if (_count == _records.Length)
             {
                 var size = _count < SmallGroup ? _count + 1 : 2 * _count;
                 Array.Resize(ref _records, size);
                 Array.Resize(ref _keys, size);
+                if (_copies is not null)
+                {
+                    Array.Resize(ref _copies, size);
+                }
             }
 
             _records[_count] = record;
@@ -496,14 +578,22 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             Touch(record, arrivalKnown);
         }
 
-        public bool Replace(ContactRecord record, RecordKey key, bool arrivalKnown)
+        /// <summary>Where the group holds the contact; -1 when it does not.</summary>
+        public int IndexOf(string contactId)
         {
-            var i = Array.FindIndex(_records, 0, _count, r => r.ContactId == record.ContactId);
-            if (i < 0)
+            for (var i = 0; i < _count; i++)
             {
-                return false;
+                if (string.Equals(_records[i].ContactId, contactId, StringComparison.Ordinal))
+                {
+                    return i;
+                }
             }
 
+            return -1;
+        }
+
+        public void Replace(int i, ContactRecord record, RecordKey key, bool arrivalKnown)
+        {
             _records[i] = record;
             if (_keys is null)
             {
@@ -515,7 +605,6 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
             }
 
             Touch(record, arrivalKnown);
-            return true;
         }
 
         /// <summary>Moves the stamps offered since the last Advance into the activity, no later than <paramref name="arrivedBy"/>; true when one was later.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ConnectReconcile.Core.Ctr;
 using ConnectReconcile.Core.Time;
 
@@ -12,6 +13,10 @@ public sealed class Deduplicator
 {
     private readonly Dictionary<string, ContactRecord> _latest = new(StringComparer.Ordinal);
 
+    // Superseded copies per contact, only of contacts that have some (a few in a hundred): a dated run counts a
+    // copy with the day of the record it lost to.
+    private readonly Dictionary<string, int> _copies = new(StringComparer.Ordinal);
+
     /// <summary>Copies that lost to a newer (or later-arrived) copy of the same contact.</summary>
     public long Superseded { get; private set; }
 
@@ -23,6 +28,7 @@ public sealed class Deduplicator
         if (_latest.TryGetValue(record.ContactId, out var kept))
         {
             Superseded++;
+            CollectionsMarshal.GetValueRefOrAddDefault(_copies, record.ContactId, out _)++;
             if (Stamp(record) < Stamp(kept))
             {
                 return false;
@@ -35,11 +41,16 @@ public sealed class Deduplicator
 
     public IEnumerable<ContactRecord> Records => _latest.Values;
 
+    /// <summary>How many copies of the contact were superseded (0 for one read once, or not held).</summary>
+    public int CopiesOf(string contactId) => _copies.GetValueOrDefault(contactId);
+
     /// <summary>Drops the index once its records have been handed on (frees a month of entries).</summary>
     public void Release()
     {
         _latest.Clear();
         _latest.TrimExcess();
+        _copies.Clear();
+        _copies.TrimExcess();
     }
 
     /// <summary>
@@ -56,6 +67,7 @@ public sealed class Deduplicator
             return false;
         }
 
+        _copies.Remove(contactId);
         Superseded -= supersededCopies;
         return true;
     }

@@ -299,10 +299,25 @@ public sealed class BillingJob(BillingJobOptions options)
     {
         using var days = new DayPartitions(options, _selector, sourceStart, published);
         var voice = new Dictionary<string, List<ContactRecord>>(StringComparer.Ordinal);
+
+        // A superseded copy counts with the record it lost to: another day's are that day's records (out of range),
+        // so consecutive dated runs count each duplicate once.
+        var superseded = loaded.Dedupe.Superseded;
+        void OtherDays(long copies)
+        {
+            superseded -= copies;
+            days.CountOutOfRange(copies);
+        }
+
         foreach (var record in loaded.Dedupe.Records)
         {
             if (!record.IsVoice)
             {
+                if (!days.Covers(record.InitiationTimestamp.UtcDate))
+                {
+                    OtherDays(loaded.Dedupe.CopiesOf(record.ContactId));
+                }
+
                 days.AddNonVoice(record);
             }
             else if (voice.TryGetValue(record.RootId, out var list))
@@ -315,15 +330,26 @@ public sealed class BillingJob(BillingJobOptions options)
             }
         }
 
-        var superseded = loaded.Dedupe.Superseded;
+        foreach (var (root, records) in voice)
+        {
+            var chain = new Chain(root, records);
+            if (!days.Covers(chain.Day))
+            {
+                long copies = 0;
+                foreach (var record in chain.RecordSpan)
+                {
+                    copies += loaded.Dedupe.CopiesOf(record.ContactId);
+                }
+
+                OtherDays(copies);
+            }
+
+            days.Add(chain);
+        }
+
         if (releaseRecords)
         {
             loaded.Dedupe.Release(); // the chains own the records from here on
-        }
-
-        foreach (var (root, records) in voice)
-        {
-            days.Add(new Chain(root, records));
         }
 
         return await days.FinishAsync(loaded.Read, superseded, loaded.Quarantined, loaded.Inputs, late, progress, cancellationToken).ConfigureAwait(false);
