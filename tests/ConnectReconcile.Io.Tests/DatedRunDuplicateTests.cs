@@ -1,4 +1,3 @@
-using System.Globalization;
 using ConnectReconcile.Core.Accounting;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
@@ -22,10 +21,11 @@ public sealed class DatedRunDuplicateTests : IDisposable
         // A on 10-03; on 10-04 a call U and a chat C, each delivered twice an hour apart (the second copy updated later),
         // all inside the night of 10-03's look-ahead.
         var a = At(3, 12);
-        Put(a, Record(1, "VOICE", a, a.AddMinutes(5), a.AddMinutes(5)));
+        var src = _dir.Sub("src");
+        HourlySource.Put(src, a, HourlySource.Ctr(1, a, a.AddMinutes(5), a.AddMinutes(5)));
         var u = At(4, 1);
-        Put(u, Record(2, "VOICE", u, u.AddMinutes(3), u.AddMinutes(3)) + Record(3, "CHAT", u.AddMinutes(20), u.AddMinutes(40), u.AddMinutes(40)));
-        Put(u.AddHours(1), Record(2, "VOICE", u, u.AddMinutes(3), u.AddMinutes(10)) + Record(3, "CHAT", u.AddMinutes(20), u.AddMinutes(40), u.AddMinutes(50)));
+        HourlySource.Put(src, u, HourlySource.Ctr(2, u, u.AddMinutes(3), u.AddMinutes(3)) + HourlySource.Ctr(3, u.AddMinutes(20), u.AddMinutes(40), u.AddMinutes(40), "CHAT"));
+        HourlySource.Put(src, u.AddHours(1), HourlySource.Ctr(2, u, u.AddMinutes(3), u.AddMinutes(10)) + HourlySource.Ctr(3, u.AddMinutes(20), u.AddMinutes(40), u.AddMinutes(50), "CHAT"));
     }
 
     public void Dispose() => _dir.Dispose();
@@ -67,23 +67,4 @@ public sealed class DatedRunDuplicateTests : IDisposable
     }
 
     private static DateTime At(int day, int hour) => new(2026, 10, day, hour, 0, 0, DateTimeKind.Utc);
-
-    private void Put(DateTime arrival, string json)
-    {
-        var folder = Path.Combine(_dir.Sub("src"), arrival.ToString("yyyy'/'MM'/'dd'/'HH", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, $"ctr-{Directory.GetFiles(folder).Length}.json"), json);
-    }
-
-    private static string Record(int id, string channel, DateTime start, DateTime end, DateTime lastUpdate) => $$"""
-        {"AWSAccountId":"111122223333","AWSContactTraceRecordFormatVersion":"2017-03-10","Agent":null,"Attributes":{},
-         "Channel":"{{channel}}","ConnectedToSystemTimestamp":"{{T(start)}}","ContactId":"{{new Guid(id, 0, 0, new byte[8])}}",
-         "CustomerEndpoint":{"Address":"+819011112224","Type":"TELEPHONE_NUMBER"},"DisconnectTimestamp":"{{T(end)}}",
-         "InitialContactId":null,"InitiationMethod":"INBOUND","InitiationTimestamp":"{{T(start)}}",
-         "InstanceARN":"arn:aws:connect:ap-northeast-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001","LastUpdateTimestamp":"{{T(lastUpdate)}}",
-         "NextContactId":null,"PreviousContactId":null,"Queue":null,
-         "SystemEndpoint":{"Address":"+81312340001","Type":"TELEPHONE_NUMBER"},"TransferCompletedTimestamp":null,"TransferredToEndpoint":null}
-        """;
-
-    private static string T(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ConnectReconcile.Core.Rating;
 using ConnectReconcile.Core.Reference;
 using ConnectReconcile.Io.Jobs;
@@ -22,12 +21,12 @@ public sealed class StampedPastArrivalTests : IDisposable
             for (var hour = 0; hour < 24; hour++)
             {
                 var start = new DateTime(2026, 10, day, hour, 0, 0, DateTimeKind.Utc);
-                Put(start, Ctr(day * 100 + hour, start, start.AddSeconds(100), start.AddSeconds(120)));
+                HourlySource.Put(_dir.Sub("src"), start, HourlySource.Ctr(day * 100 + hour, start, start.AddSeconds(100), start.AddSeconds(120)));
             }
         }
 
         var odd = new DateTime(2026, 10, 1, 1, 0, 0, DateTimeKind.Utc);
-        Put(odd, Ctr(999, odd, odd.AddSeconds(100), new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        HourlySource.Put(_dir.Sub("src"), odd, HourlySource.Ctr(999, odd, odd.AddSeconds(100), new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
     }
 
     public void Dispose() => _dir.Dispose();
@@ -51,25 +50,6 @@ public sealed class StampedPastArrivalTests : IDisposable
         var warning = Assert.Single(warnings);
         Assert.Contains($"1 chain(s) (the first: root {new Guid(999, 0, 0, new byte[8])})", warning, StringComparison.Ordinal);
     }
-
-    private void Put(DateTime arrival, string json)
-    {
-        var folder = Path.Combine(_dir.Sub("src"), arrival.ToString("yyyy'/'MM'/'dd'/'HH", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, $"ctr-{Directory.GetFiles(folder).Length}.json"), json);
-    }
-
-    private static string Ctr(int id, DateTime start, DateTime end, DateTime lastUpdate) => $$"""
-        {"AWSAccountId":"111122223333","AWSContactTraceRecordFormatVersion":"2017-03-10","Agent":null,"Attributes":{},
-         "Channel":"VOICE","ConnectedToSystemTimestamp":"{{T(start)}}","ContactId":"{{new Guid(id, 0, 0, new byte[8])}}",
-         "CustomerEndpoint":{"Address":"+819011112224","Type":"TELEPHONE_NUMBER"},"DisconnectTimestamp":"{{T(end)}}",
-         "InitialContactId":null,"InitiationMethod":"INBOUND","InitiationTimestamp":"{{T(start)}}",
-         "InstanceARN":"arn:aws:connect:ap-northeast-1:111122223333:instance/aaaaaaaa-0000-4000-8000-000000000001","LastUpdateTimestamp":"{{T(lastUpdate)}}",
-         "NextContactId":null,"PreviousContactId":null,"Queue":null,
-         "SystemEndpoint":{"Address":"+81312340001","Type":"TELEPHONE_NUMBER"},"TransferCompletedTimestamp":null,"TransferredToEndpoint":null}
-        """;
-
-    private static string T(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private sealed class Progress(Action<JobProgress> report) : IProgress<JobProgress>
     {
