@@ -1074,15 +1074,8 @@ public sealed class CommandTests
     [InlineData("""{ "agents": { "path": "agents.csv" } }""", "appsettings.json: \"agents\" must be a single value, not an object or array.")]
     [InlineData("""{ "from": "10/02/2026" }""", "error: appsettings.json: \"from\" is not a date (YYYY-MM-DD): '10/02/2026'.")]
     [InlineData("""{ "parallelism": "99999999999" }""", "error: appsettings.json: \"parallelism\" is not a whole number up to 2147483647")] // was an OverflowException
-    public async Task An_appsettings_json_that_does_not_parse_or_holds_a_setting_as_an_object_is_a_usage_error_and_nothing_is_written(string json, string why)
-    {
-        using var dir = new TempDir();
-        File.WriteAllText(dir.Sub("appsettings.json"), json);
-        var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
-        Assert.Equal(2, exit);
-        Assert.Contains(why, err, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(dir.Sub("out")));
-    }
+    public Task An_appsettings_json_that_does_not_parse_or_holds_a_setting_as_an_object_is_a_usage_error_and_nothing_is_written(string json, string why) =>
+        ReplayRefusesSettings(json, why);
 
     [Theory]
     [InlineData("""{ "summary": "xml" }""", "error: appsettings.json: \"summary\" must be 'table' or 'json'.")]
@@ -1091,9 +1084,12 @@ public sealed class CommandTests
     [InlineData("""{ "to": "9999-12-31" }""", "error: appsettings.json: \"to\" (9999-12-31) must be a day from 1970 to 9998.")]
     [InlineData("""{ "from": "2026-10-02", "to": "2026-10-01" }""", "error: appsettings.json: \"from\" (2026-10-02) is after appsettings.json: \"to\" (2026-10-01).")]
     [InlineData("""{ "hour_pattern": "(?<y>\\d{4})/" }""", "error: appsettings.json: \"hour_pattern\" '(?<y>\\d{4})/' lacks the named group(s) m, d")]
-    public async Task A_setting_of_the_right_type_but_a_wrong_value_is_refused_naming_the_key_that_gave_it(string json, string why)
+    public Task A_setting_of_the_right_type_but_a_wrong_value_is_refused_naming_the_key_that_gave_it(string json, string why) =>
+        ReplayRefusesSettings(json, why); // the error named the flag (--summary must be …), which the user had not typed
+
+    /// <summary>A replay with <paramref name="json"/> as its appsettings.json is a usage error saying <paramref name="why"/>, and writes nothing.</summary>
+    private static async Task ReplayRefusesSettings(string json, string why)
     {
-        // The error named the flag (--summary must be …), which the user had not typed: only the type errors named the key.
         using var dir = new TempDir();
         File.WriteAllText(dir.Sub("appsettings.json"), json);
         var (exit, _, err, _) = await CliRunner.RunWithSettingsAsync(dir.Path, "replay", "--source", Fixture("scenarios"), "--out", dir.Sub("out"));
