@@ -152,7 +152,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
                 return;
             }
 
-            CountCopyOfClosed(entry.Day);
+            CountCopies(entry.Day, 1);
             if (stamp < entry.Stamp)
             {
                 return;
@@ -166,7 +166,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
 
         if (key.IsGuid && _closedByGuid.TryFind(key.Id, out var position, out var closed))
         {
-            CountCopyOfClosed(closed.Day);
+            CountCopies(closed.Day, 1);
             if (stamp < closed.Stamp)
             {
                 return;
@@ -212,6 +212,7 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         _open[record.RootId] = new OpenGroup(record.RootId, record, key, ArrivalKnown);
     }
 
+    /// <summary>Superseded copies count with the day of the record they lost to (for voice, its chain's day).</summary>
     private void CountCopies(ushort day, int copies)
     {
         if (Reported(day))
@@ -222,12 +223,6 @@ public sealed class ChainWindow(long holdSeconds, Func<DateOnly, bool> reported,
         {
             Absorbed += copies;
         }
-    }
-
-    /// <summary>A copy of a closed contact counts with the day of the record it lost to (the chain's day for voice).</summary>
-    private void CountCopyOfClosed(ushort day)
-    {
-        CountCopies(day, 1);
     }
 
     /// <summary>A later copy of a closed contact that changes it cannot be patched into a reported day.</summary>

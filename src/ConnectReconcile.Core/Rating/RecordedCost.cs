@@ -38,7 +38,7 @@ public static class RecordedCost
     public static decimal? Of(Charge charge) => charge.Recorded;
 
     /// <summary>A charge's recorded cost as <see cref="Text(decimal)"/> writes it; null when it is unrated.</summary>
-    public static string? Text(Charge charge) => charge.Cost is { } cost ? Text(cost) : null;
+    public static string? Text(Charge charge) => charge.Recorded is { } recorded ? Figure(recorded) : null;
 
     /// <summary>The charges' recorded costs added up; an unrated charge adds nothing.</summary>
     public static decimal Total(IReadOnlyList<Charge> charges)
