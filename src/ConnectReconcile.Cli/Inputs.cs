@@ -58,6 +58,18 @@ public static class Inputs
         return path;
     }
 
+    /// <summary>A local folder to write (<paramref name="option"/> names it in the error): not a file, nor under one.</summary>
+    public static string OutputFolder(string path, string option)
+    {
+        if (File.Exists(LocalOnly(path, option)))
+        {
+            throw new UsageException($"{option} '{path}' is a file; give the folder to write.");
+        }
+
+        NoFileAlong(path, option, "the folder to write must be in a folder");
+        return path;
+    }
+
     /// <summary>
     /// Fails with a usage error when a folder above <paramref name="location"/> is a file: creating it then failed
     /// with a stack trace only after the whole source was read and rated.

@@ -545,15 +545,19 @@ public sealed class CommandTests
     [InlineData("replay", "a-file/sub")]
     [InlineData("nightly", "a-file/sub/deeper")]
     [InlineData("audit-export", "a-file/audit.csv")]
+    [InlineData("generate", "a-file/month")]
     public async Task An_output_under_a_file_is_a_usage_error_naming_the_file_before_anything_is_read(string command, string under)
     {
         // It failed with exit 1 and a DirectoryNotFoundException's stack trace, after the whole source was read and rated.
         using var dir = new TempDir();
         File.WriteAllText(dir.Sub("a-file"), "");
         var output = Path.Combine(dir.Path, under);
-        string[] args = command == "nightly"
-            ? [command, "--source", Fixture("scenarios"), "--out", output, "--date", "2026-10-01"]
-            : [command, "--source", Fixture("scenarios"), "--out", output];
+        string[] args = command switch
+        {
+            "nightly" => [command, "--source", Fixture("scenarios"), "--out", output, "--date", "2026-10-01"],
+            "generate" => [command, "--contacts", "10", "--days", "1", "--out", output],
+            _ => [command, "--source", Fixture("scenarios"), "--out", output],
+        };
 
         var (exit, _, err) = await CliRunner.RunAsync(args);
 

@@ -28,7 +28,7 @@ internal static class GenerateCommand
         var cur = new CurOptions(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(envFactory, async env =>
         {
-            var options = new GeneratorOptions(env.Get(parse, contacts), env.Get(parse, days), env.Get(parse, seed), Inputs.LocalOnly(env.Required(parse, output), "--out")) { Overwrite = true };
+            var options = new GeneratorOptions(env.Get(parse, contacts), env.Get(parse, days), env.Get(parse, seed), Inputs.OutputFolder(env.Required(parse, output), "--out")) { Overwrite = true };
             if (env.Get(parse, start) is { } first)
             {
                 options = options with { Start = first.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) };
