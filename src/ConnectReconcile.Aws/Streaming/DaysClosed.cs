@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace ConnectReconcile.Aws.Streaming;
 
@@ -18,32 +17,21 @@ public sealed record DaysClosed(long AfterBatch, DateOnly FirstOpenDay, int Reta
 
     public static string Key(long afterBatch) => $"{Folder}/after-batch-{afterBatch.ToString("D10", CultureInfo.InvariantCulture)}.json";
 
-    public string ToJson()
+    public string ToJson() => StreamJson.Write(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("format", Format);
-            w.WriteNumber("afterBatch", AfterBatch);
-            w.WriteString("firstOpenDay", FirstOpenDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            w.WriteNumber("retainDays", RetainDays);
-            w.WriteString("retentionClock", RetentionClock.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
-    }
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteNumber("afterBatch", AfterBatch);
+        w.WriteString("firstOpenDay", FirstOpenDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        w.WriteNumber("retainDays", RetainDays);
+        w.WriteString("retentionClock", RetentionClock.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteEndObject();
+    });
 
     public static DaysClosed FromJson(ReadOnlySpan<byte> json)
     {
-        using var doc = JsonDocument.Parse(json.ToArray());
+        using var doc = StreamJson.Parse(json, Format, "days-closed");
         var root = doc.RootElement;
-        var format = root.GetProperty("format").GetString();
-        if (format != Format)
-        {
-            throw new InvalidDataException($"Unknown days-closed format '{format}'.");
-        }
 
         return new DaysClosed(
             root.GetProperty("afterBatch").GetInt64(),

@@ -40,92 +40,81 @@ public sealed record BatchManifest(
 {
     public const string Format = "connect-reconcile/stream-batch@1";
 
-    public string ToJson()
+    public string ToJson() => StreamJson.Write(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        w.WriteNumber("batch", Batch);
+        w.WriteString("stream", StreamName);
+        w.WriteString("createdAt", CreatedAt.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteString("archive", Archive);
+        w.WriteNumber("archiveBytes", ArchiveBytes);
+        w.WriteString("archiveSha256", ArchiveSha256);
+        w.WriteNumber("records", Records);
+        w.WriteNumber("ctrs", Ctrs);
+        w.WriteNumber("quarantined", Quarantine.Count);
+        w.WriteString("firstArrival", FirstArrival?.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteString("lastArrival", LastArrival?.ToString("O", CultureInfo.InvariantCulture));
+        w.WriteString("retentionClock", RetentionClock?.ToString("O", CultureInfo.InvariantCulture));
+        if (RetainDays is { } retain)
+        {
+            w.WriteNumber("retainDays", retain);
+        }
+        w.WriteStartArray("shards");
+        foreach (var s in Shards)
         {
             w.WriteStartObject();
-            w.WriteString("format", Format);
-            w.WriteNumber("batch", Batch);
-            w.WriteString("stream", StreamName);
-            w.WriteString("createdAt", CreatedAt.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteString("archive", Archive);
-            w.WriteNumber("archiveBytes", ArchiveBytes);
-            w.WriteString("archiveSha256", ArchiveSha256);
-            w.WriteNumber("records", Records);
-            w.WriteNumber("ctrs", Ctrs);
-            w.WriteNumber("quarantined", Quarantine.Count);
-            w.WriteString("firstArrival", FirstArrival?.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteString("lastArrival", LastArrival?.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteString("retentionClock", RetentionClock?.ToString("O", CultureInfo.InvariantCulture));
-            if (RetainDays is { } retain)
-            {
-                w.WriteNumber("retainDays", retain);
-            }
-            w.WriteStartArray("shards");
-            foreach (var s in Shards)
-            {
-                w.WriteStartObject();
-                w.WriteString("shardId", s.ShardId);
-                w.WriteString("firstSequenceNumber", s.FirstSequenceNumber);
-                w.WriteString("lastSequenceNumber", s.LastSequenceNumber);
-                w.WriteNumber("records", s.Records);
-                w.WriteBoolean("ended", s.Ended);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("days");
-            foreach (var d in Days)
-            {
-                w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("quarantineDays");
-            foreach (var d in QuarantineDays)
-            {
-                w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("quarantine");
-            foreach (var q in Quarantine)
-            {
-                w.WriteStartObject();
-                w.WriteString("shardId", q.ShardId);
-                w.WriteString("sequenceNumber", q.SequenceNumber);
-                w.WriteString("source", q.Entry.Position.Source);
-                w.WriteNumber("position", q.Entry.Position.Offset);
-                w.WriteNumber("recordIndex", q.Entry.Position.Index);
-                w.WriteString("reason", q.Entry.Reason);
-                w.WriteString("detail", q.Entry.Detail);
-                if (q.Entry.ContactId is { } contactId)
-                {
-                    w.WriteString("contactId", contactId);
-                }
-
-                w.WriteString("arrivalDay", q.ArrivalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            w.WriteString("shardId", s.ShardId);
+            w.WriteString("firstSequenceNumber", s.FirstSequenceNumber);
+            w.WriteString("lastSequenceNumber", s.LastSequenceNumber);
+            w.WriteNumber("records", s.Records);
+            w.WriteBoolean("ended", s.Ended);
             w.WriteEndObject();
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
-    }
+        w.WriteEndArray();
+        w.WriteStartArray("days");
+        foreach (var d in Days)
+        {
+            w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("quarantineDays");
+        foreach (var d in QuarantineDays)
+        {
+            w.WriteStringValue(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("quarantine");
+        foreach (var q in Quarantine)
+        {
+            w.WriteStartObject();
+            w.WriteString("shardId", q.ShardId);
+            w.WriteString("sequenceNumber", q.SequenceNumber);
+            w.WriteString("source", q.Entry.Position.Source);
+            w.WriteNumber("position", q.Entry.Position.Offset);
+            w.WriteNumber("recordIndex", q.Entry.Position.Index);
+            w.WriteString("reason", q.Entry.Reason);
+            w.WriteString("detail", q.Entry.Detail);
+            if (q.Entry.ContactId is { } contactId)
+            {
+                w.WriteString("contactId", contactId);
+            }
+
+            w.WriteString("arrivalDay", q.ArrivalDay.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
     public static BatchManifest FromJson(ReadOnlySpan<byte> json)
     {
-        using var doc = JsonDocument.Parse(json.ToArray());
+        using var doc = StreamJson.Parse(json, Format, "batch manifest");
         var root = doc.RootElement;
-        var format = root.GetProperty("format").GetString();
-        if (format != Format)
-        {
-            throw new InvalidDataException($"Unknown batch manifest format '{format}'.");
-        }
 
         return new BatchManifest(
             root.GetProperty("batch").GetInt64(),
