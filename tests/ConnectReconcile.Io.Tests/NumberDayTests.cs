@@ -13,7 +13,7 @@ namespace ConnectReconcile.Io.Tests;
 /// </summary>
 public sealed class NumberDayTests : IDisposable
 {
-    private const string Instance = "aaaaaaaa-0000-4000-8000-000000000001";
+    private const string Instance = HourlySource.Instance;
 
     private const string Csv = """
         number,type,country,claimed_at,released_at
@@ -202,20 +202,8 @@ public sealed class NumberDayTests : IDisposable
     private string[] Partitions(string table) =>
         Directory.GetDirectories(Path.Combine(_dir.Sub("out"), table)).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
 
-    private void Put(string hour, string json)
-    {
-        var folder = Path.Combine(_dir.Sub("src"), hour);
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, $"ctr-{Directory.GetFiles(folder).Length}.json"), json);
-    }
+    private void Put(string hour, string json) => HourlySource.Put(_dir.Sub("src"), hour, json);
 
-    private static string Ctr(int id, string start, string end, string system, string instance = Instance) => $$"""
-        {"AWSAccountId":"111122223333","AWSContactTraceRecordFormatVersion":"2017-03-10","Agent":null,"Attributes":{},
-         "Channel":"VOICE","ConnectedToSystemTimestamp":"{{start}}","ContactId":"{{new Guid(id, 0, 0, new byte[8])}}",
-         "CustomerEndpoint":{"Address":"+819011112224","Type":"TELEPHONE_NUMBER"},"DisconnectTimestamp":"{{end}}",
-         "InitialContactId":null,"InitiationMethod":"INBOUND","InitiationTimestamp":"{{start}}",
-         "InstanceARN":"arn:aws:connect:ap-northeast-1:111122223333:instance/{{instance}}","LastUpdateTimestamp":"{{end}}",
-         "NextContactId":null,"PreviousContactId":null,"Queue":null,
-         "SystemEndpoint":{"Address":"{{system}}","Type":"TELEPHONE_NUMBER"},"TransferCompletedTimestamp":null,"TransferredToEndpoint":null}
-        """;
+    private static string Ctr(int id, string start, string end, string system, string instance = Instance) =>
+        HourlySource.Ctr(id, start, end, lastUpdate: end, system: system, instance: instance);
 }
